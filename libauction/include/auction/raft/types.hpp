@@ -1,0 +1,53 @@
+// The vocabulary of Raft shared by the pure core, the log storage and the runtime:
+// terms, log indexes, node ids, log entries and the hard state (Raft paper, Figure 2).
+//
+// Plain values only: no I/O, no clocks, no Asio. Strong types keep a Term from being
+// passed where a LogIndex is expected.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <string>
+
+namespace auction::raft {
+
+// A strong integer: explicit construction, ordering, no arithmetic mix-ups between kinds.
+template <class Tag>
+struct StrongId {
+  std::uint64_t value = 0;
+
+  constexpr StrongId() = default;
+  constexpr explicit StrongId(std::uint64_t v) : value(v) {}
+  friend constexpr auto operator<=>(StrongId, StrongId) = default;
+};
+
+using Term = StrongId<struct TermTag>;
+using LogIndex = StrongId<struct LogIndexTag>;
+using NodeId = StrongId<struct NodeIdTag>;
+
+// What an entry carries. `noop` is the entry a new leader appends at the start of its term
+// (§5.4.2, and §6.4 of the dissertation for reads). `config` is reserved for membership
+// changes (not yet implemented); a core that meets one today treats it as a bug.
+enum class EntryType : std::uint8_t { normal = 0, noop = 1, config = 2 };
+
+struct Entry {
+  Term term;
+  LogIndex index;
+  EntryType type = EntryType::normal;
+  std::string data;  // opaque command bytes for the state machine; empty for noop
+
+  friend bool operator==(const Entry&, const Entry&) = default;
+};
+
+// The state that must be on stable storage before a node answers any RPC (Figure 2).
+// Invariant: commit never moves backwards while term stays the same.
+struct HardState {
+  Term term;              // latest term this node has seen
+  NodeId vote;            // candidate voted for in `term`; valid only if has_vote
+  bool has_vote = false;
+  LogIndex commit;        // highest index known committed (an optimisation, not a promise)
+
+  friend bool operator==(const HardState&, const HardState&) = default;
+};
+
+}  // namespace auction::raft
