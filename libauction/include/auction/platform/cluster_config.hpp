@@ -1,0 +1,66 @@
+// ClusterConfig: the cluster file that tells every process where the replicas are.
+//
+// One JSON file (configs/local-3.json is an example) read by `replica`, `seller`, `buyer`
+// and `bench`:
+//
+//   {
+//     "replicas": [
+//       {"id": 0, "host": "127.0.0.1", "client_port": 7100, "raft_port": 7200}, ...
+//     ],
+//     "timing": {"tick_ms": 10, "election_ticks": 30, "heartbeat_ticks": 3}
+//   }
+//
+// `client_port` answers users (the platform ops); `raft_port` carries replica-to-replica
+// traffic. `timing` is optional; every replica of a cluster must use the same values.
+// Parsing is strict: unknown keys, duplicate ids or addresses, and out-of-range values are
+// errors that name the offending field, because a typo in a cluster file should stop a
+// replica at start, not split a cluster at run time.
+// Pure: no I/O except load(), which reads one file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auction/wire/error.hpp"
+
+namespace auction::platform {
+
+struct ReplicaAddress {
+  std::uint64_t id = 0;
+  std::string host;
+  std::uint16_t client_port = 0;
+  std::uint16_t raft_port = 0;
+
+  std::string client_endpoint() const;  // "host:client_port"
+  std::string raft_endpoint() const;    // "host:raft_port"
+};
+
+struct ClusterTiming {
+  std::uint32_t tick_ms = 10;          // one Raft tick
+  std::uint32_t election_ticks = 30;   // base election timeout (randomized up to 2x)
+  std::uint32_t heartbeat_ticks = 3;   // leader heartbeat interval; < election_ticks
+};
+
+struct ClusterConfig {
+  static constexpr std::size_t replicas_max = 9;
+  static constexpr std::size_t config_bytes_max = 1 << 20;
+
+  std::vector<ReplicaAddress> replicas;  // sorted by id, ids unique
+  ClusterTiming timing;
+
+  // Parses and validates a cluster file's text. Errors: "config_invalid", naming the field.
+  static Result<ClusterConfig> parse(std::string_view text);
+
+  // Reads and parses a file. Errors: "config_unreadable" (with the OS reason),
+  // "config_invalid".
+  static Result<ClusterConfig> load(const std::filesystem::path& path);
+
+  // The replica with this id, if any.
+  const ReplicaAddress* find(std::uint64_t id) const;
+};
+
+}  // namespace auction::platform

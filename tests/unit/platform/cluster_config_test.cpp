@@ -1,0 +1,75 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "auction/platform/cluster_config.hpp"
+
+using auction::platform::ClusterConfig;
+
+namespace {
+std::string error_of(std::string_view text) {
+  auto config = ClusterConfig::parse(text);
+  REQUIRE_FALSE(config.has_value());
+  CHECK(config.error().code == "config_invalid");
+  return config.error().message;
+}
+}  // namespace
+
+TEST_CASE("platform: the shipped cluster files parse", "[platform][config]") {
+  for (const char* name : {"local-3.json", "local-5.json"}) {
+    auto config = ClusterConfig::load(std::filesystem::path(AUCTION_SOURCE_DIR) / "configs" / name);
+    REQUIRE(config.has_value());
+    CHECK((config->replicas.size() == 3 || config->replicas.size() == 5));
+    REQUIRE(config->find(0) != nullptr);
+    CHECK(config->find(0)->client_endpoint() == "127.0.0.1:7100");
+    CHECK(config->find(0)->raft_endpoint() == "127.0.0.1:7200");
+    CHECK(config->find(42) == nullptr);
+  }
+}
+
+TEST_CASE("platform: a cluster file's replicas are sorted by id and timing defaults apply",
+          "[platform][config]") {
+  auto config = ClusterConfig::parse(R"({"replicas":[
+      {"id":5,"host":"b","client_port":1,"raft_port":2},
+      {"id":1,"host":"a","client_port":1,"raft_port":2}]})");
+  REQUIRE(config.has_value());
+  CHECK(config->replicas[0].id == 1);
+  CHECK(config->replicas[1].id == 5);
+  CHECK(config->timing.tick_ms == 10);
+}
+
+TEST_CASE("platform: a bad cluster file is refused with the field named", "[platform][config]") {
+  CHECK_THAT(error_of("not json"), Catch::Contains("not valid JSON"));
+  CHECK_THAT(error_of("[]"), Catch::Contains("top level"));
+  CHECK_THAT(error_of(R"({"replicas":[]})"), Catch::Contains("non-empty"));
+  CHECK_THAT(error_of(R"({"replica":[]})"), Catch::Contains("unknown key \"replica\""));
+  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":70000,"raft_port":1}]})"),
+             Catch::Contains("replicas[0].client_port"));
+  CHECK_THAT(error_of(R"({"replicas":[{"id":-1,"host":"a","client_port":1,"raft_port":2}]})"),
+             Catch::Contains("replicas[0].id"));
+  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":"1","raft_port":2}]})"),
+             Catch::Contains("client_port"));
+  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"","client_port":1,"raft_port":2}]})"),
+             Catch::Contains("host"));
+  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":1,"raft_port":2},
+                                      {"id":0,"host":"b","client_port":1,"raft_port":2}]})"),
+             Catch::Contains("appears twice"));
+  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":1,"raft_port":2},
+                                      {"id":1,"host":"a","client_port":2,"raft_port":3}]})"),
+             Catch::Contains("used twice"));
+  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":1,"raft_port":2}],
+                          "timing":{"tick_ms":10,"election_ticks":3,"heartbeat_ticks":3}})"),
+             Catch::Contains("heartbeat_ticks"));
+  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":1,"raft_port":2,"x":1}]})"),
+             Catch::Contains("unknown key \"x\""));
+}
+
+TEST_CASE("platform: an unreadable cluster file is refused clearly", "[platform][config]") {
+  auto missing = ClusterConfig::load("/nonexistent/cluster.json");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code == "config_unreadable");
+  CHECK_THAT(missing.error().message, Catch::Contains("/nonexistent/cluster.json"));
+  auto directory = ClusterConfig::load(std::filesystem::temp_directory_path());
+  REQUIRE_FALSE(directory.has_value());
+  CHECK(directory.error().code == "config_unreadable");
+}
