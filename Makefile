@@ -3,12 +3,14 @@
 #   make demo      run the demonstration on this machine (see README.md)
 #   make test      build and run the whole test suite
 #   make build     just build (PRESET=release|debug|asan|ci)
+#   make fuzz      build the libFuzzer targets with clang and run each for FUZZ_SECONDS
 # CI (CI=true in the environment) builds the `ci` preset: warnings are errors.
 
 PRESET ?= $(if $(CI),ci,release)
+FUZZ_SECONDS ?= 30
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test demo clean
+.PHONY: all deps configure build test unit fuzz demo clean
 
 all: build
 
@@ -21,8 +23,16 @@ configure: deps
 build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
-test: build
+# The whole suite: every CTest test of the main build, then the fuzz targets.
+test: unit fuzz
+
+unit: build
 	@ctest --preset $(PRESET) -j $(JOBS) --timeout 600
+
+fuzz: deps
+	@cmake -S tests/fuzz -B build/fuzz -G Ninja -DAUCTION_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build build/fuzz -j $(JOBS)
+	@ctest --test-dir build/fuzz --output-on-failure
 
 demo: build
 	@scripts/demo build/$(PRESET)
