@@ -32,7 +32,7 @@ unit: build
 fuzz: deps
 	@cmake -S tests/fuzz -B build/fuzz -G Ninja -DAUCTION_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	@cmake --build build/fuzz -j $(JOBS)
-	@ctest --test-dir build/fuzz --output-on-failure
+	@ctest --test-dir build/fuzz --output-on-failure -j $(JOBS)
 
 demo: build
 	@scripts/demo build/$(PRESET)
