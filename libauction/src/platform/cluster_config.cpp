@@ -53,7 +53,7 @@ Result<ReplicaAddress> parse_replica(const json& item, std::size_t position) {
     return std::unexpected(ok.error());
   }
   ReplicaAddress replica;
-  auto id = unsigned_field(item, where, "id", 0, 1'000'000);
+  auto id = unsigned_field(item, where, "id", 1, 1'000'000);
   if (!id) return std::unexpected(id.error());
   replica.id = *id;
 

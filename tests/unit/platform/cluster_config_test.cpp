@@ -20,9 +20,10 @@ TEST_CASE("platform: the shipped cluster files parse", "[platform][config]") {
     auto config = ClusterConfig::load(std::filesystem::path(AUCTION_SOURCE_DIR) / "configs" / name);
     REQUIRE(config.has_value());
     CHECK((config->replicas.size() == 3 || config->replicas.size() == 5));
-    REQUIRE(config->find(0) != nullptr);
-    CHECK(config->find(0)->client_endpoint() == "127.0.0.1:7100");
-    CHECK(config->find(0)->raft_endpoint() == "127.0.0.1:7200");
+    REQUIRE(config->find(1) != nullptr);
+    CHECK(config->find(1)->client_endpoint() == "127.0.0.1:7100");
+    CHECK(config->find(1)->raft_endpoint() == "127.0.0.1:7200");
+    CHECK(config->find(0) == nullptr);
     CHECK(config->find(42) == nullptr);
   }
 }
@@ -43,24 +44,26 @@ TEST_CASE("platform: a bad cluster file is refused with the field named", "[plat
   CHECK_THAT(error_of("[]"), Catch::Contains("top level"));
   CHECK_THAT(error_of(R"({"replicas":[]})"), Catch::Contains("non-empty"));
   CHECK_THAT(error_of(R"({"replica":[]})"), Catch::Contains("unknown key \"replica\""));
-  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":70000,"raft_port":1}]})"),
+  CHECK_THAT(error_of(R"({"replicas":[{"id":1,"host":"a","client_port":70000,"raft_port":1}]})"),
              Catch::Contains("replicas[0].client_port"));
   CHECK_THAT(error_of(R"({"replicas":[{"id":-1,"host":"a","client_port":1,"raft_port":2}]})"),
              Catch::Contains("replicas[0].id"));
-  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":"1","raft_port":2}]})"),
+  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":1,"raft_port":2}]})"),
+             Catch::Contains("replicas[0].id must be in [1,"));
+  CHECK_THAT(error_of(R"({"replicas":[{"id":1,"host":"a","client_port":"1","raft_port":2}]})"),
              Catch::Contains("client_port"));
-  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"","client_port":1,"raft_port":2}]})"),
+  CHECK_THAT(error_of(R"({"replicas":[{"id":1,"host":"","client_port":1,"raft_port":2}]})"),
              Catch::Contains("host"));
-  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":1,"raft_port":2},
-                                      {"id":0,"host":"b","client_port":1,"raft_port":2}]})"),
+  CHECK_THAT(error_of(R"({"replicas":[{"id":1,"host":"a","client_port":1,"raft_port":2},
+                                      {"id":1,"host":"b","client_port":1,"raft_port":2}]})"),
              Catch::Contains("appears twice"));
-  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":1,"raft_port":2},
-                                      {"id":1,"host":"a","client_port":2,"raft_port":3}]})"),
+  CHECK_THAT(error_of(R"({"replicas":[{"id":1,"host":"a","client_port":1,"raft_port":2},
+                                      {"id":2,"host":"a","client_port":2,"raft_port":3}]})"),
              Catch::Contains("used twice"));
-  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":1,"raft_port":2}],
+  CHECK_THAT(error_of(R"({"replicas":[{"id":1,"host":"a","client_port":1,"raft_port":2}],
                           "timing":{"tick_ms":10,"election_ticks":3,"heartbeat_ticks":3}})"),
              Catch::Contains("heartbeat_ticks"));
-  CHECK_THAT(error_of(R"({"replicas":[{"id":0,"host":"a","client_port":1,"raft_port":2,"x":1}]})"),
+  CHECK_THAT(error_of(R"({"replicas":[{"id":1,"host":"a","client_port":1,"raft_port":2,"x":1}]})"),
              Catch::Contains("unknown key \"x\""));
 }
 

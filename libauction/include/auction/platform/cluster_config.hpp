@@ -5,11 +5,12 @@
 //
 //   {
 //     "replicas": [
-//       {"id": 0, "host": "127.0.0.1", "client_port": 7100, "raft_port": 7200}, ...
+//       {"id": 1, "host": "127.0.0.1", "client_port": 7100, "raft_port": 7200}, ...
 //     ],
 //     "timing": {"tick_ms": 10, "election_ticks": 30, "heartbeat_ticks": 3}
 //   }
 //
+// Replica ids are 1..1,000,000 (0 is reserved: Raft uses it for "no node").
 // `client_port` answers users (the platform ops); `raft_port` carries replica-to-replica
 // traffic. `timing` is optional; every replica of a cluster must use the same values.
 // Parsing is strict: unknown keys, duplicate ids or addresses, and out-of-range values are
@@ -30,7 +31,7 @@
 namespace auction::platform {
 
 struct ReplicaAddress {
-  std::uint64_t id = 0;
+  std::uint64_t id = 0;  // >= 1
   std::string host;
   std::uint16_t client_port = 0;
   std::uint16_t raft_port = 0;
