@@ -1,3 +1,5 @@
+// The buyer engine: newest round, stale announcements, pause detection, the max price proxy,
+// withdrawal resends and the finish.
 #include <catch2/catch.hpp>
 
 #include "auction/market/buyer_auction.hpp"

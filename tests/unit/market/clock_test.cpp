@@ -1,3 +1,5 @@
+// The clock auction rules: price arithmetic, withdrawals, the race of the last two buyers,
+// the finish and restoring from a pushed state.
 #include <catch2/catch.hpp>
 
 #include <limits>

@@ -1,3 +1,4 @@
+// Money parsing and formatting: the edge cases a user can type.
 #include <catch2/catch.hpp>
 
 #include <limits>

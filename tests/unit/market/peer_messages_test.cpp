@@ -1,3 +1,4 @@
+// The peer protocol and state codecs: round trips and the rejection of every bad field.
 #include <catch2/catch.hpp>
 
 #include "auction/market/auction_state.hpp"

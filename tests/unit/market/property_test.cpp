@@ -47,14 +47,12 @@ Outcome run_schedule(std::uint32_t seed) {
   auto make = [&](Clock clock) { return SellerAuction::create(std::move(clock), config).value(); };
   SellerAuction seller = make(Clock::create(1, base, increment, names).value());
   std::optional<AuctionState> last_push;
-  std::optional<std::string> winner;
   Outcome outcome;
   bool outage = false;  // the seller's own link is down: every send fails, no ack arrives
 
   auto check = [&](const std::vector<SellerAction>& actions) {
     for (const auto& a : all_of<seller_action::Announce>(actions)) {
       REQUIRE(a.message.price == Clock::price_at(base, increment, a.message.round_id).value());
-      REQUIRE(a.deadline_ms < seller.round_deadline_ms() + config.period_ms);
       REQUIRE(a.recipients.size() >= 2);
     }
     for (const auto& p : all_of<seller_action::PushUpdate>(actions)) last_push = p.state;
@@ -69,19 +67,16 @@ Outcome run_schedule(std::uint32_t seed) {
       for (const auto& b : f.record.buyers) {
         if (b.is_active()) REQUIRE(b.username == *f.record.winner);  // the winner is active
       }
-      if (winner) REQUIRE(*winner == *f.record.winner);  // a restart never changes the result
-      winner = f.record.winner;
     }
     REQUIRE(seller.clock().active_count() >= 1);
     REQUIRE(seller.clock().price() ==
             Clock::price_at(base, increment, seller.clock().round_id()).value());
   };
 
-  check(seller.start(0).value());
   std::vector<std::pair<std::string, RoundId>> pending;  // announcements in flight
   // After the finish the schedule goes on for a while: the engine must stay silent.
   std::int64_t stop_ms = run_ms_max;
-  for (std::int64_t now = tick_ms; now <= stop_ms; now += tick_ms) {
+  for (std::int64_t now = 0; now <= stop_ms; now += tick_ms) {
     if (outcome.finished) stop_ms = std::min(stop_ms, now + 5000);
     if (chance(rng, 0.01)) outage = !outage;
     if (chance(rng, 0.002)) {
@@ -90,16 +85,19 @@ Outcome run_schedule(std::uint32_t seed) {
 
     // The seller crashes and resumes from its last push (the newest state the platform has).
     // After the finish a restarted seller reads its journal instead, which is not modelled.
-    if (chance(rng, 0.003) && last_push && !outcome.finished) {
+    std::vector<SellerAction> actions;
+    if (now == 0) {
+      actions = seller.start(now).value();
+    } else if (chance(rng, 0.003) && last_push && !outcome.finished) {
       seller = make(Clock::restore(*last_push).value());
       pending.clear();
-      check(seller.start(now).value());
-      continue;
+      actions = seller.start(now).value();
+    } else {
+      actions = seller.on_tick(now);
     }
-
-    auto actions = seller.on_tick(now);
     check(actions);
     for (const auto& a : all_of<seller_action::Announce>(actions)) {
+      REQUIRE(a.deadline_ms == now + config.ack_deadline_ms);  // inside the period
       for (const auto& r : a.recipients) pending.emplace_back(r, a.message.round_id);
     }
 

@@ -1,3 +1,5 @@
+// The seller engine: rounds, deadlines, silent buyers, the pause rule, withdrawals, pushes and
+// resuming after a restart. Time is a plain number handed to the engine.
 #include <catch2/catch.hpp>
 
 #include "auction/market/seller_auction.hpp"
