@@ -2,6 +2,8 @@
 // resuming after a restart. Time is a plain number handed to the engine.
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "auction/market/seller_auction.hpp"
 #include "unit/market/variants.hpp"
 
@@ -306,4 +308,36 @@ TEST_CASE("market: a seller config must keep the ack deadline inside the period"
   c.pause_retry_ms_max = 999;
   CHECK(validate(c).error().code == "invalid_argument");
   CHECK(validate(SellerConfig{}).has_value());
+}
+
+TEST_CASE("market: of two last buyers withdrawing at once the second is told it won, and the "
+          "finish is emitted once",
+          "[market][seller]") {
+  SellerAuction s = make_seller({"amy", "bob"});
+  (void)s.start(0).value();
+  auto first = s.on_withdraw_request("bob", WithdrawReason::by_request, 100);
+  auto second = s.on_withdraw_request("amy", WithdrawReason::by_request, 100);
+  CHECK(first.reply.outcome == WithdrawOutcome::withdrawn);
+  CHECK(second.reply.outcome == WithdrawOutcome::you_are_the_winner);
+  CHECK(count_of<seller_action::Finish>(first.actions) == 1);
+  CHECK(second.actions.empty());
+  CHECK(s.clock().winner() == "amy");
+}
+
+TEST_CASE("market: a price that would overflow stays capped and the round is announced again",
+          "[market][seller]") {
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  Clock clock = Clock::create(9, Cents(max - 150), Cents(100), {"amy", "bob"}).value();
+  SellerAuction s = SellerAuction::create(std::move(clock), test_config()).value();
+  (void)s.start(0).value();
+  ack(s, {"amy", "bob"}, 0, 10);
+  auto a1 = the_announce(s.on_tick(1000));
+  CHECK(a1.message.round_id == 1);
+  ack(s, {"amy", "bob"}, 1, 1010);
+  auto a2 = the_announce(s.on_tick(2000));
+  CHECK(a2.message.round_id == 1);
+  CHECK(a2.message.price == Cents(max - 50));
+  // Buyers can still leave, so the auction still ends.
+  auto w = s.on_withdraw_request("amy", WithdrawReason::by_request, 2100);
+  CHECK(all_of<seller_action::Finish>(w.actions).at(0).record.winner == "bob");
 }
