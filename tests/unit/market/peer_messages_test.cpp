@@ -1,6 +1,8 @@
 // The peer protocol and state codecs: round trips and the rejection of every bad field.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include "auction/market/auction_state.hpp"
 #include "auction/market/peer_messages.hpp"
 
@@ -178,4 +180,42 @@ TEST_CASE("market: withdraw and seller_back fields are checked", "[market][proto
             .code == "invalid_argument");
   CHECK(decode_withdraw_reply(json{{"outcome", "maybe"}}).error().code == "invalid_argument");
   CHECK(decode_peer_ack(json{{"auction_id", 4}}).error().code == "bad_request");
+}
+
+TEST_CASE("market: every example line in docs/auction.md decodes as one of our messages",
+          "[market][protocol]") {
+  std::ifstream doc(std::string(AUCTION_SOURCE_DIR) + "/docs/auction.md");
+  REQUIRE(doc.good());
+  std::string line;
+  bool in_json = false;
+  int examples = 0;
+  while (std::getline(doc, line)) {
+    if (line.starts_with("```")) {
+      in_json = line == "```json";
+      continue;
+    }
+    if (!in_json) continue;
+    INFO(line);
+    const json j = json::parse(line);
+    // Pick the decoder by the fields that only one kind of line has.
+    bool decodes = false;
+    if (j.contains("stage")) {
+      decodes = decode_auction_state(j).has_value();
+    } else if (j.contains("winner")) {
+      decodes = decode_finish_record(j).has_value();
+    } else if (j.contains("buyers")) {
+      decodes = decode_announce_price(j).has_value();
+    } else if (j.contains("seller")) {
+      decodes = decode_seller_back(j).has_value();
+    } else if (j.contains("username")) {
+      decodes = decode_withdraw_request(j).has_value();
+    } else if (j.contains("outcome")) {
+      decodes = decode_withdraw_reply(j).has_value();
+    } else {
+      decodes = decode_peer_ack(j).has_value();
+    }
+    CHECK(decodes);
+    ++examples;
+  }
+  CHECK(examples >= 9);
 }
