@@ -1,0 +1,46 @@
+// A running auction's whole state as the seller pushes it to the platform (update_auction)
+// and restores it after a restart.
+//
+// The platform keeps the newest push (round ids only move forward), so a seller that crashes
+// resumes from the last pushed round: anything after that push is lost and replayed. Plain
+// value with a JSON codec; pure, safe from any thread, never throws.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/market/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::market {
+
+// Invariants (a Clock only makes states that hold them; Clock::restore checks them):
+//   - increment > 0, base_price >= 0, price == base_price + round_id * increment;
+//   - buyers are unique valid usernames, at most buyers_count_max;
+//   - stage == running: at least two buyers are active;
+//   - stage == finished: `winner` is set iff any buyer joined, and is the only active buyer.
+struct AuctionState {
+  AuctionId auction_id = 0;
+  Stage stage = Stage::not_started;
+  RoundId round_id = 0;
+  Cents base_price;
+  Cents increment;
+  Cents price;
+  std::vector<BuyerEntry> buyers;
+  std::optional<std::string> winner;
+
+  friend bool operator==(const AuctionState&, const AuctionState&) = default;
+};
+
+// {"auction_id":7,"stage":"running","round_id":3,"base_price":1000,"increment":100,
+//  "price":1300,"buyers":[{"username":"amy","active":true}, ...]}   ("winner" once finished)
+nlohmann::json encode(const AuctionState& state);
+
+// Checks types and bounds of every field (bad_request / invalid_argument naming the field);
+// the cross-field invariants are Clock::restore's to check.
+Result<AuctionState> decode_auction_state(const nlohmann::json& j);
+
+}  // namespace auction::market

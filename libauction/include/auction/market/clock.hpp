@@ -1,0 +1,104 @@
+// Clock: the rules of one ascending clock auction, and nothing else.
+//
+// It knows the round, the price (price = base + round x increment, checked for overflow),
+// every buyer's status and the end. It does not know time, deadlines or the network: the
+// SellerAuction engine decides *when* a round advances or a silent buyer is withdrawn, and
+// asks the Clock whether that is allowed. Pure and single-threaded: no I/O, no clock reads,
+// never throws; the owner serialises calls.
+//
+// The two rules that make "exactly one winner" hold:
+//   - the last active buyer cannot withdraw: it is the winner, and the answer says so;
+//   - withdrawals are applied one at a time, so when the two last buyers withdraw "at once"
+//     the first applied leaves, the auction finishes, and the second is told it won.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "auction/market/auction_state.hpp"
+#include "auction/market/finish_record.hpp"
+#include "auction/market/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::market {
+
+class Clock {
+ public:
+  // A not-started auction with the given joined buyers, all active.
+  // Errors: invalid_argument when base_price < 0, increment <= 0, a username is invalid or
+  // repeated, or there are more than buyers_count_max buyers.
+  static Result<Clock> create(AuctionId auction_id, Cents base_price, Cents increment,
+                              std::vector<std::string> buyers);
+
+  // The clock a restarted seller resumes from: exactly the pushed state.
+  // Errors: invalid_argument (naming the broken invariant) when `state` breaks one of the
+  // invariants listed on AuctionState.
+  static Result<Clock> restore(const AuctionState& state);
+
+  // The price of round `round_id`: base_price + round_id * increment.
+  // Errors: price_overflow when it does not fit in int64 cents; invalid_argument when
+  // base_price < 0 or increment <= 0.
+  static Result<Cents> price_at(Cents base_price, Cents increment, RoundId round_id);
+
+  // not_started -> running at round 0, price = base. With one buyer the auction finishes at
+  // once (that buyer wins at the base price); with none it finishes unsold.
+  // Errors: wrong_stage when already started or finished.
+  Result<void> start();
+
+  // The next round: round_id + 1 at the next price. Errors: wrong_stage unless running;
+  // price_overflow when the next price does not fit (nothing changes; the price stays capped).
+  Result<RoundId> next_round();
+
+  // Takes `username` out of the auction with the given withdrawn status. Precondition:
+  // `withdrawn_status` is not active. Outcomes, checked in this order:
+  //   not_joined         the name is not one of this auction's buyers;
+  //   not_started        the auction has not started;
+  //   already_withdrawn  the buyer was out before (idempotent, nothing changes);
+  //   you_are_the_winner the buyer is the last active one (or the winner of a finished
+  //                      auction): it cannot leave;
+  //   already_finished   the auction is over;
+  //   withdrawn          done; if one active buyer remains the auction is now finished.
+  WithdrawOutcome withdraw(std::string_view username, BuyerStatus withdrawn_status);
+
+  AuctionId auction_id() const noexcept { return auction_id_; }
+  Stage stage() const noexcept { return stage_; }
+  bool is_running() const noexcept { return stage_ == Stage::running; }
+  bool is_finished() const noexcept { return stage_ == Stage::finished; }
+  RoundId round_id() const noexcept { return round_id_; }
+  Cents price() const noexcept { return price_; }
+  Cents base_price() const noexcept { return base_price_; }
+  Cents increment() const noexcept { return increment_; }
+  const std::vector<BuyerEntry>& buyers() const noexcept { return buyers_; }
+  std::size_t active_count() const noexcept { return active_count_; }
+  // nullptr when `username` did not join. The pointer is valid until the next mutation.
+  const BuyerEntry* find(std::string_view username) const;
+  // Set once finished with at least one buyer.
+  const std::optional<std::string>& winner() const noexcept { return winner_; }
+
+  // What the seller pushes to the platform and restores from.
+  AuctionState state() const;
+  // Precondition: finished.
+  FinishRecord finish_record() const;
+
+ private:
+  Clock() = default;
+  void finish_if_one_left();
+
+  AuctionId auction_id_ = 0;
+  Stage stage_ = Stage::not_started;
+  RoundId round_id_ = 0;
+  Cents base_price_;
+  Cents increment_;
+  Cents price_;                       // invariant: == price_at(base_price_, increment_, round_id_)
+  std::vector<BuyerEntry> buyers_;    // join order; never shrinks
+  std::map<std::string, std::size_t, std::less<>> index_;  // username -> position in buyers_
+  std::size_t active_count_ = 0;      // invariant: == count of active entries in buyers_
+  std::optional<std::string> winner_;  // invariant: set iff finished and buyers_ non-empty
+};
+
+}  // namespace auction::market

@@ -1,0 +1,90 @@
+// The peer protocol between a seller and its buyers: the bodies of the requests each side
+// sends the other during a running auction, and of their answers.
+//
+//   seller -> buyer   announce_price    answered by PeerAck (the round acknowledgement)
+//   seller -> buyer   auction_finished  (a FinishRecord)  answered by PeerAck
+//   seller -> buyer   seller_back       answered by PeerAck
+//   buyer  -> seller  withdraw          answered by WithdrawReply
+//
+// These are the `params` of a wire request and the `result` of its response; the wire layer
+// owns framing and the envelope. docs/auction.md shows example lines. Decoding checks every
+// field a peer controls: bad_request for a missing or ill-typed field, invalid_argument for a
+// value out of range; the error message names the field. Pure, safe from any thread, never
+// throws.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/market/finish_record.hpp"
+#include "auction/market/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::market {
+
+// Op names, as they appear in the wire envelope.
+inline constexpr std::string_view op_announce_price = "announce_price";
+inline constexpr std::string_view op_auction_finished = "auction_finished";
+inline constexpr std::string_view op_seller_back = "seller_back";
+inline constexpr std::string_view op_withdraw = "withdraw";
+
+// One round's announcement: the price of `round_id` and every joined buyer's status.
+struct AnnouncePrice {
+  AuctionId auction_id = 0;
+  RoundId round_id = 0;
+  Cents price;
+  std::vector<BuyerEntry> buyers;  // at most buyers_count_max, unique usernames
+
+  friend bool operator==(const AnnouncePrice&, const AnnouncePrice&) = default;
+};
+
+// The seller logged in again, now answering at `address`.
+struct SellerBack {
+  AuctionId auction_id = 0;
+  std::string seller;
+  std::string address;
+
+  friend bool operator==(const SellerBack&, const SellerBack&) = default;
+};
+
+// A buyer's answer to announce_price, auction_finished and seller_back. For announce_price
+// `round_id` is the round being acknowledged; the seller counts it only for that round.
+struct PeerAck {
+  AuctionId auction_id = 0;
+  RoundId round_id = 0;
+
+  friend bool operator==(const PeerAck&, const PeerAck&) = default;
+};
+
+// A buyer asks to leave. `reason` is by_request unless the buyer's max price proxy sent it.
+struct WithdrawRequest {
+  AuctionId auction_id = 0;
+  std::string username;
+  WithdrawReason reason = WithdrawReason::by_request;
+
+  friend bool operator==(const WithdrawRequest&, const WithdrawRequest&) = default;
+};
+
+// The seller's answer to a withdraw request (WithdrawOutcome is in types.hpp).
+struct WithdrawReply {
+  WithdrawOutcome outcome = WithdrawOutcome::withdrawn;
+
+  friend bool operator==(const WithdrawReply&, const WithdrawReply&) = default;
+};
+
+nlohmann::json encode(const AnnouncePrice& message);
+nlohmann::json encode(const SellerBack& message);
+nlohmann::json encode(const PeerAck& message);
+nlohmann::json encode(const WithdrawRequest& message);
+nlohmann::json encode(const WithdrawReply& message);
+
+Result<AnnouncePrice> decode_announce_price(const nlohmann::json& j);
+Result<SellerBack> decode_seller_back(const nlohmann::json& j);
+Result<PeerAck> decode_peer_ack(const nlohmann::json& j);
+Result<WithdrawRequest> decode_withdraw_request(const nlohmann::json& j);
+Result<WithdrawReply> decode_withdraw_reply(const nlohmann::json& j);
+
+}  // namespace auction::market

@@ -1,0 +1,168 @@
+// SellerAuction: the seller's side of one running auction, as a pure engine.
+//
+// Like a Raft core, it is fed events and hands back actions: start(now_ms), on_tick(now_ms),
+// on_ack, on_send_failed and on_withdraw_request go in; Announce, BuyerWithdrawn, Paused,
+// Resumed, Finish and PushUpdate come out. An Asio runtime carries the actions out (sends the
+// announcements with their deadline, journals and delivers the finish, pushes update_auction)
+// and feeds the results back as events. Time enters only as `now_ms` values from one
+// monotonic clock the runtime chooses. Single-threaded, no I/O, never throws.
+//
+// One round, from the engine's point of view:
+//   announce (round r, price, buyers) to every active buyer, deadline = now + ack_deadline_ms
+//   -> acks and failures come back -> the round closes at the deadline (or earlier, once every
+//   active buyer has answered) -> buyers without an ack for r are withdrawn as silent
+//   -> the next round is announced period_ms after this one was.
+//
+// The pause rule: when a round closes and *every* active buyer is silent, nobody is withdrawn.
+// Everybody going quiet at once is the seller's own connectivity failing, not the buyers
+// leaving; withdrawing them all would end the auction with no winner by accident. The engine
+// emits Paused once, then re-announces the same round (same id, same price) after a backoff
+// that starts at period_ms and doubles up to pause_retry_ms_max, for as long as it takes.
+// The first round that closes with at least one ack resumes the auction (Resumed), and the
+// buyers still silent in it are withdrawn as usual: when all but one are silent, the one who
+// acknowledged wins, which is correct.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "auction/market/auction_state.hpp"
+#include "auction/market/clock.hpp"
+#include "auction/market/finish_record.hpp"
+#include "auction/market/peer_messages.hpp"
+#include "auction/market/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::market {
+
+struct SellerConfig {
+  std::int64_t period_ms = 1000;          // the price rises once per period; > 0
+  std::int64_t ack_deadline_ms = 800;     // how long a buyer has to ack; 0 < it < period_ms
+  std::int64_t push_period_ms = 1000;     // how often update_auction is pushed; > 0
+  std::int64_t pause_retry_ms_max = 16000;  // the backoff cap while paused; >= period_ms
+};
+
+// Errors: invalid_argument naming the field that breaks the bounds above.
+Result<void> validate(const SellerConfig& config);
+
+namespace seller_action {
+
+// Send `message` to each of `recipients` (the active buyers) and report, per recipient,
+// on_ack or on_send_failed for message.round_id. No answer by `deadline_ms` is a failure.
+struct Announce {
+  AnnouncePrice message;
+  std::vector<std::string> recipients;
+  std::int64_t deadline_ms = 0;
+};
+
+// A buyer left in `round_id` (for the seller's user and log; the next Announce shows it).
+struct BuyerWithdrawn {
+  std::string username;
+  BuyerStatus status = BuyerStatus::withdrawn_silent;
+  RoundId round_id = 0;
+};
+
+// Every active buyer was silent in `round_id`: nobody was withdrawn; the same round is
+// announced again at `retry_at_ms`. Emitted once per pause.
+struct Paused {
+  RoundId round_id = 0;
+  std::int64_t retry_at_ms = 0;
+};
+
+// A round closed with at least one ack after a pause.
+struct Resumed {
+  RoundId round_id = 0;
+};
+
+// The auction is over. Emitted once per engine. The runtime journals the record, sends
+// auction_finished to every buyer in it, and delivers it to the platform until acknowledged.
+struct Finish {
+  FinishRecord record;
+};
+
+// Push `state` to the platform (update_auction). Losing one is harmless: the next one
+// carries everything.
+struct PushUpdate {
+  AuctionState state;
+};
+
+}  // namespace seller_action
+
+using SellerAction = std::variant<seller_action::Announce, seller_action::BuyerWithdrawn,
+                                  seller_action::Paused, seller_action::Resumed,
+                                  seller_action::Finish, seller_action::PushUpdate>;
+
+class SellerAuction {
+ public:
+  // Takes ownership of `clock`: a fresh one (Clock::create) to start an auction, or a restored
+  // one (Clock::restore) to resume after a restart. Errors: invalid_argument for a bad config.
+  static Result<SellerAuction> create(Clock clock, SellerConfig config);
+
+  // Begins driving the auction at `now_ms`:
+  //   not started -> starts it and announces round 0 (or finishes at once with <= 1 buyer);
+  //   running (restored) -> announces the restored round again, same id and price;
+  //   finished (restored) -> emits Finish again so the runtime delivers it.
+  // A PushUpdate is emitted with the first announcement. Errors: wrong_stage when called twice.
+  Result<std::vector<SellerAction>> start(std::int64_t now_ms);
+
+  // Advances time: closes the round at its deadline, announces the next one (or retries a
+  // paused one), pushes updates. Nothing happens before start or after the finish.
+  std::vector<SellerAction> on_tick(std::int64_t now_ms);
+
+  // `username` acknowledged `round_id`. Acks for any other round, from unknown or withdrawn
+  // buyers, or after the round closed, are ignored: an ack counts only for the open round.
+  std::vector<SellerAction> on_ack(std::string_view username, RoundId round_id,
+                                   std::int64_t now_ms);
+
+  // The announcement of `round_id` to `username` failed or timed out. The buyer counts as
+  // silent for that round unless its ack arrived anyway.
+  std::vector<SellerAction> on_send_failed(std::string_view username, RoundId round_id,
+                                           std::int64_t now_ms);
+
+  struct WithdrawResponse {
+    WithdrawReply reply;
+    std::vector<SellerAction> actions;
+  };
+  // A buyer asks to leave. The reply goes back to the buyer; see Clock::withdraw for the
+  // outcomes. Leaving may finish the auction (the actions then hold the Finish).
+  WithdrawResponse on_withdraw_request(std::string_view username, WithdrawReason reason,
+                                       std::int64_t now_ms);
+
+  const Clock& clock() const noexcept { return clock_; }
+  const SellerConfig& config() const noexcept { return config_; }
+  bool is_started() const noexcept { return started_; }
+  bool is_paused() const noexcept { return paused_; }
+  bool is_round_open() const noexcept { return round_open_; }
+  std::int64_t round_deadline_ms() const noexcept { return deadline_ms_; }
+
+ private:
+  SellerAuction(Clock clock, SellerConfig config);
+
+  void announce(std::int64_t now_ms, std::vector<SellerAction>& actions);
+  void close_round_if_answered(std::int64_t now_ms, std::vector<SellerAction>& actions);
+  void close_round(std::int64_t now_ms, std::vector<SellerAction>& actions);
+  void push(std::int64_t now_ms, std::vector<SellerAction>& actions);
+  void finish_if_done(std::vector<SellerAction>& actions);
+
+  Clock clock_;
+  SellerConfig config_;
+  bool started_ = false;
+  bool finish_emitted_ = false;
+  // The open round closes at deadline_ms_ at the latest.
+  bool round_open_ = false;
+  std::int64_t deadline_ms_ = 0;
+  std::set<std::string, std::less<>> acked_;   // buyers that acked the open round
+  std::set<std::string, std::less<>> failed_;  // buyers whose send failed and did not ack
+  // When the next announcement (next round, or the paused round again) is due.
+  std::int64_t next_announce_at_ms_ = 0;
+  std::int64_t next_push_at_ms_ = 0;
+  bool paused_ = false;
+  std::int64_t retry_ms_ = 0;  // the next pause backoff; period_ms .. pause_retry_ms_max
+};
+
+}  // namespace auction::market

@@ -1,0 +1,135 @@
+// A buyer's engine for one running auction; see auction/market/buyer_auction.hpp.
+#include "auction/market/buyer_auction.hpp"
+
+#include <algorithm>
+
+#include "market/market_assert.hpp"
+
+namespace auction::market {
+namespace {
+
+constexpr std::int64_t period_ms_max = 86'400'000;  // one day; keeps the pause arithmetic small
+constexpr std::uint32_t pause_after_periods_max = 1000;
+
+bool is_listed_active(const std::vector<BuyerEntry>& buyers, std::string_view username) {
+  return std::any_of(buyers.begin(), buyers.end(), [&](const BuyerEntry& b) {
+    return b.username == username && b.is_active();
+  });
+}
+
+}  // namespace
+
+Result<void> validate(const BuyerConfig& c) {
+  if (!is_valid_username(c.username)) {
+    return fail("invalid_argument", "username: must be 1..32 characters of [A-Za-z0-9_.-]");
+  }
+  if (c.period_ms < 1 || c.period_ms > period_ms_max) {
+    return fail("invalid_argument", "period_ms: must be 1..86400000");
+  }
+  if (c.pause_after_periods < 1 || c.pause_after_periods > pause_after_periods_max) {
+    return fail("invalid_argument", "pause_after_periods: must be 1..1000");
+  }
+  if (c.max_price && c.max_price->value < 0) {
+    return fail("invalid_argument", "max_price: must not be negative");
+  }
+  return {};
+}
+
+BuyerAuction::BuyerAuction(BuyerConfig config, std::int64_t now_ms)
+    : config_(std::move(config)), last_heard_ms_(now_ms) {}
+
+Result<BuyerAuction> BuyerAuction::create(BuyerConfig config, std::int64_t now_ms) {
+  if (auto ok = validate(config); !ok) return std::unexpected(ok.error());
+  return BuyerAuction(std::move(config), now_ms);
+}
+
+BuyerAuction::Step BuyerAuction::on_announce(const AnnouncePrice& message, std::int64_t now_ms) {
+  MARKET_ASSERT(message.auction_id == config_.auction_id, "announcement routed to the wrong auction");
+  Step step{PeerAck{config_.auction_id, message.round_id}, {}};
+  if (finished_) return step;
+  last_heard_ms_ = now_ms;
+  if (paused_) {
+    paused_ = false;
+    step.events.push_back(buyer_event::Resumed{message.round_id});
+  }
+  if (!round_id_ || message.round_id > *round_id_) {
+    round_id_ = message.round_id;
+    price_ = message.price;
+    step.events.push_back(buyer_event::PriceChanged{message.round_id, message.price});
+    std::map<std::string, BuyerStatus, std::less<>> next;
+    for (const BuyerEntry& b : message.buyers) {
+      auto it = buyers_.find(b.username);
+      const bool was_out = it != buyers_.end() && it->second != BuyerStatus::active;
+      if (!b.is_active() && !was_out) {
+        step.events.push_back(buyer_event::BuyerWithdrew{b.username, b.status, message.round_id});
+      }
+      next.emplace(b.username, b.status);
+    }
+    buyers_ = std::move(next);
+    // The proxy: the first price above the buyer's max sends the withdrawal.
+    if (config_.max_price && price_ > *config_.max_price && is_active() && !wants_out_) {
+      wants_out_ = WithdrawReason::max_price;
+    }
+  }
+  // Still listed active although we asked to leave: the request crossed this announcement,
+  // was lost, or the seller restarted from an older push. Ask again; withdrawal is idempotent.
+  if (wants_out_ && is_listed_active(message.buyers, config_.username)) send_withdraw(step.events);
+  return step;
+}
+
+BuyerAuction::Step BuyerAuction::on_finished(const FinishRecord& record, std::int64_t now_ms) {
+  MARKET_ASSERT(record.auction_id == config_.auction_id, "result routed to the wrong auction");
+  Step step{PeerAck{config_.auction_id, record.round_id}, {}};
+  last_heard_ms_ = now_ms;
+  if (finished_) return step;
+  finished_ = true;
+  paused_ = false;
+  round_id_ = record.round_id;
+  price_ = record.price;
+  buyers_.clear();
+  for (const BuyerEntry& b : record.buyers) buyers_.emplace(b.username, b.status);
+  step.events.push_back(buyer_event::Finished{record, record.winner == config_.username});
+  return step;
+}
+
+BuyerAuction::Step BuyerAuction::on_seller_back(const SellerBack& message, std::int64_t) {
+  MARKET_ASSERT(message.auction_id == config_.auction_id, "seller_back routed to the wrong auction");
+  // Not a resume: the seller is reachable again, but the auction goes on only when it
+  // announces a round, so a pause stays a pause until then.
+  Step step{PeerAck{config_.auction_id, round_id_.value_or(0)}, {}};
+  step.events.push_back(buyer_event::SellerBack{message.seller, message.address});
+  return step;
+}
+
+std::vector<BuyerEvent> BuyerAuction::on_tick(std::int64_t now_ms) {
+  std::vector<BuyerEvent> events;
+  if (finished_ || paused_) return events;
+  const std::int64_t silence_ms_max =
+      static_cast<std::int64_t>(config_.pause_after_periods) * config_.period_ms;
+  if (now_ms - last_heard_ms_ >= silence_ms_max) {
+    paused_ = true;
+    events.push_back(buyer_event::Paused{round_id_});
+  }
+  return events;
+}
+
+std::vector<BuyerEvent> BuyerAuction::request_withdraw() {
+  std::vector<BuyerEvent> events;
+  if (finished_ || (round_id_ && !is_active())) return events;
+  if (!wants_out_) wants_out_ = WithdrawReason::by_request;
+  send_withdraw(events);
+  return events;
+}
+
+bool BuyerAuction::is_active() const {
+  auto it = buyers_.find(config_.username);
+  return it != buyers_.end() && it->second == BuyerStatus::active;
+}
+
+void BuyerAuction::send_withdraw(std::vector<BuyerEvent>& events) const {
+  MARKET_ASSERT(wants_out_.has_value(), "a withdrawal needs a reason");
+  events.push_back(buyer_event::SendWithdraw{
+      WithdrawRequest{config_.auction_id, config_.username, *wants_out_}});
+}
+
+}  // namespace auction::market

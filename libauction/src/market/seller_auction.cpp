@@ -1,0 +1,182 @@
+// The seller's engine for one running auction; see auction/market/seller_auction.hpp.
+#include "auction/market/seller_auction.hpp"
+
+#include <algorithm>
+
+#include "market/market_assert.hpp"
+
+namespace auction::market {
+namespace {
+
+// One day: long enough for any real auction period, short enough that no deadline
+// arithmetic on int64 milliseconds can overflow.
+constexpr std::int64_t duration_ms_max = 86'400'000;
+
+bool in_range(std::int64_t v, std::int64_t lo, std::int64_t hi) { return v >= lo && v <= hi; }
+
+}  // namespace
+
+Result<void> validate(const SellerConfig& c) {
+  if (!in_range(c.period_ms, 1, duration_ms_max)) {
+    return fail("invalid_argument", "period_ms: must be 1..86400000");
+  }
+  if (!in_range(c.ack_deadline_ms, 1, c.period_ms - 1)) {
+    return fail("invalid_argument", "ack_deadline_ms: must be positive and shorter than period_ms");
+  }
+  if (!in_range(c.push_period_ms, 1, duration_ms_max)) {
+    return fail("invalid_argument", "push_period_ms: must be 1..86400000");
+  }
+  if (!in_range(c.pause_retry_ms_max, c.period_ms, duration_ms_max)) {
+    return fail("invalid_argument", "pause_retry_ms_max: must be period_ms..86400000");
+  }
+  return {};
+}
+
+SellerAuction::SellerAuction(Clock clock, SellerConfig config)
+    : clock_(std::move(clock)), config_(config), retry_ms_(config.period_ms) {}
+
+Result<SellerAuction> SellerAuction::create(Clock clock, SellerConfig config) {
+  if (auto ok = validate(config); !ok) return std::unexpected(ok.error());
+  return SellerAuction(std::move(clock), config);
+}
+
+Result<std::vector<SellerAction>> SellerAuction::start(std::int64_t now_ms) {
+  if (started_) return fail("wrong_stage", "this auction is already being driven");
+  started_ = true;
+  if (clock_.stage() == Stage::not_started) {
+    auto ok = clock_.start();
+    MARKET_ASSERT(ok.has_value(), "a not started clock can start");
+  }
+  std::vector<SellerAction> actions;
+  if (clock_.is_running()) {
+    announce(now_ms, actions);
+    push(now_ms, actions);
+  }
+  finish_if_done(actions);
+  return actions;
+}
+
+std::vector<SellerAction> SellerAuction::on_tick(std::int64_t now_ms) {
+  std::vector<SellerAction> actions;
+  if (!started_ || !clock_.is_running()) return actions;
+  if (round_open_ && now_ms >= deadline_ms_) close_round(now_ms, actions);
+  if (clock_.is_running() && !round_open_ && now_ms >= next_announce_at_ms_) {
+    // A paused round is announced again as it was. A price that would overflow stays at its
+    // cap and the capped round is announced again: buyers still leave, the auction still ends.
+    if (!paused_) (void)clock_.next_round();
+    announce(now_ms, actions);
+  }
+  if (clock_.is_running() && now_ms >= next_push_at_ms_) push(now_ms, actions);
+  return actions;
+}
+
+std::vector<SellerAction> SellerAuction::on_ack(std::string_view username, RoundId round_id,
+                                                std::int64_t now_ms) {
+  std::vector<SellerAction> actions;
+  if (!round_open_ || round_id != clock_.round_id()) return actions;
+  const BuyerEntry* buyer = clock_.find(username);
+  if (buyer == nullptr || !buyer->is_active()) return actions;
+  acked_.emplace(username);
+  if (auto it = failed_.find(username); it != failed_.end()) failed_.erase(it);
+  close_round_if_answered(now_ms, actions);
+  return actions;
+}
+
+std::vector<SellerAction> SellerAuction::on_send_failed(std::string_view username,
+                                                        RoundId round_id, std::int64_t now_ms) {
+  std::vector<SellerAction> actions;
+  if (!round_open_ || round_id != clock_.round_id()) return actions;
+  const BuyerEntry* buyer = clock_.find(username);
+  if (buyer == nullptr || !buyer->is_active() || acked_.contains(username)) return actions;
+  failed_.emplace(username);
+  close_round_if_answered(now_ms, actions);
+  return actions;
+}
+
+SellerAuction::WithdrawResponse SellerAuction::on_withdraw_request(std::string_view username,
+                                                                   WithdrawReason reason,
+                                                                   std::int64_t now_ms) {
+  WithdrawResponse response;
+  response.reply.outcome = clock_.withdraw(username, status_for(reason));
+  if (response.reply.outcome == WithdrawOutcome::withdrawn) {
+    response.actions.push_back(
+        seller_action::BuyerWithdrawn{std::string(username), status_for(reason), clock_.round_id()});
+    finish_if_done(response.actions);
+    if (clock_.is_running()) close_round_if_answered(now_ms, response.actions);
+  }
+  return response;
+}
+
+void SellerAuction::announce(std::int64_t now_ms, std::vector<SellerAction>& actions) {
+  MARKET_ASSERT(clock_.is_running(), "only a running auction announces");
+  round_open_ = true;
+  deadline_ms_ = now_ms + config_.ack_deadline_ms;
+  next_announce_at_ms_ = now_ms + config_.period_ms;
+  acked_.clear();
+  failed_.clear();
+  seller_action::Announce a;
+  a.message = AnnouncePrice{clock_.auction_id(), clock_.round_id(), clock_.price(), clock_.buyers()};
+  a.recipients.reserve(clock_.active_count());
+  for (const BuyerEntry& b : clock_.buyers()) {
+    if (b.is_active()) a.recipients.push_back(b.username);
+  }
+  a.deadline_ms = deadline_ms_;
+  actions.push_back(std::move(a));
+}
+
+void SellerAuction::close_round_if_answered(std::int64_t now_ms,
+                                            std::vector<SellerAction>& actions) {
+  if (!round_open_ || acked_.size() + failed_.size() < clock_.active_count()) return;
+  for (const BuyerEntry& b : clock_.buyers()) {
+    if (b.is_active() && !acked_.contains(b.username) && !failed_.contains(b.username)) return;
+  }
+  close_round(now_ms, actions);
+}
+
+void SellerAuction::close_round(std::int64_t now_ms, std::vector<SellerAction>& actions) {
+  MARKET_ASSERT(round_open_ && clock_.is_running(), "only an open round of a running auction closes");
+  round_open_ = false;
+  std::vector<std::string> silent;
+  for (const BuyerEntry& b : clock_.buyers()) {
+    if (b.is_active() && !acked_.contains(b.username)) silent.push_back(b.username);
+  }
+  if (silent.size() == clock_.active_count()) {
+    // Everybody quiet at once: the seller's own link is failing. Withdraw nobody, try the
+    // same round again after a backoff (docs/auction.md, "The pause rule").
+    next_announce_at_ms_ = now_ms + retry_ms_;
+    if (!paused_) {
+      paused_ = true;
+      actions.push_back(seller_action::Paused{clock_.round_id(), next_announce_at_ms_});
+    }
+    retry_ms_ = std::min(retry_ms_ * 2, config_.pause_retry_ms_max);
+    return;
+  }
+  if (paused_) {
+    paused_ = false;
+    retry_ms_ = config_.period_ms;
+    actions.push_back(seller_action::Resumed{clock_.round_id()});
+  }
+  for (const std::string& name : silent) {
+    const WithdrawOutcome outcome = clock_.withdraw(name, BuyerStatus::withdrawn_silent);
+    MARKET_ASSERT(outcome == WithdrawOutcome::withdrawn,
+                  "a silent buyer leaves while someone who acked remains");
+    actions.push_back(
+        seller_action::BuyerWithdrawn{name, BuyerStatus::withdrawn_silent, clock_.round_id()});
+  }
+  finish_if_done(actions);
+}
+
+void SellerAuction::push(std::int64_t now_ms, std::vector<SellerAction>& actions) {
+  actions.push_back(seller_action::PushUpdate{clock_.state()});
+  next_push_at_ms_ = now_ms + config_.push_period_ms;
+}
+
+void SellerAuction::finish_if_done(std::vector<SellerAction>& actions) {
+  if (!clock_.is_finished() || finish_emitted_) return;
+  finish_emitted_ = true;
+  round_open_ = false;
+  paused_ = false;
+  actions.push_back(seller_action::Finish{clock_.finish_record()});
+}
+
+}  // namespace auction::market
