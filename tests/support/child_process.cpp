@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -129,19 +130,21 @@ bool ChildProcess::has_exited() { return wait_exit(std::chrono::milliseconds(0))
 
 std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
   if (exit_code_) return exit_code_;
-  // The reader thread sees end-of-file when the child (and anything it spawned holding the
-  // pipe) has gone: wait for that event, then reap.
-  {
-    std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, timeout, [&] { return output_closed_; });
-  }
+  // A pidfd becomes readable when the child exits: wait for that event, then reap.
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+  if (pidfd < 0) die("pidfd_open");
+  pollfd p{pidfd, POLLIN, 0};
+  int ready = 0;
+  do {
+    ready = poll(&p, 1, static_cast<int>(timeout.count()));
+  } while (ready < 0 && errno == EINTR);
+  close(pidfd);
+  if (ready != 1) return std::nullopt;
   int status = 0;
-  pid_t r = waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) {
-    exit_code_ = exit_code_of(status);
-  } else if (r < 0 && errno == ECHILD) {
-    exit_code_ = -1;
+  while (waitpid(pid_, &status, 0) < 0) {
+    if (errno != EINTR) die("waitpid");
   }
+  exit_code_ = exit_code_of(status);
   return exit_code_;
 }
 
