@@ -79,14 +79,16 @@ int fsync_directory(const fs::path& dir) {
   return err;
 }
 
-// 0 on success, else errno. Retries short writes and interruptions.
-int write_all(int fd, std::string_view bytes, std::uint64_t offset) {
+// 0 on success, else errno, with `failed_at` set to the offset of the write that failed.
+// Retries short writes and interruptions.
+int write_all(int fd, std::string_view bytes, std::uint64_t offset, std::uint64_t* failed_at) {
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done,
                                static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
+      *failed_at = offset + done;
       return errno;
     }
     done += static_cast<std::size_t>(n);
@@ -176,7 +178,8 @@ Result<int> lock_directory(const fs::path& data_dir) {
   // The pid is for the operator reading the error above; the lock itself is the flock.
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd.get(), 0) != 0) return unavailable("cannot write", lock_file, errno);
-  if (const int err = write_all(fd.get(), pid, 0); err != 0) {
+  std::uint64_t failed_at = 0;
+  if (const int err = write_all(fd.get(), pid, 0, &failed_at); err != 0) {
     return unavailable("cannot write", lock_file, err);
   }
   return fd.release();
@@ -384,7 +387,8 @@ Result<void> FileStorage::create_segment(std::uint64_t seq) {
   const fs::path file = segment_path(seq);
   FileDescriptor fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (fd.get() < 0) return unavailable("cannot create", file, errno);
-  if (const int err = write_all(fd.get(), wal::segment_header(), 0); err != 0) {
+  std::uint64_t failed_at = 0;
+  if (const int err = write_all(fd.get(), wal::segment_header(), 0, &failed_at); err != 0) {
     return unavailable("cannot write the header of", file, err);
   }
   // The header and the file's directory entry are durable before any record follows, which
@@ -422,8 +426,9 @@ void FileStorage::after_record() {
 
 void FileStorage::write_out() {
   if (buffer_.empty()) return;
-  if (const int err = write_all(segment_fd_, buffer_, segment_bytes_); err != 0) {
-    die("write", segment_file_, segment_bytes_, err);
+  std::uint64_t failed_at = 0;
+  if (const int err = write_all(segment_fd_, buffer_, segment_bytes_, &failed_at); err != 0) {
+    die("write", segment_file_, failed_at, err);
   }
   segment_bytes_ += buffer_.size();
   needs_sync_ = true;
