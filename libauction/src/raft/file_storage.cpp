@@ -20,6 +20,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "raft/file_storage_format.hpp"
 
@@ -160,6 +161,27 @@ std::optional<std::uint64_t> parse_segment_name(std::string_view name) {
   return seq;
 }
 
+// Creates `dir` and its missing parents, syncing each new entry into its parent: otherwise a
+// crash could lose the whole data directory after records in it were reported durable.
+Result<void> create_directories_durably(const fs::path& dir) {
+  std::error_code ec;
+  std::vector<fs::path> missing;  // innermost first
+  for (fs::path p = fs::absolute(dir, ec); !ec && p.has_relative_path(); p = p.parent_path()) {
+    if (fs::exists(p, ec) || ec) break;
+    missing.push_back(p);
+  }
+  if (ec) return unavailable("cannot reach data directory", dir, ec.value());
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (!fs::create_directory(*it, ec) && ec) {
+      return unavailable("cannot create data directory", *it, ec.value());
+    }
+    if (const int err = fsync_directory(it->parent_path()); err != 0) {
+      return unavailable("cannot sync", it->parent_path(), err);
+    }
+  }
+  return {};
+}
+
 Result<int> lock_directory(const fs::path& data_dir) {
   const fs::path lock_file = data_dir / "LOCK";
   FileDescriptor fd(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
@@ -205,20 +227,12 @@ Result<std::unique_ptr<FileStorage>> FileStorage::open(fs::path data_dir,
   check(options.segment_bytes_max > wal::segment_header_bytes + hard_state_record_bytes,
         "segment_bytes_max must hold a header and a hard state record");
 
-  std::error_code ec;
-  const bool existed = fs::exists(data_dir, ec);
-  if (ec) return unavailable("cannot reach data directory", data_dir, ec.value());
-  if (!existed) {
-    fs::create_directories(data_dir, ec);
-    if (ec) return unavailable("cannot create data directory", data_dir, ec.value());
-    // The new directory's own entry must survive a crash too.
-    const fs::path parent = data_dir.has_parent_path() ? data_dir.parent_path() : fs::path(".");
-    if (const int err = fsync_directory(parent); err != 0) {
-      return unavailable("cannot sync", parent, err);
-    }
+  if (auto created = create_directories_durably(data_dir); !created) {
+    return std::unexpected(created.error());
   }
+  std::error_code ec;
   if (!fs::is_directory(data_dir, ec)) {
-    return unavailable("data directory is not a directory:", data_dir, ec ? ec.value() : ENOTDIR);
+    return unavailable("cannot use data directory", data_dir, ec ? ec.value() : ENOTDIR);
   }
 
   auto lock_fd = lock_directory(data_dir);

@@ -91,6 +91,8 @@ class FileStorage final : public LogStorage {
   // after it: the file is truncated just before it, one line naming the file and offset
   // goes to stderr, and tail_cut() describes it. A newest segment whose header never made
   // it to disk whole is removed the same way. Anything else is corruption.
+  // Precondition (a violation aborts): segment_bytes_max > 50 and record_bytes_max >= 25, so
+  // that a segment holds its header and a hard state record.
   // Errors (values; nothing was changed on disk unless a torn tail was cut):
   //   storage_unavailable  the directory cannot be created, opened, locked or written
   //                        (message: path and OS error)
