@@ -126,8 +126,8 @@ Result<Record> parse_record(std::string_view file, std::size_t offset,
                                        " exceeds the maximum " + std::to_string(record_bytes_max));
   }
   if (length > remaining - record_header_bytes) {
-    return fail("storage_corrupt", "record length " + std::to_string(length) +
-                                       " runs past the end of the file");
+    return fail("storage_corrupt",
+                "record length " + std::to_string(length) + " runs past the end of the file");
   }
   const std::string_view record = file.substr(offset, record_header_bytes + length);
   std::uint32_t crc = crc32c(record.substr(0, 4));

@@ -27,9 +27,9 @@ inline constexpr std::size_t record_header_bytes = 9;
 
 enum class RecordType : std::uint8_t { entry = 1, hard_state = 2, truncate = 3 };
 
-inline constexpr std::size_t entry_fixed_bytes = 17;       // term, index, entry type
+inline constexpr std::size_t entry_fixed_bytes = 17;         // term, index, entry type
 inline constexpr std::size_t hard_state_payload_bytes = 25;  // term, vote, has_vote, commit
-inline constexpr std::size_t truncate_payload_bytes = 8;   // last kept index
+inline constexpr std::size_t truncate_payload_bytes = 8;     // last kept index
 
 // The 16 bytes that open every segment file.
 std::string segment_header();

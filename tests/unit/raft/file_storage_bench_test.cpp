@@ -17,7 +17,9 @@ void report(const char* what, std::vector<double> micros) {
   std::sort(micros.begin(), micros.end());
   double total = 0;
   for (const double m : micros) total += m;
-  auto at = [&micros](double q) { return micros[static_cast<std::size_t>(q * (micros.size() - 1))]; };
+  auto at = [&micros](double q) {
+    return micros[static_cast<std::size_t>(q * (micros.size() - 1))];
+  };
   std::printf("%s: n=%zu  min %.0f us  median %.0f us  p99 %.0f us  max %.0f us  mean %.0f us\n",
               what, micros.size(), micros.front(), at(0.5), at(0.99), micros.back(),
               total / static_cast<double>(micros.size()));

@@ -103,8 +103,8 @@ TEST_CASE("raft: file storage rolls segments at the configured size and replays 
   for (const auto& file : files) {
     const auto bytes = fs::file_size(file);
     INFO(file << " has " << bytes << " bytes");
-    CHECK((bytes <= options.segment_bytes_max || read_bytes(file).find(std::string(1000, 'b')) !=
-                                                     std::string::npos));
+    CHECK((bytes <= options.segment_bytes_max ||
+           read_bytes(file).find(std::string(1000, 'b')) != std::string::npos));
   }
   {
     auto storage = open_ok(dir.path(), options);
