@@ -319,8 +319,16 @@ Result<bool> FileStorage::replay_segment(const fs::path& file, bool newest) {
           return corrupt(file, offset,
                          record.error().message + " in a segment that is not the newest");
         }
-        if (wal::has_record_from(bytes, offset + 1, options_.record_bytes_max)) {
-          return corrupt(file, offset, record.error().message + ", and intact records follow it");
+        const auto scan = wal::scan_after_damage(bytes, offset + 1, options_.record_bytes_max);
+        if (scan.outcome == wal::TailScan::Outcome::intact_record) {
+          return corrupt(file, offset,
+                         record.error().message + ", and an intact record follows at byte offset " +
+                             std::to_string(scan.offset));
+        }
+        if (scan.outcome == wal::TailScan::Outcome::undecided) {
+          return corrupt(file, offset,
+                         record.error().message +
+                             ", and the bytes after it are too costly to rule out intact records");
         }
         cut = TailCut{file, offset, file_bytes - offset, record.error().message};
         break;

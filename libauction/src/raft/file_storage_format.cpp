@@ -141,16 +141,22 @@ Result<Record> parse_record(std::string_view file, std::size_t offset,
                 offset + record.size()};
 }
 
-bool has_record_from(std::string_view file, std::size_t from, std::uint32_t record_bytes_max) {
+TailScan scan_after_damage(std::string_view file, std::size_t from,
+                           std::uint32_t record_bytes_max, std::uint64_t checksum_bytes_max) {
+  std::uint64_t checksummed = 0;
   for (std::size_t offset = from; offset + record_header_bytes <= file.size(); ++offset) {
     // Cheap filters first: most offsets fail on the type byte or the length, and only the
     // rest pay for a checksum.
     if (!is_known_type(static_cast<std::uint8_t>(file[offset + 8]))) continue;
     const std::uint32_t length = get_u32(file, offset);
     if (length > record_bytes_max || length > file.size() - offset - record_header_bytes) continue;
-    if (parse_record(file, offset, record_bytes_max)) return true;
+    checksummed += record_header_bytes + length;
+    if (checksummed > checksum_bytes_max) return {TailScan::Outcome::undecided, 0};
+    if (parse_record(file, offset, record_bytes_max)) {
+      return {TailScan::Outcome::intact_record, offset};
+    }
   }
-  return false;
+  return {TailScan::Outcome::nothing_intact, 0};
 }
 
 Result<Entry> decode_entry(std::string_view payload) {

@@ -59,9 +59,21 @@ struct Record {
 Result<Record> parse_record(std::string_view file, std::size_t offset,
                             std::uint32_t record_bytes_max);
 
-// Whether any intact record starts at an offset in [from, file.size()). Recovery uses it to
-// tell a torn tail (nothing valid follows the damage) from damage in the middle.
-bool has_record_from(std::string_view file, std::size_t from, std::uint32_t record_bytes_max);
+// What follows damage at the end of the newest segment. Recovery cuts the tail only when
+// nothing intact follows, which tells a torn write (nothing follows) from damage in the middle.
+struct TailScan {
+  enum class Outcome { nothing_intact, intact_record, undecided } outcome{};
+  std::size_t offset = 0;  // where the intact record starts (intact_record only)
+};
+
+// Checks every offset in [from, file.size()) for the start of an intact record. Garbage can
+// make that quadratic (a repeated byte pattern whose every offset claims a long record), so
+// the checksummed bytes are bounded by `checksum_bytes_max`; past it the answer is
+// `undecided`, which recovery treats like an intact record: refuse rather than guess.
+inline constexpr std::uint64_t scan_checksum_bytes_max = std::uint64_t{256} << 20;
+TailScan scan_after_damage(std::string_view file, std::size_t from,
+                           std::uint32_t record_bytes_max,
+                           std::uint64_t checksum_bytes_max = scan_checksum_bytes_max);
 
 // Payload decoders. They fail if the payload has the wrong size or an invalid field.
 Result<Entry> decode_entry(std::string_view payload);

@@ -348,3 +348,27 @@ TEST_CASE("raft: file storage removes a newest segment whose creation a crash in
   CHECK_FALSE(storage->tail_cut());
   CHECK(all_entries(*storage) == written);
 }
+
+TEST_CASE("raft: file storage bounds the search for intact records after damage",
+          "[raft][file_storage]") {
+  // Every offset of this garbage claims an entry record of 0x01010101 bytes.
+  const std::string header = wal::segment_header();
+  const std::string garbage(0x01010101 / 64, '\x01');
+  SECTION("within the budget an intact record after the damage is found") {
+    std::string file = header + "torn" + garbage.substr(0, 1000);
+    const std::size_t intact_at = file.size();
+    wal::append_truncate_record(file, LogIndex{0});
+    const auto scan = wal::scan_after_damage(file, header.size(), 1 << 30);
+    CHECK(scan.outcome == wal::TailScan::Outcome::intact_record);
+    CHECK(scan.offset == intact_at);
+  }
+  SECTION("nothing intact after the damage") {
+    const auto scan = wal::scan_after_damage(header + garbage, header.size(), 1 << 30);
+    CHECK(scan.outcome == wal::TailScan::Outcome::nothing_intact);
+  }
+  SECTION("past the budget the answer is undecided, never 'nothing intact'") {
+    const std::string file = header + std::string(0x01010101 + 1000, '\x01');
+    const auto scan = wal::scan_after_damage(file, header.size(), 1 << 30, 1 << 20);
+    CHECK(scan.outcome == wal::TailScan::Outcome::undecided);
+  }
+}

@@ -88,12 +88,13 @@ class FileStorage final : public LogStorage {
   // and replays its segments.
   // Recovery: a record that is incomplete, longer than record_bytes_max, or fails its
   // checksum is torn if it is in the newest segment and no intact record starts anywhere
-  // after it: the file is truncated just before it, one line naming the file and offset
+  // after it (a search bounded in cost; past the bound, it is corruption): the file is
+  // truncated just before it, one line naming the file and offset
   // goes to stderr, and tail_cut() describes it. A newest segment whose header never made
   // it to disk whole is removed the same way. Anything else is corruption.
   // Precondition (a violation aborts): segment_bytes_max > 50 and record_bytes_max >= 25, so
   // that a segment holds its header and a hard state record.
-  // Errors (values; nothing was changed on disk unless a torn tail was cut):
+  // Errors (values; no segment was changed unless a torn tail was cut):
   //   storage_unavailable  the directory cannot be created, opened, locked or written
   //                        (message: path and OS error)
   //   storage_locked       another open FileStorage (in any process) holds the directory
