@@ -532,9 +532,12 @@ Result<Term> FileStorage::term(LogIndex index) const {
 
 Result<std::vector<Entry>> FileStorage::entries(LogIndex lo, LogIndex hi,
                                                 std::size_t bytes_max) const {
-  check(lo <= hi, "entries() needs lo <= hi");
   if (lo < first_index_) {
     return fail("compacted", "index " + std::to_string(lo.value) + " was compacted");
+  }
+  if (lo > hi) {
+    return fail("unavailable", "range [" + std::to_string(lo.value) + ", " +
+                                   std::to_string(hi.value) + ") runs backwards");
   }
   if (hi.value > last_index().value + 1) {
     return fail("unavailable", "index " + std::to_string(hi.value - 1) +

@@ -132,6 +132,7 @@ TEST_CASE("raft: file storage reads honour the byte limit and report unavailable
   CHECK(storage->entries(LogIndex{2}, LogIndex{4}, 100).value() == make_entries(2, 2, 1, 10));
   CHECK(storage->entries(LogIndex{1}, LogIndex{7}, 100).error().code == "unavailable");
   CHECK(storage->entries(LogIndex{0}, LogIndex{2}, 100).error().code == "compacted");
+  CHECK(storage->entries(LogIndex{3}, LogIndex{2}, 100).error().code == "unavailable");
   CHECK(storage->term(LogIndex{5}).value() == Term{1});
   CHECK(storage->term(LogIndex{6}).error().code == "unavailable");
 }
