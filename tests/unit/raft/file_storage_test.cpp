@@ -187,6 +187,12 @@ TEST_CASE("raft: file storage reports an unusable data directory as storage_unav
   CHECK_THAT(under_file.error().message, Catch::Contains("plain-file/data"));
   CHECK_THAT(under_file.error().message, Catch::Contains("Not a directory"));
 
+  // A directory that exists but where nothing can be created, even by root.
+  auto unwritable = FileStorage::open("/proc/self");
+  REQUIRE_FALSE(unwritable);
+  CHECK(unwritable.error().code == "storage_unavailable");
+  CHECK_THAT(unwritable.error().message, Catch::Contains("/proc/self/LOCK"));
+
   auto is_file = FileStorage::open(dir / "plain-file");
   REQUIRE_FALSE(is_file);
   CHECK(is_file.error().code == "storage_unavailable");

@@ -113,7 +113,8 @@ class FileStorage final : public LogStorage {
   LogIndex first_index() const override;
   LogIndex last_index() const override;
   Result<Term> term(LogIndex index) const override;
-  // Returns entries while their total data stays within bytes_max, and always the first.
+  // Returns entries while their total data stays within bytes_max, and always the first;
+  // a backwards range (lo > hi) is "unavailable".
   Result<std::vector<Entry>> entries(LogIndex lo, LogIndex hi,
                                      std::size_t bytes_max) const override;
   // Preconditions (violations abort): consecutive indexes starting in
