@@ -389,7 +389,8 @@ Result<void> FileStorage::apply_record(const wal::Record& record) {
       return {};
     }
   }
-  return fail("storage_corrupt", "unknown record type");
+  return fail("storage_corrupt",
+              "unknown record type " + std::to_string(static_cast<unsigned>(record.type)));
 }
 
 Result<void> FileStorage::open_segment_for_append(const fs::path& file) {

@@ -46,7 +46,8 @@ void append_truncate_record(std::string& out, LogIndex last_kept);
 // Size on disk of the record that frames `entry`.
 std::size_t entry_record_bytes(const Entry& entry);
 
-// A record whose frame and checksum are intact. `payload` views the parsed bytes.
+// A record whose frame and checksum are intact. `payload` views the parsed bytes. Its type
+// may still be unknown (any u8 value); the reader decides what that means.
 struct Record {
   RecordType type{};
   std::string_view payload;
@@ -54,8 +55,8 @@ struct Record {
 };
 
 // Parses the record at `offset` in `file`. Fails (reason for a person) if the header or the
-// payload is incomplete, the length exceeds `record_bytes_max`, the checksum does not match
-// or the type is unknown. Precondition: offset <= file.size().
+// payload is incomplete, the length exceeds `record_bytes_max` or the checksum does not
+// match: what a torn write leaves. Precondition: offset <= file.size().
 Result<Record> parse_record(std::string_view file, std::size_t offset,
                             std::uint32_t record_bytes_max);
 
@@ -71,8 +72,7 @@ struct TailScan {
 // the checksummed bytes are bounded by `checksum_bytes_max`; past it the answer is
 // `undecided`, which recovery treats like an intact record: refuse rather than guess.
 inline constexpr std::uint64_t scan_checksum_bytes_max = std::uint64_t{256} << 20;
-TailScan scan_after_damage(std::string_view file, std::size_t from,
-                           std::uint32_t record_bytes_max,
+TailScan scan_after_damage(std::string_view file, std::size_t from, std::uint32_t record_bytes_max,
                            std::uint64_t checksum_bytes_max = scan_checksum_bytes_max);
 
 // Payload decoders. They fail if the payload has the wrong size or an invalid field.

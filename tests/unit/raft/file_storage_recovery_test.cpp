@@ -4,6 +4,7 @@
 #include <random>
 
 #include "file_storage_test_support.hpp"
+#include "raft/crc32c.hpp"
 #include "raft/file_storage_format.hpp"
 
 using namespace auction::raft;
@@ -371,4 +372,24 @@ TEST_CASE("raft: file storage bounds the search for intact records after damage"
     const auto scan = wal::scan_after_damage(file, header.size(), 1 << 30, 1 << 20);
     CHECK(scan.outcome == wal::TailScan::Outcome::undecided);
   }
+}
+
+TEST_CASE("raft: file storage refuses an intact record of unknown type, even at the tail",
+          "[raft][file_storage]") {
+  const auto log = write_log();
+  // A well-framed record of type 9, as a newer format might write it.
+  std::string record;
+  wal::append_truncate_record(record, LogIndex{0});
+  record[8] = 9;
+  std::uint32_t crc = crc32c(std::string_view(record).substr(0, 4));
+  crc = crc32c(std::string_view(record).substr(8), crc);
+  for (int i = 0; i < 4; ++i) record[4 + i] = static_cast<char>((crc >> (8 * i)) & 0xFFu);
+
+  const auto copy = copy_with_segment(*log, log->bytes + record);
+  auto opened = FileStorage::open(copy->path());
+  REQUIRE_FALSE(opened);
+  CHECK(opened.error().code == "storage_corrupt");
+  CHECK_THAT(opened.error().message, Catch::Contains("unknown record type 9"));
+  CHECK_THAT(opened.error().message,
+             Catch::Contains("byte offset " + std::to_string(log->bytes.size())));
 }
