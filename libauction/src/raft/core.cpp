@@ -425,7 +425,9 @@ void Core::handle_append_response(const Message& m, Progress& pr) {
 
 void Core::handle_heartbeat_response(const Message& m, Progress& pr) {
   pr.on_heartbeat_response();
-  if (pr.match() < log_.last_index()) maybe_send_append(m.from, false);
+  // A follower behind us gets an AppendEntries even if we have nothing new to send past
+  // `next`: if earlier ones were lost, its rejection puts it back into probe.
+  if (pr.match() < log_.last_index()) maybe_send_append(m.from, true);
   if (m.context > pr.read_round_acked && m.context <= read_round_) {
     pr.read_round_acked = m.context;
     on_read_round_acked();

@@ -101,19 +101,15 @@ void Driver::finish(Ready& ready) {
 }
 
 void Driver::apply(const Entry& entry) {
+  RAFT_CHECK(entry.type != EntryType::config, "membership changes are not implemented");
   std::string answer;
   if (entry.type == EntryType::normal) answer = machine_.apply(entry.index, entry.data);
-  RAFT_CHECK(entry.type != EntryType::config, "membership changes are not implemented");
   auto it = proposals_.find(entry.index);
   if (it == proposals_.end()) return;
-  if (it->second == entry.term) {
-    events_.completed.push_back(ProposalCompleted{entry.index, entry.term, std::move(answer)});
-  } else {
-    // Another leader's entry took this index (§5.3): ours is gone for good.
-    events_.failed.push_back(ProposalFailed{
-        entry.index, it->second,
-        Error{"not_leader", "the proposal was overwritten by a later leader"}});
-  }
+  // Proposals still tracked here were committed while this node led (the rest failed
+  // when leadership was lost, see note_role()), and a committed entry keeps its term.
+  RAFT_CHECK(it->second == entry.term, "a committed proposal changed term");
+  events_.completed.push_back(ProposalCompleted{entry.index, entry.term, std::move(answer)});
   proposals_.erase(it);
 }
 

@@ -64,6 +64,13 @@ bool Progress::on_rejected(LogIndex rejected, LogIndex probe_to) {
   return true;
 }
 
+void Progress::on_heartbeat_response() {
+  probe_sent_ = false;
+  if (state_ == ProgressState::replicate && inflight_.size() >= inflight_max_) {
+    inflight_.pop_front();
+  }
+}
+
 void Progress::become_probe() {
   state_ = ProgressState::probe;
   probe_sent_ = false;

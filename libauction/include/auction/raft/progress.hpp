@@ -53,8 +53,10 @@ class Progress {
   // an older message) and must be ignored.
   bool on_rejected(LogIndex rejected, LogIndex probe_to);
 
-  // A heartbeat answer: lets a paused probe send again (the probe may have been lost).
-  void on_heartbeat_response() { probe_sent_ = false; }
+  // A heartbeat answer: the follower is alive, so a paused probe may go again (it may have
+  // been lost), and a full window gives up one slot (messages in it may have been lost;
+  // the next send then exposes the gap and the follower's rejection starts a probe).
+  void on_heartbeat_response();
 
   void become_probe();
   void become_replicate();
