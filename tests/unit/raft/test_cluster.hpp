@@ -130,7 +130,23 @@ class Cluster {
     if (cut_.contains({m.from, m.to}) || (drop && drop(m))) return true;
     trace.push_back(m);
     driver(m.to.value).on_message(m);
+    run_disks();
     return true;
+  }
+
+  // Split mode: every node whose disk is not stalled finishes its outstanding persist.
+  void run_disks() {
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (auto& [id, node] : nodes_) {
+        if (stalled.contains(id.value) || !node->driver) continue;
+        if (auto job = node->driver->take_persist_job()) {
+          Driver::write_job(node->storage, *job);
+          node->driver->on_persisted(std::move(*job));
+          progress = true;
+        }
+      }
+    }
   }
 
   // Delivers until the queue is empty (a safety bound turns livelock into a failure).
@@ -151,6 +167,7 @@ class Cluster {
 
   void tick(std::uint64_t id) {
     driver(id).tick();
+    run_disks();
   }
 
   // Ticks every node once per round and delivers everything, until `pred` holds.
@@ -158,6 +175,7 @@ class Cluster {
     for (int r = 0; r < rounds_max; ++r) {
       if (pred()) return true;
       for (auto& [id, node] : nodes_) node->driver->tick();
+      run_disks();
       deliver_all();
     }
     return pred();
@@ -209,6 +227,7 @@ class Cluster {
   std::vector<Message> trace;  // delivered messages, in order
   std::function<bool(const Message&)> drop;
   std::size_t delivered_count = 0;
+  std::set<std::uint64_t> stalled;  // split mode: nodes whose disk does not complete writes
 
  private:
   void boot(NodeId id) {
