@@ -249,6 +249,16 @@ inline Entry entry(std::uint64_t term, std::uint64_t index, std::string data = {
                std::move(data)};
 }
 
+inline Message message(MessageType type, std::uint64_t from, std::uint64_t to,
+                       std::uint64_t term) {
+  Message m;
+  m.type = type;
+  m.from = NodeId{from};
+  m.to = NodeId{to};
+  m.term = Term{term};
+  return m;
+}
+
 inline HardState hard(std::uint64_t term, std::uint64_t commit = 0) {
   return HardState{Term{term}, NodeId{0}, false, LogIndex{commit}};
 }
