@@ -126,12 +126,19 @@ class Cluster {
     if (queue.empty()) return false;
     Message m = std::move(queue.front());
     queue.pop_front();
+    deliver(m);
+    return true;
+  }
+
+  // Hands `m` to its addressee unless its link is cut, `drop` rejects it, or the
+  // addressee is down.
+  void deliver(const Message& m) {
     ++delivered_count;
-    if (cut_.contains({m.from, m.to}) || (drop && drop(m))) return true;
+    if (cut_.contains({m.from, m.to}) || (drop && drop(m))) return;
+    if (!nodes_.at(m.to)->driver) return;
     trace.push_back(m);
     driver(m.to.value).on_message(m);
     run_disks();
-    return true;
   }
 
   // Split mode: every node whose disk is not stalled finishes its outstanding persist.
