@@ -57,6 +57,12 @@ TEST_CASE("raft: messages of every type survive an encode/decode round trip", "[
   }
 }
 
+TEST_CASE("raft: message types have readable names for logs", "[raft]") {
+  CHECK(to_string(MessageType::append) == "append");
+  CHECK(to_string(MessageType::pre_vote_response) == "pre_vote_response");
+  CHECK(to_string(MessageType::timeout_now) == "timeout_now");
+}
+
 TEST_CASE("raft: every truncation of a message decodes to an error", "[raft]") {
   const std::string bytes = encode(sample());
   for (std::size_t len = 0; len < bytes.size(); ++len) {

@@ -133,7 +133,6 @@ class Cluster {
   // Hands `m` to its addressee unless its link is cut, `drop` rejects it, or the
   // addressee is down.
   void deliver(const Message& m) {
-    ++delivered_count;
     if (cut_.contains({m.from, m.to}) || (drop && drop(m))) return;
     if (!nodes_.at(m.to)->driver) return;
     trace.push_back(m);
@@ -233,7 +232,6 @@ class Cluster {
   std::deque<Message> queue;
   std::vector<Message> trace;  // delivered messages, in order
   std::function<bool(const Message&)> drop;
-  std::size_t delivered_count = 0;
   std::set<std::uint64_t> stalled;  // split mode: nodes whose disk does not complete writes
 
  private:
