@@ -1,0 +1,3 @@
+#include <catch2/catch.hpp>
+#include "linearizability.hpp"
+TEST_CASE("chaos: smoke", "[chaos]") { REQUIRE(true); }
