@@ -6,6 +6,8 @@
 #include <map>
 #include <tuple>
 
+#include <nlohmann/json.hpp>
+
 #include "register_model.hpp"
 #include "set_model.hpp"
 
@@ -109,39 +111,51 @@ std::vector<Operation> without(const std::vector<Operation>& ops,
 }
 
 // The smallest failing sub-history found so far for one key, with the diagnosis of its
-// last search. Only removals that cannot manufacture a violation are tried: a read-only
-// operation can always be dropped from a linearization, so if the history with it removed is
-// not linearizable, neither is the history with it. Mutating operations are never removed:
-// dropping a write can leave a read of its value unexplained, a violation that was never there.
+// last search. Only deletions that cannot manufacture a violation are tried, those where a
+// linearization of the history with the operation gives one without it: a read-only
+// operation, and a mutating one that no operation left in the witness may need
+// (Model::may_need: dropping it changes the state only where nothing looks). So each
+// deletion keeps "the witness fails" a proof that the key fails. Deleting any other write
+// could leave a read of its value unexplained: a violation that was never there.
 class Shrinker {
  public:
   Shrinker(std::vector<Operation> ops, const SearchResult& failed) { adopt(std::move(ops), failed); }
 
+  // Deletes operations ddmin-style (halving chunks of deletable operations) until no single
+  // one can go; false when the configuration budget ran out first.
   template <Model M>
   bool shrink(const M& model, const CheckOptions& options) {
     std::size_t budget = options.shrink_configurations_max;
-    std::size_t chunk = std::max<std::size_t>(1, read_only_positions().size() / 2);
     for (;;) {
-      std::vector<std::size_t> positions = read_only_positions();
-      std::size_t i = 0;
-      while (i < positions.size()) {
-        if (budget == 0) return false;
-        const std::size_t end = std::min(positions.size(), i + chunk);
-        std::vector<Operation> candidate = without(
-            witness_, std::vector<std::size_t>(positions.begin() + static_cast<std::ptrdiff_t>(i),
-                                               positions.begin() + static_cast<std::ptrdiff_t>(end)));
-        const SearchLimits limits{std::min(options.search.configurations_max, budget)};
-        const SearchResult result = search(model, std::span<const Operation>(candidate), limits);
-        budget -= std::min(budget, result.configurations);
-        if (result.verdict == Verdict::not_linearizable) {
-          adopt(std::move(candidate), result);
-          positions = read_only_positions();
-        } else {
-          i += chunk;
+      std::vector<std::size_t> ids = deletable_ids(model);
+      bool has_progress = false;
+      for (std::size_t chunk = std::max<std::size_t>(1, ids.size() / 2);; chunk /= 2) {
+        std::size_t i = 0;
+        while (i < ids.size()) {
+          if (budget == 0) return false;
+          const std::size_t end = std::min(ids.size(), i + chunk);
+          std::vector<Operation> candidate = without_ids(
+              {ids.begin() + static_cast<std::ptrdiff_t>(i), ids.begin() + static_cast<std::ptrdiff_t>(end)});
+          if (candidate.size() == witness_.size()) {  // already gone with an earlier deletion
+            i += chunk;
+            continue;
+          }
+          const SearchLimits limits{std::min(options.search.configurations_max, budget)};
+          const SearchResult result = search(model, std::span<const Operation>(candidate), limits);
+          budget -= std::min(budget, result.configurations);
+          if (result.verdict == Verdict::not_linearizable) {
+            adopt(std::move(candidate), result);
+            ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                      ids.begin() + static_cast<std::ptrdiff_t>(end));
+            has_progress = true;
+          } else {
+            i += chunk;
+          }
         }
+        if (chunk == 1) break;
       }
-      if (chunk == 1) return true;
-      chunk /= 2;
+      // Deleting reads may have left writes that nothing needs any more.
+      if (!has_progress) return true;
     }
   }
 
@@ -167,12 +181,26 @@ class Shrinker {
     witness_ = without(ops, failed.never_considered);
   }
 
-  std::vector<std::size_t> read_only_positions() const {
-    std::vector<std::size_t> positions;
-    for (std::size_t i = 0; i < witness_.size(); ++i) {
-      if (is_read_only(witness_[i])) positions.push_back(i);
+  template <Model M>
+  std::vector<std::size_t> deletable_ids(const M&) const {
+    std::vector<std::size_t> ids;
+    for (const Operation& op : witness_) {
+      const bool is_needed =
+          !M::is_read_only(op) &&
+          std::any_of(witness_.begin(), witness_.end(), [&](const Operation& other) {
+            return other.id != op.id && M::may_need(other, op);
+          });
+      if (!is_needed) ids.push_back(op.id);
     }
-    return positions;
+    return ids;
+  }
+
+  std::vector<Operation> without_ids(const std::vector<std::size_t>& ids_sorted) const {
+    std::vector<Operation> kept;
+    for (const Operation& op : witness_) {
+      if (!std::binary_search(ids_sorted.begin(), ids_sorted.end(), op.id)) kept.push_back(op);
+    }
+    return kept;
   }
 
   std::vector<Operation> witness_;
@@ -190,10 +218,26 @@ void check_key(const M& model, const std::string& key, const std::vector<Operati
     report.unknown_keys.push_back(key);
     return;
   }
-  Shrinker shrinker(ops, result);
   KeyFailure failure;
   failure.key = key;
   failure.key_operations = ops.size();
+  std::vector<Operation> start = ops;
+  SearchResult start_result = result;
+  if constexpr (requires { M::project(std::span<const Operation>(ops), std::string()); }) {
+    // A failing projection onto one element is a far smaller witness, and as sound.
+    for (const std::string& element : M::elements(std::span<const Operation>(ops))) {
+      std::vector<Operation> projection = M::project(std::span<const Operation>(ops), element);
+      SearchResult projected =
+          search(model, std::span<const Operation>(projection), options.search);
+      if (projected.verdict == Verdict::not_linearizable) {
+        start = std::move(projection);
+        start_result = std::move(projected);
+        failure.projected_element = element;
+        break;
+      }
+    }
+  }
+  Shrinker shrinker(std::move(start), start_result);
   failure.is_shrink_complete = shrinker.shrink(model, options);
   shrinker.fill(failure);
   report.failures.push_back(std::move(failure));
@@ -209,9 +253,7 @@ std::string format_timeline(const KeyFailure& failure) {
   }
   std::sort(instants.begin(), instants.end());
   instants.erase(std::unique(instants.begin(), instants.end()), instants.end());
-  constexpr std::size_t width_max = 72;
-  const std::size_t step = std::clamp<std::size_t>(width_max / (instants.size() + 1), 1, 4);
-  const std::size_t width = step * (instants.size() + 1);
+  const std::size_t width = std::min<std::size_t>(72, 3 * (instants.size() + 1));
   auto column = [&](std::int64_t t) {
     const auto at = std::lower_bound(instants.begin(), instants.end(), t) - instants.begin();
     return static_cast<std::size_t>(at) * width / (instants.size() + 1);
@@ -283,6 +325,10 @@ std::string format_report(const CheckReport& report) {
             std::to_string(failure.witness.size()) + " of " +
             std::to_string(failure.key_operations) + " operations" +
             (failure.is_shrink_complete ? "" : " (shrinking stopped at its budget)") + "\n";
+    if (failure.projected_element) {
+      text += "  projected onto the element " + nlohmann::json(*failure.projected_element).dump() +
+              ": each read_set shows only whether it was a member\n";
+    }
     text += format_timeline(failure);
     text += "  longest linearization found:";
     if (failure.longest_prefix_ids.empty()) text += " (none)";

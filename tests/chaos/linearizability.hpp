@@ -15,10 +15,13 @@
 //   - A read-only candidate (a read, a failed call) whose result is legal in the current state
 //     is linearized at once with no alternative tried: moving a minimal read to the front of
 //     any valid completion keeps it valid, so that choice never needs to be undone.
-//   - Indeterminate candidates are tried after the determinate ones, and a configuration is
-//     pruned when one with the same determinate set and state, and a subset of its
-//     indeterminate operations, already failed: leaving an indeterminate operation out is
-//     always allowed, so the configuration with fewer of them can do everything the other can.
+//   - Indeterminate operations are optional, which the search exploits four ways: they are
+//     tried after the determinate candidates; one that would leave the state unchanged, or
+//     that no operation left to place may need (Model::may_need), is not tried at all; of
+//     several with the same kind and input only one is tried (they are interchangeable once
+//     invoked, as none ever completes); and a configuration is pruned when one with the same
+//     determinate set and state and a subset of its indeterminate operations already failed
+//     (it could have left the extra ones out).
 // Linearizability is local (Herlihy & Wing, Theorem 1): a history whose operations each touch
 // one object is linearizable exactly when each object's sub-history is. check_history
 // therefore checks key by key. A multi-object read (fetch_auctions) is split into one read per
@@ -46,12 +49,19 @@
 
 namespace auction::chaos {
 
-// A sequential specification: a pure step function over hashable states.
+// A sequential specification: a pure step function over hashable states. step may look only
+// at an operation's kind, input, outcome, output, members and error (so two indeterminate
+// operations with the same kind and input are interchangeable), and must accept every
+// indeterminate operation in every state. may_need(op, writer) is true when op's result may
+// require that the mutating operation `writer` took effect before it; when it is false for
+// every other operation, removing `writer` from a linearization leaves a linearization (the
+// state changes only where no operation looks), so leaving it out is never worse.
 template <class M>
 concept Model = requires(const M& model, const typename M::State& state, const Operation& op) {
   { model.initial_state() } -> std::same_as<typename M::State>;
   { model.step(state, op) } -> std::same_as<std::optional<typename M::State>>;
   { M::is_read_only(op) } -> std::same_as<bool>;  // leaves every state unchanged
+  { M::may_need(op, op) } -> std::same_as<bool>;
   { M::hash(state) } -> std::convertible_to<std::size_t>;
   { M::describe(state) } -> std::same_as<std::string>;
   { state == state } -> std::convertible_to<bool>;
@@ -199,12 +209,55 @@ SearchResult search(const M& model, std::span<const Operation> ops,
   std::vector<Frame> frames;
   std::optional<std::size_t> furthest_rank;
 
+  // For indeterminate operations: how many operations not yet placed may need each one, and
+  // which of them are interchangeable (same class).
+  std::vector<std::size_t> need_count(n, 0);
+  std::vector<std::vector<std::size_t>> needs(n);  // determinate op -> indeterminate ops
+  std::vector<std::size_t> interchangeable_class(n, 0);
+  {
+    std::vector<std::size_t> representatives;
+    for (std::size_t x = 0; x < n; ++x) {
+      if (ops[x].complete_ns) continue;
+      auto same = std::find_if(representatives.begin(), representatives.end(), [&](std::size_t r) {
+        return ops[r].kind == ops[x].kind && ops[r].input == ops[x].input;
+      });
+      interchangeable_class[x] = same == representatives.end() ? x : *same;
+      if (same == representatives.end()) representatives.push_back(x);
+      for (std::size_t d = 0; d < n; ++d) {
+        if (ops[d].complete_ns && M::may_need(ops[d], ops[x])) {
+          needs[d].push_back(x);
+          ++need_count[x];
+        }
+      }
+    }
+  }
+  auto place = [&](std::size_t op, bool placed) {
+    for (std::size_t x : needs[op]) {
+      if (placed) {
+        --need_count[x];
+      } else {
+        ++need_count[x];
+      }
+    }
+  };
+  std::vector<std::size_t> classes_seen;
+  auto is_worth_trying = [&](std::size_t op) {
+    if (ops[op].complete_ns) return true;
+    if (need_count[op] == 0) return false;
+    const std::size_t c = interchangeable_class[op];
+    if (std::find(classes_seen.begin(), classes_seen.end(), c) != classes_seen.end()) return false;
+    classes_seen.push_back(c);
+    return true;
+  };
+
   // Enters a configuration; false when the budget is spent.
   auto enter = [&](State state, std::optional<std::size_t> entered_by) {
     if (++result.configurations > limits.configurations_max) return false;
     Frame frame{std::move(state), {}, 0, entered_by};
     const auto first_return = list.candidates(frame.candidates);
     CHAOS_ASSERT(first_return.has_value(), "a determinate operation is left, so is its return");
+    classes_seen.clear();
+    std::erase_if(frame.candidates, [&](std::size_t op) { return !is_worth_trying(op); });
     if (!furthest_rank || first_return->first > *furthest_rank) {
       furthest_rank = first_return->first;
       result.unplaceable = first_return->second;
@@ -244,6 +297,7 @@ SearchResult search(const M& model, std::span<const Operation> ops,
       if (frame.entered_by) {
         list.unlift(*frame.entered_by);
         mark(*frame.entered_by, false);
+        place(*frame.entered_by, false);
       }
       frames.pop_back();
       continue;
@@ -251,12 +305,14 @@ SearchResult search(const M& model, std::span<const Operation> ops,
     const std::size_t op = frame.candidates[frame.next++];
     std::optional<State> next = model.step(frame.state, ops[op]);
     if (!next) continue;
+    if (!ops[op].complete_ns && *next == frame.state) continue;  // optional and changes nothing
     mark(op, true);
     if (is_known_failure(*next)) {
       mark(op, false);
       continue;
     }
     list.lift(op);
+    place(op, true);
     if (determinate_left == 0) {
       result.verdict = Verdict::linearizable;
       return result;
@@ -283,9 +339,13 @@ struct KeyFailure {
   std::string key;
   std::size_t key_operations = 0;  // operations on this key in the whole history
   // A sub-history of the key that is itself not linearizable, in invocation order. It is
-  // shrunk only in ways that cannot create a violation (removing read-only operations, and
-  // operations the search never reached), so its failure proves the key's.
+  // shrunk only in ways that cannot create a violation (projecting a set onto one element,
+  // removing read-only operations and operations the search never reached), so its failure
+  // proves the key's.
   std::vector<Operation> witness;
+  // Set when the witness is a set's projection onto this one element (SetModel::project):
+  // its read_sets show only whether the element was a member.
+  std::optional<std::string> projected_element;
   bool is_shrink_complete = false;  // false when the shrink budget ran out first
   std::size_t unplaceable_id = 0;   // Operation::id of the operation that could not be placed
   std::vector<std::size_t> longest_prefix_ids;  // Operation::ids of the longest linearization

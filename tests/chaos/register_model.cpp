@@ -34,6 +34,11 @@ bool RegisterModel::is_read_only(const Operation& op) {
   return op.kind == OpKind::read || op.outcome == Outcome::failed;
 }
 
+bool RegisterModel::may_need(const Operation& op, const Operation& writer) {
+  return writer.kind == OpKind::write && op.kind == OpKind::read &&
+         op.outcome == Outcome::ok && op.output == writer.input;
+}
+
 std::size_t RegisterModel::hash(const State& state) {
   return state ? std::hash<std::string>{}(*state) : 0x9e3779b97f4a7c15ULL;
 }

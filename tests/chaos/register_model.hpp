@@ -31,6 +31,10 @@ class RegisterModel {
   // True when `op` leaves every state unchanged (reads, and calls that failed definitely).
   static bool is_read_only(const Operation& op);
 
+  // True when `op` read the value that the write `writer` wrote (see Model in
+  // linearizability.hpp).
+  static bool may_need(const Operation& op, const Operation& writer);
+
   static std::size_t hash(const State& state);
   static std::string describe(const State& state);
 };

@@ -44,6 +44,47 @@ bool SetModel::is_read_only(const Operation& op) {
   return op.kind == OpKind::read_set || op.outcome == Outcome::failed;
 }
 
+bool SetModel::may_need(const Operation& op, const Operation& writer) {
+  const std::string& element = writer.input;
+  if (op.kind == OpKind::read_set) {
+    if (op.outcome != Outcome::ok) return false;
+    const bool has = std::binary_search(op.members.begin(), op.members.end(), element);
+    return writer.kind == OpKind::add ? has : writer.kind == OpKind::remove && !has;
+  }
+  if (op.kind != OpKind::remove || op.input != element) return false;
+  if (writer.kind == OpKind::add) return op.outcome == Outcome::ok;
+  return writer.kind == OpKind::remove && op.outcome == Outcome::failed &&
+         op.error == "not_joined";
+}
+
+std::vector<std::string> SetModel::elements(std::span<const Operation> ops) {
+  std::vector<std::string> all;
+  for (const Operation& op : ops) {
+    if (!op.input.empty()) all.push_back(op.input);
+    all.insert(all.end(), op.members.begin(), op.members.end());
+  }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
+}
+
+std::vector<Operation> SetModel::project(std::span<const Operation> ops,
+                                         const std::string& element) {
+  std::vector<Operation> projection;
+  for (const Operation& op : ops) {
+    if (op.kind == OpKind::read_set) {
+      Operation read = op;
+      const bool has = std::binary_search(op.members.begin(), op.members.end(), element);
+      read.members.clear();
+      if (has) read.members.push_back(element);
+      projection.push_back(std::move(read));
+    } else if (op.input == element) {
+      projection.push_back(op);
+    }
+  }
+  return projection;
+}
+
 std::size_t SetModel::hash(const State& state) {
   std::size_t h = state.size();
   for (const std::string& element : state) {

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,21 @@ class SetModel {
   // True when `op` leaves every state unchanged (read_set, and calls that failed
   // definitely, not_joined included).
   static bool is_read_only(const Operation& op);
+
+  // True when `op` observed what `writer` does to its element (see Model in
+  // linearizability.hpp): present after an add (a read_set containing it, a successful
+  // remove), absent after a remove (a read_set without it, a not_joined).
+  static bool may_need(const Operation& op, const Operation& writer);
+
+  // Every element that an operation in `ops` adds, removes or reads, sorted.
+  static std::vector<std::string> elements(std::span<const Operation> ops);
+
+  // The projection of a set's history onto one element: its adds and removes, and every
+  // read_set with its members cut down to that element. A set is the product of its
+  // elements' memberships, so a linearization of the whole projects to a linearization of
+  // each projection: a projection that is not linearizable proves that the whole is not.
+  static std::vector<Operation> project(std::span<const Operation> ops,
+                                        const std::string& element);
 
   static std::size_t hash(const State& state);
   static std::string describe(const State& state);
