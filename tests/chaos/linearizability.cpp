@@ -95,21 +95,6 @@ bool is_read_only(const Operation& op) {
   return is_register_kind(op.kind) ? RegisterModel::is_read_only(op) : SetModel::is_read_only(op);
 }
 
-std::vector<Operation> without(const std::vector<Operation>& ops,
-                               const std::vector<std::size_t>& removed_sorted) {
-  std::vector<Operation> kept;
-  kept.reserve(ops.size());
-  std::size_t r = 0;
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    if (r < removed_sorted.size() && removed_sorted[r] == i) {
-      ++r;
-    } else {
-      kept.push_back(ops[i]);
-    }
-  }
-  return kept;
-}
-
 // The smallest failing sub-history found so far for one key, with the diagnosis of its
 // last search. Only deletions that cannot manufacture a violation are tried, those where a
 // linearization of the history with the operation gives one without it: a read-only
@@ -177,8 +162,7 @@ class Shrinker {
     longest_prefix_ids_.clear();
     for (std::size_t i : failed.longest_prefix) longest_prefix_ids_.push_back(ops[i].id);
     state_after_prefix_ = failed.state_after_prefix;
-    // The search never looked at these, so without them it fails the same way.
-    witness_ = without(ops, failed.never_considered);
+    witness_ = std::move(ops);
   }
 
   template <Model M>
@@ -212,32 +196,35 @@ class Shrinker {
 template <Model M>
 void check_key(const M& model, const std::string& key, const std::vector<Operation>& ops,
                const CheckOptions& options, CheckReport& report) {
-  const SearchResult result = search(model, std::span<const Operation>(ops), options.search);
-  if (result.verdict == Verdict::linearizable) return;
-  if (result.verdict == Verdict::unknown) {
-    report.unknown_keys.push_back(key);
-    return;
-  }
   KeyFailure failure;
   failure.key = key;
   failure.key_operations = ops.size();
-  std::vector<Operation> start = ops;
-  SearchResult start_result = result;
+  std::optional<std::pair<std::vector<Operation>, SearchResult>> start;
   if constexpr (requires { M::project(std::span<const Operation>(ops), std::string()); }) {
-    // A failing projection onto one element is a far smaller witness, and as sound.
+    // Projections first: each has a one-bit state space, so it is decided quickly even when
+    // many timed-out calls make the whole search expensive, and a failing one is as sound a
+    // witness as the whole and far smaller.
     for (const std::string& element : M::elements(std::span<const Operation>(ops))) {
       std::vector<Operation> projection = M::project(std::span<const Operation>(ops), element);
       SearchResult projected =
           search(model, std::span<const Operation>(projection), options.search);
       if (projected.verdict == Verdict::not_linearizable) {
-        start = std::move(projection);
-        start_result = std::move(projected);
+        start.emplace(std::move(projection), std::move(projected));
         failure.projected_element = element;
         break;
       }
     }
   }
-  Shrinker shrinker(std::move(start), start_result);
+  if (!start) {
+    SearchResult result = search(model, std::span<const Operation>(ops), options.search);
+    if (result.verdict == Verdict::linearizable) return;
+    if (result.verdict == Verdict::unknown) {
+      report.unknown_keys.push_back(key);
+      return;
+    }
+    start.emplace(ops, std::move(result));
+  }
+  Shrinker shrinker(std::move(start->first), start->second);
   failure.is_shrink_complete = shrinker.shrink(model, options);
   shrinker.fill(failure);
   report.failures.push_back(std::move(failure));

@@ -86,9 +86,6 @@ struct SearchResult {
   std::size_t unplaceable = 0;
   std::vector<std::size_t> longest_prefix;  // the linearization that got furthest
   std::string state_after_prefix;           // the model state after it
-  // Operations the search never looked at (invoked after the completion of `unplaceable`):
-  // removing them leaves the search, and so the verdict, unchanged.
-  std::vector<std::size_t> never_considered;
 };
 
 namespace detail {
@@ -107,7 +104,6 @@ class EntryList {
       std::vector<std::size_t>& out) const;
   void lift(std::size_t op);
   void unlift(std::size_t op);  // precondition: op is the operation lifted most recently
-  std::size_t call_rank(std::size_t op) const { return call_of_[op]; }
 
  private:
   struct Entry {
@@ -321,9 +317,6 @@ SearchResult search(const M& model, std::span<const Operation> ops,
   }
 
   result.verdict = Verdict::not_linearizable;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (list.call_rank(i) > *furthest_rank) result.never_considered.push_back(i);
-  }
   return result;
 }
 
@@ -340,7 +333,7 @@ struct KeyFailure {
   std::size_t key_operations = 0;  // operations on this key in the whole history
   // A sub-history of the key that is itself not linearizable, in invocation order. It is
   // shrunk only in ways that cannot create a violation (projecting a set onto one element,
-  // removing read-only operations and operations the search never reached), so its failure
+  // deleting read-only operations and writes that nothing left observes), so its failure
   // proves the key's.
   std::vector<Operation> witness;
   // Set when the witness is a set's projection onto this one element (SetModel::project):
