@@ -322,8 +322,8 @@ std::string format_report(const CheckReport& report) {
     for (std::size_t id : failure.longest_prefix_ids) text += " #" + std::to_string(id);
     text += "\n  state after it: " + failure.state_after_prefix + "\n";
     text += "  #" + std::to_string(failure.unplaceable_id) +
-            " could not be placed: no order of the operations before its completion that the "
-            "model allows leaves a state in which its result is possible\n";
+            " could not be placed: every order the search tried got stuck at its "
+            "completion\n";
   }
   return text;
 }

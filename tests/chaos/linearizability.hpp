@@ -81,8 +81,8 @@ struct SearchResult {
   Verdict verdict = Verdict::unknown;
   std::size_t configurations = 0;  // configurations entered
   // The rest is set when verdict == not_linearizable.
-  // The operation whose completion no explored order got past: every order of the
-  // operations before it that the model allows leaves a state where it cannot be placed.
+  // The operation whose completion no order the search tried got past: the furthest point
+  // in time the search reached, where it could not place this operation.
   std::size_t unplaceable = 0;
   std::vector<std::size_t> longest_prefix;  // the linearization that got furthest
   std::string state_after_prefix;           // the model state after it
@@ -321,7 +321,7 @@ SearchResult search(const M& model, std::span<const Operation> ops,
 }
 
 struct CheckOptions {
-  SearchLimits search;  // for the first search of each key
+  SearchLimits search;  // for every search: whole keys, projections and shrinking steps
   // Configurations that shrinking one failing key may spend in total; when spent, the
   // smallest failing sub-history found so far is reported.
   std::size_t shrink_configurations_max = 2'000'000;
