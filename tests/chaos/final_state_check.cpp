@@ -23,7 +23,9 @@ std::vector<const Operation*> select(const History& history, std::string_view ke
   return ops;
 }
 
-std::string name(const Operation& op) { return "#" + std::to_string(op.id) + " (" + to_text(op) + ")"; }
+std::string name(const Operation& op) {
+  return "#" + std::to_string(op.id) + " (" + to_text(op) + ")";
+}
 
 }  // namespace
 
@@ -34,7 +36,8 @@ std::vector<std::string> find_lost_register_writes(const History& history, std::
   if (!final_value) {
     for (const Operation* w : writes) {
       if (w->outcome == Outcome::ok) {
-        problems.push_back("acknowledged write " + name(*w) + " is lost: the final read found no value");
+        problems.push_back("acknowledged write " + name(*w) +
+                           " is lost: the final read found no value");
       }
     }
     return problems;

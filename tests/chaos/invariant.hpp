@@ -2,7 +2,8 @@
 //
 // A broken invariant in the checker means its verdicts cannot be trusted, so it aborts with
 // file, line and message instead of carrying on. Unlike `assert`, NDEBUG does not remove it.
-// Use it for bugs only; expected outcomes (a malformed history file) are Result values.
+// Bugs only; expected outcomes (a malformed history file) are Result values.
+// Threading: usable from any thread. Never: use it for what a file or a peer can cause.
 #pragma once
 
 #include <cstdio>

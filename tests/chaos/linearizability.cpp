@@ -104,7 +104,9 @@ bool is_read_only(const Operation& op) {
 // could leave a read of its value unexplained: a violation that was never there.
 class Shrinker {
  public:
-  Shrinker(std::vector<Operation> ops, const SearchResult& failed) { adopt(std::move(ops), failed); }
+  Shrinker(std::vector<Operation> ops, const SearchResult& failed) {
+    adopt(std::move(ops), failed);
+  }
 
   // Deletes operations ddmin-style (halving chunks of deletable operations) until no single
   // one can go; false when the configuration budget ran out first.
@@ -119,8 +121,9 @@ class Shrinker {
         while (i < ids.size()) {
           if (budget == 0) return false;
           const std::size_t end = std::min(ids.size(), i + chunk);
-          std::vector<Operation> candidate = without_ids(
-              {ids.begin() + static_cast<std::ptrdiff_t>(i), ids.begin() + static_cast<std::ptrdiff_t>(end)});
+          std::vector<Operation> candidate =
+              without_ids({ids.begin() + static_cast<std::ptrdiff_t>(i),
+                           ids.begin() + static_cast<std::ptrdiff_t>(end)});
           if (candidate.size() == witness_.size()) {  // already gone with an earlier deletion
             i += chunk;
             continue;
