@@ -54,7 +54,7 @@ void LineChannel::send(std::string frame) {
   }
 }
 
-asio::awaitable<void> LineChannel::async_write_loop(std::shared_ptr<LineChannel> self) {
+asio::awaitable<void> LineChannel::async_write_loop(std::shared_ptr<LineChannel> /*keep_alive*/) {
   while (!outbox_.empty() && !is_closed_) {
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(outbox_.front()), use_tuple);
     if (ec) {

@@ -60,7 +60,7 @@ class LineChannel : public std::enable_shared_from_this<LineChannel> {
   boost::asio::any_io_executor get_executor() { return socket_.get_executor(); }
 
  private:
-  boost::asio::awaitable<void> async_write_loop(std::shared_ptr<LineChannel> self);
+  boost::asio::awaitable<void> async_write_loop(std::shared_ptr<LineChannel> keep_alive);
   void notify() {
     if (on_change_) on_change_();
   }

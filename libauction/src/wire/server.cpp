@@ -126,7 +126,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // `handler` lives in State::handlers, which never changes after start() and outlives
   // every session (sessions hold the State).
-  asio::awaitable<void> async_serve(std::shared_ptr<Session> self, const Handler& handler,
+  asio::awaitable<void> async_serve(std::shared_ptr<Session> /*keep_alive*/, const Handler& handler,
                                     Request request) {
     Json id = request.id;
     const std::string op = request.op;
@@ -144,7 +144,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Closes the connection once nothing has moved for idle_timeout. A request still being
   // handled counts as activity: its slowness is the handler's business, not the peer's.
-  asio::awaitable<void> async_watch(std::shared_ptr<Session> self) {
+  asio::awaitable<void> async_watch(std::shared_ptr<Session> /*keep_alive*/) {
     const auto idle = state_->options.idle_timeout;
     while (channel_->is_open()) {
       const auto now = detail::LineChannel::Clock::now();
@@ -188,7 +188,7 @@ asio::awaitable<void> Server::State::async_accept_loop(std::shared_ptr<State> se
   }
 }
 
-asio::awaitable<void> Server::State::async_refuse(std::shared_ptr<State> self,
+asio::awaitable<void> Server::State::async_refuse(std::shared_ptr<State> /*keep_alive*/,
                                                   tcp::socket socket) {
   ++refusing;
   auto channel = std::make_shared<detail::LineChannel>(std::move(socket), 1);
