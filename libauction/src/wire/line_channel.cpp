@@ -17,7 +17,9 @@ namespace asio = boost::asio;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 LineChannel::LineChannel(asio::ip::tcp::socket socket, std::size_t frame_bytes_max)
-    : socket_(std::move(socket)), splitter_(frame_bytes_max), flushed_(socket_.get_executor()) {
+    : socket_(std::move(socket)),
+      splitter_(frame_bytes_max),
+      flushed_(socket_.get_executor(), asio::steady_timer::time_point::max()) {
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // one small frame = one packet
 }
@@ -74,7 +76,6 @@ asio::awaitable<void> LineChannel::async_finish(std::size_t drain_bytes_max) {
   auto self = shared_from_this();
   is_finishing_ = true;
   while (is_writing_ && !is_closed_) {
-    flushed_.expires_at(asio::steady_timer::time_point::max());
     co_await flushed_.async_wait(use_tuple);
   }
   if (is_closed_) co_return;

@@ -69,7 +69,9 @@ class LineChannel : public std::enable_shared_from_this<LineChannel> {
   FrameSplitter splitter_;
   std::array<char, 16 * 1024> read_buffer_{};
   std::deque<std::string> outbox_;  // front() is being written while is_writing_
-  boost::asio::steady_timer flushed_;  // cancelled when the writer stops, wakes async_finish
+  // Never expires (re-arming would cancel waiters); cancel() when the writer stops wakes
+  // async_finish.
+  boost::asio::steady_timer flushed_;
   std::function<void()> on_change_;
   Clock::time_point last_activity_ = Clock::now();
   bool is_writing_ = false;

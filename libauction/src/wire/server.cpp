@@ -59,7 +59,7 @@ class Session : public std::enable_shared_from_this<Session> {
       : state_(std::move(state)),
         channel_(std::make_shared<detail::LineChannel>(std::move(socket),
                                                        state_->options.frame_bytes_max)),
-        room_(state_->executor),
+        room_(state_->executor, asio::steady_timer::time_point::max()),
         watchdog_(state_->executor) {
     state_->sessions.insert(this);
   }
@@ -75,7 +75,6 @@ class Session : public std::enable_shared_from_this<Session> {
     for (;;) {
       while (running_ + channel_->queued_frames() >= state_->options.in_flight_max &&
              channel_->is_open()) {
-        room_.expires_at(asio::steady_timer::time_point::max());
         co_await room_.async_wait(use_tuple);
       }
       auto frame = co_await channel_->async_read_frame();
@@ -160,7 +159,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<Server::State> state_;
   std::shared_ptr<detail::LineChannel> channel_;
-  asio::steady_timer room_;      // cancelled when a reply is sent: the reader may go on
+  asio::steady_timer room_;      // never expires; cancel() when a reply is sent wakes the reader
   asio::steady_timer watchdog_;  // idle timeout
   std::size_t running_ = 0;      // handlers started whose reply is not yet queued
 };

@@ -2,7 +2,9 @@
 // acceptor): pipelining, deadlines, reconnection, and failures as values.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -109,6 +111,29 @@ TEST_CASE("wire: calls pipelined on one connection complete in the order their r
     co_await async_until([&] { return slow->outcome.has_value(); });
     REQUIRE(slow->outcome->has_value());
     CHECK((*slow->outcome)->result["n"] == 1);
+    CHECK(echo.server.connection_count() == 1);
+  });
+}
+
+TEST_CASE("wire: calls made together before any connection exists share one connection",
+          "[wire]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    Gate gate(ex);
+    EchoServer echo(ex, gate);
+    Client client(ex, client_options(echo.port));
+    std::vector<std::shared_ptr<BackgroundCall>> calls;
+    for (int n = 0; n < 5; ++n) {
+      calls.push_back(std::make_shared<BackgroundCall>());
+      spawn_logged(ex, async_call_into(client, "echo", {{"n", n}}, generous, calls.back()),
+                   "test call");
+    }
+    co_await async_until([&] {
+      return std::all_of(calls.begin(), calls.end(), [](auto& c) { return c->outcome.has_value(); });
+    });
+    for (int n = 0; n < 5; ++n) {
+      REQUIRE(calls[n]->outcome->has_value());
+      CHECK((*calls[n]->outcome)->result["n"] == n);
+    }
     CHECK(echo.server.connection_count() == 1);
   });
 }
