@@ -37,10 +37,11 @@ asio::awaitable<Result<std::string>> LineChannel::async_read_frame() {
         break;
     }
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buffer_), use_tuple);
-    if (ec) {
-      co_return fail(code::unavailable,
-                     ec == asio::error::eof ? "peer closed the connection" : ec.message());
+    if (ec == asio::error::eof) {
+      has_peer_finished_ = true;
+      co_return fail(code::unavailable, "peer closed the connection");
     }
+    if (ec) co_return fail(code::unavailable, ec.message());
     last_activity_ = Clock::now();
     splitter_.append({read_buffer_.data(), n});
   }

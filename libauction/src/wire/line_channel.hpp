@@ -54,6 +54,8 @@ class LineChannel : public std::enable_shared_from_this<LineChannel> {
   void close();
 
   bool is_open() const { return !is_closed_; }
+  // True once a read met end of stream: the peer will send nothing more (it may still read).
+  bool has_peer_finished() const { return has_peer_finished_; }
   std::size_t queued_frames() const { return outbox_.size(); }
   // When bytes last moved in either direction (for idle timeouts).
   Clock::time_point last_activity() const { return last_activity_; }
@@ -76,6 +78,7 @@ class LineChannel : public std::enable_shared_from_this<LineChannel> {
   Clock::time_point last_activity_ = Clock::now();
   bool is_writing_ = false;
   bool is_finishing_ = false;
+  bool has_peer_finished_ = false;
   bool is_closed_ = false;
 };
 

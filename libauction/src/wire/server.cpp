@@ -85,6 +85,12 @@ class Session : public std::enable_shared_from_this<Session> {
               nullptr, Reply::failure(Error{code::frame_too_large,
                                             "frame longer than " + limit + " bytes"})));
           co_await channel_->async_finish(drain_bytes_max);
+        } else if (channel_->has_peer_finished()) {
+          // The peer sent all it will send (`nc` does so when its input ends) but may still
+          // read: answer everything it asked before closing.
+          while (channel_->is_open() && running_ + channel_->queued_frames() > 0) {
+            co_await room_.async_wait(use_tuple);
+          }
         }
         close();
         co_return;

@@ -98,6 +98,12 @@ class RawPeer {
     co_return !(co_await async_read_line()).has_value();
   }
 
+  // Says "I will send nothing more" (FIN) but keeps reading, as `nc` does at end of input.
+  void shutdown_send() {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
   void close() {
     boost::system::error_code ignored;
     socket_.close(ignored);

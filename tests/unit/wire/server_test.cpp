@@ -293,6 +293,31 @@ TEST_CASE("wire: a peer that disconnects mid-frame is forgotten and disturbs no 
   });
 }
 
+TEST_CASE("wire: a peer that stops sending still gets every reply before the close", "[wire]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    Gate gate(ex);
+    std::uint16_t port = 0;
+    auto server = started_server(ex, {}, port, [&](Server& s) {
+      s.handle("slow", [&](Request) -> asio::awaitable<Reply> {
+        co_await gate.async_wait();
+        co_return Reply::success();
+      });
+    });
+    auto peer = co_await RawPeer::async_connect(port);
+    // What `printf '...' | nc host port` does: every line, then end of input.
+    co_await peer.async_send("{\"id\":1,\"op\":\"slow\"}\n{\"id\":2,\"op\":\"ping\"}\nhello\n");
+    peer.shutdown_send();
+    std::set<Json> ids;
+    for (int i = 0; i < 2; ++i) ids.insert((co_await peer.async_read_json())["id"]);
+    CHECK(ids == std::set<Json>{2, nullptr});
+    gate.open();
+    const Json slow = co_await peer.async_read_json();
+    CHECK(slow["id"] == 1);
+    const bool is_closed = co_await peer.async_is_closed_by_peer();
+    CHECK(is_closed);
+  });
+}
+
 TEST_CASE("wire: a handler that throws answers internal and the connection goes on", "[wire]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     std::uint16_t port = 0;
