@@ -128,7 +128,8 @@ TEST_CASE("wire: calls made together before any connection exists share one conn
                    "test call");
     }
     co_await async_until([&] {
-      return std::all_of(calls.begin(), calls.end(), [](auto& c) { return c->outcome.has_value(); });
+      return std::all_of(calls.begin(), calls.end(),
+                         [](const auto& call) { return call->outcome.has_value(); });
     });
     for (int n = 0; n < 5; ++n) {
       REQUIRE(calls[n]->outcome->has_value());

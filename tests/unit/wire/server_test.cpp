@@ -149,7 +149,10 @@ TEST_CASE("wire: the server stops reading a connection that has in_flight_max re
     CHECK(started == 4);
     gate.open();
     std::set<int> answered;
-    for (int i = 0; i < 10; ++i) answered.insert((co_await peer.async_read_json())["id"].get<int>());
+    for (int i = 0; i < 10; ++i) {
+      const Json reply = co_await peer.async_read_json();
+      answered.insert(reply["id"].get<int>());
+    }
     CHECK(answered.size() == 10);
     CHECK(started == 10);
   });
