@@ -13,32 +13,35 @@ using namespace auction::platform;
 using namespace auction::platform::test;
 
 // A seeded stream of plausible and implausible commands over a few users and auctions,
-// sessions included: enough to reach every stage and most errors.
+// sessions included. Biased so that alice mostly sells and bob and carol mostly buy: every
+// op succeeds often enough, and fails in most of its ways too.
 std::vector<std::string> command_stream(std::uint32_t seed, int count) {
   std::mt19937 rng(seed);
   const auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<std::uint32_t>(n)); };
   const std::vector<std::string> users{"alice", "bob", "carol", "dave"};
+  const auto seller = [&] { return pick(4) == 0 ? users[static_cast<std::size_t>(pick(4))] : users[0]; };
+  const auto buyer = [&] { return users[static_cast<std::size_t>(pick(8) < 7 ? 1 + pick(2) : pick(4))]; };
   std::vector<std::string> out;
   std::uint64_t seq = 0;
   for (int i = 0; i < count; ++i) {
-    const std::string user = users[static_cast<std::size_t>(pick(4))];
-    const std::string other = users[static_cast<std::size_t>(pick(4))];
     const std::uint64_t id = static_cast<std::uint64_t>(pick(6) + 1);
     const std::uint64_t round = static_cast<std::uint64_t>(pick(5));
+    const std::int64_t price = 100 + static_cast<std::int64_t>(round) * 10 - pick(2) * 5;
     json c;
-    switch (pick(10)) {
-      case 0: c = {{"op", "login"}, {"username", user}, {"address", "h:" + std::to_string(pick(9) + 1)}}; break;
+    switch (pick(11)) {
+      case 0: c = {{"op", "login"}, {"username", users[static_cast<std::size_t>(pick(4))]},
+                   {"address", "h:" + std::to_string(pick(9) + 1)}}; break;
       case 1:
-        c = {{"op", "create_auction"}, {"seller", user}, {"auction_name", "n"}, {"item_name", "i"},
-             {"item_description", "d"}, {"base_price", pick(3) * 100}, {"increment", 10}, {"period_ms", 50}};
+        c = {{"op", "create_auction"}, {"seller", seller()}, {"auction_name", "n"}, {"item_name", "i"},
+             {"item_description", "d"}, {"base_price", 100}, {"increment", 10}, {"period_ms", 50}};
         break;
-      case 2: c = {{"op", "join_auction"}, {"username", user}, {"auction_id", id}}; break;
-      case 3: c = {{"op", "quit_auction"}, {"username", user}, {"auction_id", id}}; break;
-      case 4: c = {{"op", "start_auction"}, {"seller", user}, {"auction_id", id}}; break;
-      case 5: c = update(id, round, 100 + static_cast<std::int64_t>(round) * 10, pick(2) == 0, pick(2) == 0, user); break;
-      case 6: c = finish(id, other, static_cast<std::int64_t>(round) * 10, round, true, false, user); break;
-      case 7: c = {{"op", "cancel_auction"}, {"seller", user}, {"auction_id", id}}; break;
-      case 8: c = {{"op", "fetch_auctions"}, {"username", user}}; break;
+      case 2: case 3: c = {{"op", "join_auction"}, {"username", buyer()}, {"auction_id", id}}; break;
+      case 4: c = {{"op", "quit_auction"}, {"username", buyer()}, {"auction_id", id}}; break;
+      case 5: c = {{"op", "start_auction"}, {"seller", seller()}, {"auction_id", id}}; break;
+      case 6: c = update(id, round, price, pick(4) != 0, pick(4) != 0, seller()); break;
+      case 7: c = finish(id, pick(4) == 0 ? json(nullptr) : json("bob"), price, round, true, false, seller()); break;
+      case 8: c = {{"op", "cancel_auction"}, {"seller", seller()}, {"auction_id", id}}; break;
+      case 9: c = {{"op", "fetch_auctions"}, {"username", buyer()}}; break;
       default: out.push_back(std::string("{\"op\":") + std::to_string(pick(100)) + "}"); continue;
     }
     if (pick(3) == 0) {
