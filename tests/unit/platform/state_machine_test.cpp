@@ -296,7 +296,7 @@ TEST_CASE("platform: garbage in the log is an error answer, never a crash", "[pl
   Harness h;
   h.with_created_auction();
   const json before = h.sm.snapshot().at("auctions");
-  for (const std::string bytes : {std::string(), std::string("{"), std::string("\0\1\2", 3),
+  for (const std::string& bytes : {std::string(), std::string("{"), std::string("\0\1\2", 3),
                                   std::string("[]"), std::string("{\"op\":null}"),
                                   std::string("{\"op\":\"join_auction\"}"),
                                   std::string("{\"op\":\"join_auction\",\"username\":\"bob\",\"auction_id\":1.5}"),
