@@ -1,0 +1,183 @@
+// Encoding and checked parsing of FileStorage records (layout: auction/raft/file_storage.hpp).
+#include "raft/file_storage_format.hpp"
+
+#include <string>
+
+#include "raft/crc32c.hpp"
+
+namespace auction::raft::wal {
+namespace {
+
+void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
+}
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
+}
+
+// Precondition (checked by every caller): bytes.size() >= offset + 4 (or + 8).
+std::uint32_t get_u32(std::string_view bytes, std::size_t offset) {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) {
+    v = (v << 8) | static_cast<unsigned char>(bytes[offset + static_cast<std::size_t>(i)]);
+  }
+  return v;
+}
+
+std::uint64_t get_u64(std::string_view bytes, std::size_t offset) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) {
+    v = (v << 8) | static_cast<unsigned char>(bytes[offset + static_cast<std::size_t>(i)]);
+  }
+  return v;
+}
+
+bool is_known_type(std::uint8_t type) {
+  return type >= static_cast<std::uint8_t>(RecordType::entry) &&
+         type <= static_cast<std::uint8_t>(RecordType::truncate);
+}
+
+// Frames `payload` (already appended to `out` after a placeholder header) in place, so an
+// entry's data is copied once.
+std::size_t begin_record(std::string& out, RecordType type) {
+  const std::size_t start = out.size();
+  out.append(record_header_bytes - 1, '\0');
+  put_u8(out, static_cast<std::uint8_t>(type));
+  return start;
+}
+
+void finish_record(std::string& out, std::size_t start) {
+  const std::size_t payload_bytes = out.size() - start - record_header_bytes;
+  std::string length;
+  put_u32(length, static_cast<std::uint32_t>(payload_bytes));
+  out.replace(start, 4, length);
+  // The checksum covers the length too, so a damaged length cannot frame a different span
+  // that happens to check out.
+  std::uint32_t crc = crc32c(std::string_view(out).substr(start, 4));
+  crc = crc32c(std::string_view(out).substr(start + 8), crc);
+  std::string crc_bytes;
+  put_u32(crc_bytes, crc);
+  out.replace(start + 4, 4, crc_bytes);
+}
+
+}  // namespace
+
+std::string segment_header() {
+  std::string out(segment_magic);
+  put_u32(out, format_version);
+  put_u32(out, crc32c(out));
+  return out;
+}
+
+Result<void> check_segment_header(std::string_view bytes) {
+  if (bytes.size() < segment_header_bytes) {
+    return fail("storage_corrupt", "segment header is incomplete");
+  }
+  if (bytes.substr(0, segment_magic.size()) != segment_magic) {
+    return fail("storage_corrupt", "not a log segment (bad magic)");
+  }
+  if (crc32c(bytes.substr(0, 12)) != get_u32(bytes, 12)) {
+    return fail("storage_corrupt", "segment header checksum mismatch");
+  }
+  if (const std::uint32_t version = get_u32(bytes, 8); version != format_version) {
+    return fail("storage_corrupt", "unsupported segment format version " + std::to_string(version));
+  }
+  return {};
+}
+
+void append_entry_record(std::string& out, const Entry& entry) {
+  const std::size_t start = begin_record(out, RecordType::entry);
+  put_u64(out, entry.term.value);
+  put_u64(out, entry.index.value);
+  put_u8(out, static_cast<std::uint8_t>(entry.type));
+  out.append(entry.data);
+  finish_record(out, start);
+}
+
+void append_hard_state_record(std::string& out, const HardState& state) {
+  const std::size_t start = begin_record(out, RecordType::hard_state);
+  put_u64(out, state.term.value);
+  put_u64(out, state.vote.value);
+  put_u8(out, state.has_vote ? 1 : 0);
+  put_u64(out, state.commit.value);
+  finish_record(out, start);
+}
+
+void append_truncate_record(std::string& out, LogIndex last_kept) {
+  const std::size_t start = begin_record(out, RecordType::truncate);
+  put_u64(out, last_kept.value);
+  finish_record(out, start);
+}
+
+std::size_t entry_record_bytes(const Entry& entry) {
+  return record_header_bytes + entry_fixed_bytes + entry.data.size();
+}
+
+Result<Record> parse_record(std::string_view file, std::size_t offset,
+                            std::uint32_t record_bytes_max) {
+  const std::size_t remaining = file.size() - offset;
+  if (remaining < record_header_bytes) return fail("storage_corrupt", "incomplete record header");
+  const std::uint32_t length = get_u32(file, offset);
+  if (length > record_bytes_max) {
+    return fail("storage_corrupt", "record length " + std::to_string(length) +
+                                       " exceeds the maximum " + std::to_string(record_bytes_max));
+  }
+  if (length > remaining - record_header_bytes) {
+    return fail("storage_corrupt", "record length " + std::to_string(length) +
+                                       " runs past the end of the file");
+  }
+  const std::string_view record = file.substr(offset, record_header_bytes + length);
+  std::uint32_t crc = crc32c(record.substr(0, 4));
+  crc = crc32c(record.substr(8), crc);
+  if (crc != get_u32(record, 4)) return fail("storage_corrupt", "record checksum mismatch");
+  const auto type = static_cast<std::uint8_t>(record[8]);
+  if (!is_known_type(type)) {
+    return fail("storage_corrupt", "unknown record type " + std::to_string(type));
+  }
+  return Record{static_cast<RecordType>(type), record.substr(record_header_bytes),
+                offset + record.size()};
+}
+
+bool has_record_from(std::string_view file, std::size_t from, std::uint32_t record_bytes_max) {
+  for (std::size_t offset = from; offset + record_header_bytes <= file.size(); ++offset) {
+    // Cheap filters first: most offsets fail on the type byte or the length, and only the
+    // rest pay for a checksum.
+    if (!is_known_type(static_cast<std::uint8_t>(file[offset + 8]))) continue;
+    const std::uint32_t length = get_u32(file, offset);
+    if (length > record_bytes_max || length > file.size() - offset - record_header_bytes) continue;
+    if (parse_record(file, offset, record_bytes_max)) return true;
+  }
+  return false;
+}
+
+Result<Entry> decode_entry(std::string_view payload) {
+  if (payload.size() < entry_fixed_bytes) return fail("storage_corrupt", "entry record too short");
+  const auto type = static_cast<std::uint8_t>(payload[16]);
+  if (type > static_cast<std::uint8_t>(EntryType::config)) {
+    return fail("storage_corrupt", "unknown entry type " + std::to_string(type));
+  }
+  return Entry{Term{get_u64(payload, 0)}, LogIndex{get_u64(payload, 8)},
+               static_cast<EntryType>(type), std::string(payload.substr(entry_fixed_bytes))};
+}
+
+Result<HardState> decode_hard_state(std::string_view payload) {
+  if (payload.size() != hard_state_payload_bytes) {
+    return fail("storage_corrupt", "hard state record has the wrong size");
+  }
+  const auto has_vote = static_cast<std::uint8_t>(payload[16]);
+  if (has_vote > 1) return fail("storage_corrupt", "hard state has_vote is not 0 or 1");
+  return HardState{Term{get_u64(payload, 0)}, NodeId{get_u64(payload, 8)}, has_vote == 1,
+                   LogIndex{get_u64(payload, 17)}};
+}
+
+Result<LogIndex> decode_truncate(std::string_view payload) {
+  if (payload.size() != truncate_payload_bytes) {
+    return fail("storage_corrupt", "truncate record has the wrong size");
+  }
+  return LogIndex{get_u64(payload, 0)};
+}
+
+}  // namespace auction::raft::wal

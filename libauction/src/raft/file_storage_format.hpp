@@ -1,0 +1,71 @@
+// The byte layout of FileStorage's segment files: encoding records, and parsing them back
+// with every length checked before it is trusted. The format itself is specified once, in
+// the header comment of auction/raft/file_storage.hpp (and in docs/raft-storage.md).
+//
+// Private to libauction (tests include it to compute offsets). Pure functions over byte
+// strings: no I/O, callable from any thread. Parsing never allocates from a length field:
+// it only hands out views into bytes that exist.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "auction/raft/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::raft::wal {
+
+// Segment header: magic, format version, CRC32C of the 12 bytes before it.
+inline constexpr std::string_view segment_magic = "PPAPDWAL";
+inline constexpr std::uint32_t format_version = 1;
+inline constexpr std::size_t segment_header_bytes = 16;
+
+// Record header: payload length, CRC32C over (length, type, payload), type.
+inline constexpr std::size_t record_header_bytes = 9;
+
+enum class RecordType : std::uint8_t { entry = 1, hard_state = 2, truncate = 3 };
+
+inline constexpr std::size_t entry_fixed_bytes = 17;       // term, index, entry type
+inline constexpr std::size_t hard_state_payload_bytes = 25;  // term, vote, has_vote, commit
+inline constexpr std::size_t truncate_payload_bytes = 8;   // last kept index
+
+// The 16 bytes that open every segment file.
+std::string segment_header();
+
+// Whether `bytes` starts with a complete, intact segment header of the current version.
+// On failure, the reason for a person.
+Result<void> check_segment_header(std::string_view bytes);
+
+// Appends one framed record to `out`.
+void append_entry_record(std::string& out, const Entry& entry);
+void append_hard_state_record(std::string& out, const HardState& state);
+void append_truncate_record(std::string& out, LogIndex last_kept);
+
+// Size on disk of the record that frames `entry`.
+std::size_t entry_record_bytes(const Entry& entry);
+
+// A record whose frame and checksum are intact. `payload` views the parsed bytes.
+struct Record {
+  RecordType type{};
+  std::string_view payload;
+  std::size_t end = 0;  // offset just past the record
+};
+
+// Parses the record at `offset` in `file`. Fails (reason for a person) if the header or the
+// payload is incomplete, the length exceeds `record_bytes_max`, the checksum does not match
+// or the type is unknown. Precondition: offset <= file.size().
+Result<Record> parse_record(std::string_view file, std::size_t offset,
+                            std::uint32_t record_bytes_max);
+
+// Whether any intact record starts at an offset in [from, file.size()). Recovery uses it to
+// tell a torn tail (nothing valid follows the damage) from damage in the middle.
+bool has_record_from(std::string_view file, std::size_t from, std::uint32_t record_bytes_max);
+
+// Payload decoders. They fail if the payload has the wrong size or an invalid field.
+Result<Entry> decode_entry(std::string_view payload);
+Result<HardState> decode_hard_state(std::string_view payload);
+Result<LogIndex> decode_truncate(std::string_view payload);
+
+}  // namespace auction::raft::wal
