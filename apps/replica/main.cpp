@@ -138,7 +138,11 @@ int run(const std::string& config_path, std::uint64_t id, std::string data_dir,
                static_cast<unsigned long long>(id), address.c_str(),
                static_cast<unsigned>(self->client_port), address.c_str(),
                static_cast<unsigned>(self->raft_port));
-  io.run();
+  io.run();  // until a signal stops it
+  // Let closed connections and finished coroutines wind down, but never wait long: a
+  // peer that does not read its last reply cannot hold up the exit.
+  io.restart();
+  io.run_for(std::chrono::seconds(3));
   return 0;
 }
 
