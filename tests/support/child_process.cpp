@@ -131,12 +131,18 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
   if (exit_code_) return exit_code_;
   // The reader thread sees end-of-file when the child (and anything it spawned holding the
   // pipe) has gone: wait for that event, then reap.
+  bool is_closed = false;
   {
     std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, timeout, [&] { return output_closed_; });
+    is_closed = changed_.wait_for(lock, timeout, [&] { return output_closed_; });
   }
+  // The kernel closes an exiting child's pipes a moment before it can be reaped, so once
+  // the output has closed, wait for the exit instead of polling (it is imminent).
   int status = 0;
-  pid_t r = waitpid(pid_, &status, WNOHANG);
+  pid_t r = -1;
+  do {
+    r = waitpid(pid_, &status, is_closed ? 0 : WNOHANG);
+  } while (r < 0 && errno == EINTR);
   if (r == pid_) {
     exit_code_ = exit_code_of(status);
   } else if (r < 0 && errno == ECHILD) {
