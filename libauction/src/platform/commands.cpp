@@ -199,7 +199,7 @@ Result<Request> decode_request(const json& request) {
   r.text("op", op, 1, 64);
   if (!r.ok()) return std::unexpected(r.finish().error());
   const OpEntry* entry = find_op(op);
-  if (entry == nullptr) return fail("bad_request", "unknown op '" + op + "'");
+  if (entry == nullptr) return fail("unknown_op", "unknown op '" + op + "'");
 
   Request out{entry->decode(r), std::nullopt};
   if (r.has("client_id") || r.has("seq")) {

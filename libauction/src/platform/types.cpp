@@ -17,8 +17,8 @@ Result<Cents> price_at_round(Cents base, Cents increment, std::uint64_t rounds) 
   if (rounds > static_cast<std::uint64_t>(INT64_MAX) ||
       __builtin_mul_overflow(static_cast<std::int64_t>(rounds), increment.value, &raise) ||
       __builtin_add_overflow(base.value, raise, &price)) {
-    return fail("invalid_argument", "price after " + std::to_string(rounds) +
-                                        " rounds would exceed the maximum of " +
+    return fail("invalid_argument", "the price at round " + std::to_string(rounds) +
+                                        " would exceed the maximum of " +
                                         std::to_string(INT64_MAX) + " cents");
   }
   return Cents{price};

@@ -35,7 +35,8 @@ constexpr std::size_t write_buffer_bytes = std::size_t{1} << 20;
 
 constexpr std::size_t hard_state_record_bytes =
     wal::record_header_bytes + wal::hard_state_payload_bytes;
-constexpr std::size_t truncate_record_bytes = wal::record_header_bytes + wal::truncate_payload_bytes;
+constexpr std::size_t truncate_record_bytes =
+    wal::record_header_bytes + wal::truncate_payload_bytes;
 
 std::string os_error(int err) { return std::system_category().message(err); }
 
@@ -55,8 +56,7 @@ void check(bool ok, std::string_view message,
   std::abort();
 }
 
-[[noreturn]] void die(std::string_view what, const fs::path& file, std::uint64_t offset,
-                      int err) {
+[[noreturn]] void die(std::string_view what, const fs::path& file, std::uint64_t offset, int err) {
   die(std::string(what) + " failed on " + file.string() + " at byte offset " +
       std::to_string(offset) + ": " + os_error(err));
 }
@@ -67,8 +67,8 @@ std::unexpected<Error> unavailable(const std::string& what, const fs::path& file
 
 std::unexpected<Error> corrupt(const fs::path& file, std::uint64_t offset,
                                const std::string& reason) {
-  return fail("storage_corrupt", file.string() + " at byte offset " + std::to_string(offset) +
-                                     ": " + reason);
+  return fail("storage_corrupt",
+              file.string() + " at byte offset " + std::to_string(offset) + ": " + reason);
 }
 
 // 0 on success, else the errno of the failing step.
@@ -85,8 +85,8 @@ int fsync_directory(const fs::path& dir) {
 int write_all(int fd, std::string_view bytes, std::uint64_t offset, std::uint64_t* failed_at) {
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done,
-                               static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       *failed_at = offset + done;
@@ -133,7 +133,8 @@ class MappedFile {
   }
 
   std::string_view bytes() const {
-    return data_ == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(data_), size_);
+    return data_ == nullptr ? std::string_view()
+                            : std::string_view(static_cast<const char*>(data_), size_);
   }
 
  private:
@@ -221,7 +222,7 @@ FileStorage::~FileStorage() {
 }
 
 Result<std::unique_ptr<FileStorage>> FileStorage::open(fs::path data_dir,
-                                                      FileStorageOptions options) {
+                                                       FileStorageOptions options) {
   check(options.record_bytes_max >= wal::hard_state_payload_bytes,
         "record_bytes_max must hold a hard state record");
   check(options.segment_bytes_max > wal::segment_header_bytes + hard_state_record_bytes,
@@ -315,10 +316,19 @@ Result<bool> FileStorage::replay_segment(const fs::path& file, bool newest) {
       auto record = wal::parse_record(bytes, offset, options_.record_bytes_max);
       if (!record) {
         if (!newest) {
-          return corrupt(file, offset, record.error().message + " in a segment that is not the newest");
+          return corrupt(file, offset,
+                         record.error().message + " in a segment that is not the newest");
         }
-        if (wal::has_record_from(bytes, offset + 1, options_.record_bytes_max)) {
-          return corrupt(file, offset, record.error().message + ", and intact records follow it");
+        const auto scan = wal::scan_after_damage(bytes, offset + 1, options_.record_bytes_max);
+        if (scan.outcome == wal::TailScan::Outcome::intact_record) {
+          return corrupt(file, offset,
+                         record.error().message + ", and an intact record follows at byte offset " +
+                             std::to_string(scan.offset));
+        }
+        if (scan.outcome == wal::TailScan::Outcome::undecided) {
+          return corrupt(file, offset,
+                         record.error().message +
+                             ", and the bytes after it are too costly to rule out intact records");
         }
         cut = TailCut{file, offset, file_bytes - offset, record.error().message};
         break;
@@ -379,7 +389,8 @@ Result<void> FileStorage::apply_record(const wal::Record& record) {
       return {};
     }
   }
-  return fail("storage_corrupt", "unknown record type");
+  return fail("storage_corrupt",
+              "unknown record type " + std::to_string(static_cast<unsigned>(record.type)));
 }
 
 Result<void> FileStorage::open_segment_for_append(const fs::path& file) {
@@ -522,9 +533,12 @@ Result<Term> FileStorage::term(LogIndex index) const {
 
 Result<std::vector<Entry>> FileStorage::entries(LogIndex lo, LogIndex hi,
                                                 std::size_t bytes_max) const {
-  check(lo <= hi, "entries() needs lo <= hi");
   if (lo < first_index_) {
     return fail("compacted", "index " + std::to_string(lo.value) + " was compacted");
+  }
+  if (lo > hi) {
+    return fail("unavailable", "range [" + std::to_string(lo.value) + ", " +
+                                   std::to_string(hi.value) + ") runs backwards");
   }
   if (hi.value > last_index().value + 1) {
     return fail("unavailable", "index " + std::to_string(hi.value - 1) +

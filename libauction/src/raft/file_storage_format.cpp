@@ -35,11 +35,6 @@ std::uint64_t get_u64(std::string_view bytes, std::size_t offset) {
   return v;
 }
 
-bool is_known_type(std::uint8_t type) {
-  return type >= static_cast<std::uint8_t>(RecordType::entry) &&
-         type <= static_cast<std::uint8_t>(RecordType::truncate);
-}
-
 // Frames `payload` (already appended to `out` after a placeholder header) in place, so an
 // entry's data is copied once.
 std::size_t begin_record(std::string& out, RecordType type) {
@@ -126,31 +121,32 @@ Result<Record> parse_record(std::string_view file, std::size_t offset,
                                        " exceeds the maximum " + std::to_string(record_bytes_max));
   }
   if (length > remaining - record_header_bytes) {
-    return fail("storage_corrupt", "record length " + std::to_string(length) +
-                                       " runs past the end of the file");
+    return fail("storage_corrupt",
+                "record length " + std::to_string(length) + " runs past the end of the file");
   }
   const std::string_view record = file.substr(offset, record_header_bytes + length);
   std::uint32_t crc = crc32c(record.substr(0, 4));
   crc = crc32c(record.substr(8), crc);
   if (crc != get_u32(record, 4)) return fail("storage_corrupt", "record checksum mismatch");
-  const auto type = static_cast<std::uint8_t>(record[8]);
-  if (!is_known_type(type)) {
-    return fail("storage_corrupt", "unknown record type " + std::to_string(type));
-  }
-  return Record{static_cast<RecordType>(type), record.substr(record_header_bytes),
+  return Record{static_cast<RecordType>(record[8]), record.substr(record_header_bytes),
                 offset + record.size()};
 }
 
-bool has_record_from(std::string_view file, std::size_t from, std::uint32_t record_bytes_max) {
+TailScan scan_after_damage(std::string_view file, std::size_t from, std::uint32_t record_bytes_max,
+                           std::uint64_t checksum_bytes_max) {
+  std::uint64_t checksummed = 0;
   for (std::size_t offset = from; offset + record_header_bytes <= file.size(); ++offset) {
-    // Cheap filters first: most offsets fail on the type byte or the length, and only the
-    // rest pay for a checksum.
-    if (!is_known_type(static_cast<std::uint8_t>(file[offset + 8]))) continue;
+    // A cheap filter first: most offsets fail on the length, and only the rest pay for a
+    // checksum.
     const std::uint32_t length = get_u32(file, offset);
     if (length > record_bytes_max || length > file.size() - offset - record_header_bytes) continue;
-    if (parse_record(file, offset, record_bytes_max)) return true;
+    checksummed += record_header_bytes + length;
+    if (checksummed > checksum_bytes_max) return {TailScan::Outcome::undecided, 0};
+    if (parse_record(file, offset, record_bytes_max)) {
+      return {TailScan::Outcome::intact_record, offset};
+    }
   }
-  return false;
+  return {TailScan::Outcome::nothing_intact, 0};
 }
 
 Result<Entry> decode_entry(std::string_view payload) {

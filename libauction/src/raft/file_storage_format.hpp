@@ -27,9 +27,9 @@ inline constexpr std::size_t record_header_bytes = 9;
 
 enum class RecordType : std::uint8_t { entry = 1, hard_state = 2, truncate = 3 };
 
-inline constexpr std::size_t entry_fixed_bytes = 17;       // term, index, entry type
+inline constexpr std::size_t entry_fixed_bytes = 17;         // term, index, entry type
 inline constexpr std::size_t hard_state_payload_bytes = 25;  // term, vote, has_vote, commit
-inline constexpr std::size_t truncate_payload_bytes = 8;   // last kept index
+inline constexpr std::size_t truncate_payload_bytes = 8;     // last kept index
 
 // The 16 bytes that open every segment file.
 std::string segment_header();
@@ -46,7 +46,8 @@ void append_truncate_record(std::string& out, LogIndex last_kept);
 // Size on disk of the record that frames `entry`.
 std::size_t entry_record_bytes(const Entry& entry);
 
-// A record whose frame and checksum are intact. `payload` views the parsed bytes.
+// A record whose frame and checksum are intact. `payload` views the parsed bytes. Its type
+// may still be unknown (any u8 value); the reader decides what that means.
 struct Record {
   RecordType type{};
   std::string_view payload;
@@ -54,14 +55,25 @@ struct Record {
 };
 
 // Parses the record at `offset` in `file`. Fails (reason for a person) if the header or the
-// payload is incomplete, the length exceeds `record_bytes_max`, the checksum does not match
-// or the type is unknown. Precondition: offset <= file.size().
+// payload is incomplete, the length exceeds `record_bytes_max` or the checksum does not
+// match: what a torn write leaves. Precondition: offset <= file.size().
 Result<Record> parse_record(std::string_view file, std::size_t offset,
                             std::uint32_t record_bytes_max);
 
-// Whether any intact record starts at an offset in [from, file.size()). Recovery uses it to
-// tell a torn tail (nothing valid follows the damage) from damage in the middle.
-bool has_record_from(std::string_view file, std::size_t from, std::uint32_t record_bytes_max);
+// What follows damage at the end of the newest segment. Recovery cuts the tail only when
+// nothing intact follows, which tells a torn write (nothing follows) from damage in the middle.
+struct TailScan {
+  enum class Outcome { nothing_intact, intact_record, undecided } outcome{};
+  std::size_t offset = 0;  // where the intact record starts (intact_record only)
+};
+
+// Checks every offset in [from, file.size()) for the start of an intact record. Garbage can
+// make that quadratic (a repeated byte pattern whose every offset claims a long record), so
+// the checksummed bytes are bounded by `checksum_bytes_max`; past it the answer is
+// `undecided`, which recovery treats like an intact record: refuse rather than guess.
+inline constexpr std::uint64_t scan_checksum_bytes_max = std::uint64_t{256} << 20;
+TailScan scan_after_damage(std::string_view file, std::size_t from, std::uint32_t record_bytes_max,
+                           std::uint64_t checksum_bytes_max = scan_checksum_bytes_max);
 
 // Payload decoders. They fail if the payload has the wrong size or an invalid field.
 Result<Entry> decode_entry(std::string_view payload);

@@ -89,7 +89,8 @@ asio::awaitable<void> async_read_replies(std::shared_ptr<Connection> connection,
 
 struct Client::State {
   State(asio::any_io_executor ex, ClientOptions opts)
-      : executor(std::move(ex)), options(std::move(opts)), connected(executor) {}
+      : executor(std::move(ex)), options(std::move(opts)),
+        connected(executor, asio::steady_timer::time_point::max()) {}
 
   // The open connection, making one if needed. Errors: unavailable.
   asio::awaitable<Result<std::shared_ptr<Connection>>> async_connection(Clock::time_point expiry);
@@ -97,7 +98,9 @@ struct Client::State {
   asio::any_io_executor executor;
   ClientOptions options;
   std::shared_ptr<Connection> connection;  // null or closed: the next call connects
-  asio::steady_timer connected;  // cancelled when a connection attempt ends
+  // Never expires (re-arming would cancel other waiters); cancel() when a connection attempt
+  // ends wakes every call that waits for it.
+  asio::steady_timer connected;
   bool is_connecting = false;
   std::int64_t next_id = 1;
   std::size_t calls = 0;  // calls in async_call now, bounded by options.in_flight_max
@@ -105,9 +108,9 @@ struct Client::State {
 
 asio::awaitable<Result<std::shared_ptr<Connection>>> Client::State::async_connection(
     Clock::time_point expiry) {
-  // Another call is connecting: wait for its attempt (bounded by connect_timeout).
+  // Another call is connecting: wait for its attempt, which connect_timeout bounds (this
+  // call's own deadline is checked once it ends).
   while (is_connecting) {
-    connected.expires_at(asio::steady_timer::time_point::max());
     co_await connected.async_wait(use_tuple);
   }
   if (connection && connection->channel->is_open()) co_return connection;

@@ -17,7 +17,9 @@ namespace asio = boost::asio;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 LineChannel::LineChannel(asio::ip::tcp::socket socket, std::size_t frame_bytes_max)
-    : socket_(std::move(socket)), splitter_(frame_bytes_max), flushed_(socket_.get_executor()) {
+    : socket_(std::move(socket)),
+      splitter_(frame_bytes_max),
+      flushed_(socket_.get_executor(), asio::steady_timer::time_point::max()) {
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // one small frame = one packet
 }
@@ -35,10 +37,11 @@ asio::awaitable<Result<std::string>> LineChannel::async_read_frame() {
         break;
     }
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buffer_), use_tuple);
-    if (ec) {
-      co_return fail(code::unavailable,
-                     ec == asio::error::eof ? "peer closed the connection" : ec.message());
+    if (ec == asio::error::eof) {
+      has_peer_finished_ = true;
+      co_return fail(code::unavailable, "peer closed the connection");
     }
+    if (ec) co_return fail(code::unavailable, ec.message());
     last_activity_ = Clock::now();
     splitter_.append({read_buffer_.data(), n});
   }
@@ -74,7 +77,6 @@ asio::awaitable<void> LineChannel::async_finish(std::size_t drain_bytes_max) {
   auto self = shared_from_this();
   is_finishing_ = true;
   while (is_writing_ && !is_closed_) {
-    flushed_.expires_at(asio::steady_timer::time_point::max());
     co_await flushed_.async_wait(use_tuple);
   }
   if (is_closed_) co_return;

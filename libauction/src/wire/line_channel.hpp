@@ -54,6 +54,8 @@ class LineChannel : public std::enable_shared_from_this<LineChannel> {
   void close();
 
   bool is_open() const { return !is_closed_; }
+  // True once a read met end of stream: the peer will send nothing more (it may still read).
+  bool has_peer_finished() const { return has_peer_finished_; }
   std::size_t queued_frames() const { return outbox_.size(); }
   // When bytes last moved in either direction (for idle timeouts).
   Clock::time_point last_activity() const { return last_activity_; }
@@ -69,11 +71,14 @@ class LineChannel : public std::enable_shared_from_this<LineChannel> {
   FrameSplitter splitter_;
   std::array<char, 16 * 1024> read_buffer_{};
   std::deque<std::string> outbox_;  // front() is being written while is_writing_
-  boost::asio::steady_timer flushed_;  // cancelled when the writer stops, wakes async_finish
+  // Never expires (re-arming would cancel waiters); cancel() when the writer stops wakes
+  // async_finish.
+  boost::asio::steady_timer flushed_;
   std::function<void()> on_change_;
   Clock::time_point last_activity_ = Clock::now();
   bool is_writing_ = false;
   bool is_finishing_ = false;
+  bool has_peer_finished_ = false;
   bool is_closed_ = false;
 };
 

@@ -59,7 +59,7 @@ class Session : public std::enable_shared_from_this<Session> {
       : state_(std::move(state)),
         channel_(std::make_shared<detail::LineChannel>(std::move(socket),
                                                        state_->options.frame_bytes_max)),
-        room_(state_->executor),
+        room_(state_->executor, asio::steady_timer::time_point::max()),
         watchdog_(state_->executor) {
     state_->sessions.insert(this);
   }
@@ -75,7 +75,6 @@ class Session : public std::enable_shared_from_this<Session> {
     for (;;) {
       while (running_ + channel_->queued_frames() >= state_->options.in_flight_max &&
              channel_->is_open()) {
-        room_.expires_at(asio::steady_timer::time_point::max());
         co_await room_.async_wait(use_tuple);
       }
       auto frame = co_await channel_->async_read_frame();
@@ -86,6 +85,12 @@ class Session : public std::enable_shared_from_this<Session> {
               nullptr, Reply::failure(Error{code::frame_too_large,
                                             "frame longer than " + limit + " bytes"})));
           co_await channel_->async_finish(drain_bytes_max);
+        } else if (channel_->has_peer_finished()) {
+          // The peer sent all it will send (`nc` does so when its input ends) but may still
+          // read: answer everything it asked before closing.
+          while (channel_->is_open() && running_ + channel_->queued_frames() > 0) {
+            co_await room_.async_wait(use_tuple);
+          }
         }
         close();
         co_return;
@@ -160,7 +165,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<Server::State> state_;
   std::shared_ptr<detail::LineChannel> channel_;
-  asio::steady_timer room_;      // cancelled when a reply is sent: the reader may go on
+  asio::steady_timer room_;      // never expires; cancel() when a reply is sent wakes the reader
   asio::steady_timer watchdog_;  // idle timeout
   std::size_t running_ = 0;      // handlers started whose reply is not yet queued
 };

@@ -100,8 +100,8 @@ TEST_CASE("platform: malformed requests are bad_request, never a crash", "[platf
   CHECK(parse_request(std::string(10000, '[')).error().code == "bad_request");
   CHECK(code_of(json::object()) == "bad_request");
   CHECK(code_of({{"op", 3}}) == "bad_request");
-  CHECK(code_of({{"op", "status"}}) == "bad_request");
-  CHECK(code_of({{"op", "drop_tables"}}) == "bad_request");
+  CHECK(code_of({{"op", "status"}}) == "unknown_op");
+  CHECK(code_of({{"op", "drop_tables"}}) == "unknown_op");
   CHECK(code_of(without(create_request(), "seller")) == "bad_request");
   CHECK(message_of(without(create_request(), "seller")) == "missing field 'seller'");
   CHECK(code_of(with(create_request(), "base_price", "10")) == "bad_request");

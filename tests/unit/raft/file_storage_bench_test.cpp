@@ -17,7 +17,9 @@ void report(const char* what, std::vector<double> micros) {
   std::sort(micros.begin(), micros.end());
   double total = 0;
   for (const double m : micros) total += m;
-  auto at = [&micros](double q) { return micros[static_cast<std::size_t>(q * (micros.size() - 1))]; };
+  auto at = [&micros](double q) {
+    return micros[static_cast<std::size_t>(q * (micros.size() - 1))];
+  };
   std::printf("%s: n=%zu  min %.0f us  median %.0f us  p99 %.0f us  max %.0f us  mean %.0f us\n",
               what, micros.size(), micros.front(), at(0.5), at(0.99), micros.back(),
               total / static_cast<double>(micros.size()));
@@ -25,7 +27,7 @@ void report(const char* what, std::vector<double> micros) {
 
 }  // namespace
 
-TEST_CASE("raft: file storage append+sync latency (measurement, run by hand)", "[.][bench]") {
+TEST_CASE("raft: file storage append+sync latency (a measurement run by hand)", "[.][bench]") {
   using Clock = std::chrono::steady_clock;
   TempDir dir;
   auto storage = open_ok(dir.path());
@@ -56,4 +58,27 @@ TEST_CASE("raft: file storage append+sync latency (measurement, run by hand)", "
   report("append 64 entries of 100 bytes + sync", batched);
   storage.reset();
   CHECK(open_ok(dir.path())->last_index() == LogIndex{next - 1});
+}
+
+TEST_CASE("raft: file storage replay speed on open (a measurement run by hand)", "[.][bench]") {
+  using Clock = std::chrono::steady_clock;
+  TempDir dir;
+  constexpr std::size_t count = 200000;
+  constexpr std::size_t data_bytes = 200;
+  {
+    auto storage = open_ok(dir.path());
+    for (std::uint64_t first = 1; first <= count; first += 1000) {
+      storage->append(make_entries(first, 1000, 1, data_bytes));
+    }
+    storage->sync();
+  }
+  std::uintmax_t bytes = 0;
+  for (const auto& file : segment_files(dir.path())) bytes += fs::file_size(file);
+  const auto start = Clock::now();
+  auto storage = open_ok(dir.path());
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("open() replayed %zu entries, %.1f MiB in %zu segments: %.3f s, %.0f MiB/s\n", count,
+              static_cast<double>(bytes) / (1 << 20), segment_files(dir.path()).size(), seconds,
+              static_cast<double>(bytes) / (1 << 20) / seconds);
+  CHECK(storage->last_index() == LogIndex{count});
 }

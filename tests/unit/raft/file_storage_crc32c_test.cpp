@@ -1,7 +1,6 @@
 // CRC32C, the checksum of every write-ahead log record: the published check values, and
 // agreement with a plain bit-by-bit reference on inputs of every alignment.
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <random>
 #include <string>

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "file_storage_test_support.hpp"
+#include "raft/crc32c.hpp"
 #include "raft/file_storage_format.hpp"
 
 using namespace auction::raft;
@@ -84,7 +85,8 @@ std::unique_ptr<WrittenLog> write_log() {
 }
 
 // A fresh copy of `log`'s directory with its segment replaced by `segment_bytes`.
-std::unique_ptr<TempDir> copy_with_segment(const WrittenLog& log, const std::string& segment_bytes) {
+std::unique_ptr<TempDir> copy_with_segment(const WrittenLog& log,
+                                           const std::string& segment_bytes) {
   auto copy = std::make_unique<TempDir>();
   write_bytes(copy->path() / log.segment.filename(), segment_bytes);
   return copy;
@@ -144,8 +146,7 @@ TEST_CASE("raft: file storage logs the torn tail it cuts in one line naming file
   CHECK_THAT(text, Catch::Contains("byte offset " + std::to_string(log->ends[4])));
 }
 
-TEST_CASE("raft: file storage cuts off a last record with a flipped byte",
-          "[raft][file_storage]") {
+TEST_CASE("raft: file storage cuts off a last record with a flipped byte", "[raft][file_storage]") {
   const auto log = write_log();
   const std::size_t start = log->ends[log->ends.size() - 2];
   for (std::size_t at = start; at < log->bytes.size(); ++at) {
@@ -243,7 +244,8 @@ TEST_CASE("raft: file storage refuses a record longer than the configured maximu
     storage->append(make_entries(2, 1, 1, 10));
   }
   // Reopened with a smaller bound, the long record is damage followed by an intact record.
-  auto opened = FileStorage::open(dir.path(), {.segment_bytes_max = 1 << 20, .record_bytes_max = 1000});
+  auto opened =
+      FileStorage::open(dir.path(), {.segment_bytes_max = 1 << 20, .record_bytes_max = 1000});
   REQUIRE_FALSE(opened);
   CHECK(opened.error().code == "storage_corrupt");
   CHECK_THAT(opened.error().message, Catch::Contains("exceeds the maximum 1000"));
@@ -295,12 +297,99 @@ TEST_CASE("raft: file storage survives random garbage without crashing or invent
     REQUIRE(recovered.size() <= log->entries.size());
     for (std::size_t i = 0; i < recovered.size(); ++i) CHECK(recovered[i] == log->entries[i]);
     const HardState state = (*opened)->hard_state();
-    const bool written = state == HardState{} ||
-                         std::any_of(log->hard_states.begin(), log->hard_states.end(),
-                                     [&state](const auto& h) { return h.second == state; });
+    const bool written =
+        state == HardState{} || std::any_of(log->hard_states.begin(), log->hard_states.end(),
+                                            [&state](const auto& h) { return h.second == state; });
     CHECK(written);
   }
   // Both outcomes occur: a reader that refused everything would pass the checks above.
   CHECK(refused > 0);
   CHECK(opened_count > 0);
+}
+
+TEST_CASE("raft: file storage cuts zeros after the last record (a size change without its data)",
+          "[raft][file_storage]") {
+  const auto log = write_log();
+  const auto copy = copy_with_segment(*log, log->bytes + std::string(4096, '\0'));
+  auto storage = open_ok(copy->path());
+  REQUIRE(storage->tail_cut());
+  CHECK(storage->tail_cut()->offset == log->bytes.size());
+  CHECK(storage->tail_cut()->bytes_cut == 4096);
+  CHECK(all_entries(*storage) == log->entries);
+  CHECK(storage->hard_state() == log->hard_states.back().second);
+}
+
+TEST_CASE("raft: file storage removes a newest segment whose creation a crash interrupted",
+          "[raft][file_storage]") {
+  TempDir dir;
+  const FileStorageOptions options{.segment_bytes_max = 200, .record_bytes_max = 1 << 20};
+  std::vector<Entry> written;
+  {
+    auto storage = open_ok(dir.path(), options);
+    written = make_entries(1, 12, 1, 30);
+    storage->append(written);
+  }
+  auto files = segment_files(dir.path());
+  REQUIRE(files.size() >= 3);
+  // The crash leaves a newer segment with part of its header, and nothing after it.
+  const fs::path newest = files.back();
+  const std::string seq = std::to_string(std::stoull(newest.filename().string().substr(4, 20)) + 1);
+  const std::string next_name = "log-" + std::string(20 - seq.size(), '0') + seq + ".wal";
+  write_bytes(dir / next_name, read_bytes(newest).substr(0, 7));
+  {
+    auto storage = open_ok(dir.path(), options);
+    REQUIRE(storage->tail_cut());
+    CHECK(storage->tail_cut()->file == dir / next_name);
+    CHECK_FALSE(fs::exists(dir / next_name));
+    CHECK(all_entries(*storage) == written);
+    written.push_back(make_entry(2, 13, "after the crash"));
+    storage->append(std::span(written).last(1));
+  }
+  auto storage = open_ok(dir.path(), options);
+  CHECK_FALSE(storage->tail_cut());
+  CHECK(all_entries(*storage) == written);
+}
+
+TEST_CASE("raft: file storage bounds the search for intact records after damage",
+          "[raft][file_storage]") {
+  // Every offset of this garbage claims an entry record of 0x01010101 bytes.
+  const std::string header = wal::segment_header();
+  const std::string garbage(0x01010101 / 64, '\x01');
+  SECTION("within the budget an intact record after the damage is found") {
+    std::string file = header + "torn" + garbage.substr(0, 1000);
+    const std::size_t intact_at = file.size();
+    wal::append_truncate_record(file, LogIndex{0});
+    const auto scan = wal::scan_after_damage(file, header.size(), 1 << 30);
+    CHECK(scan.outcome == wal::TailScan::Outcome::intact_record);
+    CHECK(scan.offset == intact_at);
+  }
+  SECTION("nothing intact after the damage") {
+    const auto scan = wal::scan_after_damage(header + garbage, header.size(), 1 << 30);
+    CHECK(scan.outcome == wal::TailScan::Outcome::nothing_intact);
+  }
+  SECTION("past the budget the answer is undecided, never 'nothing intact'") {
+    const std::string file = header + std::string(0x01010101 + 1000, '\x01');
+    const auto scan = wal::scan_after_damage(file, header.size(), 1 << 30, 1 << 20);
+    CHECK(scan.outcome == wal::TailScan::Outcome::undecided);
+  }
+}
+
+TEST_CASE("raft: file storage refuses an intact record of unknown type, even at the tail",
+          "[raft][file_storage]") {
+  const auto log = write_log();
+  // A well-framed record of type 9, as a newer format might write it.
+  std::string record;
+  wal::append_truncate_record(record, LogIndex{0});
+  record[8] = 9;
+  std::uint32_t crc = crc32c(std::string_view(record).substr(0, 4));
+  crc = crc32c(std::string_view(record).substr(8), crc);
+  for (int i = 0; i < 4; ++i) record[4 + i] = static_cast<char>((crc >> (8 * i)) & 0xFFu);
+
+  const auto copy = copy_with_segment(*log, log->bytes + record);
+  auto opened = FileStorage::open(copy->path());
+  REQUIRE_FALSE(opened);
+  CHECK(opened.error().code == "storage_corrupt");
+  CHECK_THAT(opened.error().message, Catch::Contains("unknown record type 9"));
+  CHECK_THAT(opened.error().message,
+             Catch::Contains("byte offset " + std::to_string(log->bytes.size())));
 }

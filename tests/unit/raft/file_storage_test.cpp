@@ -103,8 +103,8 @@ TEST_CASE("raft: file storage rolls segments at the configured size and replays 
   for (const auto& file : files) {
     const auto bytes = fs::file_size(file);
     INFO(file << " has " << bytes << " bytes");
-    CHECK((bytes <= options.segment_bytes_max || read_bytes(file).find(std::string(1000, 'b')) !=
-                                                     std::string::npos));
+    CHECK((bytes <= options.segment_bytes_max ||
+           read_bytes(file).find(std::string(1000, 'b')) != std::string::npos));
   }
   {
     auto storage = open_ok(dir.path(), options);
@@ -132,6 +132,7 @@ TEST_CASE("raft: file storage reads honour the byte limit and report unavailable
   CHECK(storage->entries(LogIndex{2}, LogIndex{4}, 100).value() == make_entries(2, 2, 1, 10));
   CHECK(storage->entries(LogIndex{1}, LogIndex{7}, 100).error().code == "unavailable");
   CHECK(storage->entries(LogIndex{0}, LogIndex{2}, 100).error().code == "compacted");
+  CHECK(storage->entries(LogIndex{3}, LogIndex{2}, 100).error().code == "unavailable");
   CHECK(storage->term(LogIndex{5}).value() == Term{1});
   CHECK(storage->term(LogIndex{6}).error().code == "unavailable");
 }
@@ -185,6 +186,12 @@ TEST_CASE("raft: file storage reports an unusable data directory as storage_unav
   CHECK(under_file.error().code == "storage_unavailable");
   CHECK_THAT(under_file.error().message, Catch::Contains("plain-file/data"));
   CHECK_THAT(under_file.error().message, Catch::Contains("Not a directory"));
+
+  // A directory that exists but where nothing can be created, even by root.
+  auto unwritable = FileStorage::open("/proc/self");
+  REQUIRE_FALSE(unwritable);
+  CHECK(unwritable.error().code == "storage_unavailable");
+  CHECK_THAT(unwritable.error().message, Catch::Contains("/proc/self/LOCK"));
 
   auto is_file = FileStorage::open(dir / "plain-file");
   REQUIRE_FALSE(is_file);

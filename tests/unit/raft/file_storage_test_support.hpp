@@ -7,13 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
-#include <csignal>
-#include <cstdio>
 #include <atomic>
+#include <catch2/catch.hpp>
+#include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -35,9 +34,9 @@ class TempDir {
   TempDir() {
     static std::atomic<int> counter{0};
     std::random_device random;
-    path_ = fs::temp_directory_path() /
-            ("ppapd-wal-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-             std::to_string(random()));
+    path_ =
+        fs::temp_directory_path() / ("ppapd-wal-" + std::to_string(::getpid()) + "-" +
+                                     std::to_string(counter++) + "-" + std::to_string(random()));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -82,8 +81,8 @@ inline std::unique_ptr<FileStorage> open_ok(const fs::path& dir, FileStorageOpti
 
 inline std::vector<Entry> all_entries(const LogStorage& storage) {
   if (storage.last_index() < storage.first_index()) return {};
-  auto got = storage.entries(storage.first_index(), LogIndex{storage.last_index().value + 1},
-                             SIZE_MAX);
+  auto got =
+      storage.entries(storage.first_index(), LogIndex{storage.last_index().value + 1}, SIZE_MAX);
   REQUIRE(got);
   return *got;
 }

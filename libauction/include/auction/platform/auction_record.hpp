@@ -44,8 +44,6 @@ struct AuctionRecord {
   std::optional<std::string> winner;
 
   bool has_buyer(std::string_view username) const { return buyers.contains(username); }
-
-  friend bool operator==(const AuctionRecord&, const AuctionRecord&) = default;
 };
 
 // The record as it appears in a snapshot (every field; see docs/platform.md).

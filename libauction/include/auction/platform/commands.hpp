@@ -150,7 +150,8 @@ bool is_read(std::string_view op);
 // Decodes and checks one request object. Fields other than the op's own and the session
 // fields (client_id, seq) are rejected, so the log never carries data nobody reads.
 // client_id and seq come together or not at all; reads accept them and ignore them.
-// Errors: "bad_request" (not an object, unknown op, missing field, wrong JSON type, unknown
+// Errors: "unknown_op" (an op the platform does not serve, e.g. the replica's own
+//   "status"), "bad_request" (not an object, missing field, wrong JSON type, unknown
 //   field), "invalid_argument" (a value out of range; the message starts with the field
 //   name, e.g. "base_price: must be >= 0").
 Result<Request> decode_request(const nlohmann::json& request);

@@ -56,15 +56,11 @@ class SessionTable {
   //   index, a use after `applied`, more than limits::sessions_max).
   static Result<SessionTable> restore(const nlohmann::json& value, raft::LogIndex applied);
 
-  friend bool operator==(const SessionTable&, const SessionTable&) = default;
-
  private:
   struct Session {
     std::uint64_t last_seq = 0;
     std::string answer;         // the answer bytes of last_seq, replayed verbatim
     raft::LogIndex last_used;   // the index that last applied or replayed last_seq
-
-    friend bool operator==(const Session&, const Session&) = default;
   };
 
   void touch(const std::string& client_id, Session& session, raft::LogIndex now);

@@ -59,8 +59,6 @@ class StateMachine final : public raft::StateMachine {
   // The index of the last command applied (0 before any).
   raft::LogIndex applied_index() const { return applied_index_; }
 
-  friend bool operator==(const StateMachine&, const StateMachine&) = default;
-
  private:
   using Users = std::map<std::string, std::string, std::less<>>;  // username -> address
 
