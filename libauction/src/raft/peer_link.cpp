@@ -113,9 +113,14 @@ void PeerLink::State::on_outcome(const Result<wire::Reply>& outcome) {
                  options.peer_name.c_str(), options.host.c_str(),
                  static_cast<unsigned>(options.port), outcome.error().message.c_str());
   }
+  // The calls in flight when a connection dies all fail together: that is one failed
+  // attempt, so back off once for them, not once per call.
+  const auto now = Clock::now();
+  if (!is_unreachable || now >= retry_at) {
+    retry_at = now + backoff;
+    backoff = std::min(backoff * 2, options.backoff_max);
+  }
   is_unreachable = true;
-  retry_at = Clock::now() + backoff;
-  backoff = std::min(backoff * 2, options.backoff_max);
 }
 
 PeerLink::PeerLink(asio::any_io_executor executor, PeerLinkOptions options)
