@@ -12,6 +12,7 @@
 //   - parse_request on each frame either accepts (string op within the limits, integer or
 //     string id, a body object without "id"/"op") or rejects with "bad_request", a message,
 //     and a null or valid id;
+//   - encode_request of an accepted request parses back to it;
 //   - encode_reply of a success or failure reply for that id parses back with
 //     parse_response to the same id and reply; a line parse_response accepts re-encodes to
 //     itself.
@@ -116,6 +117,7 @@ void check_reply_round_trip(const Json& id, const Reply& reply, const EnvelopeLi
   } else {
     FUZZ_CHECK(parsed->reply.error == reply.error, "the reply's error changed");
     FUZZ_CHECK(parsed->reply.code() == reply.code(), "the reply's code changed");
+    FUZZ_CHECK(parsed->reply.to_error() == reply.to_error(), "the reply's error value changed");
   }
 }
 
@@ -139,13 +141,24 @@ void check_request(std::string_view line, const EnvelopeLimits& limits) {
              "the body still holds id or op");
   FUZZ_CHECK(depth_of(request->body) <= limits.depth_max, "accepted nesting past depth_max");
 
+  // What a client would send for this request parses back to it.
+  const std::string again = auction::wire::encode_request(request->id, request->op, request->body);
+  FUZZ_CHECK(again.back() == '\n' && again.find('\n') == again.size() - 1,
+             "an encoded request is not one frame");
+  auto reparsed = auction::wire::parse_request(std::string_view(again).substr(0, again.size() - 1),
+                                               limits);
+  FUZZ_CHECK(reparsed.has_value(), "an encoded request does not parse back");
+  FUZZ_CHECK(reparsed->id == request->id && reparsed->op == request->op &&
+                 reparsed->body == request->body,
+             "encode_request -> parse_request changed the request");
+
   // A handler that echoes the body: the reply nests it one level deeper, so it fits the
   // reader's limit only when the body is at least one level shallower than the maximum.
   if (depth_of(request->body) < limits.depth_max) {
     check_reply_round_trip(request->id, Reply::success(request->body), limits);
   }
   check_reply_round_trip(
-      request->id, Reply::failure(auction::Error{"unknown_op", "no op " + request->op}), limits);
+      request->id, Reply::from(auction::fail("unknown_op", "no op " + request->op)), limits);
 }
 
 void check_response(std::string_view line, const EnvelopeLimits& limits) {
