@@ -18,6 +18,9 @@ template <class... Fs>
 struct Overloaded : Fs... {
   using Fs::operator()...;
 };
+// Spelled out for compilers without C++20 aggregate deduction (clang 16, the fuzz build).
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
 
 Command decode_login(FieldReader& r) {
   Login c;
