@@ -37,7 +37,15 @@ void SimNetwork::enqueue(Message message) {
   std::uint64_t due = now_;
   if (random_.chance(profile_.delay)) due += random_.between(1, profile_.delay_ticks_max);
   const std::uint64_t order = profile_.reorder ? random_.next() : sequence_++;
-  in_flight_.push_back(InFlight{due, order, std::move(message)});
+  std::size_t slot = slots_.size();
+  if (free_slots_.empty()) {
+    slots_.push_back(std::move(message));
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    slots_[slot] = std::move(message);
+  }
+  in_flight_.push_back(InFlight{due, order, slot});
   std::push_heap(in_flight_.begin(), in_flight_.end(), later);
 }
 
@@ -50,8 +58,10 @@ void SimNetwork::heal() { std::fill(blocked_.begin(), blocked_.end(), false); }
 std::optional<Message> SimNetwork::next_due(std::uint64_t now) {
   while (!in_flight_.empty() && in_flight_.front().due <= now) {
     std::pop_heap(in_flight_.begin(), in_flight_.end(), later);
-    Message message = std::move(in_flight_.back().message);
+    const std::size_t slot = in_flight_.back().slot;
     in_flight_.pop_back();
+    Message message = std::move(slots_[slot]);
+    free_slots_.push_back(slot);
     if (is_blocked(message.from.value, message.to.value)) {
       ++stats_.dropped;
       continue;

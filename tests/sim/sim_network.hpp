@@ -70,10 +70,11 @@ class SimNetwork final : public raft::Transport {
   const NetworkStats& stats() const { return stats_; }
 
  private:
+  // The heap orders small keys; the messages wait in slots_ (cheap to reorder).
   struct InFlight {
     std::uint64_t due;
     std::uint64_t order;  // tie-break within a tick: a sequence number, or random
-    raft::Message message;
+    std::size_t slot;     // into slots_
   };
   static bool later(const InFlight& a, const InFlight& b) {
     return a.due != b.due ? a.due > b.due : a.order > b.order;
@@ -90,6 +91,8 @@ class SimNetwork final : public raft::Transport {
   std::uint64_t sequence_ = 0;
   std::vector<bool> blocked_;       // [from - 1][to - 1]
   std::vector<InFlight> in_flight_; // a min-heap by (due, order)
+  std::vector<raft::Message> slots_;
+  std::vector<std::size_t> free_slots_;
   NetworkStats stats_;
   std::string violation_;
 };
