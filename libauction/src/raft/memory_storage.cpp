@@ -58,7 +58,6 @@ void MemoryStorage::set_hard_state(const HardState& state) {
 
 void MemoryStorage::sync() {
   last_synced_ = std::exchange(unsynced_, {});
-  ++sync_count_;
 }
 
 void MemoryStorage::roll_back(std::vector<Undo>& batch) {

@@ -276,7 +276,7 @@ TEST_CASE("raft: votes and terms survive a restart", "[raft]") {
   Cluster c(3, [](Config& cfg) { cfg.pre_vote = false; });
   c.start();
   // Node 2 asks node 1 for its vote in term 5.
-  Message ask{.type = MessageType::vote, .from = n(2), .to = n(1), .term = Term{5}};
+  const Message ask = message(MessageType::vote, 2, 1, 5);
   c.driver(1).on_message(ask);
   REQUIRE(c.queue.size() == 1);
   CHECK_FALSE(c.queue.front().reject);
@@ -331,8 +331,9 @@ TEST_CASE("raft: followers in a leader's lease ignore vote requests of a higher 
   elect(c, 1);
   c.deliver_all();
   const Term term = c.core(1).term();
-  Message ask{.type = MessageType::vote, .from = n(3), .to = n(2), .term = Term{term.value + 1},
-              .log_term = Term{term.value}, .index = LogIndex{100}};
+  Message ask = message(MessageType::vote, 3, 2, term.value + 1);
+  ask.log_term = term;
+  ask.index = LogIndex{100};
   c.driver(2).on_message(ask);
   CHECK(c.core(2).term() == term);
   CHECK(c.queue.empty());

@@ -90,6 +90,7 @@ TEST_CASE("raft: the driver reports role, term and leader changes and its status
   const auto& changes = c.events(1).role_changes;
   REQUIRE_FALSE(changes.empty());
   CHECK(changes.back().role == Role::follower);
+  CHECK(to_string(changes.back().role) == "follower");
   CHECK(changes.back().leader == n(2));
   const Status s = c.driver(2).status();
   CHECK(s.id == n(2));

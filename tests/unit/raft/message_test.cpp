@@ -57,6 +57,12 @@ TEST_CASE("raft: messages of every type survive an encode/decode round trip", "[
   }
 }
 
+TEST_CASE("raft: message types have readable names for logs", "[raft]") {
+  CHECK(to_string(MessageType::append) == "append");
+  CHECK(to_string(MessageType::pre_vote_response) == "pre_vote_response");
+  CHECK(to_string(MessageType::timeout_now) == "timeout_now");
+}
+
 TEST_CASE("raft: every truncation of a message decodes to an error", "[raft]") {
   const std::string bytes = encode(sample());
   for (std::size_t len = 0; len < bytes.size(); ++len) {
@@ -92,8 +98,12 @@ TEST_CASE("raft: invalid fields decode to bad_message", "[raft]") {
   CHECK_FALSE(decode(encode(huge_term)).has_value());
 
   // A count that promises far more entries than the bytes hold is refused up front.
-  std::string lying = encode(Message{.type = MessageType::append, .from = NodeId{1},
-                                     .to = NodeId{2}, .term = Term{1}});
+  Message empty_append;
+  empty_append.type = MessageType::append;
+  empty_append.from = NodeId{1};
+  empty_append.to = NodeId{2};
+  empty_append.term = Term{1};
+  std::string lying = encode(empty_append);
   lying[67] = lying[68] = lying[69] = static_cast<char>(0xff);
   lying[70] = 0;
   CHECK_FALSE(decode(lying).has_value());

@@ -126,12 +126,18 @@ class Cluster {
     if (queue.empty()) return false;
     Message m = std::move(queue.front());
     queue.pop_front();
-    ++delivered_count;
-    if (cut_.contains({m.from, m.to}) || (drop && drop(m))) return true;
+    deliver(m);
+    return true;
+  }
+
+  // Hands `m` to its addressee unless its link is cut, `drop` rejects it, or the
+  // addressee is down.
+  void deliver(const Message& m) {
+    if (cut_.contains({m.from, m.to}) || (drop && drop(m))) return;
+    if (!nodes_.at(m.to)->driver) return;
     trace.push_back(m);
     driver(m.to.value).on_message(m);
     run_disks();
-    return true;
   }
 
   // Split mode: every node whose disk is not stalled finishes its outstanding persist.
@@ -226,7 +232,6 @@ class Cluster {
   std::deque<Message> queue;
   std::vector<Message> trace;  // delivered messages, in order
   std::function<bool(const Message&)> drop;
-  std::size_t delivered_count = 0;
   std::set<std::uint64_t> stalled;  // split mode: nodes whose disk does not complete writes
 
  private:
@@ -247,6 +252,16 @@ class Cluster {
 inline Entry entry(std::uint64_t term, std::uint64_t index, std::string data = {}) {
   return Entry{Term{term}, LogIndex{index}, data.empty() ? EntryType::noop : EntryType::normal,
                std::move(data)};
+}
+
+inline Message message(MessageType type, std::uint64_t from, std::uint64_t to,
+                       std::uint64_t term) {
+  Message m;
+  m.type = type;
+  m.from = NodeId{from};
+  m.to = NodeId{to};
+  m.term = Term{term};
+  return m;
 }
 
 inline HardState hard(std::uint64_t term, std::uint64_t commit = 0) {

@@ -3,6 +3,7 @@
 // Plain data. Every bound a peer or a client can push against is here, so memory stays
 // bounded whatever the load. Time is counted in ticks: the runtime decides how long a
 // tick is (e.g. 50 ms); the core never reads a clock.
+// Threading: plain data, copied into the core at construction.
 #pragma once
 
 #include <cstddef>

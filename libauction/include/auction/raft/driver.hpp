@@ -17,10 +17,10 @@
 //                may leave at once (heartbeats, AppendEntries, pre-votes; see ready.hpp),
 //                so a slow fsync delays commits but causes no election.
 //                Storage access rule in this mode: while a job is out the driver thread
-//                still reads the storage (terms and entries below the job's first index,
-//                and the hard state is not read), so the storage must allow those reads
-//                concurrently with the job's append()/set_hard_state()/sync(), or the
-//                runtime must serialize them.
+//                still reads the storage (term(), entries() and last_index() of what was
+//                stable before the job; never hard_state()), so the storage must allow
+//                those reads concurrently with the job's append()/set_hard_state()/sync(),
+//                or the runtime must serialize them.
 //
 // Guarantees: every accepted proposal ends in exactly one event, completed or failed
 // ("not_leader" when its entry was overwritten by another term, or when this node stopped
@@ -82,11 +82,6 @@ struct DriverEvents {
   std::vector<std::uint64_t> reads_ready;  // answer these now: the state machine is current
   std::vector<ReadFailed> reads_failed;
   std::vector<RoleChanged> role_changes;
-
-  bool empty() const {
-    return completed.empty() && failed.empty() && reads_ready.empty() &&
-           reads_failed.empty() && role_changes.empty();
-  }
 };
 
 struct Status {

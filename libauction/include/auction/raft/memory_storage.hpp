@@ -38,8 +38,6 @@ class MemoryStorage final : public LogStorage {
   // that batch was durable (the driver had not yet finished the Ready that wrote it).
   void crash(bool tear_last_sync = false);
 
-  std::size_t sync_count() const { return sync_count_; }
-
  private:
   // How to undo one write.
   struct Undo {
@@ -54,7 +52,6 @@ class MemoryStorage final : public LogStorage {
   std::vector<Entry> entries_;        // entries_[i].index == i + 1
   std::vector<Undo> unsynced_;        // writes since the last sync(), oldest first
   std::vector<Undo> last_synced_;     // the writes the last sync() made durable
-  std::size_t sync_count_ = 0;
 };
 
 }  // namespace auction::raft

@@ -5,6 +5,7 @@
 // Fields unused by a type are zero. encode()/decode() are pure and never throw; decode()
 // validates every field a peer controls and bounds every count, so garbage yields an
 // error value ("bad_message"), never a crash or an unbounded allocation.
+// Threading: plain values and pure functions; safe from any thread.
 //
 // Wire format (all integers little-endian):
 //   u8  version (= 1)
