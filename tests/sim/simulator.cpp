@@ -287,7 +287,7 @@ class Simulator {
   void settle(SimNode& node) {
     for (;;) {
       DriverEvents events = node.driver->take_events();
-      if (!events.empty()) handle_events(node, events);
+      handle_events(node, events);
       if (node.mode != Driver::Mode::split || node.disk) return;
       std::optional<raft::PersistJob> job = node.driver->take_persist_job();
       if (!job) return;
