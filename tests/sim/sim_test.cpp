@@ -88,13 +88,14 @@ SimResult run_reported(const SimOptions& o) {
 void print_totals(const char* what, std::uint64_t seeds, const SimStats& t, double seconds) {
   std::printf(
       "%s: %llu seeds, %llu ticks, %.1f s; %llu messages delivered, %llu dropped, %llu "
-      "duplicated; %llu crashes (%llu torn syncs), %llu partitions, %llu leaders, %llu "
+      "duplicated; %llu crashes (%llu torn syncs), %llu pauses, %llu partitions, %llu leaders, %llu "
       "writes acknowledged, %llu reads answered\n",
       what, static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(t.ticks),
       seconds, static_cast<unsigned long long>(t.messages_delivered),
       static_cast<unsigned long long>(t.messages_dropped),
       static_cast<unsigned long long>(t.messages_duplicated),
       static_cast<unsigned long long>(t.crashes), static_cast<unsigned long long>(t.torn_syncs),
+      static_cast<unsigned long long>(t.pauses),
       static_cast<unsigned long long>(t.partitions), static_cast<unsigned long long>(t.leaders),
       static_cast<unsigned long long>(t.acked_writes),
       static_cast<unsigned long long>(t.reads_answered));

@@ -27,6 +27,7 @@ SimStats& SimStats::operator+=(const SimStats& o) {
   messages_duplicated += o.messages_duplicated;
   crashes += o.crashes;
   torn_syncs += o.torn_syncs;
+  pauses += o.pauses;
   partitions += o.partitions;
   leaders += o.leaders;
   proposals += o.proposals;
@@ -88,13 +89,19 @@ struct SimNode {
   std::optional<DiskJob> disk;          // split mode: the persist job in flight
   std::uint64_t restart_at = 0;
   std::uint64_t boots = 0;
+  // A paused process (a long GC pause, a stopped VM): no ticks, no disk completions, and
+  // messages to it wait in `held` until it resumes. Its memory survives, unlike a crash.
+  std::uint64_t paused_until = 0;
+  std::vector<Message> held;
+
+  bool is_running(std::uint64_t now) const { return driver && now >= paused_until; }
   std::unordered_map<std::uint64_t, PendingProposal> proposals;  // by log index
   std::unordered_map<std::uint64_t, std::uint64_t> reads;        // context -> floor
 };
 
 enum class TraceKind : std::uint8_t {
-  deliver, crash, restart, partition, heal, propose, acked, read, read_answered, role,
-  disk_write, disk_done, quiet,
+  deliver, crash, restart, pause, partition, heal, propose, acked, read, read_answered,
+  role, disk_write, disk_done, quiet,
 };
 
 struct TraceEvent {
@@ -112,6 +119,7 @@ struct Setup {
   bool reorder = false, codec = false;
   double crash_rate = 0;
   std::uint64_t down_ticks_max = 1;
+  double pause_rate = 0;
   double partition_rate = 0;
   std::uint64_t partition_ticks_max = 1;
   bool split = false;
@@ -178,6 +186,7 @@ class Simulator {
     s.codec = random_.chance(0.1);
     s.crash_rate = random_.pick({0.0, 0.002, 0.005, 0.01});
     s.down_ticks_max = random_.pick<std::uint64_t>({5, 30, 100});
+    s.pause_rate = random_.pick({0.0, 0.003});
     s.partition_rate = random_.pick({0.0, 0.005, 0.02});
     s.partition_ticks_max = random_.pick<std::uint64_t>({20, 100, 300});
     s.split = random_.chance(0.5);
@@ -223,14 +232,14 @@ class Simulator {
     std::snprintf(
         line, sizeof line,
         "drop<=%.2f dup<=%.2f delay<=%.1f(%llu ticks)%s%s crash=%.3f down<=%llu "
-        "partition=%.3f(<=%llu ticks) disk=%s(delay<=%llu stall=%.2f) propose=%.1f(x%llu) "
+        "pause=%.3f partition=%.3f(<=%llu ticks) disk=%s(delay<=%llu stall=%.2f) propose=%.1f(x%llu) "
         "read=%.2f pad<=%llu | election=%d heartbeat=%d pre_vote=%d check_quorum=%d "
         "append_max=%zu inflight=%zu append_bytes=%zu uncommitted_bytes=%zu reads_max=%zu "
         "proposals_max=%zu messages_max=%zu",
         s.drop_max, s.duplicate_max, s.delay_max,
         static_cast<unsigned long long>(s.delay_ticks_max), s.reorder ? " reorder" : "",
         s.codec ? " codec" : "", s.crash_rate, static_cast<unsigned long long>(s.down_ticks_max),
-        s.partition_rate, static_cast<unsigned long long>(s.partition_ticks_max),
+        s.pause_rate, s.partition_rate, static_cast<unsigned long long>(s.partition_ticks_max),
         s.split ? "split" : "sync", static_cast<unsigned long long>(s.disk_delay_max),
         s.disk_stall, s.propose_rate, static_cast<unsigned long long>(s.burst_max),
         s.read_rate, static_cast<unsigned long long>(s.pad_max), c.election_timeout_ticks,
@@ -276,6 +285,8 @@ class Simulator {
     node.disk.reset();
     node.proposals.clear();
     node.reads.clear();
+    node.held.clear();
+    node.paused_until = 0;
     node.storage.crash(tear);
     node.restart_at = now_ + random_.between(1, setup_.down_ticks_max);
     ++crashes_;
@@ -311,7 +322,7 @@ class Simulator {
   void run_disks() {
     for (auto& n : nodes_) {
       SimNode& node = *n;
-      if (!node.driver || !node.disk) continue;
+      if (!node.is_running(now_) || !node.disk) continue;
       DiskJob& d = *node.disk;
       if (!d.written && now_ >= d.write_at) {
         Driver::write_job(node.storage, d.job);
@@ -391,10 +402,11 @@ class Simulator {
     return found;
   }
 
-  SimNode* random_up_node() {
+  // A random node that is up (with `running`: and not paused), or null.
+  SimNode* random_up_node(bool running) {
     std::vector<SimNode*> up;
     for (auto& n : nodes_) {
-      if (n->driver) up.push_back(n.get());
+      if (running ? n->is_running(now_) : n->driver != nullptr) up.push_back(n.get());
     }
     return up.empty() ? nullptr : up[random_.below(up.size())];
   }
@@ -403,8 +415,19 @@ class Simulator {
     if (random_.chance(1.0 / 300)) redraw_weather();
     if (random_.chance(setup_.crash_rate)) {
       SimNode* leader = leader_node();
-      SimNode* victim = leader && random_.chance(0.4) ? leader : random_up_node();
+      SimNode* victim = leader && random_.chance(0.4) ? leader : random_up_node(false);
       if (victim) crash(*victim);
+    }
+    if (random_.chance(setup_.pause_rate)) {
+      SimNode* leader = leader_node();
+      SimNode* victim = leader && leader->is_running(now_) && random_.chance(0.5)
+                            ? leader
+                            : random_up_node(true);
+      if (victim) {
+        victim->paused_until = now_ + random_.between(5, 60);
+        ++pauses_;
+        trace(TraceKind::pause, victim->id, false, victim->paused_until);
+      }
     }
     if (network_.is_partitioned()) {
       if (now_ >= partition_until_) {
@@ -477,9 +500,9 @@ class Simulator {
   SimNode* client_target() {
     if (believed_leader_ != 0 && random_.chance(0.8)) {
       SimNode& node = *nodes_[believed_leader_ - 1];
-      if (node.driver) return &node;
+      if (node.is_running(now_)) return &node;
     }
-    return random_up_node();
+    return random_up_node(true);
   }
 
   // Clients wait for their answers: at most outstanding_max proposals are pending at
@@ -540,7 +563,7 @@ class Simulator {
     }
     run_disks();
     for (auto& node : nodes_) {
-      if (!node->driver) continue;
+      if (!node->is_running(now_)) continue;
       node->driver->tick();
       settle(*node);
     }
@@ -560,17 +583,32 @@ class Simulator {
   }
 
   void deliver() {
+    // A resumed process first reads what waited for it while it was paused.
+    for (auto& node : nodes_) {
+      if (!node->is_running(now_) || node->held.empty()) continue;
+      std::vector<Message> held = std::exchange(node->held, {});
+      for (const Message& m : held) {
+        if (node->is_running(now_)) hand_over(*node, m);
+      }
+    }
     for (int i = 0; i < deliveries_per_tick_max; ++i) {
       std::optional<Message> m = network_.next_due(now_);
       if (!m) return;
       SimNode& to = *nodes_[m->to.value - 1];
       if (!to.driver) continue;
-      trace(TraceKind::deliver, m->to.value, m->reject, m->from.value, m->term.value,
-            m->index.value, m->entries.size(), m->commit.value,
-            static_cast<std::uint8_t>(m->type));
-      to.driver->on_message(*m);
-      settle(to);
+      if (!to.is_running(now_)) {
+        to.held.push_back(std::move(*m));
+        continue;
+      }
+      hand_over(to, *m);
     }
+  }
+
+  void hand_over(SimNode& to, const Message& m) {
+    trace(TraceKind::deliver, m.to.value, m.reject, m.from.value, m.term.value,
+          m.index.value, m.entries.size(), m.commit.value, static_cast<std::uint8_t>(m.type));
+    to.driver->on_message(m);
+    settle(to);
   }
 
   void check() {
@@ -600,6 +638,7 @@ class Simulator {
     network_.set_profile(calm);
     trace(TraceKind::quiet, 0);
     for (auto& node : nodes_) {
+      node->paused_until = 0;
       if (!node->driver) boot(*node);
     }
 
@@ -710,6 +749,10 @@ class Simulator {
           std::snprintf(line, sizeof line, "%llu: node %llu crashes%s", u(t.tick), u(t.node),
                         t.flag ? " (its last sync torn)" : "");
           break;
+        case TraceKind::pause:
+          std::snprintf(line, sizeof line, "%llu: node %llu pauses until %llu", u(t.tick),
+                        u(t.node), u(t.a));
+          break;
         case TraceKind::restart:
           std::snprintf(line, sizeof line, "%llu: node %llu restarts", u(t.tick), u(t.node));
           break;
@@ -770,6 +813,7 @@ class Simulator {
     s.messages_duplicated = network_.stats().duplicated;
     s.crashes = crashes_;
     s.torn_syncs = torn_syncs_;
+    s.pauses = pauses_;
     s.partitions = partitions_;
     s.leaders = checker_.leaders_elected();
     s.proposals = proposals_;
@@ -797,6 +841,7 @@ class Simulator {
   std::uint64_t proposals_ = 0;
   std::uint64_t crashes_ = 0;
   std::uint64_t torn_syncs_ = 0;
+  std::uint64_t pauses_ = 0;
   std::uint64_t partitions_ = 0;
   std::uint64_t final_node_ = 0;   // quiet period: where the liveness probe was proposed
   std::uint64_t final_index_ = 0;

@@ -38,6 +38,7 @@ struct SimStats {
   std::uint64_t messages_duplicated = 0;
   std::uint64_t crashes = 0;
   std::uint64_t torn_syncs = 0;
+  std::uint64_t pauses = 0;
   std::uint64_t partitions = 0;
   std::uint64_t leaders = 0;          // distinct terms with a leader
   std::uint64_t proposals = 0;        // accepted by a leader
