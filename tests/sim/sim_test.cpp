@@ -153,18 +153,17 @@ struct RegressionSeed {
 };
 constexpr RegressionSeed regression_seeds[] = {
     // A follower far behind (one entry per AppendEntries, one in flight) needed longer
-    // than a fixed bound to catch up after the faults stopped: the convergence bound
-    // now grows with the backlog.
-    {171, 3},
-    // A leader accepted proposals faster than a slow disk let it replicate them, so the
-    // liveness probe queued behind thousands of entries: clients now wait for answers
-    // (bounded outstanding proposals) and the commit bound grows with the backlog.
-    {381, 3},
-    {384, 3},
-    {274, 5},
-    {384, 5},
-    {565, 5},
-    {870, 5},
+    // than a fixed bound to catch up after the faults stopped: the convergence bound now
+    // grows with the backlog.
+    {393, 3},
+    {393, 5},
+    // Clients proposed faster than a slow disk let the leader replicate, so the liveness
+    // probe queued behind thousands of entries: clients now wait for their answers (at
+    // most 16 or 256 outstanding) and the commit bound grows with the backlog.
+    {150, 3},
+    {150, 5},
+    {242, 5},
+    {836, 5},
 };
 
 TEST_CASE("sim: seeds that once broke the cluster stay fixed", "[sim]") {
