@@ -151,3 +151,36 @@ TEST_CASE("raft: a stalled disk on a follower causes no election", "[raft]") {
   CHECK(c.core(1).commit() == LogIndex{2});
   CHECK(c.events(1).completed.size() == 1);
 }
+
+TEST_CASE("raft: a granted vote leaves only after it is durable", "[raft]") {
+  Cluster c(3, [](Config& cfg) { cfg.pre_vote = false; }, Driver::Mode::split);
+  c.start();
+  c.stalled.insert(1);
+  c.driver(1).on_message(message(MessageType::vote, 2, 1, 5));
+  CHECK(c.core(1).hard_state().vote == n(2));  // decided in memory...
+  CHECK(c.queue.empty());                      // ...but not yet promised
+  CHECK(c.node(1).storage.hard_state().term == Term{0});
+  c.stalled.clear();
+  c.run_disks();
+  REQUIRE(c.queue.size() == 1);
+  CHECK(c.queue.front().type == MessageType::vote_response);
+  CHECK_FALSE(c.queue.front().reject);
+  CHECK(c.node(1).storage.hard_state().vote == n(2));
+}
+
+TEST_CASE("raft: a leader counts its own entry toward a majority only once it is durable",
+          "[raft]") {
+  Cluster c(3, {}, Driver::Mode::split);
+  c.start();
+  elect(c, 1);
+  c.cut(1, 3);
+  c.stalled.insert(1);
+  auto ticket = c.driver(1).propose("x");
+  REQUIRE(ticket.has_value());
+  c.deliver_all();
+  // Node 2 has it durably, node 1 only in memory: one copy on disk is not a majority.
+  CHECK(c.core(1).commit() == LogIndex{1});
+  c.stalled.clear();
+  c.run_disks();
+  CHECK(c.core(1).commit() == ticket->index);
+}

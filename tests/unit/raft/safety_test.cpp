@@ -98,13 +98,17 @@ void run_schedule(std::uint64_t seed, Driver::Mode mode) {
       c.cut(1 + rng.below(nodes), 1 + rng.below(nodes));
     } else if (dice < 92) {
       c.heal();
-    } else if (dice < 93 && c.stalled.empty()) {
+    } else if (dice < 93) {
       // Power loss on one node. Its unanswered proposals die with it.
       const std::uint64_t id = 1 + rng.below(nodes);
       std::erase_if(tickets, [&](const Key& k) { return std::get<0>(k) == id; });
       c.collect();
       c.node(id).events = {};
-      c.restart(id);
+      if (mode == Driver::Mode::split && rng.below(2) == 0) {
+        c.crash_mid_write(id);
+      } else {
+        c.restart(id);
+      }
     } else if (dice < 96 && mode == Driver::Mode::split) {
       c.stalled.insert(1 + rng.below(nodes));
     } else {

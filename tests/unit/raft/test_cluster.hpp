@@ -100,6 +100,20 @@ class Cluster {
     boot(n(id));
   }
 
+  // Split mode: power loss while the node's current write is being synced. The write
+  // reaches the storage, but the crash tears it; nobody was told it finished, so losing
+  // it is allowed.
+  void crash_mid_write(std::uint64_t id) {
+    Node& node = *nodes_.at(n(id));
+    auto job = node.driver->take_persist_job();
+    if (!job) {
+      restart(id);
+      return;
+    }
+    Driver::write_job(node.storage, *job);
+    restart(id, true);
+  }
+
   Driver& driver(std::uint64_t id) { return *nodes_.at(n(id))->driver; }
   const Core& core(std::uint64_t id) { return driver(id).core(); }
   Node& node(std::uint64_t id) { return *nodes_.at(n(id)); }
