@@ -34,8 +34,6 @@ SimStats& SimStats::operator+=(const SimStats& o) {
   acked_writes += o.acked_writes;
   reads_answered += o.reads_answered;
   committed += o.committed;
-  split_mode = split_mode || o.split_mode;
-  codec = codec || o.codec;
   return *this;
 }
 
@@ -820,8 +818,6 @@ class Simulator {
     s.acked_writes = checker_.acked_writes();
     s.reads_answered = checker_.reads_answered();
     s.committed = checker_.committed_index();
-    s.codec = setup_.codec;
-    for (const auto& node : nodes_) s.split_mode = s.split_mode || node->mode == Driver::Mode::split;
     return s;
   }
 

@@ -5,7 +5,8 @@
 // simulated disk whose writes complete after a random delay) talk through a SimNetwork
 // that drops, delays, duplicates and reorders messages and is cut by partitions of every
 // shape; nodes crash (losing what was not synced, sometimes the last sync too when the
-// storage contract allows it) and restart with an empty state machine; clients propose
+// storage contract allows it) and restart with an empty state machine; running nodes are
+// paused (no ticks, messages held until they resume) as in a long GC pause; clients propose
 // unique commands and issue ReadIndex reads. After every tick a SafetyChecker checks the
 // Raft safety properties. The faults then stop (network healed, all nodes up) and the
 // cluster must elect a leader, commit a new command and converge within bounded ticks.
@@ -45,8 +46,6 @@ struct SimStats {
   std::uint64_t acked_writes = 0;
   std::uint64_t reads_answered = 0;
   std::uint64_t committed = 0;        // highest committed index
-  bool split_mode = false;            // some node ran the driver's split mode
-  bool codec = false;                 // messages went through encode()/decode()
 
   SimStats& operator+=(const SimStats& other);
 };
