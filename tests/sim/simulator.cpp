@@ -1,0 +1,853 @@
+// Simulator (see simulator.hpp): the cluster, its faults, its clients and the run loop.
+#include "simulator.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "auction/raft/driver.hpp"
+#include "auction/raft/memory_storage.hpp"
+#include "safety_checker.hpp"
+#include "sim_machine.hpp"
+#include "sim_network.hpp"
+#include "sim_random.hpp"
+
+namespace auction::sim {
+
+SimStats& SimStats::operator+=(const SimStats& o) {
+  ticks += o.ticks;
+  messages_delivered += o.messages_delivered;
+  messages_dropped += o.messages_dropped;
+  messages_duplicated += o.messages_duplicated;
+  crashes += o.crashes;
+  torn_syncs += o.torn_syncs;
+  pauses += o.pauses;
+  partitions += o.partitions;
+  leaders += o.leaders;
+  proposals += o.proposals;
+  acked_writes += o.acked_writes;
+  reads_answered += o.reads_answered;
+  committed += o.committed;
+  return *this;
+}
+
+namespace {
+
+using raft::Driver;
+using raft::DriverEvents;
+using raft::LogIndex;
+using raft::Message;
+using raft::NodeId;
+using raft::Role;
+
+// Deliveries handed out in one tick at most; the rest wait for the next tick. Bounds a
+// message storm so that it shows up as a liveness failure instead of a hang.
+constexpr int deliveries_per_tick_max = 20000;
+constexpr std::size_t trace_events_max = 48;
+
+// The sender side of the network: shows every message to the checker first.
+class CheckedTransport final : public raft::Transport {
+ public:
+  CheckedTransport(SimNetwork& network, SafetyChecker& checker)
+      : network_(network), checker_(checker) {}
+  void send(Message message) override {
+    checker_.on_send(message);
+    network_.send(std::move(message));
+  }
+
+ private:
+  SimNetwork& network_;
+  SafetyChecker& checker_;
+};
+
+struct DiskJob {
+  raft::PersistJob job;
+  std::uint64_t write_at = 0;  // the write (and its sync) reaches the disk
+  std::uint64_t ack_at = 0;    // the driver is told: on_persisted()
+  bool written = false;
+};
+
+struct PendingProposal {
+  std::uint64_t term = 0;
+  std::string command;
+};
+
+struct SimNode {
+  std::uint64_t id = 0;
+  Driver::Mode mode = Driver::Mode::synchronous;
+  raft::MemoryStorage storage;          // survives crashes, minus what was not synced
+  std::unique_ptr<SimMachine> machine;  // lost on a crash
+  std::unique_ptr<Driver> driver;       // null while the node is down
+  std::optional<DiskJob> disk;          // split mode: the persist job in flight
+  std::uint64_t restart_at = 0;
+  std::uint64_t boots = 0;
+  // A paused process (a long GC pause, a stopped VM): no ticks, no disk completions, and
+  // messages to it wait in `held` until it resumes. Its memory survives, unlike a crash.
+  std::uint64_t paused_until = 0;
+  std::vector<Message> held;
+
+  bool is_running(std::uint64_t now) const { return driver && now >= paused_until; }
+  std::unordered_map<std::uint64_t, PendingProposal> proposals;  // by log index
+  std::unordered_map<std::uint64_t, std::uint64_t> reads;        // context -> floor
+};
+
+enum class TraceKind : std::uint8_t {
+  deliver, crash, restart, pause, partition, heal, propose, acked, read, read_answered,
+  role, disk_write, disk_done, quiet,
+};
+
+struct TraceEvent {
+  std::uint64_t tick = 0;
+  TraceKind kind = TraceKind::deliver;
+  std::uint8_t detail = 0;
+  bool flag = false;
+  std::uint64_t node = 0, a = 0, b = 0, c = 0, d = 0, e = 0;
+};
+
+// What a seed drew, fixed for its run (the network profile also changes during it).
+struct Setup {
+  double drop_max = 0, duplicate_max = 0, delay_max = 0;
+  std::uint64_t delay_ticks_max = 1;
+  bool reorder = false, codec = false;
+  double crash_rate = 0;
+  std::uint64_t down_ticks_max = 1;
+  double pause_rate = 0;
+  double partition_rate = 0;
+  std::uint64_t partition_ticks_max = 1;
+  bool split = false;
+  std::uint64_t disk_delay_max = 0;
+  double disk_stall = 0;
+  double propose_rate = 0, read_rate = 0;
+  std::uint64_t burst_max = 1, pad_max = 0;
+  std::size_t outstanding_max = 1;  // proposals the clients wait on at once
+  raft::Config base;  // id, peers and seed are set per node
+};
+
+const char* partition_name(std::uint8_t kind) {
+  static constexpr std::array<const char*, 7> names = {
+      "leader isolated",       "node isolated",        "minority/majority split",
+      "one-way links",         "leader cannot hear",   "leader cannot speak",
+      "links cut"};
+  return kind < names.size() ? names[kind] : "?";
+}
+
+class Simulator {
+ public:
+  explicit Simulator(const SimOptions& options)
+      : options_(options),
+        random_(options.seed),
+        checker_(options.nodes),
+        network_(options.nodes, random_),
+        transport_(network_, checker_) {}
+
+  SimResult run() {
+    SimResult result;
+    draw_setup();
+    result.setup = describe_setup();
+    for (std::uint64_t id = 1; id <= options_.nodes; ++id) {
+      auto node = std::make_unique<SimNode>();
+      node->id = id;
+      node->mode = setup_.split && random_.chance(0.75) ? Driver::Mode::split
+                                                          : Driver::Mode::synchronous;
+      nodes_.push_back(std::move(node));
+    }
+    for (auto& node : nodes_) boot(*node);
+
+    while (now_ < options_.ticks && !checker_.failed()) step(false);
+    if (!checker_.failed()) quiet_period();
+
+    result.ok = !checker_.failed();
+    if (!result.ok) {
+      result.failure = checker_.failure();
+      result.trace = format_trace();
+    }
+    result.stats = stats();
+    return result;
+  }
+
+ private:
+  // ---- setup --------------------------------------------------------------------------
+
+  void draw_setup() {
+    Setup& s = setup_;
+    s.drop_max = random_.pick({0.0, 0.01, 0.05, 0.2});
+    s.duplicate_max = random_.pick({0.0, 0.02, 0.1});
+    s.delay_max = random_.pick({0.0, 0.1, 0.5});
+    s.delay_ticks_max = random_.pick<std::uint64_t>({1, 3, 10});
+    s.reorder = random_.chance(0.5);
+    s.codec = random_.chance(0.1);
+    s.crash_rate = random_.pick({0.0, 0.002, 0.005, 0.01});
+    s.down_ticks_max = random_.pick<std::uint64_t>({5, 30, 100});
+    s.pause_rate = random_.pick({0.0, 0.003});
+    s.partition_rate = random_.pick({0.0, 0.005, 0.02});
+    s.partition_ticks_max = random_.pick<std::uint64_t>({20, 100, 300});
+    s.split = random_.chance(0.5);
+    s.disk_delay_max = random_.pick<std::uint64_t>({0, 1, 3, 10});
+    s.disk_stall = random_.pick({0.0, 0.02});
+    s.propose_rate = random_.pick({0.1, 0.5, 1.0});
+    s.read_rate = random_.pick({0.05, 0.3});
+    s.burst_max = random_.pick<std::uint64_t>({1, 3});
+    s.pad_max = random_.pick<std::uint64_t>({0, 100});
+    s.outstanding_max = random_.pick<std::size_t>({16, 256});
+
+    raft::Config& c = s.base;
+    c.election_timeout_ticks = random_.pick({10, 10, 16, 6});
+    c.heartbeat_ticks = random_.pick({1, 1, 2});
+    c.pre_vote = random_.chance(0.8);
+    c.check_quorum = random_.chance(0.8);
+    c.append_entries_max = random_.pick<std::size_t>({64, 4, 1});
+    c.inflight_max = random_.pick<std::size_t>({8, 2, 1});
+    c.append_bytes_max = random_.pick<std::size_t>({1 << 20, 64});
+    c.uncommitted_bytes_max = random_.pick<std::size_t>({8 << 20, 512});
+    c.reads_pending_max = random_.pick<std::size_t>({4096, 8});
+    c.proposals_pending_max = random_.pick<std::size_t>({65536, 16});
+    c.messages_max = random_.pick<std::size_t>({4096, 4096, 32});
+    redraw_weather();
+  }
+
+  // The network's mood changes now and then within the seed's bounds.
+  void redraw_weather() {
+    NetworkProfile p;
+    p.drop = setup_.drop_max * static_cast<double>(random_.below(1001)) / 1000.0;
+    p.duplicate = setup_.duplicate_max * static_cast<double>(random_.below(1001)) / 1000.0;
+    p.delay = setup_.delay_max * static_cast<double>(random_.below(1001)) / 1000.0;
+    p.delay_ticks_max = setup_.delay_ticks_max;
+    p.reorder = setup_.reorder;
+    p.codec = setup_.codec;
+    network_.set_profile(p);
+  }
+
+  std::string describe_setup() const {
+    const Setup& s = setup_;
+    const raft::Config& c = s.base;
+    char line[768];
+    std::snprintf(
+        line, sizeof line,
+        "drop<=%.2f dup<=%.2f delay<=%.1f(%llu ticks)%s%s crash=%.3f down<=%llu "
+        "pause=%.3f partition=%.3f(<=%llu ticks) disk=%s(delay<=%llu stall=%.2f) propose=%.1f(x%llu) "
+        "read=%.2f pad<=%llu | election=%d heartbeat=%d pre_vote=%d check_quorum=%d "
+        "append_max=%zu inflight=%zu append_bytes=%zu uncommitted_bytes=%zu reads_max=%zu "
+        "proposals_max=%zu messages_max=%zu",
+        s.drop_max, s.duplicate_max, s.delay_max,
+        static_cast<unsigned long long>(s.delay_ticks_max), s.reorder ? " reorder" : "",
+        s.codec ? " codec" : "", s.crash_rate, static_cast<unsigned long long>(s.down_ticks_max),
+        s.pause_rate, s.partition_rate, static_cast<unsigned long long>(s.partition_ticks_max),
+        s.split ? "split" : "sync", static_cast<unsigned long long>(s.disk_delay_max),
+        s.disk_stall, s.propose_rate, static_cast<unsigned long long>(s.burst_max),
+        s.read_rate, static_cast<unsigned long long>(s.pad_max), c.election_timeout_ticks,
+        c.heartbeat_ticks, c.pre_vote ? 1 : 0, c.check_quorum ? 1 : 0, c.append_entries_max,
+        c.inflight_max, c.append_bytes_max, c.uncommitted_bytes_max, c.reads_pending_max,
+        c.proposals_pending_max, c.messages_max);
+    std::string modes = " | modes ";
+    for (const auto& n : nodes_) modes += n->mode == Driver::Mode::split ? 'S' : 's';
+    return line + (nodes_.empty() ? std::string() : modes);
+  }
+
+  raft::Config config_for(const SimNode& node) const {
+    raft::Config c = setup_.base;
+    c.id = NodeId{node.id};
+    c.peers.clear();
+    for (std::uint64_t p = 1; p <= options_.nodes; ++p) {
+      if (p != node.id) c.peers.push_back(NodeId{p});
+    }
+    c.seed = hash_combine(hash_combine(options_.seed, node.id), node.boots);
+    return c;
+  }
+
+  // ---- nodes --------------------------------------------------------------------------
+
+  void boot(SimNode& node) {
+    if (node.boots > 0) trace(TraceKind::restart, node.id);
+    checker_.on_restart(node.id);
+    node.machine = std::make_unique<SimMachine>(checker_, node.id);
+    node.driver = std::make_unique<Driver>(config_for(node), node.storage, transport_,
+                                           *node.machine, node.mode);
+    ++node.boots;
+    settle(node);
+  }
+
+  // Power loss: the process and its memory are gone, the disk keeps what was synced. If
+  // a persist job was written but the driver not yet told, its sync may be torn too
+  // (MemoryStorage::crash()'s contract: nobody relied on it).
+  void crash(SimNode& node) {
+    const bool tear = node.disk && node.disk->written && random_.chance(0.5);
+    trace(TraceKind::crash, node.id, tear);
+    node.driver.reset();
+    node.machine.reset();
+    node.disk.reset();
+    node.proposals.clear();
+    node.reads.clear();
+    node.held.clear();
+    node.paused_until = 0;
+    node.storage.crash(tear);
+    node.restart_at = now_ + random_.between(1, setup_.down_ticks_max);
+    ++crashes_;
+    if (tear) ++torn_syncs_;
+  }
+
+  // After any call into a driver: takes its events, and in split mode hands its next
+  // persist job to the simulated disk (finishing it at once when the disk is fast).
+  void settle(SimNode& node) {
+    for (;;) {
+      DriverEvents events = node.driver->take_events();
+      handle_events(node, events);
+      if (node.mode != Driver::Mode::split || node.disk) return;
+      std::optional<raft::PersistJob> job = node.driver->take_persist_job();
+      if (!job) return;
+      const std::uint64_t delay = disk_delay();
+      if (delay == 0) {
+        Driver::write_job(node.storage, *job);
+        node.driver->on_persisted(std::move(*job));
+        continue;
+      }
+      node.disk = DiskJob{std::move(*job), now_ + random_.below(delay), now_ + delay, false};
+      return;
+    }
+  }
+
+  std::uint64_t disk_delay() {
+    if (quiet_) return random_.below(2);
+    if (random_.chance(setup_.disk_stall)) return random_.between(10, 40);
+    return random_.below(setup_.disk_delay_max + 1);
+  }
+
+  void run_disks() {
+    for (auto& n : nodes_) {
+      SimNode& node = *n;
+      if (!node.is_running(now_) || !node.disk) continue;
+      DiskJob& d = *node.disk;
+      if (!d.written && now_ >= d.write_at) {
+        Driver::write_job(node.storage, d.job);
+        d.written = true;
+        trace(TraceKind::disk_write, node.id);
+      }
+      if (d.written && now_ >= d.ack_at) {
+        raft::PersistJob job = std::move(d.job);
+        node.disk.reset();
+        trace(TraceKind::disk_done, node.id);
+        node.driver->on_persisted(std::move(job));
+        settle(node);
+      }
+    }
+  }
+
+  void handle_events(SimNode& node, DriverEvents& events) {
+    for (const raft::RoleChanged& change : events.role_changes) {
+      trace(TraceKind::role, node.id, false, static_cast<std::uint64_t>(change.role),
+            change.term.value, change.leader.value);
+      checker_.on_role_change(node.id, change);
+      if (change.leader.value != 0) believed_leader_ = change.leader.value;
+    }
+    for (const raft::ProposalCompleted& done : events.completed) {
+      auto it = node.proposals.find(done.index.value);
+      if (it == node.proposals.end() || it->second.term != done.term.value) {
+        checker_.fail("a proposal at index " + std::to_string(done.index.value) +
+                      " completed that node " + std::to_string(node.id) + " never accepted");
+        return;
+      }
+      if (done.answer != it->second.command) {
+        checker_.fail("the answer to '" + it->second.command + "' was '" + done.answer + "'");
+        return;
+      }
+      trace(TraceKind::acked, node.id, false, done.index.value, done.term.value);
+      checker_.on_write_acked(node.id, done.index, it->second.command);
+      if (node.id == final_node_ && done.index.value == final_index_) final_acked_ = true;
+      node.proposals.erase(it);
+    }
+    for (const raft::ProposalFailed& failed : events.failed) {
+      auto it = node.proposals.find(failed.index.value);
+      if (it == node.proposals.end() || it->second.term != failed.term.value) {
+        checker_.fail("a proposal at index " + std::to_string(failed.index.value) +
+                      " failed that node " + std::to_string(node.id) + " never accepted");
+        return;
+      }
+      if (node.id == final_node_ && failed.index.value == final_index_) final_node_ = 0;
+      node.proposals.erase(it);
+    }
+    for (std::uint64_t context : events.reads_ready) {
+      auto it = node.reads.find(context);
+      if (it == node.reads.end()) {
+        checker_.fail("read " + std::to_string(context) + " answered twice or unasked");
+        return;
+      }
+      trace(TraceKind::read_answered, node.id, false, context, node.machine->count(),
+            it->second);
+      checker_.on_read_answered(node.id, it->second, node.machine->count());
+      node.reads.erase(it);
+    }
+    for (const raft::ReadFailed& failed : events.reads_failed) {
+      if (node.reads.erase(failed.context) == 0) {
+        checker_.fail("read " + std::to_string(failed.context) + " failed twice or unasked");
+        return;
+      }
+    }
+  }
+
+  // ---- faults -------------------------------------------------------------------------
+
+  SimNode* leader_node() {
+    SimNode* found = nullptr;
+    for (auto& n : nodes_) {
+      if (!n->driver || n->driver->core().role() != Role::leader) continue;
+      if (!found || n->driver->core().term() > found->driver->core().term()) found = n.get();
+    }
+    return found;
+  }
+
+  // A random node that is up (with `running`: and not paused), or null.
+  SimNode* random_up_node(bool running) {
+    std::vector<SimNode*> up;
+    for (auto& n : nodes_) {
+      if (running ? n->is_running(now_) : n->driver != nullptr) up.push_back(n.get());
+    }
+    return up.empty() ? nullptr : up[random_.below(up.size())];
+  }
+
+  void inject_faults() {
+    if (random_.chance(1.0 / 300)) redraw_weather();
+    if (random_.chance(setup_.crash_rate)) {
+      SimNode* leader = leader_node();
+      SimNode* victim = leader && random_.chance(0.4) ? leader : random_up_node(false);
+      if (victim) crash(*victim);
+    }
+    if (random_.chance(setup_.pause_rate)) {
+      SimNode* leader = leader_node();
+      SimNode* victim = leader && leader->is_running(now_) && random_.chance(0.5)
+                            ? leader
+                            : random_up_node(true);
+      if (victim) {
+        victim->paused_until = now_ + random_.between(5, 60);
+        ++pauses_;
+        trace(TraceKind::pause, victim->id, false, victim->paused_until);
+      }
+    }
+    if (network_.is_partitioned()) {
+      if (now_ >= partition_until_) {
+        network_.heal();
+        trace(TraceKind::heal, 0);
+      }
+    } else if (random_.chance(setup_.partition_rate)) {
+      make_partition();
+    }
+  }
+
+  void make_partition() {
+    const std::uint64_t n = options_.nodes;
+    const auto kind = static_cast<std::uint8_t>(random_.below(7));
+    SimNode* leader = leader_node();
+    const std::uint64_t target = leader ? leader->id : random_.between(1, n);
+    const auto cut = [&](std::uint64_t a, std::uint64_t b) {
+      network_.block(a, b);
+      network_.block(b, a);
+    };
+    switch (kind) {
+      case 0:
+      case 1: {
+        const std::uint64_t victim = kind == 0 ? target : random_.between(1, n);
+        for (std::uint64_t p = 1; p <= n; ++p) {
+          if (p != victim) cut(victim, p);
+        }
+        break;
+      }
+      case 2: {
+        std::vector<std::uint64_t> ids;
+        for (std::uint64_t p = 1; p <= n; ++p) ids.push_back(p);
+        for (std::size_t i = ids.size(); i > 1; --i) std::swap(ids[i - 1], ids[random_.below(i)]);
+        const std::size_t minority = random_.between(1, n / 2);
+        for (std::size_t i = 0; i < minority; ++i) {
+          for (std::size_t j = minority; j < ids.size(); ++j) cut(ids[i], ids[j]);
+        }
+        break;
+      }
+      case 3:
+      case 6: {
+        const std::uint64_t links = random_.between(1, n);
+        for (std::uint64_t i = 0; i < links; ++i) {
+          const std::uint64_t a = random_.between(1, n);
+          std::uint64_t b = random_.between(1, n - 1);
+          if (b >= a) ++b;
+          if (kind == 3) {
+            network_.block(a, b);
+          } else {
+            cut(a, b);
+          }
+        }
+        break;
+      }
+      default:
+        for (std::uint64_t p = 1; p <= n; ++p) {
+          if (p == target) continue;
+          if (kind == 4) network_.block(p, target);
+          if (kind == 5) network_.block(target, p);
+        }
+        break;
+    }
+    partition_until_ = now_ + random_.between(5, setup_.partition_ticks_max);
+    ++partitions_;
+    trace(TraceKind::partition, target, false, kind, partition_until_);
+  }
+
+  // ---- clients ------------------------------------------------------------------------
+
+  SimNode* client_target() {
+    if (believed_leader_ != 0 && random_.chance(0.8)) {
+      SimNode& node = *nodes_[believed_leader_ - 1];
+      if (node.is_running(now_)) return &node;
+    }
+    return random_up_node(true);
+  }
+
+  // Clients wait for their answers: at most outstanding_max proposals are pending at
+  // once, as with real clients (a leader's own limits are exercised by the configs with
+  // small uncommitted_bytes_max and proposals_pending_max).
+  void clients() {
+    if (random_.chance(setup_.propose_rate)) {
+      const std::uint64_t count = random_.between(1, setup_.burst_max);
+      for (std::uint64_t i = 0; i < count && outstanding() < setup_.outstanding_max; ++i) {
+        if (SimNode* node = client_target()) propose(*node);
+      }
+    }
+    if (random_.chance(setup_.read_rate)) {
+      if (SimNode* node = client_target()) read(*node);
+    }
+  }
+
+  std::size_t outstanding() const {
+    std::size_t count = 0;
+    for (const auto& node : nodes_) count += node->proposals.size();
+    return count;
+  }
+
+  // Proposes a command no one proposed before; returns the index it went to, or 0.
+  std::uint64_t propose(SimNode& node) {
+    std::string command = "c" + std::to_string(++commands_);
+    if (setup_.pad_max > 0) command.append(random_.below(setup_.pad_max + 1), '.');
+    auto ticket = node.driver->propose(command);
+    std::uint64_t index = 0;
+    if (ticket) {
+      index = ticket->index.value;
+      trace(TraceKind::propose, node.id, false, index, ticket->term.value, commands_);
+      node.proposals[index] = PendingProposal{ticket->term.value, std::move(command)};
+      ++proposals_;
+    }
+    settle(node);
+    return index;
+  }
+
+  void read(SimNode& node) {
+    const std::uint64_t context = ++reads_;
+    const std::uint64_t floor = checker_.read_floor();
+    if (node.driver->read_index(context)) {
+      trace(TraceKind::read, node.id, false, context, floor);
+      node.reads[context] = floor;
+    }
+    settle(node);
+  }
+
+  // ---- the run loop -------------------------------------------------------------------
+
+  void step(bool quiet) {
+    network_.set_now(now_);
+    checker_.set_now(now_);
+    if (!quiet) inject_faults();
+    for (auto& node : nodes_) {
+      if (!node->driver && node->restart_at <= now_) boot(*node);
+    }
+    run_disks();
+    for (auto& node : nodes_) {
+      if (!node->is_running(now_)) continue;
+      node->driver->tick();
+      settle(*node);
+    }
+    if (!quiet) {
+      clients();
+    } else if (final_node_ == 0 && !final_acked_) {
+      if (SimNode* leader = leader_node()) {
+        if (const std::uint64_t index = propose(*leader); index != 0) {
+          final_node_ = leader->id;
+          final_index_ = index;
+        }
+      }
+    }
+    deliver();
+    check();
+    ++now_;
+  }
+
+  void deliver() {
+    // A resumed process first reads what waited for it while it was paused.
+    for (auto& node : nodes_) {
+      if (!node->is_running(now_) || node->held.empty()) continue;
+      std::vector<Message> held = std::exchange(node->held, {});
+      for (const Message& m : held) {
+        if (node->is_running(now_)) hand_over(*node, m);
+      }
+    }
+    for (int i = 0; i < deliveries_per_tick_max; ++i) {
+      std::optional<Message> m = network_.next_due(now_);
+      if (!m) return;
+      SimNode& to = *nodes_[m->to.value - 1];
+      if (!to.driver) continue;
+      if (!to.is_running(now_)) {
+        to.held.push_back(std::move(*m));
+        continue;
+      }
+      hand_over(to, *m);
+    }
+  }
+
+  void hand_over(SimNode& to, const Message& m) {
+    trace(TraceKind::deliver, m.to.value, m.reject, m.from.value, m.term.value,
+          m.index.value, m.entries.size(), m.commit.value, static_cast<std::uint8_t>(m.type));
+    to.driver->on_message(m);
+    settle(to);
+  }
+
+  void check() {
+    if (!network_.violation().empty()) checker_.fail(network_.violation());
+    const bool full = now_ % 256 == 0;
+    for (auto& node : nodes_) {
+      if (node->driver) checker_.check_log(node->id, node->driver->core(), full);
+    }
+    for (auto& node : nodes_) {
+      if (node->driver && node->driver->core().role() == Role::leader) {
+        checker_.check_leader(node->id, node->driver->core());
+      }
+    }
+  }
+
+  // The faults stop: the network heals and calms down, every node comes back, disks are
+  // fast. A leader must then commit a new command within liveness_ticks, and every node
+  // must converge on the same state, with every request answered, within as many again.
+  void quiet_period() {
+    quiet_ = true;
+    network_.heal();
+    NetworkProfile calm = network_.profile();
+    calm.drop = 0;
+    calm.duplicate = 0;
+    calm.delay = 0.05;
+    calm.delay_ticks_max = 1;
+    network_.set_profile(calm);
+    trace(TraceKind::quiet, 0);
+    for (auto& node : nodes_) {
+      node->paused_until = 0;
+      if (!node->driver) boot(*node);
+    }
+
+    // Catching up runs at a rate the config sets (with one entry per AppendEntries and
+    // one in flight, one entry per round trip), so both bounds grow with the backlog: the
+    // entries the furthest node lacks, at a few ticks per entry.
+    const std::uint64_t start = now_;
+    const std::uint64_t commit_bound = options_.liveness_ticks + 4 * backlog();
+    while (!final_acked_ && now_ - start < commit_bound && !checker_.failed()) step(true);
+    if (checker_.failed()) return;
+    if (!final_acked_) {
+      checker_.fail("liveness: no command committed within " + std::to_string(commit_bound) +
+                    " ticks after the faults stopped\n" + cluster_status());
+      return;
+    }
+    const std::uint64_t bound = options_.liveness_ticks + 4 * backlog();
+    const std::uint64_t acked = now_;
+    while (!converged() && now_ - acked < bound && !checker_.failed()) step(true);
+    if (!checker_.failed() && !converged()) {
+      checker_.fail("liveness: the nodes did not converge within " + std::to_string(bound) +
+                    " ticks of the last commit\n" + cluster_status());
+    }
+  }
+
+  // How many entries the node furthest behind lacks of the longest log.
+  std::uint64_t backlog() const {
+    std::uint64_t longest = 0;
+    std::uint64_t slowest = UINT64_MAX;
+    for (const auto& node : nodes_) {
+      const raft::Core& core = node->driver->core();
+      longest = std::max(longest, core.log().last_index().value);
+      slowest = std::min(slowest, core.applied().value);
+    }
+    return longest - std::min(longest, slowest);
+  }
+
+  bool converged() const {
+    const std::uint64_t commands = checker_.commands_applied();
+    const std::uint64_t commit = checker_.committed_index();
+    for (const auto& node : nodes_) {
+      if (!node->driver || node->machine->count() != commands || !node->proposals.empty() ||
+          !node->reads.empty() || node->disk) {
+        return false;
+      }
+      const raft::Core& core = node->driver->core();
+      // Logs may still differ past the commit index (a stale uncommitted suffix is only
+      // cut when a conflicting entry arrives), but committed and applied state may not.
+      if (core.commit().value != commit || core.applied().value != commit) return false;
+    }
+    return true;
+  }
+
+  std::string cluster_status() const {
+    std::string out;
+    for (const auto& node : nodes_) {
+      char line[256];
+      if (!node->driver) {
+        std::snprintf(line, sizeof line, "  node %llu: down\n",
+                      static_cast<unsigned long long>(node->id));
+      } else {
+        const raft::Core& c = node->driver->core();
+        std::snprintf(line, sizeof line,
+                      "  node %llu: %s term %llu leader %llu last %llu commit %llu applied "
+                      "%llu commands %llu proposals %zu reads %zu%s\n",
+                      static_cast<unsigned long long>(node->id),
+                      std::string(raft::to_string(c.role())).c_str(),
+                      static_cast<unsigned long long>(c.term().value),
+                      static_cast<unsigned long long>(c.leader().value),
+                      static_cast<unsigned long long>(c.log().last_index().value),
+                      static_cast<unsigned long long>(c.commit().value),
+                      static_cast<unsigned long long>(c.applied().value),
+                      static_cast<unsigned long long>(node->machine->count()),
+                      node->proposals.size(), node->reads.size(),
+                      node->disk ? " (disk busy)" : "");
+      }
+      out += line;
+    }
+    return out;
+  }
+
+  // ---- trace --------------------------------------------------------------------------
+
+  void trace(TraceKind kind, std::uint64_t node, bool flag = false, std::uint64_t a = 0,
+             std::uint64_t b = 0, std::uint64_t c = 0, std::uint64_t d = 0,
+             std::uint64_t e = 0, std::uint8_t detail = 0) {
+    trace_[trace_next_ % trace_events_max] = TraceEvent{now_, kind, detail, flag, node,
+                                                        a, b, c, d, e};
+    ++trace_next_;
+  }
+
+  std::string format_trace() const {
+    std::string out;
+    const std::uint64_t first = trace_next_ > trace_events_max ? trace_next_ - trace_events_max : 0;
+    for (std::uint64_t i = first; i < trace_next_; ++i) {
+      const TraceEvent& t = trace_[i % trace_events_max];
+      const auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+      char line[256];
+      switch (t.kind) {
+        case TraceKind::deliver:
+          std::snprintf(line, sizeof line,
+                        "%llu: %llu -> %llu %s term %llu index %llu entries %llu commit %llu%s",
+                        u(t.tick), u(t.a), u(t.node),
+                        std::string(raft::to_string(static_cast<raft::MessageType>(t.detail)))
+                            .c_str(),
+                        u(t.b), u(t.c), u(t.d), u(t.e), t.flag ? " reject" : "");
+          break;
+        case TraceKind::crash:
+          std::snprintf(line, sizeof line, "%llu: node %llu crashes%s", u(t.tick), u(t.node),
+                        t.flag ? " (its last sync torn)" : "");
+          break;
+        case TraceKind::pause:
+          std::snprintf(line, sizeof line, "%llu: node %llu pauses until %llu", u(t.tick),
+                        u(t.node), u(t.a));
+          break;
+        case TraceKind::restart:
+          std::snprintf(line, sizeof line, "%llu: node %llu restarts", u(t.tick), u(t.node));
+          break;
+        case TraceKind::partition:
+          std::snprintf(line, sizeof line, "%llu: partition: %s (node %llu) until %llu",
+                        u(t.tick), partition_name(static_cast<std::uint8_t>(t.a)), u(t.node),
+                        u(t.b));
+          break;
+        case TraceKind::heal:
+          std::snprintf(line, sizeof line, "%llu: network healed", u(t.tick));
+          break;
+        case TraceKind::propose:
+          std::snprintf(line, sizeof line, "%llu: node %llu accepts c%llu at index %llu term %llu",
+                        u(t.tick), u(t.node), u(t.c), u(t.a), u(t.b));
+          break;
+        case TraceKind::acked:
+          std::snprintf(line, sizeof line, "%llu: node %llu acknowledges index %llu term %llu",
+                        u(t.tick), u(t.node), u(t.a), u(t.b));
+          break;
+        case TraceKind::read:
+          std::snprintf(line, sizeof line, "%llu: node %llu starts read %llu (must see %llu)",
+                        u(t.tick), u(t.node), u(t.a), u(t.b));
+          break;
+        case TraceKind::read_answered:
+          std::snprintf(line, sizeof line,
+                        "%llu: node %llu answers read %llu with %llu commands (must see %llu)",
+                        u(t.tick), u(t.node), u(t.a), u(t.b), u(t.c));
+          break;
+        case TraceKind::role:
+          std::snprintf(line, sizeof line, "%llu: node %llu is %s in term %llu (leader %llu)",
+                        u(t.tick), u(t.node),
+                        std::string(raft::to_string(static_cast<Role>(t.a))).c_str(), u(t.b),
+                        u(t.c));
+          break;
+        case TraceKind::disk_write:
+          std::snprintf(line, sizeof line, "%llu: node %llu disk writes and syncs", u(t.tick),
+                        u(t.node));
+          break;
+        case TraceKind::disk_done:
+          std::snprintf(line, sizeof line, "%llu: node %llu disk reports the sync done",
+                        u(t.tick), u(t.node));
+          break;
+        case TraceKind::quiet:
+          std::snprintf(line, sizeof line, "%llu: faults stop (quiet period)", u(t.tick));
+          break;
+      }
+      out += line;
+      out += '\n';
+    }
+    return out;
+  }
+
+  SimStats stats() const {
+    SimStats s;
+    s.ticks = now_;
+    s.messages_delivered = network_.stats().delivered;
+    s.messages_dropped = network_.stats().dropped;
+    s.messages_duplicated = network_.stats().duplicated;
+    s.crashes = crashes_;
+    s.torn_syncs = torn_syncs_;
+    s.pauses = pauses_;
+    s.partitions = partitions_;
+    s.leaders = checker_.leaders_elected();
+    s.proposals = proposals_;
+    s.acked_writes = checker_.acked_writes();
+    s.reads_answered = checker_.reads_answered();
+    s.committed = checker_.committed_index();
+    return s;
+  }
+
+  SimOptions options_;
+  SimRandom random_;
+  SafetyChecker checker_;
+  SimNetwork network_;
+  CheckedTransport transport_;
+  Setup setup_;
+  std::vector<std::unique_ptr<SimNode>> nodes_;
+  std::uint64_t now_ = 0;
+  bool quiet_ = false;
+  std::uint64_t partition_until_ = 0;
+  std::uint64_t believed_leader_ = 0;
+  std::uint64_t commands_ = 0;
+  std::uint64_t reads_ = 0;
+  std::uint64_t proposals_ = 0;
+  std::uint64_t crashes_ = 0;
+  std::uint64_t torn_syncs_ = 0;
+  std::uint64_t pauses_ = 0;
+  std::uint64_t partitions_ = 0;
+  std::uint64_t final_node_ = 0;   // quiet period: where the liveness probe was proposed
+  std::uint64_t final_index_ = 0;
+  bool final_acked_ = false;
+  std::array<TraceEvent, trace_events_max> trace_{};
+  std::uint64_t trace_next_ = 0;
+};
+
+}  // namespace
+
+SimResult run_simulation(const SimOptions& options) { return Simulator(options).run(); }
+
+}  // namespace auction::sim
