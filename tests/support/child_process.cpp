@@ -145,6 +145,11 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
     if (errno != EINTR) die("waitpid");
   }
   exit_code_ = exit_code_of(status);
+  // The reader thread may not have drained the pipe yet: wait for its end-of-file, so a
+  // test that checks the last words of a child that exited sees them. (A grandchild that
+  // still holds the pipe open bounds this wait by `timeout`.)
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [&] { return output_closed_; });
   return exit_code_;
 }
 
