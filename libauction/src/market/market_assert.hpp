@@ -4,14 +4,7 @@
 // Private to src/market/. Safe from any thread; never returns when the condition is false.
 #pragma once
 
-#include <cstdio>
-#include <cstdlib>
+#include "auction/wire/assert.hpp"
 
-#define MARKET_ASSERT(condition, message)                                                \
-  do {                                                                                   \
-    if (!(condition)) [[unlikely]] {                                                     \
-      std::fprintf(stderr, "%s:%d: assertion failed: %s (%s)\n", __FILE__, __LINE__,     \
-                   #condition, (message));                                               \
-      std::abort();                                                                      \
-    }                                                                                    \
-  } while (false)
+// The library-wide always-on assertion (auction/wire/assert.hpp) under this layer's name.
+#define MARKET_ASSERT(condition, message) AUCTION_ASSERT(condition, message)

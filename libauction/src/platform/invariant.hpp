@@ -5,14 +5,7 @@
 // assert, which NDEBUG removes): a replica with corrupt state must stop, not guess.
 #pragma once
 
-#include <cstdio>
-#include <cstdlib>
+#include "auction/wire/assert.hpp"
 
-#define AUCTION_PLATFORM_INVARIANT(cond, msg)                                     \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s (%s)\n", __FILE__,        \
-                   __LINE__, msg, #cond);                                         \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (false)
+// The library-wide always-on assertion (auction/wire/assert.hpp) under this layer's name.
+#define AUCTION_PLATFORM_INVARIANT(condition, message) AUCTION_ASSERT(condition, message)

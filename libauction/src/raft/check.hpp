@@ -6,14 +6,7 @@
 // or a client controls; those are validated and answered with error values.
 #pragma once
 
-#include <cstdio>
-#include <cstdlib>
+#include "auction/wire/assert.hpp"
 
-#define RAFT_CHECK(cond, msg)                                                           \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      std::fprintf(stderr, "%s:%d: raft invariant broken: %s (%s)\n", __FILE__, __LINE__, \
-                   (msg), #cond);                                                       \
-      std::abort();                                                                     \
-    }                                                                                   \
-  } while (false)
+// The library-wide always-on assertion (auction/wire/assert.hpp) under this layer's name.
+#define RAFT_CHECK(condition, message) AUCTION_ASSERT(condition, message)
