@@ -1,0 +1,179 @@
+// Core: the Raft consensus algorithm as a pure, deterministic, single-threaded object.
+//
+// In the style of etcd's raft.go: inputs are tick(), step(message), propose(bytes) and
+// read_index(context); outputs are messages to send now (take_messages()) and Ready
+// batches of work (ready(), see ready.hpp for the contract), acknowledged by advance().
+// The core never does I/O, never reads a clock (time is ticks) and draws randomness only
+// from a generator seeded by Config::seed, so the same inputs always give the same
+// outputs. It reads the stable log through LogStorage (never writes it) and keeps the
+// entries not yet persisted itself.
+//
+// Implemented: leader election with randomized timeouts (§5.2), pre-vote and check-quorum
+// with the leader lease (dissertation §9.6, §6.2), log replication with batching,
+// pipelining and fast backtracking (§5.3, §10.2), commitment only by counting entries of
+// the current term (§5.4.2, Figure 8) with a no-op at the start of each term, ReadIndex
+// reads (§6.4), a bound on uncommitted proposal bytes.
+// Not yet: snapshots, membership changes, leadership transfer (message types reserved).
+//
+// Threading: none; the owner (raft::Driver) calls everything from one thread.
+// Never: throws, blocks, or trusts a peer's message beyond what decode() validated.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "auction/raft/config.hpp"
+#include "auction/raft/log_storage.hpp"
+#include "auction/raft/message.hpp"
+#include "auction/raft/progress.hpp"
+#include "auction/raft/raft_log.hpp"
+#include "auction/raft/ready.hpp"
+#include "auction/raft/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::raft {
+
+enum class Role : std::uint8_t { follower, pre_candidate, candidate, leader };
+std::string_view to_string(Role role);
+
+// Where a proposal went: it is committed iff the entry at `index` ends up with `term`.
+struct ProposalTicket {
+  LogIndex index;
+  Term term;
+
+  friend bool operator==(const ProposalTicket&, const ProposalTicket&) = default;
+};
+
+class Core {
+ public:
+  // `storage` must outlive the core; its hard state and log are this node's state after a
+  // restart (§5.2: term and vote survive). Aborts on an invalid config.
+  Core(Config config, const LogStorage& storage);
+
+  // One unit of logical time: followers count toward an election, leaders toward a
+  // heartbeat and the check-quorum deadline.
+  void tick();
+
+  // A message from a peer (already decoded and validated). Messages not addressed to
+  // this node, or from unknown nodes, are dropped.
+  void step(const Message& message);
+
+  // Appends `data` as a new entry if this node leads.
+  // Errors: "not_leader" (message names the known leader, see leader()),
+  // "overloaded" (uncommitted bytes over Config::uncommitted_bytes_max),
+  // "too_large" (data over Config::entry_bytes_max).
+  Result<ProposalTicket> propose(std::string data);
+
+  // Starts a linearizable read identified by `context` (dissertation §6.4): once this
+  // leader has confirmed its leadership with a heartbeat round, the read comes back in
+  // Ready::reads together with the commit index it must wait for. Reads issued close
+  // together share one heartbeat round. A read pending when this node stops leading comes
+  // back from take_dropped_reads().
+  // Errors: "not_leader", "overloaded" (Config::reads_pending_max reads waiting).
+  Result<void> read_index(std::uint64_t context);
+
+  // Messages that may be sent right away, in order (see ready.hpp). Never blocks on a
+  // Ready being outstanding.
+  std::vector<Message> take_messages();
+
+  // Contexts of reads that will never complete here (leadership lost): answer not_leader.
+  std::vector<std::uint64_t> take_dropped_reads();
+
+  // Whether ready() would hand out any work. False while a Ready is outstanding.
+  bool has_ready() const;
+  // Precondition: no Ready is outstanding (each ready() is followed by its advance()).
+  Ready ready();
+  // The caller carried out `ready` completely (persisted, sent, applied).
+  void advance(const Ready& ready);
+
+  NodeId id() const { return config_.id; }
+  Role role() const { return role_; }
+  Term term() const { return term_; }
+  NodeId leader() const { return leader_; }  // NodeId{0} when unknown
+  LogIndex commit() const { return log_.committed(); }
+  LogIndex applied() const { return log_.applied(); }
+  const RaftLog& log() const { return log_; }
+  HardState hard_state() const;
+  std::size_t uncommitted_bytes() const { return uncommitted_bytes_; }
+  // A follower's replication state while this node leads; nullptr otherwise.
+  const Progress* progress(NodeId peer) const;
+
+ private:
+  struct PendingRead {
+    std::uint64_t context;
+    LogIndex index;      // commit index recorded when its round was assigned
+    std::uint64_t round; // heartbeat round that must be acknowledged by a majority; 0: none yet
+  };
+
+  void become_follower(Term term, NodeId leader);
+  void become_pre_candidate();
+  void become_candidate();
+  void become_leader();
+  void reset(Term term);
+  void campaign(bool pre);
+  void reset_randomized_timeout();
+  bool is_quorum(std::size_t count) const;
+  bool in_lease() const;
+
+  void step_leader(const Message& m);
+  void step_candidate(const Message& m);
+  void step_follower(const Message& m);
+  void handle_vote_request(const Message& m);
+  void handle_append(const Message& m);
+  void handle_heartbeat(const Message& m);
+  void handle_append_response(const Message& m, Progress& pr);
+  void handle_heartbeat_response(const Message& m, Progress& pr);
+
+  void send(Message m);
+  void send_after_persist(Message m);
+  void broadcast_append();
+  void broadcast_heartbeat();
+  // Sends one AppendEntries to `to` if it is not paused; with `send_if_empty` even when
+  // there is nothing new (to carry the commit index). Returns whether it sent.
+  bool maybe_send_append(NodeId to, bool send_if_empty);
+  bool maybe_commit();
+  void append_entry(EntryType type, std::string data);
+
+  void start_read_round();
+  void on_read_round_acked();
+  void release_confirmed_reads();
+  void drop_reads();
+
+  Config config_;
+  RaftLog log_;
+  std::uint64_t rng_state_;
+
+  Term term_;
+  NodeId vote_;   // NodeId{0}: none
+  NodeId leader_; // NodeId{0}: unknown
+  Role role_ = Role::follower;
+  int election_elapsed_ = 0;
+  int heartbeat_elapsed_ = 0;
+  int randomized_timeout_ = 0;
+
+  std::map<NodeId, Progress> progress_;   // leader only: every voter, self included
+  std::map<NodeId, bool> votes_;           // candidates: who answered, and how
+
+  // Bytes of entry data proposed in this leadership not yet committed. Reset on every role
+  // change; entries of an earlier term that commit later may overshoot what was counted,
+  // so reductions saturate at zero (etcd's uncommittedSize).
+  std::size_t uncommitted_bytes_ = 0;
+
+  // ReadIndex (§6.4). Reads wait in `reads_` in arrival order; rounds are numbered per
+  // leadership. A majority acknowledging round r (a leader counts itself) confirms every
+  // read assigned a round <= r.
+  std::deque<PendingRead> reads_;
+  std::uint64_t read_round_ = 0;           // last round started
+  std::vector<ReadState> reads_confirmed_; // passed the check; waiting for apply
+  std::vector<std::uint64_t> reads_dropped_;
+
+  std::vector<Message> messages_;          // may leave now
+  std::vector<Message> messages_after_persist_;
+  HardState last_hard_state_;              // as handed out in the last Ready
+  bool ready_outstanding_ = false;
+};
+
+}  // namespace auction::raft

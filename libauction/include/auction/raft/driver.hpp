@@ -1,0 +1,149 @@
+// Driver: carries out the core's Ready batches in the required order, against a log
+// storage, a transport and a state machine. The one place that order is written down.
+//
+// Both the Asio runtime (raft::Server) and the deterministic simulator drive a Raft node
+// through this class, so the simulation exercises the production path. It owns a Core and
+// adds what the core leaves to its caller: writing Ready batches to LogStorage, sending
+// messages, applying committed entries to the StateMachine, and turning all of that into
+// events a service can act on: a proposal completed (with the state machine's answer) or
+// failed, a read became safe to answer or failed, the role/term/leader changed.
+//
+// Two modes:
+//   synchronous  every input (tick, message, propose, read) runs the whole cycle before
+//                returning: persist + sync, send, apply, advance. Tests and simulation.
+//   split        the persist step is handed out as a PersistJob for another thread (the
+//                runtime's disk thread) to write with write_job(); on_persisted() resumes.
+//                While a job is out the driver keeps ticking, stepping and sending what
+//                may leave at once (heartbeats, AppendEntries, pre-votes; see ready.hpp),
+//                so a slow fsync delays commits but causes no election.
+//                Storage access rule in this mode: while a job is out the driver thread
+//                still reads the storage (term(), entries() and last_index() of what was
+//                stable before the job; never hard_state()), so the storage must allow
+//                those reads concurrently with the job's append()/set_hard_state()/sync(),
+//                or the runtime must serialize them.
+//
+// Guarantees: every accepted proposal ends in exactly one event, completed or failed
+// ("not_leader" when its entry was overwritten by another term, or when this node stopped
+// leading before the entry was committed); every accepted read likewise.
+// Threading: single-threaded (the runtime's strand); only write_job() may run elsewhere.
+// Never: blocks (except inside write_job() and synchronous mode's persist), throws.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auction/raft/config.hpp"
+#include "auction/raft/core.hpp"
+#include "auction/raft/log_storage.hpp"
+#include "auction/raft/message.hpp"
+#include "auction/raft/state_machine.hpp"
+#include "auction/raft/transport.hpp"
+#include "auction/raft/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::raft {
+
+// What is on its way to disk: written by Driver::write_job(), on any thread.
+struct PersistJob {
+  std::optional<HardState> hard_state;
+  std::vector<Entry> entries;
+};
+
+struct ProposalCompleted {
+  LogIndex index;
+  Term term;
+  std::string answer;  // StateMachine::apply()'s return value
+};
+
+struct ProposalFailed {
+  LogIndex index;
+  Term term;
+  Error error;  // "not_leader"; the message names the leader if known
+};
+
+struct ReadFailed {
+  std::uint64_t context = 0;
+  Error error;  // "not_leader"
+};
+
+struct RoleChanged {
+  Role role;
+  Term term;
+  NodeId leader;  // NodeId{0}: unknown
+};
+
+// Everything that happened since the last take_events(), in order within each list.
+struct DriverEvents {
+  std::vector<ProposalCompleted> completed;
+  std::vector<ProposalFailed> failed;
+  std::vector<std::uint64_t> reads_ready;  // answer these now: the state machine is current
+  std::vector<ReadFailed> reads_failed;
+  std::vector<RoleChanged> role_changes;
+};
+
+struct Status {
+  NodeId id;
+  Role role = Role::follower;
+  Term term;
+  NodeId leader;
+  LogIndex commit;
+  LogIndex applied;
+};
+
+class Driver {
+ public:
+  enum class Mode : std::uint8_t { synchronous, split };
+
+  // References must outlive the driver. The core starts from `storage`'s hard state and
+  // log; the state machine is assumed empty (no snapshots yet): every committed entry is
+  // applied again from index 1 after a restart.
+  Driver(Config config, LogStorage& storage, Transport& transport, StateMachine& machine,
+         Mode mode = Mode::synchronous);
+
+  void tick();
+  void on_message(const Message& message);
+
+  // Errors: "not_leader" (message names the leader if known), "overloaded" (too many
+  // uncommitted bytes or pending proposals), "too_large".
+  Result<ProposalTicket> propose(std::string command);
+
+  // `context` is the caller's id for the read; it comes back in reads_ready or
+  // reads_failed. Errors: "not_leader", "overloaded".
+  Result<void> read_index(std::uint64_t context);
+
+  // Split mode: the next batch to write, if one is waiting and none is out. The caller
+  // runs write_job() (on any thread) and then on_persisted() with the same job here.
+  std::optional<PersistJob> take_persist_job();
+  void on_persisted(PersistJob job);
+  // Appends the entries, records the hard state, syncs. Touches only `storage`.
+  static void write_job(LogStorage& storage, const PersistJob& job);
+
+  DriverEvents take_events();
+  Status status() const;
+  const Core& core() const { return core_; }
+
+ private:
+  void pump();
+  void flush_messages();
+  void finish(Ready& ready);
+  void apply(const Entry& entry);
+  void note_role();
+
+  Core core_;
+  LogStorage& storage_;
+  Transport& transport_;
+  StateMachine& machine_;
+  Mode mode_;
+  std::size_t proposals_pending_max_;
+
+  std::optional<Ready> outstanding_;  // split mode: waiting for its persist
+  bool job_taken_ = false;
+  std::map<LogIndex, Term> proposals_;  // accepted here, not yet applied or failed
+  DriverEvents events_;
+  RoleChanged last_role_;
+};
+
+}  // namespace auction::raft

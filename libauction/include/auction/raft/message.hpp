@@ -1,0 +1,82 @@
+// Message: what Raft nodes say to each other, and its binary wire encoding.
+//
+// One struct for every RPC of the Raft paper (Figure 2) and of the dissertation's
+// extensions (pre-vote §9.6, ReadIndex heartbeats §6.4), in the style of etcd's raftpb.
+// Fields unused by a type are zero. encode()/decode() are pure and never throw; decode()
+// validates every field a peer controls and bounds every count, so garbage yields an
+// error value ("bad_message"), never a crash or an unbounded allocation.
+// Threading: plain values and pure functions; safe from any thread.
+//
+// Wire format (all integers little-endian):
+//   u8  version (= 1)
+//   u8  type          (MessageType; reserved types are rejected)
+//   u64 from, to, term, log_term, index, commit, reject_hint, context
+//   u8  reject        (0 or 1)
+//   u32 entry count   (<= message_entries_max; non-zero only for append)
+//   per entry: u64 term, u64 index, u8 type (normal|noop), u32 length, length bytes
+// Nothing may follow the last entry.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auction/raft/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::raft {
+
+enum class MessageType : std::uint8_t {
+  append = 1,              // AppendEntries (§5.3); also carries the leader's commit index
+  append_response = 2,
+  heartbeat = 3,           // empty AppendEntries; `context` is the ReadIndex round (§6.4)
+  heartbeat_response = 4,
+  vote = 5,                // RequestVote (§5.2)
+  vote_response = 6,
+  pre_vote = 7,            // RequestVote for term+1 that changes nobody's term (§9.6)
+  pre_vote_response = 8,
+  // Reserved for what is not implemented yet; decode() rejects them today.
+  install_snapshot = 9,    // log compaction (§7)
+  timeout_now = 10,        // leadership transfer (dissertation §3.10)
+  config_change = 11,      // membership changes (dissertation §4)
+};
+
+// A readable name ("append", "vote_response", ...) for logs.
+std::string_view to_string(MessageType type);
+
+struct Message {
+  MessageType type = MessageType::heartbeat;
+  NodeId from;
+  NodeId to;
+  Term term;          // sender's term; for pre_vote, the term it would campaign in
+  // append: term of the entry at `index` (prevLogTerm); vote/pre_vote: candidate's last
+  // log term; rejected append_response: term of the follower's entry at `reject_hint`.
+  Term log_term;
+  // append: index of the entry before `entries` (prevLogIndex); vote/pre_vote: candidate's
+  // last log index; append_response: the last index now matched (success) or the rejected
+  // prevLogIndex (reject).
+  LogIndex index;
+  std::vector<Entry> entries;  // append only; consecutive from index + 1
+  LogIndex commit;             // append/heartbeat: the leader's commit index
+  bool reject = false;         // responses: false = granted / appended
+  // Rejected append_response: a hint for fast backtracking (§5.3, etcd's
+  // findConflictByTerm): the follower's largest index whose term is <= the leader's
+  // prevLogTerm, no greater than its last index.
+  LogIndex reject_hint;
+  std::uint64_t context = 0;   // heartbeat and its response: the ReadIndex round
+
+  friend bool operator==(const Message&, const Message&) = default;
+};
+
+// Bounds on what decode() accepts.
+inline constexpr std::size_t message_entries_max = 1 << 16;
+
+// Encodes a well-formed message (one that decode() would accept).
+std::string encode(const Message& message);
+
+// Parses and validates bytes from a peer. Errors: "bad_message" with what was wrong.
+Result<Message> decode(std::string_view bytes);
+
+}  // namespace auction::raft

@@ -1,0 +1,73 @@
+// Progress: what a leader knows about one follower's log (the paper's nextIndex and
+// matchIndex, Figure 2), plus the flow control of etcd's tracker/progress.go.
+//
+// Owned by raft::Core, one per voter while it leads; single-threaded like the core.
+//
+// A follower is in one of two states:
+//   probe      the leader does not know where the logs agree; it sends one AppendEntries
+//              and waits for the answer (or the next heartbeat) before sending another.
+//   replicate  the logs agree up to `match`; the leader streams entries optimistically,
+//              advancing `next` as it sends, with at most `inflight_max` messages
+//              unacknowledged (pipelining, dissertation §10.2.2).
+// A rejection moves a follower back to probe; a success moves it to replicate.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+
+#include "auction/raft/types.hpp"
+
+namespace auction::raft {
+
+enum class ProgressState : std::uint8_t { probe, replicate };
+
+class Progress {
+ public:
+  Progress(LogIndex next, std::size_t inflight_max);
+
+  // Invariant: match < next.
+  LogIndex match() const { return match_; }
+  LogIndex next() const { return next_; }
+  ProgressState state() const { return state_; }
+  std::size_t inflight_count() const { return inflight_.size(); }
+
+  // Whether the leader must hold back AppendEntries: a probe is outstanding, or the
+  // pipeline window is full.
+  bool is_paused() const;
+
+  // The follower answered (any message in this term): for check-quorum.
+  bool recent_active = false;
+  // Highest ReadIndex round (§6.4) this follower acknowledged in the current term.
+  std::uint64_t read_round_acked = 0;
+
+  // An AppendEntries carrying entries up to `last` was sent (or, with no entries, a
+  // probe). In replicate, `next` moves past `last` and the message joins the window.
+  void on_sent(LogIndex last, std::size_t entry_count);
+
+  // The follower matched up to `index`. Returns false if that is old news.
+  bool on_matched(LogIndex index);
+
+  // The follower rejected prevLogIndex `rejected`; `probe_to` is where the leader's
+  // findConflictByTerm says to try next. Returns false if the rejection is stale (answers
+  // an older message) and must be ignored.
+  bool on_rejected(LogIndex rejected, LogIndex probe_to);
+
+  // A heartbeat answer: the follower is alive, so a paused probe may go again (it may have
+  // been lost), and a full window gives up one slot (messages in it may have been lost;
+  // the next send then exposes the gap and the follower's rejection starts a probe).
+  void on_heartbeat_response();
+
+  void become_probe();
+  void become_replicate();
+
+ private:
+  LogIndex match_{0};
+  LogIndex next_;
+  ProgressState state_ = ProgressState::probe;
+  bool probe_sent_ = false;
+  std::size_t inflight_max_;
+  std::deque<LogIndex> inflight_;  // last index of each unacknowledged AppendEntries
+};
+
+}  // namespace auction::raft

@@ -1,0 +1,643 @@
+// Core: the Raft algorithm (see core.hpp). The structure follows etcd's raft.go so that
+// a reader who knows one finds their way in the other: Step() filters by term, then a
+// per-role step function handles the message.
+#include "auction/raft/core.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <utility>
+
+#include "raft/check.hpp"
+
+namespace auction::raft {
+namespace {
+
+constexpr NodeId none{0};
+
+// splitmix64: a tiny generator whose output is fixed by its seed on every platform (the
+// standard distributions are not), so a seed replays the same elections everywhere.
+std::uint64_t next_random(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::string leader_hint(NodeId leader) {
+  if (leader == none) return "no known leader";
+  return "leader is " + std::to_string(leader.value);
+}
+
+}  // namespace
+
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::follower: return "follower";
+    case Role::pre_candidate: return "pre_candidate";
+    case Role::candidate: return "candidate";
+    case Role::leader: return "leader";
+  }
+  return "unknown";
+}
+
+Core::Core(Config config, const LogStorage& storage)
+    : config_(std::move(config)), log_(storage), rng_state_(0) {
+  RAFT_CHECK(config_.id != none, "node id 0 is reserved for 'none'");
+  std::set<NodeId> seen{config_.id};
+  for (NodeId p : config_.peers) {
+    RAFT_CHECK(p != none && seen.insert(p).second, "peers must be distinct, non-zero, not self");
+  }
+  RAFT_CHECK(config_.heartbeat_ticks >= 1 &&
+                 config_.election_timeout_ticks > config_.heartbeat_ticks,
+             "election timeout must exceed the heartbeat interval");
+  RAFT_CHECK(config_.inflight_max >= 1 && config_.append_entries_max >= 1 &&
+                 config_.messages_max >= 1,
+             "limits must allow progress");
+  // Distinct nodes with the same seed must still draw different timeouts.
+  rng_state_ = config_.seed ^ (config_.id.value * 0x9e3779b97f4a7c15ULL);
+
+  const HardState hs = storage.hard_state();
+  last_hard_state_ = hs;
+  term_ = hs.term;
+  vote_ = hs.has_vote ? hs.vote : none;
+  become_follower(term_, none);
+}
+
+HardState Core::hard_state() const {
+  return HardState{term_, vote_, vote_ != none, log_.committed()};
+}
+
+const Progress* Core::progress(NodeId peer) const {
+  auto it = progress_.find(peer);
+  return it == progress_.end() ? nullptr : &it->second;
+}
+
+// ---- roles ----------------------------------------------------------------------------
+
+void Core::reset(Term term) {
+  if (term_ != term) {
+    term_ = term;
+    vote_ = none;
+  }
+  leader_ = none;
+  election_elapsed_ = 0;
+  heartbeat_elapsed_ = 0;
+  reset_randomized_timeout();
+  votes_.clear();
+  progress_.clear();
+  uncommitted_bytes_ = 0;
+  drop_reads();
+  read_round_ = 0;
+}
+
+void Core::become_follower(Term term, NodeId leader) {
+  reset(term);
+  role_ = Role::follower;
+  leader_ = leader;
+}
+
+void Core::become_pre_candidate() {
+  RAFT_CHECK(role_ != Role::leader, "a leader does not campaign");
+  // §9.6: pre-vote changes neither term nor vote; only the role and the tally.
+  role_ = Role::pre_candidate;
+  votes_.clear();
+  leader_ = none;
+}
+
+void Core::become_candidate() {
+  RAFT_CHECK(role_ != Role::leader, "a leader does not campaign");
+  reset(Term{term_.value + 1});
+  vote_ = config_.id;
+  role_ = Role::candidate;
+}
+
+void Core::become_leader() {
+  RAFT_CHECK(role_ == Role::candidate, "only a candidate becomes leader");
+  reset(term_);
+  role_ = Role::leader;
+  leader_ = config_.id;
+  const LogIndex next{log_.last_index().value + 1};
+  auto [self, inserted] = progress_.try_emplace(config_.id, next, config_.inflight_max);
+  // The leader's own match index counts only what is durable (§10.2.1): it is raised in
+  // advance() as persists complete.
+  self->second.on_matched(log_.persisted_index());
+  self->second.become_replicate();
+  for (NodeId p : config_.peers) progress_.try_emplace(p, next, config_.inflight_max);
+  // §5.4.2 and §8: a leader commits an entry of its own term before anything older counts
+  // as committed; the no-op makes that happen without waiting for a client.
+  append_entry(EntryType::noop, {});
+  broadcast_append();
+}
+
+void Core::reset_randomized_timeout() {
+  const auto span = static_cast<std::uint64_t>(config_.election_timeout_ticks);
+  randomized_timeout_ = config_.election_timeout_ticks +
+                        static_cast<int>(next_random(rng_state_) % span);
+}
+
+bool Core::is_quorum(std::size_t count) const {
+  return count > (config_.peers.size() + 1) / 2;
+}
+
+bool Core::in_lease() const {
+  return config_.check_quorum && leader_ != none &&
+         election_elapsed_ < config_.election_timeout_ticks;
+}
+
+void Core::campaign(bool pre) {
+  Term vote_term;
+  if (pre) {
+    become_pre_candidate();
+    vote_term = Term{term_.value + 1};
+  } else {
+    become_candidate();
+    vote_term = term_;
+  }
+  votes_[config_.id] = true;
+  if (is_quorum(1)) {
+    // A single-node cluster wins at once.
+    if (pre) {
+      campaign(false);
+    } else {
+      become_leader();
+    }
+    return;
+  }
+  for (NodeId p : config_.peers) {
+    Message m;
+    m.type = pre ? MessageType::pre_vote : MessageType::vote;
+    m.to = p;
+    m.term = vote_term;
+    m.index = log_.last_index();
+    m.log_term = log_.last_term();
+    // A real vote request carries this node's vote for itself, which must be durable
+    // first (or a restarted node could vote twice in this term); a pre-vote promises
+    // nothing.
+    if (pre) {
+      send(std::move(m));
+    } else {
+      send_after_persist(std::move(m));
+    }
+  }
+}
+
+// ---- time -----------------------------------------------------------------------------
+
+void Core::tick() {
+  ++election_elapsed_;
+  if (role_ != Role::leader) {
+    if (election_elapsed_ >= randomized_timeout_) {
+      election_elapsed_ = 0;
+      campaign(config_.pre_vote);
+    }
+    return;
+  }
+  if (election_elapsed_ >= config_.election_timeout_ticks) {
+    election_elapsed_ = 0;
+    if (config_.check_quorum) {
+      // §6.2: a leader that has not heard from a majority for an election timeout may
+      // be cut off; it steps down so clients look for the real leader.
+      std::size_t active = 0;
+      for (auto& [id, pr] : progress_) {
+        if (id == config_.id || pr.recent_active) ++active;
+        pr.recent_active = false;
+      }
+      if (!is_quorum(active)) {
+        become_follower(term_, none);
+        return;
+      }
+    }
+  }
+  if (++heartbeat_elapsed_ >= config_.heartbeat_ticks) {
+    heartbeat_elapsed_ = 0;
+    // Reads still unconfirmed ride a fresh round; the last one may have been lost.
+    const bool committed_in_term = log_.term(log_.committed()) == Result<Term>(term_);
+    if (!reads_.empty() && committed_in_term) {
+      start_read_round();
+    } else {
+      broadcast_heartbeat();
+    }
+  }
+}
+
+// ---- messages -------------------------------------------------------------------------
+
+void Core::step(const Message& m) {
+  if (m.to != config_.id) return;
+  if (std::find(config_.peers.begin(), config_.peers.end(), m.from) == config_.peers.end()) {
+    return;
+  }
+
+  if (m.term > term_) {
+    const bool is_vote_request =
+        m.type == MessageType::vote || m.type == MessageType::pre_vote;
+    // Leader lease (§6.2, §9.6): while we hear from a leader, a (pre-)candidate is most
+    // likely a node that was cut off; ignoring it keeps the healthy leader in place.
+    if (is_vote_request && in_lease()) return;
+    if (m.type == MessageType::pre_vote ||
+        (m.type == MessageType::pre_vote_response && !m.reject)) {
+      // A pre-vote and its grant speak of a term nobody has entered yet.
+    } else if (m.type == MessageType::append || m.type == MessageType::heartbeat) {
+      become_follower(m.term, m.from);
+    } else {
+      become_follower(m.term, none);
+    }
+  } else if (m.term < term_) {
+    if ((config_.check_quorum || config_.pre_vote) &&
+        (m.type == MessageType::append || m.type == MessageType::heartbeat)) {
+      // A deposed leader that pre-vote or the lease keeps from hearing higher terms
+      // learns ours from this answer and steps down.
+      Message resp;
+      resp.type = MessageType::append_response;
+      resp.to = m.from;
+      send(std::move(resp));
+    } else if (m.type == MessageType::pre_vote) {
+      Message resp;
+      resp.type = MessageType::pre_vote_response;
+      resp.to = m.from;
+      resp.reject = true;
+      send(std::move(resp));
+    }
+    return;
+  }
+
+  if (m.type == MessageType::vote || m.type == MessageType::pre_vote) {
+    handle_vote_request(m);
+    return;
+  }
+  switch (role_) {
+    case Role::leader: step_leader(m); break;
+    case Role::pre_candidate:
+    case Role::candidate: step_candidate(m); break;
+    case Role::follower: step_follower(m); break;
+  }
+}
+
+void Core::handle_vote_request(const Message& m) {
+  const bool pre = m.type == MessageType::pre_vote;
+  // One vote per term (§5.2): the same candidate may ask again; a node that knows a
+  // leader in this term does not vote. A pre-vote for a later term binds nothing.
+  const bool can_vote = vote_ == m.from || (vote_ == none && leader_ == none) ||
+                        (pre && m.term > term_);
+  Message resp;
+  resp.type = pre ? MessageType::pre_vote_response : MessageType::vote_response;
+  resp.to = m.from;
+  // §5.4.1: only a candidate whose log is at least as up-to-date as ours gets our vote.
+  if (can_vote && log_.is_up_to_date(m.index, m.log_term)) {
+    resp.term = m.term;
+    if (pre) {
+      send(std::move(resp));
+    } else {
+      election_elapsed_ = 0;
+      vote_ = m.from;
+      send_after_persist(std::move(resp));
+    }
+  } else {
+    resp.term = term_;
+    resp.reject = true;
+    if (pre) {
+      send(std::move(resp));
+    } else {
+      send_after_persist(std::move(resp));
+    }
+  }
+}
+
+void Core::step_follower(const Message& m) {
+  switch (m.type) {
+    case MessageType::append:
+      election_elapsed_ = 0;
+      leader_ = m.from;
+      handle_append(m);
+      break;
+    case MessageType::heartbeat:
+      election_elapsed_ = 0;
+      leader_ = m.from;
+      handle_heartbeat(m);
+      break;
+    default:
+      break;  // late answers to an earlier candidacy or leadership
+  }
+}
+
+void Core::step_candidate(const Message& m) {
+  const MessageType answer = role_ == Role::pre_candidate ? MessageType::pre_vote_response
+                                                          : MessageType::vote_response;
+  if (m.type == MessageType::append || m.type == MessageType::heartbeat) {
+    // Someone won this term (§5.2).
+    become_follower(term_, m.from);
+    step_follower(m);
+    return;
+  }
+  if (m.type != answer) return;
+  votes_.try_emplace(m.from, !m.reject);
+  std::size_t granted = 0;
+  std::size_t rejected = 0;
+  for (const auto& [id, yes] : votes_) ++(yes ? granted : rejected);
+  if (is_quorum(granted)) {
+    if (role_ == Role::pre_candidate) {
+      campaign(false);
+    } else {
+      become_leader();
+    }
+  } else if (is_quorum(rejected)) {
+    become_follower(term_, none);
+  }
+}
+
+void Core::handle_append(const Message& m) {
+  Message resp;
+  resp.type = MessageType::append_response;
+  resp.to = m.from;
+  if (m.index < log_.committed()) {
+    // Old news: everything up to our commit index matches the leader's log.
+    resp.index = log_.committed();
+  } else if (auto last = log_.maybe_append(m.index, m.log_term, m.commit, m.entries)) {
+    resp.index = *last;
+  } else {
+    // §5.3 with fast backtracking: tell the leader the last index that can possibly match
+    // and its term, so it can skip every entry of a term we do not share.
+    resp.reject = true;
+    resp.index = m.index;
+    auto [hint, hint_term] =
+        log_.find_conflict_by_term(std::min(m.index, log_.last_index()), m.log_term);
+    resp.reject_hint = hint;
+    resp.log_term = hint_term;
+  }
+  // The answer acknowledges entries: they must be durable first.
+  send_after_persist(std::move(resp));
+}
+
+void Core::handle_heartbeat(const Message& m) {
+  // The leader sends min(match, commit), so this never names an entry we do not share.
+  log_.commit_to(std::min(m.commit, log_.last_index()));
+  Message resp;
+  resp.type = MessageType::heartbeat_response;
+  resp.to = m.from;
+  resp.context = m.context;
+  send(std::move(resp));
+}
+
+void Core::step_leader(const Message& m) {
+  auto it = progress_.find(m.from);
+  if (it == progress_.end()) return;
+  Progress& pr = it->second;
+  switch (m.type) {
+    case MessageType::append_response:
+      pr.recent_active = true;
+      handle_append_response(m, pr);
+      break;
+    case MessageType::heartbeat_response:
+      pr.recent_active = true;
+      handle_heartbeat_response(m, pr);
+      break;
+    default:
+      break;
+  }
+}
+
+void Core::handle_append_response(const Message& m, Progress& pr) {
+  if (m.reject) {
+    LogIndex probe_to = m.reject_hint;
+    if (m.log_term.value > 0) {
+      // The follower's entry at reject_hint has term log_term; our last entry with a term
+      // <= that is the first place the logs can agree. One round trip per term, not
+      // per entry.
+      probe_to = log_.find_conflict_by_term(m.reject_hint, m.log_term).first;
+    }
+    if (pr.on_rejected(m.index, probe_to)) {
+      if (pr.state() == ProgressState::replicate) pr.become_probe();
+      maybe_send_append(m.from, true);
+    }
+    return;
+  }
+  if (m.index > log_.last_index()) return;  // acknowledges what we never sent
+  const bool updated = pr.on_matched(m.index);
+  if (updated && pr.state() == ProgressState::probe) pr.become_replicate();
+  if (updated && maybe_commit()) {
+    broadcast_append();
+  }
+  // Acknowledgements free the window: keep the pipeline full.
+  while (maybe_send_append(m.from, false)) {
+  }
+}
+
+void Core::handle_heartbeat_response(const Message& m, Progress& pr) {
+  pr.on_heartbeat_response();
+  // A follower behind us gets an AppendEntries even if we have nothing new to send past
+  // `next`: if earlier ones were lost, its rejection puts it back into probe.
+  if (pr.match() < log_.last_index()) maybe_send_append(m.from, true);
+  if (m.context > pr.read_round_acked && m.context <= read_round_) {
+    pr.read_round_acked = m.context;
+    on_read_round_acked();
+  }
+}
+
+// ---- replication ----------------------------------------------------------------------
+
+void Core::append_entry(EntryType type, std::string data) {
+  uncommitted_bytes_ += data.size();
+  Entry e{term_, LogIndex{log_.last_index().value + 1}, type, std::move(data)};
+  log_.append(std::span<const Entry>(&e, 1));
+}
+
+bool Core::maybe_send_append(NodeId to, bool send_if_empty) {
+  Progress& pr = progress_.at(to);
+  if (pr.is_paused()) return false;
+  const LogIndex prev{pr.next().value - 1};
+  auto prev_term = log_.term(prev);
+  RAFT_CHECK(prev_term.has_value(), "entry before next is gone (snapshots not implemented)");
+  const LogIndex last = log_.last_index();
+  std::vector<Entry> ents;
+  if (pr.next() <= last) {
+    const LogIndex hi{std::min(last.value + 1, pr.next().value + config_.append_entries_max)};
+    ents = log_.entries(pr.next(), hi, config_.append_bytes_max);
+  }
+  if (ents.empty() && !send_if_empty) return false;
+  Message m;
+  m.type = MessageType::append;
+  m.to = to;
+  m.index = prev;
+  m.log_term = *prev_term;
+  m.commit = log_.committed();
+  pr.on_sent(ents.empty() ? prev : ents.back().index, ents.size());
+  m.entries = std::move(ents);
+  send(std::move(m));
+  return true;
+}
+
+void Core::broadcast_append() {
+  for (NodeId p : config_.peers) maybe_send_append(p, true);
+}
+
+void Core::broadcast_heartbeat() {
+  for (NodeId p : config_.peers) {
+    Message m;
+    m.type = MessageType::heartbeat;
+    m.to = p;
+    // Never tell a follower to commit past what it is known to share with us.
+    m.commit = std::min(progress_.at(p).match(), log_.committed());
+    m.context = read_round_;
+    send(std::move(m));
+  }
+}
+
+bool Core::maybe_commit() {
+  std::vector<LogIndex> matches;
+  matches.reserve(progress_.size());
+  for (const auto& [id, pr] : progress_) matches.push_back(pr.match());
+  std::sort(matches.begin(), matches.end(), std::greater<>());
+  const LogIndex candidate = matches[(config_.peers.size() + 1) / 2];
+  if (candidate <= log_.committed()) return false;
+  // Figure 8 (§5.4.2): only an entry of the current term is committed by counting
+  // replicas; older entries become committed with it.
+  if (log_.term(candidate) != Result<Term>(term_)) return false;
+  log_.commit_to(candidate);
+  // The first commit of a term releases reads that waited for the no-op (§6.4).
+  if (!reads_.empty() && reads_.front().round == 0) start_read_round();
+  return true;
+}
+
+// ---- proposals and reads --------------------------------------------------------------
+
+Result<ProposalTicket> Core::propose(std::string data) {
+  if (role_ != Role::leader) return fail("not_leader", leader_hint(leader_));
+  if (data.size() > config_.entry_bytes_max) {
+    return fail("too_large", "proposal exceeds entry_bytes_max");
+  }
+  // Always admit one proposal when nothing is outstanding, so a large entry cannot
+  // starve forever (etcd's increaseUncommittedSize).
+  if (uncommitted_bytes_ > 0 && !data.empty() &&
+      uncommitted_bytes_ + data.size() > config_.uncommitted_bytes_max) {
+    return fail("overloaded", "too many uncommitted proposal bytes");
+  }
+  append_entry(EntryType::normal, std::move(data));
+  const ProposalTicket ticket{log_.last_index(), term_};
+  broadcast_append();
+  return ticket;
+}
+
+Result<void> Core::read_index(std::uint64_t context) {
+  if (role_ != Role::leader) return fail("not_leader", leader_hint(leader_));
+  if (reads_.size() + reads_confirmed_.size() >= config_.reads_pending_max) {
+    return fail("overloaded", "too many reads pending");
+  }
+  const bool round_in_flight = !reads_.empty() && reads_.front().round != 0;
+  reads_.push_back(PendingRead{context, LogIndex{0}, 0});
+  // Until the no-op of this term is committed our commit index may lag behind what an
+  // earlier leader committed; the read waits (maybe_commit() starts its round).
+  const bool committed_in_term = log_.term(log_.committed()) == Result<Term>(term_);
+  // Reads arriving while a round is out join the next one: one heartbeat round serves
+  // a batch.
+  if (committed_in_term && !round_in_flight) start_read_round();
+  return {};
+}
+
+void Core::start_read_round() {
+  ++read_round_;
+  for (PendingRead& r : reads_) {
+    if (r.round == 0) {
+      r.round = read_round_;
+      r.index = log_.committed();
+    }
+  }
+  broadcast_heartbeat();
+  on_read_round_acked();  // a single-node cluster is its own majority
+}
+
+void Core::on_read_round_acked() {
+  std::vector<std::uint64_t> acked;
+  acked.reserve(progress_.size());
+  for (const auto& [id, pr] : progress_) {
+    acked.push_back(id == config_.id ? read_round_ : pr.read_round_acked);
+  }
+  std::sort(acked.begin(), acked.end(), std::greater<>());
+  const std::uint64_t confirmed = acked[(config_.peers.size() + 1) / 2];
+  // A majority answered a heartbeat sent after these reads arrived: no other leader
+  // existed when they were assigned (§6.4 step 3).
+  while (!reads_.empty() && reads_.front().round != 0 && reads_.front().round <= confirmed) {
+    reads_confirmed_.push_back(ReadState{reads_.front().context, reads_.front().index});
+    reads_.pop_front();
+  }
+  if (!reads_.empty() && reads_.front().round == 0) start_read_round();
+}
+
+void Core::drop_reads() {
+  for (const PendingRead& r : reads_) reads_dropped_.push_back(r.context);
+  reads_.clear();
+}
+
+std::vector<std::uint64_t> Core::take_dropped_reads() { return std::exchange(reads_dropped_, {}); }
+
+// ---- output ---------------------------------------------------------------------------
+
+void Core::send(Message m) {
+  m.from = config_.id;
+  if (m.term.value == 0) m.term = term_;
+  if (messages_.size() >= config_.messages_max) return;  // lost, as on a network
+  messages_.push_back(std::move(m));
+}
+
+void Core::send_after_persist(Message m) {
+  m.from = config_.id;
+  if (m.term.value == 0) m.term = term_;
+  if (messages_after_persist_.size() >= config_.messages_max) return;
+  messages_after_persist_.push_back(std::move(m));
+}
+
+std::vector<Message> Core::take_messages() { return std::exchange(messages_, {}); }
+
+bool Core::has_ready() const {
+  if (ready_outstanding_) return false;
+  if (hard_state() != last_hard_state_ || log_.has_unpersisted() ||
+      !messages_after_persist_.empty() || log_.committed() > log_.applied()) {
+    return true;
+  }
+  return std::any_of(reads_confirmed_.begin(), reads_confirmed_.end(),
+                     [&](const ReadState& r) { return r.index <= log_.applied(); });
+}
+
+Ready Core::ready() {
+  RAFT_CHECK(!ready_outstanding_, "ready() while the previous Ready is outstanding");
+  ready_outstanding_ = true;
+  Ready rd;
+  const HardState hs = hard_state();
+  if (hs != last_hard_state_) {
+    rd.hard_state = hs;
+    last_hard_state_ = hs;
+  }
+  rd.entries = log_.take_unpersisted();
+  rd.messages = std::exchange(messages_after_persist_, {});
+  // Everything up to last_index() is durable once this Ready's entries are, so committed
+  // entries up to there may be applied after the persist.
+  rd.committed_entries = log_.next_committed(log_.last_index(), config_.apply_bytes_max);
+  const LogIndex applied_after =
+      rd.committed_entries.empty() ? log_.applied() : rd.committed_entries.back().index;
+  auto waiting = std::stable_partition(
+      reads_confirmed_.begin(), reads_confirmed_.end(),
+      [&](const ReadState& r) { return r.index <= applied_after; });
+  rd.reads.assign(reads_confirmed_.begin(), waiting);
+  reads_confirmed_.erase(reads_confirmed_.begin(), waiting);
+  return rd;
+}
+
+void Core::advance(const Ready& rd) {
+  RAFT_CHECK(ready_outstanding_, "advance() without ready()");
+  ready_outstanding_ = false;
+  if (!rd.entries.empty()) log_.stable_to(rd.entries.back().index, rd.entries.back().term);
+  if (!rd.committed_entries.empty()) {
+    log_.applied_to(rd.committed_entries.back().index);
+    std::size_t applied_bytes = 0;
+    for (const Entry& e : rd.committed_entries) applied_bytes += e.data.size();
+    uncommitted_bytes_ -= std::min(uncommitted_bytes_, applied_bytes);
+  }
+  if (role_ == Role::leader) {
+    // Our own entries count toward a majority only now that they are durable.
+    if (progress_.at(config_.id).on_matched(log_.persisted_index()) && maybe_commit()) {
+      broadcast_append();
+    }
+  }
+}
+
+}  // namespace auction::raft

@@ -1,0 +1,146 @@
+// Driver: executes Ready batches (see driver.hpp and the contract in ready.hpp).
+#include "auction/raft/driver.hpp"
+
+#include <utility>
+
+#include "raft/check.hpp"
+
+namespace auction::raft {
+
+Driver::Driver(Config config, LogStorage& storage, Transport& transport,
+               StateMachine& machine, Mode mode)
+    : core_(config, storage),
+      storage_(storage),
+      transport_(transport),
+      machine_(machine),
+      mode_(mode),
+      proposals_pending_max_(config.proposals_pending_max),
+      last_role_{core_.role(), core_.term(), core_.leader()} {}
+
+void Driver::tick() {
+  core_.tick();
+  pump();
+}
+
+void Driver::on_message(const Message& message) {
+  core_.step(message);
+  pump();
+}
+
+Result<ProposalTicket> Driver::propose(std::string command) {
+  if (core_.role() == Role::leader && proposals_.size() >= proposals_pending_max_) {
+    return fail("overloaded", "too many proposals pending");
+  }
+  auto ticket = core_.propose(std::move(command));
+  if (ticket) proposals_.emplace(ticket->index, ticket->term);
+  pump();
+  return ticket;
+}
+
+Result<void> Driver::read_index(std::uint64_t context) {
+  auto started = core_.read_index(context);
+  pump();
+  return started;
+}
+
+std::optional<PersistJob> Driver::take_persist_job() {
+  if (!outstanding_ || job_taken_) return std::nullopt;
+  job_taken_ = true;
+  // The entries travel with the job and come back in on_persisted(): no copy.
+  return PersistJob{outstanding_->hard_state, std::move(outstanding_->entries)};
+}
+
+void Driver::on_persisted(PersistJob job) {
+  RAFT_CHECK(outstanding_.has_value() && job_taken_, "on_persisted() without a job out");
+  outstanding_->entries = std::move(job.entries);
+  Ready ready = std::move(*outstanding_);
+  outstanding_.reset();
+  job_taken_ = false;
+  finish(ready);
+  pump();
+}
+
+void Driver::write_job(LogStorage& storage, const PersistJob& job) {
+  // Entries before the hard state: its commit index may name them. One sync covers both.
+  storage.append(job.entries);
+  if (job.hard_state) storage.set_hard_state(*job.hard_state);
+  storage.sync();
+}
+
+void Driver::pump() {
+  for (;;) {
+    flush_messages();
+    note_role();
+    if (outstanding_ || !core_.has_ready()) return;
+    Ready ready = core_.ready();
+    if (ready.needs_persist()) {
+      if (mode_ == Mode::split) {
+        outstanding_ = std::move(ready);
+        return;
+      }
+      write_job(storage_, PersistJob{ready.hard_state, ready.entries});
+    }
+    finish(ready);
+  }
+}
+
+void Driver::flush_messages() {
+  for (Message& m : core_.take_messages()) transport_.send(std::move(m));
+  for (std::uint64_t context : core_.take_dropped_reads()) {
+    events_.reads_failed.push_back(
+        ReadFailed{context, Error{"not_leader", "leadership lost before the read was confirmed"}});
+  }
+}
+
+void Driver::finish(Ready& ready) {
+  // The persist is durable: what the messages promise is now true.
+  for (Message& m : ready.messages) transport_.send(std::move(m));
+  for (const Entry& e : ready.committed_entries) apply(e);
+  for (const ReadState& r : ready.reads) events_.reads_ready.push_back(r.context);
+  core_.advance(ready);
+}
+
+void Driver::apply(const Entry& entry) {
+  RAFT_CHECK(entry.type != EntryType::config, "membership changes are not implemented");
+  std::string answer;
+  if (entry.type == EntryType::normal) answer = machine_.apply(entry.index, entry.data);
+  auto it = proposals_.find(entry.index);
+  if (it == proposals_.end()) return;
+  // Proposals still tracked here were committed while this node led (the rest failed
+  // when leadership was lost, see note_role()), and a committed entry keeps its term.
+  RAFT_CHECK(it->second == entry.term, "a committed proposal changed term");
+  events_.completed.push_back(ProposalCompleted{entry.index, entry.term, std::move(answer)});
+  proposals_.erase(it);
+}
+
+void Driver::note_role() {
+  const RoleChanged now{core_.role(), core_.term(), core_.leader()};
+  if (now.role == last_role_.role && now.term == last_role_.term &&
+      now.leader == last_role_.leader) {
+    return;
+  }
+  if (last_role_.role == Role::leader && now.role != Role::leader) {
+    // Entries not yet committed may or may not survive under the next leader; the client
+    // must retry (its request ids make the retry safe). Committed ones are still applied
+    // here and answered then.
+    const std::string hint = now.leader.value == 0
+                                 ? std::string("no known leader")
+                                 : "leader is " + std::to_string(now.leader.value);
+    for (auto it = proposals_.upper_bound(core_.commit()); it != proposals_.end();) {
+      events_.failed.push_back(
+          ProposalFailed{it->first, it->second, Error{"not_leader", "leadership lost; " + hint}});
+      it = proposals_.erase(it);
+    }
+  }
+  last_role_ = now;
+  events_.role_changes.push_back(now);
+}
+
+DriverEvents Driver::take_events() { return std::exchange(events_, {}); }
+
+Status Driver::status() const {
+  return Status{core_.id(), core_.role(), core_.term(), core_.leader(), core_.commit(),
+                core_.applied()};
+}
+
+}  // namespace auction::raft

@@ -1,0 +1,180 @@
+// Binary codec for raft::Message (format in message.hpp). Pure; never throws: every read
+// is length-checked against the remaining input before it happens.
+#include "auction/raft/message.hpp"
+
+#include <cstring>
+
+namespace auction::raft {
+namespace {
+
+constexpr std::uint8_t codec_version = 1;
+constexpr std::uint64_t value_max = std::uint64_t{1} << 62;
+
+void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
+}
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
+}
+
+// Consumes fixed-size integers from the front of `in`; any short read sets `ok` false and
+// every later read returns 0, so callers check once at the end of a group.
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+
+  std::uint64_t get(std::size_t width) {
+    if (!ok_ || in_.size() < width) {
+      ok_ = false;
+      return 0;
+    }
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < width; ++i) {
+      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in_[i])) << (8 * i);
+    }
+    in_.remove_prefix(width);
+    return v;
+  }
+  std::uint8_t u8() { return static_cast<std::uint8_t>(get(1)); }
+  std::uint32_t u32() { return static_cast<std::uint32_t>(get(4)); }
+  std::uint64_t u64() { return get(8); }
+
+  bool bytes(std::size_t n, std::string& out) {
+    if (!ok_ || in_.size() < n) {
+      ok_ = false;
+      return false;
+    }
+    out.assign(in_.data(), n);
+    in_.remove_prefix(n);
+    return true;
+  }
+
+  bool ok() const { return ok_; }
+  std::size_t remaining() const { return in_.size(); }
+
+ private:
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+bool is_implemented(std::uint8_t type) {
+  return type >= static_cast<std::uint8_t>(MessageType::append) &&
+         type <= static_cast<std::uint8_t>(MessageType::pre_vote_response);
+}
+
+// Fixed part: version, type, 8 u64 fields, reject, entry count.
+constexpr std::size_t header_bytes = 1 + 1 + 8 * 8 + 1 + 4;
+// Smallest entry: term, index, type, length.
+constexpr std::size_t entry_header_bytes = 8 + 8 + 1 + 4;
+
+}  // namespace
+
+std::string_view to_string(MessageType type) {
+  switch (type) {
+    case MessageType::append: return "append";
+    case MessageType::append_response: return "append_response";
+    case MessageType::heartbeat: return "heartbeat";
+    case MessageType::heartbeat_response: return "heartbeat_response";
+    case MessageType::vote: return "vote";
+    case MessageType::vote_response: return "vote_response";
+    case MessageType::pre_vote: return "pre_vote";
+    case MessageType::pre_vote_response: return "pre_vote_response";
+    case MessageType::install_snapshot: return "install_snapshot";
+    case MessageType::timeout_now: return "timeout_now";
+    case MessageType::config_change: return "config_change";
+  }
+  return "unknown";
+}
+
+std::string encode(const Message& m) {
+  std::size_t size = header_bytes;
+  for (const Entry& e : m.entries) size += entry_header_bytes + e.data.size();
+  std::string out;
+  out.reserve(size);
+  put_u8(out, codec_version);
+  put_u8(out, static_cast<std::uint8_t>(m.type));
+  put_u64(out, m.from.value);
+  put_u64(out, m.to.value);
+  put_u64(out, m.term.value);
+  put_u64(out, m.log_term.value);
+  put_u64(out, m.index.value);
+  put_u64(out, m.commit.value);
+  put_u64(out, m.reject_hint.value);
+  put_u64(out, m.context);
+  put_u8(out, m.reject ? 1 : 0);
+  put_u32(out, static_cast<std::uint32_t>(m.entries.size()));
+  for (const Entry& e : m.entries) {
+    put_u64(out, e.term.value);
+    put_u64(out, e.index.value);
+    put_u8(out, static_cast<std::uint8_t>(e.type));
+    put_u32(out, static_cast<std::uint32_t>(e.data.size()));
+    out.append(e.data);
+  }
+  return out;
+}
+
+Result<Message> decode(std::string_view bytes) {
+  Reader r(bytes);
+  const std::uint8_t version = r.u8();
+  const std::uint8_t type = r.u8();
+  Message m;
+  m.from = NodeId{r.u64()};
+  m.to = NodeId{r.u64()};
+  m.term = Term{r.u64()};
+  m.log_term = Term{r.u64()};
+  m.index = LogIndex{r.u64()};
+  m.commit = LogIndex{r.u64()};
+  m.reject_hint = LogIndex{r.u64()};
+  m.context = r.u64();
+  const std::uint8_t reject = r.u8();
+  const std::uint32_t count = r.u32();
+  if (!r.ok()) return fail("bad_message", "message shorter than its header");
+  if (version != codec_version) return fail("bad_message", "unknown codec version");
+  if (!is_implemented(type)) return fail("bad_message", "unknown or unsupported message type");
+  m.type = static_cast<MessageType>(type);
+  if (reject > 1) return fail("bad_message", "reject flag is not 0 or 1");
+  m.reject = reject == 1;
+  if (m.from.value == 0 || m.to.value == 0) return fail("bad_message", "node id 0");
+  // Indexes and terms far beyond anything a real log reaches would only serve to overflow
+  // the core's arithmetic.
+  for (std::uint64_t v : {m.term.value, m.index.value, m.commit.value, m.reject_hint.value}) {
+    if (v > value_max) return fail("bad_message", "term or index out of range");
+  }
+  if (m.log_term > m.term) return fail("bad_message", "log term above message term");
+  if (count > message_entries_max) return fail("bad_message", "too many entries");
+  if (count > 0 && m.type != MessageType::append) {
+    return fail("bad_message", "entries on a message type that carries none");
+  }
+  // Every entry needs at least its header, so a huge count cannot make us allocate more
+  // than the input justifies.
+  if (count > r.remaining() / entry_header_bytes) {
+    return fail("bad_message", "entry count exceeds the message length");
+  }
+  m.entries.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    Entry e;
+    e.term = Term{r.u64()};
+    e.index = LogIndex{r.u64()};
+    const std::uint8_t entry_type = r.u8();
+    const std::uint32_t length = r.u32();
+    if (!r.ok() || !r.bytes(length, e.data)) return fail("bad_message", "truncated entry");
+    if (entry_type > static_cast<std::uint8_t>(EntryType::noop)) {
+      return fail("bad_message", "unknown or unsupported entry type");
+    }
+    e.type = static_cast<EntryType>(entry_type);
+    if (e.index.value != m.index.value + 1 + i) {
+      return fail("bad_message", "entry indexes are not consecutive after index");
+    }
+    if (e.term > m.term || (i == 0 ? e.term < m.log_term : e.term < m.entries.back().term)) {
+      return fail("bad_message", "entry terms out of order");
+    }
+    m.entries.push_back(std::move(e));
+  }
+  if (r.remaining() != 0) return fail("bad_message", "trailing bytes after the message");
+  return m;
+}
+
+}  // namespace auction::raft
