@@ -1,6 +1,7 @@
 // The chaos test's run: setup, clients, nemesis, final checks (see the header).
 #include "chaos_runner.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -275,8 +276,12 @@ ChaosResult run_chaos(const ChaosOptions& options) {
   for (std::size_t c = 0; c < options.clients; ++c) {
     threads.emplace_back([&, c] {
       asio::io_context client_io;
+      // Each client starts at, and fails over through, the replicas in a different order, so
+      // the clients do not all move together when a replica fails.
+      std::vector<std::string> order = endpoints;
+      std::rotate(order.begin(), order.begin() + static_cast<long>(c % order.size()), order.end());
       platform::Client client(client_io.get_executor(),
-                              client_options(endpoints, std::chrono::milliseconds(1500)));
+                              client_options(order, std::chrono::milliseconds(1500)));
       counts[c] = run_to_completion(
           client_io, async_client_loop(client, recorder, static_cast<std::int64_t>(c + 1),
                                        options.seed * 1000 + c, stop));
