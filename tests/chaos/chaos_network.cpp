@@ -103,12 +103,18 @@ std::vector<std::string> ChaosNetwork::exec_prefix(std::size_t index) const {
 
 Result<void> ChaosNetwork::build() {
   const std::string bridge = prefix_ + "b";
-  const std::string subnet = "10.213." + std::to_string(subnet_) + ".";
   auto step = [&](std::vector<std::string> args) { return run_checked(ip_, std::move(args)); };
   auto fail = [&](const Error& e) {
     tear_down();
     return std::unexpected(e);
   };
+  // Two runs at once (ctest -j) must not share a subnet: skip octets already on a link.
+  const std::string in_use = run(ip_, {"-o", "-4", "addr", "show"}).output;
+  for (int tries = 0; tries < 256; ++tries) {
+    if (in_use.find("10.213." + std::to_string(subnet_) + ".") == std::string::npos) break;
+    subnet_ = (subnet_ + 1) % 256;
+  }
+  const std::string subnet = "10.213." + std::to_string(subnet_) + ".";
   if (auto r = step({"link", "add", bridge, "type", "bridge"}); !r) return fail(r.error());
   bridge_made_ = true;
   if (auto r = step({"addr", "add", subnet + "1/24", "dev", bridge}); !r) return fail(r.error());

@@ -3,9 +3,10 @@
 //
 // Layout (everything named with this run's prefix "ppc<pid>", so runs never collide and a
 // later run can find what a crashed one left behind):
-//   - a bridge "ppc<pid>b" in the test's own namespace, address 10.213.<pid % 256>.1/24;
+//   - a bridge "ppc<pid>b" in the test's own namespace, address 10.213.<x>.1/24, x being
+//     pid % 256 or the next octet no link of this machine uses yet;
 //   - per replica i (0-based) a namespace "ppc<pid>-<i>", with a veth pair whose outer end
-//     "ppc<pid>h<i>" is a port of the bridge and whose inner end has 10.213.<pid % 256>.<11+i>;
+//     "ppc<pid>h<i>" is a port of the bridge and whose inner end has 10.213.<x>.<11+i>;
 //   - in each replica's namespace an nftables table `inet ppapd_chaos` with an output chain,
 //     where a cut adds "ip daddr <peer> drop".
 // The 10.213.x.0/24 subnet exists only on this bridge and inside these namespaces. Clients run
