@@ -35,8 +35,8 @@ ChaosCluster::ChaosCluster(std::size_t replicas, const ChaosNetwork* network)
                        {"raft_port", raft_port}});
     endpoints_.push_back(host + ":" + std::to_string(client_port));
   }
-  nlohmann::json config{{"replicas", members},
-                        {"timing", {{"tick_ms", 10}, {"election_ticks", 30}, {"heartbeat_ticks", 3}}}};
+  const nlohmann::json timing{{"tick_ms", 10}, {"election_ticks", 30}, {"heartbeat_ticks", 3}};
+  const nlohmann::json config{{"replicas", members}, {"timing", timing}};
   config_path_ = dir_.path() / "cluster.json";
   std::ofstream(config_path_) << config.dump(2) << "\n";
   for (std::size_t i = 0; i < replicas; ++i) start(i);
@@ -50,9 +50,9 @@ std::vector<std::string> ChaosCluster::client_endpoints() const { return endpoin
 
 void ChaosCluster::start(std::size_t index) {
   Replica& replica = replicas_[index];
-  std::vector<std::string> args{"--config", config_path_.string(),
-                                "--id",     std::to_string(index + 1),
-                                "--data-dir", (dir_.path() / ("data-" + std::to_string(index + 1))).string()};
+  const std::string id = std::to_string(index + 1);
+  std::vector<std::string> args{"--config", config_path_.string(), "--id", id, "--data-dir",
+                                (dir_.path() / ("data-" + id)).string()};
   std::filesystem::path program = test::executable("replica");
   if (network_ != nullptr) {
     std::vector<std::string> wrapped = network_->exec_prefix(index);

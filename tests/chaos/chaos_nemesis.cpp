@@ -109,7 +109,8 @@ std::string ChaosNemesis::inject(const Fault& fault) {
   switch (fault.kind) {
     case FaultKind::kill:
     case FaultKind::pause: {
-      std::vector<std::size_t> targets(order.begin(), order.begin() + static_cast<long>(fault.count));
+      const auto end = order.begin() + static_cast<long>(fault.count);
+      std::vector<std::size_t> targets(order.begin(), end);
       for (std::size_t t : targets) {
         if (fault.kind == FaultKind::kill) {
           cluster_.kill(t);

@@ -79,7 +79,8 @@ Result<std::unique_ptr<ChaosNetwork>> ChaosNetwork::create(std::size_t replicas)
   auto ip = find_program("ip");
   auto nft = find_program("nft");
   if (!ip || !nft) {
-    return std::unexpected(Error{"unavailable", "`ip` or `nft` is not installed (iproute2, nftables)"});
+    return std::unexpected(
+        Error{"unavailable", "`ip` or `nft` is not installed (iproute2, nftables)"});
   }
   sweep_leftovers();
   std::unique_ptr<ChaosNetwork> network(new ChaosNetwork(replicas, *ip, *nft));

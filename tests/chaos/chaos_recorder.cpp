@@ -84,7 +84,8 @@ void ChaosRecorder::record(std::int64_t process, const ChaosCall& call, std::int
       std::map<std::string, std::vector<std::string>> sets;
       for (const auto& auction : answer->at("auctions")) {
         if (!auction.contains("buyers")) continue;
-        std::vector<std::string>& members = sets[auction_key(auction.at("auction_id").get<std::uint64_t>())];
+        const auto id = auction.at("auction_id").get<std::uint64_t>();
+        std::vector<std::string>& members = sets[auction_key(id)];
         for (const auto& buyer : auction.at("buyers")) {
           members.push_back(buyer.at("username").get<std::string>());
         }

@@ -201,7 +201,8 @@ ChaosOptions chaos_options_from_environment(std::size_t replicas, int default_se
 ChaosResult run_chaos(const ChaosOptions& options) {
   ChaosResult result;
   std::fprintf(stderr,
-               "chaos: %zu replicas, %zu clients, %lld s, seed %llu (replay with CHAOS_SEED=%llu)\n",
+               "chaos: %zu replicas, %zu clients, %lld s, seed %llu"
+               " (replay with CHAOS_SEED=%llu)\n",
                options.replicas, options.clients,
                static_cast<long long>(options.duration.count()),
                static_cast<unsigned long long>(options.seed),
@@ -372,7 +373,8 @@ ChaosResult run_chaos(const ChaosOptions& options) {
         members.push_back(buyer["username"].get<std::string>());
       }
       std::sort(members.begin(), members.end());
-      const std::string key = ChaosRecorder::auction_key(auction["auction_id"].get<std::uint64_t>());
+      const auto id = auction["auction_id"].get<std::uint64_t>();
+      const std::string key = ChaosRecorder::auction_key(id);
       for (const std::string& p : find_lost_set_writes(history, key, members)) {
         result.problems.push_back(p);
       }
