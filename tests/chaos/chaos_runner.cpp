@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 #include "auction/platform/client.hpp"
+#include "auction/wire/client.hpp"
 #include "chaos_cluster.hpp"
 #include "chaos_nemesis.hpp"
 #include "chaos_network.hpp"
@@ -37,6 +38,11 @@ using Kind = ChaosCall::Kind;
 constexpr int buyer_count = 5;
 constexpr int extra_user_count = 2;
 constexpr std::uint64_t auction_count = 3;
+// Clients 1..pinned_reader_count send their reads to one fixed replica each, past the leader
+// following of platform::Client: a follower or a deposed leader that answered a read from
+// its own, possibly stale, state would be seen. The correct replica answers not_leader
+// there, which records nothing.
+constexpr std::size_t pinned_reader_count = 2;
 const std::string seller = "s0";
 
 std::string user_name(int i) { return "u" + std::to_string(i); }
@@ -88,15 +94,30 @@ struct ClientCounts {
   std::size_t indeterminate = 0;
 };
 
-asio::awaitable<ClientCounts> async_client_loop(platform::Client& client, ChaosRecorder& recorder,
-                                                std::int64_t process, std::uint64_t seed,
+// One call through the leader-following client, or a read through `pinned` when given.
+asio::awaitable<Result<Json>> async_call(platform::Client& client, wire::Client* pinned,
+                                         const ChaosCall& call) {
+  const bool is_read = call.kind == Kind::get_user_address || call.kind == Kind::fetch_auctions;
+  if (pinned == nullptr || !is_read) {
+    co_return co_await client.async_call(call.op(), call.fields());
+  }
+  auto reply =
+      co_await pinned->async_call(call.op(), call.fields(), std::chrono::milliseconds(500));
+  if (!reply) co_return std::unexpected(reply.error());
+  if (!reply->ok) co_return std::unexpected(reply->to_error());
+  co_return std::move(reply->result);
+}
+
+asio::awaitable<ClientCounts> async_client_loop(platform::Client& client, wire::Client* pinned,
+                                                ChaosRecorder& recorder, std::int64_t process,
+                                                std::uint64_t seed,
                                                 const std::atomic<bool>& stop) {
   std::mt19937_64 random(seed);
   ClientCounts counts;
   while (!stop.load()) {
     const ChaosCall call = draw_call(random, process, counts.calls);
     const std::int64_t invoke_ns = recorder.now_ns();
-    Result<Json> answer = co_await client.async_call(call.op(), call.fields());
+    Result<Json> answer = co_await async_call(client, pinned, call);
     recorder.record(process, call, invoke_ns, recorder.now_ns(), answer);
     ++counts.calls;
     if (answer) {
@@ -283,9 +304,21 @@ ChaosResult run_chaos(const ChaosOptions& options) {
       std::rotate(order.begin(), order.begin() + static_cast<long>(c % order.size()), order.end());
       platform::Client client(client_io.get_executor(),
                               client_options(order, std::chrono::milliseconds(1500)));
+      std::unique_ptr<wire::Client> pinned;
+      if (c < pinned_reader_count) {
+        const std::string& endpoint = endpoints[c % endpoints.size()];
+        wire::ClientOptions pinned_options;
+        pinned_options.host = endpoint.substr(0, endpoint.rfind(':'));
+        pinned_options.port =
+            static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+        pinned_options.connect_timeout = std::chrono::milliseconds(300);
+        pinned = std::make_unique<wire::Client>(client_io.get_executor(), pinned_options);
+      }
       counts[c] = run_to_completion(
-          client_io, async_client_loop(client, recorder, static_cast<std::int64_t>(c + 1),
-                                       options.seed * 1000 + c, stop));
+          client_io, async_client_loop(client, pinned.get(), recorder,
+                                       static_cast<std::int64_t>(c + 1), options.seed * 1000 + c,
+                                       stop));
+      if (pinned) pinned->close();
       client.close();
       client_io.restart();
       client_io.poll();
