@@ -139,7 +139,6 @@ class Core {
 
   void start_read_round();
   void on_read_round_acked();
-  void release_confirmed_reads();
   void drop_reads();
 
   Config config_;
