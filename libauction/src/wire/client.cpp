@@ -102,6 +102,7 @@ struct Client::State {
   // ends wakes every call that waits for it.
   asio::steady_timer connected;
   bool is_connecting = false;
+  bool is_destroyed = false;  // the Client is gone: a connection finishing now is dropped
   std::int64_t next_id = 1;
   std::size_t calls = 0;  // calls in async_call now, bounded by options.in_flight_max
 };
@@ -142,7 +143,10 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> Client::State::async_connec
   attempt->guard.cancel();
   is_connecting = false;
   connected.cancel();
-  if (attempt->is_timed_out) co_return fail(code::unavailable, "connecting to " + where + " timed out");
+  if (is_destroyed) co_return fail(code::unavailable, "the client was destroyed");
+  if (attempt->is_timed_out) {
+    co_return fail(code::unavailable, "connecting to " + where + " timed out");
+  }
   if (connect_ec) {
     co_return fail(code::unavailable, "cannot connect to " + where + ": " + connect_ec.message());
   }
@@ -155,7 +159,10 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> Client::State::async_connec
 Client::Client(asio::any_io_executor executor, ClientOptions options)
     : state_(std::make_shared<State>(std::move(executor), std::move(options))) {}
 
-Client::~Client() { close(); }
+Client::~Client() {
+  state_->is_destroyed = true;
+  close();
+}
 
 void Client::close() {
   if (state_->connection) {

@@ -128,7 +128,8 @@ TEST_CASE("wire: calls made together before any connection exists share one conn
                    "test call");
     }
     co_await async_until([&] {
-      return std::all_of(calls.begin(), calls.end(), [](auto& c) { return c->outcome.has_value(); });
+      return std::all_of(calls.begin(), calls.end(),
+                         [](const auto& call) { return call->outcome.has_value(); });
     });
     for (int n = 0; n < 5; ++n) {
       REQUIRE(calls[n]->outcome->has_value());
@@ -259,6 +260,7 @@ TEST_CASE("wire: a reply longer than the client's limit fails the call with fram
     REQUIRE_FALSE(reply.has_value());
     CHECK(reply.error().code == code::frame_too_large);
     auto again = co_await client.async_call("ping", nullptr, generous);
+    INFO((again ? std::string("ok") : again.error().code + ": " + again.error().message));
     CHECK(again.has_value());  // on a new connection
   });
 }
