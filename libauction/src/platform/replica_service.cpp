@@ -110,7 +110,10 @@ Reply ReplicaService::status() const {
                              {"leader", s.leader.value == 0 ? Json(nullptr) : Json(s.leader.value)},
                              {"commit", s.commit.value},
                              {"applied", s.applied.value},
-                             {"last_index", s.last_index.value}});
+                             {"last_index", s.last_index.value},
+                             // Replicas that applied the same log prefix show the same digest,
+                             // so a test can compare their states without reading them.
+                             {"digest", machine_.digest()}});
 }
 
 Reply ReplicaService::not_leader(const std::string& why) const {

@@ -1,0 +1,98 @@
+// ChaosCluster: real `replica` processes that the chaos test kills, restarts, pauses and
+// resumes, each in its own network namespace when a ChaosNetwork is given, else on loopback.
+//
+// It writes one cluster file into a temporary directory (with its data directories), starts
+// every replica and waits for each one's "replica <id> ready" line. A killed replica is
+// started again on the same data directory, so it recovers from its write-ahead log. Each
+// replica's output, across all its lives, is kept for the failure report.
+// Threading: one owner thread (the test's main thread); status() runs its own io_context on
+// the calling thread. Never: leave a process running (the destructor kills and reaps all).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "auction/wire/error.hpp"
+#include "chaos_network.hpp"
+#include "support/child_process.hpp"
+
+namespace auction::chaos {
+
+// Runs `task` on `io` on this thread until it completes, and returns its value. The io_context
+// may still hold other work (open connections) afterwards; the caller closes it.
+template <class T>
+T run_to_completion(boost::asio::io_context& io, boost::asio::awaitable<T> task) {
+  std::optional<T> value;
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T result) {
+    failure = e;
+    value.emplace(std::move(result));
+  });
+  while (!value && !failure) {
+    io.restart();
+    io.run_one();
+  }
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*value);
+}
+
+class ChaosCluster {
+ public:
+  // Starts `replicas` replicas and waits until each is ready. `network` (may be null: then
+  // loopback with free ports) must outlive the cluster. Aborts the test run (REQUIRE) when a
+  // replica does not become ready.
+  ChaosCluster(std::size_t replicas, const ChaosNetwork* network);
+  ~ChaosCluster();
+  ChaosCluster(const ChaosCluster&) = delete;
+  ChaosCluster& operator=(const ChaosCluster&) = delete;
+
+  std::size_t size() const { return replicas_.size(); }
+  // Client endpoints "host:port" in id order (replica index i has id i + 1).
+  std::vector<std::string> client_endpoints() const;
+
+  // kill -9 (idempotent; a paused replica is killed too).
+  void kill(std::size_t index);
+  // Starts a killed replica on its data directory and waits for "ready" (REQUIRE).
+  void restart(std::size_t index);
+  void pause(std::size_t index);   // SIGSTOP
+  void resume(std::size_t index);  // SIGCONT
+  bool is_running(std::size_t index) const { return replicas_[index].process != nullptr; }
+  bool is_paused(std::size_t index) const { return replicas_[index].is_paused; }
+
+  // Resumes every paused replica and restarts every killed one.
+  void revive_all();
+
+  // One replica's `status` result (docs/protocol.md), asked directly, within `timeout_ms`.
+  Result<nlohmann::json> status(std::size_t index, int timeout_ms = 500) const;
+  // The index of a replica that says it is the leader, or size() when none answers so.
+  std::size_t find_leader() const;
+
+  // Every replica's output so far, all lives, one block per replica.
+  std::string logs() const;
+
+ private:
+  struct Replica {
+    std::unique_ptr<test::ChildProcess> process;
+    bool is_paused = false;
+    std::string earlier_output;  // output of its previous lives
+  };
+  void start(std::size_t index);
+
+  const ChaosNetwork* network_;
+  test::TempDir dir_;
+  std::filesystem::path config_path_;
+  std::vector<std::string> endpoints_;
+  std::vector<Replica> replicas_;
+};
+
+}  // namespace auction::chaos

@@ -1,0 +1,76 @@
+// ChaosRecorder: turns the chaos clients' platform calls and their answers into the
+// checker's History (history.hpp), on one clock shared by every client thread.
+//
+// What an answer proves decides how a call is recorded:
+//   - ok: the call took effect (reads: what they observed).
+//   - an error the state machine gives (unknown_user, unknown_auction, wrong_stage,
+//     not_joined, invalid_argument, limit_exceeded, bad_request): the command was decided in
+//     the log (writes) or by a read at one instant, so the call is a definite failure.
+//   - anything else is indeterminate for a write: `unavailable` (the client's deadline passed:
+//     some attempt may have been proposed and commit later), `timeout`, `overloaded`,
+//     `session_expired` (the session ended between attempts) and `not_leader`. A not_leader
+//     answer does NOT prove the write was not applied: a leader may append the entry, lose
+//     leadership before it commits, and answer not_leader, while the next leader still
+//     commits that entry (Raft §5.4.2: an entry in a majority's logs survives). The replica's
+//     answer does not say whether the proposal was appended, so the recorder cannot tell
+//     the two apart. (platform::Client retries not_leader with the same seq, so its caller
+//     normally sees `unavailable` instead.) For a read these outcomes mean nothing was
+//     observed, and the checker drops indeterminate reads.
+// Threading: record() and now_ns() may be called from any thread (a mutex serializes the
+// appends). Never: interpret an answer beyond what the platform's protocol guarantees.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/wire/error.hpp"
+#include "history.hpp"
+
+namespace auction::chaos {
+
+// One platform call of the chaos workload.
+struct ChaosCall {
+  enum class Kind { login, get_user_address, join_auction, quit_auction, fetch_auctions };
+  Kind kind = Kind::get_user_address;
+  std::string username;         // login, get_user_address, join/quit, fetch (the viewer)
+  std::string address;          // login
+  std::uint64_t auction_id = 0; // join/quit
+
+  std::string op() const;           // the platform op's name
+  nlohmann::json fields() const;    // the op's fields
+};
+
+// True when `code` is an answer of the state machine itself (a decided outcome).
+bool is_definite_error(const std::string& code);
+
+class ChaosRecorder {
+ public:
+  ChaosRecorder() : start_(std::chrono::steady_clock::now()) {}
+
+  // Nanoseconds since construction, on the monotonic clock every client shares.
+  std::int64_t now_ns() const;
+
+  // Records `call` made by `process`, invoked at `invoke_ns` and answered at `complete_ns`.
+  // A fetch_auctions result becomes one read_set per auction that lists its buyers
+  // (auction/<id>, the buyers' usernames): fetch as the auctions' seller, who sees them all.
+  void record(std::int64_t process, const ChaosCall& call, std::int64_t invoke_ns,
+              std::int64_t complete_ns, const Result<nlohmann::json>& answer);
+
+  // The history so far (a copy, under the lock).
+  History history() const;
+
+  // Key names used in the history.
+  static std::string user_key(const std::string& username) { return "user/" + username; }
+  static std::string auction_key(std::uint64_t id) { return "auction/" + std::to_string(id); }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  mutable std::mutex mutex_;
+  History history_;
+};
+
+}  // namespace auction::chaos

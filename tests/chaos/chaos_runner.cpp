@@ -1,0 +1,424 @@
+// The chaos test's run: setup, clients, nemesis, final checks (see the header).
+#include "chaos_runner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <thread>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+#include "auction/platform/client.hpp"
+#include "auction/wire/client.hpp"
+#include "chaos_cluster.hpp"
+#include "chaos_nemesis.hpp"
+#include "chaos_network.hpp"
+#include "chaos_recorder.hpp"
+#include "final_state_check.hpp"
+#include "linearizability.hpp"
+
+namespace auction::chaos {
+
+namespace {
+
+namespace asio = boost::asio;
+using Json = nlohmann::json;
+using Kind = ChaosCall::Kind;
+
+// The objects the clients work on. Buyers log in during setup, so they may join; the extra
+// users are only ever logged in by the clients, so reads of them also see "absent".
+constexpr int buyer_count = 5;
+constexpr int extra_user_count = 2;
+constexpr std::uint64_t auction_count = 3;
+// Clients 1..pinned_reader_count send their reads to one fixed replica each, past the leader
+// following of platform::Client: a follower or a deposed leader that answered a read from
+// its own, possibly stale, state would be seen. The correct replica answers not_leader
+// there, which records nothing.
+constexpr std::size_t pinned_reader_count = 2;
+const std::string seller = "s0";
+
+std::string user_name(int i) { return "u" + std::to_string(i); }
+
+platform::ClientOptions client_options(const std::vector<std::string>& endpoints,
+                                       std::chrono::milliseconds deadline) {
+  platform::ClientOptions options;
+  options.replicas = endpoints;
+  options.deadline = deadline;
+  // Shorter than the faults: calls give up mid-fault, so the history holds indeterminate
+  // writes, and retries of one seq go to several replicas (exactly-once is exercised).
+  options.attempt_timeout = std::chrono::milliseconds(500);
+  options.connect_timeout = std::chrono::milliseconds(300);
+  return options;
+}
+
+// One client's next call, drawn from its own generator.
+ChaosCall draw_call(std::mt19937_64& random, std::int64_t process, std::uint64_t counter) {
+  ChaosCall call;
+  const auto roll = random() % 100;
+  const int buyer = static_cast<int>(random() % buyer_count);
+  const int any_user = static_cast<int>(random() % (buyer_count + extra_user_count));
+  call.auction_id = 1 + random() % auction_count;
+  if (roll < 20) {
+    call.kind = Kind::login;
+    call.username = user_name(any_user);
+    // Every written value is unique, so a read says exactly which write it saw.
+    call.address = "c" + std::to_string(process) + ".n" + std::to_string(counter) + ":7000";
+  } else if (roll < 40) {
+    call.kind = Kind::get_user_address;
+    call.username = user_name(any_user);
+  } else if (roll < 65) {
+    call.kind = Kind::join_auction;
+    call.username = user_name(buyer);
+  } else if (roll < 85) {
+    call.kind = Kind::quit_auction;
+    call.username = user_name(buyer);
+  } else {
+    call.kind = Kind::fetch_auctions;
+    call.username = seller;  // the seller sees every auction's buyers
+  }
+  return call;
+}
+
+struct ClientCounts {
+  std::size_t calls = 0;
+  std::size_t ok = 0;
+  std::size_t failed = 0;
+  std::size_t indeterminate = 0;
+};
+
+// One call through the leader-following client, or a read through `pinned` when given.
+asio::awaitable<Result<Json>> async_call(platform::Client& client, wire::Client* pinned,
+                                         const ChaosCall& call) {
+  const bool is_read = call.kind == Kind::get_user_address || call.kind == Kind::fetch_auctions;
+  if (pinned == nullptr || !is_read) {
+    co_return co_await client.async_call(call.op(), call.fields());
+  }
+  auto reply =
+      co_await pinned->async_call(call.op(), call.fields(), std::chrono::milliseconds(500));
+  if (!reply) co_return std::unexpected(reply.error());
+  if (!reply->ok) co_return std::unexpected(reply->to_error());
+  co_return std::move(reply->result);
+}
+
+asio::awaitable<ClientCounts> async_client_loop(platform::Client& client, wire::Client* pinned,
+                                                ChaosRecorder& recorder, std::int64_t process,
+                                                std::uint64_t seed,
+                                                const std::atomic<bool>& stop) {
+  std::mt19937_64 random(seed);
+  ClientCounts counts;
+  while (!stop.load()) {
+    const ChaosCall call = draw_call(random, process, counts.calls);
+    const std::int64_t invoke_ns = recorder.now_ns();
+    Result<Json> answer = co_await async_call(client, pinned, call);
+    recorder.record(process, call, invoke_ns, recorder.now_ns(), answer);
+    ++counts.calls;
+    if (answer) {
+      ++counts.ok;
+    } else if (is_definite_error(answer.error().code)) {
+      ++counts.failed;
+    } else {
+      ++counts.indeterminate;
+    }
+  }
+  co_return counts;
+}
+
+// Calls and records one op on the caller's thread; the setup and the final reads use it.
+Result<Json> call_recorded(asio::io_context& io, platform::Client& client,
+                           ChaosRecorder& recorder, std::int64_t process, const ChaosCall& call) {
+  const std::int64_t invoke_ns = recorder.now_ns();
+  Result<Json> answer = run_to_completion(io, client.async_call(call.op(), call.fields()));
+  recorder.record(process, call, invoke_ns, recorder.now_ns(), answer);
+  return answer;
+}
+
+void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+// Waits until some replica leads and every replica has applied the same entries with the same
+// digest. Returns the last statuses seen when that does not happen within the deadline.
+std::optional<std::string> await_convergence(const ChaosCluster& cluster,
+                                             std::chrono::seconds deadline) {
+  const auto give_up = std::chrono::steady_clock::now() + deadline;
+  std::string last;
+  for (;;) {
+    bool converged = true;
+    bool has_leader = false;
+    std::optional<Json> first;
+    last.clear();
+    for (std::size_t i = 0; i < cluster.size(); ++i) {
+      auto status = cluster.status(i);
+      if (!status) {
+        last += "replica " + std::to_string(i + 1) + ": " + status.error().code + "\n";
+        converged = false;
+        continue;
+      }
+      last += status->dump() + "\n";
+      has_leader = has_leader || status->value("role", "") == "leader";
+      if (!status->contains("digest")) {
+        converged = false;
+        continue;
+      }
+      if (!first) {
+        first = *status;
+      } else if ((*status)["applied"] != (*first)["applied"] ||
+                 (*status)["digest"] != (*first)["digest"] ||
+                 (*status)["commit"] != (*first)["commit"]) {
+        converged = false;
+      }
+    }
+    if (converged && has_leader) return std::nullopt;
+    if (std::chrono::steady_clock::now() > give_up) return last;
+    // status has no change notification; poll at a modest rate.
+    sleep_ms(100);
+  }
+}
+
+std::string save_artifacts(const ChaosOptions& options, const History& history,
+                           const ChaosCluster& cluster) {
+  const std::string stem = "chaos-" + std::to_string(options.replicas) + "r-seed" +
+                           std::to_string(options.seed);
+  std::filesystem::create_directories(options.artifacts_dir);
+  const std::filesystem::path history_path = options.artifacts_dir / (stem + "-history.json");
+  const std::filesystem::path logs_path = options.artifacts_dir / (stem + "-replicas.log");
+  auto saved = save_history(history, history_path.string());
+  std::ofstream(logs_path) << cluster.logs();
+  return "history: " + (saved ? history_path.string() : "NOT SAVED: " + saved.error().message) +
+         "\nreplica logs: " + logs_path.string() +
+         "\nre-check: AUCTION_CHAOS_HISTORY=" + history_path.string() +
+         " chaos_tests \"[.recheck]\"";
+}
+
+}  // namespace
+
+ChaosOptions chaos_options_from_environment(std::size_t replicas, int default_seconds) {
+  ChaosOptions options;
+  options.replicas = replicas;
+  options.duration = std::chrono::seconds(default_seconds);
+  if (const char* seed = std::getenv("CHAOS_SEED")) {
+    options.seed = std::strtoull(seed, nullptr, 10);
+  } else {
+    options.seed = std::random_device{}() % 1'000'000'000;
+  }
+  if (const char* seconds = std::getenv("CHAOS_SECONDS")) {
+    options.duration = std::chrono::seconds(std::atoi(seconds));
+  }
+  if (const char* network = std::getenv("CHAOS_NETWORK")) {
+    options.use_network = std::string(network) != "0";
+  }
+  const char* artifacts = std::getenv("CHAOS_ARTIFACTS");
+  options.artifacts_dir = artifacts ? std::filesystem::path(artifacts)
+                                    : std::filesystem::current_path();
+  return options;
+}
+
+ChaosResult run_chaos(const ChaosOptions& options) {
+  ChaosResult result;
+  std::fprintf(stderr,
+               "chaos: %zu replicas, %zu clients, %lld s, seed %llu"
+               " (replay with CHAOS_SEED=%llu)\n",
+               options.replicas, options.clients,
+               static_cast<long long>(options.duration.count()),
+               static_cast<unsigned long long>(options.seed),
+               static_cast<unsigned long long>(options.seed));
+
+  std::unique_ptr<ChaosNetwork> network;
+  std::string network_note;
+  if (options.use_network) {
+    auto made = ChaosNetwork::create(options.replicas);
+    if (made) {
+      network = std::move(*made);
+      network_note = "network partitions on (network namespaces " + network->address(0) + "..)";
+    } else {
+      network_note = "network partitions SKIPPED (" + made.error().message +
+                     "): kill and pause faults only";
+    }
+  } else {
+    network_note = "network partitions SKIPPED (CHAOS_NETWORK=0): kill and pause faults only";
+  }
+  std::fprintf(stderr, "chaos: %s\n", network_note.c_str());
+
+  ChaosCluster cluster(options.replicas, network.get());
+  const std::vector<std::string> endpoints = cluster.client_endpoints();
+  ChaosRecorder recorder;
+
+  // Setup, before any fault: the users who may join, the seller and its auctions.
+  asio::io_context io;
+  platform::Client main_client(io.get_executor(),
+                               client_options(endpoints, std::chrono::milliseconds(20000)));
+  const std::int64_t main_process = static_cast<std::int64_t>(options.clients) + 1;
+  for (int i = 0; i < buyer_count; ++i) {
+    ChaosCall login{Kind::login, user_name(i), "setup.n" + std::to_string(i) + ":7000", 0};
+    auto answer = call_recorded(io, main_client, recorder, main_process, login);
+    if (!answer) FAIL("setup login failed: " << answer.error().message);
+  }
+  if (auto answer = run_to_completion(
+          io, main_client.async_call("login", {{"username", seller}, {"address", "seller:7000"}}));
+      !answer) {
+    FAIL("setup login of the seller failed: " << answer.error().message);
+  }
+  for (std::uint64_t a = 1; a <= auction_count; ++a) {
+    auto created = run_to_completion(
+        io, main_client.async_call("create_auction", {{"seller", seller},
+                                                      {"auction_name", "a" + std::to_string(a)},
+                                                      {"item_name", "item"},
+                                                      {"item_description", ""},
+                                                      {"base_price", 100},
+                                                      {"increment", 10},
+                                                      {"period_ms", 1000}}));
+    if (!created || (*created)["auction_id"] != a) {
+      FAIL("setup create_auction " << a << " failed: "
+                                   << (created ? created->dump() : created.error().message));
+    }
+  }
+
+  // The run: clients call while the nemesis works.
+  std::atomic<bool> stop{false};
+  std::vector<ClientCounts> counts(options.clients);
+  // Stops and joins the clients however this function is left (a FAIL throws).
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::vector<std::thread> threads;
+    void join() {
+      stop = true;
+      for (auto& t : threads) {
+        if (t.joinable()) t.join();
+      }
+    }
+    ~Joiner() { join(); }
+  } clients{stop, {}};
+  std::vector<std::thread>& threads = clients.threads;
+  for (std::size_t c = 0; c < options.clients; ++c) {
+    threads.emplace_back([&, c] {
+      asio::io_context client_io;
+      // Each client starts at, and fails over through, the replicas in a different order, so
+      // the clients do not all move together when a replica fails.
+      std::vector<std::string> order = endpoints;
+      std::rotate(order.begin(), order.begin() + static_cast<long>(c % order.size()), order.end());
+      platform::Client client(client_io.get_executor(),
+                              client_options(order, std::chrono::milliseconds(1500)));
+      std::unique_ptr<wire::Client> pinned;
+      if (c < pinned_reader_count) {
+        const std::string& endpoint = endpoints[c % endpoints.size()];
+        wire::ClientOptions pinned_options;
+        pinned_options.host = endpoint.substr(0, endpoint.rfind(':'));
+        pinned_options.port =
+            static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+        pinned_options.connect_timeout = std::chrono::milliseconds(300);
+        pinned = std::make_unique<wire::Client>(client_io.get_executor(), pinned_options);
+      }
+      counts[c] = run_to_completion(
+          client_io, async_client_loop(client, pinned.get(), recorder,
+                                       static_cast<std::int64_t>(c + 1), options.seed * 1000 + c,
+                                       stop));
+      if (pinned) pinned->close();
+      client.close();
+      client_io.restart();
+      client_io.poll();
+    });
+  }
+  ChaosNemesis nemesis(cluster, network.get(), options.seed);
+  const auto end = std::chrono::steady_clock::now() + options.duration;
+  while (std::chrono::steady_clock::now() < end) {
+    const Fault fault = nemesis.next();
+    sleep_ms(fault.quiet_ms);
+    std::fprintf(stderr, "chaos: t=%.1fs %s\n", static_cast<double>(recorder.now_ns()) / 1e9,
+                 nemesis.inject(fault).c_str());
+    sleep_ms(fault.hold_ms);
+    nemesis.heal();
+  }
+  clients.join();
+
+  // Recovery from nothing but the logs: every replica is killed and started again.
+  for (std::size_t i = 0; i < cluster.size(); ++i) cluster.kill(i);
+  cluster.revive_all();
+  if (auto stuck = await_convergence(cluster, std::chrono::seconds(60))) {
+    result.problems.push_back("the replicas did not converge to one state within 60 s:\n" +
+                              *stuck);
+  }
+
+  // Final reads, after everything else has completed.
+  std::map<std::string, std::optional<std::string>> final_addresses;
+  for (int i = 0; i < buyer_count + extra_user_count; ++i) {
+    ChaosCall read{Kind::get_user_address, user_name(i), "", 0};
+    auto answer = call_recorded(io, main_client, recorder, main_process, read);
+    if (answer) {
+      final_addresses[user_name(i)] = (*answer)["address"].get<std::string>();
+    } else if (answer.error().code == "unknown_user") {
+      final_addresses[user_name(i)] = std::nullopt;
+    } else {
+      result.problems.push_back("final read of " + user_name(i) + " failed: " +
+                                answer.error().message);
+    }
+  }
+  ChaosCall fetch{Kind::fetch_auctions, seller, "", 0};
+  auto fetched = call_recorded(io, main_client, recorder, main_process, fetch);
+  if (!fetched) result.problems.push_back("final fetch failed: " + fetched.error().message);
+  main_client.close();
+  io.restart();
+  io.poll();
+
+  // The checks.
+  const History history = recorder.history();
+  ClientCounts total;
+  for (const auto& c : counts) {
+    total.calls += c.calls;
+    total.ok += c.ok;
+    total.failed += c.failed;
+    total.indeterminate += c.indeterminate;
+  }
+  result.summary = std::to_string(total.calls) + " client calls (" + std::to_string(total.ok) +
+                   " ok, " + std::to_string(total.failed) + " definite errors, " +
+                   std::to_string(total.indeterminate) + " indeterminate), " +
+                   std::to_string(history.operations.size()) + " history operations; faults: " +
+                   nemesis.describe_counts() + "; " + network_note;
+  std::fprintf(stderr, "chaos: %s\n", result.summary.c_str());
+  if (total.ok == 0) result.problems.push_back("no client call succeeded during the run");
+
+  if (auto valid = validate(history); !valid) {
+    result.problems.push_back("the recorded history is malformed: " + valid.error().message);
+  } else {
+    const CheckReport report = check_history(history);
+    if (report.verdict != Verdict::linearizable) {
+      result.problems.push_back("the history is " + std::string(to_string(report.verdict)) +
+                                ":\n" + format_report(report));
+    } else {
+      std::fprintf(stderr, "chaos: %s\n", format_report(report).c_str());
+    }
+  }
+  for (const auto& [user, value] : final_addresses) {
+    for (const std::string& p :
+         find_lost_register_writes(history, ChaosRecorder::user_key(user), value)) {
+      result.problems.push_back(p);
+    }
+  }
+  if (fetched) {
+    for (const auto& auction : (*fetched)["auctions"]) {
+      std::vector<std::string> members;
+      for (const auto& buyer : auction["buyers"]) {
+        members.push_back(buyer["username"].get<std::string>());
+      }
+      std::sort(members.begin(), members.end());
+      const auto id = auction["auction_id"].get<std::uint64_t>();
+      const std::string key = ChaosRecorder::auction_key(id);
+      for (const std::string& p : find_lost_set_writes(history, key, members)) {
+        result.problems.push_back(p);
+      }
+    }
+  }
+  if (!result.problems.empty()) {
+    result.problems.push_back(save_artifacts(options, history, cluster) + "\nreplay: CHAOS_SEED=" +
+                              std::to_string(options.seed) + " CHAOS_SECONDS=" +
+                              std::to_string(options.duration.count()));
+  }
+  return result;
+}
+
+}  // namespace auction::chaos
