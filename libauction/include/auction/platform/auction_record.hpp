@@ -1,0 +1,57 @@
+// AuctionRecord: what the platform keeps about one auction, and its snapshot form.
+//
+// Owned by the platform StateMachine (one per auction, never deleted). Stages only move
+// forward: created -> started -> finished, or created -> cancelled; finished and cancelled
+// are final. Pure data plus its JSON form; no I/O.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/platform/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::platform {
+
+enum class Stage : std::uint8_t { created, started, finished, cancelled };
+
+// "created", "started", "finished", "cancelled": as in answers and snapshots.
+std::string_view stage_name(Stage stage);
+
+struct AuctionRecord {
+  AuctionId id;
+  std::string seller;
+  std::string auction_name;
+  std::string item_name;
+  std::string item_description;
+  Cents base_price;
+  Cents increment;
+  std::int64_t period_ms = 0;
+  Stage stage = Stage::created;
+  // The last round the seller reported; 0 until then. Only ever grows.
+  std::uint64_t round_id = 0;
+  // base_price until the seller reports; the final price once finished. Never decreases.
+  Cents current_price;
+  // Joined buyers: username -> still active. Only changes membership while created; an
+  // inactive buyer never becomes active again. Ordered, so every replica iterates alike.
+  std::map<std::string, bool, std::less<>> buyers;
+  // Set only when finished with a winner; always one of `buyers`.
+  std::optional<std::string> winner;
+
+  bool has_buyer(std::string_view username) const { return buyers.contains(username); }
+};
+
+// The record as it appears in a snapshot (every field; see docs/platform.md).
+nlohmann::json to_snapshot(const AuctionRecord& record);
+
+// Reads one snapshot record and checks what the record alone can show (field rules, stage
+// name, winner among the buyers, seller not a buyer, price not below base).
+// Errors: "bad_snapshot" naming the field.
+Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value);
+
+}  // namespace auction::platform

@@ -1,0 +1,167 @@
+// The platform's typed commands and their JSON codec.
+//
+// A client sends one JSON object per request, {"op": ..., fields...} (the wire layer has
+// already removed its "id"). The replica decodes it with decode_request() (which checks
+// every field: types, character sets, lengths, ranges), writes encode(request) into the Raft
+// log, and every replica decodes that entry again in StateMachine::apply(). Because the log
+// holds the canonical encoding, decode(encode(r)) == r for every decodable r.
+//
+// Rules that need the state (does the user exist, who owns the auction) are the state
+// machine's; this file checks only what a single request can show on its own.
+//
+// Pure: no I/O, no clock. Never throws: JSON parse failures become "bad_request".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/platform/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::platform {
+
+// One buyer's status as the seller reports it in update_auction / finish_auction.
+struct BuyerStatus {
+  std::string username;
+  bool active = true;
+
+  friend bool operator==(const BuyerStatus&, const BuyerStatus&) = default;
+};
+
+// Creates the user, or moves an existing user to a new peer address ("host:port").
+struct Login {
+  std::string username;
+  std::string address;
+
+  friend bool operator==(const Login&, const Login&) = default;
+};
+
+// Read: where a user's program answers peers.
+struct GetUserAddress {
+  std::string username;
+
+  friend bool operator==(const GetUserAddress&, const GetUserAddress&) = default;
+};
+
+struct CreateAuction {
+  std::string seller;
+  std::string auction_name;
+  std::string item_name;
+  std::string item_description;
+  Cents base_price;  // >= 0
+  Cents increment;   // >= 1
+  std::int64_t period_ms = 0;  // in [limits::period_ms_min, limits::period_ms_max]
+
+  friend bool operator==(const CreateAuction&, const CreateAuction&) = default;
+};
+
+struct JoinAuction {
+  std::string username;
+  AuctionId auction_id;
+
+  friend bool operator==(const JoinAuction&, const JoinAuction&) = default;
+};
+
+struct QuitAuction {
+  std::string username;
+  AuctionId auction_id;
+
+  friend bool operator==(const QuitAuction&, const QuitAuction&) = default;
+};
+
+struct StartAuction {
+  std::string seller;
+  AuctionId auction_id;
+
+  friend bool operator==(const StartAuction&, const StartAuction&) = default;
+};
+
+// The seller's periodic push of a running auction (it owns the auction while it runs).
+struct UpdateAuction {
+  std::string seller;
+  AuctionId auction_id;
+  std::uint64_t round_id = 0;
+  Cents current_price;
+  std::vector<BuyerStatus> buyers;  // at most limits::buyers_per_auction_max, no repeats
+
+  friend bool operator==(const UpdateAuction&, const UpdateAuction&) = default;
+};
+
+struct FinishAuction {
+  std::string seller;
+  AuctionId auction_id;
+  std::optional<std::string> winner;  // nullopt: the auction ended without a winner
+  Cents price;
+  std::vector<BuyerStatus> buyers;
+  std::uint64_t round_id = 0;
+
+  friend bool operator==(const FinishAuction&, const FinishAuction&) = default;
+};
+
+struct CancelAuction {
+  std::string seller;
+  AuctionId auction_id;
+
+  friend bool operator==(const CancelAuction&, const CancelAuction&) = default;
+};
+
+// Read: one page of auctions, ids > after_id in increasing order, as `username` may see them.
+struct FetchAuctions {
+  std::string username;
+  AuctionId after_id;  // AuctionId{0}: from the first
+  std::uint64_t limit = 0;  // in [1, limits::fetch_page_max]
+
+  friend bool operator==(const FetchAuctions&, const FetchAuctions&) = default;
+};
+
+using Command = std::variant<Login, GetUserAddress, CreateAuction, JoinAuction, QuitAuction,
+                             StartAuction, UpdateAuction, FinishAuction, CancelAuction,
+                             FetchAuctions>;
+
+// The exactly-once tag a mutating request may carry (see session_table.hpp).
+struct SessionTag {
+  std::string client_id;  // [A-Za-z0-9_.-], 1..limits::client_id_bytes_max
+  std::uint64_t seq = 0;  // >= 1, increasing per client
+
+  friend bool operator==(const SessionTag&, const SessionTag&) = default;
+};
+
+// A command plus its optional session tag: what travels in a log entry.
+struct Request {
+  Command command;
+  std::optional<SessionTag> session;
+
+  friend bool operator==(const Request&, const Request&) = default;
+};
+
+// The op name of a command, as on the wire ("login", "create_auction", ...).
+std::string_view op_name(const Command& command);
+
+// True for the ops served by StateMachine::query() without a log entry (fetch_auctions,
+// get_user_address). False for anything else, unknown ops included.
+bool is_read(std::string_view op);
+
+// Decodes and checks one request object. Fields other than the op's own and the session
+// fields (client_id, seq) are rejected, so the log never carries data nobody reads.
+// client_id and seq come together or not at all; reads accept them and ignore them.
+// Errors: "unknown_op" (an op the platform does not serve, e.g. the replica's own
+//   "status"), "bad_request" (not an object, missing field, wrong JSON type, unknown
+//   field), "invalid_argument" (a value out of range; the message starts with the field
+//   name, e.g. "base_price: must be >= 0").
+Result<Request> decode_request(const nlohmann::json& request);
+
+// Parses the bytes of one request (a log entry) and decodes it.
+// Errors: "bad_request" for bytes that are not JSON, then as decode_request().
+Result<Request> parse_request(std::string_view bytes);
+
+// The canonical JSON of a request. Every value came through decode_request() or obeys the
+// same rules, so dump() on the result cannot throw.
+nlohmann::json encode(const Request& request);
+
+}  // namespace auction::platform

@@ -1,0 +1,54 @@
+// ReplicaService: the platform ops a replica serves on its client port.
+//
+// It sits between the wire layer (a wire::Server on the replica's client_port) and Raft
+// (raft::Server) with the platform StateMachine behind it. Every request is decoded and
+// checked with the platform codec (commands.hpp) first, so a bad request is answered
+// `bad_request` / `invalid_argument` and never reaches the log. Then:
+//   writes  the canonical command, with the client's client_id/seq when given, is proposed
+//           to Raft; the answer is the state machine's reply for that log entry;
+//   reads   (fetch_auctions, get_user_address) wait for a ReadIndex barrier and are
+//           answered by StateMachine::query(), never written to the log;
+//   status  is answered by every replica from its own Raft state.
+// A replica that does not lead answers every platform op with `not_leader` and a `leader`
+// hint: the known leader's CLIENT endpoint ({"id":1,"address":"127.0.0.1:7100"}) or null
+// (docs/protocol.md, "Replica").
+// Threading: handlers run on the wire server's executor, which must be the raft::Server's
+// executor, so the state machine is only ever touched on that one thread.
+// Never: writes a request it could not decode, serves a read without a barrier, or answers
+// a platform op from a replica that does not lead.
+#pragma once
+
+#include <cstdint>
+
+#include "auction/platform/cluster_config.hpp"
+#include "auction/platform/state_machine.hpp"
+#include "auction/raft/server.hpp"
+#include "auction/wire/server.hpp"
+
+namespace auction::platform {
+
+class ReplicaService {
+ public:
+  // `raft` and `machine` (the one raft applies to) must outlive every request this service
+  // handles: stop the wire server and let its executor finish before destroying them.
+  // `cluster` names the leader's client endpoint in not_leader hints.
+  ReplicaService(raft::Server& raft, const StateMachine& machine, ClusterConfig cluster);
+
+  // Registers `status` and every platform op (docs/platform.md) on `server`.
+  // Precondition: before server.start().
+  void register_ops(wire::Server& server);
+
+ private:
+  boost::asio::awaitable<wire::Reply> async_serve(wire::Request request);
+  boost::asio::awaitable<wire::Reply> async_write(const Request& request);
+  boost::asio::awaitable<wire::Reply> async_read(const Request& request);
+  wire::Reply status() const;
+  // not_leader with the leader hint; `why` explains for a person.
+  wire::Reply not_leader(const std::string& why) const;
+
+  raft::Server& raft_;
+  const StateMachine& machine_;
+  ClusterConfig cluster_;
+};
+
+}  // namespace auction::platform

@@ -1,0 +1,143 @@
+// Server: one Raft node running on an Asio executor -- the runtime around raft::Driver.
+//
+// It carries out what the pure core decides, with real time, a real disk and a real
+// network:
+//   time     a steady timer calls Driver::tick() every tick_period;
+//   disk     the driver runs in split mode (driver.hpp): each PersistJob is written and
+//            fsynced on a dedicated disk thread and handed back with on_persisted(), so
+//            heartbeats keep flowing while a write is slow (a disk stall delays commits but
+//            causes no election, ready.hpp);
+//   network  a wire::Server on the raft port serves op `raft` ({"m": base64 of
+//            raft::encode(message)}); each peer gets an outbound link with a bounded queue,
+//            reconnection with backoff, and drop-oldest when full (Raft tolerates loss), so
+//            a slow or dead peer never blocks this node.
+// On top it offers what a service needs: async_propose() completes with the state
+// machine's answer for the command; async_read_barrier() is a ReadIndex barrier
+// (dissertation §6.4); status() and leader() tell who leads; every role change is logged
+// to stderr as one line ("replica 2: leader for term 5").
+//
+// Storage threading: while a job is on the disk thread the driver still reads the storage
+// from the executor. The server therefore reads and writes `storage` only through a
+// private wrapper that holds a mutex around every read and around append() and
+// set_hard_state(), but not around sync(), the fsync (src/raft/guarded_storage.hpp). This
+// is correct for FileStorage and MemoryStorage, whose sync() changes nothing their readers
+// see; a custom LogStorage passed here must have the same property.
+//
+// Threading: every member function runs on `executor`, which must not run handlers
+// concurrently (an io_context run by one thread, or a strand). The constructor and start()
+// may also run before the executor runs (e.g. in main before io_context::run()). The
+// StateMachine is only ever touched on the executor (apply here; queries by the caller
+// after a read barrier).
+// Never: blocks the executor on the disk or on a peer, trusts a peer's bytes before
+// raft::decode() validated them, leaves a caller waiting past its deadline.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "auction/raft/config.hpp"
+#include "auction/raft/core.hpp"
+#include "auction/raft/driver.hpp"
+#include "auction/raft/log_storage.hpp"
+#include "auction/raft/state_machine.hpp"
+#include "auction/raft/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::raft {
+
+// Where another voter's raft port is.
+struct PeerEndpoint {
+  NodeId id;
+  std::string host;  // a name or an IP literal
+  std::uint16_t port = 0;
+};
+
+struct ServerOptions {
+  Config config;                     // config.peers must list exactly the ids of `peers`
+  std::vector<PeerEndpoint> peers;   // the other voters' raft ports
+  std::string listen_address = "127.0.0.1";  // IP literal; "0.0.0.0" for every interface
+  std::uint16_t listen_port = 0;     // this node's raft port (0: the kernel picks)
+  std::chrono::milliseconds tick_period{10};  // one Raft tick (cluster file: timing.tick_ms)
+  // A proposal or read barrier not finished by then fails with `timeout` (the command may
+  // still commit later: clients retry with their session tag, exactly once).
+  std::chrono::milliseconds request_timeout{3000};
+  // Per peer: queued messages and their bytes (beyond: the oldest is dropped), and calls
+  // awaiting the peer's reply.
+  std::size_t peer_queue_max = 1024;
+  std::size_t peer_queue_bytes_max = 32 << 20;
+  std::size_t peer_in_flight_max = 64;
+  std::size_t peer_connections_max = 64;  // inbound raft connections at once
+  std::string log_noun = "node";  // log lines name nodes "<log_noun> <id>", e.g. "replica 2"
+  // Called on the executor after each role change is logged (after the core changed role,
+  // term or known leader). Optional; must not call back into the server synchronously.
+  std::function<void(const RoleChanged&)> on_role_change;
+};
+
+struct ServerStatus {
+  NodeId id;
+  Role role = Role::follower;
+  Term term;
+  NodeId leader;  // NodeId{0}: unknown
+  LogIndex commit;
+  LogIndex applied;
+  LogIndex last_index;
+};
+
+class Server {
+ public:
+  // `storage` holds this node's log and hard state (recovered, e.g. FileStorage::open());
+  // `machine` is empty: every committed entry is applied again from index 1 (no snapshots
+  // yet). Both must outlive the server and be used by nobody else while it runs.
+  // Aborts on an invalid config (see Core).
+  Server(boost::asio::any_io_executor executor, ServerOptions options, LogStorage& storage,
+         StateMachine& machine);
+  // stop()
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the raft port, starts ticking, the disk thread and the peer links. Returns the
+  // bound port. Errors (nothing was started): address_in_use, bind_failed.
+  // Precondition: called once.
+  Result<std::uint16_t> start();
+
+  // Stops ticking and serving peers, fails every waiting proposal and read with
+  // `unavailable`, waits for the write in progress on the disk thread (if any) to finish,
+  // and closes the peer connections. Idempotent.
+  void stop();
+
+  // Proposes `command` (opaque bytes for the StateMachine) and completes with apply()'s
+  // answer once it is committed and applied here. Errors:
+  //   not_leader   this node does not lead, lost leadership before the entry committed, or
+  //                the entry was overwritten; leader() names the leader if known
+  //   overloaded   too many uncommitted bytes or pending proposals
+  //   too_large    the command is over Config::entry_bytes_max
+  //   timeout      not applied within request_timeout (it may still commit later)
+  //   unavailable  the server is stopped or stopping
+  boost::asio::awaitable<Result<std::string>> async_propose(std::string command);
+
+  // ReadIndex (dissertation §6.4): succeeds once this node has confirmed with a majority
+  // that it still leads and has applied everything committed before the call, so the state
+  // machine reflects every write acknowledged before it. Errors: not_leader, overloaded,
+  // timeout, unavailable (as for async_propose).
+  boost::asio::awaitable<Result<void>> async_read_barrier();
+
+  ServerStatus status() const;
+  NodeId id() const;
+  NodeId leader() const;  // NodeId{0}: unknown
+
+  struct Impl;  // shared with the coroutines and the disk thread's completions
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace auction::raft

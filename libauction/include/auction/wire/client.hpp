@@ -1,0 +1,66 @@
+// Client: calls ops on one server over one pipelined connection (docs/protocol.md).
+//
+// Used by every process that talks to another (platform clients, sellers and buyers, the
+// raft transport). Many calls may be in flight on the connection at once; each has its own
+// deadline, and replies are matched to calls by id, in whatever order they arrive. The
+// connection is made on the first call and made again on the next call after it drops.
+// Threading: construct, call and destroy on the executor's thread; the executor must not run
+// handlers concurrently (one thread, or a strand). Never throws for network or peer
+// failures: they are values.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "auction/wire/envelope.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::wire {
+
+struct ClientOptions {
+  std::string host = "127.0.0.1";  // a name or an IP literal
+  std::uint16_t port = 0;
+  // A connection attempt that takes longer fails as `unavailable` (a call's own deadline,
+  // when sooner, cuts it short too).
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(2)};
+  std::size_t frame_bytes_max = 1024 * 1024;  // both for our requests and their replies
+  std::size_t in_flight_max = 1024;           // calls waiting at once; more: `overloaded`
+  EnvelopeLimits envelope;
+};
+
+class Client {
+ public:
+  Client(boost::asio::any_io_executor executor, ClientOptions options);
+  // Closes (see close()).
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Sends {"id": <fresh>, "op": op, ...fields} and waits for its reply. `fields` must be a
+  // JSON object (or null). A reply with "ok": false is a value, not an error: read
+  // reply.error (e.g. its "leader" hint). Errors (the call did not get a reply):
+  //   timeout          the deadline passed; a reply arriving later is dropped
+  //   unavailable      cannot connect, or the connection dropped before the reply
+  //   bad_response     the server sent a line that is not a response; the connection is closed
+  //   frame_too_large  our request or the server's reply exceeds frame_bytes_max
+  //   overloaded       too many calls in flight here, or the server refused the connection
+  // Safe to call while other calls are in flight.
+  boost::asio::awaitable<Result<Reply>> async_call(std::string op, Json fields,
+                                                   std::chrono::milliseconds deadline);
+
+  // Drops the connection; calls in flight fail with `unavailable`. The next call reconnects.
+  void close();
+
+  struct State;  // shared with the coroutines in flight; defined in client.cpp
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace auction::wire

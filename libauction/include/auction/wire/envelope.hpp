@@ -1,0 +1,96 @@
+// The request/response envelope: one JSON object per frame (docs/protocol.md, "Envelope").
+//
+//   request:  {"id": <int or string>, "op": "<name>", ...fields}
+//   response: {"id": <same>, "ok": true,  "result": {...}}
+//             {"id": <same>, "ok": false, "error": {"code": "...", "message": "...", ...}}
+//
+// Sits between FrameSplitter (bytes -> lines) and the Server/Client (Asio). Pure: no Asio,
+// no clock, no I/O, so every rule about what a peer may send is unit-tested here. Parsing
+// never throws and never recurses deeper than EnvelopeLimits::depth_max, whatever the input.
+// Threading: free functions and plain values; safe from any thread.
+#pragma once
+
+#include <cstddef>
+#include <expected>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/wire/error.hpp"
+
+namespace auction::wire {
+
+using Json = nlohmann::json;
+
+// What a peer may put in one envelope. Frame size is limited earlier, by FrameSplitter.
+struct EnvelopeLimits {
+  std::size_t depth_max = 32;       // nesting of objects/arrays; rejected before parsing
+  std::size_t id_bytes_max = 128;   // a string id longer than this is a bad id
+  std::size_t op_bytes_max = 64;
+};
+
+struct Request {
+  Json id;         // a JSON integer or string, echoed verbatim in the reply
+  std::string op;  // non-empty, at most op_bytes_max bytes
+  Json body;       // the request object without "id" and "op": the op's fields (an object)
+};
+
+// A request line that cannot be served, and the id to answer it with: null when the line
+// was unusable before a valid id could be read.
+struct RequestError {
+  Json id;
+  Error error;
+};
+
+// What a handler answers and what a client receives. Exactly one of result/error is
+// meaningful, chosen by `ok`. `error` is the whole error object, so a caller can read extra
+// keys a layer adds (e.g. a `leader` hint next to `not_leader`).
+struct Reply {
+  bool ok = true;
+  Json result = Json::object();  // when ok: the op's result object
+  Json error;                    // when !ok: {"code": ..., "message": ..., extra keys...}
+
+  static Reply success(Json result = Json::object());
+  // `extra` (an object, or null) is merged into the error object; it cannot override
+  // "code" or "message".
+  static Reply failure(const Error& error, const Json& extra = nullptr);
+  // The usual shape of a handler body: compute a Result, then answer it.
+  static Reply from(Result<Json> outcome);
+
+  // "" when ok, else error["code"].
+  std::string code() const;
+  // The error as a value for code paths that only need code and message. Precondition: !ok.
+  Error to_error() const;
+};
+
+// A decoded response line, as the client sees it.
+struct Response {
+  Json id;  // an integer or a string (null only in answers to unusable lines)
+  Reply reply;
+};
+
+// Parses one request frame. Errors (always code "bad_request"): invalid UTF-8, nested
+// deeper than depth_max, not JSON, not an object, missing/ill-typed/oversized id or op.
+std::expected<Request, RequestError> parse_request(std::string_view line,
+                                                   const EnvelopeLimits& limits = {});
+
+// Encodes a reply as one frame including its trailing `\n`. Never throws: strings holding
+// invalid UTF-8 (a handler bug) are encoded with U+FFFD in their place.
+std::string encode_reply(const Json& id, const Reply& reply);
+
+// Encodes a request frame including its trailing `\n`. `fields` must be an object (or null
+// for none); its own "id"/"op" keys, if any, are overwritten by the arguments.
+std::string encode_request(const Json& id, std::string_view op, const Json& fields);
+
+// Parses one response frame. Error "bad_response" when the line is not a response envelope.
+Result<Response> parse_response(std::string_view line, const EnvelopeLimits& limits = {});
+
+// True when `bytes` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
+bool is_valid_utf8(std::string_view bytes);
+
+// True when the JSON text nests objects/arrays at most depth_max deep. A linear scan that
+// understands strings and escapes, run before the (recursive) parser ever sees the text.
+bool is_nesting_within(std::string_view json_text, std::size_t depth_max);
+
+}  // namespace auction::wire

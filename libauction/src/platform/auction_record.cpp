@@ -1,0 +1,88 @@
+// AuctionRecord's snapshot form (see auction/platform/auction_record.hpp). Pure.
+#include "auction/platform/auction_record.hpp"
+
+#include <array>
+#include <utility>
+
+#include "auction/platform/limits.hpp"
+#include "platform/field_reader.hpp"
+#include "platform/invariant.hpp"
+
+namespace auction::platform {
+
+namespace {
+constexpr std::array<std::string_view, 4> stage_names{"created", "started", "finished",
+                                                      "cancelled"};
+}  // namespace
+
+std::string_view stage_name(Stage stage) {
+  const auto i = static_cast<std::size_t>(stage);
+  AUCTION_PLATFORM_INVARIANT(i < stage_names.size(), "stage out of range");
+  return stage_names[i];
+}
+
+nlohmann::json to_snapshot(const AuctionRecord& r) {
+  nlohmann::json buyers = nlohmann::json::array();
+  for (const auto& [username, active] : r.buyers) {
+    buyers.push_back({{"username", username}, {"active", active}});
+  }
+  return {{"auction_id", r.id.value},
+          {"seller", r.seller},
+          {"auction_name", r.auction_name},
+          {"item_name", r.item_name},
+          {"item_description", r.item_description},
+          {"base_price", r.base_price.value},
+          {"increment", r.increment.value},
+          {"period_ms", r.period_ms},
+          {"stage", stage_name(r.stage)},
+          {"round_id", r.round_id},
+          {"current_price", r.current_price.value},
+          {"buyers", std::move(buyers)},
+          {"winner", r.winner ? nlohmann::json(*r.winner) : nlohmann::json(nullptr)}};
+}
+
+Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) {
+  FieldReader f(value);
+  AuctionRecord r;
+  std::string stage;
+  std::vector<BuyerStatus> buyers;
+  f.auction_id("auction_id", r.id);
+  f.username("seller", r.seller);
+  f.text("auction_name", r.auction_name, 1, limits::auction_name_bytes_max);
+  f.text("item_name", r.item_name, 1, limits::item_name_bytes_max);
+  f.text("item_description", r.item_description, 0, limits::item_description_bytes_max);
+  f.cents("base_price", r.base_price, Cents{0});
+  f.cents("increment", r.increment, Cents{1});
+  f.int64("period_ms", r.period_ms, limits::period_ms_min, limits::period_ms_max);
+  f.text("stage", stage, 1, 16);
+  f.uint64("round_id", r.round_id, 0, UINT64_MAX);
+  f.cents("current_price", r.current_price, Cents{0});
+  f.buyers("buyers", buyers);
+  f.optional_username("winner", r.winner);
+  if (auto done = f.finish(); !done) return fail("bad_snapshot", done.error().message);
+
+  bool known_stage = false;
+  for (std::size_t i = 0; i < stage_names.size(); ++i) {
+    if (stage_names[i] == stage) {
+      r.stage = static_cast<Stage>(i);
+      known_stage = true;
+    }
+  }
+  if (!known_stage) return fail("bad_snapshot", "stage: unknown stage '" + stage + "'");
+  for (auto& b : buyers) r.buyers.emplace(std::move(b.username), b.active);
+
+  const auto id = std::to_string(r.id.value);
+  if (r.has_buyer(r.seller)) return fail("bad_snapshot", "auction " + id + ": seller is a buyer");
+  if (r.current_price < r.base_price) {
+    return fail("bad_snapshot", "auction " + id + ": current_price below base_price");
+  }
+  if (r.winner && (r.stage != Stage::finished || !r.has_buyer(*r.winner))) {
+    return fail("bad_snapshot", "auction " + id + ": winner is not a buyer of a finished auction");
+  }
+  if (r.stage == Stage::created && (r.round_id != 0 || r.current_price != r.base_price)) {
+    return fail("bad_snapshot", "auction " + id + ": an unstarted auction has a round or price");
+  }
+  return r;
+}
+
+}  // namespace auction::platform

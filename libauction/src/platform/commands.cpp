@@ -1,0 +1,232 @@
+// The command codec (see auction/platform/commands.hpp). Pure; the only exception it meets
+// is nlohmann's parse error, which becomes "bad_request" here, at the edge.
+#include "auction/platform/commands.hpp"
+
+#include <array>
+#include <utility>
+
+#include "auction/platform/limits.hpp"
+#include "platform/field_reader.hpp"
+
+namespace auction::platform {
+
+namespace {
+
+using nlohmann::json;
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+
+Command decode_login(FieldReader& r) {
+  Login c;
+  r.username("username", c.username);
+  r.address("address", c.address);
+  return c;
+}
+
+Command decode_get_user_address(FieldReader& r) {
+  GetUserAddress c;
+  r.username("username", c.username);
+  return c;
+}
+
+Command decode_create_auction(FieldReader& r) {
+  CreateAuction c;
+  r.username("seller", c.seller);
+  r.text("auction_name", c.auction_name, 1, limits::auction_name_bytes_max);
+  r.text("item_name", c.item_name, 1, limits::item_name_bytes_max);
+  r.text("item_description", c.item_description, 0, limits::item_description_bytes_max);
+  r.cents("base_price", c.base_price, Cents{0});
+  r.cents("increment", c.increment, Cents{1});
+  r.int64("period_ms", c.period_ms, limits::period_ms_min, limits::period_ms_max);
+  if (r.ok()) {
+    // An auction whose price cannot rise even once is not an ascending auction.
+    if (auto next = price_at_round(c.base_price, c.increment, 1); !next) {
+      r.reject(Error{"invalid_argument", "increment: " + next.error().message});
+    }
+  }
+  return c;
+}
+
+template <class T>
+Command decode_user_and_auction(FieldReader& r) {
+  T c;
+  r.username("username", c.username);
+  r.auction_id("auction_id", c.auction_id);
+  return c;
+}
+
+template <class T>
+Command decode_seller_and_auction(FieldReader& r) {
+  T c;
+  r.username("seller", c.seller);
+  r.auction_id("auction_id", c.auction_id);
+  return c;
+}
+
+Command decode_update_auction(FieldReader& r) {
+  UpdateAuction c;
+  r.username("seller", c.seller);
+  r.auction_id("auction_id", c.auction_id);
+  r.uint64("round_id", c.round_id, 0, UINT64_MAX);
+  r.cents("current_price", c.current_price, Cents{0});
+  r.buyers("buyers", c.buyers);
+  return c;
+}
+
+Command decode_finish_auction(FieldReader& r) {
+  FinishAuction c;
+  r.username("seller", c.seller);
+  r.auction_id("auction_id", c.auction_id);
+  r.optional_username("winner", c.winner);
+  r.cents("price", c.price, Cents{0});
+  r.buyers("buyers", c.buyers);
+  r.uint64("round_id", c.round_id, 0, UINT64_MAX);
+  return c;
+}
+
+Command decode_fetch_auctions(FieldReader& r) {
+  FetchAuctions c;
+  c.limit = limits::fetch_page_max;
+  r.username("username", c.username);
+  if (r.has("after_id")) {
+    std::uint64_t after = 0;
+    r.uint64("after_id", after, 0, UINT64_MAX);
+    c.after_id = AuctionId{after};
+  }
+  if (r.has("limit")) r.uint64("limit", c.limit, 1, limits::fetch_page_max);
+  return c;
+}
+
+struct OpEntry {
+  std::string_view name;
+  bool is_read;
+  Command (*decode)(FieldReader&);
+};
+
+constexpr std::array<OpEntry, 10> ops{{
+    {"login", false, decode_login},
+    {"get_user_address", true, decode_get_user_address},
+    {"create_auction", false, decode_create_auction},
+    {"join_auction", false, decode_user_and_auction<JoinAuction>},
+    {"quit_auction", false, decode_user_and_auction<QuitAuction>},
+    {"start_auction", false, decode_seller_and_auction<StartAuction>},
+    {"update_auction", false, decode_update_auction},
+    {"finish_auction", false, decode_finish_auction},
+    {"cancel_auction", false, decode_seller_and_auction<CancelAuction>},
+    {"fetch_auctions", true, decode_fetch_auctions},
+}};
+
+const OpEntry* find_op(std::string_view op) {
+  for (const auto& entry : ops) {
+    if (entry.name == op) return &entry;
+  }
+  return nullptr;
+}
+
+json encode_buyers(const std::vector<BuyerStatus>& buyers) {
+  json out = json::array();
+  for (const auto& b : buyers) out.push_back({{"username", b.username}, {"active", b.active}});
+  return out;
+}
+
+json encode_command(const Command& command) {
+  return std::visit(
+      Overloaded{
+          [](const Login& c) -> json {
+            return {{"username", c.username}, {"address", c.address}};
+          },
+          [](const GetUserAddress& c) -> json { return {{"username", c.username}}; },
+          [](const CreateAuction& c) -> json {
+            return {{"seller", c.seller},
+                    {"auction_name", c.auction_name},
+                    {"item_name", c.item_name},
+                    {"item_description", c.item_description},
+                    {"base_price", c.base_price.value},
+                    {"increment", c.increment.value},
+                    {"period_ms", c.period_ms}};
+          },
+          [](const JoinAuction& c) -> json {
+            return {{"username", c.username}, {"auction_id", c.auction_id.value}};
+          },
+          [](const QuitAuction& c) -> json {
+            return {{"username", c.username}, {"auction_id", c.auction_id.value}};
+          },
+          [](const StartAuction& c) -> json {
+            return {{"seller", c.seller}, {"auction_id", c.auction_id.value}};
+          },
+          [](const UpdateAuction& c) -> json {
+            return {{"seller", c.seller},
+                    {"auction_id", c.auction_id.value},
+                    {"round_id", c.round_id},
+                    {"current_price", c.current_price.value},
+                    {"buyers", encode_buyers(c.buyers)}};
+          },
+          [](const FinishAuction& c) -> json {
+            return {{"seller", c.seller},
+                    {"auction_id", c.auction_id.value},
+                    {"winner", c.winner ? json(*c.winner) : json(nullptr)},
+                    {"price", c.price.value},
+                    {"buyers", encode_buyers(c.buyers)},
+                    {"round_id", c.round_id}};
+          },
+          [](const CancelAuction& c) -> json {
+            return {{"seller", c.seller}, {"auction_id", c.auction_id.value}};
+          },
+          [](const FetchAuctions& c) -> json {
+            return {{"username", c.username},
+                    {"after_id", c.after_id.value},
+                    {"limit", c.limit}};
+          },
+      },
+      command);
+}
+
+}  // namespace
+
+std::string_view op_name(const Command& command) { return ops[command.index()].name; }
+
+bool is_read(std::string_view op) {
+  const auto* entry = find_op(op);
+  return entry != nullptr && entry->is_read;
+}
+
+Result<Request> decode_request(const json& request) {
+  FieldReader r(request);
+  std::string op;
+  r.text("op", op, 1, 64);
+  if (!r.ok()) return std::unexpected(r.finish().error());
+  const OpEntry* entry = find_op(op);
+  if (entry == nullptr) return fail("unknown_op", "unknown op '" + op + "'");
+
+  Request out{entry->decode(r), std::nullopt};
+  if (r.has("client_id") || r.has("seq")) {
+    SessionTag tag;
+    r.client_id("client_id", tag.client_id);
+    r.uint64("seq", tag.seq, 1, UINT64_MAX);
+    out.session = std::move(tag);
+  }
+  if (auto done = r.finish(); !done) return std::unexpected(done.error());
+  return out;
+}
+
+Result<Request> parse_request(std::string_view bytes) {
+  // The one place where a peer's bytes meet the JSON parser: its exceptions stop here.
+  json parsed = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return fail("bad_request", "not valid JSON");
+  return decode_request(parsed);
+}
+
+json encode(const Request& request) {
+  json out = encode_command(request.command);
+  out["op"] = op_name(request.command);
+  if (request.session) {
+    out["client_id"] = request.session->client_id;
+    out["seq"] = request.session->seq;
+  }
+  return out;
+}
+
+}  // namespace auction::platform

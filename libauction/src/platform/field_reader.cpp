@@ -1,0 +1,283 @@
+// FieldReader and the character-set rules (see field_reader.hpp). Pure; never throws.
+#include "platform/field_reader.hpp"
+
+#include <charconv>
+#include <utility>
+
+#include "auction/platform/limits.hpp"
+
+namespace auction::platform {
+
+namespace {
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '_' || c == '.' || c == '-';
+}
+
+bool is_host_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '.' || c == '-';
+}
+
+bool is_ipv6_char(char c) {
+  return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || (c >= '0' && c <= '9') ||
+         c == ':' || c == '.';
+}
+
+std::string in_quotes(std::string_view name) { return "'" + std::string(name) + "'"; }
+
+}  // namespace
+
+bool is_valid_name(std::string_view name, std::size_t bytes_max) {
+  if (name.empty() || name.size() > bytes_max) return false;
+  for (char c : name) {
+    if (!is_name_char(c)) return false;
+  }
+  return true;
+}
+
+bool is_valid_address(std::string_view address) {
+  if (address.size() > limits::address_bytes_max) return false;
+  const auto colon = address.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  const std::string_view host = address.substr(0, colon);
+  const std::string_view port = address.substr(colon + 1);
+
+  if (port.empty() || port.size() > 5 || (port.size() > 1 && port.front() == '0')) return false;
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc{} || end != port.data() + port.size() || value < 1 || value > 65535) {
+    return false;
+  }
+
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    const std::string_view inner = host.substr(1, host.size() - 2);
+    if (inner.find(':') == std::string_view::npos) return false;
+    for (char c : inner) {
+      if (!is_ipv6_char(c)) return false;
+    }
+    return true;
+  }
+  if (host.empty() || host.front() == '-' || host.front() == '.') return false;
+  for (char c : host) {
+    if (!is_host_char(c)) return false;
+  }
+  return true;
+}
+
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;  // truncated sequence
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+    static constexpr std::uint32_t min_for_length[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < min_for_length[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+FieldReader::FieldReader(const nlohmann::json& object) : object_(object) {
+  if (!object_.is_object()) reject(Error{"bad_request", "expected a JSON object"});
+}
+
+bool FieldReader::has(std::string_view name) const {
+  return object_.is_object() && object_.contains(name);
+}
+
+const nlohmann::json* FieldReader::take(std::string_view name) {
+  if (!ok()) return nullptr;
+  const auto it = object_.find(name);
+  if (it == object_.end()) {
+    reject(Error{"bad_request", "missing field " + in_quotes(name)});
+    return nullptr;
+  }
+  read_.emplace(name);
+  return &*it;
+}
+
+void FieldReader::bad_type(std::string_view name, std::string_view expected) {
+  reject(Error{"bad_request", std::string(name) + ": must be " + std::string(expected)});
+}
+
+void FieldReader::bad_value(std::string_view name, std::string_view why) {
+  reject(Error{"invalid_argument", std::string(name) + ": " + std::string(why)});
+}
+
+void FieldReader::reject(Error error) {
+  if (!error_) error_ = std::move(error);
+}
+
+const nlohmann::json* FieldReader::raw(std::string_view name) { return take(name); }
+
+void FieldReader::username(std::string_view name, std::string& out) {
+  const auto* v = take(name);
+  if (v == nullptr) return;
+  if (!v->is_string()) return bad_type(name, "a string");
+  const auto& s = v->get_ref<const std::string&>();
+  if (!is_valid_name(s, limits::username_bytes_max)) {
+    return bad_value(name, "must be 1..32 characters of [A-Za-z0-9_.-]");
+  }
+  out = s;
+}
+
+void FieldReader::client_id(std::string_view name, std::string& out) {
+  const auto* v = take(name);
+  if (v == nullptr) return;
+  if (!v->is_string()) return bad_type(name, "a string");
+  const auto& s = v->get_ref<const std::string&>();
+  if (!is_valid_name(s, limits::client_id_bytes_max)) {
+    return bad_value(name, "must be 1..64 characters of [A-Za-z0-9_.-]");
+  }
+  out = s;
+}
+
+void FieldReader::address(std::string_view name, std::string& out) {
+  const auto* v = take(name);
+  if (v == nullptr) return;
+  if (!v->is_string()) return bad_type(name, "a string");
+  const auto& s = v->get_ref<const std::string&>();
+  if (!is_valid_address(s)) {
+    return bad_value(name, "must be host:port with a port in 1..65535 (at most 128 bytes)");
+  }
+  out = s;
+}
+
+void FieldReader::text(std::string_view name, std::string& out, std::size_t bytes_min,
+                       std::size_t bytes_max) {
+  const auto* v = take(name);
+  if (v == nullptr) return;
+  if (!v->is_string()) return bad_type(name, "a string");
+  const auto& s = v->get_ref<const std::string&>();
+  if (s.size() < bytes_min || s.size() > bytes_max) {
+    return bad_value(name, "must be " + std::to_string(bytes_min) + ".." +
+                               std::to_string(bytes_max) + " bytes");
+  }
+  if (!is_valid_utf8(s)) return bad_value(name, "must be valid UTF-8");
+  out = s;
+}
+
+void FieldReader::int64(std::string_view name, std::int64_t& out, std::int64_t min,
+                        std::int64_t max) {
+  const auto* v = take(name);
+  if (v == nullptr) return;
+  if (!v->is_number_integer()) return bad_type(name, "an integer");
+  // Unsigned JSON integers above INT64_MAX are in range for nobody here.
+  if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+    return bad_value(name, "must be <= " + std::to_string(max));
+  }
+  const auto value = v->get<std::int64_t>();
+  if (value < min) return bad_value(name, "must be >= " + std::to_string(min));
+  if (value > max) return bad_value(name, "must be <= " + std::to_string(max));
+  out = value;
+}
+
+void FieldReader::uint64(std::string_view name, std::uint64_t& out, std::uint64_t min,
+                         std::uint64_t max) {
+  const auto* v = take(name);
+  if (v == nullptr) return;
+  if (!v->is_number_integer()) return bad_type(name, "an integer");
+  if (!v->is_number_unsigned() && v->get<std::int64_t>() < 0) {
+    return bad_value(name, "must be >= " + std::to_string(min));
+  }
+  const auto value = v->get<std::uint64_t>();
+  if (value < min) return bad_value(name, "must be >= " + std::to_string(min));
+  if (value > max) return bad_value(name, "must be <= " + std::to_string(max));
+  out = value;
+}
+
+void FieldReader::boolean(std::string_view name, bool& out) {
+  const auto* v = take(name);
+  if (v == nullptr) return;
+  if (!v->is_boolean()) return bad_type(name, "true or false");
+  out = v->get<bool>();
+}
+
+void FieldReader::cents(std::string_view name, Cents& out, Cents min) {
+  std::int64_t value = 0;
+  int64(name, value, min.value, INT64_MAX);
+  if (ok()) out = Cents{value};
+}
+
+void FieldReader::auction_id(std::string_view name, AuctionId& out) {
+  std::uint64_t value = 0;
+  uint64(name, value, 1, UINT64_MAX);
+  if (ok()) out = AuctionId{value};
+}
+
+void FieldReader::optional_username(std::string_view name, std::optional<std::string>& out) {
+  const auto* v = take(name);
+  if (v == nullptr) return;
+  if (v->is_null()) {
+    out.reset();
+    return;
+  }
+  read_.erase(std::string(name));  // username() takes it again
+  std::string s;
+  username(name, s);
+  if (ok()) out = std::move(s);
+}
+
+void FieldReader::buyers(std::string_view name, std::vector<BuyerStatus>& out) {
+  const auto* v = take(name);
+  if (v == nullptr) return;
+  if (!v->is_array()) return bad_type(name, "an array");
+  if (v->size() > limits::buyers_per_auction_max) {
+    return bad_value(name, "at most " + std::to_string(limits::buyers_per_auction_max) +
+                               " buyers");
+  }
+  std::vector<BuyerStatus> buyers;
+  std::set<std::string, std::less<>> seen;
+  for (const auto& item : *v) {
+    FieldReader r(item);
+    BuyerStatus b;
+    r.username("username", b.username);
+    r.boolean("active", b.active);
+    if (auto done = r.finish(); !done) {
+      Error e = done.error();
+      e.message = std::string(name) + "[]: " + e.message;
+      return reject(std::move(e));
+    }
+    if (!seen.insert(b.username).second) {
+      return bad_value(name, "lists " + b.username + " twice");
+    }
+    buyers.push_back(std::move(b));
+  }
+  out = std::move(buyers);
+}
+
+Result<void> FieldReader::finish() const {
+  if (error_) return std::unexpected(*error_);
+  for (const auto& [key, value] : object_.items()) {
+    if (!read_.contains(key)) return fail("bad_request", "unknown field " + in_quotes(key));
+  }
+  return {};
+}
+
+}  // namespace auction::platform

@@ -1,0 +1,75 @@
+// FieldReader: reads and checks the fields of one JSON object (private to the platform).
+//
+// Used by the command codec and by snapshot restore, so a request and a snapshot obey the
+// same rules for usernames, addresses, prices and texts. The first failure is kept and
+// every later read is skipped, so a decoder reads its fields in a straight line and asks
+// finish() at the end; finish() also rejects fields nobody read.
+// Pure; never throws (every JSON access is type-checked first).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/platform/commands.hpp"
+#include "auction/platform/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::platform {
+
+bool is_valid_name(std::string_view name, std::size_t bytes_max);  // [A-Za-z0-9_.-], 1..max
+bool is_valid_address(std::string_view address);                   // host:port, see limits
+bool is_valid_utf8(std::string_view text);
+
+class FieldReader {
+ public:
+  // `object` must outlive the reader. A non-object records a bad_request at once.
+  explicit FieldReader(const nlohmann::json& object);
+
+  bool has(std::string_view name) const;
+
+  void username(std::string_view name, std::string& out);
+  void client_id(std::string_view name, std::string& out);
+  void address(std::string_view name, std::string& out);
+  // UTF-8 text of [bytes_min, bytes_max] bytes.
+  void text(std::string_view name, std::string& out, std::size_t bytes_min,
+            std::size_t bytes_max);
+  // A JSON integer in [min, max].
+  void int64(std::string_view name, std::int64_t& out, std::int64_t min, std::int64_t max);
+  void uint64(std::string_view name, std::uint64_t& out, std::uint64_t min,
+              std::uint64_t max);
+  void boolean(std::string_view name, bool& out);
+  void cents(std::string_view name, Cents& out, Cents min);
+  void auction_id(std::string_view name, AuctionId& out);
+  // null or a username.
+  void optional_username(std::string_view name, std::optional<std::string>& out);
+  // [{"username":..,"active":..}], at most limits::buyers_per_auction_max, no name twice.
+  void buyers(std::string_view name, std::vector<BuyerStatus>& out);
+  // The raw value (for nested objects a caller reads with its own FieldReader).
+  const nlohmann::json* raw(std::string_view name);
+
+  // Records a failure found by the caller (the first one wins).
+  void reject(Error error);
+
+  bool ok() const { return !error_.has_value(); }
+
+  // The first failure, or the check that every field was read.
+  Result<void> finish() const;
+
+ private:
+  // Marks `name` read and returns its value; records "missing field" when absent.
+  const nlohmann::json* take(std::string_view name);
+  void bad_type(std::string_view name, std::string_view expected);
+  void bad_value(std::string_view name, std::string_view why);
+
+  const nlohmann::json& object_;
+  std::set<std::string, std::less<>> read_;
+  std::optional<Error> error_;
+};
+
+}  // namespace auction::platform

@@ -1,0 +1,129 @@
+// ReplicaService: see auction/platform/replica_service.hpp.
+#include "auction/platform/replica_service.hpp"
+
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "auction/wire/assert.hpp"
+
+namespace auction::platform {
+
+namespace asio = boost::asio;
+using wire::Json;
+using wire::Reply;
+
+namespace {
+
+// Every op of the platform codec, derived from the Command variant so that an op added to
+// the codec is served without touching this file.
+template <std::size_t... I>
+std::vector<std::string> op_names(std::index_sequence<I...>) {
+  return {std::string(op_name(Command(std::in_place_index<I>)))...};
+}
+
+std::vector<std::string> platform_ops() {
+  return op_names(std::make_index_sequence<std::variant_size_v<Command>>());
+}
+
+// A handler whose answer is known when it is called.
+asio::awaitable<Reply> async_ready(Reply reply) { co_return reply; }
+
+}  // namespace
+
+ReplicaService::ReplicaService(raft::Server& raft, const StateMachine& machine,
+                               ClusterConfig cluster)
+    : raft_(raft), machine_(machine), cluster_(std::move(cluster)) {}
+
+void ReplicaService::register_ops(wire::Server& server) {
+  server.handle("status", [this](wire::Request request) {
+    return async_ready(request.body.empty()
+                           ? status()
+                           : Reply::failure(Error{"bad_request", "status takes no fields"}));
+  });
+  for (std::string& op : platform_ops()) {
+    server.handle(std::move(op),
+                  [this](wire::Request request) { return async_serve(std::move(request)); });
+  }
+}
+
+asio::awaitable<Reply> ReplicaService::async_serve(wire::Request request) {
+  Json body = std::move(request.body);
+  body["op"] = request.op;
+  auto decoded = decode_request(body);
+  if (!decoded) co_return Reply::failure(decoded.error());
+  if (raft_.status().role != raft::Role::leader) {
+    co_return not_leader("replica " + std::to_string(raft_.id().value) + " is not the leader");
+  }
+  if (is_read(request.op)) co_return co_await async_read(*decoded);
+  co_return co_await async_write(*decoded);
+}
+
+namespace {
+
+// What a failed Raft call means to the client.
+Reply raft_failure(const Error& error) {
+  if (error.code == "too_large") {
+    return Reply::failure(Error{"invalid_argument", "the request is too large to replicate"});
+  }
+  return Reply::failure(error);  // overloaded, timeout, unavailable
+}
+
+}  // namespace
+
+asio::awaitable<Reply> ReplicaService::async_write(const Request& request) {
+  auto answer = co_await raft_.async_propose(encode(request).dump());
+  if (!answer) {
+    if (answer.error().code == "not_leader") co_return not_leader(answer.error().message);
+    co_return raft_failure(answer.error());
+  }
+  // StateMachine::apply() answers {"ok":true,"result":{...}} or {"ok":false,"error":{...}}.
+  Json parsed = Json::parse(*answer, nullptr, /*allow_exceptions=*/false);
+  AUCTION_ASSERT(parsed.is_object() && parsed.contains("ok") && parsed["ok"].is_boolean(),
+                 "the state machine's answer is not a reply envelope");
+  Reply reply;
+  reply.ok = parsed["ok"].get<bool>();
+  if (reply.ok) {
+    reply.result = std::move(parsed["result"]);
+  } else {
+    reply.result = nullptr;
+    reply.error = std::move(parsed["error"]);
+  }
+  co_return reply;
+}
+
+asio::awaitable<Reply> ReplicaService::async_read(const Request& request) {
+  auto barrier = co_await raft_.async_read_barrier();
+  if (!barrier) {
+    if (barrier.error().code == "not_leader") co_return not_leader(barrier.error().message);
+    co_return raft_failure(barrier.error());
+  }
+  // On the raft executor, right after the barrier: the state machine is current.
+  co_return Reply::from(machine_.query(encode(request)));
+}
+
+Reply ReplicaService::status() const {
+  const raft::ServerStatus s = raft_.status();
+  return Reply::success(Json{{"id", s.id.value},
+                             {"role", std::string(raft::to_string(s.role))},
+                             {"term", s.term.value},
+                             {"leader", s.leader.value == 0 ? Json(nullptr) : Json(s.leader.value)},
+                             {"commit", s.commit.value},
+                             {"applied", s.applied.value},
+                             {"last_index", s.last_index.value}});
+}
+
+Reply ReplicaService::not_leader(const std::string& why) const {
+  const raft::NodeId leader = raft_.leader();
+  const ReplicaAddress* where = leader.value == 0 ? nullptr : cluster_.find(leader.value);
+  if (where == nullptr) {
+    return Reply::failure(Error{"not_leader", why + "; no leader is known yet"},
+                          Json{{"leader", nullptr}});
+  }
+  return Reply::failure(
+      Error{"not_leader", why + "; the leader is replica " + std::to_string(where->id) + " at " +
+                              where->client_endpoint()},
+      Json{{"leader", {{"id", where->id}, {"address", where->client_endpoint()}}}});
+}
+
+}  // namespace auction::platform

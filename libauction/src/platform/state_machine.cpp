@@ -1,0 +1,415 @@
+// The platform StateMachine (see auction/platform/state_machine.hpp).
+//
+// Every handler checks everything first and changes state only when nothing can fail any
+// more, so a command either applies whole or not at all. Checks run in one order for all
+// ops: the acting user exists, the auction exists, ownership, stage, then the op's own rules.
+#include "auction/platform/state_machine.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <utility>
+
+#include "auction/platform/limits.hpp"
+#include "auction/platform/views.hpp"
+#include "platform/field_reader.hpp"
+#include "platform/invariant.hpp"
+
+namespace auction::platform {
+
+namespace {
+
+using nlohmann::json;
+
+std::string id_text(AuctionId id) { return std::to_string(id.value); }
+
+std::string answer(const Result<json>& result) {
+  json out;
+  if (result) {
+    out = {{"ok", true}, {"result", *result}};
+  } else {
+    out = {{"ok", false},
+           {"error", {{"code", result.error().code}, {"message", result.error().message}}}};
+  }
+  // Every string in state passed UTF-8 checks; `replace` only guarantees dump() never throws.
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<json> wrong_stage(const AuctionRecord& a, std::string_view needed) {
+  return fail("wrong_stage", "auction " + id_text(a.id) + " is " +
+                                 std::string(stage_name(a.stage)) + ", needs " +
+                                 std::string(needed));
+}
+
+// The seller reports every joined buyer exactly once (the codec already refused repeats),
+// and a buyer who withdrew is out for good.
+Result<void> check_buyer_report(const AuctionRecord& a, const std::vector<BuyerStatus>& report) {
+  for (const auto& b : report) {
+    const auto it = a.buyers.find(b.username);
+    if (it == a.buyers.end()) {
+      return fail("not_joined", "buyers: " + b.username + " has not joined auction " + id_text(a.id));
+    }
+    if (b.active && !it->second) {
+      return fail("invalid_argument",
+                  "buyers: " + b.username + " withdrew earlier and cannot be active again");
+    }
+  }
+  if (report.size() != a.buyers.size()) {
+    return fail("invalid_argument", "buyers: must list all " + std::to_string(a.buyers.size()) +
+                                        " joined buyers, got " + std::to_string(report.size()));
+  }
+  return {};
+}
+
+// A clock price never falls, and after `round` raises it is at most
+// base_price + round * increment (whether the clock counts its first round as 0 or 1).
+Result<void> check_clock_price(const AuctionRecord& a, std::string_view field, Cents price,
+                               std::uint64_t round) {
+  const auto ceiling = price_at_round(a.base_price, a.increment, round);
+  if (!ceiling) return fail("invalid_argument", "round_id: " + ceiling.error().message);
+  if (price < a.current_price) {
+    return fail("invalid_argument", std::string(field) + ": below the current price " +
+                                        std::to_string(a.current_price.value));
+  }
+  if (price > *ceiling) {
+    return fail("invalid_argument", std::string(field) +
+                                        ": above base_price + round_id * increment = " +
+                                        std::to_string(ceiling->value));
+  }
+  return {};
+}
+
+void apply_buyer_report(AuctionRecord& a, const std::vector<BuyerStatus>& report) {
+  for (const auto& b : report) a.buyers.find(b.username)->second = b.active;
+}
+
+}  // namespace
+
+std::string StateMachine::apply(raft::LogIndex index, std::string_view command) {
+  AUCTION_PLATFORM_INVARIANT(index > applied_index_, "apply() out of log order");
+  applied_index_ = index;
+  sessions_.expire(index);
+
+  // A log entry this replica cannot decode was proposed by a replica with other rules: a
+  // deployment bug, answered as an error on every replica alike rather than crashing all.
+  auto request = parse_request(command);
+  if (!request) return answer(std::unexpected(request.error()));
+  if (is_read(op_name(request->command))) return answer(read(request->command));
+  if (!request->session) return answer(execute(request->command));
+
+  auto saved = sessions_.begin(*request->session, index);
+  if (!saved) return answer(std::unexpected(saved.error()));
+  if (*saved) return std::move(**saved);
+  std::string out = answer(execute(request->command));
+  sessions_.record(*request->session, out, index);
+  return out;
+}
+
+Result<json> StateMachine::query(const json& request) const {
+  auto decoded = decode_request(request);
+  if (!decoded) return std::unexpected(decoded.error());
+  if (!is_read(op_name(decoded->command))) {
+    return fail("bad_request", std::string(op_name(decoded->command)) + " is not a read");
+  }
+  return read(decoded->command);
+}
+
+Result<json> StateMachine::execute(const Command& command) {
+  return std::visit(
+      [this](const auto& c) -> Result<json> {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, GetUserAddress> || std::is_same_v<T, FetchAuctions>) {
+          return read(c);
+        } else {
+          return on(c);
+        }
+      },
+      command);
+}
+
+Result<json> StateMachine::read(const Command& command) const {
+  if (const auto* c = std::get_if<GetUserAddress>(&command)) return on(*c);
+  if (const auto* c = std::get_if<FetchAuctions>(&command)) return on(*c);
+  AUCTION_PLATFORM_INVARIANT(false, "read() of a mutating command");
+  return fail("bad_request", "not a read");
+}
+
+Result<void> StateMachine::require_user(std::string_view username) const {
+  if (!users_.contains(username)) {
+    return fail("unknown_user", "no user named " + std::string(username));
+  }
+  return {};
+}
+
+Result<AuctionRecord*> StateMachine::find_auction(AuctionId id) {
+  const auto it = auctions_.find(id);
+  if (it == auctions_.end()) return fail("unknown_auction", "no auction " + id_text(id));
+  return &it->second;
+}
+
+Result<AuctionRecord*> StateMachine::owned_auction(std::string_view seller, AuctionId id) {
+  if (auto user = require_user(seller); !user) return std::unexpected(user.error());
+  auto found = find_auction(id);
+  if (found && (*found)->seller != seller) {
+    return fail("not_owner", std::string(seller) + " is not the seller of auction " + id_text(id));
+  }
+  return found;
+}
+
+Result<json> StateMachine::on(const Login& c) {
+  const auto it = users_.find(c.username);
+  const bool created = it == users_.end();
+  if (created && users_.size() >= limits::users_max) {
+    return fail("limit_exceeded", "the platform has the maximum of " +
+                                      std::to_string(limits::users_max) + " users");
+  }
+  users_.insert_or_assign(c.username, c.address);
+  return json{{"username", c.username}, {"address", c.address}, {"created", created}};
+}
+
+Result<json> StateMachine::on(const CreateAuction& c) {
+  if (auto user = require_user(c.seller); !user) return std::unexpected(user.error());
+  if (auctions_.size() >= limits::auctions_max) {
+    return fail("limit_exceeded", "the platform has the maximum of " +
+                                      std::to_string(limits::auctions_max) + " auctions");
+  }
+  const AuctionId id = next_auction_id_;
+  next_auction_id_ = AuctionId{id.value + 1};
+  AuctionRecord record;
+  record.id = id;
+  record.seller = c.seller;
+  record.auction_name = c.auction_name;
+  record.item_name = c.item_name;
+  record.item_description = c.item_description;
+  record.base_price = c.base_price;
+  record.increment = c.increment;
+  record.period_ms = c.period_ms;
+  record.current_price = c.base_price;
+  auctions_.emplace(id, std::move(record));
+  return json{{"auction_id", id.value}};
+}
+
+Result<json> StateMachine::on(const JoinAuction& c) {
+  if (auto user = require_user(c.username); !user) return std::unexpected(user.error());
+  auto found = find_auction(c.auction_id);
+  if (!found) return std::unexpected(found.error());
+  AuctionRecord& a = **found;
+  if (a.stage != Stage::created) return wrong_stage(a, "created");
+  if (a.seller == c.username) {
+    return fail("invalid_argument", "username: a seller cannot join its own auction");
+  }
+  // Joining twice is a success that changes nothing, so a retry without a session is safe.
+  const bool already_joined = a.has_buyer(c.username);
+  if (!already_joined && a.buyers.size() >= limits::buyers_per_auction_max) {
+    return fail("limit_exceeded", "auction " + id_text(a.id) + " has the maximum of " +
+                                      std::to_string(limits::buyers_per_auction_max) +
+                                      " buyers");
+  }
+  a.buyers.emplace(c.username, true);
+  return json{{"auction_id", a.id.value}, {"already_joined", already_joined}};
+}
+
+Result<json> StateMachine::on(const QuitAuction& c) {
+  if (auto user = require_user(c.username); !user) return std::unexpected(user.error());
+  auto found = find_auction(c.auction_id);
+  if (!found) return std::unexpected(found.error());
+  AuctionRecord& a = **found;
+  if (a.stage != Stage::created) return wrong_stage(a, "created");
+  if (!a.has_buyer(c.username)) {
+    return fail("not_joined", c.username + " has not joined auction " + id_text(a.id));
+  }
+  a.buyers.erase(c.username);
+  return json{{"auction_id", a.id.value}};
+}
+
+Result<json> StateMachine::on(const StartAuction& c) {
+  auto found = owned_auction(c.seller, c.auction_id);
+  if (!found) return std::unexpected(found.error());
+  AuctionRecord& a = **found;
+  if (a.stage != Stage::created) return wrong_stage(a, "created");
+  if (a.buyers.empty()) return fail("no_buyers", "auction " + id_text(a.id) + " has no buyers");
+  a.stage = Stage::started;
+  return json{{"auction", auction_view(a, a.seller, users_)}};
+}
+
+Result<json> StateMachine::on(const UpdateAuction& c) {
+  auto found = owned_auction(c.seller, c.auction_id);
+  if (!found) return std::unexpected(found.error());
+  AuctionRecord& a = **found;
+  if (a.stage != Stage::started) return wrong_stage(a, "started");
+  // Round ids are the seller's logical clock: an older push was overtaken by a newer one
+  // and is ignored, never applied (nor is it an error: it is simply late).
+  if (c.round_id < a.round_id) {
+    return json{{"applied", false},
+                {"round_id", a.round_id},
+                {"current_price", a.current_price.value}};
+  }
+  if (auto ok = check_buyer_report(a, c.buyers); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_clock_price(a, "current_price", c.current_price, c.round_id); !ok) {
+    return std::unexpected(ok.error());
+  }
+  a.round_id = c.round_id;
+  a.current_price = c.current_price;
+  apply_buyer_report(a, c.buyers);
+  return json{{"applied", true},
+              {"round_id", a.round_id},
+              {"current_price", a.current_price.value}};
+}
+
+Result<json> StateMachine::on(const FinishAuction& c) {
+  auto found = owned_auction(c.seller, c.auction_id);
+  if (!found) return std::unexpected(found.error());
+  AuctionRecord& a = **found;
+  const auto outcome = [&a](bool applied) {
+    return json{{"applied", applied},
+                {"winner", a.winner ? json(*a.winner) : json(nullptr)},
+                {"price", a.current_price.value},
+                {"round_id", a.round_id}};
+  };
+  // Idempotent: a seller delivers its journaled result until acknowledged, so a repeat
+  // succeeds; a finished auction never changes again, so the stored outcome is answered.
+  if (a.stage == Stage::finished) return outcome(false);
+  if (a.stage != Stage::started) return wrong_stage(a, "started");
+  if (c.round_id < a.round_id) {
+    return fail("invalid_argument", "round_id: older than the last reported round " +
+                                        std::to_string(a.round_id));
+  }
+  if (auto ok = check_buyer_report(a, c.buyers); !ok) return std::unexpected(ok.error());
+  if (c.winner) {
+    if (!a.has_buyer(*c.winner)) {
+      return fail("not_joined", "winner: " + *c.winner + " has not joined auction " + id_text(a.id));
+    }
+    for (const auto& b : c.buyers) {
+      if (b.username == *c.winner && !b.active) {
+        return fail("invalid_argument", "winner: " + *c.winner + " is not active");
+      }
+    }
+  }
+  if (auto ok = check_clock_price(a, "price", c.price, c.round_id); !ok) {
+    return std::unexpected(ok.error());
+  }
+  a.stage = Stage::finished;
+  a.round_id = c.round_id;
+  a.current_price = c.price;
+  a.winner = c.winner;
+  apply_buyer_report(a, c.buyers);
+  return outcome(true);
+}
+
+Result<json> StateMachine::on(const CancelAuction& c) {
+  auto found = owned_auction(c.seller, c.auction_id);
+  if (!found) return std::unexpected(found.error());
+  AuctionRecord& a = **found;
+  if (a.stage != Stage::created) return wrong_stage(a, "created");
+  a.stage = Stage::cancelled;
+  return json{{"auction_id", a.id.value}, {"stage", stage_name(a.stage)}};
+}
+
+Result<json> StateMachine::on(const GetUserAddress& c) const {
+  const auto it = users_.find(c.username);
+  if (it == users_.end()) return fail("unknown_user", "no user named " + c.username);
+  return json{{"username", it->first}, {"address", it->second}};
+}
+
+Result<json> StateMachine::on(const FetchAuctions& c) const {
+  if (auto user = require_user(c.username); !user) return std::unexpected(user.error());
+  json page = json::array();
+  auto it = auctions_.upper_bound(c.after_id);
+  for (; it != auctions_.end() && page.size() < c.limit; ++it) {
+    page.push_back(auction_view(it->second, c.username, users_));
+  }
+  return json{{"auctions", std::move(page)}, {"more", it != auctions_.end()}};
+}
+
+json StateMachine::snapshot() const {
+  json users = json::array();
+  for (const auto& [username, address] : users_) {
+    users.push_back({{"username", username}, {"address", address}});
+  }
+  json auctions = json::array();
+  for (const auto& [id, record] : auctions_) auctions.push_back(to_snapshot(record));
+  return {{"format", 1},
+          {"applied_index", applied_index_.value},
+          {"next_auction_id", next_auction_id_.value},
+          {"users", std::move(users)},
+          {"auctions", std::move(auctions)},
+          {"sessions", sessions_.snapshot()}};
+}
+
+Result<StateMachine> StateMachine::restore(const json& snapshot) {
+  FieldReader f(snapshot);
+  std::uint64_t format = 0;
+  std::uint64_t applied = 0;
+  std::uint64_t next_id = 0;
+  f.uint64("format", format, 1, 1);
+  f.uint64("applied_index", applied, 0, UINT64_MAX);
+  f.uint64("next_auction_id", next_id, 1, UINT64_MAX);
+  const json* users = f.raw("users");
+  const json* auctions = f.raw("auctions");
+  const json* sessions = f.raw("sessions");
+  if (auto done = f.finish(); !done) return fail("bad_snapshot", done.error().message);
+
+  StateMachine sm;
+  sm.applied_index_ = raft::LogIndex{applied};
+  sm.next_auction_id_ = AuctionId{next_id};
+
+  if (!users->is_array() || users->size() > limits::users_max) {
+    return fail("bad_snapshot", "users: must be an array of at most " +
+                                    std::to_string(limits::users_max));
+  }
+  for (const auto& item : *users) {
+    FieldReader u(item);
+    std::string username;
+    std::string address;
+    u.username("username", username);
+    u.address("address", address);
+    if (auto done = u.finish(); !done) {
+      return fail("bad_snapshot", "users[]: " + done.error().message);
+    }
+    if (!sm.users_.emplace(username, std::move(address)).second) {
+      return fail("bad_snapshot", "users[]: " + username + " twice");
+    }
+  }
+
+  if (!auctions->is_array() || auctions->size() > limits::auctions_max) {
+    return fail("bad_snapshot", "auctions: must be an array of at most " +
+                                    std::to_string(limits::auctions_max));
+  }
+  for (const auto& item : *auctions) {
+    auto record = auction_record_from_snapshot(item);
+    if (!record) return std::unexpected(record.error());
+    const std::string id = id_text(record->id);
+    if (record->id >= sm.next_auction_id_ ||
+        (!sm.auctions_.empty() && record->id <= sm.auctions_.rbegin()->first)) {
+      return fail("bad_snapshot", "auctions[]: id " + id + " out of order or not below next_auction_id");
+    }
+    if (!sm.users_.contains(record->seller)) {
+      return fail("bad_snapshot", "auctions[]: auction " + id + " has an unknown seller");
+    }
+    for (const auto& [buyer, active] : record->buyers) {
+      if (!sm.users_.contains(buyer)) {
+        return fail("bad_snapshot", "auctions[]: auction " + id + " has an unknown buyer " + buyer);
+      }
+    }
+    sm.auctions_.emplace(record->id, std::move(*record));
+  }
+
+  auto table = SessionTable::restore(*sessions, sm.applied_index_);
+  if (!table) return std::unexpected(table.error());
+  sm.sessions_ = std::move(*table);
+  return sm;
+}
+
+std::string StateMachine::digest() const {
+  // FNV-1a: simple, stable across platforms and versions; it detects divergence, it does
+  // not defend against anyone forging a collision.
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const char c : snapshot().dump()) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return hex;
+}
+
+}  // namespace auction::platform

@@ -1,0 +1,60 @@
+// PeerLink: the outbound half of the raft peer transport, to one other replica.
+//
+// Private to raft::Server. send() encodes a Message and puts it in a bounded queue; a
+// sender coroutine calls op `raft` ({"m": base64 of raft::encode(message)}) on the peer's
+// raft port through one pipelined wire::Client, with at most in_flight_max calls
+// outstanding. send() never blocks and never fails visibly: when the queue is full the
+// OLDEST message is dropped (a newer one carries newer state, and Raft retries whatever is
+// lost), and while the peer is unreachable the link waits with exponential backoff before
+// trying again, so a slow or dead peer costs bounded memory and never slows the core.
+// Threading: everything on the owner's executor (one thread or a strand).
+// Never: blocks, queues without bound, or logs more than one line per change of
+// reachability.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "auction/raft/message.hpp"
+
+namespace auction::raft::detail {
+
+struct PeerLinkOptions {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string log_name;   // this node as named in log lines, e.g. "replica 1"
+  std::string peer_name;  // the peer as named in log lines, e.g. "replica 2"
+  std::size_t queue_max = 1024;            // messages waiting to be sent
+  std::size_t queue_bytes_max = 32 << 20;  // their encoded bytes
+  std::size_t in_flight_max = 64;          // calls awaiting the peer's reply
+  std::size_t frame_bytes_max = 4 << 20;   // the largest `raft` request line
+  std::chrono::milliseconds call_timeout{1000};
+  std::chrono::milliseconds backoff_min{20};
+  std::chrono::milliseconds backoff_max{1000};
+};
+
+class PeerLink {
+ public:
+  PeerLink(boost::asio::any_io_executor executor, PeerLinkOptions options);
+  // stop()
+  ~PeerLink();
+  PeerLink(const PeerLink&) = delete;
+  PeerLink& operator=(const PeerLink&) = delete;
+
+  void start();
+  // Queues `message` for the peer (dropping the oldest queued one when full).
+  void send(const Message& message);
+  // Drops the queue, ends the sender and the connection. Idempotent.
+  void stop();
+
+  struct State;  // shared with the sender coroutines; defined in peer_link.cpp
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace auction::raft::detail

@@ -1,0 +1,384 @@
+// Server: the Asio runtime of one Raft node (see auction/raft/server.hpp).
+//
+// Every input to the driver (a tick, a peer's message, a proposal, a read, a finished disk
+// write) is followed by after_input(), which hands a waiting PersistJob to the disk thread
+// and turns the driver's events into completed waiters and log lines. A caller waiting
+// for a proposal or a read sleeps on its own timer, set to its deadline; the event that
+// finishes it stores the outcome and cancels the timer, so nothing can wait forever.
+#include "auction/raft/server.hpp"
+
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "auction/raft/message.hpp"
+#include "auction/raft/transport.hpp"
+#include "auction/wire/fields.hpp"
+#include "auction/wire/server.hpp"
+#include "auction/wire/spawn.hpp"
+#include "raft/base64.hpp"
+#include "raft/check.hpp"
+#include "raft/disk_writer.hpp"
+#include "raft/guarded_storage.hpp"
+#include "raft/peer_link.hpp"
+
+namespace auction::raft {
+
+namespace asio = boost::asio;
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using Clock = std::chrono::steady_clock;
+
+// Bytes of an encoded Message around its entries' data (message.hpp): the fixed header is
+// 71 bytes and each entry adds 21; the rest is margin.
+constexpr std::size_t message_header_bytes = 128;
+constexpr std::size_t message_entry_overhead_bytes = 21;
+// Bytes of a `raft` request line around its base64 payload: {"id":..,"op":"raft","m":".."}.
+constexpr std::size_t request_overhead_bytes = 256;
+
+// The longest `raft` request a node of this config sends: one AppendEntries holds at most
+// append_entries_max entries and append_bytes_max of data beyond its first entry, which
+// itself is at most entry_bytes_max.
+std::size_t raft_frame_bytes_max(const Config& config) {
+  const std::size_t message_bytes = message_header_bytes +
+                                    config.append_entries_max * message_entry_overhead_bytes +
+                                    config.entry_bytes_max + config.append_bytes_max;
+  return detail::base64_length(message_bytes) + request_overhead_bytes;
+}
+
+std::string describe(const RoleChanged& change) {
+  const std::string term = std::to_string(change.term.value);
+  switch (change.role) {
+    case Role::leader:
+      return "leader for term " + term;
+    case Role::follower:
+      return change.leader.value == 0
+                 ? "follower, no leader known, term " + term
+                 : "follower, leader is " + std::to_string(change.leader.value) + ", term " + term;
+    case Role::candidate:
+      return "candidate for term " + term;
+    case Role::pre_candidate:
+      return "pre-candidate in term " + term + " (asking whether it could win an election)";
+  }
+  return std::string(to_string(change.role)) + ", term " + term;
+}
+
+// Sends each message through the link of the peer it is addressed to.
+class PeerRoutes final : public Transport {
+ public:
+  void add(NodeId peer, std::unique_ptr<detail::PeerLink> link) {
+    links_.emplace(peer, std::move(link));
+  }
+  void send(Message message) override {
+    // The core only addresses configured peers; anything else is a core bug.
+    const auto it = links_.find(message.to);
+    RAFT_CHECK(it != links_.end(), "a message to a node that is not a peer");
+    it->second->send(message);
+  }
+  bool has(NodeId peer) const { return links_.contains(peer); }
+  void start() {
+    for (auto& [id, link] : links_) link->start();
+  }
+  void stop() {
+    for (auto& [id, link] : links_) link->stop();
+  }
+
+ private:
+  std::map<NodeId, std::unique_ptr<detail::PeerLink>> links_;
+};
+
+// One caller waiting for an outcome. Lives in the caller's coroutine frame; whoever
+// finishes it removes it from its table first, and the caller removes it itself when its
+// deadline passes.
+template <class T>
+struct Waiter {
+  explicit Waiter(const asio::any_io_executor& executor) : wake(executor) {}
+  void finish(Result<T> result) {
+    outcome = std::move(result);
+    wake.cancel();
+  }
+  asio::steady_timer wake;  // expires at the deadline
+  std::optional<Result<T>> outcome;
+};
+
+struct PendingProposal {
+  Term term;  // the proposal is ours only if the entry at its index still has this term
+  Waiter<std::string>* waiter;
+};
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(asio::any_io_executor ex, ServerOptions opts, LogStorage& inner, StateMachine& machine)
+      : executor(std::move(ex)),
+        options(std::move(opts)),
+        storage(inner),
+        log_name(options.log_noun + " " + std::to_string(options.config.id.value)),
+        driver(options.config, storage, routes, machine, Driver::Mode::split),
+        ticker(executor) {
+    add_peer_links();
+  }
+
+  void add_peer_links();
+
+  void after_input();
+  void on_role_change(const RoleChanged& change);
+  wire::Reply on_peer_request(const wire::Request& request);
+  asio::awaitable<void> async_tick_loop(std::shared_ptr<Impl> self);
+  void log(const std::string& line) const {
+    std::fprintf(stderr, "%s: %s\n", log_name.c_str(), line.c_str());
+  }
+
+  asio::any_io_executor executor;
+  ServerOptions options;
+  detail::GuardedStorage storage;
+  std::string log_name;  // "replica 2"
+  PeerRoutes routes;
+  Driver driver;
+  std::optional<wire::Server> peer_server;
+  asio::steady_timer ticker;
+  std::map<LogIndex, PendingProposal> proposals;
+  std::map<std::uint64_t, Waiter<void>*> reads;  // by read context
+  std::uint64_t next_read_context = 1;
+  bool is_started = false;
+  bool is_stopped = false;
+  std::unique_ptr<detail::DiskWriter> disk;  // last: its thread is joined first
+};
+
+void Server::Impl::add_peer_links() {
+  RAFT_CHECK(options.peers.size() == options.config.peers.size(),
+             "ServerOptions::peers must match config.peers");
+  for (const PeerEndpoint& peer : options.peers) {
+    RAFT_CHECK(std::find(options.config.peers.begin(), options.config.peers.end(), peer.id) !=
+                   options.config.peers.end(),
+               "ServerOptions::peers must match config.peers");
+    routes.add(peer.id,
+               std::make_unique<detail::PeerLink>(
+                   executor, detail::PeerLinkOptions{
+                                 .host = peer.host,
+                                 .port = peer.port,
+                                 .log_name = log_name,
+                                 .peer_name = options.log_noun + " " + std::to_string(peer.id.value),
+                                 .queue_max = options.peer_queue_max,
+                                 .queue_bytes_max = options.peer_queue_bytes_max,
+                                 .in_flight_max = options.peer_in_flight_max,
+                                 .frame_bytes_max = raft_frame_bytes_max(options.config),
+                             }));
+  }
+}
+
+void Server::Impl::after_input() {
+  if (auto job = driver.take_persist_job()) disk->submit(std::move(*job));
+  DriverEvents events = driver.take_events();
+  for (ProposalCompleted& done : events.completed) {
+    const auto it = proposals.find(done.index);
+    if (it == proposals.end() || it->second.term != done.term) continue;  // caller gave up
+    Waiter<std::string>* waiter = it->second.waiter;
+    proposals.erase(it);
+    waiter->finish(std::move(done.answer));
+  }
+  for (ProposalFailed& failed : events.failed) {
+    const auto it = proposals.find(failed.index);
+    if (it == proposals.end() || it->second.term != failed.term) continue;
+    Waiter<std::string>* waiter = it->second.waiter;
+    proposals.erase(it);
+    waiter->finish(std::unexpected(std::move(failed.error)));
+  }
+  for (const std::uint64_t context : events.reads_ready) {
+    const auto it = reads.find(context);
+    if (it == reads.end()) continue;
+    Waiter<void>* waiter = it->second;
+    reads.erase(it);
+    waiter->finish({});
+  }
+  for (ReadFailed& failed : events.reads_failed) {
+    const auto it = reads.find(failed.context);
+    if (it == reads.end()) continue;
+    Waiter<void>* waiter = it->second;
+    reads.erase(it);
+    waiter->finish(std::unexpected(std::move(failed.error)));
+  }
+  for (const RoleChanged& change : events.role_changes) on_role_change(change);
+}
+
+void Server::Impl::on_role_change(const RoleChanged& change) {
+  log(describe(change));
+  if (options.on_role_change) options.on_role_change(change);
+}
+
+wire::Reply Server::Impl::on_peer_request(const wire::Request& request) {
+  auto text = wire::get_string(request.body, "m", raft_frame_bytes_max(options.config));
+  if (!text) return wire::Reply::failure(text.error());
+  const auto bytes = detail::base64_decode(*text);
+  if (!bytes) return wire::Reply::failure(Error{"bad_request", "m is not base64"});
+  auto message = decode(*bytes);
+  if (!message) return wire::Reply::failure(Error{"bad_request", message.error().message});
+  if (message->to != options.config.id) {
+    return wire::Reply::failure(
+        Error{"bad_request", "message for node " + std::to_string(message->to.value) +
+                                 " sent to node " + std::to_string(options.config.id.value)});
+  }
+  if (!routes.has(message->from)) {
+    return wire::Reply::failure(
+        Error{"bad_request",
+              "node " + std::to_string(message->from.value) + " is not in this cluster"});
+  }
+  driver.on_message(*message);
+  after_input();
+  return wire::Reply::success();
+}
+
+asio::awaitable<void> Server::Impl::async_tick_loop(std::shared_ptr<Impl> /*keep_alive*/) {
+  auto next = Clock::now();
+  while (!is_stopped) {
+    next += options.tick_period;
+    ticker.expires_at(next);
+    co_await ticker.async_wait(use_tuple);
+    if (is_stopped) co_return;
+    driver.tick();
+    after_input();
+    // After the executor was held up, go on from now rather than firing the missed ticks
+    // in a burst: a burst would make a follower time out on a leader it just heard from.
+    const auto now = Clock::now();
+    if (next + options.tick_period < now) next = now;
+  }
+}
+
+namespace {
+
+asio::awaitable<wire::Reply> async_serve_peer(std::weak_ptr<Server::Impl> weak,
+                                              wire::Request request) {
+  const auto self = weak.lock();
+  if (!self || self->is_stopped) {
+    co_return wire::Reply::failure(Error{"unavailable", "this raft node is stopping"});
+  }
+  co_return self->on_peer_request(request);
+}
+
+}  // namespace
+
+Server::Server(asio::any_io_executor executor, ServerOptions options, LogStorage& storage,
+               StateMachine& machine)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options), storage, machine)) {}
+
+Server::~Server() { stop(); }
+
+Result<std::uint16_t> Server::start() {
+  Impl& s = *impl_;
+  RAFT_CHECK(!s.is_started, "start() is called once");
+  s.is_started = true;
+
+  wire::ServerOptions listen{};
+  listen.address = s.options.listen_address;
+  listen.port = s.options.listen_port;
+  listen.frame_bytes_max = raft_frame_bytes_max(s.options.config);
+  listen.connections_max = s.options.peer_connections_max;
+  listen.in_flight_max = s.options.peer_in_flight_max;
+  s.peer_server.emplace(s.executor, std::move(listen));
+  std::weak_ptr<Impl> weak = impl_;
+  s.peer_server->handle("raft", [weak](wire::Request request) {
+    return async_serve_peer(weak, std::move(request));
+  });
+  auto port = s.peer_server->start();
+  if (!port) {
+    s.is_stopped = true;
+    return port;
+  }
+
+  s.disk = std::make_unique<detail::DiskWriter>(
+      s.storage, [weak, executor = s.executor](PersistJob job) {
+        // On the disk thread: hand the job back to the executor, where the driver lives.
+        asio::post(executor, [weak, job = std::move(job)]() mutable {
+          const auto self = weak.lock();
+          if (!self || self->is_stopped) return;
+          self->driver.on_persisted(std::move(job));
+          self->after_input();
+        });
+      });
+  s.routes.start();
+  s.log(describe(RoleChanged{s.driver.status().role, s.driver.status().term,
+                             s.driver.status().leader}));
+  wire::spawn_logged(s.executor, s.async_tick_loop(impl_), "raft ticker");
+  s.after_input();  // a restarted node may already have committed entries to apply
+  return port;
+}
+
+void Server::stop() {
+  Impl& s = *impl_;
+  if (s.is_stopped) return;
+  s.is_stopped = true;
+  s.ticker.cancel();
+  if (s.peer_server) s.peer_server->stop();
+  s.routes.stop();
+  for (auto& [index, pending] : std::exchange(s.proposals, {})) {
+    pending.waiter->finish(fail("unavailable", "the raft node is stopping"));
+  }
+  for (auto& [context, waiter] : std::exchange(s.reads, {})) {
+    waiter->finish(fail("unavailable", "the raft node is stopping"));
+  }
+  if (s.disk) s.disk->stop();
+}
+
+asio::awaitable<Result<std::string>> Server::async_propose(std::string command) {
+  const auto self = impl_;  // the waiter below needs the node alive until it wakes
+  if (!self->is_started || self->is_stopped) {
+    co_return fail("unavailable", "the raft node is not running");
+  }
+  auto ticket = self->driver.propose(std::move(command));
+  if (!ticket) {
+    self->after_input();
+    co_return std::unexpected(std::move(ticket.error()));
+  }
+  Waiter<std::string> waiter(self->executor);
+  waiter.wake.expires_after(self->options.request_timeout);
+  const bool is_new =
+      self->proposals.emplace(ticket->index, PendingProposal{ticket->term, &waiter}).second;
+  RAFT_CHECK(is_new, "the driver handed out a log index that is still pending");
+  self->after_input();
+  if (!waiter.outcome) co_await waiter.wake.async_wait(use_tuple);
+  if (waiter.outcome) co_return std::move(*waiter.outcome);
+  self->proposals.erase(ticket->index);  // nobody finished it: it is still ours to remove
+  co_return fail("timeout", "not committed within " +
+                                std::to_string(self->options.request_timeout.count()) + " ms");
+}
+
+asio::awaitable<Result<void>> Server::async_read_barrier() {
+  const auto self = impl_;
+  if (!self->is_started || self->is_stopped) {
+    co_return fail("unavailable", "the raft node is not running");
+  }
+  const std::uint64_t context = self->next_read_context++;
+  if (auto started = self->driver.read_index(context); !started) {
+    self->after_input();
+    co_return std::unexpected(std::move(started.error()));
+  }
+  Waiter<void> waiter(self->executor);
+  waiter.wake.expires_after(self->options.request_timeout);
+  self->reads.emplace(context, &waiter);
+  self->after_input();
+  if (!waiter.outcome) co_await waiter.wake.async_wait(use_tuple);
+  if (waiter.outcome) co_return std::move(*waiter.outcome);
+  self->reads.erase(context);
+  co_return fail("timeout", "leadership not confirmed within " +
+                                std::to_string(self->options.request_timeout.count()) + " ms");
+}
+
+ServerStatus Server::status() const {
+  const Status now = impl_->driver.status();
+  return ServerStatus{now.id,     now.role,    now.term,
+                      now.leader, now.commit,  now.applied,
+                      impl_->driver.core().log().last_index()};
+}
+
+NodeId Server::id() const { return impl_->options.config.id; }
+
+NodeId Server::leader() const { return impl_->driver.status().leader; }
+
+}  // namespace auction::raft

@@ -1,0 +1,208 @@
+// Client implementation: see auction/wire/client.hpp.
+//
+// A Connection pairs a LineChannel with the table of calls waiting for replies. Each waiting
+// call sleeps on its own timer set to its deadline; the reader coroutine stores the reply and
+// cancels the timer to wake it. A call that wakes without a reply has timed out and removes
+// itself from the table, so a late reply finds no one and is dropped.
+#include "auction/wire/client.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "auction/wire/error_codes.hpp"
+#include "auction/wire/spawn.hpp"
+#include "line_channel.hpp"
+
+namespace auction::wire {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using Clock = std::chrono::steady_clock;
+
+struct PendingCall {
+  explicit PendingCall(const asio::any_io_executor& ex) : wake(ex) {}
+  asio::steady_timer wake;              // expires at the deadline; cancelled on an outcome
+  std::optional<Result<Reply>> outcome;  // set by the reader, or by fail_all
+};
+
+struct Connection {
+  explicit Connection(std::shared_ptr<detail::LineChannel> ch) : channel(std::move(ch)) {}
+
+  // Every waiting call gets `error`; the connection is closed.
+  void fail_all(const Error& error) {
+    channel->close();
+    for (auto& [id, call] : pending) {
+      call->outcome = std::unexpected(error);
+      call->wake.cancel();
+    }
+    pending.clear();
+  }
+
+  std::shared_ptr<detail::LineChannel> channel;
+  // Calls waiting for a reply, by request id. A PendingCall lives in its caller's coroutine
+  // frame and removes itself before that frame ends.
+  std::unordered_map<std::int64_t, PendingCall*> pending;
+};
+
+// Reads replies until the connection ends, then fails whatever still waits.
+asio::awaitable<void> async_read_replies(std::shared_ptr<Connection> connection,
+                                         EnvelopeLimits limits) {
+  for (;;) {
+    auto frame = co_await connection->channel->async_read_frame();
+    if (!frame) {
+      connection->fail_all(frame.error());
+      co_return;
+    }
+    auto response = parse_response(*frame, limits);
+    if (!response) {
+      connection->fail_all(response.error());
+      co_return;
+    }
+    if (response->id.is_null()) {
+      // The server could not tie this answer to a request of ours (it refuses the
+      // connection, or it could not read what we sent): nothing waiting can succeed.
+      connection->fail_all(response->reply.ok ? Error{code::bad_response, "reply without id"}
+                                              : response->reply.to_error());
+      co_return;
+    }
+    if (!response->id.is_number_integer()) continue;  // not an id this client ever sends
+    const auto it = connection->pending.find(response->id.get<std::int64_t>());
+    if (it == connection->pending.end()) continue;  // a late reply to a call that timed out
+    it->second->outcome = std::move(response->reply);
+    it->second->wake.cancel();
+    connection->pending.erase(it);
+  }
+}
+
+}  // namespace
+
+struct Client::State {
+  State(asio::any_io_executor ex, ClientOptions opts)
+      : executor(std::move(ex)), options(std::move(opts)),
+        connected(executor, asio::steady_timer::time_point::max()) {}
+
+  // The open connection, making one if needed. Errors: unavailable.
+  asio::awaitable<Result<std::shared_ptr<Connection>>> async_connection(Clock::time_point expiry);
+
+  asio::any_io_executor executor;
+  ClientOptions options;
+  std::shared_ptr<Connection> connection;  // null or closed: the next call connects
+  // Never expires (re-arming would cancel other waiters); cancel() when a connection attempt
+  // ends wakes every call that waits for it.
+  asio::steady_timer connected;
+  bool is_connecting = false;
+  bool is_destroyed = false;  // the Client is gone: a connection finishing now is dropped
+  std::int64_t next_id = 1;
+  std::size_t calls = 0;  // calls in async_call now, bounded by options.in_flight_max
+};
+
+asio::awaitable<Result<std::shared_ptr<Connection>>> Client::State::async_connection(
+    Clock::time_point expiry) {
+  // Another call is connecting: wait for its attempt, which connect_timeout bounds (this
+  // call's own deadline is checked once it ends).
+  while (is_connecting) {
+    co_await connected.async_wait(use_tuple);
+  }
+  if (connection && connection->channel->is_open()) co_return connection;
+
+  const auto where = options.host + ":" + std::to_string(options.port);
+  is_connecting = true;
+  struct Attempt {
+    explicit Attempt(const asio::any_io_executor& ex) : socket(ex), guard(ex) {}
+    tcp::socket socket;
+    asio::steady_timer guard;
+    bool is_timed_out = false;
+  };
+  auto attempt = std::make_shared<Attempt>(executor);
+  attempt->guard.expires_at(std::min(expiry, Clock::now() + options.connect_timeout));
+  attempt->guard.async_wait([attempt](boost::system::error_code ec) {
+    if (ec) return;
+    attempt->is_timed_out = true;
+    boost::system::error_code ignored;
+    attempt->socket.close(ignored);
+  });
+  tcp::resolver resolver(executor);
+  auto [resolve_ec, endpoints] =
+      co_await resolver.async_resolve(options.host, std::to_string(options.port), use_tuple);
+  boost::system::error_code connect_ec = resolve_ec;
+  if (!resolve_ec && !attempt->is_timed_out) {
+    auto [ec, endpoint] = co_await asio::async_connect(attempt->socket, endpoints, use_tuple);
+    connect_ec = ec;
+  }
+  attempt->guard.cancel();
+  is_connecting = false;
+  connected.cancel();
+  if (is_destroyed) co_return fail(code::unavailable, "the client was destroyed");
+  if (attempt->is_timed_out) {
+    co_return fail(code::unavailable, "connecting to " + where + " timed out");
+  }
+  if (connect_ec) {
+    co_return fail(code::unavailable, "cannot connect to " + where + ": " + connect_ec.message());
+  }
+  connection = std::make_shared<Connection>(std::make_shared<detail::LineChannel>(
+      std::move(attempt->socket), options.frame_bytes_max));
+  spawn_logged(executor, async_read_replies(connection, options.envelope), "wire client reader");
+  co_return connection;
+}
+
+Client::Client(asio::any_io_executor executor, ClientOptions options)
+    : state_(std::make_shared<State>(std::move(executor), std::move(options))) {}
+
+Client::~Client() {
+  state_->is_destroyed = true;
+  close();
+}
+
+void Client::close() {
+  if (state_->connection) {
+    state_->connection->fail_all(Error{code::unavailable, "the client closed the connection"});
+    state_->connection.reset();
+  }
+}
+
+asio::awaitable<Result<Reply>> Client::async_call(std::string op, Json fields,
+                                                  std::chrono::milliseconds deadline) {
+  auto state = state_;  // keeps the state alive even if the Client goes away meanwhile
+  const auto expiry = Clock::now() + deadline;
+  if (state->calls >= state->options.in_flight_max) {
+    co_return fail(code::overloaded, "too many calls in flight on this client");
+  }
+  ++state->calls;
+  struct CallCount {
+    std::size_t& calls;
+    ~CallCount() { --calls; }
+  } call_count{state->calls};
+
+  const std::int64_t id = state->next_id++;
+  std::string frame = encode_request(id, op, fields);
+  if (frame.size() - 1 > state->options.frame_bytes_max) {
+    co_return fail(code::frame_too_large, "request for \"" + op + "\" is longer than " +
+                                              std::to_string(state->options.frame_bytes_max) +
+                                              " bytes");
+  }
+  auto connection = co_await state->async_connection(expiry);
+  if (!connection) co_return std::unexpected(std::move(connection.error()));
+  if (Clock::now() >= expiry) co_return fail(code::timeout, "\"" + op + "\" timed out");
+
+  PendingCall call(state->executor);
+  call.wake.expires_at(expiry);
+  (*connection)->pending.emplace(id, &call);
+  (*connection)->channel->send(std::move(frame));
+  if (!call.outcome) co_await call.wake.async_wait(use_tuple);
+  (*connection)->pending.erase(id);
+  if (call.outcome) co_return std::move(*call.outcome);
+  co_return fail(code::timeout, "\"" + op + "\" got no reply in time");
+}
+
+}  // namespace auction::wire

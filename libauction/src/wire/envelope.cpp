@@ -1,0 +1,226 @@
+// Envelope parsing and encoding: see auction/wire/envelope.hpp. Pure; this is the edge where
+// JSON parse failures become `bad_request` values.
+#include "auction/wire/envelope.hpp"
+
+#include <utility>
+
+#include "auction/wire/assert.hpp"
+#include "auction/wire/error_codes.hpp"
+
+namespace auction::wire {
+namespace {
+
+std::unexpected<RequestError> reject(Json id, std::string message) {
+  return std::unexpected<RequestError>(
+      RequestError{std::move(id), Error{code::bad_request, std::move(message)}});
+}
+
+// Parses a whole JSON text that has already passed the UTF-8 and depth checks; a discarded
+// value means "not JSON". allow_exceptions=false keeps nlohmann from throwing on bad input.
+Json parse_checked(std::string_view text) {
+  return Json::parse(text.begin(), text.end(), /*cb=*/nullptr, /*allow_exceptions=*/false);
+}
+
+bool is_valid_id(const Json& id, std::size_t id_bytes_max) {
+  if (id.is_number_integer()) return true;  // nlohmann: signed or unsigned, never float
+  return id.is_string() && id.get_ref<const std::string&>().size() <= id_bytes_max;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view bytes) {
+  std::size_t i = 0;
+  const std::size_t n = bytes.size();
+  while (i < n) {
+    const auto b0 = static_cast<unsigned char>(bytes[i]);
+    if (b0 < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned char lo = 0x80;  // allowed range of the second byte (RFC 3629, table 3-7)
+    unsigned char hi = 0xBF;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+      len = 2;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+      len = 3;
+      if (b0 == 0xE0) lo = 0xA0;  // no overlongs
+      if (b0 == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+      len = 4;
+      if (b0 == 0xF0) lo = 0x90;  // no overlongs
+      if (b0 == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+    } else {
+      return false;
+    }
+    if (n - i < len) return false;
+    const auto b1 = static_cast<unsigned char>(bytes[i + 1]);
+    if (b1 < lo || b1 > hi) return false;
+    for (std::size_t k = 2; k < len; ++k) {
+      const auto bk = static_cast<unsigned char>(bytes[i + k]);
+      if (bk < 0x80 || bk > 0xBF) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+bool is_nesting_within(std::string_view json_text, std::size_t depth_max) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : json_text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '{':
+      case '[':
+        if (++depth > depth_max) return false;
+        break;
+      case '}':
+      case ']':
+        // Unbalanced closers are the parser's to reject; only depth matters here.
+        if (depth > 0) --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+std::expected<Request, RequestError> parse_request(std::string_view line,
+                                                   const EnvelopeLimits& limits) {
+  if (!is_valid_utf8(line)) return reject(nullptr, "request is not valid UTF-8");
+  if (!is_nesting_within(line, limits.depth_max)) {
+    return reject(nullptr, "request nests deeper than " + std::to_string(limits.depth_max));
+  }
+  Json doc = parse_checked(line);
+  if (doc.is_discarded()) return reject(nullptr, "request is not valid JSON");
+  if (!doc.is_object()) return reject(nullptr, "request must be a JSON object");
+
+  const auto id_it = doc.find("id");
+  if (id_it == doc.end()) return reject(nullptr, "request has no \"id\"");
+  if (!is_valid_id(*id_it, limits.id_bytes_max)) {
+    return reject(nullptr, "\"id\" must be an integer or a string of at most " +
+                               std::to_string(limits.id_bytes_max) + " bytes");
+  }
+  Json id = std::move(*id_it);
+  doc.erase(id_it);
+
+  const auto op_it = doc.find("op");
+  if (op_it == doc.end()) return reject(std::move(id), "request has no \"op\"");
+  if (!op_it->is_string() || op_it->get_ref<const std::string&>().empty() ||
+      op_it->get_ref<const std::string&>().size() > limits.op_bytes_max) {
+    return reject(std::move(id), "\"op\" must be a non-empty string of at most " +
+                                     std::to_string(limits.op_bytes_max) + " bytes");
+  }
+  std::string op = std::move(op_it->get_ref<std::string&>());
+  doc.erase(op_it);
+  return Request{std::move(id), std::move(op), std::move(doc)};
+}
+
+Reply Reply::success(Json result) {
+  Reply reply;
+  reply.ok = true;
+  reply.result = result.is_null() ? Json::object() : std::move(result);
+  return reply;
+}
+
+Reply Reply::failure(const Error& error, const Json& extra) {
+  AUCTION_ASSERT(extra.is_null() || extra.is_object(), "error extras must be a JSON object");
+  Reply reply;
+  reply.ok = false;
+  reply.result = nullptr;
+  reply.error = extra.is_object() ? extra : Json::object();
+  reply.error["code"] = error.code;
+  reply.error["message"] = error.message;
+  return reply;
+}
+
+Reply Reply::from(Result<Json> outcome) {
+  if (outcome) return success(std::move(*outcome));
+  return failure(outcome.error());
+}
+
+std::string Reply::code() const {
+  if (ok) return {};
+  const auto it = error.find("code");
+  return it != error.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Error Reply::to_error() const {
+  AUCTION_ASSERT(!ok, "to_error() on a successful reply");
+  const auto it = error.find("message");
+  return Error{code(), it != error.end() && it->is_string() ? it->get<std::string>() : ""};
+}
+
+std::string encode_reply(const Json& id, const Reply& reply) {
+  Json doc = Json::object();
+  doc["id"] = id;
+  doc["ok"] = reply.ok;
+  if (reply.ok) {
+    doc["result"] = reply.result;
+  } else {
+    doc["error"] = reply.error;
+  }
+  std::string line = doc.dump(-1, ' ', false, Json::error_handler_t::replace);
+  line.push_back('\n');
+  return line;
+}
+
+std::string encode_request(const Json& id, std::string_view op, const Json& fields) {
+  AUCTION_ASSERT(fields.is_null() || fields.is_object(), "request fields must be a JSON object");
+  Json doc = fields.is_object() ? fields : Json::object();
+  doc["id"] = id;
+  doc["op"] = op;
+  std::string line = doc.dump(-1, ' ', false, Json::error_handler_t::replace);
+  line.push_back('\n');
+  return line;
+}
+
+Result<Response> parse_response(std::string_view line, const EnvelopeLimits& limits) {
+  const auto bad = [](std::string message) { return fail(code::bad_response, std::move(message)); };
+  if (!is_valid_utf8(line)) return bad("response is not valid UTF-8");
+  if (!is_nesting_within(line, limits.depth_max)) return bad("response nests too deep");
+  Json doc = parse_checked(line);
+  if (doc.is_discarded() || !doc.is_object()) return bad("response is not a JSON object");
+  const auto id_it = doc.find("id");
+  if (id_it == doc.end() || !(id_it->is_null() || is_valid_id(*id_it, limits.id_bytes_max))) {
+    return bad("response has no usable \"id\"");
+  }
+  const auto ok_it = doc.find("ok");
+  if (ok_it == doc.end() || !ok_it->is_boolean()) return bad("response has no boolean \"ok\"");
+  Response response;
+  response.id = std::move(*id_it);
+  response.reply.ok = ok_it->get<bool>();
+  if (response.reply.ok) {
+    const auto result_it = doc.find("result");
+    if (result_it == doc.end() || !result_it->is_object()) {
+      return bad("successful response has no \"result\" object");
+    }
+    response.reply.result = std::move(*result_it);
+  } else {
+    const auto error_it = doc.find("error");
+    if (error_it == doc.end() || !error_it->is_object() || !error_it->contains("code") ||
+        !(*error_it)["code"].is_string()) {
+      return bad("failed response has no \"error\" object with a string \"code\"");
+    }
+    response.reply.result = nullptr;
+    response.reply.error = std::move(*error_it);
+  }
+  return response;
+}
+
+}  // namespace auction::wire

@@ -1,0 +1,270 @@
+// Server implementation: see auction/wire/server.hpp.
+//
+// One Session per connection runs three kinds of coroutine: the reader (frames in, requests
+// dispatched, backpressure at in_flight_max), one coroutine per request (the handler, then
+// its reply queued), and the watchdog (idle timeout). The LineChannel's writer sends replies
+// in the order they become ready.
+#include "auction/wire/server.hpp"
+
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <unordered_set>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "auction/wire/assert.hpp"
+#include "auction/wire/error_codes.hpp"
+#include "auction/wire/spawn.hpp"
+#include "line_channel.hpp"
+
+namespace auction::wire {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+namespace {
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// How long a refused or oversize-frame connection may take to read our last line.
+constexpr auto linger_time = std::chrono::seconds(2);
+// Input read and dropped while closing gracefully, at most.
+constexpr std::size_t drain_bytes_max = 256 * 1024;
+}  // namespace
+
+class Session;
+
+struct Server::State : std::enable_shared_from_this<Server::State> {
+  State(asio::any_io_executor ex, ServerOptions opts)
+      : executor(std::move(ex)), options(std::move(opts)) {}
+
+  asio::any_io_executor executor;
+  ServerOptions options;
+  std::map<std::string, Handler, std::less<>> handlers;  // fixed once started
+  std::optional<tcp::acceptor> acceptor;
+  std::unordered_set<Session*> sessions;  // each Session adds and removes itself
+  std::size_t refusing = 0;  // refused connections still saying `overloaded`
+  bool is_started = false;
+  bool is_stopped = false;
+
+  asio::awaitable<void> async_accept_loop(std::shared_ptr<State> self);
+  asio::awaitable<void> async_refuse(std::shared_ptr<State> self, tcp::socket socket);
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::shared_ptr<Server::State> state, tcp::socket socket)
+      : state_(std::move(state)),
+        channel_(std::make_shared<detail::LineChannel>(std::move(socket),
+                                                       state_->options.frame_bytes_max)),
+        room_(state_->executor, asio::steady_timer::time_point::max()),
+        watchdog_(state_->executor) {
+    state_->sessions.insert(this);
+  }
+  ~Session() { state_->sessions.erase(this); }
+
+  asio::awaitable<void> async_run() {
+    auto self = shared_from_this();
+    std::weak_ptr<Session> weak = self;
+    channel_->set_on_change([weak] {
+      if (auto session = weak.lock()) session->on_channel_change();
+    });
+    spawn_logged(state_->executor, async_watch(self), "wire server watchdog");
+    for (;;) {
+      while (running_ + channel_->queued_frames() >= state_->options.in_flight_max &&
+             channel_->is_open()) {
+        co_await room_.async_wait(use_tuple);
+      }
+      auto frame = co_await channel_->async_read_frame();
+      if (!frame) {
+        if (frame.error().code == code::frame_too_large) {
+          const auto limit = std::to_string(state_->options.frame_bytes_max);
+          channel_->send(encode_reply(
+              nullptr, Reply::failure(Error{code::frame_too_large,
+                                            "frame longer than " + limit + " bytes"})));
+          co_await channel_->async_finish(drain_bytes_max);
+        } else if (channel_->has_peer_finished()) {
+          // The peer sent all it will send (`nc` does so when its input ends) but may still
+          // read: answer everything it asked before closing.
+          while (channel_->is_open() && running_ + channel_->queued_frames() > 0) {
+            co_await room_.async_wait(use_tuple);
+          }
+        }
+        close();
+        co_return;
+      }
+      dispatch(std::move(*frame));
+    }
+  }
+
+  void close() {
+    channel_->close();
+    room_.cancel();
+    watchdog_.cancel();
+  }
+
+ private:
+  void on_channel_change() {
+    room_.cancel();
+    if (!channel_->is_open()) watchdog_.cancel();
+  }
+
+  void dispatch(std::string line) {
+    auto request = parse_request(line, state_->options.envelope);
+    if (!request) {
+      channel_->send(encode_reply(request.error().id, Reply::failure(request.error().error)));
+      return;
+    }
+    const auto it = state_->handlers.find(request->op);
+    if (it == state_->handlers.end()) {
+      channel_->send(encode_reply(
+          request->id, Reply::failure(Error{code::unknown_op, "no op named \"" + request->op +
+                                                                  "\" here"})));
+      return;
+    }
+    ++running_;
+    spawn_logged(state_->executor, async_serve(shared_from_this(), it->second, std::move(*request)),
+                 "wire server handler");
+  }
+
+  // `handler` lives in State::handlers, which never changes after start() and outlives
+  // every session (sessions hold the State).
+  asio::awaitable<void> async_serve(std::shared_ptr<Session> /*keep_alive*/, const Handler& handler,
+                                    Request request) {
+    Json id = request.id;
+    const std::string op = request.op;
+    Reply reply;
+    try {
+      reply = co_await handler(std::move(request));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "wire server: handler of \"%s\" threw: %s\n", op.c_str(), e.what());
+      reply = Reply::failure(Error{code::internal, "the handler of \"" + op + "\" failed"});
+    }
+    --running_;
+    channel_->send(encode_reply(id, reply));
+    room_.cancel();
+  }
+
+  // Closes the connection once nothing has moved for idle_timeout. A request still being
+  // handled counts as activity: its slowness is the handler's business, not the peer's.
+  asio::awaitable<void> async_watch(std::shared_ptr<Session> /*keep_alive*/) {
+    const auto idle = state_->options.idle_timeout;
+    while (channel_->is_open()) {
+      const auto now = detail::LineChannel::Clock::now();
+      const auto deadline = channel_->last_activity() + idle;
+      if (running_ == 0 && now >= deadline) {
+        close();
+        co_return;
+      }
+      watchdog_.expires_at(running_ == 0 ? deadline : now + idle);
+      co_await watchdog_.async_wait(use_tuple);
+    }
+  }
+
+  std::shared_ptr<Server::State> state_;
+  std::shared_ptr<detail::LineChannel> channel_;
+  asio::steady_timer room_;      // never expires; cancel() when a reply is sent wakes the reader
+  asio::steady_timer watchdog_;  // idle timeout
+  std::size_t running_ = 0;      // handlers started whose reply is not yet queued
+};
+
+asio::awaitable<void> Server::State::async_accept_loop(std::shared_ptr<State> self) {
+  asio::steady_timer backoff(executor);
+  while (!is_stopped) {
+    auto [ec, socket] = co_await acceptor->async_accept(use_tuple);
+    if (is_stopped) co_return;
+    if (ec) {
+      // Out of descriptors or memory: wait a little instead of spinning on the error.
+      std::fprintf(stderr, "wire server: accept failed: %s\n", ec.message().c_str());
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(use_tuple);
+      continue;
+    }
+    if (sessions.size() >= options.connections_max) {
+      if (refusing < options.connections_max) {
+        spawn_logged(executor, async_refuse(self, std::move(socket)), "wire server refusal");
+      }
+      continue;  // beyond that, the socket closes unanswered as it goes out of scope
+    }
+    auto session = std::make_shared<Session>(self, std::move(socket));
+    spawn_logged(executor, session->async_run(), "wire server session");
+  }
+}
+
+asio::awaitable<void> Server::State::async_refuse(std::shared_ptr<State> /*keep_alive*/,
+                                                  tcp::socket socket) {
+  ++refusing;
+  auto channel = std::make_shared<detail::LineChannel>(std::move(socket), 1);
+  channel->send(encode_reply(
+      nullptr, Reply::failure(Error{code::overloaded, "too many connections; try later"})));
+  asio::steady_timer guard(executor);
+  guard.expires_after(linger_time);
+  guard.async_wait([channel](boost::system::error_code ec) {
+    if (!ec) channel->close();
+  });
+  co_await channel->async_finish(drain_bytes_max);
+  guard.cancel();
+  --refusing;
+}
+
+Server::Server(asio::any_io_executor executor, ServerOptions options)
+    : state_(std::make_shared<State>(std::move(executor), std::move(options))) {
+  AUCTION_ASSERT(state_->options.in_flight_max > 0, "in_flight_max must be positive");
+  handle("ping", [](Request) -> asio::awaitable<Reply> { co_return Reply::success(); });
+}
+
+Server::~Server() { stop(); }
+
+void Server::handle(std::string op, Handler handler) {
+  AUCTION_ASSERT(!state_->is_started, "register handlers before start()");
+  AUCTION_ASSERT(handler != nullptr, "a handler must be callable");
+  const bool is_new = state_->handlers.emplace(std::move(op), std::move(handler)).second;
+  AUCTION_ASSERT(is_new, "an op may have only one handler");
+}
+
+Result<std::uint16_t> Server::start() {
+  AUCTION_ASSERT(!state_->is_started, "start() is called once");
+  state_->is_started = true;
+  const auto& options = state_->options;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(options.address, ec);
+  if (ec) return fail(code::bind_failed, "not an IP address: " + options.address);
+  const tcp::endpoint endpoint(address, options.port);
+  const auto where = options.address + ":" + std::to_string(options.port);
+
+  tcp::acceptor acceptor(state_->executor);
+  if (acceptor.open(endpoint.protocol(), ec); ec) return fail(code::bind_failed, ec.message());
+  // Lets a restarted process take its port back while old connections sit in TIME_WAIT.
+  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (acceptor.bind(endpoint, ec); ec) {
+    if (ec == asio::error::address_in_use) {
+      return fail(code::address_in_use, where + " is already in use");
+    }
+    return fail(code::bind_failed, "cannot bind " + where + ": " + ec.message());
+  }
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return fail(code::bind_failed, "cannot listen on " + where + ": " + ec.message());
+  }
+  const auto port = acceptor.local_endpoint().port();
+  state_->acceptor.emplace(std::move(acceptor));
+  spawn_logged(state_->executor, state_->async_accept_loop(state_), "wire server accept");
+  return port;
+}
+
+void Server::stop() {
+  if (state_->is_stopped) return;
+  state_->is_stopped = true;
+  if (state_->acceptor) {
+    boost::system::error_code ignored;
+    state_->acceptor->close(ignored);
+  }
+  // close() never destroys a session synchronously (its coroutines hold it), so iterating
+  // the set while closing is safe.
+  for (Session* session : state_->sessions) session->close();
+}
+
+std::size_t Server::connection_count() const { return state_->sessions.size(); }
+
+}  // namespace auction::wire

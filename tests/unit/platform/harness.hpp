@@ -1,0 +1,127 @@
+// A platform StateMachine fed JSON requests at consecutive log indexes, with shorthands for
+// the common setup steps. Test-only.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/platform/state_machine.hpp"
+
+namespace auction::platform::test {
+
+using nlohmann::json;
+
+class Harness {
+ public:
+  // Applies `request` at the next log index and returns the parsed answer.
+  json apply(const json& request) { return json::parse(apply_bytes(request.dump())); }
+
+  std::string apply_bytes(const std::string& bytes) {
+    next_index_ += 1;
+    return sm.apply(raft::LogIndex{next_index_}, bytes);
+  }
+
+  // Applies and requires success; returns "result".
+  json ok(const json& request) {
+    const json answer = apply(request);
+    INFO("request: " << request.dump() << "\nanswer: " << answer.dump());
+    REQUIRE(answer.at("ok") == true);
+    return answer.at("result");
+  }
+
+  // Applies and requires failure; returns the error code.
+  std::string error(const json& request) {
+    const json answer = apply(request);
+    INFO("request: " << request.dump() << "\nanswer: " << answer.dump());
+    REQUIRE(answer.at("ok") == false);
+    return answer.at("error").at("code").get<std::string>();
+  }
+
+  // The code of a failed read, or "" if it succeeded.
+  std::string query_error(const json& request) const {
+    const auto r = sm.query(request);
+    return r ? std::string() : r.error().code;
+  }
+
+  void login(const std::string& username, const std::string& address = "127.0.0.1:7000") {
+    ok({{"op", "login"}, {"username", username}, {"address", address}});
+  }
+
+  std::uint64_t create(const std::string& seller, std::int64_t base_price = 1000,
+                       std::int64_t increment = 100) {
+    return ok({{"op", "create_auction"},
+               {"seller", seller},
+               {"auction_name", "spring sale"},
+               {"item_name", "lamp"},
+               {"item_description", "a brass lamp"},
+               {"base_price", base_price},
+               {"increment", increment},
+               {"period_ms", 1000}})
+        .at("auction_id")
+        .get<std::uint64_t>();
+  }
+
+  void join(const std::string& username, std::uint64_t id) {
+    ok({{"op", "join_auction"}, {"username", username}, {"auction_id", id}});
+  }
+
+  json start(const std::string& seller, std::uint64_t id) {
+    return ok({{"op", "start_auction"}, {"seller", seller}, {"auction_id", id}});
+  }
+
+  // alice sells auction 1; bob and carol joined it; dave is a bystander.
+  std::uint64_t with_created_auction() {
+    login("alice", "127.0.0.1:7001");
+    login("bob", "127.0.0.1:7002");
+    login("carol", "127.0.0.1:7003");
+    login("dave", "127.0.0.1:7004");
+    const auto id = create("alice");
+    join("bob", id);
+    join("carol", id);
+    return id;
+  }
+
+  std::uint64_t with_started_auction() {
+    const auto id = with_created_auction();
+    start("alice", id);
+    return id;
+  }
+
+  std::uint64_t last_index() const { return next_index_; }
+  void skip_indexes(std::uint64_t n) { next_index_ += n; }
+
+  StateMachine sm;
+
+ private:
+  std::uint64_t next_index_ = 0;
+};
+
+inline json update(std::uint64_t id, std::uint64_t round, std::int64_t price, bool bob_active = true,
+                   bool carol_active = true, const std::string& seller = "alice") {
+  return {{"op", "update_auction"},
+          {"seller", seller},
+          {"auction_id", id},
+          {"round_id", round},
+          {"current_price", price},
+          {"buyers", json::array({{{"username", "bob"}, {"active", bob_active}},
+                                  {{"username", "carol"}, {"active", carol_active}}})}};
+}
+
+inline json finish(std::uint64_t id, const json& winner, std::int64_t price, std::uint64_t round,
+                   bool bob_active = true, bool carol_active = false,
+                   const std::string& seller = "alice") {
+  return {{"op", "finish_auction"},
+          {"seller", seller},
+          {"auction_id", id},
+          {"winner", winner},
+          {"price", price},
+          {"round_id", round},
+          {"buyers", json::array({{{"username", "bob"}, {"active", bob_active}},
+                                  {{"username", "carol"}, {"active", carol_active}}})}};
+}
+
+}  // namespace auction::platform::test

@@ -1,0 +1,318 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "harness.hpp"
+
+namespace {
+
+using namespace auction::platform;
+using namespace auction::platform::test;
+
+json join_request(const std::string& user, std::uint64_t id) {
+  return {{"op", "join_auction"}, {"username", user}, {"auction_id", id}};
+}
+json quit_request(const std::string& user, std::uint64_t id) {
+  return {{"op", "quit_auction"}, {"username", user}, {"auction_id", id}};
+}
+json start_request(const std::string& seller, std::uint64_t id) {
+  return {{"op", "start_auction"}, {"seller", seller}, {"auction_id", id}};
+}
+json cancel_request(const std::string& seller, std::uint64_t id) {
+  return {{"op", "cancel_auction"}, {"seller", seller}, {"auction_id", id}};
+}
+json fetch_request(const std::string& user) {
+  return {{"op", "fetch_auctions"}, {"username", user}};
+}
+
+// The view of auction `id` that `user` gets from fetch_auctions.
+json view_of(const Harness& h, const std::string& user, std::uint64_t id) {
+  const auto page = h.sm.query(fetch_request(user));
+  REQUIRE(page.has_value());
+  for (const auto& a : page->at("auctions")) {
+    if (a.at("auction_id") == id) return a;
+  }
+  FAIL("auction " << id << " not fetched");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("platform: login creates a user, a second login moves the address", "[platform]") {
+  Harness h;
+  auto r = h.ok({{"op", "login"}, {"username", "bob"}, {"address", "10.0.0.1:5000"}});
+  CHECK(r == json{{"username", "bob"}, {"address", "10.0.0.1:5000"}, {"created", true}});
+  r = h.ok({{"op", "login"}, {"username", "bob"}, {"address", "10.0.0.2:6000"}});
+  CHECK(r.at("created") == false);
+  const auto address = h.sm.query({{"op", "get_user_address"}, {"username", "bob"}});
+  REQUIRE(address.has_value());
+  CHECK(*address == json{{"username", "bob"}, {"address", "10.0.0.2:6000"}});
+  CHECK(h.query_error({{"op", "get_user_address"}, {"username", "nobody"}}) == "unknown_user");
+}
+
+TEST_CASE("platform: auctions get sequential ids and start in the created stage", "[platform]") {
+  Harness h;
+  h.login("alice");
+  CHECK(h.create("alice") == 1);
+  CHECK(h.create("alice") == 2);
+  const json v = view_of(h, "alice", 2);
+  CHECK(v.at("stage") == "created");
+  CHECK(v.at("seller") == "alice");
+  CHECK(v.at("base_price") == 1000);
+  CHECK(v.at("current_price") == 1000);
+  CHECK(v.at("round_id") == 0);
+  CHECK(v.at("buyers") == json::array());
+}
+
+TEST_CASE("platform: every user a command names must exist", "[platform]") {
+  Harness h;
+  const auto id = h.with_created_auction();
+  CHECK(h.error({{"op", "create_auction"}, {"seller", "zed"}, {"auction_name", "a"},
+                 {"item_name", "b"}, {"item_description", ""}, {"base_price", 1},
+                 {"increment", 1}, {"period_ms", 100}}) == "unknown_user");
+  CHECK(h.error(join_request("zed", id)) == "unknown_user");
+  CHECK(h.error(quit_request("zed", id)) == "unknown_user");
+  CHECK(h.error(start_request("zed", id)) == "unknown_user");
+  CHECK(h.error(cancel_request("zed", id)) == "unknown_user");
+  CHECK(h.error(update(id, 1, 1100, true, true, "zed")) == "unknown_user");
+  CHECK(h.error(finish(id, "bob", 1100, 1, true, false, "zed")) == "unknown_user");
+  CHECK(h.query_error(fetch_request("zed")) == "unknown_user");
+}
+
+TEST_CASE("platform: commands on a missing auction are unknown_auction", "[platform]") {
+  Harness h;
+  h.with_created_auction();
+  CHECK(h.error(join_request("bob", 99)) == "unknown_auction");
+  CHECK(h.error(quit_request("bob", 99)) == "unknown_auction");
+  CHECK(h.error(start_request("alice", 99)) == "unknown_auction");
+  CHECK(h.error(cancel_request("alice", 99)) == "unknown_auction");
+  CHECK(h.error(update(99, 1, 1100)) == "unknown_auction");
+  CHECK(h.error(finish(99, "bob", 1100, 1)) == "unknown_auction");
+}
+
+TEST_CASE("platform: only the seller may start, update, finish or cancel its auction", "[platform]") {
+  Harness h;
+  const auto id = h.with_created_auction();
+  CHECK(h.error(start_request("bob", id)) == "not_owner");
+  CHECK(h.error(cancel_request("dave", id)) == "not_owner");
+  h.start("alice", id);
+  CHECK(h.error(update(id, 1, 1100, true, true, "bob")) == "not_owner");
+  CHECK(h.error(finish(id, "bob", 1100, 1, true, false, "carol")) == "not_owner");
+  CHECK(view_of(h, "alice", id).at("round_id") == 0);
+}
+
+TEST_CASE("platform: buyers join and quit only before the start", "[platform]") {
+  Harness h;
+  const auto id = h.with_created_auction();
+  CHECK(h.ok(join_request("dave", id)) == json{{"auction_id", id}, {"already_joined", false}});
+  CHECK(h.ok(join_request("dave", id)) == json{{"auction_id", id}, {"already_joined", true}});
+  CHECK(h.ok(quit_request("dave", id)) == json{{"auction_id", id}});
+  CHECK(h.error(quit_request("dave", id)) == "not_joined");
+  CHECK(h.error(join_request("alice", id)) == "invalid_argument");
+  h.start("alice", id);
+  CHECK(h.error(join_request("dave", id)) == "wrong_stage");
+  CHECK(h.error(quit_request("bob", id)) == "wrong_stage");
+  CHECK(view_of(h, "alice", id).at("buyers").size() == 2);
+}
+
+TEST_CASE("platform: an auction cannot start without buyers, nor twice", "[platform]") {
+  Harness h;
+  h.login("alice");
+  h.login("bob");
+  const auto id = h.create("alice");
+  CHECK(h.error(start_request("alice", id)) == "no_buyers");
+  h.join("bob", id);
+  h.start("alice", id);
+  CHECK(h.error(start_request("alice", id)) == "wrong_stage");
+}
+
+TEST_CASE("platform: start answers the seller's view with the buyers' current addresses",
+          "[platform]") {
+  Harness h;
+  const auto id = h.with_created_auction();
+  h.login("bob", "10.9.9.9:4242");
+  const json a = h.start("alice", id).at("auction");
+  CHECK(a.at("stage") == "started");
+  CHECK(a.at("role") == "seller");
+  CHECK(a.at("buyers") == json::array({{{"username", "bob"}, {"active", true}, {"address", "10.9.9.9:4242"}},
+                                       {{"username", "carol"}, {"active", true}, {"address", "127.0.0.1:7003"}}}));
+}
+
+TEST_CASE("platform: the seller's updates move the round and price forward", "[platform]") {
+  Harness h;
+  const auto id = h.with_started_auction();
+  CHECK(h.ok(update(id, 2, 1200, true, false)) ==
+        json{{"applied", true}, {"round_id", 2}, {"current_price", 1200}});
+  const json v = view_of(h, "bob", id);
+  CHECK(v.at("round_id") == 2);
+  CHECK(v.at("current_price") == 1200);
+  CHECK(v.at("buyers") == json::array({{{"username", "bob"}, {"active", true}},
+                                       {{"username", "carol"}, {"active", false}}}));
+  // The same round again is applied (a repeated push is harmless).
+  CHECK(h.ok(update(id, 2, 1200, true, false)).at("applied") == true);
+}
+
+TEST_CASE("platform: an update older than the stored round is stale and ignored", "[platform]") {
+  Harness h;
+  const auto id = h.with_started_auction();
+  h.ok(update(id, 3, 1300, true, false));
+  const json before = h.sm.snapshot().at("auctions");
+  CHECK(h.ok(update(id, 2, 1200, true, true)) ==
+        json{{"applied", false}, {"round_id", 3}, {"current_price", 1300}});
+  // Even an invalid stale update is ignored, not judged: it is simply late.
+  CHECK(h.ok(update(id, 1, 999999, false, false)).at("applied") == false);
+  CHECK(h.sm.snapshot().at("auctions") == before);
+  CHECK(view_of(h, "alice", id).at("current_price") == 1300);
+}
+
+TEST_CASE("platform: updates must report every joined buyer and nobody else", "[platform]") {
+  Harness h;
+  const auto id = h.with_started_auction();
+  json only_bob = update(id, 1, 1100);
+  only_bob["buyers"] = json::array({{{"username", "bob"}, {"active", true}}});
+  CHECK(h.error(only_bob) == "invalid_argument");
+  json with_dave = update(id, 1, 1100);
+  with_dave["buyers"].push_back({{"username", "dave"}, {"active", true}});
+  CHECK(h.error(with_dave) == "not_joined");
+  h.ok(update(id, 1, 1100, true, false));
+  // A buyer who withdrew is out for good.
+  CHECK(h.error(update(id, 2, 1200, true, true)) == "invalid_argument");
+  CHECK(view_of(h, "alice", id).at("round_id") == 1);
+}
+
+TEST_CASE("platform: update prices never fall and stay on the clock", "[platform]") {
+  Harness h;
+  const auto id = h.with_started_auction();  // base 1000, increment 100
+  CHECK(h.error(update(id, 0, 999)) == "invalid_argument");
+  CHECK(h.error(update(id, 2, 1201)) == "invalid_argument");
+  h.ok(update(id, 2, 1200));
+  CHECK(h.error(update(id, 3, 1100)) == "invalid_argument");
+  CHECK(h.ok(update(id, 3, 1300)).at("applied") == true);
+}
+
+TEST_CASE("platform: a round whose price would pass INT64_MAX is refused, not wrapped",
+          "[platform]") {
+  Harness h;
+  h.with_created_auction();
+  const auto id = h.create("alice", INT64_MAX - 250, 100);
+  h.join("bob", id);
+  h.join("carol", id);
+  h.start("alice", id);
+  CHECK(h.ok(update(id, 2, INT64_MAX - 50)).at("applied") == true);
+  CHECK(h.error(update(id, 3, INT64_MAX)) == "invalid_argument");
+  CHECK(h.error(update(id, UINT64_MAX, INT64_MAX)) == "invalid_argument");
+  CHECK(h.error(finish(id, "bob", INT64_MAX, 3)) == "invalid_argument");
+  CHECK(view_of(h, "alice", id).at("current_price") == INT64_MAX - 50);
+}
+
+TEST_CASE("platform: finish records the outcome once and for all", "[platform]") {
+  Harness h;
+  const auto id = h.with_started_auction();
+  h.ok(update(id, 2, 1200));
+  const json first = h.ok(finish(id, "bob", 1300, 3));
+  CHECK(first == json{{"applied", true}, {"winner", "bob"}, {"price", 1300}, {"round_id", 3}});
+  const json finished = h.sm.snapshot().at("auctions");
+
+  // A repeat succeeds and changes nothing, even when it disagrees.
+  const json again = h.ok(finish(id, "carol", 1400, 4, false, true));
+  CHECK(again == json{{"applied", false}, {"winner", "bob"}, {"price", 1300}, {"round_id", 3}});
+  CHECK(h.sm.snapshot().at("auctions") == finished);
+  CHECK(view_of(h, "dave", id).at("winner") == "bob");
+  CHECK(view_of(h, "dave", id).at("price") == 1300);
+  CHECK(view_of(h, "dave", id).at("stage") == "finished");
+
+  // Nothing else touches it again.
+  CHECK(h.error(update(id, 5, 1500)) == "wrong_stage");
+  CHECK(h.error(start_request("alice", id)) == "wrong_stage");
+  CHECK(h.error(cancel_request("alice", id)) == "wrong_stage");
+  CHECK(h.error(join_request("dave", id)) == "wrong_stage");
+  CHECK(h.sm.snapshot().at("auctions") == finished);
+}
+
+TEST_CASE("platform: finish checks its winner, round, buyers and price", "[platform]") {
+  Harness h;
+  const auto id = h.with_started_auction();
+  h.ok(update(id, 2, 1200));
+  CHECK(h.error(finish(id, "dave", 1200, 2)) == "not_joined");
+  CHECK(h.error(finish(id, "carol", 1200, 2, true, false)) == "invalid_argument");  // withdrawn
+  CHECK(h.error(finish(id, "bob", 1200, 1)) == "invalid_argument");   // older round
+  CHECK(h.error(finish(id, "bob", 1100, 2)) == "invalid_argument");   // price fell
+  CHECK(h.error(finish(id, "bob", 1500, 3)) == "invalid_argument");   // off the clock
+  json missing_carol = finish(id, "bob", 1200, 2);
+  missing_carol["buyers"].erase(1);
+  CHECK(h.error(missing_carol) == "invalid_argument");
+  CHECK(view_of(h, "alice", id).at("stage") == "started");
+  // Without a winner (everyone withdrew in the same round).
+  CHECK(h.ok(finish(id, nullptr, 1200, 2, false, false)).at("winner").is_null());
+  CHECK(view_of(h, "dave", id).at("winner").is_null());
+}
+
+TEST_CASE("platform: finish needs a started auction", "[platform]") {
+  Harness h;
+  const auto id = h.with_created_auction();
+  CHECK(h.error(finish(id, "bob", 1000, 0)) == "wrong_stage");
+  h.ok(cancel_request("alice", id));
+  CHECK(h.error(finish(id, "bob", 1000, 0)) == "wrong_stage");
+}
+
+TEST_CASE("platform: a seller cancels only an auction that has not started", "[platform]") {
+  Harness h;
+  const auto id = h.with_created_auction();
+  CHECK(h.ok(cancel_request("alice", id)) == json{{"auction_id", id}, {"stage", "cancelled"}});
+  CHECK(h.error(cancel_request("alice", id)) == "wrong_stage");
+  CHECK(h.error(join_request("dave", id)) == "wrong_stage");
+  CHECK(h.error(start_request("alice", id)) == "wrong_stage");
+  const auto other = h.create("alice");
+  h.join("bob", other);
+  h.start("alice", other);
+  CHECK(h.error(cancel_request("alice", other)) == "wrong_stage");
+}
+
+TEST_CASE("platform: the number of buyers in one auction is bounded", "[platform]") {
+  Harness h;
+  h.login("alice");
+  const auto id = h.create("alice");
+  for (int i = 0; i < 100; ++i) {
+    const std::string name = "b" + std::to_string(i);
+    h.login(name);
+    h.join(name, id);
+  }
+  h.login("late");
+  CHECK(h.error(join_request("late", id)) == "limit_exceeded");
+  CHECK(h.ok(join_request("b7", id)).at("already_joined") == true);
+}
+
+TEST_CASE("platform: a read in the log is answered like a query and changes nothing",
+          "[platform]") {
+  Harness h;
+  h.login("bob", "h:1");
+  const json answer = h.apply({{"op", "get_user_address"}, {"username", "bob"}});
+  CHECK(answer == json{{"ok", true}, {"result", {{"username", "bob"}, {"address", "h:1"}}}});
+  CHECK(h.sm.query({{"op", "login"}, {"username", "bob"}, {"address", "h:2"}}).error().code ==
+        "bad_request");
+}
+
+TEST_CASE("platform: garbage in the log is an error answer, never a crash", "[platform]") {
+  Harness h;
+  h.with_created_auction();
+  const json before = h.sm.snapshot().at("auctions");
+  for (const std::string bytes : {std::string(), std::string("{"), std::string("\0\1\2", 3),
+                                  std::string("[]"), std::string("{\"op\":null}"),
+                                  std::string("{\"op\":\"join_auction\"}"),
+                                  std::string("{\"op\":\"join_auction\",\"username\":\"bob\",\"auction_id\":1.5}"),
+                                  std::string(5000, '{'), std::string("\xff\xff\xff")}) {
+    const json answer = json::parse(h.apply_bytes(bytes));
+    CHECK(answer.at("ok") == false);
+    CHECK(answer.at("error").at("code") == "bad_request");
+  }
+  CHECK(h.sm.snapshot().at("auctions") == before);
+  CHECK(h.sm.applied_index() == auction::raft::LogIndex{h.last_index()});
+}
+
+TEST_CASE("platform: answers are JSON with ok and result or error", "[platform]") {
+  Harness h;
+  const std::string ok = h.apply_bytes(R"({"op":"login","username":"bob","address":"h:1"})");
+  CHECK(ok == R"({"ok":true,"result":{"address":"h:1","created":true,"username":"bob"}})");
+  const std::string error = h.apply_bytes(R"({"op":"quit_auction","username":"bob","auction_id":4})");
+  CHECK(error == R"({"error":{"code":"unknown_auction","message":"no auction 4"},"ok":false})");
+}

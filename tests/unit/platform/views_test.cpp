@@ -1,0 +1,95 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "harness.hpp"
+
+namespace {
+
+using namespace auction::platform;
+using namespace auction::platform::test;
+
+json fetch(const Harness& h, const std::string& user, std::uint64_t after_id = 0,
+           std::uint64_t limit = 100) {
+  const auto page = h.sm.query(
+      {{"op", "fetch_auctions"}, {"username", user}, {"after_id", after_id}, {"limit", limit}});
+  REQUIRE(page.has_value());
+  return *page;
+}
+
+}  // namespace
+
+TEST_CASE("platform: a non-participant sees what is for sale, not who bids or the clock",
+          "[platform]") {
+  Harness h;
+  const auto id = h.with_started_auction();
+  h.ok(update(id, 2, 1200, true, false));
+  const json v = fetch(h, "dave").at("auctions").at(0);
+  CHECK(v == json{{"auction_id", id},       {"auction_name", "spring sale"}, {"item_name", "lamp"},
+                  {"item_description", "a brass lamp"}, {"seller", "alice"},
+                  {"base_price", 1000},    {"increment", 100},              {"period_ms", 1000},
+                  {"stage", "started"},    {"role", "none"}});
+}
+
+TEST_CASE("platform: a joined buyer sees the clock and the buyers, without addresses",
+          "[platform]") {
+  Harness h;
+  const auto id = h.with_started_auction();
+  h.ok(update(id, 2, 1200, true, false));
+  const json v = fetch(h, "carol").at("auctions").at(0);
+  CHECK(v.at("role") == "buyer");
+  CHECK(v.at("round_id") == 2);
+  CHECK(v.at("current_price") == 1200);
+  CHECK(v.at("buyers") == json::array({{{"username", "bob"}, {"active", true}},
+                                       {{"username", "carol"}, {"active", false}}}));
+}
+
+TEST_CASE("platform: the seller sees its buyers' addresses as they are now", "[platform]") {
+  Harness h;
+  const auto id = h.with_started_auction();
+  h.login("carol", "192.168.1.5:9999");
+  const json v = fetch(h, "alice").at("auctions").at(0);
+  CHECK(v.at("role") == "seller");
+  CHECK(v.at("auction_id") == id);
+  CHECK(v.at("buyers").at(1) ==
+        json{{"username", "carol"}, {"active", true}, {"address", "192.168.1.5:9999"}});
+}
+
+TEST_CASE("platform: the outcome of a finished auction is public", "[platform]") {
+  Harness h;
+  const auto id = h.with_started_auction();
+  h.ok(finish(id, "bob", 1300, 3));
+  const json v = fetch(h, "dave").at("auctions").at(0);
+  CHECK(v.at("winner") == "bob");
+  CHECK(v.at("price") == 1300);
+  CHECK_FALSE(v.contains("buyers"));
+  CHECK_FALSE(v.contains("round_id"));
+  CHECK(fetch(h, "bob").at("auctions").at(0).at("round_id") == 3);
+}
+
+TEST_CASE("platform: a quitter is no longer a participant", "[platform]") {
+  Harness h;
+  const auto id = h.with_created_auction();
+  h.ok({{"op", "quit_auction"}, {"username", "carol"}, {"auction_id", id}});
+  const json v = fetch(h, "carol").at("auctions").at(0);
+  CHECK(v.at("role") == "none");
+  CHECK_FALSE(v.contains("buyers"));
+}
+
+TEST_CASE("platform: fetch_auctions pages through every auction in id order", "[platform]") {
+  Harness h;
+  h.login("alice");
+  for (int i = 0; i < 5; ++i) h.create("alice");
+  json page = fetch(h, "alice", 0, 2);
+  CHECK(page.at("auctions").size() == 2);
+  CHECK(page.at("auctions").at(0).at("auction_id") == 1);
+  CHECK(page.at("more") == true);
+  page = fetch(h, "alice", 2, 2);
+  CHECK(page.at("auctions").at(0).at("auction_id") == 3);
+  page = fetch(h, "alice", 4, 2);
+  CHECK(page.at("auctions").size() == 1);
+  CHECK(page.at("more") == false);
+  page = fetch(h, "alice", 5, 2);
+  CHECK(page.at("auctions").empty());
+  CHECK(page.at("more") == false);
+}

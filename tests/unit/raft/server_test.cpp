@@ -1,0 +1,420 @@
+// raft::Server: three nodes in one process on loopback, each on its own io_context thread
+// with a FileStorage in a temp dir, exactly as replicas run them. The test thread waits for
+// events (role changes, applied commands) on a condition variable; every wait has a
+// generous deadline that only turns a hang into a failure.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "auction/raft/file_storage.hpp"
+#include "auction/raft/server.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace auction::raft;
+using auction::Result;
+using namespace std::chrono_literals;
+
+constexpr auto deadline = 30s;  // only turns a hang into a failure
+constexpr auto tick_period = 10ms;
+constexpr int election_ticks = 10;
+
+// Everything the test waits on is guarded by this one mutex and signalled by this one
+// condition variable: role changes, applied commands, a sync stuck at a latch.
+struct Events {
+  std::mutex mutex;
+  std::condition_variable changed;
+
+  // True if `done` (called with the mutex held) became true before `timeout`.
+  bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, timeout, done);
+  }
+};
+
+// Answers "applied:<command>@<index>" and records what it applied.
+class RecordingMachine final : public StateMachine {
+ public:
+  explicit RecordingMachine(Events& events) : events_(events) {}
+  std::string apply(LogIndex index, std::string_view command) override {
+    {
+      std::lock_guard lock(events_.mutex);
+      commands_.emplace_back(command);
+    }
+    events_.changed.notify_all();
+    return "applied:" + std::string(command) + "@" + std::to_string(index.value);
+  }
+  // Precondition: events.mutex held.
+  bool has(const std::string& command) const {
+    return std::find(commands_.begin(), commands_.end(), command) != commands_.end();
+  }
+
+ private:
+  Events& events_;
+  std::vector<std::string> commands_;
+};
+
+// A LogStorage whose sync() waits while the test holds the latch: a disk that stalls.
+class LatchedStorage final : public LogStorage {
+ public:
+  LatchedStorage(LogStorage& inner, Events& events) : inner_(inner), events_(events) {}
+
+  HardState hard_state() const override { return inner_.hard_state(); }
+  LogIndex first_index() const override { return inner_.first_index(); }
+  LogIndex last_index() const override { return inner_.last_index(); }
+  Result<Term> term(LogIndex index) const override { return inner_.term(index); }
+  Result<std::vector<Entry>> entries(LogIndex lo, LogIndex hi,
+                                     std::size_t bytes_max) const override {
+    return inner_.entries(lo, hi, bytes_max);
+  }
+  void append(std::span<const Entry> entries) override { inner_.append(entries); }
+  void set_hard_state(const HardState& state) override { inner_.set_hard_state(state); }
+  void sync() override {
+    {
+      std::unique_lock lock(events_.mutex);
+      if (is_held_) {
+        is_sync_stuck_ = true;
+        events_.changed.notify_all();
+        events_.changed.wait(lock, [this] { return !is_held_; });
+        is_sync_stuck_ = false;
+      }
+    }
+    inner_.sync();
+  }
+
+  // Precondition for these three: events.mutex held.
+  void hold() { is_held_ = true; }
+  void release() { is_held_ = false; }
+  bool is_sync_stuck() const { return is_sync_stuck_; }
+
+ private:
+  LogStorage& inner_;
+  Events& events_;
+  bool is_held_ = false;
+  bool is_sync_stuck_ = false;
+};
+
+std::uint16_t free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
+  return acceptor.local_endpoint().port();
+}
+
+std::filesystem::path fresh_temp_dir() {
+  std::random_device random;
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("ppapd-raft-server-" + std::to_string(random()) + std::to_string(random()));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+struct Node {
+  Node(std::uint64_t node_id, Events& events, const std::filesystem::path& dir)
+      : id(node_id),
+        file(std::move(FileStorage::open(dir / ("node-" + std::to_string(id))).value())),
+        storage(*file, events),
+        machine(events) {}
+
+  std::uint64_t id;
+  asio::io_context io{1};
+  std::unique_ptr<FileStorage> file;
+  LatchedStorage storage;
+  RecordingMachine machine;
+  std::unique_ptr<Server> server;
+  std::vector<RoleChanged> roles;  // guarded by Events::mutex
+  std::thread thread;
+  bool is_running = false;
+};
+
+class Cluster {
+ public:
+  explicit Cluster(std::size_t size) : dir_(fresh_temp_dir()) {
+    std::vector<std::uint16_t> ports;
+    for (std::size_t i = 0; i < size; ++i) ports.push_back(free_port());
+    for (std::uint64_t id = 1; id <= size; ++id) {
+      auto node = std::make_unique<Node>(id, events_, dir_);
+      ServerOptions options;
+      options.config.id = NodeId{id};
+      options.config.election_timeout_ticks = election_ticks;
+      options.config.heartbeat_ticks = 2;
+      options.config.seed = id;
+      for (std::uint64_t peer = 1; peer <= size; ++peer) {
+        if (peer == id) continue;
+        options.config.peers.push_back(NodeId{peer});
+        options.peers.push_back(PeerEndpoint{NodeId{peer}, "127.0.0.1", ports[peer - 1]});
+      }
+      options.listen_port = ports[id - 1];
+      options.tick_period = tick_period;
+      options.request_timeout = 10s;
+      Node* raw = node.get();
+      options.on_role_change = [this, raw](const RoleChanged& change) {
+        {
+          std::lock_guard lock(events_.mutex);
+          raw->roles.push_back(change);
+        }
+        events_.changed.notify_all();
+      };
+      node->server =
+          std::make_unique<Server>(node->io.get_executor(), options, node->storage, node->machine);
+      REQUIRE(node->server->start().has_value());
+      nodes_.push_back(std::move(node));
+    }
+    for (auto& node : nodes_) {
+      node->is_running = true;
+      node->thread = std::thread([n = node.get()] {
+        auto work = asio::make_work_guard(n->io);
+        n->io.run();
+      });
+    }
+  }
+
+  ~Cluster() {
+    {
+      std::lock_guard lock(events_.mutex);
+      for (auto& node : nodes_) node->storage.release();
+    }
+    events_.changed.notify_all();
+    for (auto& node : nodes_) stop(node->id);
+    nodes_.clear();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  Node& node(std::uint64_t id) { return *nodes_.at(id - 1); }
+  Events& events() { return events_; }
+
+  // Runs `f` on the node's thread and returns its result.
+  template <class F>
+  auto on(std::uint64_t id, F f) {
+    std::packaged_task<decltype(f())()> task(std::move(f));
+    auto result = task.get_future();
+    asio::post(node(id).io, [&task] { task(); });
+    REQUIRE(result.wait_for(deadline) == std::future_status::ready);
+    return result.get();
+  }
+
+  Result<std::string> propose(std::uint64_t id, std::string command) {
+    auto done = start_propose(id, std::move(command));
+    REQUIRE(done.wait_for(deadline) == std::future_status::ready);
+    return done.get();
+  }
+
+  std::future<Result<std::string>> start_propose(std::uint64_t id, std::string command) {
+    return asio::co_spawn(node(id).io, node(id).server->async_propose(std::move(command)),
+                          asio::use_future);
+  }
+
+  Result<void> read_barrier(std::uint64_t id) {
+    auto done = asio::co_spawn(node(id).io, node(id).server->async_read_barrier(),
+                               asio::use_future);
+    REQUIRE(done.wait_for(deadline) == std::future_status::ready);
+    return done.get();
+  }
+
+  // Waits until a running node's latest role is leader in a term above `term_above`, and
+  // every other running node follows it. Returns the leader's id.
+  std::uint64_t wait_for_leader(std::uint64_t term_above = 0) {
+    std::uint64_t leader = 0;
+    const bool found = events_.wait_until(
+        [&] {
+          leader = 0;
+          for (auto& node : nodes_) {
+            if (!node->is_running || node->roles.empty()) continue;
+            const RoleChanged& last = node->roles.back();
+            if (last.role == Role::leader && last.term.value > term_above) leader = node->id;
+          }
+          if (leader == 0) return false;
+          for (auto& node : nodes_) {
+            if (!node->is_running || node->id == leader) continue;
+            if (node->roles.empty() || node->roles.back().leader.value != leader) return false;
+          }
+          return true;
+        },
+        deadline);
+    REQUIRE(found);
+    return leader;
+  }
+
+  std::size_t role_change_count() {
+    std::lock_guard lock(events_.mutex);
+    std::size_t count = 0;
+    for (auto& node : nodes_) count += node->roles.size();
+    return count;
+  }
+
+  void stop(std::uint64_t id) {
+    Node& n = node(id);
+    if (!n.is_running) return;
+    {
+      std::lock_guard lock(events_.mutex);
+      n.is_running = false;
+    }
+    asio::post(n.io, [&n] {
+      n.server->stop();
+      n.io.stop();
+    });
+    n.thread.join();
+    n.io.restart();
+    n.io.run_for(3s);  // let its connections close
+  }
+
+ private:
+  Events events_;
+  std::filesystem::path dir_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+std::uint64_t a_follower(std::uint64_t leader) { return leader == 1 ? 2 : 1; }
+
+}  // namespace
+
+TEST_CASE("raft: three servers on loopback elect a leader that applies proposals everywhere",
+          "[raft][server]") {
+  Cluster cluster(3);
+  const std::uint64_t leader = cluster.wait_for_leader();
+  CHECK(cluster.on(leader, [&] { return cluster.node(leader).server->leader(); }) ==
+        NodeId{leader});
+
+  auto answer = cluster.propose(leader, "first");
+  REQUIRE(answer.has_value());
+  CHECK(answer->starts_with("applied:first@"));
+
+  const bool everywhere = cluster.events().wait_until(
+      [&] {
+        for (std::uint64_t id = 1; id <= 3; ++id) {
+          if (!cluster.node(id).machine.has("first")) return false;
+        }
+        return true;
+      },
+      deadline);
+  CHECK(everywhere);
+  const ServerStatus status = cluster.on(leader, [&] { return cluster.node(leader).server->status(); });
+  CHECK(status.role == Role::leader);
+  CHECK(status.last_index >= status.commit);
+  CHECK(status.commit >= status.applied);
+}
+
+TEST_CASE("raft: a follower's proposal fails with not_leader naming the leader",
+          "[raft][server]") {
+  Cluster cluster(3);
+  const std::uint64_t leader = cluster.wait_for_leader();
+  const std::uint64_t follower = a_follower(leader);
+
+  auto answer = cluster.propose(follower, "misdirected");
+  REQUIRE_FALSE(answer.has_value());
+  CHECK(answer.error().code == "not_leader");
+  CHECK_THAT(answer.error().message, Catch::Contains(std::to_string(leader)));
+  CHECK(cluster.on(follower, [&] { return cluster.node(follower).server->leader(); }) ==
+        NodeId{leader});
+}
+
+TEST_CASE("raft: a read barrier passes on the leader after a write and fails on a follower",
+          "[raft][server]") {
+  Cluster cluster(3);
+  const std::uint64_t leader = cluster.wait_for_leader();
+  REQUIRE(cluster.propose(leader, "written").has_value());
+
+  REQUIRE(cluster.read_barrier(leader).has_value());
+  CHECK(cluster.on(leader, [&] {
+    std::lock_guard lock(cluster.events().mutex);
+    return cluster.node(leader).machine.has("written");
+  }));
+
+  auto refused = cluster.read_barrier(a_follower(leader));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == "not_leader");
+}
+
+TEST_CASE("raft: when the leader stops, a new leader is elected, reads see old writes and "
+          "proposals continue",
+          "[raft][server]") {
+  Cluster cluster(3);
+  const std::uint64_t old_leader = cluster.wait_for_leader();
+  REQUIRE(cluster.propose(old_leader, "before").has_value());
+  const auto old_term = cluster.on(old_leader, [&] {
+    return cluster.node(old_leader).server->status().term;
+  });
+
+  cluster.stop(old_leader);
+  const std::uint64_t new_leader = cluster.wait_for_leader(old_term.value);
+  CHECK(new_leader != old_leader);
+
+  // ReadIndex (§6.4): a write acknowledged by the old leader is visible after the barrier.
+  REQUIRE(cluster.read_barrier(new_leader).has_value());
+  CHECK(cluster.on(new_leader, [&] {
+    std::lock_guard lock(cluster.events().mutex);
+    return cluster.node(new_leader).machine.has("before");
+  }));
+  auto answer = cluster.propose(new_leader, "after");
+  REQUIRE(answer.has_value());
+  CHECK(answer->starts_with("applied:after@"));
+}
+
+TEST_CASE("raft: a leader whose disk stalls keeps heartbeating, so no election happens",
+          "[raft][server]") {
+  Cluster cluster(3);
+  const std::uint64_t leader = cluster.wait_for_leader();
+  REQUIRE(cluster.propose(leader, "warm-up").has_value());
+  const std::size_t roles_before = cluster.role_change_count();
+
+  {
+    std::lock_guard lock(cluster.events().mutex);
+    cluster.node(leader).storage.hold();
+  }
+  auto slow = cluster.start_propose(leader, "during-stall");
+  REQUIRE(cluster.events().wait_until([&] { return cluster.node(leader).storage.is_sync_stuck(); },
+                                      deadline));
+
+  // The followers are a majority without the leader's own disk, so the entry commits and
+  // reaches them while the leader's write is stuck (dissertation §10.2.1).
+  const bool followers_applied = cluster.events().wait_until(
+      [&] {
+        for (std::uint64_t id = 1; id <= 3; ++id) {
+          if (id != leader && !cluster.node(id).machine.has("during-stall")) return false;
+        }
+        return true;
+      },
+      deadline);
+  CHECK(followers_applied);
+
+  // The stall lasts three of the longest election timeouts; nobody may change role in it.
+  const auto stall = 3 * 2 * election_ticks * tick_period;
+  const bool anyone_changed = cluster.events().wait_until(
+      [&] {
+        std::size_t count = 0;
+        for (std::uint64_t id = 1; id <= 3; ++id) count += cluster.node(id).roles.size();
+        return count != roles_before;
+      },
+      stall);
+  CHECK_FALSE(anyone_changed);
+  {
+    std::lock_guard lock(cluster.events().mutex);
+    CHECK(cluster.node(leader).storage.is_sync_stuck());
+    cluster.node(leader).storage.release();
+  }
+  cluster.events().changed.notify_all();
+
+  REQUIRE(slow.wait_for(deadline) == std::future_status::ready);
+  auto answer = slow.get();
+  REQUIRE(answer.has_value());
+  CHECK(answer->starts_with("applied:during-stall@"));
+}
