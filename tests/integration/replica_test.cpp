@@ -287,3 +287,33 @@ TEST_CASE("integration: a replica refuses to start, with exit code 2 and one lin
     CHECK(first->wait_exit(deadline) == 0);
   }
 }
+
+TEST_CASE("integration: a leader that loses its majority answers every request instead of "
+          "hanging",
+          "[integration][replica]") {
+  LocalCluster cluster;
+  cluster.start_all();
+  const std::size_t leader = find_leader(cluster);
+  for (std::size_t id = 1; id <= 3; ++id) {
+    if (id == leader) continue;
+    cluster.replica(id).signal(SIGTERM);
+    CHECK(cluster.replica(id).wait_exit(deadline) == 0);
+  }
+
+  auto connection = LineConnection::connect(cluster.ports(leader).client, deadline);
+  REQUIRE(connection != nullptr);
+  json write = ask(*connection, R"({"id":1,"op":"login","username":"erin","address":"h:1",)"
+                                R"("client_id":"c","seq":1})");
+  INFO(write.dump());
+  CHECK(write["ok"] == false);
+  const std::string code = write["error"]["code"];
+  CHECK((code == "timeout" || code == "not_leader"));
+  json read = ask(*connection, R"({"id":2,"op":"get_user_address","username":"erin"})");
+  INFO(read.dump());
+  CHECK(read["ok"] == false);
+  const std::string read_code = read["error"]["code"];
+  CHECK((read_code == "timeout" || read_code == "not_leader"));
+
+  cluster.replica(leader).signal(SIGTERM);
+  CHECK(cluster.replica(leader).wait_exit(deadline) == 0);
+}

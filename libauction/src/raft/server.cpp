@@ -7,6 +7,7 @@
 // finishes it stores the outcome and cancels the timer, so nothing can wait forever.
 #include "auction/raft/server.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -115,7 +116,7 @@ struct PendingProposal {
 
 }  // namespace
 
-struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+struct Server::Impl {
   Impl(asio::any_io_executor ex, ServerOptions opts, LogStorage& inner, StateMachine& machine)
       : executor(std::move(ex)),
         options(std::move(opts)),

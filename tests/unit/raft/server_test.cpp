@@ -25,7 +25,10 @@
 #include <boost/asio/use_future.hpp>
 
 #include "auction/raft/file_storage.hpp"
+#include "auction/raft/message.hpp"
 #include "auction/raft/server.hpp"
+#include "auction/wire/client.hpp"
+#include "raft/base64.hpp"
 
 namespace {
 
@@ -36,7 +39,7 @@ using namespace std::chrono_literals;
 
 constexpr auto deadline = 30s;  // only turns a hang into a failure
 constexpr auto tick_period = 10ms;
-constexpr int election_ticks = 10;
+constexpr int election_ticks = 30;  // 300-600 ms: robust on a loaded machine
 
 // Everything the test waits on is guarded by this one mutex and signalled by this one
 // condition variable: role changes, applied commands, a sync stuck at a latch.
@@ -148,8 +151,8 @@ struct Node {
 class Cluster {
  public:
   explicit Cluster(std::size_t size) : dir_(fresh_temp_dir()) {
-    std::vector<std::uint16_t> ports;
-    for (std::size_t i = 0; i < size; ++i) ports.push_back(free_port());
+    for (std::size_t i = 0; i < size; ++i) ports_.push_back(free_port());
+    const std::vector<std::uint16_t>& ports = ports_;
     for (std::uint64_t id = 1; id <= size; ++id) {
       auto node = std::make_unique<Node>(id, events_, dir_);
       ServerOptions options;
@@ -201,6 +204,7 @@ class Cluster {
 
   Node& node(std::uint64_t id) { return *nodes_.at(id - 1); }
   Events& events() { return events_; }
+  std::uint16_t port(std::uint64_t id) const { return ports_.at(id - 1); }
 
   // Runs `f` on the node's thread and returns its result.
   template <class F>
@@ -280,6 +284,7 @@ class Cluster {
  private:
   Events events_;
   std::filesystem::path dir_;
+  std::vector<std::uint16_t> ports_;  // raft ports, by id - 1
   std::vector<std::unique_ptr<Node>> nodes_;
 };
 
@@ -417,4 +422,61 @@ TEST_CASE("raft: a leader whose disk stalls keeps heartbeating, so no election h
   auto answer = slow.get();
   REQUIRE(answer.has_value());
   CHECK(answer->starts_with("applied:during-stall@"));
+}
+
+TEST_CASE("raft: the raft port refuses what is not a valid message from a member",
+          "[raft][server]") {
+  Cluster cluster(3);
+  const std::uint64_t leader = cluster.wait_for_leader();
+  const std::uint64_t target = a_follower(leader);
+
+  asio::io_context io;
+  auction::wire::Client client(io.get_executor(), {.host = "127.0.0.1",
+                                                   .port = cluster.port(target),
+                                                   .connect_timeout = 5s,
+                                                   .frame_bytes_max = 1 << 20,
+                                                   .in_flight_max = 8,
+                                                   .envelope = {}});
+  auto send = [&](const std::string& m) {
+    auction::wire::Json fields = auction::wire::Json::object();
+    fields["m"] = m;
+    auto done = asio::co_spawn(io, client.async_call("raft", fields, 10s), asio::use_future);
+    // The client's connection keeps `io` busy, so run it only until the reply is in.
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (done.wait_for(0s) != std::future_status::ready &&
+           std::chrono::steady_clock::now() < until) {
+      io.run_one_for(100ms);
+    }
+    REQUIRE(done.wait_for(0s) == std::future_status::ready);
+    auto reply = done.get();
+    REQUIRE(reply.has_value());
+    return *reply;
+  };
+  Message outsider{.type = MessageType::vote,
+                   .from = NodeId{9},
+                   .to = NodeId{target},
+                   .term = Term{1000},
+                   .log_term = Term{1000},
+                   .index = LogIndex{1000},
+                   .entries = {},
+                   .commit = LogIndex{0},
+                   .reject = false,
+                   .reject_hint = LogIndex{0},
+                   .context = 0};
+  Message misaddressed = outsider;
+  misaddressed.from = NodeId{leader};
+  misaddressed.to = NodeId{7};
+
+  for (const std::string& m :
+       {std::string("not base64!"), auction::raft::detail::base64_encode("garbage"),
+        auction::raft::detail::base64_encode(encode(outsider)),
+        auction::raft::detail::base64_encode(encode(misaddressed))}) {
+    const auto reply = send(m);
+    CHECK_FALSE(reply.ok);
+    CHECK(reply.code() == "bad_request");
+  }
+  // A vote request for term 1000 from a stranger would have deposed the leader.
+  const auto status = cluster.on(target, [&] { return cluster.node(target).server->status(); });
+  CHECK(status.term.value < 1000);
+  CHECK(status.leader == NodeId{leader});
 }

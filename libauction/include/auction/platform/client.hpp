@@ -1,0 +1,99 @@
+// Client: how every user of the platform (seller, buyer, bench, chaos) calls it.
+//
+// Sits on top of one wire::Client per replica (connections are kept between calls) and
+// hides the cluster behind one call: it goes to the leader, follows the `leader` hints of
+// `not_leader` answers, tries the other replicas when one is down or knows no leader, and
+// retries with jittered, bounded backoff until the call's deadline. A mutating op carries this
+// client's `client_id` and a `seq` that stays the SAME for every retry of one call, so the
+// platform applies it exactly once however many times it is sent (docs/platform.md,
+// "Exactly-once sessions"; Raft dissertation §6.3). Its caller sees a value or one clear
+// error, never a replica's address and never a hang.
+// Threading: construct, call and destroy on the executor's thread; the executor must not run
+// handlers concurrently (one thread, or a strand). Calls may be in flight when it is
+// destroyed: they end with `unavailable`.
+// Never: sends two different writes of one client at once (the platform keeps only each
+// client's latest seq), or reuses a seq for a different write.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "auction/platform/cluster_config.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::platform {
+
+struct ClientOptions {
+  // The replicas' client endpoints, "host:port" or "[v6-literal]:port" (ClusterConfig order).
+  // Precondition: at least one, each with a port in 1..65535.
+  std::vector<std::string> replicas;
+  // "" -> a random id ("c-" and 16 hex digits) is drawn at construction. Otherwise 1..64
+  // characters of [A-Za-z0-9_.-] (the platform answers writes `invalid_argument` otherwise).
+  std::string client_id;
+  std::chrono::milliseconds deadline{5000};         // per call, including all retries
+  std::chrono::milliseconds attempt_timeout{1000};  // one try against one replica
+  std::chrono::milliseconds connect_timeout{500};
+};
+
+// Builds the replica list from a cluster file (client endpoints, in id order); the other
+// options keep their defaults.
+ClientOptions client_options_from(const ClusterConfig& config);
+
+class Client {
+ public:
+  // Connects lazily (on the first call). Precondition: see ClientOptions::replicas.
+  Client(boost::asio::any_io_executor executor, ClientOptions options);
+  // Closes (see close()).
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Calls one platform op. `fields` is the op's fields (an object, or null for none) without
+  // id/op/client_id/seq. Mutating ops (every op but the reads fetch_auctions and
+  // get_user_address) get this client's client_id and the next seq; the SAME seq is reused
+  // for every retry of this call, so a retry after a lost answer is applied exactly once.
+  // Mutating calls of one Client are serialized (one in flight at a time, first come first
+  // served) because the platform remembers only each client's latest seq; reads run
+  // concurrently. The deadline counts from the call, its wait for earlier writes included.
+  // Returns the op's `result` object, or an Error:
+  //   the platform's own errors as they came (unknown_user, wrong_stage, invalid_argument,
+  //     bad_request, stale_request, ...);
+  //   session_expired  the platform ended this client's session between two attempts of this
+  //                    call, so whether it was applied is unknown: read to find out. (When
+  //                    the session had ended before the call, the call is simply sent again
+  //                    under a fresh client_id, which is safe and invisible.)
+  //   unavailable      the deadline passed without an answer ("no leader answered within
+  //                    5000 ms; last: ..."), or close() was called. A write may or may not
+  //                    have been applied.
+  //   frame_too_large  the request is longer than a replica accepts.
+  // Follows `leader` hints, tries the other replicas when one is down or knows no leader,
+  // backs off between rounds. Never hangs.
+  boost::asio::awaitable<Result<nlohmann::json>> async_call(std::string op, nlohmann::json fields);
+
+  // The `status` of one replica (index into options.replicas), without leader-following or
+  // retries, within attempt_timeout. Errors: invalid_argument (no such index), and the
+  // wire errors (unavailable, timeout, ...) of that one try.
+  boost::asio::awaitable<Result<nlohmann::json>> async_status(std::size_t replica);
+
+  // The client_id writes carry now. It changes (to a fresh random id) when the platform
+  // ended this client's session, or when the client's first write got no answer, because a
+  // session that never began cannot go on at seq 2 (docs/platform.md).
+  const std::string& client_id() const;
+
+  // Drops every connection; calls in flight end with `unavailable`. Later calls connect again.
+  void close();
+
+  struct State;  // shared with the coroutines in flight; defined in client.cpp
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace auction::platform

@@ -1,0 +1,345 @@
+// Client implementation: see auction/platform/client.hpp.
+//
+// One call is a loop of attempts, each against one replica with its own attempt_timeout:
+// first the replica that answered last (the leader, as far as we know), then wherever a
+// `not_leader` hint points, else the next replica in order. After as many attempts as there
+// are replicas without an answer, the loop sleeps a jittered, doubling backoff (so clients
+// that lost the same leader do not stampede the next one), until the call's deadline.
+// Writes queue for one turn (FIFO) and keep their seq across every attempt of the call.
+// Timers that a call sleeps on are registered in the State, so close() can wake them all.
+#include "auction/platform/client.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <deque>
+#include <random>
+#include <set>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "auction/platform/commands.hpp"
+#include "auction/wire/assert.hpp"
+#include "auction/wire/client.hpp"
+#include "auction/wire/error_codes.hpp"
+
+namespace auction::platform {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Backoff between rounds of attempts: doubles from first to max, each sleep drawn uniformly
+// from [half, whole] of the current step.
+constexpr milliseconds backoff_first{10};
+constexpr milliseconds backoff_max{320};
+
+wire::ClientOptions wire_options_for(const std::string& endpoint, milliseconds connect_timeout) {
+  const auto colon = endpoint.rfind(':');
+  AUCTION_ASSERT(colon != std::string::npos && colon > 0,
+                 "a replica endpoint must be host:port");
+  std::string host = endpoint.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);  // [::1] -> ::1
+  }
+  unsigned port = 0;
+  const char* first = endpoint.data() + colon + 1;
+  const char* last = endpoint.data() + endpoint.size();
+  const auto [end, ec] = std::from_chars(first, last, port);
+  AUCTION_ASSERT(ec == std::errc() && end == last && port >= 1 && port <= 65535,
+                 "a replica endpoint's port must be 1..65535");
+  wire::ClientOptions options;
+  options.host = std::move(host);
+  options.port = static_cast<std::uint16_t>(port);
+  options.connect_timeout = connect_timeout;
+  return options;
+}
+
+std::string random_client_id(std::mt19937_64& random) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::uint64_t bits = random();
+  std::string id = "c-";
+  for (int i = 0; i < 16; ++i, bits >>= 4) id += hex[bits & 0xf];
+  return id;
+}
+
+// Ops that carry client_id/seq: the platform's writes. Reads ignore the tag, and the
+// replica's own ops (ping, status) refuse fields, so neither gets one.
+bool is_write(std::string_view op) { return !is_read(op) && op != "status" && op != "ping"; }
+
+}  // namespace
+
+ClientOptions client_options_from(const ClusterConfig& config) {
+  ClientOptions options;
+  for (const ReplicaAddress& replica : config.replicas) {
+    options.replicas.push_back(replica.client_endpoint());
+  }
+  return options;
+}
+
+struct Client::State {
+  State(asio::any_io_executor ex, ClientOptions opts)
+      : executor(std::move(ex)), options(std::move(opts)), random(std::random_device{}()) {
+    AUCTION_ASSERT(!options.replicas.empty(), "a platform client needs at least one replica");
+    for (const std::string& endpoint : options.replicas) {
+      replicas.push_back(std::make_unique<wire::Client>(
+          executor, wire_options_for(endpoint, options.connect_timeout)));
+    }
+    client_id = options.client_id.empty() ? random_client_id(random) : options.client_id;
+  }
+
+  // A write waiting for its turn. It unlinks itself when destroyed, so the queue never
+  // holds a waiter whose coroutine frame is gone.
+  struct TurnWaiter {
+    TurnWaiter(State& s, Clock::time_point expiry) : state(s), timer(s.executor, expiry) {
+      state.turn_waiters.push_back(this);
+    }
+    ~TurnWaiter() { std::erase(state.turn_waiters, this); }
+    TurnWaiter(const TurnWaiter&) = delete;
+    TurnWaiter& operator=(const TurnWaiter&) = delete;
+    State& state;
+    asio::steady_timer timer;  // the caller's deadline; cancelled to hand over the turn
+    bool is_granted = false;
+  };
+
+  // The turn of one write; released (and handed to the next waiter) when destroyed.
+  struct WriteTurn {
+    explicit WriteTurn(State& s) : state(s) {}
+    ~WriteTurn() {
+      if (is_held) state.release_turn();
+    }
+    WriteTurn(const WriteTurn&) = delete;
+    WriteTurn& operator=(const WriteTurn&) = delete;
+    State& state;
+    bool is_held = false;
+  };
+
+  // Waits for this client's one write turn, first come first served. False when the
+  // deadline passed first or close() was called.
+  asio::awaitable<bool> async_acquire(WriteTurn& turn, Clock::time_point expiry) {
+    if (!is_writing) {
+      is_writing = true;
+      turn.is_held = true;
+      co_return true;
+    }
+    TurnWaiter waiter(*this, expiry);
+    co_await waiter.timer.async_wait(use_tuple);
+    turn.is_held = waiter.is_granted;
+    co_return waiter.is_granted;
+  }
+
+  void release_turn() {
+    if (turn_waiters.empty()) {
+      is_writing = false;
+      return;
+    }
+    TurnWaiter* next = turn_waiters.front();
+    turn_waiters.pop_front();
+    next->is_granted = true;
+    next->timer.cancel();
+  }
+
+  // Sleeps until `until`, or until close().
+  asio::awaitable<void> async_sleep_until(Clock::time_point until) {
+    asio::steady_timer timer(executor, until);
+    sleepers.insert(&timer);
+    struct Unregister {
+      std::set<asio::steady_timer*>& sleepers;
+      asio::steady_timer* timer;
+      ~Unregister() { sleepers.erase(timer); }
+    } unregister{sleepers, &timer};
+    co_await timer.async_wait(use_tuple);
+  }
+
+  milliseconds jittered(milliseconds step) {
+    std::uniform_int_distribution<milliseconds::rep> draw(step.count() / 2, step.count());
+    return milliseconds(draw(random));
+  }
+
+  // Index of the replica whose client endpoint is `address`, or size() when none is.
+  std::size_t index_of(const json& hint) const {
+    if (!hint.is_object() || !hint.contains("address") || !hint["address"].is_string()) {
+      return options.replicas.size();
+    }
+    const auto& address = hint["address"].get_ref<const std::string&>();
+    const auto it = std::find(options.replicas.begin(), options.replicas.end(), address);
+    return static_cast<std::size_t>(it - options.replicas.begin());
+  }
+
+  void start_new_session() {
+    client_id = random_client_id(random);
+    next_seq = 1;
+    has_succeeded = false;
+  }
+
+  asio::awaitable<Result<json>> async_attempts(std::string op, json fields, bool is_tagged,
+                                               Clock::time_point expiry,
+                                               std::uint64_t generation);
+
+  asio::any_io_executor executor;
+  ClientOptions options;
+  std::vector<std::unique_ptr<wire::Client>> replicas;  // one per options.replicas entry
+  std::mt19937_64 random;  // jitter and client ids; never used for anything replicated
+  std::size_t preferred = 0;  // where a call tries first: the replica that answered last
+  std::string client_id;
+  std::uint64_t next_seq = 1;  // the seq of the next write; a session begins at 1
+  // The last write ended without an answer while no write of this client_id had succeeded:
+  // its seq 1 may never commit, and seq 2 would then be refused, so start afresh.
+  bool is_session_doubtful = false;
+  bool has_succeeded = false;  // some write of this client_id was answered ok
+  std::uint64_t generation = 0;  // bumped by close(); calls from an older one give up
+  bool is_writing = false;       // a write holds the turn
+  std::deque<TurnWaiter*> turn_waiters;
+  std::set<asio::steady_timer*> sleepers;
+};
+
+asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json fields,
+                                                            bool is_tagged,
+                                                            Clock::time_point expiry,
+                                                            std::uint64_t call_generation) {
+  const auto closed = [] {
+    return fail(wire::code::unavailable, "the platform client was closed");
+  };
+  const std::size_t count = replicas.size();
+  std::size_t target = preferred;
+  std::size_t tries_in_round = 0;
+  std::size_t attempts = 0;
+  milliseconds backoff = backoff_first;
+  std::string last;  // what the latest failed attempt said, for the final error
+  for (;;) {
+    const auto now = Clock::now();
+    if (now >= expiry) {
+      co_return fail(wire::code::unavailable,
+                     "no leader answered within " + std::to_string(options.deadline.count()) +
+                         " ms" + (last.empty() ? "" : "; last: " + last));
+    }
+    const auto budget = std::min<Clock::duration>(options.attempt_timeout, expiry - now);
+    ++attempts;
+    auto reply = co_await replicas[target]->async_call(
+        op, fields, std::max(milliseconds(1), std::chrono::ceil<milliseconds>(budget)));
+    if (generation != call_generation) co_return closed();
+
+    std::size_t next = (target + 1) % count;
+    bool is_congested = false;
+    if (!reply) {
+      const std::string& code = reply.error().code;
+      // Our own limits: no other replica would take the request either.
+      if (code == wire::code::frame_too_large || code == wire::code::overloaded) {
+        co_return std::unexpected(reply.error());
+      }
+      last = options.replicas[target] + ": " + reply.error().message;
+    } else if (reply->ok) {
+      preferred = target;
+      co_return std::move(reply->result);
+    } else {
+      const std::string code = reply->code();
+      if (code == "not_leader") {
+        const std::size_t hinted = index_of(reply->error.value("leader", json()));
+        if (hinted < count && hinted != target) next = hinted;
+      } else if (code == wire::code::overloaded) {
+        next = target;
+        is_congested = true;
+      } else if (code == "session_expired" && is_tagged && attempts == 1) {
+        // The session ended before this call (an old first write that never committed, or
+        // one evicted by newer clients), and nothing of this call was sent before: no
+        // attempt of it can have been applied, so send it again as seq 1 of a new session.
+        start_new_session();
+        fields["client_id"] = client_id;
+        fields["seq"] = next_seq++;
+        continue;
+      } else if (code != wire::code::timeout && code != wire::code::unavailable) {
+        // The platform's own answer (or a refusal of the request itself): final.
+        preferred = target;
+        co_return std::unexpected(reply->to_error());
+      }
+      last = options.replicas[target] + ": " + reply->error.value("message", code);
+    }
+    if (++tries_in_round >= count || is_congested) {
+      const auto wake = std::min<Clock::time_point>(expiry, Clock::now() + jittered(backoff));
+      co_await async_sleep_until(wake);
+      if (generation != call_generation) co_return closed();
+      backoff = std::min(backoff * 2, backoff_max);
+      tries_in_round = 0;
+    }
+    target = next;
+    if (!is_congested) preferred = target;
+  }
+}
+
+Client::Client(asio::any_io_executor executor, ClientOptions options)
+    : state_(std::make_shared<State>(std::move(executor), std::move(options))) {}
+
+Client::~Client() { close(); }
+
+const std::string& Client::client_id() const { return state_->client_id; }
+
+void Client::close() {
+  State& state = *state_;
+  ++state.generation;
+  for (auto& replica : state.replicas) replica->close();
+  for (asio::steady_timer* timer : state.sleepers) timer->cancel();
+  for (State::TurnWaiter* waiter : state.turn_waiters) waiter->timer.cancel();
+}
+
+asio::awaitable<Result<json>> Client::async_call(std::string op, json fields) {
+  auto state = state_;  // keeps the state alive even if the Client goes away meanwhile
+  const auto expiry = Clock::now() + state->options.deadline;
+  const std::uint64_t generation = state->generation;
+  if (fields.is_null()) fields = json::object();
+  if (!fields.is_object()) co_return fail(wire::code::bad_request, "fields must be an object");
+
+  if (!is_write(op)) {
+    co_return co_await state->async_attempts(std::move(op), std::move(fields), false, expiry,
+                                             generation);
+  }
+  State::WriteTurn turn(*state);
+  const bool is_granted = co_await state->async_acquire(turn, expiry);
+  if (state->generation != generation) {
+    co_return fail(wire::code::unavailable, "the platform client was closed");
+  }
+  if (!is_granted) {
+    co_return fail(wire::code::unavailable,
+                   "no leader answered within " + std::to_string(state->options.deadline.count()) +
+                       " ms (earlier writes of this client held it up)");
+  }
+  if (state->is_session_doubtful) {
+    state->start_new_session();
+    state->is_session_doubtful = false;
+  }
+  fields["client_id"] = state->client_id;
+  fields["seq"] = state->next_seq++;
+  auto outcome =
+      co_await state->async_attempts(std::move(op), std::move(fields), true, expiry, generation);
+  if (outcome) {
+    state->has_succeeded = true;
+  } else if (outcome.error().code == wire::code::unavailable && !state->has_succeeded) {
+    state->is_session_doubtful = true;
+  } else if (outcome.error().code == "session_expired") {
+    // This client_id has no session any more: every later seq would be refused too.
+    state->start_new_session();
+  }
+  co_return outcome;
+}
+
+asio::awaitable<Result<json>> Client::async_status(std::size_t replica) {
+  auto state = state_;
+  if (replica >= state->replicas.size()) {
+    co_return fail(wire::code::invalid_argument,
+                   "replica index " + std::to_string(replica) + " is not below " +
+                       std::to_string(state->replicas.size()));
+  }
+  auto reply = co_await state->replicas[replica]->async_call("status", json::object(),
+                                                             state->options.attempt_timeout);
+  if (!reply) co_return std::unexpected(std::move(reply.error()));
+  if (!reply->ok) co_return std::unexpected(reply->to_error());
+  co_return std::move(reply->result);
+}
+
+}  // namespace auction::platform
