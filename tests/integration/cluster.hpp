@@ -1,0 +1,110 @@
+// Cluster: real `replica` processes on free loopback ports, for the tests that run them
+// (integration, chaos, auctions end to end), and PlatformUser, a platform::Client that a
+// test calls synchronously.
+//
+// A Cluster writes a cluster file with free ports and fast election timing into its own temp
+// dir, starts replicas on data dirs inside it, and waits for their "replica <id> ready" lines
+// (events, never sleeps). Whatever still runs when it is destroyed is killed (SIGKILL) and
+// reaped, so a failing test leaves no process behind.
+// Threading: one test thread. Failures are reported through Catch (REQUIRE), with every
+// replica's output attached.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "auction/platform/client.hpp"
+#include "auction/platform/cluster_config.hpp"
+#include "support/child_process.hpp"
+
+namespace auction::test {
+
+using nlohmann::json;
+
+// Safety bound of every wait in these tests: it only turns a hang into a failure.
+inline constexpr std::chrono::milliseconds cluster_wait_max{20'000};
+
+class Cluster {
+ public:
+  // Writes the cluster file of `size` replicas (ids 1..size) with `timing`; starts nothing.
+  // The default timing elects within 200..400 ms of silence.
+  explicit Cluster(std::size_t size,
+                   platform::ClusterTiming timing = {.tick_ms = 10, .election_ticks = 20,
+                                                     .heartbeat_ticks = 2});
+  ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  std::size_t size() const { return config_.replicas.size(); }
+  const platform::ClusterConfig& config() const { return config_; }
+  const std::filesystem::path& config_path() const { return config_path_; }
+  std::filesystem::path data_dir(std::uint64_t id) const;
+  std::uint16_t client_port(std::uint64_t id) const;
+  // Options for a platform::Client of this cluster (its replicas, default timeouts).
+  platform::ClientOptions client_options() const;
+
+  // Starts replica `id` on its data dir and waits for its ready line. Precondition: not running.
+  void start(std::uint64_t id);
+  void start_all();
+  // SIGKILL and reap: a crash, nothing flushed beyond what the replica already fsynced.
+  void kill(std::uint64_t id);
+  // SIGTERM; the replica must exit 0.
+  void stop(std::uint64_t id);
+  void stop_all();
+  bool is_running(std::uint64_t id) const;
+  ChildProcess& process(std::uint64_t id);
+
+  // Every replica's output so far, one block per replica: attach it to failures with INFO.
+  std::string logs() const;
+
+  // `status` of a running replica by raw line; nullopt when it does not answer.
+  std::optional<json> status(std::uint64_t id);
+
+  // Waits until a running replica says it leads and every running replica names it; returns
+  // its id. Fails the test after cluster_wait_max.
+  std::uint64_t wait_for_leader();
+
+ private:
+  TempDir dir_{"ppapd-cluster"};
+  std::filesystem::path config_path_;
+  platform::ClusterConfig config_;
+  std::vector<std::unique_ptr<ChildProcess>> replicas_;  // index id-1; null: not running
+};
+
+// Sends one raw line to 127.0.0.1:port and returns the reply line as JSON (fails the test
+// when the port does not answer within cluster_wait_max).
+json ask(std::uint16_t port, const std::string& line);
+
+// Polls `condition` (about every 10 ms) until it holds; false after `timeout`. For states that
+// print no line when they change, like a follower's applied index.
+bool poll_until(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = cluster_wait_max);
+
+// A platform::Client on its own io_context, called synchronously from the test thread.
+class PlatformUser {
+ public:
+  explicit PlatformUser(platform::ClientOptions options);
+  ~PlatformUser();
+  PlatformUser(const PlatformUser&) = delete;
+  PlatformUser& operator=(const PlatformUser&) = delete;
+
+  Result<json> call(std::string op, json fields);
+  Result<json> status(std::size_t replica);
+  platform::Client& client() { return *client_; }
+  boost::asio::io_context& io() { return io_; }
+
+ private:
+  boost::asio::io_context io_;
+  std::unique_ptr<platform::Client> client_;
+};
+
+}  // namespace auction::test

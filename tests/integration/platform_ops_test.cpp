@@ -1,0 +1,334 @@
+// Every op and every error of docs/platform.md against a real 3-replica cluster, spoken both
+// as raw JSON lines (what `nc` sends) and through platform::Client; and exactly-once retries
+// of a write whose answer was lost. Every replica is stopped by pid when a test ends.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "integration/cluster.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using auction::test::Cluster;
+using auction::test::cluster_wait_max;
+using auction::test::LineConnection;
+using auction::test::PlatformUser;
+using nlohmann::json;
+
+// One answer, however it travelled: ok with a result, or an error code.
+struct Answer {
+  bool ok = false;
+  json result;
+  std::string code;
+};
+
+using Call = std::function<Answer(const std::string& op, json fields)>;
+
+// Raw lines on one connection to `port`, the way a person at `nc` talks to the leader.
+class RawCaller {
+ public:
+  explicit RawCaller(std::uint16_t port)
+      : connection_(LineConnection::connect(port, cluster_wait_max)) {
+    REQUIRE(connection_ != nullptr);
+  }
+
+  json ask_line(const std::string& line) {
+    REQUIRE(connection_->send(line + "\n"));
+    auto reply = connection_->read_line(cluster_wait_max);
+    REQUIRE(reply.has_value());
+    return json::parse(*reply);
+  }
+
+  Answer operator()(const std::string& op, json fields) {
+    fields["id"] = ++id_;
+    fields["op"] = op;
+    const json reply = ask_line(fields.dump());
+    INFO(reply.dump());
+    REQUIRE(reply["id"] == id_);
+    if (reply["ok"] == true) return Answer{true, reply["result"], ""};
+    return Answer{false, nullptr, reply["error"]["code"].get<std::string>()};
+  }
+
+ private:
+  std::unique_ptr<LineConnection> connection_;
+  std::int64_t id_ = 0;
+};
+
+Answer through_client(PlatformUser& user, const std::string& op, json fields) {
+  auto result = user.call(op, std::move(fields));
+  if (result) return Answer{true, *result, ""};
+  INFO(result.error().message);
+  CHECK(result.error().code != "unavailable");
+  return Answer{false, nullptr, result.error().code};
+}
+
+json ok(const Call& call, const std::string& op, json fields) {
+  const Answer answer = call(op, fields);
+  INFO(op << " " << fields.dump() << " -> " << answer.code);
+  REQUIRE(answer.ok);
+  return answer.result;
+}
+
+void refused(const Call& call, const std::string& op, json fields, const std::string& code) {
+  const Answer answer = call(op, fields);
+  INFO(op << " " << fields.dump());
+  CHECK_FALSE(answer.ok);
+  CHECK(answer.code == code);
+}
+
+// Walks every op of the platform and every error its users can meet, with usernames that
+// start with `p` so that two walks can share one cluster.
+void walk_every_op(const Call& call, const std::string& p) {
+  const std::string alice = p + "alice", bob = p + "bob", carol = p + "carol", dave = p + "dave";
+
+  // login, get_user_address
+  CHECK(ok(call, "login", {{"username", alice}, {"address", "127.0.0.1:7001"}})["created"] ==
+        true);
+  CHECK(ok(call, "login", {{"username", alice}, {"address", "127.0.0.1:7011"}})["created"] ==
+        false);
+  refused(call, "login", {{"username", "no spaces"}, {"address", "127.0.0.1:1"}},
+          "invalid_argument");
+  refused(call, "login", {{"username", alice}}, "bad_request");
+  refused(call, "login", {{"username", alice}, {"address", 7001}}, "bad_request");
+  refused(call, "get_user_address", {{"username", bob}}, "unknown_user");
+  for (const auto& [name, port] : {std::pair{bob, 7002}, {carol, 7003}, {dave, 7004}}) {
+    ok(call, "login", {{"username", name}, {"address", "127.0.0.1:" + std::to_string(port)}});
+  }
+  CHECK(ok(call, "get_user_address", {{"username", alice}})["address"] == "127.0.0.1:7011");
+  refused(call, "fly", json::object(), "unknown_op");
+
+  // create_auction
+  const json lamp{{"seller", alice},        {"auction_name", "spring sale"},
+                  {"item_name", "lamp"},    {"item_description", "a brass lamp"},
+                  {"base_price", 1000},     {"increment", 100},
+                  {"period_ms", 1000}};
+  const std::uint64_t a = ok(call, "create_auction", lamp)["auction_id"];
+  json stranger = lamp;
+  stranger["seller"] = p + "nobody";
+  refused(call, "create_auction", stranger, "unknown_user");
+  json negative = lamp;
+  negative["base_price"] = -1;
+  refused(call, "create_auction", negative, "invalid_argument");
+
+  // join_auction / quit_auction
+  CHECK(ok(call, "join_auction", {{"username", bob}, {"auction_id", a}})["already_joined"] ==
+        false);
+  CHECK(ok(call, "join_auction", {{"username", bob}, {"auction_id", a}})["already_joined"] ==
+        true);
+  refused(call, "join_auction", {{"username", alice}, {"auction_id", a}}, "invalid_argument");
+  refused(call, "join_auction", {{"username", bob}, {"auction_id", 999'999}}, "unknown_auction");
+  refused(call, "quit_auction", {{"username", carol}, {"auction_id", a}}, "not_joined");
+  ok(call, "join_auction", {{"username", carol}, {"auction_id", a}});
+  ok(call, "join_auction", {{"username", dave}, {"auction_id", a}});
+  CHECK(ok(call, "quit_auction", {{"username", dave}, {"auction_id", a}})["auction_id"] == a);
+
+  // cancel_auction, start_auction
+  const std::uint64_t b = ok(call, "create_auction", lamp)["auction_id"];
+  CHECK(b > a);
+  refused(call, "start_auction", {{"seller", alice}, {"auction_id", b}}, "no_buyers");
+  CHECK(ok(call, "cancel_auction", {{"seller", alice}, {"auction_id", b}})["stage"] ==
+        "cancelled");
+  refused(call, "cancel_auction", {{"seller", alice}, {"auction_id", b}}, "wrong_stage");
+  refused(call, "start_auction", {{"seller", bob}, {"auction_id", a}}, "not_owner");
+  const json started = ok(call, "start_auction", {{"seller", alice}, {"auction_id", a}});
+  CHECK(started["auction"]["stage"] == "started");
+  CHECK(started["auction"]["buyers"].size() == 2);
+  CHECK(started["auction"]["buyers"][0]["address"] == "127.0.0.1:7002");
+  refused(call, "join_auction", {{"username", dave}, {"auction_id", a}}, "wrong_stage");
+
+  // update_auction
+  const json both_active = json::array({{{"username", bob}, {"active", true}},
+                                        {{"username", carol}, {"active", true}}});
+  json update{{"seller", alice},      {"auction_id", a},      {"round_id", 2},
+              {"current_price", 1200}, {"buyers", both_active}};
+  CHECK(ok(call, "update_auction", update)["applied"] == true);
+  update["round_id"] = 1;
+  update["current_price"] = 1100;
+  CHECK(ok(call, "update_auction", update)["applied"] == false);
+  update["round_id"] = 3;
+  update["current_price"] = 1300;
+  update["buyers"].push_back({{"username", dave}, {"active", true}});
+  refused(call, "update_auction", update, "not_joined");
+
+  // fetch_auctions: what each user may see
+  const json page{{"after_id", a - 1}, {"limit", 1}};
+  json as_buyer = page;
+  as_buyer["username"] = carol;
+  const json seen_by_buyer = ok(call, "fetch_auctions", as_buyer);
+  REQUIRE(seen_by_buyer["auctions"].size() == 1);
+  CHECK(seen_by_buyer["auctions"][0]["role"] == "buyer");
+  CHECK(seen_by_buyer["auctions"][0]["round_id"] == 2);
+  CHECK(seen_by_buyer["more"] == true);
+  json as_stranger = page;
+  as_stranger["username"] = dave;
+  const json seen_by_stranger = ok(call, "fetch_auctions", as_stranger);
+  CHECK(seen_by_stranger["auctions"][0]["role"] == "none");
+  CHECK_FALSE(seen_by_stranger["auctions"][0].contains("round_id"));
+  as_stranger["limit"] = 0;
+  refused(call, "fetch_auctions", as_stranger, "invalid_argument");
+  refused(call, "fetch_auctions", {{"username", p + "nobody"}}, "unknown_user");
+
+  // finish_auction
+  const json result{{"seller", alice},
+                    {"auction_id", a},
+                    {"winner", bob},
+                    {"price", 1300},
+                    {"round_id", 3},
+                    {"buyers", json::array({{{"username", bob}, {"active", true}},
+                                            {{"username", carol}, {"active", false}}})}};
+  CHECK(ok(call, "finish_auction", result)["applied"] == true);
+  const json again = ok(call, "finish_auction", result);
+  CHECK(again["applied"] == false);
+  CHECK(again["winner"] == bob);
+  update["buyers"] = both_active;
+  refused(call, "update_auction", update, "wrong_stage");
+  json as_finished = page;
+  as_finished["username"] = dave;
+  const json finished = ok(call, "fetch_auctions", as_finished)["auctions"][0];
+  CHECK(finished["stage"] == "finished");
+  CHECK(finished["winner"] == bob);
+  CHECK(finished["price"] == 1300);
+}
+
+}  // namespace
+
+TEST_CASE("integration: every platform op and error, by raw line and through the client",
+          "[integration][platform]") {
+  Cluster cluster(3);
+  cluster.start_all();
+  const std::uint64_t leader = cluster.wait_for_leader();
+  INFO(cluster.logs());
+
+  SECTION("raw lines to the leader, and what only raw lines can reach") {
+    RawCaller raw(cluster.client_port(leader));
+    walk_every_op(std::ref(raw), "r_");
+
+    // status, from every replica; not_leader from a follower
+    for (std::uint64_t id = 1; id <= cluster.size(); ++id) {
+      const json status = auction::test::ask(cluster.client_port(id), R"({"id":1,"op":"status"})");
+      CHECK(status["result"]["id"] == id);
+      CHECK(status["result"]["leader"] == leader);
+    }
+    const std::uint64_t follower = leader % cluster.size() + 1;
+    const json redirect = auction::test::ask(
+        cluster.client_port(follower), R"({"id":1,"op":"get_user_address","username":"r_bob"})");
+    CHECK(redirect["error"]["code"] == "not_leader");
+    CHECK(redirect["error"]["leader"]["address"] ==
+          "127.0.0.1:" + std::to_string(cluster.client_port(leader)));
+
+    // sessions: session_expired, then seq 1 begins one; stale_request; a replayed answer
+    const std::string tagged = R"({"id":1,"op":"login","username":"r_sam","address":"h:1",)"
+                               R"("client_id":"raw-session","seq":)";
+    CHECK(raw.ask_line(tagged + "2}")["error"]["code"] == "session_expired");
+    const json first = raw.ask_line(tagged + "1}");
+    CHECK(first["ok"] == true);
+    CHECK(raw.ask_line(tagged + "3}")["ok"] == true);
+    CHECK(raw.ask_line(tagged + "2}")["error"]["code"] == "stale_request");
+    CHECK(raw.ask_line(tagged + "3}")["result"]["created"] == false);
+
+    // limit_exceeded: an auction takes 100 buyers (pipelined lines, answered in any order)
+    const std::uint64_t crowded = raw("create_auction", {{"seller", "r_alice"},
+                                                          {"auction_name", "crowd"},
+                                                          {"item_name", "bench"},
+                                                          {"item_description", ""},
+                                                          {"base_price", 0},
+                                                          {"increment", 1},
+                                                          {"period_ms", 100}})
+                                      .result["auction_id"];
+    auto pipe = LineConnection::connect(cluster.client_port(leader), cluster_wait_max);
+    REQUIRE(pipe != nullptr);
+    const auto send_all = [&](const std::function<json(int)>& line_of) {
+      std::string lines;
+      for (int i = 0; i < 101; ++i) lines += line_of(i).dump() + "\n";
+      REQUIRE(pipe->send(lines));
+      int refusals = 0;
+      for (int i = 0; i < 101; ++i) {
+        auto reply = pipe->read_line(cluster_wait_max);
+        REQUIRE(reply.has_value());
+        const json answer = json::parse(*reply);
+        if (answer["ok"] != true) {
+          ++refusals;
+          CHECK(answer["error"]["code"] == "limit_exceeded");
+        }
+      }
+      return refusals;
+    };
+    CHECK(send_all([](int i) {
+            return json{{"id", i}, {"op", "login"}, {"username", "r_crowd" + std::to_string(i)},
+                        {"address", "127.0.0.1:9000"}};
+          }) == 0);
+    CHECK(send_all([&](int i) {
+            return json{{"id", i},
+                        {"op", "join_auction"},
+                        {"username", "r_crowd" + std::to_string(i)},
+                        {"auction_id", crowded}};
+          }) == 1);
+  }
+
+  SECTION("through the client, which finds the leader itself") {
+    PlatformUser user(cluster.client_options());
+    walk_every_op([&](const std::string& op,
+                      json fields) { return through_client(user, op, std::move(fields)); },
+                  "c_");
+    for (std::size_t i = 0; i < cluster.size(); ++i) {
+      auto status = user.status(i);
+      REQUIRE(status.has_value());
+      CHECK((*status)["id"] == i + 1);
+      CHECK((*status)["leader"] == leader);
+    }
+  }
+  cluster.stop_all();
+}
+
+TEST_CASE("integration: a write retried after its answer was lost is applied exactly once",
+          "[integration][platform]") {
+  Cluster cluster(3);
+  cluster.start_all();
+  const std::uint16_t port = cluster.client_port(cluster.wait_for_leader());
+  INFO(cluster.logs());
+  REQUIRE(auction::test::ask(
+              port, R"({"id":1,"op":"login","username":"alice","address":"127.0.0.1:7001"})")
+              ["ok"] == true);
+  const auto create = [](int seq) {
+    return R"({"id":2,"op":"create_auction","seller":"alice","auction_name":"x",)"
+           R"("item_name":"y","item_description":"","base_price":500,"increment":50,)"
+           R"("period_ms":500,"client_id":"alice-7f3a","seq":)" +
+           std::to_string(seq) + "}";
+  };
+
+  // The answer is read and thrown away, as if the network lost it; then the retry.
+  {
+    auto connection = LineConnection::connect(port, cluster_wait_max);
+    REQUIRE(connection != nullptr);
+    REQUIRE(connection->send(create(1) + "\n"));
+    REQUIRE(connection->read_line(cluster_wait_max).has_value());
+  }
+  const json retried = auction::test::ask(port, create(1));
+  INFO(retried.dump());
+  REQUIRE(retried["ok"] == true);
+  const json first_id = retried["result"]["auction_id"];
+
+  // The connection closes before the answer could be read; the retry comes on a new one,
+  // perhaps while the first copy is still being committed.
+  {
+    auto connection = LineConnection::connect(port, cluster_wait_max);
+    REQUIRE(connection != nullptr);
+    REQUIRE(connection->send(create(2) + "\n"));
+  }
+  const json second = auction::test::ask(port, create(2));
+  INFO(second.dump());
+  REQUIRE(second["ok"] == true);
+  CHECK(second["result"]["auction_id"] != first_id);
+
+  const json listed =
+      auction::test::ask(port, R"({"id":3,"op":"fetch_auctions","username":"alice"})");
+  INFO(listed.dump());
+  REQUIRE(listed["result"]["auctions"].size() == 2);
+  CHECK(listed["result"]["auctions"][0]["auction_id"] == first_id);
+  CHECK(listed["result"]["auctions"][1]["auction_id"] == second["result"]["auction_id"]);
+  cluster.stop_all();
+}
