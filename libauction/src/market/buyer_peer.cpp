@@ -47,6 +47,9 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
     std::unique_ptr<wire::Client> client;  // to seller_address; null when unusable
     std::optional<Cents> max_price;        // this auction's own proxy, if set
     std::optional<BuyerAuction> engine;    // made at the first message from the seller
+    // The seller confirmed this buyer is out: it announces nothing more to it, so its
+    // silence is no pause.
+    bool is_out = false;
   };
 
   asio::any_io_executor executor;
@@ -107,6 +110,13 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
       auto reply = co_await w->client->async_call(std::string(op_withdraw), encode(request),
                                                   self->options.withdraw_deadline);
       if (self->stopped) co_return;
+      if (reply && reply->ok) {
+        if (auto decoded = decode_withdraw_reply(reply->result);
+            decoded && (decoded->outcome == WithdrawOutcome::withdrawn ||
+                        decoded->outcome == WithdrawOutcome::already_withdrawn)) {
+          if (Watch* out = self->find(request.auction_id)) out->is_out = true;
+        }
+      }
       if (!reply) {
         answered.outcome = std::unexpected(reply.error());
       } else if (!reply->ok) {
@@ -130,7 +140,9 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
       if (self->stopped) break;
       std::vector<AuctionId> ids;
       for (const auto& [id, w] : self->watches) {
-        if (w.engine) ids.push_back(id);
+        // A buyer known to be out hears nothing more from the seller until the result.
+        const bool is_out = w.is_out || (w.engine && w.engine->round_id() && !w.engine->is_active());
+        if (w.engine && !is_out) ids.push_back(id);
       }
       for (AuctionId id : ids) {
         if (Watch* w = self->find(id); w && w->engine) {
