@@ -188,8 +188,11 @@ struct SellerEngine::State : std::enable_shared_from_this<SellerEngine::State> {
     }
   }
 
+  // Runs `state` (fresh: a clock made from its buyers; else restored) with the peer; a
+  // non-empty `back_at` tells the buyers first where this seller answers now.
   Result<void> run(const AuctionState& state, std::int64_t period_ms,
-                   std::map<std::string, std::string> addresses, bool fresh) {
+                   std::map<std::string, std::string> addresses, bool fresh,
+                   std::string back_at = {}) {
     auto clock = fresh ? Clock::create(state.auction_id, state.base_price, state.increment,
                                        [&] {
                                          std::vector<std::string> names;
@@ -201,7 +204,7 @@ struct SellerEngine::State : std::enable_shared_from_this<SellerEngine::State> {
     auto auction = SellerAuction::create(std::move(*clock),
                                          seller_config_for(period_ms, options.push_period));
     if (!auction) return std::unexpected(auction.error());
-    return peer->run(std::move(*auction), std::move(addresses));
+    return peer->run(std::move(*auction), std::move(addresses), std::move(back_at));
   }
 };
 
@@ -327,11 +330,10 @@ asio::awaitable<Result<RoundId>> SellerEngine::async_resume(AuctionId auction_id
   }
   auto addresses = addresses_from_view(*view);
   if (auto ok = self->run(state, view->value("period_ms", std::int64_t{1000}), addresses,
-                          /*fresh=*/false);
+                          /*fresh=*/false, self->address);
       !ok) {
     co_return std::unexpected(ok.error());
   }
-  self->peer->announce_back(auction_id, self->address);
   co_return state.round_id;
 }
 

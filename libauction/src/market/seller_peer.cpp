@@ -225,7 +225,8 @@ void SellerPeer::stop() {
   }
 }
 
-Result<void> SellerPeer::run(SellerAuction auction, std::map<std::string, std::string> addresses) {
+Result<void> SellerPeer::run(SellerAuction auction, std::map<std::string, std::string> addresses,
+                             std::string back_at) {
   const AuctionId id = auction.clock().auction_id();
   if (const SellerAuction* held = state_->find(id); held && !held->clock().is_finished()) {
     return fail("wrong_stage", "auction " + std::to_string(id) + " is already running here");
@@ -240,6 +241,15 @@ Result<void> SellerPeer::run(SellerAuction auction, std::map<std::string, std::s
   for (auto& [username, address] : addresses) state_->set_address(username, std::move(address));
   auto [it, inserted] = state_->auctions.emplace(id, std::move(auction));
   MARKET_ASSERT(inserted, "the auction id was free");
+  if (!back_at.empty()) {
+    // Spawned before the announcement, so each buyer's connection carries it first.
+    const SellerBack message{id, state_->options.username, std::move(back_at)};
+    for (const BuyerEntry& b : it->second.clock().buyers()) {
+      if (!b.is_active()) continue;
+      wire::spawn_logged(state_->executor, State::async_send_back(state_, b.username, message),
+                         "seller: seller_back");
+    }
+  }
   auto actions = it->second.start(steady_now_ms());
   MARKET_ASSERT(actions.has_value(), "a held auction is started once");
   state_->handle(id, std::move(*actions));
@@ -248,17 +258,6 @@ Result<void> SellerPeer::run(SellerAuction auction, std::map<std::string, std::s
 
 void SellerPeer::set_address(std::string_view username, std::string address) {
   state_->set_address(username, std::move(address));
-}
-
-void SellerPeer::announce_back(AuctionId auction_id, std::string address) {
-  const SellerAuction* auction = state_->find(auction_id);
-  if (auction == nullptr) return;
-  const SellerBack message{auction_id, state_->options.username, std::move(address)};
-  for (const BuyerEntry& b : auction->clock().buyers()) {
-    if (!b.is_active()) continue;
-    wire::spawn_logged(state_->executor, State::async_send_back(state_, b.username, message),
-                       "seller: seller_back");
-  }
 }
 
 const SellerAuction* SellerPeer::find(AuctionId auction_id) const {

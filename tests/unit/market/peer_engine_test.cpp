@@ -233,9 +233,10 @@ TEST_CASE("market: buyers see a crashed seller as paused, then back at a new add
     REQUIRE(clock.has_value());
     auto auction = SellerAuction::create(std::move(*clock), fast_config());
     REQUIRE(auction.has_value());
-    REQUIRE(restarted->run(std::move(*auction), {{"amy", amy.address}, {"bob", bob.address}})
+    REQUIRE(restarted
+                ->run(std::move(*auction), {{"amy", amy.address}, {"bob", bob.address}},
+                      address_of(*restarted))
                 .has_value());
-    restarted->announce_back(5, address_of(*restarted));
     co_await async_until([&] { return !amy.seller_back.empty() && amy.resumed && bob.resumed; });
     CHECK(amy.seller_back == address_of(*restarted));
     // The withdrawal goes to the new address.

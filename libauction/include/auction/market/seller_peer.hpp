@@ -63,16 +63,16 @@ class SellerPeer {
 
   // Starts driving `auction` (fresh or restored, not yet started), whose buyers answer at
   // `addresses` (username -> "host:port"; a buyer without one counts as unreachable).
+  // With `back_at` set (a restarted seller resuming), every active buyer is first told that
+  // this seller now answers there (seller_back), on the same connection and before the first
+  // announcement, so buyers learn the new address before the auction goes on.
   // Errors: wrong_stage (an auction with this id is already held and not finished),
   // limit_exceeded (auctions_max running auctions).
-  Result<void> run(SellerAuction auction, std::map<std::string, std::string> addresses);
+  Result<void> run(SellerAuction auction, std::map<std::string, std::string> addresses,
+                   std::string back_at = {});
 
   // Where `username` answers from now on (a buyer that logged in again elsewhere).
   void set_address(std::string_view username, std::string address);
-
-  // Tells every active buyer of `auction_id` that this seller now answers at `address`
-  // (seller_back), once each, in the background. Nothing if the auction is not held.
-  void announce_back(AuctionId auction_id, std::string address);
 
   // The engine of a held auction, or nullptr. Valid until the next non-const call.
   const SellerAuction* find(AuctionId auction_id) const;
