@@ -295,3 +295,21 @@ TEST_CASE("market: a buyer answers not_joined for an auction it does not watch, 
     CHECK(bob.peer->withdraw(11).error().code == "unknown_auction");
   });
 }
+
+TEST_CASE("market: a max price set while an auction runs withdraws at once when the price "
+          "already passed it",
+          "[market][peer]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    SellerLog log;
+    auto seller = start_seller(ex, log);
+    TestBuyer amy(ex, "amy"), bob(ex, "bob");
+    run_auction(*seller, 2, {&amy, &bob});
+    co_await async_until([&] { return amy.round_id >= 2u; });
+    amy.peer->set_max_price(2, Cents{1050});  // round 2 is at 12.00 already
+    co_await async_until([&] { return bob.finished.has_value(); });
+    REQUIRE(log.withdrawn.size() == 1);
+    CHECK(log.withdrawn[0].username == "amy");
+    CHECK(log.withdrawn[0].status == BuyerStatus::withdrawn_max_price);
+    CHECK(bob.finished->is_winner);
+  });
+}
