@@ -4,13 +4,15 @@
 // the peer-side commands answer on their own.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "auction/market/buyer_console.hpp"
 #include "auction/market/seller_console.hpp"
 #include "auction/platform/client.hpp"
-#include "support/child_process.hpp"
 #include "unit/wire/loopback.hpp"
 
 using namespace auction::market;
@@ -19,10 +21,11 @@ using wire_test::run_async;
 
 namespace {
 
-// A platform nobody answers at: every call ends quickly with `unavailable`.
+// A platform nobody answers at (nothing listens on port 1): every call ends quickly with
+// `unavailable`.
 auction::platform::ClientOptions unreachable_platform() {
   auction::platform::ClientOptions options;
-  options.replicas = {"127.0.0.1:" + std::to_string(auction::test::free_port())};
+  options.replicas = {"127.0.0.1:1"};
   options.deadline = std::chrono::milliseconds(300);
   options.attempt_timeout = std::chrono::milliseconds(100);
   options.connect_timeout = std::chrono::milliseconds(100);
@@ -52,20 +55,21 @@ bool has_line(const std::vector<std::string>& printed, const std::string& text) 
 
 TEST_CASE("market: the seller console explains bad input in one line and never crashes",
           "[market][console]") {
-  auction::test::TempDir state("ppapd-console");
+  const std::filesystem::path state =
+      std::filesystem::temp_directory_path() / ("ppapd-console-" + std::to_string(::getpid()));
+  const std::vector<std::string> lines{
+      "", "help", "fly away", "create a b 12.345 1 100", "create a b", "start x", "start 0",
+      "show", "create \"unclosed 1 1 1", "wait finished 3 1", "wait joined 1", "list", "quit"};
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
     auction::platform::Client platform(ex, unreachable_platform());
     SellerEngineOptions options;
     options.peer.username = "alice";
-    options.state_dir = state.path();
+    options.state_dir = state;
     SellerEngine engine(ex, platform, options);
     std::vector<std::string> printed;
     SellerConsole console(engine, [&](const std::string& line) { printed.push_back(line); });
     REQUIRE(engine.start().has_value());
-    co_await async_session(console, printed,
-                           {"", "help", "fly away", "create a b 12.345 1 100", "create a b",
-                            "start x", "start 0", "show", "create \"unclosed 1 1 1",
-                            "wait finished 3 1", "wait joined 1", "list", "quit"});
+    co_await async_session(console, printed, lines);
     CHECK(has_line(printed, "create NAME ITEM BASE INCREMENT PERIOD_MS"));
     CHECK(has_line(printed, "fly: unknown_command"));
     CHECK(has_line(printed, "create: invalid_argument"));  // a third decimal is refused
@@ -81,11 +85,15 @@ TEST_CASE("market: the seller console explains bad input in one line and never c
       if (line.find("commands (") == std::string::npos) CHECK(line.find('\n') == std::string::npos);
     }
   });
+  std::filesystem::remove_all(state);
 }
 
 TEST_CASE("market: the buyer console sets max prices, refuses withdrawals it cannot make, and "
           "speaks JSON lines when asked",
           "[market][console]") {
+  const std::vector<std::string> lines{"max all 12.50", "max 3 none",       "max 3 -1",
+                                       "withdraw 4",    "join 4",           "wait round 4 2 1",
+                                       "wait sideways 4"};
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
     auction::platform::Client platform(ex, unreachable_platform());
     BuyerEngineOptions options;
@@ -97,9 +105,7 @@ TEST_CASE("market: the buyer console sets max prices, refuses withdrawals it can
     BuyerConsole console(engine, [&](const std::string& line) { printed.push_back(line); },
                          json_options);
     REQUIRE(engine.start().has_value());
-    co_await async_session(console, printed,
-                           {"max all 12.50", "max 3 none", "max 3 -1", "withdraw 4", "join 4",
-                            "wait round 4 2 1", "wait sideways 4"});
+    co_await async_session(console, printed, lines);
     REQUIRE(printed.size() == 7);
     for (const std::string& line : printed) {
       CHECK(nlohmann::json::accept(line));  // every line is one JSON object

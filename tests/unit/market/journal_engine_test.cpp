@@ -3,15 +3,34 @@
 // the directory, an interrupted write is ignored and a damaged file is refused.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
+#include "auction/market/clock.hpp"
 #include "auction/market/journal.hpp"
-#include "support/child_process.hpp"
 
 using namespace auction::market;
-using auction::test::TempDir;
 
 namespace {
+
+// A fresh directory, removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + ".XXXXXX")).string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 AuctionState running_state(AuctionId id, RoundId round) {
   auto clock = Clock::create(id, Cents{1000}, Cents{100}, {"amy", "bob"});
