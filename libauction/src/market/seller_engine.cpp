@@ -125,7 +125,8 @@ struct SellerEngine::State : std::enable_shared_from_this<SellerEngine::State> {
   void deliver(const FinishRecord& record) {
     if (delivering.contains(record.auction_id)) return;
     delivering.insert(record.auction_id);
-    wire::spawn_logged(executor, async_deliver(shared_from_this(), record), "seller: deliver");
+    wire::spawn_logged(executor, async_deliver(shared_from_this(), record.auction_id),
+                       "seller: deliver");
   }
 
   void refresh_addresses(AuctionId auction_id) {
@@ -156,29 +157,35 @@ struct SellerEngine::State : std::enable_shared_from_this<SellerEngine::State> {
     if (address && !self->stopped) self->peer->set_address(username, *address);
   }
 
-  static asio::awaitable<void> async_deliver(std::shared_ptr<State> self, FinishRecord record) {
-    json fields = {{"seller", self->username()},
-                   {"auction_id", record.auction_id},
-                   {"winner", record.winner ? json(*record.winner) : json(nullptr)},
-                   {"price", record.price.value},
-                   {"round_id", record.round_id},
-                   {"buyers", buyers_json(record.buyers)}};
+  // Delivers the finish journaled for `auction_id` until the platform answers. It reads the
+  // journal before every attempt, so it always sends what the journal holds now (a fresh
+  // start of the same id, on a platform that forgot it, replaces a stale entry).
+  static asio::awaitable<void> async_deliver(std::shared_ptr<State> self, AuctionId auction_id) {
     asio::steady_timer pause(self->executor);
     while (!self->stopped) {
-      auto result = co_await self->platform.async_call("finish_auction", fields);
+      const Journal::Entry* entry = self->journal->find(auction_id);
+      if (entry == nullptr || !std::holds_alternative<FinishRecord>(*entry)) break;
+      const FinishRecord record = std::get<FinishRecord>(*entry);
+      json fields = {{"seller", self->username()},
+                     {"auction_id", record.auction_id},
+                     {"winner", record.winner ? json(*record.winner) : json(nullptr)},
+                     {"price", record.price.value},
+                     {"round_id", record.round_id},
+                     {"buyers", buyers_json(record.buyers)}};
+      auto result = co_await self->platform.async_call("finish_auction", std::move(fields));
       if (self->stopped) break;
       if (result) {
-        if (auto ok = self->journal->remove(record.auction_id); !ok) {
+        if (auto ok = self->journal->remove(auction_id); !ok) {
           self->warn("journal: " + ok.error().message);
         }
-        self->delivering.erase(record.auction_id);
-        if (self->observer.on_delivered) self->observer.on_delivered(record.auction_id, *result);
+        self->delivering.erase(auction_id);
+        if (self->observer.on_delivered) self->observer.on_delivered(auction_id, *result);
         co_return;
       }
       if (!detail::is_unreachable(result.error())) {
         // An answer, not an outage: sending it again cannot change it. It stays journaled.
-        self->delivering.erase(record.auction_id);
-        self->warn("auction " + std::to_string(record.auction_id) +
+        self->delivering.erase(auction_id);
+        self->warn("auction " + std::to_string(auction_id) +
                    ": the platform refused the result: " + result.error().code + ": " +
                    result.error().message);
         co_return;
@@ -186,10 +193,9 @@ struct SellerEngine::State : std::enable_shared_from_this<SellerEngine::State> {
       pause.expires_after(self->options.delivery_retry);
       co_await pause.async_wait(use_tuple);
     }
+    self->delivering.erase(auction_id);
   }
 
-  // Runs `state` (fresh: a clock made from its buyers; else restored) with the peer; a
-  // non-empty `back_at` tells the buyers first where this seller answers now.
   Result<void> run(const AuctionState& state, std::int64_t period_ms,
                    std::map<std::string, std::string> addresses, bool fresh,
                    std::string back_at = {}) {
@@ -290,6 +296,12 @@ asio::awaitable<Result<void>> SellerEngine::async_start(AuctionId auction_id) {
   const json& view = (*result)["auction"];
   auto state = state_from_view(view);
   if (!state) co_return std::unexpected(state.error());
+  // The platform just handed this auction over as never started, so anything journaled under
+  // its id belongs to another history (a state directory reused with a wiped platform).
+  if (self->journal->find(auction_id) != nullptr) {
+    self->warn("journal: dropping a stale entry for auction " + std::to_string(auction_id));
+    if (auto ok = self->journal->remove(auction_id); !ok) co_return std::unexpected(ok.error());
+  }
   co_return self->run(*state, view.value("period_ms", std::int64_t{1000}),
                       addresses_from_view(view), /*fresh=*/true);
 }
