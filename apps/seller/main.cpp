@@ -100,6 +100,7 @@ int run(const Arguments& args) {
                      "); commands that need the platform will fail until it is back");
         }
         print_line("seller " + args.user + " ready at " + *address + " (type help)");
+        co_await console.async_show_paused();
         co_await market::async_run_commands(
             reader, [&](std::string line) { return console.async_execute(std::move(line)); },
             interactive ? std::function<void()>([] {

@@ -55,6 +55,7 @@ TEST_CASE("auction: a seller killed mid-auction comes back at a new port, its bu
 
   AuctionCli again("seller", cluster, "alice",
                    {"--state-dir", run.state.path().string(), "--push-period-ms", "100"});
+  again.expect("auction 1: paused at round ");
   again.ask("list", "(paused: resume 1)");
   const std::string resumed = again.ask("resume 1", "auction 1 resumed from round ");
   const std::uint64_t from = round_in(resumed);

@@ -96,6 +96,23 @@ SellerConsole::SellerConsole(SellerEngine& engine, PrintLine print, ConsoleOptio
 
 SellerConsole::~SellerConsole() { engine_.set_observer({}); }
 
+asio::awaitable<void> SellerConsole::async_show_paused() {
+  auto s = state_;
+  auto list = co_await engine_.async_list();
+  if (!list) co_return;
+  for (const json& view : *list) {
+    const AuctionId id = view.value("auction_id", AuctionId{0});
+    if (view.value("stage", "") != "started" || view.value("role", "") != "seller" ||
+        engine_.find(id) != nullptr) {
+      continue;
+    }
+    s->event({{"event", "paused"}, {"auction_id", id}, {"round_id", view.value("round_id", RoundId{0})}},
+             "auction " + std::to_string(id) + ": paused at round " +
+                 std::to_string(view.value("round_id", RoundId{0})) + " (resume " +
+                 std::to_string(id) + " to continue it)");
+  }
+}
+
 const char* SellerConsole::help_text() {
   return "commands (money as 12.50; quote words with spaces: \"spring sale\"):\n"
          "  create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION]   a new auction\n"

@@ -41,6 +41,10 @@ class SellerConsole {
   // Runs one command line and prints its answer. Returns false when the line was `quit`.
   boost::asio::awaitable<bool> async_execute(std::string line);
 
+  // Prints one line for each started auction of this seller that no process runs here (after
+  // a restart: each waits for `resume ID`). Prints nothing when the platform cannot be read.
+  boost::asio::awaitable<void> async_show_paused();
+
   static const char* help_text();
 
   struct State;  // what the console has seen; defined in seller_console.cpp
