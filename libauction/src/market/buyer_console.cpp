@@ -1,4 +1,10 @@
 // The buyer's command interpreter; see auction/market/buyer_console.hpp.
+
+// g++ 12 wrongly reports Asio's coroutine frames (class-specific operator new/delete) as
+// mismatched allocations once they are inlined into a long coroutine (GCC bug 109224).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 #include "auction/market/buyer_console.hpp"
 
 #include <map>
