@@ -145,6 +145,11 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
     if (errno != EINTR) die("waitpid");
   }
   exit_code_ = exit_code_of(status);
+  // The child's last words may still be in the pipe: a caller that reads output() after the
+  // exit must see them, so wait for the reader to reach end-of-file (it is imminent, unless
+  // something the child spawned still holds the pipe; the timeout bounds that).
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [&] { return output_closed_; });
   return exit_code_;
 }
 

@@ -163,7 +163,8 @@ struct Client::State {
     return milliseconds(draw(random));
   }
 
-  // Index of the replica whose client endpoint is `address`, or size() when none is.
+  // Index of the replica a not_leader `leader` hint ({"id":..,"address":..}) names, or
+  // size() when it names none of ours (null, or an endpoint missing from our list).
   std::size_t index_of(const json& hint) const {
     if (!hint.is_object() || !hint.contains("address") || !hint["address"].is_string()) {
       return options.replicas.size();

@@ -142,7 +142,8 @@ void FieldReader::username(std::string_view name, std::string& out) {
   if (!v->is_string()) return bad_type(name, "a string");
   const auto& s = v->get_ref<const std::string&>();
   if (!is_valid_name(s, limits::username_bytes_max)) {
-    return bad_value(name, "must be 1..32 characters of [A-Za-z0-9_.-]");
+    return bad_value(name, "must be 1.." + std::to_string(limits::username_bytes_max) +
+                               " characters of [A-Za-z0-9_.-]");
   }
   out = s;
 }
@@ -153,7 +154,8 @@ void FieldReader::client_id(std::string_view name, std::string& out) {
   if (!v->is_string()) return bad_type(name, "a string");
   const auto& s = v->get_ref<const std::string&>();
   if (!is_valid_name(s, limits::client_id_bytes_max)) {
-    return bad_value(name, "must be 1..64 characters of [A-Za-z0-9_.-]");
+    return bad_value(name, "must be 1.." + std::to_string(limits::client_id_bytes_max) +
+                               " characters of [A-Za-z0-9_.-]");
   }
   out = s;
 }
@@ -164,7 +166,8 @@ void FieldReader::address(std::string_view name, std::string& out) {
   if (!v->is_string()) return bad_type(name, "a string");
   const auto& s = v->get_ref<const std::string&>();
   if (!is_valid_address(s)) {
-    return bad_value(name, "must be host:port with a port in 1..65535 (at most 128 bytes)");
+    return bad_value(name, "must be host:port with a port in 1..65535 (at most " +
+                               std::to_string(limits::address_bytes_max) + " bytes)");
   }
   out = s;
 }

@@ -1,3 +1,4 @@
+// Tests of the platform command codec: round trips, field rules, and malformed input.
 #include <catch2/catch.hpp>
 
 #include <cstdint>

@@ -1,3 +1,4 @@
+// Tests of exactly-once sessions: replay, stale seqs, expiry by log position, eviction.
 #include <catch2/catch.hpp>
 
 #include <string>

@@ -1,3 +1,4 @@
+// Tests of determinism, digests, and the snapshot round trip and its validation.
 #include <catch2/catch.hpp>
 
 #include <cstdint>

@@ -1,7 +1,9 @@
+// Tests of the platform state machine: every op, its errors, ownership and stage rules.
 #include <catch2/catch.hpp>
 
 #include <string>
 
+#include "auction/platform/limits.hpp"
 #include "harness.hpp"
 
 namespace {
@@ -296,7 +298,7 @@ TEST_CASE("platform: garbage in the log is an error answer, never a crash", "[pl
   Harness h;
   h.with_created_auction();
   const json before = h.sm.snapshot().at("auctions");
-  for (const std::string bytes : {std::string(), std::string("{"), std::string("\0\1\2", 3),
+  for (const std::string& bytes : {std::string(), std::string("{"), std::string("\0\1\2", 3),
                                   std::string("[]"), std::string("{\"op\":null}"),
                                   std::string("{\"op\":\"join_auction\"}"),
                                   std::string("{\"op\":\"join_auction\",\"username\":\"bob\",\"auction_id\":1.5}"),
@@ -315,4 +317,24 @@ TEST_CASE("platform: answers are JSON with ok and result or error", "[platform]"
   CHECK(ok == R"({"ok":true,"result":{"address":"h:1","created":true,"username":"bob"}})");
   const std::string error = h.apply_bytes(R"({"op":"quit_auction","username":"bob","auction_id":4})");
   CHECK(error == R"({"error":{"code":"unknown_auction","message":"no auction 4"},"ok":false})");
+}
+
+TEST_CASE("platform: the numbers of users and of auctions are bounded", "[platform]") {
+  Harness h;
+  for (std::size_t i = 0; i < limits::users_max; ++i) {
+    h.apply_bytes(R"({"op":"login","address":"h:1","username":"u)" + std::to_string(i) + "\"}");
+  }
+  REQUIRE(h.sm.query({{"op", "get_user_address"}, {"username", "u" + std::to_string(limits::users_max - 1)}}));
+  CHECK(h.error({{"op", "login"}, {"username", "one-too-many"}, {"address", "h:1"}}) ==
+        "limit_exceeded");
+  h.login("u7", "h:2");  // an existing user may still move
+  const std::string create =
+      R"({"op":"create_auction","seller":"u1","auction_name":"a","item_name":"b",)"
+      R"("item_description":"","base_price":1,"increment":1,"period_ms":100})";
+  std::string last;
+  for (std::size_t i = 0; i < limits::auctions_max; ++i) last = h.apply_bytes(create);
+  REQUIRE(json::parse(last).at("result").at("auction_id") == limits::auctions_max);
+  CHECK(h.error({{"op", "create_auction"}, {"seller", "u1"}, {"auction_name", "a"},
+                 {"item_name", "b"}, {"item_description", ""}, {"base_price", 1},
+                 {"increment", 1}, {"period_ms", 100}}) == "limit_exceeded");
 }

@@ -1,3 +1,4 @@
+// Tests of what each user may see of an auction (docs/platform.md, "Visibility").
 #include <catch2/catch.hpp>
 
 #include <string>
