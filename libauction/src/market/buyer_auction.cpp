@@ -121,6 +121,17 @@ std::vector<BuyerEvent> BuyerAuction::request_withdraw() {
   return events;
 }
 
+std::vector<BuyerEvent> BuyerAuction::set_max_price(std::optional<Cents> max_price) {
+  MARKET_ASSERT(!max_price || max_price->value >= 0, "a max price is not negative");
+  config_.max_price = max_price;
+  std::vector<BuyerEvent> events;
+  if (max_price && !finished_ && round_id_ && price_ > *max_price && is_active() && !wants_out_) {
+    wants_out_ = WithdrawReason::max_price;
+    send_withdraw(events);
+  }
+  return events;
+}
+
 bool BuyerAuction::is_active() const {
   auto it = buyers_.find(config_.username);
   return it != buyers_.end() && it->second == BuyerStatus::active;

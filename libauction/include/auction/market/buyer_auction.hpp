@@ -126,6 +126,11 @@ class BuyerAuction {
   // buyer is known to be out.
   std::vector<BuyerEvent> request_withdraw();
 
+  // Sets (or clears, with nullopt) the max price proxy while the auction runs. When the
+  // newest price seen already passes the new max, emits SendWithdraw (max_price) at once.
+  // Precondition: max_price, if set, is >= 0.
+  std::vector<BuyerEvent> set_max_price(std::optional<Cents> max_price);
+
   const BuyerConfig& config() const noexcept { return config_; }
   std::optional<RoundId> round_id() const noexcept { return round_id_; }
   Cents price() const noexcept { return price_; }

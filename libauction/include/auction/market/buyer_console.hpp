@@ -1,0 +1,44 @@
+// BuyerConsole: the buyer's command interpreter, shared by the `buyer` CLI and its tests.
+//
+// Takes one typed line at a time (list, show, join, leave, withdraw, max, wait, help, quit),
+// runs it against a BuyerEngine and prints the answer; it also becomes the engine's observer
+// and prints every event as it happens (each new round and price, who withdrew and why,
+// paused, resumed, the seller back at a new address, finished with winner and price, the
+// seller's answer to a withdrawal), one readable line each, or one JSON object per line with
+// `json` set. Money is typed and shown as dollars and cents. Bad input gets a one-line
+// explanation.
+//
+// Threading: the engine's executor thread. Never throws for anything a user types.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "auction/market/buyer_engine.hpp"
+#include "auction/market/seller_console.hpp"
+
+namespace auction::market {
+
+class BuyerConsole {
+ public:
+  // Installs itself as `engine`'s observer. `engine` must outlive the console.
+  BuyerConsole(BuyerEngine& engine, PrintLine print, ConsoleOptions options = {});
+  ~BuyerConsole();
+  BuyerConsole(const BuyerConsole&) = delete;
+  BuyerConsole& operator=(const BuyerConsole&) = delete;
+
+  // Runs one command line and prints its answer. Returns false when the line was `quit`.
+  boost::asio::awaitable<bool> async_execute(std::string line);
+
+  static const char* help_text();
+
+  struct State;  // what the console has seen; defined in buyer_console.cpp
+
+ private:
+  BuyerEngine& engine_;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace auction::market

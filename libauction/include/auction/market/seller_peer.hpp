@@ -1,0 +1,94 @@
+// SellerPeer: the seller's side of its running auctions on the network, without the platform.
+//
+// It drives many SellerAuction engines at once on one Asio executor: a ticker feeds them
+// time; each Announce is sent to every recipient in parallel (one wire::Client per buyer,
+// with the round's deadline) and the acks and failures go back into the engine; each Finish
+// is sent to every buyer of the auction (a few attempts each); and it serves the buyers'
+// `withdraw` requests on its own wire::Server. Every action the engines emit is also handed
+// to the observer, in order: that is how the SellerEngine (which adds the platform: pushes,
+// the journal, finish delivery) and a user interface learn what happens.
+//
+// Threading: construct, call and destroy on the executor's thread; the executor must not run
+// handlers concurrently (one thread or a strand). The observer runs on that thread, inside
+// the peer's own calls: it may call set_address() and the const accessors, not run() or
+// stop(). Never blocks the executor; network failures are values.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "auction/market/seller_auction.hpp"
+#include "auction/market/types.hpp"
+#include "auction/wire/error.hpp"
+
+namespace auction::market {
+
+struct SellerPeerOptions {
+  std::string username;                  // this seller; a valid username
+  std::string listen_address = "127.0.0.1";  // where buyers send `withdraw`
+  std::uint16_t listen_port = 0;         // 0: any free port
+  std::chrono::milliseconds tick{10};    // how often the engines are fed time
+  std::size_t auctions_max = 1000;       // auctions held at once (finished ones included)
+  std::uint32_t finish_attempts = 3;     // tries per buyer to deliver auction_finished
+  std::chrono::milliseconds seller_back_deadline{2000};
+};
+
+// Called for every action of every auction, after the peer carried out its part.
+using SellerObserver = std::function<void(AuctionId, const SellerAction&)>;
+
+class SellerPeer {
+ public:
+  // `observer` may be empty.
+  SellerPeer(boost::asio::any_io_executor executor, SellerPeerOptions options,
+             SellerObserver observer);
+  ~SellerPeer();  // stops
+  SellerPeer(const SellerPeer&) = delete;
+  SellerPeer& operator=(const SellerPeer&) = delete;
+
+  // Binds the server (serving `withdraw`) and starts the ticker. Returns the bound port.
+  // Errors: the wire server's (address_in_use, bind_failed). Precondition: called once.
+  Result<std::uint16_t> start();
+
+  // Stops the ticker and the server; sends in flight are abandoned. Idempotent.
+  void stop();
+
+  // Starts driving `auction` (fresh or restored, not yet started), whose buyers answer at
+  // `addresses` (username -> "host:port"; a buyer without one counts as unreachable).
+  // With `back_at` set (a restarted seller resuming), every active buyer is first told that
+  // this seller now answers there (seller_back), on the same connection and before the first
+  // announcement, so buyers learn the new address before the auction goes on.
+  // Errors: wrong_stage (an auction with this id is already held and not finished),
+  // limit_exceeded (auctions_max running auctions).
+  Result<void> run(SellerAuction auction, std::map<std::string, std::string> addresses,
+                   std::string back_at = {});
+
+  // Where `username` answers from now on (a buyer that logged in again elsewhere).
+  void set_address(std::string_view username, std::string address);
+
+  // The engine of a held auction, or nullptr. Valid until the next non-const call.
+  const SellerAuction* find(AuctionId auction_id) const;
+  // Ids of held auctions that have not finished.
+  std::vector<AuctionId> running() const;
+  // Buyers whose latest announcement failed (so their address may be stale).
+  std::vector<std::string> unreachable() const;
+
+  const SellerPeerOptions& options() const;
+  // The bound port (0 before start()).
+  std::uint16_t port() const;
+
+  struct State;  // shared with the coroutines in flight; defined in seller_peer.cpp
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace auction::market

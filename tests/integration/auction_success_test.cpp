@@ -1,0 +1,104 @@
+// The first demonstration, with real processes: three replicas, a seller and three buyers.
+// An auction is created, joined and started; prices rise; one buyer withdraws by command and
+// one by its max price; the right buyer wins at the right price, and every participant and a
+// fresh fetch_auctions agree. Also: a buyer cannot join a started auction, and a non-owner
+// cannot start, update or finish another seller's auction.
+#include <catch2/catch.hpp>
+
+#include "integration/auction_cli.hpp"
+
+using namespace auction::test;
+
+TEST_CASE("auction: a seller and three buyers run an auction to the right winner and price",
+          "[auction][integration]") {
+  Cluster cluster(3);
+  cluster.start_all();
+  cluster.wait_for_leader();
+  TempDir state("ppapd-seller");
+
+  AuctionCli alice("seller", cluster, "alice", {"--state-dir", state.path().string()});
+  AuctionCli bob("buyer", cluster, "bob");
+  AuctionCli carol("buyer", cluster, "carol", {"--max-price", "12.50"});
+  AuctionCli dave("buyer", cluster, "dave");
+
+  alice.ask(R"(create "spring sale" lamp 10.00 0.50 300 "a brass lamp")", "created auction 1");
+  for (AuctionCli* b : {&bob, &carol, &dave}) b->ask("join 1", "joined auction 1");
+  alice.ask("start 1", "auction 1 started");
+
+  // Prices rise; dave leaves by command once he has seen round 2.
+  dave.expect("auction 1: round 2, price 11.00");
+  dave.ask("withdraw 1", "asked the seller to let you out of auction 1");
+  dave.expect("the seller answered your withdrawal (by_request): withdrawn");
+
+  // carol's proxy leaves at the first price above 12.50, so bob wins at the price of the
+  // round in which the last of the others left.
+  alice.expect("dave withdrew (by request)");
+  const std::string carol_out = alice.expect("carol withdrew (max price) in round ");
+  const std::uint64_t last_round = round_in(carol_out);
+  CHECK(last_round >= 6);
+  const std::string price = dollars(1000 + 50 * static_cast<std::int64_t>(last_round));
+  const std::string result =
+      "finished in round " + std::to_string(last_round) + ": bob wins at " + price;
+  alice.expect("auction 1: " + result);
+  bob.expect(result + " (you won)");
+  carol.expect(result + " (you did not win)");
+  dave.expect(result + " (you did not win)");
+  alice.expect("auction 1: result recorded by the platform");
+
+  // A fresh reader agrees.
+  PlatformUser reader(cluster.client_options());
+  auto fetched = reader.call("fetch_auctions", {{"username", "dave"}});
+  REQUIRE(fetched.has_value());
+  const json& auction = (*fetched)["auctions"].at(0);
+  CHECK(auction["stage"] == "finished");
+  CHECK(auction["winner"] == "bob");
+  CHECK(auction["price"] == 1000 + 50 * static_cast<std::int64_t>(last_round));
+  bob.ask("show 1", "won by bob at " + price);
+}
+
+TEST_CASE("auction: a buyer cannot join a started auction, and a non-owner cannot start, "
+          "update or finish another seller's auction",
+          "[auction][integration]") {
+  Cluster cluster(3);
+  cluster.start_all();
+  cluster.wait_for_leader();
+  TempDir state("ppapd-seller");
+  AuctionCli alice("seller", cluster, "alice", {"--state-dir", state.path().string()});
+  AuctionCli bob("buyer", cluster, "bob");
+  AuctionCli carol("buyer", cluster, "carol");
+  TempDir other_state("ppapd-seller");
+  AuctionCli mallory("seller", cluster, "mallory", {"--state-dir", other_state.path().string()});
+
+  alice.ask("create lamp lamp 1.00 0.10 300", "created auction 1");
+  bob.ask("join 1", "joined auction 1");
+  carol.ask("join 1", "joined auction 1");
+  mallory.ask("start 1", "start: not_owner");
+  mallory.ask("cancel 1", "cancel: not_owner");
+  alice.ask("start 1", "auction 1 started");
+  bob.expect("auction 1: round 1,");
+
+  AuctionCli erin("buyer", cluster, "erin");
+  erin.ask("join 1", "join: wrong_stage");
+  mallory.ask("resume 1", "resume: not_owner");
+
+  PlatformUser intruder(cluster.client_options());
+  const json buyers = json::array({{{"username", "bob"}, {"active", true}},
+                                   {{"username", "carol"}, {"active", false}}});
+  auto update = intruder.call("update_auction", {{"seller", "mallory"}, {"auction_id", 1},
+                                                 {"round_id", 50}, {"current_price", 600},
+                                                 {"buyers", buyers}});
+  REQUIRE_FALSE(update.has_value());
+  CHECK(update.error().code == "not_owner");
+  auto finish = intruder.call("finish_auction", {{"seller", "mallory"}, {"auction_id", 1},
+                                                 {"winner", "bob"}, {"price", 600},
+                                                 {"round_id", 50}, {"buyers", buyers}});
+  REQUIRE_FALSE(finish.has_value());
+  CHECK(finish.error().code == "not_owner");
+
+  carol.ask("withdraw 1", "asked the seller");
+  alice.expect("auction 1: finished in round ");
+  alice.expect("result recorded by the platform");
+  auto fetched = intruder.call("fetch_auctions", {{"username", "erin"}});
+  REQUIRE(fetched.has_value());
+  CHECK((*fetched)["auctions"].at(0)["winner"] == "bob");
+}
