@@ -1,0 +1,24 @@
+// The bench modes: each adds its subcommand to the command line and runs it.
+//
+//   platform  closed-loop writes and linearizable reads against a PPAPD cluster
+//   failover  time from killing the leader to the first write the new leader acknowledges
+//   fanout    one seller engine announcing rounds to B buyer engines
+//   etcd      the platform mode's loads against an etcd cluster's JSON gateway
+//
+// A mode prints through Report (a table, or JSON lines with --json) and sets `exit_code`:
+// 0 when it ran and reported, 1 when the measurement failed (it says why), 2 for bad
+// arguments (CLI11 reports those itself).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace auction::bench {
+
+struct CommonOptions {
+  bool json = false;
+};
+
+void add_platform_command(CLI::App& app, const CommonOptions& common, int& exit_code);
+
+
+}  // namespace auction::bench

@@ -1,0 +1,53 @@
+// PlatformLoad: the closed-loop clients of `bench platform` and what they need in place.
+//
+// Workloads (each client with its own platform::Client, so its own connections):
+//   login    writes: login of the client's own users in rotation, each time at a new
+//            address (the users are reused across runs, so a long comparison does not
+//            fill the directory)
+//   update   writes: update_auction on the client's own running auction, one round further
+//            each time (the seller's periodic push)
+//   write    login and update_auction alternately
+//   fetch    linearizable reads: fetch_auctions of the run's page of `auctions` auctions
+//   lookup   linearizable reads: get_user_address of one of the bench users
+// Never: lets two clients write the same user or auction (their writes would conflict, and
+// the load would measure the conflict, not the platform).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "auction/platform/client.hpp"
+#include "closed_loop.hpp"
+
+namespace auction::bench {
+
+enum class Workload { login, update, write, fetch, lookup };
+
+Result<Workload> parse_workload(const std::string& name);
+std::string to_string(Workload workload);
+bool is_write(Workload workload);
+
+// What the setup created: the auctions (one per client at least) and the users.
+struct PlatformFixture {
+  std::vector<std::uint64_t> auction_ids;  // started, owned by `seller`, `buyer` joined
+  std::string seller;
+  std::string buyer;
+};
+
+// Creates (or reuses) the bench users and creates and starts `auctions` auctions, through
+// `options` on `io`. Errors: whatever the platform answered, with the op that failed.
+Result<PlatformFixture> set_up_platform(boost::asio::io_context& io,
+                                        const platform::ClientOptions& options,
+                                        std::size_t auctions);
+
+// `clients` load clients for `workload`; client i updates fixture.auction_ids[i].
+// Precondition: fixture.auction_ids.size() >= clients.
+std::vector<std::unique_ptr<LoadClient>> make_platform_clients(
+    boost::asio::io_context& io, const platform::ClientOptions& options,
+    const PlatformFixture& fixture, Workload workload, std::size_t clients);
+
+}  // namespace auction::bench
