@@ -99,7 +99,7 @@ struct SimNode {
 
 enum class TraceKind : std::uint8_t {
   deliver, crash, restart, pause, partition, heal, propose, acked, read, read_answered,
-  role, disk_write, disk_done, quiet,
+  role, disk_write, disk_done, quiet, peer_lost,
 };
 
 struct TraceEvent {
@@ -126,6 +126,11 @@ struct Setup {
   double propose_rate = 0, read_rate = 0;
   std::uint64_t burst_max = 1, pad_max = 0;
   std::size_t outstanding_max = 1;  // proposals the clients wait on at once
+  // Connection-loss hints (Driver::report_unreachable): whether a crash is reported to the
+  // nodes that were connected to the victim, as a closed TCP connection tells the runtime,
+  // and how often a node gets a wrong hint about a peer that is alive.
+  bool reports_lost_peers = false;
+  double wrong_hint_rate = 0;
   raft::Config base;  // id, peers and seed are set per node
 };
 
@@ -142,6 +147,8 @@ class Simulator {
   explicit Simulator(const SimOptions& options)
       : options_(options),
         random_(options.seed),
+        // Its own stream, so that seeds drawing no hints replay as they did before hints.
+        hint_random_(mix64(options.seed ^ 0x6869'6e74'7300'0000ULL)),
         checker_(options.nodes),
         network_(options.nodes, random_),
         transport_(network_, checker_) {}
@@ -209,6 +216,8 @@ class Simulator {
     c.proposals_pending_max = random_.pick<std::size_t>({65536, 16});
     c.messages_max = random_.pick<std::size_t>({4096, 4096, 32});
     redraw_weather();
+    s.reports_lost_peers = hint_random_.chance(0.5);
+    s.wrong_hint_rate = s.reports_lost_peers ? hint_random_.pick({0.0, 0.0, 0.002, 0.02}) : 0.0;
   }
 
   // The network's mood changes now and then within the seed's bounds.
@@ -233,7 +242,7 @@ class Simulator {
         "pause=%.3f partition=%.3f(<=%llu ticks) disk=%s(delay<=%llu stall=%.2f) propose=%.1f(x%llu) "
         "read=%.2f pad<=%llu | election=%d heartbeat=%d pre_vote=%d check_quorum=%d "
         "append_max=%zu inflight=%zu append_bytes=%zu uncommitted_bytes=%zu reads_max=%zu "
-        "proposals_max=%zu messages_max=%zu",
+        "proposals_max=%zu messages_max=%zu%s wrong_hints=%.3f",
         s.drop_max, s.duplicate_max, s.delay_max,
         static_cast<unsigned long long>(s.delay_ticks_max), s.reorder ? " reorder" : "",
         s.codec ? " codec" : "", s.crash_rate, static_cast<unsigned long long>(s.down_ticks_max),
@@ -243,7 +252,7 @@ class Simulator {
         s.read_rate, static_cast<unsigned long long>(s.pad_max), c.election_timeout_ticks,
         c.heartbeat_ticks, c.pre_vote ? 1 : 0, c.check_quorum ? 1 : 0, c.append_entries_max,
         c.inflight_max, c.append_bytes_max, c.uncommitted_bytes_max, c.reads_pending_max,
-        c.proposals_pending_max, c.messages_max);
+        c.proposals_pending_max, c.messages_max, s.reports_lost_peers ? " lost_peer_hints" : "", s.wrong_hint_rate);
     std::string modes = " | modes ";
     for (const auto& n : nodes_) modes += n->mode == Driver::Mode::split ? 'S' : 's';
     return line + (nodes_.empty() ? std::string() : modes);
@@ -289,6 +298,21 @@ class Simulator {
     node.restart_at = now_ + random_.between(1, setup_.down_ticks_max);
     ++crashes_;
     if (tear) ++torn_syncs_;
+    if (setup_.reports_lost_peers) {
+      // The victim's connections close: most running peers notice at once.
+      for (auto& other : nodes_) {
+        if (other.get() == &node || !other->is_running(now_) || !hint_random_.chance(0.8)) {
+          continue;
+        }
+        report_lost(*other, node.id);
+      }
+    }
+  }
+
+  void report_lost(SimNode& node, std::uint64_t peer) {
+    trace(TraceKind::peer_lost, node.id, false, peer);
+    node.driver->report_unreachable(raft::NodeId{peer});
+    settle(node);
   }
 
   // After any call into a driver: takes its events, and in split mode hands its next
@@ -410,6 +434,12 @@ class Simulator {
   }
 
   void inject_faults() {
+    if (setup_.wrong_hint_rate > 0 && hint_random_.chance(setup_.wrong_hint_rate)) {
+      // A hint that is wrong: the peer is alive (a connection reset by a middlebox, say).
+      SimNode& node = *nodes_[hint_random_.below(nodes_.size())];
+      const std::uint64_t peer = 1 + hint_random_.below(nodes_.size());
+      if (peer != node.id && node.is_running(now_)) report_lost(node, peer);
+    }
     if (random_.chance(1.0 / 300)) redraw_weather();
     if (random_.chance(setup_.crash_rate)) {
       SimNode* leader = leader_node();
@@ -796,6 +826,10 @@ class Simulator {
         case TraceKind::quiet:
           std::snprintf(line, sizeof line, "%llu: faults stop (quiet period)", u(t.tick));
           break;
+        case TraceKind::peer_lost:
+          std::snprintf(line, sizeof line, "%llu: node %llu hears its connection to %llu close",
+                        u(t.tick), u(t.node), u(t.a));
+          break;
       }
       out += line;
       out += '\n';
@@ -823,6 +857,7 @@ class Simulator {
 
   SimOptions options_;
   SimRandom random_;
+  SimRandom hint_random_;  // connection-loss hints only (see Setup)
   SafetyChecker checker_;
   SimNetwork network_;
   CheckedTransport transport_;

@@ -184,6 +184,14 @@ void Core::campaign(bool pre) {
 
 // ---- time -----------------------------------------------------------------------------
 
+void Core::report_unreachable(NodeId peer) {
+  if (role_ != Role::follower || peer == none || peer != leader_) return;
+  leader_ = none;  // no leader, no lease: we grant the other followers' (pre-)votes
+  const auto span = static_cast<std::uint64_t>(std::max(1, config_.election_timeout_ticks / 3));
+  const int delay = 1 + static_cast<int>(next_random(rng_state_) % span);
+  election_elapsed_ = std::max(election_elapsed_, randomized_timeout_ - delay);
+}
+
 void Core::tick() {
   ++election_elapsed_;
   if (role_ != Role::leader) {

@@ -27,6 +27,11 @@ void Driver::on_message(const Message& message) {
   pump();
 }
 
+void Driver::report_unreachable(NodeId peer) {
+  core_.report_unreachable(peer);
+  pump();
+}
+
 Result<ProposalTicket> Driver::propose(std::string command) {
   if (core_.role() == Role::leader && proposals_.size() >= proposals_pending_max_) {
     return fail("overloaded", "too many proposals pending");

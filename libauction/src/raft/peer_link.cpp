@@ -31,7 +31,8 @@ struct PeerLink::State {
                                              .connect_timeout = options.call_timeout,
                                              .frame_bytes_max = options.frame_bytes_max,
                                              .in_flight_max = options.in_flight_max,
-                                             .envelope = {}}),
+                                             .envelope = {},
+                                             .on_connection_lost = options.on_connection_lost}),
         wake(executor),
         backoff(options.backoff_min) {}
 

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -35,6 +36,9 @@ struct PeerLinkOptions {
   std::chrono::milliseconds call_timeout{1000};
   std::chrono::milliseconds backoff_min{20};
   std::chrono::milliseconds backoff_max{1000};
+  // Called on the executor when the peer's side ended an open connection (closed or reset
+  // it: typically its process died). Optional; must not stop the link synchronously.
+  std::function<void()> on_connection_lost;
 };
 
 class PeerLink {

@@ -131,6 +131,7 @@ struct Server::Impl {
 
   void after_input();
   void on_role_change(const RoleChanged& change);
+  void on_connection_lost(NodeId peer);
   wire::Reply on_peer_request(const wire::Request& request);
   asio::awaitable<void> async_tick_loop(std::shared_ptr<Impl> self);
   void log(const std::string& line) const {
@@ -171,6 +172,8 @@ void Server::Impl::add_peer_links() {
                                  .queue_bytes_max = options.peer_queue_bytes_max,
                                  .in_flight_max = options.peer_in_flight_max,
                                  .frame_bytes_max = raft_frame_bytes_max(options.config),
+                                 .on_connection_lost =
+                                     [this, peer = peer.id] { on_connection_lost(peer); },
                              }));
   }
 }
@@ -207,6 +210,18 @@ void Server::Impl::after_input() {
     waiter->finish(std::unexpected(std::move(failed.error)));
   }
   for (const RoleChanged& change : events.role_changes) on_role_change(change);
+}
+
+// A peer closed or reset our connection: if it is the leader, its process most likely
+// died, and waiting out a whole election timeout would only delay the next leader.
+void Server::Impl::on_connection_lost(NodeId peer) {
+  if (is_stopped) return;
+  if (driver.status().role == Role::follower && driver.status().leader == peer) {
+    log("lost the connection to the leader, " + options.log_noun + " " +
+        std::to_string(peer.value) + "; campaigning soon unless it comes back");
+  }
+  driver.report_unreachable(peer);
+  after_input();
 }
 
 void Server::Impl::on_role_change(const RoleChanged& change) {

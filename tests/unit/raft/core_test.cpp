@@ -462,3 +462,62 @@ TEST_CASE("raft: the uncommitted count is per leadership and never underflows", 
   CHECK(c.node(2).machine.commands == std::vector<std::string>{std::string(60, 'x')});
   CHECK(c.core(2).uncommitted_bytes() == 0);
 }
+
+TEST_CASE("raft: followers that lose the leader's connection elect a new leader within a third "
+          "of an election timeout",
+          "[raft]") {
+  // Election timeout 10 ticks: a hint makes a follower campaign within 3. Each node gets
+  // its own seed, as real replicas do, so the two followers draw different delays.
+  Cluster c(3, [](Config& cfg) { cfg.seed = 1000 + cfg.id.value; });
+  c.start();
+  elect(c, 1);
+  c.deliver_all();
+  const Term term = c.core(1).term();
+  c.isolate(1);  // the leader's process died; its connections closed
+  c.driver(2).report_unreachable(n(1));
+  c.driver(3).report_unreachable(n(1));
+  CHECK(c.core(2).leader() == n(0));  // the lease is gone with the leader
+  int rounds = 0;
+  while (rounds < 3 && (c.leader() == 0 || c.leader() == 1)) {
+    c.tick(2);
+    c.tick(3);
+    c.deliver_all();
+    ++rounds;
+  }
+  const std::uint64_t next = c.leader() == 1 ? 0 : c.leader();
+  CHECK((next == 2 || next == 3));
+  CHECK(c.core(next == 0 ? 2 : next).term() == Term{term.value + 1});
+}
+
+TEST_CASE("raft: a wrong lost-connection hint does not depose a live leader", "[raft]") {
+  Cluster c(3);
+  c.start();
+  elect(c, 1);
+  c.deliver_all();
+  const Term term = c.core(1).term();
+  c.driver(2).report_unreachable(n(1));  // node 1 is alive and heard by node 3
+  for (int i = 0; i < 50; ++i) {
+    c.tick(1);
+    c.tick(2);
+    c.tick(3);
+    c.deliver_all();
+  }
+  CHECK(c.leader() == 1);
+  for (std::uint64_t id = 1; id <= 3; ++id) {
+    CHECK(c.core(id).term() == term);
+    CHECK(c.core(id).leader() == n(1));
+  }
+}
+
+TEST_CASE("raft: a lost-connection hint about anyone but a follower's leader changes nothing",
+          "[raft]") {
+  Cluster c(3);
+  c.start();
+  elect(c, 1);
+  c.deliver_all();
+  c.driver(2).report_unreachable(n(3));  // another follower
+  c.driver(1).report_unreachable(n(2));  // a leader hears of a follower
+  CHECK(c.core(2).leader() == n(1));
+  CHECK(c.core(1).role() == Role::leader);
+  CHECK(c.queue.empty());
+}

@@ -436,7 +436,8 @@ TEST_CASE("raft: the raft port refuses what is not a valid message from a member
                                                    .connect_timeout = 5s,
                                                    .frame_bytes_max = 1 << 20,
                                                    .in_flight_max = 8,
-                                                   .envelope = {}});
+                                                   .envelope = {},
+                                                   .on_connection_lost = {}});
   auto send = [&](const std::string& m) {
     auction::wire::Json fields = auction::wire::Json::object();
     fields["m"] = m;

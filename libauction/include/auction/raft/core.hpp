@@ -61,6 +61,16 @@ class Core {
   // this node, or from unknown nodes, are dropped.
   void step(const Message& message);
 
+  // The runtime saw `peer` go away for certain: its connection was closed or reset by the
+  // other side (its process died or stopped), not merely silent. A follower whose leader
+  // this is stops trusting it at once: it forgets the leader (so it no longer rejects
+  // (pre-)votes under the leader lease) and campaigns after a short random delay of
+  // 1..max(1, election_timeout_ticks / 3) ticks instead of a whole election timeout, so a
+  // crashed leader is replaced in tens of milliseconds. Only a hint: a wrong one costs at
+  // most a rejected pre-vote (the other voters still hear the leader and keep their
+  // lease), and safety never depends on it. Ignored in every other case.
+  void report_unreachable(NodeId peer);
+
   // Appends `data` as a new entry if this node leads.
   // Errors: "not_leader" (message names the known leader, see leader()),
   // "overloaded" (uncommitted bytes over Config::uncommitted_bytes_max),

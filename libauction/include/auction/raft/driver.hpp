@@ -105,6 +105,8 @@ class Driver {
 
   void tick();
   void on_message(const Message& message);
+  // The runtime saw `peer`'s connection closed by the other side (Core::report_unreachable).
+  void report_unreachable(NodeId peer);
 
   // Errors: "not_leader" (message names the leader if known), "overloaded" (too many
   // uncommitted bytes or pending proposals), "too_large".
