@@ -1,0 +1,273 @@
+// `bench failover`: how long the platform takes to accept writes again after its leader is
+// killed, and proof that no acknowledged write was lost on the way.
+//
+// bench starts the cluster itself (--start FILE: it must own the processes to kill them).
+// A writer starts a fresh `login` of a new user every --interval-ms (open loop: a write
+// does not wait for the one before, so the first write the new leader can take is taken at
+// once), each through a client of a pool (one write in flight per client). Each try:
+//   1. wait for an agreed leader, let the writer run --settle-ms;
+//   2. SIGKILL the leader at T;
+//   3. the failover time is from T to the acknowledgement of the first write STARTED after
+//      T (so it cannot have been answered by the dead leader);
+//   4. restart the killed replica (same data dir) and wait until every replica agrees on
+//      the leader again.
+// At the end every acknowledged write is read back (get_user_address, linearizable) and
+// must hold the address it was acknowledged with: a lost write fails the run (exit 1).
+#include <algorithm>
+#include <cmath>
+#include <deque>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+
+#include "auction/platform/client.hpp"
+#include "cluster_target.hpp"
+#include "latency.hpp"
+#include "modes.hpp"
+#include "report.hpp"
+
+namespace auction::bench {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+struct FailoverOptions {
+  ClusterTargetOptions target;
+  std::size_t tries = 5;
+  std::int64_t interval_ms = 2;
+  std::int64_t settle_ms = 1000;
+  std::size_t writers = 32;  // clients in the writer's pool
+};
+
+struct AckedWrite {
+  std::string username;
+  std::string address;
+};
+
+// The open-loop writer: a new login every interval, on whichever pooled client is free.
+class Writer {
+ public:
+  Writer(asio::io_context& io, const platform::ClientOptions& options, std::size_t clients,
+         std::chrono::milliseconds interval)
+      : io_(io), interval_(interval), ticker_(io) {
+    for (std::size_t i = 0; i < clients; ++i) {
+      clients_.push_back(std::make_unique<platform::Client>(io.get_executor(), options));
+      free_.push_back(i);
+    }
+  }
+
+  void start() { asio::co_spawn(io_, async_tick(), asio::detached); }
+  void stop() {
+    is_stopped_ = true;
+    ticker_.cancel();
+  }
+  bool is_idle() const { return in_flight_ == 0; }
+
+  // The acknowledgement time of the first write started at or after `since`, if any yet.
+  std::optional<Clock::time_point> first_ack_started_after(Clock::time_point since) const {
+    std::optional<Clock::time_point> first;
+    for (const auto& [started, acked] : ack_times_) {
+      if (started >= since && (!first || acked < *first)) first = acked;
+    }
+    return first;
+  }
+  void forget_ack_times() { ack_times_.clear(); }
+
+  const std::vector<AckedWrite>& acked() const { return acked_; }
+  std::uint64_t failed() const { return failed_; }
+
+ private:
+  asio::awaitable<void> async_tick() {
+    auto next = Clock::now();
+    while (!is_stopped_) {
+      if (!free_.empty()) {
+        const std::size_t client = free_.front();
+        free_.pop_front();
+        ++in_flight_;
+        asio::co_spawn(io_, async_write(client, next_user_++), asio::detached);
+      }
+      next += interval_;
+      ticker_.expires_at(next);
+      co_await ticker_.async_wait(use_tuple);
+    }
+  }
+
+  asio::awaitable<void> async_write(std::size_t client, std::uint64_t n) {
+    const std::string username = "fo-" + std::to_string(n);
+    const std::string address = "10.0.0.1:" + std::to_string(1024 + n % 60000);
+    json fields = json::object();
+    fields["username"] = username;
+    fields["address"] = address;
+    const auto started = Clock::now();
+    auto done = co_await clients_[client]->async_call("login", std::move(fields));
+    const auto finished = Clock::now();
+    if (done) {
+      acked_.push_back(AckedWrite{username, address});
+      ack_times_.emplace_back(started, finished);
+    } else {
+      ++failed_;  // unknown outcome: not counted as acknowledged, so never checked
+    }
+    free_.push_back(client);
+    --in_flight_;
+  }
+
+  asio::io_context& io_;
+  std::chrono::milliseconds interval_;
+  asio::steady_timer ticker_;
+  std::vector<std::unique_ptr<platform::Client>> clients_;
+  std::deque<std::size_t> free_;
+  std::size_t in_flight_ = 0;
+  std::uint64_t next_user_ = 0;
+  bool is_stopped_ = false;
+  std::vector<AckedWrite> acked_;
+  std::vector<std::pair<Clock::time_point, Clock::time_point>> ack_times_;
+  std::uint64_t failed_ = 0;
+};
+
+// Runs `io` until `done()` holds or `timeout` passes; false on timeout.
+template <class Done>
+bool run_until(asio::io_context& io, Done done, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  io.restart();
+  while (!done()) {
+    if (Clock::now() >= deadline) return false;
+    io.run_one_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+// Reads back every acknowledged write with `clients` concurrent readers.
+asio::awaitable<void> async_verify(platform::Client& client, const std::vector<AckedWrite>& acked,
+                                   std::size_t first, std::size_t stride,
+                                   std::vector<std::string>& lost) {
+  for (std::size_t i = first; i < acked.size(); i += stride) {
+    json fields = json::object();
+    fields["username"] = acked[i].username;
+    auto read = co_await client.async_call("get_user_address", std::move(fields));
+    const std::string got =
+        read && read->contains("address") ? (*read)["address"].get<std::string>() : std::string();
+    if (got != acked[i].address) {
+      lost.push_back(acked[i].username + " (acknowledged at " + acked[i].address + ", read " +
+                     (read ? "'" + got + "'" : read.error().code) + ")");
+    }
+  }
+}
+
+int run_failover(const FailoverOptions& options, const CommonOptions& common) {
+  Report report(common.json);
+  auto target = ClusterTarget::open(options.target);
+  if (!target) {
+    std::fprintf(stderr, "bench failover: %s\n", target.error().message.c_str());
+    return 1;
+  }
+  LocalCluster& cluster = *(*target)->local();
+  const platform::ClusterConfig& config = (*target)->config();
+  const auto client_options = platform::client_options_from(config);
+  asio::io_context io(1);
+  Writer writer(io, client_options, options.writers,
+                std::chrono::milliseconds(options.interval_ms));
+  writer.start();
+  LatencySamples failovers;
+  int exit_code = 0;
+  for (std::size_t attempt = 1; attempt <= options.tries; ++attempt) {
+    auto leader = wait_for_leader(config, std::chrono::seconds(20), config.replicas.size());
+    if (!leader) {
+      std::fprintf(stderr, "bench failover: try %zu: %s\n", attempt, leader.error().message.c_str());
+      exit_code = 1;
+      break;
+    }
+    run_until(io, [] { return false; }, std::chrono::milliseconds(options.settle_ms));
+    writer.forget_ack_times();
+    const auto killed_at = Clock::now();
+    cluster.kill(*leader);
+    const bool recovered = run_until(
+        io, [&] { return writer.first_ack_started_after(killed_at).has_value(); },
+        std::chrono::seconds(30));
+    nlohmann::ordered_json row;
+    row["bench"] = "failover";
+    row["try"] = attempt;
+    row["killed_leader"] = *leader;
+    if (!recovered) {
+      report.add(std::move(row));
+      std::fprintf(stderr, "bench failover: try %zu: no write acknowledged within 30 s\n",
+                   attempt);
+      exit_code = 1;
+      break;
+    }
+    const auto took = *writer.first_ack_started_after(killed_at) - killed_at;
+    failovers.add(took);
+    row["failover_ms"] = std::round(std::chrono::duration<double, std::milli>(took).count() * 100) / 100;
+    report.add(std::move(row));
+    if (auto restarted = cluster.start(*leader); !restarted) {
+      std::fprintf(stderr, "bench failover: restarting replica %llu: %s\n",
+                   static_cast<unsigned long long>(*leader), restarted.error().message.c_str());
+      exit_code = 1;
+      break;
+    }
+  }
+  writer.stop();
+  run_until(io, [&] { return writer.is_idle(); }, std::chrono::seconds(30));
+
+  // Every acknowledged write must still be there.
+  std::vector<std::string> lost;
+  {
+    constexpr std::size_t readers = 8;
+    std::vector<std::unique_ptr<platform::Client>> clients;
+    std::size_t running = readers;
+    for (std::size_t i = 0; i < readers; ++i) {
+      clients.push_back(std::make_unique<platform::Client>(io.get_executor(), client_options));
+      asio::co_spawn(io, async_verify(*clients.back(), writer.acked(), i, readers, lost),
+                     [&running](std::exception_ptr) { --running; });
+    }
+    run_until(io, [&] { return running == 0; }, std::chrono::minutes(5));
+  }
+  const LatencySummary summary = failovers.summary();
+  nlohmann::ordered_json total;
+  total["bench"] = "failover";
+  total["tries"] = failovers.size();
+  total["median_ms"] = std::round(summary.p50_ms * 100) / 100;
+  total["max_ms"] = std::round(summary.max_ms * 100) / 100;
+  total["writes_acked"] = writer.acked().size();
+  total["writes_unanswered"] = writer.failed();
+  total["writes_lost"] = lost.size();
+  report.add(std::move(total));
+  report.flush();
+  for (std::size_t i = 0; i < lost.size() && i < 20; ++i) {
+    std::fprintf(stderr, "bench failover: LOST acknowledged write: %s\n", lost[i].c_str());
+  }
+  if (!lost.empty()) exit_code = 1;
+  cluster.stop_all();
+  return exit_code;
+}
+
+}  // namespace
+
+void add_failover_command(CLI::App& app, const CommonOptions& common, int& exit_code) {
+  auto options = std::make_shared<FailoverOptions>();
+  CLI::App* command = app.add_subcommand(
+      "failover", "kill -9 the leader under writes; time until the new leader acknowledges one");
+  add_cluster_target_options(*command, options->target, /*start_only=*/true);
+  command->add_option("--tries", options->tries, "leader kills")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  command->add_option("--interval-ms", options->interval_ms, "a new write starts this often")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  command->add_option("--settle-ms", options->settle_ms, "writes before each kill")
+      ->check(CLI::Range(0, 600'000))
+      ->capture_default_str();
+  command->add_option("--writers", options->writers, "clients in the writer's pool")
+      ->check(CLI::Range(1, 512))
+      ->capture_default_str();
+  command->callback([options, &common, &exit_code] { exit_code = run_failover(*options, common); });
+}
+
+}  // namespace auction::bench
