@@ -1,22 +1,31 @@
 // PeerLink: see peer_link.hpp.
+//
+// One sender coroutine per link does everything in order: wait for frames, connect when
+// there is no connection (after the backoff, if the last try failed), then write every
+// queued frame at once. A watcher coroutine per connection reads from it, which only ever
+// ends in EOF or an error, and so tells the link the moment the peer goes away.
 #include "raft/peer_link.hpp"
 
 #include <cstdio>
 #include <deque>
+#include <optional>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
-#include "auction/wire/client.hpp"
-#include "auction/wire/error_codes.hpp"
 #include "auction/wire/spawn.hpp"
-#include "raft/base64.hpp"
+#include "raft/peer_stream.hpp"
 
 namespace auction::raft::detail {
 
 namespace asio = boost::asio;
+using asio::ip::tcp;
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 using Clock = std::chrono::steady_clock;
@@ -26,102 +35,145 @@ struct PeerLink::State {
   State(asio::any_io_executor ex, PeerLinkOptions opts)
       : executor(std::move(ex)),
         options(std::move(opts)),
-        client(executor, wire::ClientOptions{.host = options.host,
-                                             .port = options.port,
-                                             .connect_timeout = options.call_timeout,
-                                             .frame_bytes_max = options.frame_bytes_max,
-                                             .in_flight_max = options.in_flight_max,
-                                             .envelope = {},
-                                             .on_connection_lost = options.on_connection_lost}),
         wake(executor),
         backoff(options.backoff_min) {}
 
   asio::awaitable<void> async_send_loop(std::shared_ptr<State> self);
-  asio::awaitable<void> async_deliver(std::shared_ptr<State> self, std::string body);
-  void on_outcome(const Result<wire::Reply>& outcome);
+  asio::awaitable<bool> async_connect();
+  asio::awaitable<void> async_watch(std::shared_ptr<State> self,
+                                    std::shared_ptr<tcp::socket> watched);
+  void take_batch(std::string& batch);
+  void on_failure(const std::string& reason);
+  void on_success();
+  void drop_connection() {
+    if (!socket) return;
+    boost::system::error_code ignored;
+    socket->close(ignored);
+    socket.reset();
+  }
 
   asio::any_io_executor executor;
   PeerLinkOptions options;
-  wire::Client client;
-  asio::steady_timer wake;  // the sender sleeps on it; cancelled when there is news
-  std::deque<std::string> queue;  // base64 bodies, oldest first
+  std::shared_ptr<tcp::socket> socket;  // null: not connected
+  asio::steady_timer wake;              // the sender sleeps on it; cancelled when there is news
+  std::deque<std::string> queue;        // frames, oldest first
   std::size_t queue_bytes = 0;
-  std::size_t in_flight = 0;
-  Clock::time_point retry_at{};  // while unreachable: no call before this
+  Clock::time_point retry_at{};         // while unreachable: no connection attempt before this
   std::chrono::milliseconds backoff;
   bool is_unreachable = false;
-  std::string last_refusal;
   bool is_stopped = false;
 };
 
 asio::awaitable<void> PeerLink::State::async_send_loop(std::shared_ptr<State> self) {
+  std::string batch;
   while (!is_stopped) {
-    if (queue.empty() || in_flight >= options.in_flight_max) {
+    if (queue.empty()) {
       wake.expires_at(Clock::time_point::max());
       co_await wake.async_wait(use_tuple);
       continue;
     }
-    if (Clock::now() < retry_at) {
-      wake.expires_at(retry_at);
-      co_await wake.async_wait(use_tuple);
+    if (!socket) {
+      if (Clock::now() < retry_at) {
+        wake.expires_at(retry_at);
+        co_await wake.async_wait(use_tuple);
+        continue;
+      }
+      if (!co_await async_connect()) continue;
+      wire::spawn_logged(executor, async_watch(self, socket), "raft peer watcher");
+      batch.assign(peer_greeting);
+    }
+    take_batch(batch);
+    // A write that the peer does not take within write_timeout means a stuck peer: drop
+    // the connection (and the batch: Raft resends what matters).
+    auto writing = socket;
+    asio::steady_timer guard(executor);
+    guard.expires_after(options.write_timeout);
+    guard.async_wait([writing](boost::system::error_code ec) {
+      boost::system::error_code ignored;
+      if (!ec) writing->close(ignored);
+    });
+    auto [ec, written] = co_await asio::async_write(*writing, asio::buffer(batch), use_tuple);
+    guard.cancel();
+    batch.clear();
+    if (is_stopped) co_return;
+    if (ec) {
+      if (socket == writing) drop_connection();
+      on_failure(ec == asio::error::operation_aborted ? "a write timed out" : ec.message());
       continue;
     }
-    std::string body = std::move(queue.front());
-    queue.pop_front();
-    queue_bytes -= body.size();
-    ++in_flight;
-    wire::spawn_logged(executor, async_deliver(self, std::move(body)), "raft peer call");
+    on_success();
   }
 }
 
-asio::awaitable<void> PeerLink::State::async_deliver(std::shared_ptr<State> /*keep_alive*/,
-                                                     std::string body) {
-  wire::Json fields = wire::Json::object();
-  fields[std::string("m")] = std::move(body);  // (no brace-init: g++ 12 coroutine bug)
-  auto outcome = co_await client.async_call(std::string("raft"), std::move(fields),
-                                            options.call_timeout);
-  --in_flight;
-  if (is_stopped) co_return;
-  on_outcome(outcome);
+asio::awaitable<bool> PeerLink::State::async_connect() {
+  tcp::resolver resolver(executor);
+  auto [resolve_ec, endpoints] =
+      co_await resolver.async_resolve(options.host, std::to_string(options.port), use_tuple);
+  if (is_stopped) co_return false;
+  if (resolve_ec) {
+    on_failure("cannot resolve " + options.host + ": " + resolve_ec.message());
+    co_return false;
+  }
+  auto fresh = std::make_shared<tcp::socket>(executor);
+  asio::steady_timer guard(executor);
+  guard.expires_after(options.connect_timeout);
+  guard.async_wait([fresh](boost::system::error_code ec) {
+    boost::system::error_code ignored;
+    if (!ec) fresh->close(ignored);
+  });
+  auto [ec, endpoint] = co_await asio::async_connect(*fresh, endpoints, use_tuple);
+  guard.cancel();
+  if (is_stopped) co_return false;
+  if (ec) {
+    on_failure(ec == asio::error::operation_aborted ? "connecting timed out" : ec.message());
+    co_return false;
+  }
+  boost::system::error_code ignored;
+  fresh->set_option(tcp::no_delay(true), ignored);
+  socket = std::move(fresh);
+  co_return true;
+}
+
+asio::awaitable<void> PeerLink::State::async_watch(std::shared_ptr<State> /*keep_alive*/,
+                                                   std::shared_ptr<tcp::socket> watched) {
+  char byte = 0;
+  // The peer never writes on this connection: the read ends only when it goes away.
+  auto [ec, n] = co_await watched->async_read_some(asio::buffer(&byte, 1), use_tuple);
+  if (is_stopped || socket != watched) co_return;  // stopped, or we dropped it ourselves
+  drop_connection();
+  on_failure(ec ? "the connection was lost: " + ec.message() : "it wrote to a one-way link");
   wake.cancel();
+  if (options.on_connection_lost) options.on_connection_lost();
 }
 
-void PeerLink::State::on_outcome(const Result<wire::Reply>& outcome) {
-  // Any reply, even a refusal, shows the peer is up; only a missing reply counts against it.
-  if (outcome) {
-    if (!outcome->ok && outcome->to_error().message != last_refusal) {
-      last_refusal = outcome->to_error().message;  // once per reason, not once per message
-      std::fprintf(stderr, "%s: %s refused a raft message: %s\n", options.log_name.c_str(),
-                   options.peer_name.c_str(), outcome->to_error().message.c_str());
-    }
-    if (is_unreachable) {
-      std::fprintf(stderr, "%s: %s is reachable again\n", options.log_name.c_str(),
-                   options.peer_name.c_str());
-    }
-    is_unreachable = false;
-    backoff = options.backoff_min;
-    retry_at = {};
-    return;
-  }
-  if (outcome.error().code == wire::code::frame_too_large) {
-    // Our own message is over the limit: a configuration bug, not the peer's fault.
-    std::fprintf(stderr, "%s: dropped a raft message to %s: %s\n", options.log_name.c_str(),
-                 options.peer_name.c_str(), outcome.error().message.c_str());
-    return;
-  }
+void PeerLink::State::take_batch(std::string& batch) {
+  do {
+    batch += queue.front();
+    queue_bytes -= queue.front().size();
+    queue.pop_front();
+  } while (!queue.empty() && batch.size() + queue.front().size() <= options.write_bytes_max);
+}
+
+void PeerLink::State::on_failure(const std::string& reason) {
   if (!is_unreachable) {
     std::fprintf(stderr, "%s: %s (%s:%u) is unreachable: %s\n", options.log_name.c_str(),
                  options.peer_name.c_str(), options.host.c_str(),
-                 static_cast<unsigned>(options.port), outcome.error().message.c_str());
+                 static_cast<unsigned>(options.port), reason.c_str());
   }
-  // The calls in flight when a connection dies all fail together: that is one failed
-  // attempt, so back off once for them, not once per call.
-  const auto now = Clock::now();
-  if (!is_unreachable || now >= retry_at) {
-    retry_at = now + backoff;
-    backoff = std::min(backoff * 2, options.backoff_max);
-  }
+  // The first failure after a success retries soon; repeated ones back off.
+  retry_at = Clock::now() + backoff;
+  backoff = std::min(backoff * 2, options.backoff_max);
   is_unreachable = true;
+}
+
+void PeerLink::State::on_success() {
+  if (is_unreachable) {
+    std::fprintf(stderr, "%s: %s is reachable again\n", options.log_name.c_str(),
+                 options.peer_name.c_str());
+  }
+  is_unreachable = false;
+  backoff = options.backoff_min;
+  retry_at = {};
 }
 
 PeerLink::PeerLink(asio::any_io_executor executor, PeerLinkOptions options)
@@ -136,15 +188,16 @@ void PeerLink::start() {
 void PeerLink::send(const Message& message) {
   State& s = *state_;
   if (s.is_stopped) return;
-  std::string body = base64_encode(encode(message));
+  std::string frame;
+  append_frame(frame, encode(message));
   while (!s.queue.empty() &&
          (s.queue.size() >= s.options.queue_max ||
-          s.queue_bytes + body.size() > s.options.queue_bytes_max)) {
+          s.queue_bytes + frame.size() > s.options.queue_bytes_max)) {
     s.queue_bytes -= s.queue.front().size();
     s.queue.pop_front();
   }
-  s.queue_bytes += body.size();
-  s.queue.push_back(std::move(body));
+  s.queue_bytes += frame.size();
+  s.queue.push_back(std::move(frame));
   s.wake.cancel();
 }
 
@@ -155,7 +208,7 @@ void PeerLink::stop() {
   s.queue.clear();
   s.queue_bytes = 0;
   s.wake.cancel();
-  s.client.close();
+  s.drop_connection();
 }
 
 }  // namespace auction::raft::detail

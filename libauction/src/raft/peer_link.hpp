@@ -1,12 +1,14 @@
 // PeerLink: the outbound half of the raft peer transport, to one other replica.
 //
-// Private to raft::Server. send() encodes a Message and puts it in a bounded queue; a
-// sender coroutine calls op `raft` ({"m": base64 of raft::encode(message)}) on the peer's
-// raft port through one pipelined wire::Client, with at most in_flight_max calls
-// outstanding. send() never blocks and never fails visibly: when the queue is full the
-// OLDEST message is dropped (a newer one carries newer state, and Raft retries whatever is
-// lost), and while the peer is unreachable the link waits with exponential backoff before
-// trying again, so a slow or dead peer costs bounded memory and never slows the core.
+// Private to raft::Server. send() encodes a Message into a frame (peer_stream.hpp) and puts
+// it in a bounded queue; a sender coroutine keeps one TCP connection to the peer's raft port
+// and writes whatever is queued in one write (many small messages cost one syscall: the
+// batching of dissertation §10.2 at the socket). send() never blocks and never fails
+// visibly: when the queue is full the OLDEST message is dropped (a newer one carries newer
+// state, and Raft retries whatever is lost), and while the peer is unreachable the link
+// waits with exponential backoff before connecting again, so a slow or dead peer costs
+// bounded memory and never slows the core. The connection is also read (the peer never
+// writes on it) only to notice at once when the peer closes or resets it.
 // Threading: everything on the owner's executor (one thread or a strand).
 // Never: blocks, queues without bound, or logs more than one line per change of
 // reachability.
@@ -31,9 +33,10 @@ struct PeerLinkOptions {
   std::string peer_name;  // the peer as named in log lines, e.g. "replica 2"
   std::size_t queue_max = 1024;            // messages waiting to be sent
   std::size_t queue_bytes_max = 32 << 20;  // their encoded bytes
-  std::size_t in_flight_max = 64;          // calls awaiting the peer's reply
-  std::size_t frame_bytes_max = 4 << 20;   // the largest `raft` request line
-  std::chrono::milliseconds call_timeout{1000};
+  std::size_t write_bytes_max = 1 << 20;   // gathered into one write (>= one frame)
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds write_timeout{5000};  // a peer that reads nothing for this long
+                                                  // is treated as unreachable
   std::chrono::milliseconds backoff_min{20};
   std::chrono::milliseconds backoff_max{1000};
   // Called on the executor when the peer's side ended an open connection (closed or reset

@@ -20,14 +20,13 @@
 
 #include "auction/raft/message.hpp"
 #include "auction/raft/transport.hpp"
-#include "auction/wire/fields.hpp"
-#include "auction/wire/server.hpp"
 #include "auction/wire/spawn.hpp"
-#include "raft/base64.hpp"
 #include "raft/check.hpp"
 #include "raft/disk_writer.hpp"
 #include "raft/guarded_storage.hpp"
 #include "raft/peer_link.hpp"
+#include "raft/peer_listener.hpp"
+#include "raft/peer_stream.hpp"
 
 namespace auction::raft {
 
@@ -36,23 +35,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 using Clock = std::chrono::steady_clock;
-
-// Bytes of an encoded Message around its entries' data (message.hpp): the fixed header is
-// 71 bytes and each entry adds 21; the rest is margin.
-constexpr std::size_t message_header_bytes = 128;
-constexpr std::size_t message_entry_overhead_bytes = 21;
-// Bytes of a `raft` request line around its base64 payload: {"id":..,"op":"raft","m":".."}.
-constexpr std::size_t request_overhead_bytes = 256;
-
-// The longest `raft` request a node of this config sends: one AppendEntries holds at most
-// append_entries_max entries and append_bytes_max of data beyond its first entry, which
-// itself is at most entry_bytes_max.
-std::size_t raft_frame_bytes_max(const Config& config) {
-  const std::size_t message_bytes = message_header_bytes +
-                                    config.append_entries_max * message_entry_overhead_bytes +
-                                    config.entry_bytes_max + config.append_bytes_max;
-  return detail::base64_length(message_bytes) + request_overhead_bytes;
-}
 
 std::string describe(const RoleChanged& change) {
   const std::string term = std::to_string(change.term.value);
@@ -132,7 +114,7 @@ struct Server::Impl {
   void after_input();
   void on_role_change(const RoleChanged& change);
   void on_connection_lost(NodeId peer);
-  wire::Reply on_peer_request(const wire::Request& request);
+  void on_peer_message(const Message& message);
   asio::awaitable<void> async_tick_loop(std::shared_ptr<Impl> self);
   void log(const std::string& line) const {
     std::fprintf(stderr, "%s: %s\n", log_name.c_str(), line.c_str());
@@ -144,7 +126,8 @@ struct Server::Impl {
   std::string log_name;  // "replica 2"
   PeerRoutes routes;
   Driver driver;
-  std::optional<wire::Server> peer_server;
+  std::optional<detail::PeerListener> peer_listener;
+  std::string last_refusal;  // the last reason a peer's message was refused (logged once)
   asio::steady_timer ticker;
   std::map<LogIndex, PendingProposal> proposals;
   std::map<std::uint64_t, Waiter<void>*> reads;  // by read context
@@ -170,8 +153,7 @@ void Server::Impl::add_peer_links() {
                                  .peer_name = options.log_noun + " " + std::to_string(peer.id.value),
                                  .queue_max = options.peer_queue_max,
                                  .queue_bytes_max = options.peer_queue_bytes_max,
-                                 .in_flight_max = options.peer_in_flight_max,
-                                 .frame_bytes_max = raft_frame_bytes_max(options.config),
+                                 .write_bytes_max = detail::message_bytes_max(options.config),
                                  .on_connection_lost =
                                      [this, peer = peer.id] { on_connection_lost(peer); },
                              }));
@@ -229,26 +211,22 @@ void Server::Impl::on_role_change(const RoleChanged& change) {
   if (options.on_role_change) options.on_role_change(change);
 }
 
-wire::Reply Server::Impl::on_peer_request(const wire::Request& request) {
-  auto text = wire::get_string(request.body, "m", raft_frame_bytes_max(options.config));
-  if (!text) return wire::Reply::failure(text.error());
-  const auto bytes = detail::base64_decode(*text);
-  if (!bytes) return wire::Reply::failure(Error{"bad_request", "m is not base64"});
-  auto message = decode(*bytes);
-  if (!message) return wire::Reply::failure(Error{"bad_request", message.error().message});
-  if (message->to != options.config.id) {
-    return wire::Reply::failure(
-        Error{"bad_request", "message for node " + std::to_string(message->to.value) +
-                                 " sent to node " + std::to_string(options.config.id.value)});
+void Server::Impl::on_peer_message(const Message& message) {
+  if (is_stopped) return;
+  std::string refusal;
+  if (message.to != options.config.id) {
+    refusal = "a message for node " + std::to_string(message.to.value) + " came to node " +
+              std::to_string(options.config.id.value) + " (are the cluster files the same?)";
+  } else if (!routes.has(message.from)) {
+    refusal = "node " + std::to_string(message.from.value) + " is not in this cluster";
   }
-  if (!routes.has(message->from)) {
-    return wire::Reply::failure(
-        Error{"bad_request",
-              "node " + std::to_string(message->from.value) + " is not in this cluster"});
+  if (!refusal.empty()) {
+    if (refusal != last_refusal) log("refused a raft message: " + refusal);
+    last_refusal = std::move(refusal);
+    return;
   }
-  driver.on_message(*message);
+  driver.on_message(message);
   after_input();
-  return wire::Reply::success();
 }
 
 asio::awaitable<void> Server::Impl::async_tick_loop(std::shared_ptr<Impl> /*keep_alive*/) {
@@ -267,19 +245,6 @@ asio::awaitable<void> Server::Impl::async_tick_loop(std::shared_ptr<Impl> /*keep
   }
 }
 
-namespace {
-
-asio::awaitable<wire::Reply> async_serve_peer(std::weak_ptr<Server::Impl> weak,
-                                              wire::Request request) {
-  const auto self = weak.lock();
-  if (!self || self->is_stopped) {
-    co_return wire::Reply::failure(Error{"unavailable", "this raft node is stopping"});
-  }
-  co_return self->on_peer_request(request);
-}
-
-}  // namespace
-
 Server::Server(asio::any_io_executor executor, ServerOptions options, LogStorage& storage,
                StateMachine& machine)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options), storage, machine)) {}
@@ -291,18 +256,20 @@ Result<std::uint16_t> Server::start() {
   RAFT_CHECK(!s.is_started, "start() is called once");
   s.is_started = true;
 
-  wire::ServerOptions listen{};
-  listen.address = s.options.listen_address;
-  listen.port = s.options.listen_port;
-  listen.frame_bytes_max = raft_frame_bytes_max(s.options.config);
-  listen.connections_max = s.options.peer_connections_max;
-  listen.in_flight_max = s.options.peer_in_flight_max;
-  s.peer_server.emplace(s.executor, std::move(listen));
   std::weak_ptr<Impl> weak = impl_;
-  s.peer_server->handle("raft", [weak](wire::Request request) {
-    return async_serve_peer(weak, std::move(request));
-  });
-  auto port = s.peer_server->start();
+  s.peer_listener.emplace(
+      s.executor,
+      detail::PeerListenerOptions{
+          .address = s.options.listen_address,
+          .port = s.options.listen_port,
+          .frame_bytes_max = detail::message_bytes_max(s.options.config),
+          .connections_max = s.options.peer_connections_max,
+          .log_name = s.log_name,
+      },
+      [weak](const Message& message) {
+        if (const auto self = weak.lock()) self->on_peer_message(message);
+      });
+  auto port = s.peer_listener->start();
   if (!port) {
     s.is_stopped = true;
     return port;
@@ -331,7 +298,7 @@ void Server::stop() {
   if (s.is_stopped) return;
   s.is_stopped = true;
   s.ticker.cancel();
-  if (s.peer_server) s.peer_server->stop();
+  if (s.peer_listener) s.peer_listener->stop();
   s.routes.stop();
   for (auto& [index, pending] : std::exchange(s.proposals, {})) {
     pending.waiter->finish(fail("unavailable", "the raft node is stopping"));

@@ -50,7 +50,6 @@ struct Connection {
   }
 
   std::shared_ptr<detail::LineChannel> channel;
-  std::function<void()> on_lost;  // ClientOptions::on_connection_lost; cleared by close()
   // Calls waiting for a reply, by request id. A PendingCall lives in its caller's coroutine
   // frame and removes itself before that frame ends.
   std::unordered_map<std::int64_t, PendingCall*> pending;
@@ -63,7 +62,6 @@ asio::awaitable<void> async_read_replies(std::shared_ptr<Connection> connection,
     auto frame = co_await connection->channel->async_read_frame();
     if (!frame) {
       connection->fail_all(frame.error());
-      if (auto on_lost = std::exchange(connection->on_lost, {})) on_lost();
       co_return;
     }
     auto response = parse_response(*frame, limits);
@@ -154,7 +152,6 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> Client::State::async_connec
   }
   connection = std::make_shared<Connection>(std::make_shared<detail::LineChannel>(
       std::move(attempt->socket), options.frame_bytes_max));
-  connection->on_lost = options.on_connection_lost;
   spawn_logged(executor, async_read_replies(connection, options.envelope), "wire client reader");
   co_return connection;
 }
@@ -169,7 +166,6 @@ Client::~Client() {
 
 void Client::close() {
   if (state_->connection) {
-    state_->connection->on_lost = nullptr;  // we close it: nothing was lost
     state_->connection->fail_all(Error{code::unavailable, "the client closed the connection"});
     state_->connection.reset();
   }

@@ -7,10 +7,14 @@
 //            fsynced on a dedicated disk thread and handed back with on_persisted(), so
 //            heartbeats keep flowing while a write is slow (a disk stall delays commits but
 //            causes no election, ready.hpp);
-//   network  a wire::Server on the raft port serves op `raft` ({"m": base64 of
-//            raft::encode(message)}); each peer gets an outbound link with a bounded queue,
-//            reconnection with backoff, and drop-oldest when full (Raft tolerates loss), so
-//            a slow or dead peer never blocks this node.
+//   network  each peer gets an outbound link that writes framed binary messages on one TCP
+//            connection (src/raft/peer_stream.hpp: no JSON, no reply per message; many
+//            queued messages go out in one write), with a bounded queue, reconnection with
+//            backoff, and drop-oldest when full (Raft tolerates loss), so a slow or dead peer
+//            never blocks this node; the raft port accepts the peers' connections. A link
+//            that sees its peer close the connection tells the core at once
+//            (Core::report_unreachable): a dead leader is replaced without waiting out an
+//            election timeout.
 // On top it offers what a service needs: async_propose() completes with the state
 // machine's answer for the command; async_read_barrier() is a ReadIndex barrier
 // (dissertation §6.4); status() and leader() tell who leads; every role change is logged
@@ -29,7 +33,8 @@
 // StateMachine is only ever touched on the executor (apply here; queries by the caller
 // after a read barrier).
 // Never: blocks the executor on the disk or on a peer, trusts a peer's bytes before
-// raft::decode() validated them, leaves a caller waiting past its deadline.
+// raft::decode() validated them (and checked that they come from a member, to this node),
+// leaves a caller waiting past its deadline.
 #pragma once
 
 #include <chrono>
@@ -69,11 +74,9 @@ struct ServerOptions {
   // A proposal or read barrier not finished by then fails with `timeout` (the command may
   // still commit later: clients retry with their session tag, exactly once).
   std::chrono::milliseconds request_timeout{3000};
-  // Per peer: queued messages and their bytes (beyond: the oldest is dropped), and calls
-  // awaiting the peer's reply.
+  // Per peer: queued messages and their bytes (beyond: the oldest is dropped).
   std::size_t peer_queue_max = 1024;
   std::size_t peer_queue_bytes_max = 32 << 20;
-  std::size_t peer_in_flight_max = 64;
   std::size_t peer_connections_max = 64;  // inbound raft connections at once
   std::string log_noun = "node";  // log lines name nodes "<log_noun> <id>", e.g. "replica 2"
   // Called on the executor after each role change is logged (after the core changed role,

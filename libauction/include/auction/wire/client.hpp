@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,10 +32,6 @@ struct ClientOptions {
   std::size_t frame_bytes_max = 1024 * 1024;  // both for our requests and their replies
   std::size_t in_flight_max = 1024;           // calls waiting at once; more: `overloaded`
   EnvelopeLimits envelope;
-  // Called (on the executor) when an open connection ends by the server's side: it closed
-  // the connection or the connection broke (e.g. the server's process died). Not called for
-  // close() or the destructor. Optional; must not destroy the client synchronously.
-  std::function<void()> on_connection_lost;
 };
 
 class Client {

@@ -1,0 +1,29 @@
+// The raft port's stream format: see peer_stream.hpp.
+#include "raft/peer_stream.hpp"
+
+namespace auction::raft::detail {
+
+namespace {
+// Bytes of an encoded Message around its entries' data (message.hpp): the fixed header is
+// 71 bytes and each entry adds 21; the rest is margin.
+constexpr std::size_t message_header_bytes = 128;
+constexpr std::size_t message_entry_overhead_bytes = 21;
+}  // namespace
+
+void append_frame(std::string& out, std::string_view encoded) {
+  const auto length = static_cast<std::uint32_t>(encoded.size());
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((length >> (8 * i)) & 0xffu));
+  out.append(encoded);
+}
+
+std::uint32_t frame_length(const unsigned char (&header)[frame_header_bytes]) {
+  return static_cast<std::uint32_t>(header[0]) | static_cast<std::uint32_t>(header[1]) << 8 |
+         static_cast<std::uint32_t>(header[2]) << 16 | static_cast<std::uint32_t>(header[3]) << 24;
+}
+
+std::size_t message_bytes_max(const Config& config) {
+  return message_header_bytes + config.append_entries_max * message_entry_overhead_bytes +
+         config.entry_bytes_max + config.append_bytes_max;
+}
+
+}  // namespace auction::raft::detail
