@@ -1,10 +1,15 @@
 // PlatformLoad: see platform_load.hpp.
 #include "platform_load.hpp"
 
+#include <algorithm>
+
 #include <future>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
+
+#include "auction/wire/envelope.hpp"
+#include "line_connection.hpp"
 
 namespace auction::bench {
 
@@ -74,9 +79,10 @@ asio::awaitable<Result<PlatformFixture>> async_set_up(platform::Client& client,
   co_return fixture;
 }
 
-class PlatformClient final : public LoadClient {
+// Writes through platform::Client: the full client path, leader-following and exactly-once.
+class PlatformWriter final : public LoadClient {
  public:
-  PlatformClient(asio::io_context& io, const platform::ClientOptions& options,
+  PlatformWriter(asio::io_context& io, const platform::ClientOptions& options,
                  const PlatformFixture& fixture, Workload workload, std::size_t index)
       : client_(io.get_executor(), options),
         fixture_(fixture),
@@ -86,44 +92,26 @@ class PlatformClient final : public LoadClient {
 
   asio::awaitable<Result<void>> async_once() override {
     ++count_;
-    Workload op = workload_;
-    if (op == Workload::write) op = count_ % 2 == 0 ? Workload::login : Workload::update;
+    const bool is_login = workload_ == Workload::login ||
+                          (workload_ == Workload::write && count_ % 2 == 0);
     json fields = json::object();
-    const char* name = "";
-    switch (op) {
-      case Workload::login:
-        name = "login";
-        fields["username"] = user_name(index_, count_ % users_per_client);
-        fields["address"] = "127.0.0.1:" + std::to_string(1024 + count_ % 60000);
-        break;
-      case Workload::update: {
-        name = "update_auction";
-        ++round_;
-        fields["seller"] = fixture_.seller;
-        fields["auction_id"] = auction_id_;
-        fields["round_id"] = round_;
-        fields["current_price"] = base_price + static_cast<std::int64_t>(round_) * increment;
-        json buyer = json::object();
-        buyer["username"] = fixture_.buyer;
-        buyer["active"] = true;
-        fields["buyers"] = json::array();
-        fields["buyers"].push_back(std::move(buyer));
-        break;
-      }
-      case Workload::fetch:
-        name = "fetch_auctions";
-        fields["username"] = fixture_.buyer;
-        fields["after_id"] = fixture_.auction_ids.front() - 1;
-        fields["limit"] = fixture_.auction_ids.size() < 100 ? fixture_.auction_ids.size() : 100;
-        break;
-      case Workload::lookup:
-        name = "get_user_address";
-        fields["username"] = count_ % 2 == 0 ? fixture_.seller : fixture_.buyer;
-        break;
-      case Workload::write:
-        break;  // resolved above
+    if (is_login) {
+      fields["username"] = user_name(index_, count_ % users_per_client);
+      fields["address"] = "127.0.0.1:" + std::to_string(1024 + count_ % 60000);
+    } else {
+      ++round_;
+      fields["seller"] = fixture_.seller;
+      fields["auction_id"] = auction_id_;
+      fields["round_id"] = round_;
+      fields["current_price"] = base_price + static_cast<std::int64_t>(round_) * increment;
+      json buyer = json::object();
+      buyer["username"] = fixture_.buyer;
+      buyer["active"] = true;
+      fields["buyers"] = json::array();
+      fields["buyers"].push_back(std::move(buyer));
     }
-    auto answer = co_await client_.async_call(name, std::move(fields));
+    auto answer = co_await client_.async_call(is_login ? "login" : "update_auction",
+                                              std::move(fields));
     if (!answer) co_return std::unexpected(std::move(answer.error()));
     co_return Result<void>{};
   }
@@ -136,6 +124,65 @@ class PlatformClient final : public LoadClient {
   std::uint64_t auction_id_;
   std::uint64_t count_ = 0;
   std::uint64_t round_ = 0;
+};
+
+// Reads as raw lines to the leader; an answer counts only if it is a success envelope
+// holding what was asked for (every auction of the page, or an address).
+class PlatformReader final : public LoadClient {
+ public:
+  PlatformReader(asio::io_context& io, const PlatformFixture& fixture, const ReadTarget& target,
+                 Workload workload)
+      : connection_(io, target.host, target.port), workload_(workload) {
+    json fields = json::object();
+    if (workload == Workload::fetch) {
+      expected_items_ = std::min<std::size_t>(fixture.auction_ids.size(), 100);
+      fields["username"] = fixture.buyer;
+      fields["after_id"] = fixture.auction_ids.front() - 1;
+      fields["limit"] = expected_items_;
+      requests_.push_back(wire::encode_request(1, "fetch_auctions", fields));
+    } else {
+      for (const std::string& user : {fixture.seller, fixture.buyer}) {
+        fields["username"] = user;
+        requests_.push_back(wire::encode_request(1, "get_user_address", fields));
+      }
+    }
+  }
+
+  asio::awaitable<Result<void>> async_once() override {
+    const std::string& request = requests_[count_++ % requests_.size()];
+    auto line = co_await connection_.async_exchange(request, std::chrono::seconds(5));
+    if (!line) co_return std::unexpected(std::move(line.error()));
+    static constexpr std::string_view success = R"({"id":1,"ok":true,"result":)";
+    if (!line->starts_with(success)) {
+      auto parsed = json::parse(*line, nullptr, false);  // a failure is small: read its code
+      if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
+        co_return fail(parsed["error"].value("code", std::string("bad_response")),
+                       parsed["error"].value("message", std::string()));
+      }
+      co_return fail("bad_response", "not a response envelope: " + line->substr(0, 80));
+    }
+    if (workload_ == Workload::fetch) {
+      std::size_t items = 0;
+      for (auto at = line->find(R"("auction_id":)"); at != std::string::npos;
+           at = line->find(R"("auction_id":)", at + 1)) {
+        ++items;
+      }
+      if (items != expected_items_) {
+        co_return fail("bad_response", "a page of " + std::to_string(items) + " auctions, not " +
+                                           std::to_string(expected_items_));
+      }
+    } else if (line->find(R"("address":)") == std::string::npos) {
+      co_return fail("bad_response", "an answer without an address");
+    }
+    co_return Result<void>{};
+  }
+
+ private:
+  LineConnection connection_;
+  Workload workload_;
+  std::vector<std::string> requests_;
+  std::size_t expected_items_ = 0;
+  std::uint64_t count_ = 0;
 };
 
 }  // namespace
@@ -174,10 +221,15 @@ Result<PlatformFixture> set_up_platform(asio::io_context& io,
 
 std::vector<std::unique_ptr<LoadClient>> make_platform_clients(
     asio::io_context& io, const platform::ClientOptions& options,
-    const PlatformFixture& fixture, Workload workload, std::size_t clients) {
+    const PlatformFixture& fixture, const ReadTarget& reads, Workload workload,
+    std::size_t clients) {
   std::vector<std::unique_ptr<LoadClient>> made;
   for (std::size_t i = 0; i < clients; ++i) {
-    made.push_back(std::make_unique<PlatformClient>(io, options, fixture, workload, i));
+    if (is_write(workload)) {
+      made.push_back(std::make_unique<PlatformWriter>(io, options, fixture, workload, i));
+    } else {
+      made.push_back(std::make_unique<PlatformReader>(io, fixture, reads, workload));
+    }
   }
   return made;
 }

@@ -8,6 +8,7 @@
 //            each time (the seller's periodic push)
 //   write    login and update_auction alternately
 //   fetch    linearizable reads: fetch_auctions of the run's page of `auctions` auctions
+//            (at most 100); the answer must list them all
 //   lookup   linearizable reads: get_user_address of one of the bench users
 // Never: lets two clients write the same user or auction (their writes would conflict, and
 // the load would measure the conflict, not the platform).
@@ -38,6 +39,14 @@ struct PlatformFixture {
   std::string buyer;
 };
 
+// Where the reads go: the leader's client endpoint. Reads are sent as raw request lines and
+// their answers checked without a full parse (line_connection.hpp); writes go through
+// platform::Client, which follows the leader.
+struct ReadTarget {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
 // Creates (or reuses) the bench users and creates and starts `auctions` auctions, through
 // `options` on `io`. Errors: whatever the platform answered, with the op that failed.
 Result<PlatformFixture> set_up_platform(boost::asio::io_context& io,
@@ -48,6 +57,7 @@ Result<PlatformFixture> set_up_platform(boost::asio::io_context& io,
 // Precondition: fixture.auction_ids.size() >= clients.
 std::vector<std::unique_ptr<LoadClient>> make_platform_clients(
     boost::asio::io_context& io, const platform::ClientOptions& options,
-    const PlatformFixture& fixture, Workload workload, std::size_t clients);
+    const PlatformFixture& fixture, const ReadTarget& reads, Workload workload,
+    std::size_t clients);
 
 }  // namespace auction::bench

@@ -52,10 +52,17 @@ int run_platform(const PlatformOptions& options, const CommonOptions& common) {
                  fixture.error().message.c_str());
     return 1;
   }
+  auto leader = wait_for_leader((*target)->config(), std::chrono::seconds(10), 1);
+  if (!leader) {
+    std::fprintf(stderr, "bench platform: %s\n", leader.error().message.c_str());
+    return 1;
+  }
+  const platform::ReplicaAddress& at = *(*target)->config().find(*leader);
+  const ReadTarget reads{at.host, at.client_port};
   int exit_code = 0;
   for (const Workload workload : workloads) {
     for (const std::size_t clients : options.clients) {
-      auto load = make_platform_clients(io, client_options, *fixture, workload, clients);
+      auto load = make_platform_clients(io, client_options, *fixture, reads, workload, clients);
       LoadOutcome outcome = run_closed_loop(
           io, load,
           LoadWindow{std::chrono::milliseconds(options.warmup_ms),

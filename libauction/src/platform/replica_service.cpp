@@ -99,7 +99,9 @@ asio::awaitable<Reply> ReplicaService::async_read(const Request& request) {
     co_return raft_failure(barrier.error());
   }
   // On the raft executor, right after the barrier: the state machine is current.
-  co_return Reply::from(machine_.query(encode(request)));
+  auto text = machine_.query_text(request.command);
+  if (!text) co_return Reply::failure(text.error());
+  co_return Reply::success_text(std::move(*text));
 }
 
 Reply ReplicaService::status() const {

@@ -113,6 +113,31 @@ Result<json> StateMachine::query(const json& request) const {
   return read(decoded->command);
 }
 
+Result<std::string> StateMachine::query_text(const Command& command) const {
+  const auto* fetch = std::get_if<FetchAuctions>(&command);
+  if (fetch == nullptr) {
+    if (!std::holds_alternative<GetUserAddress>(command)) {
+      return fail("bad_request", std::string(op_name(command)) + " is not a read");
+    }
+    auto result = read(command);
+    if (!result) return std::unexpected(result.error());
+    return result->dump();
+  }
+  // As on(FetchAuctions) dumped: {"auctions":[views...],"more":bool}.
+  if (auto user = require_user(fetch->username); !user) return std::unexpected(user.error());
+  std::string text = "{\"auctions\":[";
+  std::uint64_t count = 0;
+  auto it = auctions_.upper_bound(fetch->after_id);
+  for (; it != auctions_.end() && count < fetch->limit; ++it, ++count) {
+    if (count > 0) text += ',';
+    const Role role = role_of(it->second, fetch->username);
+    text += role == Role::seller ? auction_view(it->second, role, users_).dump()
+                                 : views_.text(it->second, role);
+  }
+  text += it != auctions_.end() ? "],\"more\":true}" : "],\"more\":false}";
+  return text;
+}
+
 Result<json> StateMachine::execute(const Command& command) {
   return std::visit(
       [this](const auto& c) -> Result<json> {
@@ -143,6 +168,7 @@ Result<void> StateMachine::require_user(std::string_view username) const {
 Result<AuctionRecord*> StateMachine::find_auction(AuctionId id) {
   const auto it = auctions_.find(id);
   if (it == auctions_.end()) return fail("unknown_auction", "no auction " + id_text(id));
+  views_.forget(id);  // the caller may change it
   return &it->second;
 }
 

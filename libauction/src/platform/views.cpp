@@ -12,8 +12,11 @@ Role role_of(const AuctionRecord& auction, std::string_view username) {
 }
 
 nlohmann::json auction_view(const AuctionRecord& a, std::string_view viewer,
-                            const std::map<std::string, std::string, std::less<>>& addresses) {
-  const Role role = role_of(a, viewer);
+                            const Addresses& addresses) {
+  return auction_view(a, role_of(a, viewer), addresses);
+}
+
+nlohmann::json auction_view(const AuctionRecord& a, Role role, const Addresses& addresses) {
   nlohmann::json view = {{"auction_id", a.id.value},
                          {"auction_name", a.auction_name},
                          {"item_name", a.item_name},

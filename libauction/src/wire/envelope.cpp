@@ -138,6 +138,15 @@ Reply Reply::success(Json result) {
   return reply;
 }
 
+Reply Reply::success_text(std::string result_text) {
+  AUCTION_ASSERT(result_text.starts_with('{') && result_text.ends_with('}'),
+                 "result_text must be a serialized JSON object");
+  Reply reply;
+  reply.ok = true;
+  reply.result_text = std::move(result_text);
+  return reply;
+}
+
 Reply Reply::failure(const Error& error, const Json& extra) {
   AUCTION_ASSERT(extra.is_null() || extra.is_object(), "error extras must be a JSON object");
   Reply reply;
@@ -167,16 +176,20 @@ Error Reply::to_error() const {
 }
 
 std::string encode_reply(const Json& id, const Reply& reply) {
-  Json doc = Json::object();
-  doc["id"] = id;
-  doc["ok"] = reply.ok;
+  // The same text as dumping {"id":..,"ok":..,"result"|"error":..} (keys in nlohmann's
+  // sorted order), written piece by piece so the result is neither copied nor, when the
+  // server kept it serialized, dumped again.
+  const auto dump = [](const Json& value) {
+    return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  };
+  std::string line;
   if (reply.ok) {
-    doc["result"] = reply.result;
+    line = "{\"id\":" + dump(id) + ",\"ok\":true,\"result\":";
+    line += reply.result_text.empty() ? dump(reply.result) : reply.result_text;
   } else {
-    doc["error"] = reply.error;
+    line = "{\"error\":" + dump(reply.error) + ",\"id\":" + dump(id) + ",\"ok\":false";
   }
-  std::string line = doc.dump(-1, ' ', false, Json::error_handler_t::replace);
-  line.push_back('\n');
+  line += "}\n";
   return line;
 }
 

@@ -94,3 +94,57 @@ TEST_CASE("platform: fetch_auctions pages through every auction in id order", "[
   CHECK(page.at("auctions").empty());
   CHECK(page.at("more") == false);
 }
+
+namespace {
+
+// query_text() must answer byte for byte what query() answers, dumped.
+void check_text_matches(const Harness& h, const std::string& user, std::uint64_t after_id = 0,
+                        std::uint64_t limit = 100) {
+  const json request = {
+      {"op", "fetch_auctions"}, {"username", user}, {"after_id", after_id}, {"limit", limit}};
+  const auto decoded = decode_request(request);
+  REQUIRE(decoded.has_value());
+  const auto as_json = h.sm.query(request);
+  const auto as_text = h.sm.query_text(decoded->command);
+  REQUIRE(as_json.has_value());
+  REQUIRE(as_text.has_value());
+  INFO("viewer " << user);
+  CHECK(*as_text == as_json->dump());
+}
+
+}  // namespace
+
+TEST_CASE("platform: the serialized fetch answer equals the built one, and follows every change",
+          "[platform]") {
+  Harness h;
+  const auto started = h.with_started_auction();  // alice sells; bob and carol joined
+  const auto other = h.create("alice");
+  h.login("dave");
+  for (const char* user : {"alice", "bob", "dave"}) check_text_matches(h, user);
+  // Each change must show in the next read, though the views were kept serialized.
+  h.ok(update(started, 2, 1200, true, false));
+  h.ok({{"op", "join_auction"}, {"username", "dave"}, {"auction_id", other}});
+  h.login("bob", "10.0.0.9:7000");  // moves an address only the seller sees
+  for (const char* user : {"alice", "bob", "carol", "dave"}) check_text_matches(h, user);
+  CHECK(fetch(h, "carol").at("auctions").at(0).at("round_id") == 2);
+  h.ok(finish(started, "bob", 1200, 2));
+  h.ok({{"op", "cancel_auction"}, {"seller", "alice"}, {"auction_id", other}});
+  for (const char* user : {"alice", "bob", "carol", "dave"}) check_text_matches(h, user);
+  CHECK(fetch(h, "dave").at("auctions").at(0).at("stage") == "finished");
+  // Paging: a page that stops early says there is more.
+  check_text_matches(h, "bob", 0, 1);
+  check_text_matches(h, "bob", started, 100);
+}
+
+TEST_CASE("platform: a serialized read of a missing user or of a write is an error",
+          "[platform]") {
+  Harness h;
+  h.with_started_auction();
+  const auto fetch_by_nobody =
+      decode_request({{"op", "fetch_auctions"}, {"username", "nobody"}, {"limit", 10}});
+  REQUIRE(fetch_by_nobody.has_value());
+  CHECK(h.sm.query_text(fetch_by_nobody->command).error().code == "unknown_user");
+  const auto login = decode_request({{"op", "login"}, {"username", "x"}, {"address", "h:1"}});
+  REQUIRE(login.has_value());
+  CHECK(h.sm.query_text(login->command).error().code == "bad_request");
+}

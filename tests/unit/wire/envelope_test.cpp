@@ -107,6 +107,20 @@ TEST_CASE("wire: replies encode as one line and parse back", "[wire]") {
   CHECK(failed->reply.code() == "not_leader");
   CHECK(failed->reply.error["leader"] == "127.0.0.1:7001");
   CHECK(failed->reply.to_error() == auction::Error{"not_leader", "ask another"});
+  CHECK(error_line == Json{{"id", "a"},
+                           {"ok", false},
+                           {"error", {{"code", "not_leader"},
+                                      {"message", "ask another"},
+                                      {"leader", "127.0.0.1:7001"}}}}
+                              .dump() +
+                          "\n");
+}
+
+TEST_CASE("wire: a result kept serialized is sent as the same line as the built one", "[wire]") {
+  const Json result = {{"n", 1}, {"list", {1, 2}}, {"s", "x"}};
+  CHECK(encode_reply(7, Reply::success_text(result.dump())) ==
+        encode_reply(7, Reply::success(result)));
+  CHECK(encode_reply("id", Reply::success_text("{}")) == "{\"id\":\"id\",\"ok\":true,\"result\":{}}\n");
 }
 
 TEST_CASE("wire: a reply holding invalid UTF-8 still encodes as valid UTF-8", "[wire]") {

@@ -21,6 +21,7 @@
 #include "auction/platform/auction_record.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/session_table.hpp"
+#include "auction/platform/view_cache.hpp"
 #include "auction/raft/state_machine.hpp"
 #include "auction/raft/types.hpp"
 #include "auction/wire/error.hpp"
@@ -42,6 +43,12 @@ class StateMachine final : public raft::StateMachine {
   // Returns the "result" object. Errors: "bad_request" (not a read, or malformed), and the
   // op's own errors (unknown_user, invalid_argument).
   Result<nlohmann::json> query(const nlohmann::json& request) const;
+
+  // The same read, already decoded, answered as the compact JSON text of the "result"
+  // object: byte for byte query()'s result dumped. fetch_auctions assembles it from the
+  // auctions' kept view texts (ViewCache), so a repeated read costs little more than a copy.
+  // Errors: as query(); "bad_request" for a command that is not a read.
+  Result<std::string> query_text(const Command& read) const;
 
   // The whole state as JSON (format in docs/platform.md). Deterministic: equal states give
   // byte-identical dumps.
@@ -85,6 +92,7 @@ class StateMachine final : public raft::StateMachine {
   std::map<AuctionId, AuctionRecord> auctions_;
   AuctionId next_auction_id_{1};  // Invariant: greater than every key of auctions_.
   SessionTable sessions_;
+  mutable ViewCache views_;  // not replicated state: serialized views for reads
   raft::LogIndex applied_index_;
 };
 

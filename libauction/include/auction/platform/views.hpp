@@ -23,9 +23,15 @@ enum class Role : std::uint8_t { none, buyer, seller };
 
 Role role_of(const AuctionRecord& auction, std::string_view username);
 
+using Addresses = std::map<std::string, std::string, std::less<>>;  // username -> address
+
 // The auction as `viewer` may see it. `addresses` maps every user to their address;
 // every buyer of `auction` must be in it (users are never removed).
 nlohmann::json auction_view(const AuctionRecord& auction, std::string_view viewer,
-                            const std::map<std::string, std::string, std::less<>>& addresses);
+                            const Addresses& addresses);
+
+// The auction as any viewer with `role` sees it (the same for every buyer, and for every
+// user who takes no part). `addresses` is read only for Role::seller.
+nlohmann::json auction_view(const AuctionRecord& auction, Role role, const Addresses& addresses);
 
 }  // namespace auction::platform

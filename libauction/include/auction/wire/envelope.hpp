@@ -50,8 +50,14 @@ struct Reply {
   bool ok = true;
   Json result = Json::object();  // when ok: the op's result object
   Json error;                    // when !ok: {"code": ..., "message": ..., extra keys...}
+  // When ok and not empty: the result object already serialized (compact JSON text of an
+  // object, valid UTF-8), sent as is instead of `result`. For answers a server keeps
+  // serialized between requests, so they are not built and dumped again for every reply.
+  std::string result_text;
 
   static Reply success(Json result = Json::object());
+  // Precondition: `result_text` is the compact JSON text of an object, valid UTF-8.
+  static Reply success_text(std::string result_text);
   // `extra` (an object, or null) is merged into the error object; it cannot override
   // "code" or "message".
   static Reply failure(const Error& error, const Json& extra = nullptr);

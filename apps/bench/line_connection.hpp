@@ -1,0 +1,43 @@
+// LineConnection: one TCP connection that sends a request line and reads back the response
+// line as text, for load generators that check an answer without parsing all of it.
+//
+// A read of a hundred auctions answers ~40 KB of JSON; parsing every one of them fully
+// would make the generator, not the server, the bottleneck. The reads of `bench platform`
+// check each answer's envelope and count its items instead (as `bench etcd` does with its
+// answers), and go through this connection. One call at a time; every call has a deadline.
+// Threading: its io_context's thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "auction/wire/error.hpp"
+
+namespace auction::bench {
+
+class LineConnection {
+ public:
+  LineConnection(boost::asio::io_context& io, std::string host, std::uint16_t port,
+                 std::size_t line_bytes_max = 4 << 20);
+  ~LineConnection();
+  LineConnection(const LineConnection&) = delete;
+  LineConnection& operator=(const LineConnection&) = delete;
+
+  // Sends `request` (one line, ending in '\n') and returns the response line without its
+  // '\n'. Connects first if needed. Errors: unavailable (connect or I/O failed, the
+  // connection is dropped), timeout, frame_too_large.
+  boost::asio::awaitable<Result<std::string>> async_exchange(const std::string& request,
+                                                             std::chrono::milliseconds deadline);
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace auction::bench
