@@ -31,7 +31,7 @@ asio::awaitable<Reply> async_ready(Reply reply) { co_return reply; }
 
 }  // namespace
 
-ReplicaService::ReplicaService(raft::Server& raft, const StateMachine& machine,
+ReplicaService::ReplicaService(raft::Server& raft, StateMachine& machine,
                                ClusterConfig cluster)
     : raft_(raft), machine_(machine), cluster_(std::move(cluster)) {}
 
@@ -72,12 +72,17 @@ Reply raft_failure(const Error& error) {
 }  // namespace
 
 asio::awaitable<Reply> ReplicaService::async_write(const Request& request) {
-  auto answer = co_await raft_.async_propose(encode(request).dump());
+  std::string bytes = encode(request).dump();
+  machine_.remember_proposal(bytes, request);  // so applying it here needs no parse
+  auto answer = co_await raft_.async_propose(std::move(bytes));
   if (!answer) {
     if (answer.error().code == "not_leader") co_return not_leader(answer.error().message);
     co_return raft_failure(answer.error());
   }
-  // StateMachine::apply() answers {"ok":true,"result":{...}} or {"ok":false,"error":{...}}.
+  // StateMachine::apply() answers {"ok":true,"result":{...}} or {"error":{...},"ok":false}.
+  if (const auto result = StateMachine::success_result_text(*answer)) {
+    co_return Reply::success_text(std::string(*result));
+  }
   Json parsed = Json::parse(*answer, nullptr, /*allow_exceptions=*/false);
   AUCTION_ASSERT(parsed.is_object() && parsed.contains("ok") && parsed["ok"].is_boolean(),
                  "the state machine's answer is not a reply envelope");

@@ -338,3 +338,28 @@ TEST_CASE("platform: the numbers of users and of auctions are bounded", "[platfo
                  {"item_name", "b"}, {"item_description", ""}, {"base_price", 1},
                  {"increment", 1}, {"period_ms", 100}}) == "limit_exceeded");
 }
+
+TEST_CASE("platform: a proposal remembered as decoded applies exactly as its bytes would",
+          "[platform]") {
+  Harness parsed;
+  Harness remembered;
+  parsed.login("alice");
+  remembered.login("alice");
+  const json request = {{"op", "create_auction"}, {"seller", "alice"},
+                        {"auction_name", "a"},    {"item_name", "b"},
+                        {"item_description", ""}, {"base_price", 5},
+                        {"increment", 1},         {"period_ms", 1000}};
+  auto decoded = decode_request(request);
+  REQUIRE(decoded.has_value());
+  const std::string bytes = encode(*decoded).dump();
+  remembered.sm.remember_proposal(bytes, *decoded);
+  const std::string a = parsed.apply_bytes(bytes);
+  const std::string b = remembered.apply_bytes(bytes);
+  CHECK(a == b);
+  CHECK(parsed.sm.digest() == remembered.sm.digest());
+  // The answer's result is found without a parse, and an error answer has none.
+  const auto result = StateMachine::success_result_text(b);
+  REQUIRE(result.has_value());
+  CHECK(json::parse(*result) == json::parse(b).at("result"));
+  CHECK_FALSE(StateMachine::success_result_text(remembered.apply_bytes("not json")).has_value());
+}

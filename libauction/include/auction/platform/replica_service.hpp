@@ -32,7 +32,7 @@ class ReplicaService {
   // `raft` and `machine` (the one raft applies to) must outlive every request this service
   // handles: stop the wire server and let its executor finish before destroying them.
   // `cluster` names the leader's client endpoint in not_leader hints.
-  ReplicaService(raft::Server& raft, const StateMachine& machine, ClusterConfig cluster);
+  ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster);
 
   // Registers `status` and every platform op (docs/platform.md) on `server`.
   // Precondition: before server.start().
@@ -47,7 +47,7 @@ class ReplicaService {
   wire::Reply not_leader(const std::string& why) const;
 
   raft::Server& raft_;
-  const StateMachine& machine_;
+  StateMachine& machine_;  // reads, and remember_proposal() before each write
   ClusterConfig cluster_;
 };
 

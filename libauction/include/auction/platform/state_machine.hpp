@@ -13,6 +13,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,17 @@ class StateMachine final : public raft::StateMachine {
   // Precondition: index > applied_index() (Raft applies each index once, in order; a
   //   violation is a bug and aborts).
   std::string apply(raft::LogIndex index, std::string_view command) override;
+
+  // This replica proposed `bytes` (the log encoding of `request`, encode(request).dump()):
+  // when they are applied here, apply() takes `request` instead of parsing them again. A
+  // hint, not state: bytes that never commit are forgotten in bulk beyond
+  // proposals_remembered_max, and equal bytes always decode to an equal request.
+  void remember_proposal(std::string bytes, Request request);
+  static constexpr std::size_t proposals_remembered_max = 4096;
+
+  // The "result" of a success answer of apply(), as JSON text, found without parsing the
+  // answer; nullopt for an error answer (which is small: parse it).
+  static std::optional<std::string_view> success_result_text(std::string_view answer);
 
   // Serves a read request (fetch_auctions or get_user_address) from the current state.
   // Returns the "result" object. Errors: "bad_request" (not a read, or malformed), and the
@@ -93,6 +105,7 @@ class StateMachine final : public raft::StateMachine {
   AuctionId next_auction_id_{1};  // Invariant: greater than every key of auctions_.
   SessionTable sessions_;
   mutable ViewCache views_;  // not replicated state: serialized views for reads
+  std::map<std::string, Request, std::less<>> proposed_;  // remember_proposal(); not state
   raft::LogIndex applied_index_;
 };
 
