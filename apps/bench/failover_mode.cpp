@@ -178,23 +178,25 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
   LatencySamples failovers;
   int exit_code = 0;
   for (std::size_t attempt = 1; attempt <= options.tries; ++attempt) {
-    auto leader = wait_for_leader(config, std::chrono::seconds(20), config.replicas.size());
-    if (!leader) {
-      std::fprintf(stderr, "bench failover: try %zu: %s\n", attempt, leader.error().message.c_str());
+    auto leadership = wait_for_leader(config, std::chrono::seconds(20), config.replicas.size());
+    if (!leadership) {
+      std::fprintf(stderr, "bench failover: try %zu: %s\n", attempt,
+                   leadership.error().message.c_str());
       exit_code = 1;
       break;
     }
+    const std::uint64_t leader = leadership->leader;
     run_until(io, [] { return false; }, std::chrono::milliseconds(options.settle_ms));
     writer.forget_ack_times();
     const auto killed_at = Clock::now();
-    cluster.kill(*leader);
+    cluster.kill(leader);
     const bool recovered = run_until(
         io, [&] { return writer.first_ack_started_after(killed_at).has_value(); },
         std::chrono::seconds(30));
     nlohmann::ordered_json row;
     row["bench"] = "failover";
     row["try"] = attempt;
-    row["killed_leader"] = *leader;
+    row["killed_leader"] = leader;
     if (!recovered) {
       report.add(std::move(row));
       std::fprintf(stderr, "bench failover: try %zu: no write acknowledged within 30 s\n",
@@ -206,9 +208,9 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
     failovers.add(took);
     row["failover_ms"] = std::round(std::chrono::duration<double, std::milli>(took).count() * 100) / 100;
     report.add(std::move(row));
-    if (auto restarted = cluster.start(*leader); !restarted) {
+    if (auto restarted = cluster.start(leader); !restarted) {
       std::fprintf(stderr, "bench failover: restarting replica %llu: %s\n",
-                   static_cast<unsigned long long>(*leader), restarted.error().message.c_str());
+                   static_cast<unsigned long long>(leader), restarted.error().message.c_str());
       exit_code = 1;
       break;
     }

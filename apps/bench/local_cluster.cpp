@@ -171,13 +171,14 @@ std::string LocalCluster::log_tail(std::uint64_t id, std::size_t lines) const {
 namespace {
 
 // One poll of every replica: the leader all answering replicas agree on, if any.
-asio::awaitable<std::optional<std::uint64_t>> async_agreed_leader(platform::Client& client,
+asio::awaitable<std::optional<Leadership>> async_agreed_leader(platform::Client& client,
                                                                    std::size_t replicas,
                                                                    std::size_t needed,
                                                                    std::string& seen) {
   std::optional<std::uint64_t> agreed;
   std::size_t answered = 0;
   bool leader_confirmed = false;
+  std::uint64_t term = 0;
   seen.clear();
   for (std::size_t i = 0; i < replicas; ++i) {
     auto status = co_await client.async_status(i);
@@ -195,15 +196,16 @@ asio::awaitable<std::optional<std::uint64_t>> async_agreed_leader(platform::Clie
     ++answered;
     if (s.value("role", std::string()) == "leader" && s.value("id", 0ULL) == leader) {
       leader_confirmed = true;
+      term = s.value("term", 0ULL);
     }
   }
   if (answered < needed || !leader_confirmed) co_return std::nullopt;
-  co_return agreed;
+  co_return Leadership{*agreed, term};
 }
 
 }  // namespace
 
-Result<std::uint64_t> wait_for_leader(const platform::ClusterConfig& config,
+Result<Leadership> wait_for_leader(const platform::ClusterConfig& config,
                                       std::chrono::milliseconds timeout,
                                       std::size_t replicas_needed) {
   asio::io_context io(1);

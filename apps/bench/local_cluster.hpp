@@ -55,10 +55,15 @@ class LocalCluster {
   std::map<std::uint64_t, pid_t> running_;
 };
 
-// Asks every replica of `config` for its status until all that answer agree on one leader
-// that answers as leader itself, or `timeout` passes. Returns that leader's id.
+struct Leadership {
+  std::uint64_t leader = 0;  // its replica id
+  std::uint64_t term = 0;    // the term it leads in
+};
+
+// Asks every replica of `config` for its status until all that answer (at least
+// `replicas_needed`) agree on one leader that answers as leader itself, or `timeout` passes.
 // Errors: "unavailable" (no agreed leader in time; the message says what was seen).
-Result<std::uint64_t> wait_for_leader(const platform::ClusterConfig& config,
+Result<Leadership> wait_for_leader(const platform::ClusterConfig& config,
                                       std::chrono::milliseconds timeout,
                                       std::size_t replicas_needed);
 

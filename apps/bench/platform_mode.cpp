@@ -52,13 +52,14 @@ int run_platform(const PlatformOptions& options, const CommonOptions& common) {
                  fixture.error().message.c_str());
     return 1;
   }
-  auto leader = wait_for_leader((*target)->config(), std::chrono::seconds(10), 1);
-  if (!leader) {
-    std::fprintf(stderr, "bench platform: %s\n", leader.error().message.c_str());
+  auto leadership = wait_for_leader((*target)->config(), std::chrono::seconds(10), 1);
+  if (!leadership) {
+    std::fprintf(stderr, "bench platform: %s\n", leadership.error().message.c_str());
     return 1;
   }
-  const platform::ReplicaAddress& at = *(*target)->config().find(*leader);
+  const platform::ReplicaAddress& at = *(*target)->config().find(leadership->leader);
   const ReadTarget reads{at.host, at.client_port};
+  std::uint64_t term_before = leadership->term;
   int exit_code = 0;
   for (const Workload workload : workloads) {
     for (const std::size_t clients : options.clients) {
@@ -71,6 +72,9 @@ int run_platform(const PlatformOptions& options, const CommonOptions& common) {
       load.clear();
       io.restart();
       io.poll();  // the clients' connections close
+      // Leadership must hold through a load: any new term is an election it caused.
+      const auto after = wait_for_leader((*target)->config(), std::chrono::seconds(10), 1);
+      const std::uint64_t term_after = after ? after->term : 0;
       nlohmann::ordered_json row;
       row["bench"] = "platform";
       row["workload"] = to_string(workload);
@@ -84,7 +88,14 @@ int run_platform(const PlatformOptions& options, const CommonOptions& common) {
         row["server_cpu_s"] = round_to(*outcome.server_cpu_seconds, 0.01);
       }
       row["generator_cpu_s"] = round_to(outcome.generator_cpu_seconds, 0.01);
+      row["new_terms"] = term_after >= term_before ? term_after - term_before : 0;
       report.add(std::move(row));
+      if (term_after != term_before) {
+        report.note("  leadership changed during " + to_string(workload) + " at " +
+                    std::to_string(clients) + " clients: term " + std::to_string(term_before) +
+                    " -> " + std::to_string(term_after));
+      }
+      term_before = term_after;
       if (outcome.ops == 0) exit_code = 1;
       if (outcome.errors > 0) {
         std::string codes;

@@ -1,0 +1,106 @@
+// `bench` smoke tests: each mode runs against real replicas and reports what it measured.
+// They check only that a mode runs, exits 0 and reports rows with the promised keys --
+// never how fast anything was (performance is measured by bench itself, docs/performance.md).
+#include <catch2/catch.hpp>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "integration/cluster.hpp"
+#include "support/child_process.hpp"
+
+namespace {
+
+using namespace auction::test;
+using nlohmann::json;
+
+constexpr std::chrono::milliseconds run_max{120'000};  // only turns a hang into a failure
+
+// The JSON rows a finished `bench --json ...` printed (its stdout and stderr are mixed in
+// output(); the rows are the lines that parse as objects with a "bench" key).
+std::vector<json> rows_of(const std::string& output) {
+  std::vector<json> rows;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    auto row = json::parse(line, nullptr, false);
+    if (row.is_object() && row.contains("bench")) rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<json> run_bench(const std::vector<std::string>& args) {
+  ChildProcess bench(executable("bench"), args);
+  const auto code = bench.wait_exit(run_max);
+  INFO(bench.output());
+  REQUIRE(code == 0);
+  return rows_of(bench.output());
+}
+
+}  // namespace
+
+TEST_CASE("bench: platform starts a cluster, runs each workload and reports every row",
+          "[bench]") {
+  Cluster cluster(3);  // only its cluster file: bench starts and stops the replicas itself
+  const auto rows = run_bench({"--json", "platform", "--start", cluster.config_path().string(),
+                               "--clients", "1,2", "--workload", "write,fetch,lookup",
+                               "--warmup-ms", "100", "--duration-ms", "300", "--auctions", "5"});
+  REQUIRE(rows.size() == 6);  // 3 workloads x 2 client counts
+  for (const json& row : rows) {
+    INFO(row.dump());
+    CHECK(row.at("bench") == "platform");
+    for (const char* key : {"workload", "clients", "ops", "ops_per_s", "errors", "p50_ms",
+                            "p99_ms", "p999_ms", "max_ms", "server_cpu_s", "generator_cpu_s",
+                            "new_terms"}) {
+      CHECK(row.contains(key));
+    }
+    CHECK(row.at("ops").get<std::uint64_t>() > 0);
+    CHECK(row.at("errors") == 0);
+  }
+}
+
+TEST_CASE("bench: platform measures a running cluster given by its file", "[bench]") {
+  Cluster cluster(3);
+  cluster.start_all();
+  cluster.wait_for_leader();
+  const std::string pids = std::to_string(cluster.process(1).pid()) + "," +
+                           std::to_string(cluster.process(2).pid()) + "," +
+                           std::to_string(cluster.process(3).pid());
+  const auto rows = run_bench({"--json", "platform", "--cluster", cluster.config_path().string(),
+                               "--server-pids", pids, "--clients", "2", "--workload", "write",
+                               "--warmup-ms", "100", "--duration-ms", "300"});
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].at("ops").get<std::uint64_t>() > 0);
+  CHECK(rows[0].contains("server_cpu_s"));
+}
+
+TEST_CASE("bench: failover kills the leader, times the next leader and loses no write",
+          "[bench]") {
+  Cluster cluster(3);
+  const auto rows = run_bench({"--json", "failover", "--start", cluster.config_path().string(),
+                               "--tries", "2", "--settle-ms", "200"});
+  REQUIRE(rows.size() == 3);  // one per try, then the summary
+  CHECK(rows[0].contains("failover_ms"));
+  CHECK(rows[1].contains("failover_ms"));
+  const json& total = rows[2];
+  CHECK(total.at("tries") == 2);
+  CHECK(total.at("writes_acked").get<std::uint64_t>() > 0);
+  CHECK(total.at("writes_lost") == 0);
+}
+
+TEST_CASE("bench: bad arguments and a missing cluster are refused clearly", "[bench]") {
+  {
+    ChildProcess bench(executable("bench"), {"platform", "--clients", "0"});
+    CHECK(bench.wait_exit(run_max) == 2);
+  }
+  {
+    Cluster cluster(3);  // nothing runs on its ports
+    ChildProcess bench(executable("bench"),
+                       {"platform", "--cluster", cluster.config_path().string(), "--duration-ms",
+                        "200"});
+    CHECK(bench.wait_exit(run_max) == 1);
+    CHECK_THAT(bench.output(), Catch::Contains("bench platform:"));
+  }
+}
