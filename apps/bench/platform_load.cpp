@@ -36,7 +36,8 @@ T run_to_end(asio::io_context& io, asio::awaitable<T> work) {
 }
 
 asio::awaitable<Result<PlatformFixture>> async_set_up(platform::Client& client,
-                                                      std::size_t auctions) {
+                                                      std::size_t auctions,
+                                                      std::size_t description_bytes) {
   PlatformFixture fixture{{}, "bench-seller", "bench-buyer"};
   const auto call = [&client](const char* op, json fields) {
     return client.async_call(op, std::move(fields));
@@ -51,7 +52,7 @@ asio::awaitable<Result<PlatformFixture>> async_set_up(platform::Client& client,
     auto done = co_await call("login", std::move(fields));
     if (!done) co_return std::unexpected(failed("login", done.error()));
   }
-  const std::string description(100, 'd');
+  const std::string description(description_bytes, 'd');
   for (std::size_t i = 0; i < auctions; ++i) {
     json create = json::object();
     create["seller"] = fixture.seller;
@@ -214,9 +215,9 @@ bool is_write(Workload workload) {
 
 Result<PlatformFixture> set_up_platform(asio::io_context& io,
                                         const platform::ClientOptions& options,
-                                        std::size_t auctions) {
+                                        std::size_t auctions, std::size_t description_bytes) {
   platform::Client client(io.get_executor(), options);
-  return run_to_end(io, async_set_up(client, auctions));
+  return run_to_end(io, async_set_up(client, auctions, description_bytes));
 }
 
 std::vector<std::unique_ptr<LoadClient>> make_platform_clients(

@@ -49,9 +49,10 @@ struct ReadTarget {
 
 // Creates (or reuses) the bench users and creates and starts `auctions` auctions, through
 // `options` on `io`. Errors: whatever the platform answered, with the op that failed.
+// Each auction's item_description has `description_bytes` bytes (the bulk of its view).
 Result<PlatformFixture> set_up_platform(boost::asio::io_context& io,
                                         const platform::ClientOptions& options,
-                                        std::size_t auctions);
+                                        std::size_t auctions, std::size_t description_bytes);
 
 // `clients` load clients for `workload`; client i updates fixture.auction_ids[i].
 // Precondition: fixture.auction_ids.size() >= clients.

@@ -23,6 +23,7 @@ struct PlatformOptions {
   std::int64_t warmup_ms = 1000;
   std::int64_t duration_ms = 5000;
   std::size_t auctions = 100;
+  std::size_t description_bytes = 100;
 };
 
 double round_to(double value, double step) { return std::round(value / step) * step; }
@@ -46,7 +47,8 @@ int run_platform(const PlatformOptions& options, const CommonOptions& common) {
   const auto client_options = platform::client_options_from((*target)->config());
   const std::size_t most_clients = *std::max_element(options.clients.begin(), options.clients.end());
   boost::asio::io_context io(1);
-  auto fixture = set_up_platform(io, client_options, std::max(options.auctions, most_clients));
+  auto fixture = set_up_platform(io, client_options, std::max(options.auctions, most_clients),
+                                 options.description_bytes);
   if (!fixture) {
     std::fprintf(stderr, "bench platform: setting up: %s: %s\n", fixture.error().code.c_str(),
                  fixture.error().message.c_str());
@@ -138,6 +140,10 @@ void add_platform_command(CLI::App& app, const CommonOptions& common, int& exit_
   command->add_option("--auctions", options->auctions,
                       "running auctions to create (at least one per client)")
       ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  command->add_option("--description-bytes", options->description_bytes,
+                      "bytes of each auction's item_description (the bulk of a fetched view)")
+      ->check(CLI::Range(0, 2000))
       ->capture_default_str();
   command->callback([options, &common, &exit_code] { exit_code = run_platform(*options, common); });
 }
