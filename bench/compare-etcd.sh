@@ -13,7 +13,7 @@
 # replica (release preset) when they are not built yet.
 #
 # Environment (defaults in brackets):
-#   BENCH, REPLICA     the executables [build/release/apps/{bench,replica}/...]
+#   BENCH, REPLICA     the executables [build/release/apps/{bench,replica}]
 #   ROUNDS             rounds of A B per load [3]
 #   WARMUP_MS          warm-up before each measured window [1000]
 #   DURATION_MS        each measured window [5000]
@@ -56,8 +56,8 @@ ensure_command() {  # command package
 ensure_command etcd etcd-server
 ensure_command jq jq
 
-BENCH=${BENCH:-$root/build/release/apps/bench/bench}
-REPLICA=${REPLICA:-$root/build/release/apps/replica/replica}
+BENCH=${BENCH:-$root/build/release/apps/bench}
+REPLICA=${REPLICA:-$root/build/release/apps/replica}
 if [ ! -x "$BENCH" ] || [ ! -x "$REPLICA" ]; then
   say "building bench and replica (release preset)"
   (cd "$root" && scripts/install-deps && cmake --preset release >/dev/null &&
@@ -104,6 +104,8 @@ next_port() {  # sets $port: one nothing listens on and this script has not hand
 }
 
 # Sends one request to 127.0.0.1:port and prints the answer (at most 2 s).
+# The script is single-quoted on purpose: the inner bash expands $1 and $2.
+# shellcheck disable=SC2016
 ask() {  # port request reader
   timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "%b" "$2" >&3 && '"$3"' <&3' \
     _ "$1" "$2" 2>/dev/null || true

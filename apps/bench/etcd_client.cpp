@@ -4,6 +4,12 @@
 // compiled in this one translation unit, so BOOST_BEAST_SEPARATE_COMPILATION would compile
 // it exactly as often as now (once) and is not used. Asio itself stays compiled once in
 // libauction (BOOST_ASIO_SEPARATE_COMPILATION), which Beast honours.
+
+// g++ 12 wrongly reports Asio's coroutine frames (class-specific operator new/delete) as
+// mismatched allocations once they are inlined into a long coroutine (GCC bug 109224).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 #include "etcd_client.hpp"
 
 #include <charconv>

@@ -80,6 +80,7 @@ asio::awaitable<Result<EtcdFixture>> async_set_up(asio::any_io_executor executor
   auto status = co_await client.async_post("/v3/maintenance/status", json::object());
   if (!status) co_return failed("asking for the member's status", std::move(status.error()));
   fixture.server_version = status->value("version", std::string("?"));
+  fixture.server_endpoint = client.endpoint_name();
   fixture.fetch_prefix = fetch_prefix;
   fixture.fetch_keys = fetch_keys;
   fixture.lookup_key = fetch_key(0);

@@ -30,6 +30,7 @@ bool is_etcd_workload(Workload workload);
 // What the set-up found and wrote.
 struct EtcdFixture {
   std::string server_version;  // as the member reported it
+  std::string server_endpoint; // the endpoint that answered
   std::string fetch_prefix;    // the 100 keys the fetch workload reads live under it
   std::size_t fetch_keys = 0;
   std::string lookup_key;      // one of them

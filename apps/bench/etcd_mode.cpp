@@ -58,7 +58,7 @@ int run_etcd(const EtcdOptions& options, const CommonOptions& common) {
                  fixture.error().message.c_str());
     return 1;
   }
-  report.note("etcd " + fixture->server_version + " at " + endpoints->front().name);
+  report.note("etcd " + fixture->server_version + " at " + fixture->server_endpoint);
   CpuMeter server_cpu;
   if (!options.server_pids.empty()) {
     server_cpu = [pids = options.server_pids] { return processes_cpu_seconds(pids); };
