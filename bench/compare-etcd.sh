@@ -202,9 +202,9 @@ for c in $LOOKUP_CLIENTS; do loads+=("lookup:$c"); done
 
 rows=$tmp/rows.jsonl
 : >"$rows"
-run() {  # round workload clients mode args...
-  local round=$1 workload=$2 clients=$3
-  shift 3
+run() {  # round load-number workload clients mode args...
+  local round=$1 load=$2 workload=$3 clients=$4
+  shift 4
   local out=$tmp/run.jsonl
   if ! "$BENCH" --json "$@" --workload "$workload" --clients "$clients" \
       --warmup-ms "$WARMUP_MS" --duration-ms "$DURATION_MS" >"$out" 2>"$tmp/run.err"; then
@@ -212,17 +212,19 @@ run() {  # round workload clients mode args...
     die "bench $1 failed (round $round, $workload at $clients clients)"
   fi
   grep -v '^etcd ' "$tmp/run.err" >&2 || true  # error notes, if any
-  jq -c --argjson round "$round" '. + {round: $round}' "$out" | tee -a "$rows" |
-    jq -r '"round \(.round)  \(.bench | . + "        " | .[:8]) \(.workload) at \(.clients): " +
+  jq -c --argjson round "$round" --argjson load "$load" '. + {round: $round, load: $load}' \
+    "$out" | tee -a "$rows" |
+    jq -r 'def r2: if . == null then "?" else (. * 100 | round) / 100 end;
+           "round \(.round)  \(.bench | . + "        " | .[:8]) \(.workload) at \(.clients): " +
            "\(.ops_per_s) ops/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, errors \(.errors), " +
-           "server CPU \(.server_cpu_s // "?") s, generator CPU \(.generator_cpu_s) s"'
+           "server CPU \(.server_cpu_s | r2) s, generator CPU \(.generator_cpu_s | r2) s"'
 }
 for round in $(seq "$ROUNDS"); do
-  for load in "${loads[@]}"; do
-    workload=${load%%:*} clients=${load##*:}
-    run "$round" "$workload" "$clients" platform --cluster "$cluster" \
+  for i in "${!loads[@]}"; do
+    workload=${loads[i]%%:*} clients=${loads[i]##*:}
+    run "$round" "$i" "$workload" "$clients" platform --cluster "$cluster" \
       --server-pids "$(join "${replica_pids[@]}")"
-    run "$round" "$workload" "$clients" etcd --endpoints "$etcd_endpoints" \
+    run "$round" "$i" "$workload" "$clients" etcd --endpoints "$etcd_endpoints" \
       --server-pids "$(join "${etcd_pids[@]}")"
   done
 done
@@ -238,7 +240,7 @@ jq -rs '
   def ratio($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b | r2 end;
   (["load", "clients", "ppapd_ops/s", "etcd_ops/s", "ops_ratio",
     "ppapd_p50", "etcd_p50", "ppapd_p99", "etcd_p99", "p99_ratio", "errors"] | @tsv),
-  (group_by([.workload, .clients])[]
+  (group_by(.load)[]
    | (map(select(.bench == "platform"))) as $a | (map(select(.bench == "etcd"))) as $b
    | ($a | map(.ops_per_s) | median) as $a_ops | ($b | map(.ops_per_s) | median) as $b_ops
    | ($a | map(.p99_ms) | median) as $a_p99 | ($b | map(.p99_ms) | median) as $b_p99
