@@ -65,8 +65,9 @@ class EtcdClient {
   // Errors: unavailable (no endpoint accepted a connection, or it dropped mid-call),
   // timeout (the deadline passed), http_error (a status other than 200), bad_response (not
   // HTTP, a body over reply_bytes_max, or not a JSON object), etcd_error (the reply carries
-  // an "error" or "code": etcd refused the request). After any error but etcd_error and
-  // http_error the connection is dropped; the next call connects again.
+  // an "error" or "code": etcd refused the request). After a failure below HTTP
+  // (unavailable, timeout, or bytes that are not an HTTP reply) the connection is dropped,
+  // since its state is unknown; the next call connects again.
   boost::asio::awaitable<Result<nlohmann::json>> async_post(std::string path,
                                                             const nlohmann::json& body);
 
