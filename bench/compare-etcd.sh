@@ -217,7 +217,8 @@ run() {  # round load-number workload clients mode args...
     jq -r 'def r2: if . == null then "?" else (. * 100 | round) / 100 end;
            "round \(.round)  \(.bench | . + "        " | .[:8]) \(.workload) at \(.clients): " +
            "\(.ops_per_s) ops/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, errors \(.errors), " +
-           "server CPU \(.server_cpu_s | r2) s, generator CPU \(.generator_cpu_s | r2) s"'
+           "server CPU \(.server_cpu_s | r2) s, generator CPU \(.generator_cpu_s | r2) s, " +
+           "new terms \(.new_terms // "?")"'
 }
 for round in $(seq "$ROUNDS"); do
   for i in "${!loads[@]}"; do

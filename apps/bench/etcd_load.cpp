@@ -36,13 +36,13 @@ json put_body(const std::string& key, const std::string& value_base64) {
   return body;
 }
 
-// The gateway writes int64 fields as strings ("count": "100") and leaves zeros out.
-std::optional<std::uint64_t> reply_count(const json& reply) {
-  if (!reply.contains("count")) return 0;
-  const json& count = reply["count"];
-  if (count.is_number_unsigned()) return count.get<std::uint64_t>();
-  if (!count.is_string()) return std::nullopt;
-  const auto& text = count.get_ref<const std::string&>();
+// The gateway writes 64-bit fields as strings ("count": "100") and leaves zeros out.
+std::optional<std::uint64_t> uint_field(const json& reply, const char* key) {
+  if (!reply.contains(key)) return 0;
+  const json& field = reply[key];
+  if (field.is_number_unsigned()) return field.get<std::uint64_t>();
+  if (!field.is_string()) return std::nullopt;
+  const auto& text = field.get_ref<const std::string&>();
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
@@ -51,7 +51,7 @@ std::optional<std::uint64_t> reply_count(const json& reply) {
 
 // A range reply that counts and carries `expected` keys, the first of them `first_key`.
 Result<void> check_range(const json& reply, std::size_t expected, const std::string& first_key) {
-  const auto count = reply_count(reply);
+  const auto count = uint_field(reply, "count");
   const json* kvs = reply.contains("kvs") ? &reply["kvs"] : nullptr;
   const std::size_t carried = kvs && kvs->is_array() ? kvs->size() : 0;
   if (count != expected || carried != expected) {
@@ -67,6 +67,35 @@ Result<void> check_range(const json& reply, std::size_t expected, const std::str
   return {};
 }
 
+// Runs `work` on `io` to its end. Every call has a deadline, and `work` owns its client,
+// whose connection closes when it ends, so io.run() returns.
+template <class T>
+T run_to_end(asio::io_context& io, asio::awaitable<T> work) {
+  auto done = asio::co_spawn(io, std::move(work), asio::use_future);
+  io.restart();
+  io.run();
+  return done.get();
+}
+
+// The member's status: its version and Raft term.
+asio::awaitable<Result<json>> async_status(EtcdClient& client) {
+  auto status = co_await client.async_post("/v3/maintenance/status", json::object());
+  if (!status) co_return status;
+  if (!uint_field(*status, "raftTerm")) {
+    co_return fail(wire::code::bad_response, "a status without a Raft term: " + status->dump());
+  }
+  co_return status;
+}
+
+asio::awaitable<Result<std::uint64_t>> async_raft_term(asio::any_io_executor executor,
+                                                       std::vector<EtcdEndpoint> endpoints,
+                                                       std::chrono::milliseconds call_timeout) {
+  EtcdClient client(executor, std::move(endpoints), call_timeout);
+  auto status = co_await async_status(client);
+  if (!status) co_return std::unexpected(std::move(status.error()));
+  co_return *uint_field(*status, "raftTerm");
+}
+
 asio::awaitable<Result<EtcdFixture>> async_set_up(asio::any_io_executor executor,
                                                   std::vector<EtcdEndpoint> endpoints,
                                                   std::chrono::milliseconds call_timeout) {
@@ -77,9 +106,10 @@ asio::awaitable<Result<EtcdFixture>> async_set_up(asio::any_io_executor executor
     return std::unexpected(std::move(e));
   };
   EtcdFixture fixture;
-  auto status = co_await client.async_post("/v3/maintenance/status", json::object());
+  auto status = co_await async_status(client);
   if (!status) co_return failed("asking for the member's status", std::move(status.error()));
   fixture.server_version = status->value("version", std::string("?"));
+  fixture.raft_term = *uint_field(*status, "raftTerm");
   fixture.server_endpoint = client.endpoint_name();
   fixture.fetch_prefix = fetch_prefix;
   fixture.fetch_keys = fetch_keys;
@@ -164,11 +194,13 @@ bool is_etcd_workload(Workload workload) {
 
 Result<EtcdFixture> set_up_etcd(asio::io_context& io, const std::vector<EtcdEndpoint>& endpoints,
                                 std::chrono::milliseconds call_timeout) {
-  auto done = asio::co_spawn(io, async_set_up(io.get_executor(), endpoints, call_timeout),
-                             asio::use_future);
-  io.restart();
-  io.run();  // every call has a deadline, and the set-up's connection closes at its end
-  return done.get();
+  return run_to_end(io, async_set_up(io.get_executor(), endpoints, call_timeout));
+}
+
+Result<std::uint64_t> etcd_raft_term(asio::io_context& io,
+                                     const std::vector<EtcdEndpoint>& endpoints,
+                                     std::chrono::milliseconds call_timeout) {
+  return run_to_end(io, async_raft_term(io.get_executor(), endpoints, call_timeout));
 }
 
 std::vector<std::unique_ptr<LoadClient>> make_etcd_clients(

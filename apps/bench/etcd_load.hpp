@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ struct EtcdFixture {
   std::string fetch_prefix;    // the 100 keys the fetch workload reads live under it
   std::size_t fetch_keys = 0;
   std::string lookup_key;      // one of them
+  std::uint64_t raft_term = 0; // the member's Raft term after the set-up
 };
 
 // Asks the first reachable endpoint for its status, then puts the fetch keys and reads
@@ -43,6 +45,12 @@ struct EtcdFixture {
 Result<EtcdFixture> set_up_etcd(boost::asio::io_context& io,
                                 const std::vector<EtcdEndpoint>& endpoints,
                                 std::chrono::milliseconds call_timeout);
+
+// The Raft term the first reachable member reports now (a new term after a load is an
+// election the load caused), on `io` (which must not be running). Errors: as set_up_etcd.
+Result<std::uint64_t> etcd_raft_term(boost::asio::io_context& io,
+                                     const std::vector<EtcdEndpoint>& endpoints,
+                                     std::chrono::milliseconds call_timeout);
 
 // `clients` load clients for `workload`. Preconditions: is_etcd_workload(workload);
 // `fixture` outlives the clients.

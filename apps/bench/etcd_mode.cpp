@@ -63,6 +63,7 @@ int run_etcd(const EtcdOptions& options, const CommonOptions& common) {
   if (!options.server_pids.empty()) {
     server_cpu = [pids = options.server_pids] { return processes_cpu_seconds(pids); };
   }
+  std::uint64_t term_before = fixture->raft_term;
   int exit_code = 0;
   for (const Workload workload : workloads) {
     for (const std::size_t clients : options.clients) {
@@ -75,6 +76,9 @@ int run_etcd(const EtcdOptions& options, const CommonOptions& common) {
       load.clear();
       io.restart();
       io.poll();  // the clients' connections close
+      // Leadership should hold through a load: any new term is an election it caused.
+      const auto after = etcd_raft_term(io, *endpoints, call_timeout);
+      const std::uint64_t term_after = after ? *after : 0;
       // The row layout of `bench platform`, key for key.
       nlohmann::ordered_json row;
       row["bench"] = "etcd";
@@ -89,7 +93,14 @@ int run_etcd(const EtcdOptions& options, const CommonOptions& common) {
         row["server_cpu_s"] = round_to(*outcome.server_cpu_seconds, 0.01);
       }
       row["generator_cpu_s"] = round_to(outcome.generator_cpu_seconds, 0.01);
+      row["new_terms"] = term_after >= term_before ? term_after - term_before : 0;
       report.add(std::move(row));
+      if (term_after != term_before) {
+        report.note("  leadership changed during " + to_string(workload) + " at " +
+                    std::to_string(clients) + " clients: term " + std::to_string(term_before) +
+                    " -> " + std::to_string(term_after));
+      }
+      term_before = term_after;
       if (outcome.ops == 0) exit_code = 1;
       if (outcome.errors > 0) {
         std::string codes;
