@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(auction::version()));
   add_platform_command(app, common, exit_code);
   add_failover_command(app, common, exit_code);
+  add_etcd_command(app, common, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
