@@ -195,7 +195,8 @@ const std::string& EtcdClient::endpoint_name() const {
   return state_->endpoints[state_->current].name;
 }
 
-asio::awaitable<Result<json>> EtcdClient::async_post(std::string path, const json& body) {
+asio::awaitable<Result<std::string>> EtcdClient::async_post_text(std::string path,
+                                                                 const json& body) {
   State& s = *state_;
   const auto expiry = Clock::now() + s.call_timeout;
   if (!s.stream) {
@@ -222,22 +223,31 @@ asio::awaitable<Result<json>> EtcdClient::async_post(std::string path, const jso
   s.stream->expires_never();
   http::response<http::string_body> response = parser.release();
   if (!response.keep_alive()) s.drop();
-  const std::string& where = s.endpoints[s.current].name;
-  json reply = json::parse(response.body(), nullptr, /*allow_exceptions=*/false);
   if (response.result() != http::status::ok) {
+    const std::string& where = s.endpoints[s.current].name;
+    json reply = json::parse(response.body(), nullptr, /*allow_exceptions=*/false);
     const std::string detail = reply.is_object() && reply.contains("message")
                                    ? reply["message"].dump()
                                    : excerpt(response.body());
     co_return fail("http_error", where + ": HTTP " + std::to_string(response.result_int()) +
                                      " on " + std::string(request.target()) + ": " + detail);
   }
+  co_return std::move(response.body());
+}
+
+asio::awaitable<Result<json>> EtcdClient::async_post(std::string path, const json& body) {
+  const std::string target = path;
+  auto text = co_await async_post_text(std::move(path), body);
+  if (!text) co_return std::unexpected(std::move(text.error()));
+  const std::string& where = endpoint_name();
+  json reply = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (!reply.is_object()) {
     co_return fail(wire::code::bad_response,
-                   where + ": the reply is not a JSON object: " + excerpt(response.body()));
+                   where + ": the reply is not a JSON object: " + excerpt(*text));
   }
   if (reply.contains("error") || reply.contains("code")) {
-    co_return fail("etcd_error", where + ": etcd refused " + std::string(request.target()) +
-                                     ": " + excerpt(reply.dump()));
+    co_return fail("etcd_error",
+                   where + ": etcd refused " + target + ": " + excerpt(reply.dump()));
   }
   co_return reply;
 }
