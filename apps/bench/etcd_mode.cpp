@@ -11,6 +11,7 @@
 
 #include "cpu_usage.hpp"
 #include "etcd_load.hpp"
+#include "load_report.hpp"
 #include "modes.hpp"
 #include "report.hpp"
 
@@ -21,29 +22,24 @@ namespace {
 struct EtcdOptions {
   std::vector<std::string> endpoints;
   std::vector<pid_t> server_pids;
-  std::vector<std::size_t> clients{1, 8, 32};
-  std::vector<std::string> workloads{"write", "fetch"};
-  std::int64_t warmup_ms = 1000;
-  std::int64_t duration_ms = 5000;
+  LoadOptions load;
   std::int64_t timeout_ms = 5000;
 };
 
-double round_to(double value, double step) { return std::round(value / step) * step; }
-
 int run_etcd(const EtcdOptions& options, const CommonOptions& common) {
   Report report(common.json);
-  std::vector<Workload> workloads;
-  for (const std::string& name : options.workloads) {
-    auto workload = parse_workload(name);
-    if (workload && !is_etcd_workload(*workload)) {
-      workload = fail("invalid_argument", "etcd runs the write, fetch and lookup workloads, not '" +
-                                              name + "'");
+  auto workloads = parse_workloads(options.load);
+  if (workloads) {
+    for (const Workload workload : *workloads) {
+      if (is_etcd_workload(workload)) continue;
+      workloads = fail("invalid_argument", "etcd runs the write, fetch and lookup workloads, not '" +
+                                               to_string(workload) + "'");
+      break;
     }
-    if (!workload) {
-      std::fprintf(stderr, "bench etcd: %s\n", workload.error().message.c_str());
-      return 2;
-    }
-    workloads.push_back(*workload);
+  }
+  if (!workloads) {
+    std::fprintf(stderr, "bench etcd: %s\n", workloads.error().message.c_str());
+    return 2;
   }
   auto endpoints = resolve_etcd_endpoints(options.endpoints);
   if (!endpoints) {
@@ -65,51 +61,19 @@ int run_etcd(const EtcdOptions& options, const CommonOptions& common) {
   }
   std::uint64_t term_before = fixture->raft_term;
   int exit_code = 0;
-  for (const Workload workload : workloads) {
-    for (const std::size_t clients : options.clients) {
+  for (const Workload workload : *workloads) {
+    for (const std::size_t clients : options.load.clients) {
       auto load = make_etcd_clients(io, *endpoints, call_timeout, *fixture, workload, clients);
-      LoadOutcome outcome = run_closed_loop(
-          io, load,
-          LoadWindow{std::chrono::milliseconds(options.warmup_ms),
-                     std::chrono::milliseconds(options.duration_ms)},
-          server_cpu);
+      LoadOutcome outcome = run_closed_loop(io, load, options.load.window(), server_cpu);
       load.clear();
       io.restart();
       io.poll();  // the clients' connections close
       // Leadership should hold through a load: any new term is an election it caused.
       const auto after = etcd_raft_term(io, *endpoints, call_timeout);
       const std::uint64_t term_after = after ? *after : 0;
-      // The row layout of `bench platform`, key for key.
-      nlohmann::ordered_json row;
-      row["bench"] = "etcd";
-      row["workload"] = to_string(workload);
-      row["clients"] = clients;
-      row["seconds"] = outcome.seconds;
-      row["ops"] = outcome.ops;
-      row["ops_per_s"] = round_to(static_cast<double>(outcome.ops) / outcome.seconds, 1);
-      row["errors"] = outcome.errors;
-      add_latency(row, outcome.latency.summary());
-      if (outcome.server_cpu_seconds) {
-        row["server_cpu_s"] = round_to(*outcome.server_cpu_seconds, 0.01);
-      }
-      row["generator_cpu_s"] = round_to(outcome.generator_cpu_seconds, 0.01);
-      row["new_terms"] = term_after >= term_before ? term_after - term_before : 0;
-      report.add(std::move(row));
-      if (term_after != term_before) {
-        report.note("  leadership changed during " + to_string(workload) + " at " +
-                    std::to_string(clients) + " clients: term " + std::to_string(term_before) +
-                    " -> " + std::to_string(term_after));
-      }
+      report_load(report, "etcd", workload, clients, outcome, term_before, term_after);
       term_before = term_after;
       if (outcome.ops == 0) exit_code = 1;
-      if (outcome.errors > 0) {
-        std::string codes;
-        for (const auto& [code, count] : outcome.error_codes) {
-          codes += " " + code + " x" + std::to_string(count);
-        }
-        report.note("  " + to_string(workload) + " at " + std::to_string(clients) +
-                    " clients had errors:" + codes + " (first: " + outcome.first_error + ")");
-      }
     }
   }
   report.flush();
@@ -131,21 +95,9 @@ void add_etcd_command(CLI::App& app, const CommonOptions& common, int& exit_code
   command->add_option("--server-pids", options->server_pids,
                       "pids of the etcd members, to report their CPU time")
       ->delimiter(',');
-  command->add_option("--clients", options->clients, "client counts to run, e.g. 1,8,32,128")
-      ->delimiter(',')
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
-  command->add_option("--workload", options->workloads,
-                      "workloads to run: write (puts of 100-byte values), fetch (a "
-                      "linearizable range of 100 keys), lookup (a linearizable one-key range)")
-      ->delimiter(',')
-      ->capture_default_str();
-  command->add_option("--warmup-ms", options->warmup_ms, "warm-up before each measured window")
-      ->check(CLI::Range(0, 600'000))
-      ->capture_default_str();
-  command->add_option("--duration-ms", options->duration_ms, "each measured window")
-      ->check(CLI::Range(100, 3'600'000))
-      ->capture_default_str();
+  add_load_options(*command, options->load,
+                   "workloads to run: write (puts of 100-byte values), fetch (a linearizable "
+                   "range of 100 keys), lookup (a linearizable one-key range)");
   command->add_option("--timeout-ms", options->timeout_ms,
                       "deadline of each call (connect, send and receive)")
       ->check(CLI::Range(10, 600'000))
