@@ -6,7 +6,7 @@
 
 #include "auction/platform/limits.hpp"
 #include "platform/field_reader.hpp"
-#include "platform/invariant.hpp"
+#include "auction/wire/assert.hpp"
 
 namespace auction::platform {
 
@@ -17,7 +17,7 @@ constexpr std::array<std::string_view, 4> stage_names{"created", "started", "fin
 
 std::string_view stage_name(Stage stage) {
   const auto i = static_cast<std::size_t>(stage);
-  AUCTION_PLATFORM_INVARIANT(i < stage_names.size(), "stage out of range");
+  AUCTION_ASSERT(i < stage_names.size(), "stage out of range");
   return stage_names[i];
 }
 

@@ -5,14 +5,14 @@
 
 #include "auction/platform/limits.hpp"
 #include "platform/field_reader.hpp"
-#include "platform/invariant.hpp"
+#include "auction/wire/assert.hpp"
 
 namespace auction::platform {
 
 void SessionTable::expire(raft::LogIndex now) {
   while (!by_last_used_.empty()) {
     const auto oldest = by_last_used_.begin();
-    AUCTION_PLATFORM_INVARIANT(oldest->first <= now, "a session was used in the future");
+    AUCTION_ASSERT(oldest->first <= now, "a session was used in the future");
     if (now.value - oldest->first.value <= limits::session_idle_entries_max) break;
     sessions_.erase(oldest->second);
     by_last_used_.erase(oldest);
@@ -52,7 +52,7 @@ void SessionTable::record(const SessionTag& tag, std::string answer, raft::LogIn
     it = sessions_.emplace(tag.client_id, Session{0, {}, now}).first;
     by_last_used_.emplace(now, tag.client_id);
   }
-  AUCTION_PLATFORM_INVARIANT(tag.seq > it->second.last_seq, "record() without begin()");
+  AUCTION_ASSERT(tag.seq > it->second.last_seq, "record() without begin()");
   it->second.last_seq = tag.seq;
   it->second.answer = std::move(answer);
   touch(it->first, it->second, now);
@@ -62,7 +62,7 @@ void SessionTable::touch(const std::string& client_id, Session& session, raft::L
   by_last_used_.erase(session.last_used);
   session.last_used = now;
   const bool inserted = by_last_used_.emplace(now, client_id).second;
-  AUCTION_PLATFORM_INVARIANT(inserted, "two sessions used by one log entry");
+  AUCTION_ASSERT(inserted, "two sessions used by one log entry");
 }
 
 nlohmann::json SessionTable::snapshot() const {

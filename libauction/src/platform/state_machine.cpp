@@ -12,7 +12,7 @@
 #include "auction/platform/limits.hpp"
 #include "auction/platform/views.hpp"
 #include "platform/field_reader.hpp"
-#include "platform/invariant.hpp"
+#include "auction/wire/assert.hpp"
 
 namespace auction::platform {
 
@@ -89,7 +89,7 @@ void apply_buyer_report(AuctionRecord& a, const std::vector<BuyerStatus>& report
 }  // namespace
 
 std::string StateMachine::apply(raft::LogIndex index, std::string_view command) {
-  AUCTION_PLATFORM_INVARIANT(index > applied_index_, "apply() out of log order");
+  AUCTION_ASSERT(index > applied_index_, "apply() out of log order");
   applied_index_ = index;
   sessions_.expire(index);
 
@@ -176,7 +176,7 @@ Result<json> StateMachine::execute(const Command& command) {
 Result<json> StateMachine::read(const Command& command) const {
   if (const auto* c = std::get_if<GetUserAddress>(&command)) return on(*c);
   if (const auto* c = std::get_if<FetchAuctions>(&command)) return on(*c);
-  AUCTION_PLATFORM_INVARIANT(false, "read() of a mutating command");
+  AUCTION_ASSERT(false, "read() of a mutating command");
   return fail("bad_request", "not a read");
 }
 

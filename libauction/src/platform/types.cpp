@@ -4,12 +4,12 @@
 #include <cstdint>
 #include <string>
 
-#include "platform/invariant.hpp"
+#include "auction/wire/assert.hpp"
 
 namespace auction::platform {
 
 Result<Cents> price_at_round(Cents base, Cents increment, std::uint64_t rounds) {
-  AUCTION_PLATFORM_INVARIANT(base.value >= 0 && increment.value >= 1,
+  AUCTION_ASSERT(base.value >= 0 && increment.value >= 1,
                              "price_at_round needs base >= 0 and increment >= 1");
   std::int64_t raise = 0;
   std::int64_t price = 0;

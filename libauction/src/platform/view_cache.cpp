@@ -1,12 +1,12 @@
 // ViewCache: see auction/platform/view_cache.hpp.
 #include "auction/platform/view_cache.hpp"
 
-#include "platform/invariant.hpp"
+#include "auction/wire/assert.hpp"
 
 namespace auction::platform {
 
 const std::string& ViewCache::text(const AuctionRecord& auction, Role role) {
-  AUCTION_PLATFORM_INVARIANT(role != Role::seller, "a seller's view is not cached");
+  AUCTION_ASSERT(role != Role::seller, "a seller's view is not cached");
   const auto key = std::make_pair(auction.id, role);
   if (const auto it = texts_.find(key); it != texts_.end()) return it->second;
   if (texts_.size() >= entries_max) texts_.clear();

@@ -1,7 +1,7 @@
 // Views (see auction/platform/views.hpp). Pure.
 #include "auction/platform/views.hpp"
 
-#include "platform/invariant.hpp"
+#include "auction/wire/assert.hpp"
 
 namespace auction::platform {
 
@@ -42,7 +42,7 @@ nlohmann::json auction_view(const AuctionRecord& a, Role role, const Addresses& 
     nlohmann::json b = {{"username", username}, {"active", active}};
     if (role == Role::seller) {
       const auto it = addresses.find(username);
-      AUCTION_PLATFORM_INVARIANT(it != addresses.end(), "a buyer is not a user");
+      AUCTION_ASSERT(it != addresses.end(), "a buyer is not a user");
       b["address"] = it->second;
     }
     buyers.push_back(std::move(b));

@@ -8,7 +8,7 @@
 #include <set>
 #include <utility>
 
-#include "raft/check.hpp"
+#include "auction/wire/assert.hpp"
 
 namespace auction::raft {
 namespace {
@@ -43,15 +43,15 @@ std::string_view to_string(Role role) {
 
 Core::Core(Config config, const LogStorage& storage)
     : config_(std::move(config)), log_(storage), rng_state_(0) {
-  RAFT_CHECK(config_.id != none, "node id 0 is reserved for 'none'");
+  AUCTION_ASSERT(config_.id != none, "node id 0 is reserved for 'none'");
   std::set<NodeId> seen{config_.id};
   for (NodeId p : config_.peers) {
-    RAFT_CHECK(p != none && seen.insert(p).second, "peers must be distinct, non-zero, not self");
+    AUCTION_ASSERT(p != none && seen.insert(p).second, "peers must be distinct, non-zero, not self");
   }
-  RAFT_CHECK(config_.heartbeat_ticks >= 1 &&
+  AUCTION_ASSERT(config_.heartbeat_ticks >= 1 &&
                  config_.election_timeout_ticks > config_.heartbeat_ticks,
              "election timeout must exceed the heartbeat interval");
-  RAFT_CHECK(config_.inflight_max >= 1 && config_.append_entries_max >= 1 &&
+  AUCTION_ASSERT(config_.inflight_max >= 1 && config_.append_entries_max >= 1 &&
                  config_.messages_max >= 1,
              "limits must allow progress");
   // Distinct nodes with the same seed must still draw different timeouts.
@@ -98,7 +98,7 @@ void Core::become_follower(Term term, NodeId leader) {
 }
 
 void Core::become_pre_candidate() {
-  RAFT_CHECK(role_ != Role::leader, "a leader does not campaign");
+  AUCTION_ASSERT(role_ != Role::leader, "a leader does not campaign");
   // §9.6: pre-vote changes neither term nor vote; only the role and the tally.
   role_ = Role::pre_candidate;
   votes_.clear();
@@ -106,14 +106,14 @@ void Core::become_pre_candidate() {
 }
 
 void Core::become_candidate() {
-  RAFT_CHECK(role_ != Role::leader, "a leader does not campaign");
+  AUCTION_ASSERT(role_ != Role::leader, "a leader does not campaign");
   reset(Term{term_.value + 1});
   vote_ = config_.id;
   role_ = Role::candidate;
 }
 
 void Core::become_leader() {
-  RAFT_CHECK(role_ == Role::candidate, "only a candidate becomes leader");
+  AUCTION_ASSERT(role_ == Role::candidate, "only a candidate becomes leader");
   reset(term_);
   role_ = Role::leader;
   leader_ = config_.id;
@@ -455,7 +455,7 @@ bool Core::maybe_send_append(NodeId to, bool send_if_empty) {
   if (pr.is_paused()) return false;
   const LogIndex prev{pr.next().value - 1};
   auto prev_term = log_.term(prev);
-  RAFT_CHECK(prev_term.has_value(), "entry before next is gone (snapshots not implemented)");
+  AUCTION_ASSERT(prev_term.has_value(), "entry before next is gone (snapshots not implemented)");
   const LogIndex last = log_.last_index();
   std::vector<Entry> ents;
   if (pr.next() <= last) {
@@ -607,7 +607,7 @@ bool Core::has_ready() const {
 }
 
 Ready Core::ready() {
-  RAFT_CHECK(!ready_outstanding_, "ready() while the previous Ready is outstanding");
+  AUCTION_ASSERT(!ready_outstanding_, "ready() while the previous Ready is outstanding");
   ready_outstanding_ = true;
   Ready rd;
   const HardState hs = hard_state();
@@ -631,7 +631,7 @@ Ready Core::ready() {
 }
 
 void Core::advance(const Ready& rd) {
-  RAFT_CHECK(ready_outstanding_, "advance() without ready()");
+  AUCTION_ASSERT(ready_outstanding_, "advance() without ready()");
   ready_outstanding_ = false;
   if (!rd.entries.empty()) log_.stable_to(rd.entries.back().index, rd.entries.back().term);
   if (!rd.committed_entries.empty()) {

@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "raft/check.hpp"
+#include "auction/wire/assert.hpp"
 
 namespace auction::raft::detail {
 
@@ -15,8 +15,8 @@ DiskWriter::~DiskWriter() { stop(); }
 void DiskWriter::submit(PersistJob job) {
   {
     std::lock_guard lock(mutex_);
-    RAFT_CHECK(!job_.has_value(), "one persist job at a time");
-    RAFT_CHECK(!is_stopping_, "submit() after stop()");
+    AUCTION_ASSERT(!job_.has_value(), "one persist job at a time");
+    AUCTION_ASSERT(!is_stopping_, "submit() after stop()");
     job_ = std::move(job);
   }
   changed_.notify_one();

@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "raft/check.hpp"
+#include "auction/wire/assert.hpp"
 
 namespace auction::raft {
 
@@ -56,7 +56,7 @@ std::optional<PersistJob> Driver::take_persist_job() {
 }
 
 void Driver::on_persisted(PersistJob job) {
-  RAFT_CHECK(outstanding_.has_value() && job_taken_, "on_persisted() without a job out");
+  AUCTION_ASSERT(outstanding_.has_value() && job_taken_, "on_persisted() without a job out");
   outstanding_->entries = std::move(job.entries);
   Ready ready = std::move(*outstanding_);
   outstanding_.reset();
@@ -106,14 +106,14 @@ void Driver::finish(Ready& ready) {
 }
 
 void Driver::apply(const Entry& entry) {
-  RAFT_CHECK(entry.type != EntryType::config, "membership changes are not implemented");
+  AUCTION_ASSERT(entry.type != EntryType::config, "membership changes are not implemented");
   std::string answer;
   if (entry.type == EntryType::normal) answer = machine_.apply(entry.index, entry.data);
   auto it = proposals_.find(entry.index);
   if (it == proposals_.end()) return;
   // Proposals still tracked here were committed while this node led (the rest failed
   // when leadership was lost, see note_role()), and a committed entry keeps its term.
-  RAFT_CHECK(it->second == entry.term, "a committed proposal changed term");
+  AUCTION_ASSERT(it->second == entry.term, "a committed proposal changed term");
   events_.completed.push_back(ProposalCompleted{entry.index, entry.term, std::move(answer)});
   proposals_.erase(it);
 }

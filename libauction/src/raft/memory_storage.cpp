@@ -4,7 +4,7 @@
 #include <iterator>
 #include <utility>
 
-#include "raft/check.hpp"
+#include "auction/wire/assert.hpp"
 
 namespace auction::raft {
 
@@ -34,9 +34,9 @@ Result<std::vector<Entry>> MemoryStorage::entries(LogIndex lo, LogIndex hi,
 void MemoryStorage::append(std::span<const Entry> ents) {
   if (ents.empty()) return;
   const std::uint64_t first = ents.front().index.value;
-  RAFT_CHECK(first >= 1 && first <= entries_.size() + 1, "append leaves a gap");
+  AUCTION_ASSERT(first >= 1 && first <= entries_.size() + 1, "append leaves a gap");
   for (std::size_t i = 0; i < ents.size(); ++i) {
-    RAFT_CHECK(ents[i].index.value == first + i, "appended entries not consecutive");
+    AUCTION_ASSERT(ents[i].index.value == first + i, "appended entries not consecutive");
   }
   Undo undo;
   undo.previous_size = entries_.size();

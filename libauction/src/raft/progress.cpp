@@ -3,14 +3,14 @@
 
 #include <algorithm>
 
-#include "raft/check.hpp"
+#include "auction/wire/assert.hpp"
 
 namespace auction::raft {
 
 Progress::Progress(LogIndex next, std::size_t inflight_max)
     : next_(next), inflight_max_(inflight_max) {
-  RAFT_CHECK(inflight_max >= 1, "inflight window must hold at least one message");
-  RAFT_CHECK(next.value >= 1, "next index starts at 1");
+  AUCTION_ASSERT(inflight_max >= 1, "inflight window must hold at least one message");
+  AUCTION_ASSERT(next.value >= 1, "next index starts at 1");
 }
 
 bool Progress::is_paused() const {
@@ -25,7 +25,7 @@ void Progress::on_sent(LogIndex last, std::size_t entry_count) {
   switch (state_) {
     case ProgressState::replicate:
       if (entry_count > 0) {
-        RAFT_CHECK(last >= next_, "replicating backwards");
+        AUCTION_ASSERT(last >= next_, "replicating backwards");
         next_ = LogIndex{last.value + 1};
         inflight_.push_back(last);
       }

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "raft/check.hpp"
+#include "auction/wire/assert.hpp"
 
 namespace auction::raft {
 
@@ -13,7 +13,7 @@ RaftLog::RaftLog(const LogStorage& storage)
       in_progress_(offset_),
       committed_(storage.hard_state().commit),
       applied_(storage.first_index().value - 1) {
-  RAFT_CHECK(committed_ <= storage.last_index(), "stored commit beyond the stored log");
+  AUCTION_ASSERT(committed_ <= storage.last_index(), "stored commit beyond the stored log");
 }
 
 LogIndex RaftLog::first_index() const { return storage_.first_index(); }
@@ -25,7 +25,7 @@ LogIndex RaftLog::last_index() const {
 
 Term RaftLog::last_term() const {
   auto t = term(last_index());
-  RAFT_CHECK(t.has_value(), "last entry unreadable");
+  AUCTION_ASSERT(t.has_value(), "last entry unreadable");
   return *t;
 }
 
@@ -49,7 +49,7 @@ bool RaftLog::is_up_to_date(LogIndex index, Term t) const {
 }
 
 std::vector<Entry> RaftLog::entries(LogIndex lo, LogIndex hi, std::size_t bytes_max) const {
-  RAFT_CHECK(lo >= first_index() && lo <= hi && hi.value <= last_index().value + 1,
+  AUCTION_ASSERT(lo >= first_index() && lo <= hi && hi.value <= last_index().value + 1,
              "entries out of range");
   std::vector<Entry> out;
   std::size_t bytes = 0;
@@ -61,7 +61,7 @@ std::vector<Entry> RaftLog::entries(LogIndex lo, LogIndex hi, std::size_t bytes_
   if (lo < offset_) {
     const LogIndex storage_hi{std::min(hi.value, offset_.value)};
     auto stored = storage_.entries(lo, storage_hi, bytes_max);
-    RAFT_CHECK(stored.has_value(), "stable entries unreadable");
+    AUCTION_ASSERT(stored.has_value(), "stable entries unreadable");
     for (Entry& e : *stored) {
       if (!fits(e)) return out;
       out.push_back(std::move(e));
@@ -80,10 +80,10 @@ std::vector<Entry> RaftLog::entries(LogIndex lo, LogIndex hi, std::size_t bytes_
 void RaftLog::append(std::span<const Entry> ents) {
   if (ents.empty()) return;
   const LogIndex after = ents.front().index;
-  RAFT_CHECK(after > committed_, "overwriting committed entries");
-  RAFT_CHECK(after.value <= last_index().value + 1, "gap in the log");
+  AUCTION_ASSERT(after > committed_, "overwriting committed entries");
+  AUCTION_ASSERT(after.value <= last_index().value + 1, "gap in the log");
   for (std::size_t i = 1; i < ents.size(); ++i) {
-    RAFT_CHECK(ents[i].index.value == after.value + i, "entries not consecutive");
+    AUCTION_ASSERT(ents[i].index.value == after.value + i, "entries not consecutive");
   }
   if (!unstable_.empty() && after.value == unstable_.back().index.value + 1) {
     // The common case: directly after the unstable tail.
@@ -106,7 +106,7 @@ std::optional<LogIndex> RaftLog::maybe_append(LogIndex prev_index, Term prev_ter
   const LogIndex last_new{prev_index.value + ents.size()};
   const LogIndex conflict = find_conflict(ents);
   if (conflict.value != 0) {
-    RAFT_CHECK(conflict > committed_, "a leader contradicts a committed entry");
+    AUCTION_ASSERT(conflict > committed_, "a leader contradicts a committed entry");
     append(ents.subspan(conflict.value - prev_index.value - 1));
   }
   commit_to(std::min(leader_commit, last_new));
@@ -132,12 +132,12 @@ std::pair<LogIndex, Term> RaftLog::find_conflict_by_term(LogIndex index, Term t)
 
 void RaftLog::commit_to(LogIndex index) {
   if (index <= committed_) return;
-  RAFT_CHECK(index <= last_index(), "committing beyond the log");
+  AUCTION_ASSERT(index <= last_index(), "committing beyond the log");
   committed_ = index;
 }
 
 void RaftLog::applied_to(LogIndex index) {
-  RAFT_CHECK(index <= committed_ && index >= applied_, "applied out of order");
+  AUCTION_ASSERT(index <= committed_ && index >= applied_, "applied out of order");
   applied_ = index;
 }
 

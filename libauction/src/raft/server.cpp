@@ -21,7 +21,7 @@
 #include "auction/raft/message.hpp"
 #include "auction/raft/transport.hpp"
 #include "auction/wire/spawn.hpp"
-#include "raft/check.hpp"
+#include "auction/wire/assert.hpp"
 #include "raft/disk_writer.hpp"
 #include "raft/guarded_storage.hpp"
 #include "raft/peer_link.hpp"
@@ -62,7 +62,7 @@ class PeerRoutes final : public Transport {
   void send(Message message) override {
     // The core only addresses configured peers; anything else is a core bug.
     const auto it = links_.find(message.to);
-    RAFT_CHECK(it != links_.end(), "a message to a node that is not a peer");
+    AUCTION_ASSERT(it != links_.end(), "a message to a node that is not a peer");
     it->second->send(message);
   }
   bool has(NodeId peer) const { return links_.contains(peer); }
@@ -138,10 +138,10 @@ struct Server::Impl {
 };
 
 void Server::Impl::add_peer_links() {
-  RAFT_CHECK(options.peers.size() == options.config.peers.size(),
+  AUCTION_ASSERT(options.peers.size() == options.config.peers.size(),
              "ServerOptions::peers must match config.peers");
   for (const PeerEndpoint& peer : options.peers) {
-    RAFT_CHECK(std::find(options.config.peers.begin(), options.config.peers.end(), peer.id) !=
+    AUCTION_ASSERT(std::find(options.config.peers.begin(), options.config.peers.end(), peer.id) !=
                    options.config.peers.end(),
                "ServerOptions::peers must match config.peers");
     routes.add(peer.id,
@@ -253,7 +253,7 @@ Server::~Server() { stop(); }
 
 Result<std::uint16_t> Server::start() {
   Impl& s = *impl_;
-  RAFT_CHECK(!s.is_started, "start() is called once");
+  AUCTION_ASSERT(!s.is_started, "start() is called once");
   s.is_started = true;
 
   std::weak_ptr<Impl> weak = impl_;
@@ -323,7 +323,7 @@ asio::awaitable<Result<std::string>> Server::async_propose(std::string command) 
   waiter.wake.expires_after(self->options.request_timeout);
   const bool is_new =
       self->proposals.emplace(ticket->index, PendingProposal{ticket->term, &waiter}).second;
-  RAFT_CHECK(is_new, "the driver handed out a log index that is still pending");
+  AUCTION_ASSERT(is_new, "the driver handed out a log index that is still pending");
   self->after_input();
   if (!waiter.outcome) co_await waiter.wake.async_wait(use_tuple);
   if (waiter.outcome) co_return std::move(*waiter.outcome);
