@@ -31,7 +31,9 @@ asio::awaitable<void> async_drive(LoadClient& client, const Window& window, Load
     } else {
       ++out.errors;
       ++out.error_codes[done.error().code];
-      if (out.first_error.empty()) out.first_error = done.error().code + ": " + done.error().message;
+      if (out.first_error.empty()) {
+        out.first_error = done.error().code + ": " + done.error().message;
+      }
     }
   }
   --running;

@@ -32,8 +32,9 @@ int run_etcd(const EtcdOptions& options, const CommonOptions& common) {
   if (workloads) {
     for (const Workload workload : *workloads) {
       if (is_etcd_workload(workload)) continue;
-      workloads = fail("invalid_argument", "etcd runs the write, fetch and lookup workloads, not '" +
-                                               to_string(workload) + "'");
+      workloads = fail("invalid_argument",
+                       "etcd runs the write, fetch and lookup workloads, not '" +
+                           to_string(workload) + "'");
       break;
     }
   }

@@ -46,7 +46,8 @@ Core::Core(Config config, const LogStorage& storage)
   AUCTION_ASSERT(config_.id != none, "node id 0 is reserved for 'none'");
   std::set<NodeId> seen{config_.id};
   for (NodeId p : config_.peers) {
-    AUCTION_ASSERT(p != none && seen.insert(p).second, "peers must be distinct, non-zero, not self");
+    AUCTION_ASSERT(p != none && seen.insert(p).second,
+                   "peers must be distinct, non-zero, not self");
   }
   AUCTION_ASSERT(config_.heartbeat_ticks >= 1 &&
                  config_.election_timeout_ticks > config_.heartbeat_ticks,

@@ -16,12 +16,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <source_location>
 #include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
 
+#include "auction/wire/assert.hpp"
 #include "raft/file_storage_format.hpp"
 
 namespace auction::raft {
@@ -39,16 +39,6 @@ constexpr std::size_t truncate_record_bytes =
     wal::record_header_bytes + wal::truncate_payload_bytes;
 
 std::string os_error(int err) { return std::system_category().message(err); }
-
-// A bug in the caller or in this file: always on, unlike assert().
-void check(bool ok, std::string_view message,
-           std::source_location where = std::source_location::current()) {
-  if (ok) return;
-  std::fprintf(stderr, "%s:%u: file_storage: bug: %.*s\n", where.file_name(),
-               static_cast<unsigned>(where.line()), static_cast<int>(message.size()),
-               message.data());
-  std::abort();
-}
 
 // The disk failed under a running node: nothing it wrote can be trusted to be there.
 [[noreturn]] void die(const std::string& line) {
@@ -223,9 +213,9 @@ FileStorage::~FileStorage() {
 
 Result<std::unique_ptr<FileStorage>> FileStorage::open(fs::path data_dir,
                                                        FileStorageOptions options) {
-  check(options.record_bytes_max >= wal::hard_state_payload_bytes,
+  AUCTION_ASSERT(options.record_bytes_max >= wal::hard_state_payload_bytes,
         "record_bytes_max must hold a hard state record");
-  check(options.segment_bytes_max > wal::segment_header_bytes + hard_state_record_bytes,
+  AUCTION_ASSERT(options.segment_bytes_max > wal::segment_header_bytes + hard_state_record_bytes,
         "segment_bytes_max must hold a header and a hard state record");
 
   if (auto created = create_directories_durably(data_dir); !created) {
@@ -472,13 +462,14 @@ void FileStorage::sync() {
 void FileStorage::append(std::span<const Entry> entries) {
   if (entries.empty()) return;
   const LogIndex first = entries.front().index;
-  check(first >= first_index_ && first.value <= last_index().value + 1,
+  AUCTION_ASSERT(first >= first_index_ && first.value <= last_index().value + 1,
         "append must start within [first_index, last_index + 1]");
   Term previous_term = term_at(LogIndex{first.value - 1});
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    check(entries[i].index.value == first.value + i, "appended indexes must be consecutive");
-    check(entries[i].term >= previous_term, "appended terms must never decrease");
-    check(entries[i].data.size() <= options_.record_bytes_max - wal::entry_fixed_bytes,
+    AUCTION_ASSERT(entries[i].index.value == first.value + i,
+                   "appended indexes must be consecutive");
+    AUCTION_ASSERT(entries[i].term >= previous_term, "appended terms must never decrease");
+    AUCTION_ASSERT(entries[i].data.size() <= options_.record_bytes_max - wal::entry_fixed_bytes,
           "entry data exceeds record_bytes_max");
     previous_term = entries[i].term;
   }

@@ -102,7 +102,9 @@ asio::awaitable<void> PeerListener::State::async_read_peer(std::shared_ptr<State
     }
     on_message(*message);
   }
-  if (!problem.empty()) log("raft port: closing the connection from " + where + ", which " + problem);
+  if (!problem.empty()) {
+    log("raft port: closing the connection from " + where + ", which " + problem);
+  }
   boost::system::error_code ignored;
   socket->close(ignored);
   connections.erase(socket);

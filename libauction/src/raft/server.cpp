@@ -150,7 +150,8 @@ void Server::Impl::add_peer_links() {
                                  .host = peer.host,
                                  .port = peer.port,
                                  .log_name = log_name,
-                                 .peer_name = options.log_noun + " " + std::to_string(peer.id.value),
+                                 .peer_name =
+                                     options.log_noun + " " + std::to_string(peer.id.value),
                                  .queue_max = options.peer_queue_max,
                                  .queue_bytes_max = options.peer_queue_bytes_max,
                                  .write_bytes_max = detail::message_bytes_max(options.config),
