@@ -120,7 +120,17 @@ Reply ReplicaService::status() const {
                              {"last_index", s.last_index.value},
                              // Replicas that applied the same log prefix show the same digest,
                              // so a test can compare their states without reading them.
-                             {"digest", machine_.digest()}});
+                             {"digest", digest()}});
+}
+
+const std::string& ReplicaService::digest() const {
+  // Hashing the whole state is costly with a large one; it changes only when an entry is
+  // applied, and a monitor may ask often.
+  if (!digest_index_ || *digest_index_ != machine_.applied_index()) {
+    digest_ = machine_.digest();
+    digest_index_ = machine_.applied_index();
+  }
+  return digest_;
 }
 
 Reply ReplicaService::not_leader(const std::string& why) const {

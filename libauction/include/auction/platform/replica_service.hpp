@@ -19,6 +19,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "auction/platform/cluster_config.hpp"
 #include "auction/platform/state_machine.hpp"
@@ -47,7 +49,11 @@ class ReplicaService {
   wire::Reply not_leader(const std::string& why) const;
 
   raft::Server& raft_;
-  StateMachine& machine_;  // reads, and remember_proposal() before each write
+  StateMachine& machine_;
+  // digest() of the state at digest_index_, kept for `status` (see digest()).
+  const std::string& digest() const;
+  mutable std::optional<raft::LogIndex> digest_index_;
+  mutable std::string digest_;  // reads, and remember_proposal() before each write
   ClusterConfig cluster_;
 };
 
