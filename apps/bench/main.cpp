@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", common.json, "print one JSON object per result instead of a table");
   app.set_version_flag("--version", std::string(auction::version()));
   add_platform_command(app, common, exit_code);
+  add_fanout_command(app, common, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -50,6 +50,7 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
   asio::any_io_executor executor;
   SellerPeerOptions options;
   SellerObserver observer;
+  AnnounceObserver announce_observer;
   wire::Server server;
   std::uint16_t port = 0;
   bool stopped = false;
@@ -81,10 +82,11 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
   void handle(AuctionId auction_id, std::vector<SellerAction> actions) {
     for (const SellerAction& action : actions) {
       if (const auto* a = std::get_if<seller_action::Announce>(&action)) {
+        const auto sent_at = std::chrono::steady_clock::now();
         for (const std::string& username : a->recipients) {
           wire::spawn_logged(executor,
                              async_announce(shared_from_this(), auction_id, username, a->message,
-                                            a->deadline_ms),
+                                            a->deadline_ms, sent_at),
                              "seller: announce");
         }
       } else if (const auto* f = std::get_if<seller_action::Finish>(&action)) {
@@ -105,7 +107,8 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
 
   static asio::awaitable<void> async_announce(std::shared_ptr<State> self, AuctionId auction_id,
                                               std::string username, AnnouncePrice message,
-                                              std::int64_t deadline_ms) {
+                                              std::int64_t deadline_ms,
+                                              std::chrono::steady_clock::time_point sent_at) {
     bool acked = false;
     if (wire::Client* client = self->client_of(username)) {
       const milliseconds budget(std::max<std::int64_t>(1, deadline_ms - steady_now_ms()));
@@ -118,6 +121,10 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
       }
     }
     self->mark(username, !acked);
+    if (self->announce_observer) {
+      self->announce_observer({auction_id, username, message.round_id, acked,
+                               std::chrono::steady_clock::now() - sent_at});
+    }
     SellerAuction* auction = self->find(auction_id);
     if (auction == nullptr) co_return;
     const std::int64_t now = steady_now_ms();
@@ -219,6 +226,7 @@ void SellerPeer::stop() {
   if (state_->stopped) return;
   state_->stopped = true;
   state_->observer = nullptr;
+  state_->announce_observer = nullptr;
   state_->server.stop();
   for (auto& [name, buyer] : state_->buyers) {
     if (buyer.client) buyer.client->close();
@@ -254,6 +262,10 @@ Result<void> SellerPeer::run(SellerAuction auction, std::map<std::string, std::s
   MARKET_ASSERT(actions.has_value(), "a held auction is started once");
   state_->handle(id, std::move(*actions));
   return {};
+}
+
+void SellerPeer::set_announce_observer(AnnounceObserver observer) {
+  state_->announce_observer = std::move(observer);
 }
 
 void SellerPeer::set_address(std::string_view username, std::string address) {

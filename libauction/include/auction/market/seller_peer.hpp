@@ -45,6 +45,18 @@ struct SellerPeerOptions {
 // Called for every action of every auction, after the peer carried out its part.
 using SellerObserver = std::function<void(AuctionId, const SellerAction&)>;
 
+// How one buyer's announcement of one round ended, as the seller saw it: acked (the right
+// ack came back) or not (failure, wrong answer or no answer by the deadline), and how long
+// after the round's fan-out began. For measurement (bench fanout) and monitoring.
+struct AnnounceOutcome {
+  AuctionId auction_id = 0;
+  std::string_view username;  // valid only during the call
+  RoundId round_id = 0;
+  bool is_acked = false;
+  std::chrono::steady_clock::duration latency{};
+};
+using AnnounceObserver = std::function<void(const AnnounceOutcome&)>;
+
 class SellerPeer {
  public:
   // `observer` may be empty.
@@ -70,6 +82,10 @@ class SellerPeer {
   // limit_exceeded (auctions_max running auctions).
   Result<void> run(SellerAuction auction, std::map<std::string, std::string> addresses,
                    std::string back_at = {});
+
+  // Called on the executor's thread for every announcement's outcome; may be empty. Must
+  // not call run() or stop().
+  void set_announce_observer(AnnounceObserver observer);
 
   // Where `username` answers from now on (a buyer that logged in again elsewhere).
   void set_address(std::string_view username, std::string address);
