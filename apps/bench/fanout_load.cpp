@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -30,6 +32,8 @@ namespace {
 
 constexpr market::AuctionId auction_id = 1;
 constexpr char seller_name[] = "seller";
+// Enough for a thousand buyers to connect and read the list on a loaded machine.
+constexpr std::chrono::seconds introduce_deadline{20};
 
 double thread_cpu_seconds(std::thread& thread) {
   clockid_t clock{};
@@ -126,8 +130,6 @@ Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
 
   market::SellerPeerOptions seller_options;
   seller_options.username = seller_name;
-  // The ticker's resolution bounds how late a round can start; a millisecond is the engines'.
-  seller_options.tick = std::chrono::milliseconds(1);
   auto recorder = std::make_unique<Recorder>();
   recorder->period = std::chrono::milliseconds(config.period_ms);
   Recorder* record = recorder.get();
@@ -155,17 +157,41 @@ Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
   auto auction = market::SellerAuction::create(std::move(*clock), seller_config);
   if (!auction) return std::unexpected(auction.error());
 
-  const auto start = SteadyClock::now();
-  record->window_start = start + std::chrono::milliseconds(config.warmup_ms);
-  record->window_end = record->window_start + std::chrono::milliseconds(config.duration_ms);
-  if (auto running = seller->run(std::move(*auction), addresses); !running) {
-    return std::unexpected(running.error());
-  }
-
   auto seller_work = asio::make_work_guard(seller_io);
   auto buyers_work = asio::make_work_guard(buyers_io);
   std::thread seller_thread([&] { seller_io.run(); });
   std::thread buyers_thread([&] { buyers_io.run(); });
+
+  // The seller connects and hands every buyer the list first, as a seller starting a big
+  // auction does; the warm-up is counted from the start that follows.
+  std::promise<Result<std::size_t>> started;
+  asio::co_spawn(
+      seller_io,
+      [&]() -> asio::awaitable<void> {
+        const std::size_t introduced =
+            co_await seller->async_introduce(*auction, addresses, introduce_deadline);
+        const auto start = SteadyClock::now();
+        record->window_start = start + std::chrono::milliseconds(config.warmup_ms);
+        record->window_end = record->window_start + std::chrono::milliseconds(config.duration_ms);
+        auto running = seller->run(std::move(*auction), addresses);
+        if (running) {
+          started.set_value(introduced);
+        } else {
+          started.set_value(std::unexpected(running.error()));
+        }
+      },
+      asio::detached);
+  auto introduced = started.get_future().get();
+  if (!introduced) {
+    // Nothing was started: stop the threads and report.
+    seller_work.reset();
+    buyers_work.reset();
+    seller_io.stop();
+    buyers_io.stop();
+    seller_thread.join();
+    buyers_thread.join();
+    return std::unexpected(introduced.error());
+  }
 
   std::this_thread::sleep_until(record->window_start);
   const double own_at_open = own_cpu_seconds();
@@ -190,6 +216,7 @@ Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
   buyers.clear();
 
   FanoutOutcome outcome = std::move(record->outcome);
+  outcome.introduced = *introduced;
   outcome.seconds = std::chrono::duration<double>(record->window_end - record->window_start).count();
   outcome.rounds_expected = static_cast<std::uint64_t>(config.duration_ms / config.period_ms);
   outcome.cpu_seconds = own_at_close - own_at_open;

@@ -8,6 +8,9 @@
 // seller's fan-out and hide (or inflate) its latency. Over loopback TCP, as between real
 // processes.
 //
+// Before the start the seller introduces itself (SellerPeer::async_introduce): connections
+// made, the list of buyers delivered; the first round then costs what every round costs.
+//
 // The auction never ends on its own: the buyers have no max price, the price starts low and
 // rises by one cent a round (int64 cents last for ages), so every round the seller announces
 // is a full round with B recipients, until the run stops it.
@@ -43,6 +46,7 @@ struct FanoutOutcome {
   std::uint64_t acks = 0;             // announcements acked inside the window
   std::uint64_t ack_failures = 0;     // announcements not acked (failed or timed out)
   bool is_finished_early = false;     // the auction ended (too many buyers dropped)
+  std::size_t introduced = 0;         // buyers that acked the list before the start
   LatencySamples ack_latency;         // fan-out start -> the ack's arrival, per buyer
   double cpu_seconds = 0;             // this process, inside the window
   double seller_cpu_seconds = 0;      // the seller's thread, inside the window

@@ -64,6 +64,7 @@ int run_fanout_mode(FanoutOptions options, const CommonOptions& common) {
   row["missed_rounds"] = outcome->missed_rounds;
   row["late_rounds"] = outcome->late_rounds;
   row["dropped_buyers"] = outcome->dropped_buyers;
+  row["introduced"] = outcome->introduced;
   row["acks"] = outcome->acks;
   row["ack_failures"] = outcome->ack_failures;
   add_latency(row, outcome->ack_latency.summary(), "ack_");

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include "auction/market/seller_auction.hpp"
 #include "auction/market/types.hpp"
@@ -36,17 +37,26 @@ struct SellerPeerOptions {
   std::string username;                  // this seller; a valid username
   std::string listen_address = "127.0.0.1";  // where buyers send `withdraw`
   std::uint16_t listen_port = 0;         // 0: any free port
-  std::chrono::milliseconds tick{10};    // how often the engines are fed time
+  // The longest the engines go without being fed time; the ticker also wakes exactly when
+  // an engine is due (a round's deadline, the next round), so rounds start on time.
+  std::chrono::milliseconds tick{10};
   std::size_t auctions_max = 1000;       // auctions held at once (finished ones included)
   std::uint32_t finish_attempts = 3;     // tries per buyer to deliver auction_finished
   std::chrono::milliseconds seller_back_deadline{2000};
+  // How long after a round's deadline an announcement still waits for its ack. The round
+  // closes at its deadline whatever comes later (the engine decides that); a late ack counts
+  // for nothing in it, but still tells the seller which form of announcement the buyer takes,
+  // so a round too big to be acked in time (the first full list to many buyers) is not sent
+  // in full again and again.
+  std::chrono::milliseconds late_ack_grace{1000};
 };
 
 // Called for every action of every auction, after the peer carried out its part.
 using SellerObserver = std::function<void(AuctionId, const SellerAction&)>;
 
 // How one buyer's announcement of one round ended, as the seller saw it: acked (the right
-// ack came back) or not (failure, wrong answer or no answer by the deadline), and how long
+// ack came back, perhaps after the round's deadline: compare latency with it) or not
+// (failure, wrong answer, or no answer within the deadline and late_ack_grace), and how long
 // after the round's fan-out began. For measurement (bench fanout) and monitoring.
 struct AnnounceOutcome {
   AuctionId auction_id = 0;
@@ -86,6 +96,19 @@ class SellerPeer {
   // Called on the executor's thread for every announcement's outcome; may be empty. Must
   // not call run() or stop().
   void set_announce_observer(AnnounceObserver observer);
+
+  // Optional, before run(): connects to every active buyer of `auction` at `addresses` and
+  // sends each the full announcement of the auction's current round, waiting for all the
+  // answers up to `deadline`. The first round of a big auction then finds the connections
+  // made and the buyers holding the list of buyers (so it goes out in the compact form)
+  // instead of spending its ack deadline on both. A buyer takes the announcement as any
+  // other and acks the round's real announcement again when it comes (a repeated round is
+  // acknowledged, never applied twice), so buyers that predate this need nothing new.
+  // Returns how many buyers acked. Nothing is withdrawn here: whoever did not answer is
+  // judged by the rounds, as always.
+  boost::asio::awaitable<std::size_t> async_introduce(const SellerAuction& auction,
+                                                      std::map<std::string, std::string> addresses,
+                                                      std::chrono::milliseconds deadline);
 
   // Where `username` answers from now on (a buyer that logged in again elsewhere).
   void set_address(std::string_view username, std::string address);
