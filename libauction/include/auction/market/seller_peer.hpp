@@ -1,8 +1,10 @@
 // SellerPeer: the seller's side of its running auctions on the network, without the platform.
 //
 // It drives many SellerAuction engines at once on one Asio executor: a ticker feeds them
-// time; each Announce is sent to every recipient in parallel (one wire::Client per buyer,
-// with the round's deadline) and the acks and failures go back into the engine; each Finish
+// time; each Announce is encoded once per form and sent to every recipient in parallel (one
+// wire::Client per buyer): the compact form to buyers whose last ack said they hold the list
+// of buyers, the full one to the others (docs/auction.md, "Compact announcements"); the acks
+// and failures go back into the engine; each Finish
 // is sent to every buyer of the auction (a few attempts each); and it serves the buyers'
 // `withdraw` requests on its own wire::Server. Every action the engines emit is also handed
 // to the observer, in order: that is how the SellerEngine (which adds the platform: pushes,
@@ -105,7 +107,8 @@ class SellerPeer {
   // other and acks the round's real announcement again when it comes (a repeated round is
   // acknowledged, never applied twice), so buyers that predate this need nothing new.
   // Returns how many buyers acked. Nothing is withdrawn here: whoever did not answer is
-  // judged by the rounds, as always.
+  // judged by the rounds, as always. `auction` is read when the awaitable first runs: await
+  // it at once, before run() takes the auction.
   boost::asio::awaitable<std::size_t> async_introduce(const SellerAuction& auction,
                                                       std::map<std::string, std::string> addresses,
                                                       std::chrono::milliseconds deadline);
