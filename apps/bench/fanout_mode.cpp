@@ -6,10 +6,12 @@
 // percentiles (from the seller starting a round's fan-out to each buyer's ack arriving), and
 // the CPU seconds of the process and of its seller and buyer threads inside the window.
 // Exit code 1 when the auction ended during the run (buyers were dropped until one was left).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "fanout_load.hpp"
 #include "modes.hpp"
