@@ -46,8 +46,10 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
     std::string address;
     std::unique_ptr<wire::Client> client;  // null when the address is unusable
     bool last_send_failed = false;
-    // Its latest ack said it holds the list of buyers: the compact announcement will do.
-    bool has_buyers = false;
+    // Auctions for which its latest ack said it holds the list of buyers: the compact
+    // announcement will do for those. Per auction: a buyer's engine holds one list per
+    // auction it takes part in. Bounded by the auctions held (forget_lists on eviction).
+    std::set<AuctionId> has_buyers;
   };
 
   // One round's announcement, encoded once for all its recipients (in each form at most
@@ -88,11 +90,19 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
     return it == buyers.end() ? nullptr : it->second.client.get();
   }
 
-  void mark(std::string_view username, bool failed, bool has_buyers) {
+  void mark(std::string_view username, AuctionId auction_id, bool failed, bool has_buyers) {
     if (auto it = buyers.find(username); it != buyers.end()) {
       it->second.last_send_failed = failed;
-      it->second.has_buyers = has_buyers;
+      if (has_buyers) {
+        it->second.has_buyers.insert(auction_id);
+      } else {
+        it->second.has_buyers.erase(auction_id);
+      }
     }
+  }
+
+  void forget_lists(AuctionId auction_id) {
+    for (auto& [username, buyer] : buyers) buyer.has_buyers.erase(auction_id);
   }
 
   // Sends `a` to each recipient in parallel, in the form it can take.
@@ -107,7 +117,7 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
     is_compact.reserve(a.recipients.size());
     for (const std::string& username : a.recipients) {
       auto it = buyers.find(username);
-      const bool has_buyers = it != buyers.end() && it->second.has_buyers;
+      const bool has_buyers = it != buyers.end() && it->second.has_buyers.contains(auction_id);
       is_compact.push_back(has_buyers);
       if (has_buyers && !round->compact) {
         AnnouncePrice compact{a.message.auction_id, a.message.round_id, a.message.price, {}, true};
@@ -170,7 +180,7 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
         has_buyers = acked && ack->has_buyers;
       }
     }
-    self->mark(username, !acked, has_buyers);
+    self->mark(username, auction_id, !acked, has_buyers);
     if (self->announce_observer) {
       self->announce_observer({auction_id, username, round_id, acked,
                                std::chrono::steady_clock::now() - round->sent_at});
@@ -256,6 +266,7 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
   void evict_finished() {
     while (auctions.size() >= options.auctions_max && !finished_order.empty()) {
       auctions.erase(finished_order.front());
+      forget_lists(finished_order.front());
       finished_order.erase(finished_order.begin());
     }
   }
@@ -360,7 +371,7 @@ asio::awaitable<std::size_t> SellerPeer::async_introduce(
           has_buyers = acked && ack->has_buyers;
         }
       }
-      if (!self->stopped) self->mark(username, !acked, has_buyers);
+      if (!self->stopped) self->mark(username, id, !acked, has_buyers);
       if (acked) ++tally->acked;
       if (--tally->waiting == 0) tally->all_answered.cancel();
     };

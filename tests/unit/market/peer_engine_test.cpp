@@ -369,3 +369,55 @@ TEST_CASE("market: a seller announces compactly only to buyers whose ack holds t
     CHECK(engine->price() == Cents{1000 + 100 * static_cast<std::int64_t>(*engine->round_id())});
   });
 }
+
+TEST_CASE("market: buyers in two auctions of one seller take every round of both (the list of "
+          "buyers is known per auction)",
+          "[market][peer]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    // Rounds each buyer took, per auction, in order.
+    std::map<std::string, std::map<AuctionId, std::vector<RoundId>>> taken;
+    std::vector<std::unique_ptr<BuyerPeer>> peers;
+    std::map<std::string, std::string> addresses;
+    for (const std::string name : {"amy", "bob"}) {
+      BuyerPeerOptions options;
+      options.username = name;
+      BuyerObserver observer;
+      observer.on_event = [&taken, name](AuctionId id, const BuyerEvent& event) {
+        if (auto* p = std::get_if<buyer_event::PriceChanged>(&event)) {
+          taken[name][id].push_back(p->round_id);
+        }
+      };
+      peers.push_back(std::make_unique<BuyerPeer>(ex, options, observer));
+      addresses[name] = "127.0.0.1:" + std::to_string(peers.back()->start().value());
+    }
+    SellerLog log;
+    auto seller = start_seller(ex, log);
+    // The second auction starts once the buyers hold the first one's list, so a seller that
+    // took "holds the list" for all auctions would announce the second compactly at once.
+    for (AuctionId id : {AuctionId{1}, AuctionId{2}}) {
+      for (auto& peer : peers) {
+        REQUIRE(peer->watch(id, fast_config().period_ms, "sam", address_of(*seller)).has_value());
+      }
+      auto clock = Clock::create(id, Cents{1000}, Cents{100}, {"amy", "bob"});
+      auto auction = SellerAuction::create(std::move(*clock), fast_config());
+      REQUIRE(seller->run(std::move(*auction), addresses).has_value());
+      co_await async_until([&] { return taken["amy"][1].size() >= 2 && taken["bob"][1].size() >= 2; });
+    }
+    co_await async_until([&] {
+      for (const auto& [name, auctions] : taken) {
+        for (AuctionId id : {AuctionId{1}, AuctionId{2}}) {
+          auto it = auctions.find(id);
+          if (it == auctions.end() || it->second.size() < 5) return false;
+        }
+      }
+      return taken.size() == 2;
+    });
+    CHECK(log.withdrawn.empty());
+    for (const auto& [name, auctions] : taken) {
+      for (const auto& [id, rounds] : auctions) {
+        INFO(name << " in auction " << id);
+        for (std::size_t i = 0; i < rounds.size(); ++i) CHECK(rounds[i] == i);  // none skipped
+      }
+    }
+  });
+}
