@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   add_platform_command(app, common, exit_code);
   add_failover_command(app, common, exit_code);
   add_etcd_command(app, common, exit_code);
+  add_fanout_command(app, common, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -21,6 +21,7 @@ struct CommonOptions {
 void add_platform_command(CLI::App& app, const CommonOptions& common, int& exit_code);
 void add_failover_command(CLI::App& app, const CommonOptions& common, int& exit_code);
 void add_etcd_command(CLI::App& app, const CommonOptions& common, int& exit_code);
+void add_fanout_command(CLI::App& app, const CommonOptions& common, int& exit_code);
 
 
 }  // namespace auction::bench

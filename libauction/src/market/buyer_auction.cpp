@@ -2,6 +2,8 @@
 #include "auction/market/buyer_auction.hpp"
 
 #include <algorithm>
+#include <set>
+#include <string_view>
 
 #include "market/market_assert.hpp"
 
@@ -11,7 +13,12 @@ namespace {
 constexpr std::int64_t period_ms_max = 86'400'000;  // one day; keeps the pause arithmetic small
 constexpr std::uint32_t pause_after_periods_max = 1000;
 
-bool is_listed_active(const std::vector<BuyerEntry>& buyers, std::string_view username) {
+bool is_listed_active(const AnnouncePrice& message, std::string_view username) {
+  const auto& buyers = message.buyers;
+  if (message.is_compact) {  // everyone not listed as withdrawn is active
+    return std::none_of(buyers.begin(), buyers.end(),
+                        [&](const BuyerEntry& b) { return b.username == username; });
+  }
   return std::any_of(buyers.begin(), buyers.end(), [&](const BuyerEntry& b) {
     return b.username == username && b.is_active();
   });
@@ -45,27 +52,23 @@ Result<BuyerAuction> BuyerAuction::create(BuyerConfig config, std::int64_t now_m
 
 BuyerAuction::Step BuyerAuction::on_announce(const AnnouncePrice& message, std::int64_t now_ms) {
   MARKET_ASSERT(message.auction_id == config_.auction_id, "announcement routed to the wrong auction");
-  Step step{PeerAck{config_.auction_id, message.round_id}, {}};
+  Step step{PeerAck{config_.auction_id, message.round_id, !buyers_.empty()}, {}};
   if (finished_) return step;
   last_heard_ms_ = now_ms;
   if (paused_) {
     paused_ = false;
     step.events.push_back(buyer_event::Resumed{message.round_id});
   }
-  if (!round_id_ || message.round_id > *round_id_) {
+  const bool can_take = !message.is_compact || !buyers_.empty();
+  if (can_take && (!round_id_ || message.round_id > *round_id_)) {
     round_id_ = message.round_id;
     price_ = message.price;
     step.events.push_back(buyer_event::PriceChanged{message.round_id, message.price});
-    std::map<std::string, BuyerStatus, std::less<>> next;
-    for (const BuyerEntry& b : message.buyers) {
-      auto it = buyers_.find(b.username);
-      const bool was_out = it != buyers_.end() && it->second != BuyerStatus::active;
-      if (!b.is_active() && !was_out) {
-        step.events.push_back(buyer_event::BuyerWithdrew{b.username, b.status, message.round_id});
-      }
-      next.emplace(b.username, b.status);
+    if (message.is_compact) {
+      take_withdrawn(message, step.events);
+    } else {
+      take_buyers(message, step.events);
     }
-    buyers_ = std::move(next);
     // The proxy: the first price above the buyer's max sends the withdrawal.
     if (config_.max_price && price_ > *config_.max_price && is_active() && !wants_out_) {
       wants_out_ = WithdrawReason::max_price;
@@ -73,8 +76,50 @@ BuyerAuction::Step BuyerAuction::on_announce(const AnnouncePrice& message, std::
   }
   // Still listed active although we asked to leave: the request crossed this announcement,
   // was lost, or the seller restarted from an older push. Ask again; withdrawal is idempotent.
-  if (wants_out_ && is_listed_active(message.buyers, config_.username)) send_withdraw(step.events);
+  if (wants_out_ && is_listed_active(message, config_.username)) send_withdraw(step.events);
+  step.ack.has_buyers = !buyers_.empty();
   return step;
+}
+
+void BuyerAuction::take_buyers(const AnnouncePrice& message, std::vector<BuyerEvent>& events) {
+  std::map<std::string, BuyerStatus, std::less<>> next;
+  withdrawn_count_ = 0;
+  for (const BuyerEntry& b : message.buyers) {
+    auto it = buyers_.find(b.username);
+    const bool was_out = it != buyers_.end() && it->second != BuyerStatus::active;
+    if (!b.is_active() && !was_out) {
+      events.push_back(buyer_event::BuyerWithdrew{b.username, b.status, message.round_id});
+    }
+    if (!b.is_active()) ++withdrawn_count_;
+    next.emplace(b.username, b.status);
+  }
+  buyers_ = std::move(next);
+}
+
+void BuyerAuction::take_withdrawn(const AnnouncePrice& message, std::vector<BuyerEvent>& events) {
+  // Costs per listed buyer, not per joined buyer: that is the point of the compact form.
+  std::size_t listed_out = 0;  // listed buyers we hold, all withdrawn once this loop is done
+  for (const BuyerEntry& b : message.buyers) {
+    auto it = buyers_.find(b.username);
+    if (it == buyers_.end()) continue;  // not a buyer of the list we hold: nothing to show
+    if (it->second == BuyerStatus::active) {
+      events.push_back(buyer_event::BuyerWithdrew{b.username, b.status, message.round_id});
+      ++withdrawn_count_;
+    }
+    it->second = b.status;
+    ++listed_out;
+  }
+  if (withdrawn_count_ == listed_out) return;
+  // We hold withdrawn buyers the seller does not list: it restarted from a push older than
+  // what we saw, and they are active again, as the full list would show them. Rare.
+  std::set<std::string_view> listed;
+  for (const BuyerEntry& b : message.buyers) listed.insert(b.username);
+  for (auto& [username, status] : buyers_) {
+    if (status != BuyerStatus::active && !listed.contains(username)) {
+      status = BuyerStatus::active;
+      --withdrawn_count_;
+    }
+  }
 }
 
 BuyerAuction::Step BuyerAuction::on_finished(const FinishRecord& record, std::int64_t now_ms) {
@@ -87,7 +132,11 @@ BuyerAuction::Step BuyerAuction::on_finished(const FinishRecord& record, std::in
   round_id_ = record.round_id;
   price_ = record.price;
   buyers_.clear();
-  for (const BuyerEntry& b : record.buyers) buyers_.emplace(b.username, b.status);
+  withdrawn_count_ = 0;
+  for (const BuyerEntry& b : record.buyers) {
+    buyers_.emplace(b.username, b.status);
+    if (!b.is_active()) ++withdrawn_count_;
+  }
   step.events.push_back(buyer_event::Finished{record, record.winner == config_.username});
   return step;
 }

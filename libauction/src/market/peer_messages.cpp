@@ -9,7 +9,7 @@ nlohmann::json encode(const AnnouncePrice& m) {
   return {{"auction_id", m.auction_id},
           {"round_id", m.round_id},
           {"price", m.price.value},
-          {"buyers", json_fields::encode_buyers(m.buyers)}};
+          {m.is_compact ? "withdrawn" : "buyers", json_fields::encode_buyers(m.buyers)}};
 }
 
 nlohmann::json encode(const SellerBack& m) {
@@ -17,7 +17,9 @@ nlohmann::json encode(const SellerBack& m) {
 }
 
 nlohmann::json encode(const PeerAck& m) {
-  return {{"auction_id", m.auction_id}, {"round_id", m.round_id}};
+  nlohmann::json j = {{"auction_id", m.auction_id}, {"round_id", m.round_id}};
+  if (m.has_buyers) j["has_buyers"] = true;
+  return j;
 }
 
 nlohmann::json encode(const WithdrawRequest& m) {
@@ -43,9 +45,19 @@ Result<AnnouncePrice> decode_announce_price(const nlohmann::json& j) {
   auto price = json_fields::read_cents(j, "price", ctx);
   if (!price) return std::unexpected(price.error());
   m.price = *price;
-  auto buyers = json_fields::read_buyers(j, "buyers", ctx);
+  // The full form has "buyers"; the compact one "withdrawn" instead (never both).
+  m.is_compact = !json_fields::has(j, "buyers") && json_fields::has(j, "withdrawn");
+  auto buyers = json_fields::read_buyers(j, m.is_compact ? "withdrawn" : "buyers", ctx);
   if (!buyers) return std::unexpected(buyers.error());
   m.buyers = std::move(*buyers);
+  if (m.is_compact) {
+    for (std::size_t i = 0; i < m.buyers.size(); ++i) {
+      if (m.buyers[i].is_active()) {
+        return fail("invalid_argument", "announce_price.withdrawn[" + std::to_string(i) +
+                                            "]: lists withdrawn buyers only");
+      }
+    }
+  }
   return m;
 }
 
@@ -78,6 +90,11 @@ Result<PeerAck> decode_peer_ack(const nlohmann::json& j) {
   auto round_id = json_fields::read_u64(j, "round_id", ctx);
   if (!round_id) return std::unexpected(round_id.error());
   m.round_id = *round_id;
+  if (json_fields::has(j, "has_buyers")) {  // optional: absent means false
+    auto has_buyers = json_fields::read_bool(j, "has_buyers", ctx);
+    if (!has_buyers) return std::unexpected(has_buyers.error());
+    m.has_buyers = *has_buyers;
+  }
   return m;
 }
 

@@ -107,6 +107,11 @@ SellerAuction::WithdrawResponse SellerAuction::on_withdraw_request(std::string_v
   return response;
 }
 
+std::optional<std::int64_t> SellerAuction::next_tick_due_ms() const noexcept {
+  if (!started_ || !clock_.is_running()) return std::nullopt;
+  return std::min(round_open_ ? deadline_ms_ : next_announce_at_ms_, next_push_at_ms_);
+}
+
 void SellerAuction::announce(std::int64_t now_ms, std::vector<SellerAction>& actions) {
   MARKET_ASSERT(clock_.is_running(), "only a running auction announces");
   round_open_ = true;

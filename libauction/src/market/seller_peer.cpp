@@ -2,6 +2,7 @@
 #include "auction/market/seller_peer.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -45,11 +46,27 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
     std::string address;
     std::unique_ptr<wire::Client> client;  // null when the address is unusable
     bool last_send_failed = false;
+    // Auctions for which its latest ack said it holds the list of buyers: the compact
+    // announcement will do for those. Per auction: a buyer's engine holds one list per
+    // auction it takes part in. Bounded by the auctions held (forget_lists on eviction).
+    std::set<AuctionId> has_buyers;
+  };
+
+  // One round's announcement, encoded once for all its recipients (in each form at most
+  // once) and shared by their sends.
+  struct RoundSend {
+    AuctionId auction_id = 0;
+    RoundId round_id = 0;
+    std::int64_t deadline_ms = 0;
+    std::chrono::steady_clock::time_point sent_at;
+    std::optional<wire::PreparedRequest> full;     // for buyers without the list
+    std::optional<wire::PreparedRequest> compact;  // for buyers with it
   };
 
   asio::any_io_executor executor;
   SellerPeerOptions options;
   SellerObserver observer;
+  AnnounceObserver announce_observer;
   wire::Server server;
   std::uint16_t port = 0;
   bool stopped = false;
@@ -73,20 +90,57 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
     return it == buyers.end() ? nullptr : it->second.client.get();
   }
 
-  void mark(std::string_view username, bool failed) {
-    if (auto it = buyers.find(username); it != buyers.end()) it->second.last_send_failed = failed;
+  void mark(std::string_view username, AuctionId auction_id, bool failed, bool has_buyers) {
+    if (auto it = buyers.find(username); it != buyers.end()) {
+      it->second.last_send_failed = failed;
+      if (has_buyers) {
+        it->second.has_buyers.insert(auction_id);
+      } else {
+        it->second.has_buyers.erase(auction_id);
+      }
+    }
+  }
+
+  void forget_lists(AuctionId auction_id) {
+    for (auto& [username, buyer] : buyers) buyer.has_buyers.erase(auction_id);
+  }
+
+  // Sends `a` to each recipient in parallel, in the form it can take.
+  void announce(AuctionId auction_id, const seller_action::Announce& a) {
+    auto round = std::make_shared<RoundSend>();
+    round->auction_id = auction_id;
+    round->round_id = a.message.round_id;
+    round->deadline_ms = a.deadline_ms;
+    round->sent_at = std::chrono::steady_clock::now();
+    // The form is chosen here, once: an ack arriving before a send starts cannot change it.
+    std::vector<bool> is_compact;
+    is_compact.reserve(a.recipients.size());
+    for (const std::string& username : a.recipients) {
+      auto it = buyers.find(username);
+      const bool has_buyers = it != buyers.end() && it->second.has_buyers.contains(auction_id);
+      is_compact.push_back(has_buyers);
+      if (has_buyers && !round->compact) {
+        AnnouncePrice compact{a.message.auction_id, a.message.round_id, a.message.price, {}, true};
+        for (const BuyerEntry& b : a.message.buyers) {
+          if (!b.is_active()) compact.buyers.push_back(b);
+        }
+        round->compact.emplace(op_announce_price, encode(compact));
+      } else if (!has_buyers && !round->full) {
+        round->full.emplace(op_announce_price, encode(a.message));
+      }
+    }
+    for (std::size_t i = 0; i < a.recipients.size(); ++i) {
+      wire::spawn_logged(executor,
+                         async_announce(shared_from_this(), round, a.recipients[i], is_compact[i]),
+                         "seller: announce");
+    }
   }
 
   // Carries out the network part of `actions`, then reports each to the observer.
   void handle(AuctionId auction_id, std::vector<SellerAction> actions) {
     for (const SellerAction& action : actions) {
       if (const auto* a = std::get_if<seller_action::Announce>(&action)) {
-        for (const std::string& username : a->recipients) {
-          wire::spawn_logged(executor,
-                             async_announce(shared_from_this(), auction_id, username, a->message,
-                                            a->deadline_ms),
-                             "seller: announce");
-        }
+        announce(auction_id, *a);
       } else if (const auto* f = std::get_if<seller_action::Finish>(&action)) {
         finished_order.push_back(auction_id);
         for (const BuyerEntry& b : f->record.buyers) {
@@ -103,26 +157,39 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
     return it == auctions.end() ? nullptr : &it->second;
   }
 
-  static asio::awaitable<void> async_announce(std::shared_ptr<State> self, AuctionId auction_id,
-                                              std::string username, AnnouncePrice message,
-                                              std::int64_t deadline_ms) {
+  static asio::awaitable<void> async_announce(std::shared_ptr<State> self,
+                                              std::shared_ptr<const RoundSend> round,
+                                              std::string username, bool is_compact) {
+    const AuctionId auction_id = round->auction_id;
+    const RoundId round_id = round->round_id;
     bool acked = false;
-    if (wire::Client* client = self->client_of(username)) {
-      const milliseconds budget(std::max<std::int64_t>(1, deadline_ms - steady_now_ms()));
-      auto reply = co_await client->async_call(std::string(op_announce_price), encode(message),
-                                               budget);
+    bool has_buyers = false;
+    auto it = self->buyers.find(username);
+    if (it != self->buyers.end() && it->second.client) {
+      const wire::PreparedRequest& request = is_compact ? *round->compact : *round->full;
+      // The engine closes the round at its deadline; the call waits a little longer so a late
+      // ack still says which form this buyer takes (SellerPeerOptions::late_ack_grace).
+      const milliseconds budget =
+          milliseconds(std::max<std::int64_t>(1, round->deadline_ms - steady_now_ms())) +
+          self->options.late_ack_grace;
+      auto reply = co_await it->second.client->async_call(request, budget);
       if (self->stopped) co_return;
       if (reply && reply->ok) {
         auto ack = decode_peer_ack(reply->result);
-        acked = ack && ack->auction_id == auction_id && ack->round_id == message.round_id;
+        acked = ack && ack->auction_id == auction_id && ack->round_id == round_id;
+        has_buyers = acked && ack->has_buyers;
       }
     }
-    self->mark(username, !acked);
+    self->mark(username, auction_id, !acked, has_buyers);
+    if (self->announce_observer) {
+      self->announce_observer({auction_id, username, round_id, acked,
+                               std::chrono::steady_clock::now() - round->sent_at});
+    }
     SellerAuction* auction = self->find(auction_id);
     if (auction == nullptr) co_return;
     const std::int64_t now = steady_now_ms();
-    self->handle(auction_id, acked ? auction->on_ack(username, message.round_id, now)
-                                   : auction->on_send_failed(username, message.round_id, now));
+    self->handle(auction_id, acked ? auction->on_ack(username, round_id, now)
+                                   : auction->on_send_failed(username, round_id, now));
   }
 
   static asio::awaitable<void> async_send_finished(std::shared_ptr<State> self,
@@ -152,10 +219,23 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
                                       self->options.seller_back_deadline);
   }
 
+  // When the ticker should wake next: `tick` from now, or sooner when an engine is due. The
+  // engines count whole milliseconds of steady_now_ms(), so waking at the start of the due
+  // millisecond makes a round start on it, not up to a tick late.
+  std::chrono::steady_clock::time_point next_wake() const {
+    auto wake = std::chrono::steady_clock::now() + options.tick;
+    for (const auto& [id, auction] : auctions) {
+      if (const auto due_ms = auction.next_tick_due_ms()) {
+        wake = std::min(wake, std::chrono::steady_clock::time_point(milliseconds(*due_ms)));
+      }
+    }
+    return wake;
+  }
+
   static asio::awaitable<void> async_tick(std::shared_ptr<State> self) {
     asio::steady_timer timer(self->executor);
     while (!self->stopped) {
-      timer.expires_after(self->options.tick);
+      timer.expires_at(self->next_wake());
       co_await timer.async_wait(use_tuple);
       if (self->stopped) break;
       std::vector<AuctionId> ids;
@@ -186,6 +266,7 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
   void evict_finished() {
     while (auctions.size() >= options.auctions_max && !finished_order.empty()) {
       auctions.erase(finished_order.front());
+      forget_lists(finished_order.front());
       finished_order.erase(finished_order.begin());
     }
   }
@@ -219,6 +300,7 @@ void SellerPeer::stop() {
   if (state_->stopped) return;
   state_->stopped = true;
   state_->observer = nullptr;
+  state_->announce_observer = nullptr;
   state_->server.stop();
   for (auto& [name, buyer] : state_->buyers) {
     if (buyer.client) buyer.client->close();
@@ -254,6 +336,56 @@ Result<void> SellerPeer::run(SellerAuction auction, std::map<std::string, std::s
   MARKET_ASSERT(actions.has_value(), "a held auction is started once");
   state_->handle(id, std::move(*actions));
   return {};
+}
+
+asio::awaitable<std::size_t> SellerPeer::async_introduce(
+    const SellerAuction& auction, std::map<std::string, std::string> addresses,
+    milliseconds deadline) {
+  auto state = state_;  // the peer may go away while the calls are out
+  for (auto& [username, address] : addresses) state->set_address(username, std::move(address));
+  const Clock& clock = auction.clock();
+  const wire::PreparedRequest request(
+      op_announce_price,
+      encode(AnnouncePrice{clock.auction_id(), clock.round_id(), clock.price(), clock.buyers()}));
+  struct Tally {
+    explicit Tally(const asio::any_io_executor& ex)
+        : all_answered(ex, asio::steady_timer::time_point::max()) {}
+    asio::steady_timer all_answered;  // never expires; cancel() when the last answer is in
+    std::size_t waiting = 0;
+    std::size_t acked = 0;
+  };
+  auto tally = std::make_shared<Tally>(state->executor);
+  for (const BuyerEntry& b : clock.buyers()) {
+    if (!b.is_active()) continue;
+    ++tally->waiting;
+    auto call = [](std::shared_ptr<State> self, std::shared_ptr<Tally> tally, AuctionId id,
+                   RoundId round_id, std::string username, wire::PreparedRequest request,
+                   milliseconds deadline) -> asio::awaitable<void> {
+      bool acked = false;
+      bool has_buyers = false;
+      if (wire::Client* client = self->client_of(username)) {
+        auto reply = co_await client->async_call(std::move(request), deadline);
+        if (reply && reply->ok) {
+          auto ack = decode_peer_ack(reply->result);
+          acked = ack && ack->auction_id == id && ack->round_id == round_id;
+          has_buyers = acked && ack->has_buyers;
+        }
+      }
+      if (!self->stopped) self->mark(username, id, !acked, has_buyers);
+      if (acked) ++tally->acked;
+      if (--tally->waiting == 0) tally->all_answered.cancel();
+    };
+    wire::spawn_logged(state->executor,
+                       call(state, tally, clock.auction_id(), clock.round_id(), b.username,
+                            request, deadline),
+                       "seller: introduce");
+  }
+  while (tally->waiting > 0) co_await tally->all_answered.async_wait(use_tuple);
+  co_return tally->acked;
+}
+
+void SellerPeer::set_announce_observer(AnnounceObserver observer) {
+  state_->announce_observer = std::move(observer);
 }
 
 void SellerPeer::set_address(std::string_view username, std::string address) {

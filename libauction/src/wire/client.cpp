@@ -173,7 +173,13 @@ void Client::close() {
 
 asio::awaitable<Result<Reply>> Client::async_call(std::string op, Json fields,
                                                   std::chrono::milliseconds deadline) {
-  auto state = state_;  // keeps the state alive even if the Client goes away meanwhile
+  co_return co_await async_call(PreparedRequest(op, fields), deadline);
+}
+
+asio::awaitable<Result<Reply>> Client::async_call(PreparedRequest request,
+                                                  std::chrono::milliseconds deadline) {
+  auto state = state_;
+  const std::string& op = request.op();  // keeps the state alive even if the Client goes away meanwhile
   const auto expiry = Clock::now() + deadline;
   if (state->calls >= state->options.in_flight_max) {
     co_return fail(code::overloaded, "too many calls in flight on this client");
@@ -185,8 +191,8 @@ asio::awaitable<Result<Reply>> Client::async_call(std::string op, Json fields,
   } call_count{state->calls};
 
   const std::int64_t id = state->next_id++;
-  std::string frame = encode_request(id, op, fields);
-  if (frame.size() - 1 > state->options.frame_bytes_max) {
+  std::string head = PreparedRequest::head(id);
+  if (head.size() + request.tail()->size() - 1 > state->options.frame_bytes_max) {
     co_return fail(code::frame_too_large, "request for \"" + op + "\" is longer than " +
                                               std::to_string(state->options.frame_bytes_max) +
                                               " bytes");
@@ -198,7 +204,7 @@ asio::awaitable<Result<Reply>> Client::async_call(std::string op, Json fields,
   PendingCall call(state->executor);
   call.wake.expires_at(expiry);
   (*connection)->pending.emplace(id, &call);
-  (*connection)->channel->send(std::move(frame));
+  (*connection)->channel->send(std::move(head), request.tail());
   if (!call.outcome) co_await call.wake.async_wait(use_tuple);
   (*connection)->pending.erase(id);
   if (call.outcome) co_return std::move(*call.outcome);

@@ -194,13 +194,31 @@ std::string encode_reply(const Json& id, const Reply& reply) {
 }
 
 std::string encode_request(const Json& id, std::string_view op, const Json& fields) {
+  const PreparedRequest request(op, fields);
+  return PreparedRequest::head(id) + *request.tail();
+}
+
+PreparedRequest::PreparedRequest(std::string_view op, const Json& fields) : op_(op) {
   AUCTION_ASSERT(fields.is_null() || fields.is_object(), "request fields must be a JSON object");
-  Json doc = fields.is_object() ? fields : Json::object();
-  doc["id"] = id;
-  doc["op"] = op;
-  std::string line = doc.dump(-1, ' ', false, Json::error_handler_t::replace);
-  line.push_back('\n');
-  return line;
+  const auto dump = [](const Json& value) {
+    return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  };
+  std::string tail = "\"op\":" + dump(Json(op_));
+  if (fields.is_object()) {
+    for (const auto& [key, value] : fields.items()) {
+      if (key == "id" || key == "op") continue;  // the envelope's own keys win
+      tail += ',';
+      tail += dump(Json(key));
+      tail += ':';
+      tail += dump(value);
+    }
+  }
+  tail += "}\n";
+  tail_ = std::make_shared<const std::string>(std::move(tail));
+}
+
+std::string PreparedRequest::head(const Json& id) {
+  return "{\"id\":" + id.dump(-1, ' ', false, Json::error_handler_t::replace) + ",";
 }
 
 Result<Response> parse_response(std::string_view line, const EnvelopeLimits& limits) {

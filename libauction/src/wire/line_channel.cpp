@@ -1,6 +1,8 @@
 // LineChannel implementation: see line_channel.hpp.
 #include "line_channel.hpp"
 
+#include <vector>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
@@ -15,6 +17,8 @@ namespace auction::wire::detail {
 
 namespace asio = boost::asio;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// Buffers in one gathered write (two per frame at most). Asio passes up to 64 to writev.
+constexpr std::size_t write_buffers_max = 64;
 
 LineChannel::LineChannel(asio::ip::tcp::socket socket, std::size_t frame_bytes_max)
     : socket_(std::move(socket)),
@@ -50,7 +54,17 @@ asio::awaitable<Result<std::string>> LineChannel::async_read_frame() {
 void LineChannel::send(std::string frame) {
   AUCTION_ASSERT(!frame.empty() && frame.back() == '\n', "a frame must end in a newline");
   if (is_closed_ || is_finishing_) return;
-  outbox_.push_back(std::move(frame));
+  outbox_.push_back(OutFrame{std::move(frame), nullptr});
+  if (!is_writing_) {
+    is_writing_ = true;
+    spawn_logged(socket_.get_executor(), async_write_loop(shared_from_this()), "wire writer");
+  }
+}
+
+void LineChannel::send(std::string head, std::shared_ptr<const std::string> tail) {
+  AUCTION_ASSERT(tail && !tail->empty() && tail->back() == '\n', "a frame must end in a newline");
+  if (is_closed_ || is_finishing_) return;
+  outbox_.push_back(OutFrame{std::move(head), std::move(tail)});
   if (!is_writing_) {
     is_writing_ = true;
     spawn_logged(socket_.get_executor(), async_write_loop(shared_from_this()), "wire writer");
@@ -58,14 +72,25 @@ void LineChannel::send(std::string frame) {
 }
 
 asio::awaitable<void> LineChannel::async_write_loop(std::shared_ptr<LineChannel> /*keep_alive*/) {
+  std::vector<asio::const_buffer> buffers;
   while (!outbox_.empty() && !is_closed_) {
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(outbox_.front()), use_tuple);
+    // Whatever is queued goes out in one gathered write: a burst of frames costs one system
+    // call, not one each.
+    buffers.clear();
+    std::size_t frames = 0;
+    for (const OutFrame& frame : outbox_) {
+      if (buffers.size() + 2 > write_buffers_max) break;
+      buffers.push_back(asio::buffer(frame.head));
+      if (frame.tail) buffers.push_back(asio::buffer(*frame.tail));
+      ++frames;
+    }
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
     if (ec) {
       close();
       break;
     }
     last_activity_ = Clock::now();
-    outbox_.pop_front();
+    for (; frames > 0; --frames) outbox_.pop_front();
     notify();
   }
   is_writing_ = false;

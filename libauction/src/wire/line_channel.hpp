@@ -42,6 +42,9 @@ class LineChannel : public std::enable_shared_from_this<LineChannel> {
 
   // Queues one frame, which must end in '\n'. Dropped once the channel is closed or finishing.
   void send(std::string frame);
+  // Queues the frame `head` + `*tail` without copying `tail`, which may be shared with other
+  // channels (a request prepared once for many connections). `tail` must end in '\n'.
+  void send(std::string head, std::shared_ptr<const std::string> tail);
 
   // Graceful end: stop accepting frames, write what is queued, send FIN, then read and drop
   // at most drain_bytes_max bytes until the peer closes, and close. Draining keeps the
@@ -67,10 +70,18 @@ class LineChannel : public std::enable_shared_from_this<LineChannel> {
     if (on_change_) on_change_();
   }
 
+  // A queued frame: head, then the shared tail if any.
+  struct OutFrame {
+    std::string head;
+    std::shared_ptr<const std::string> tail;
+  };
+
   boost::asio::ip::tcp::socket socket_;
   FrameSplitter splitter_;
   std::array<char, 16 * 1024> read_buffer_{};
-  std::deque<std::string> outbox_;  // front() is being written while is_writing_
+  // The frames at the front are being written while is_writing_ (several in one gathered
+  // write); deque keeps them in place while more are queued behind.
+  std::deque<OutFrame> outbox_;
   // Never expires (re-arming would cancel waiters); cancel() when the writer stops wakes
   // async_finish.
   boost::asio::steady_timer flushed_;

@@ -34,7 +34,7 @@ AnnouncePrice announce(RoundId round, std::vector<BuyerEntry> buyers = {
 TEST_CASE("market: a buyer takes a newer round and acknowledges it", "[market][buyer]") {
   BuyerAuction b = BuyerAuction::create(test_config(), 0).value();
   auto step = b.on_announce(announce(0), 10);
-  CHECK(step.ack == PeerAck{4, 0});
+  CHECK(step.ack == PeerAck{4, 0, true});
   auto changed = all_of<buyer_event::PriceChanged>(step.events);
   REQUIRE(changed.size() == 1);
   CHECK(changed[0].price == Cents(1000));
@@ -73,7 +73,7 @@ TEST_CASE("market: a stale or repeated announcement is acknowledged but never ap
       announce(3, {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::withdrawn_by_request},
                    {"cat", BuyerStatus::active}}),
       20);
-  CHECK(stale.ack == PeerAck{4, 3});  // acked, so the seller does not withdraw us
+  CHECK(stale.ack == PeerAck{4, 3, true});  // acked, so the seller does not withdraw us
   CHECK(stale.events.empty());
   CHECK(b.round_id() == 7);
   CHECK(b.price() == Cents(1700));

@@ -11,12 +11,14 @@
 
 #include "auction/market/buyer_peer.hpp"
 #include "auction/market/seller_peer.hpp"
+#include "auction/wire/server.hpp"
 #include "unit/wire/loopback.hpp"
 
 using namespace auction::market;
 namespace asio = boost::asio;
 using wire_test::async_until;
 using wire_test::run_async;
+namespace wire = auction::wire;
 
 namespace {
 
@@ -311,5 +313,111 @@ TEST_CASE("market: a max price set while an auction runs withdraws at once when 
     CHECK(log.withdrawn[0].username == "amy");
     CHECK(log.withdrawn[0].status == BuyerStatus::withdrawn_max_price);
     CHECK(bob.finished->is_winner);
+  });
+}
+
+TEST_CASE("market: a seller announces compactly only to buyers whose ack holds the list; a buyer "
+          "that predates the compact form keeps the full one and stays in",
+          "[market][peer]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    // Two hand-made buyers on bare wire servers: `old` acks the way buyers did before
+    // has_buyers existed; `new` acks with has_buyers. Both record what they were sent.
+    struct RawBuyer {
+      RawBuyer(const asio::any_io_executor& ex, bool has_buyers) : server(ex, {}) {
+        server.handle(std::string(op_announce_price),
+                      [this, has_buyers](wire::Request r) -> asio::awaitable<wire::Reply> {
+                        bodies.push_back(r.body);
+                        wire::Json ack = {{"auction_id", r.body["auction_id"]},
+                                          {"round_id", r.body["round_id"]}};
+                        if (has_buyers) ack["has_buyers"] = true;
+                        co_return wire::Reply::success(std::move(ack));
+                      });
+        address = "127.0.0.1:" + std::to_string(server.start().value());
+      }
+      wire::Server server;
+      std::string address;
+      std::vector<wire::Json> bodies;
+    };
+    RawBuyer old_buyer(ex, false), new_buyer(ex, true);
+    SellerLog log;
+    auto seller = start_seller(ex, log);
+    TestBuyer amy(ex, "amy");
+    REQUIRE(amy.peer->watch(5, fast_config().period_ms, "sam", address_of(*seller)).has_value());
+    auto clock = Clock::create(5, Cents{1000}, Cents{100}, {"amy", "old", "new"});
+    auto auction = SellerAuction::create(std::move(*clock), fast_config());
+    REQUIRE(seller
+                ->run(std::move(*auction), {{"amy", amy.address},
+                                            {"old", old_buyer.address},
+                                            {"new", new_buyer.address}})
+                .has_value());
+
+    co_await async_until([&] {
+      return old_buyer.bodies.size() >= 4 && new_buyer.bodies.size() >= 4 && amy.round_id >= 4u;
+    });
+    for (const wire::Json& body : old_buyer.bodies) CHECK(body.contains("buyers"));
+    CHECK(new_buyer.bodies.front().contains("buyers"));  // the first round: the list
+    for (std::size_t i = 1; i < new_buyer.bodies.size(); ++i) {
+      CHECK(new_buyer.bodies[i].contains("withdrawn"));
+      CHECK_FALSE(new_buyer.bodies[i].contains("buyers"));
+    }
+    CHECK(log.withdrawn.empty());
+    // amy, a buyer of this version, follows the rounds and knows every buyer.
+    const BuyerAuction* engine = amy.peer->find(5);
+    REQUIRE(engine != nullptr);
+    CHECK(engine->buyers().size() == 3);
+    CHECK(engine->is_active());
+    CHECK(engine->price() == Cents{1000 + 100 * static_cast<std::int64_t>(*engine->round_id())});
+  });
+}
+
+TEST_CASE("market: buyers in two auctions of one seller take every round of both (the list of "
+          "buyers is known per auction)",
+          "[market][peer]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    // Rounds each buyer took, per auction, in order.
+    std::map<std::string, std::map<AuctionId, std::vector<RoundId>>> taken;
+    std::vector<std::unique_ptr<BuyerPeer>> peers;
+    std::map<std::string, std::string> addresses;
+    for (const std::string name : {"amy", "bob"}) {
+      BuyerPeerOptions options;
+      options.username = name;
+      BuyerObserver observer;
+      observer.on_event = [&taken, name](AuctionId id, const BuyerEvent& event) {
+        if (auto* p = std::get_if<buyer_event::PriceChanged>(&event)) {
+          taken[name][id].push_back(p->round_id);
+        }
+      };
+      peers.push_back(std::make_unique<BuyerPeer>(ex, options, observer));
+      addresses[name] = "127.0.0.1:" + std::to_string(peers.back()->start().value());
+    }
+    SellerLog log;
+    auto seller = start_seller(ex, log);
+    // The second auction starts once the buyers hold the first one's list, so a seller that
+    // took "holds the list" for all auctions would announce the second compactly at once.
+    for (AuctionId id : {AuctionId{1}, AuctionId{2}}) {
+      for (auto& peer : peers) {
+        REQUIRE(peer->watch(id, fast_config().period_ms, "sam", address_of(*seller)).has_value());
+      }
+      auto clock = Clock::create(id, Cents{1000}, Cents{100}, {"amy", "bob"});
+      auto auction = SellerAuction::create(std::move(*clock), fast_config());
+      REQUIRE(seller->run(std::move(*auction), addresses).has_value());
+      co_await async_until([&] { return taken["amy"][1].size() >= 2 && taken["bob"][1].size() >= 2; });
+    }
+    co_await async_until([&] {
+      for (const auto& [name, auctions] : taken) {
+        for (AuctionId id : {AuctionId{1}, AuctionId{2}}) {
+          auto it = auctions.find(id);
+          if (it == auctions.end() || it->second.size() < 5) return false;
+        }
+      }
+      return taken.size() == 2;
+    });
+    CHECK(log.withdrawn.empty());
+    for (const auto& [name, auctions] : taken) {
+      for (const auto& [id, rounds] : auctions) {
+        INFO(name << " in auction " << id);
+        for (std::size_t i = 0; i < rounds.size(); ++i) CHECK(rounds[i] == i);  // none skipped
+      }
+    }
   });
 }

@@ -176,7 +176,7 @@ TEST_CASE("market: a buyer's round never moves backwards under shuffled announce
       AnnouncePrice m{2, r, Cents(100 * static_cast<std::int64_t>(r)),
                       {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::active}}};
       auto step = buyer.on_announce(m, 0);
-      REQUIRE(step.ack == PeerAck{2, r});  // every announcement is acknowledged
+      REQUIRE(step.ack == PeerAck{2, r, true});  // every announcement is acknowledged
       newest = newest ? std::max(*newest, r) : r;
       REQUIRE(buyer.round_id() == newest);
       REQUIRE(buyer.price() == Cents(100 * static_cast<std::int64_t>(*newest)));

@@ -341,3 +341,26 @@ TEST_CASE("market: a price that would overflow stays capped and the round is ann
   auto w = s.on_withdraw_request("amy", WithdrawReason::by_request, 2100);
   CHECK(all_of<seller_action::Finish>(w.actions).at(0).record.winner == "bob");
 }
+
+TEST_CASE("market: a seller says when it is next due: the round's deadline, then the next round",
+          "[market][seller]") {
+  SellerConfig config = test_config();
+  config.push_period_ms = 5000;  // the pushes fall after the rounds here
+  SellerAuction s = make_seller({"amy", "bob", "cat"}, config);
+  CHECK_FALSE(s.next_tick_due_ms().has_value());  // not started: only start() moves it
+  (void)s.start(0);
+  CHECK(s.next_tick_due_ms() == 800);  // the open round's deadline
+  // Once everyone answered the round is closed: next is the next round, a period later.
+  (void)ack(s, {"amy", "bob", "cat"}, 0, 100);
+  CHECK(s.next_tick_due_ms() == 1000);
+  // Nothing happens before the due time; at it, the next round goes out.
+  CHECK(all_of<seller_action::Announce>(s.on_tick(999)).empty());
+  CHECK(the_announce(s.on_tick(1000)).message.round_id == 1);
+  CHECK(s.next_tick_due_ms() == 1800);
+  // Finished: nothing is due any more.
+  (void)s.on_tick(1800);  // nobody acked round 1: all silent, a pause, nobody withdrawn
+  (void)s.on_withdraw_request("amy", WithdrawReason::by_request, 1900);
+  (void)s.on_withdraw_request("bob", WithdrawReason::by_request, 1900);
+  CHECK(s.clock().is_finished());
+  CHECK_FALSE(s.next_tick_due_ms().has_value());
+}

@@ -147,3 +147,22 @@ TEST_CASE("wire: a request encodes with its fields, id and op", "[wire]") {
   CHECK(parsed->op == "join");
   CHECK(parsed->body == Json{{"auction", 2}});
 }
+
+TEST_CASE("wire: a prepared request is the same request under every id, its bytes shared",
+          "[wire]") {
+  const PreparedRequest prepared("announce", {{"round", 3}, {"id", "ignored"}, {"op", "x"}});
+  CHECK(prepared.op() == "announce");
+  for (const Json& id : {Json(1), Json(987654321), Json("a-string-id")}) {
+    const std::string frame = PreparedRequest::head(id) + *prepared.tail();
+    REQUIRE(frame.back() == '\n');
+    auto parsed = parse_request(frame.substr(0, frame.size() - 1));
+    REQUIRE(parsed.has_value());
+    CHECK(parsed->id == id);
+    CHECK(parsed->op == "announce");
+    CHECK(parsed->body == Json{{"round", 3}});  // the fields' own id and op never leak in
+  }
+  const PreparedRequest copy = prepared;
+  CHECK(copy.tail() == prepared.tail());  // one encoding, however many sends
+  const PreparedRequest bare("ping", nullptr);
+  CHECK(PreparedRequest::head(7) + *bare.tail() == "{\"id\":7,\"op\":\"ping\"}\n");
+}

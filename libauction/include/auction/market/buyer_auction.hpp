@@ -111,6 +111,9 @@ class BuyerAuction {
   // Taken when newer than the newest round seen; always acknowledged with message.round_id.
   // If this buyer is listed active but has asked to withdraw, the withdraw request is sent
   // again (it may have crossed the announcement, or the seller restarted from an older push).
+  // A compact announcement is taken only once the buyer holds the list of buyers (from an
+  // earlier full one); until then it is acknowledged with has_buyers false, which makes the
+  // seller send the full form next.
   Step on_announce(const AnnouncePrice& message, std::int64_t now_ms);
 
   // The result; taken once, whatever its round. Acknowledged with record.round_id.
@@ -147,11 +150,15 @@ class BuyerAuction {
  private:
   explicit BuyerAuction(BuyerConfig config, std::int64_t now_ms);
   void send_withdraw(std::vector<BuyerEvent>& events) const;
+  // Take the statuses of a newer round, from the full list or from the compact one.
+  void take_buyers(const AnnouncePrice& message, std::vector<BuyerEvent>& events);
+  void take_withdrawn(const AnnouncePrice& message, std::vector<BuyerEvent>& events);
 
   BuyerConfig config_;
   std::optional<RoundId> round_id_;  // newest round taken; only moves forward
   Cents price_;
   std::map<std::string, BuyerStatus, std::less<>> buyers_;
+  std::size_t withdrawn_count_ = 0;  // invariant: == entries of buyers_ that are not active
   std::int64_t last_heard_ms_ = 0;
   bool paused_ = false;
   bool finished_ = false;

@@ -32,11 +32,20 @@ inline constexpr std::string_view op_seller_back = "seller_back";
 inline constexpr std::string_view op_withdraw = "withdraw";
 
 // One round's announcement: the price of `round_id` and every joined buyer's status.
+//
+// The compact form (is_compact) lists only the withdrawn buyers, as "withdrawn"; every other
+// buyer of the auction is active. The joined buyers never change while an auction runs, so a
+// buyer that has had the full list once (its ack says has_buyers) learns the same from it,
+// and a round costs bytes per withdrawn buyer instead of per joined buyer: B buyers no longer
+// cost B x B entries a round. A seller sends it only to buyers whose ack said has_buyers, so
+// buyers that predate it always get the full form (docs/auction.md, "Compact announcements").
 struct AnnouncePrice {
   AuctionId auction_id = 0;
   RoundId round_id = 0;
   Cents price;
-  std::vector<BuyerEntry> buyers;  // at most buyers_count_max, unique usernames
+  // At most buyers_count_max, unique usernames; when is_compact, withdrawn ones only.
+  std::vector<BuyerEntry> buyers;
+  bool is_compact = false;
 
   friend bool operator==(const AnnouncePrice&, const AnnouncePrice&) = default;
 };
@@ -52,9 +61,12 @@ struct SellerBack {
 
 // A buyer's answer to announce_price, auction_finished and seller_back. For announce_price
 // `round_id` is the round being acknowledged; the seller counts it only for that round.
+// `has_buyers`: this buyer holds the auction's list of buyers, so the compact announcement is
+// enough for it (sent only when true; a seller that predates it ignores the field).
 struct PeerAck {
   AuctionId auction_id = 0;
   RoundId round_id = 0;
+  bool has_buyers = false;
 
   friend bool operator==(const PeerAck&, const PeerAck&) = default;
 };
@@ -75,6 +87,7 @@ struct WithdrawReply {
   friend bool operator==(const WithdrawReply&, const WithdrawReply&) = default;
 };
 
+// Both forms of AnnouncePrice; see is_compact.
 nlohmann::json encode(const AnnouncePrice& message);
 nlohmann::json encode(const SellerBack& message);
 nlohmann::json encode(const PeerAck& message);

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -139,6 +140,10 @@ class SellerAuction {
   bool is_paused() const noexcept { return paused_; }
   bool is_round_open() const noexcept { return round_open_; }
   std::int64_t round_deadline_ms() const noexcept { return deadline_ms_; }
+  // The earliest now_ms at which on_tick has something to do (close the round, announce,
+  // push); nullopt when only an event can change anything (not started, finished). Lets a
+  // runtime sleep until then instead of polling.
+  std::optional<std::int64_t> next_tick_due_ms() const noexcept;
 
  private:
   SellerAuction(Clock clock, SellerConfig config);

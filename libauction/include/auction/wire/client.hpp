@@ -53,6 +53,10 @@ class Client {
   // Safe to call while other calls are in flight.
   boost::asio::awaitable<Result<Reply>> async_call(std::string op, Json fields,
                                                    std::chrono::milliseconds deadline);
+  // The same for a request encoded beforehand: its bytes are shared, not copied, so one
+  // request sent on many clients is encoded once.
+  boost::asio::awaitable<Result<Reply>> async_call(PreparedRequest request,
+                                                   std::chrono::milliseconds deadline);
 
   // Drops the connection; calls in flight fail with `unavailable`. The next call reconnects.
   void close();

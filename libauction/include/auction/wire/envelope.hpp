@@ -11,7 +11,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <expected>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -88,6 +90,27 @@ std::string encode_reply(const Json& id, const Reply& reply);
 // Encodes a request frame including its trailing `\n`. `fields` must be an object (or null
 // for none); its own "id"/"op" keys, if any, are overwritten by the arguments.
 std::string encode_request(const Json& id, std::string_view op, const Json& fields);
+
+// A request encoded once to be sent many times, on one connection or many (a seller's round,
+// to every buyer): the whole frame except its id, which each call writes in front of the
+// shared bytes. Immutable; copies share the encoding. The frame is
+//   {"id":<id>,"op":"<op>",<fields...>}\n
+// which parses exactly as encode_request's (the order of an object's keys means nothing).
+class PreparedRequest {
+ public:
+  // `fields` as for encode_request.
+  PreparedRequest(std::string_view op, const Json& fields);
+
+  const std::string& op() const noexcept { return op_; }
+  // The frame after head(id): `"op":...}\n`. Never null.
+  const std::shared_ptr<const std::string>& tail() const noexcept { return tail_; }
+  // The start of the frame for request `id`: `{"id":<id>,`.
+  static std::string head(const Json& id);
+
+ private:
+  std::string op_;
+  std::shared_ptr<const std::string> tail_;
+};
 
 // Parses one response frame. Error "bad_response" when the line is not a response envelope.
 Result<Response> parse_response(std::string_view line, const EnvelopeLimits& limits = {});
