@@ -81,6 +81,8 @@ struct PendingProposal {
 struct SimNode {
   std::uint64_t id = 0;
   Driver::Mode mode = Driver::Mode::synchronous;
+  bool is_batching = false;  // Driver::set_batching: inputs step only; settle() flushes
+  bool has_unsettled_input = false;  // a batching node was handed messages not yet flushed
   raft::MemoryStorage storage;          // survives crashes, minus what was not synced
   std::unique_ptr<SimMachine> machine;  // lost on a crash
   std::unique_ptr<Driver> driver;       // null while the node is down
@@ -131,6 +133,7 @@ struct Setup {
   // and how often a node gets a wrong hint about a peer that is alive.
   bool reports_lost_peers = false;
   double wrong_hint_rate = 0;
+  bool batching = false;  // some nodes run their driver batched (Driver::set_batching)
   raft::Config base;  // id, peers and seed are set per node
 };
 
@@ -162,6 +165,7 @@ class Simulator {
       node->id = id;
       node->mode = setup_.split && random_.chance(0.75) ? Driver::Mode::split
                                                           : Driver::Mode::synchronous;
+      node->is_batching = setup_.batching && hint_random_.chance(0.75);
       nodes_.push_back(std::move(node));
     }
     for (auto& node : nodes_) boot(*node);
@@ -218,6 +222,7 @@ class Simulator {
     redraw_weather();
     s.reports_lost_peers = hint_random_.chance(0.5);
     s.wrong_hint_rate = s.reports_lost_peers ? hint_random_.pick({0.0, 0.0, 0.002, 0.02}) : 0.0;
+    s.batching = hint_random_.chance(0.5);
   }
 
   // The network's mood changes now and then within the seed's bounds.
@@ -242,7 +247,7 @@ class Simulator {
         "pause=%.3f partition=%.3f(<=%llu ticks) disk=%s(delay<=%llu stall=%.2f) propose=%.1f(x%llu) "
         "read=%.2f pad<=%llu | election=%d heartbeat=%d pre_vote=%d check_quorum=%d "
         "append_max=%zu inflight=%zu append_bytes=%zu uncommitted_bytes=%zu reads_max=%zu "
-        "proposals_max=%zu messages_max=%zu%s wrong_hints=%.3f",
+        "proposals_max=%zu messages_max=%zu%s wrong_hints=%.3f%s",
         s.drop_max, s.duplicate_max, s.delay_max,
         static_cast<unsigned long long>(s.delay_ticks_max), s.reorder ? " reorder" : "",
         s.codec ? " codec" : "", s.crash_rate, static_cast<unsigned long long>(s.down_ticks_max),
@@ -252,7 +257,8 @@ class Simulator {
         s.read_rate, static_cast<unsigned long long>(s.pad_max), c.election_timeout_ticks,
         c.heartbeat_ticks, c.pre_vote ? 1 : 0, c.check_quorum ? 1 : 0, c.append_entries_max,
         c.inflight_max, c.append_bytes_max, c.uncommitted_bytes_max, c.reads_pending_max,
-        c.proposals_pending_max, c.messages_max, s.reports_lost_peers ? " lost_peer_hints" : "", s.wrong_hint_rate);
+        c.proposals_pending_max, c.messages_max, s.reports_lost_peers ? " lost_peer_hints" : "", s.wrong_hint_rate,
+        s.batching ? " batching" : "");
     std::string modes = " | modes ";
     for (const auto& n : nodes_) modes += n->mode == Driver::Mode::split ? 'S' : 's';
     return line + (nodes_.empty() ? std::string() : modes);
@@ -277,6 +283,7 @@ class Simulator {
     node.machine = std::make_unique<SimMachine>(checker_, node.id);
     node.driver = std::make_unique<Driver>(config_for(node), node.storage, transport_,
                                            *node.machine, node.mode);
+    node.driver->set_batching(node.is_batching);
     ++node.boots;
     settle(node);
   }
@@ -290,6 +297,7 @@ class Simulator {
     node.driver.reset();
     node.machine.reset();
     node.disk.reset();
+    node.has_unsettled_input = false;
     node.proposals.clear();
     node.reads.clear();
     node.held.clear();
@@ -318,6 +326,10 @@ class Simulator {
   // After any call into a driver: takes its events, and in split mode hands its next
   // persist job to the simulated disk (finishing it at once when the disk is fast).
   void settle(SimNode& node) {
+    // A batching node's inputs since its last settle are carried out together, as the
+    // runtime's flush does once per turn of its event loop.
+    if (node.is_batching) node.driver->flush();
+    node.has_unsettled_input = false;
     for (;;) {
       DriverEvents events = node.driver->take_events();
       handle_events(node, events);
@@ -606,6 +618,9 @@ class Simulator {
       }
     }
     deliver();
+    for (auto& node : nodes_) {
+      if (node->driver && node->has_unsettled_input) settle(*node);
+    }
     check();
     ++now_;
   }
@@ -636,7 +651,13 @@ class Simulator {
     trace(TraceKind::deliver, m.to.value, m.reject, m.from.value, m.term.value,
           m.index.value, m.entries.size(), m.commit.value, static_cast<std::uint8_t>(m.type));
     to.driver->on_message(m);
-    settle(to);
+    // A batching node often takes several messages before its flush, as the runtime does
+    // when they arrive in one turn of its event loop; deliver() settles it at the end.
+    if (to.is_batching && hint_random_.chance(0.5)) {
+      to.has_unsettled_input = true;
+    } else {
+      settle(to);
+    }
   }
 
   void check() {

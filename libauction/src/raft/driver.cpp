@@ -19,17 +19,17 @@ Driver::Driver(Config config, LogStorage& storage, Transport& transport,
 
 void Driver::tick() {
   core_.tick();
-  pump();
+  if (!is_batching_) pump();
 }
 
 void Driver::on_message(const Message& message) {
   core_.step(message);
-  pump();
+  if (!is_batching_) pump();
 }
 
 void Driver::report_unreachable(NodeId peer) {
   core_.report_unreachable(peer);
-  pump();
+  if (!is_batching_) pump();
 }
 
 Result<ProposalTicket> Driver::propose(std::string command) {
@@ -38,13 +38,13 @@ Result<ProposalTicket> Driver::propose(std::string command) {
   }
   auto ticket = core_.propose(std::move(command));
   if (ticket) proposals_.emplace(ticket->index, ticket->term);
-  pump();
+  if (!is_batching_) pump();
   return ticket;
 }
 
 Result<void> Driver::read_index(std::uint64_t context) {
   auto started = core_.read_index(context);
-  pump();
+  if (!is_batching_) pump();
   return started;
 }
 
@@ -71,6 +71,10 @@ void Driver::write_job(LogStorage& storage, const PersistJob& job) {
   if (job.hard_state) storage.set_hard_state(*job.hard_state);
   storage.sync();
 }
+
+void Driver::set_batching(bool on) { is_batching_ = on; }
+
+void Driver::flush() { pump(); }
 
 void Driver::pump() {
   for (;;) {

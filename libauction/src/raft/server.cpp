@@ -1,8 +1,9 @@
 // Server: the Asio runtime of one Raft node (see auction/raft/server.hpp).
 //
-// Every input to the driver (a tick, a peer's message, a proposal, a read, a finished disk
-// write) is followed by after_input(), which hands a waiting PersistJob to the disk thread
-// and turns the driver's events into completed waiters and log lines. A caller waiting
+// Every input to the driver (a tick, a peer's message, a proposal, a read) is followed by
+// after_input(), which schedules a flush (see there); a flush, and every finished disk
+// write, is followed by deliver_outcomes(), which hands a waiting PersistJob to the disk
+// thread and turns the driver's events into completed waiters and log lines. A caller waiting
 // for a proposal or a read sleeps on its own timer, set to its deadline; the event that
 // finishes it stores the outcome and cancels the timer, so nothing can wait forever.
 #include "auction/raft/server.hpp"
@@ -105,13 +106,18 @@ struct Server::Impl {
         storage(inner),
         log_name(options.log_noun + " " + std::to_string(options.config.id.value)),
         driver(options.config, storage, routes, machine, Driver::Mode::split),
-        ticker(executor) {
+        ticker(executor),
+        batcher(executor) {
+    driver.set_batching(true);
     add_peer_links();
   }
 
   void add_peer_links();
 
   void after_input();
+  void on_flush_due();
+  void flush();
+  void deliver_outcomes();
   void on_role_change(const RoleChanged& change);
   void on_connection_lost(NodeId peer);
   void on_peer_message(const Message& message);
@@ -134,6 +140,10 @@ struct Server::Impl {
   std::uint64_t next_read_context = 1;
   bool is_started = false;
   bool is_stopped = false;
+  bool is_flush_pending = false;
+  std::size_t last_job_entries = 0;  // entries in the last write handed to the disk
+  asio::steady_timer batcher;  // waits out batch_window before a flush when busy
+  std::weak_ptr<Impl> self;  // set by start(), for handlers posted to the executor
   std::unique_ptr<detail::DiskWriter> disk;  // last: its thread is joined first
 };
 
@@ -161,8 +171,47 @@ void Server::Impl::add_peer_links() {
   }
 }
 
+// The driver runs batched (Driver::set_batching): inputs only step the core, and one flush
+// turns everything that arrived since the last one -- peers' messages, client proposals,
+// reads, a tick -- into one Ready: one disk write and fsync, one message per peer. When
+// inputs come one at a time the flush is posted at once (it runs after the handlers already
+// queued in this turn of the event loop). When the last disk write held several entries,
+// entries arrive faster than one per fsync: the node is busy, and the next flush waits
+// ServerOptions::batch_window so that more entries share its fsync (group commit). A single
+// client's writes never wait.
 void Server::Impl::after_input() {
-  if (auto job = driver.take_persist_job()) disk->submit(std::move(*job));
+  if (is_flush_pending || is_stopped) return;
+  is_flush_pending = true;
+  if (last_job_entries >= 2 && options.batch_window.count() > 0) {
+    batcher.expires_after(options.batch_window);
+    batcher.async_wait([weak = self](boost::system::error_code) {
+      if (const auto impl = weak.lock()) impl->on_flush_due();
+    });
+    return;
+  }
+  asio::post(executor, [weak = self] {
+    if (const auto impl = weak.lock()) impl->on_flush_due();
+  });
+}
+
+void Server::Impl::on_flush_due() {
+  is_flush_pending = false;
+  if (is_stopped) return;
+  flush();
+}
+
+void Server::Impl::flush() {
+  driver.flush();
+  deliver_outcomes();
+}
+
+// Hands a waiting PersistJob to the disk thread and turns the driver's events into finished
+// waiters and log lines.
+void Server::Impl::deliver_outcomes() {
+  if (auto job = driver.take_persist_job()) {
+    last_job_entries = job->entries.size();
+    disk->submit(std::move(*job));
+  }
   DriverEvents events = driver.take_events();
   for (ProposalCompleted& done : events.completed) {
     const auto it = proposals.find(done.index);
@@ -258,6 +307,7 @@ Result<std::uint16_t> Server::start() {
   s.is_started = true;
 
   std::weak_ptr<Impl> weak = impl_;
+  s.self = weak;
   s.peer_listener.emplace(
       s.executor,
       detail::PeerListenerOptions{
@@ -283,14 +333,14 @@ Result<std::uint16_t> Server::start() {
           const auto self = weak.lock();
           if (!self || self->is_stopped) return;
           self->driver.on_persisted(std::move(job));
-          self->after_input();
+          self->deliver_outcomes();
         });
       });
   s.routes.start();
   s.log(describe(RoleChanged{s.driver.status().role, s.driver.status().term,
                              s.driver.status().leader}));
   wire::spawn_logged(s.executor, s.async_tick_loop(impl_), "raft ticker");
-  s.after_input();  // a restarted node may already have committed entries to apply
+  s.flush();  // a restarted node may already have committed entries to apply
   return port;
 }
 
@@ -299,6 +349,7 @@ void Server::stop() {
   if (s.is_stopped) return;
   s.is_stopped = true;
   s.ticker.cancel();
+  s.batcher.cancel();
   if (s.peer_listener) s.peer_listener->stop();
   s.routes.stop();
   for (auto& [index, pending] : std::exchange(s.proposals, {})) {

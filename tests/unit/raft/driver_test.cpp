@@ -184,3 +184,26 @@ TEST_CASE("raft: a leader counts its own entry toward a majority only once it is
   c.run_disks();
   CHECK(c.core(1).commit() == ticket->index);
 }
+
+TEST_CASE("raft: a batched driver writes the proposals of one flush in one persist job",
+          "[raft]") {
+  Cluster c(3, {}, Driver::Mode::split);
+  c.start();
+  elect(c, 1);
+  c.deliver_all();
+  Driver& leader = c.driver(1);
+  leader.set_batching(true);
+  for (const char* command : {"a", "b", "c"}) REQUIRE(leader.propose(command).has_value());
+  CHECK_FALSE(leader.take_persist_job().has_value());  // nothing carried out before flush()
+  leader.flush();
+  auto job = leader.take_persist_job();
+  REQUIRE(job.has_value());
+  CHECK(job->entries.size() == 3);  // one write, one fsync for all three
+  Driver::write_job(c.node(1).storage, *job);
+  leader.on_persisted(std::move(*job));
+  c.deliver_all();  // the followers' acknowledgements are stepped, not yet carried out
+  CHECK(c.events(1).completed.empty());
+  leader.flush();
+  c.run_disks();
+  CHECK(c.events(1).completed.size() == 3);
+}

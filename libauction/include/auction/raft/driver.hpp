@@ -123,6 +123,15 @@ class Driver {
   // Appends the entries, records the hard state, syncs. Touches only `storage`.
   static void write_job(LogStorage& storage, const PersistJob& job);
 
+  // Batching: with it on, tick(), on_message(), report_unreachable(), propose() and
+  // read_index() only step the core, and the caller must call flush() after a group of
+  // them (the runtime does so once per turn of its event loop). Then many messages and
+  // proposals that arrive together share one Ready -- one disk write, one fsync, one
+  // message per peer -- instead of one each. Off by default: every input runs the cycle.
+  void set_batching(bool on);
+  // Carries out whatever the inputs since the last flush made ready (see set_batching()).
+  void flush();
+
   DriverEvents take_events();
   Status status() const;
   const Core& core() const { return core_; }
@@ -143,6 +152,7 @@ class Driver {
 
   std::optional<Ready> outstanding_;  // split mode: waiting for its persist
   bool job_taken_ = false;
+  bool is_batching_ = false;
   std::map<LogIndex, Term> proposals_;  // accepted here, not yet applied or failed
   DriverEvents events_;
   RoleChanged last_role_;

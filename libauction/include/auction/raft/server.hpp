@@ -71,6 +71,9 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1";  // IP literal; "0.0.0.0" for every interface
   std::uint16_t listen_port = 0;     // this node's raft port (0: the kernel picks)
   std::chrono::milliseconds tick_period{10};  // one Raft tick (cluster file: timing.tick_ms)
+  // Group commit: while inputs arrive faster than one per flush, each flush (and so each
+  // fsync and each message to a peer) waits this long for more to share it. Zero: never.
+  std::chrono::microseconds batch_window{200};
   // A proposal or read barrier not finished by then fails with `timeout` (the command may
   // still commit later: clients retry with their session tag, exactly once).
   std::chrono::milliseconds request_timeout{3000};
