@@ -3,7 +3,7 @@
 // Private to raft::Server. In split mode (driver.hpp) the driver keeps reading the storage
 // (terms, entries, last index) while a PersistJob is being written on the disk thread, but
 // LogStorage implementations are not thread-safe (FileStorage keeps its log in a
-// std::vector that append() may reallocate). This wrapper serializes every reader and the
+// std::deque that append() grows). This wrapper serializes every reader and the
 // in-memory part of every write with one mutex, and runs sync() -- the slow part, the
 // fdatasync -- without it, so a stalled disk never stalls the driver's thread.
 //

@@ -52,6 +52,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -161,8 +162,11 @@ class FileStorage final : public LogStorage {
   bool needs_sync_ = false;  // bytes were written since the last fdatasync
 
   // The log in memory. Invariant: entries_[i].index == first_index_ + i. first_index_ stays
-  // 1 and prev_term_ 0 until snapshots compact the log.
-  std::vector<Entry> entries_;
+  // 1 and prev_term_ 0 until snapshots compact the log. A deque, not a vector: growing a
+  // vector of millions of entries moves them all at once, and append() does that under the
+  // lock the driver's thread reads through (guarded_storage.hpp) -- a pause long enough,
+  // on a busy machine, for the followers to elect a new leader.
+  std::deque<Entry> entries_;
   LogIndex first_index_{1};
   Term prev_term_{0};  // term of the entry at first_index_ - 1
   HardState hard_state_;
