@@ -18,6 +18,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include "auction/platform/client.hpp"
@@ -111,23 +112,52 @@ Result<void> LocalCluster::start(std::uint64_t id) {
   return {};
 }
 
+namespace {
+
+// A port another program listens on would have bench measure that program (another cluster
+// started from the same file, say) while its own replica exits: refuse to start instead.
+Result<void> check_ports_free(const platform::ClusterConfig& config) {
+  asio::io_context io;
+  for (const auto& replica : config.replicas) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(replica.host, ec);
+    if (ec) continue;  // a host name: the replica's own bind will tell
+    for (const std::uint16_t port : {replica.client_port, replica.raft_port}) {
+      const asio::ip::tcp::endpoint endpoint(address, port);
+      asio::ip::tcp::acceptor acceptor(io);
+      acceptor.open(endpoint.protocol(), ec);
+      if (!ec) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+      if (!ec) acceptor.bind(endpoint, ec);
+      if (ec) {
+        return fail("unavailable", "cannot start replica " + std::to_string(replica.id) + ": " +
+                                       replica.host + ":" + std::to_string(port) + " is taken (" +
+                                       ec.message() + "); is another cluster running there?");
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<void> LocalCluster::start_all(std::chrono::milliseconds timeout) {
+  if (auto free = check_ports_free(config_); !free) return free;
   for (const auto& replica : config_.replicas) {
     if (auto started = start(replica.id); !started) return started;
   }
   auto leader = wait_for_leader(config_, timeout, config_.replicas.size());
-  if (!leader) {
-    std::string logs;
-    for (const auto& replica : config_.replicas) {
-      int status = 0;
-      const auto it = running_.find(replica.id);
-      if (it != running_.end() && waitpid(it->second, &status, WNOHANG) == it->second) {
-        running_.erase(it);
-        logs += "\nreplica " + std::to_string(replica.id) + " exited:\n" + log_tail(replica.id);
-      }
+  // Every replica must still be ours and running, whatever answered the status calls.
+  std::string logs;
+  for (const auto& replica : config_.replicas) {
+    int status = 0;
+    const auto it = running_.find(replica.id);
+    if (it != running_.end() && waitpid(it->second, &status, WNOHANG) == it->second) {
+      running_.erase(it);
+      logs += "\nreplica " + std::to_string(replica.id) + " exited:\n" + log_tail(replica.id);
     }
-    return fail("unavailable", leader.error().message + logs);
   }
+  if (!leader) return fail("unavailable", leader.error().message + logs);
+  if (!logs.empty()) return fail("unavailable", "a replica exited while the cluster started" + logs);
   return {};
 }
 

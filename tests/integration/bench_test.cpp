@@ -104,3 +104,15 @@ TEST_CASE("bench: bad arguments and a missing cluster are refused clearly", "[be
     CHECK_THAT(bench.output(), Catch::Contains("bench platform:"));
   }
 }
+
+TEST_CASE("bench: --start refuses ports another cluster already holds", "[bench]") {
+  // Without the check bench would measure the cluster already running there, while the
+  // replicas it started exit on their taken ports.
+  Cluster cluster(3);
+  cluster.start_all();
+  cluster.wait_for_leader();
+  ChildProcess bench(executable("bench"), {"platform", "--start", cluster.config_path().string(),
+                                           "--duration-ms", "200"});
+  CHECK(bench.wait_exit(run_max) == 1);
+  CHECK_THAT(bench.output(), Catch::Contains("is taken"));
+}
