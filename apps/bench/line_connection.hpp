@@ -1,7 +1,7 @@
 // LineConnection: one TCP connection that sends a request line and reads back the response
 // line as text, for load generators that check an answer without parsing all of it.
 //
-// A read of a hundred auctions answers ~40 KB of JSON; parsing every one of them fully
+// A read of a hundred auctions answers tens of kilobytes of JSON; parsing all of it
 // would make the generator, not the server, the bottleneck. The reads of `bench platform`
 // check each answer's envelope and count its items instead (as `bench etcd` does with its
 // answers), and go through this connection. One call at a time; every call has a deadline.
