@@ -129,7 +129,7 @@ void run_auction(SellerPeer& seller, AuctionId id, std::vector<TestBuyer*> buyer
 
 }  // namespace
 
-TEST_CASE("market: peers run an auction to one winner; withdrawals by request and by max price",
+TEST_CASE("market: peers run an auction to one winner, withdrawals by request and by max price",
           "[market][peer]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     SellerLog log;
@@ -316,7 +316,7 @@ TEST_CASE("market: a max price set while an auction runs withdraws at once when 
   });
 }
 
-TEST_CASE("market: a seller announces compactly only to buyers whose ack holds the list; a buyer "
+TEST_CASE("market: a seller announces compactly only to buyers whose ack holds the list, and a buyer "
           "that predates the compact form keeps the full one and stays in",
           "[market][peer]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {

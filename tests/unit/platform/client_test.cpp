@@ -213,7 +213,7 @@ TEST_CASE("platform: with no leader anywhere a call ends unavailable at its dead
   });
 }
 
-TEST_CASE("platform: writes of one client go one at a time with increasing seqs; reads carry "
+TEST_CASE("platform: writes of one client go one at a time with increasing seqs, and reads carry "
           "no session and pass them",
           "[platform][client]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
@@ -314,7 +314,7 @@ TEST_CASE("platform: after a first write that got no answer, the next write star
   });
 }
 
-TEST_CASE("platform: close() ends a call in flight with unavailable; the next call connects "
+TEST_CASE("platform: close() ends a call in flight with unavailable, and the next call connects "
           "again",
           "[platform][client]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
