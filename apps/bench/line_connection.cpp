@@ -1,9 +1,8 @@
 // LineConnection: see line_connection.hpp.
 #include "line_connection.hpp"
 
-#include <algorithm>
-#include <cstring>
 #include <optional>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
@@ -11,6 +10,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include "auction/wire/frame_splitter.hpp"
 
 namespace auction::bench {
 
@@ -21,19 +22,24 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
 }  // namespace
 
-// The receive buffer is a plain string searched with memchr: a hundred auctions are tens of
-// kilobytes a line, and Asio's read_until over a streambuf steps through them byte by byte
-// with buffer iterators, which made the generator the bottleneck of the fetch load.
+// Lines are cut by the wire layer's FrameSplitter (memchr over a plain buffer): a hundred
+// auctions are tens of kilobytes a line, and Asio's read_until over a streambuf stepped
+// through them byte by byte, which made the generator the bottleneck of the fetch load.
 struct LineConnection::State {
   State(asio::io_context& io, std::string h, std::uint16_t p, std::size_t max)
-      : executor(io.get_executor()), host(std::move(h)), port(p), line_bytes_max(max) {}
+      : executor(io.get_executor()),
+        host(std::move(h)),
+        port(p),
+        line_bytes_max(max),
+        lines(max),
+        chunk(read_chunk_bytes) {}
   asio::any_io_executor executor;
   std::string host;
   std::uint16_t port;
   std::size_t line_bytes_max;
   std::optional<tcp::socket> socket;
-  std::string buffer;    // buffer[0, filled) was received and not yet returned
-  std::size_t filled = 0;
+  wire::FrameSplitter lines;  // what was received and not yet returned
+  std::vector<char> chunk;    // one read's bytes
 };
 
 LineConnection::LineConnection(asio::io_context& io, std::string host, std::uint16_t port,
@@ -59,7 +65,7 @@ asio::awaitable<Result<std::string>> LineConnection::async_exchange(
   });
   const auto drop = [&s] {
     s.socket.reset();
-    s.filled = 0;
+    s.lines = wire::FrameSplitter(s.line_bytes_max);
   };
   if (!s.socket) {
     tcp::resolver resolver(s.executor);
@@ -79,34 +85,26 @@ asio::awaitable<Result<std::string>> LineConnection::async_exchange(
     drop();
     co_return fail(timed_out ? "timeout" : "unavailable", "writing to " + where + " failed");
   }
-  std::size_t scanned = 0;  // no '\n' in buffer[0, scanned)
+  std::string line;
   for (;;) {
-    const char* begin = s.buffer.data();
-    if (const void* newline = std::memchr(begin + scanned, '\n', s.filled - scanned)) {
+    const auto status = s.lines.next(line);
+    if (status == wire::FrameSplitter::Status::frame) {
       guard.cancel();
-      const auto length = static_cast<std::size_t>(static_cast<const char*>(newline) - begin);
-      std::string line(begin, length);
-      s.filled -= length + 1;
-      std::memmove(s.buffer.data(), begin + length + 1, s.filled);
       co_return line;
     }
-    scanned = s.filled;
-    if (s.filled > s.line_bytes_max) {
+    if (status == wire::FrameSplitter::Status::too_large) {
       guard.cancel();
       drop();
       co_return fail("frame_too_large", "the answer from " + where + " is too long");
     }
-    if (s.buffer.size() - s.filled < read_chunk_bytes) {
-      s.buffer.resize(std::max(2 * s.buffer.size(), s.filled + read_chunk_bytes));
-    }
-    auto [read_ec, received] = co_await s.socket->async_read_some(
-        asio::buffer(s.buffer.data() + s.filled, s.buffer.size() - s.filled), use_tuple);
+    auto [read_ec, received] =
+        co_await s.socket->async_read_some(asio::buffer(s.chunk), use_tuple);
     if (read_ec) {
       guard.cancel();
       drop();
       co_return fail(timed_out ? "timeout" : "unavailable", "reading from " + where + " failed");
     }
-    s.filled += received;
+    s.lines.append(std::string_view(s.chunk.data(), received));
   }
 }
 
