@@ -19,7 +19,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 #include "latency.hpp"
 
 namespace auction::bench {

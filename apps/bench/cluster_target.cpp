@@ -31,7 +31,7 @@ void add_cluster_target_options(CLI::App& command, ClusterTargetOptions& options
 
 Result<std::unique_ptr<ClusterTarget>> ClusterTarget::open(const ClusterTargetOptions& options) {
   const std::string& file = options.start_file.empty() ? options.cluster_file : options.start_file;
-  if (file.empty()) return fail("invalid_argument", "give --cluster FILE or --start FILE");
+  if (file.empty()) return fail(code::invalid_argument, "give --cluster FILE or --start FILE");
   auto config = platform::ClusterConfig::load(file);
   if (!config) return std::unexpected(config.error());
   auto target = std::unique_ptr<ClusterTarget>(new ClusterTarget());

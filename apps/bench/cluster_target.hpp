@@ -13,7 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "auction/platform/cluster_config.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 #include "closed_loop.hpp"
 #include "local_cluster.hpp"
 

@@ -30,8 +30,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "auction/wire/assert.hpp"
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/assert.hpp"
+#include "auction/base/error_codes.hpp"
 
 namespace auction::bench {
 
@@ -59,7 +59,7 @@ std::string excerpt(std::string_view body) {
 }  // namespace
 
 Result<std::vector<EtcdEndpoint>> resolve_etcd_endpoints(const std::vector<std::string>& items) {
-  if (items.empty()) return fail(wire::code::invalid_argument, "no etcd endpoint given");
+  if (items.empty()) return fail(code::invalid_argument, "no etcd endpoint given");
   asio::io_context io(1);
   tcp::resolver resolver(io);
   std::vector<EtcdEndpoint> endpoints;
@@ -72,7 +72,7 @@ Result<std::vector<EtcdEndpoint>> resolve_etcd_endpoints(const std::vector<std::
       if (ec != std::errc() || end != last) port = 0;
     }
     if (port < 1 || port > 65535) {
-      return fail(wire::code::invalid_argument,
+      return fail(code::invalid_argument,
                   "etcd endpoint '" + item + "' is not host:port (port 1..65535)");
     }
     std::string host = item.substr(0, colon);
@@ -82,7 +82,7 @@ Result<std::vector<EtcdEndpoint>> resolve_etcd_endpoints(const std::vector<std::
     boost::system::error_code ec;
     const auto results = resolver.resolve(host, std::to_string(port), ec);
     if (ec || results.empty()) {
-      return fail(wire::code::invalid_argument,
+      return fail(code::invalid_argument,
                   "etcd endpoint '" + item + "' does not resolve: " + ec.message());
     }
     for (const auto& result : results) endpoints.push_back(EtcdEndpoint{item, result.endpoint()});
@@ -144,21 +144,21 @@ struct EtcdClient::State {
     const std::string where = endpoints[current].name + ": " + doing + ": ";
     drop();
     if (ec == beast::error::timeout) {
-      return Error{wire::code::timeout,
+      return Error{code::timeout,
                    where + "no answer within " + std::to_string(call_timeout.count()) + " ms"};
     }
     const bool is_http = ec.category() == http::make_error_code(http::error::need_more).category();
     if (is_http && ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      return Error{wire::code::bad_response, where + "not an HTTP reply etcd would send: " +
+      return Error{code::bad_response, where + "not an HTTP reply etcd would send: " +
                                                  ec.message()};
     }
-    return Error{wire::code::unavailable, where + ec.message()};
+    return Error{code::unavailable, where + ec.message()};
   }
 
   // Connects to the current endpoint, else to the next ones in order, before `expiry`.
   asio::awaitable<Result<void>> async_connect(Clock::time_point expiry) {
     std::string seen;
-    const char* code = wire::code::unavailable;
+    const char* code = code::unavailable;
     for (std::size_t tried = 0; tried < endpoints.size(); ++tried) {
       stream.emplace(executor);
       stream->expires_at(expiry);
@@ -172,7 +172,7 @@ struct EtcdClient::State {
       stream.reset();
       current = (current + 1) % endpoints.size();  // the next call starts there
       if (ec == beast::error::timeout) {             // this call's deadline is spent
-        code = wire::code::timeout;
+        code = code::timeout;
         break;
       }
     }
@@ -242,7 +242,7 @@ asio::awaitable<Result<json>> EtcdClient::async_post(std::string path, const jso
   const std::string& where = endpoint_name();
   json reply = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (!reply.is_object()) {
-    co_return fail(wire::code::bad_response,
+    co_return fail(code::bad_response,
                    where + ": the reply is not a JSON object: " + excerpt(*text));
   }
   if (reply.contains("error") || reply.contains("code")) {

@@ -23,7 +23,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <nlohmann/json.hpp>
 
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::bench {
 

@@ -9,8 +9,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include "auction/wire/assert.hpp"
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/assert.hpp"
+#include "auction/base/error_codes.hpp"
 
 namespace auction::bench {
 
@@ -55,14 +55,14 @@ Result<void> check_range(const json& reply, std::size_t expected, const std::str
   const json* kvs = reply.contains("kvs") ? &reply["kvs"] : nullptr;
   const std::size_t carried = kvs && kvs->is_array() ? kvs->size() : 0;
   if (count != expected || carried != expected) {
-    return fail(wire::code::bad_response,
+    return fail(code::bad_response,
                 "range of " + first_key + ": expected " + std::to_string(expected) +
                     " keys, the reply counts " + (count ? std::to_string(*count) : "?") +
                     " and carries " + std::to_string(carried));
   }
   const json& first = (*kvs)[0];
   if (!first.is_object() || first.value("key", std::string()) != base64_encode(first_key)) {
-    return fail(wire::code::bad_response, "range of " + first_key + ": the first key is not it");
+    return fail(code::bad_response, "range of " + first_key + ": the first key is not it");
   }
   return {};
 }
@@ -82,7 +82,7 @@ asio::awaitable<Result<json>> async_status(EtcdClient& client) {
   auto status = co_await client.async_post("/v3/maintenance/status", json::object());
   if (!status) co_return status;
   if (!uint_field(*status, "raftTerm")) {
-    co_return fail(wire::code::bad_response, "a status without a Raft term: " + status->dump());
+    co_return fail(code::bad_response, "a status without a Raft term: " + status->dump());
   }
   co_return status;
 }
@@ -144,7 +144,7 @@ class EtcdPutClient final : public LoadClient {
         "/v3/kv/put", put_body(key_prefix_ + std::to_string(count_++), value_base64_));
     if (!reply) co_return std::unexpected(std::move(reply.error()));
     if (!reply->contains("header") || !(*reply)["header"].is_object()) {
-      co_return fail(wire::code::bad_response, "a put reply without a header");
+      co_return fail(code::bad_response, "a put reply without a header");
     }
     co_return Result<void>{};
   }
@@ -183,7 +183,7 @@ class EtcdRangeClient final : public LoadClient {
     if (reply->find(count_text_) == std::string::npos ||
         reply->find(first_key_text_) == std::string::npos ||
         reply->find(R"("error")") != std::string::npos) {
-      co_return fail(wire::code::bad_response,
+      co_return fail(code::bad_response,
                      "a range reply without " + count_text_ + " or the first key");
     }
     co_return Result<void>{};

@@ -32,7 +32,7 @@ int run_etcd(const EtcdOptions& options, const CommonOptions& common) {
   if (workloads) {
     for (const Workload workload : *workloads) {
       if (is_etcd_workload(workload)) continue;
-      workloads = fail("invalid_argument",
+      workloads = fail(code::invalid_argument,
                        "etcd runs the write, fetch and lookup workloads, not '" +
                            to_string(workload) + "'");
       break;

@@ -20,7 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 #include "latency.hpp"
 
 namespace auction::bench {

@@ -71,7 +71,7 @@ asio::awaitable<Result<std::string>> LineConnection::async_exchange(
     tcp::resolver resolver(s.executor);
     auto [resolve_ec, endpoints] =
         co_await resolver.async_resolve(s.host, std::to_string(s.port), use_tuple);
-    if (resolve_ec) co_return fail("unavailable", "cannot resolve " + where);
+    if (resolve_ec) co_return fail(code::unavailable, "cannot resolve " + where);
     s.socket.emplace(s.executor);
     auto [ec, endpoint] = co_await asio::async_connect(*s.socket, endpoints, use_tuple);
     if (ec) {
@@ -95,7 +95,7 @@ asio::awaitable<Result<std::string>> LineConnection::async_exchange(
     if (status == wire::FrameSplitter::Status::too_large) {
       guard.cancel();
       drop();
-      co_return fail("frame_too_large", "the answer from " + where + " is too long");
+      co_return fail(code::frame_too_large, "the answer from " + where + " is too long");
     }
     auto [read_ec, received] =
         co_await s.socket->async_read_some(asio::buffer(s.chunk), use_tuple);

@@ -16,7 +16,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::bench {
 

@@ -106,7 +106,7 @@ Result<void> LocalCluster::start(std::uint64_t id) {
   const int rc = posix_spawn(&pid, binary_.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
-    return fail("unavailable", "cannot start " + binary_.string() + ": " + std::strerror(rc));
+    return fail(code::unavailable, "cannot start " + binary_.string() + ": " + std::strerror(rc));
   }
   running_[id] = pid;
   return {};
@@ -129,7 +129,7 @@ Result<void> check_ports_free(const platform::ClusterConfig& config) {
       if (!ec) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
       if (!ec) acceptor.bind(endpoint, ec);
       if (ec) {
-        return fail("unavailable", "cannot start replica " + std::to_string(replica.id) + ": " +
+        return fail(code::unavailable, "cannot start replica " + std::to_string(replica.id) + ": " +
                                        replica.host + ":" + std::to_string(port) + " is taken (" +
                                        ec.message() + "); is another cluster running there?");
       }
@@ -156,8 +156,8 @@ Result<void> LocalCluster::start_all(std::chrono::milliseconds timeout) {
       logs += "\nreplica " + std::to_string(replica.id) + " exited:\n" + log_tail(replica.id);
     }
   }
-  if (!leader) return fail("unavailable", leader.error().message + logs);
-  if (!logs.empty()) return fail("unavailable", "a replica exited while the cluster started" + logs);
+  if (!leader) return fail(code::unavailable, leader.error().message + logs);
+  if (!logs.empty()) return fail(code::unavailable, "a replica exited while the cluster started" + logs);
   return {};
 }
 
@@ -256,7 +256,7 @@ Result<Leadership> wait_for_leader(const platform::ClusterConfig& config,
     // Nothing to wait on but time: an election takes a few election timeouts at most.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return fail("unavailable", "no leader agreed on within " + std::to_string(timeout.count()) +
+  return fail(code::unavailable, "no leader agreed on within " + std::to_string(timeout.count()) +
                                  " ms; replicas said:" + seen);
 }
 

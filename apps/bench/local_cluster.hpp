@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "auction/platform/cluster_config.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::bench {
 

@@ -160,7 +160,7 @@ class PlatformReader final : public LoadClient {
         co_return fail(parsed["error"].value("code", std::string("bad_response")),
                        parsed["error"].value("message", std::string()));
       }
-      co_return fail("bad_response", "not a response envelope: " + line->substr(0, 80));
+      co_return fail(code::bad_response, "not a response envelope: " + line->substr(0, 80));
     }
     if (workload_ == Workload::fetch) {
       std::size_t items = 0;
@@ -169,11 +169,11 @@ class PlatformReader final : public LoadClient {
         ++items;
       }
       if (items != expected_items_) {
-        co_return fail("bad_response", "a page of " + std::to_string(items) + " auctions, not " +
+        co_return fail(code::bad_response, "a page of " + std::to_string(items) + " auctions, not " +
                                            std::to_string(expected_items_));
       }
     } else if (line->find(R"("address":)") == std::string::npos) {
-      co_return fail("bad_response", "an answer without an address");
+      co_return fail(code::bad_response, "an answer without an address");
     }
     co_return Result<void>{};
   }
@@ -193,7 +193,7 @@ Result<Workload> parse_workload(const std::string& name) {
                      Workload::lookup}) {
     if (to_string(w) == name) return w;
   }
-  return fail("invalid_argument",
+  return fail(code::invalid_argument,
               "unknown workload '" + name + "' (login, update, write, fetch, lookup)");
 }
 

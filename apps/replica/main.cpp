@@ -92,8 +92,8 @@ int run(const std::string& config_path, std::uint64_t id, std::string data_dir,
   auto storage = raft::FileStorage::open(data_dir);
   if (!storage) {
     const Error& e = storage.error();
-    if (e.code == "storage_locked") return refuse(e.message + "; stop that process first");
-    if (e.code == "storage_corrupt") {
+    if (e.code == code::storage_locked) return refuse(e.message + "; stop that process first");
+    if (e.code == code::storage_corrupt) {
       return refuse("the write-ahead log is corrupt: " + e.message +
                     "; wipe the data dir and let the replica catch up from the leader");
     }

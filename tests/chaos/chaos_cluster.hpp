@@ -22,7 +22,7 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 #include "chaos_network.hpp"
 #include "support/child_process.hpp"
 

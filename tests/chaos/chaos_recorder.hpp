@@ -27,7 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 #include "history.hpp"
 
 namespace auction::chaos {

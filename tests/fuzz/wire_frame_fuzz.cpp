@@ -27,7 +27,7 @@
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include "auction/wire/envelope.hpp"
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/error_codes.hpp"
 #include "auction/wire/frame_splitter.hpp"
 #include "fuzz_check.hpp"
 
@@ -125,7 +125,7 @@ void check_request(std::string_view line, const EnvelopeLimits& limits) {
   auto request = auction::wire::parse_request(line, limits);
   if (!request) {
     const auto& rejected = request.error();
-    FUZZ_CHECK(rejected.error.code == auction::wire::code::bad_request,
+    FUZZ_CHECK(rejected.error.code == auction::code::bad_request,
                "a rejected request is answered with bad_request");
     FUZZ_CHECK(!rejected.error.message.empty(), "an error without a message");
     FUZZ_CHECK(rejected.id.is_null() || is_valid_id(rejected.id, limits),
@@ -164,7 +164,7 @@ void check_request(std::string_view line, const EnvelopeLimits& limits) {
 void check_response(std::string_view line, const EnvelopeLimits& limits) {
   auto response = auction::wire::parse_response(line, limits);
   if (!response) {
-    FUZZ_CHECK(response.error().code == auction::wire::code::bad_response,
+    FUZZ_CHECK(response.error().code == auction::code::bad_response,
                "a rejected response is bad_response");
     FUZZ_CHECK(!response.error().message.empty(), "an error without a message");
     return;

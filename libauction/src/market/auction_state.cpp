@@ -28,7 +28,7 @@ Result<AuctionState> decode_auction_state(const nlohmann::json& j) {
   if (!stage_name) return std::unexpected(stage_name.error());
   auto stage = stage_from_name(*stage_name);
   if (!stage) {
-    return fail("invalid_argument", "auction_state.stage: must be not_started, running or finished");
+    return fail(code::invalid_argument, "auction_state.stage: must be not_started, running or finished");
   }
   s.stage = *stage;
   auto round_id = json_fields::read_u64(j, "round_id", ctx);

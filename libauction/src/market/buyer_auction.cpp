@@ -28,16 +28,16 @@ bool is_listed_active(const AnnouncePrice& message, std::string_view username) {
 
 Result<void> validate(const BuyerConfig& c) {
   if (!is_valid_username(c.username)) {
-    return fail("invalid_argument", "username: must be 1..32 characters of [A-Za-z0-9_.-]");
+    return fail(code::invalid_argument, "username: must be 1..32 characters of [A-Za-z0-9_.-]");
   }
   if (c.period_ms < 1 || c.period_ms > period_ms_max) {
-    return fail("invalid_argument", "period_ms: must be 1..86400000");
+    return fail(code::invalid_argument, "period_ms: must be 1..86400000");
   }
   if (c.pause_after_periods < 1 || c.pause_after_periods > pause_after_periods_max) {
-    return fail("invalid_argument", "pause_after_periods: must be 1..1000");
+    return fail(code::invalid_argument, "pause_after_periods: must be 1..1000");
   }
   if (c.max_price && c.max_price->value < 0) {
-    return fail("invalid_argument", "max_price: must not be negative");
+    return fail(code::invalid_argument, "max_price: must not be negative");
   }
   return {};
 }

@@ -56,7 +56,7 @@ struct BuyerEngine::State : std::enable_shared_from_this<BuyerEngine::State> {
     const AuctionId id = view.value("auction_id", AuctionId{0});
     const std::string seller = view.value("seller", "");
     auto address = co_await detail::async_address_of(platform, seller);
-    if (self->stopped) co_return fail("unavailable", "the buyer is stopping");
+    if (self->stopped) co_return fail(code::unavailable, "the buyer is stopping");
     co_return peer->watch(id, view.value("period_ms", std::int64_t{1000}), seller,
                           address ? *address : std::string());
   }

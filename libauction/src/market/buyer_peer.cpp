@@ -105,7 +105,7 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
 
   static asio::awaitable<void> async_withdraw(std::shared_ptr<State> self,
                                               WithdrawRequest request) {
-    WithdrawAnswered answered{request.reason, fail("unavailable", "no address for the seller")};
+    WithdrawAnswered answered{request.reason, fail(code::unavailable, "no address for the seller")};
     if (Watch* w = self->find(request.auction_id); w && w->client) {
       auto reply = co_await w->client->async_call(std::string(op_withdraw), encode(request),
                                                   self->options.withdraw_deadline);
@@ -154,7 +154,7 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
 
   wire::Reply not_watched(AuctionId auction_id) const {
     return wire::Reply::failure(
-        {"not_joined", options.username + " does not take part in auction " +
+        {code::not_joined, options.username + " does not take part in auction " +
                            std::to_string(auction_id)});
   }
 
@@ -178,7 +178,7 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
                     [weak, serve_one](wire::Request request) -> asio::awaitable<wire::Reply> {
                       auto self = weak.lock();
                       if (!self || self->stopped) {
-                        co_return wire::Reply::failure({"unavailable", "the buyer is stopping"});
+                        co_return wire::Reply::failure({code::unavailable, "the buyer is stopping"});
                       }
                       co_return serve_one(*self, request);
                     });
@@ -232,12 +232,12 @@ void BuyerPeer::stop() {
 Result<void> BuyerPeer::watch(AuctionId auction_id, std::int64_t period_ms, std::string seller,
                               std::string seller_address) {
   if (period_ms < 1 || period_ms > period_ms_max) {
-    return fail("invalid_argument", "period_ms: must be 1..86400000");
+    return fail(code::invalid_argument, "period_ms: must be 1..86400000");
   }
   State::Watch* w = state_->find(auction_id);
   if (w == nullptr) {
     if (state_->watches.size() >= state_->options.auctions_max) {
-      return fail("limit_exceeded", "this buyer already takes part in " +
+      return fail(code::limit_exceeded, "this buyer already takes part in " +
                                         std::to_string(state_->options.auctions_max) +
                                         " auctions");
     }
@@ -277,15 +277,15 @@ void BuyerPeer::set_max_price(std::optional<AuctionId> auction_id, std::optional
 Result<void> BuyerPeer::withdraw(AuctionId auction_id) {
   State::Watch* w = state_->find(auction_id);
   if (w == nullptr) {
-    return fail("unknown_auction", "not taking part in auction " + std::to_string(auction_id));
+    return fail(code::unknown_auction, "not taking part in auction " + std::to_string(auction_id));
   }
   if (!w->engine) {
-    return fail("not_started", "auction " + std::to_string(auction_id) +
+    return fail(code::not_started, "auction " + std::to_string(auction_id) +
                                    " has not started here yet; leave it instead");
   }
-  if (w->engine->is_finished()) return fail("already_finished", "the auction is over");
+  if (w->engine->is_finished()) return fail(code::already_finished, "the auction is over");
   auto events = w->engine->request_withdraw();
-  if (events.empty()) return fail("already_withdrawn", "you are out of this auction already");
+  if (events.empty()) return fail(code::already_withdrawn, "you are out of this auction already");
   state_->handle(auction_id, std::move(events));
   return {};
 }

@@ -11,17 +11,17 @@ namespace {
 
 Result<void> check_buyers(const std::vector<BuyerEntry>& buyers) {
   if (buyers.size() > buyers_count_max) {
-    return fail("invalid_argument",
+    return fail(code::invalid_argument,
                 "buyers: more than " + std::to_string(buyers_count_max) + " buyers");
   }
   std::set<std::string_view> seen;
   for (const BuyerEntry& b : buyers) {
     if (!is_valid_username(b.username)) {
-      return fail("invalid_argument", "buyers: invalid username \"" +
+      return fail(code::invalid_argument, "buyers: invalid username \"" +
                                           b.username.substr(0, username_chars_max) + "\"");
     }
     if (!seen.insert(b.username).second) {
-      return fail("invalid_argument", "buyers: \"" + b.username + "\" joined twice");
+      return fail(code::invalid_argument, "buyers: \"" + b.username + "\" joined twice");
     }
   }
   return {};
@@ -30,14 +30,14 @@ Result<void> check_buyers(const std::vector<BuyerEntry>& buyers) {
 }  // namespace
 
 Result<Cents> Clock::price_at(Cents base_price, Cents increment, RoundId round_id) {
-  if (base_price.value < 0) return fail("invalid_argument", "base_price: must not be negative");
-  if (increment.value <= 0) return fail("invalid_argument", "increment: must be positive");
+  if (base_price.value < 0) return fail(code::invalid_argument, "base_price: must not be negative");
+  if (increment.value <= 0) return fail(code::invalid_argument, "increment: must be positive");
   std::int64_t rise = 0;
   std::int64_t price = 0;
   if (round_id > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
       __builtin_mul_overflow(static_cast<std::int64_t>(round_id), increment.value, &rise) ||
       __builtin_add_overflow(base_price.value, rise, &price)) {
-    return fail("price_overflow",
+    return fail(code::price_overflow,
                 "the price of round " + std::to_string(round_id) + " does not fit in int64 cents");
   }
   return Cents(price);
@@ -64,7 +64,7 @@ Result<Clock> Clock::restore(const AuctionState& state) {
   auto price = price_at(state.base_price, state.increment, state.round_id);
   if (!price) return std::unexpected(price.error());
   if (*price != state.price) {
-    return fail("invalid_argument", "price: is not base_price + round_id * increment");
+    return fail(code::invalid_argument, "price: is not base_price + round_id * increment");
   }
   if (auto ok = check_buyers(state.buyers); !ok) return std::unexpected(ok.error());
   Clock c;
@@ -82,13 +82,13 @@ Result<Clock> Clock::restore(const AuctionState& state) {
   switch (state.stage) {
     case Stage::not_started:
       if (state.round_id != 0 || c.active_count_ != c.buyers_.size() || state.winner) {
-        return fail("invalid_argument",
+        return fail(code::invalid_argument,
                     "stage: a not started auction is at round 0, all active, no winner");
       }
       break;
     case Stage::running:
       if (c.active_count_ < 2 || state.winner) {
-        return fail("invalid_argument",
+        return fail(code::invalid_argument,
                     "stage: a running auction has at least two active buyers and no winner");
       }
       break;
@@ -99,7 +99,7 @@ Result<Clock> Clock::restore(const AuctionState& state) {
               : (state.winner && c.active_count_ == 1 && c.find(*state.winner) != nullptr &&
                  c.find(*state.winner)->is_active());
       if (!consistent) {
-        return fail("invalid_argument",
+        return fail(code::invalid_argument,
                     "winner: a finished auction's winner is its only active buyer");
       }
       c.winner_ = state.winner;
@@ -111,7 +111,7 @@ Result<Clock> Clock::restore(const AuctionState& state) {
 
 Result<void> Clock::start() {
   if (stage_ != Stage::not_started) {
-    return fail("wrong_stage", "auction " + std::to_string(auction_id_) + " is " +
+    return fail(code::wrong_stage, "auction " + std::to_string(auction_id_) + " is " +
                                    std::string(to_string(stage_)) + ", not not_started");
   }
   stage_ = Stage::running;
@@ -125,7 +125,7 @@ Result<void> Clock::start() {
 
 Result<RoundId> Clock::next_round() {
   if (stage_ != Stage::running) {
-    return fail("wrong_stage", "auction " + std::to_string(auction_id_) + " is " +
+    return fail(code::wrong_stage, "auction " + std::to_string(auction_id_) + " is " +
                                    std::string(to_string(stage_)) + ", not running");
   }
   auto price = price_at(base_price_, increment_, round_id_ + 1);

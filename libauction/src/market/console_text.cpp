@@ -17,7 +17,7 @@ using nlohmann::json;
 
 Result<std::vector<std::string>> split_words(std::string_view line) {
   if (line.size() > command_chars_max) {
-    return fail("invalid_argument", "the line is longer than 4096 characters");
+    return fail(code::invalid_argument, "the line is longer than 4096 characters");
   }
   std::vector<std::string> words;
   std::size_t i = 0;
@@ -42,11 +42,11 @@ Result<std::vector<std::string>> split_words(std::string_view line) {
           word += c;
         }
       }
-      if (!closed) return fail("invalid_argument", "a quote is not closed");
+      if (!closed) return fail(code::invalid_argument, "a quote is not closed");
     } else {
       while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') word += line[i++];
     }
-    if (words.size() == command_words_max) return fail("invalid_argument", "too many words");
+    if (words.size() == command_words_max) return fail(code::invalid_argument, "too many words");
     words.push_back(std::move(word));
   }
   return words;
@@ -56,7 +56,7 @@ Result<std::uint64_t> parse_count(std::string_view word, std::string_view what) 
   std::uint64_t value = 0;
   auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
   if (word.empty() || ec != std::errc() || end != word.data() + word.size()) {
-    return fail("invalid_argument", std::string(what) + " must be a whole number, not \"" +
+    return fail(code::invalid_argument, std::string(what) + " must be a whole number, not \"" +
                                         std::string(word) + "\"");
   }
   return value;
@@ -65,7 +65,7 @@ Result<std::uint64_t> parse_count(std::string_view word, std::string_view what) 
 Result<AuctionId> parse_auction_id(std::string_view word) {
   auto id = parse_count(word, "an auction id");
   if (!id) return id;
-  if (*id == 0) return fail("invalid_argument", "auction ids start at 1");
+  if (*id == 0) return fail(code::invalid_argument, "auction ids start at 1");
   return *id;
 }
 
@@ -73,7 +73,7 @@ Result<std::chrono::milliseconds> parse_seconds(std::string_view word) {
   auto seconds = parse_count(word, "seconds");
   if (!seconds) return std::unexpected(seconds.error());
   if (*seconds == 0 || *seconds > 86'400) {
-    return fail("invalid_argument", "seconds must be 1..86400");
+    return fail(code::invalid_argument, "seconds must be 1..86400");
   }
   return std::chrono::milliseconds(*seconds * 1000);
 }

@@ -38,12 +38,12 @@ Result<FinishRecord> decode_finish_record(const nlohmann::json& j) {
 
   // Exactly one winner, the only active buyer; none only when nobody joined.
   if (r.buyers.empty() != !r.winner.has_value()) {
-    return fail("invalid_argument",
+    return fail(code::invalid_argument,
                 "auction_finished.winner: required exactly when there are buyers");
   }
   for (const BuyerEntry& b : r.buyers) {
     if (b.is_active() != (b.username == r.winner)) {
-      return fail("invalid_argument",
+      return fail(code::invalid_argument,
                   "auction_finished.buyers: the winner must be the only active buyer");
     }
   }

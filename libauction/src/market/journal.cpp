@@ -50,7 +50,7 @@ int fsync_dir(const fs::path& dir) {
 
 Result<Journal::Entry> decode_entry(const fs::path& file, std::string_view text) {
   auto corrupt = [&](const std::string& why) {
-    return fail("journal_corrupt", file.string() + ": " + why);
+    return fail(code::journal_corrupt, file.string() + ": " + why);
   };
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return corrupt("not a JSON object");
@@ -98,18 +98,18 @@ Journal::~Journal() {
 Result<Journal> Journal::open(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return fail("journal_unusable", dir.string() + ": cannot create: " + ec.message());
+  if (ec) return fail(code::journal_unusable, dir.string() + ": cannot create: " + ec.message());
   const fs::path lock_path = dir / "LOCK";
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return fail("journal_unusable", lock_path.string() + ": " + reason(errno));
+  if (fd < 0) return fail(code::journal_unusable, lock_path.string() + ": " + reason(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK) {
-      return fail("journal_unusable",
+      return fail(code::journal_unusable,
                   dir.string() + " is in use by another seller (choose another --state-dir)");
     }
-    return fail("journal_unusable", lock_path.string() + ": cannot lock: " + reason(err));
+    return fail(code::journal_unusable, lock_path.string() + ": cannot lock: " + reason(err));
   }
   Journal journal(dir, fd);
   for (const auto& item : fs::directory_iterator(dir, ec)) {
@@ -118,20 +118,20 @@ Result<Journal> Journal::open(const fs::path& dir) {
     if (!name.starts_with("auction-") || !name.ends_with(".json")) continue;  // LOCK, *.tmp
     std::error_code size_ec;
     if (fs::file_size(file, size_ec) > file_bytes_max || size_ec) {
-      return fail("journal_corrupt", file.string() + ": unreadable or too large");
+      return fail(code::journal_corrupt, file.string() + ": unreadable or too large");
     }
     std::ifstream in(file, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
-    if (!in) return fail("journal_unusable", file.string() + ": cannot read");
+    if (!in) return fail(code::journal_unusable, file.string() + ": cannot read");
     auto entry = decode_entry(file, text.str());
     if (!entry) return std::unexpected(entry.error());
     if (file != file_of(dir, id_of(*entry))) {
-      return fail("journal_corrupt", file.string() + ": holds another auction");
+      return fail(code::journal_corrupt, file.string() + ": holds another auction");
     }
     journal.entries_.emplace(id_of(*entry), std::move(*entry));
   }
-  if (ec) return fail("journal_unusable", dir.string() + ": cannot list: " + ec.message());
+  if (ec) return fail(code::journal_unusable, dir.string() + ": cannot list: " + ec.message());
   return journal;
 }
 
@@ -165,9 +165,9 @@ Result<void> Journal::save_finish(const FinishRecord& record) {
 Result<void> Journal::remove(AuctionId auction_id) {
   std::error_code ec;
   fs::remove(file_of(dir_, auction_id), ec);
-  if (ec) return fail("journal_write_failed", "cannot remove: " + ec.message());
+  if (ec) return fail(code::journal_write_failed, "cannot remove: " + ec.message());
   if (const int err = fsync_dir(dir_); err != 0) {
-    return fail("journal_write_failed", dir_.string() + ": cannot sync: " + reason(err));
+    return fail(code::journal_write_failed, dir_.string() + ": cannot sync: " + reason(err));
   }
   entries_.erase(auction_id);
   return {};
@@ -177,16 +177,16 @@ Result<void> Journal::write(AuctionId auction_id, const nlohmann::json& body) {
   const fs::path file = file_of(dir_, auction_id);
   const fs::path temp = file.string() + ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail("journal_write_failed", temp.string() + ": " + reason(errno));
+  if (fd < 0) return fail(code::journal_write_failed, temp.string() + ": " + reason(errno));
   const bool written = write_all(fd, body.dump() + "\n") && ::fsync(fd) == 0;
   const int err = errno;
   ::close(fd);
-  if (!written) return fail("journal_write_failed", temp.string() + ": " + reason(err));
+  if (!written) return fail(code::journal_write_failed, temp.string() + ": " + reason(err));
   if (::rename(temp.c_str(), file.c_str()) != 0) {
-    return fail("journal_write_failed", file.string() + ": cannot rename: " + reason(errno));
+    return fail(code::journal_write_failed, file.string() + ": cannot rename: " + reason(errno));
   }
   if (const int dir_err = fsync_dir(dir_); dir_err != 0) {
-    return fail("journal_write_failed", dir_.string() + ": cannot sync: " + reason(dir_err));
+    return fail(code::journal_write_failed, dir_.string() + ": cannot sync: " + reason(dir_err));
   }
   return {};
 }

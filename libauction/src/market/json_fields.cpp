@@ -23,7 +23,7 @@ const nlohmann::json* lookup(const nlohmann::json& object, std::string_view fiel
 }  // namespace
 
 Result<void> require_object(const nlohmann::json& j, std::string_view context) {
-  if (!j.is_object()) return fail("bad_request", std::string(context) + ": must be an object");
+  if (!j.is_object()) return fail(code::bad_request, std::string(context) + ": must be an object");
   return {};
 }
 
@@ -34,14 +34,14 @@ bool has(const nlohmann::json& object, std::string_view field) {
 Result<std::uint64_t> read_u64(const nlohmann::json& object, std::string_view field,
                                std::string_view context) {
   const nlohmann::json* v = lookup(object, field);
-  if (v == nullptr) return fail("bad_request", path(context, field) + ": missing");
+  if (v == nullptr) return fail(code::bad_request, path(context, field) + ": missing");
   if (!v->is_number_integer()) {
-    return fail("bad_request", path(context, field) + ": must be an integer");
+    return fail(code::bad_request, path(context, field) + ": must be an integer");
   }
   if (v->is_number_unsigned()) return v->get<std::uint64_t>();
   const auto signed_value = v->get<std::int64_t>();
   if (signed_value < 0) {
-    return fail("invalid_argument", path(context, field) + ": must not be negative");
+    return fail(code::invalid_argument, path(context, field) + ": must not be negative");
   }
   return static_cast<std::uint64_t>(signed_value);
 }
@@ -51,7 +51,7 @@ Result<Cents> read_cents(const nlohmann::json& object, std::string_view field,
   auto value = read_u64(object, field, context);
   if (!value) return std::unexpected(value.error());
   if (*value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-    return fail("invalid_argument", path(context, field) + ": too large");
+    return fail(code::invalid_argument, path(context, field) + ": too large");
   }
   return Cents(static_cast<std::int64_t>(*value));
 }
@@ -59,11 +59,11 @@ Result<Cents> read_cents(const nlohmann::json& object, std::string_view field,
 Result<std::string> read_string(const nlohmann::json& object, std::string_view field,
                                 std::string_view context, std::size_t chars_max) {
   const nlohmann::json* v = lookup(object, field);
-  if (v == nullptr) return fail("bad_request", path(context, field) + ": missing");
-  if (!v->is_string()) return fail("bad_request", path(context, field) + ": must be a string");
+  if (v == nullptr) return fail(code::bad_request, path(context, field) + ": missing");
+  if (!v->is_string()) return fail(code::bad_request, path(context, field) + ": must be a string");
   const auto& s = v->get_ref<const std::string&>();
   if (s.size() > chars_max) {
-    return fail("invalid_argument", path(context, field) + ": longer than " +
+    return fail(code::invalid_argument, path(context, field) + ": longer than " +
                                         std::to_string(chars_max) + " characters");
   }
   return s;
@@ -74,7 +74,7 @@ Result<std::string> read_username(const nlohmann::json& object, std::string_view
   auto s = read_string(object, field, context, username_chars_max);
   if (!s) return s;
   if (!is_valid_username(*s)) {
-    return fail("invalid_argument",
+    return fail(code::invalid_argument,
                 path(context, field) + ": must be 1..32 characters of [A-Za-z0-9_.-]");
   }
   return s;
@@ -83,8 +83,8 @@ Result<std::string> read_username(const nlohmann::json& object, std::string_view
 Result<bool> read_bool(const nlohmann::json& object, std::string_view field,
                        std::string_view context) {
   const nlohmann::json* v = lookup(object, field);
-  if (v == nullptr) return fail("bad_request", path(context, field) + ": missing");
-  if (!v->is_boolean()) return fail("bad_request", path(context, field) + ": must be a boolean");
+  if (v == nullptr) return fail(code::bad_request, path(context, field) + ": missing");
+  if (!v->is_boolean()) return fail(code::bad_request, path(context, field) + ": must be a boolean");
   return v->get<bool>();
 }
 
@@ -92,10 +92,10 @@ Result<std::vector<BuyerEntry>> read_buyers(const nlohmann::json& object, std::s
                                             std::string_view context) {
   const nlohmann::json* v = lookup(object, field);
   const std::string where = path(context, field);
-  if (v == nullptr) return fail("bad_request", where + ": missing");
-  if (!v->is_array()) return fail("bad_request", where + ": must be an array");
+  if (v == nullptr) return fail(code::bad_request, where + ": missing");
+  if (!v->is_array()) return fail(code::bad_request, where + ": must be an array");
   if (v->size() > buyers_count_max) {
-    return fail("invalid_argument",
+    return fail(code::invalid_argument,
                 where + ": more than " + std::to_string(buyers_count_max) + " buyers");
   }
   std::vector<BuyerEntry> buyers;
@@ -115,15 +115,15 @@ Result<std::vector<BuyerEntry>> read_buyers(const nlohmann::json& object, std::s
       if (!reason) return std::unexpected(reason.error());
       auto status = withdrawn_status_from_name(*reason);
       if (!status) {
-        return fail("invalid_argument",
+        return fail(code::invalid_argument,
                     item_context + ".reason: must be by_request, silent or max_price");
       }
       entry.status = *status;
     } else if (has(item, "reason")) {
-      return fail("invalid_argument", item_context + ".reason: an active buyer has none");
+      return fail(code::invalid_argument, item_context + ".reason: an active buyer has none");
     }
     if (!seen.insert(entry.username).second) {
-      return fail("invalid_argument", item_context + ".username: repeated");
+      return fail(code::invalid_argument, item_context + ".username: repeated");
     }
     buyers.push_back(std::move(entry));
   }

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auction/market/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::market::json_fields {
 

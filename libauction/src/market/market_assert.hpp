@@ -4,7 +4,7 @@
 // Private to src/market/. Safe from any thread; never returns when the condition is false.
 #pragma once
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
-// The library-wide always-on assertion (auction/wire/assert.hpp) under this layer's name.
+// The library-wide always-on assertion (auction/base/assert.hpp) under this layer's name.
 #define MARKET_ASSERT(condition, message) AUCTION_ASSERT(condition, message)

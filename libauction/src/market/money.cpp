@@ -22,8 +22,8 @@ std::string format_cents(Cents amount) {
 
 Result<Cents> parse_cents(std::string_view text) {
   const std::string quoted = "amount \"" + std::string(text.substr(0, 40)) + "\": ";
-  const auto bad = [&](const char* why) { return fail("invalid_argument", quoted + why); };
-  const auto too_large = [&] { return fail("out_of_range", quoted + "too large"); };
+  const auto bad = [&](const char* why) { return fail(code::invalid_argument, quoted + why); };
+  const auto too_large = [&] { return fail(code::out_of_range, quoted + "too large"); };
   if (text.empty()) return bad("empty");
   const std::size_t dot = text.find('.');
   const std::string_view whole = text.substr(0, dot);

@@ -53,7 +53,7 @@ Result<AnnouncePrice> decode_announce_price(const nlohmann::json& j) {
   if (m.is_compact) {
     for (std::size_t i = 0; i < m.buyers.size(); ++i) {
       if (m.buyers[i].is_active()) {
-        return fail("invalid_argument", "announce_price.withdrawn[" + std::to_string(i) +
+        return fail(code::invalid_argument, "announce_price.withdrawn[" + std::to_string(i) +
                                             "]: lists withdrawn buyers only");
       }
     }
@@ -74,7 +74,7 @@ Result<SellerBack> decode_seller_back(const nlohmann::json& j) {
   auto address = json_fields::read_string(j, "address", ctx, address_chars_max);
   if (!address) return std::unexpected(address.error());
   if (!is_valid_address(*address)) {
-    return fail("invalid_argument", "seller_back.address: must be printable ASCII, no spaces");
+    return fail(code::invalid_argument, "seller_back.address: must be printable ASCII, no spaces");
   }
   m.address = std::move(*address);
   return m;
@@ -112,7 +112,7 @@ Result<WithdrawRequest> decode_withdraw_request(const nlohmann::json& j) {
     auto name = json_fields::read_string(j, "reason", ctx, 16);
     if (!name) return std::unexpected(name.error());
     auto reason = withdraw_reason_from_name(*name);
-    if (!reason) return fail("invalid_argument", "withdraw.reason: must be by_request or max_price");
+    if (!reason) return fail(code::invalid_argument, "withdraw.reason: must be by_request or max_price");
     m.reason = *reason;
   }
   return m;
@@ -124,7 +124,7 @@ Result<WithdrawReply> decode_withdraw_reply(const nlohmann::json& j) {
   auto name = json_fields::read_string(j, "outcome", ctx, 32);
   if (!name) return std::unexpected(name.error());
   auto outcome = withdraw_outcome_from_name(*name);
-  if (!outcome) return fail("invalid_argument", "withdraw_reply.outcome: unknown outcome");
+  if (!outcome) return fail(code::invalid_argument, "withdraw_reply.outcome: unknown outcome");
   return WithdrawReply{*outcome};
 }
 

@@ -11,7 +11,7 @@
 
 #include "auction/market/types.hpp"
 #include "auction/platform/client.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::market::detail {
 
@@ -28,10 +28,10 @@ inline boost::asio::awaitable<Result<std::vector<nlohmann::json>>> async_fetch_a
     auto result = co_await platform.async_call("fetch_auctions", std::move(fields));
     if (!result) co_return std::unexpected(result.error());
     const nlohmann::json& list = (*result)["auctions"];
-    if (!list.is_array()) co_return fail("bad_response", "fetch_auctions: no auctions array");
+    if (!list.is_array()) co_return fail(code::bad_response, "fetch_auctions: no auctions array");
     for (const nlohmann::json& a : list) {
       if (!a.is_object() || !a.contains("auction_id") || !a["auction_id"].is_number_unsigned()) {
-        co_return fail("bad_response", "fetch_auctions: an auction without an id");
+        co_return fail(code::bad_response, "fetch_auctions: an auction without an id");
       }
       after_id = a["auction_id"].get<std::uint64_t>();
       auctions.push_back(a);
@@ -53,7 +53,7 @@ inline boost::asio::awaitable<Result<nlohmann::json>> async_fetch_one(platform::
       list[0].value("auction_id", std::uint64_t{0}) == auction_id) {
     co_return list[0];
   }
-  co_return fail("unknown_auction", "no auction " + std::to_string(auction_id));
+  co_return fail(code::unknown_auction, "no auction " + std::to_string(auction_id));
 }
 
 // The address a user's program answers at, from the directory.
@@ -63,7 +63,7 @@ inline boost::asio::awaitable<Result<std::string>> async_address_of(platform::Cl
   auto result = co_await platform.async_call("get_user_address", std::move(fields));
   if (!result) co_return std::unexpected(result.error());
   if (!result->contains("address") || !(*result)["address"].is_string()) {
-    co_return fail("bad_response", "get_user_address: no address");
+    co_return fail(code::bad_response, "get_user_address: no address");
   }
   co_return (*result)["address"].get<std::string>();
 }
@@ -71,8 +71,8 @@ inline boost::asio::awaitable<Result<std::string>> async_address_of(platform::Cl
 // Whether an error is the platform being out of reach (worth retrying later), as opposed to
 // an answer it gave.
 inline bool is_unreachable(const Error& error) {
-  return error.code == "unavailable" || error.code == "timeout" || error.code == "overloaded" ||
-         error.code == "not_leader";
+  return error.code == code::unavailable || error.code == code::timeout || error.code == code::overloaded ||
+         error.code == code::not_leader;
 }
 
 }  // namespace auction::market::detail

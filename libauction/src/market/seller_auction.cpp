@@ -18,16 +18,16 @@ bool in_range(std::int64_t v, std::int64_t lo, std::int64_t hi) { return v >= lo
 
 Result<void> validate(const SellerConfig& c) {
   if (!in_range(c.period_ms, 1, duration_ms_max)) {
-    return fail("invalid_argument", "period_ms: must be 1..86400000");
+    return fail(code::invalid_argument, "period_ms: must be 1..86400000");
   }
   if (!in_range(c.ack_deadline_ms, 1, c.period_ms - 1)) {
-    return fail("invalid_argument", "ack_deadline_ms: must be positive and shorter than period_ms");
+    return fail(code::invalid_argument, "ack_deadline_ms: must be positive and shorter than period_ms");
   }
   if (!in_range(c.push_period_ms, 1, duration_ms_max)) {
-    return fail("invalid_argument", "push_period_ms: must be 1..86400000");
+    return fail(code::invalid_argument, "push_period_ms: must be 1..86400000");
   }
   if (!in_range(c.pause_retry_ms_max, c.period_ms, duration_ms_max)) {
-    return fail("invalid_argument", "pause_retry_ms_max: must be period_ms..86400000");
+    return fail(code::invalid_argument, "pause_retry_ms_max: must be period_ms..86400000");
   }
   return {};
 }
@@ -41,7 +41,7 @@ Result<SellerAuction> SellerAuction::create(Clock clock, SellerConfig config) {
 }
 
 Result<std::vector<SellerAction>> SellerAuction::start(std::int64_t now_ms) {
-  if (started_) return fail("wrong_stage", "this auction is already being driven");
+  if (started_) return fail(code::wrong_stage, "this auction is already being driven");
   started_ = true;
   if (clock_.stage() == Stage::not_started) {
     auto ok = clock_.start();

@@ -144,7 +144,7 @@ asio::awaitable<bool> SellerConsole::async_execute(std::string line) {
   const std::string command = (*words)[0];
   const std::size_t n = words->size();
   auto usage = [&](const char* text) {
-    s->answer(command, fail("invalid_argument", std::string("usage: ") + text), "");
+    s->answer(command, fail(code::invalid_argument, std::string("usage: ") + text), "");
   };
   auto id_at = [&](std::size_t i) { return parse_auction_id((*words)[i]); };
 
@@ -280,10 +280,10 @@ asio::awaitable<bool> SellerConsole::async_execute(std::string line) {
     }
     const std::string text = "wait " + what + " " + std::to_string(auction_id);
     s->answer(command, done ? Result<json>(json{{"auction_id", auction_id}, {"waited", what}})
-                            : fail("timeout", text + ": timed out"),
+                            : fail(code::timeout, text + ": timed out"),
               text + ": done");
   } else {
-    s->answer(command, fail("unknown_command", "no command \"" + command + "\" (try help)"), "");
+    s->answer(command, fail(code::unknown_command, "no command \"" + command + "\" (try help)"), "");
   }
   co_return true;
 }

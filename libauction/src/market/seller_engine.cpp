@@ -37,7 +37,7 @@ json buyers_json(const std::vector<BuyerEntry>& buyers) {
 // The platform keeps only whether a buyer is active, not why it left: a buyer it shows
 // inactive is restored as withdrawn by request.
 Result<AuctionState> state_from_view(const json& view) {
-  auto bad = [](const char* what) { return fail("bad_response", std::string("auction view: ") + what); };
+  auto bad = [](const char* what) { return fail(code::bad_response, std::string("auction view: ") + what); };
   if (!view.is_object()) return bad("not an object");
   for (const char* key : {"auction_id", "round_id", "current_price", "base_price", "increment"}) {
     if (!view.contains(key) || !view[key].is_number_integer()) return bad(key);
@@ -272,7 +272,7 @@ asio::awaitable<Result<AuctionId>> SellerEngine::async_create(NewAuction a) {
   auto result = co_await self->platform.async_call("create_auction", std::move(fields));
   if (!result) co_return std::unexpected(result.error());
   if (!result->contains("auction_id") || !(*result)["auction_id"].is_number_unsigned()) {
-    co_return fail("bad_response", "create_auction: no auction_id");
+    co_return fail(code::bad_response, "create_auction: no auction_id");
   }
   co_return (*result)["auction_id"].get<AuctionId>();
 }
@@ -292,7 +292,7 @@ asio::awaitable<Result<void>> SellerEngine::async_start(AuctionId auction_id) {
   json fields = {{"seller", self->username()}, {"auction_id", auction_id}};
   auto result = co_await self->platform.async_call("start_auction", std::move(fields));
   if (!result) co_return std::unexpected(result.error());
-  if (self->stopped) co_return fail("unavailable", "the seller is stopping");
+  if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
   const json& view = (*result)["auction"];
   auto state = state_from_view(view);
   if (!state) co_return std::unexpected(state.error());
@@ -309,27 +309,27 @@ asio::awaitable<Result<void>> SellerEngine::async_start(AuctionId auction_id) {
 asio::awaitable<Result<RoundId>> SellerEngine::async_resume(AuctionId auction_id) {
   auto self = state_;
   if (const SellerAuction* held = self->peer->find(auction_id)) {
-    co_return fail("wrong_stage", held->clock().is_finished()
+    co_return fail(code::wrong_stage, held->clock().is_finished()
                                       ? "auction " + std::to_string(auction_id) + " is finished"
                                       : "auction " + std::to_string(auction_id) + " is running");
   }
   const Journal::Entry* entry = self->journal->find(auction_id);
   if (entry != nullptr && std::holds_alternative<FinishRecord>(*entry)) {
-    co_return fail("wrong_stage", "auction " + std::to_string(auction_id) +
+    co_return fail(code::wrong_stage, "auction " + std::to_string(auction_id) +
                                       " is finished; its result is being delivered");
   }
   auto view = co_await detail::async_fetch_one(self->platform, self->username(), auction_id);
   if (!view) co_return std::unexpected(view.error());
-  if (self->stopped) co_return fail("unavailable", "the seller is stopping");
+  if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
   if (view->value("role", "") != "seller") {
-    co_return fail("not_owner", "auction " + std::to_string(auction_id) + " is not yours");
+    co_return fail(code::not_owner, "auction " + std::to_string(auction_id) + " is not yours");
   }
   const std::string stage = view->value("stage", "");
   if (stage != "started") {
     if (entry != nullptr && (stage == "finished" || stage == "cancelled")) {
       (void)self->journal->remove(auction_id);  // the platform owns it for good now
     }
-    co_return fail("wrong_stage",
+    co_return fail(code::wrong_stage,
                    "auction " + std::to_string(auction_id) + " is " + stage + ", not started");
   }
   auto platform_state = state_from_view(*view);

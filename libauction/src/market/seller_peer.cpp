@@ -254,7 +254,7 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
     SellerAuction* auction = find(message->auction_id);
     if (auction == nullptr) {
       co_return wire::Reply::failure(
-          {"unknown_auction",
+          {code::unknown_auction,
            "auction " + std::to_string(message->auction_id) + " is not run by this seller now"});
     }
     auto response = auction->on_withdraw_request(message->username, message->reason,
@@ -285,7 +285,7 @@ Result<std::uint16_t> SellerPeer::start() {
                         [weak](wire::Request request) -> asio::awaitable<wire::Reply> {
                           auto self = weak.lock();
                           if (!self || self->stopped) {
-                            co_return wire::Reply::failure({"unavailable", "the seller is stopping"});
+                            co_return wire::Reply::failure({code::unavailable, "the seller is stopping"});
                           }
                           co_return co_await self->on_withdraw(std::move(request));
                         });
@@ -311,13 +311,13 @@ Result<void> SellerPeer::run(SellerAuction auction, std::map<std::string, std::s
                              std::string back_at) {
   const AuctionId id = auction.clock().auction_id();
   if (const SellerAuction* held = state_->find(id); held && !held->clock().is_finished()) {
-    return fail("wrong_stage", "auction " + std::to_string(id) + " is already running here");
+    return fail(code::wrong_stage, "auction " + std::to_string(id) + " is already running here");
   }
   state_->auctions.erase(id);
   std::erase(state_->finished_order, id);
   state_->evict_finished();
   if (state_->auctions.size() >= state_->options.auctions_max) {
-    return fail("limit_exceeded", "this seller already runs " +
+    return fail(code::limit_exceeded, "this seller already runs " +
                                       std::to_string(state_->options.auctions_max) + " auctions");
   }
   for (auto& [username, address] : addresses) state_->set_address(username, std::move(address));

@@ -6,7 +6,7 @@
 
 #include "auction/platform/limits.hpp"
 #include "platform/field_reader.hpp"
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::platform {
 
@@ -59,7 +59,7 @@ Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) 
   f.cents("current_price", r.current_price, Cents{0});
   f.buyers("buyers", buyers);
   f.optional_username("winner", r.winner);
-  if (auto done = f.finish(); !done) return fail("bad_snapshot", done.error().message);
+  if (auto done = f.finish(); !done) return fail(code::bad_snapshot, done.error().message);
 
   bool known_stage = false;
   for (std::size_t i = 0; i < stage_names.size(); ++i) {
@@ -68,19 +68,19 @@ Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) 
       known_stage = true;
     }
   }
-  if (!known_stage) return fail("bad_snapshot", "stage: unknown stage '" + stage + "'");
+  if (!known_stage) return fail(code::bad_snapshot, "stage: unknown stage '" + stage + "'");
   for (auto& b : buyers) r.buyers.emplace(std::move(b.username), b.active);
 
   const auto id = std::to_string(r.id.value);
-  if (r.has_buyer(r.seller)) return fail("bad_snapshot", "auction " + id + ": seller is a buyer");
+  if (r.has_buyer(r.seller)) return fail(code::bad_snapshot, "auction " + id + ": seller is a buyer");
   if (r.current_price < r.base_price) {
-    return fail("bad_snapshot", "auction " + id + ": current_price below base_price");
+    return fail(code::bad_snapshot, "auction " + id + ": current_price below base_price");
   }
   if (r.winner && (r.stage != Stage::finished || !r.has_buyer(*r.winner))) {
-    return fail("bad_snapshot", "auction " + id + ": winner is not a buyer of a finished auction");
+    return fail(code::bad_snapshot, "auction " + id + ": winner is not a buyer of a finished auction");
   }
   if (r.stage == Stage::created && (r.round_id != 0 || r.current_price != r.base_price)) {
-    return fail("bad_snapshot", "auction " + id + ": an unstarted auction has a round or price");
+    return fail(code::bad_snapshot, "auction " + id + ": an unstarted auction has a round or price");
   }
   return r;
 }

@@ -21,9 +21,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/platform/commands.hpp"
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 #include "auction/wire/client.hpp"
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/error_codes.hpp"
 
 namespace auction::platform {
 
@@ -206,7 +206,7 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
                                                             Clock::time_point expiry,
                                                             std::uint64_t call_generation) {
   const auto closed = [] {
-    return fail(wire::code::unavailable, "the platform client was closed");
+    return fail(code::unavailable, "the platform client was closed");
   };
   const std::size_t count = replicas.size();
   std::size_t target = preferred;
@@ -217,7 +217,7 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
   for (;;) {
     const auto now = Clock::now();
     if (now >= expiry) {
-      co_return fail(wire::code::unavailable,
+      co_return fail(code::unavailable,
                      "no leader answered within " + std::to_string(options.deadline.count()) +
                          " ms" + (last.empty() ? "" : "; last: " + last));
     }
@@ -232,7 +232,7 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
     if (!reply) {
       const std::string& code = reply.error().code;
       // Our own limits: no other replica would take the request either.
-      if (code == wire::code::frame_too_large || code == wire::code::overloaded) {
+      if (code == code::frame_too_large || code == code::overloaded) {
         co_return std::unexpected(reply.error());
       }
       last = options.replicas[target] + ": " + reply.error().message;
@@ -241,13 +241,13 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
       co_return std::move(reply->result);
     } else {
       const std::string code = reply->code();
-      if (code == "not_leader") {
+      if (code == code::not_leader) {
         const std::size_t hinted = index_of(reply->error.value("leader", json()));
         if (hinted < count && hinted != target) next = hinted;
-      } else if (code == wire::code::overloaded) {
+      } else if (code == code::overloaded) {
         next = target;
         is_congested = true;
-      } else if (code == "session_expired" && is_tagged && attempts == 1) {
+      } else if (code == code::session_expired && is_tagged && attempts == 1) {
         // The session ended before this call (an old first write that never committed, or
         // one evicted by newer clients), and nothing of this call was sent before: no
         // attempt of it can have been applied, so send it again as seq 1 of a new session.
@@ -255,7 +255,7 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
         fields["client_id"] = client_id;
         fields["seq"] = next_seq++;
         continue;
-      } else if (code != wire::code::timeout && code != wire::code::unavailable) {
+      } else if (code != code::timeout && code != code::unavailable) {
         // The platform's own answer (or a refusal of the request itself): final.
         preferred = target;
         co_return std::unexpected(reply->to_error());
@@ -294,7 +294,7 @@ asio::awaitable<Result<json>> Client::async_call(std::string op, json fields) {
   const auto expiry = Clock::now() + state->options.deadline;
   const std::uint64_t generation = state->generation;
   if (fields.is_null()) fields = json::object();
-  if (!fields.is_object()) co_return fail(wire::code::bad_request, "fields must be an object");
+  if (!fields.is_object()) co_return fail(code::bad_request, "fields must be an object");
 
   if (!is_write(op)) {
     co_return co_await state->async_attempts(std::move(op), std::move(fields), false, expiry,
@@ -303,10 +303,10 @@ asio::awaitable<Result<json>> Client::async_call(std::string op, json fields) {
   State::WriteTurn turn(*state);
   const bool is_granted = co_await state->async_acquire(turn, expiry);
   if (state->generation != generation) {
-    co_return fail(wire::code::unavailable, "the platform client was closed");
+    co_return fail(code::unavailable, "the platform client was closed");
   }
   if (!is_granted) {
-    co_return fail(wire::code::unavailable,
+    co_return fail(code::unavailable,
                    "no leader answered within " + std::to_string(state->options.deadline.count()) +
                        " ms (earlier writes of this client held it up)");
   }
@@ -320,9 +320,9 @@ asio::awaitable<Result<json>> Client::async_call(std::string op, json fields) {
       co_await state->async_attempts(std::move(op), std::move(fields), true, expiry, generation);
   if (outcome) {
     state->has_succeeded = true;
-  } else if (outcome.error().code == wire::code::unavailable && !state->has_succeeded) {
+  } else if (outcome.error().code == code::unavailable && !state->has_succeeded) {
     state->is_session_doubtful = true;
-  } else if (outcome.error().code == "session_expired") {
+  } else if (outcome.error().code == code::session_expired) {
     // This client_id has no session any more: every later seq would be refused too.
     state->start_new_session();
   }
@@ -332,7 +332,7 @@ asio::awaitable<Result<json>> Client::async_call(std::string op, json fields) {
 asio::awaitable<Result<json>> Client::async_status(std::size_t replica) {
   auto state = state_;
   if (replica >= state->replicas.size()) {
-    co_return fail(wire::code::invalid_argument,
+    co_return fail(code::invalid_argument,
                    "replica index " + std::to_string(replica) + " is not below " +
                        std::to_string(state->replicas.size()));
   }

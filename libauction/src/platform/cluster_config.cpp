@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-Error invalid(std::string message) { return Error{"config_invalid", std::move(message)}; }
+Error invalid(std::string message) { return Error{code::config_invalid, std::move(message)}; }
 
 // Rejects keys other than `allowed`, so that a misspelt key is an error, not a silent default.
 Result<void> check_keys(const json& object, std::string_view where,
@@ -164,17 +164,17 @@ Result<ClusterConfig> ClusterConfig::parse(std::string_view text) {
 Result<ClusterConfig> ClusterConfig::load(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    return fail("config_unreadable",
+    return fail(code::config_unreadable,
                 "cannot read " + path.string() + ": " +
                     (ec ? ec.message() : std::string("not a regular file")));
   }
   if (std::filesystem::file_size(path, ec) > config_bytes_max) {
-    return fail("config_invalid", path.string() + ": the file is larger than 1 MiB");
+    return fail(code::config_invalid, path.string() + ": the file is larger than 1 MiB");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code open_error(errno, std::generic_category());
-    return fail("config_unreadable", "cannot read " + path.string() + ": " + open_error.message());
+    return fail(code::config_unreadable, "cannot read " + path.string() + ": " + open_error.message());
   }
   std::ostringstream text;
   text << in.rdbuf();

@@ -47,7 +47,7 @@ Command decode_create_auction(FieldReader& r) {
   if (r.ok()) {
     // An auction whose price cannot rise even once is not an ascending auction.
     if (auto next = price_at_round(c.base_price, c.increment, 1); !next) {
-      r.reject(Error{"invalid_argument", "increment: " + next.error().message});
+      r.reject(Error{code::invalid_argument, "increment: " + next.error().message});
     }
   }
   return c;
@@ -202,7 +202,7 @@ Result<Request> decode_request(const json& request) {
   r.text("op", op, 1, 64);
   if (!r.ok()) return std::unexpected(r.finish().error());
   const OpEntry* entry = find_op(op);
-  if (entry == nullptr) return fail("unknown_op", "unknown op '" + op + "'");
+  if (entry == nullptr) return fail(code::unknown_op, "unknown op '" + op + "'");
 
   Request out{entry->decode(r), std::nullopt};
   if (r.has("client_id") || r.has("seq")) {
@@ -218,7 +218,7 @@ Result<Request> decode_request(const json& request) {
 Result<Request> parse_request(std::string_view bytes) {
   // The one place where a peer's bytes meet the JSON parser: its exceptions stop here.
   json parsed = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return fail("bad_request", "not valid JSON");
+  if (parsed.is_discarded()) return fail(code::bad_request, "not valid JSON");
   return decode_request(parsed);
 }
 

@@ -104,7 +104,7 @@ bool is_valid_utf8(std::string_view text) {
 }
 
 FieldReader::FieldReader(const nlohmann::json& object) : object_(object) {
-  if (!object_.is_object()) reject(Error{"bad_request", "expected a JSON object"});
+  if (!object_.is_object()) reject(Error{code::bad_request, "expected a JSON object"});
 }
 
 bool FieldReader::has(std::string_view name) const {
@@ -115,7 +115,7 @@ const nlohmann::json* FieldReader::take(std::string_view name) {
   if (!ok()) return nullptr;
   const auto it = object_.find(name);
   if (it == object_.end()) {
-    reject(Error{"bad_request", "missing field " + in_quotes(name)});
+    reject(Error{code::bad_request, "missing field " + in_quotes(name)});
     return nullptr;
   }
   read_.emplace(name);
@@ -123,11 +123,11 @@ const nlohmann::json* FieldReader::take(std::string_view name) {
 }
 
 void FieldReader::bad_type(std::string_view name, std::string_view expected) {
-  reject(Error{"bad_request", std::string(name) + ": must be " + std::string(expected)});
+  reject(Error{code::bad_request, std::string(name) + ": must be " + std::string(expected)});
 }
 
 void FieldReader::bad_value(std::string_view name, std::string_view why) {
-  reject(Error{"invalid_argument", std::string(name) + ": " + std::string(why)});
+  reject(Error{code::invalid_argument, std::string(name) + ": " + std::string(why)});
 }
 
 void FieldReader::reject(Error error) {
@@ -278,7 +278,7 @@ void FieldReader::buyers(std::string_view name, std::vector<BuyerStatus>& out) {
 Result<void> FieldReader::finish() const {
   if (error_) return std::unexpected(*error_);
   for (const auto& [key, value] : object_.items()) {
-    if (!read_.contains(key)) return fail("bad_request", "unknown field " + in_quotes(key));
+    if (!read_.contains(key)) return fail(code::bad_request, "unknown field " + in_quotes(key));
   }
   return {};
 }

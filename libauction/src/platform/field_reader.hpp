@@ -18,7 +18,7 @@
 
 #include "auction/platform/commands.hpp"
 #include "auction/platform/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::platform {
 

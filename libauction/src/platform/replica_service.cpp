@@ -5,7 +5,7 @@
 #include <variant>
 #include <vector>
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::platform {
 
@@ -39,7 +39,7 @@ void ReplicaService::register_ops(wire::Server& server) {
   server.handle("status", [this](wire::Request request) {
     return async_ready(request.body.empty()
                            ? status()
-                           : Reply::failure(Error{"bad_request", "status takes no fields"}));
+                           : Reply::failure(Error{code::bad_request, "status takes no fields"}));
   });
   for (std::string& op : platform_ops()) {
     server.handle(std::move(op),
@@ -63,8 +63,8 @@ namespace {
 
 // What a failed Raft call means to the client.
 Reply raft_failure(const Error& error) {
-  if (error.code == "too_large") {
-    return Reply::failure(Error{"invalid_argument", "the request is too large to replicate"});
+  if (error.code == code::too_large) {
+    return Reply::failure(Error{code::invalid_argument, "the request is too large to replicate"});
   }
   return Reply::failure(error);  // overloaded, timeout, unavailable
 }
@@ -76,7 +76,7 @@ asio::awaitable<Reply> ReplicaService::async_write(const Request& request) {
   machine_.remember_proposal(bytes, request);  // so applying it here needs no parse
   auto answer = co_await raft_.async_propose(std::move(bytes));
   if (!answer) {
-    if (answer.error().code == "not_leader") co_return not_leader(answer.error().message);
+    if (answer.error().code == code::not_leader) co_return not_leader(answer.error().message);
     co_return raft_failure(answer.error());
   }
   // StateMachine::apply() answers {"ok":true,"result":{...}} or {"error":{...},"ok":false}.
@@ -100,7 +100,7 @@ asio::awaitable<Reply> ReplicaService::async_write(const Request& request) {
 asio::awaitable<Reply> ReplicaService::async_read(const Request& request) {
   auto barrier = co_await raft_.async_read_barrier();
   if (!barrier) {
-    if (barrier.error().code == "not_leader") co_return not_leader(barrier.error().message);
+    if (barrier.error().code == code::not_leader) co_return not_leader(barrier.error().message);
     co_return raft_failure(barrier.error());
   }
   // On the raft executor, right after the barrier: the state machine is current.
@@ -137,11 +137,11 @@ Reply ReplicaService::not_leader(const std::string& why) const {
   const raft::NodeId leader = raft_.leader();
   const ReplicaAddress* where = leader.value == 0 ? nullptr : cluster_.find(leader.value);
   if (where == nullptr) {
-    return Reply::failure(Error{"not_leader", why + "; no leader is known yet"},
+    return Reply::failure(Error{code::not_leader, why + "; no leader is known yet"},
                           Json{{"leader", nullptr}});
   }
   return Reply::failure(
-      Error{"not_leader", why + "; the leader is replica " + std::to_string(where->id) + " at " +
+      Error{code::not_leader, why + "; the leader is replica " + std::to_string(where->id) + " at " +
                               where->client_endpoint()},
       Json{{"leader", {{"id", where->id}, {"address", where->client_endpoint()}}}});
 }

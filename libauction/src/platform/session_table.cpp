@@ -5,7 +5,7 @@
 
 #include "auction/platform/limits.hpp"
 #include "platform/field_reader.hpp"
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::platform {
 
@@ -24,14 +24,14 @@ Result<std::optional<std::string>> SessionTable::begin(const SessionTag& tag,
   const auto it = sessions_.find(tag.client_id);
   if (it == sessions_.end()) {
     if (tag.seq != 1) {
-      return fail("session_expired", "no session for client " + tag.client_id +
+      return fail(code::session_expired, "no session for client " + tag.client_id +
                                          " (it ended); start a new client_id at seq 1");
     }
     return std::nullopt;
   }
   Session& session = it->second;
   if (tag.seq < session.last_seq) {
-    return fail("stale_request", "seq " + std::to_string(tag.seq) + " is older than " +
+    return fail(code::stale_request, "seq " + std::to_string(tag.seq) + " is older than " +
                                      std::to_string(session.last_seq));
   }
   if (tag.seq == session.last_seq) {
@@ -78,8 +78,8 @@ nlohmann::json SessionTable::snapshot() const {
 
 Result<SessionTable> SessionTable::restore(const nlohmann::json& value,
                                            raft::LogIndex applied) {
-  if (!value.is_array()) return fail("bad_snapshot", "sessions: must be an array");
-  if (value.size() > limits::sessions_max) return fail("bad_snapshot", "sessions: too many");
+  if (!value.is_array()) return fail(code::bad_snapshot, "sessions: must be an array");
+  if (value.size() > limits::sessions_max) return fail(code::bad_snapshot, "sessions: too many");
   SessionTable table;
   for (const auto& item : value) {
     FieldReader f(item);
@@ -91,14 +91,14 @@ Result<SessionTable> SessionTable::restore(const nlohmann::json& value,
     f.text("answer", s.answer, 1, SIZE_MAX);
     f.uint64("last_used_index", last_used, 1, applied.value);
     if (auto done = f.finish(); !done) {
-      return fail("bad_snapshot", "sessions[]: " + done.error().message);
+      return fail(code::bad_snapshot, "sessions[]: " + done.error().message);
     }
     s.last_used = raft::LogIndex{last_used};
     if (!table.by_last_used_.emplace(s.last_used, client_id).second) {
-      return fail("bad_snapshot", "sessions[]: two sessions used at one index");
+      return fail(code::bad_snapshot, "sessions[]: two sessions used at one index");
     }
     if (!table.sessions_.emplace(client_id, std::move(s)).second) {
-      return fail("bad_snapshot", "sessions[]: client " + client_id + " twice");
+      return fail(code::bad_snapshot, "sessions[]: client " + client_id + " twice");
     }
   }
   return table;

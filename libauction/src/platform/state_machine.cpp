@@ -12,7 +12,7 @@
 #include "auction/platform/limits.hpp"
 #include "auction/platform/views.hpp"
 #include "platform/field_reader.hpp"
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::platform {
 
@@ -39,7 +39,7 @@ std::string answer(const Result<json>& result) {
 }
 
 Result<json> wrong_stage(const AuctionRecord& a, std::string_view needed) {
-  return fail("wrong_stage", "auction " + id_text(a.id) + " is " +
+  return fail(code::wrong_stage, "auction " + id_text(a.id) + " is " +
                                  std::string(stage_name(a.stage)) + ", needs " +
                                  std::string(needed));
 }
@@ -50,15 +50,15 @@ Result<void> check_buyer_report(const AuctionRecord& a, const std::vector<BuyerS
   for (const auto& b : report) {
     const auto it = a.buyers.find(b.username);
     if (it == a.buyers.end()) {
-      return fail("not_joined", "buyers: " + b.username + " has not joined auction " + id_text(a.id));
+      return fail(code::not_joined, "buyers: " + b.username + " has not joined auction " + id_text(a.id));
     }
     if (b.active && !it->second) {
-      return fail("invalid_argument",
+      return fail(code::invalid_argument,
                   "buyers: " + b.username + " withdrew earlier and cannot be active again");
     }
   }
   if (report.size() != a.buyers.size()) {
-    return fail("invalid_argument", "buyers: must list all " + std::to_string(a.buyers.size()) +
+    return fail(code::invalid_argument, "buyers: must list all " + std::to_string(a.buyers.size()) +
                                         " joined buyers, got " + std::to_string(report.size()));
   }
   return {};
@@ -69,13 +69,13 @@ Result<void> check_buyer_report(const AuctionRecord& a, const std::vector<BuyerS
 Result<void> check_clock_price(const AuctionRecord& a, std::string_view field, Cents price,
                                std::uint64_t round) {
   const auto ceiling = price_at_round(a.base_price, a.increment, round);
-  if (!ceiling) return fail("invalid_argument", "round_id: " + ceiling.error().message);
+  if (!ceiling) return fail(code::invalid_argument, "round_id: " + ceiling.error().message);
   if (price < a.current_price) {
-    return fail("invalid_argument", std::string(field) + ": below the current price " +
+    return fail(code::invalid_argument, std::string(field) + ": below the current price " +
                                         std::to_string(a.current_price.value));
   }
   if (price > *ceiling) {
-    return fail("invalid_argument", std::string(field) +
+    return fail(code::invalid_argument, std::string(field) +
                                         ": above base_price + round_id * increment = " +
                                         std::to_string(ceiling->value));
   }
@@ -95,7 +95,7 @@ std::string StateMachine::apply(raft::LogIndex index, std::string_view command) 
 
   // A log entry this replica cannot decode was proposed by a replica with other rules: a
   // deployment bug, answered as an error on every replica alike rather than crashing all.
-  Result<Request> request = fail("bad_request", "");
+  Result<Request> request = fail(code::bad_request, "");
   if (const auto known = proposed_.find(command); known != proposed_.end()) {
     request = std::move(known->second);  // decoded when this replica proposed it
     proposed_.erase(known);
@@ -130,7 +130,7 @@ Result<json> StateMachine::query(const json& request) const {
   auto decoded = decode_request(request);
   if (!decoded) return std::unexpected(decoded.error());
   if (!is_read(op_name(decoded->command))) {
-    return fail("bad_request", std::string(op_name(decoded->command)) + " is not a read");
+    return fail(code::bad_request, std::string(op_name(decoded->command)) + " is not a read");
   }
   return read(decoded->command);
 }
@@ -139,7 +139,7 @@ Result<std::string> StateMachine::query_text(const Command& command) const {
   const auto* fetch = std::get_if<FetchAuctions>(&command);
   if (fetch == nullptr) {
     if (!std::holds_alternative<GetUserAddress>(command)) {
-      return fail("bad_request", std::string(op_name(command)) + " is not a read");
+      return fail(code::bad_request, std::string(op_name(command)) + " is not a read");
     }
     auto result = read(command);
     if (!result) return std::unexpected(result.error());
@@ -177,19 +177,19 @@ Result<json> StateMachine::read(const Command& command) const {
   if (const auto* c = std::get_if<GetUserAddress>(&command)) return on(*c);
   if (const auto* c = std::get_if<FetchAuctions>(&command)) return on(*c);
   AUCTION_ASSERT(false, "read() of a mutating command");
-  return fail("bad_request", "not a read");
+  return fail(code::bad_request, "not a read");
 }
 
 Result<void> StateMachine::require_user(std::string_view username) const {
   if (!users_.contains(username)) {
-    return fail("unknown_user", "no user named " + std::string(username));
+    return fail(code::unknown_user, "no user named " + std::string(username));
   }
   return {};
 }
 
 Result<AuctionRecord*> StateMachine::find_auction(AuctionId id) {
   const auto it = auctions_.find(id);
-  if (it == auctions_.end()) return fail("unknown_auction", "no auction " + id_text(id));
+  if (it == auctions_.end()) return fail(code::unknown_auction, "no auction " + id_text(id));
   views_.forget(id);  // the caller may change it
   return &it->second;
 }
@@ -198,7 +198,7 @@ Result<AuctionRecord*> StateMachine::owned_auction(std::string_view seller, Auct
   if (auto user = require_user(seller); !user) return std::unexpected(user.error());
   auto found = find_auction(id);
   if (found && (*found)->seller != seller) {
-    return fail("not_owner", std::string(seller) + " is not the seller of auction " + id_text(id));
+    return fail(code::not_owner, std::string(seller) + " is not the seller of auction " + id_text(id));
   }
   return found;
 }
@@ -207,7 +207,7 @@ Result<json> StateMachine::on(const Login& c) {
   const auto it = users_.find(c.username);
   const bool created = it == users_.end();
   if (created && users_.size() >= limits::users_max) {
-    return fail("limit_exceeded", "the platform has the maximum of " +
+    return fail(code::limit_exceeded, "the platform has the maximum of " +
                                       std::to_string(limits::users_max) + " users");
   }
   users_.insert_or_assign(c.username, c.address);
@@ -217,7 +217,7 @@ Result<json> StateMachine::on(const Login& c) {
 Result<json> StateMachine::on(const CreateAuction& c) {
   if (auto user = require_user(c.seller); !user) return std::unexpected(user.error());
   if (auctions_.size() >= limits::auctions_max) {
-    return fail("limit_exceeded", "the platform has the maximum of " +
+    return fail(code::limit_exceeded, "the platform has the maximum of " +
                                       std::to_string(limits::auctions_max) + " auctions");
   }
   const AuctionId id = next_auction_id_;
@@ -243,12 +243,12 @@ Result<json> StateMachine::on(const JoinAuction& c) {
   AuctionRecord& a = **found;
   if (a.stage != Stage::created) return wrong_stage(a, "created");
   if (a.seller == c.username) {
-    return fail("invalid_argument", "username: a seller cannot join its own auction");
+    return fail(code::invalid_argument, "username: a seller cannot join its own auction");
   }
   // Joining twice is a success that changes nothing, so a retry without a session is safe.
   const bool already_joined = a.has_buyer(c.username);
   if (!already_joined && a.buyers.size() >= limits::buyers_per_auction_max) {
-    return fail("limit_exceeded", "auction " + id_text(a.id) + " has the maximum of " +
+    return fail(code::limit_exceeded, "auction " + id_text(a.id) + " has the maximum of " +
                                       std::to_string(limits::buyers_per_auction_max) +
                                       " buyers");
   }
@@ -263,7 +263,7 @@ Result<json> StateMachine::on(const QuitAuction& c) {
   AuctionRecord& a = **found;
   if (a.stage != Stage::created) return wrong_stage(a, "created");
   if (!a.has_buyer(c.username)) {
-    return fail("not_joined", c.username + " has not joined auction " + id_text(a.id));
+    return fail(code::not_joined, c.username + " has not joined auction " + id_text(a.id));
   }
   a.buyers.erase(c.username);
   return json{{"auction_id", a.id.value}};
@@ -274,7 +274,7 @@ Result<json> StateMachine::on(const StartAuction& c) {
   if (!found) return std::unexpected(found.error());
   AuctionRecord& a = **found;
   if (a.stage != Stage::created) return wrong_stage(a, "created");
-  if (a.buyers.empty()) return fail("no_buyers", "auction " + id_text(a.id) + " has no buyers");
+  if (a.buyers.empty()) return fail(code::no_buyers, "auction " + id_text(a.id) + " has no buyers");
   a.stage = Stage::started;
   return json{{"auction", auction_view(a, a.seller, users_)}};
 }
@@ -318,17 +318,17 @@ Result<json> StateMachine::on(const FinishAuction& c) {
   if (a.stage == Stage::finished) return outcome(false);
   if (a.stage != Stage::started) return wrong_stage(a, "started");
   if (c.round_id < a.round_id) {
-    return fail("invalid_argument", "round_id: older than the last reported round " +
+    return fail(code::invalid_argument, "round_id: older than the last reported round " +
                                         std::to_string(a.round_id));
   }
   if (auto ok = check_buyer_report(a, c.buyers); !ok) return std::unexpected(ok.error());
   if (c.winner) {
     if (!a.has_buyer(*c.winner)) {
-      return fail("not_joined", "winner: " + *c.winner + " has not joined auction " + id_text(a.id));
+      return fail(code::not_joined, "winner: " + *c.winner + " has not joined auction " + id_text(a.id));
     }
     for (const auto& b : c.buyers) {
       if (b.username == *c.winner && !b.active) {
-        return fail("invalid_argument", "winner: " + *c.winner + " is not active");
+        return fail(code::invalid_argument, "winner: " + *c.winner + " is not active");
       }
     }
   }
@@ -354,7 +354,7 @@ Result<json> StateMachine::on(const CancelAuction& c) {
 
 Result<json> StateMachine::on(const GetUserAddress& c) const {
   const auto it = users_.find(c.username);
-  if (it == users_.end()) return fail("unknown_user", "no user named " + c.username);
+  if (it == users_.end()) return fail(code::unknown_user, "no user named " + c.username);
   return json{{"username", it->first}, {"address", it->second}};
 }
 
@@ -394,14 +394,14 @@ Result<StateMachine> StateMachine::restore(const json& snapshot) {
   const json* users = f.raw("users");
   const json* auctions = f.raw("auctions");
   const json* sessions = f.raw("sessions");
-  if (auto done = f.finish(); !done) return fail("bad_snapshot", done.error().message);
+  if (auto done = f.finish(); !done) return fail(code::bad_snapshot, done.error().message);
 
   StateMachine sm;
   sm.applied_index_ = raft::LogIndex{applied};
   sm.next_auction_id_ = AuctionId{next_id};
 
   if (!users->is_array() || users->size() > limits::users_max) {
-    return fail("bad_snapshot", "users: must be an array of at most " +
+    return fail(code::bad_snapshot, "users: must be an array of at most " +
                                     std::to_string(limits::users_max));
   }
   for (const auto& item : *users) {
@@ -411,15 +411,15 @@ Result<StateMachine> StateMachine::restore(const json& snapshot) {
     u.username("username", username);
     u.address("address", address);
     if (auto done = u.finish(); !done) {
-      return fail("bad_snapshot", "users[]: " + done.error().message);
+      return fail(code::bad_snapshot, "users[]: " + done.error().message);
     }
     if (!sm.users_.emplace(username, std::move(address)).second) {
-      return fail("bad_snapshot", "users[]: " + username + " twice");
+      return fail(code::bad_snapshot, "users[]: " + username + " twice");
     }
   }
 
   if (!auctions->is_array() || auctions->size() > limits::auctions_max) {
-    return fail("bad_snapshot", "auctions: must be an array of at most " +
+    return fail(code::bad_snapshot, "auctions: must be an array of at most " +
                                     std::to_string(limits::auctions_max));
   }
   for (const auto& item : *auctions) {
@@ -428,14 +428,14 @@ Result<StateMachine> StateMachine::restore(const json& snapshot) {
     const std::string id = id_text(record->id);
     if (record->id >= sm.next_auction_id_ ||
         (!sm.auctions_.empty() && record->id <= sm.auctions_.rbegin()->first)) {
-      return fail("bad_snapshot", "auctions[]: id " + id + " out of order or not below next_auction_id");
+      return fail(code::bad_snapshot, "auctions[]: id " + id + " out of order or not below next_auction_id");
     }
     if (!sm.users_.contains(record->seller)) {
-      return fail("bad_snapshot", "auctions[]: auction " + id + " has an unknown seller");
+      return fail(code::bad_snapshot, "auctions[]: auction " + id + " has an unknown seller");
     }
     for (const auto& [buyer, active] : record->buyers) {
       if (!sm.users_.contains(buyer)) {
-        return fail("bad_snapshot", "auctions[]: auction " + id + " has an unknown buyer " + buyer);
+        return fail(code::bad_snapshot, "auctions[]: auction " + id + " has an unknown buyer " + buyer);
       }
     }
     sm.auctions_.emplace(record->id, std::move(*record));

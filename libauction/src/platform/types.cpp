@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::platform {
 
@@ -17,7 +17,7 @@ Result<Cents> price_at_round(Cents base, Cents increment, std::uint64_t rounds) 
   if (rounds > static_cast<std::uint64_t>(INT64_MAX) ||
       __builtin_mul_overflow(static_cast<std::int64_t>(rounds), increment.value, &raise) ||
       __builtin_add_overflow(base.value, raise, &price)) {
-    return fail("invalid_argument", "the price at round " + std::to_string(rounds) +
+    return fail(code::invalid_argument, "the price at round " + std::to_string(rounds) +
                                         " would exceed the maximum of " +
                                         std::to_string(INT64_MAX) + " cents");
   }

@@ -1,7 +1,7 @@
 // ViewCache: see auction/platform/view_cache.hpp.
 #include "auction/platform/view_cache.hpp"
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::platform {
 

@@ -1,7 +1,7 @@
 // Views (see auction/platform/views.hpp). Pure.
 #include "auction/platform/views.hpp"
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::platform {
 

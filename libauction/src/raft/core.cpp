@@ -8,7 +8,7 @@
 #include <set>
 #include <utility>
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::raft {
 namespace {
@@ -511,15 +511,15 @@ bool Core::maybe_commit() {
 // ---- proposals and reads --------------------------------------------------------------
 
 Result<ProposalTicket> Core::propose(std::string data) {
-  if (role_ != Role::leader) return fail("not_leader", leader_hint(leader_));
+  if (role_ != Role::leader) return fail(code::not_leader, leader_hint(leader_));
   if (data.size() > config_.entry_bytes_max) {
-    return fail("too_large", "proposal exceeds entry_bytes_max");
+    return fail(code::too_large, "proposal exceeds entry_bytes_max");
   }
   // Always admit one proposal when nothing is outstanding, so a large entry cannot
   // starve forever (etcd's increaseUncommittedSize).
   if (uncommitted_bytes_ > 0 && !data.empty() &&
       uncommitted_bytes_ + data.size() > config_.uncommitted_bytes_max) {
-    return fail("overloaded", "too many uncommitted proposal bytes");
+    return fail(code::overloaded, "too many uncommitted proposal bytes");
   }
   append_entry(EntryType::normal, std::move(data));
   const ProposalTicket ticket{log_.last_index(), term_};
@@ -528,9 +528,9 @@ Result<ProposalTicket> Core::propose(std::string data) {
 }
 
 Result<void> Core::read_index(std::uint64_t context) {
-  if (role_ != Role::leader) return fail("not_leader", leader_hint(leader_));
+  if (role_ != Role::leader) return fail(code::not_leader, leader_hint(leader_));
   if (reads_.size() + reads_confirmed_.size() >= config_.reads_pending_max) {
-    return fail("overloaded", "too many reads pending");
+    return fail(code::overloaded, "too many reads pending");
   }
   const bool round_in_flight = !reads_.empty() && reads_.front().round != 0;
   reads_.push_back(PendingRead{context, LogIndex{0}, 0});

@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::raft::detail {
 

@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::raft {
 
@@ -34,7 +34,7 @@ void Driver::report_unreachable(NodeId peer) {
 
 Result<ProposalTicket> Driver::propose(std::string command) {
   if (core_.role() == Role::leader && proposals_.size() >= proposals_pending_max_) {
-    return fail("overloaded", "too many proposals pending");
+    return fail(code::overloaded, "too many proposals pending");
   }
   auto ticket = core_.propose(std::move(command));
   if (ticket) proposals_.emplace(ticket->index, ticket->term);
@@ -97,7 +97,7 @@ void Driver::flush_messages() {
   for (Message& m : core_.take_messages()) transport_.send(std::move(m));
   for (std::uint64_t context : core_.take_dropped_reads()) {
     events_.reads_failed.push_back(
-        ReadFailed{context, Error{"not_leader", "leadership lost before the read was confirmed"}});
+        ReadFailed{context, Error{code::not_leader, "leadership lost before the read was confirmed"}});
   }
 }
 
@@ -137,7 +137,7 @@ void Driver::note_role() {
                                  : "leader is " + std::to_string(now.leader.value);
     for (auto it = proposals_.upper_bound(core_.commit()); it != proposals_.end();) {
       events_.failed.push_back(
-          ProposalFailed{it->first, it->second, Error{"not_leader", "leadership lost; " + hint}});
+          ProposalFailed{it->first, it->second, Error{code::not_leader, "leadership lost; " + hint}});
       it = proposals_.erase(it);
     }
   }

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 #include "raft/file_storage_format.hpp"
 
 namespace auction::raft {
@@ -52,12 +52,12 @@ std::string os_error(int err) { return std::system_category().message(err); }
 }
 
 std::unexpected<Error> unavailable(const std::string& what, const fs::path& file, int err) {
-  return fail("storage_unavailable", what + " " + file.string() + ": " + os_error(err));
+  return fail(code::storage_unavailable, what + " " + file.string() + ": " + os_error(err));
 }
 
 std::unexpected<Error> corrupt(const fs::path& file, std::uint64_t offset,
                                const std::string& reason) {
-  return fail("storage_corrupt",
+  return fail(code::storage_corrupt,
               file.string() + " at byte offset " + std::to_string(offset) + ": " + reason);
 }
 
@@ -184,7 +184,7 @@ Result<int> lock_directory(const fs::path& data_dir) {
     const ssize_t n = ::pread(fd.get(), holder, sizeof holder - 1, 0);
     std::string pid = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : "";
     while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-    return fail("storage_locked", "data directory " + data_dir.string() +
+    return fail(code::storage_locked, "data directory " + data_dir.string() +
                                       " is in use by another process" +
                                       (pid.empty() ? "" : " (pid " + pid + " in LOCK)"));
   }
@@ -251,7 +251,7 @@ Result<void> FileStorage::recover() {
   std::sort(segments.begin(), segments.end());
   for (std::size_t i = 1; i < segments.size(); ++i) {
     if (segments[i].first != segments[i - 1].first + 1) {
-      return fail("storage_corrupt", "segment " + segment_path(segments[i - 1].first + 1).string() +
+      return fail(code::storage_corrupt, "segment " + segment_path(segments[i - 1].first + 1).string() +
                                          " is missing (the log has a hole before " +
                                          segments[i].second.string() + ")");
     }
@@ -351,12 +351,12 @@ Result<void> FileStorage::apply_record(const wal::Record& record) {
       auto entry = wal::decode_entry(record.payload);
       if (!entry) return std::unexpected(entry.error());
       if (entry->index.value != last_index().value + 1) {
-        return fail("storage_corrupt", "entry index " + std::to_string(entry->index.value) +
+        return fail(code::storage_corrupt, "entry index " + std::to_string(entry->index.value) +
                                            " does not follow the last index " +
                                            std::to_string(last_index().value));
       }
       if (entry->term < term_at(last_index())) {
-        return fail("storage_corrupt", "entry term " + std::to_string(entry->term.value) +
+        return fail(code::storage_corrupt, "entry term " + std::to_string(entry->term.value) +
                                            " is below the term of the entry before it");
       }
       entries_.push_back(std::move(*entry));
@@ -372,14 +372,14 @@ Result<void> FileStorage::apply_record(const wal::Record& record) {
       auto last_kept = wal::decode_truncate(record.payload);
       if (!last_kept) return std::unexpected(last_kept.error());
       if (last_kept->value + 1 < first_index_.value || *last_kept > last_index()) {
-        return fail("storage_corrupt", "truncation to index " + std::to_string(last_kept->value) +
+        return fail(code::storage_corrupt, "truncation to index " + std::to_string(last_kept->value) +
                                            " is outside the log");
       }
       entries_.resize(last_kept->value + 1 - first_index_.value);
       return {};
     }
   }
-  return fail("storage_corrupt",
+  return fail(code::storage_corrupt,
               "unknown record type " + std::to_string(static_cast<unsigned>(record.type)));
 }
 
@@ -513,10 +513,10 @@ Term FileStorage::term_at(LogIndex index) const {
 
 Result<Term> FileStorage::term(LogIndex index) const {
   if (index.value + 1 < first_index_.value) {
-    return fail("compacted", "index " + std::to_string(index.value) + " was compacted");
+    return fail(code::compacted, "index " + std::to_string(index.value) + " was compacted");
   }
   if (index > last_index()) {
-    return fail("unavailable", "index " + std::to_string(index.value) + " is past the last index " +
+    return fail(code::unavailable, "index " + std::to_string(index.value) + " is past the last index " +
                                    std::to_string(last_index().value));
   }
   return term_at(index);
@@ -525,14 +525,14 @@ Result<Term> FileStorage::term(LogIndex index) const {
 Result<std::vector<Entry>> FileStorage::entries(LogIndex lo, LogIndex hi,
                                                 std::size_t bytes_max) const {
   if (lo < first_index_) {
-    return fail("compacted", "index " + std::to_string(lo.value) + " was compacted");
+    return fail(code::compacted, "index " + std::to_string(lo.value) + " was compacted");
   }
   if (lo > hi) {
-    return fail("unavailable", "range [" + std::to_string(lo.value) + ", " +
+    return fail(code::unavailable, "range [" + std::to_string(lo.value) + ", " +
                                    std::to_string(hi.value) + ") runs backwards");
   }
   if (hi.value > last_index().value + 1) {
-    return fail("unavailable", "index " + std::to_string(hi.value - 1) +
+    return fail(code::unavailable, "index " + std::to_string(hi.value - 1) +
                                    " is past the last index " + std::to_string(last_index().value));
   }
   std::vector<Entry> out;

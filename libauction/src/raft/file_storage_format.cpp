@@ -69,16 +69,16 @@ std::string segment_header() {
 
 Result<void> check_segment_header(std::string_view bytes) {
   if (bytes.size() < segment_header_bytes) {
-    return fail("storage_corrupt", "segment header is incomplete");
+    return fail(code::storage_corrupt, "segment header is incomplete");
   }
   if (bytes.substr(0, segment_magic.size()) != segment_magic) {
-    return fail("storage_corrupt", "not a log segment (bad magic)");
+    return fail(code::storage_corrupt, "not a log segment (bad magic)");
   }
   if (crc32c(bytes.substr(0, 12)) != get_u32(bytes, 12)) {
-    return fail("storage_corrupt", "segment header checksum mismatch");
+    return fail(code::storage_corrupt, "segment header checksum mismatch");
   }
   if (const std::uint32_t version = get_u32(bytes, 8); version != format_version) {
-    return fail("storage_corrupt", "unsupported segment format version " + std::to_string(version));
+    return fail(code::storage_corrupt, "unsupported segment format version " + std::to_string(version));
   }
   return {};
 }
@@ -114,20 +114,20 @@ std::size_t entry_record_bytes(const Entry& entry) {
 Result<Record> parse_record(std::string_view file, std::size_t offset,
                             std::uint32_t record_bytes_max) {
   const std::size_t remaining = file.size() - offset;
-  if (remaining < record_header_bytes) return fail("storage_corrupt", "incomplete record header");
+  if (remaining < record_header_bytes) return fail(code::storage_corrupt, "incomplete record header");
   const std::uint32_t length = get_u32(file, offset);
   if (length > record_bytes_max) {
-    return fail("storage_corrupt", "record length " + std::to_string(length) +
+    return fail(code::storage_corrupt, "record length " + std::to_string(length) +
                                        " exceeds the maximum " + std::to_string(record_bytes_max));
   }
   if (length > remaining - record_header_bytes) {
-    return fail("storage_corrupt",
+    return fail(code::storage_corrupt,
                 "record length " + std::to_string(length) + " runs past the end of the file");
   }
   const std::string_view record = file.substr(offset, record_header_bytes + length);
   std::uint32_t crc = crc32c(record.substr(0, 4));
   crc = crc32c(record.substr(8), crc);
-  if (crc != get_u32(record, 4)) return fail("storage_corrupt", "record checksum mismatch");
+  if (crc != get_u32(record, 4)) return fail(code::storage_corrupt, "record checksum mismatch");
   return Record{static_cast<RecordType>(record[8]), record.substr(record_header_bytes),
                 offset + record.size()};
 }
@@ -150,10 +150,10 @@ TailScan scan_after_damage(std::string_view file, std::size_t from, std::uint32_
 }
 
 Result<Entry> decode_entry(std::string_view payload) {
-  if (payload.size() < entry_fixed_bytes) return fail("storage_corrupt", "entry record too short");
+  if (payload.size() < entry_fixed_bytes) return fail(code::storage_corrupt, "entry record too short");
   const auto type = static_cast<std::uint8_t>(payload[16]);
   if (type > static_cast<std::uint8_t>(EntryType::config)) {
-    return fail("storage_corrupt", "unknown entry type " + std::to_string(type));
+    return fail(code::storage_corrupt, "unknown entry type " + std::to_string(type));
   }
   return Entry{Term{get_u64(payload, 0)}, LogIndex{get_u64(payload, 8)},
                static_cast<EntryType>(type), std::string(payload.substr(entry_fixed_bytes))};
@@ -161,17 +161,17 @@ Result<Entry> decode_entry(std::string_view payload) {
 
 Result<HardState> decode_hard_state(std::string_view payload) {
   if (payload.size() != hard_state_payload_bytes) {
-    return fail("storage_corrupt", "hard state record has the wrong size");
+    return fail(code::storage_corrupt, "hard state record has the wrong size");
   }
   const auto has_vote = static_cast<std::uint8_t>(payload[16]);
-  if (has_vote > 1) return fail("storage_corrupt", "hard state has_vote is not 0 or 1");
+  if (has_vote > 1) return fail(code::storage_corrupt, "hard state has_vote is not 0 or 1");
   return HardState{Term{get_u64(payload, 0)}, NodeId{get_u64(payload, 8)}, has_vote == 1,
                    LogIndex{get_u64(payload, 17)}};
 }
 
 Result<LogIndex> decode_truncate(std::string_view payload) {
   if (payload.size() != truncate_payload_bytes) {
-    return fail("storage_corrupt", "truncate record has the wrong size");
+    return fail(code::storage_corrupt, "truncate record has the wrong size");
   }
   return LogIndex{get_u64(payload, 0)};
 }

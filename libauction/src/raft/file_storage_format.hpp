@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "auction/raft/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::raft::wal {
 

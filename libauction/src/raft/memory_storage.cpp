@@ -4,21 +4,21 @@
 #include <iterator>
 #include <utility>
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::raft {
 
 Result<Term> MemoryStorage::term(LogIndex index) const {
   if (index.value == 0) return Term{0};
-  if (index > last_index()) return fail("unavailable", "index beyond the log");
+  if (index > last_index()) return fail(code::unavailable, "index beyond the log");
   return entries_[index.value - 1].term;
 }
 
 Result<std::vector<Entry>> MemoryStorage::entries(LogIndex lo, LogIndex hi,
                                                   std::size_t bytes_max) const {
-  if (lo.value == 0) return fail("compacted", "index 0 holds no entry");
+  if (lo.value == 0) return fail(code::compacted, "index 0 holds no entry");
   if (hi.value > last_index().value + 1 || lo > hi) {
-    return fail("unavailable", "range beyond the log");
+    return fail(code::unavailable, "range beyond the log");
   }
   std::vector<Entry> out;
   std::size_t bytes = 0;

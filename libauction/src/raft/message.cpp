@@ -131,27 +131,27 @@ Result<Message> decode(std::string_view bytes) {
   m.context = r.u64();
   const std::uint8_t reject = r.u8();
   const std::uint32_t count = r.u32();
-  if (!r.ok()) return fail("bad_message", "message shorter than its header");
-  if (version != codec_version) return fail("bad_message", "unknown codec version");
-  if (!is_implemented(type)) return fail("bad_message", "unknown or unsupported message type");
+  if (!r.ok()) return fail(code::bad_message, "message shorter than its header");
+  if (version != codec_version) return fail(code::bad_message, "unknown codec version");
+  if (!is_implemented(type)) return fail(code::bad_message, "unknown or unsupported message type");
   m.type = static_cast<MessageType>(type);
-  if (reject > 1) return fail("bad_message", "reject flag is not 0 or 1");
+  if (reject > 1) return fail(code::bad_message, "reject flag is not 0 or 1");
   m.reject = reject == 1;
-  if (m.from.value == 0 || m.to.value == 0) return fail("bad_message", "node id 0");
+  if (m.from.value == 0 || m.to.value == 0) return fail(code::bad_message, "node id 0");
   // Indexes and terms far beyond anything a real log reaches would only serve to overflow
   // the core's arithmetic.
   for (std::uint64_t v : {m.term.value, m.index.value, m.commit.value, m.reject_hint.value}) {
-    if (v > value_max) return fail("bad_message", "term or index out of range");
+    if (v > value_max) return fail(code::bad_message, "term or index out of range");
   }
-  if (m.log_term > m.term) return fail("bad_message", "log term above message term");
-  if (count > message_entries_max) return fail("bad_message", "too many entries");
+  if (m.log_term > m.term) return fail(code::bad_message, "log term above message term");
+  if (count > message_entries_max) return fail(code::bad_message, "too many entries");
   if (count > 0 && m.type != MessageType::append) {
-    return fail("bad_message", "entries on a message type that carries none");
+    return fail(code::bad_message, "entries on a message type that carries none");
   }
   // Every entry needs at least its header, so a huge count cannot make us allocate more
   // than the input justifies.
   if (count > r.remaining() / entry_header_bytes) {
-    return fail("bad_message", "entry count exceeds the message length");
+    return fail(code::bad_message, "entry count exceeds the message length");
   }
   m.entries.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
@@ -160,20 +160,20 @@ Result<Message> decode(std::string_view bytes) {
     e.index = LogIndex{r.u64()};
     const std::uint8_t entry_type = r.u8();
     const std::uint32_t length = r.u32();
-    if (!r.ok() || !r.bytes(length, e.data)) return fail("bad_message", "truncated entry");
+    if (!r.ok() || !r.bytes(length, e.data)) return fail(code::bad_message, "truncated entry");
     if (entry_type > static_cast<std::uint8_t>(EntryType::noop)) {
-      return fail("bad_message", "unknown or unsupported entry type");
+      return fail(code::bad_message, "unknown or unsupported entry type");
     }
     e.type = static_cast<EntryType>(entry_type);
     if (e.index.value != m.index.value + 1 + i) {
-      return fail("bad_message", "entry indexes are not consecutive after index");
+      return fail(code::bad_message, "entry indexes are not consecutive after index");
     }
     if (e.term > m.term || (i == 0 ? e.term < m.log_term : e.term < m.entries.back().term)) {
-      return fail("bad_message", "entry terms out of order");
+      return fail(code::bad_message, "entry terms out of order");
     }
     m.entries.push_back(std::move(e));
   }
-  if (r.remaining() != 0) return fail("bad_message", "trailing bytes after the message");
+  if (r.remaining() != 0) return fail(code::bad_message, "trailing bytes after the message");
   return m;
 }
 

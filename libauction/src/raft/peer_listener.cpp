@@ -13,7 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/error_codes.hpp"
 #include "auction/wire/spawn.hpp"
 #include "raft/peer_stream.hpp"
 
@@ -121,22 +121,22 @@ Result<std::uint16_t> PeerListener::start() {
   State& s = *state_;
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(s.options.address, ec);
-  if (ec) return fail(wire::code::bind_failed, "not an IP address: " + s.options.address);
+  if (ec) return fail(code::bind_failed, "not an IP address: " + s.options.address);
   const tcp::endpoint endpoint(address, s.options.port);
   const std::string where = s.options.address + ":" + std::to_string(s.options.port);
   tcp::acceptor acceptor(s.executor);
   if (acceptor.open(endpoint.protocol(), ec); ec) {
-    return fail(wire::code::bind_failed, ec.message());
+    return fail(code::bind_failed, ec.message());
   }
   acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (acceptor.bind(endpoint, ec); ec) {
     if (ec == asio::error::address_in_use) {
-      return fail(wire::code::address_in_use, where + " is already in use");
+      return fail(code::address_in_use, where + " is already in use");
     }
-    return fail(wire::code::bind_failed, "cannot bind " + where + ": " + ec.message());
+    return fail(code::bind_failed, "cannot bind " + where + ": " + ec.message());
   }
   if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
-    return fail(wire::code::bind_failed, "cannot listen on " + where + ": " + ec.message());
+    return fail(code::bind_failed, "cannot listen on " + where + ": " + ec.message());
   }
   const auto port = acceptor.local_endpoint().port();
   s.acceptor.emplace(std::move(acceptor));

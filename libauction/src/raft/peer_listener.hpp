@@ -18,7 +18,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "auction/raft/message.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::raft::detail {
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::raft {
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::raft {
 
@@ -31,10 +31,10 @@ Term RaftLog::last_term() const {
 
 Result<Term> RaftLog::term(LogIndex index) const {
   if (index >= offset_ && !unstable_.empty()) {
-    if (index > unstable_.back().index) return fail("unavailable", "index beyond the log");
+    if (index > unstable_.back().index) return fail(code::unavailable, "index beyond the log");
     return unstable_[index.value - offset_.value].term;
   }
-  if (index >= offset_) return fail("unavailable", "index beyond the log");
+  if (index >= offset_) return fail(code::unavailable, "index beyond the log");
   return storage_.term(index);
 }
 

@@ -22,7 +22,7 @@
 #include "auction/raft/message.hpp"
 #include "auction/raft/transport.hpp"
 #include "auction/wire/spawn.hpp"
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 #include "raft/disk_writer.hpp"
 #include "raft/guarded_storage.hpp"
 #include "raft/peer_link.hpp"
@@ -353,10 +353,10 @@ void Server::stop() {
   if (s.peer_listener) s.peer_listener->stop();
   s.routes.stop();
   for (auto& [index, pending] : std::exchange(s.proposals, {})) {
-    pending.waiter->finish(fail("unavailable", "the raft node is stopping"));
+    pending.waiter->finish(fail(code::unavailable, "the raft node is stopping"));
   }
   for (auto& [context, waiter] : std::exchange(s.reads, {})) {
-    waiter->finish(fail("unavailable", "the raft node is stopping"));
+    waiter->finish(fail(code::unavailable, "the raft node is stopping"));
   }
   if (s.disk) s.disk->stop();
 }
@@ -364,7 +364,7 @@ void Server::stop() {
 asio::awaitable<Result<std::string>> Server::async_propose(std::string command) {
   const auto self = impl_;  // the waiter below needs the node alive until it wakes
   if (!self->is_started || self->is_stopped) {
-    co_return fail("unavailable", "the raft node is not running");
+    co_return fail(code::unavailable, "the raft node is not running");
   }
   auto ticket = self->driver.propose(std::move(command));
   if (!ticket) {
@@ -380,14 +380,14 @@ asio::awaitable<Result<std::string>> Server::async_propose(std::string command) 
   if (!waiter.outcome) co_await waiter.wake.async_wait(use_tuple);
   if (waiter.outcome) co_return std::move(*waiter.outcome);
   self->proposals.erase(ticket->index);  // nobody finished it: it is still ours to remove
-  co_return fail("timeout", "not committed within " +
+  co_return fail(code::timeout, "not committed within " +
                                 std::to_string(self->options.request_timeout.count()) + " ms");
 }
 
 asio::awaitable<Result<void>> Server::async_read_barrier() {
   const auto self = impl_;
   if (!self->is_started || self->is_stopped) {
-    co_return fail("unavailable", "the raft node is not running");
+    co_return fail(code::unavailable, "the raft node is not running");
   }
   const std::uint64_t context = self->next_read_context++;
   if (auto started = self->driver.read_index(context); !started) {
@@ -401,7 +401,7 @@ asio::awaitable<Result<void>> Server::async_read_barrier() {
   if (!waiter.outcome) co_await waiter.wake.async_wait(use_tuple);
   if (waiter.outcome) co_return std::move(*waiter.outcome);
   self->reads.erase(context);
-  co_return fail("timeout", "leadership not confirmed within " +
+  co_return fail(code::timeout, "leadership not confirmed within " +
                                 std::to_string(self->options.request_timeout.count()) + " ms");
 }
 

@@ -17,7 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/error_codes.hpp"
 #include "auction/wire/spawn.hpp"
 #include "line_channel.hpp"
 

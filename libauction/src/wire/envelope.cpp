@@ -4,8 +4,8 @@
 
 #include <utility>
 
-#include "auction/wire/assert.hpp"
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/assert.hpp"
+#include "auction/base/error_codes.hpp"
 
 namespace auction::wire {
 namespace {

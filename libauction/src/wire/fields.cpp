@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/error_codes.hpp"
 
 namespace auction::wire {
 namespace {

@@ -1,7 +1,7 @@
 // FrameSplitter implementation: see auction/wire/frame_splitter.hpp. Pure, no I/O.
 #include "auction/wire/frame_splitter.hpp"
 
-#include "auction/wire/assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::wire {
 

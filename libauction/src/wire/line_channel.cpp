@@ -9,8 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "auction/wire/assert.hpp"
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/assert.hpp"
+#include "auction/base/error_codes.hpp"
 #include "auction/wire/spawn.hpp"
 
 namespace auction::wire::detail {

@@ -21,7 +21,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 #include "auction/wire/frame_splitter.hpp"
 
 namespace auction::wire::detail {

@@ -11,7 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "auction/wire/client.hpp"
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/error_codes.hpp"
 #include "auction/wire/server.hpp"
 #include "auction/wire/spawn.hpp"
 #include "gate.hpp"
@@ -89,7 +89,7 @@ TEST_CASE("wire: a failed reply is a value that keeps the whole error object", "
     CHECK(reply->error["leader"] == "10.0.0.1:7000");
     auto unknown = co_await client.async_call("no_such_op", nullptr, generous);
     REQUIRE(unknown.has_value());
-    CHECK(unknown->code() == code::unknown_op);
+    CHECK(unknown->code() == auction::code::unknown_op);
   });
 }
 
@@ -147,7 +147,7 @@ TEST_CASE("wire: a call past its deadline times out and its late reply is discar
     const Json n_is_1 = {{"n", 1}};
     auto late = co_await client.async_call("slow", n_is_1, milliseconds(50));
     REQUIRE_FALSE(late.has_value());
-    CHECK(late.error().code == code::timeout);
+    CHECK(late.error().code == auction::code::timeout);
     // The late reply arrives while the next call waits; it must not be taken for it.
     gate.open();
     const Json n_is_2 = {{"n", 2}};
@@ -175,11 +175,11 @@ TEST_CASE("wire: the next call after a dropped connection reconnects", "[wire]")
     echo.reset();  // the server goes away with a call in flight
     co_await async_until([&] { return waiting->outcome.has_value(); });
     REQUIRE_FALSE(waiting->outcome->has_value());
-    CHECK(waiting->outcome->error().code == code::unavailable);
+    CHECK(waiting->outcome->error().code == auction::code::unavailable);
 
     auto down = co_await client.async_call("ping", nullptr, generous);
     REQUIRE_FALSE(down.has_value());
-    CHECK(down.error().code == code::unavailable);
+    CHECK(down.error().code == auction::code::unavailable);
 
     ServerOptions same_port;
     same_port.port = port;
@@ -205,7 +205,7 @@ TEST_CASE("wire: a server that closes an idle client is reconnected to transpare
     // the call after that succeeds on a fresh connection.
     auto first = co_await client.async_call("ping", nullptr, generous);
     if (!first) {
-      CHECK(first.error().code == code::unavailable);
+      CHECK(first.error().code == auction::code::unavailable);
       first = co_await client.async_call("ping", nullptr, generous);
     }
     CHECK(first.has_value());
@@ -222,7 +222,7 @@ TEST_CASE("wire: connecting to a port nobody listens on is unavailable", "[wire]
     Client client(ex, client_options(port));
     auto reply = co_await client.async_call("ping", nullptr, generous);
     REQUIRE_FALSE(reply.has_value());
-    CHECK(reply.error().code == code::unavailable);
+    CHECK(reply.error().code == auction::code::unavailable);
   });
 }
 
@@ -237,7 +237,7 @@ TEST_CASE("wire: a request over the client's frame limit is frame_too_large and 
     const Json too_long = {{"s", std::string(2000, 'a')}};
     auto refused = co_await client.async_call("echo", too_long, generous);
     REQUIRE_FALSE(refused.has_value());
-    CHECK(refused.error().code == code::frame_too_large);
+    CHECK(refused.error().code == auction::code::frame_too_large);
     const Json fits = {{"s", std::string(900, 'b')}};
     auto echoed = co_await client.async_call("echo", fits, generous);
     REQUIRE(echoed.has_value());
@@ -258,7 +258,7 @@ TEST_CASE("wire: a reply longer than the client's limit fails the call with fram
     Client client(ex, options);
     auto reply = co_await client.async_call("long", nullptr, generous);
     REQUIRE_FALSE(reply.has_value());
-    CHECK(reply.error().code == code::frame_too_large);
+    CHECK(reply.error().code == auction::code::frame_too_large);
     auto again = co_await client.async_call("ping", nullptr, generous);
     INFO((again ? std::string("ok") : again.error().code + ": " + again.error().message));
     CHECK(again.has_value());  // on a new connection
@@ -279,7 +279,7 @@ TEST_CASE("wire: a server that answers garbage gives bad_response", "[wire]") {
                                asio::use_awaitable);
     co_await async_until([&] { return call->outcome.has_value(); });
     REQUIRE_FALSE(call->outcome->has_value());
-    CHECK(call->outcome->error().code == code::bad_response);
+    CHECK(call->outcome->error().code == auction::code::bad_response);
   });
 }
 
@@ -294,6 +294,6 @@ TEST_CASE("wire: a client refused by a full server gets overloaded", "[wire]") {
     Client client(ex, client_options(port));
     auto reply = co_await client.async_call("ping", nullptr, generous);
     REQUIRE_FALSE(reply.has_value());
-    CHECK(reply.error().code == code::overloaded);
+    CHECK(reply.error().code == auction::code::overloaded);
   });
 }

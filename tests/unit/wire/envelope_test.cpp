@@ -4,7 +4,7 @@
 #include <string>
 
 #include "auction/wire/envelope.hpp"
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/error_codes.hpp"
 
 using namespace auction::wire;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace {
 auction::Result<int> half(int x) {

@@ -1,7 +1,7 @@
 // Unit tests of the typed field getters handlers use to read their inputs.
 #include <catch2/catch.hpp>
 
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/error_codes.hpp"
 #include "auction/wire/fields.hpp"
 
 using namespace auction::wire;

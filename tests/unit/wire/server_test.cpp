@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "auction/wire/error_codes.hpp"
+#include "auction/base/error_codes.hpp"
 #include "auction/wire/fields.hpp"
 #include "auction/wire/server.hpp"
 #include "gate.hpp"
@@ -69,17 +69,17 @@ TEST_CASE("wire: a person at nc gets one answer per line and bad lines do not en
     const std::vector<Exchange> session = {
         {"{\"id\":1,\"op\":\"ping\"}\n", 1, ""},
         {"\n\n{\"id\":\"two\",\"op\":\"add\",\"a\":2,\"b\":3}\r\n", "two", ""},
-        {"hello\n", nullptr, code::bad_request},
-        {"[1,2]\n", nullptr, code::bad_request},
-        {"{\"op\":\"ping\"}\n", nullptr, code::bad_request},
-        {"{\"id\":1.5,\"op\":\"ping\"}\n", nullptr, code::bad_request},
-        {"{\"id\":7}\n", 7, code::bad_request},
-        {"{\"id\":8,\"op\":\"nope\"}\n", 8, code::unknown_op},
-        {"{\"id\":9,\"op\":\"add\",\"a\":\"x\",\"b\":1}\n", 9, code::bad_request},
-        {"{\"id\":10,\"op\":\"add\",\"a\":1,\"b\":5000}\n", 10, code::invalid_argument},
-        {"{\"id\":11,\"op\":\"p\xffng\"}\n", nullptr, code::bad_request},
+        {"hello\n", nullptr, auction::code::bad_request},
+        {"[1,2]\n", nullptr, auction::code::bad_request},
+        {"{\"op\":\"ping\"}\n", nullptr, auction::code::bad_request},
+        {"{\"id\":1.5,\"op\":\"ping\"}\n", nullptr, auction::code::bad_request},
+        {"{\"id\":7}\n", 7, auction::code::bad_request},
+        {"{\"id\":8,\"op\":\"nope\"}\n", 8, auction::code::unknown_op},
+        {"{\"id\":9,\"op\":\"add\",\"a\":\"x\",\"b\":1}\n", 9, auction::code::bad_request},
+        {"{\"id\":10,\"op\":\"add\",\"a\":1,\"b\":5000}\n", 10, auction::code::invalid_argument},
+        {"{\"id\":11,\"op\":\"p\xffng\"}\n", nullptr, auction::code::bad_request},
         {"{\"id\":12,\"op\":\"add\",\"a\":" + std::string(100'000, '[') + "\n", nullptr,
-         code::bad_request},
+         auction::code::bad_request},
         {"{\"id\":13,\"op\":\"ping\"}\n", 13, ""},
     };
     for (const auto& exchange : session) {
@@ -215,7 +215,7 @@ TEST_CASE("wire: a connection past connections_max gets one overloaded line and 
     co_await third.async_send("{\"id\":1,\"op\":\"ping\"}\n");
     const Json refusal = co_await third.async_read_json();
     CHECK(refusal["id"].is_null());
-    CHECK(refusal["error"]["code"] == code::overloaded);
+    CHECK(refusal["error"]["code"] == auction::code::overloaded);
     const bool is_closed = co_await third.async_is_closed_by_peer();
     CHECK(is_closed);
 
@@ -274,7 +274,7 @@ TEST_CASE("wire: an oversize frame gets frame_too_large and then the connection 
                              "\"}\n");
     const Json error = co_await peer.async_read_json();
     CHECK(error["id"].is_null());
-    CHECK(error["error"]["code"] == code::frame_too_large);
+    CHECK(error["error"]["code"] == auction::code::frame_too_large);
     const bool is_closed = co_await peer.async_is_closed_by_peer();
     CHECK(is_closed);
     CHECK((co_await bystander.async_ask("{\"id\":3,\"op\":\"ping\"}\n"))["ok"] == true);
@@ -333,7 +333,7 @@ TEST_CASE("wire: a handler that throws answers internal and the connection goes 
     auto peer = co_await RawPeer::async_connect(port);
     const Json error = co_await peer.async_ask("{\"id\":1,\"op\":\"boom\"}\n");
     CHECK(error["id"] == 1);
-    CHECK(error["error"]["code"] == code::internal);
+    CHECK(error["error"]["code"] == auction::code::internal);
     CHECK((co_await peer.async_ask("{\"id\":2,\"op\":\"ping\"}\n"))["ok"] == true);
   });
 }
@@ -347,12 +347,12 @@ TEST_CASE("wire: starting on a port in use is an address_in_use error", "[wire]"
     Server second(ex, options);
     const auto result = second.start();
     REQUIRE_FALSE(result.has_value());
-    CHECK(result.error().code == code::address_in_use);
+    CHECK(result.error().code == auction::code::address_in_use);
 
     ServerOptions bad_address;
     bad_address.address = "not an address";
     Server third(ex, bad_address);
-    CHECK(third.start().error().code == code::bind_failed);
+    CHECK(third.start().error().code == auction::code::bind_failed);
     co_return;
   });
 }

@@ -28,7 +28,7 @@
 #include "auction/market/finish_record.hpp"
 #include "auction/market/peer_messages.hpp"
 #include "auction/market/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::market {
 

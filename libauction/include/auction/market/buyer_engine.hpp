@@ -22,7 +22,7 @@
 
 #include "auction/market/buyer_peer.hpp"
 #include "auction/market/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::platform {
 class Client;

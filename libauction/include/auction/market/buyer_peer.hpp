@@ -30,7 +30,7 @@
 
 #include "auction/market/buyer_auction.hpp"
 #include "auction/market/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::market {
 

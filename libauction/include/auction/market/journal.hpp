@@ -29,7 +29,7 @@
 #include "auction/market/auction_state.hpp"
 #include "auction/market/finish_record.hpp"
 #include "auction/market/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::market {
 

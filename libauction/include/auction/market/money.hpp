@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "auction/market/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::market {
 

@@ -35,7 +35,7 @@
 
 #include "auction/market/seller_peer.hpp"
 #include "auction/market/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::platform {
 class Client;

@@ -31,7 +31,7 @@
 
 #include "auction/market/seller_auction.hpp"
 #include "auction/market/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::market {
 

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auction/platform/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::platform {
 

@@ -26,7 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auction/platform/cluster_config.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::platform {
 

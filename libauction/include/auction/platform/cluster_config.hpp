@@ -26,7 +26,7 @@
 #include <string_view>
 #include <vector>
 
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::platform {
 

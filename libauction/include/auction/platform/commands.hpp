@@ -22,7 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auction/platform/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::platform {
 

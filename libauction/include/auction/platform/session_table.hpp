@@ -25,7 +25,7 @@
 
 #include "auction/platform/commands.hpp"
 #include "auction/raft/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::platform {
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 
 #include "auction/raft/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::platform {
 

@@ -32,7 +32,7 @@
 #include "auction/raft/raft_log.hpp"
 #include "auction/raft/ready.hpp"
 #include "auction/raft/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::raft {
 

@@ -42,7 +42,7 @@
 #include "auction/raft/state_machine.hpp"
 #include "auction/raft/transport.hpp"
 #include "auction/raft/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::raft {
 

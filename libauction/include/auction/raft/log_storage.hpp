@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "auction/raft/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::raft {
 

@@ -54,7 +54,7 @@
 #include "auction/raft/log_storage.hpp"
 #include "auction/raft/state_machine.hpp"
 #include "auction/raft/types.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::raft {
 

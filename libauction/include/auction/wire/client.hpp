@@ -19,7 +19,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "auction/wire/envelope.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::wire {
 

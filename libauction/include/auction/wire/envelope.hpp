@@ -19,7 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::wire {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "auction/wire/envelope.hpp"
-#include "auction/wire/error.hpp"
+#include "auction/base/error.hpp"
 
 namespace auction::wire {
 

@@ -1,5 +1,5 @@
-// The out-of-line half of AUCTION_ASSERT (auction/wire/assert.hpp): print and abort.
-#include "auction/wire/assert.hpp"
+// The out-of-line half of AUCTION_ASSERT (auction/base/assert.hpp): print and abort.
+#include "auction/base/assert.hpp"
 
 #include <cstdio>
 #include <cstdlib>

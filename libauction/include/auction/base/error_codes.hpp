@@ -1,0 +1,100 @@
+// Every stable error code of the system, as named constants: the one definition of each.
+//
+// Sits in base/, below every layer. A code is part of the protocol (docs/protocol.md lists
+// them with the ops that send them): it reads the same in C++ and in JSON and is never
+// renamed or given a second meaning. Code compares and fails with these names, never with
+// a string typed by hand, so a misspelt code does not compile.
+// Plain constants, no state: safe from any thread.
+#pragma once
+
+namespace auction::code {
+
+// --- The wire layer: framing, envelopes, calls (docs/protocol.md, "Error codes") ---
+
+// The request line could not be used: not JSON, not an object, invalid UTF-8, nested too
+// deep, missing or ill-typed `id`/`op`, or a field of the wrong type. The connection stays up.
+inline constexpr char bad_request[] = "bad_request";
+// The request was well formed but names an op this process does not serve.
+inline constexpr char unknown_op[] = "unknown_op";
+// A field has the right type but a value out of its allowed range or length.
+inline constexpr char invalid_argument[] = "invalid_argument";
+// A frame exceeded the size limit. The server says so once, then closes the connection,
+// because it can no longer tell where the next frame starts.
+inline constexpr char frame_too_large[] = "frame_too_large";
+// The server refuses a connection because it already serves its maximum; sent once, then
+// close. In a client: too many calls in flight.
+inline constexpr char overloaded[] = "overloaded";
+// A handler failed in a way it did not report as a value (an escaped exception).
+inline constexpr char internal[] = "internal";
+// Client side: the call's deadline passed before its reply arrived (a late reply is dropped).
+inline constexpr char timeout[] = "timeout";
+// Client side: no connection could be made, or it dropped before the reply arrived.
+inline constexpr char unavailable[] = "unavailable";
+// Client side: the peer sent a line that is not a valid response envelope, or a result
+// without the fields its op promises.
+inline constexpr char bad_response[] = "bad_response";
+// Server start: the listening address is taken.
+inline constexpr char address_in_use[] = "address_in_use";
+// Server start: the address could not be parsed, or binding/listening failed otherwise.
+inline constexpr char bind_failed[] = "bind_failed";
+
+// --- Raft: proposals and storage (docs/raft.md, docs/raft-storage.md) ---
+
+// This replica is not the leader; the answer names the leader when one is known.
+inline constexpr char not_leader[] = "not_leader";
+// A proposal larger than the configured entry size limit.
+inline constexpr char too_large[] = "too_large";
+// The log entries asked for were compacted away.
+inline constexpr char compacted[] = "compacted";
+// A raft message that does not decode or breaks the protocol's rules.
+inline constexpr char bad_message[] = "bad_message";
+// The WAL holds damaged data (not a torn tail): the replica refuses to start.
+inline constexpr char storage_corrupt[] = "storage_corrupt";
+// Another process holds the data directory's lock.
+inline constexpr char storage_locked[] = "storage_locked";
+// The data directory cannot be opened, written or synced.
+inline constexpr char storage_unavailable[] = "storage_unavailable";
+// A low-level read or write failed (the message names the file and the call).
+inline constexpr char io_error[] = "io_error";
+
+// --- The platform: its ops and the replica (docs/platform.md) ---
+
+inline constexpr char unknown_user[] = "unknown_user";
+inline constexpr char unknown_auction[] = "unknown_auction";
+// The auction is not in the stage the op needs.
+inline constexpr char wrong_stage[] = "wrong_stage";
+// The caller is not the auction's seller.
+inline constexpr char not_owner[] = "not_owner";
+// The user does not take part in the auction.
+inline constexpr char not_joined[] = "not_joined";
+// A start with no buyer joined.
+inline constexpr char no_buyers[] = "no_buyers";
+// A size limit of the replicated state was reached (users, auctions, buyers).
+inline constexpr char limit_exceeded[] = "limit_exceeded";
+// A request whose seq is older than the session's latest: its answer is gone.
+inline constexpr char stale_request[] = "stale_request";
+// The platform ended the client's session; whether the call was applied is unknown.
+inline constexpr char session_expired[] = "session_expired";
+// A state-machine snapshot that does not read back.
+inline constexpr char bad_snapshot[] = "bad_snapshot";
+// A cluster file that cannot be read, or whose contents break its rules.
+inline constexpr char config_unreadable[] = "config_unreadable";
+inline constexpr char config_invalid[] = "config_invalid";
+
+// --- The market: rules, peers, journal, consoles (docs/auction.md) ---
+
+inline constexpr char not_started[] = "not_started";
+inline constexpr char already_finished[] = "already_finished";
+inline constexpr char already_withdrawn[] = "already_withdrawn";
+// A price past what int64 cents hold.
+inline constexpr char price_overflow[] = "price_overflow";
+// An amount a person typed that does not fit in int64 cents.
+inline constexpr char out_of_range[] = "out_of_range";
+// The seller's journal cannot be opened, holds damaged data, or cannot be written.
+inline constexpr char journal_unusable[] = "journal_unusable";
+inline constexpr char journal_corrupt[] = "journal_corrupt";
+inline constexpr char journal_write_failed[] = "journal_write_failed";
+// A console line that names no command.
+inline constexpr char unknown_command[] = "unknown_command";
+
+}  // namespace auction::code
