@@ -31,6 +31,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "auction/base/assert.hpp"
+#include "auction/base/endpoint.hpp"
 #include "auction/base/error_codes.hpp"
 
 namespace auction::bench {
@@ -64,23 +65,13 @@ Result<std::vector<EtcdEndpoint>> resolve_etcd_endpoints(const std::vector<std::
   tcp::resolver resolver(io);
   std::vector<EtcdEndpoint> endpoints;
   for (const std::string& item : items) {
-    const auto colon = item.rfind(':');
-    unsigned port = 0;
-    if (colon != std::string::npos && colon > 0) {
-      const char* last = item.data() + item.size();
-      const auto [end, ec] = std::from_chars(item.data() + colon + 1, last, port);
-      if (ec != std::errc() || end != last) port = 0;
-    }
-    if (port < 1 || port > 65535) {
+    const auto endpoint = parse_endpoint(item);
+    if (!endpoint || endpoint->port == 0) {
       return fail(code::invalid_argument,
                   "etcd endpoint '" + item + "' is not host:port (port 1..65535)");
     }
-    std::string host = item.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-      host = host.substr(1, host.size() - 2);  // [::1]:2379
-    }
     boost::system::error_code ec;
-    const auto results = resolver.resolve(host, std::to_string(port), ec);
+    const auto results = resolver.resolve(endpoint->host, std::to_string(endpoint->port), ec);
     if (ec || results.empty()) {
       return fail(code::invalid_argument,
                   "etcd endpoint '" + item + "' does not resolve: " + ec.message());

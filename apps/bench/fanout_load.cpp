@@ -52,16 +52,16 @@ struct Recorder {
   SteadyClock::time_point window_end;
   std::chrono::milliseconds period;
   FanoutOutcome outcome;
-  std::optional<market::RoundId> last_round;
+  std::optional<RoundId> last_round;
   SteadyClock::time_point last_round_at;
-  std::optional<market::RoundId> last_missed;
+  std::optional<RoundId> last_missed;
 
   bool is_inside(SteadyClock::time_point t) const { return t >= window_start && t < window_end; }
 
   void on_action(const market::SellerAction& action) {
     const auto now = SteadyClock::now();
     if (const auto* a = std::get_if<market::seller_action::Announce>(&action)) {
-      const market::RoundId round = a->message.round_id;
+      const RoundId round = a->message.round_id;
       if (last_round && round == *last_round) return;  // a paused round, announced again
       const bool is_late = last_round && now - last_round_at > 2 * period;
       last_round = round;
@@ -91,7 +91,7 @@ struct Recorder {
     }
   }
 
-  void miss(market::RoundId round) {
+  void miss(RoundId round) {
     if (last_missed == round) return;
     last_missed = round;
     ++outcome.missed_rounds;
@@ -150,7 +150,7 @@ Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
   }
 
   // Base 1.00, one cent a round: the price rises for the whole run and never overflows.
-  auto clock = market::Clock::create(auction_id, market::Cents(100), market::Cents(1), names);
+  auto clock = market::Clock::create(auction_id, Cents(100), Cents(1), names);
   if (!clock) return std::unexpected(clock.error());
   market::SellerConfig seller_config;
   seller_config.period_ms = config.period_ms;

@@ -24,9 +24,10 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "auction/market/line_reader.hpp"
-#include "auction/market/money.hpp"
+#include "auction/base/money.hpp"
 #include "auction/market/buyer_console.hpp"
 #include "auction/market/buyer_engine.hpp"
+#include "auction/base/endpoint.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "auction/version.hpp"
@@ -61,11 +62,11 @@ struct Arguments {
 int run(const Arguments& args) {
   auto cluster = platform::ClusterConfig::load(args.config_path);
   if (!cluster) return refuse("config " + args.config_path + ": " + cluster.error().message);
-  if (!market::is_valid_username(args.user)) {
+  if (!auction::is_valid_username(args.user)) {
     return refuse("--user must be 1..32 characters of A-Z a-z 0-9 _ . -");
   }
-  const auto colon = args.listen.rfind(':');
-  if (colon == std::string::npos) return refuse("--listen must be HOST:PORT, e.g. 127.0.0.1:0");
+  const auto listen = parse_endpoint(args.listen);
+  if (!listen) return refuse("--listen: " + listen.error().message + " (e.g. 127.0.0.1:0)");
   int script_fd = 0;
   if (!args.script.empty()) {
     script_fd = ::open(args.script.c_str(), O_RDONLY | O_CLOEXEC);
@@ -76,14 +77,10 @@ int run(const Arguments& args) {
   platform::Client client(io.get_executor(), platform::client_options_from(*cluster));
   market::BuyerEngineOptions options;
   options.peer.username = args.user;
-  options.peer.listen_address = args.listen.substr(0, colon);
-  try {
-    options.peer.listen_port = static_cast<std::uint16_t>(std::stoul(args.listen.substr(colon + 1)));
-  } catch (const std::exception&) {
-    return refuse("--listen must be HOST:PORT, e.g. 127.0.0.1:0");
-  }
+  options.peer.listen_address = listen->host;
+  options.peer.listen_port = listen->port;
   if (!args.max_price.empty()) {
-    auto max_price = market::parse_cents(args.max_price);
+    auto max_price = auction::parse_cents(args.max_price);
     if (!max_price) return refuse("--max-price: " + max_price.error().message);
     options.peer.max_price = *max_price;
   }

@@ -25,6 +25,7 @@
 #include "auction/market/line_reader.hpp"
 #include "auction/market/seller_console.hpp"
 #include "auction/market/seller_engine.hpp"
+#include "auction/base/endpoint.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "auction/version.hpp"
@@ -60,11 +61,11 @@ struct Arguments {
 int run(const Arguments& args) {
   auto cluster = platform::ClusterConfig::load(args.config_path);
   if (!cluster) return refuse("config " + args.config_path + ": " + cluster.error().message);
-  if (!market::is_valid_username(args.user)) {
+  if (!auction::is_valid_username(args.user)) {
     return refuse("--user must be 1..32 characters of A-Z a-z 0-9 _ . -");
   }
-  const auto colon = args.listen.rfind(':');
-  if (colon == std::string::npos) return refuse("--listen must be HOST:PORT, e.g. 127.0.0.1:0");
+  const auto listen = parse_endpoint(args.listen);
+  if (!listen) return refuse("--listen: " + listen.error().message + " (e.g. 127.0.0.1:0)");
   int script_fd = 0;
   if (!args.script.empty()) {
     script_fd = ::open(args.script.c_str(), O_RDONLY | O_CLOEXEC);
@@ -75,12 +76,8 @@ int run(const Arguments& args) {
   platform::Client client(io.get_executor(), platform::client_options_from(*cluster));
   market::SellerEngineOptions options;
   options.peer.username = args.user;
-  options.peer.listen_address = args.listen.substr(0, colon);
-  try {
-    options.peer.listen_port = static_cast<std::uint16_t>(std::stoul(args.listen.substr(colon + 1)));
-  } catch (const std::exception&) {
-    return refuse("--listen must be HOST:PORT, e.g. 127.0.0.1:0");
-  }
+  options.peer.listen_address = listen->host;
+  options.peer.listen_port = listen->port;
   options.state_dir = args.state_dir.empty() ? "seller-state-" + args.user : args.state_dir;
   options.push_period = std::chrono::milliseconds(args.push_period_ms);
   market::SellerEngine engine(io.get_executor(), client, options);

@@ -15,7 +15,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "auction/market/buyer_engine.hpp"
-#include "auction/market/money.hpp"
+#include "auction/base/money.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
 
@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto cluster = platform::ClusterConfig::load(argv[1]);
-  auto budget = market::parse_cents(argv[4]);
+  auto budget = auction::parse_cents(argv[4]);
   if (!cluster || !budget) {
     std::fprintf(stderr, "auto_buyer: bad cluster file or budget\n");
     return 2;
@@ -55,11 +55,11 @@ int main(int argc, char** argv) {
       const bool over_budget = price->price > *budget;
       const bool crowded = price->price.value * 5 > budget->value * 4 && rivals >= 3;
       std::printf("round %llu: %s, %zu rivals\n", static_cast<unsigned long long>(price->round_id),
-                  market::format_cents(price->price).c_str(), rivals);
+                  auction::format_cents(price->price).c_str(), rivals);
       if (over_budget || crowded) (void)buyer.withdraw(id);  // idempotent; errors are values
     } else if (const auto* finished = std::get_if<market::buyer_event::Finished>(&event)) {
       std::printf("finished: %s at %s%s\n", finished->record.winner.value_or("nobody").c_str(),
-                  market::format_cents(finished->record.price).c_str(),
+                  auction::format_cents(finished->record.price).c_str(),
                   finished->is_winner ? " (we won)" : "");
       io.stop();
     }

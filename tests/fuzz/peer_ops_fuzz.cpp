@@ -23,7 +23,7 @@
 
 #include "auction/market/auction_state.hpp"
 #include "auction/market/finish_record.hpp"
-#include "auction/market/money.hpp"
+#include "auction/base/money.hpp"
 #include "auction/market/peer_messages.hpp"
 #include "fuzz_check.hpp"
 
@@ -57,7 +57,7 @@ void check_codec(const nlohmann::json& j, Decode decode) {
 }
 
 void check_buyers(const std::vector<BuyerEntry>& buyers) {
-  FUZZ_CHECK(buyers.size() <= buyers_count_max, "more buyers than the limit");
+  FUZZ_CHECK(buyers.size() <= auction::limits::buyers_per_auction_max, "more buyers than the limit");
   for (const auto& b : buyers) FUZZ_CHECK(is_valid_username(b.username), "an invalid username");
 }
 

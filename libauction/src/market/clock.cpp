@@ -10,15 +10,15 @@ namespace auction::market {
 namespace {
 
 Result<void> check_buyers(const std::vector<BuyerEntry>& buyers) {
-  if (buyers.size() > buyers_count_max) {
+  if (buyers.size() > limits::buyers_per_auction_max) {
     return fail(code::invalid_argument,
-                "buyers: more than " + std::to_string(buyers_count_max) + " buyers");
+                "buyers: more than " + std::to_string(limits::buyers_per_auction_max) + " buyers");
   }
   std::set<std::string_view> seen;
   for (const BuyerEntry& b : buyers) {
     if (!is_valid_username(b.username)) {
       return fail(code::invalid_argument, "buyers: invalid username \"" +
-                                          b.username.substr(0, username_chars_max) + "\"");
+                                          b.username.substr(0, limits::username_bytes_max) + "\"");
     }
     if (!seen.insert(b.username).second) {
       return fail(code::invalid_argument, "buyers: \"" + b.username + "\" joined twice");
@@ -29,23 +29,9 @@ Result<void> check_buyers(const std::vector<BuyerEntry>& buyers) {
 
 }  // namespace
 
-Result<Cents> Clock::price_at(Cents base_price, Cents increment, RoundId round_id) {
-  if (base_price.value < 0) return fail(code::invalid_argument, "base_price: must not be negative");
-  if (increment.value <= 0) return fail(code::invalid_argument, "increment: must be positive");
-  std::int64_t rise = 0;
-  std::int64_t price = 0;
-  if (round_id > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
-      __builtin_mul_overflow(static_cast<std::int64_t>(round_id), increment.value, &rise) ||
-      __builtin_add_overflow(base_price.value, rise, &price)) {
-    return fail(code::price_overflow,
-                "the price of round " + std::to_string(round_id) + " does not fit in int64 cents");
-  }
-  return Cents(price);
-}
-
 Result<Clock> Clock::create(AuctionId auction_id, Cents base_price, Cents increment,
                             std::vector<std::string> buyers) {
-  auto price = price_at(base_price, increment, 0);
+  auto price = price_at_round(base_price, increment, 0);
   if (!price) return std::unexpected(price.error());
   Clock c;
   c.auction_id_ = auction_id;
@@ -61,7 +47,7 @@ Result<Clock> Clock::create(AuctionId auction_id, Cents base_price, Cents increm
 }
 
 Result<Clock> Clock::restore(const AuctionState& state) {
-  auto price = price_at(state.base_price, state.increment, state.round_id);
+  auto price = price_at_round(state.base_price, state.increment, state.round_id);
   if (!price) return std::unexpected(price.error());
   if (*price != state.price) {
     return fail(code::invalid_argument, "price: is not base_price + round_id * increment");
@@ -128,7 +114,7 @@ Result<RoundId> Clock::next_round() {
     return fail(code::wrong_stage, "auction " + std::to_string(auction_id_) + " is " +
                                    std::string(to_string(stage_)) + ", not running");
   }
-  auto price = price_at(base_price_, increment_, round_id_ + 1);
+  auto price = price_at_round(base_price_, increment_, round_id_ + 1);
   if (!price) return std::unexpected(price.error());
   ++round_id_;
   price_ = *price;

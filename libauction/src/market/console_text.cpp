@@ -8,7 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "auction/market/money.hpp"
+#include "auction/base/money.hpp"
 
 namespace auction::market::detail {
 

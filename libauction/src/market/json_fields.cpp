@@ -71,7 +71,7 @@ Result<std::string> read_string(const nlohmann::json& object, std::string_view f
 
 Result<std::string> read_username(const nlohmann::json& object, std::string_view field,
                                   std::string_view context) {
-  auto s = read_string(object, field, context, username_chars_max);
+  auto s = read_string(object, field, context, limits::username_bytes_max);
   if (!s) return s;
   if (!is_valid_username(*s)) {
     return fail(code::invalid_argument,
@@ -94,9 +94,9 @@ Result<std::vector<BuyerEntry>> read_buyers(const nlohmann::json& object, std::s
   const std::string where = path(context, field);
   if (v == nullptr) return fail(code::bad_request, where + ": missing");
   if (!v->is_array()) return fail(code::bad_request, where + ": must be an array");
-  if (v->size() > buyers_count_max) {
+  if (v->size() > limits::buyers_per_auction_max) {
     return fail(code::invalid_argument,
-                where + ": more than " + std::to_string(buyers_count_max) + " buyers");
+                where + ": more than " + std::to_string(limits::buyers_per_auction_max) + " buyers");
   }
   std::vector<BuyerEntry> buyers;
   buyers.reserve(v->size());

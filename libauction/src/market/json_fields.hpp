@@ -39,7 +39,7 @@ Result<bool> read_bool(const nlohmann::json& object, std::string_view field,
 bool has(const nlohmann::json& object, std::string_view field);
 
 // [{"username":"amy","active":true},{"username":"bob","active":false,"reason":"silent"}]:
-// at most buyers_count_max entries, usernames unique.
+// at most limits::buyers_per_auction_max entries, usernames unique.
 Result<std::vector<BuyerEntry>> read_buyers(const nlohmann::json& object, std::string_view field,
                                             std::string_view context);
 nlohmann::json encode_buyers(const std::vector<BuyerEntry>& buyers);

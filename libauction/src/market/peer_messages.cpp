@@ -71,7 +71,7 @@ Result<SellerBack> decode_seller_back(const nlohmann::json& j) {
   auto seller = json_fields::read_username(j, "seller", ctx);
   if (!seller) return std::unexpected(seller.error());
   m.seller = std::move(*seller);
-  auto address = json_fields::read_string(j, "address", ctx, address_chars_max);
+  auto address = json_fields::read_string(j, "address", ctx, limits::address_bytes_max);
   if (!address) return std::unexpected(address.error());
   if (!is_valid_address(*address)) {
     return fail(code::invalid_argument, "seller_back.address: must be printable ASCII, no spaces");

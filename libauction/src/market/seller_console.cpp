@@ -10,7 +10,7 @@
 #include <set>
 #include <utility>
 
-#include "auction/market/money.hpp"
+#include "auction/base/money.hpp"
 #include "market/console_text.hpp"
 
 namespace auction::market {

@@ -5,24 +5,6 @@
 
 namespace auction::market {
 
-bool is_valid_username(std::string_view username) noexcept {
-  if (username.empty() || username.size() > username_chars_max) return false;
-  for (char c : username) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '.' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool is_valid_address(std::string_view address) noexcept {
-  if (address.empty() || address.size() > address_chars_max) return false;
-  for (char c : address) {
-    if (c <= ' ' || c > '~') return false;  // printable ASCII, no space
-  }
-  return true;
-}
-
 BuyerStatus status_for(WithdrawReason reason) noexcept {
   switch (reason) {
     case WithdrawReason::by_request: return BuyerStatus::withdrawn_by_request;

@@ -22,6 +22,7 @@
 
 #include "auction/platform/commands.hpp"
 #include "auction/base/assert.hpp"
+#include "auction/base/endpoint.hpp"
 #include "auction/wire/client.hpp"
 #include "auction/base/error_codes.hpp"
 
@@ -42,22 +43,12 @@ constexpr milliseconds backoff_first{10};
 constexpr milliseconds backoff_max{320};
 
 wire::ClientOptions wire_options_for(const std::string& endpoint, milliseconds connect_timeout) {
-  const auto colon = endpoint.rfind(':');
-  AUCTION_ASSERT(colon != std::string::npos && colon > 0,
-                 "a replica endpoint must be host:port");
-  std::string host = endpoint.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);  // [::1] -> ::1
-  }
-  unsigned port = 0;
-  const char* first = endpoint.data() + colon + 1;
-  const char* last = endpoint.data() + endpoint.size();
-  const auto [end, ec] = std::from_chars(first, last, port);
-  AUCTION_ASSERT(ec == std::errc() && end == last && port >= 1 && port <= 65535,
-                 "a replica endpoint's port must be 1..65535");
+  auto parsed = parse_endpoint(endpoint);
+  AUCTION_ASSERT(parsed.has_value() && parsed->port != 0,
+                 "a replica endpoint must be host:port with a port in 1..65535");
   wire::ClientOptions options;
-  options.host = std::move(host);
-  options.port = static_cast<std::uint16_t>(port);
+  options.host = std::move(parsed->host);
+  options.port = parsed->port;
   options.connect_timeout = connect_timeout;
   return options;
 }

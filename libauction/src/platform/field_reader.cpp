@@ -4,104 +4,17 @@
 #include <charconv>
 #include <utility>
 
+#include "auction/base/limits.hpp"
+#include "auction/base/text_rules.hpp"
 #include "auction/platform/limits.hpp"
 
 namespace auction::platform {
 
 namespace {
 
-bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '.' || c == '-';
-}
-
-bool is_host_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '-';
-}
-
-bool is_ipv6_char(char c) {
-  return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || (c >= '0' && c <= '9') ||
-         c == ':' || c == '.';
-}
-
 std::string in_quotes(std::string_view name) { return "'" + std::string(name) + "'"; }
 
 }  // namespace
-
-bool is_valid_name(std::string_view name, std::size_t bytes_max) {
-  if (name.empty() || name.size() > bytes_max) return false;
-  for (char c : name) {
-    if (!is_name_char(c)) return false;
-  }
-  return true;
-}
-
-bool is_valid_address(std::string_view address) {
-  if (address.size() > limits::address_bytes_max) return false;
-  const auto colon = address.rfind(':');
-  if (colon == std::string_view::npos) return false;
-  const std::string_view host = address.substr(0, colon);
-  const std::string_view port = address.substr(colon + 1);
-
-  if (port.empty() || port.size() > 5 || (port.size() > 1 && port.front() == '0')) return false;
-  unsigned value = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (ec != std::errc{} || end != port.data() + port.size() || value < 1 || value > 65535) {
-    return false;
-  }
-
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    const std::string_view inner = host.substr(1, host.size() - 2);
-    if (inner.find(':') == std::string_view::npos) return false;
-    for (char c : inner) {
-      if (!is_ipv6_char(c)) return false;
-    }
-    return true;
-  }
-  if (host.empty() || host.front() == '-' || host.front() == '.') return false;
-  for (char c : host) {
-    if (!is_host_char(c)) return false;
-  }
-  return true;
-}
-
-bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t extra = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;  // truncated sequence
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
-    static constexpr std::uint32_t min_for_length[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < min_for_length[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
 
 FieldReader::FieldReader(const nlohmann::json& object) : object_(object) {
   if (!object_.is_object()) reject(Error{code::bad_request, "expected a JSON object"});
@@ -141,8 +54,8 @@ void FieldReader::username(std::string_view name, std::string& out) {
   if (v == nullptr) return;
   if (!v->is_string()) return bad_type(name, "a string");
   const auto& s = v->get_ref<const std::string&>();
-  if (!is_valid_name(s, limits::username_bytes_max)) {
-    return bad_value(name, "must be 1.." + std::to_string(limits::username_bytes_max) +
+  if (!is_valid_name(s, auction::limits::username_bytes_max)) {
+    return bad_value(name, "must be 1.." + std::to_string(auction::limits::username_bytes_max) +
                                " characters of [A-Za-z0-9_.-]");
   }
   out = s;
@@ -153,8 +66,8 @@ void FieldReader::client_id(std::string_view name, std::string& out) {
   if (v == nullptr) return;
   if (!v->is_string()) return bad_type(name, "a string");
   const auto& s = v->get_ref<const std::string&>();
-  if (!is_valid_name(s, limits::client_id_bytes_max)) {
-    return bad_value(name, "must be 1.." + std::to_string(limits::client_id_bytes_max) +
+  if (!is_valid_name(s, auction::limits::client_id_bytes_max)) {
+    return bad_value(name, "must be 1.." + std::to_string(auction::limits::client_id_bytes_max) +
                                " characters of [A-Za-z0-9_.-]");
   }
   out = s;
@@ -167,7 +80,7 @@ void FieldReader::address(std::string_view name, std::string& out) {
   const auto& s = v->get_ref<const std::string&>();
   if (!is_valid_address(s)) {
     return bad_value(name, "must be host:port with a port in 1..65535 (at most " +
-                               std::to_string(limits::address_bytes_max) + " bytes)");
+                               std::to_string(auction::limits::address_bytes_max) + " bytes)");
   }
   out = s;
 }
@@ -251,8 +164,8 @@ void FieldReader::buyers(std::string_view name, std::vector<BuyerStatus>& out) {
   const auto* v = take(name);
   if (v == nullptr) return;
   if (!v->is_array()) return bad_type(name, "an array");
-  if (v->size() > limits::buyers_per_auction_max) {
-    return bad_value(name, "at most " + std::to_string(limits::buyers_per_auction_max) +
+  if (v->size() > limits::joined_buyers_max) {
+    return bad_value(name, "at most " + std::to_string(limits::joined_buyers_max) +
                                " buyers");
   }
   std::vector<BuyerStatus> buyers;

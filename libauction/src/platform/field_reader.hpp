@@ -17,14 +17,11 @@
 #include <nlohmann/json.hpp>
 
 #include "auction/platform/commands.hpp"
-#include "auction/platform/types.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
 #include "auction/base/error.hpp"
 
 namespace auction::platform {
-
-bool is_valid_name(std::string_view name, std::size_t bytes_max);  // [A-Za-z0-9_.-], 1..max
-bool is_valid_address(std::string_view address);                   // host:port, see limits
-bool is_valid_utf8(std::string_view text);
 
 class FieldReader {
  public:
@@ -48,7 +45,7 @@ class FieldReader {
   void auction_id(std::string_view name, AuctionId& out);
   // null or a username.
   void optional_username(std::string_view name, std::optional<std::string>& out);
-  // [{"username":..,"active":..}], at most limits::buyers_per_auction_max, no name twice.
+  // [{"username":..,"active":..}], at most limits::joined_buyers_max, no name twice.
   void buyers(std::string_view name, std::vector<BuyerStatus>& out);
   // The raw value (for nested objects a caller reads with its own FieldReader).
   const nlohmann::json* raw(std::string_view name);

@@ -247,9 +247,9 @@ Result<json> StateMachine::on(const JoinAuction& c) {
   }
   // Joining twice is a success that changes nothing, so a retry without a session is safe.
   const bool already_joined = a.has_buyer(c.username);
-  if (!already_joined && a.buyers.size() >= limits::buyers_per_auction_max) {
+  if (!already_joined && a.buyers.size() >= limits::joined_buyers_max) {
     return fail(code::limit_exceeded, "auction " + id_text(a.id) + " has the maximum of " +
-                                      std::to_string(limits::buyers_per_auction_max) +
+                                      std::to_string(limits::joined_buyers_max) +
                                       " buyers");
   }
   a.buyers.emplace(c.username, true);

@@ -2,6 +2,8 @@
 // JSON parse failures become `bad_request` values.
 #include "auction/wire/envelope.hpp"
 
+#include "auction/base/text_rules.hpp"
+
 #include <utility>
 
 #include "auction/base/assert.hpp"
@@ -27,43 +29,6 @@ bool is_valid_id(const Json& id, std::size_t id_bytes_max) {
 }
 
 }  // namespace
-
-bool is_valid_utf8(std::string_view bytes) {
-  std::size_t i = 0;
-  const std::size_t n = bytes.size();
-  while (i < n) {
-    const auto b0 = static_cast<unsigned char>(bytes[i]);
-    if (b0 < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned char lo = 0x80;  // allowed range of the second byte (RFC 3629, table 3-7)
-    unsigned char hi = 0xBF;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-      len = 2;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-      len = 3;
-      if (b0 == 0xE0) lo = 0xA0;  // no overlongs
-      if (b0 == 0xED) hi = 0x9F;  // no UTF-16 surrogates
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-      len = 4;
-      if (b0 == 0xF0) lo = 0x90;  // no overlongs
-      if (b0 == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-    } else {
-      return false;
-    }
-    if (n - i < len) return false;
-    const auto b1 = static_cast<unsigned char>(bytes[i + 1]);
-    if (b1 < lo || b1 > hi) return false;
-    for (std::size_t k = 2; k < len; ++k) {
-      const auto bk = static_cast<unsigned char>(bytes[i + k]);
-      if (bk < 0x80 || bk > 0xBF) return false;
-    }
-    i += len;
-  }
-  return true;
-}
 
 bool is_nesting_within(std::string_view json_text, std::size_t depth_max) {
   std::size_t depth = 0;

@@ -20,8 +20,8 @@ Clock running_clock(std::vector<std::string> buyers, Cents base = Cents(1000),
 }  // namespace
 
 TEST_CASE("market: the price of a round is base plus round times increment", "[market][clock]") {
-  CHECK(Clock::price_at(Cents(1000), Cents(100), 0).value() == Cents(1000));
-  CHECK(Clock::price_at(Cents(1000), Cents(100), 12).value() == Cents(2200));
+  CHECK(price_at_round(Cents(1000), Cents(100), 0).value() == Cents(1000));
+  CHECK(price_at_round(Cents(1000), Cents(100), 12).value() == Cents(2200));
   Clock c = running_clock({"amy", "bob"});
   CHECK(c.round_id() == 0);
   CHECK(c.price() == Cents(1000));
@@ -33,12 +33,12 @@ TEST_CASE("market: the price of a round is base plus round times increment", "[m
 TEST_CASE("market: a price beyond int64 cents is price_overflow and changes nothing",
           "[market][clock]") {
   constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
-  CHECK(Clock::price_at(Cents(max), Cents(1), 1).error().code == "price_overflow");
-  CHECK(Clock::price_at(Cents(0), Cents(2), static_cast<RoundId>(max)).error().code ==
+  CHECK(price_at_round(Cents(max), Cents(1), 1).error().code == "price_overflow");
+  CHECK(price_at_round(Cents(0), Cents(2), static_cast<RoundId>(max)).error().code ==
         "price_overflow");
-  CHECK(Clock::price_at(Cents(0), Cents(1), std::numeric_limits<RoundId>::max()).error().code ==
+  CHECK(price_at_round(Cents(0), Cents(1), std::numeric_limits<RoundId>::max()).error().code ==
         "price_overflow");
-  CHECK(Clock::price_at(Cents(max - 10), Cents(5), 2).value() == Cents(max));
+  CHECK(price_at_round(Cents(max - 10), Cents(5), 2).value() == Cents(max));
 
   Clock c = running_clock({"amy", "bob"}, Cents(max - 150), Cents(100));
   REQUIRE(c.next_round().has_value());
@@ -57,7 +57,7 @@ TEST_CASE("market: a clock refuses bad prices and bad buyer lists", "[market][cl
   CHECK(Clock::create(1, Cents(0), Cents(1), {std::string(33, 'a')}).error().code ==
         "invalid_argument");
   std::vector<std::string> many;
-  for (std::size_t i = 0; i <= buyers_count_max; ++i) many.push_back("b" + std::to_string(i));
+  for (std::size_t i = 0; i <= auction::limits::buyers_per_auction_max; ++i) many.push_back("b" + std::to_string(i));
   CHECK(Clock::create(1, Cents(0), Cents(1), many).error().code == "invalid_argument");
 }
 

@@ -136,7 +136,7 @@ TEST_CASE("market: a value out of range is invalid_argument naming the field",
 
   json too_many = announce_line();
   too_many["buyers"] = json::array();
-  for (std::size_t i = 0; i <= buyers_count_max; ++i) {
+  for (std::size_t i = 0; i <= auction::limits::buyers_per_auction_max; ++i) {
     too_many["buyers"].push_back({{"username", "b" + std::to_string(i)}, {"active", true}});
   }
   check_error(decode_announce_price(too_many), "invalid_argument", "buyers");

@@ -52,7 +52,7 @@ Outcome run_schedule(std::uint32_t seed) {
 
   auto check = [&](const std::vector<SellerAction>& actions) {
     for (const auto& a : all_of<seller_action::Announce>(actions)) {
-      REQUIRE(a.message.price == Clock::price_at(base, increment, a.message.round_id).value());
+      REQUIRE(a.message.price == price_at_round(base, increment, a.message.round_id).value());
       REQUIRE(a.recipients.size() >= 2);
     }
     for (const auto& p : all_of<seller_action::PushUpdate>(actions)) last_push = p.state;
@@ -60,7 +60,7 @@ Outcome run_schedule(std::uint32_t seed) {
       ++outcome.finishes;
       outcome.finished = true;
       REQUIRE(f.record.winner.has_value());
-      REQUIRE(f.record.price == Clock::price_at(base, increment, f.record.round_id).value());
+      REQUIRE(f.record.price == price_at_round(base, increment, f.record.round_id).value());
       const auto active = std::count_if(f.record.buyers.begin(), f.record.buyers.end(),
                                         [](const BuyerEntry& b) { return b.is_active(); });
       REQUIRE(active == 1);  // never zero winners, never two
@@ -70,7 +70,7 @@ Outcome run_schedule(std::uint32_t seed) {
     }
     REQUIRE(seller.clock().active_count() >= 1);
     REQUIRE(seller.clock().price() ==
-            Clock::price_at(base, increment, seller.clock().round_id()).value());
+            price_at_round(base, increment, seller.clock().round_id()).value());
   };
 
   std::vector<std::pair<std::string, RoundId>> pending;  // announcements in flight

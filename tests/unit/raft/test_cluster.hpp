@@ -20,8 +20,8 @@
 
 namespace Catch {
 template <class Tag>
-struct StringMaker<auction::raft::StrongId<Tag>> {
-  static std::string convert(auction::raft::StrongId<Tag> v) { return std::to_string(v.value); }
+struct StringMaker<auction::StrongId<Tag>> {
+  static std::string convert(auction::StrongId<Tag> v) { return std::to_string(v.value); }
 };
 }  // namespace Catch
 

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "auction/base/text_rules.hpp"
 #include "auction/wire/envelope.hpp"
 #include "auction/base/error_codes.hpp"
 
@@ -70,7 +71,7 @@ TEST_CASE("wire: invalid UTF-8 is a bad request", "[wire]") {
     CHECK(error.error.code == code::bad_request);
     CHECK(error.id.is_null());
   }
-  CHECK(is_valid_utf8("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80"));
+  CHECK(auction::is_valid_utf8("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80"));
 }
 
 TEST_CASE("wire: deep nesting is rejected before the recursive parser sees it", "[wire]") {
@@ -125,7 +126,7 @@ TEST_CASE("wire: a result kept serialized is sent as the same line as the built 
 
 TEST_CASE("wire: a reply holding invalid UTF-8 still encodes as valid UTF-8", "[wire]") {
   const auto line = encode_reply(1, Reply::success({{"s", "bad\xff"}}));
-  CHECK(is_valid_utf8(line));
+  CHECK(auction::is_valid_utf8(line));
 }
 
 TEST_CASE("wire: a response line without the envelope's keys is a bad response", "[wire]") {

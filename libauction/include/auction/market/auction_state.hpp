@@ -19,7 +19,7 @@ namespace auction::market {
 
 // Invariants (a Clock only makes states that hold them; Clock::restore checks them):
 //   - increment > 0, base_price >= 0, price == base_price + round_id * increment;
-//   - buyers are unique valid usernames, at most buyers_count_max;
+//   - buyers are unique valid usernames, at most limits::buyers_per_auction_max;
 //   - stage == running: at least two buyers are active;
 //   - stage == finished: `winner` is set iff any buyer joined, and is the only active buyer.
 struct AuctionState {

@@ -20,6 +20,7 @@
 #include <map>
 #include <vector>
 
+#include "auction/base/money.hpp"
 #include "auction/market/auction_state.hpp"
 #include "auction/market/finish_record.hpp"
 #include "auction/market/types.hpp"
@@ -31,7 +32,7 @@ class Clock {
  public:
   // A not-started auction with the given joined buyers, all active.
   // Errors: invalid_argument when base_price < 0, increment <= 0, a username is invalid or
-  // repeated, or there are more than buyers_count_max buyers.
+  // repeated, or there are more than limits::buyers_per_auction_max buyers.
   static Result<Clock> create(AuctionId auction_id, Cents base_price, Cents increment,
                               std::vector<std::string> buyers);
 
@@ -39,11 +40,6 @@ class Clock {
   // Errors: invalid_argument (naming the broken invariant) when `state` breaks one of the
   // invariants listed on AuctionState.
   static Result<Clock> restore(const AuctionState& state);
-
-  // The price of round `round_id`: base_price + round_id * increment.
-  // Errors: price_overflow when it does not fit in int64 cents; invalid_argument when
-  // base_price < 0 or increment <= 0.
-  static Result<Cents> price_at(Cents base_price, Cents increment, RoundId round_id);
 
   // not_started -> running at round 0, price = base. With one buyer the auction finishes at
   // once (that buyer wins at the base price); with none it finishes unsold.
@@ -94,7 +90,7 @@ class Clock {
   RoundId round_id_ = 0;
   Cents base_price_;
   Cents increment_;
-  Cents price_;                       // invariant: == price_at(base_price_, increment_, round_id_)
+  Cents price_;                       // invariant: == price_at_round(base_price_, increment_, round_id_)
   std::vector<BuyerEntry> buyers_;    // join order; never shrinks
   std::map<std::string, std::size_t, std::less<>> index_;  // username -> position in buyers_
   std::size_t active_count_ = 0;      // invariant: == count of active entries in buyers_

@@ -43,7 +43,7 @@ struct AnnouncePrice {
   AuctionId auction_id = 0;
   RoundId round_id = 0;
   Cents price;
-  // At most buyers_count_max, unique usernames; when is_compact, withdrawn ones only.
+  // At most limits::buyers_per_auction_max, unique usernames; when is_compact, withdrawn ones only.
   std::vector<BuyerEntry> buyers;
   bool is_compact = false;
 

@@ -1,5 +1,5 @@
 // The vocabulary of the clock auction shared by the rules, the peer protocol and both engines:
-// money, round ids, auction ids, a buyer's status and an auction's stage.
+// a buyer's status and an auction's stage (money and round ids are base/'s).
 //
 // Sits at the bottom of the market layer. Plain values only: no I/O, no clocks, no Asio;
 // every function here is pure and safe from any thread. Nothing here may throw.
@@ -12,37 +12,15 @@
 #include <string>
 #include <string_view>
 
+#include "auction/base/ids.hpp"
+#include "auction/base/limits.hpp"
+#include "auction/base/money.hpp"
+#include "auction/base/text_rules.hpp"
+
 namespace auction::market {
-
-// Money in integer cents. A strong type so that a price is never mixed up with a round id or
-// a count; arithmetic on it goes through the checked helpers of Clock (overflow is a value).
-struct Cents {
-  std::int64_t value = 0;
-
-  constexpr Cents() = default;
-  constexpr explicit Cents(std::int64_t v) : value(v) {}
-  friend constexpr auto operator<=>(Cents, Cents) = default;
-};
-
-// Round 0 is announced when the auction starts; ids only move forward (a logical clock: a
-// message carrying an older round than the receiver knows is stale).
-using RoundId = std::uint64_t;
 
 // The platform's id for an auction.
 using AuctionId = std::uint64_t;
-
-// Limits on what a peer controls.
-inline constexpr std::size_t username_chars_max = 32;
-inline constexpr std::size_t buyers_count_max = 10'000;
-inline constexpr std::size_t address_chars_max = 255;
-
-// A username is 1..32 characters of [A-Za-z0-9_.-]. Usernames travel inside every peer
-// message, so the rule is checked wherever one enters the layer.
-bool is_valid_username(std::string_view username) noexcept;
-
-// A peer address as "host:port": 1..255 printable ASCII characters without spaces. The
-// market layer only carries it; resolving it is the runtime's business.
-bool is_valid_address(std::string_view address) noexcept;
 
 // A buyer is active until it leaves; leaving is for good, and the reason is kept because the
 // buyer and the seller's user both want to know why ("silent" means the buyer missed a

@@ -13,7 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auction/platform/types.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
 #include "auction/base/error.hpp"
 
 namespace auction::platform {

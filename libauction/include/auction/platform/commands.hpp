@@ -21,7 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auction/platform/types.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
 #include "auction/base/error.hpp"
 
 namespace auction::platform {
@@ -56,7 +57,7 @@ struct CreateAuction {
   std::string item_description;
   Cents base_price;  // >= 0
   Cents increment;   // >= 1
-  std::int64_t period_ms = 0;  // in [limits::period_ms_min, limits::period_ms_max]
+  std::int64_t period_ms = 0;  // in [auction::limits::period_ms_min, auction::limits::period_ms_max]
 
   friend bool operator==(const CreateAuction&, const CreateAuction&) = default;
 };
@@ -88,7 +89,7 @@ struct UpdateAuction {
   AuctionId auction_id;
   std::uint64_t round_id = 0;
   Cents current_price;
-  std::vector<BuyerStatus> buyers;  // at most limits::buyers_per_auction_max, no repeats
+  std::vector<BuyerStatus> buyers;  // at most limits::joined_buyers_max, no repeats
 
   friend bool operator==(const UpdateAuction&, const UpdateAuction&) = default;
 };
@@ -126,7 +127,7 @@ using Command = std::variant<Login, GetUserAddress, CreateAuction, JoinAuction, 
 
 // The exactly-once tag a mutating request may carry (see session_table.hpp).
 struct SessionTag {
-  std::string client_id;  // [A-Za-z0-9_.-], 1..limits::client_id_bytes_max
+  std::string client_id;  // [A-Za-z0-9_.-], 1..auction::limits::client_id_bytes_max
   std::uint64_t seq = 0;  // >= 1, increasing per client
 
   friend bool operator==(const SessionTag&, const SessionTag&) = default;

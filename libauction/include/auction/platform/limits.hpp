@@ -1,8 +1,10 @@
-// Every bound the platform puts on what a peer controls, in one place.
+// The platform's own bounds: how much its replicated state holds, how large one answer is,
+// how many exactly-once sessions it keeps.
 //
 // Part of the replicated state machine's contract: all replicas must be built with the same
 // values, because they decide which commands succeed (changing one is a protocol change).
-// docs/platform.md lists them.
+// The limits every layer shares (names, addresses, texts, periods, buyers in a list) are
+// base's: auction/base/limits.hpp. docs/platform.md lists both.
 #pragma once
 
 #include <cstddef>
@@ -10,26 +12,12 @@
 
 namespace auction::platform::limits {
 
-// Usernames and client ids: characters [A-Za-z0-9_.-].
-inline constexpr std::size_t username_bytes_max = 32;
-inline constexpr std::size_t client_id_bytes_max = 64;
-
-// "host:port"; host is a name/IPv4 ([A-Za-z0-9.-]) or a bracketed IPv6 literal.
-inline constexpr std::size_t address_bytes_max = 128;
-
-// Free text (UTF-8). Names must not be empty; the description may be.
-inline constexpr std::size_t auction_name_bytes_max = 100;
-inline constexpr std::size_t item_name_bytes_max = 100;
-inline constexpr std::size_t item_description_bytes_max = 2000;
-
-// The round period a seller may choose.
-inline constexpr std::int64_t period_ms_min = 10;
-inline constexpr std::int64_t period_ms_max = 3'600'000;
-
 // Size of the replicated state.
 inline constexpr std::size_t users_max = 100'000;
 inline constexpr std::size_t auctions_max = 100'000;
-inline constexpr std::size_t buyers_per_auction_max = 100;
+// Buyers who may join one auction. Below auction::limits::buyers_per_auction_max because
+// the platform's answers list an auction's buyers whole (they are not paged by buyer).
+inline constexpr std::size_t joined_buyers_max = 100;
 
 // One fetch_auctions answer holds at most this many auctions (a client pages with after_id).
 inline constexpr std::size_t fetch_page_max = 100;

@@ -5,21 +5,12 @@
 // passed where a LogIndex is expected.
 #pragma once
 
-#include <compare>
 #include <cstdint>
 #include <string>
 
+#include "auction/base/strong_id.hpp"
+
 namespace auction::raft {
-
-// A strong integer: explicit construction, ordering, no arithmetic mix-ups between kinds.
-template <class Tag>
-struct StrongId {
-  std::uint64_t value = 0;
-
-  constexpr StrongId() = default;
-  constexpr explicit StrongId(std::uint64_t v) : value(v) {}
-  friend constexpr auto operator<=>(StrongId, StrongId) = default;
-};
 
 using Term = StrongId<struct TermTag>;
 using LogIndex = StrongId<struct LogIndexTag>;

@@ -115,9 +115,6 @@ class PreparedRequest {
 // Parses one response frame. Error "bad_response" when the line is not a response envelope.
 Result<Response> parse_response(std::string_view line, const EnvelopeLimits& limits = {});
 
-// True when `bytes` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
-bool is_valid_utf8(std::string_view bytes);
-
 // True when the JSON text nests objects/arrays at most depth_max deep. A linear scan that
 // understands strings and escapes, run before the (recursive) parser ever sees the text.
 bool is_nesting_within(std::string_view json_text, std::size_t depth_max);

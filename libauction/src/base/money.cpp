@@ -1,10 +1,25 @@
-// Money formatting and parsing; see auction/market/money.hpp.
-#include "auction/market/money.hpp"
+// The price formula, and money formatting and parsing; see auction/base/money.hpp.
+#include "auction/base/money.hpp"
 
 #include <cstdint>
 #include <limits>
 
-namespace auction::market {
+namespace auction {
+
+Result<Cents> price_at_round(Cents base, Cents increment, std::uint64_t rounds) {
+  if (base.value < 0) return fail(code::invalid_argument, "base_price: must not be negative");
+  if (increment.value <= 0) return fail(code::invalid_argument, "increment: must be positive");
+  std::int64_t raise = 0;
+  std::int64_t price = 0;
+  // An int64 cannot hold rounds > INT64_MAX, and any such count overflows anyway.
+  if (rounds > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
+      __builtin_mul_overflow(static_cast<std::int64_t>(rounds), increment.value, &raise) ||
+      __builtin_add_overflow(base.value, raise, &price)) {
+    return fail(code::price_overflow, "the price of round " + std::to_string(rounds) +
+                                          " does not fit in int64 cents");
+  }
+  return Cents{price};
+}
 
 std::string format_cents(Cents amount) {
   // Work in unsigned so that INT64_MIN has a magnitude too.
@@ -59,4 +74,4 @@ Result<Cents> parse_cents(std::string_view text) {
   return Cents(total);
 }
 
-}  // namespace auction::market
+}  // namespace auction
