@@ -158,7 +158,7 @@ void check_request(std::string_view line, const EnvelopeLimits& limits) {
     check_reply_round_trip(request->id, Reply::success(request->body), limits);
   }
   check_reply_round_trip(
-      request->id, Reply::from(auction::fail("unknown_op", "no op " + request->op)), limits);
+      request->id, Reply::failure(auction::Error{auction::code::unknown_op, "no op " + request->op}), limits);
 }
 
 void check_response(std::string_view line, const EnvelopeLimits& limits) {

@@ -123,11 +123,6 @@ Reply Reply::failure(const Error& error, const Json& extra) {
   return reply;
 }
 
-Reply Reply::from(Result<Json> outcome) {
-  if (outcome) return success(std::move(*outcome));
-  return failure(outcome.error());
-}
-
 std::string Reply::code() const {
   if (ok) return {};
   const auto it = error.find("code");

@@ -1,7 +1,7 @@
 // Client: calls ops on one server over one pipelined connection (docs/protocol.md).
 //
-// Used by every process that talks to another (platform clients, sellers and buyers, the
-// raft transport). Many calls may be in flight on the connection at once; each has its own
+// Used by every process that talks to another over the JSON protocol (platform clients,
+// sellers and buyers; raft has its own binary transport, src/raft/peer_link.*). Many calls may be in flight on the connection at once; each has its own
 // deadline, and replies are matched to calls by id, in whatever order they arrive. The
 // connection is made on the first call and made again on the next call after it drops.
 // Threading: construct, call and destroy on the executor's thread; the executor must not run

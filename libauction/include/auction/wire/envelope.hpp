@@ -63,8 +63,6 @@ struct Reply {
   // `extra` (an object, or null) is merged into the error object; it cannot override
   // "code" or "message".
   static Reply failure(const Error& error, const Json& extra = nullptr);
-  // The usual shape of a handler body: compute a Result, then answer it.
-  static Reply from(Result<Json> outcome);
 
   // "" when ok, else error["code"].
   std::string code() const;
