@@ -54,10 +54,11 @@ void SafetyChecker::on_send(const raft::Message& m) {
   }
 }
 
-void SafetyChecker::on_restart(std::uint64_t node) {
+void SafetyChecker::on_restart(std::uint64_t node, std::uint64_t recovered_log_term) {
   NodeState& s = nodes_[node - 1];
   s.chain.rebuild = true;
   s.term = 0;
+  s.recovered_term = recovered_log_term;
   s.applied_index = 0;
   s.leader_term = 0;
   s.leader_checked = 0;
@@ -135,7 +136,7 @@ void SafetyChecker::check_log(std::uint64_t node, const Core& core, bool full) {
              std::to_string(e.index.value) + at(node));
         return;
       }
-      if (e.term.value < c.terms.back() || e.term.value > s.term) {
+      if (e.term.value < c.terms.back() || e.term.value > std::max(s.term, s.recovered_term)) {
         fail("log terms out of order at index " + std::to_string(i) + at(node));
         return;
       }

@@ -54,7 +54,12 @@ class SafetyChecker {
   // Vote safety. Every message a node sends (only granted votes matter).
   void on_send(const raft::Message& message);
   // A node came back from a crash: its machine starts empty and its log is re-read.
-  void on_restart(std::uint64_t node);
+  // `recovered_log_term` is the term of the last entry its storage recovered: a write torn
+  // between a follower's new entries and the hard state record after them leaves entries
+  // of a term above the recovered one. That is benign (the entries came from a leader a
+  // majority elected with durable votes; the lost term was never acted on), so entries up
+  // to that term are accepted until the node restarts again.
+  void on_restart(std::uint64_t node, std::uint64_t recovered_log_term);
 
   // State machine safety. `node`'s machine applied `command` at `index`; it has now
   // applied `count` commands and the hash of that sequence is `hash` (see SimMachine).
@@ -103,6 +108,7 @@ class SafetyChecker {
   struct NodeState {
     Chain chain;
     std::uint64_t term = 0;           // since the last restart; never goes back
+    std::uint64_t recovered_term = 0; // last entry's term when the node last restarted
     std::uint64_t applied_index = 0;  // state machine's last applied index
     std::uint64_t leader_term = 0;    // leader completeness checked for this leadership
     std::uint64_t leader_checked = 0; // ... up to this committed index

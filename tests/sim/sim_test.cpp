@@ -86,19 +86,18 @@ SimResult run_reported(const SimOptions& o) {
 }
 
 void print_totals(const char* what, std::uint64_t seeds, const SimStats& t, double seconds) {
+  const auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
   std::printf(
       "%s: %llu seeds, %llu ticks, %.1f s; %llu messages delivered, %llu dropped, %llu "
       "duplicated; %llu crashes (%llu torn syncs), %llu pauses, %llu partitions, %llu leaders, %llu "
-      "writes acknowledged, %llu reads answered\n",
-      what, static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(t.ticks),
-      seconds, static_cast<unsigned long long>(t.messages_delivered),
-      static_cast<unsigned long long>(t.messages_dropped),
-      static_cast<unsigned long long>(t.messages_duplicated),
-      static_cast<unsigned long long>(t.crashes), static_cast<unsigned long long>(t.torn_syncs),
-      static_cast<unsigned long long>(t.pauses),
-      static_cast<unsigned long long>(t.partitions), static_cast<unsigned long long>(t.leaders),
-      static_cast<unsigned long long>(t.acked_writes),
-      static_cast<unsigned long long>(t.reads_answered));
+      "writes acknowledged, %llu reads answered; disks: %llu failed writes, %llu failed syncs, "
+      "%llu nodes stopped by them, %llu failed opens, %llu torn writes, %llu unsynced changes "
+      "lost, %llu torn tails cut\n",
+      what, u(seeds), u(t.ticks), seconds, u(t.messages_delivered), u(t.messages_dropped),
+      u(t.messages_duplicated), u(t.crashes), u(t.torn_syncs), u(t.pauses), u(t.partitions),
+      u(t.leaders), u(t.acked_writes), u(t.reads_answered), u(t.disk_write_faults),
+      u(t.disk_sync_faults), u(t.disk_stops), u(t.failed_opens), u(t.torn_writes),
+      u(t.lost_writes), u(t.tail_cuts));
   std::fflush(stdout);
 }
 

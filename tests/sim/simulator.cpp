@@ -12,8 +12,11 @@
 #include <vector>
 
 #include "auction/raft/driver.hpp"
+#include "auction/raft/file_storage.hpp"
 #include "auction/raft/memory_storage.hpp"
+#include "raft/guarded_storage.hpp"
 #include "safety_checker.hpp"
+#include "sim_disk.hpp"
 #include "sim_machine.hpp"
 #include "sim_network.hpp"
 #include "sim_random.hpp"
@@ -27,6 +30,13 @@ SimStats& SimStats::operator+=(const SimStats& o) {
   messages_duplicated += o.messages_duplicated;
   crashes += o.crashes;
   torn_syncs += o.torn_syncs;
+  disk_write_faults += o.disk_write_faults;
+  disk_sync_faults += o.disk_sync_faults;
+  disk_stops += o.disk_stops;
+  failed_opens += o.failed_opens;
+  torn_writes += o.torn_writes;
+  lost_writes += o.lost_writes;
+  tail_cuts += o.tail_cuts;
   pauses += o.pauses;
   partitions += o.partitions;
   leaders += o.leaders;
@@ -69,8 +79,15 @@ class CheckedTransport final : public raft::Transport {
 struct DiskJob {
   raft::PersistJob job;
   std::uint64_t write_at = 0;  // the write (and its sync) reaches the disk
-  std::uint64_t ack_at = 0;    // the driver is told: on_persisted()
+  std::uint64_t ack_at = 0;    // the sync is done and the driver is told: on_persisted()
   bool written = false;
+};
+
+// What FileStorageOptions::on_disk_failure throws in the simulator: it unwinds, through the
+// storage and the driver, to the simulator, which crashes the node where the real process
+// would have aborted. Nothing in between catches it.
+struct NodeStopped {
+  std::string failure;
 };
 
 struct PendingProposal {
@@ -83,10 +100,19 @@ struct SimNode {
   Driver::Mode mode = Driver::Mode::synchronous;
   bool is_batching = false;  // Driver::set_batching: inputs step only; settle() flushes
   bool has_unsettled_input = false;  // a batching node was handed messages not yet flushed
-  raft::MemoryStorage storage;          // survives crashes, minus what was not synced
+  double tick_rate = 1;  // the chance that a tick of the simulation is a tick of its clock
+  // Storage, one of two kinds. With a disk: the real FileStorage, opened (and so recovered)
+  // on every boot from what the disk kept. Without: `memory` survives crashes, minus what
+  // was not synced.
+  std::unique_ptr<SimDisk> disk;
+  std::unique_ptr<raft::FileStorage> file;  // null while the node is down
+  raft::MemoryStorage memory;
+  // Split mode reads and writes through this, as raft::Server does; null in synchronous mode.
+  std::unique_ptr<raft::detail::GuardedStorage> guarded;
+  raft::LogStorage* storage = nullptr;  // what the driver uses: one of the three above
   std::unique_ptr<SimMachine> machine;  // lost on a crash
   std::unique_ptr<Driver> driver;       // null while the node is down
-  std::optional<DiskJob> disk;          // split mode: the persist job in flight
+  std::optional<DiskJob> job;           // split mode: the persist job in flight
   std::uint64_t restart_at = 0;
   std::uint64_t boots = 0;
   // A paused process (a long GC pause, a stopped VM): no ticks, no disk completions, and
@@ -101,7 +127,7 @@ struct SimNode {
 
 enum class TraceKind : std::uint8_t {
   deliver, crash, restart, pause, partition, heal, propose, acked, read, read_answered,
-  role, disk_write, disk_done, quiet, peer_lost,
+  role, disk_write, disk_done, quiet, peer_lost, disk_failure, open_failed, storage_notice,
 };
 
 struct TraceEvent {
@@ -134,6 +160,11 @@ struct Setup {
   bool reports_lost_peers = false;
   double wrong_hint_rate = 0;
   bool batching = false;  // some nodes run their driver batched (Driver::set_batching)
+  // Storage (drawn from the disk generator): FileStorage on a SimDisk, or MemoryStorage.
+  bool file_storage = false;
+  std::uint64_t segment_bytes_max = 0;
+  double disk_fault_rate = 0;  // per write and per sync, during the fault phase
+  bool clock_drift = false;    // nodes' clocks tick at different rates (clock generator)
   raft::Config base;  // id, peers and seed are set per node
 };
 
@@ -150,24 +181,42 @@ class Simulator {
   explicit Simulator(const SimOptions& options)
       : options_(options),
         random_(options.seed),
-        // Its own stream, so that seeds drawing no hints replay as they did before hints.
+        // Streams of their own, so that seeds drawing no hints replay as they did before
+        // hints, and seeds with MemoryStorage and no clock drift as they did before disks.
         hint_random_(mix64(options.seed ^ 0x6869'6e74'7300'0000ULL)),
+        disk_random_(mix64(options.seed ^ 0x6469'736b'0000'0000ULL)),
+        clock_random_(mix64(options.seed ^ 0x636c'6f63'6b00'0000ULL)),
         checker_(options.nodes),
         network_(options.nodes, random_),
         transport_(network_, checker_) {}
 
+  // The storages still open sync as they close; a run that failed in the fault phase must
+  // not have that sync fail now, outside any feed().
+  ~Simulator() {
+    for (auto& node : nodes_) {
+      if (node->disk) node->disk->set_fault_rate(0);
+    }
+  }
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
   SimResult run() {
     SimResult result;
     draw_setup();
-    result.setup = describe_setup();
     for (std::uint64_t id = 1; id <= options_.nodes; ++id) {
       auto node = std::make_unique<SimNode>();
       node->id = id;
       node->mode = setup_.split && random_.chance(0.75) ? Driver::Mode::split
                                                           : Driver::Mode::synchronous;
       node->is_batching = setup_.batching && hint_random_.chance(0.75);
+      if (setup_.file_storage) {
+        node->disk = std::make_unique<SimDisk>(disk_random_);
+        node->disk->set_fault_rate(setup_.disk_fault_rate);
+      }
+      if (setup_.clock_drift) node->tick_rate = clock_random_.pick({1.0, 0.95, 0.8, 0.6});
       nodes_.push_back(std::move(node));
     }
+    result.setup = describe_setup();
     for (auto& node : nodes_) boot(*node);
 
     while (now_ < options_.ticks && !checker_.failed()) step(false);
@@ -223,6 +272,10 @@ class Simulator {
     s.reports_lost_peers = hint_random_.chance(0.5);
     s.wrong_hint_rate = s.reports_lost_peers ? hint_random_.pick({0.0, 0.0, 0.002, 0.02}) : 0.0;
     s.batching = hint_random_.chance(0.5);
+    s.file_storage = disk_random_.chance(0.75);
+    s.segment_bytes_max = disk_random_.pick<std::uint64_t>({1024, 16384, std::uint64_t{64} << 20});
+    s.disk_fault_rate = disk_random_.pick({0.0, 0.0002, 0.001});
+    s.clock_drift = clock_random_.chance(0.5);
   }
 
   // The network's mood changes now and then within the seed's bounds.
@@ -259,9 +312,17 @@ class Simulator {
         c.inflight_max, c.append_bytes_max, c.uncommitted_bytes_max, c.reads_pending_max,
         c.proposals_pending_max, c.messages_max, s.reports_lost_peers ? " lost_peer_hints" : "", s.wrong_hint_rate,
         s.batching ? " batching" : "");
+    std::string storage =
+        s.file_storage ? " | storage=file(segment<=" + std::to_string(s.segment_bytes_max) +
+                             " faults=" + std::to_string(s.disk_fault_rate) + ")"
+                       : std::string(" | storage=memory");
     std::string modes = " | modes ";
     for (const auto& n : nodes_) modes += n->mode == Driver::Mode::split ? 'S' : 's';
-    return line + (nodes_.empty() ? std::string() : modes);
+    if (s.clock_drift) {
+      modes += " | clock rates";
+      for (const auto& n : nodes_) modes += " " + std::to_string(n->tick_rate).substr(0, 4);
+    }
+    return line + storage + modes;
   }
 
   raft::Config config_for(const SimNode& node) const {
@@ -277,32 +338,102 @@ class Simulator {
 
   // ---- nodes --------------------------------------------------------------------------
 
+  static std::filesystem::path data_dir(const SimNode& node) {
+    return "/node-" + std::to_string(node.id);
+  }
+
+  raft::FileStorageOptions file_options() {
+    raft::FileStorageOptions o;
+    o.segment_bytes_max = setup_.segment_bytes_max;
+    o.on_disk_failure = [](const Error& failure) { throw NodeStopped{failure.message}; };
+    o.on_notice = [this](const std::string& line) { notes_.push_back(line); };
+    return o;
+  }
+
+  // Gives an input to a running node and carries out what it made ready. A disk failure
+  // on the way stops the node in the middle of the call, where the replica would abort.
+  template <class Input>
+  void feed(SimNode& node, Input&& input, bool settles = true) {
+    try {
+      input();
+      if (settles) settle(node);
+    } catch (const NodeStopped& stopped) {
+      notes_.push_back(stopped.failure);
+      trace(TraceKind::disk_failure, node.id, false, notes_.size() - 1);
+      ++disk_stops_;
+      crash(node);
+    }
+  }
+
   void boot(SimNode& node) {
     if (node.boots > 0) trace(TraceKind::restart, node.id);
-    checker_.on_restart(node.id);
+    raft::LogStorage* storage = &node.memory;
+    if (node.disk) {
+      // Recovery from whatever the disk kept: FileStorage::open is the replica's own.
+      const std::size_t notes_before = notes_.size();
+      auto opened = raft::FileStorage::open(*node.disk, data_dir(node), file_options());
+      for (std::size_t i = notes_before; i < notes_.size(); ++i) {
+        trace(TraceKind::storage_notice, node.id, false, i);
+      }
+      if (!opened) {
+        if (opened.error().code != code::storage_unavailable) {
+          checker_.fail("durable storage: node " + std::to_string(node.id) +
+                        " cannot open its write-ahead log: " + opened.error().code + ": " +
+                        opened.error().message);
+          return;
+        }
+        // A write or sync of the recovery failed: the replica refuses to start, and is
+        // started again later (the disk then holds whatever that attempt left).
+        notes_.push_back(opened.error().message);
+        trace(TraceKind::open_failed, node.id, false, notes_.size() - 1);
+        ++failed_opens_;
+        node.disk->crash();
+        node.restart_at = now_ + random_.between(1, setup_.down_ticks_max);
+        return;
+      }
+      node.file = std::move(*opened);
+      if (node.file->tail_cut()) ++tail_cuts_;
+      storage = node.file.get();
+    }
+    if (node.mode == Driver::Mode::split) {
+      node.guarded = std::make_unique<raft::detail::GuardedStorage>(*storage);
+      storage = node.guarded.get();
+    }
+    node.storage = storage;
+    checker_.on_restart(node.id, storage->term(storage->last_index()).value().value);
     node.machine = std::make_unique<SimMachine>(checker_, node.id);
-    node.driver = std::make_unique<Driver>(config_for(node), node.storage, transport_,
+    node.driver = std::make_unique<Driver>(config_for(node), *node.storage, transport_,
                                            *node.machine, node.mode);
     node.driver->set_batching(node.is_batching);
     ++node.boots;
-    settle(node);
+    feed(node, [] {});
   }
 
-  // Power loss: the process and its memory are gone, the disk keeps what was synced. If
-  // a persist job was written but the driver not yet told, its sync may be torn too
-  // (MemoryStorage::crash()'s contract: nobody relied on it).
+  // Power loss, or the process died: its memory is gone, the disk keeps what was synced
+  // and what the crash draws of the rest. If a persist job was written but the driver not
+  // yet told, its sync may be lost too (nobody relied on it): MemoryStorage::crash()'s
+  // `tear_last_sync`, or SimDisk::crash() dropping the syncs it held.
   void crash(SimNode& node) {
-    const bool tear = node.disk && node.disk->written && random_.chance(0.5);
+    bool tear = false;
+    if (node.disk) {
+      // First, so that nothing the dying storage still does on its way out reaches the disk.
+      tear = node.disk->crash();
+    } else {
+      tear = node.job && node.job->written && random_.chance(0.5);
+    }
     trace(TraceKind::crash, node.id, tear);
     node.driver.reset();
     node.machine.reset();
-    node.disk.reset();
+    node.job.reset();
+    node.guarded.reset();
+    node.file.reset();
+    node.storage = nullptr;
     node.has_unsettled_input = false;
     node.proposals.clear();
     node.reads.clear();
     node.held.clear();
     node.paused_until = 0;
-    node.storage.crash(tear);
+    if (!node.disk) node.memory.crash(tear);
     node.restart_at = now_ + random_.between(1, setup_.down_ticks_max);
     ++crashes_;
     if (tear) ++torn_syncs_;
@@ -319,12 +450,12 @@ class Simulator {
 
   void report_lost(SimNode& node, std::uint64_t peer) {
     trace(TraceKind::peer_lost, node.id, false, peer);
-    node.driver->report_unreachable(raft::NodeId{peer});
-    settle(node);
+    feed(node, [&] { node.driver->report_unreachable(raft::NodeId{peer}); });
   }
 
   // After any call into a driver: takes its events, and in split mode hands its next
-  // persist job to the simulated disk (finishing it at once when the disk is fast).
+  // persist job to the simulated disk (finishing it at once when the disk is fast). Called
+  // inside feed(): a write may fail.
   void settle(SimNode& node) {
     // A batching node's inputs since its last settle are carried out together, as the
     // runtime's flush does once per turn of its event loop.
@@ -333,16 +464,16 @@ class Simulator {
     for (;;) {
       DriverEvents events = node.driver->take_events();
       handle_events(node, events);
-      if (node.mode != Driver::Mode::split || node.disk) return;
+      if (node.mode != Driver::Mode::split || node.job) return;
       std::optional<raft::PersistJob> job = node.driver->take_persist_job();
       if (!job) return;
       const std::uint64_t delay = disk_delay();
       if (delay == 0) {
-        Driver::write_job(node.storage, *job);
+        Driver::write_job(*node.storage, *job);
         node.driver->on_persisted(std::move(*job));
         continue;
       }
-      node.disk = DiskJob{std::move(*job), now_ + random_.below(delay), now_ + delay, false};
+      node.job = DiskJob{std::move(*job), now_ + random_.below(delay), now_ + delay, false};
       return;
     }
   }
@@ -353,22 +484,30 @@ class Simulator {
     return random_.below(setup_.disk_delay_max + 1);
   }
 
+  // Split mode's disk thread: what raft::Server's DiskWriter does on its own thread
+  // (Driver::write_job through the GuardedStorage, then on_persisted on the driver's
+  // thread), here spread over ticks. While the job is in flight its syncs are held: they
+  // count only once the driver is told.
   void run_disks() {
     for (auto& n : nodes_) {
       SimNode& node = *n;
-      if (!node.is_running(now_) || !node.disk) continue;
-      DiskJob& d = *node.disk;
+      if (!node.is_running(now_) || !node.job) continue;
+      DiskJob& d = *node.job;
       if (!d.written && now_ >= d.write_at) {
-        Driver::write_job(node.storage, d.job);
-        d.written = true;
         trace(TraceKind::disk_write, node.id);
+        feed(node, [&] {
+          if (node.disk) node.disk->hold_syncs();
+          d.written = true;
+          Driver::write_job(*node.storage, d.job);
+        }, false);
+        if (!node.driver) continue;
       }
       if (d.written && now_ >= d.ack_at) {
         raft::PersistJob job = std::move(d.job);
-        node.disk.reset();
+        node.job.reset();
         trace(TraceKind::disk_done, node.id);
-        node.driver->on_persisted(std::move(job));
-        settle(node);
+        if (node.disk) node.disk->release_syncs();
+        feed(node, [&] { node.driver->on_persisted(std::move(job)); });
       }
     }
   }
@@ -570,26 +709,28 @@ class Simulator {
   std::uint64_t propose(SimNode& node) {
     std::string command = "c" + std::to_string(++commands_);
     if (setup_.pad_max > 0) command.append(random_.below(setup_.pad_max + 1), '.');
-    auto ticket = node.driver->propose(command);
     std::uint64_t index = 0;
-    if (ticket) {
-      index = ticket->index.value;
-      trace(TraceKind::propose, node.id, false, index, ticket->term.value, commands_);
-      node.proposals[index] = PendingProposal{ticket->term.value, std::move(command)};
-      ++proposals_;
-    }
-    settle(node);
-    return index;
+    feed(node, [&] {
+      auto ticket = node.driver->propose(command);
+      if (ticket) {
+        index = ticket->index.value;
+        trace(TraceKind::propose, node.id, false, index, ticket->term.value, commands_);
+        node.proposals[index] = PendingProposal{ticket->term.value, std::move(command)};
+        ++proposals_;
+      }
+    });
+    return node.driver ? index : 0;
   }
 
   void read(SimNode& node) {
     const std::uint64_t context = ++reads_;
     const std::uint64_t floor = checker_.read_floor();
-    if (node.driver->read_index(context)) {
-      trace(TraceKind::read, node.id, false, context, floor);
-      node.reads[context] = floor;
-    }
-    settle(node);
+    feed(node, [&] {
+      if (node.driver->read_index(context)) {
+        trace(TraceKind::read, node.id, false, context, floor);
+        node.reads[context] = floor;
+      }
+    });
   }
 
   // ---- the run loop -------------------------------------------------------------------
@@ -604,8 +745,9 @@ class Simulator {
     run_disks();
     for (auto& node : nodes_) {
       if (!node->is_running(now_)) continue;
-      node->driver->tick();
-      settle(*node);
+      // A slow clock lets some of the simulation's ticks pass without a tick of its own.
+      if (node->tick_rate < 1 && !clock_random_.chance(node->tick_rate)) continue;
+      feed(*node, [&] { node->driver->tick(); });
     }
     if (!quiet) {
       clients();
@@ -619,7 +761,7 @@ class Simulator {
     }
     deliver();
     for (auto& node : nodes_) {
-      if (node->driver && node->has_unsettled_input) settle(*node);
+      if (node->driver && node->has_unsettled_input) feed(*node, [] {});
     }
     check();
     ++now_;
@@ -650,13 +792,14 @@ class Simulator {
   void hand_over(SimNode& to, const Message& m) {
     trace(TraceKind::deliver, m.to.value, m.reject, m.from.value, m.term.value,
           m.index.value, m.entries.size(), m.commit.value, static_cast<std::uint8_t>(m.type));
-    to.driver->on_message(m);
+    feed(to, [&] { to.driver->on_message(m); }, false);
+    if (!to.driver) return;
     // A batching node often takes several messages before its flush, as the runtime does
     // when they arrive in one turn of its event loop; deliver() settles it at the end.
     if (to.is_batching && hint_random_.chance(0.5)) {
       to.has_unsettled_input = true;
     } else {
-      settle(to);
+      feed(to, [] {});
     }
   }
 
@@ -674,7 +817,7 @@ class Simulator {
   }
 
   // The faults stop: the network heals and calms down, every node comes back, disks are
-  // fast. A leader must then commit a new command within liveness_ticks, and every node
+  // fast and reliable. A leader must then commit a new command within liveness_ticks, and every node
   // must converge on the same state, with every request answered, within as many again.
   void quiet_period() {
     quiet_ = true;
@@ -687,9 +830,11 @@ class Simulator {
     network_.set_profile(calm);
     trace(TraceKind::quiet, 0);
     for (auto& node : nodes_) {
+      if (node->disk) node->disk->set_fault_rate(0);
       node->paused_until = 0;
       if (!node->driver) boot(*node);
     }
+    if (checker_.failed()) return;  // a node could not recover its storage
 
     // Catching up runs at a rate the config sets (with one entry per AppendEntries and
     // one in flight, one entry per round trip), so both bounds grow with the backlog: the
@@ -729,7 +874,7 @@ class Simulator {
     const std::uint64_t commit = checker_.committed_index();
     for (const auto& node : nodes_) {
       if (!node->driver || node->machine->count() != commands || !node->proposals.empty() ||
-          !node->reads.empty() || node->disk) {
+          !node->reads.empty() || node->job) {
         return false;
       }
       const raft::Core& core = node->driver->core();
@@ -761,7 +906,7 @@ class Simulator {
                       static_cast<unsigned long long>(c.applied().value),
                       static_cast<unsigned long long>(node->machine->count()),
                       node->proposals.size(), node->reads.size(),
-                      node->disk ? " (disk busy)" : "");
+                      node->job ? " (disk busy)" : "");
       }
       out += line;
     }
@@ -784,7 +929,7 @@ class Simulator {
     for (std::uint64_t i = first; i < trace_next_; ++i) {
       const TraceEvent& t = trace_[i % trace_events_max];
       const auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
-      char line[256];
+      char line[512];
       switch (t.kind) {
         case TraceKind::deliver:
           std::snprintf(line, sizeof line,
@@ -851,6 +996,18 @@ class Simulator {
           std::snprintf(line, sizeof line, "%llu: node %llu hears its connection to %llu close",
                         u(t.tick), u(t.node), u(t.a));
           break;
+        case TraceKind::disk_failure:
+          std::snprintf(line, sizeof line, "%llu: node %llu stops: %s", u(t.tick), u(t.node),
+                        notes_[t.a].c_str());
+          break;
+        case TraceKind::open_failed:
+          std::snprintf(line, sizeof line, "%llu: node %llu cannot open its storage: %s",
+                        u(t.tick), u(t.node), notes_[t.a].c_str());
+          break;
+        case TraceKind::storage_notice:
+          std::snprintf(line, sizeof line, "%llu: node %llu recovery: %s", u(t.tick), u(t.node),
+                        notes_[t.a].c_str());
+          break;
       }
       out += line;
       out += '\n';
@@ -866,6 +1023,17 @@ class Simulator {
     s.messages_duplicated = network_.stats().duplicated;
     s.crashes = crashes_;
     s.torn_syncs = torn_syncs_;
+    s.disk_stops = disk_stops_;
+    s.failed_opens = failed_opens_;
+    s.tail_cuts = tail_cuts_;
+    for (const auto& node : nodes_) {
+      if (!node->disk) continue;
+      const SimDiskStats& d = node->disk->stats();
+      s.disk_write_faults += d.write_faults;
+      s.disk_sync_faults += d.sync_faults;
+      s.torn_writes += d.torn_writes;
+      s.lost_writes += d.lost_writes;
+    }
     s.pauses = pauses_;
     s.partitions = partitions_;
     s.leaders = checker_.leaders_elected();
@@ -878,7 +1046,9 @@ class Simulator {
 
   SimOptions options_;
   SimRandom random_;
-  SimRandom hint_random_;  // connection-loss hints only (see Setup)
+  SimRandom hint_random_;   // connection-loss hints only (see Setup)
+  SimRandom disk_random_;   // the storage a seed draws, and everything its disks do
+  SimRandom clock_random_;  // clock drift only
   SafetyChecker checker_;
   SimNetwork network_;
   CheckedTransport transport_;
@@ -893,6 +1063,10 @@ class Simulator {
   std::uint64_t proposals_ = 0;
   std::uint64_t crashes_ = 0;
   std::uint64_t torn_syncs_ = 0;
+  std::uint64_t disk_stops_ = 0;
+  std::uint64_t failed_opens_ = 0;
+  std::uint64_t tail_cuts_ = 0;
+  std::vector<std::string> notes_;  // text the trace refers to: disk failures, recovery lines
   std::uint64_t pauses_ = 0;
   std::uint64_t partitions_ = 0;
   std::uint64_t final_node_ = 0;   // quiet period: where the liveness probe was proposed

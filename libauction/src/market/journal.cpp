@@ -1,16 +1,9 @@
 // The seller's journal; the format is specified in auction/market/journal.hpp.
 #include "auction/market/journal.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "auction/base/posix_disk.hpp"
 #include "market/market_assert.hpp"
 
 namespace auction::market {
@@ -20,32 +13,8 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t file_bytes_max = 4 << 20;  // far above any auction (100 buyers)
 
-std::string reason(int err) { return std::strerror(err); }
-
 fs::path file_of(const fs::path& dir, AuctionId auction_id) {
   return dir / ("auction-" + std::to_string(auction_id) + ".json");
-}
-
-// Writes all of `bytes` to `fd`; false (errno set) on failure.
-bool write_all(int fd, const std::string& bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-int fsync_dir(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  const int err = ::fsync(fd) == 0 ? 0 : errno;
-  ::close(fd);
-  return err;
 }
 
 Result<Journal::Entry> decode_entry(const fs::path& file, std::string_view text) {
@@ -73,65 +42,44 @@ AuctionId id_of(const Journal::Entry& entry) {
 
 }  // namespace
 
-Journal::Journal(fs::path dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}
+Journal::Journal(fs::path dir, std::unique_ptr<DirectoryLock> lock)
+    : dir_(std::move(dir)), lock_(std::move(lock)) {}
 
-Journal::Journal(Journal&& other) noexcept
-    : dir_(std::move(other.dir_)), lock_fd_(other.lock_fd_), entries_(std::move(other.entries_)) {
-  other.lock_fd_ = -1;
-}
-
-Journal& Journal::operator=(Journal&& other) noexcept {
-  if (this != &other) {
-    if (lock_fd_ >= 0) ::close(lock_fd_);
-    dir_ = std::move(other.dir_);
-    lock_fd_ = other.lock_fd_;
-    entries_ = std::move(other.entries_);
-    other.lock_fd_ = -1;
-  }
-  return *this;
-}
-
-Journal::~Journal() {
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // closing releases the flock
-}
+Journal::Journal(Journal&&) noexcept = default;
+Journal& Journal::operator=(Journal&&) noexcept = default;
+Journal::~Journal() = default;  // releases the lock
 
 Result<Journal> Journal::open(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return fail(code::journal_unusable, dir.string() + ": cannot create: " + ec.message());
-  const fs::path lock_path = dir / "LOCK";
-  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return fail(code::journal_unusable, lock_path.string() + ": " + reason(errno));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    ::close(fd);
-    if (err == EWOULDBLOCK) {
+  Disk& disk = posix_disk();
+  if (auto created = disk.create_data_directory(dir); !created) {
+    return fail(code::journal_unusable, created.error().message);
+  }
+  auto lock = disk.lock_directory(dir);
+  if (!lock) {
+    if (lock.error().code == code::storage_locked) {
       return fail(code::journal_unusable,
                   dir.string() + " is in use by another seller (choose another --state-dir)");
     }
-    return fail(code::journal_unusable, lock_path.string() + ": cannot lock: " + reason(err));
+    return fail(code::journal_unusable, lock.error().message);
   }
-  Journal journal(dir, fd);
-  for (const auto& item : fs::directory_iterator(dir, ec)) {
-    const fs::path& file = item.path();
-    const std::string name = file.filename().string();
+  Journal journal(dir, std::move(*lock));
+  auto names = disk.list(dir);
+  if (!names) return fail(code::journal_unusable, names.error().message);
+  for (const std::string& name : *names) {
     if (!name.starts_with("auction-") || !name.ends_with(".json")) continue;  // LOCK, *.tmp
-    std::error_code size_ec;
-    if (fs::file_size(file, size_ec) > file_bytes_max || size_ec) {
+    const fs::path file = dir / name;
+    auto contents = disk.read(file);
+    if (!contents) return fail(code::journal_unusable, contents.error().message);
+    if ((*contents)->bytes().size() > file_bytes_max) {
       return fail(code::journal_corrupt, file.string() + ": unreadable or too large");
     }
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) return fail(code::journal_unusable, file.string() + ": cannot read");
-    auto entry = decode_entry(file, text.str());
+    auto entry = decode_entry(file, (*contents)->bytes());
     if (!entry) return std::unexpected(entry.error());
     if (file != file_of(dir, id_of(*entry))) {
       return fail(code::journal_corrupt, file.string() + ": holds another auction");
     }
     journal.entries_.emplace(id_of(*entry), std::move(*entry));
   }
-  if (ec) return fail(code::journal_unusable, dir.string() + ": cannot list: " + ec.message());
   return journal;
 }
 
@@ -163,30 +111,32 @@ Result<void> Journal::save_finish(const FinishRecord& record) {
 }
 
 Result<void> Journal::remove(AuctionId auction_id) {
-  std::error_code ec;
-  fs::remove(file_of(dir_, auction_id), ec);
-  if (ec) return fail(code::journal_write_failed, "cannot remove: " + ec.message());
-  if (const int err = fsync_dir(dir_); err != 0) {
-    return fail(code::journal_write_failed, dir_.string() + ": cannot sync: " + reason(err));
+  Disk& disk = posix_disk();
+  if (auto removed = disk.remove(file_of(dir_, auction_id)); !removed) {
+    return fail(code::journal_write_failed, removed.error().message);
+  }
+  if (auto synced = disk.sync_directory(dir_); !synced) {
+    return fail(code::journal_write_failed, synced.error().message);
   }
   entries_.erase(auction_id);
   return {};
 }
 
 Result<void> Journal::write(AuctionId auction_id, const nlohmann::json& body) {
+  Disk& disk = posix_disk();
   const fs::path file = file_of(dir_, auction_id);
   const fs::path temp = file.string() + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail(code::journal_write_failed, temp.string() + ": " + reason(errno));
-  const bool written = write_all(fd, body.dump() + "\n") && ::fsync(fd) == 0;
-  const int err = errno;
-  ::close(fd);
-  if (!written) return fail(code::journal_write_failed, temp.string() + ": " + reason(err));
-  if (::rename(temp.c_str(), file.c_str()) != 0) {
-    return fail(code::journal_write_failed, file.string() + ": cannot rename: " + reason(errno));
+  auto out = disk.open(temp, OpenMode::create_or_truncate);
+  if (!out) return fail(code::journal_write_failed, out.error().message);
+  auto written = (*out)->write_at(0, body.dump() + "\n");
+  if (written) written = (*out)->sync();
+  if (!written) return fail(code::journal_write_failed, written.error().message);
+  out->reset();
+  if (auto renamed = disk.rename(temp, file); !renamed) {
+    return fail(code::journal_write_failed, renamed.error().message);
   }
-  if (const int dir_err = fsync_dir(dir_); dir_err != 0) {
-    return fail(code::journal_write_failed, dir_.string() + ": cannot sync: " + reason(dir_err));
+  if (auto synced = disk.sync_directory(dir_); !synced) {
+    return fail(code::journal_write_failed, synced.error().message);
   }
   return {};
 }

@@ -2,26 +2,19 @@
 //
 // Two kinds of failure, never mixed: what open() meets on disk is reported as an Error value
 // (the replica refuses to start with that message); a write or sync that fails once the
-// storage is running prints one line and aborts, because the caller may already have told
-// peers that the data is safe.
+// storage is running goes to stop_on(), which never returns, because the caller may already
+// have told peers that the data is safe. Every file operation goes through the Disk.
 #include "auction/raft/file_storage.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "auction/base/assert.hpp"
+#include "auction/base/posix_disk.hpp"
 #include "raft/file_storage_format.hpp"
 
 namespace auction::raft {
@@ -38,100 +31,11 @@ constexpr std::size_t hard_state_record_bytes =
 constexpr std::size_t truncate_record_bytes =
     wal::record_header_bytes + wal::truncate_payload_bytes;
 
-std::string os_error(int err) { return std::system_category().message(err); }
-
-// The disk failed under a running node: nothing it wrote can be trusted to be there.
-[[noreturn]] void die(const std::string& line) {
-  std::fprintf(stderr, "file_storage: fatal: %s\n", line.c_str());
-  std::abort();
-}
-
-[[noreturn]] void die(std::string_view what, const fs::path& file, std::uint64_t offset, int err) {
-  die(std::string(what) + " failed on " + file.string() + " at byte offset " +
-      std::to_string(offset) + ": " + os_error(err));
-}
-
-std::unexpected<Error> unavailable(const std::string& what, const fs::path& file, int err) {
-  return fail(code::storage_unavailable, what + " " + file.string() + ": " + os_error(err));
-}
-
 std::unexpected<Error> corrupt(const fs::path& file, std::uint64_t offset,
                                const std::string& reason) {
   return fail(code::storage_corrupt,
               file.string() + " at byte offset " + std::to_string(offset) + ": " + reason);
 }
-
-// 0 on success, else the errno of the failing step.
-int fsync_directory(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  const int err = ::fsync(fd) == 0 ? 0 : errno;
-  ::close(fd);
-  return err;
-}
-
-// 0 on success, else errno, with `failed_at` set to the offset of the write that failed.
-// Retries short writes and interruptions.
-int write_all(int fd, std::string_view bytes, std::uint64_t offset, std::uint64_t* failed_at) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n =
-        ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      *failed_at = offset + done;
-      return errno;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return 0;
-}
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-// A read-only view of a whole file. Mapping, rather than reading into a buffer, means that
-// a garbage file of any size costs no memory and no length field is ever used to allocate.
-class MappedFile {
- public:
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-  ~MappedFile() {
-    if (data_ != nullptr) ::munmap(data_, size_);
-  }
-
-  static Result<std::unique_ptr<MappedFile>> map(int fd, const fs::path& file, std::size_t size) {
-    std::unique_ptr<MappedFile> mapped(new MappedFile);
-    if (size == 0) return mapped;
-    void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (data == MAP_FAILED) return unavailable("cannot map", file, errno);
-    mapped->data_ = data;
-    mapped->size_ = size;
-    return mapped;
-  }
-
-  std::string_view bytes() const {
-    return data_ == nullptr ? std::string_view()
-                            : std::string_view(static_cast<const char*>(data_), size_);
-  }
-
- private:
-  MappedFile() = default;
-  void* data_ = nullptr;
-  std::size_t size_ = 0;
-};
 
 constexpr std::string_view segment_prefix = "log-";
 constexpr std::string_view segment_suffix = ".wal";
@@ -152,85 +56,52 @@ std::optional<std::uint64_t> parse_segment_name(std::string_view name) {
   return seq;
 }
 
-// Creates `dir` and its missing parents, syncing each new entry into its parent: otherwise a
-// crash could lose the whole data directory after records in it were reported durable.
-Result<void> create_directories_durably(const fs::path& dir) {
-  std::error_code ec;
-  std::vector<fs::path> missing;  // innermost first
-  for (fs::path p = fs::absolute(dir, ec); !ec && p.has_relative_path(); p = p.parent_path()) {
-    if (fs::exists(p, ec) || ec) break;
-    missing.push_back(p);
-  }
-  if (ec) return unavailable("cannot reach data directory", dir, ec.value());
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (!fs::create_directory(*it, ec) && ec) {
-      return unavailable("cannot create data directory", *it, ec.value());
-    }
-    if (const int err = fsync_directory(it->parent_path()); err != 0) {
-      return unavailable("cannot sync", it->parent_path(), err);
-    }
-  }
-  return {};
-}
-
-Result<int> lock_directory(const fs::path& data_dir) {
-  const fs::path lock_file = data_dir / "LOCK";
-  FileDescriptor fd(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return unavailable("cannot open", lock_file, errno);
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    if (err != EWOULDBLOCK) return unavailable("cannot lock", lock_file, err);
-    char holder[32] = {};
-    const ssize_t n = ::pread(fd.get(), holder, sizeof holder - 1, 0);
-    std::string pid = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : "";
-    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-    return fail(code::storage_locked, "data directory " + data_dir.string() +
-                                      " is in use by another process" +
-                                      (pid.empty() ? "" : " (pid " + pid + " in LOCK)"));
-  }
-  // The pid is for the operator reading the error above; the lock itself is the flock.
-  const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd.get(), 0) != 0) return unavailable("cannot write", lock_file, errno);
-  std::uint64_t failed_at = 0;
-  if (const int err = write_all(fd.get(), pid, 0, &failed_at); err != 0) {
-    return unavailable("cannot write", lock_file, err);
-  }
-  return fd.release();
-}
-
 }  // namespace
 
-FileStorage::FileStorage(fs::path data_dir, FileStorageOptions options, int lock_fd)
-    : data_dir_(std::move(data_dir)), options_(options), lock_fd_(lock_fd) {}
+FileStorage::FileStorage(Disk& disk, fs::path data_dir, FileStorageOptions options,
+                         std::unique_ptr<DirectoryLock> lock)
+    : disk_(disk), data_dir_(std::move(data_dir)), options_(std::move(options)),
+      lock_(std::move(lock)) {}
 
 FileStorage::~FileStorage() {
-  if (segment_fd_ >= 0) {
-    sync();
-    ::close(segment_fd_);
-  }
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
-}
+  if (segment_) sync();
+}  // then the segment closes, and the lock goes last: releasing it lets the next owner in
 
 Result<std::unique_ptr<FileStorage>> FileStorage::open(fs::path data_dir,
+                                                       FileStorageOptions options) {
+  return open(posix_disk(), std::move(data_dir), std::move(options));
+}
+
+Result<std::unique_ptr<FileStorage>> FileStorage::open(Disk& disk, fs::path data_dir,
                                                        FileStorageOptions options) {
   AUCTION_ASSERT(options.record_bytes_max >= wal::hard_state_payload_bytes,
         "record_bytes_max must hold a hard state record");
   AUCTION_ASSERT(options.segment_bytes_max > wal::segment_header_bytes + hard_state_record_bytes,
         "segment_bytes_max must hold a header and a hard state record");
 
-  if (auto created = create_directories_durably(data_dir); !created) {
+  if (auto created = disk.create_data_directory(data_dir); !created) {
     return std::unexpected(created.error());
   }
-  std::error_code ec;
-  if (!fs::is_directory(data_dir, ec)) {
-    return unavailable("cannot use data directory", data_dir, ec ? ec.value() : ENOTDIR);
-  }
-
-  auto lock_fd = lock_directory(data_dir);
-  if (!lock_fd) return std::unexpected(lock_fd.error());
-  std::unique_ptr<FileStorage> storage(new FileStorage(std::move(data_dir), options, *lock_fd));
+  auto lock = disk.lock_directory(data_dir);
+  if (!lock) return std::unexpected(lock.error());
+  std::unique_ptr<FileStorage> storage(
+      new FileStorage(disk, std::move(data_dir), std::move(options), std::move(*lock)));
   if (auto recovered = storage->recover(); !recovered) return std::unexpected(recovered.error());
   return storage;
+}
+
+void FileStorage::stop_on(const Error& failure) {
+  if (options_.on_disk_failure) options_.on_disk_failure(failure);
+  std::fprintf(stderr, "file_storage: fatal: %s\n", failure.message.c_str());
+  std::abort();
+}
+
+void FileStorage::notice(const std::string& line) const {
+  if (options_.on_notice) {
+    options_.on_notice(line);
+  } else {
+    std::fprintf(stderr, "file_storage: %s\n", line.c_str());
+  }
 }
 
 fs::path FileStorage::segment_path(std::uint64_t seq) const {
@@ -240,14 +111,12 @@ fs::path FileStorage::segment_path(std::uint64_t seq) const {
 }
 
 Result<void> FileStorage::recover() {
+  auto names = disk_.list(data_dir_);
+  if (!names) return std::unexpected(names.error());
   std::vector<std::pair<std::uint64_t, fs::path>> segments;
-  std::error_code ec;
-  for (fs::directory_iterator it(data_dir_, ec), end; !ec && it != end; it.increment(ec)) {
-    if (const auto seq = parse_segment_name(it->path().filename().string())) {
-      segments.emplace_back(*seq, it->path());
-    }
+  for (const std::string& name : *names) {
+    if (const auto seq = parse_segment_name(name)) segments.emplace_back(*seq, data_dir_ / name);
   }
-  if (ec) return unavailable("cannot list data directory", data_dir_, ec.value());
   std::sort(segments.begin(), segments.end());
   for (std::size_t i = 1; i < segments.size(); ++i) {
     if (segments[i].first != segments[i - 1].first + 1) {
@@ -273,17 +142,12 @@ Result<void> FileStorage::recover() {
 }
 
 Result<bool> FileStorage::replay_segment(const fs::path& file, bool newest) {
-  FileDescriptor fd(::open(file.c_str(), (newest ? O_RDWR : O_RDONLY) | O_CLOEXEC));
-  if (fd.get() < 0) return unavailable("cannot open", file, errno);
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return unavailable("cannot stat", file, errno);
-  const auto file_bytes = static_cast<std::uint64_t>(st.st_size);
-
   std::optional<TailCut> cut;
   {
-    auto mapped = MappedFile::map(fd.get(), file, static_cast<std::size_t>(file_bytes));
-    if (!mapped) return std::unexpected(mapped.error());
-    const std::string_view bytes = (*mapped)->bytes();
+    auto contents = disk_.read(file);
+    if (!contents) return std::unexpected(contents.error());
+    const std::string_view bytes = (*contents)->bytes();
+    const std::uint64_t file_bytes = bytes.size();
 
     if (auto header = wal::check_segment_header(bytes); !header) {
       // A segment's header is synced before any record goes after it, so a bad header
@@ -291,11 +155,11 @@ Result<bool> FileStorage::replay_segment(const fs::path& file, bool newest) {
       if (!newest || file_bytes > wal::segment_header_bytes) {
         return corrupt(file, 0, header.error().message);
       }
-      std::fprintf(stderr, "file_storage: %s: removed a segment whose header was torn (%s)\n",
-                   file.c_str(), header.error().message.c_str());
-      if (::unlink(file.c_str()) != 0) return unavailable("cannot remove", file, errno);
-      if (const int err = fsync_directory(data_dir_); err != 0) {
-        return unavailable("cannot sync", data_dir_, err);
+      notice(file.string() + ": removed a segment whose header was torn (" +
+             header.error().message + ")");
+      if (auto removed = disk_.remove(file); !removed) return std::unexpected(removed.error());
+      if (auto synced = disk_.sync_directory(data_dir_); !synced) {
+        return std::unexpected(synced.error());
       }
       tail_cut_ = TailCut{file, 0, file_bytes, header.error().message};
       return false;
@@ -331,15 +195,15 @@ Result<bool> FileStorage::replay_segment(const fs::path& file, bool newest) {
   }
 
   if (cut) {
-    if (::ftruncate(fd.get(), static_cast<off_t>(cut->offset)) != 0) {
-      return unavailable("cannot truncate", file, errno);
+    auto segment = disk_.open(file, OpenMode::existing);
+    if (!segment) return std::unexpected(segment.error());
+    if (auto cut_off = (*segment)->truncate(cut->offset); !cut_off) {
+      return std::unexpected(cut_off.error());
     }
-    if (::fdatasync(fd.get()) != 0) return unavailable("cannot sync", file, errno);
-    std::fprintf(stderr,
-                 "file_storage: %s: cut a torn record at byte offset %llu (%s); %llu bytes "
-                 "removed from the end\n",
-                 file.c_str(), static_cast<unsigned long long>(cut->offset), cut->reason.c_str(),
-                 static_cast<unsigned long long>(cut->bytes_cut));
+    if (auto synced = (*segment)->sync_data(); !synced) return std::unexpected(synced.error());
+    notice(file.string() + ": cut a torn record at byte offset " + std::to_string(cut->offset) +
+           " (" + cut->reason + "); " + std::to_string(cut->bytes_cut) +
+           " bytes removed from the end");
     tail_cut_ = std::move(cut);
   }
   return true;
@@ -384,37 +248,30 @@ Result<void> FileStorage::apply_record(const wal::Record& record) {
 }
 
 Result<void> FileStorage::open_segment_for_append(const fs::path& file) {
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return unavailable("cannot open", file, errno);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return unavailable("cannot stat", file, err);
-  }
-  segment_fd_ = fd;
-  segment_file_ = file;
-  segment_bytes_ = static_cast<std::uint64_t>(st.st_size);
+  auto segment = disk_.open(file, OpenMode::existing);
+  if (!segment) return std::unexpected(segment.error());
+  auto bytes = (*segment)->size();
+  if (!bytes) return std::unexpected(bytes.error());
+  segment_ = std::move(*segment);
+  segment_bytes_ = *bytes;
   return {};
 }
 
 Result<void> FileStorage::create_segment(std::uint64_t seq) {
   const fs::path file = segment_path(seq);
-  FileDescriptor fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return unavailable("cannot create", file, errno);
-  std::uint64_t failed_at = 0;
-  if (const int err = write_all(fd.get(), wal::segment_header(), 0, &failed_at); err != 0) {
-    return unavailable("cannot write the header of", file, err);
-  }
+  auto segment = disk_.open(file, OpenMode::create_new);
+  if (!segment) return std::unexpected(segment.error());
   // The header and the file's directory entry are durable before any record follows, which
   // is what lets recovery treat a bad header with nothing after it as a torn creation.
-  if (::fsync(fd.get()) != 0) return unavailable("cannot sync", file, errno);
-  if (const int err = fsync_directory(data_dir_); err != 0) {
-    return unavailable("cannot sync", data_dir_, err);
+  if (auto written = (*segment)->write_at(0, wal::segment_header()); !written) {
+    return std::unexpected(written.error());
   }
-  segment_fd_ = fd.release();
+  if (auto synced = (*segment)->sync(); !synced) return std::unexpected(synced.error());
+  if (auto synced = disk_.sync_directory(data_dir_); !synced) {
+    return std::unexpected(synced.error());
+  }
+  segment_ = std::move(*segment);
   segment_seq_ = seq;
-  segment_file_ = file;
   segment_bytes_ = wal::segment_header_bytes;
   needs_sync_ = false;
   wal::append_hard_state_record(buffer_, hard_state_);
@@ -423,9 +280,9 @@ Result<void> FileStorage::create_segment(std::uint64_t seq) {
 
 void FileStorage::roll_segment() {
   sync();  // the old segment is complete on disk before the new one holds anything
-  if (::close(segment_fd_) != 0) die("close", segment_file_, segment_bytes_, errno);
-  segment_fd_ = -1;
-  if (auto created = create_segment(segment_seq_ + 1); !created) die(created.error().message);
+  if (auto closed = segment_->close(); !closed) stop_on(closed.error());
+  segment_.reset();
+  if (auto created = create_segment(segment_seq_ + 1); !created) stop_on(created.error());
 }
 
 void FileStorage::make_room(std::size_t record_bytes) {
@@ -441,9 +298,8 @@ void FileStorage::after_record() {
 
 void FileStorage::write_out() {
   if (buffer_.empty()) return;
-  std::uint64_t failed_at = 0;
-  if (const int err = write_all(segment_fd_, buffer_, segment_bytes_, &failed_at); err != 0) {
-    die("write", segment_file_, failed_at, err);
+  if (auto written = segment_->write_at(segment_bytes_, buffer_); !written) {
+    stop_on(written.error());
   }
   segment_bytes_ += buffer_.size();
   needs_sync_ = true;
@@ -455,7 +311,7 @@ void FileStorage::write_out() {
 void FileStorage::sync() {
   write_out();
   if (!needs_sync_) return;
-  if (::fdatasync(segment_fd_) != 0) die("fdatasync", segment_file_, segment_bytes_, errno);
+  if (auto synced = segment_->sync_data(); !synced) stop_on(synced.error());
   needs_sync_ = false;
 }
 

@@ -10,6 +10,9 @@
 #include "unit/market/variants.hpp"
 
 using namespace auction::market;
+using auction::Cents;
+using auction::RoundId;
+using auction::price_at_round;
 using market_test::all_of;
 
 namespace {

@@ -29,6 +29,7 @@
 #include "auction/market/auction_state.hpp"
 #include "auction/market/finish_record.hpp"
 #include "auction/market/types.hpp"
+#include "auction/base/disk.hpp"
 #include "auction/base/error.hpp"
 
 namespace auction::market {
@@ -64,11 +65,11 @@ class Journal {
   const std::filesystem::path& dir() const noexcept { return dir_; }
 
  private:
-  Journal(std::filesystem::path dir, int lock_fd);
+  Journal(std::filesystem::path dir, std::unique_ptr<DirectoryLock> lock);
   Result<void> write(AuctionId auction_id, const nlohmann::json& body);
 
   std::filesystem::path dir_;
-  int lock_fd_ = -1;
+  std::unique_ptr<DirectoryLock> lock_;
   std::map<AuctionId, Entry> entries_;  // mirrors the files
 };
 

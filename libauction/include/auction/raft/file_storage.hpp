@@ -7,12 +7,16 @@
 // dropping it could lose committed entries (Raft relies on a node never forgetting what it
 // acknowledged: Figure 2, "updated on stable storage before responding to RPCs").
 //
+// All I/O goes through an auction::Disk (auction/base/disk.hpp): the machine's (PosixDisk)
+// unless open() is given another, such as the simulator's faulty disk (tests/sim).
+//
 // Threading: not thread-safe, and not tied to any thread. One owner at a time: whoever holds
 // the object may call anything on it, from any thread, as long as the hand-over between
 // owners is synchronised (a mutex, a joined thread, a posted task). A driver may therefore
 // run append() + sync() on an I/O thread while its own thread leaves the storage alone.
-// Never: carry on after a failed write or fsync (it prints one line and aborts), or drop a
-// record that is not the torn tail of the newest segment.
+// Never: carry on after a failed write or fsync (it hands the failure to
+// FileStorageOptions::on_disk_failure, which by default prints one line and aborts), or drop
+// a record that is not the torn tail of the newest segment.
 //
 // ---------------------------------------------------------------------------------------
 // On-disk format (version 1). All integers are little-endian.
@@ -54,11 +58,13 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "auction/base/disk.hpp"
 #include "auction/raft/log_storage.hpp"
 
 namespace auction::raft {
@@ -73,6 +79,16 @@ struct FileStorageOptions {
   // The largest record payload written or accepted on replay; a longer length field is
   // corruption. An entry's data may be up to this minus 17 bytes.
   std::uint32_t record_bytes_max = std::uint32_t{64} << 20;
+  // Called when a write, sync or close fails while the storage runs (open() reports its
+  // failures as values instead): the data may not be on disk, and the caller may already
+  // have told peers that it is. It must not return: it ends the process, or throws to
+  // unwind to whoever can treat this node as crashed (the simulator does; nothing in
+  // between catches). Empty (the default): print `file_storage: fatal: <what failed>` to
+  // stderr and abort. If it returns, the storage aborts.
+  std::function<void(const Error& failure)> on_disk_failure = {};
+  // Receives the one-line notices of recovery (a torn tail cut, a torn segment removed),
+  // which tail_cut() also reports. Empty (the default): stderr, prefixed `file_storage: `.
+  std::function<void(const std::string& line)> on_notice = {};
 };
 
 // What recovery cut off the newest segment: the remains of a write a crash interrupted.
@@ -90,8 +106,8 @@ class FileStorage final : public LogStorage {
   // Recovery: a record that is incomplete, longer than record_bytes_max, or fails its
   // checksum is torn if it is in the newest segment and no intact record starts anywhere
   // after it (a search bounded in cost; past the bound, it is corruption): the file is
-  // truncated just before it, one line naming the file and offset goes to stderr, and
-  // tail_cut() describes it. A newest segment whose header never made it to disk whole is
+  // truncated just before it, one line naming the file and offset goes to on_notice
+  // (stderr by default), and tail_cut() describes it. A newest segment whose header never made it to disk whole is
   // removed the same way. Anything else is corruption, an intact record of unknown type or
   // one that breaks a replay rule included.
   // Precondition (a violation aborts): segment_bytes_max > 50 and record_bytes_max >= 25, so
@@ -103,6 +119,9 @@ class FileStorage final : public LogStorage {
   //   storage_corrupt      a damaged or inconsistent record that is not a torn tail, a bad
   //                        segment header, or a missing segment (message: file and offset)
   static Result<std::unique_ptr<FileStorage>> open(std::filesystem::path data_dir,
+                                                   FileStorageOptions options = {});
+  // The same on `disk`, which must outlive the storage (the other open() uses posix_disk()).
+  static Result<std::unique_ptr<FileStorage>> open(Disk& disk, std::filesystem::path data_dir,
                                                    FileStorageOptions options = {});
 
   // Writes out and syncs anything still buffered, then releases the lock.
@@ -132,7 +151,12 @@ class FileStorage final : public LogStorage {
   const std::filesystem::path& data_dir() const { return data_dir_; }
 
  private:
-  FileStorage(std::filesystem::path data_dir, FileStorageOptions options, int lock_fd);
+  FileStorage(Disk& disk, std::filesystem::path data_dir, FileStorageOptions options,
+              std::unique_ptr<DirectoryLock> lock);
+
+  // The disk failed under the running storage: see FileStorageOptions::on_disk_failure.
+  [[noreturn]] void stop_on(const Error& failure);
+  void notice(const std::string& line) const;
 
   Result<void> recover();
   // Replays one segment; `newest` allows cutting a torn tail. Returns false if the segment
@@ -148,15 +172,15 @@ class FileStorage final : public LogStorage {
   Term term_at(LogIndex index) const;  // precondition: first_index_ - 1 <= index <= last
   std::filesystem::path segment_path(std::uint64_t seq) const;
 
+  Disk& disk_;
   std::filesystem::path data_dir_;
   FileStorageOptions options_;
-  int lock_fd_ = -1;
+  std::unique_ptr<DirectoryLock> lock_;
 
   // The segment being appended to. Invariant: segment_bytes_ is its size on disk, and
   // buffer_ holds whole records that follow it and have not been written yet.
-  int segment_fd_ = -1;
+  std::unique_ptr<DiskFile> segment_;
   std::uint64_t segment_seq_ = 0;
-  std::filesystem::path segment_file_;
   std::uint64_t segment_bytes_ = 0;
   std::string buffer_;
   bool needs_sync_ = false;  // bytes were written since the last fdatasync
