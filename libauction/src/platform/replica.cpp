@@ -13,6 +13,7 @@
 #include "auction/raft/file_storage.hpp"
 #include "auction/raft/server.hpp"
 #include "auction/wire/server.hpp"
+#include "platform/entry_applier.hpp"
 
 namespace auction::platform {
 
@@ -90,8 +91,9 @@ struct Replica::Impl {
         self(self_address),
         recovered{file_storage->last_index(), file_storage->hard_state().term},
         storage(std::move(file_storage)),
+        applier(machine),
         raft(executor, raft_options(cluster_config, self, options.listen_address), *storage,
-             machine),
+             applier),
         service(raft, machine, std::move(cluster_config)),
         clients(executor, client_options(options.listen_address, self.client_port)) {
     service.register_ops(clients);
@@ -104,6 +106,7 @@ struct Replica::Impl {
   bool is_stopped = false;
   std::unique_ptr<raft::FileStorage> storage;
   StateMachine machine;
+  EntryApplier applier;  // what raft applies to: `machine`
   raft::Server raft;
   ReplicaService service;
   wire::Server clients;
