@@ -1,11 +1,58 @@
 // ClusterTarget: see cluster_target.hpp.
 #include "cluster_target.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include "cpu_usage.hpp"
 
 namespace auction::bench {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The replica executable next to this program (build tree or install prefix).
+fs::path default_replica_binary() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "replica";
+  // Build tree: <build>/apps/bench/bench -> <build>/apps/replica/replica... or flat bin/.
+  for (const fs::path& candidate :
+       {self.parent_path() / "replica", self.parent_path().parent_path() / "replica" / "replica",
+        self.parent_path().parent_path() / "replica"}) {
+    if (fs::is_regular_file(candidate, ec)) return candidate;
+  }
+  return "replica";
+}
+
+// Starts every replica of `cluster` and waits (up to `timeout`) until one of them leads and
+// the others follow it; every replica must still run then.
+Result<void> start_all(LocalCluster& cluster, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (auto free = test::check_ports_free(cluster.config()); !free) return free;
+  if (auto started = cluster.start_all(timeout); !started) return started;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  auto leader = wait_for_leader(cluster.config(), std::max(left, std::chrono::milliseconds(0)),
+                                cluster.size());
+  // Every replica must still be ours and running, whatever answered the status calls.
+  std::string logs;
+  for (const auto& replica : cluster.config().replicas) {
+    if (cluster.has_exited(replica.id)) {
+      logs += "\nreplica " + std::to_string(replica.id) + " exited:\n" +
+              cluster.log_tail(replica.id);
+    }
+  }
+  if (!leader) return fail(code::unavailable, leader.error().message + logs);
+  if (!logs.empty()) {
+    return fail(code::unavailable, "a replica exited while the cluster started" + logs);
+  }
+  return {};
+}
+
+}  // namespace
 
 void add_cluster_target_options(CLI::App& command, ClusterTargetOptions& options,
                                 bool start_only) {
@@ -38,11 +85,13 @@ Result<std::unique_ptr<ClusterTarget>> ClusterTarget::open(const ClusterTargetOp
   target->config_ = std::move(*config);
   target->server_pids_ = options.server_pids;
   if (!options.start_file.empty()) {
-    target->local_ = std::make_unique<LocalCluster>(
-        file, target->config_,
-        options.replica_binary.empty() ? default_replica_binary()
-                                       : std::filesystem::path(options.replica_binary));
-    if (auto started = target->local_->start_all(std::chrono::seconds(20)); !started) {
+    test::LocalClusterOptions local;
+    local.replica_binary = options.replica_binary.empty()
+                               ? default_replica_binary()
+                               : std::filesystem::path(options.replica_binary);
+    local.temp_prefix = "ppapd-bench";
+    target->local_ = std::make_unique<LocalCluster>(file, target->config_, std::move(local));
+    if (auto started = start_all(*target->local_, std::chrono::seconds(20)); !started) {
       return std::unexpected(started.error());
     }
   }

@@ -15,9 +15,15 @@
 #include "auction/platform/cluster_config.hpp"
 #include "auction/base/error.hpp"
 #include "closed_loop.hpp"
-#include "local_cluster.hpp"
+#include "support/local_cluster.hpp"
 
 namespace auction::bench {
+
+// The replicas bench starts itself run on the tests' LocalCluster (tests/support/): the one
+// way every harness starts a cluster.
+using test::Leadership;
+using test::LocalCluster;
+using test::wait_for_leader;
 
 struct ClusterTargetOptions {
   std::string cluster_file;    // --cluster: a running cluster
@@ -33,7 +39,9 @@ void add_cluster_target_options(CLI::App& command, ClusterTargetOptions& options
 
 class ClusterTarget {
  public:
-  // Reads the cluster file and, for --start, starts the replicas and waits for a leader.
+  // Reads the cluster file and, for --start, starts the replicas (each in a temp data dir,
+  // its output kept in memory) and waits for a leader. It refuses to start when another
+  // program holds one of the file's ports, and fails when a replica it started exits.
   // Errors: config_unreadable, config_invalid, unavailable.
   static Result<std::unique_ptr<ClusterTarget>> open(const ClusterTargetOptions& options);
 

@@ -1,8 +1,11 @@
 // ChaosCluster: real `replica` processes that the chaos test kills, restarts, pauses and
 // resumes, each in its own network namespace when a ChaosNetwork is given, else on loopback.
 //
-// It writes one cluster file into a temporary directory (with its data directories), starts
-// every replica and waits for each one's "replica <id> ready" line. A killed replica is
+// Built on LocalCluster (support/local_cluster.hpp), the one way every harness starts
+// replicas: it writes the cluster file and the data directories into a temporary directory,
+// and waits for each replica's ready line. This class adds what the chaos test needs: the
+// replicas' namespaces (addresses, and `ip netns exec` around each command line), indexes
+// instead of ids, and a test failure when a replica does not come up. A killed replica is
 // started again on the same data directory, so it recovers from its write-ahead log. Each
 // replica's output, across all its lives, is kept for the failure report.
 // Threading: one owner thread (the test's main thread); status() runs its own io_context on
@@ -24,7 +27,7 @@
 
 #include "auction/base/error.hpp"
 #include "chaos_network.hpp"
-#include "support/child_process.hpp"
+#include "support/local_cluster.hpp"
 
 namespace auction::chaos {
 
@@ -66,8 +69,8 @@ class ChaosCluster {
   void restart(std::size_t index);
   void pause(std::size_t index);   // SIGSTOP
   void resume(std::size_t index);  // SIGCONT
-  bool is_running(std::size_t index) const { return replicas_[index].process != nullptr; }
-  bool is_paused(std::size_t index) const { return replicas_[index].is_paused; }
+  bool is_running(std::size_t index) const { return replicas_.is_running(index + 1); }
+  bool is_paused(std::size_t index) const { return replicas_.is_paused(index + 1); }
 
   // Resumes every paused replica and restarts every killed one.
   void revive_all();
@@ -81,18 +84,10 @@ class ChaosCluster {
   std::string logs() const;
 
  private:
-  struct Replica {
-    std::unique_ptr<test::ChildProcess> process;
-    bool is_paused = false;
-    std::string earlier_output;  // output of its previous lives
-  };
   void start(std::size_t index);
 
-  const ChaosNetwork* network_;
-  test::TempDir dir_;
-  std::filesystem::path config_path_;
+  test::LocalCluster replicas_;  // replica index i has id i + 1
   std::vector<std::string> endpoints_;
-  std::vector<Replica> replicas_;
 };
 
 }  // namespace auction::chaos

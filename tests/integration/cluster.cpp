@@ -3,8 +3,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <csignal>
-#include <fstream>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
@@ -13,54 +11,41 @@ namespace auction::test {
 
 using namespace std::chrono_literals;
 
-Cluster::Cluster(std::size_t size, platform::ClusterTiming timing) {
-  json replicas = json::array();
-  for (std::size_t id = 1; id <= size; ++id) {
-    replicas.push_back({{"id", id},
-                        {"host", "127.0.0.1"},
-                        {"client_port", free_port()},
-                        {"raft_port", free_port()}});
-  }
-  const json file{{"replicas", replicas},
-                  {"timing",
-                   {{"tick_ms", timing.tick_ms},
-                    {"election_ticks", timing.election_ticks},
-                    {"heartbeat_ticks", timing.heartbeat_ticks}}}};
-  config_path_ = dir_.path() / "cluster.json";
-  std::ofstream(config_path_) << file.dump(2) << "\n";
-  auto parsed = platform::ClusterConfig::parse(file.dump());
-  REQUIRE(parsed.has_value());
-  config_ = std::move(*parsed);
-  replicas_.resize(size);
+namespace {
+
+LocalClusterOptions built_replicas() {
+  LocalClusterOptions options;
+  options.replica_binary = executable("replica");
+  return options;
 }
 
-Cluster::~Cluster() {
-  for (auto& replica : replicas_) {
-    if (replica) replica->kill_now();
-  }
-}
+}  // namespace
 
-std::filesystem::path Cluster::data_dir(std::uint64_t id) const {
-  return dir_.path() / ("replica-" + std::to_string(id));
-}
+Cluster::Cluster(std::size_t size, platform::ClusterTiming timing)
+    : replicas_(loopback_replicas(size), timing, built_replicas()) {}
 
 std::uint16_t Cluster::client_port(std::uint64_t id) const {
-  return config_.replicas.at(id - 1).client_port;
+  return config().replicas.at(id - 1).client_port;
 }
 
 platform::ClientOptions Cluster::client_options() const {
-  return platform::client_options_from(config_);
+  return platform::client_options_from(config());
+}
+
+std::vector<std::string> Cluster::replica_arguments(std::uint64_t id) const {
+  std::vector<std::string> command = replicas_.command(id);
+  command.erase(command.begin());
+  return command;
 }
 
 void Cluster::start(std::uint64_t id) {
-  auto& slot = replicas_.at(id - 1);
-  REQUIRE(slot == nullptr);
-  slot = std::make_unique<ChildProcess>(
-      executable("replica"),
-      std::vector<std::string>{"--config", config_path_.string(), "--id", std::to_string(id),
-                               "--data-dir", data_dir(id).string()});
-  INFO(slot->output());
-  REQUIRE(slot->wait_for_output("replica " + std::to_string(id) + " ready", cluster_wait_max));
+  REQUIRE_FALSE(is_running(id));
+  auto started = replicas_.start(id);
+  INFO(logs());
+  REQUIRE(started.has_value());
+  auto ready = replicas_.wait_ready(id, cluster_wait_max);
+  INFO((ready ? std::string() : ready.error().message));
+  REQUIRE(ready.has_value());
 }
 
 void Cluster::start_all() {
@@ -68,20 +53,15 @@ void Cluster::start_all() {
 }
 
 void Cluster::kill(std::uint64_t id) {
-  auto& slot = replicas_.at(id - 1);
-  REQUIRE(slot != nullptr);
-  slot->kill_now();
-  slot.reset();
+  REQUIRE(is_running(id));
+  replicas_.kill(id);
 }
 
 void Cluster::stop(std::uint64_t id) {
-  auto& slot = replicas_.at(id - 1);
-  REQUIRE(slot != nullptr);
-  slot->signal(SIGTERM);
-  const auto code = slot->wait_exit(cluster_wait_max);
-  INFO(slot->output());
+  REQUIRE(is_running(id));
+  const int code = replicas_.stop(id, cluster_wait_max);
+  INFO(replicas_.output(id));
   CHECK(code == 0);
-  slot.reset();
 }
 
 void Cluster::stop_all() {
@@ -90,54 +70,23 @@ void Cluster::stop_all() {
   }
 }
 
-bool Cluster::is_running(std::uint64_t id) const { return replicas_.at(id - 1) != nullptr; }
-
 ChildProcess& Cluster::process(std::uint64_t id) {
   REQUIRE(is_running(id));
-  return *replicas_.at(id - 1);
-}
-
-std::string Cluster::logs() const {
-  std::string all;
-  for (std::size_t i = 0; i < replicas_.size(); ++i) {
-    all += "--- replica " + std::to_string(i + 1) + " ---\n";
-    all += replicas_[i] ? replicas_[i]->output() : std::string("(not running)\n");
-  }
-  return all;
+  return replicas_.process(id);
 }
 
 std::optional<json> Cluster::status(std::uint64_t id) {
-  auto connection = LineConnection::connect(client_port(id), 1s);
-  if (!connection || !connection->send("{\"id\":1,\"op\":\"status\"}\n")) return std::nullopt;
-  auto line = connection->read_line(2s);
-  if (!line) return std::nullopt;
-  json reply = json::parse(*line, nullptr, /*allow_exceptions=*/false);
-  if (!reply.is_object() || reply.value("ok", false) != true) return std::nullopt;
-  return reply["result"];
+  auto answer = replicas_.status(id, 2s);
+  if (!answer) return std::nullopt;
+  return *answer;
 }
 
 std::uint64_t Cluster::wait_for_leader() {
-  std::uint64_t agreed = 0;
-  const bool is_found = poll_until([&] {
-    std::uint64_t leader = 0;
-    std::vector<json> statuses;
-    for (std::uint64_t id = 1; id <= size(); ++id) {
-      if (!is_running(id)) continue;
-      auto s = status(id);
-      if (!s) return false;
-      if ((*s)["role"] == "leader") leader = id;
-      statuses.push_back(*s);
-    }
-    if (leader == 0) return false;
-    for (const json& s : statuses) {
-      if (s["leader"] != leader) return false;
-    }
-    agreed = leader;
-    return true;
-  });
+  auto leadership = replicas_.wait_for_leader(cluster_wait_max);
   INFO(logs());
-  REQUIRE(is_found);
-  return agreed;
+  INFO((leadership ? std::string() : leadership.error().message));
+  REQUIRE(leadership.has_value());
+  return leadership->leader;
 }
 
 json ask(std::uint16_t port, const std::string& line) {

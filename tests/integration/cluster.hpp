@@ -1,13 +1,12 @@
 // Cluster: real `replica` processes on free loopback ports, for the tests that run them
-// (integration, chaos, auctions end to end), and PlatformUser, a platform::Client that a
-// test calls synchronously.
+// (integration, auctions end to end, bench smoke), and PlatformUser, a platform::Client that
+// a test calls synchronously.
 //
-// A Cluster writes a cluster file with free ports and fast election timing into its own temp
-// dir, starts replicas on data dirs inside it, and waits for their "replica <id> ready" lines
-// (events, never sleeps). Whatever still runs when it is destroyed is killed (SIGKILL) and
-// reaped, so a failing test leaves no process behind.
-// Threading: one test thread. Failures are reported through Catch (REQUIRE), with every
-// replica's output attached.
+// A Cluster is a LocalCluster (support/local_cluster.hpp: the one way every harness starts
+// replicas) with fast election timing, whose failures are test failures: each call REQUIREs
+// what it needs and attaches every replica's output. Whatever still runs when it is destroyed
+// is killed (SIGKILL) and reaped, so a failing test leaves no process behind.
+// Threading: one test thread.
 #pragma once
 
 #include <chrono>
@@ -25,6 +24,7 @@
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "support/child_process.hpp"
+#include "support/local_cluster.hpp"
 
 namespace auction::test {
 
@@ -40,17 +40,18 @@ class Cluster {
   explicit Cluster(std::size_t size,
                    platform::ClusterTiming timing = {.tick_ms = 10, .election_ticks = 20,
                                                      .heartbeat_ticks = 2});
-  ~Cluster();
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
-  std::size_t size() const { return config_.replicas.size(); }
-  const platform::ClusterConfig& config() const { return config_; }
-  const std::filesystem::path& config_path() const { return config_path_; }
-  std::filesystem::path data_dir(std::uint64_t id) const;
+  std::size_t size() const { return replicas_.size(); }
+  const platform::ClusterConfig& config() const { return replicas_.config(); }
+  const std::filesystem::path& config_path() const { return replicas_.config_path(); }
+  std::filesystem::path data_dir(std::uint64_t id) const { return replicas_.data_dir(id); }
   std::uint16_t client_port(std::uint64_t id) const;
   // Options for a platform::Client of this cluster (its replicas, default timeouts).
   platform::ClientOptions client_options() const;
+  // Replica `id`'s command line after the program, for a test that starts a copy itself.
+  std::vector<std::string> replica_arguments(std::uint64_t id) const;
 
   // Starts replica `id` on its data dir and waits for its ready line. Precondition: not running.
   void start(std::uint64_t id);
@@ -60,13 +61,13 @@ class Cluster {
   // SIGTERM; the replica must exit 0.
   void stop(std::uint64_t id);
   void stop_all();
-  bool is_running(std::uint64_t id) const;
+  bool is_running(std::uint64_t id) const { return replicas_.is_running(id); }
   ChildProcess& process(std::uint64_t id);
 
   // Every replica's output so far, one block per replica: attach it to failures with INFO.
-  std::string logs() const;
+  std::string logs() const { return replicas_.logs(); }
 
-  // `status` of a running replica by raw line; nullopt when it does not answer.
+  // `status` of a running replica; nullopt when it does not answer.
   std::optional<json> status(std::uint64_t id);
 
   // Waits until a running replica says it leads and every running replica names it; returns
@@ -74,10 +75,7 @@ class Cluster {
   std::uint64_t wait_for_leader();
 
  private:
-  TempDir dir_{"ppapd-cluster"};
-  std::filesystem::path config_path_;
-  platform::ClusterConfig config_;
-  std::vector<std::unique_ptr<ChildProcess>> replicas_;  // index id-1; null: not running
+  LocalCluster replicas_;
 };
 
 // Sends one raw line to 127.0.0.1:port and returns the reply line as JSON (fails the test

@@ -1,6 +1,7 @@
 // The replica executable as an operator and a client see it: three real processes on free
 // loopback ports, spoken to with raw JSON lines (the way `nc` would), stopped by signal;
-// and every way it refuses to start. Every child is stopped by pid when its test ends.
+// and every way it refuses to start. The replicas run in a test::Cluster; the few started
+// by hand are stopped by pid when their test ends.
 #include <catch2/catch.hpp>
 
 #include <netinet/in.h>
@@ -18,82 +19,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "integration/cluster.hpp"
 #include "support/child_process.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using auction::test::ask;
 using auction::test::ChildProcess;
+using auction::test::Cluster;
 using auction::test::LineConnection;
-using auction::test::TempDir;
 using nlohmann::json;
 
 constexpr auto deadline = 20s;  // only turns a hang into a failure
-
-struct Ports {
-  std::uint16_t client = 0;
-  std::uint16_t raft = 0;
-};
-
-// A cluster file with free ports, written into a temp dir, and the replicas started on it.
-class LocalCluster {
- public:
-  explicit LocalCluster(std::size_t size = 3) {
-    json replicas = json::array();
-    for (std::size_t i = 0; i < size; ++i) {
-      ports_.push_back(Ports{auction::test::free_port(), auction::test::free_port()});
-      replicas.push_back({{"id", i + 1},
-                          {"host", "127.0.0.1"},
-                          {"client_port", ports_.back().client},
-                          {"raft_port", ports_.back().raft}});
-    }
-    config_ = dir_.path() / "cluster.json";
-    std::ofstream(config_) << json{{"replicas", replicas},
-                                   {"timing",
-                                    {{"tick_ms", 10}, {"election_ticks", 20}, {"heartbeat_ticks", 2}}}}
-                                  .dump(2);
-    replicas_.resize(size);
-  }
-
-  const std::filesystem::path& config() const { return config_; }
-  std::filesystem::path data_dir(std::size_t id) const {
-    return dir_.path() / ("replica-" + std::to_string(id));
-  }
-  Ports ports(std::size_t id) const { return ports_.at(id - 1); }
-  std::size_t size() const { return ports_.size(); }
-  ChildProcess& replica(std::size_t id) { return *replicas_.at(id - 1); }
-
-  std::unique_ptr<ChildProcess> spawn(std::size_t id) const {
-    return std::make_unique<ChildProcess>(
-        auction::test::executable("replica"),
-        std::vector<std::string>{"--config", config_.string(), "--id", std::to_string(id),
-                                 "--data-dir", data_dir(id).string()});
-  }
-
-  // Starts every replica and waits for each one's ready line.
-  void start_all() {
-    for (std::size_t id = 1; id <= size(); ++id) replicas_[id - 1] = spawn(id);
-    for (std::size_t id = 1; id <= size(); ++id) {
-      INFO(replica(id).output());
-      REQUIRE(replica(id).wait_for_output("replica " + std::to_string(id) + " ready", deadline));
-    }
-  }
-
-  // SIGTERM to every replica; each must exit 0.
-  void terminate_all() {
-    for (std::size_t id = 1; id <= size(); ++id) replica(id).signal(SIGTERM);
-    for (std::size_t id = 1; id <= size(); ++id) {
-      INFO(replica(id).output());
-      CHECK(replica(id).wait_exit(deadline) == 0);
-    }
-  }
-
- private:
-  TempDir dir_{"ppapd-replica-test"};
-  std::filesystem::path config_;
-  std::vector<Ports> ports_;
-  std::vector<std::unique_ptr<ChildProcess>> replicas_;
-};
 
 // Sends one raw line and reads one reply line on `connection`.
 json ask(LineConnection& connection, const std::string& line) {
@@ -103,38 +41,10 @@ json ask(LineConnection& connection, const std::string& line) {
   return json::parse(*reply);
 }
 
-json ask(std::uint16_t port, const std::string& line) {
-  auto connection = LineConnection::connect(port, deadline);
-  REQUIRE(connection != nullptr);
-  return ask(*connection, line);
-}
-
-json status_of(LocalCluster& cluster, std::size_t id) {
-  json reply = ask(cluster.ports(id).client, R"({"id":1,"op":"status"})");
+json status_of(Cluster& cluster, std::size_t id) {
+  json reply = ask(cluster.client_port(id), R"({"id":1,"op":"status"})");
   REQUIRE(reply["ok"] == true);
   return reply["result"];
-}
-
-// Waits until some replica says it leads and every other replica names it as leader.
-// Between rounds it waits on the replicas' own role-change lines, not on a clock.
-std::size_t find_leader(LocalCluster& cluster) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  std::vector<std::size_t> seen(cluster.size() + 1, 0);
-  while (std::chrono::steady_clock::now() < until) {
-    std::size_t leader = 0;
-    for (std::size_t id = 1; id <= cluster.size(); ++id) {
-      if (status_of(cluster, id)["role"] == "leader") leader = id;
-    }
-    bool all_follow = leader != 0;
-    for (std::size_t id = 1; all_follow && id <= cluster.size(); ++id) {
-      all_follow = id == leader || status_of(cluster, id)["leader"] == leader;
-    }
-    if (all_follow) return leader;
-    // Wait for the next role-change line of replica 1 (or a short bound).
-    if (auto at = cluster.replica(1).wait_for_output("term", 100ms, seen[1] + 1)) seen[1] = *at;
-  }
-  FAIL("no leader was elected");
-  return 0;
 }
 
 // A listening socket on 127.0.0.1:port, held for the life of the object.
@@ -160,21 +70,26 @@ std::unique_ptr<ChildProcess> replica_with(std::vector<std::string> args) {
   return std::make_unique<ChildProcess>(auction::test::executable("replica"), std::move(args));
 }
 
+// One more copy of replica `id` of `cluster`, started by the test itself.
+std::unique_ptr<ChildProcess> spawn(const Cluster& cluster, std::uint64_t id) {
+  return replica_with(cluster.replica_arguments(id));
+}
+
 }  // namespace
 
 TEST_CASE("integration: three replicas elect a leader that serves logins and reads while "
           "followers redirect to it",
           "[integration][replica]") {
-  LocalCluster cluster;
+  Cluster cluster(3);
   cluster.start_all();
 
   for (std::size_t id = 1; id <= 3; ++id) {
-    json pong = ask(cluster.ports(id).client, R"({"id":"p","op":"ping"})");
+    json pong = ask(cluster.client_port(id), R"({"id":"p","op":"ping"})");
     CHECK(pong["ok"] == true);
     CHECK(pong["id"] == "p");
   }
 
-  const std::size_t leader = find_leader(cluster);
+  const std::size_t leader = cluster.wait_for_leader();
   for (std::size_t id = 1; id <= 3; ++id) {
     const json status = status_of(cluster, id);
     CHECK(status["id"] == id);
@@ -185,7 +100,7 @@ TEST_CASE("integration: three replicas elect a leader that serves logins and rea
     CHECK(status["commit"].get<std::uint64_t>() >= status["applied"].get<std::uint64_t>());
   }
 
-  const std::uint16_t leader_port = cluster.ports(leader).client;
+  const std::uint16_t leader_port = cluster.client_port(leader);
   json login = ask(leader_port,
                    R"({"id":2,"op":"login","username":"alice","address":"127.0.0.1:9001",)"
                    R"("client_id":"test-client","seq":1})");
@@ -200,7 +115,7 @@ TEST_CASE("integration: three replicas elect a leader that serves logins and rea
   for (const char* line :
        {R"({"id":4,"op":"login","username":"bob","address":"127.0.0.1:9002"})",
         R"({"id":5,"op":"get_user_address","username":"alice"})"}) {
-    json redirected = ask(cluster.ports(follower).client, line);
+    json redirected = ask(cluster.client_port(follower), line);
     INFO(redirected.dump());
     CHECK(redirected["ok"] == false);
     CHECK(redirected["error"]["code"] == "not_leader");
@@ -223,35 +138,35 @@ TEST_CASE("integration: three replicas elect a leader that serves logins and rea
   CHECK(ask(*connection, R"({"id":9,"op":"ping"})")["ok"] == true);
   CHECK(status_of(cluster, leader)["last_index"] == last_index_before);
 
-  cluster.terminate_all();
+  cluster.stop_all();  // SIGTERM; each must exit 0
 }
 
 TEST_CASE("integration: replicas restarted on their data dirs recover the log",
           "[integration][replica]") {
-  LocalCluster cluster;
+  Cluster cluster(3);
   cluster.start_all();
-  std::size_t leader = find_leader(cluster);
-  json login = ask(cluster.ports(leader).client,
+  std::size_t leader = cluster.wait_for_leader();
+  json login = ask(cluster.client_port(leader),
                    R"({"id":1,"op":"login","username":"dora","address":"127.0.0.1:9100"})");
   REQUIRE(login["ok"] == true);
-  cluster.terminate_all();
+  cluster.stop_all();  // SIGTERM; each must exit 0
 
   cluster.start_all();
-  leader = find_leader(cluster);
+  leader = cluster.wait_for_leader();
   json where =
-      ask(cluster.ports(leader).client, R"({"id":2,"op":"get_user_address","username":"dora"})");
+      ask(cluster.client_port(leader), R"({"id":2,"op":"get_user_address","username":"dora"})");
   INFO(where.dump());
   CHECK(where["result"]["address"] == "127.0.0.1:9100");
-  cluster.terminate_all();
+  cluster.stop_all();  // SIGTERM; each must exit 0
 }
 
 TEST_CASE("integration: a replica refuses to start, with exit code 2 and one line, on a bad "
           "config, an unknown id, a port in use or a locked data dir",
           "[integration][replica]") {
-  LocalCluster cluster;
+  Cluster cluster(3);
 
   SECTION("a config that is not JSON") {
-    const auto bad = cluster.config().parent_path() / "bad.json";
+    const auto bad = cluster.config_path().parent_path() / "bad.json";
     std::ofstream(bad) << "{\"replicas\": [";
     auto child = replica_with({"--config", bad.string(), "--id", "1", "--data-dir",
                                cluster.data_dir(1).string()});
@@ -264,23 +179,23 @@ TEST_CASE("integration: a replica refuses to start, with exit code 2 and one lin
     CHECK_THAT(child->output(), Catch::Contains("/nonexistent/cluster.json"));
   }
   SECTION("an id that is not in the config") {
-    auto child = replica_with({"--config", cluster.config().string(), "--id", "9",
+    auto child = replica_with({"--config", cluster.config_path().string(), "--id", "9",
                                "--data-dir", cluster.data_dir(9).string()});
     CHECK(child->wait_exit(deadline) == 2);
     CHECK_THAT(child->output(), Catch::Contains("id 9 is not in") &&
                                     Catch::Contains("(ids there: 1, 2, 3)"));
   }
   SECTION("a port in use") {
-    const PortHolder holder(cluster.ports(1).client);
-    auto child = cluster.spawn(1);
+    const PortHolder holder(cluster.client_port(1));
+    auto child = spawn(cluster, 1);
     CHECK(child->wait_exit(deadline) == 2);
     CHECK_THAT(child->output(),
-               Catch::Contains(std::to_string(cluster.ports(1).client) + " is already in use"));
+               Catch::Contains(std::to_string(cluster.client_port(1)) + " is already in use"));
   }
   SECTION("a data dir locked by a running replica") {
-    auto first = cluster.spawn(1);
+    auto first = spawn(cluster, 1);
     REQUIRE(first->wait_for_output("replica 1 ready", deadline));
-    auto second = cluster.spawn(1);
+    auto second = spawn(cluster, 1);
     CHECK(second->wait_exit(deadline) == 2);
     CHECK_THAT(second->output(), Catch::Contains("in use by another process"));
     first->signal(SIGTERM);
@@ -291,16 +206,15 @@ TEST_CASE("integration: a replica refuses to start, with exit code 2 and one lin
 TEST_CASE("integration: a leader that loses its majority answers every request instead of "
           "hanging",
           "[integration][replica]") {
-  LocalCluster cluster;
+  Cluster cluster(3);
   cluster.start_all();
-  const std::size_t leader = find_leader(cluster);
+  const std::size_t leader = cluster.wait_for_leader();
   for (std::size_t id = 1; id <= 3; ++id) {
     if (id == leader) continue;
-    cluster.replica(id).signal(SIGTERM);
-    CHECK(cluster.replica(id).wait_exit(deadline) == 0);
+    cluster.stop(id);  // SIGTERM; it must exit 0
   }
 
-  auto connection = LineConnection::connect(cluster.ports(leader).client, deadline);
+  auto connection = LineConnection::connect(cluster.client_port(leader), deadline);
   REQUIRE(connection != nullptr);
   json write = ask(*connection, R"({"id":1,"op":"login","username":"erin","address":"h:1",)"
                                 R"("client_id":"c","seq":1})");
@@ -314,6 +228,5 @@ TEST_CASE("integration: a leader that loses its majority answers every request i
   const std::string read_code = read["error"]["code"];
   CHECK((read_code == "timeout" || read_code == "not_leader"));
 
-  cluster.replica(leader).signal(SIGTERM);
-  CHECK(cluster.replica(leader).wait_exit(deadline) == 0);
+  cluster.stop(leader);
 }

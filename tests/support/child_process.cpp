@@ -36,7 +36,22 @@ int exit_code_of(int status) {
 
 }  // namespace
 
-ChildProcess::ChildProcess(std::filesystem::path program, std::vector<std::string> args) {
+ChildProcess::ChildProcess(std::filesystem::path program, std::vector<std::string> args)
+    : ChildProcess(program, std::move(args), /*spawn_error=*/nullptr) {}
+
+Result<std::unique_ptr<ChildProcess>> ChildProcess::start(std::filesystem::path program,
+                                                          std::vector<std::string> args) {
+  int spawn_error = 0;
+  std::unique_ptr<ChildProcess> child(new ChildProcess(program, std::move(args), &spawn_error));
+  if (spawn_error != 0) {
+    return fail(code::unavailable,
+                "cannot start " + program.string() + ": " + std::strerror(spawn_error));
+  }
+  return child;
+}
+
+ChildProcess::ChildProcess(const std::filesystem::path& program, std::vector<std::string> args,
+                           int* spawn_error) {
   int out[2];
   int in[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(in, O_CLOEXEC) != 0) die("pipe");
@@ -59,8 +74,15 @@ ChildProcess::ChildProcess(std::filesystem::path program, std::vector<std::strin
   close(out[1]);
   close(in[0]);
   if (rc != 0) {
-    errno = rc;
-    die("cannot start " + program.string());
+    if (spawn_error == nullptr) {
+      errno = rc;
+      die("cannot start " + program.string());
+    }
+    *spawn_error = rc;
+    pid_ = -1;
+    close(out[0]);
+    close(in[1]);
+    return;
   }
   input_fd_ = in[1];
   reader_ = std::thread([this, fd = out[0]] { read_output(fd); });

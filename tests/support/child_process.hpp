@@ -1,7 +1,8 @@
 // ChildProcess: a real process started by a test, watched and always stopped.
 //
 // Multi-process tests (integration, chaos, bench smoke) start `replica`, `seller` and
-// `buyer` executables with this. Everything the child writes to stdout and stderr is
+// `buyer` executables with this, and so does LocalCluster (local_cluster.hpp), which `bench`
+// links too: nothing here uses a test framework. Everything the child writes to stdout and stderr is
 // collected by a reader thread, so a test can wait for a line to appear (an event, not a
 // sleep) and print the child's output when something fails. The destructor kills the
 // child (SIGKILL) and reaps it, so no test leaves a process behind, even when it fails.
@@ -20,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "auction/base/error.hpp"
+
 namespace auction::test {
 
 class ChildProcess {
@@ -27,6 +30,10 @@ class ChildProcess {
   // Starts `program` with `args` (argv[1..]); its standard input is a pipe the test writes
   // to with write_input(). Aborts the test run if the program cannot start.
   ChildProcess(std::filesystem::path program, std::vector<std::string> args);
+  // The same, for callers that go on when the program cannot start (e.g. no such file).
+  // Errors: unavailable ("cannot start <program>: <reason>").
+  static Result<std::unique_ptr<ChildProcess>> start(std::filesystem::path program,
+                                                     std::vector<std::string> args);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -58,6 +65,10 @@ class ChildProcess {
   bool has_exited();
 
  private:
+  // Starts the child. When it cannot start: sets *spawn_error to posix_spawn's error, or
+  // aborts if spawn_error is null.
+  ChildProcess(const std::filesystem::path& program, std::vector<std::string> args,
+               int* spawn_error);
   void read_output(int fd);
 
   pid_t pid_ = -1;

@@ -1,11 +1,12 @@
 // ReplicaService: see auction/platform/replica_service.hpp.
 #include "auction/platform/replica_service.hpp"
 
+#include <any>
 #include <utility>
 #include <variant>
 #include <vector>
 
-#include "auction/base/assert.hpp"
+#include "platform/answer_text.hpp"
 
 namespace auction::platform {
 
@@ -56,7 +57,7 @@ asio::awaitable<Reply> ReplicaService::async_serve(wire::Request request) {
     co_return not_leader("replica " + std::to_string(raft_.id().value) + " is not the leader");
   }
   if (is_read(request.op)) co_return co_await async_read(*decoded);
-  co_return co_await async_write(*decoded);
+  co_return co_await async_write(std::move(*decoded));
 }
 
 namespace {
@@ -71,21 +72,20 @@ Reply raft_failure(const Error& error) {
 
 }  // namespace
 
-asio::awaitable<Reply> ReplicaService::async_write(const Request& request) {
+asio::awaitable<Reply> ReplicaService::async_write(Request request) {
   std::string bytes = encode(request).dump();
-  machine_.remember_proposal(bytes, request);  // so applying it here needs no parse
-  auto answer = co_await raft_.async_propose(std::move(bytes));
+  // The decoded request travels with the proposal, so applying it here needs no parse
+  // (EntryApplier).
+  auto answer = co_await raft_.async_propose(std::move(bytes), std::any(std::move(request)));
   if (!answer) {
     if (answer.error().code == code::not_leader) co_return not_leader(answer.error().message);
     co_return raft_failure(answer.error());
   }
-  // StateMachine::apply() answers {"ok":true,"result":{...}} or {"error":{...},"ok":false}.
-  if (const auto result = StateMachine::success_result_text(*answer)) {
+  // The state machine's answer text (answer_text.hpp): a success's result is sent as it is.
+  if (const auto result = success_result_text(*answer)) {
     co_return Reply::success_text(std::string(*result));
   }
-  Json parsed = Json::parse(*answer, nullptr, /*allow_exceptions=*/false);
-  AUCTION_ASSERT(parsed.is_object() && parsed.contains("ok") && parsed["ok"].is_boolean(),
-                 "the state machine's answer is not a reply envelope");
+  Json parsed = parse_answer(*answer);
   Reply reply;
   reply.ok = parsed["ok"].get<bool>();
   if (reply.ok) {

@@ -11,6 +11,7 @@
 
 #include "auction/platform/limits.hpp"
 #include "auction/platform/views.hpp"
+#include "platform/answer_text.hpp"
 #include "platform/field_reader.hpp"
 #include "auction/base/assert.hpp"
 
@@ -21,22 +22,6 @@ namespace {
 using nlohmann::json;
 
 std::string id_text(AuctionId id) { return std::to_string(id.value); }
-
-constexpr std::string_view success_prefix = R"({"ok":true,"result":)";
-
-// Written as {"ok":true,"result":...} or {"error":{...},"ok":false}, exactly what dumping
-// such an object gives, so success_result_text() can find the result without a parse.
-std::string answer(const Result<json>& result) {
-  // Every string in state passed UTF-8 checks; `replace` only guarantees dump() never throws.
-  const auto dump = [](const json& value) {
-    return value.dump(-1, ' ', false, json::error_handler_t::replace);
-  };
-  if (result) return std::string(success_prefix) + dump(*result) + "}";
-  json error = json::object();
-  error["code"] = result.error().code;
-  error["message"] = result.error().message;
-  return "{\"error\":" + dump(error) + ",\"ok\":false}";
-}
 
 Result<json> wrong_stage(const AuctionRecord& a, std::string_view needed) {
   return fail(code::wrong_stage, "auction " + id_text(a.id) + " is " +
@@ -88,42 +73,32 @@ void apply_buyer_report(AuctionRecord& a, const std::vector<BuyerStatus>& report
 
 }  // namespace
 
-std::string StateMachine::apply(raft::LogIndex index, std::string_view command) {
+void StateMachine::begin_entry(raft::LogIndex index) {
   AUCTION_ASSERT(index > applied_index_, "apply() out of log order");
   applied_index_ = index;
   sessions_.expire(index);
+}
 
+std::string StateMachine::apply(raft::LogIndex index, std::string_view command) {
+  Result<Request> request = parse_request(command);
+  if (request) return apply(index, *request);
   // A log entry this replica cannot decode was proposed by a replica with other rules: a
   // deployment bug, answered as an error on every replica alike rather than crashing all.
-  Result<Request> request = fail(code::bad_request, "");
-  if (const auto known = proposed_.find(command); known != proposed_.end()) {
-    request = std::move(known->second);  // decoded when this replica proposed it
-    proposed_.erase(known);
-  } else {
-    request = parse_request(command);
-  }
-  if (!request) return answer(std::unexpected(request.error()));
-  if (is_read(op_name(request->command))) return answer(read(request->command));
-  if (!request->session) return answer(execute(request->command));
+  begin_entry(index);
+  return answer_text(std::unexpected(request.error()));
+}
 
-  auto saved = sessions_.begin(*request->session, index);
-  if (!saved) return answer(std::unexpected(saved.error()));
+std::string StateMachine::apply(raft::LogIndex index, const Request& request) {
+  begin_entry(index);
+  if (is_read(op_name(request.command))) return answer_text(read(request.command));
+  if (!request.session) return answer_text(execute(request.command));
+
+  auto saved = sessions_.begin(*request.session, index);
+  if (!saved) return answer_text(std::unexpected(saved.error()));
   if (*saved) return std::move(**saved);
-  std::string out = answer(execute(request->command));
-  sessions_.record(*request->session, out, index);
+  std::string out = answer_text(execute(request.command));
+  sessions_.record(*request.session, out, index);
   return out;
-}
-
-void StateMachine::remember_proposal(std::string bytes, Request request) {
-  if (proposed_.size() >= proposals_remembered_max) proposed_.clear();
-  proposed_.emplace(std::move(bytes), std::move(request));
-}
-
-std::optional<std::string_view> StateMachine::success_result_text(std::string_view answer) {
-  if (!answer.starts_with(success_prefix) || !answer.ends_with('}')) return std::nullopt;
-  answer.remove_prefix(success_prefix.size());
-  answer.remove_suffix(1);
-  return answer;
 }
 
 Result<json> StateMachine::query(const json& request) const {

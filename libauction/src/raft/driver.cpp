@@ -32,14 +32,34 @@ void Driver::report_unreachable(NodeId peer) {
   if (!is_batching_) pump();
 }
 
-Result<ProposalTicket> Driver::propose(std::string command) {
+Result<ProposalTicket> Driver::propose(std::string command, void* waiter, std::any proposed) {
   if (core_.role() == Role::leader && proposals_.size() >= proposals_pending_max_) {
     return fail(code::overloaded, "too many proposals pending");
   }
   auto ticket = core_.propose(std::move(command));
-  if (ticket) proposals_.emplace(ticket->index, ticket->term);
+  if (ticket) {
+    // A leader's new entries go past its whole log, and the proposals of an earlier
+    // leadership at those indexes failed when it ended (note_role()).
+    const bool is_new =
+        proposals_.emplace(ticket->index, PendingProposal{ticket->term, waiter, std::move(proposed)})
+            .second;
+    AUCTION_ASSERT(is_new, "the core handed out a log index that is still pending");
+  }
   if (!is_batching_) pump();
   return ticket;
+}
+
+void Driver::forget_waiter(const ProposalTicket& ticket) {
+  const auto it = proposals_.find(ticket.index);
+  if (it != proposals_.end() && it->second.term == ticket.term) it->second.waiter = nullptr;
+}
+
+std::vector<void*> Driver::release_waiters() {
+  std::vector<void*> waiters;
+  for (auto& [index, pending] : proposals_) {
+    if (pending.waiter != nullptr) waiters.push_back(std::exchange(pending.waiter, nullptr));
+  }
+  return waiters;
 }
 
 Result<void> Driver::read_index(std::uint64_t context) {
@@ -111,14 +131,20 @@ void Driver::finish(Ready& ready) {
 
 void Driver::apply(const Entry& entry) {
   AUCTION_ASSERT(entry.type != EntryType::config, "membership changes are not implemented");
-  std::string answer;
-  if (entry.type == EntryType::normal) answer = machine_.apply(entry.index, entry.data);
-  auto it = proposals_.find(entry.index);
-  if (it == proposals_.end()) return;
+  const auto it = proposals_.find(entry.index);
   // Proposals still tracked here were committed while this node led (the rest failed
   // when leadership was lost, see note_role()), and a committed entry keeps its term.
-  AUCTION_ASSERT(it->second == entry.term, "a committed proposal changed term");
-  events_.completed.push_back(ProposalCompleted{entry.index, entry.term, std::move(answer)});
+  AUCTION_ASSERT(it == proposals_.end() || it->second.term == entry.term,
+                 "a committed proposal changed term");
+  std::string answer;
+  if (entry.type == EntryType::normal) {
+    answer = it != proposals_.end() && it->second.proposed.has_value()
+                 ? machine_.apply_proposed(entry.index, entry.data, it->second.proposed)
+                 : machine_.apply(entry.index, entry.data);
+  }
+  if (it == proposals_.end()) return;
+  events_.completed.push_back(
+      ProposalCompleted{entry.index, entry.term, std::move(answer), it->second.waiter});
   proposals_.erase(it);
 }
 
@@ -136,8 +162,9 @@ void Driver::note_role() {
                                  ? std::string("no known leader")
                                  : "leader is " + std::to_string(now.leader.value);
     for (auto it = proposals_.upper_bound(core_.commit()); it != proposals_.end();) {
-      events_.failed.push_back(
-          ProposalFailed{it->first, it->second, Error{code::not_leader, "leadership lost; " + hint}});
+      events_.failed.push_back(ProposalFailed{it->first, it->second.term,
+                                              Error{code::not_leader, "leadership lost; " + hint},
+                                              it->second.waiter});
       it = proposals_.erase(it);
     }
   }

@@ -6,6 +6,8 @@
 // thread and turns the driver's events into completed waiters and log lines. A caller waiting
 // for a proposal or a read sleeps on its own timer, set to its deadline; the event that
 // finishes it stores the outcome and cancels the timer, so nothing can wait forever.
+// What is pending is kept once, by the driver: a proposal's waiter travels with it in the
+// driver's table and comes back in its event, so this file keeps no table of proposals.
 #include "auction/raft/server.hpp"
 
 #include <algorithm>
@@ -79,8 +81,8 @@ class PeerRoutes final : public Transport {
 };
 
 // One caller waiting for an outcome. Lives in the caller's coroutine frame; whoever
-// finishes it removes it from its table first, and the caller removes it itself when its
-// deadline passes.
+// finishes it removes it from its table first (for a proposal: the driver's), and the
+// caller removes it itself when its deadline passes.
 template <class T>
 struct Waiter {
   explicit Waiter(const asio::any_io_executor& executor) : wake(executor) {}
@@ -92,10 +94,10 @@ struct Waiter {
   std::optional<Result<T>> outcome;
 };
 
-struct PendingProposal {
-  Term term;  // the proposal is ours only if the entry at its index still has this term
-  Waiter<std::string>* waiter;
-};
+// The waiter a proposal carries through the driver (Driver::propose's `waiter`).
+Waiter<std::string>& proposal_waiter(void* waiter) {
+  return *static_cast<Waiter<std::string>*>(waiter);
+}
 
 }  // namespace
 
@@ -135,7 +137,6 @@ struct Server::Impl {
   std::optional<detail::PeerListener> peer_listener;
   std::string last_refusal;  // the last reason a peer's message was refused (logged once)
   asio::steady_timer ticker;
-  std::map<LogIndex, PendingProposal> proposals;
   std::map<std::uint64_t, Waiter<void>*> reads;  // by read context
   std::uint64_t next_read_context = 1;
   bool is_started = false;
@@ -213,19 +214,15 @@ void Server::Impl::deliver_outcomes() {
     disk->submit(std::move(*job));
   }
   DriverEvents events = driver.take_events();
+  // A proposal without a waiter was given up by its caller (deadline) or proposed by nobody
+  // waiting.
   for (ProposalCompleted& done : events.completed) {
-    const auto it = proposals.find(done.index);
-    if (it == proposals.end() || it->second.term != done.term) continue;  // caller gave up
-    Waiter<std::string>* waiter = it->second.waiter;
-    proposals.erase(it);
-    waiter->finish(std::move(done.answer));
+    if (done.waiter != nullptr) proposal_waiter(done.waiter).finish(std::move(done.answer));
   }
   for (ProposalFailed& failed : events.failed) {
-    const auto it = proposals.find(failed.index);
-    if (it == proposals.end() || it->second.term != failed.term) continue;
-    Waiter<std::string>* waiter = it->second.waiter;
-    proposals.erase(it);
-    waiter->finish(std::unexpected(std::move(failed.error)));
+    if (failed.waiter != nullptr) {
+      proposal_waiter(failed.waiter).finish(std::unexpected(std::move(failed.error)));
+    }
   }
   for (const std::uint64_t context : events.reads_ready) {
     const auto it = reads.find(context);
@@ -352,8 +349,8 @@ void Server::stop() {
   s.batcher.cancel();
   if (s.peer_listener) s.peer_listener->stop();
   s.routes.stop();
-  for (auto& [index, pending] : std::exchange(s.proposals, {})) {
-    pending.waiter->finish(fail(code::unavailable, "the raft node is stopping"));
+  for (void* waiter : s.driver.release_waiters()) {
+    proposal_waiter(waiter).finish(fail(code::unavailable, "the raft node is stopping"));
   }
   for (auto& [context, waiter] : std::exchange(s.reads, {})) {
     waiter->finish(fail(code::unavailable, "the raft node is stopping"));
@@ -361,25 +358,23 @@ void Server::stop() {
   if (s.disk) s.disk->stop();
 }
 
-asio::awaitable<Result<std::string>> Server::async_propose(std::string command) {
+asio::awaitable<Result<std::string>> Server::async_propose(std::string command,
+                                                          std::any proposed) {
   const auto self = impl_;  // the waiter below needs the node alive until it wakes
   if (!self->is_started || self->is_stopped) {
     co_return fail(code::unavailable, "the raft node is not running");
   }
-  auto ticket = self->driver.propose(std::move(command));
+  Waiter<std::string> waiter(self->executor);
+  auto ticket = self->driver.propose(std::move(command), &waiter, std::move(proposed));
   if (!ticket) {
     self->after_input();
     co_return std::unexpected(std::move(ticket.error()));
   }
-  Waiter<std::string> waiter(self->executor);
   waiter.wake.expires_after(self->options.request_timeout);
-  const bool is_new =
-      self->proposals.emplace(ticket->index, PendingProposal{ticket->term, &waiter}).second;
-  AUCTION_ASSERT(is_new, "the driver handed out a log index that is still pending");
   self->after_input();
   if (!waiter.outcome) co_await waiter.wake.async_wait(use_tuple);
   if (waiter.outcome) co_return std::move(*waiter.outcome);
-  self->proposals.erase(ticket->index);  // nobody finished it: it is still ours to remove
+  self->driver.forget_waiter(*ticket);  // nobody finished it: the driver still points here
   co_return fail(code::timeout, "not committed within " +
                                 std::to_string(self->options.request_timeout.count()) + " ms");
 }

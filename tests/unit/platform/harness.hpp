@@ -25,6 +25,12 @@ class Harness {
     return sm.apply(raft::LogIndex{next_index_}, bytes);
   }
 
+  // Applies a decoded request (the typed apply()) at the next log index.
+  std::string apply_request(const Request& request) {
+    next_index_ += 1;
+    return sm.apply(raft::LogIndex{next_index_}, request);
+  }
+
   // Applies and requires success; returns "result".
   json ok(const json& request) {
     const json answer = apply(request);

@@ -339,27 +339,41 @@ TEST_CASE("platform: the numbers of users and of auctions are bounded", "[platfo
                  {"increment", 1}, {"period_ms", 100}}) == "limit_exceeded");
 }
 
-TEST_CASE("platform: a proposal remembered as decoded applies exactly as its bytes would",
+TEST_CASE("platform: a request applied as decoded answers and changes the state exactly as "
+          "its bytes would",
           "[platform]") {
   Harness parsed;
-  Harness remembered;
+  Harness typed;
   parsed.login("alice");
-  remembered.login("alice");
-  const json request = {{"op", "create_auction"}, {"seller", "alice"},
-                        {"auction_name", "a"},    {"item_name", "b"},
-                        {"item_description", ""}, {"base_price", 5},
-                        {"increment", 1},         {"period_ms", 1000}};
-  auto decoded = decode_request(request);
-  REQUIRE(decoded.has_value());
-  const std::string bytes = encode(*decoded).dump();
-  remembered.sm.remember_proposal(bytes, *decoded);
-  const std::string a = parsed.apply_bytes(bytes);
-  const std::string b = remembered.apply_bytes(bytes);
-  CHECK(a == b);
-  CHECK(parsed.sm.digest() == remembered.sm.digest());
-  // The answer's result is found without a parse, and an error answer has none.
-  const auto result = StateMachine::success_result_text(b);
-  REQUIRE(result.has_value());
-  CHECK(json::parse(*result) == json::parse(b).at("result"));
-  CHECK_FALSE(StateMachine::success_result_text(remembered.apply_bytes("not json")).has_value());
+  typed.login("alice");
+  const json requests[] = {
+      {{"op", "create_auction"}, {"seller", "alice"}, {"auction_name", "a"}, {"item_name", "b"},
+       {"item_description", ""}, {"base_price", 5}, {"increment", 1}, {"period_ms", 1000},
+       {"client_id", "c"}, {"seq", 1}},
+      // The same seq again: the saved answer, byte for byte, from either path.
+      {{"op", "create_auction"}, {"seller", "alice"}, {"auction_name", "a"}, {"item_name", "b"},
+       {"item_description", ""}, {"base_price", 5}, {"increment", 1}, {"period_ms", 1000},
+       {"client_id", "c"}, {"seq", 1}},
+      {{"op", "join_auction"}, {"username", "nobody"}, {"auction_id", 1}},
+      {{"op", "get_user_address"}, {"username", "alice"}}};
+  for (const json& request : requests) {
+    auto decoded = decode_request(request);
+    REQUIRE(decoded.has_value());
+    const std::string a = parsed.apply_bytes(encode(*decoded).dump());
+    const std::string b = typed.apply_request(*decoded);
+    CHECK(a == b);
+  }
+  CHECK(parsed.sm.digest() == typed.sm.digest());
+  CHECK(parsed.sm.applied_index() == typed.sm.applied_index());
+}
+
+TEST_CASE("platform: an entry that does not decode is answered bad_request and still moves the "
+          "applied index",
+          "[platform]") {
+  Harness h;
+  h.login("alice");
+  const json answer = json::parse(h.apply_bytes("not json"));
+  CHECK(answer.at("ok") == false);
+  CHECK(answer.at("error").at("code") == "bad_request");
+  CHECK(h.sm.applied_index() == auction::raft::LogIndex{2});
 }

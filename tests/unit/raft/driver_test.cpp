@@ -41,6 +41,52 @@ TEST_CASE("raft: a proposal completes with the state machine's answer", "[raft]"
   CHECK(c.events(2).completed.empty());  // followers apply but have no one to answer
 }
 
+TEST_CASE("raft: a proposal carries its waiter to its event and what it was made from to "
+          "the state machine of the node that proposed it",
+          "[raft]") {
+  Cluster c(3);
+  c.start();
+  elect(c, 1);
+  int waiter = 0;  // stands for a runtime's waiter: only its address matters
+  auto ticket = c.driver(1).propose("bid", &waiter, std::string("bid, decoded"));
+  REQUIRE(ticket.has_value());
+  REQUIRE(c.driver(1).pending_proposals().size() == 1);
+  CHECK(c.driver(1).pending_proposals().at(ticket->index).waiter == &waiter);
+  c.deliver_all();
+  REQUIRE(c.events(1).completed.size() == 1);
+  CHECK(c.events(1).completed[0].waiter == &waiter);
+  CHECK(c.events(1).completed[0].answer == "applied:bid@2");
+  CHECK(c.node(1).machine.attached == std::vector<std::string>{"bid, decoded"});
+  CHECK(c.driver(1).pending_proposals().empty());
+  c.tick(1);
+  c.deliver_all();
+  CHECK(c.node(2).machine.commands == std::vector<std::string>{"bid"});
+  CHECK(c.node(2).machine.attached.empty());  // the followers apply the bytes alone
+}
+
+TEST_CASE("raft: a proposal whose waiter was forgotten or released still commits, and its "
+          "event carries no waiter",
+          "[raft]") {
+  Cluster c(3);
+  c.start();
+  elect(c, 1);
+  int first = 0;
+  int second = 0;
+  auto forgotten = c.driver(1).propose("a", &first);
+  auto released = c.driver(1).propose("b", &second);
+  REQUIRE(forgotten.has_value());
+  REQUIRE(released.has_value());
+  c.driver(1).forget_waiter(*forgotten);
+  CHECK(c.driver(1).release_waiters() == std::vector<void*>{&second});
+  CHECK(c.driver(1).release_waiters().empty());  // each waiter is released once
+  CHECK(c.driver(1).pending_proposals().size() == 2);  // nothing is delivered yet
+  c.deliver_all();
+  REQUIRE(c.events(1).completed.size() == 2);
+  CHECK(c.events(1).completed[0].waiter == nullptr);
+  CHECK(c.events(1).completed[1].waiter == nullptr);
+  CHECK(c.driver(1).pending_proposals().empty());
+}
+
 TEST_CASE("raft: a proposal fails with not_leader when another leader overwrites it",
           "[raft]") {
   // Without check-quorum the cut-off leader keeps believing it leads until it hears the
@@ -49,7 +95,8 @@ TEST_CASE("raft: a proposal fails with not_leader when another leader overwrites
   c.start();
   elect(c, 1);
   c.isolate(1);
-  auto lost = c.driver(1).propose("lost");
+  int waiter = 0;
+  auto lost = c.driver(1).propose("lost", &waiter);
   REQUIRE(lost.has_value());
   REQUIRE(c.run_until([&] { return c.leader() == 2 || c.leader() == 3; }));
   CHECK(c.core(1).role() == Role::leader);  // still unaware
@@ -64,6 +111,7 @@ TEST_CASE("raft: a proposal fails with not_leader when another leader overwrites
   REQUIRE(c.events(1).failed.size() == 1);
   CHECK(c.events(1).failed[0].index == lost->index);
   CHECK(c.events(1).failed[0].error.code == "not_leader");
+  CHECK(c.events(1).failed[0].waiter == &waiter);
   CHECK(c.events(1).completed.empty());
   CHECK(c.log_of(1).at(lost->index.value - 1).term != lost->term);
   CHECK(c.driver(1).status().leader == n(l));

@@ -5,6 +5,7 @@
 // clock or draws a random number: a test replays exactly.
 #pragma once
 
+#include <any>
 #include <catch2/catch.hpp>
 #include <deque>
 #include <functional>
@@ -31,14 +32,21 @@ using namespace auction::raft;
 
 inline NodeId n(std::uint64_t id) { return NodeId{id}; }
 
-// Remembers every command; answers "applied:<command>@<index>".
+// Remembers every command; answers "applied:<command>@<index>". Of a command this node
+// proposed with a string attached, it also remembers that string.
 class RecordingMachine final : public StateMachine {
  public:
   std::string apply(LogIndex index, std::string_view command) override {
     commands.emplace_back(command);
     return "applied:" + std::string(command) + "@" + std::to_string(index.value);
   }
+  std::string apply_proposed(LogIndex index, std::string_view command,
+                             const std::any& proposed) override {
+    if (const auto* note = std::any_cast<std::string>(&proposed)) attached.push_back(*note);
+    return apply(index, command);
+  }
   std::vector<std::string> commands;
+  std::vector<std::string> attached;  // what apply_proposed() was given, in order
 };
 
 class Cluster;

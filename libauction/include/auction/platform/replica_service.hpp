@@ -5,7 +5,9 @@
 // checked with the platform codec (commands.hpp) first, so a bad request is answered
 // `bad_request` / `invalid_argument` and never reaches the log. Then:
 //   writes  the canonical command, with the client's client_id/seq when given, is proposed
-//           to Raft; the answer is the state machine's reply for that log entry;
+//           to Raft, with the decoded Request attached so that applying it here takes that
+//           instead of parsing the bytes again (src/platform/entry_applier.hpp); the answer
+//           is the state machine's answer text for that log entry (answer_text.hpp);
 //   reads   (fetch_auctions, get_user_address) wait for a ReadIndex barrier and are
 //           answered by StateMachine::query(), never written to the log;
 //   status  is answered by every replica from its own Raft state.
@@ -31,8 +33,9 @@ namespace auction::platform {
 
 class ReplicaService {
  public:
-  // `raft` and `machine` (the one raft applies to) must outlive every request this service
-  // handles: stop the wire server and let its executor finish before destroying them.
+  // `raft` and `machine` (the one raft applies to, through an EntryApplier) must outlive
+  // every request this service handles: stop the wire server and let its executor finish
+  // before destroying them. platform::Replica assembles all of them.
   // `cluster` names the leader's client endpoint in not_leader hints.
   ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster);
 
@@ -42,7 +45,7 @@ class ReplicaService {
 
  private:
   boost::asio::awaitable<wire::Reply> async_serve(wire::Request request);
-  boost::asio::awaitable<wire::Reply> async_write(const Request& request);
+  boost::asio::awaitable<wire::Reply> async_write(Request request);
   boost::asio::awaitable<wire::Reply> async_read(const Request& request);
   wire::Reply status() const;
   // not_leader with the leader hint; `why` explains for a person.
@@ -53,7 +56,7 @@ class ReplicaService {
   // digest() of the state at digest_index_, kept for `status` (see digest()).
   const std::string& digest() const;
   mutable std::optional<raft::LogIndex> digest_index_;
-  mutable std::string digest_;  // reads, and remember_proposal() before each write
+  mutable std::string digest_;
   ClusterConfig cluster_;
 };
 

@@ -1,19 +1,21 @@
 // StateMachine: the platform's replicated state -- the directory of users, the registry of
 // auctions, the backup of running auctions, and the exactly-once sessions.
 //
-// Raft calls apply() with every committed command, in log order, on every replica, so
-// apply() is deterministic: no clock, no randomness, no I/O, ordered containers only, and
-// every rule depends only on the state and the command (and the log index, for sessions).
+// Every replica applies every committed command with apply(), in log order, so apply() is
+// deterministic: no clock, no randomness, no I/O, ordered containers only, and every rule
+// depends only on the state and the command (and the log index, for sessions).
 // Reads (fetch_auctions, get_user_address) are served by query() on the leader after a
 // ReadIndex check (dissertation §6.4) and never enter the log.
+// It holds the replicated rules only: what raft calls on a replica, and what the leader
+// keeps about its own proposals, are the replica's (src/platform/entry_applier.hpp,
+// replica_service.hpp).
 //
-// Threading: single-threaded; the Raft driver owns it (query() from the same thread).
+// Threading: single-threaded; on a replica, raft's thread (query() from the same thread).
 // Never throws, never aborts on a peer's input: a bad command is an error answer. An abort
 // means this replica's own state broke an invariant.
 #pragma once
 
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,33 +25,28 @@
 #include "auction/platform/commands.hpp"
 #include "auction/platform/session_table.hpp"
 #include "auction/platform/view_cache.hpp"
-#include "auction/raft/state_machine.hpp"
 #include "auction/raft/types.hpp"
 #include "auction/base/error.hpp"
 
 namespace auction::platform {
 
-class StateMachine final : public raft::StateMachine {
+class StateMachine {
  public:
   StateMachine() = default;
 
-  // Applies the command bytes committed at `index` (the canonical encode() of a Request)
-  // and returns the answer bytes: {"ok":true,"result":{...}} or
-  // {"ok":false,"error":{"code":..,"message":..}}.
+  // Applies `request`, committed at `index`, and returns the answer text:
+  // {"ok":true,"result":{...}} or {"error":{"code":..,"message":..},"ok":false}
+  // (src/platform/answer_text.hpp). A request with a session (client_id, seq) that was
+  // applied before gets the answer saved then, byte for byte.
   // Precondition: index > applied_index() (Raft applies each index once, in order; a
   //   violation is a bug and aborts).
-  std::string apply(raft::LogIndex index, std::string_view command) override;
+  std::string apply(raft::LogIndex index, const Request& request);
 
-  // This replica proposed `bytes` (the log encoding of `request`, encode(request).dump()):
-  // when they are applied here, apply() takes `request` instead of parsing them again. A
-  // hint, not state: bytes that never commit are forgotten in bulk beyond
-  // proposals_remembered_max, and equal bytes always decode to an equal request.
-  void remember_proposal(std::string bytes, Request request);
-  static constexpr std::size_t proposals_remembered_max = 4096;
-
-  // The "result" of a success answer of apply(), as JSON text, found without parsing the
-  // answer; nullopt for an error answer (which is small: parse it).
-  static std::optional<std::string_view> success_result_text(std::string_view answer);
+  // The same for the bytes of a log entry (the canonical encode() of a Request), decoded
+  // first: apply(index, parse_request(command)) when they decode. Bytes that do not decode
+  // (only possible if replicas with other rules share the log) are answered with the
+  // decoder's error on every replica alike, and change nothing but applied_index().
+  std::string apply(raft::LogIndex index, std::string_view command);
 
   // Serves a read request (fetch_auctions or get_user_address) from the current state.
   // Returns the "result" object. Errors: "bad_request" (not a read, or malformed), and the
@@ -81,6 +78,9 @@ class StateMachine final : public raft::StateMachine {
  private:
   using Users = std::map<std::string, std::string, std::less<>>;  // username -> address
 
+  // Every applied entry, decodable or not, first moves the applied index and ends the
+  // sessions idle for too long.
+  void begin_entry(raft::LogIndex index);
   Result<nlohmann::json> execute(const Command& command);
   Result<nlohmann::json> read(const Command& command) const;
 
@@ -105,7 +105,6 @@ class StateMachine final : public raft::StateMachine {
   AuctionId next_auction_id_{1};  // Invariant: greater than every key of auctions_.
   SessionTable sessions_;
   mutable ViewCache views_;  // not replicated state: serialized views for reads
-  std::map<std::string, Request, std::less<>> proposed_;  // remember_proposal(); not state
   raft::LogIndex applied_index_;
 };
 

@@ -25,10 +25,15 @@
 // Guarantees: every accepted proposal ends in exactly one event, completed or failed
 // ("not_leader" when its entry was overwritten by another term, or when this node stopped
 // leading before the entry was committed); every accepted read likewise.
+// The driver's table of pending proposals is the only record of what this node proposed and
+// is still waiting for: the runtime keeps no table of its own (each proposal carries the
+// runtime's waiter, handed back in its event), and the state machine gets what the proposer
+// attached to a proposal when its entry is applied here (StateMachine::apply_proposed).
 // Threading: single-threaded (the runtime's strand); only write_job() may run elsewhere.
 // Never: blocks (except inside write_job() and synchronous mode's persist), throws.
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -52,16 +57,29 @@ struct PersistJob {
   std::vector<Entry> entries;
 };
 
+// One proposal this node accepted as leader whose outcome is not known yet.
+struct PendingProposal {
+  Term term;  // the proposal is this node's only while the entry at its index has this term
+  // Whoever waits for the outcome, as propose() was given it (raft::Server: its waiter);
+  // handed back in the outcome's event and never dereferenced here. Null: nobody waits.
+  void* waiter = nullptr;
+  // What the proposer attached (propose()): given to StateMachine::apply_proposed() with the
+  // entry. Empty: the entry is applied with StateMachine::apply() like anyone else's.
+  std::any proposed;
+};
+
 struct ProposalCompleted {
   LogIndex index;
   Term term;
-  std::string answer;  // StateMachine::apply()'s return value
+  std::string answer;      // StateMachine::apply()'s (or apply_proposed()'s) return value
+  void* waiter = nullptr;  // the proposal's waiter (PendingProposal::waiter)
 };
 
 struct ProposalFailed {
   LogIndex index;
   Term term;
-  Error error;  // "not_leader"; the message names the leader if known
+  Error error;             // "not_leader"; the message names the leader if known
+  void* waiter = nullptr;  // the proposal's waiter (PendingProposal::waiter)
 };
 
 struct ReadFailed {
@@ -110,7 +128,21 @@ class Driver {
 
   // Errors: "not_leader" (message names the leader if known), "overloaded" (too many
   // uncommitted bytes or pending proposals), "too_large".
-  Result<ProposalTicket> propose(std::string command);
+  // `waiter` (optional, not owned) comes back in the proposal's event; it must stay valid
+  // until then, or until forget_waiter() or release_waiters() was called. `proposed`
+  // (optional) is what the command was made from: the state machine receives it when the
+  // entry is applied here (StateMachine::apply_proposed).
+  Result<ProposalTicket> propose(std::string command, void* waiter = nullptr,
+                                 std::any proposed = {});
+
+  // The waiter of the proposal `ticket` stopped waiting (its deadline passed): its event
+  // will carry no waiter. The proposal itself stays pending (it may still commit).
+  void forget_waiter(const ProposalTicket& ticket);
+  // Forgets every pending proposal's waiter and returns them, for a runtime that stops and
+  // answers them itself.
+  std::vector<void*> release_waiters();
+  // The proposals accepted here and not yet applied or failed, by log index.
+  const std::map<LogIndex, PendingProposal>& pending_proposals() const { return proposals_; }
 
   // `context` is the caller's id for the read; it comes back in reads_ready or
   // reads_failed. Errors: "not_leader", "overloaded".
@@ -153,7 +185,8 @@ class Driver {
   std::optional<Ready> outstanding_;  // split mode: waiting for its persist
   bool job_taken_ = false;
   bool is_batching_ = false;
-  std::map<LogIndex, Term> proposals_;  // accepted here, not yet applied or failed
+  // Accepted here, not yet applied or failed: the one table of pending proposals.
+  std::map<LogIndex, PendingProposal> proposals_;
   DriverEvents events_;
   RoleChanged last_role_;
 };

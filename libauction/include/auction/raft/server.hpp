@@ -37,6 +37,7 @@
 // leaves a caller waiting past its deadline.
 #pragma once
 
+#include <any>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -121,14 +122,17 @@ class Server {
   void stop();
 
   // Proposes `command` (opaque bytes for the StateMachine) and completes with apply()'s
-  // answer once it is committed and applied here. Errors:
+  // answer once it is committed and applied here. `proposed` (optional) is what the caller
+  // made `command` from: the state machine receives it with the entry when it is applied
+  // here (StateMachine::apply_proposed), so it need not decode the bytes again. Errors:
   //   not_leader   this node does not lead, lost leadership before the entry committed, or
   //                the entry was overwritten; leader() names the leader if known
   //   overloaded   too many uncommitted bytes or pending proposals
   //   too_large    the command is over Config::entry_bytes_max
   //   timeout      not applied within request_timeout (it may still commit later)
   //   unavailable  the server is stopped or stopping
-  boost::asio::awaitable<Result<std::string>> async_propose(std::string command);
+  boost::asio::awaitable<Result<std::string>> async_propose(std::string command,
+                                                            std::any proposed = {});
 
   // ReadIndex (dissertation §6.4): succeeds once this node has confirmed with a majority
   // that it still leads and has applied everything committed before the call, so the state

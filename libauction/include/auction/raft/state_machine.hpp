@@ -4,10 +4,15 @@
 // replica; it must be deterministic (no clock, no randomness, no I/O whose result can
 // differ between replicas). Its return value is the answer handed back to the client that
 // proposed the command (on the leader; followers discard it).
+// An entry this node proposed itself, while that proposal is still pending here, is applied
+// with apply_proposed() instead, which also receives what the proposer attached to the
+// proposal (Driver::propose, Server::async_propose): a state machine can take the command as
+// its proposer already decoded it instead of decoding the bytes again.
 // Threading: called from the driver's thread only.
 // Later: snapshot() and restore() for log compaction.
 #pragma once
 
+#include <any>
 #include <string>
 #include <string_view>
 
@@ -21,6 +26,16 @@ class StateMachine {
 
   // Applies the command committed at `index` and returns its answer bytes.
   virtual std::string apply(LogIndex index, std::string_view command) = 0;
+
+  // Applies the command committed at `index` that this node proposed; `proposed` is what
+  // its proposer attached (never empty here). It must change the state and answer exactly
+  // as apply(index, command) would: the other replicas apply the same bytes without it.
+  // The default ignores `proposed`.
+  virtual std::string apply_proposed(LogIndex index, std::string_view command,
+                                     const std::any& proposed) {
+    (void)proposed;
+    return apply(index, command);
+  }
 };
 
 }  // namespace auction::raft

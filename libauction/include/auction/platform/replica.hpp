@@ -1,0 +1,104 @@
+// Replica: one member of the platform's Raft cluster, assembled -- what the `replica`
+// executable runs, for any program that wants to run one.
+//
+// It owns everything a replica is made of, and wires it the one way it must be wired:
+//   the write-ahead log    raft::FileStorage in the data directory (locked while open),
+//   the state              platform::StateMachine, empty at open: raft applies every
+//                          committed entry again from index 1 (no snapshots yet),
+//   Raft                   raft::Server, serving the raft port (raft_port of the cluster file),
+//   the platform ops       ReplicaService on a wire::Server, serving the client port.
+// open() reads and checks everything that can be checked before binding (the cluster file,
+// the id, the data directory and its log) and binds nothing; start() binds both ports.
+// Each refusal is an Error whose message is one line saying what to fix (the `replica`
+// executable prints it after "cannot start: ").
+//
+// Threading: every call on the executor's thread, which must not run handlers concurrently
+// (an io_context run by one thread); open() and start() may run before the executor runs.
+// The WAL's disk thread inside raft::Server is the only other thread.
+// Never: serves a port before every check of open() passed, or leaves a port bound after
+// stop().
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "auction/base/error.hpp"
+#include "auction/platform/cluster_config.hpp"
+#include "auction/raft/types.hpp"
+
+namespace auction::platform {
+
+struct ReplicaOptions {
+  std::uint64_t id = 0;  // this replica's id in the cluster file
+  // The write-ahead log's directory (created if missing). Empty: data/replica-<id>.
+  std::filesystem::path data_dir;
+  // The IP address both ports bind to. Empty: the replica's host in the cluster file when
+  // that is an IP literal, else 0.0.0.0 (a host name may not resolve to this machine).
+  std::string listen_address;
+};
+
+// What the write-ahead log held when open() recovered it.
+struct RecoveredLog {
+  raft::LogIndex last_index;  // entries in the log
+  raft::Term term;            // the term recorded in its hard state
+};
+
+// The ports a started replica serves.
+struct ReplicaPorts {
+  std::uint16_t client = 0;  // the platform ops (wire protocol)
+  std::uint16_t raft = 0;    // the other replicas
+};
+
+class Replica {
+ public:
+  // Reads the cluster file at `cluster_file`, then as open(ClusterConfig, ...).
+  // Errors (the message names the file): config_unreadable, config_invalid, and those of
+  // the other open().
+  static Result<std::unique_ptr<Replica>> open(const std::filesystem::path& cluster_file,
+                                               ReplicaOptions options,
+                                               boost::asio::any_io_executor executor);
+
+  // Opens replica `options.id` of `cluster`: locks the data directory and recovers its log.
+  // Nothing is bound or served until start(). Errors:
+  //   config_invalid        the id is not in the cluster (the message lists the ids there)
+  //   storage_locked        another process holds the data directory
+  //   storage_corrupt       the log is damaged beyond a torn tail (the message says how
+  //                         to recover: wipe the data dir, the leader sends it all again)
+  //   storage_unavailable   the data directory cannot be created, opened or written
+  static Result<std::unique_ptr<Replica>> open(ClusterConfig cluster, ReplicaOptions options,
+                                               boost::asio::any_io_executor executor);
+
+  // stop(), then releases the data directory. Handlers still queued on the executor
+  // are harmless afterwards, but the executor must outlive the replica.
+  ~Replica();
+  Replica(const Replica&) = delete;
+  Replica& operator=(const Replica&) = delete;
+
+  // Binds the raft port, then the client port, and starts serving both. Errors (nothing is
+  // left bound): address_in_use, bind_failed, each message naming the port ("raft port:
+  // ..." or "client port: ...").
+  // Precondition: called once.
+  Result<ReplicaPorts> start();
+
+  // Stops serving clients, then Raft (waiting proposals and reads fail with
+  // `unavailable`; a write in progress on the disk thread finishes). Idempotent.
+  void stop();
+
+  std::uint64_t id() const;
+  const std::filesystem::path& data_dir() const;
+  const std::string& listen_address() const;  // the address both ports bind to
+  const RecoveredLog& recovered() const;
+  ReplicaPorts ports() const;  // bound ports; zeros before start()
+
+  struct Impl;
+
+ private:
+  explicit Replica(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace auction::platform

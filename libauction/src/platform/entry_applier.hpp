@@ -1,0 +1,42 @@
+// EntryApplier: what raft applies a replica's committed entries to -- the raft side of the
+// platform StateMachine, on the replica's service side.
+//
+// Every entry is a Request as the platform codec encodes it (commands.hpp). An entry this
+// replica proposed while leading arrives with what ReplicaService attached to the proposal
+// (raft::Server::async_propose's `proposed`): the Request it decoded from the client's line
+// and encoded into the entry. The applier hands that Request to StateMachine::apply() as it
+// is, instead of parsing the entry's bytes again -- on a busy leader, parsing every command
+// twice was most of the cost of applying it (docs/performance.md). Equal bytes decode to an
+// equal Request, so the state and the answer are the same either way, and the followers,
+// which parse, agree with the leader. Whatever else is attached is ignored (the bytes are
+// parsed).
+// The pending proposals themselves are kept once, by raft::Driver; this class keeps nothing.
+// Threading: raft's thread only (the one that applies). Owns nothing.
+#pragma once
+
+#include <any>
+#include <string>
+#include <string_view>
+
+#include "auction/platform/state_machine.hpp"
+#include "auction/raft/state_machine.hpp"
+
+namespace auction::platform {
+
+class EntryApplier final : public raft::StateMachine {
+ public:
+  // `machine` must outlive the applier.
+  explicit EntryApplier(platform::StateMachine& machine) : machine_(machine) {}
+
+  std::string apply(raft::LogIndex index, std::string_view command) override;
+  // `proposed`: the platform::Request the command was encoded from, or anything else
+  // (ignored).
+  std::string apply_proposed(raft::LogIndex index, std::string_view command,
+                             const std::any& proposed) override;
+
+ private:
+  // Qualified: inside this class, StateMachine names the base, raft::StateMachine.
+  platform::StateMachine& machine_;
+};
+
+}  // namespace auction::platform

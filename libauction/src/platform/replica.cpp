@@ -1,0 +1,199 @@
+// Replica: see auction/platform/replica.hpp.
+#include "auction/platform/replica.hpp"
+
+#include <chrono>
+#include <optional>
+#include <random>
+#include <utility>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "auction/platform/replica_service.hpp"
+#include "auction/platform/state_machine.hpp"
+#include "auction/raft/file_storage.hpp"
+#include "auction/raft/server.hpp"
+#include "auction/wire/server.hpp"
+#include "platform/entry_applier.hpp"
+
+namespace auction::platform {
+
+namespace {
+
+std::string ids_of(const ClusterConfig& cluster) {
+  std::string ids;
+  for (const auto& replica : cluster.replicas) {
+    ids += (ids.empty() ? "" : ", ") + std::to_string(replica.id);
+  }
+  return ids;
+}
+
+// Bind to the cluster file's host when it is an IP literal; a host name may not resolve to
+// an address of this machine, so then every interface.
+std::string default_listen_address(const std::string& host) {
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(host, ec);
+  return ec ? "0.0.0.0" : host;
+}
+
+raft::ServerOptions raft_options(const ClusterConfig& cluster, const ReplicaAddress& self,
+                                 const std::string& address) {
+  raft::ServerOptions options;
+  options.config.id = raft::NodeId{self.id};
+  options.config.election_timeout_ticks = static_cast<int>(cluster.timing.election_ticks);
+  options.config.heartbeat_ticks = static_cast<int>(cluster.timing.heartbeat_ticks);
+  // Replicas must not time out in lockstep (§5.2): seed each one differently.
+  options.config.seed = std::random_device{}() ^ (self.id << 32);
+  for (const auto& replica : cluster.replicas) {
+    if (replica.id == self.id) continue;
+    options.config.peers.push_back(raft::NodeId{replica.id});
+    options.peers.push_back(
+        raft::PeerEndpoint{raft::NodeId{replica.id}, replica.host, replica.raft_port});
+  }
+  options.listen_address = address;
+  options.listen_port = self.raft_port;
+  options.tick_period = std::chrono::milliseconds(cluster.timing.tick_ms);
+  options.log_noun = "replica";
+  return options;
+}
+
+wire::ServerOptions client_options(const std::string& address, std::uint16_t port) {
+  wire::ServerOptions options;
+  options.address = address;
+  options.port = port;
+  return options;
+}
+
+// The one line that says what to do about a data directory that will not open.
+Error storage_refusal(const Error& e) {
+  if (e.code == code::storage_locked) {
+    return Error{e.code, e.message + "; stop that process first"};
+  }
+  if (e.code == code::storage_corrupt) {
+    return Error{e.code, "the write-ahead log is corrupt: " + e.message +
+                             "; wipe the data dir and let the replica catch up from the leader"};
+  }
+  return e;
+}
+
+// `cluster_name` names the cluster in the refusal of an unknown id.
+Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
+                                                 const std::string& cluster_name,
+                                                 ReplicaOptions options,
+                                                 boost::asio::any_io_executor executor);
+
+}  // namespace
+
+// Members in the order they must be built; they are destroyed in reverse, the ports first.
+struct Replica::Impl {
+  Impl(ClusterConfig cluster_config, const ReplicaAddress& self_address, ReplicaOptions opts,
+       std::unique_ptr<raft::FileStorage> file_storage, boost::asio::any_io_executor executor)
+      : options(std::move(opts)),
+        self(self_address),
+        recovered{file_storage->last_index(), file_storage->hard_state().term},
+        storage(std::move(file_storage)),
+        applier(machine),
+        raft(executor, raft_options(cluster_config, self, options.listen_address), *storage,
+             applier),
+        service(raft, machine, std::move(cluster_config)),
+        clients(executor, client_options(options.listen_address, self.client_port)) {
+    service.register_ops(clients);
+  }
+
+  ReplicaOptions options;  // data_dir and listen_address filled in
+  ReplicaAddress self;
+  RecoveredLog recovered;
+  ReplicaPorts ports;
+  bool is_stopped = false;
+  std::unique_ptr<raft::FileStorage> storage;
+  StateMachine machine;
+  EntryApplier applier;  // what raft applies to: `machine`
+  raft::Server raft;
+  ReplicaService service;
+  wire::Server clients;
+};
+
+namespace {
+
+Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
+                                                 const std::string& cluster_name,
+                                                 ReplicaOptions options,
+                                                 boost::asio::any_io_executor executor) {
+  const ReplicaAddress* self = cluster.find(options.id);
+  if (self == nullptr) {
+    return fail(code::config_invalid, "id " + std::to_string(options.id) + " is not in " +
+                                          cluster_name + " (ids there: " + ids_of(cluster) +
+                                          ")");
+  }
+  if (options.data_dir.empty()) options.data_dir = "data/replica-" + std::to_string(options.id);
+  if (options.listen_address.empty()) options.listen_address = default_listen_address(self->host);
+  auto storage = raft::FileStorage::open(options.data_dir);
+  if (!storage) return std::unexpected(storage_refusal(storage.error()));
+  const ReplicaAddress self_address = *self;
+  return std::make_unique<Replica::Impl>(std::move(cluster), self_address, std::move(options),
+                                         std::move(*storage), std::move(executor));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Replica>> Replica::open(const std::filesystem::path& cluster_file,
+                                               ReplicaOptions options,
+                                               boost::asio::any_io_executor executor) {
+  auto cluster = ClusterConfig::load(cluster_file);
+  if (!cluster) {
+    return fail(cluster.error().code,
+                "config " + cluster_file.string() + ": " + cluster.error().message);
+  }
+  auto impl = open_impl(std::move(*cluster), cluster_file.string(), std::move(options),
+                        std::move(executor));
+  if (!impl) return std::unexpected(std::move(impl.error()));
+  return std::unique_ptr<Replica>(new Replica(std::move(*impl)));
+}
+
+Result<std::unique_ptr<Replica>> Replica::open(ClusterConfig cluster, ReplicaOptions options,
+                                               boost::asio::any_io_executor executor) {
+  auto impl = open_impl(std::move(cluster), "the cluster", std::move(options),
+                        std::move(executor));
+  if (!impl) return std::unexpected(std::move(impl.error()));
+  return std::unique_ptr<Replica>(new Replica(std::move(*impl)));
+}
+
+Replica::Replica(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Replica::~Replica() { stop(); }
+
+Result<ReplicaPorts> Replica::start() {
+  Impl& r = *impl_;
+  auto raft_port = r.raft.start();
+  if (!raft_port) {
+    return fail(raft_port.error().code,
+                "raft port: " + raft_port.error().message + " (is another replica running?)");
+  }
+  auto client_port = r.clients.start();
+  if (!client_port) {
+    r.raft.stop();
+    return fail(client_port.error().code,
+                "client port: " + client_port.error().message + " (is another replica running?)");
+  }
+  r.ports = ReplicaPorts{*client_port, *raft_port};
+  return r.ports;
+}
+
+void Replica::stop() {
+  Impl& r = *impl_;
+  if (r.is_stopped) return;
+  r.is_stopped = true;
+  r.clients.stop();
+  r.raft.stop();
+}
+
+std::uint64_t Replica::id() const { return impl_->self.id; }
+
+const std::filesystem::path& Replica::data_dir() const { return impl_->options.data_dir; }
+
+const std::string& Replica::listen_address() const { return impl_->options.listen_address; }
+
+const RecoveredLog& Replica::recovered() const { return impl_->recovered; }
+
+ReplicaPorts Replica::ports() const { return impl_->ports; }
+
+}  // namespace auction::platform
