@@ -7,6 +7,8 @@
 #include "auction/market/clock.hpp"
 
 using namespace auction::market;
+using auction::Cents;
+using auction::RoundId;
 
 namespace {
 

@@ -11,6 +11,8 @@
 #include "auction/market/journal.hpp"
 
 using namespace auction::market;
+using auction::Cents;
+using auction::RoundId;
 
 namespace {
 

@@ -15,6 +15,8 @@
 #include "unit/wire/loopback.hpp"
 
 using namespace auction::market;
+using auction::Cents;
+using auction::RoundId;
 namespace asio = boost::asio;
 using wire_test::async_until;
 using wire_test::run_async;

@@ -7,6 +7,8 @@
 #include "auction/market/peer_messages.hpp"
 
 using namespace auction::market;
+using auction::Cents;
+using auction::RoundId;
 using nlohmann::json;
 
 namespace {

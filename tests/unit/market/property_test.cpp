@@ -10,6 +10,8 @@
 #include "unit/market/variants.hpp"
 
 using namespace auction::market;
+using auction::Cents;
+using auction::RoundId;
 using market_test::all_of;
 
 namespace {

@@ -77,7 +77,7 @@ TEST_CASE("platform: fetch_auctions defaults to the first page of the maximum si
   const auto r = decode_request({{"op", "fetch_auctions"}, {"username", "bob"}});
   REQUIRE(r.has_value());
   const auto& fetch = std::get<FetchAuctions>(r->command);
-  CHECK(fetch.after_id == AuctionId{0});
+  CHECK(fetch.after_id == auction::AuctionId{0});
   CHECK(fetch.limit == 100);
   CHECK(code_of({{"op", "fetch_auctions"}, {"username", "bob"}, {"limit", 0}}) == "invalid_argument");
   CHECK(code_of({{"op", "fetch_auctions"}, {"username", "bob"}, {"limit", 101}}) == "invalid_argument");
