@@ -33,7 +33,6 @@ namespace auction::bench {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
-using nlohmann::json;
 
 namespace {
 
@@ -103,11 +102,9 @@ class Writer {
   asio::awaitable<void> async_write(std::size_t client, std::uint64_t n) {
     const std::string username = "fo-" + std::to_string(n);
     const std::string address = "10.0.0.1:" + std::to_string(1024 + n % 60000);
-    json fields = json::object();
-    fields["username"] = username;
-    fields["address"] = address;
+    platform::Login login{username, address};
     const auto started = Clock::now();
-    auto done = co_await clients_[client]->async_call("login", std::move(fields));
+    auto done = co_await clients_[client]->async_login(std::move(login));
     const auto finished = Clock::now();
     if (done) {
       acked_.push_back(AckedWrite{username, address});
@@ -149,11 +146,9 @@ asio::awaitable<void> async_verify(platform::Client& client, const std::vector<A
                                    std::size_t first, std::size_t stride,
                                    std::vector<std::string>& lost) {
   for (std::size_t i = first; i < acked.size(); i += stride) {
-    json fields = json::object();
-    fields["username"] = acked[i].username;
-    auto read = co_await client.async_call("get_user_address", std::move(fields));
-    const std::string got =
-        read && read->contains("address") ? (*read)["address"].get<std::string>() : std::string();
+    platform::GetUserAddress get{acked[i].username};
+    auto read = co_await client.async_get_user_address(std::move(get));
+    const std::string got = read ? read->address : std::string();
     if (got != acked[i].address) {
       lost.push_back(acked[i].username + " (acknowledged at " + acked[i].address + ", read " +
                      (read ? "'" + got + "'" : read.error().code) + ")");

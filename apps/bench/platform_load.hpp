@@ -21,6 +21,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "auction/base/ids.hpp"
 #include "auction/platform/client.hpp"
 #include "closed_loop.hpp"
 
@@ -34,7 +35,7 @@ bool is_write(Workload workload);
 
 // What the setup created: the auctions (one per client at least) and the users.
 struct PlatformFixture {
-  std::vector<std::uint64_t> auction_ids;  // started, owned by `seller`, `buyer` joined
+  std::vector<AuctionId> auction_ids;  // started, owned by `seller`, `buyer` joined
   std::string seller;
   std::string buyer;
 };

@@ -6,36 +6,29 @@
 #include <map>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
+
+#include "auction/base/error_codes.hpp"
+#include "invariant.hpp"
 
 namespace auction::chaos {
 
-std::string ChaosCall::op() const {
-  switch (kind) {
-    case Kind::login: return "login";
-    case Kind::get_user_address: return "get_user_address";
-    case Kind::join_auction: return "join_auction";
-    case Kind::quit_auction: return "quit_auction";
-    case Kind::fetch_auctions: return "fetch_auctions";
-  }
-  return "";
-}
+namespace {
 
-nlohmann::json ChaosCall::fields() const {
-  switch (kind) {
-    case Kind::login: return {{"username", username}, {"address", address}};
-    case Kind::join_auction:
-    case Kind::quit_auction: return {{"username", username}, {"auction_id", auction_id}};
-    case Kind::get_user_address:
-    case Kind::fetch_auctions: return {{"username", username}};
-  }
-  return nlohmann::json::object();
-}
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+}  // namespace
 
 bool is_definite_error(const std::string& code) {
   static constexpr std::array<std::string_view, 8> decided = {
-      "unknown_user", "unknown_auction", "wrong_stage",    "not_joined",
-      "invalid_argument", "limit_exceeded", "bad_request", "not_owner"};
+      code::unknown_user,     code::unknown_auction, code::wrong_stage, code::not_joined,
+      code::invalid_argument, code::limit_exceeded,  code::bad_request, code::not_owner};
   return std::find(decided.begin(), decided.end(), code) != decided.end();
 }
 
@@ -45,8 +38,9 @@ std::int64_t ChaosRecorder::now_ns() const {
       .count();
 }
 
-void ChaosRecorder::record(std::int64_t process, const ChaosCall& call, std::int64_t invoke_ns,
-                           std::int64_t complete_ns, const Result<nlohmann::json>& answer) {
+void ChaosRecorder::record(std::int64_t process, const platform::Command& call,
+                           std::int64_t invoke_ns, std::int64_t complete_ns,
+                           const Result<platform::Answer>& answer) {
   Operation op;
   op.process = process;
   op.invoke_ns = invoke_ns;
@@ -60,42 +54,54 @@ void ChaosRecorder::record(std::int64_t process, const ChaosCall& call, std::int
   }
   if (op.outcome != Outcome::indeterminate) op.complete_ns = complete_ns;
 
-  using Kind = ChaosCall::Kind;
-  switch (call.kind) {
-    case Kind::login:
-      op.kind = OpKind::write;
-      op.key = user_key(call.username);
-      op.input = call.address;
-      break;
-    case Kind::get_user_address:
-      op.kind = OpKind::read;
-      op.key = user_key(call.username);
-      if (answer) op.output = answer->at("address").get<std::string>();
-      break;
-    case Kind::join_auction:
-    case Kind::quit_auction:
-      op.kind = call.kind == Kind::join_auction ? OpKind::add : OpKind::remove;
-      op.key = auction_key(call.auction_id);
-      op.input = call.username;
-      break;
-    case Kind::fetch_auctions: {
-      // Nothing observed (or a definite error that concerns no set): nothing to check.
-      if (!answer) return;
-      std::map<std::string, std::vector<std::string>> sets;
-      for (const auto& auction : answer->at("auctions")) {
-        if (!auction.contains("buyers")) continue;
-        const auto id = auction.at("auction_id").get<std::uint64_t>();
-        std::vector<std::string>& members = sets[auction_key(id)];
-        for (const auto& buyer : auction.at("buyers")) {
-          members.push_back(buyer.at("username").get<std::string>());
-        }
-        std::sort(members.begin(), members.end());
-      }
-      std::lock_guard lock(mutex_);
-      append_multi_read(history_, process, invoke_ns, complete_ns, sets);
-      return;
-    }
-  }
+  // A fetch becomes one read per auction, appended by its branch; the others one operation.
+  const bool is_one_operation = std::visit(
+      Overloaded{
+          [&](const platform::Login& c) {
+            op.kind = OpKind::write;
+            op.key = user_key(c.username);
+            op.input = c.address;
+            return true;
+          },
+          [&](const platform::GetUserAddress& c) {
+            op.kind = OpKind::read;
+            op.key = user_key(c.username);
+            if (answer) op.output = std::get<platform::UserAddress>(*answer).address;
+            return true;
+          },
+          [&](const platform::JoinAuction& c) {
+            op.kind = OpKind::add;
+            op.key = auction_key(c.auction_id);
+            op.input = c.username;
+            return true;
+          },
+          [&](const platform::QuitAuction& c) {
+            op.kind = OpKind::remove;
+            op.key = auction_key(c.auction_id);
+            op.input = c.username;
+            return true;
+          },
+          [&](const platform::FetchAuctions&) {
+            // Nothing observed (or a definite error that concerns no set): nothing to check.
+            if (!answer) return false;
+            std::map<std::string, std::vector<std::string>> sets;
+            for (const auto& auction : std::get<platform::AuctionPage>(*answer).auctions) {
+              if (!auction.progress) continue;
+              std::vector<std::string>& members = sets[auction_key(auction.auction_id)];
+              for (const auto& buyer : auction.progress->buyers) members.push_back(buyer.username);
+              std::sort(members.begin(), members.end());
+            }
+            std::lock_guard lock(mutex_);
+            append_multi_read(history_, process, invoke_ns, complete_ns, sets);
+            return false;
+          },
+          [](const auto&) -> bool {
+            CHAOS_ASSERT(false, "the chaos workload makes no such call");
+            return false;
+          },
+      },
+      call);
+  if (!is_one_operation) return;
   std::lock_guard lock(mutex_);
   history_.append(std::move(op));
 }

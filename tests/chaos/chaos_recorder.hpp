@@ -25,24 +25,13 @@
 #include <mutex>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/platform/answers.hpp"
+#include "auction/platform/commands.hpp"
 #include "history.hpp"
 
 namespace auction::chaos {
-
-// One platform call of the chaos workload.
-struct ChaosCall {
-  enum class Kind { login, get_user_address, join_auction, quit_auction, fetch_auctions };
-  Kind kind = Kind::get_user_address;
-  std::string username;         // login, get_user_address, join/quit, fetch (the viewer)
-  std::string address;          // login
-  std::uint64_t auction_id = 0; // join/quit
-
-  std::string op() const;           // the platform op's name
-  nlohmann::json fields() const;    // the op's fields
-};
 
 // True when `code` is an answer of the state machine itself (a decided outcome).
 bool is_definite_error(const std::string& code);
@@ -55,17 +44,20 @@ class ChaosRecorder {
   std::int64_t now_ns() const;
 
   // Records `call` made by `process`, invoked at `invoke_ns` and answered at `complete_ns`.
-  // A fetch_auctions result becomes one read_set per auction that lists its buyers
+  // The workload's calls: login (a register write), get_user_address (a register read),
+  // join_auction and quit_auction (a set add and remove), fetch_auctions (precondition: no
+  // other op). A fetch_auctions result becomes one read_set per auction that lists its buyers
   // (auction/<id>, the buyers' usernames): fetch as the auctions' seller, who sees them all.
-  void record(std::int64_t process, const ChaosCall& call, std::int64_t invoke_ns,
-              std::int64_t complete_ns, const Result<nlohmann::json>& answer);
+  // Precondition: a successful `answer` is the answer to `call`'s op.
+  void record(std::int64_t process, const platform::Command& call, std::int64_t invoke_ns,
+              std::int64_t complete_ns, const Result<platform::Answer>& answer);
 
   // The history so far (a copy, under the lock).
   History history() const;
 
   // Key names used in the history.
   static std::string user_key(const std::string& username) { return "user/" + username; }
-  static std::string auction_key(std::uint64_t id) { return "auction/" + std::to_string(id); }
+  static std::string auction_key(AuctionId id) { return "auction/" + std::to_string(id.value); }
 
  private:
   std::chrono::steady_clock::time_point start_;

@@ -16,13 +16,17 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
+#include "auction/base/endpoint.hpp"
+#include "auction/base/error_codes.hpp"
 #include "auction/platform/client.hpp"
+#include "auction/platform/limits.hpp"
 #include "auction/wire/client.hpp"
 #include "chaos_cluster.hpp"
 #include "chaos_nemesis.hpp"
 #include "chaos_network.hpp"
 #include "chaos_recorder.hpp"
 #include "final_state_check.hpp"
+#include "invariant.hpp"
 #include "linearizability.hpp"
 
 namespace auction::chaos {
@@ -31,7 +35,6 @@ namespace {
 
 namespace asio = boost::asio;
 using Json = nlohmann::json;
-using Kind = ChaosCall::Kind;
 
 // The objects the clients work on. Buyers log in during setup, so they may join; the extra
 // users are only ever logged in by the clients, so reads of them also see "absent".
@@ -60,31 +63,23 @@ platform::ClientOptions client_options(const std::vector<std::string>& endpoints
 }
 
 // One client's next call, drawn from its own generator.
-ChaosCall draw_call(std::mt19937_64& random, std::int64_t process, std::uint64_t counter) {
-  ChaosCall call;
+platform::Command draw_call(std::mt19937_64& random, std::int64_t process,
+                            std::uint64_t counter) {
   const auto roll = random() % 100;
   const int buyer = static_cast<int>(random() % buyer_count);
   const int any_user = static_cast<int>(random() % (buyer_count + extra_user_count));
-  call.auction_id = 1 + random() % auction_count;
+  const AuctionId auction_id{1 + random() % auction_count};
   if (roll < 20) {
-    call.kind = Kind::login;
-    call.username = user_name(any_user);
     // Every written value is unique, so a read says exactly which write it saw.
-    call.address = "c" + std::to_string(process) + ".n" + std::to_string(counter) + ":7000";
-  } else if (roll < 40) {
-    call.kind = Kind::get_user_address;
-    call.username = user_name(any_user);
-  } else if (roll < 65) {
-    call.kind = Kind::join_auction;
-    call.username = user_name(buyer);
-  } else if (roll < 85) {
-    call.kind = Kind::quit_auction;
-    call.username = user_name(buyer);
-  } else {
-    call.kind = Kind::fetch_auctions;
-    call.username = seller;  // the seller sees every auction's buyers
+    return platform::Login{user_name(any_user),
+                           "c" + std::to_string(process) + ".n" + std::to_string(counter) +
+                               ":7000"};
   }
-  return call;
+  if (roll < 40) return platform::GetUserAddress{user_name(any_user)};
+  if (roll < 65) return platform::JoinAuction{user_name(buyer), auction_id};
+  if (roll < 85) return platform::QuitAuction{user_name(buyer), auction_id};
+  // The seller sees every auction's buyers (one page holds them all).
+  return platform::FetchAuctions{seller, AuctionId{0}, platform::limits::fetch_page_max};
 }
 
 struct ClientCounts {
@@ -94,18 +89,26 @@ struct ClientCounts {
   std::size_t indeterminate = 0;
 };
 
-// One call through the leader-following client, or a read through `pinned` when given.
-asio::awaitable<Result<Json>> async_call(platform::Client& client, wire::Client* pinned,
-                                         const ChaosCall& call) {
-  const bool is_read = call.kind == Kind::get_user_address || call.kind == Kind::fetch_auctions;
-  if (pinned == nullptr || !is_read) {
-    co_return co_await client.async_call(call.op(), call.fields());
-  }
-  auto reply =
-      co_await pinned->async_call(call.op(), call.fields(), std::chrono::milliseconds(500));
+// A read sent to one replica, past the client's leader following: the request the client
+// would send, encoded and its answer decoded by the platform's codec.
+asio::awaitable<Result<platform::Answer>> async_pinned_read(wire::Client& pinned,
+                                                            platform::Command read) {
+  auto reply = co_await pinned.async_call(std::string(platform::op_name(read)),
+                                          platform::encode_fields(read),
+                                          std::chrono::milliseconds(500));
   if (!reply) co_return std::unexpected(reply.error());
   if (!reply->ok) co_return std::unexpected(reply->to_error());
-  co_return std::move(reply->result);
+  co_return platform::decode_answer(read, reply->result);
+}
+
+// One call through the leader-following client, or a read through `pinned` when given.
+asio::awaitable<Result<platform::Answer>> async_call(platform::Client& client,
+                                                     wire::Client* pinned,
+                                                     const platform::Command& call) {
+  if (pinned != nullptr && platform::is_read(platform::op_name(call))) {
+    return async_pinned_read(*pinned, call);
+  }
+  return client.async_call(call);
 }
 
 asio::awaitable<ClientCounts> async_client_loop(platform::Client& client, wire::Client* pinned,
@@ -115,9 +118,9 @@ asio::awaitable<ClientCounts> async_client_loop(platform::Client& client, wire::
   std::mt19937_64 random(seed);
   ClientCounts counts;
   while (!stop.load()) {
-    const ChaosCall call = draw_call(random, process, counts.calls);
+    const platform::Command call = draw_call(random, process, counts.calls);
     const std::int64_t invoke_ns = recorder.now_ns();
-    Result<Json> answer = co_await async_call(client, pinned, call);
+    Result<platform::Answer> answer = co_await async_call(client, pinned, call);
     recorder.record(process, call, invoke_ns, recorder.now_ns(), answer);
     ++counts.calls;
     if (answer) {
@@ -132,10 +135,11 @@ asio::awaitable<ClientCounts> async_client_loop(platform::Client& client, wire::
 }
 
 // Calls and records one op on the caller's thread; the setup and the final reads use it.
-Result<Json> call_recorded(asio::io_context& io, platform::Client& client,
-                           ChaosRecorder& recorder, std::int64_t process, const ChaosCall& call) {
+Result<platform::Answer> call_recorded(asio::io_context& io, platform::Client& client,
+                                       ChaosRecorder& recorder, std::int64_t process,
+                                       const platform::Command& call) {
   const std::int64_t invoke_ns = recorder.now_ns();
-  Result<Json> answer = run_to_completion(io, client.async_call(call.op(), call.fields()));
+  Result<platform::Answer> answer = run_to_completion(io, client.async_call(call));
   recorder.record(process, call, invoke_ns, recorder.now_ns(), answer);
   return answer;
 }
@@ -255,27 +259,24 @@ ChaosResult run_chaos(const ChaosOptions& options) {
                                client_options(endpoints, std::chrono::milliseconds(20000)));
   const std::int64_t main_process = static_cast<std::int64_t>(options.clients) + 1;
   for (int i = 0; i < buyer_count; ++i) {
-    ChaosCall login{Kind::login, user_name(i), "setup.n" + std::to_string(i) + ":7000", 0};
+    const platform::Login login{user_name(i), "setup.n" + std::to_string(i) + ":7000"};
     auto answer = call_recorded(io, main_client, recorder, main_process, login);
     if (!answer) FAIL("setup login failed: " << answer.error().message);
   }
   if (auto answer = run_to_completion(
-          io, main_client.async_call("login", {{"username", seller}, {"address", "seller:7000"}}));
+          io, main_client.async_login(platform::Login{seller, "seller:7000"}));
       !answer) {
     FAIL("setup login of the seller failed: " << answer.error().message);
   }
   for (std::uint64_t a = 1; a <= auction_count; ++a) {
-    auto created = run_to_completion(
-        io, main_client.async_call("create_auction", {{"seller", seller},
-                                                      {"auction_name", "a" + std::to_string(a)},
-                                                      {"item_name", "item"},
-                                                      {"item_description", ""},
-                                                      {"base_price", 100},
-                                                      {"increment", 10},
-                                                      {"period_ms", 1000}}));
-    if (!created || (*created)["auction_id"] != a) {
+    platform::CreateAuction create{seller, "a" + std::to_string(a), "item", "", Cents{100},
+                                   Cents{10}, 1000};
+    auto created = run_to_completion(io, main_client.async_create_auction(std::move(create)));
+    if (!created || created->auction_id != AuctionId{a}) {
       FAIL("setup create_auction " << a << " failed: "
-                                   << (created ? created->dump() : created.error().message));
+                                   << (created ? "created auction " +
+                                                     std::to_string(created->auction_id.value)
+                                               : created.error().message));
     }
   }
 
@@ -306,11 +307,11 @@ ChaosResult run_chaos(const ChaosOptions& options) {
                               client_options(order, std::chrono::milliseconds(1500)));
       std::unique_ptr<wire::Client> pinned;
       if (c < pinned_reader_count) {
-        const std::string& endpoint = endpoints[c % endpoints.size()];
+        auto endpoint = parse_endpoint(endpoints[c % endpoints.size()]);
+        CHAOS_ASSERT(endpoint.has_value(), "a replica's client endpoint is host:port");
         wire::ClientOptions pinned_options;
-        pinned_options.host = endpoint.substr(0, endpoint.rfind(':'));
-        pinned_options.port =
-            static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+        pinned_options.host = endpoint->host;
+        pinned_options.port = endpoint->port;
         pinned_options.connect_timeout = std::chrono::milliseconds(300);
         pinned = std::make_unique<wire::Client>(client_io.get_executor(), pinned_options);
       }
@@ -347,18 +348,18 @@ ChaosResult run_chaos(const ChaosOptions& options) {
   // Final reads, after everything else has completed.
   std::map<std::string, std::optional<std::string>> final_addresses;
   for (int i = 0; i < buyer_count + extra_user_count; ++i) {
-    ChaosCall read{Kind::get_user_address, user_name(i), "", 0};
+    const platform::GetUserAddress read{user_name(i)};
     auto answer = call_recorded(io, main_client, recorder, main_process, read);
     if (answer) {
-      final_addresses[user_name(i)] = (*answer)["address"].get<std::string>();
-    } else if (answer.error().code == "unknown_user") {
+      final_addresses[user_name(i)] = std::get<platform::UserAddress>(*answer).address;
+    } else if (answer.error().code == code::unknown_user) {
       final_addresses[user_name(i)] = std::nullopt;
     } else {
       result.problems.push_back("final read of " + user_name(i) + " failed: " +
                                 answer.error().message);
     }
   }
-  ChaosCall fetch{Kind::fetch_auctions, seller, "", 0};
+  const platform::FetchAuctions fetch{seller, AuctionId{0}, platform::limits::fetch_page_max};
   auto fetched = call_recorded(io, main_client, recorder, main_process, fetch);
   if (!fetched) result.problems.push_back("final fetch failed: " + fetched.error().message);
   main_client.close();
@@ -400,14 +401,13 @@ ChaosResult run_chaos(const ChaosOptions& options) {
     }
   }
   if (fetched) {
-    for (const auto& auction : (*fetched)["auctions"]) {
+    for (const auto& auction : std::get<platform::AuctionPage>(*fetched).auctions) {
       std::vector<std::string> members;
-      for (const auto& buyer : auction["buyers"]) {
-        members.push_back(buyer["username"].get<std::string>());
+      if (auction.progress) {
+        for (const auto& buyer : auction.progress->buyers) members.push_back(buyer.username);
       }
       std::sort(members.begin(), members.end());
-      const auto id = auction["auction_id"].get<std::uint64_t>();
-      const std::string key = ChaosRecorder::auction_key(id);
+      const std::string key = ChaosRecorder::auction_key(auction.auction_id);
       for (const std::string& p : find_lost_set_writes(history, key, members)) {
         result.problems.push_back(p);
       }

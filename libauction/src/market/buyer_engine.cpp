@@ -6,7 +6,6 @@
 
 #include "auction/platform/client.hpp"
 #include "auction/wire/spawn.hpp"
-#include "market/platform_calls.hpp"
 
 namespace auction::market {
 
@@ -31,7 +30,7 @@ struct BuyerEngine::State : std::enable_shared_from_this<BuyerEngine::State> {
   void on_withdraw_answered(AuctionId auction_id, const WithdrawAnswered& answered) {
     // The seller did not answer: it may have moved. The engine sends the request again at
     // the next announcement, by then to the address the platform knows.
-    if (!answered.outcome && detail::is_unreachable(answered.outcome.error()) &&
+    if (!answered.outcome && platform::is_unreachable(answered.outcome.error()) &&
         !looking_up.contains(auction_id)) {
       looking_up.insert(auction_id);
       wire::spawn_logged(executor, async_refresh_seller(shared_from_this(), auction_id),
@@ -42,23 +41,26 @@ struct BuyerEngine::State : std::enable_shared_from_this<BuyerEngine::State> {
 
   static asio::awaitable<void> async_refresh_seller(std::shared_ptr<State> self,
                                                     AuctionId auction_id) {
-    auto view = co_await detail::async_fetch_one(self->platform, self->username(), auction_id);
+    auto view = co_await self->platform.async_fetch_auction(self->username(),
+                                                            auction::AuctionId{auction_id});
     if (view && !self->stopped) {
-      auto address = co_await detail::async_address_of(self->platform, view->value("seller", ""));
-      if (address && !self->stopped) self->peer->set_seller_address(auction_id, *address);
+      platform::GetUserAddress get{view->seller};
+      auto seller = co_await self->platform.async_get_user_address(std::move(get));
+      if (seller && !self->stopped) self->peer->set_seller_address(auction_id, seller->address);
     }
     self->looking_up.erase(auction_id);
   }
 
   // Watches an auction seen as `view`, learning where its seller answers.
-  asio::awaitable<Result<void>> async_watch(const json& view) {
+  asio::awaitable<Result<void>> async_watch(const platform::AuctionView& view) {
     auto self = shared_from_this();
-    const AuctionId id = view.value("auction_id", AuctionId{0});
-    const std::string seller = view.value("seller", "");
-    auto address = co_await detail::async_address_of(platform, seller);
+    const AuctionId id{view.auction_id.value};
+    const std::string seller = view.seller;
+    const std::int64_t period_ms = view.period_ms;
+    platform::GetUserAddress get{seller};
+    auto found = co_await platform.async_get_user_address(std::move(get));
     if (self->stopped) co_return fail(code::unavailable, "the buyer is stopping");
-    co_return peer->watch(id, view.value("period_ms", std::int64_t{1000}), seller,
-                          address ? *address : std::string());
+    co_return peer->watch(id, period_ms, seller, found ? found->address : std::string());
   }
 };
 
@@ -99,14 +101,15 @@ void BuyerEngine::stop() {
 
 asio::awaitable<Result<void>> BuyerEngine::async_login() {
   auto self = state_;
-  json fields = {{"username", self->username()}, {"address", self->address}};
-  auto result = co_await self->platform.async_call("login", std::move(fields));
+  platform::Login login{self->username(), self->address};
+  auto result = co_await self->platform.async_login(std::move(login));
   if (!result) co_return std::unexpected(result.error());
-  auto auctions = co_await detail::async_fetch_all(self->platform, self->username());
+  auto auctions = co_await self->platform.async_fetch_all_auctions(self->username());
   if (!auctions) co_return std::unexpected(auctions.error());
-  for (const json& view : *auctions) {
-    const std::string stage = view.value("stage", "");
-    if (view.value("role", "") != "buyer" || (stage != "created" && stage != "started")) continue;
+  for (const platform::AuctionView& view : *auctions) {
+    const bool is_open =
+        view.stage == platform::Stage::created || view.stage == platform::Stage::started;
+    if (view.role != platform::Role::buyer || !is_open) continue;
     if (auto ok = co_await self->async_watch(view); !ok) co_return ok;
   }
   co_return Result<void>{};
@@ -114,28 +117,37 @@ asio::awaitable<Result<void>> BuyerEngine::async_login() {
 
 asio::awaitable<Result<std::vector<json>>> BuyerEngine::async_list() {
   auto self = state_;
-  co_return co_await detail::async_fetch_all(self->platform, self->username());
+  auto views = co_await self->platform.async_fetch_all_auctions(self->username());
+  if (!views) co_return std::unexpected(views.error());
+  std::vector<json> list;
+  list.reserve(views->size());
+  for (const platform::AuctionView& view : *views) list.push_back(platform::encode_auction_view(view));
+  co_return list;
 }
 
 asio::awaitable<Result<json>> BuyerEngine::async_show(AuctionId auction_id) {
   auto self = state_;
-  co_return co_await detail::async_fetch_one(self->platform, self->username(), auction_id);
+  auto view = co_await self->platform.async_fetch_auction(self->username(),
+                                                          auction::AuctionId{auction_id});
+  if (!view) co_return std::unexpected(view.error());
+  co_return platform::encode_auction_view(*view);
 }
 
 asio::awaitable<Result<void>> BuyerEngine::async_join(AuctionId auction_id) {
   auto self = state_;
-  json fields = {{"username", self->username()}, {"auction_id", auction_id}};
-  auto result = co_await self->platform.async_call("join_auction", std::move(fields));
+  platform::JoinAuction join{self->username(), auction::AuctionId{auction_id}};
+  auto result = co_await self->platform.async_join_auction(std::move(join));
   if (!result) co_return std::unexpected(result.error());
-  auto view = co_await detail::async_fetch_one(self->platform, self->username(), auction_id);
+  auto view = co_await self->platform.async_fetch_auction(self->username(),
+                                                          auction::AuctionId{auction_id});
   if (!view) co_return std::unexpected(view.error());
   co_return co_await self->async_watch(*view);
 }
 
 asio::awaitable<Result<void>> BuyerEngine::async_leave(AuctionId auction_id) {
   auto self = state_;
-  json fields = {{"username", self->username()}, {"auction_id", auction_id}};
-  auto result = co_await self->platform.async_call("quit_auction", std::move(fields));
+  platform::QuitAuction quit{self->username(), auction::AuctionId{auction_id}};
+  auto result = co_await self->platform.async_quit_auction(std::move(quit));
   if (!result) co_return std::unexpected(result.error());
   self->peer->forget(auction_id);
   co_return Result<void>{};

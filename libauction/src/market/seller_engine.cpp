@@ -15,7 +15,6 @@
 #include "auction/platform/client.hpp"
 #include "auction/wire/spawn.hpp"
 #include "market/market_assert.hpp"
-#include "market/platform_calls.hpp"
 
 namespace auction::market {
 
@@ -27,45 +26,40 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::int64_t day_ms = 86'400'000;
 
-json buyers_json(const std::vector<BuyerEntry>& buyers) {
-  json list = json::array();
-  for (const BuyerEntry& b : buyers) list.push_back({{"username", b.username}, {"active", b.is_active()}});
-  return list;
+// The buyers as update_auction and finish_auction report them.
+std::vector<platform::BuyerStatus> buyer_report(const std::vector<BuyerEntry>& buyers) {
+  std::vector<platform::BuyerStatus> report;
+  report.reserve(buyers.size());
+  for (const BuyerEntry& b : buyers) report.push_back({b.username, b.is_active()});
+  return report;
 }
 
 // A started auction as the platform's seller view holds it, as the state to resume from.
 // The platform keeps only whether a buyer is active, not why it left: a buyer it shows
 // inactive is restored as withdrawn by request.
-Result<AuctionState> state_from_view(const json& view) {
-  auto bad = [](const char* what) { return fail(code::bad_response, std::string("auction view: ") + what); };
-  if (!view.is_object()) return bad("not an object");
-  for (const char* key : {"auction_id", "round_id", "current_price", "base_price", "increment"}) {
-    if (!view.contains(key) || !view[key].is_number_integer()) return bad(key);
+Result<AuctionState> state_from_view(const platform::AuctionView& view) {
+  if (!view.progress) {
+    return fail(code::bad_response, "auction view: no round and buyers (not the seller's view)");
   }
-  if (!view.contains("buyers") || !view["buyers"].is_array()) return bad("buyers");
   AuctionState state;
-  state.auction_id = view["auction_id"].get<AuctionId>();
+  state.auction_id = AuctionId{view.auction_id.value};
   state.stage = Stage::running;
-  state.round_id = view["round_id"].get<RoundId>();
-  state.price = Cents{view["current_price"].get<std::int64_t>()};
-  state.base_price = Cents{view["base_price"].get<std::int64_t>()};
-  state.increment = Cents{view["increment"].get<std::int64_t>()};
-  for (const json& b : view["buyers"]) {
-    if (!b.is_object() || !b.contains("username") || !b["username"].is_string()) return bad("buyer");
-    state.buyers.push_back({b["username"].get<std::string>(),
-                            b.value("active", false) ? BuyerStatus::active
-                                                     : BuyerStatus::withdrawn_by_request});
+  state.round_id = view.progress->round_id;
+  state.price = view.progress->current_price;
+  state.base_price = view.base_price;
+  state.increment = view.increment;
+  for (const platform::AuctionView::Buyer& b : view.progress->buyers) {
+    state.buyers.push_back(
+        {b.username, b.active ? BuyerStatus::active : BuyerStatus::withdrawn_by_request});
   }
   return state;
 }
 
-std::map<std::string, std::string> addresses_from_view(const json& view) {
+std::map<std::string, std::string> addresses_from_view(const platform::AuctionView& view) {
   std::map<std::string, std::string> addresses;
-  for (const json& b : view.value("buyers", json::array())) {
-    if (b.is_object() && b.contains("username") && b.contains("address") &&
-        b["username"].is_string() && b["address"].is_string()) {
-      addresses[b["username"].get<std::string>()] = b["address"].get<std::string>();
-    }
+  if (!view.progress) return addresses;
+  for (const platform::AuctionView::Buyer& b : view.progress->buyers) {
+    if (b.address) addresses[b.username] = *b.address;
   }
   return addresses;
 }
@@ -141,20 +135,18 @@ struct SellerEngine::State : std::enable_shared_from_this<SellerEngine::State> {
   }
 
   static asio::awaitable<void> async_push(std::shared_ptr<State> self, AuctionState state) {
-    json fields = {{"seller", self->username()},
-                           {"auction_id", state.auction_id},
-                           {"round_id", state.round_id},
-                           {"current_price", state.price.value},
-                           {"buyers", buyers_json(state.buyers)}};
-    (void)co_await self->platform.async_call("update_auction", std::move(fields));
+    platform::UpdateAuction update{self->username(), auction::AuctionId{state.auction_id},
+                                   state.round_id, state.price, buyer_report(state.buyers)};
+    (void)co_await self->platform.async_update_auction(std::move(update));
     self->pushing.erase(state.auction_id);
   }
 
   static asio::awaitable<void> async_look_up(std::shared_ptr<State> self, std::string username) {
-    auto address = co_await detail::async_address_of(self->platform, username);
+    platform::GetUserAddress get{username};
+    auto found = co_await self->platform.async_get_user_address(std::move(get));
     self->looking_up.erase(username);
     // Platform down: keep the last known address.
-    if (address && !self->stopped) self->peer->set_address(username, *address);
+    if (found && !self->stopped) self->peer->set_address(username, found->address);
   }
 
   // Delivers the finish journaled for `auction_id` until the platform answers. It reads the
@@ -166,23 +158,22 @@ struct SellerEngine::State : std::enable_shared_from_this<SellerEngine::State> {
       const Journal::Entry* entry = self->journal->find(auction_id);
       if (entry == nullptr || !std::holds_alternative<FinishRecord>(*entry)) break;
       const FinishRecord record = std::get<FinishRecord>(*entry);
-      json fields = {{"seller", self->username()},
-                     {"auction_id", record.auction_id},
-                     {"winner", record.winner ? json(*record.winner) : json(nullptr)},
-                     {"price", record.price.value},
-                     {"round_id", record.round_id},
-                     {"buyers", buyers_json(record.buyers)}};
-      auto result = co_await self->platform.async_call("finish_auction", std::move(fields));
+      platform::FinishAuction finish{self->username(), auction::AuctionId{record.auction_id},
+                                     record.winner,    record.price,
+                                     buyer_report(record.buyers), record.round_id};
+      auto result = co_await self->platform.async_finish_auction(std::move(finish));
       if (self->stopped) break;
       if (result) {
         if (auto ok = self->journal->remove(auction_id); !ok) {
           self->warn("journal: " + ok.error().message);
         }
         self->delivering.erase(auction_id);
-        if (self->observer.on_delivered) self->observer.on_delivered(auction_id, *result);
+        if (self->observer.on_delivered) {
+          self->observer.on_delivered(auction_id, platform::encode_answer(*result));
+        }
         co_return;
       }
-      if (!detail::is_unreachable(result.error())) {
+      if (!platform::is_unreachable(result.error())) {
         // An answer, not an outage: sending it again cannot change it. It stays journaled.
         self->delivering.erase(auction_id);
         self->warn("auction " + std::to_string(auction_id) +
@@ -254,46 +245,46 @@ void SellerEngine::stop() {
 
 asio::awaitable<Result<void>> SellerEngine::async_login() {
   auto self = state_;
-  json fields = {{"username", self->username()}, {"address", self->address}};
-  auto result = co_await self->platform.async_call("login", std::move(fields));
+  platform::Login login{self->username(), self->address};
+  auto result = co_await self->platform.async_login(std::move(login));
   if (!result) co_return std::unexpected(result.error());
   co_return Result<void>{};
 }
 
 asio::awaitable<Result<AuctionId>> SellerEngine::async_create(NewAuction a) {
   auto self = state_;
-  json fields = {{"seller", self->username()},
-                         {"auction_name", a.auction_name},
-                         {"item_name", a.item_name},
-                         {"item_description", a.item_description},
-                         {"base_price", a.base_price.value},
-                         {"increment", a.increment.value},
-                         {"period_ms", a.period_ms}};
-  auto result = co_await self->platform.async_call("create_auction", std::move(fields));
+  platform::CreateAuction create{self->username(), a.auction_name, a.item_name,
+                                 a.item_description, a.base_price, a.increment, a.period_ms};
+  auto result = co_await self->platform.async_create_auction(std::move(create));
   if (!result) co_return std::unexpected(result.error());
-  if (!result->contains("auction_id") || !(*result)["auction_id"].is_number_unsigned()) {
-    co_return fail(code::bad_response, "create_auction: no auction_id");
-  }
-  co_return (*result)["auction_id"].get<AuctionId>();
+  co_return AuctionId{result->auction_id.value};
 }
 
 asio::awaitable<Result<std::vector<json>>> SellerEngine::async_list() {
   auto self = state_;
-  co_return co_await detail::async_fetch_all(self->platform, self->username());
+  auto views = co_await self->platform.async_fetch_all_auctions(self->username());
+  if (!views) co_return std::unexpected(views.error());
+  std::vector<json> list;
+  list.reserve(views->size());
+  for (const platform::AuctionView& view : *views) list.push_back(platform::encode_auction_view(view));
+  co_return list;
 }
 
 asio::awaitable<Result<json>> SellerEngine::async_show(AuctionId auction_id) {
   auto self = state_;
-  co_return co_await detail::async_fetch_one(self->platform, self->username(), auction_id);
+  auto view = co_await self->platform.async_fetch_auction(self->username(),
+                                                          auction::AuctionId{auction_id});
+  if (!view) co_return std::unexpected(view.error());
+  co_return platform::encode_auction_view(*view);
 }
 
 asio::awaitable<Result<void>> SellerEngine::async_start(AuctionId auction_id) {
   auto self = state_;
-  json fields = {{"seller", self->username()}, {"auction_id", auction_id}};
-  auto result = co_await self->platform.async_call("start_auction", std::move(fields));
+  platform::StartAuction start{self->username(), auction::AuctionId{auction_id}};
+  auto result = co_await self->platform.async_start_auction(std::move(start));
   if (!result) co_return std::unexpected(result.error());
   if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
-  const json& view = (*result)["auction"];
+  const platform::AuctionView& view = result->auction;
   auto state = state_from_view(view);
   if (!state) co_return std::unexpected(state.error());
   // The platform just handed this auction over as never started, so anything journaled under
@@ -302,8 +293,7 @@ asio::awaitable<Result<void>> SellerEngine::async_start(AuctionId auction_id) {
     self->warn("journal: dropping a stale entry for auction " + std::to_string(auction_id));
     if (auto ok = self->journal->remove(auction_id); !ok) co_return std::unexpected(ok.error());
   }
-  co_return self->run(*state, view.value("period_ms", std::int64_t{1000}),
-                      addresses_from_view(view), /*fresh=*/true);
+  co_return self->run(*state, view.period_ms, addresses_from_view(view), /*fresh=*/true);
 }
 
 asio::awaitable<Result<RoundId>> SellerEngine::async_resume(AuctionId auction_id) {
@@ -318,19 +308,21 @@ asio::awaitable<Result<RoundId>> SellerEngine::async_resume(AuctionId auction_id
     co_return fail(code::wrong_stage, "auction " + std::to_string(auction_id) +
                                       " is finished; its result is being delivered");
   }
-  auto view = co_await detail::async_fetch_one(self->platform, self->username(), auction_id);
+  auto view = co_await self->platform.async_fetch_auction(self->username(),
+                                                          auction::AuctionId{auction_id});
   if (!view) co_return std::unexpected(view.error());
   if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
-  if (view->value("role", "") != "seller") {
+  if (view->role != platform::Role::seller) {
     co_return fail(code::not_owner, "auction " + std::to_string(auction_id) + " is not yours");
   }
-  const std::string stage = view->value("stage", "");
-  if (stage != "started") {
-    if (entry != nullptr && (stage == "finished" || stage == "cancelled")) {
+  if (view->stage != platform::Stage::started) {
+    if (entry != nullptr &&
+        (view->stage == platform::Stage::finished || view->stage == platform::Stage::cancelled)) {
       (void)self->journal->remove(auction_id);  // the platform owns it for good now
     }
-    co_return fail(code::wrong_stage,
-                   "auction " + std::to_string(auction_id) + " is " + stage + ", not started");
+    co_return fail(code::wrong_stage, "auction " + std::to_string(auction_id) + " is " +
+                                          std::string(platform::stage_name(view->stage)) +
+                                          ", not started");
   }
   auto platform_state = state_from_view(*view);
   if (!platform_state) co_return std::unexpected(platform_state.error());
@@ -341,7 +333,7 @@ asio::awaitable<Result<RoundId>> SellerEngine::async_resume(AuctionId auction_id
     if (journaled.round_id >= state.round_id) state = journaled;
   }
   auto addresses = addresses_from_view(*view);
-  if (auto ok = self->run(state, view->value("period_ms", std::int64_t{1000}), addresses,
+  if (auto ok = self->run(state, view->period_ms, addresses,
                           /*fresh=*/false, self->address);
       !ok) {
     co_return std::unexpected(ok.error());
@@ -351,8 +343,8 @@ asio::awaitable<Result<RoundId>> SellerEngine::async_resume(AuctionId auction_id
 
 asio::awaitable<Result<void>> SellerEngine::async_cancel(AuctionId auction_id) {
   auto self = state_;
-  json fields = {{"seller", self->username()}, {"auction_id", auction_id}};
-  auto result = co_await self->platform.async_call("cancel_auction", std::move(fields));
+  platform::CancelAuction cancel{self->username(), auction::AuctionId{auction_id}};
+  auto result = co_await self->platform.async_cancel_auction(std::move(cancel));
   if (!result) co_return std::unexpected(result.error());
   co_return Result<void>{};
 }

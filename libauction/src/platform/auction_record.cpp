@@ -22,6 +22,13 @@ std::string_view stage_name(Stage stage) {
   return stage_names[i];
 }
 
+std::optional<Stage> stage_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < stage_names.size(); ++i) {
+    if (stage_names[i] == name) return static_cast<Stage>(i);
+  }
+  return std::nullopt;
+}
+
 nlohmann::json to_snapshot(const AuctionRecord& r) {
   nlohmann::json buyers = nlohmann::json::array();
   for (const auto& [username, active] : r.buyers) {
@@ -62,14 +69,9 @@ Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) 
   f.optional_username("winner", r.winner);
   if (auto done = f.finish(); !done) return fail(code::bad_snapshot, done.error().message);
 
-  bool known_stage = false;
-  for (std::size_t i = 0; i < stage_names.size(); ++i) {
-    if (stage_names[i] == stage) {
-      r.stage = static_cast<Stage>(i);
-      known_stage = true;
-    }
-  }
+  const std::optional<Stage> known_stage = stage_from_name(stage);
   if (!known_stage) return fail(code::bad_snapshot, "stage: unknown stage '" + stage + "'");
+  r.stage = *known_stage;
   for (auto& b : buyers) r.buyers.emplace(std::move(b.username), b.active);
 
   const auto id = std::to_string(r.id.value);

@@ -20,11 +20,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "auction/platform/commands.hpp"
 #include "auction/base/assert.hpp"
 #include "auction/base/endpoint.hpp"
-#include "auction/wire/client.hpp"
 #include "auction/base/error_codes.hpp"
+#include "auction/platform/commands.hpp"
+#include "auction/platform/limits.hpp"
+#include "auction/wire/client.hpp"
 
 namespace auction::platform {
 
@@ -66,6 +67,11 @@ std::string random_client_id(std::mt19937_64& random) {
 bool is_write(std::string_view op) { return !is_read(op) && op != "status" && op != "ping"; }
 
 }  // namespace
+
+bool is_unreachable(const Error& error) {
+  return error.code == code::unavailable || error.code == code::timeout ||
+         error.code == code::overloaded || error.code == code::not_leader;
+}
 
 ClientOptions client_options_from(const ClusterConfig& config) {
   ClientOptions options;
@@ -280,8 +286,13 @@ void Client::close() {
   for (State::TurnWaiter* waiter : state.turn_waiters) waiter->timer.cancel();
 }
 
-asio::awaitable<Result<json>> Client::async_call(std::string op, json fields) {
-  auto state = state_;  // keeps the state alive even if the Client goes away meanwhile
+namespace {
+
+// One call of `op` with `fields` (see Client::async_call). `state` is the caller's copy of
+// the Client's, so that it outlives a Client destroyed while the call is in flight.
+asio::awaitable<Result<json>> async_call_with(std::shared_ptr<Client::State> state,
+                                              std::string op, json fields) {
+  using State = Client::State;
   const auto expiry = Clock::now() + state->options.deadline;
   const std::uint64_t generation = state->generation;
   if (fields.is_null()) fields = json::object();
@@ -318,6 +329,103 @@ asio::awaitable<Result<json>> Client::async_call(std::string op, json fields) {
     state->start_new_session();
   }
   co_return outcome;
+}
+
+// A typed call: the command encoded by the replica's own codec, its answer decoded once.
+template <class C>
+asio::awaitable<Result<AnswerTo<C>>> async_typed_call(std::shared_ptr<Client::State> state,
+                                                      C command) {
+  const Command any(std::move(command));
+  auto result = co_await async_call_with(std::move(state), std::string(op_name(any)),
+                                         encode_fields(any));
+  if (!result) co_return std::unexpected(std::move(result.error()));
+  co_return decode_answer<AnswerTo<C>>(*result);
+}
+
+}  // namespace
+
+asio::awaitable<Result<json>> Client::async_call(std::string op, json fields) {
+  co_return co_await async_call_with(state_, std::move(op), std::move(fields));
+}
+
+asio::awaitable<Result<LoggedIn>> Client::async_login(Login command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<UserAddress>> Client::async_get_user_address(GetUserAddress command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<CreatedAuction>> Client::async_create_auction(CreateAuction command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<JoinedAuction>> Client::async_join_auction(JoinAuction command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<LeftAuction>> Client::async_quit_auction(QuitAuction command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<StartedAuction>> Client::async_start_auction(StartAuction command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<UpdatedAuction>> Client::async_update_auction(UpdateAuction command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<FinishedAuction>> Client::async_finish_auction(FinishAuction command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<CancelledAuction>> Client::async_cancel_auction(CancelAuction command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<AuctionPage>> Client::async_fetch_auctions(FetchAuctions command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<Answer>> Client::async_call(Command command) {
+  const std::string op(op_name(command));
+  auto result = co_await async_call_with(state_, op, encode_fields(command));
+  if (!result) co_return std::unexpected(std::move(result.error()));
+  co_return decode_answer(command, *result);
+}
+
+asio::awaitable<Result<std::vector<AuctionView>>> Client::async_fetch_all_auctions(
+    std::string username) {
+  auto state = state_;
+  std::vector<AuctionView> auctions;
+  FetchAuctions fetch{std::move(username), AuctionId{0}, limits::fetch_page_max};
+  for (std::size_t page = 0; page < fetch_pages_max; ++page) {
+    auto answer = co_await async_typed_call(state, fetch);
+    if (!answer) co_return std::unexpected(std::move(answer.error()));
+    for (AuctionView& view : answer->auctions) {
+      if (view.auction_id <= fetch.after_id) {
+        co_return fail(code::bad_response, "fetch_auctions answer: auction ids do not increase");
+      }
+      fetch.after_id = view.auction_id;
+      auctions.push_back(std::move(view));
+    }
+    if (!answer->more || answer->auctions.empty()) break;
+  }
+  co_return auctions;
+}
+
+asio::awaitable<Result<AuctionView>> Client::async_fetch_auction(std::string username,
+                                                                 AuctionId auction_id) {
+  // The page of one that starts right before the auction (ids start at 1).
+  FetchAuctions fetch{std::move(username), AuctionId{auction_id.value == 0 ? 0 : auction_id.value - 1},
+                      1};
+  auto answer = co_await async_typed_call(state_, std::move(fetch));
+  if (!answer) co_return std::unexpected(std::move(answer.error()));
+  if (answer->auctions.empty() || answer->auctions.front().auction_id != auction_id) {
+    co_return fail(code::unknown_auction, "no auction " + std::to_string(auction_id.value));
+  }
+  co_return std::move(answer->auctions.front());
 }
 
 asio::awaitable<Result<json>> Client::async_status(std::size_t replica) {

@@ -136,7 +136,9 @@ json encode_buyers(const std::vector<BuyerStatus>& buyers) {
   return out;
 }
 
-json encode_command(const Command& command) {
+}  // namespace
+
+json encode_fields(const Command& command) {
   return std::visit(
       Overloaded{
           [](const Login& c) -> json {
@@ -188,8 +190,6 @@ json encode_command(const Command& command) {
       command);
 }
 
-}  // namespace
-
 std::string_view op_name(const Command& command) { return ops[command.index()].name; }
 
 bool is_read(std::string_view op) {
@@ -224,7 +224,7 @@ Result<Request> parse_request(std::string_view bytes) {
 }
 
 json encode(const Request& request) {
-  json out = encode_command(request.command);
+  json out = encode_fields(request.command);
   out["op"] = op_name(request.command);
   if (request.session) {
     out["client_id"] = request.session->client_id;

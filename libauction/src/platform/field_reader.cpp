@@ -16,7 +16,8 @@ std::string in_quotes(std::string_view name) { return "'" + std::string(name) + 
 
 }  // namespace
 
-FieldReader::FieldReader(const nlohmann::json& object) : object_(object) {
+FieldReader::FieldReader(const nlohmann::json& object, UnknownFields unknown_fields)
+    : object_(object), unknown_fields_(unknown_fields) {
   if (!object_.is_object()) reject(Error{code::bad_request, "expected a JSON object"});
 }
 
@@ -31,7 +32,7 @@ const nlohmann::json* FieldReader::take(std::string_view name) {
     reject(Error{code::bad_request, "missing field " + in_quotes(name)});
     return nullptr;
   }
-  read_.emplace(name);
+  if (unknown_fields_ == UnknownFields::refused) read_.emplace(name);
   return &*it;
 }
 
@@ -190,6 +191,7 @@ void FieldReader::buyers(std::string_view name, std::vector<BuyerStatus>& out) {
 
 Result<void> FieldReader::finish() const {
   if (error_) return std::unexpected(*error_);
+  if (unknown_fields_ == UnknownFields::ignored) return {};
   for (const auto& [key, value] : object_.items()) {
     if (!read_.contains(key)) return fail(code::bad_request, "unknown field " + in_quotes(key));
   }

@@ -1,9 +1,10 @@
 // FieldReader: reads and checks the fields of one JSON object (private to the platform).
 //
-// Used by the command codec and by snapshot restore, so a request and a snapshot obey the
-// same rules for usernames, addresses, prices and texts. The first failure is kept and
-// every later read is skipped, so a decoder reads its fields in a straight line and asks
-// finish() at the end; finish() also rejects fields nobody read.
+// Used by the command codec, by snapshot restore and by the answer decoders (field_list.hpp),
+// so a request, a snapshot and an answer obey the same rules for usernames, addresses,
+// prices and texts. The first failure is kept and every later read is skipped, so a decoder
+// reads its fields in a straight line and asks finish() at the end; finish() also rejects
+// fields nobody read, unless the reader was told to ignore them.
 // Pure; never throws (every JSON access is type-checked first).
 #pragma once
 
@@ -23,10 +24,16 @@
 
 namespace auction::platform {
 
+// Whether finish() refuses fields nobody read. Requests and snapshots refuse them, so the log
+// never carries data nobody reads; answers ignore them, so a client still understands a newer
+// platform that answers with more.
+enum class UnknownFields : bool { refused, ignored };
+
 class FieldReader {
  public:
   // `object` must outlive the reader. A non-object records a bad_request at once.
-  explicit FieldReader(const nlohmann::json& object);
+  explicit FieldReader(const nlohmann::json& object,
+                       UnknownFields unknown_fields = UnknownFields::refused);
 
   bool has(std::string_view name) const;
 
@@ -55,7 +62,7 @@ class FieldReader {
 
   bool ok() const { return !error_.has_value(); }
 
-  // The first failure, or the check that every field was read.
+  // The first failure, or (UnknownFields::refused) the check that every field was read.
   Result<void> finish() const;
 
  private:
@@ -65,7 +72,8 @@ class FieldReader {
   void bad_value(std::string_view name, std::string_view why);
 
   const nlohmann::json& object_;
-  std::set<std::string, std::less<>> read_;
+  UnknownFields unknown_fields_;
+  std::set<std::string, std::less<>> read_;  // empty when unknown fields are ignored
   std::optional<Error> error_;
 };
 

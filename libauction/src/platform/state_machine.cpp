@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "auction/platform/answers.hpp"
 #include "auction/platform/limits.hpp"
 #include "auction/platform/views.hpp"
 #include "platform/answer_text.hpp"
@@ -120,19 +121,20 @@ Result<std::string> StateMachine::query_text(const Command& command) const {
     if (!result) return std::unexpected(result.error());
     return result->dump();
   }
-  // As on(FetchAuctions) dumped: {"auctions":[views...],"more":bool}.
+  // As on(FetchAuctions) dumped.
   if (auto user = require_user(fetch->username); !user) return std::unexpected(user.error());
-  std::string text = "{\"auctions\":[";
+  AuctionPageText text;
   std::uint64_t count = 0;
   auto it = auctions_.upper_bound(fetch->after_id);
   for (; it != auctions_.end() && count < fetch->limit; ++it, ++count) {
-    if (count > 0) text += ',';
     const Role role = role_of(it->second, fetch->username);
-    text += role == Role::seller ? auction_view(it->second, role, users_).dump()
-                                 : views_.text(it->second, role);
+    if (role == Role::seller) {
+      text.add_view(auction_view(it->second, role, users_).dump());
+    } else {
+      text.add_view(views_.text(it->second, role));
+    }
   }
-  text += it != auctions_.end() ? "],\"more\":true}" : "],\"more\":false}";
-  return text;
+  return std::move(text).finish(it != auctions_.end());
 }
 
 Result<json> StateMachine::execute(const Command& command) {
@@ -186,7 +188,7 @@ Result<json> StateMachine::on(const Login& c) {
                                       std::to_string(limits::users_max) + " users");
   }
   users_.insert_or_assign(c.username, c.address);
-  return json{{"username", c.username}, {"address", c.address}, {"created", created}};
+  return encode_answer(LoggedIn{c.username, c.address, created});
 }
 
 Result<json> StateMachine::on(const CreateAuction& c) {
@@ -208,7 +210,7 @@ Result<json> StateMachine::on(const CreateAuction& c) {
   record.period_ms = c.period_ms;
   record.current_price = c.base_price;
   auctions_.emplace(id, std::move(record));
-  return json{{"auction_id", id.value}};
+  return encode_answer(CreatedAuction{id});
 }
 
 Result<json> StateMachine::on(const JoinAuction& c) {
@@ -228,7 +230,7 @@ Result<json> StateMachine::on(const JoinAuction& c) {
                                       " buyers");
   }
   a.buyers.emplace(c.username, true);
-  return json{{"auction_id", a.id.value}, {"already_joined", already_joined}};
+  return encode_answer(JoinedAuction{a.id, already_joined});
 }
 
 Result<json> StateMachine::on(const QuitAuction& c) {
@@ -241,7 +243,7 @@ Result<json> StateMachine::on(const QuitAuction& c) {
     return fail(code::not_joined, c.username + " has not joined auction " + id_text(a.id));
   }
   a.buyers.erase(c.username);
-  return json{{"auction_id", a.id.value}};
+  return encode_answer(LeftAuction{a.id});
 }
 
 Result<json> StateMachine::on(const StartAuction& c) {
@@ -251,7 +253,7 @@ Result<json> StateMachine::on(const StartAuction& c) {
   if (a.stage != Stage::created) return wrong_stage(a, "created");
   if (a.buyers.empty()) return fail(code::no_buyers, "auction " + id_text(a.id) + " has no buyers");
   a.stage = Stage::started;
-  return json{{"auction", auction_view(a, a.seller, users_)}};
+  return encode_answer(StartedAuction{view_of(a, Role::seller, users_)});
 }
 
 Result<json> StateMachine::on(const UpdateAuction& c) {
@@ -262,9 +264,7 @@ Result<json> StateMachine::on(const UpdateAuction& c) {
   // Round ids are the seller's logical clock: an older push was overtaken by a newer one
   // and is ignored, never applied (nor is it an error: it is simply late).
   if (c.round_id < a.round_id) {
-    return json{{"applied", false},
-                {"round_id", a.round_id},
-                {"current_price", a.current_price.value}};
+    return encode_answer(UpdatedAuction{false, a.round_id, a.current_price});
   }
   if (auto ok = check_buyer_report(a, c.buyers); !ok) return std::unexpected(ok.error());
   if (auto ok = check_clock_price(a, "current_price", c.current_price, c.round_id); !ok) {
@@ -273,9 +273,7 @@ Result<json> StateMachine::on(const UpdateAuction& c) {
   a.round_id = c.round_id;
   a.current_price = c.current_price;
   apply_buyer_report(a, c.buyers);
-  return json{{"applied", true},
-              {"round_id", a.round_id},
-              {"current_price", a.current_price.value}};
+  return encode_answer(UpdatedAuction{true, a.round_id, a.current_price});
 }
 
 Result<json> StateMachine::on(const FinishAuction& c) {
@@ -283,10 +281,7 @@ Result<json> StateMachine::on(const FinishAuction& c) {
   if (!found) return std::unexpected(found.error());
   AuctionRecord& a = **found;
   const auto outcome = [&a](bool applied) {
-    return json{{"applied", applied},
-                {"winner", a.winner ? json(*a.winner) : json(nullptr)},
-                {"price", a.current_price.value},
-                {"round_id", a.round_id}};
+    return encode_answer(FinishedAuction{applied, a.winner, a.current_price, a.round_id});
   };
   // Idempotent: a seller delivers its journaled result until acknowledged, so a repeat
   // succeeds; a finished auction never changes again, so the stored outcome is answered.
@@ -324,23 +319,24 @@ Result<json> StateMachine::on(const CancelAuction& c) {
   AuctionRecord& a = **found;
   if (a.stage != Stage::created) return wrong_stage(a, "created");
   a.stage = Stage::cancelled;
-  return json{{"auction_id", a.id.value}, {"stage", stage_name(a.stage)}};
+  return encode_answer(CancelledAuction{a.id, a.stage});
 }
 
 Result<json> StateMachine::on(const GetUserAddress& c) const {
   const auto it = users_.find(c.username);
   if (it == users_.end()) return fail(code::unknown_user, "no user named " + c.username);
-  return json{{"username", it->first}, {"address", it->second}};
+  return encode_answer(UserAddress{it->first, it->second});
 }
 
 Result<json> StateMachine::on(const FetchAuctions& c) const {
   if (auto user = require_user(c.username); !user) return std::unexpected(user.error());
-  json page = json::array();
+  AuctionPage page;
   auto it = auctions_.upper_bound(c.after_id);
-  for (; it != auctions_.end() && page.size() < c.limit; ++it) {
-    page.push_back(auction_view(it->second, c.username, users_));
+  for (; it != auctions_.end() && page.auctions.size() < c.limit; ++it) {
+    page.auctions.push_back(view_of(it->second, role_of(it->second, c.username), users_));
   }
-  return json{{"auctions", std::move(page)}, {"more", it != auctions_.end()}};
+  page.more = it != auctions_.end();
+  return encode_answer(std::move(page));
 }
 
 json StateMachine::snapshot() const {

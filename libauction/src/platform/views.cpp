@@ -1,14 +1,126 @@
-// Views (see auction/platform/views.hpp). Pure.
+// Views and their codec (see auction/platform/views.hpp). Pure.
+//
+// The field lists below are the one place where a view's JSON names are written: the
+// replica's encoder and the clients' decoder both walk them (field_list.hpp).
 #include "auction/platform/views.hpp"
 
+#include <array>
+#include <tuple>
+#include <type_traits>
+
 #include "auction/base/assert.hpp"
+#include "platform/field_list.hpp"
 
 namespace auction::platform {
+
+namespace {
+
+constexpr std::array<std::string_view, 3> role_names{"none", "buyer", "seller"};
+
+}  // namespace
+
+// What everyone sees; Outcome and Progress join these keys in the same object.
+constexpr auto fields_of(std::type_identity<AuctionView>) {
+  using V = AuctionView;
+  return std::tuple{field("auction_id", &V::auction_id),
+                    field("auction_name", &V::auction_name),
+                    field("item_name", &V::item_name),
+                    field("item_description", &V::item_description),
+                    field("seller", &V::seller),
+                    field("base_price", &V::base_price),
+                    field("increment", &V::increment),
+                    field("period_ms", &V::period_ms),
+                    field("stage", &V::stage),
+                    field("role", &V::role)};
+}
+
+constexpr auto fields_of(std::type_identity<AuctionView::Outcome>) {
+  using O = AuctionView::Outcome;
+  return std::tuple{field("winner", &O::winner), field("price", &O::price)};
+}
+
+constexpr auto fields_of(std::type_identity<AuctionView::Progress>) {
+  using P = AuctionView::Progress;
+  return std::tuple{field("round_id", &P::round_id), field("current_price", &P::current_price),
+                    field("buyers", &P::buyers)};
+}
+
+constexpr auto fields_of(std::type_identity<AuctionView::Buyer>) {
+  using B = AuctionView::Buyer;
+  return std::tuple{field("username", &B::username), field("active", &B::active),
+                    field_if_present("address", &B::address)};
+}
+
+std::string_view role_name(Role role) {
+  const auto i = static_cast<std::size_t>(role);
+  AUCTION_ASSERT(i < role_names.size(), "role out of range");
+  return role_names[i];
+}
+
+std::optional<Role> role_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < role_names.size(); ++i) {
+    if (role_names[i] == name) return static_cast<Role>(i);
+  }
+  return std::nullopt;
+}
 
 Role role_of(const AuctionRecord& auction, std::string_view username) {
   if (auction.seller == username) return Role::seller;
   if (auction.has_buyer(username)) return Role::buyer;
   return Role::none;
+}
+
+AuctionView view_of(const AuctionRecord& a, Role role, const Addresses& addresses) {
+  AuctionView view{.auction_id = a.id,
+                   .auction_name = a.auction_name,
+                   .item_name = a.item_name,
+                   .item_description = a.item_description,
+                   .seller = a.seller,
+                   .base_price = a.base_price,
+                   .increment = a.increment,
+                   .period_ms = a.period_ms,
+                   .stage = a.stage,
+                   .role = role,
+                   .outcome = std::nullopt,
+                   .progress = std::nullopt};
+  if (a.stage == Stage::finished) view.outcome = AuctionView::Outcome{a.winner, a.current_price};
+  if (role == Role::none) return view;
+
+  AuctionView::Progress& progress = view.progress.emplace();
+  progress.round_id = a.round_id;
+  progress.current_price = a.current_price;
+  progress.buyers.reserve(a.buyers.size());
+  for (const auto& [username, active] : a.buyers) {
+    AuctionView::Buyer& b = progress.buyers.emplace_back(AuctionView::Buyer{username, active, {}});
+    if (role == Role::seller) {
+      const auto it = addresses.find(username);
+      AUCTION_ASSERT(it != addresses.end(), "a buyer is not a user");
+      b.address = it->second;
+    }
+  }
+  return view;
+}
+
+nlohmann::json encode_auction_view(const AuctionView& view) {
+  AUCTION_ASSERT(view.outcome.has_value() == (view.stage == Stage::finished),
+                 "a view has an outcome exactly when its auction is finished");
+  AUCTION_ASSERT(view.progress.has_value() == (view.role != Role::none),
+                 "a view has the clock and the buyers exactly when its viewer takes part");
+  nlohmann::json out = nlohmann::json::object();
+  write_fields(out, view);
+  if (view.outcome) write_fields(out, *view.outcome);
+  if (view.progress) write_fields(out, *view.progress);
+  return out;
+}
+
+Result<AuctionView> decode_auction_view(const nlohmann::json& json) {
+  FieldReader r(json, UnknownFields::ignored);
+  AuctionView view;
+  read_fields(r, view);
+  if (r.ok() && view.stage == Stage::finished) read_fields(r, view.outcome.emplace());
+  if (r.ok() && view.role != Role::none) read_fields(r, view.progress.emplace());
+  if (auto done = r.finish(); !done) return std::unexpected(nested_error("auction view", done.error()));
+  return view;
 }
 
 nlohmann::json auction_view(const AuctionRecord& a, std::string_view viewer,
@@ -17,38 +129,7 @@ nlohmann::json auction_view(const AuctionRecord& a, std::string_view viewer,
 }
 
 nlohmann::json auction_view(const AuctionRecord& a, Role role, const Addresses& addresses) {
-  nlohmann::json view = {{"auction_id", a.id.value},
-                         {"auction_name", a.auction_name},
-                         {"item_name", a.item_name},
-                         {"item_description", a.item_description},
-                         {"seller", a.seller},
-                         {"base_price", a.base_price.value},
-                         {"increment", a.increment.value},
-                         {"period_ms", a.period_ms},
-                         {"stage", stage_name(a.stage)},
-                         {"role", role == Role::seller  ? "seller"
-                                  : role == Role::buyer ? "buyer"
-                                                        : "none"}};
-  if (a.stage == Stage::finished) {
-    view["winner"] = a.winner ? nlohmann::json(*a.winner) : nlohmann::json(nullptr);
-    view["price"] = a.current_price.value;
-  }
-  if (role == Role::none) return view;
-
-  view["round_id"] = a.round_id;
-  view["current_price"] = a.current_price.value;
-  nlohmann::json buyers = nlohmann::json::array();
-  for (const auto& [username, active] : a.buyers) {
-    nlohmann::json b = {{"username", username}, {"active", active}};
-    if (role == Role::seller) {
-      const auto it = addresses.find(username);
-      AUCTION_ASSERT(it != addresses.end(), "a buyer is not a user");
-      b["address"] = it->second;
-    }
-    buyers.push_back(std::move(b));
-  }
-  view["buyers"] = std::move(buyers);
-  return view;
+  return encode_auction_view(view_of(a, role, addresses));
 }
 
 }  // namespace auction::platform

@@ -11,12 +11,18 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
+#include "auction/platform/answers.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
+#include "auction/platform/commands.hpp"
+#include "auction/platform/views.hpp"
 #include "auction/wire/server.hpp"
 #include "auction/wire/spawn.hpp"
 #include "unit/wire/gate.hpp"
@@ -39,7 +45,8 @@ class FakeReplica {
 
   FakeReplica(const asio::any_io_executor& ex, Behaviour behaviour)
       : server_(ex, auction::wire::ServerOptions{}), behaviour_(std::move(behaviour)) {
-    for (const char* op : {"login", "get_user_address", "fetch_auctions", "status"}) {
+    for (const char* op :
+         {"login", "get_user_address", "create_auction", "fetch_auctions", "status"}) {
       server_.handle(op, [this](Request request) -> asio::awaitable<Reply> {
         Json body = std::move(request.body);
         body["op"] = request.op;
@@ -97,6 +104,44 @@ const Json created{{"created", true}};
 const Json auction_one{{"auction_id", 1}};
 const Json follower_status{{"role", "follower"}};
 const std::vector<Json> seqs_one_two_three{1, 2, 3};
+
+// For the typed calls.
+const auction::platform::CreateAuction lamp_sale{
+    "ann", "spring sale", "lamp", "brass", auction::Cents{1000}, auction::Cents{100}, 1000};
+const Json auction_seven{{"auction_id", 7}};
+const Json auction_seven_as_text{{"auction_id", "7"}};
+
+auction::platform::AuctionView view_of_auction(std::uint64_t id) {
+  auction::platform::AuctionView view;
+  view.auction_id = auction::AuctionId{id};
+  view.auction_name = "sale " + std::to_string(id);
+  view.item_name = "item";
+  view.seller = "ann";
+  view.base_price = auction::Cents{1000};
+  view.increment = auction::Cents{100};
+  view.period_ms = 1000;
+  return view;
+}
+
+// fetch_auctions served from auctions 1..5 in pages of at most two, whatever the limit.
+Reply page_after(const Json& request) {
+  const std::uint64_t after = request["after_id"].get<std::uint64_t>();
+  const std::uint64_t limit = std::min<std::uint64_t>(request["limit"].get<std::uint64_t>(), 2);
+  auction::platform::AuctionPage page;
+  for (std::uint64_t id = after + 1; id <= 5 && page.auctions.size() < limit; ++id) {
+    page.auctions.push_back(view_of_auction(id));
+  }
+  page.more = page.auctions.empty() ? false : page.auctions.back().auction_id.value < 5;
+  return Reply::success(auction::platform::encode_answer(page));
+}
+
+// The request as the fake replica recorded it, without what the client adds to every write.
+Json without_session(Json request) {
+  request.erase("op");
+  request.erase("client_id");
+  request.erase("seq");
+  return request;
+}
 
 }  // namespace
 
@@ -382,4 +427,82 @@ TEST_CASE("platform: a client draws a random client_id when given none", "[platf
   CHECK(std::all_of(a.client_id().begin(), a.client_id().end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
   }));
+}
+
+TEST_CASE("platform: a typed call sends the codec's encoding as a write of this client and "
+          "decodes its answer",
+          "[platform][client]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    FakeReplica leader(ex, always(Reply::success(auction_seven)));
+    Client client(ex, options_for({leader.endpoint}));
+
+    auto created = co_await client.async_create_auction(lamp_sale);
+    REQUIRE(created.has_value());
+    CHECK(created->auction_id == auction::AuctionId{7});
+    REQUIRE(leader.requests.size() == 1);
+    CHECK(leader.requests[0]["op"] == "create_auction");
+    CHECK(without_session(leader.requests[0]) == auction::platform::encode_fields(lamp_sale));
+    CHECK(leader.requests[0]["client_id"] == client.client_id());
+    CHECK(leader.requests[0]["seq"] == 1);
+  });
+}
+
+TEST_CASE("platform: a typed call whose answer does not decode is bad_response, not retried",
+          "[platform][client]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    FakeReplica leader(ex, always(Reply::success(auction_seven_as_text)));
+    Client client(ex, options_for({leader.endpoint}));
+
+    auto created = co_await client.async_create_auction(lamp_sale);
+    REQUIRE_FALSE(created.has_value());
+    CHECK(created.error().code == "bad_response");
+    CHECK(created.error().message == "create_auction answer: auction_id: must be an integer");
+    CHECK(leader.requests.size() == 1);
+    // The write was answered: the session goes on.
+    auto next = co_await client.async_create_auction(lamp_sale);
+    CHECK_FALSE(next.has_value());
+    REQUIRE(leader.requests.size() == 2);
+    CHECK(leader.requests[1]["client_id"] == leader.requests[0]["client_id"]);
+    CHECK(leader.requests[1]["seq"] == 2);
+  });
+}
+
+TEST_CASE("platform: a command chosen at run time gets the answer to its own op",
+          "[platform][client]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    FakeReplica leader(ex, always(Reply::success(auction_seven)));
+    Client client(ex, options_for({leader.endpoint}));
+
+    auto answer = co_await client.async_call(auction::platform::Command(lamp_sale));
+    REQUIRE(answer.has_value());
+    REQUIRE(std::holds_alternative<auction::platform::CreatedAuction>(*answer));
+    CHECK(std::get<auction::platform::CreatedAuction>(*answer).auction_id ==
+          auction::AuctionId{7});
+  });
+}
+
+TEST_CASE("platform: fetching every auction follows the pages to the last", "[platform][client]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    FakeReplica leader(ex, [](const Json& request, std::size_t) {
+      return async_answer(page_after(request));
+    });
+    Client client(ex, options_for({leader.endpoint}));
+
+    auto all = co_await client.async_fetch_all_auctions("ann");
+    REQUIRE(all.has_value());
+    REQUIRE(all->size() == 5);
+    for (std::size_t i = 0; i < all->size(); ++i) CHECK((*all)[i] == view_of_auction(i + 1));
+    REQUIRE(leader.requests.size() == 3);
+    CHECK(leader.requests[0]["after_id"] == 0);
+    CHECK(leader.requests[1]["after_id"] == 2);
+    CHECK(leader.requests[2]["after_id"] == 4);
+    for (const Json& request : leader.requests) CHECK_FALSE(request.contains("seq"));
+
+    auto third = co_await client.async_fetch_auction("ann", auction::AuctionId{3});
+    REQUIRE(third.has_value());
+    CHECK(*third == view_of_auction(3));
+    auto missing = co_await client.async_fetch_auction("ann", auction::AuctionId{9});
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().code == "unknown_auction");
+  });
 }

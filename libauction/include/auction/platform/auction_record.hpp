@@ -23,6 +23,8 @@ enum class Stage : std::uint8_t { created, started, finished, cancelled };
 
 // "created", "started", "finished", "cancelled": as in answers and snapshots.
 std::string_view stage_name(Stage stage);
+// The stage named so; nullopt for any other text.
+std::optional<Stage> stage_from_name(std::string_view name);
 
 struct AuctionRecord {
   AuctionId id;

@@ -1,5 +1,10 @@
 // Client: how every user of the platform (seller, buyer, bench, chaos) calls it.
 //
+// One typed call per platform command (async_login, async_create_auction, ...): the command
+// is encoded by the codec the replica decodes (commands.hpp) and the answer decoded beside
+// the replica's encoder (answers.hpp, views.hpp), so both ends share every field name. The
+// raw async_call(op, fields) stays for tools and for tests that send what no command can.
+//
 // Sits on top of one wire::Client per replica (connections are kept between calls) and
 // hides the cluster behind one call: it goes to the leader, follows the `leader` hints of
 // `not_leader` answers, tries the other replicas when one is down or knows no leader, and
@@ -25,8 +30,12 @@
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
-#include "auction/platform/cluster_config.hpp"
 #include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/platform/answers.hpp"
+#include "auction/platform/cluster_config.hpp"
+#include "auction/platform/commands.hpp"
+#include "auction/platform/views.hpp"
 
 namespace auction::platform {
 
@@ -77,6 +86,33 @@ class Client {
   // backs off between rounds. Never hangs.
   boost::asio::awaitable<Result<nlohmann::json>> async_call(std::string op, nlohmann::json fields);
 
+  // The typed calls, one per command. Each sends encode_fields(command) as its op, exactly
+  // as async_call(op, fields) does (the same retries, session tags and errors), and decodes
+  // the success answer once. A success answer that does not decode is `bad_response` (a
+  // write that gets one was applied).
+  boost::asio::awaitable<Result<LoggedIn>> async_login(Login command);
+  boost::asio::awaitable<Result<UserAddress>> async_get_user_address(GetUserAddress command);
+  boost::asio::awaitable<Result<CreatedAuction>> async_create_auction(CreateAuction command);
+  boost::asio::awaitable<Result<JoinedAuction>> async_join_auction(JoinAuction command);
+  boost::asio::awaitable<Result<LeftAuction>> async_quit_auction(QuitAuction command);
+  boost::asio::awaitable<Result<StartedAuction>> async_start_auction(StartAuction command);
+  boost::asio::awaitable<Result<UpdatedAuction>> async_update_auction(UpdateAuction command);
+  boost::asio::awaitable<Result<FinishedAuction>> async_finish_auction(FinishAuction command);
+  boost::asio::awaitable<Result<CancelledAuction>> async_cancel_auction(CancelAuction command);
+  boost::asio::awaitable<Result<AuctionPage>> async_fetch_auctions(FetchAuctions command);
+  // Any command, chosen at run time; the answer holds the alternative of the command's index.
+  boost::asio::awaitable<Result<Answer>> async_call(Command command);
+
+  // Every auction `username` may see, in id order: fetch_auctions page after page, at most
+  // fetch_pages_max pages (the platform holds at most limits::auctions_max auctions).
+  // Errors: those of fetch_auctions; each page has the call's whole deadline.
+  static constexpr std::size_t fetch_pages_max = 1000;
+  boost::asio::awaitable<Result<std::vector<AuctionView>>> async_fetch_all_auctions(
+      std::string username);
+  // One auction as `username` sees it. Errors: unknown_auction, those of fetch_auctions.
+  boost::asio::awaitable<Result<AuctionView>> async_fetch_auction(std::string username,
+                                                                  AuctionId auction_id);
+
   // The `status` of one replica (index into options.replicas), without leader-following or
   // retries, within attempt_timeout. Errors: invalid_argument (no such index), and the
   // wire errors (unavailable, timeout, ...) of that one try.
@@ -95,5 +131,9 @@ class Client {
  private:
   std::shared_ptr<State> state_;
 };
+
+// Whether `error` means the platform was out of reach (unavailable, timeout, overloaded,
+// not_leader): worth trying again later, unlike an answer the platform gave.
+bool is_unreachable(const Error& error);
 
 }  // namespace auction::platform

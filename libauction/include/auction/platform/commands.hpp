@@ -1,4 +1,5 @@
-// The platform's typed commands and their JSON codec.
+// The platform's typed commands and their JSON codec: the one codec of a request, used by
+// the replica to decode and by platform::Client to encode (answers.hpp is the answers' one).
 //
 // A client sends one JSON object per request, {"op": ..., fields...} (the wire layer has
 // already removed its "id"). The replica decodes it with decode_request() (which checks
@@ -164,5 +165,9 @@ Result<Request> parse_request(std::string_view bytes);
 // The canonical JSON of a request. Every value came through decode_request() or obeys the
 // same rules, so dump() on the result cannot throw.
 nlohmann::json encode(const Request& request);
+
+// The command's own fields, as encode() writes them, without "op" and the session tag: what
+// platform::Client sends for a typed call (the wire adds the op, the client its session).
+nlohmann::json encode_fields(const Command& command);
 
 }  // namespace auction::platform

@@ -1,4 +1,5 @@
-// Views: what one user may see of an auction (the visibility rules of docs/platform.md).
+// Views: what one user may see of an auction (the visibility rules of docs/platform.md), and
+// the one codec of a view for both ends: the replica encodes it, every client decodes it.
 //
 // Everyone sees what an auction is (names, item, seller, prices, period, stage) and, once
 // it is finished, its outcome (winner and price). Only the auction's participants -- its
@@ -6,32 +7,99 @@
 // and their status, round, current price); only the seller also sees the buyers' addresses,
 // which it needs to run (or resume) the auction peer to peer.
 //
-// Pure functions of the state; no I/O.
+// Pure functions of the state and plain values; no I/O.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
 #include "auction/platform/auction_record.hpp"
 
 namespace auction::platform {
 
+// The viewer's own relation to an auction.
 enum class Role : std::uint8_t { none, buyer, seller };
+
+// "none", "buyer", "seller": as in views.
+std::string_view role_name(Role role);
+// The role named so; nullopt for any other text.
+std::optional<Role> role_from_name(std::string_view name);
 
 Role role_of(const AuctionRecord& auction, std::string_view username);
 
 using Addresses = std::map<std::string, std::string, std::less<>>;  // username -> address
 
-// The auction as `viewer` may see it. `addresses` maps every user to their address;
-// every buyer of `auction` must be in it (users are never removed).
+// An auction as one viewer sees it: the "auction" of start_auction's answer and each of
+// fetch_auctions' "auctions". JSON in docs/platform.md, "fetch_auctions" and "Visibility".
+struct AuctionView {
+  // One joined buyer, as the auction's participants see it.
+  struct Buyer {
+    std::string username;
+    bool active = true;
+    std::optional<std::string> address;  // in the seller's view only: where it answers now
+
+    friend bool operator==(const Buyer&, const Buyer&) = default;
+  };
+  // How a finished auction ended: public.
+  struct Outcome {
+    std::optional<std::string> winner;  // nullopt: it ended without one
+    Cents price;
+
+    friend bool operator==(const Outcome&, const Outcome&) = default;
+  };
+  // How the clock stands and who takes part: the participants' business.
+  struct Progress {
+    std::uint64_t round_id = 0;
+    Cents current_price;
+    std::vector<Buyer> buyers;  // in username order
+
+    friend bool operator==(const Progress&, const Progress&) = default;
+  };
+
+  AuctionId auction_id;
+  std::string auction_name;
+  std::string item_name;
+  std::string item_description;
+  std::string seller;
+  Cents base_price;
+  Cents increment;
+  std::int64_t period_ms = 0;
+  Stage stage = Stage::created;
+  Role role = Role::none;  // the viewer's
+  std::optional<Outcome> outcome;    // Invariant: present exactly when stage is finished.
+  std::optional<Progress> progress;  // Invariant: present exactly when role is not none.
+
+  friend bool operator==(const AuctionView&, const AuctionView&) = default;
+};
+
+// The auction as any viewer with `role` sees it (the same for every buyer, and for every
+// user who takes no part). `addresses` is read only for Role::seller, and must then hold
+// every buyer of `auction` (users are never removed).
+AuctionView view_of(const AuctionRecord& auction, Role role, const Addresses& addresses);
+
+// The view's JSON: its fields, Outcome's and Progress's fields in the same object when
+// present, Buyer::address only when present. Precondition: the invariants above hold.
+nlohmann::json encode_auction_view(const AuctionView& view);
+
+// Reads what encode_auction_view() wrote: Outcome when the stage is finished, Progress when
+// the role is not none. Keys it does not know are ignored (a newer platform may add some).
+// Errors: bad_response naming the field.
+Result<AuctionView> decode_auction_view(const nlohmann::json& view);
+
+// encode_auction_view(view_of(auction, role_of(auction, viewer), addresses)).
 nlohmann::json auction_view(const AuctionRecord& auction, std::string_view viewer,
                             const Addresses& addresses);
 
-// The auction as any viewer with `role` sees it (the same for every buyer, and for every
-// user who takes no part). `addresses` is read only for Role::seller.
+// encode_auction_view(view_of(auction, role, addresses)).
 nlohmann::json auction_view(const AuctionRecord& auction, Role role, const Addresses& addresses);
 
 }  // namespace auction::platform

@@ -1,0 +1,163 @@
+// The platform's answers, typed: the "result" object of each op's success answer, with one
+// codec for both ends. The state machine encodes its answers with encode_answer() and
+// platform::Client decodes them with decode_answer(), and both walk one list of each
+// answer's fields (answers.cpp), so a field renamed on one end is renamed on the other.
+// JSON of each answer: docs/platform.md, "Commands".
+//
+// Pure: no I/O, no clock. Never throws: a malformed answer is `bad_response`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
+#include "auction/platform/auction_record.hpp"
+#include "auction/platform/commands.hpp"
+#include "auction/platform/views.hpp"
+
+namespace auction::platform {
+
+// login: the user as the directory now holds it.
+struct LoggedIn {
+  std::string username;
+  std::string address;
+  bool created = false;  // false: an existing user moved to `address`
+
+  friend bool operator==(const LoggedIn&, const LoggedIn&) = default;
+};
+
+// get_user_address.
+struct UserAddress {
+  std::string username;
+  std::string address;
+
+  friend bool operator==(const UserAddress&, const UserAddress&) = default;
+};
+
+// create_auction: the new auction's id.
+struct CreatedAuction {
+  AuctionId auction_id;
+
+  friend bool operator==(const CreatedAuction&, const CreatedAuction&) = default;
+};
+
+// join_auction.
+struct JoinedAuction {
+  AuctionId auction_id;
+  bool already_joined = false;  // true: a repeat, which changed nothing
+
+  friend bool operator==(const JoinedAuction&, const JoinedAuction&) = default;
+};
+
+// quit_auction.
+struct LeftAuction {
+  AuctionId auction_id;
+
+  friend bool operator==(const LeftAuction&, const LeftAuction&) = default;
+};
+
+// start_auction: the auction as its seller now sees it, buyers' addresses included.
+struct StartedAuction {
+  AuctionView auction;
+
+  friend bool operator==(const StartedAuction&, const StartedAuction&) = default;
+};
+
+// update_auction: whether the push was applied, and the round and price stored now (a push
+// older than the stored round is not applied).
+struct UpdatedAuction {
+  bool applied = false;
+  std::uint64_t round_id = 0;
+  Cents current_price;
+
+  friend bool operator==(const UpdatedAuction&, const UpdatedAuction&) = default;
+};
+
+// finish_auction: whether this finish was applied, and the stored outcome (a repeat of a
+// finished auction is not applied and answers the outcome stored the first time).
+struct FinishedAuction {
+  bool applied = false;
+  std::optional<std::string> winner;  // nullopt: finished without a winner
+  Cents price;
+  std::uint64_t round_id = 0;
+
+  friend bool operator==(const FinishedAuction&, const FinishedAuction&) = default;
+};
+
+// cancel_auction.
+struct CancelledAuction {
+  AuctionId auction_id;
+  Stage stage = Stage::cancelled;
+
+  friend bool operator==(const CancelledAuction&, const CancelledAuction&) = default;
+};
+
+// fetch_auctions: one page, ids increasing; `more`: auctions follow the last one.
+struct AuctionPage {
+  std::vector<AuctionView> auctions;
+  bool more = false;
+
+  friend bool operator==(const AuctionPage&, const AuctionPage&) = default;
+};
+
+// Any answer; the alternatives in the order of Command's, so the answer to a command holds
+// the alternative of the same index.
+using Answer = std::variant<LoggedIn, UserAddress, CreatedAuction, JoinedAuction, LeftAuction,
+                            StartedAuction, UpdatedAuction, FinishedAuction, CancelledAuction,
+                            AuctionPage>;
+
+// The answer to a command of type C: AnswerTo<Login> is LoggedIn, and so on.
+template <class C>
+struct AnswerOf;
+template <> struct AnswerOf<Login> { using type = LoggedIn; };
+template <> struct AnswerOf<GetUserAddress> { using type = UserAddress; };
+template <> struct AnswerOf<CreateAuction> { using type = CreatedAuction; };
+template <> struct AnswerOf<JoinAuction> { using type = JoinedAuction; };
+template <> struct AnswerOf<QuitAuction> { using type = LeftAuction; };
+template <> struct AnswerOf<StartAuction> { using type = StartedAuction; };
+template <> struct AnswerOf<UpdateAuction> { using type = UpdatedAuction; };
+template <> struct AnswerOf<FinishAuction> { using type = FinishedAuction; };
+template <> struct AnswerOf<CancelAuction> { using type = CancelledAuction; };
+template <> struct AnswerOf<FetchAuctions> { using type = AuctionPage; };
+template <class C>
+using AnswerTo = typename AnswerOf<C>::type;
+
+// The "result" object of the success answer. Precondition: every view in it keeps the
+// invariants of AuctionView.
+nlohmann::json encode_answer(const Answer& answer);
+
+// Reads the "result" object of a success answer as A (one of Answer's alternatives; the
+// template is instantiated for each in answers.cpp). Keys it does not know are ignored.
+// Errors: bad_response naming the op and the field, e.g.
+//   "create_auction answer: auction_id: must be an integer".
+template <class A>
+Result<A> decode_answer(const nlohmann::json& result);
+
+// Reads the result of a success answer to `asked` as the answer to its op.
+// Errors: as decode_answer<A>().
+Result<Answer> decode_answer(const Command& asked, const nlohmann::json& result);
+
+// fetch_auctions' answer as compact JSON text, from views that are already serialized
+// (the replica's kept view texts, view_cache.hpp): the same bytes as
+// encode_answer(AuctionPage{...}).dump(), without building the views again.
+class AuctionPageText {
+ public:
+  AuctionPageText();
+  // Precondition: `view_text` is the compact JSON of encode_auction_view(some view).
+  void add_view(std::string_view view_text);
+  // The whole answer; the object is spent.
+  std::string finish(bool more) &&;
+
+ private:
+  std::string text_;
+  bool is_empty_ = true;
+};
+
+}  // namespace auction::platform
