@@ -23,10 +23,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include "auction/market/line_reader.hpp"
+#include "auction/console/line_reader.hpp"
 #include "auction/base/money.hpp"
-#include "auction/market/buyer_console.hpp"
-#include "auction/market/buyer_engine.hpp"
+#include "auction/console/buyer_console.hpp"
+#include "auction/market/runtime/buyer_runtime.hpp"
 #include "auction/base/endpoint.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
@@ -75,7 +75,7 @@ int run(const Arguments& args) {
 
   asio::io_context io(1);
   platform::Client client(io.get_executor(), platform::client_options_from(*cluster));
-  market::BuyerEngineOptions options;
+  market::BuyerRuntimeOptions options;
   options.peer.username = args.user;
   options.peer.listen_address = listen->host;
   options.peer.listen_port = listen->port;
@@ -84,15 +84,15 @@ int run(const Arguments& args) {
     if (!max_price) return refuse("--max-price: " + max_price.error().message);
     options.peer.max_price = *max_price;
   }
-  market::BuyerEngine engine(io.get_executor(), client, options);
-  market::ConsoleOptions console_options;
+  market::BuyerRuntime engine(io.get_executor(), client, options);
+  console::ConsoleOptions console_options;
   console_options.json = args.json;
-  market::BuyerConsole console(engine, print_line, console_options);
+  console::BuyerConsole console(engine, print_line, console_options);
   auto address = engine.start();
   if (!address) return refuse(address.error().message);
 
   const bool interactive = args.script.empty() && ::isatty(0) == 1;
-  market::LineReader reader(io.get_executor(), script_fd);
+  console::LineReader reader(io.get_executor(), script_fd);
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
@@ -101,7 +101,7 @@ int run(const Arguments& args) {
                      "); commands that need the platform will fail until it is back");
         }
         print_line("buyer " + args.user + " ready at " + *address + " (type help)");
-        co_await market::async_run_commands(
+        co_await console::async_run_commands(
             reader, [&](std::string line) { return console.async_execute(std::move(line)); },
             interactive ? std::function<void()>([] {
               std::fputs("> ", stdout);

@@ -22,9 +22,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include "auction/market/line_reader.hpp"
-#include "auction/market/seller_console.hpp"
-#include "auction/market/seller_engine.hpp"
+#include "auction/console/line_reader.hpp"
+#include "auction/console/seller_console.hpp"
+#include "auction/market/runtime/seller_runtime.hpp"
 #include "auction/base/endpoint.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
@@ -74,21 +74,21 @@ int run(const Arguments& args) {
 
   asio::io_context io(1);
   platform::Client client(io.get_executor(), platform::client_options_from(*cluster));
-  market::SellerEngineOptions options;
+  market::SellerRuntimeOptions options;
   options.peer.username = args.user;
   options.peer.listen_address = listen->host;
   options.peer.listen_port = listen->port;
   options.state_dir = args.state_dir.empty() ? "seller-state-" + args.user : args.state_dir;
   options.push_period = std::chrono::milliseconds(args.push_period_ms);
-  market::SellerEngine engine(io.get_executor(), client, options);
-  market::ConsoleOptions console_options;
+  market::SellerRuntime engine(io.get_executor(), client, options);
+  console::ConsoleOptions console_options;
   console_options.json = args.json;
-  market::SellerConsole console(engine, print_line, console_options);
+  console::SellerConsole console(engine, print_line, console_options);
   auto address = engine.start();
   if (!address) return refuse(address.error().message);
 
   const bool interactive = args.script.empty() && ::isatty(0) == 1;
-  market::LineReader reader(io.get_executor(), script_fd);
+  console::LineReader reader(io.get_executor(), script_fd);
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
@@ -97,8 +97,8 @@ int run(const Arguments& args) {
                      "); commands that need the platform will fail until it is back");
         }
         print_line("seller " + args.user + " ready at " + *address + " (type help)");
-        co_await console.async_show_paused();
-        co_await market::async_run_commands(
+        co_await console.async_on_ready();
+        co_await console::async_run_commands(
             reader, [&](std::string line) { return console.async_execute(std::move(line)); },
             interactive ? std::function<void()>([] {
               std::fputs("> ", stdout);
