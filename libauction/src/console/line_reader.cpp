@@ -104,14 +104,4 @@ asio::awaitable<std::optional<std::string>> LineReader::async_read_line() {
   }
 }
 
-asio::awaitable<void> async_run_commands(
-    LineReader& reader, std::function<asio::awaitable<bool>(std::string)> execute,
-    std::function<void()> prompt) {
-  for (;;) {
-    if (prompt) prompt();
-    auto line = co_await reader.async_read_line();
-    if (!line || !(co_await execute(std::move(*line)))) co_return;
-  }
-}
-
 }  // namespace auction::console

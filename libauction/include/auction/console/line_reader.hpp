@@ -12,7 +12,6 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,11 +40,5 @@ class LineReader {
  private:
   std::shared_ptr<State> state_;
 };
-
-// The console loop of the CLIs: calls `prompt` (may be empty), awaits a line, runs it with
-// `execute`, until `execute` returns false or the input ends.
-boost::asio::awaitable<void> async_run_commands(
-    LineReader& reader, std::function<boost::asio::awaitable<bool>(std::string)> execute,
-    std::function<void()> prompt);
 
 }  // namespace auction::console
