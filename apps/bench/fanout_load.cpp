@@ -21,9 +21,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
-#include "auction/market/buyer_peer.hpp"
-#include "auction/market/clock.hpp"
-#include "auction/market/seller_peer.hpp"
+#include "auction/market/auction_rules.hpp"
+#include "auction/market/runtime/buyer_peer.hpp"
+#include "auction/market/runtime/seller_peer.hpp"
 #include "cpu_usage.hpp"
 
 namespace auction::bench {
@@ -33,7 +33,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr market::AuctionId auction_id = 1;
+constexpr AuctionId auction_id{1};
 constexpr char seller_name[] = "seller";
 // Enough for a thousand buyers to connect and read the list on a loaded machine.
 constexpr std::chrono::seconds introduce_deadline{20};
@@ -138,7 +138,7 @@ Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
   Recorder* record = recorder.get();
   auto seller = std::make_unique<market::SellerPeer>(
       seller_io.get_executor(), seller_options,
-      [record](market::AuctionId, const market::SellerAction& action) { record->on_action(action); });
+      [record](AuctionId, const market::SellerAction& action) { record->on_action(action); });
   seller->set_announce_observer(
       [record](const market::AnnounceOutcome& o) { record->on_announce_outcome(o); });
   auto seller_port = seller->start();
@@ -150,14 +150,14 @@ Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
   }
 
   // Base 1.00, one cent a round: the price rises for the whole run and never overflows.
-  auto clock = market::Clock::create(auction_id, Cents(100), Cents(1), names);
-  if (!clock) return std::unexpected(clock.error());
+  auto rules = market::AuctionRules::create(auction_id, Cents(100), Cents(1), names);
+  if (!rules) return std::unexpected(rules.error());
   market::SellerConfig seller_config;
   seller_config.period_ms = config.period_ms;
   seller_config.ack_deadline_ms = config.ack_deadline_ms;
   seller_config.push_period_ms = 1000;  // no platform here: the pushes go nowhere
   seller_config.pause_retry_ms_max = std::max<std::int64_t>(config.period_ms, 1000);
-  auto auction = market::SellerAuction::create(std::move(*clock), seller_config);
+  auto auction = market::SellerAuction::create(std::move(*rules), seller_config);
   if (!auction) return std::unexpected(auction.error());
 
   auto seller_work = asio::make_work_guard(seller_io);

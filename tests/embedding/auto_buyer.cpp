@@ -14,8 +14,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "auction/market/buyer_engine.hpp"
+#include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/market/runtime/buyer_runtime.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
 
@@ -33,18 +34,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "auto_buyer: bad cluster file or budget\n");
     return 2;
   }
-  const market::AuctionId auction_id = std::stoull(argv[3]);
+  const AuctionId auction_id{std::stoull(argv[3])};
 
   asio::io_context io(1);
-  // The platform client finds the leader and retries; the engine runs the peer side.
+  // The platform client finds the leader and retries; the runtime runs the peer side.
   platform::Client platform(io.get_executor(), platform::client_options_from(*cluster));
-  market::BuyerEngineOptions options;
+  market::BuyerRuntimeOptions options;
   options.peer.username = argv[2];
-  market::BuyerEngine buyer(io.get_executor(), platform, options);
+  market::BuyerRuntime buyer(io.get_executor(), platform, options);
 
   // The bidding rule sees every event of the auction, on the io_context's thread.
   market::BuyerObserver observer;
-  observer.on_event = [&](market::AuctionId id, const market::BuyerEvent& event) {
+  observer.on_event = [&](AuctionId id, const market::BuyerEvent& event) {
     if (id != auction_id) return;
     if (const auto* price = std::get_if<market::buyer_event::PriceChanged>(&event)) {
       const market::BuyerAuction* auction = buyer.peer().find(id);
@@ -82,7 +83,7 @@ int main(int argc, char** argv) {
           co_return;
         }
         std::printf("joined auction %llu from %s\n",
-                    static_cast<unsigned long long>(auction_id), address->c_str());
+                    static_cast<unsigned long long>(auction_id.value), address->c_str());
         std::fflush(stdout);
       },
       [](std::exception_ptr) {});

@@ -21,14 +21,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auction/base/limits.hpp"
+#include "auction/base/money.hpp"
+#include "auction/base/text_rules.hpp"
 #include "auction/market/auction_state.hpp"
 #include "auction/market/finish_record.hpp"
-#include "auction/base/money.hpp"
 #include "auction/market/peer_messages.hpp"
 #include "fuzz_check.hpp"
 
 namespace {
 
+using namespace auction;
 using namespace auction::market;
 
 bool is_decoder_error(const auction::Error& error) {
@@ -57,7 +60,7 @@ void check_codec(const nlohmann::json& j, Decode decode) {
 }
 
 void check_buyers(const std::vector<BuyerEntry>& buyers) {
-  FUZZ_CHECK(buyers.size() <= auction::limits::buyers_per_auction_max, "more buyers than the limit");
+  FUZZ_CHECK(buyers.size() <= limits::buyers_per_auction_max, "more buyers than the limit");
   for (const auto& b : buyers) FUZZ_CHECK(is_valid_username(b.username), "an invalid username");
 }
 

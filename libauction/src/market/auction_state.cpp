@@ -6,7 +6,7 @@
 namespace auction::market {
 
 nlohmann::json encode(const AuctionState& state) {
-  nlohmann::json j = {{"auction_id", state.auction_id},
+  nlohmann::json j = {{"auction_id", state.auction_id.value},
                       {"stage", std::string(to_string(state.stage))},
                       {"round_id", state.round_id},
                       {"base_price", state.base_price.value},
@@ -21,7 +21,7 @@ Result<AuctionState> decode_auction_state(const nlohmann::json& j) {
   constexpr std::string_view ctx = "auction_state";
   if (auto ok = json_fields::require_object(j, ctx); !ok) return std::unexpected(ok.error());
   AuctionState s;
-  auto auction_id = json_fields::read_u64(j, "auction_id", ctx);
+  auto auction_id = json_fields::read_auction_id(j, "auction_id", ctx);
   if (!auction_id) return std::unexpected(auction_id.error());
   s.auction_id = *auction_id;
   auto stage_name = json_fields::read_string(j, "stage", ctx, 16);

@@ -1,11 +1,11 @@
-// A buyer's engine for one running auction; see auction/market/buyer_auction.hpp.
+// A buyer's pure engine of one running auction; see auction/market/buyer_auction.hpp.
 #include "auction/market/buyer_auction.hpp"
 
 #include <algorithm>
 #include <set>
 #include <string_view>
 
-#include "market/market_assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::market {
 namespace {
@@ -51,7 +51,7 @@ Result<BuyerAuction> BuyerAuction::create(BuyerConfig config, std::int64_t now_m
 }
 
 BuyerAuction::Step BuyerAuction::on_announce(const AnnouncePrice& message, std::int64_t now_ms) {
-  MARKET_ASSERT(message.auction_id == config_.auction_id, "announcement routed to the wrong auction");
+  AUCTION_ASSERT(message.auction_id == config_.auction_id, "announcement routed to the wrong auction");
   Step step{PeerAck{config_.auction_id, message.round_id, !buyers_.empty()}, {}};
   if (finished_) return step;
   last_heard_ms_ = now_ms;
@@ -123,7 +123,7 @@ void BuyerAuction::take_withdrawn(const AnnouncePrice& message, std::vector<Buye
 }
 
 BuyerAuction::Step BuyerAuction::on_finished(const FinishRecord& record, std::int64_t now_ms) {
-  MARKET_ASSERT(record.auction_id == config_.auction_id, "result routed to the wrong auction");
+  AUCTION_ASSERT(record.auction_id == config_.auction_id, "result routed to the wrong auction");
   Step step{PeerAck{config_.auction_id, record.round_id}, {}};
   last_heard_ms_ = now_ms;
   if (finished_) return step;
@@ -142,7 +142,7 @@ BuyerAuction::Step BuyerAuction::on_finished(const FinishRecord& record, std::in
 }
 
 BuyerAuction::Step BuyerAuction::on_seller_back(const SellerBack& message, std::int64_t) {
-  MARKET_ASSERT(message.auction_id == config_.auction_id, "seller_back routed to the wrong auction");
+  AUCTION_ASSERT(message.auction_id == config_.auction_id, "seller_back routed to the wrong auction");
   // Not a resume: the seller is reachable again, but the auction goes on only when it
   // announces a round, so a pause stays a pause until then.
   Step step{PeerAck{config_.auction_id, round_id_.value_or(0)}, {}};
@@ -171,7 +171,7 @@ std::vector<BuyerEvent> BuyerAuction::request_withdraw() {
 }
 
 std::vector<BuyerEvent> BuyerAuction::set_max_price(std::optional<Cents> max_price) {
-  MARKET_ASSERT(!max_price || max_price->value >= 0, "a max price is not negative");
+  AUCTION_ASSERT(!max_price || max_price->value >= 0, "a max price is not negative");
   config_.max_price = max_price;
   std::vector<BuyerEvent> events;
   if (max_price && !finished_ && round_id_ && price_ > *max_price && is_active() && !wants_out_) {
@@ -187,7 +187,7 @@ bool BuyerAuction::is_active() const {
 }
 
 void BuyerAuction::send_withdraw(std::vector<BuyerEvent>& events) const {
-  MARKET_ASSERT(wants_out_.has_value(), "a withdrawal needs a reason");
+  AUCTION_ASSERT(wants_out_.has_value(), "a withdrawal needs a reason");
   events.push_back(buyer_event::SendWithdraw{
       WithdrawRequest{config_.auction_id, config_.username, *wants_out_}});
 }

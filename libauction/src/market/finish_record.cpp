@@ -6,7 +6,7 @@
 namespace auction::market {
 
 nlohmann::json encode(const FinishRecord& record) {
-  nlohmann::json j = {{"auction_id", record.auction_id},
+  nlohmann::json j = {{"auction_id", record.auction_id.value},
                       {"round_id", record.round_id},
                       {"price", record.price.value},
                       {"buyers", json_fields::encode_buyers(record.buyers)}};
@@ -18,7 +18,7 @@ Result<FinishRecord> decode_finish_record(const nlohmann::json& j) {
   constexpr std::string_view ctx = "auction_finished";
   if (auto ok = json_fields::require_object(j, ctx); !ok) return std::unexpected(ok.error());
   FinishRecord r;
-  auto auction_id = json_fields::read_u64(j, "auction_id", ctx);
+  auto auction_id = json_fields::read_auction_id(j, "auction_id", ctx);
   if (!auction_id) return std::unexpected(auction_id.error());
   r.auction_id = *auction_id;
   auto round_id = json_fields::read_u64(j, "round_id", ctx);

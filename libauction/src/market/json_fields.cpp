@@ -46,6 +46,13 @@ Result<std::uint64_t> read_u64(const nlohmann::json& object, std::string_view fi
   return static_cast<std::uint64_t>(signed_value);
 }
 
+Result<AuctionId> read_auction_id(const nlohmann::json& object, std::string_view field,
+                                  std::string_view context) {
+  auto value = read_u64(object, field, context);
+  if (!value) return std::unexpected(value.error());
+  return AuctionId{*value};
+}
+
 Result<Cents> read_cents(const nlohmann::json& object, std::string_view field,
                          std::string_view context) {
   auto value = read_u64(object, field, context);

@@ -1,4 +1,4 @@
-// Checked reading of JSON fields for the market layer's codecs (private to src/market/).
+// Checked reading of JSON fields for the market layer's peer codecs (private to src/market/).
 //
 // Every reader checks the type before it reads, so nlohmann never throws here; a missing or
 // ill-typed field is bad_request, a value out of range is invalid_argument, and the message
@@ -14,8 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auction/market/types.hpp"
 #include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
+#include "auction/market/types.hpp"
 
 namespace auction::market::json_fields {
 
@@ -25,6 +27,9 @@ Result<void> require_object(const nlohmann::json& j, std::string_view context);
 // A non-negative integer that fits in uint64.
 Result<std::uint64_t> read_u64(const nlohmann::json& object, std::string_view field,
                                std::string_view context);
+// An auction id: a non-negative integer that fits in uint64 (a JSON integer on the wire).
+Result<AuctionId> read_auction_id(const nlohmann::json& object, std::string_view field,
+                                  std::string_view context);
 // A non-negative integer that fits in int64 cents.
 Result<Cents> read_cents(const nlohmann::json& object, std::string_view field,
                          std::string_view context);

@@ -6,24 +6,24 @@
 namespace auction::market {
 
 nlohmann::json encode(const AnnouncePrice& m) {
-  return {{"auction_id", m.auction_id},
+  return {{"auction_id", m.auction_id.value},
           {"round_id", m.round_id},
           {"price", m.price.value},
           {m.is_compact ? "withdrawn" : "buyers", json_fields::encode_buyers(m.buyers)}};
 }
 
 nlohmann::json encode(const SellerBack& m) {
-  return {{"auction_id", m.auction_id}, {"seller", m.seller}, {"address", m.address}};
+  return {{"auction_id", m.auction_id.value}, {"seller", m.seller}, {"address", m.address}};
 }
 
 nlohmann::json encode(const PeerAck& m) {
-  nlohmann::json j = {{"auction_id", m.auction_id}, {"round_id", m.round_id}};
+  nlohmann::json j = {{"auction_id", m.auction_id.value}, {"round_id", m.round_id}};
   if (m.has_buyers) j["has_buyers"] = true;
   return j;
 }
 
 nlohmann::json encode(const WithdrawRequest& m) {
-  return {{"auction_id", m.auction_id},
+  return {{"auction_id", m.auction_id.value},
           {"username", m.username},
           {"reason", std::string(to_string(m.reason))}};
 }
@@ -36,7 +36,7 @@ Result<AnnouncePrice> decode_announce_price(const nlohmann::json& j) {
   constexpr std::string_view ctx = "announce_price";
   if (auto ok = json_fields::require_object(j, ctx); !ok) return std::unexpected(ok.error());
   AnnouncePrice m;
-  auto auction_id = json_fields::read_u64(j, "auction_id", ctx);
+  auto auction_id = json_fields::read_auction_id(j, "auction_id", ctx);
   if (!auction_id) return std::unexpected(auction_id.error());
   m.auction_id = *auction_id;
   auto round_id = json_fields::read_u64(j, "round_id", ctx);
@@ -65,7 +65,7 @@ Result<SellerBack> decode_seller_back(const nlohmann::json& j) {
   constexpr std::string_view ctx = "seller_back";
   if (auto ok = json_fields::require_object(j, ctx); !ok) return std::unexpected(ok.error());
   SellerBack m;
-  auto auction_id = json_fields::read_u64(j, "auction_id", ctx);
+  auto auction_id = json_fields::read_auction_id(j, "auction_id", ctx);
   if (!auction_id) return std::unexpected(auction_id.error());
   m.auction_id = *auction_id;
   auto seller = json_fields::read_username(j, "seller", ctx);
@@ -84,7 +84,7 @@ Result<PeerAck> decode_peer_ack(const nlohmann::json& j) {
   constexpr std::string_view ctx = "ack";
   if (auto ok = json_fields::require_object(j, ctx); !ok) return std::unexpected(ok.error());
   PeerAck m;
-  auto auction_id = json_fields::read_u64(j, "auction_id", ctx);
+  auto auction_id = json_fields::read_auction_id(j, "auction_id", ctx);
   if (!auction_id) return std::unexpected(auction_id.error());
   m.auction_id = *auction_id;
   auto round_id = json_fields::read_u64(j, "round_id", ctx);
@@ -102,7 +102,7 @@ Result<WithdrawRequest> decode_withdraw_request(const nlohmann::json& j) {
   constexpr std::string_view ctx = "withdraw";
   if (auto ok = json_fields::require_object(j, ctx); !ok) return std::unexpected(ok.error());
   WithdrawRequest m;
-  auto auction_id = json_fields::read_u64(j, "auction_id", ctx);
+  auto auction_id = json_fields::read_auction_id(j, "auction_id", ctx);
   if (!auction_id) return std::unexpected(auction_id.error());
   m.auction_id = *auction_id;
   auto username = json_fields::read_username(j, "username", ctx);

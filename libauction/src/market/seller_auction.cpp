@@ -1,9 +1,9 @@
-// The seller's engine for one running auction; see auction/market/seller_auction.hpp.
+// The seller's pure engine of one running auction; see auction/market/seller_auction.hpp.
 #include "auction/market/seller_auction.hpp"
 
 #include <algorithm>
 
-#include "market/market_assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::market {
 namespace {
@@ -32,23 +32,23 @@ Result<void> validate(const SellerConfig& c) {
   return {};
 }
 
-SellerAuction::SellerAuction(Clock clock, SellerConfig config)
-    : clock_(std::move(clock)), config_(config), retry_ms_(config.period_ms) {}
+SellerAuction::SellerAuction(AuctionRules rules, SellerConfig config)
+    : rules_(std::move(rules)), config_(config), retry_ms_(config.period_ms) {}
 
-Result<SellerAuction> SellerAuction::create(Clock clock, SellerConfig config) {
+Result<SellerAuction> SellerAuction::create(AuctionRules rules, SellerConfig config) {
   if (auto ok = validate(config); !ok) return std::unexpected(ok.error());
-  return SellerAuction(std::move(clock), config);
+  return SellerAuction(std::move(rules), config);
 }
 
 Result<std::vector<SellerAction>> SellerAuction::start(std::int64_t now_ms) {
   if (started_) return fail(code::wrong_stage, "this auction is already being driven");
   started_ = true;
-  if (clock_.stage() == Stage::not_started) {
-    auto ok = clock_.start();
-    MARKET_ASSERT(ok.has_value(), "a not started clock can start");
+  if (rules_.stage() == Stage::not_started) {
+    auto ok = rules_.start();
+    AUCTION_ASSERT(ok.has_value(), "not started rules can start");
   }
   std::vector<SellerAction> actions;
-  if (clock_.is_running()) {
+  if (rules_.is_running()) {
     announce(now_ms, actions);
     push(now_ms, actions);
   }
@@ -58,23 +58,23 @@ Result<std::vector<SellerAction>> SellerAuction::start(std::int64_t now_ms) {
 
 std::vector<SellerAction> SellerAuction::on_tick(std::int64_t now_ms) {
   std::vector<SellerAction> actions;
-  if (!started_ || !clock_.is_running()) return actions;
+  if (!started_ || !rules_.is_running()) return actions;
   if (round_open_ && now_ms >= deadline_ms_) close_round(now_ms, actions);
-  if (clock_.is_running() && !round_open_ && now_ms >= next_announce_at_ms_) {
+  if (rules_.is_running() && !round_open_ && now_ms >= next_announce_at_ms_) {
     // A paused round is announced again as it was. A price that would overflow stays at its
     // cap and the capped round is announced again: buyers still leave, the auction still ends.
-    if (!paused_) (void)clock_.next_round();
+    if (!paused_) (void)rules_.next_round();
     announce(now_ms, actions);
   }
-  if (clock_.is_running() && now_ms >= next_push_at_ms_) push(now_ms, actions);
+  if (rules_.is_running() && now_ms >= next_push_at_ms_) push(now_ms, actions);
   return actions;
 }
 
 std::vector<SellerAction> SellerAuction::on_ack(std::string_view username, RoundId round_id,
                                                 std::int64_t now_ms) {
   std::vector<SellerAction> actions;
-  if (!round_open_ || round_id != clock_.round_id()) return actions;
-  const BuyerEntry* buyer = clock_.find(username);
+  if (!round_open_ || round_id != rules_.round_id()) return actions;
+  const BuyerEntry* buyer = rules_.find(username);
   if (buyer == nullptr || !buyer->is_active()) return actions;
   acked_.emplace(username);
   if (auto it = failed_.find(username); it != failed_.end()) failed_.erase(it);
@@ -85,8 +85,8 @@ std::vector<SellerAction> SellerAuction::on_ack(std::string_view username, Round
 std::vector<SellerAction> SellerAuction::on_send_failed(std::string_view username,
                                                         RoundId round_id, std::int64_t now_ms) {
   std::vector<SellerAction> actions;
-  if (!round_open_ || round_id != clock_.round_id()) return actions;
-  const BuyerEntry* buyer = clock_.find(username);
+  if (!round_open_ || round_id != rules_.round_id()) return actions;
+  const BuyerEntry* buyer = rules_.find(username);
   if (buyer == nullptr || !buyer->is_active() || acked_.contains(username)) return actions;
   failed_.emplace(username);
   close_round_if_answered(now_ms, actions);
@@ -97,32 +97,32 @@ SellerAuction::WithdrawResponse SellerAuction::on_withdraw_request(std::string_v
                                                                    WithdrawReason reason,
                                                                    std::int64_t now_ms) {
   WithdrawResponse response;
-  response.reply.outcome = clock_.withdraw(username, status_for(reason));
+  response.reply.outcome = rules_.withdraw(username, status_for(reason));
   if (response.reply.outcome == WithdrawOutcome::withdrawn) {
     response.actions.push_back(
-        seller_action::BuyerWithdrawn{std::string(username), status_for(reason), clock_.round_id()});
+        seller_action::BuyerWithdrawn{std::string(username), status_for(reason), rules_.round_id()});
     finish_if_done(response.actions);
-    if (clock_.is_running()) close_round_if_answered(now_ms, response.actions);
+    if (rules_.is_running()) close_round_if_answered(now_ms, response.actions);
   }
   return response;
 }
 
 std::optional<std::int64_t> SellerAuction::next_tick_due_ms() const noexcept {
-  if (!started_ || !clock_.is_running()) return std::nullopt;
+  if (!started_ || !rules_.is_running()) return std::nullopt;
   return std::min(round_open_ ? deadline_ms_ : next_announce_at_ms_, next_push_at_ms_);
 }
 
 void SellerAuction::announce(std::int64_t now_ms, std::vector<SellerAction>& actions) {
-  MARKET_ASSERT(clock_.is_running(), "only a running auction announces");
+  AUCTION_ASSERT(rules_.is_running(), "only a running auction announces");
   round_open_ = true;
   deadline_ms_ = now_ms + config_.ack_deadline_ms;
   next_announce_at_ms_ = now_ms + config_.period_ms;
   acked_.clear();
   failed_.clear();
   seller_action::Announce a;
-  a.message = AnnouncePrice{clock_.auction_id(), clock_.round_id(), clock_.price(), clock_.buyers()};
-  a.recipients.reserve(clock_.active_count());
-  for (const BuyerEntry& b : clock_.buyers()) {
+  a.message = AnnouncePrice{rules_.auction_id(), rules_.round_id(), rules_.price(), rules_.buyers()};
+  a.recipients.reserve(rules_.active_count());
+  for (const BuyerEntry& b : rules_.buyers()) {
     if (b.is_active()) a.recipients.push_back(b.username);
   }
   a.deadline_ms = deadline_ms_;
@@ -131,27 +131,27 @@ void SellerAuction::announce(std::int64_t now_ms, std::vector<SellerAction>& act
 
 void SellerAuction::close_round_if_answered(std::int64_t now_ms,
                                             std::vector<SellerAction>& actions) {
-  if (!round_open_ || acked_.size() + failed_.size() < clock_.active_count()) return;
-  for (const BuyerEntry& b : clock_.buyers()) {
+  if (!round_open_ || acked_.size() + failed_.size() < rules_.active_count()) return;
+  for (const BuyerEntry& b : rules_.buyers()) {
     if (b.is_active() && !acked_.contains(b.username) && !failed_.contains(b.username)) return;
   }
   close_round(now_ms, actions);
 }
 
 void SellerAuction::close_round(std::int64_t now_ms, std::vector<SellerAction>& actions) {
-  MARKET_ASSERT(round_open_ && clock_.is_running(), "only an open round of a running auction closes");
+  AUCTION_ASSERT(round_open_ && rules_.is_running(), "only an open round of a running auction closes");
   round_open_ = false;
   std::vector<std::string> silent;
-  for (const BuyerEntry& b : clock_.buyers()) {
+  for (const BuyerEntry& b : rules_.buyers()) {
     if (b.is_active() && !acked_.contains(b.username)) silent.push_back(b.username);
   }
-  if (silent.size() == clock_.active_count()) {
+  if (silent.size() == rules_.active_count()) {
     // Everybody quiet at once: the seller's own link is failing. Withdraw nobody, try the
     // same round again after a backoff (docs/auction.md, "The pause rule").
     next_announce_at_ms_ = now_ms + retry_ms_;
     if (!paused_) {
       paused_ = true;
-      actions.push_back(seller_action::Paused{clock_.round_id(), next_announce_at_ms_});
+      actions.push_back(seller_action::Paused{rules_.round_id(), next_announce_at_ms_});
     }
     retry_ms_ = std::min(retry_ms_ * 2, config_.pause_retry_ms_max);
     return;
@@ -159,29 +159,29 @@ void SellerAuction::close_round(std::int64_t now_ms, std::vector<SellerAction>& 
   if (paused_) {
     paused_ = false;
     retry_ms_ = config_.period_ms;
-    actions.push_back(seller_action::Resumed{clock_.round_id()});
+    actions.push_back(seller_action::Resumed{rules_.round_id()});
   }
   for (const std::string& name : silent) {
-    const WithdrawOutcome outcome = clock_.withdraw(name, BuyerStatus::withdrawn_silent);
-    MARKET_ASSERT(outcome == WithdrawOutcome::withdrawn,
-                  "a silent buyer leaves while someone who acked remains");
+    const WithdrawOutcome outcome = rules_.withdraw(name, BuyerStatus::withdrawn_silent);
+    AUCTION_ASSERT(outcome == WithdrawOutcome::withdrawn,
+                   "a silent buyer leaves while someone who acked remains");
     actions.push_back(
-        seller_action::BuyerWithdrawn{name, BuyerStatus::withdrawn_silent, clock_.round_id()});
+        seller_action::BuyerWithdrawn{name, BuyerStatus::withdrawn_silent, rules_.round_id()});
   }
   finish_if_done(actions);
 }
 
 void SellerAuction::push(std::int64_t now_ms, std::vector<SellerAction>& actions) {
-  actions.push_back(seller_action::PushUpdate{clock_.state()});
+  actions.push_back(seller_action::PushUpdate{rules_.state()});
   next_push_at_ms_ = now_ms + config_.push_period_ms;
 }
 
 void SellerAuction::finish_if_done(std::vector<SellerAction>& actions) {
-  if (!clock_.is_finished() || finish_emitted_) return;
+  if (!rules_.is_finished() || finish_emitted_) return;
   finish_emitted_ = true;
   round_open_ = false;
   paused_ = false;
-  actions.push_back(seller_action::Finish{clock_.finish_record()});
+  actions.push_back(seller_action::Finish{rules_.finish_record()});
 }
 
 }  // namespace auction::market

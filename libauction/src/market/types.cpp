@@ -1,7 +1,7 @@
 // The market vocabulary's names and checks; see auction/market/types.hpp.
 #include "auction/market/types.hpp"
 
-#include "market/market_assert.hpp"
+#include "auction/base/assert.hpp"
 
 namespace auction::market {
 
@@ -10,7 +10,7 @@ BuyerStatus status_for(WithdrawReason reason) noexcept {
     case WithdrawReason::by_request: return BuyerStatus::withdrawn_by_request;
     case WithdrawReason::max_price: return BuyerStatus::withdrawn_max_price;
   }
-  MARKET_ASSERT(false, "unknown WithdrawReason");
+  AUCTION_ASSERT(false, "unknown WithdrawReason");
 }
 
 std::string_view reason_name(BuyerStatus withdrawn_status) noexcept {
@@ -20,7 +20,7 @@ std::string_view reason_name(BuyerStatus withdrawn_status) noexcept {
     case BuyerStatus::withdrawn_max_price: return "max_price";
     case BuyerStatus::active: break;
   }
-  MARKET_ASSERT(false, "an active buyer has no withdrawal reason");
+  AUCTION_ASSERT(false, "an active buyer has no withdrawal reason");
 }
 
 std::optional<BuyerStatus> withdrawn_status_from_name(std::string_view name) noexcept {
@@ -49,7 +49,7 @@ std::string_view to_string(WithdrawOutcome outcome) noexcept {
     case WithdrawOutcome::not_started: return "not_started";
     case WithdrawOutcome::already_finished: return "already_finished";
   }
-  MARKET_ASSERT(false, "unknown WithdrawOutcome");
+  AUCTION_ASSERT(false, "unknown WithdrawOutcome");
 }
 
 std::optional<WithdrawOutcome> withdraw_outcome_from_name(std::string_view name) noexcept {
@@ -67,7 +67,7 @@ std::string_view to_string(Stage stage) noexcept {
     case Stage::running: return "running";
     case Stage::finished: return "finished";
   }
-  MARKET_ASSERT(false, "unknown Stage");
+  AUCTION_ASSERT(false, "unknown Stage");
 }
 
 std::optional<Stage> stage_from_name(std::string_view name) noexcept {

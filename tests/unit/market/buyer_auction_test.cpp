@@ -1,21 +1,26 @@
-// The buyer engine: newest round, stale announcements, pause detection, the max price proxy,
-// withdrawal resends and the finish.
+// Tests of BuyerAuction (auction/market/buyer_auction.hpp), a buyer's pure engine of one
+// auction: newest round, stale announcements, pause detection, the max price proxy,
+// withdrawal resends, compact announcements and the finish.
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
 
 #include "auction/market/buyer_auction.hpp"
 #include "unit/market/variants.hpp"
 
+using namespace auction;
 using namespace auction::market;
-using auction::Cents;
-using auction::RoundId;
-using market_test::all_of;
-using market_test::count_of;
+using auction::test::all_of;
+using auction::test::count_of;
 
 namespace {
 
+constexpr AuctionId auction_id{4};
+
 BuyerConfig test_config(std::optional<Cents> max_price = std::nullopt) {
   BuyerConfig c;
-  c.auction_id = 4;
+  c.auction_id = auction_id;
   c.username = "amy";
   c.period_ms = 1000;
   c.pause_after_periods = 3;
@@ -23,12 +28,19 @@ BuyerConfig test_config(std::optional<Cents> max_price = std::nullopt) {
   return c;
 }
 
-AnnouncePrice announce(RoundId round, std::vector<BuyerEntry> buyers = {
-                                          {"amy", BuyerStatus::active},
-                                          {"bob", BuyerStatus::active},
-                                          {"cat", BuyerStatus::active}}) {
-  return AnnouncePrice{4, round, Cents(1000 + 100 * static_cast<std::int64_t>(round)),
-                       std::move(buyers)};
+const std::vector<BuyerEntry> all_active = {
+    {"amy", BuyerStatus::active}, {"bob", BuyerStatus::active}, {"cat", BuyerStatus::active}};
+
+Cents price_of(RoundId round) { return Cents(1000 + 100 * static_cast<std::int64_t>(round)); }
+
+// The full announcement of `round`: every buyer's status.
+AnnouncePrice announce(RoundId round, std::vector<BuyerEntry> buyers = all_active) {
+  return AnnouncePrice{auction_id, round, price_of(round), std::move(buyers), false};
+}
+
+// The compact announcement of `round`: the withdrawn buyers only.
+AnnouncePrice compact(RoundId round, std::vector<BuyerEntry> withdrawn) {
+  return AnnouncePrice{auction_id, round, price_of(round), std::move(withdrawn), true};
 }
 
 }  // namespace
@@ -36,7 +48,7 @@ AnnouncePrice announce(RoundId round, std::vector<BuyerEntry> buyers = {
 TEST_CASE("market: a buyer takes a newer round and acknowledges it", "[market][buyer]") {
   BuyerAuction b = BuyerAuction::create(test_config(), 0).value();
   auto step = b.on_announce(announce(0), 10);
-  CHECK(step.ack == PeerAck{4, 0, true});
+  CHECK(step.ack == PeerAck{auction_id, 0, true});
   auto changed = all_of<buyer_event::PriceChanged>(step.events);
   REQUIRE(changed.size() == 1);
   CHECK(changed[0].price == Cents(1000));
@@ -75,7 +87,7 @@ TEST_CASE("market: a stale or repeated announcement is acknowledged but never ap
       announce(3, {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::withdrawn_by_request},
                    {"cat", BuyerStatus::active}}),
       20);
-  CHECK(stale.ack == PeerAck{4, 3, true});  // acked, so the seller does not withdraw us
+  CHECK(stale.ack == PeerAck{auction_id, 3, true});  // acked, so the seller does not withdraw us
   CHECK(stale.events.empty());
   CHECK(b.round_id() == 7);
   CHECK(b.price() == Cents(1700));
@@ -97,7 +109,7 @@ TEST_CASE("market: a buyer notices a pause once and a later announcement resumes
   for (std::int64_t t = 4100; t < 20'000; t += 500) CHECK(b.on_tick(t).empty());
 
   // The seller comes back at a new address: reported, but still paused until it announces.
-  auto back = b.on_seller_back(SellerBack{4, "sam", "10.0.0.2:7001"}, 20'000);
+  auto back = b.on_seller_back(SellerBack{auction_id, "sam", "10.0.0.2:7001"}, 20'000);
   auto back_events = all_of<buyer_event::SellerBack>(back.events);
   REQUIRE(back_events.size() == 1);
   CHECK(back_events[0].address == "10.0.0.2:7001");
@@ -129,7 +141,7 @@ TEST_CASE("market: the max price proxy withdraws exactly when the price passes t
   auto step = b.on_announce(announce(4), 0);  // 1400
   auto sends = all_of<buyer_event::SendWithdraw>(step.events);
   REQUIRE(sends.size() == 1);
-  CHECK(sends[0].request == WithdrawRequest{4, "amy", WithdrawReason::max_price});
+  CHECK(sends[0].request == WithdrawRequest{auction_id, "amy", WithdrawReason::max_price});
   // The seller took it: the next round shows us out, nothing is sent again.
   auto after = b.on_announce(
       announce(5, {{"amy", BuyerStatus::withdrawn_max_price}, {"bob", BuyerStatus::active},
@@ -154,10 +166,10 @@ TEST_CASE("market: a withdrawal is sent again while the seller still lists us ac
 TEST_CASE("market: a buyer takes the result once and knows whether it won", "[market][buyer]") {
   BuyerAuction b = BuyerAuction::create(test_config(), 0).value();
   (void)b.on_announce(announce(3), 0);
-  FinishRecord r{4, 3, "amy", Cents(1300),
+  FinishRecord r{auction_id, 3, "amy", Cents(1300),
                  {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::withdrawn_by_request}}};
   auto step = b.on_finished(r, 10);
-  CHECK(step.ack == PeerAck{4, 3});
+  CHECK(step.ack == PeerAck{auction_id, 3});
   auto done = all_of<buyer_event::Finished>(step.events);
   REQUIRE(done.size() == 1);
   CHECK(done[0].is_winner);
@@ -180,4 +192,102 @@ TEST_CASE("market: a buyer config is checked", "[market][buyer]") {
   c = test_config();
   c.period_ms = 0;
   CHECK(validate(c).error().code == "invalid_argument");
+}
+
+// The compact announcement (docs/auction.md, "Compact announcements"), as a buyer takes it.
+
+TEST_CASE("market: a buyer without the list acks a compact announcement but takes nothing",
+          "[market][buyer]") {
+  BuyerAuction b = BuyerAuction::create(test_config(), 0).value();
+  auto step = b.on_announce(compact(3, {}), 10);
+  // Acked: not silent. has_buyers false: the seller sends the full list next.
+  CHECK(step.ack == PeerAck{auction_id, 3, false});
+  CHECK_FALSE(b.round_id().has_value());
+  CHECK(count_of<buyer_event::PriceChanged>(step.events) == 0);
+
+  auto taken = b.on_announce(announce(4), 20);
+  CHECK(taken.ack == PeerAck{auction_id, 4, true});
+  CHECK(b.round_id() == 4);
+}
+
+TEST_CASE("market: a compact announcement gives the same statuses as the full list",
+          "[market][buyer]") {
+  BuyerAuction by_full = BuyerAuction::create(test_config(), 0).value();
+  BuyerAuction by_compact = BuyerAuction::create(test_config(), 0).value();
+  (void)by_full.on_announce(announce(0), 10);
+  (void)by_compact.on_announce(announce(0), 10);
+
+  const std::vector<BuyerEntry> round_5 = {{"amy", BuyerStatus::active},
+                                           {"bob", BuyerStatus::withdrawn_silent},
+                                           {"cat", BuyerStatus::active}};
+  auto a = by_full.on_announce(announce(5, round_5), 5010);
+  auto b = by_compact.on_announce(compact(5, {{"bob", BuyerStatus::withdrawn_silent}}), 5010);
+  CHECK(b.ack == PeerAck{auction_id, 5, true});
+  CHECK(by_compact.buyers() == by_full.buyers());
+  CHECK(by_compact.price() == Cents(1500));
+  auto left = all_of<buyer_event::BuyerWithdrew>(b.events);
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].username == "bob");
+  CHECK(count_of<buyer_event::BuyerWithdrew>(a.events) == 1);
+
+  // The same news is not reported twice.
+  auto again = by_compact.on_announce(compact(6, {{"bob", BuyerStatus::withdrawn_silent}}), 6010);
+  CHECK(count_of<buyer_event::BuyerWithdrew>(again.events) == 0);
+
+  // A seller restarted from an older push lists bob active again (by not listing him): the
+  // buyer shows him active, as the full list would.
+  (void)by_compact.on_announce(compact(7, {}), 7010);
+  CHECK(by_compact.buyers().at("bob") == BuyerStatus::active);
+}
+
+TEST_CASE("market: a buyer who asked out and is not listed withdrawn asks again",
+          "[market][buyer]") {
+  BuyerAuction b = BuyerAuction::create(test_config(), 0).value();
+  (void)b.on_announce(announce(0), 10);
+  (void)b.request_withdraw();
+  auto step = b.on_announce(compact(1, {{"bob", BuyerStatus::withdrawn_silent}}), 1010);
+  CHECK(count_of<buyer_event::SendWithdraw>(step.events) == 1);
+  auto out = b.on_announce(compact(2, {{"amy", BuyerStatus::withdrawn_by_request}}), 2010);
+  CHECK(count_of<buyer_event::SendWithdraw>(out.events) == 0);
+  CHECK_FALSE(b.is_active());
+}
+
+// Property-style: seeded shuffles of duplicated announcements. Each seed replays exactly; a
+// failure names its seed.
+TEST_CASE("market: a buyer's round never moves backwards under shuffled announcements",
+          "[market][buyer][property]") {
+  for (std::uint32_t seed = 1; seed <= 200; ++seed) {
+    CAPTURE(seed);
+    std::mt19937 rng(seed);
+    auto chance = [&rng](double p) { return std::bernoulli_distribution(p)(rng); };
+    BuyerConfig config = test_config();
+    config.max_price = Cents(std::uniform_int_distribution<std::int64_t>(0, 3000)(rng));
+    BuyerAuction buyer = BuyerAuction::create(config, 0).value();
+    std::vector<RoundId> rounds;
+    for (RoundId r = 0; r < 40; ++r) {
+      rounds.push_back(r);
+      if (chance(0.3)) rounds.push_back(r);  // duplicates
+    }
+    std::shuffle(rounds.begin(), rounds.end(), rng);
+    std::optional<RoundId> newest;
+    int max_price_sends = 0;
+    for (RoundId r : rounds) {
+      AnnouncePrice m{auction_id, r, Cents(100 * static_cast<std::int64_t>(r)),
+                      {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::active}}};
+      auto step = buyer.on_announce(m, 0);
+      REQUIRE(step.ack == PeerAck{auction_id, r, true});  // every announcement is acknowledged
+      newest = newest ? std::max(*newest, r) : r;
+      REQUIRE(buyer.round_id() == newest);
+      REQUIRE(buyer.price() == Cents(100 * static_cast<std::int64_t>(*newest)));
+      for (const auto& s : all_of<buyer_event::SendWithdraw>(step.events)) {
+        REQUIRE(s.request.reason == WithdrawReason::max_price);
+        REQUIRE(buyer.price() > *config.max_price);
+        ++max_price_sends;
+      }
+    }
+    // The seller here never takes the withdrawal, so it is repeated on each announcement that
+    // still lists amy active, but only once the price passed the max.
+    REQUIRE((max_price_sends > 0) ==
+            (*newest * 100 > static_cast<RoundId>(config.max_price->value)));
+  }
 }

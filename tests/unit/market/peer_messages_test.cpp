@@ -1,4 +1,6 @@
-// The peer protocol and state codecs: round trips and the rejection of every bad field.
+// Tests of the peer message codecs (auction/market/peer_messages.hpp) and of the state and
+// result codecs (auction_state.hpp, finish_record.hpp): round trips, the compact announcement,
+// the JSON on the wire, and the rejection of every bad field.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -6,6 +8,7 @@
 #include "auction/market/auction_state.hpp"
 #include "auction/market/peer_messages.hpp"
 
+using namespace auction;
 using namespace auction::market;
 using auction::Cents;
 using auction::RoundId;
@@ -37,22 +40,22 @@ void check_error(const auction::Result<AnnouncePrice>& r, const std::string& cod
 }  // namespace
 
 TEST_CASE("market: every peer message survives a round trip", "[market][protocol]") {
-  const AnnouncePrice a{4, 12, Cents(2200), some_buyers};
+  const AnnouncePrice a{AuctionId{4}, 12, Cents(2200), some_buyers};
   CHECK(decode_announce_price(over_the_wire(encode(a))).value() == a);
 
-  const FinishRecord f{4, 12, "amy", Cents(2200), some_buyers};
+  const FinishRecord f{AuctionId{4}, 12, "amy", Cents(2200), some_buyers};
   CHECK(decode_finish_record(over_the_wire(encode(f))).value() == f);
-  const FinishRecord unsold{5, 0, std::nullopt, Cents(0), {}};
+  const FinishRecord unsold{AuctionId{5}, 0, std::nullopt, Cents(0), {}};
   CHECK(decode_finish_record(over_the_wire(encode(unsold))).value() == unsold);
 
-  const SellerBack s{4, "sam", "127.0.0.1:7001"};
+  const SellerBack s{AuctionId{4}, "sam", "127.0.0.1:7001"};
   CHECK(decode_seller_back(over_the_wire(encode(s))).value() == s);
 
-  const PeerAck ack{4, 12};
+  const PeerAck ack{AuctionId{4}, 12};
   CHECK(decode_peer_ack(over_the_wire(encode(ack))).value() == ack);
 
   for (auto reason : {WithdrawReason::by_request, WithdrawReason::max_price}) {
-    const WithdrawRequest w{4, "amy", reason};
+    const WithdrawRequest w{AuctionId{4}, "amy", reason};
     CHECK(decode_withdraw_request(over_the_wire(encode(w))).value() == w);
   }
   for (auto o : {WithdrawOutcome::withdrawn, WithdrawOutcome::already_withdrawn,
@@ -64,9 +67,22 @@ TEST_CASE("market: every peer message survives a round trip", "[market][protocol
   CHECK(decode_announce_price(encode(a)).value() == a);
 }
 
+TEST_CASE("market: an auction id travels as a plain JSON integer", "[market][protocol]") {
+  CHECK(encode(PeerAck{AuctionId{4}, 12}) == json{{"auction_id", 4}, {"round_id", 12}});
+  CHECK(encode(SellerBack{AuctionId{7}, "sam", "127.0.0.1:7001"})["auction_id"] == 7);
+  CHECK(encode(FinishRecord{AuctionId{5}, 0, std::nullopt, Cents(0), {}}).dump() ==
+        R"({"auction_id":5,"buyers":[],"price":0,"round_id":0})");
+  CHECK(decode_peer_ack(json{{"auction_id", 18446744073709551615u}, {"round_id", 1}})
+            .value()
+            .auction_id == AuctionId{18446744073709551615u});
+  CHECK(decode_peer_ack(json{{"auction_id", "4"}, {"round_id", 1}}).error().code == "bad_request");
+  CHECK(decode_peer_ack(json{{"auction_id", -4}, {"round_id", 1}}).error().code ==
+        "invalid_argument");
+}
+
 TEST_CASE("market: an auction state survives a round trip", "[market][protocol]") {
-  const AuctionState s{4, Stage::running, 6, Cents(1000), Cents(50), Cents(1300), some_buyers,
-                       std::nullopt};
+  const AuctionState s{AuctionId{4}, Stage::running, 6, Cents(1000), Cents(50), Cents(1300),
+                       some_buyers, std::nullopt};
   CHECK(decode_auction_state(over_the_wire(encode(s))).value() == s);
   AuctionState done = s;
   done.stage = Stage::finished;
@@ -148,7 +164,7 @@ TEST_CASE("market: a value out of range is invalid_argument naming the field",
 
 TEST_CASE("market: a finish record must name exactly one winner, the only active buyer",
           "[market][protocol]") {
-  const FinishRecord good{4, 3, "amy", Cents(1300),
+  const FinishRecord good{AuctionId{4}, 3, "amy", Cents(1300),
                           {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::withdrawn_silent}}};
   json no_winner = encode(good);
   no_winner.erase("winner");
@@ -220,4 +236,39 @@ TEST_CASE("market: every example line in docs/auction.md decodes as one of our m
     ++examples;
   }
   CHECK(examples >= 9);
+}
+
+// The compact announcement (docs/auction.md, "Compact announcements").
+
+TEST_CASE("market: a compact announcement survives a round trip and lists withdrawn buyers only",
+          "[market][protocol]") {
+  const AnnouncePrice a{AuctionId{4}, 7, Cents(1700), {{"bob", BuyerStatus::withdrawn_silent}},
+                        true};
+  const json encoded = encode(a);
+  CHECK(encoded.contains("withdrawn"));
+  CHECK_FALSE(encoded.contains("buyers"));
+  CHECK(decode_announce_price(over_the_wire(encoded)).value() == a);
+
+  auto active = json::parse(
+      R"({"auction_id":4,"round_id":3,"price":1300,"withdrawn":[{"username":"amy","active":true}]})");
+  auto rejected = decode_announce_price(active);
+  REQUIRE_FALSE(rejected.has_value());
+  CHECK(rejected.error().code == "invalid_argument");
+  CHECK_THAT(rejected.error().message, Catch::Contains("announce_price.withdrawn[0]"));
+
+  // Neither list: the full form's field is the one reported missing.
+  auto neither = decode_announce_price(json::parse(R"({"auction_id":4,"round_id":3,"price":1})"));
+  REQUIRE_FALSE(neither.has_value());
+  CHECK_THAT(neither.error().message, Catch::Contains("announce_price.buyers"));
+}
+
+TEST_CASE("market: an ack says has_buyers only when set, and an ack without it decodes as false",
+          "[market][protocol]") {
+  const PeerAck with{AuctionId{4}, 12, true};
+  CHECK(decode_peer_ack(over_the_wire(encode(with))).value() == with);
+  CHECK(encode(PeerAck{AuctionId{4}, 12}) == json{{"auction_id", 4}, {"round_id", 12}});
+  CHECK(decode_peer_ack(json{{"auction_id", 4}, {"round_id", 12}}).value().has_buyers == false);
+  CHECK(decode_peer_ack(json{{"auction_id", 4}, {"round_id", 12}, {"has_buyers", 1}})
+            .error()
+            .code == "bad_request");
 }

@@ -1,5 +1,6 @@
-// The seller engine: rounds, deadlines, silent buyers, the pause rule, withdrawals, pushes and
-// resuming after a restart. Time is a plain number handed to the engine.
+// Tests of SellerAuction (auction/market/seller_auction.hpp), the seller's pure engine of one
+// auction: rounds, deadlines, silent buyers, the pause rule, withdrawals, pushes and resuming
+// after a restart. Time is a plain number handed to it.
 #include <catch2/catch.hpp>
 
 #include <limits>
@@ -7,13 +8,14 @@
 #include "auction/market/seller_auction.hpp"
 #include "unit/market/variants.hpp"
 
+using namespace auction;
 using namespace auction::market;
-using auction::Cents;
-using auction::RoundId;
-using market_test::all_of;
-using market_test::count_of;
+using auction::test::all_of;
+using auction::test::count_of;
 
 namespace {
+
+constexpr AuctionId auction_id{9};
 
 SellerConfig test_config() {
   SellerConfig c;
@@ -25,8 +27,9 @@ SellerConfig test_config() {
 }
 
 SellerAuction make_seller(std::vector<std::string> buyers, SellerConfig config = test_config()) {
-  Clock clock = Clock::create(9, Cents(1000), Cents(100), std::move(buyers)).value();
-  return SellerAuction::create(std::move(clock), config).value();
+  AuctionRules rules =
+      AuctionRules::create(auction_id, Cents(1000), Cents(100), std::move(buyers)).value();
+  return SellerAuction::create(std::move(rules), config).value();
 }
 
 // The one announcement among `actions`.
@@ -36,7 +39,7 @@ seller_action::Announce the_announce(const std::vector<SellerAction>& actions) {
   return announces.front();
 }
 
-// Acks `round` for each of `names`, collecting what the engine does.
+// Acks `round` for each of `names`, collecting the actions that follow.
 std::vector<SellerAction> ack(SellerAuction& s, const std::vector<std::string>& names,
                               RoundId round, std::int64_t now_ms) {
   std::vector<SellerAction> out;
@@ -54,7 +57,7 @@ TEST_CASE("market: a seller starts by announcing round 0 to every buyer and push
   SellerAuction s = make_seller({"amy", "bob", "cat"});
   auto actions = s.start(0).value();
   auto a = the_announce(actions);
-  CHECK(a.message.auction_id == 9);
+  CHECK(a.message.auction_id == auction_id);
   CHECK(a.message.round_id == 0);
   CHECK(a.message.price == Cents(1000));
   CHECK(a.message.buyers.size() == 3);
@@ -90,14 +93,14 @@ TEST_CASE("market: a buyer that does not acknowledge in time is withdrawn as sil
   REQUIRE(gone.size() == 1);
   CHECK(gone[0].username == "cat");
   CHECK(gone[0].status == BuyerStatus::withdrawn_silent);
-  CHECK(s.clock().is_running());
+  CHECK(s.rules().is_running());
   auto a = the_announce(s.on_tick(1000));
   CHECK(a.recipients == std::vector<std::string>{"amy", "bob"});
   CHECK(a.message.buyers[2] == BuyerEntry{"cat", BuyerStatus::withdrawn_silent});
   // A late ack for the old round does not bring cat back.
   CHECK(s.on_ack("cat", 0, 1001).empty());
   CHECK(s.on_ack("cat", 1, 1001).empty());
-  CHECK_FALSE(s.clock().find("cat")->is_active());
+  CHECK_FALSE(s.rules().find("cat")->is_active());
 }
 
 TEST_CASE("market: a failed send counts as silence and an ack for another round does not count",
@@ -130,7 +133,7 @@ TEST_CASE("market: when all but one are silent the one who acknowledged wins, on
   CHECK(finishes[0].record.winner == "bob");
   CHECK(finishes[0].record.round_id == 1);
   CHECK(finishes[0].record.price == Cents(1100));
-  CHECK(s.clock().is_finished());
+  CHECK(s.rules().is_finished());
   // Finished: nothing more, ever.
   for (std::int64_t t = 1801; t < 10000; t += 250) CHECK(s.on_tick(t).empty());
   auto late = s.on_withdraw_request("bob", WithdrawReason::by_request, 5000);
@@ -151,7 +154,7 @@ TEST_CASE("market: a round where every buyer is silent pauses without withdrawin
   CHECK(paused[0].round_id == 1);
   CHECK(paused[0].retry_at_ms == 2800);  // first backoff: one period
   CHECK(count_of<seller_action::BuyerWithdrawn>(closed) == 0);
-  CHECK(s.clock().active_count() == 3);
+  CHECK(s.rules().active_count() == 3);
   CHECK(s.is_paused());
 
   // Retries announce the same round at the same price, backing off 1000, 2000, 4000, 4000.
@@ -167,7 +170,7 @@ TEST_CASE("market: a round where every buyer is silent pauses without withdrawin
     CHECK(count_of<seller_action::BuyerWithdrawn>(again) == 0);
     retry_at = retry_at + 800 + backoff;
   }
-  CHECK(s.clock().active_count() == 3);
+  CHECK(s.rules().active_count() == 3);
 
   // Connectivity returns: amy and bob answer, cat stays silent and is withdrawn.
   auto a = the_announce(s.on_tick(retry_at));
@@ -192,7 +195,7 @@ TEST_CASE("market: failed sends to every buyer pause at once", "[market][seller]
   auto paused = all_of<seller_action::Paused>(actions);
   REQUIRE(paused.size() == 1);
   CHECK(paused[0].retry_at_ms == 1030);
-  CHECK(s.clock().active_count() == 2);
+  CHECK(s.rules().active_count() == 2);
 }
 
 TEST_CASE("market: a seller answers withdraw requests by the rules", "[market][seller]") {
@@ -211,7 +214,7 @@ TEST_CASE("market: a seller answers withdraw requests by the rules", "[market][s
         WithdrawOutcome::not_joined);
   auto max = s.on_withdraw_request("bob", WithdrawReason::max_price, 7);
   CHECK(max.reply.outcome == WithdrawOutcome::withdrawn);
-  CHECK(s.clock().find("bob")->status == BuyerStatus::withdrawn_max_price);
+  CHECK(s.rules().find("bob")->status == BuyerStatus::withdrawn_max_price);
   auto finishes = all_of<seller_action::Finish>(max.actions);
   REQUIRE(finishes.size() == 1);
   CHECK(finishes[0].record.winner == "cat");
@@ -251,7 +254,7 @@ TEST_CASE("market: a seller resumed from a pushed state continues at its round a
   // The seller crashes; a new one restores the pushed state (through its JSON form).
   auto decoded = decode_auction_state(nlohmann::json::parse(encode(*pushed).dump())).value();
   SellerAuction second =
-      SellerAuction::create(Clock::restore(decoded).value(), test_config()).value();
+      SellerAuction::create(AuctionRules::restore(decoded).value(), test_config()).value();
   auto actions = second.start(50'000).value();
   auto a = the_announce(actions);
   CHECK(a.message.round_id == 4);
@@ -268,9 +271,10 @@ TEST_CASE("market: a seller restored from a finished state emits the finish agai
   SellerAuction s = make_seller({"amy", "bob"});
   (void)s.start(0).value();
   auto r = s.on_withdraw_request("amy", WithdrawReason::by_request, 10);
-  REQUIRE(s.clock().is_finished());
+  REQUIRE(s.rules().is_finished());
   SellerAuction again =
-      SellerAuction::create(Clock::restore(s.clock().state()).value(), test_config()).value();
+      SellerAuction::create(AuctionRules::restore(s.rules().state()).value(), test_config())
+          .value();
   auto actions = again.start(100).value();
   auto finishes = all_of<seller_action::Finish>(actions);
   REQUIRE(finishes.size() == 1);
@@ -323,14 +327,15 @@ TEST_CASE("market: of two last buyers withdrawing at once the second is told it 
   CHECK(second.reply.outcome == WithdrawOutcome::you_are_the_winner);
   CHECK(count_of<seller_action::Finish>(first.actions) == 1);
   CHECK(second.actions.empty());
-  CHECK(s.clock().winner() == "amy");
+  CHECK(s.rules().winner() == "amy");
 }
 
 TEST_CASE("market: a price that would overflow stays capped and the round is announced again",
           "[market][seller]") {
   constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
-  Clock clock = Clock::create(9, Cents(max - 150), Cents(100), {"amy", "bob"}).value();
-  SellerAuction s = SellerAuction::create(std::move(clock), test_config()).value();
+  AuctionRules rules =
+      AuctionRules::create(auction_id, Cents(max - 150), Cents(100), {"amy", "bob"}).value();
+  SellerAuction s = SellerAuction::create(std::move(rules), test_config()).value();
   (void)s.start(0).value();
   ack(s, {"amy", "bob"}, 0, 10);
   auto a1 = the_announce(s.on_tick(1000));
@@ -363,6 +368,6 @@ TEST_CASE("market: a seller says when it is next due: the round's deadline, then
   (void)s.on_tick(1800);  // nobody acked round 1: all silent, a pause, nobody withdrawn
   (void)s.on_withdraw_request("amy", WithdrawReason::by_request, 1900);
   (void)s.on_withdraw_request("bob", WithdrawReason::by_request, 1900);
-  CHECK(s.clock().is_finished());
+  CHECK(s.rules().is_finished());
   CHECK_FALSE(s.next_tick_due_ms().has_value());
 }

@@ -1,11 +1,12 @@
-// Test helpers for the market engines: pick the actions or events of one kind out of the
-// variant lists the engines return.
+// Test helpers for the market's pure engines (SellerAuction, BuyerAuction): pick the actions
+// or events of one kind out of the variant lists they return.
 #pragma once
 
+#include <cstddef>
 #include <variant>
 #include <vector>
 
-namespace market_test {
+namespace auction::test {
 
 template <class T, class Variant>
 std::vector<T> all_of(const std::vector<Variant>& items) {
@@ -21,4 +22,4 @@ std::size_t count_of(const std::vector<Variant>& items) {
   return all_of<T>(items).size();
 }
 
-}  // namespace market_test
+}  // namespace auction::test

@@ -3,7 +3,7 @@
 //
 // The platform keeps the newest push (round ids only move forward), so a seller that crashes
 // resumes from the last pushed round: anything after that push is lost and replayed. Plain
-// value with a JSON codec; pure, safe from any thread, never throws.
+// value with a JSON codec; pure (market/), safe from any thread, never throws.
 #pragma once
 
 #include <optional>
@@ -12,18 +12,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auction/market/types.hpp"
 #include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
+#include "auction/market/types.hpp"
 
 namespace auction::market {
 
-// Invariants (a Clock only makes states that hold them; Clock::restore checks them):
+// Invariants (AuctionRules only makes states that hold them; AuctionRules::restore checks them):
 //   - increment > 0, base_price >= 0, price == base_price + round_id * increment;
 //   - buyers are unique valid usernames, at most limits::buyers_per_auction_max;
 //   - stage == running: at least two buyers are active;
 //   - stage == finished: `winner` is set iff any buyer joined, and is the only active buyer.
 struct AuctionState {
-  AuctionId auction_id = 0;
+  AuctionId auction_id;
   Stage stage = Stage::not_started;
   RoundId round_id = 0;
   Cents base_price;
@@ -40,7 +42,7 @@ struct AuctionState {
 nlohmann::json encode(const AuctionState& state);
 
 // Checks types and bounds of every field (bad_request / invalid_argument naming the field);
-// the cross-field invariants are Clock::restore's to check.
+// the cross-field invariants are AuctionRules::restore's to check.
 Result<AuctionState> decode_auction_state(const nlohmann::json& j);
 
 }  // namespace auction::market

@@ -1,10 +1,10 @@
-// BuyerAuction: a buyer's side of one running auction, as a pure engine.
+// BuyerAuction: a buyer's pure engine of one running auction.
 //
-// The runtime hands it the seller's messages (announce_price, auction_finished, seller_back)
-// and ticks; it answers with the acknowledgement to send back and with events for the user
-// (price changed, someone withdrew, paused, resumed, seller back, finished) and actions
-// (send a withdraw request). Time enters only as `now_ms` values. Single-threaded, no I/O,
-// never throws.
+// The runtime (BuyerPeer, in market/runtime/) hands it the seller's messages (announce_price,
+// auction_finished, seller_back) and ticks; it answers with the acknowledgement to send back
+// and with events for the user (price changed, someone withdrew, paused, resumed, seller back,
+// finished) and actions (send a withdraw request). Time enters only as `now_ms` values.
+// Sits in market/ (pure). Single-threaded, no I/O, never throws.
 //
 // Round ids are a logical clock. The newest round seen is kept; a newer announcement is taken
 // even if rounds were missed in between. An older or repeated one is not applied (the view
@@ -25,15 +25,17 @@
 #include <variant>
 #include <vector>
 
+#include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
 #include "auction/market/finish_record.hpp"
 #include "auction/market/peer_messages.hpp"
 #include "auction/market/types.hpp"
-#include "auction/base/error.hpp"
 
 namespace auction::market {
 
 struct BuyerConfig {
-  AuctionId auction_id = 0;
+  AuctionId auction_id;
   std::string username;                  // this buyer; a valid username
   std::int64_t period_ms = 1000;         // the auction's period; > 0
   std::uint32_t pause_after_periods = 3;  // silence that counts as a pause; >= 1

@@ -2,7 +2,7 @@
 //
 // One record serves three readers, so there is one format: the seller's journal (kept until
 // the platform acknowledges it), the platform's finish command, and the `auction_finished`
-// message each buyer receives. Plain value with a JSON codec; pure, safe from any thread,
+// message each buyer receives. Plain value with a JSON codec; pure (market/), safe from any thread,
 // never throws.
 #pragma once
 
@@ -12,17 +12,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auction/market/types.hpp"
 #include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
+#include "auction/market/types.hpp"
 
 namespace auction::market {
 
-// Invariants (checked by decode_finish_record and by Clock, which makes them):
+// Invariants (checked by decode_finish_record and by AuctionRules, which makes them):
 //   - `winner` is present iff `buyers` is non-empty (an auction nobody joined ends unsold);
 //   - the winner is the one and only active entry of `buyers`;
 //   - `price` >= 0 is the price of round `round_id`.
 struct FinishRecord {
-  AuctionId auction_id = 0;
+  AuctionId auction_id;
   RoundId round_id = 0;
   std::optional<std::string> winner;
   Cents price;

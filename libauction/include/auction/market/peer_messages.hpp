@@ -6,11 +6,10 @@
 //   seller -> buyer   seller_back       answered by PeerAck
 //   buyer  -> seller  withdraw          answered by WithdrawReply
 //
-// These are the `params` of a wire request and the `result` of its response; the wire layer
-// owns framing and the envelope. docs/auction.md shows example lines. Decoding checks every
-// field a peer controls: bad_request for a missing or ill-typed field, invalid_argument for a
-// value out of range; the error message names the field. Pure, safe from any thread, never
-// throws.
+// These are the `params` of a wire request and the `result` of its response; the wire layer owns
+// framing and the envelope. docs/auction.md shows example lines. Decoding checks every field a peer
+// controls: bad_request for a missing or ill-typed field, invalid_argument for a value out of
+// range; the error message names the field. Pure (market/), safe from any thread, never throws.
 #pragma once
 
 #include <string>
@@ -19,9 +18,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
 #include "auction/market/finish_record.hpp"
 #include "auction/market/types.hpp"
-#include "auction/base/error.hpp"
 
 namespace auction::market {
 
@@ -40,7 +41,7 @@ inline constexpr std::string_view op_withdraw = "withdraw";
 // cost B x B entries a round. A seller sends it only to buyers whose ack said has_buyers, so
 // buyers that predate it always get the full form (docs/auction.md, "Compact announcements").
 struct AnnouncePrice {
-  AuctionId auction_id = 0;
+  AuctionId auction_id;
   RoundId round_id = 0;
   Cents price;
   // At most limits::buyers_per_auction_max, unique usernames; when is_compact, withdrawn ones only.
@@ -52,7 +53,7 @@ struct AnnouncePrice {
 
 // The seller logged in again, now answering at `address`.
 struct SellerBack {
-  AuctionId auction_id = 0;
+  AuctionId auction_id;
   std::string seller;
   std::string address;
 
@@ -64,7 +65,7 @@ struct SellerBack {
 // `has_buyers`: this buyer holds the auction's list of buyers, so the compact announcement is
 // enough for it (sent only when true; a seller that predates it ignores the field).
 struct PeerAck {
-  AuctionId auction_id = 0;
+  AuctionId auction_id;
   RoundId round_id = 0;
   bool has_buyers = false;
 
@@ -73,7 +74,7 @@ struct PeerAck {
 
 // A buyer asks to leave. `reason` is by_request unless the buyer's max price proxy sent it.
 struct WithdrawRequest {
-  AuctionId auction_id = 0;
+  AuctionId auction_id;
   std::string username;
   WithdrawReason reason = WithdrawReason::by_request;
 

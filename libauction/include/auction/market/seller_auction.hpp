@@ -1,13 +1,14 @@
-// SellerAuction: the seller's side of one running auction, as a pure engine.
+// SellerAuction: the seller's pure engine of one running auction.
 //
 // Like a Raft core, it is fed events and hands back actions: start(now_ms), on_tick(now_ms),
 // on_ack, on_send_failed and on_withdraw_request go in; Announce, BuyerWithdrawn, Paused,
-// Resumed, Finish and PushUpdate come out. An Asio runtime carries the actions out (sends the
-// announcements with their deadline, journals and delivers the finish, pushes update_auction)
-// and feeds the results back as events. Time enters only as `now_ms` values from one
-// monotonic clock the runtime chooses. Single-threaded, no I/O, never throws.
+// Resumed, Finish and PushUpdate come out. The Asio runtime (SellerPeer and SellerRuntime, in
+// market/runtime/) carries the actions out (sends the announcements with their deadline,
+// journals and delivers the finish, pushes update_auction) and feeds the results back as
+// events. Time enters only as `now_ms` values from one monotonic clock the runtime chooses.
+// Sits in market/ (pure). Single-threaded, no I/O, never throws.
 //
-// One round, from the engine's point of view:
+// One round, as this engine sees it:
 //   announce (round r, price, buyers) to every active buyer, deadline = now + ack_deadline_ms
 //   -> acks and failures come back -> the round closes at the deadline (or earlier, once every
 //   active buyer has answered) -> buyers without an ack for r are withdrawn as silent
@@ -32,12 +33,13 @@
 #include <variant>
 #include <vector>
 
+#include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/market/auction_rules.hpp"
 #include "auction/market/auction_state.hpp"
-#include "auction/market/clock.hpp"
 #include "auction/market/finish_record.hpp"
 #include "auction/market/peer_messages.hpp"
 #include "auction/market/types.hpp"
-#include "auction/base/error.hpp"
 
 namespace auction::market {
 
@@ -80,7 +82,7 @@ struct Resumed {
   RoundId round_id = 0;
 };
 
-// The auction is over. Emitted once per engine. The runtime journals the record, sends
+// The auction is over. Emitted once per SellerAuction. The runtime journals the record, sends
 // auction_finished to every buyer in it, and delivers it to the platform until acknowledged.
 struct Finish {
   FinishRecord record;
@@ -100,9 +102,10 @@ using SellerAction = std::variant<seller_action::Announce, seller_action::BuyerW
 
 class SellerAuction {
  public:
-  // Takes ownership of `clock`: a fresh one (Clock::create) to start an auction, or a restored
-  // one (Clock::restore) to resume after a restart. Errors: invalid_argument for a bad config.
-  static Result<SellerAuction> create(Clock clock, SellerConfig config);
+  // Takes ownership of `rules`: fresh ones (AuctionRules::create) to start an auction, or
+  // restored ones (AuctionRules::restore) to resume after a restart.
+  // Errors: invalid_argument for a bad config.
+  static Result<SellerAuction> create(AuctionRules rules, SellerConfig config);
 
   // Begins driving the auction at `now_ms`:
   //   not started -> starts it and announces round 0 (or finishes at once with <= 1 buyer);
@@ -129,12 +132,12 @@ class SellerAuction {
     WithdrawReply reply;
     std::vector<SellerAction> actions;
   };
-  // A buyer asks to leave. The reply goes back to the buyer; see Clock::withdraw for the
+  // A buyer asks to leave. The reply goes back to the buyer; see AuctionRules::withdraw for the
   // outcomes. Leaving may finish the auction (the actions then hold the Finish).
   WithdrawResponse on_withdraw_request(std::string_view username, WithdrawReason reason,
                                        std::int64_t now_ms);
 
-  const Clock& clock() const noexcept { return clock_; }
+  const AuctionRules& rules() const noexcept { return rules_; }
   const SellerConfig& config() const noexcept { return config_; }
   bool is_started() const noexcept { return started_; }
   bool is_paused() const noexcept { return paused_; }
@@ -146,7 +149,7 @@ class SellerAuction {
   std::optional<std::int64_t> next_tick_due_ms() const noexcept;
 
  private:
-  SellerAuction(Clock clock, SellerConfig config);
+  SellerAuction(AuctionRules rules, SellerConfig config);
 
   void announce(std::int64_t now_ms, std::vector<SellerAction>& actions);
   void close_round_if_answered(std::int64_t now_ms, std::vector<SellerAction>& actions);
@@ -154,7 +157,7 @@ class SellerAuction {
   void push(std::int64_t now_ms, std::vector<SellerAction>& actions);
   void finish_if_done(std::vector<SellerAction>& actions);
 
-  Clock clock_;
+  AuctionRules rules_;
   SellerConfig config_;
   bool started_ = false;
   bool finish_emitted_ = false;

@@ -1,5 +1,6 @@
-// The vocabulary of the clock auction shared by the rules, the peer protocol and both engines:
-// a buyer's status and an auction's stage (money and round ids are base/'s).
+// The vocabulary of the clock auction shared by the rules, the peer protocol and the seller's
+// and buyer's pure engines: a buyer's status and an auction's stage (auction ids, round ids,
+// money and limits are base/'s, shared with the platform).
 //
 // Sits at the bottom of the market layer. Plain values only: no I/O, no clocks, no Asio;
 // every function here is pure and safe from any thread. Nothing here may throw.
@@ -18,9 +19,6 @@
 #include "auction/base/text_rules.hpp"
 
 namespace auction::market {
-
-// The platform's id for an auction.
-using AuctionId = std::uint64_t;
 
 // A buyer is active until it leaves; leaving is for good, and the reason is kept because the
 // buyer and the seller's user both want to know why ("silent" means the buyer missed a
@@ -45,7 +43,7 @@ std::optional<BuyerStatus> withdrawn_status_from_name(std::string_view name) noe
 std::string_view to_string(WithdrawReason reason) noexcept;
 std::optional<WithdrawReason> withdraw_reason_from_name(std::string_view name) noexcept;
 
-// What a withdraw request did (see Clock::withdraw for when each is given); the seller sends
+// What a withdraw request did (see AuctionRules::withdraw for when each is given); the seller sends
 // it back to the buyer in WithdrawReply.
 enum class WithdrawOutcome : std::uint8_t {
   withdrawn,           // the buyer is out from now on

@@ -1,0 +1,49 @@
+// BuyerConsole: the buyer's command interpreter, shared by the `buyer` CLI and its tests.
+//
+// Takes one typed line at a time (list, show, join, leave, withdraw, max, wait, help, quit),
+// runs it against a BuyerRuntime and prints the answer; it also becomes the runtime's observer
+// and prints every event as it happens (each new round and price, who withdrew and why,
+// paused, resumed, the seller back at a new address, finished with winner and price, the
+// seller's answer to a withdrawal), one readable line each, or one JSON object per line with
+// `json` set. Money is typed and shown as dollars and cents. Bad input gets a one-line
+// explanation.
+//
+// Sits in console/, above market/runtime/; includes no seller header. Threading: the
+// runtime's executor thread. Never throws for anything a user types.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "auction/console/console_options.hpp"
+#include "auction/market/runtime/buyer_runtime.hpp"
+
+namespace auction::console {
+
+class BuyerConsole {
+ public:
+  // Installs itself as `runtime`'s observer. `runtime` must outlive the console.
+  BuyerConsole(market::BuyerRuntime& runtime, PrintLine print, ConsoleOptions options = {});
+  ~BuyerConsole();
+  BuyerConsole(const BuyerConsole&) = delete;
+  BuyerConsole& operator=(const BuyerConsole&) = delete;
+
+  // Runs one command line and prints its answer. Returns false when the line was `quit`.
+  boost::asio::awaitable<bool> async_execute(std::string line);
+
+  // Once the program has logged in, before the first command. A buyer has nothing to report
+  // then (the auctions it joined report themselves as their sellers announce).
+  boost::asio::awaitable<void> async_on_ready();
+
+  static const char* help_text();
+
+  struct State;  // what the console has seen; defined in buyer_console.cpp
+
+ private:
+  market::BuyerRuntime& runtime_;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace auction::console

@@ -1,0 +1,49 @@
+// SellerConsole: the seller's command interpreter, shared by the `seller` CLI and its tests.
+//
+// Takes one typed line at a time (create, list, show, start, resume, cancel, wait, help,
+// quit), runs it against a SellerRuntime and prints the answer; it also becomes the runtime's
+// observer and prints every event as it happens (each round and price, who withdrew and why,
+// paused, resumed, finished with winner and price, the result recorded by the platform), one
+// readable line each, or one JSON object per line with `json` set (for programs). Money is
+// typed and shown as dollars and cents ("12.50"). Bad input gets a one-line explanation.
+//
+// Sits in console/, above market/runtime/. Threading: the runtime's executor thread. Never
+// throws for anything a user types.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "auction/console/console_options.hpp"
+#include "auction/market/runtime/seller_runtime.hpp"
+
+namespace auction::console {
+
+class SellerConsole {
+ public:
+  // Installs itself as `runtime`'s observer. `runtime` must outlive the console.
+  SellerConsole(market::SellerRuntime& runtime, PrintLine print, ConsoleOptions options = {});
+  ~SellerConsole();
+  SellerConsole(const SellerConsole&) = delete;
+  SellerConsole& operator=(const SellerConsole&) = delete;
+
+  // Runs one command line and prints its answer. Returns false when the line was `quit`.
+  boost::asio::awaitable<bool> async_execute(std::string line);
+
+  // Once the program has logged in, before the first command: prints one line for each
+  // started auction of this seller that no process runs here (after a restart: each waits
+  // for `resume ID`). Prints nothing when the platform cannot be read.
+  boost::asio::awaitable<void> async_on_ready();
+
+  static const char* help_text();
+
+  struct State;  // what the console has seen; defined in seller_console.cpp
+
+ private:
+  market::SellerRuntime& runtime_;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace auction::console

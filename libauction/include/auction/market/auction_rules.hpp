@@ -1,0 +1,101 @@
+// AuctionRules: the rules of one ascending clock auction, and nothing else.
+//
+// It knows the round, the price (price = base + round x increment, checked for overflow),
+// every buyer's status and the end. It does not know time, deadlines or the network: the
+// seller's pure engine (SellerAuction) decides *when* a round advances or a silent buyer is
+// withdrawn, and asks the rules whether that is allowed. Sits in market/ (pure): no I/O, no
+// clock reads, never throws; single-threaded, the owner serialises calls.
+//
+// The two rules that make "exactly one winner" hold:
+//   - the last active buyer cannot withdraw: it is the winner, and the answer says so;
+//   - withdrawals are applied one at a time, so when the two last buyers withdraw "at once"
+//     the first applied leaves, the auction finishes, and the second is told it won.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
+#include "auction/market/auction_state.hpp"
+#include "auction/market/finish_record.hpp"
+#include "auction/market/types.hpp"
+
+namespace auction::market {
+
+class AuctionRules {
+ public:
+  // A not-started auction with the given joined buyers, all active.
+  // Errors: invalid_argument when base_price < 0, increment <= 0, a username is invalid or
+  // repeated, or there are more than limits::buyers_per_auction_max buyers.
+  static Result<AuctionRules> create(AuctionId auction_id, Cents base_price, Cents increment,
+                              std::vector<std::string> buyers);
+
+  // The rules a restarted seller resumes from: exactly the pushed state.
+  // Errors: invalid_argument (naming the broken invariant) when `state` breaks one of the
+  // invariants listed on AuctionState.
+  static Result<AuctionRules> restore(const AuctionState& state);
+
+  // not_started -> running at round 0, price = base. With one buyer the auction finishes at
+  // once (that buyer wins at the base price); with none it finishes unsold.
+  // Errors: wrong_stage when already started or finished.
+  Result<void> start();
+
+  // The next round: round_id + 1 at the next price. Errors: wrong_stage unless running;
+  // price_overflow when the next price does not fit (nothing changes; the price stays capped).
+  Result<RoundId> next_round();
+
+  // Takes `username` out of the auction with the given withdrawn status. Precondition:
+  // `withdrawn_status` is not active. Outcomes, checked in this order:
+  //   not_joined         the name is not one of this auction's buyers;
+  //   not_started        the auction has not started;
+  //   already_withdrawn  the buyer was out before (idempotent, nothing changes);
+  //   you_are_the_winner the buyer is the last active one (or the winner of a finished
+  //                      auction): it cannot leave;
+  //   already_finished   the auction is over;
+  //   withdrawn          done; if one active buyer remains the auction is now finished.
+  WithdrawOutcome withdraw(std::string_view username, BuyerStatus withdrawn_status);
+
+  AuctionId auction_id() const noexcept { return auction_id_; }
+  Stage stage() const noexcept { return stage_; }
+  bool is_running() const noexcept { return stage_ == Stage::running; }
+  bool is_finished() const noexcept { return stage_ == Stage::finished; }
+  RoundId round_id() const noexcept { return round_id_; }
+  Cents price() const noexcept { return price_; }
+  Cents base_price() const noexcept { return base_price_; }
+  Cents increment() const noexcept { return increment_; }
+  const std::vector<BuyerEntry>& buyers() const noexcept { return buyers_; }
+  std::size_t active_count() const noexcept { return active_count_; }
+  // nullptr when `username` did not join. The pointer is valid until the next mutation.
+  const BuyerEntry* find(std::string_view username) const;
+  // Set once finished with at least one buyer.
+  const std::optional<std::string>& winner() const noexcept { return winner_; }
+
+  // What the seller pushes to the platform and restores from.
+  AuctionState state() const;
+  // Precondition: finished.
+  FinishRecord finish_record() const;
+
+ private:
+  AuctionRules() = default;
+  void finish_if_one_left();
+
+  AuctionId auction_id_;
+  Stage stage_ = Stage::not_started;
+  RoundId round_id_ = 0;
+  Cents base_price_;
+  Cents increment_;
+  Cents price_;                       // invariant: == price_at_round(base_price_, increment_, round_id_)
+  std::vector<BuyerEntry> buyers_;    // join order; never shrinks
+  std::map<std::string, std::size_t, std::less<>> index_;  // username -> position in buyers_
+  std::size_t active_count_ = 0;      // invariant: == count of active entries in buyers_
+  std::optional<std::string> winner_;  // invariant: set iff finished and buyers_ non-empty
+};
+
+}  // namespace auction::market

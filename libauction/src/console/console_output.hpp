@@ -1,0 +1,30 @@
+// ConsoleOutput: how both interpreters print (private to src/console/): the answer to a
+// command and an event, each as one readable line or, in JSON mode, as one JSON object per
+// line (docs/auction.md, "The CLIs"):
+//   {"reply":"join","ok":true,"result":{...}}  {"reply":"join","ok":false,"error":{...}}
+//   {"event":"round",...}
+// Runs on the console's executor thread; never throws for what it prints.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/base/error.hpp"
+#include "auction/console/console_options.hpp"
+
+namespace auction::console::detail {
+
+struct ConsoleOutput {
+  PrintLine print;    // where every line goes
+  bool json = false;  // JSON lines instead of readable ones
+
+  // The answer to `command`: `text` when it succeeded, "command: code: message" when not.
+  void answer(const std::string& command, const Result<nlohmann::json>& outcome,
+              const std::string& text) const;
+
+  // An event: `as_json` in JSON mode, `text` otherwise.
+  void event(const nlohmann::json& as_json, const std::string& text) const;
+};
+
+}  // namespace auction::console::detail

@@ -1,0 +1,121 @@
+// The body of the console programs; see auction/console/console_program.hpp.
+#include "auction/console/console_program.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "auction/base/text_rules.hpp"
+#include "auction/console/line_reader.hpp"
+#include "auction/platform/client.hpp"
+#include "auction/platform/cluster_config.hpp"
+
+namespace auction::console {
+namespace {
+
+namespace asio = boost::asio;
+
+void print_line(const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+// The command loop: a prompt (at a terminal), a line, its answer, until `quit` or the end of
+// the input.
+asio::awaitable<void> async_run_commands(LineReader& reader, FrontEnd& front_end,
+                                         bool interactive) {
+  for (;;) {
+    if (interactive) {
+      std::fputs("> ", stdout);
+      std::fflush(stdout);
+    }
+    std::optional<std::string> line = co_await reader.async_read_line();
+    if (!line || !(co_await front_end.async_execute(std::move(*line)))) co_return;
+  }
+}
+
+int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
+  auto refuse = [&](const std::string& line) {
+    std::fprintf(stderr, "%s: cannot start: %s\n", options.program.c_str(), line.c_str());
+    return exit_refused;
+  };
+  auto cluster = platform::ClusterConfig::load(options.config_path);
+  if (!cluster) return refuse("config " + options.config_path + ": " + cluster.error().message);
+  if (!is_valid_username(options.user)) {
+    return refuse("--user must be 1..32 characters of A-Z a-z 0-9 _ . -");
+  }
+  const auto listen = parse_endpoint(options.listen);
+  if (!listen) return refuse("--listen: " + listen.error().message + " (e.g. 127.0.0.1:0)");
+  int script_fd = 0;
+  if (!options.script.empty()) {
+    script_fd = ::open(options.script.c_str(), O_RDONLY | O_CLOEXEC);
+    if (script_fd < 0) return refuse("cannot open script " + options.script);
+  }
+
+  asio::io_context io(1);
+  platform::Client client(io.get_executor(), platform::client_options_from(*cluster));
+  ConsoleOptions console_options;
+  console_options.json = options.json;
+  auto made = make_front_end(
+      ProgramContext{io.get_executor(), client, *listen, print_line, console_options});
+  if (!made) return refuse(made.error().message);
+  FrontEnd& front_end = **made;
+  auto address = front_end.start();
+  if (!address) return refuse(address.error().message);
+
+  const bool interactive = options.script.empty() && ::isatty(0) == 1;
+  LineReader reader(io.get_executor(), script_fd);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        if (auto ok = co_await front_end.async_login(); !ok) {
+          print_line("warning: cannot log in (" + ok.error().code + ": " + ok.error().message +
+                     "); commands that need the platform will fail until it is back");
+        }
+        print_line(options.program + " " + options.user + " ready at " + *address +
+                   " (type help)");
+        co_await front_end.async_on_ready();
+        co_await async_run_commands(reader, front_end, interactive);
+      },
+      [&](std::exception_ptr escaped) {
+        if (escaped) {
+          try {
+            std::rethrow_exception(escaped);
+          } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s: fatal: %s\n", options.program.c_str(), e.what());
+          }
+        }
+        io.stop();
+      });
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (!ec) io.stop();
+  });
+  io.run();
+  front_end.stop();
+  return 0;
+}
+
+}  // namespace
+
+int run_console_program(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    return run(options, make_front_end);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: fatal: %s\n", options.program.c_str(), e.what());
+    return 1;
+  }
+}
+
+}  // namespace auction::console

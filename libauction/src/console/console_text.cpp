@@ -1,0 +1,163 @@
+// Shared console helpers; see console/console_text.hpp.
+#include "console/console_text.hpp"
+
+#include <charconv>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "auction/base/money.hpp"
+
+namespace auction::console::detail {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+Result<std::vector<std::string>> split_words(std::string_view line) {
+  if (line.size() > command_chars_max) {
+    return fail(code::invalid_argument, "the line is longer than 4096 characters");
+  }
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    if (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
+      ++i;
+      continue;
+    }
+    std::string word;
+    if (line[i] == '"') {
+      ++i;
+      bool closed = false;
+      while (i < line.size()) {
+        const char c = line[i++];
+        if (c == '"') {
+          closed = true;
+          break;
+        }
+        if (c == '\\' && i < line.size()) {
+          word += line[i++];
+        } else {
+          word += c;
+        }
+      }
+      if (!closed) return fail(code::invalid_argument, "a quote is not closed");
+    } else {
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') word += line[i++];
+    }
+    if (words.size() == command_words_max) return fail(code::invalid_argument, "too many words");
+    words.push_back(std::move(word));
+  }
+  return words;
+}
+
+Result<std::uint64_t> parse_count(std::string_view word, std::string_view what) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+  if (word.empty() || ec != std::errc() || end != word.data() + word.size()) {
+    return fail(code::invalid_argument, std::string(what) + " must be a whole number, not \"" +
+                                        std::string(word) + "\"");
+  }
+  return value;
+}
+
+Result<AuctionId> parse_auction_id(std::string_view word) {
+  auto id = parse_count(word, "an auction id");
+  if (!id) return std::unexpected(id.error());
+  if (*id == 0) return fail(code::invalid_argument, "auction ids start at 1");
+  return AuctionId{*id};
+}
+
+Result<std::chrono::milliseconds> parse_seconds(std::string_view word) {
+  auto seconds = parse_count(word, "seconds");
+  if (!seconds) return std::unexpected(seconds.error());
+  if (*seconds == 0 || *seconds > 86'400) {
+    return fail(code::invalid_argument, "seconds must be 1..86400");
+  }
+  return std::chrono::milliseconds(*seconds * 1000);
+}
+
+std::string reason_text(market::BuyerStatus status) {
+  using market::BuyerStatus;
+  switch (status) {
+    case BuyerStatus::withdrawn_by_request: return "by request";
+    case BuyerStatus::withdrawn_silent: return "silent";
+    case BuyerStatus::withdrawn_max_price: return "max price";
+    case BuyerStatus::active: break;
+  }
+  return "active";
+}
+
+std::string active_names(const std::vector<market::BuyerEntry>& buyers) {
+  std::string names;
+  for (const market::BuyerEntry& b : buyers) {
+    if (b.is_active()) names += (names.empty() ? "" : ", ") + b.username;
+  }
+  return names.empty() ? "nobody" : names;
+}
+
+std::string describe_auction(const json& view) {
+  auto money = [&](const char* key) {
+    return view.contains(key) && view[key].is_number_integer()
+               ? format_cents(Cents{view[key].get<std::int64_t>()})
+               : std::string("?");
+  };
+  std::string line = "#" + std::to_string(view.value("auction_id", std::uint64_t{0})) + " \"" +
+                     view.value("auction_name", "") + "\" (" + view.value("item_name", "") +
+                     ") by " + view.value("seller", "") + ": " + view.value("stage", "") +
+                     ", base " + money("base_price") + ", +" + money("increment") + " every " +
+                     std::to_string(view.value("period_ms", std::int64_t{0})) + " ms";
+  const std::string stage = view.value("stage", "");
+  if (stage == "finished") {
+    line += view.contains("winner") && view["winner"].is_string()
+                ? ", won by " + view["winner"].get<std::string>() + " at " + money("price")
+                : ", unsold";
+  } else if (view.contains("round_id") && stage == "started") {
+    line += ", round " + std::to_string(view.value("round_id", RoundId{0})) + " at " +
+            money("current_price");
+  }
+  if (view.contains("buyers") && view["buyers"].is_array()) {
+    std::string names;
+    for (const json& b : view["buyers"]) {
+      names += (names.empty() ? "" : ", ") + b.value("username", "") +
+               (b.value("active", true) ? "" : " (out)");
+    }
+    line += "; buyers: " + (names.empty() ? std::string("none") : names);
+  }
+  const std::string role = view.value("role", "none");
+  if (role != "none") line += " [you are the " + role + "]";
+  return line;
+}
+
+namespace {
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+}
+
+asio::awaitable<bool> async_wait_until(std::function<bool()> condition,
+                                       std::chrono::milliseconds every,
+                                       std::chrono::milliseconds timeout) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) co_return false;
+    timer.expires_after(every);
+    co_await timer.async_wait(use_tuple);
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> async_wait_until(std::function<asio::awaitable<bool>()> condition,
+                                       std::chrono::milliseconds every,
+                                       std::chrono::milliseconds timeout) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!(co_await condition())) {
+    if (std::chrono::steady_clock::now() >= deadline) co_return false;
+    timer.expires_after(every);
+    co_await timer.async_wait(use_tuple);
+  }
+  co_return true;
+}
+
+}  // namespace auction::console::detail

@@ -1,0 +1,56 @@
+// What the seller and buyer consoles share (private to src/console/): splitting a command
+// line into words, reading ids and money from them, describing auctions and buyers in one
+// readable line, and waiting for a condition without blocking the executor. Runs on the
+// console's executor; nothing here throws for bad input (errors are values).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/market/types.hpp"
+
+namespace auction::console::detail {
+
+// Limits on what a user types: a command line and its words.
+inline constexpr std::size_t command_chars_max = 4096;
+inline constexpr std::size_t command_words_max = 16;
+
+// Splits on blanks; "double quotes" group words (\" and \\ inside them). Errors:
+// invalid_argument for an unterminated quote or too long/many words.
+Result<std::vector<std::string>> split_words(std::string_view line);
+
+Result<AuctionId> parse_auction_id(std::string_view word);
+Result<std::uint64_t> parse_count(std::string_view word, std::string_view what);
+// Seconds to wait: a positive integer, at most a day.
+Result<std::chrono::milliseconds> parse_seconds(std::string_view word);
+
+// "by request", "silent", "max price".
+std::string reason_text(market::BuyerStatus status);
+// "bob, carol" (active buyers of a message or an auction view), or "nobody".
+std::string active_names(const std::vector<market::BuyerEntry>& buyers);
+// One line about an auction as the platform shows it to `viewer`.
+std::string describe_auction(const nlohmann::json& view);
+
+// Polls `condition` every `every` until it holds (true) or `timeout` passes (false).
+boost::asio::awaitable<bool> async_wait_until(std::function<bool()> condition,
+                                              std::chrono::milliseconds every,
+                                              std::chrono::milliseconds timeout);
+// The same for a condition that needs the platform.
+boost::asio::awaitable<bool> async_wait_until(
+    std::function<boost::asio::awaitable<bool>()> condition, std::chrono::milliseconds every,
+    std::chrono::milliseconds timeout);
+
+// "code: message"
+inline std::string error_text(const Error& e) { return e.code + ": " + e.message; }
+
+}  // namespace auction::console::detail

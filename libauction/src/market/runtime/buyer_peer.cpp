@@ -1,0 +1,309 @@
+// A buyer's peer runtime; see auction/market/runtime/buyer_peer.hpp.
+#include "auction/market/runtime/buyer_peer.hpp"
+
+#include <map>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "auction/base/assert.hpp"
+#include "auction/market/peer_messages.hpp"
+#include "auction/wire/client.hpp"
+#include "auction/wire/server.hpp"
+#include "auction/wire/spawn.hpp"
+#include "market/runtime/endpoint.hpp"
+
+namespace auction::market {
+
+namespace asio = boost::asio;
+using detail::steady_now_ms;
+
+namespace {
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::int64_t period_ms_max = 86'400'000;
+}  // namespace
+
+struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
+  State(asio::any_io_executor ex, BuyerPeerOptions opts, BuyerObserver obs)
+      : executor(std::move(ex)),
+        options(std::move(opts)),
+        observer(std::move(obs)),
+        server(executor, server_options(options)) {}
+
+  static wire::ServerOptions server_options(const BuyerPeerOptions& options) {
+    wire::ServerOptions s;
+    s.address = options.listen_address;
+    s.port = options.listen_port;
+    return s;
+  }
+
+  // One watched auction: what the buyer knows of it, and its pure engine once it started.
+  struct Watch {
+    std::int64_t period_ms = 1000;
+    std::string seller;
+    std::string seller_address;
+    std::unique_ptr<wire::Client> client;  // to seller_address; null when unusable
+    std::optional<Cents> max_price;        // this auction's own proxy, if set
+    std::optional<BuyerAuction> engine;    // made at the first message from the seller
+    // The seller confirmed this buyer is out: it announces nothing more to it, so its
+    // silence is no pause.
+    bool is_out = false;
+  };
+
+  asio::any_io_executor executor;
+  BuyerPeerOptions options;
+  BuyerObserver observer;
+  wire::Server server;
+  std::uint16_t port = 0;
+  bool stopped = false;
+  std::map<AuctionId, Watch> watches;
+
+  Watch* find(AuctionId auction_id) {
+    auto it = watches.find(auction_id);
+    return it == watches.end() ? nullptr : &it->second;
+  }
+
+  void set_seller_address(Watch& w, std::string address) {
+    if (w.seller_address == address && w.client) return;
+    w.seller_address = std::move(address);
+    w.client.reset();
+    if (auto client_options = detail::client_options_for(w.seller_address)) {
+      w.client = std::make_unique<wire::Client>(executor, std::move(*client_options));
+    }
+  }
+
+  std::optional<Cents> max_price_of(const Watch& w) const {
+    return w.max_price ? w.max_price : options.max_price;
+  }
+
+  // The BuyerAuction of `w`, made now if this is the seller's first message.
+  BuyerAuction& engine_of(AuctionId auction_id, Watch& w) {
+    if (!w.engine) {
+      BuyerConfig config{auction_id, options.username, w.period_ms, options.pause_after_periods,
+                         max_price_of(w)};
+      auto engine = BuyerAuction::create(std::move(config), steady_now_ms());
+      AUCTION_ASSERT(engine.has_value(), "watch() and the options were validated");
+      w.engine.emplace(std::move(*engine));
+    }
+    return *w.engine;
+  }
+
+  // Carries out SendWithdraw and SellerBack, then reports each event to the observer.
+  void handle(AuctionId auction_id, std::vector<BuyerEvent> events) {
+    for (const BuyerEvent& event : events) {
+      if (const auto* send = std::get_if<buyer_event::SendWithdraw>(&event)) {
+        wire::spawn_logged(executor, async_withdraw(shared_from_this(), send->request),
+                           "buyer: withdraw");
+      } else if (const auto* back = std::get_if<buyer_event::SellerBack>(&event)) {
+        if (Watch* w = find(auction_id)) set_seller_address(*w, back->address);
+      }
+      if (observer.on_event) observer.on_event(auction_id, event);
+    }
+  }
+
+  static asio::awaitable<void> async_withdraw(std::shared_ptr<State> self,
+                                              WithdrawRequest request) {
+    WithdrawAnswered answered{request.reason, fail(code::unavailable, "no address for the seller")};
+    if (Watch* w = self->find(request.auction_id); w && w->client) {
+      auto reply = co_await w->client->async_call(std::string(op_withdraw), encode(request),
+                                                  self->options.withdraw_deadline);
+      if (self->stopped) co_return;
+      if (reply && reply->ok) {
+        if (auto decoded = decode_withdraw_reply(reply->result);
+            decoded && (decoded->outcome == WithdrawOutcome::withdrawn ||
+                        decoded->outcome == WithdrawOutcome::already_withdrawn)) {
+          if (Watch* out = self->find(request.auction_id)) out->is_out = true;
+        }
+      }
+      if (!reply) {
+        answered.outcome = std::unexpected(reply.error());
+      } else if (!reply->ok) {
+        answered.outcome = std::unexpected(reply->to_error());
+      } else if (auto decoded = decode_withdraw_reply(reply->result)) {
+        answered.outcome = decoded->outcome;
+      } else {
+        answered.outcome = std::unexpected(decoded.error());
+      }
+    }
+    if (self->observer.on_withdraw_answered) {
+      self->observer.on_withdraw_answered(request.auction_id, answered);
+    }
+  }
+
+  static asio::awaitable<void> async_tick(std::shared_ptr<State> self) {
+    asio::steady_timer timer(self->executor);
+    while (!self->stopped) {
+      timer.expires_after(self->options.tick);
+      co_await timer.async_wait(use_tuple);
+      if (self->stopped) break;
+      std::vector<AuctionId> ids;
+      for (const auto& [id, w] : self->watches) {
+        // A buyer known to be out hears nothing more from the seller until the result.
+        const bool is_out = w.is_out || (w.engine && w.engine->round_id() && !w.engine->is_active());
+        if (w.engine && !is_out) ids.push_back(id);
+      }
+      for (AuctionId id : ids) {
+        if (Watch* w = self->find(id); w && w->engine) {
+          self->handle(id, w->engine->on_tick(steady_now_ms()));
+        }
+      }
+    }
+  }
+
+  wire::Reply not_watched(AuctionId auction_id) const {
+    return wire::Reply::failure(
+        {code::not_joined, options.username + " does not take part in auction " +
+                           std::to_string(auction_id.value)});
+  }
+
+  // The three seller messages share one shape: decode, route, step the engine, answer.
+  template <class Message, class Decode, class Step>
+  wire::Reply serve(const wire::Request& request, Decode decode, Step step) {
+    Result<Message> message = decode(request.body);
+    if (!message) return wire::Reply::failure(message.error());
+    Watch* w = find(message->auction_id);
+    if (w == nullptr) return not_watched(message->auction_id);
+    BuyerAuction::Step result = step(engine_of(message->auction_id, *w), *message);
+    const PeerAck ack = result.ack;
+    handle(message->auction_id, std::move(result.events));
+    return wire::Reply::success(encode(ack));
+  }
+
+  void register_ops() {
+    std::weak_ptr<State> weak = weak_from_this();
+    auto op = [&](std::string_view name, auto serve_one) {
+      server.handle(std::string(name),
+                    [weak, serve_one](wire::Request request) -> asio::awaitable<wire::Reply> {
+                      auto self = weak.lock();
+                      if (!self || self->stopped) {
+                        co_return wire::Reply::failure({code::unavailable, "the buyer is stopping"});
+                      }
+                      co_return serve_one(*self, request);
+                    });
+    };
+    op(op_announce_price, [](State& s, const wire::Request& r) {
+      return s.serve<AnnouncePrice>(r, decode_announce_price,
+                                    [](BuyerAuction& e, const AnnouncePrice& m) {
+                                      return e.on_announce(m, steady_now_ms());
+                                    });
+    });
+    op(op_auction_finished, [](State& s, const wire::Request& r) {
+      return s.serve<FinishRecord>(r, decode_finish_record,
+                                   [](BuyerAuction& e, const FinishRecord& m) {
+                                     return e.on_finished(m, steady_now_ms());
+                                   });
+    });
+    op(op_seller_back, [](State& s, const wire::Request& r) {
+      return s.serve<SellerBack>(r, decode_seller_back, [](BuyerAuction& e, const SellerBack& m) {
+        return e.on_seller_back(m, steady_now_ms());
+      });
+    });
+  }
+};
+
+BuyerPeer::BuyerPeer(asio::any_io_executor executor, BuyerPeerOptions options,
+                     BuyerObserver observer)
+    : state_(std::make_shared<State>(std::move(executor), std::move(options),
+                                     std::move(observer))) {}
+
+BuyerPeer::~BuyerPeer() { stop(); }
+
+Result<std::uint16_t> BuyerPeer::start() {
+  state_->register_ops();
+  auto bound = state_->server.start();
+  if (!bound) return bound;
+  state_->port = *bound;
+  wire::spawn_logged(state_->executor, State::async_tick(state_), "buyer: ticker");
+  return bound;
+}
+
+void BuyerPeer::stop() {
+  if (state_->stopped) return;
+  state_->stopped = true;
+  state_->observer = {};
+  state_->server.stop();
+  for (auto& [id, w] : state_->watches) {
+    if (w.client) w.client->close();
+  }
+}
+
+Result<void> BuyerPeer::watch(AuctionId auction_id, std::int64_t period_ms, std::string seller,
+                              std::string seller_address) {
+  if (period_ms < 1 || period_ms > period_ms_max) {
+    return fail(code::invalid_argument, "period_ms: must be 1..86400000");
+  }
+  State::Watch* w = state_->find(auction_id);
+  if (w == nullptr) {
+    if (state_->watches.size() >= state_->options.auctions_max) {
+      return fail(code::limit_exceeded, "this buyer already takes part in " +
+                                        std::to_string(state_->options.auctions_max) +
+                                        " auctions");
+    }
+    w = &state_->watches[auction_id];
+  }
+  w->period_ms = period_ms;
+  w->seller = std::move(seller);
+  if (!seller_address.empty()) state_->set_seller_address(*w, std::move(seller_address));
+  return {};
+}
+
+void BuyerPeer::forget(AuctionId auction_id) { state_->watches.erase(auction_id); }
+
+bool BuyerPeer::is_watched(AuctionId auction_id) const {
+  return state_->watches.contains(auction_id);
+}
+
+void BuyerPeer::set_seller_address(AuctionId auction_id, std::string address) {
+  if (State::Watch* w = state_->find(auction_id)) state_->set_seller_address(*w, std::move(address));
+}
+
+std::string BuyerPeer::seller_address(AuctionId auction_id) const {
+  auto it = state_->watches.find(auction_id);
+  return it == state_->watches.end() ? std::string() : it->second.seller_address;
+}
+
+void BuyerPeer::set_max_price(std::optional<AuctionId> auction_id, std::optional<Cents> max_price) {
+  AUCTION_ASSERT(!max_price || max_price->value >= 0, "a max price is not negative");
+  if (!auction_id) state_->options.max_price = max_price;
+  for (auto& [id, w] : state_->watches) {
+    if (auction_id && id != *auction_id) continue;
+    if (auction_id) w.max_price = max_price;
+    if (w.engine) state_->handle(id, w.engine->set_max_price(state_->max_price_of(w)));
+  }
+}
+
+Result<void> BuyerPeer::withdraw(AuctionId auction_id) {
+  State::Watch* w = state_->find(auction_id);
+  if (w == nullptr) {
+    return fail(code::unknown_auction,
+                "not taking part in auction " + std::to_string(auction_id.value));
+  }
+  if (!w->engine) {
+    return fail(code::not_started, "auction " + std::to_string(auction_id.value) +
+                                   " has not started here yet; leave it instead");
+  }
+  if (w->engine->is_finished()) return fail(code::already_finished, "the auction is over");
+  auto events = w->engine->request_withdraw();
+  if (events.empty()) return fail(code::already_withdrawn, "you are out of this auction already");
+  state_->handle(auction_id, std::move(events));
+  return {};
+}
+
+const BuyerAuction* BuyerPeer::find(AuctionId auction_id) const {
+  auto it = state_->watches.find(auction_id);
+  return it == state_->watches.end() || !it->second.engine ? nullptr : &*it->second.engine;
+}
+
+std::vector<AuctionId> BuyerPeer::watched() const {
+  std::vector<AuctionId> ids;
+  for (const auto& [id, w] : state_->watches) ids.push_back(id);
+  return ids;
+}
+
+std::uint16_t BuyerPeer::port() const { return state_->port; }
+
+const BuyerPeerOptions& BuyerPeer::options() const { return state_->options; }
+
+}  // namespace auction::market

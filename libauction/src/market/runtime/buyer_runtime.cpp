@@ -1,0 +1,171 @@
+// A buyer's whole runtime; see auction/market/runtime/buyer_runtime.hpp.
+#include "auction/market/runtime/buyer_runtime.hpp"
+
+#include <set>
+#include <utility>
+
+#include "auction/platform/client.hpp"
+#include "auction/wire/spawn.hpp"
+
+namespace auction::market {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+struct BuyerRuntime::State : std::enable_shared_from_this<BuyerRuntime::State> {
+  State(asio::any_io_executor ex, platform::Client& client, BuyerRuntimeOptions opts)
+      : executor(std::move(ex)), platform(client), options(std::move(opts)) {}
+
+  asio::any_io_executor executor;
+  platform::Client& platform;
+  BuyerRuntimeOptions options;
+  BuyerObserver observer;
+  std::unique_ptr<BuyerPeer> peer;
+  std::string address;
+  bool stopped = false;
+  std::set<AuctionId> looking_up;  // a seller address lookup is in flight
+
+  const std::string& username() const { return options.peer.username; }
+
+  void on_withdraw_answered(AuctionId auction_id, const WithdrawAnswered& answered) {
+    // The seller did not answer: it may have moved. BuyerAuction sends the request again at
+    // the next announcement, by then to the address the platform knows.
+    if (!answered.outcome && platform::is_unreachable(answered.outcome.error()) &&
+        !looking_up.contains(auction_id)) {
+      looking_up.insert(auction_id);
+      wire::spawn_logged(executor, async_refresh_seller(shared_from_this(), auction_id),
+                         "buyer: look up seller");
+    }
+    if (observer.on_withdraw_answered) observer.on_withdraw_answered(auction_id, answered);
+  }
+
+  static asio::awaitable<void> async_refresh_seller(std::shared_ptr<State> self,
+                                                    AuctionId auction_id) {
+    auto view = co_await self->platform.async_fetch_auction(self->username(),
+                                                            auction_id);
+    if (view && !self->stopped) {
+      platform::GetUserAddress get{view->seller};
+      auto seller = co_await self->platform.async_get_user_address(std::move(get));
+      if (seller && !self->stopped) self->peer->set_seller_address(auction_id, seller->address);
+    }
+    self->looking_up.erase(auction_id);
+  }
+
+  // Watches an auction seen as `view`, learning where its seller answers.
+  asio::awaitable<Result<void>> async_watch(const platform::AuctionView& view) {
+    auto self = shared_from_this();
+    const AuctionId id{view.auction_id.value};
+    const std::string seller = view.seller;
+    const std::int64_t period_ms = view.period_ms;
+    platform::GetUserAddress get{seller};
+    auto found = co_await platform.async_get_user_address(std::move(get));
+    if (self->stopped) co_return fail(code::unavailable, "the buyer is stopping");
+    co_return peer->watch(id, period_ms, seller, found ? found->address : std::string());
+  }
+};
+
+BuyerRuntime::BuyerRuntime(asio::any_io_executor executor, platform::Client& platform,
+                           BuyerRuntimeOptions options)
+    : state_(std::make_shared<State>(std::move(executor), platform, std::move(options))) {
+  std::weak_ptr<State> weak = state_;
+  BuyerObserver relay;
+  relay.on_event = [weak](AuctionId id, const BuyerEvent& event) {
+    auto self = weak.lock();
+    if (self && self->observer.on_event) self->observer.on_event(id, event);
+  };
+  relay.on_withdraw_answered = [weak](AuctionId id, const WithdrawAnswered& answered) {
+    if (auto self = weak.lock()) self->on_withdraw_answered(id, answered);
+  };
+  state_->peer = std::make_unique<BuyerPeer>(state_->executor, state_->options.peer, relay);
+}
+
+BuyerRuntime::~BuyerRuntime() { stop(); }
+
+void BuyerRuntime::set_observer(BuyerObserver observer) { state_->observer = std::move(observer); }
+
+Result<std::string> BuyerRuntime::start() {
+  auto port = state_->peer->start();
+  if (!port) return std::unexpected(port.error());
+  state_->address = state_->options.advertised_address.empty()
+                        ? state_->options.peer.listen_address + ":" + std::to_string(*port)
+                        : state_->options.advertised_address;
+  return state_->address;
+}
+
+void BuyerRuntime::stop() {
+  if (state_->stopped) return;
+  state_->stopped = true;
+  state_->observer = {};
+  state_->peer->stop();
+}
+
+asio::awaitable<Result<void>> BuyerRuntime::async_login() {
+  auto self = state_;
+  platform::Login login{self->username(), self->address};
+  auto result = co_await self->platform.async_login(std::move(login));
+  if (!result) co_return std::unexpected(result.error());
+  auto auctions = co_await self->platform.async_fetch_all_auctions(self->username());
+  if (!auctions) co_return std::unexpected(auctions.error());
+  for (const platform::AuctionView& view : *auctions) {
+    const bool is_open =
+        view.stage == platform::Stage::created || view.stage == platform::Stage::started;
+    if (view.role != platform::Role::buyer || !is_open) continue;
+    if (auto ok = co_await self->async_watch(view); !ok) co_return ok;
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<std::vector<json>>> BuyerRuntime::async_list() {
+  auto self = state_;
+  auto views = co_await self->platform.async_fetch_all_auctions(self->username());
+  if (!views) co_return std::unexpected(views.error());
+  std::vector<json> list;
+  list.reserve(views->size());
+  for (const platform::AuctionView& view : *views) list.push_back(platform::encode_auction_view(view));
+  co_return list;
+}
+
+asio::awaitable<Result<json>> BuyerRuntime::async_show(AuctionId auction_id) {
+  auto self = state_;
+  auto view = co_await self->platform.async_fetch_auction(self->username(),
+                                                          auction_id);
+  if (!view) co_return std::unexpected(view.error());
+  co_return platform::encode_auction_view(*view);
+}
+
+asio::awaitable<Result<void>> BuyerRuntime::async_join(AuctionId auction_id) {
+  auto self = state_;
+  platform::JoinAuction join{self->username(), auction_id};
+  auto result = co_await self->platform.async_join_auction(std::move(join));
+  if (!result) co_return std::unexpected(result.error());
+  auto view = co_await self->platform.async_fetch_auction(self->username(),
+                                                          auction_id);
+  if (!view) co_return std::unexpected(view.error());
+  co_return co_await self->async_watch(*view);
+}
+
+asio::awaitable<Result<void>> BuyerRuntime::async_leave(AuctionId auction_id) {
+  auto self = state_;
+  platform::QuitAuction quit{self->username(), auction_id};
+  auto result = co_await self->platform.async_quit_auction(std::move(quit));
+  if (!result) co_return std::unexpected(result.error());
+  self->peer->forget(auction_id);
+  co_return Result<void>{};
+}
+
+Result<void> BuyerRuntime::withdraw(AuctionId auction_id) {
+  return state_->peer->withdraw(auction_id);
+}
+
+void BuyerRuntime::set_max_price(std::optional<AuctionId> auction_id,
+                                 std::optional<Cents> max_price) {
+  state_->peer->set_max_price(auction_id, max_price);
+}
+
+const BuyerPeer& BuyerRuntime::peer() const { return *state_->peer; }
+
+const std::string& BuyerRuntime::address() const { return state_->address; }
+
+const std::string& BuyerRuntime::username() const { return state_->username(); }
+
+}  // namespace auction::market

@@ -1,0 +1,372 @@
+// A seller's whole runtime; see auction/market/runtime/seller_runtime.hpp.
+#include "auction/market/runtime/seller_runtime.hpp"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "auction/market/auction_rules.hpp"
+#include "auction/market/runtime/journal.hpp"
+#include "auction/platform/client.hpp"
+#include "auction/wire/spawn.hpp"
+#include "auction/base/assert.hpp"
+
+namespace auction::market {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::int64_t day_ms = 86'400'000;
+
+// The buyers as update_auction and finish_auction report them.
+std::vector<platform::BuyerStatus> buyer_report(const std::vector<BuyerEntry>& buyers) {
+  std::vector<platform::BuyerStatus> report;
+  report.reserve(buyers.size());
+  for (const BuyerEntry& b : buyers) report.push_back({b.username, b.is_active()});
+  return report;
+}
+
+// A started auction as the platform's seller view holds it, as the state to resume from.
+// The platform keeps only whether a buyer is active, not why it left: a buyer it shows
+// inactive is restored as withdrawn by request.
+Result<AuctionState> state_from_view(const platform::AuctionView& view) {
+  if (!view.progress) {
+    return fail(code::bad_response, "auction view: no round and buyers (not the seller's view)");
+  }
+  AuctionState state;
+  state.auction_id = view.auction_id;
+  state.stage = Stage::running;
+  state.round_id = view.progress->round_id;
+  state.price = view.progress->current_price;
+  state.base_price = view.base_price;
+  state.increment = view.increment;
+  for (const platform::AuctionView::Buyer& b : view.progress->buyers) {
+    state.buyers.push_back(
+        {b.username, b.active ? BuyerStatus::active : BuyerStatus::withdrawn_by_request});
+  }
+  return state;
+}
+
+std::map<std::string, std::string> addresses_from_view(const platform::AuctionView& view) {
+  std::map<std::string, std::string> addresses;
+  if (!view.progress) return addresses;
+  for (const platform::AuctionView::Buyer& b : view.progress->buyers) {
+    if (b.address) addresses[b.username] = *b.address;
+  }
+  return addresses;
+}
+
+}  // namespace
+
+SellerConfig seller_config_for(std::int64_t period_ms, std::chrono::milliseconds push_period) {
+  SellerConfig config;
+  config.period_ms = std::clamp<std::int64_t>(period_ms, 2, day_ms);
+  config.ack_deadline_ms = std::max<std::int64_t>(1, config.period_ms * 4 / 5);
+  config.push_period_ms = std::clamp<std::int64_t>(push_period.count(), 1, day_ms);
+  config.pause_retry_ms_max = std::min(config.period_ms * 16, day_ms);
+  return config;
+}
+
+struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State> {
+  State(asio::any_io_executor ex, platform::Client& client, SellerRuntimeOptions opts)
+      : executor(std::move(ex)), platform(client), options(std::move(opts)) {}
+
+  asio::any_io_executor executor;
+  platform::Client& platform;
+  SellerRuntimeOptions options;
+  SellerRuntimeObserver observer;
+  std::unique_ptr<SellerPeer> peer;
+  std::optional<Journal> journal;
+  std::string address;
+  bool stopped = false;
+  std::set<AuctionId> pushing;      // an update_auction is in flight
+  std::set<AuctionId> delivering;   // a finish delivery loop runs
+  std::set<std::string> looking_up;  // a get_user_address is in flight
+
+  const std::string& username() const { return options.peer.username; }
+
+  void warn(const std::string& line) {
+    if (observer.on_warning) observer.on_warning(line);
+  }
+
+  // Everything the peer reports passes here first: the platform's and the journal's part.
+  void on_action(AuctionId auction_id, const SellerAction& action) {
+    if (const auto* push = std::get_if<seller_action::PushUpdate>(&action)) {
+      if (auto ok = journal->save_state(push->state); !ok) warn("journal: " + ok.error().message);
+      if (!pushing.contains(auction_id)) {
+        pushing.insert(auction_id);
+        wire::spawn_logged(executor, async_push(shared_from_this(), push->state), "seller: push");
+      }
+      refresh_addresses(auction_id);
+    } else if (const auto* finish = std::get_if<seller_action::Finish>(&action)) {
+      // Durable before anyone is told (the buyers are told by the peer right after this).
+      if (auto ok = journal->save_finish(finish->record); !ok) {
+        warn("journal: " + ok.error().message + " (the result is delivered but not kept)");
+      }
+      deliver(finish->record);
+    }
+    if (observer.on_action) observer.on_action(auction_id, action);
+  }
+
+  void deliver(const FinishRecord& record) {
+    if (delivering.contains(record.auction_id)) return;
+    delivering.insert(record.auction_id);
+    wire::spawn_logged(executor, async_deliver(shared_from_this(), record.auction_id),
+                       "seller: deliver");
+  }
+
+  void refresh_addresses(AuctionId auction_id) {
+    const SellerAuction* auction = peer->find(auction_id);
+    if (auction == nullptr) return;
+    for (const std::string& name : peer->unreachable()) {
+      const BuyerEntry* b = auction->rules().find(name);
+      if (b == nullptr || !b->is_active() || looking_up.contains(name)) continue;
+      looking_up.insert(name);
+      wire::spawn_logged(executor, async_look_up(shared_from_this(), name), "seller: look up");
+    }
+  }
+
+  static asio::awaitable<void> async_push(std::shared_ptr<State> self, AuctionState state) {
+    platform::UpdateAuction update{self->username(), state.auction_id,
+                                   state.round_id, state.price, buyer_report(state.buyers)};
+    (void)co_await self->platform.async_update_auction(std::move(update));
+    self->pushing.erase(state.auction_id);
+  }
+
+  static asio::awaitable<void> async_look_up(std::shared_ptr<State> self, std::string username) {
+    platform::GetUserAddress get{username};
+    auto found = co_await self->platform.async_get_user_address(std::move(get));
+    self->looking_up.erase(username);
+    // Platform down: keep the last known address.
+    if (found && !self->stopped) self->peer->set_address(username, found->address);
+  }
+
+  // Delivers the finish journaled for `auction_id` until the platform answers. It reads the
+  // journal before every attempt, so it always sends what the journal holds now (a fresh
+  // start of the same id, on a platform that forgot it, replaces a stale entry).
+  static asio::awaitable<void> async_deliver(std::shared_ptr<State> self, AuctionId auction_id) {
+    asio::steady_timer pause(self->executor);
+    while (!self->stopped) {
+      const Journal::Entry* entry = self->journal->find(auction_id);
+      if (entry == nullptr || !std::holds_alternative<FinishRecord>(*entry)) break;
+      const FinishRecord record = std::get<FinishRecord>(*entry);
+      platform::FinishAuction finish{self->username(), record.auction_id,
+                                     record.winner,    record.price,
+                                     buyer_report(record.buyers), record.round_id};
+      auto result = co_await self->platform.async_finish_auction(std::move(finish));
+      if (self->stopped) break;
+      if (result) {
+        if (auto ok = self->journal->remove(auction_id); !ok) {
+          self->warn("journal: " + ok.error().message);
+        }
+        self->delivering.erase(auction_id);
+        if (self->observer.on_delivered) {
+          self->observer.on_delivered(auction_id, platform::encode_answer(*result));
+        }
+        co_return;
+      }
+      if (!platform::is_unreachable(result.error())) {
+        // An answer, not an outage: sending it again cannot change it. It stays journaled.
+        self->delivering.erase(auction_id);
+        self->warn("auction " + std::to_string(auction_id.value) +
+                   ": the platform refused the result: " + result.error().code + ": " +
+                   result.error().message);
+        co_return;
+      }
+      pause.expires_after(self->options.delivery_retry);
+      co_await pause.async_wait(use_tuple);
+    }
+    self->delivering.erase(auction_id);
+  }
+
+  Result<void> run(const AuctionState& state, std::int64_t period_ms,
+                   std::map<std::string, std::string> addresses, bool fresh,
+                   std::string back_at = {}) {
+    auto rules = fresh ? AuctionRules::create(state.auction_id, state.base_price, state.increment,
+                                              [&] {
+                                                std::vector<std::string> names;
+                                                for (const BuyerEntry& b : state.buyers) {
+                                                  names.push_back(b.username);
+                                                }
+                                                return names;
+                                              }())
+                       : AuctionRules::restore(state);
+    if (!rules) return std::unexpected(rules.error());
+    auto auction = SellerAuction::create(std::move(*rules),
+                                         seller_config_for(period_ms, options.push_period));
+    if (!auction) return std::unexpected(auction.error());
+    return peer->run(std::move(*auction), std::move(addresses), std::move(back_at));
+  }
+};
+
+SellerRuntime::SellerRuntime(asio::any_io_executor executor, platform::Client& platform,
+                             SellerRuntimeOptions options)
+    : state_(std::make_shared<State>(std::move(executor), platform, std::move(options))) {
+  std::weak_ptr<State> weak = state_;
+  state_->peer = std::make_unique<SellerPeer>(
+      state_->executor, state_->options.peer, [weak](AuctionId id, const SellerAction& action) {
+        if (auto self = weak.lock()) self->on_action(id, action);
+      });
+}
+
+SellerRuntime::~SellerRuntime() { stop(); }
+
+void SellerRuntime::set_observer(SellerRuntimeObserver observer) {
+  state_->observer = std::move(observer);
+}
+
+Result<std::string> SellerRuntime::start() {
+  auto journal = Journal::open(state_->options.state_dir);
+  if (!journal) return std::unexpected(journal.error());
+  state_->journal.emplace(std::move(*journal));
+  auto port = state_->peer->start();
+  if (!port) return std::unexpected(port.error());
+  state_->address = state_->options.advertised_address.empty()
+                        ? state_->options.peer.listen_address + ":" + std::to_string(*port)
+                        : state_->options.advertised_address;
+  for (const auto& [id, entry] : state_->journal->entries()) {
+    if (const auto* record = std::get_if<FinishRecord>(&entry)) state_->deliver(*record);
+  }
+  return state_->address;
+}
+
+void SellerRuntime::stop() {
+  if (state_->stopped) return;
+  state_->stopped = true;
+  state_->observer = {};
+  state_->peer->stop();
+}
+
+asio::awaitable<Result<void>> SellerRuntime::async_login() {
+  auto self = state_;
+  platform::Login login{self->username(), self->address};
+  auto result = co_await self->platform.async_login(std::move(login));
+  if (!result) co_return std::unexpected(result.error());
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<AuctionId>> SellerRuntime::async_create(NewAuction a) {
+  auto self = state_;
+  platform::CreateAuction create{self->username(), a.auction_name, a.item_name,
+                                 a.item_description, a.base_price, a.increment, a.period_ms};
+  auto result = co_await self->platform.async_create_auction(std::move(create));
+  if (!result) co_return std::unexpected(result.error());
+  co_return result->.auction_id;
+}
+
+asio::awaitable<Result<std::vector<json>>> SellerRuntime::async_list() {
+  auto self = state_;
+  auto views = co_await self->platform.async_fetch_all_auctions(self->username());
+  if (!views) co_return std::unexpected(views.error());
+  std::vector<json> list;
+  list.reserve(views->size());
+  for (const platform::AuctionView& view : *views) list.push_back(platform::encode_auction_view(view));
+  co_return list;
+}
+
+asio::awaitable<Result<json>> SellerRuntime::async_show(AuctionId auction_id) {
+  auto self = state_;
+  auto view = co_await self->platform.async_fetch_auction(self->username(),
+                                                          auction_id);
+  if (!view) co_return std::unexpected(view.error());
+  co_return platform::encode_auction_view(*view);
+}
+
+asio::awaitable<Result<void>> SellerRuntime::async_start(AuctionId auction_id) {
+  auto self = state_;
+  platform::StartAuction start{self->username(), auction_id};
+  auto result = co_await self->platform.async_start_auction(std::move(start));
+  if (!result) co_return std::unexpected(result.error());
+  if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
+  const platform::AuctionView& view = result->auction;
+  auto state = state_from_view(view);
+  if (!state) co_return std::unexpected(state.error());
+  // The platform just handed this auction over as never started, so anything journaled under
+  // its id belongs to another history (a state directory reused with a wiped platform).
+  if (self->journal->find(auction_id) != nullptr) {
+    self->warn("journal: dropping a stale entry for auction " + std::to_string(auction_id.value));
+    if (auto ok = self->journal->remove(auction_id); !ok) co_return std::unexpected(ok.error());
+  }
+  co_return self->run(*state, view.period_ms, addresses_from_view(view), /*fresh=*/true);
+}
+
+asio::awaitable<Result<RoundId>> SellerRuntime::async_resume(AuctionId auction_id) {
+  auto self = state_;
+  if (const SellerAuction* held = self->peer->find(auction_id)) {
+    co_return fail(code::wrong_stage, held->rules().is_finished()
+                                      ? "auction " + std::to_string(auction_id.value) + " is finished"
+                                      : "auction " + std::to_string(auction_id.value) + " is running");
+  }
+  const Journal::Entry* entry = self->journal->find(auction_id);
+  if (entry != nullptr && std::holds_alternative<FinishRecord>(*entry)) {
+    co_return fail(code::wrong_stage, "auction " + std::to_string(auction_id.value) +
+                                      " is finished; its result is being delivered");
+  }
+  auto view = co_await self->platform.async_fetch_auction(self->username(),
+                                                          auction_id);
+  if (!view) co_return std::unexpected(view.error());
+  if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
+  if (view->role != platform::Role::seller) {
+    co_return fail(code::not_owner, "auction " + std::to_string(auction_id) + " is not yours");
+  }
+  if (view->stage != platform::Stage::started) {
+    if (entry != nullptr &&
+        (view->stage == platform::Stage::finished || view->stage == platform::Stage::cancelled)) {
+      (void)self->journal->remove(auction_id);  // the platform owns it for good now
+    }
+    co_return fail(code::wrong_stage, "auction " + std::to_string(auction_id) + " is " +
+                                          std::string(platform::stage_name(view->stage)) +
+                                          ", not started");
+  }
+  auto platform_state = state_from_view(*view);
+  if (!platform_state) co_return std::unexpected(platform_state.error());
+  // The newest state wins; on a tie the journal's, which also knows why buyers left.
+  AuctionState state = *platform_state;
+  if (entry != nullptr) {
+    const auto& journaled = std::get<AuctionState>(*entry);
+    if (journaled.round_id >= state.round_id) state = journaled;
+  }
+  auto addresses = addresses_from_view(*view);
+  if (auto ok = self->run(state, view->period_ms, addresses,
+                          /*fresh=*/false, self->address);
+      !ok) {
+    co_return std::unexpected(ok.error());
+  }
+  co_return state.round_id;
+}
+
+asio::awaitable<Result<void>> SellerRuntime::async_cancel(AuctionId auction_id) {
+  auto self = state_;
+  platform::CancelAuction cancel{self->username(), auction_id};
+  auto result = co_await self->platform.async_cancel_auction(std::move(cancel));
+  if (!result) co_return std::unexpected(result.error());
+  co_return Result<void>{};
+}
+
+const SellerAuction* SellerRuntime::find(AuctionId auction_id) const {
+  return state_->peer->find(auction_id);
+}
+
+std::vector<AuctionId> SellerRuntime::undelivered() const {
+  std::vector<AuctionId> ids;
+  if (!state_->journal) return ids;
+  for (const auto& [id, entry] : state_->journal->entries()) {
+    if (std::holds_alternative<FinishRecord>(entry)) ids.push_back(id);
+  }
+  return ids;
+}
+
+const std::string& SellerRuntime::address() const { return state_->address; }
+
+const std::string& SellerRuntime::username() const { return state_->username(); }
+
+}  // namespace auction::market

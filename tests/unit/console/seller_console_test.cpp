@@ -1,0 +1,56 @@
+// Tests of SellerConsole (auction/console/seller_console.hpp), the seller's command
+// interpreter, with a real SellerRuntime whose platform is unreachable (a closed port): every
+// bad input gets a one-line explanation, nothing crashes, and commands that need the platform
+// say it is unavailable.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "auction/console/seller_console.hpp"
+#include "unit/console/console_session.hpp"
+#include "unit/wire/loopback.hpp"
+
+using namespace auction;
+using namespace auction::test;
+namespace asio = boost::asio;
+using wire_test::run_async;
+
+TEST_CASE("console: the seller console explains bad input in one line and never crashes",
+          "[console][seller]") {
+  const std::filesystem::path state =
+      std::filesystem::temp_directory_path() / ("ppapd-console-" + std::to_string(::getpid()));
+  const std::vector<std::string> lines{
+      "", "help", "fly away", "create a b 12.345 1 100", "create a b", "start x", "start 0",
+      "show", "create \"unclosed 1 1 1", "wait finished 3 1", "wait joined 1", "list", "quit"};
+  run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
+    platform::Client platform(ex, unreachable_platform());
+    market::SellerRuntimeOptions options;
+    options.peer.username = "alice";
+    options.state_dir = state;
+    market::SellerRuntime runtime(ex, platform, options);
+    std::vector<std::string> printed;
+    console::SellerConsole console(runtime,
+                                   [&](const std::string& line) { printed.push_back(line); });
+    REQUIRE(runtime.start().has_value());
+    co_await async_session(console, printed, lines);
+    CHECK(has_line(printed, "create NAME ITEM BASE INCREMENT PERIOD_MS"));
+    CHECK(has_line(printed, "fly: unknown_command"));
+    CHECK(has_line(printed, "create: invalid_argument"));  // a third decimal is refused
+    CHECK(has_line(printed, "usage: create NAME ITEM"));
+    CHECK(has_line(printed, "start: invalid_argument: an auction id must be a whole number"));
+    CHECK(has_line(printed, "auction ids start at 1"));
+    CHECK(has_line(printed, "usage: show ID"));
+    CHECK(has_line(printed, "input: invalid_argument: a quote is not closed"));
+    CHECK(has_line(printed, "wait: timeout: wait finished 3: timed out"));
+    CHECK(has_line(printed, "list: unavailable"));
+    CHECK(printed.back() == "<quit>");
+    for (const std::string& line : printed) {
+      if (line.find("commands (") == std::string::npos) CHECK(line.find('\n') == std::string::npos);
+    }
+  });
+  std::filesystem::remove_all(state);
+}

@@ -1,0 +1,148 @@
+// Loopback tests of BuyerPeer (auction/market/runtime/buyer_peer.hpp), a buyer's peer
+// runtime, against a real SellerPeer (peer_loopback.hpp): a crashed seller seen as paused and
+// back at a new address, auctions it does not watch, the max price proxy, one list of buyers
+// per auction. They await the events the runtimes report; nothing here depends on how fast a
+// round goes, only on what happens in it.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "unit/market/peer_loopback.hpp"
+#include "unit/wire/loopback.hpp"
+
+using namespace auction;
+using namespace auction::market;
+using namespace auction::test;
+namespace asio = boost::asio;
+using wire_test::async_until;
+using wire_test::run_async;
+
+TEST_CASE("market: buyers see a crashed seller as paused, then back at a new address, and the "
+          "auction resumes from its last push",
+          "[market][peer]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    SellerLog first;
+    auto seller = start_seller(ex, first);
+    TestBuyer amy(ex, "amy"), bob(ex, "bob");
+    run_auction(*seller, AuctionId{5}, {&amy, &bob});
+    co_await async_until([&] { return first.last_push && first.last_push->round_id >= 2u; });
+    const AuctionState pushed = *first.last_push;
+    seller.reset();  // the crash: nothing more is announced
+    co_await async_until([&] { return amy.paused && bob.paused; });
+
+    SellerLog second;
+    auto restarted = start_seller(ex, second);
+    auto rules = AuctionRules::restore(pushed);
+    REQUIRE(rules.has_value());
+    auto auction = SellerAuction::create(std::move(*rules), fast_config());
+    REQUIRE(auction.has_value());
+    REQUIRE(restarted
+                ->run(std::move(*auction), {{"amy", amy.address}, {"bob", bob.address}},
+                      address_of(*restarted))
+                .has_value());
+    co_await async_until([&] { return !amy.seller_back.empty() && amy.resumed && bob.resumed; });
+    CHECK(amy.seller_back == address_of(*restarted));
+    // The withdrawal goes to the new address.
+    REQUIRE(amy.peer->withdraw(AuctionId{5}).has_value());
+    co_await async_until([&] { return bob.finished.has_value(); });
+    CHECK(bob.finished->is_winner);
+    CHECK(second.finish->winner == "bob");
+    CHECK(second.finish->round_id >= pushed.round_id);
+  });
+}
+
+TEST_CASE("market: a buyer answers not_joined for an auction it does not watch, and a seller "
+          "answers unknown_auction for one it does not run",
+          "[market][peer]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    SellerLog log;
+    auto seller = start_seller(ex, log);
+    TestBuyer amy(ex, "amy"), bob(ex, "bob");
+    // amy never watches auction 9: she is withdrawn as silent, and bob wins at once.
+    REQUIRE(bob.peer->watch(AuctionId{9}, 100, "sam", address_of(*seller)).has_value());
+    REQUIRE(seller
+                ->run(make_auction(AuctionId{9}, {"amy", "bob"}, Cents{500}, Cents{50}),
+                      {{"amy", amy.address}, {"bob", bob.address}})
+                .has_value());
+    co_await async_until([&] { return bob.finished.has_value(); });
+    CHECK(bob.finished->is_winner);
+    CHECK(log.withdrawn.at(0).username == "amy");
+    // A withdrawal for an auction this seller does not run.
+    REQUIRE(bob.peer->watch(AuctionId{10}, 100, "sam", address_of(*seller)).has_value());
+    CHECK(bob.peer->withdraw(AuctionId{10}).error().code == "not_started");
+    CHECK(bob.peer->withdraw(AuctionId{11}).error().code == "unknown_auction");
+  });
+}
+
+TEST_CASE("market: a max price set while an auction runs withdraws at once when the price "
+          "already passed it",
+          "[market][peer]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    SellerLog log;
+    auto seller = start_seller(ex, log);
+    TestBuyer amy(ex, "amy"), bob(ex, "bob");
+    run_auction(*seller, AuctionId{2}, {&amy, &bob});
+    co_await async_until([&] { return amy.round_id >= 2u; });
+    amy.peer->set_max_price(AuctionId{2}, Cents{1050});  // round 2 is at 12.00 already
+    co_await async_until([&] { return bob.finished.has_value(); });
+    REQUIRE(log.withdrawn.size() == 1);
+    CHECK(log.withdrawn[0].username == "amy");
+    CHECK(log.withdrawn[0].status == BuyerStatus::withdrawn_max_price);
+    CHECK(bob.finished->is_winner);
+  });
+}
+
+TEST_CASE("market: buyers in two auctions of one seller take every round of both (the list of "
+          "buyers is known per auction)",
+          "[market][peer]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    // Rounds each buyer took, per auction, in order.
+    std::map<std::string, std::map<AuctionId, std::vector<RoundId>>> taken;
+    std::vector<std::unique_ptr<BuyerPeer>> peers;
+    std::map<std::string, std::string> addresses;
+    for (const std::string name : {"amy", "bob"}) {
+      BuyerPeerOptions options;
+      options.username = name;
+      BuyerObserver observer;
+      observer.on_event = [&taken, name](AuctionId id, const BuyerEvent& event) {
+        if (auto* p = std::get_if<buyer_event::PriceChanged>(&event)) {
+          taken[name][id].push_back(p->round_id);
+        }
+      };
+      peers.push_back(std::make_unique<BuyerPeer>(ex, options, observer));
+      addresses[name] = "127.0.0.1:" + std::to_string(peers.back()->start().value());
+    }
+    SellerLog log;
+    auto seller = start_seller(ex, log);
+    // The second auction starts once the buyers hold the first one's list, so a seller that
+    // took "holds the list" for all auctions would announce the second compactly at once.
+    for (AuctionId id : {AuctionId{1}, AuctionId{2}}) {
+      for (auto& peer : peers) {
+        REQUIRE(peer->watch(id, fast_config().period_ms, "sam", address_of(*seller)).has_value());
+      }
+      REQUIRE(seller->run(make_auction(id, {"amy", "bob"}), addresses).has_value());
+      const AuctionId first{1};
+      co_await async_until(
+          [&] { return taken["amy"][first].size() >= 2 && taken["bob"][first].size() >= 2; });
+    }
+    co_await async_until([&] {
+      for (const auto& [name, auctions] : taken) {
+        for (AuctionId id : {AuctionId{1}, AuctionId{2}}) {
+          auto it = auctions.find(id);
+          if (it == auctions.end() || it->second.size() < 5) return false;
+        }
+      }
+      return taken.size() == 2;
+    });
+    CHECK(log.withdrawn.empty());
+    for (const auto& [name, auctions] : taken) {
+      for (const auto& [id, rounds] : auctions) {
+        INFO(name << " in auction " << id.value);
+        for (std::size_t i = 0; i < rounds.size(); ++i) CHECK(rounds[i] == i);  // none skipped
+      }
+    }
+  });
+}
