@@ -16,7 +16,7 @@
 using namespace auction;
 using namespace auction::test;
 namespace asio = boost::asio;
-using wire_test::run_async;
+using auction::test::run_async;
 
 TEST_CASE("console: the buyer console sets max prices, refuses withdrawals it cannot make, and "
           "speaks JSON lines when asked",

@@ -17,7 +17,7 @@
 using namespace auction;
 using namespace auction::test;
 namespace asio = boost::asio;
-using wire_test::run_async;
+using auction::test::run_async;
 
 TEST_CASE("console: the seller console explains bad input in one line and never crashes",
           "[console][seller]") {

@@ -17,8 +17,8 @@ using namespace auction;
 using namespace auction::market;
 using namespace auction::test;
 namespace asio = boost::asio;
-using wire_test::async_until;
-using wire_test::run_async;
+using auction::test::async_until;
+using auction::test::run_async;
 
 TEST_CASE("market: buyers see a crashed seller as paused, then back at a new address, and the "
           "auction resumes from its last push",

@@ -18,8 +18,8 @@ using namespace auction;
 using namespace auction::market;
 using namespace auction::test;
 namespace asio = boost::asio;
-using wire_test::async_until;
-using wire_test::run_async;
+using auction::test::async_until;
+using auction::test::run_async;
 namespace wire = auction::wire;
 
 TEST_CASE("market: peers run an auction to one winner, withdrawals by request and by max price",

@@ -21,7 +21,7 @@
 namespace {
 
 using namespace auction::platform;
-using namespace auction::platform::test;
+using namespace auction::test;
 using auction::AuctionId;
 using auction::Cents;
 

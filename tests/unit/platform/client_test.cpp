@@ -28,7 +28,7 @@
 #include "unit/wire/gate.hpp"
 #include "unit/wire/loopback.hpp"
 
-using namespace wire_test;
+using namespace auction::test;
 using auction::platform::Client;
 using auction::platform::ClientOptions;
 using auction::wire::Reply;

@@ -11,7 +11,8 @@
 
 #include "auction/platform/state_machine.hpp"
 
-namespace auction::platform::test {
+namespace auction::test {
+using namespace auction::platform;
 
 using nlohmann::json;
 
@@ -130,4 +131,4 @@ inline json finish(std::uint64_t id, const json& winner, std::int64_t price, std
                                   {{"username", "carol"}, {"active", carol_active}}})}};
 }
 
-}  // namespace auction::platform::test
+}  // namespace auction::test

@@ -18,11 +18,11 @@
 
 namespace {
 
-using namespace wire_test;
+using namespace auction::test;
 using auction::platform::ClusterConfig;
 using auction::platform::Replica;
 using auction::platform::ReplicaOptions;
-using auction::raft::test::TempDir;
+using auction::test::TempDir;
 namespace code = auction::code;
 
 // A loopback port nobody listened on a moment ago.

@@ -9,7 +9,7 @@
 namespace {
 
 using namespace auction::platform;
-using namespace auction::platform::test;
+using namespace auction::test;
 
 json tagged(json request, const std::string& client_id, std::uint64_t seq) {
   request["client_id"] = client_id;

@@ -11,7 +11,7 @@
 namespace {
 
 using namespace auction::platform;
-using namespace auction::platform::test;
+using namespace auction::test;
 
 // A seeded stream of plausible and implausible commands over a few users and auctions,
 // sessions included. Biased so that alice mostly sells and bob and carol mostly buy: every

@@ -9,7 +9,7 @@
 namespace {
 
 using namespace auction::platform;
-using namespace auction::platform::test;
+using namespace auction::test;
 
 json join_request(const std::string& user, std::uint64_t id) {
   return {{"op", "join_auction"}, {"username", user}, {"auction_id", id}};

@@ -8,7 +8,7 @@
 namespace {
 
 using namespace auction::platform;
-using namespace auction::platform::test;
+using namespace auction::test;
 
 json fetch(const Harness& h, const std::string& user, std::uint64_t after_id = 0,
            std::uint64_t limit = 100) {

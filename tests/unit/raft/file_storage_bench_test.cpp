@@ -9,7 +9,7 @@
 #include "file_storage_test_support.hpp"
 
 using namespace auction::raft;
-using namespace auction::raft::test;
+using namespace auction::test;
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include "raft/file_storage_format.hpp"
 
 using namespace auction::raft;
-using namespace auction::raft::test;
+using namespace auction::test;
 
 namespace {
 

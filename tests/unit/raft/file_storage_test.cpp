@@ -10,7 +10,7 @@
 #include "raft/file_storage_format.hpp"
 
 using namespace auction::raft;
-using namespace auction::raft::test;
+using namespace auction::test;
 
 TEST_CASE("raft: file storage returns the same log and hard state after a reopen",
           "[raft][file_storage]") {

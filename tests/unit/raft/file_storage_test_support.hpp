@@ -24,7 +24,8 @@
 
 #include "auction/raft/file_storage.hpp"
 
-namespace auction::raft::test {
+namespace auction::test {
+using namespace auction::raft;
 
 namespace fs = std::filesystem;
 
@@ -180,4 +181,4 @@ class StderrCapture {
   int saved_ = -1;
 };
 
-}  // namespace auction::raft::test
+}  // namespace auction::test

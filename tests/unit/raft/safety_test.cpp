@@ -8,7 +8,7 @@
 
 #include "test_cluster.hpp"
 
-using namespace raft_test;
+using namespace auction::test;
 
 namespace {
 

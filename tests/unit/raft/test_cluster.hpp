@@ -26,7 +26,7 @@ struct StringMaker<auction::StrongId<Tag>> {
 };
 }  // namespace Catch
 
-namespace raft_test {
+namespace auction::test {
 
 using namespace auction::raft;
 
@@ -290,4 +290,4 @@ inline HardState hard(std::uint64_t term, std::uint64_t commit = 0) {
   return HardState{Term{term}, NodeId{0}, false, LogIndex{commit}};
 }
 
-}  // namespace raft_test
+}  // namespace auction::test

@@ -17,7 +17,7 @@
 #include "gate.hpp"
 #include "loopback.hpp"
 
-using namespace wire_test;
+using namespace auction::test;
 using namespace auction::wire;
 using std::chrono::milliseconds;
 

@@ -7,6 +7,7 @@
 #include "auction/wire/envelope.hpp"
 #include "auction/base/error_codes.hpp"
 
+using namespace auction;
 using namespace auction::wire;
 
 namespace {

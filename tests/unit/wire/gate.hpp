@@ -7,7 +7,7 @@
 
 #include "loopback.hpp"
 
-namespace wire_test {
+namespace auction::test {
 
 class Gate {
  public:
@@ -27,4 +27,4 @@ class Gate {
   bool is_open_ = false;
 };
 
-}  // namespace wire_test
+}  // namespace auction::test

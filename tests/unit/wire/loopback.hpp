@@ -29,7 +29,7 @@
 
 #include "auction/wire/envelope.hpp"
 
-namespace wire_test {
+namespace auction::test {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -121,4 +121,4 @@ class RawPeer {
   std::string buffer_;
 };
 
-}  // namespace wire_test
+}  // namespace auction::test

@@ -8,23 +8,28 @@
 #include <vector>
 
 #include "auction/base/error_codes.hpp"
-#include "auction/wire/fields.hpp"
 #include "auction/wire/server.hpp"
 #include "gate.hpp"
 #include "loopback.hpp"
 
-using namespace wire_test;
+using namespace auction::test;
 using namespace auction::wire;
 
 namespace {
 
-// An op whose result is the sum of two integer fields: exercises typed field errors.
+// An op whose result is the sum of two integer fields, b within -1000..1000.
 asio::awaitable<Reply> add(Request request) {
-  auto a = get_int64(request.body, "a");
-  if (!a) co_return Reply::failure(a.error());
-  auto b = get_int64(request.body, "b", -1000, 1000);
-  if (!b) co_return Reply::failure(b.error());
-  co_return Reply::success({{"sum", *a + *b}});
+  const Json& body = request.body;
+  if (!body.contains("a") || !body["a"].is_number_integer() || !body.contains("b") ||
+      !body["b"].is_number_integer()) {
+    co_return Reply::failure(auction::Error{auction::code::bad_request, "a and b: integers"});
+  }
+  const auto a = body["a"].get<std::int64_t>();
+  const auto b = body["b"].get<std::int64_t>();
+  if (b < -1000 || b > 1000) {
+    co_return Reply::failure(auction::Error{auction::code::invalid_argument, "b: -1000..1000"});
+  }
+  co_return Reply::success({{"sum", a + b}});
 }
 
 std::unique_ptr<Server> started_server(const asio::any_io_executor& ex, ServerOptions options,

@@ -260,7 +260,7 @@ asio::awaitable<Result<AuctionId>> SellerRuntime::async_create(NewAuction a) {
                                  a.item_description, a.base_price, a.increment, a.period_ms};
   auto result = co_await self->platform.async_create_auction(std::move(create));
   if (!result) co_return std::unexpected(result.error());
-  co_return result->.auction_id;
+  co_return result->auction_id;
 }
 
 asio::awaitable<Result<std::vector<json>>> SellerRuntime::async_list() {
@@ -316,14 +316,14 @@ asio::awaitable<Result<RoundId>> SellerRuntime::async_resume(AuctionId auction_i
   if (!view) co_return std::unexpected(view.error());
   if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
   if (view->role != platform::Role::seller) {
-    co_return fail(code::not_owner, "auction " + std::to_string(auction_id) + " is not yours");
+    co_return fail(code::not_owner, "auction " + std::to_string(auction_id.value) + " is not yours");
   }
   if (view->stage != platform::Stage::started) {
     if (entry != nullptr &&
         (view->stage == platform::Stage::finished || view->stage == platform::Stage::cancelled)) {
       (void)self->journal->remove(auction_id);  // the platform owns it for good now
     }
-    co_return fail(code::wrong_stage, "auction " + std::to_string(auction_id) + " is " +
+    co_return fail(code::wrong_stage, "auction " + std::to_string(auction_id.value) + " is " +
                                           std::string(platform::stage_name(view->stage)) +
                                           ", not started");
   }
