@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/base/error_codes.hpp"
+#include "wire/acceptor.hpp"
 #include "wire/spawn.hpp"
 #include "raft/peer_stream.hpp"
 
@@ -45,24 +46,18 @@ struct PeerListener::State {
 };
 
 asio::awaitable<void> PeerListener::State::async_accept_loop(std::shared_ptr<State> self) {
-  asio::steady_timer backoff(executor);
-  while (!is_stopped) {
-    auto [ec, socket] = co_await acceptor->async_accept(use_tuple);
-    if (is_stopped) co_return;
-    if (ec) {
-      // Out of descriptors or memory: wait a little instead of spinning on the error.
-      log("raft port: accept failed: " + ec.message());
-      backoff.expires_after(std::chrono::milliseconds(50));
-      co_await backoff.async_wait(use_tuple);
-      continue;
-    }
-    if (connections.size() >= options.connections_max) continue;  // closes as it goes
+  const wire::OnAcceptFailure on_failure = [this](const std::string& why) {
+    log("raft port: accept failed: " + why);
+  };
+  const wire::OnConnection on_connection = [&](tcp::socket socket) {
+    if (connections.size() >= options.connections_max) return;  // closes as it goes
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto shared = std::make_shared<tcp::socket>(std::move(socket));
     connections.insert(shared);
     wire::spawn_logged(executor, async_read_peer(self, shared), "raft peer reader");
-  }
+  };
+  co_await wire::async_accept_each(*acceptor, is_stopped, on_failure, on_connection);
 }
 
 asio::awaitable<void> PeerListener::State::async_read_peer(std::shared_ptr<State> /*keep_alive*/,
@@ -119,27 +114,10 @@ PeerListener::~PeerListener() { stop(); }
 
 Result<std::uint16_t> PeerListener::start() {
   State& s = *state_;
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(s.options.address, ec);
-  if (ec) return fail(code::bind_failed, "not an IP address: " + s.options.address);
-  const tcp::endpoint endpoint(address, s.options.port);
-  const std::string where = s.options.address + ":" + std::to_string(s.options.port);
-  tcp::acceptor acceptor(s.executor);
-  if (acceptor.open(endpoint.protocol(), ec); ec) {
-    return fail(code::bind_failed, ec.message());
-  }
-  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (acceptor.bind(endpoint, ec); ec) {
-    if (ec == asio::error::address_in_use) {
-      return fail(code::address_in_use, where + " is already in use");
-    }
-    return fail(code::bind_failed, "cannot bind " + where + ": " + ec.message());
-  }
-  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
-    return fail(code::bind_failed, "cannot listen on " + where + ": " + ec.message());
-  }
-  const auto port = acceptor.local_endpoint().port();
-  s.acceptor.emplace(std::move(acceptor));
+  auto acceptor = wire::bind_acceptor(s.executor, s.options.address, s.options.port);
+  if (!acceptor) return std::unexpected(acceptor.error());
+  const auto port = acceptor->local_endpoint().port();
+  s.acceptor.emplace(std::move(*acceptor));
   wire::spawn_logged(s.executor, s.async_accept_loop(state_), "raft peer acceptor");
   return port;
 }

@@ -19,6 +19,7 @@
 
 #include "auction/base/assert.hpp"
 #include "auction/base/error_codes.hpp"
+#include "wire/acceptor.hpp"
 #include "wire/spawn.hpp"
 #include "line_channel.hpp"
 
@@ -171,26 +172,20 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 asio::awaitable<void> Server::State::async_accept_loop(std::shared_ptr<State> self) {
-  asio::steady_timer backoff(executor);
-  while (!is_stopped) {
-    auto [ec, socket] = co_await acceptor->async_accept(use_tuple);
-    if (is_stopped) co_return;
-    if (ec) {
-      // Out of descriptors or memory: wait a little instead of spinning on the error.
-      std::fprintf(stderr, "wire server: accept failed: %s\n", ec.message().c_str());
-      backoff.expires_after(std::chrono::milliseconds(50));
-      co_await backoff.async_wait(use_tuple);
-      continue;
-    }
+  const OnAcceptFailure on_failure = [](const std::string& why) {
+    std::fprintf(stderr, "wire server: accept failed: %s\n", why.c_str());
+  };
+  const OnConnection on_connection = [&](tcp::socket socket) {
     if (sessions.size() >= options.connections_max) {
       if (refusing < options.connections_max) {
         spawn_logged(executor, async_refuse(self, std::move(socket)), "wire server refusal");
       }
-      continue;  // beyond that, the socket closes unanswered as it goes out of scope
+      return;  // beyond that, the socket closes unanswered as it goes out of scope
     }
     auto session = std::make_shared<Session>(self, std::move(socket));
     spawn_logged(executor, session->async_run(), "wire server session");
-  }
+  };
+  co_await async_accept_each(*acceptor, is_stopped, on_failure, on_connection);
 }
 
 asio::awaitable<void> Server::State::async_refuse(std::shared_ptr<State> /*keep_alive*/,
@@ -227,28 +222,10 @@ void Server::handle(std::string op, Handler handler) {
 Result<std::uint16_t> Server::start() {
   AUCTION_ASSERT(!state_->is_started, "start() is called once");
   state_->is_started = true;
-  const auto& options = state_->options;
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(options.address, ec);
-  if (ec) return fail(code::bind_failed, "not an IP address: " + options.address);
-  const tcp::endpoint endpoint(address, options.port);
-  const auto where = options.address + ":" + std::to_string(options.port);
-
-  tcp::acceptor acceptor(state_->executor);
-  if (acceptor.open(endpoint.protocol(), ec); ec) return fail(code::bind_failed, ec.message());
-  // Lets a restarted process take its port back while old connections sit in TIME_WAIT.
-  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (acceptor.bind(endpoint, ec); ec) {
-    if (ec == asio::error::address_in_use) {
-      return fail(code::address_in_use, where + " is already in use");
-    }
-    return fail(code::bind_failed, "cannot bind " + where + ": " + ec.message());
-  }
-  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
-    return fail(code::bind_failed, "cannot listen on " + where + ": " + ec.message());
-  }
-  const auto port = acceptor.local_endpoint().port();
-  state_->acceptor.emplace(std::move(acceptor));
+  auto acceptor = bind_acceptor(state_->executor, state_->options.address, state_->options.port);
+  if (!acceptor) return std::unexpected(acceptor.error());
+  const auto port = acceptor->local_endpoint().port();
+  state_->acceptor.emplace(std::move(*acceptor));
   spawn_logged(state_->executor, state_->async_accept_loop(state_), "wire server accept");
   return port;
 }

@@ -1,0 +1,62 @@
+// Listening ports: see wire/acceptor.hpp.
+#include "wire/acceptor.hpp"
+
+#include <chrono>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "auction/base/error_codes.hpp"
+
+namespace auction::wire {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+Result<tcp::acceptor> bind_acceptor(const asio::any_io_executor& executor,
+                                    const std::string& address, std::uint16_t port) {
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(address, ec);
+  if (ec) return fail(code::bind_failed, "not an IP address: " + address);
+  const tcp::endpoint endpoint(ip, port);
+  const std::string where = address + ":" + std::to_string(port);
+
+  tcp::acceptor acceptor(executor);
+  if (acceptor.open(endpoint.protocol(), ec); ec) return fail(code::bind_failed, ec.message());
+  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (acceptor.bind(endpoint, ec); ec) {
+    if (ec == asio::error::address_in_use) {
+      return fail(code::address_in_use, where + " is already in use");
+    }
+    return fail(code::bind_failed, "cannot bind " + where + ": " + ec.message());
+  }
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return fail(code::bind_failed, "cannot listen on " + where + ": " + ec.message());
+  }
+  return acceptor;
+}
+
+asio::awaitable<void> async_accept_each(tcp::acceptor& acceptor, const bool& is_stopped,
+                                        const OnAcceptFailure& on_failure,
+                                        const OnConnection& on_connection) {
+  constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+  asio::steady_timer backoff(acceptor.get_executor());
+  while (!is_stopped) {
+    auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+    if (is_stopped) co_return;
+    if (ec) {
+      // Out of descriptors or memory: wait a little instead of spinning on the error.
+      on_failure(ec.message());
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(use_tuple);
+      continue;
+    }
+    on_connection(std::move(socket));
+  }
+}
+
+}  // namespace auction::wire
