@@ -15,26 +15,14 @@ nlohmann::json encode(const FinishRecord& record) {
 }
 
 Result<FinishRecord> decode_finish_record(const nlohmann::json& j) {
-  constexpr std::string_view ctx = "auction_finished";
-  if (auto ok = json_fields::require_object(j, ctx); !ok) return std::unexpected(ok.error());
+  json_fields::Reader f(j, "auction_finished");
   FinishRecord r;
-  auto auction_id = json_fields::read_auction_id(j, "auction_id", ctx);
-  if (!auction_id) return std::unexpected(auction_id.error());
-  r.auction_id = *auction_id;
-  auto round_id = json_fields::read_u64(j, "round_id", ctx);
-  if (!round_id) return std::unexpected(round_id.error());
-  r.round_id = *round_id;
-  auto price = json_fields::read_cents(j, "price", ctx);
-  if (!price) return std::unexpected(price.error());
-  r.price = *price;
-  auto buyers = json_fields::read_buyers(j, "buyers", ctx);
-  if (!buyers) return std::unexpected(buyers.error());
-  r.buyers = std::move(*buyers);
-  if (json_fields::has(j, "winner")) {
-    auto winner = json_fields::read_username(j, "winner", ctx);
-    if (!winner) return std::unexpected(winner.error());
-    r.winner = std::move(*winner);
-  }
+  f.auction_id("auction_id", r.auction_id);
+  f.u64("round_id", r.round_id);
+  f.cents("price", r.price);
+  f.buyers("buyers", r.buyers);
+  f.optional_username("winner", r.winner);
+  if (!f.ok()) return std::unexpected(f.error());
 
   // Exactly one winner, the only active buyer; none only when nobody joined.
   if (r.buyers.empty() != !r.winner.has_value()) {

@@ -3,138 +3,148 @@
 
 #include <limits>
 #include <set>
+#include <utility>
+
+#include "auction/base/error_codes.hpp"
 
 namespace auction::market::json_fields {
-namespace {
 
-std::string path(std::string_view context, std::string_view field) {
-  std::string p(context);
+Reader::Reader(const nlohmann::json& object, std::string context)
+    : object_(object), context_(std::move(context)) {
+  if (!object_.is_object()) reject(Error{code::bad_request, context_ + ": must be an object"});
+}
+
+std::string Reader::path(std::string_view field) const {
+  std::string p = context_;
   p += '.';
   p += field;
   return p;
 }
 
-const nlohmann::json* lookup(const nlohmann::json& object, std::string_view field) {
-  auto it = object.find(std::string(field));
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
+bool Reader::has(std::string_view field) const {
+  if (!object_.is_object()) return false;
+  const auto it = object_.find(field);
+  return it != object_.end() && !it->is_null();
 }
 
-}  // namespace
-
-Result<void> require_object(const nlohmann::json& j, std::string_view context) {
-  if (!j.is_object()) return fail(code::bad_request, std::string(context) + ": must be an object");
-  return {};
-}
-
-bool has(const nlohmann::json& object, std::string_view field) {
-  return lookup(object, field) != nullptr;
-}
-
-Result<std::uint64_t> read_u64(const nlohmann::json& object, std::string_view field,
-                               std::string_view context) {
-  const nlohmann::json* v = lookup(object, field);
-  if (v == nullptr) return fail(code::bad_request, path(context, field) + ": missing");
-  if (!v->is_number_integer()) {
-    return fail(code::bad_request, path(context, field) + ": must be an integer");
+const nlohmann::json* Reader::take(std::string_view field,
+                                   bool (nlohmann::json::*is_type)() const noexcept,
+                                   std::string_view must_be) {
+  if (!ok()) return nullptr;
+  if (!has(field)) {
+    bad_request(field, "missing");
+    return nullptr;
   }
-  if (v->is_number_unsigned()) return v->get<std::uint64_t>();
+  const nlohmann::json& value = *object_.find(field);
+  if (!(value.*is_type)()) {
+    bad_request(field, must_be);
+    return nullptr;
+  }
+  return &value;
+}
+
+void Reader::bad_request(std::string_view field, std::string_view why) {
+  reject(Error{code::bad_request, path(field) + ": " + std::string(why)});
+}
+
+void Reader::invalid_argument(std::string_view field, std::string_view why) {
+  reject(Error{code::invalid_argument, path(field) + ": " + std::string(why)});
+}
+
+void Reader::reject(Error error) {
+  if (!error_) error_ = std::move(error);
+}
+
+void Reader::u64(std::string_view field, std::uint64_t& out) {
+  const nlohmann::json* v = take(field, &nlohmann::json::is_number_integer, "must be an integer");
+  if (v == nullptr) return;
+  if (v->is_number_unsigned()) {
+    out = v->get<std::uint64_t>();
+    return;
+  }
   const auto signed_value = v->get<std::int64_t>();
-  if (signed_value < 0) {
-    return fail(code::invalid_argument, path(context, field) + ": must not be negative");
+  if (signed_value < 0) return invalid_argument(field, "must not be negative");
+  out = static_cast<std::uint64_t>(signed_value);
+}
+
+void Reader::auction_id(std::string_view field, AuctionId& out) {
+  std::uint64_t value = 0;
+  u64(field, value);
+  if (ok()) out = AuctionId{value};
+}
+
+void Reader::cents(std::string_view field, Cents& out) {
+  std::uint64_t value = 0;
+  u64(field, value);
+  if (!ok()) return;
+  if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return invalid_argument(field, "too large");
   }
-  return static_cast<std::uint64_t>(signed_value);
+  out = Cents(static_cast<std::int64_t>(value));
 }
 
-Result<AuctionId> read_auction_id(const nlohmann::json& object, std::string_view field,
-                                  std::string_view context) {
-  auto value = read_u64(object, field, context);
-  if (!value) return std::unexpected(value.error());
-  return AuctionId{*value};
-}
-
-Result<Cents> read_cents(const nlohmann::json& object, std::string_view field,
-                         std::string_view context) {
-  auto value = read_u64(object, field, context);
-  if (!value) return std::unexpected(value.error());
-  if (*value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-    return fail(code::invalid_argument, path(context, field) + ": too large");
-  }
-  return Cents(static_cast<std::int64_t>(*value));
-}
-
-Result<std::string> read_string(const nlohmann::json& object, std::string_view field,
-                                std::string_view context, std::size_t chars_max) {
-  const nlohmann::json* v = lookup(object, field);
-  if (v == nullptr) return fail(code::bad_request, path(context, field) + ": missing");
-  if (!v->is_string()) return fail(code::bad_request, path(context, field) + ": must be a string");
+void Reader::string(std::string_view field, std::string& out, std::size_t chars_max) {
+  const nlohmann::json* v = take(field, &nlohmann::json::is_string, "must be a string");
+  if (v == nullptr) return;
   const auto& s = v->get_ref<const std::string&>();
   if (s.size() > chars_max) {
-    return fail(code::invalid_argument, path(context, field) + ": longer than " +
-                                        std::to_string(chars_max) + " characters");
+    return invalid_argument(field, "longer than " + std::to_string(chars_max) + " characters");
   }
-  return s;
+  out = s;
 }
 
-Result<std::string> read_username(const nlohmann::json& object, std::string_view field,
-                                  std::string_view context) {
-  auto s = read_string(object, field, context, limits::username_bytes_max);
-  if (!s) return s;
-  if (!is_valid_username(*s)) {
-    return fail(code::invalid_argument,
-                path(context, field) + ": must be 1..32 characters of [A-Za-z0-9_.-]");
+void Reader::username(std::string_view field, std::string& out) {
+  std::string s;
+  string(field, s, limits::username_bytes_max);
+  if (!ok()) return;
+  if (!is_valid_username(s)) {
+    return invalid_argument(field, "must be 1..32 characters of [A-Za-z0-9_.-]");
   }
-  return s;
+  out = std::move(s);
 }
 
-Result<bool> read_bool(const nlohmann::json& object, std::string_view field,
-                       std::string_view context) {
-  const nlohmann::json* v = lookup(object, field);
-  if (v == nullptr) return fail(code::bad_request, path(context, field) + ": missing");
-  if (!v->is_boolean()) return fail(code::bad_request, path(context, field) + ": must be a boolean");
-  return v->get<bool>();
+void Reader::optional_username(std::string_view field, std::optional<std::string>& out) {
+  if (!has(field)) return;
+  std::string s;
+  username(field, s);
+  if (ok()) out = std::move(s);
 }
 
-Result<std::vector<BuyerEntry>> read_buyers(const nlohmann::json& object, std::string_view field,
-                                            std::string_view context) {
-  const nlohmann::json* v = lookup(object, field);
-  const std::string where = path(context, field);
-  if (v == nullptr) return fail(code::bad_request, where + ": missing");
-  if (!v->is_array()) return fail(code::bad_request, where + ": must be an array");
+void Reader::boolean(std::string_view field, bool& out) {
+  const nlohmann::json* v = take(field, &nlohmann::json::is_boolean, "must be a boolean");
+  if (v == nullptr) return;
+  out = v->get<bool>();
+}
+
+void Reader::buyers(std::string_view field, std::vector<BuyerEntry>& out) {
+  const nlohmann::json* v = take(field, &nlohmann::json::is_array, "must be an array");
+  if (v == nullptr) return;
   if (v->size() > limits::buyers_per_auction_max) {
-    return fail(code::invalid_argument,
-                where + ": more than " + std::to_string(limits::buyers_per_auction_max) + " buyers");
+    return invalid_argument(field, "more than " + std::to_string(limits::buyers_per_auction_max) +
+                                       " buyers");
   }
   std::vector<BuyerEntry> buyers;
   buyers.reserve(v->size());
   std::set<std::string, std::less<>> seen;
   for (std::size_t i = 0; i < v->size(); ++i) {
-    const nlohmann::json& item = (*v)[i];
-    const std::string item_context = where + "[" + std::to_string(i) + "]";
-    if (auto ok = require_object(item, item_context); !ok) return std::unexpected(ok.error());
-    auto username = read_username(item, "username", item_context);
-    if (!username) return std::unexpected(username.error());
-    auto active = read_bool(item, "active", item_context);
-    if (!active) return std::unexpected(active.error());
-    BuyerEntry entry{std::move(*username), BuyerStatus::active};
-    if (!*active) {
-      auto reason = read_string(item, "reason", item_context, 16);
-      if (!reason) return std::unexpected(reason.error());
-      auto status = withdrawn_status_from_name(*reason);
-      if (!status) {
-        return fail(code::invalid_argument,
-                    item_context + ".reason: must be by_request, silent or max_price");
-      }
-      entry.status = *status;
-    } else if (has(item, "reason")) {
-      return fail(code::invalid_argument, item_context + ".reason: an active buyer has none");
+    Reader item((*v)[i], path(field) + "[" + std::to_string(i) + "]");
+    BuyerEntry entry;
+    bool is_active = false;
+    item.username("username", entry.username);
+    item.boolean("active", is_active);
+    if (item.ok() && !is_active) {
+      item.name("reason", entry.status, withdrawn_status_from_name, 16,
+                "must be by_request, silent or max_price");
+    } else if (item.has("reason")) {
+      item.invalid_argument("reason", "an active buyer has none");
     }
-    if (!seen.insert(entry.username).second) {
-      return fail(code::invalid_argument, item_context + ".username: repeated");
+    if (item.ok() && !seen.insert(entry.username).second) {
+      item.invalid_argument("username", "repeated");
     }
+    if (!item.ok()) return reject(item.error());
     buyers.push_back(std::move(entry));
   }
-  return buyers;
+  out = std::move(buyers);
 }
 
 nlohmann::json encode_buyers(const std::vector<BuyerEntry>& buyers) {

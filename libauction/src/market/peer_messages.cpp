@@ -33,23 +33,15 @@ nlohmann::json encode(const WithdrawReply& m) {
 }
 
 Result<AnnouncePrice> decode_announce_price(const nlohmann::json& j) {
-  constexpr std::string_view ctx = "announce_price";
-  if (auto ok = json_fields::require_object(j, ctx); !ok) return std::unexpected(ok.error());
+  json_fields::Reader r(j, "announce_price");
   AnnouncePrice m;
-  auto auction_id = json_fields::read_auction_id(j, "auction_id", ctx);
-  if (!auction_id) return std::unexpected(auction_id.error());
-  m.auction_id = *auction_id;
-  auto round_id = json_fields::read_u64(j, "round_id", ctx);
-  if (!round_id) return std::unexpected(round_id.error());
-  m.round_id = *round_id;
-  auto price = json_fields::read_cents(j, "price", ctx);
-  if (!price) return std::unexpected(price.error());
-  m.price = *price;
+  r.auction_id("auction_id", m.auction_id);
+  r.u64("round_id", m.round_id);
+  r.cents("price", m.price);
   // The full form has "buyers"; the compact one "withdrawn" instead (never both).
-  m.is_compact = !json_fields::has(j, "buyers") && json_fields::has(j, "withdrawn");
-  auto buyers = json_fields::read_buyers(j, m.is_compact ? "withdrawn" : "buyers", ctx);
-  if (!buyers) return std::unexpected(buyers.error());
-  m.buyers = std::move(*buyers);
+  m.is_compact = !r.has("buyers") && r.has("withdrawn");
+  r.buyers(m.is_compact ? "withdrawn" : "buyers", m.buyers);
+  if (!r.ok()) return std::unexpected(r.error());
   if (m.is_compact) {
     for (std::size_t i = 0; i < m.buyers.size(); ++i) {
       if (m.buyers[i].is_active()) {
@@ -62,70 +54,43 @@ Result<AnnouncePrice> decode_announce_price(const nlohmann::json& j) {
 }
 
 Result<SellerBack> decode_seller_back(const nlohmann::json& j) {
-  constexpr std::string_view ctx = "seller_back";
-  if (auto ok = json_fields::require_object(j, ctx); !ok) return std::unexpected(ok.error());
+  json_fields::Reader r(j, "seller_back");
   SellerBack m;
-  auto auction_id = json_fields::read_auction_id(j, "auction_id", ctx);
-  if (!auction_id) return std::unexpected(auction_id.error());
-  m.auction_id = *auction_id;
-  auto seller = json_fields::read_username(j, "seller", ctx);
-  if (!seller) return std::unexpected(seller.error());
-  m.seller = std::move(*seller);
-  auto address = json_fields::read_string(j, "address", ctx, limits::address_bytes_max);
-  if (!address) return std::unexpected(address.error());
-  if (!is_valid_address(*address)) {
+  r.auction_id("auction_id", m.auction_id);
+  r.username("seller", m.seller);
+  r.string("address", m.address, limits::address_bytes_max);
+  if (!r.ok()) return std::unexpected(r.error());
+  if (!is_valid_address(m.address)) {
     return fail(code::invalid_argument, "seller_back.address: must be printable ASCII, no spaces");
   }
-  m.address = std::move(*address);
   return m;
 }
 
 Result<PeerAck> decode_peer_ack(const nlohmann::json& j) {
-  constexpr std::string_view ctx = "ack";
-  if (auto ok = json_fields::require_object(j, ctx); !ok) return std::unexpected(ok.error());
+  json_fields::Reader r(j, "ack");
   PeerAck m;
-  auto auction_id = json_fields::read_auction_id(j, "auction_id", ctx);
-  if (!auction_id) return std::unexpected(auction_id.error());
-  m.auction_id = *auction_id;
-  auto round_id = json_fields::read_u64(j, "round_id", ctx);
-  if (!round_id) return std::unexpected(round_id.error());
-  m.round_id = *round_id;
-  if (json_fields::has(j, "has_buyers")) {  // optional: absent means false
-    auto has_buyers = json_fields::read_bool(j, "has_buyers", ctx);
-    if (!has_buyers) return std::unexpected(has_buyers.error());
-    m.has_buyers = *has_buyers;
-  }
-  return m;
+  r.auction_id("auction_id", m.auction_id);
+  r.u64("round_id", m.round_id);
+  if (r.has("has_buyers")) r.boolean("has_buyers", m.has_buyers);  // optional: absent means false
+  return r.finish(std::move(m));
 }
 
 Result<WithdrawRequest> decode_withdraw_request(const nlohmann::json& j) {
-  constexpr std::string_view ctx = "withdraw";
-  if (auto ok = json_fields::require_object(j, ctx); !ok) return std::unexpected(ok.error());
+  json_fields::Reader r(j, "withdraw");
   WithdrawRequest m;
-  auto auction_id = json_fields::read_auction_id(j, "auction_id", ctx);
-  if (!auction_id) return std::unexpected(auction_id.error());
-  m.auction_id = *auction_id;
-  auto username = json_fields::read_username(j, "username", ctx);
-  if (!username) return std::unexpected(username.error());
-  m.username = std::move(*username);
-  if (json_fields::has(j, "reason")) {  // optional: absent means by_request
-    auto name = json_fields::read_string(j, "reason", ctx, 16);
-    if (!name) return std::unexpected(name.error());
-    auto reason = withdraw_reason_from_name(*name);
-    if (!reason) return fail(code::invalid_argument, "withdraw.reason: must be by_request or max_price");
-    m.reason = *reason;
+  r.auction_id("auction_id", m.auction_id);
+  r.username("username", m.username);
+  if (r.has("reason")) {  // optional: absent means by_request
+    r.name("reason", m.reason, withdraw_reason_from_name, 16, "must be by_request or max_price");
   }
-  return m;
+  return r.finish(std::move(m));
 }
 
 Result<WithdrawReply> decode_withdraw_reply(const nlohmann::json& j) {
-  constexpr std::string_view ctx = "withdraw_reply";
-  if (auto ok = json_fields::require_object(j, ctx); !ok) return std::unexpected(ok.error());
-  auto name = json_fields::read_string(j, "outcome", ctx, 32);
-  if (!name) return std::unexpected(name.error());
-  auto outcome = withdraw_outcome_from_name(*name);
-  if (!outcome) return fail(code::invalid_argument, "withdraw_reply.outcome: unknown outcome");
-  return WithdrawReply{*outcome};
+  json_fields::Reader r(j, "withdraw_reply");
+  WithdrawReply m;
+  r.name("outcome", m.outcome, withdraw_outcome_from_name, 32, "unknown outcome");
+  return r.finish(m);
 }
 
 }  // namespace auction::market
