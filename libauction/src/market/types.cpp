@@ -2,8 +2,21 @@
 #include "auction/market/types.hpp"
 
 #include "auction/base/assert.hpp"
+#include "base/name_table.hpp"
 
 namespace auction::market {
+
+namespace {
+
+// A withdrawn buyer's reason; an active buyer has none.
+constexpr auction::detail::NameTable<BuyerStatus, 4> reason_names{
+    {"", "by_request", "silent", "max_price"}};
+constexpr auction::detail::NameTable<WithdrawOutcome, 6> outcome_names{
+    {"withdrawn", "already_withdrawn", "you_are_the_winner", "not_joined", "not_started",
+     "already_finished"}};
+constexpr auction::detail::NameTable<Stage, 3> stage_names{{"not_started", "running", "finished"}};
+
+}  // namespace
 
 BuyerStatus status_for(WithdrawReason reason) noexcept {
   switch (reason) {
@@ -14,20 +27,13 @@ BuyerStatus status_for(WithdrawReason reason) noexcept {
 }
 
 std::string_view reason_name(BuyerStatus withdrawn_status) noexcept {
-  switch (withdrawn_status) {
-    case BuyerStatus::withdrawn_by_request: return "by_request";
-    case BuyerStatus::withdrawn_silent: return "silent";
-    case BuyerStatus::withdrawn_max_price: return "max_price";
-    case BuyerStatus::active: break;
-  }
-  AUCTION_ASSERT(false, "an active buyer has no withdrawal reason");
+  AUCTION_ASSERT(withdrawn_status != BuyerStatus::active,
+                 "an active buyer has no withdrawal reason");
+  return reason_names.name(withdrawn_status);
 }
 
 std::optional<BuyerStatus> withdrawn_status_from_name(std::string_view name) noexcept {
-  if (name == "by_request") return BuyerStatus::withdrawn_by_request;
-  if (name == "silent") return BuyerStatus::withdrawn_silent;
-  if (name == "max_price") return BuyerStatus::withdrawn_max_price;
-  return std::nullopt;
+  return reason_names.find(name);
 }
 
 std::string_view to_string(WithdrawReason reason) noexcept {
@@ -35,46 +41,24 @@ std::string_view to_string(WithdrawReason reason) noexcept {
 }
 
 std::optional<WithdrawReason> withdraw_reason_from_name(std::string_view name) noexcept {
-  if (name == "by_request") return WithdrawReason::by_request;
-  if (name == "max_price") return WithdrawReason::max_price;
-  return std::nullopt;
+  const std::optional<BuyerStatus> status = reason_names.find(name);
+  if (status == BuyerStatus::withdrawn_by_request) return WithdrawReason::by_request;
+  if (status == BuyerStatus::withdrawn_max_price) return WithdrawReason::max_price;
+  return std::nullopt;  // "silent" is the seller's verdict, never a buyer's request
 }
 
 std::string_view to_string(WithdrawOutcome outcome) noexcept {
-  switch (outcome) {
-    case WithdrawOutcome::withdrawn: return "withdrawn";
-    case WithdrawOutcome::already_withdrawn: return "already_withdrawn";
-    case WithdrawOutcome::you_are_the_winner: return "you_are_the_winner";
-    case WithdrawOutcome::not_joined: return "not_joined";
-    case WithdrawOutcome::not_started: return "not_started";
-    case WithdrawOutcome::already_finished: return "already_finished";
-  }
-  AUCTION_ASSERT(false, "unknown WithdrawOutcome");
+  return outcome_names.name(outcome);
 }
 
 std::optional<WithdrawOutcome> withdraw_outcome_from_name(std::string_view name) noexcept {
-  for (auto o : {WithdrawOutcome::withdrawn, WithdrawOutcome::already_withdrawn,
-                 WithdrawOutcome::you_are_the_winner, WithdrawOutcome::not_joined,
-                 WithdrawOutcome::not_started, WithdrawOutcome::already_finished}) {
-    if (to_string(o) == name) return o;
-  }
-  return std::nullopt;
+  return outcome_names.find(name);
 }
 
-std::string_view to_string(Stage stage) noexcept {
-  switch (stage) {
-    case Stage::not_started: return "not_started";
-    case Stage::running: return "running";
-    case Stage::finished: return "finished";
-  }
-  AUCTION_ASSERT(false, "unknown Stage");
-}
+std::string_view to_string(Stage stage) noexcept { return stage_names.name(stage); }
 
 std::optional<Stage> stage_from_name(std::string_view name) noexcept {
-  if (name == "not_started") return Stage::not_started;
-  if (name == "running") return Stage::running;
-  if (name == "finished") return Stage::finished;
-  return std::nullopt;
+  return stage_names.find(name);
 }
 
 }  // namespace auction::market

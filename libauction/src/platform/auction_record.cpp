@@ -1,33 +1,23 @@
 // AuctionRecord's snapshot form (see auction/platform/auction_record.hpp). Pure.
 #include "auction/platform/auction_record.hpp"
 
-#include <array>
 #include <utility>
 
 #include "auction/base/limits.hpp"
 #include "auction/platform/limits.hpp"
 #include "platform/field_reader.hpp"
-#include "auction/base/assert.hpp"
+#include "base/name_table.hpp"
 
 namespace auction::platform {
 
 namespace {
-constexpr std::array<std::string_view, 4> stage_names{"created", "started", "finished",
-                                                      "cancelled"};
+constexpr auction::detail::NameTable<Stage, 4> stage_names{
+    {"created", "started", "finished", "cancelled"}};
 }  // namespace
 
-std::string_view stage_name(Stage stage) {
-  const auto i = static_cast<std::size_t>(stage);
-  AUCTION_ASSERT(i < stage_names.size(), "stage out of range");
-  return stage_names[i];
-}
+std::string_view stage_name(Stage stage) { return stage_names.name(stage); }
 
-std::optional<Stage> stage_from_name(std::string_view name) {
-  for (std::size_t i = 0; i < stage_names.size(); ++i) {
-    if (stage_names[i] == name) return static_cast<Stage>(i);
-  }
-  return std::nullopt;
-}
+std::optional<Stage> stage_from_name(std::string_view name) { return stage_names.find(name); }
 
 nlohmann::json to_snapshot(const AuctionRecord& r) {
   nlohmann::json buyers = nlohmann::json::array();

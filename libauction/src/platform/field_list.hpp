@@ -159,25 +159,26 @@ inline void read_value(FieldReader& r, std::string_view name, Cents& out) {
 inline void read_value(FieldReader& r, std::string_view name, AuctionId& out) {
   r.auction_id(name, out);
 }
-inline void read_value(FieldReader& r, std::string_view name, Stage& out) {
+// A value of an enum written by its name; `kind` names the enum in the error ("unknown stage
+// 'x'").
+template <class E>
+void read_name(FieldReader& r, std::string_view name, E& out,
+               std::optional<E> (*from_name)(std::string_view), std::string_view kind) {
   std::string text;
   r.text(name, text, 1, 16);
   if (!r.ok()) return;
-  if (const auto stage = stage_from_name(text)) {
-    out = *stage;
+  if (const std::optional<E> value = from_name(text)) {
+    out = *value;
   } else {
-    r.reject(Error{code::bad_response, std::string(name) + ": unknown stage '" + text + "'"});
+    r.reject(Error{code::bad_response,
+                   std::string(name) + ": unknown " + std::string(kind) + " '" + text + "'"});
   }
 }
+inline void read_value(FieldReader& r, std::string_view name, Stage& out) {
+  read_name(r, name, out, stage_from_name, "stage");
+}
 inline void read_value(FieldReader& r, std::string_view name, Role& out) {
-  std::string text;
-  r.text(name, text, 1, 16);
-  if (!r.ok()) return;
-  if (const auto role = role_from_name(text)) {
-    out = *role;
-  } else {
-    r.reject(Error{code::bad_response, std::string(name) + ": unknown role '" + text + "'"});
-  }
+  read_name(r, name, out, role_from_name, "role");
 }
 
 // Reads a whole JSON object into `out`. Errors: the first failure (any code; the caller

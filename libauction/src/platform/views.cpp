@@ -4,18 +4,18 @@
 // replica's encoder and the clients' decoder both walk them (field_list.hpp).
 #include "auction/platform/views.hpp"
 
-#include <array>
 #include <tuple>
 #include <type_traits>
 
 #include "auction/base/assert.hpp"
+#include "base/name_table.hpp"
 #include "platform/field_list.hpp"
 
 namespace auction::platform {
 
 namespace {
 
-constexpr std::array<std::string_view, 3> role_names{"none", "buyer", "seller"};
+constexpr auction::detail::NameTable<Role, 3> role_names{{"none", "buyer", "seller"}};
 
 }  // namespace
 
@@ -51,18 +51,9 @@ constexpr auto fields_of(std::type_identity<AuctionView::Buyer>) {
                     field_if_present("address", &B::address)};
 }
 
-std::string_view role_name(Role role) {
-  const auto i = static_cast<std::size_t>(role);
-  AUCTION_ASSERT(i < role_names.size(), "role out of range");
-  return role_names[i];
-}
+std::string_view role_name(Role role) { return role_names.name(role); }
 
-std::optional<Role> role_from_name(std::string_view name) {
-  for (std::size_t i = 0; i < role_names.size(); ++i) {
-    if (role_names[i] == name) return static_cast<Role>(i);
-  }
-  return std::nullopt;
-}
+std::optional<Role> role_from_name(std::string_view name) { return role_names.find(name); }
 
 Role role_of(const AuctionRecord& auction, std::string_view username) {
   if (auction.seller == username) return Role::seller;
