@@ -3,7 +3,6 @@
 
 #include <utility>
 
-#include "auction/base/limits.hpp"
 #include "auction/platform/limits.hpp"
 #include "platform/field_reader.hpp"
 #include "base/name_table.hpp"
@@ -45,13 +44,7 @@ Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) 
   std::string stage;
   std::vector<BuyerStatus> buyers;
   f.auction_id("auction_id", r.id);
-  f.username("seller", r.seller);
-  f.text("auction_name", r.auction_name, 1, auction::limits::auction_name_bytes_max);
-  f.text("item_name", r.item_name, 1, auction::limits::item_name_bytes_max);
-  f.text("item_description", r.item_description, 0, auction::limits::item_description_bytes_max);
-  f.cents("base_price", r.base_price, Cents{0});
-  f.cents("increment", r.increment, Cents{1});
-  f.int64("period_ms", r.period_ms, auction::limits::period_ms_min, auction::limits::period_ms_max);
+  read_auction_terms(f, r);
   f.text("stage", stage, 1, 16);
   f.uint64("round_id", r.round_id, 0, UINT64_MAX);
   f.cents("current_price", r.current_price, Cents{0});

@@ -5,7 +5,6 @@
 #include <array>
 #include <utility>
 
-#include "auction/base/limits.hpp"
 #include "auction/platform/limits.hpp"
 #include "platform/field_reader.hpp"
 
@@ -38,13 +37,7 @@ Command decode_get_user_address(FieldReader& r) {
 
 Command decode_create_auction(FieldReader& r) {
   CreateAuction c;
-  r.username("seller", c.seller);
-  r.text("auction_name", c.auction_name, 1, auction::limits::auction_name_bytes_max);
-  r.text("item_name", c.item_name, 1, auction::limits::item_name_bytes_max);
-  r.text("item_description", c.item_description, 0, auction::limits::item_description_bytes_max);
-  r.cents("base_price", c.base_price, Cents{0});
-  r.cents("increment", c.increment, Cents{1});
-  r.int64("period_ms", c.period_ms, auction::limits::period_ms_min, auction::limits::period_ms_max);
+  read_auction_terms(r, c);
   if (r.ok()) {
     // An auction whose price cannot rise even once is not an ascending auction.
     if (auto next = price_at_round(c.base_price, c.increment, 1); !next) {

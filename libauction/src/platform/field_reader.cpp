@@ -50,61 +50,64 @@ void FieldReader::reject(Error error) {
 
 const nlohmann::json* FieldReader::raw(std::string_view name) { return take(name); }
 
-void FieldReader::username(std::string_view name, std::string& out) {
+const nlohmann::json* FieldReader::take(std::string_view name,
+                                        bool (nlohmann::json::*is_type)() const noexcept,
+                                        std::string_view expected) {
   const auto* v = take(name);
-  if (v == nullptr) return;
-  if (!v->is_string()) return bad_type(name, "a string");
-  const auto& s = v->get_ref<const std::string&>();
-  if (!is_valid_name(s, auction::limits::username_bytes_max)) {
-    return bad_value(name, "must be 1.." + std::to_string(auction::limits::username_bytes_max) +
+  if (v == nullptr || (v->*is_type)()) return v;
+  bad_type(name, expected);
+  return nullptr;
+}
+
+const std::string* FieldReader::take_string(std::string_view name) {
+  const auto* v = take(name, &nlohmann::json::is_string, "a string");
+  return v == nullptr ? nullptr : &v->get_ref<const std::string&>();
+}
+
+void FieldReader::identifier(std::string_view name, std::string& out, std::size_t bytes_max) {
+  const std::string* s = take_string(name);
+  if (s == nullptr) return;
+  if (!is_valid_name(*s, bytes_max)) {
+    return bad_value(name, "must be 1.." + std::to_string(bytes_max) +
                                " characters of [A-Za-z0-9_.-]");
   }
-  out = s;
+  out = *s;
+}
+
+void FieldReader::username(std::string_view name, std::string& out) {
+  identifier(name, out, auction::limits::username_bytes_max);
 }
 
 void FieldReader::client_id(std::string_view name, std::string& out) {
-  const auto* v = take(name);
-  if (v == nullptr) return;
-  if (!v->is_string()) return bad_type(name, "a string");
-  const auto& s = v->get_ref<const std::string&>();
-  if (!is_valid_name(s, auction::limits::client_id_bytes_max)) {
-    return bad_value(name, "must be 1.." + std::to_string(auction::limits::client_id_bytes_max) +
-                               " characters of [A-Za-z0-9_.-]");
-  }
-  out = s;
+  identifier(name, out, auction::limits::client_id_bytes_max);
 }
 
 void FieldReader::address(std::string_view name, std::string& out) {
-  const auto* v = take(name);
-  if (v == nullptr) return;
-  if (!v->is_string()) return bad_type(name, "a string");
-  const auto& s = v->get_ref<const std::string&>();
-  if (!is_valid_address(s)) {
+  const std::string* s = take_string(name);
+  if (s == nullptr) return;
+  if (!is_valid_address(*s)) {
     return bad_value(name, "must be host:port with a port in 1..65535 (at most " +
                                std::to_string(auction::limits::address_bytes_max) + " bytes)");
   }
-  out = s;
+  out = *s;
 }
 
 void FieldReader::text(std::string_view name, std::string& out, std::size_t bytes_min,
                        std::size_t bytes_max) {
-  const auto* v = take(name);
-  if (v == nullptr) return;
-  if (!v->is_string()) return bad_type(name, "a string");
-  const auto& s = v->get_ref<const std::string&>();
-  if (s.size() < bytes_min || s.size() > bytes_max) {
+  const std::string* s = take_string(name);
+  if (s == nullptr) return;
+  if (s->size() < bytes_min || s->size() > bytes_max) {
     return bad_value(name, "must be " + std::to_string(bytes_min) + ".." +
                                std::to_string(bytes_max) + " bytes");
   }
-  if (!is_valid_utf8(s)) return bad_value(name, "must be valid UTF-8");
-  out = s;
+  if (!is_valid_utf8(*s)) return bad_value(name, "must be valid UTF-8");
+  out = *s;
 }
 
 void FieldReader::int64(std::string_view name, std::int64_t& out, std::int64_t min,
                         std::int64_t max) {
-  const auto* v = take(name);
+  const auto* v = take(name, &nlohmann::json::is_number_integer, "an integer");
   if (v == nullptr) return;
-  if (!v->is_number_integer()) return bad_type(name, "an integer");
   // Unsigned JSON integers above INT64_MAX are in range for nobody here.
   if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
     return bad_value(name, "must be <= " + std::to_string(max));
@@ -117,9 +120,8 @@ void FieldReader::int64(std::string_view name, std::int64_t& out, std::int64_t m
 
 void FieldReader::uint64(std::string_view name, std::uint64_t& out, std::uint64_t min,
                          std::uint64_t max) {
-  const auto* v = take(name);
+  const auto* v = take(name, &nlohmann::json::is_number_integer, "an integer");
   if (v == nullptr) return;
-  if (!v->is_number_integer()) return bad_type(name, "an integer");
   if (!v->is_number_unsigned() && v->get<std::int64_t>() < 0) {
     return bad_value(name, "must be >= " + std::to_string(min));
   }
@@ -130,9 +132,8 @@ void FieldReader::uint64(std::string_view name, std::uint64_t& out, std::uint64_
 }
 
 void FieldReader::boolean(std::string_view name, bool& out) {
-  const auto* v = take(name);
+  const auto* v = take(name, &nlohmann::json::is_boolean, "true or false");
   if (v == nullptr) return;
-  if (!v->is_boolean()) return bad_type(name, "true or false");
   out = v->get<bool>();
 }
 
@@ -162,9 +163,8 @@ void FieldReader::optional_username(std::string_view name, std::optional<std::st
 }
 
 void FieldReader::buyers(std::string_view name, std::vector<BuyerStatus>& out) {
-  const auto* v = take(name);
+  const auto* v = take(name, &nlohmann::json::is_array, "an array");
   if (v == nullptr) return;
-  if (!v->is_array()) return bad_type(name, "an array");
   if (v->size() > limits::joined_buyers_max) {
     return bad_value(name, "at most " + std::to_string(limits::joined_buyers_max) +
                                " buyers");

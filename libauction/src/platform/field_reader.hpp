@@ -21,6 +21,7 @@
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
 #include "auction/base/error.hpp"
+#include "auction/base/limits.hpp"
 
 namespace auction::platform {
 
@@ -68,6 +69,15 @@ class FieldReader {
  private:
   // Marks `name` read and returns its value; records "missing field" when absent.
   const nlohmann::json* take(std::string_view name);
+  // The same when the value is of the type `is_type` tells; records "must be <expected>"
+  // (and returns nullptr) for any other.
+  const nlohmann::json* take(std::string_view name,
+                             bool (nlohmann::json::*is_type)() const noexcept,
+                             std::string_view expected);
+  // A string value.
+  const std::string* take_string(std::string_view name);
+  // An identifier: 1..bytes_max characters of [A-Za-z0-9_.-] (usernames, client ids).
+  void identifier(std::string_view name, std::string& out, std::size_t bytes_max);
   void bad_type(std::string_view name, std::string_view expected);
   void bad_value(std::string_view name, std::string_view why);
 
@@ -76,5 +86,21 @@ class FieldReader {
   std::set<std::string, std::less<>> read_;  // empty when unknown fields are ignored
   std::optional<Error> error_;
 };
+
+// The terms of an auction, as create_auction gives them and a snapshot keeps them, under one
+// set of rules: seller, auction_name, item_name, item_description, base_price, increment and
+// period_ms, read into the members of `out` of the same names (CreateAuction, AuctionRecord).
+template <class T>
+void read_auction_terms(FieldReader& r, T& out) {
+  r.username("seller", out.seller);
+  r.text("auction_name", out.auction_name, 1, auction::limits::auction_name_bytes_max);
+  r.text("item_name", out.item_name, 1, auction::limits::item_name_bytes_max);
+  r.text("item_description", out.item_description, 0,
+         auction::limits::item_description_bytes_max);
+  r.cents("base_price", out.base_price, Cents{0});
+  r.cents("increment", out.increment, Cents{1});
+  r.int64("period_ms", out.period_ms, auction::limits::period_ms_min,
+          auction::limits::period_ms_max);
+}
 
 }  // namespace auction::platform
