@@ -24,7 +24,7 @@ using nlohmann::json;
 
 std::string id_text(AuctionId id) { return std::to_string(id.value); }
 
-Result<json> wrong_stage(const AuctionRecord& a, std::string_view needed) {
+std::unexpected<Error> wrong_stage(const AuctionRecord& a, std::string_view needed) {
   return fail(code::wrong_stage, "auction " + id_text(a.id) + " is " +
                                  std::string(stage_name(a.stage)) + ", needs " +
                                  std::string(needed));
@@ -180,6 +180,13 @@ Result<AuctionRecord*> StateMachine::owned_auction(std::string_view seller, Auct
   return found;
 }
 
+Result<AuctionRecord*> StateMachine::unstarted_auction(std::string_view username, AuctionId id) {
+  if (auto user = require_user(username); !user) return std::unexpected(user.error());
+  auto found = find_auction(id);
+  if (found && (*found)->stage != Stage::created) return wrong_stage(**found, "created");
+  return found;
+}
+
 Result<json> StateMachine::on(const Login& c) {
   const auto it = users_.find(c.username);
   const bool created = it == users_.end();
@@ -214,11 +221,9 @@ Result<json> StateMachine::on(const CreateAuction& c) {
 }
 
 Result<json> StateMachine::on(const JoinAuction& c) {
-  if (auto user = require_user(c.username); !user) return std::unexpected(user.error());
-  auto found = find_auction(c.auction_id);
+  auto found = unstarted_auction(c.username, c.auction_id);
   if (!found) return std::unexpected(found.error());
   AuctionRecord& a = **found;
-  if (a.stage != Stage::created) return wrong_stage(a, "created");
   if (a.seller == c.username) {
     return fail(code::invalid_argument, "username: a seller cannot join its own auction");
   }
@@ -234,11 +239,9 @@ Result<json> StateMachine::on(const JoinAuction& c) {
 }
 
 Result<json> StateMachine::on(const QuitAuction& c) {
-  if (auto user = require_user(c.username); !user) return std::unexpected(user.error());
-  auto found = find_auction(c.auction_id);
+  auto found = unstarted_auction(c.username, c.auction_id);
   if (!found) return std::unexpected(found.error());
   AuctionRecord& a = **found;
-  if (a.stage != Stage::created) return wrong_stage(a, "created");
   if (!a.has_buyer(c.username)) {
     return fail(code::not_joined, c.username + " has not joined auction " + id_text(a.id));
   }

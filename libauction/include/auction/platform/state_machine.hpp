@@ -99,6 +99,9 @@ class StateMachine {
   Result<AuctionRecord*> find_auction(AuctionId id);
   // The auction `id`, if `seller` is a user and owns it.
   Result<AuctionRecord*> owned_auction(std::string_view seller, AuctionId id);
+  // The auction `id`, if `username` is a user and the auction has not started (what a buyer
+  // joins or quits).
+  Result<AuctionRecord*> unstarted_auction(std::string_view username, AuctionId id);
 
   Users users_;
   std::map<AuctionId, AuctionRecord> auctions_;
