@@ -34,15 +34,16 @@ Result<AuctionRules> AuctionRules::create(AuctionId auction_id, Cents base_price
   auto price = price_at_round(base_price, increment, 0);
   if (!price) return std::unexpected(price.error());
   AuctionRules c;
-  c.auction_id_ = auction_id;
-  c.base_price_ = base_price;
-  c.increment_ = increment;
-  c.price_ = *price;
-  c.buyers_.reserve(buyers.size());
-  for (std::string& name : buyers) c.buyers_.push_back({std::move(name), BuyerStatus::active});
-  if (auto ok = check_buyers(c.buyers_); !ok) return std::unexpected(ok.error());
-  for (std::size_t i = 0; i < c.buyers_.size(); ++i) c.index_.emplace(c.buyers_[i].username, i);
-  c.active_count_ = c.buyers_.size();
+  AuctionState& s = c.state_;
+  s.auction_id = auction_id;
+  s.base_price = base_price;
+  s.increment = increment;
+  s.price = *price;
+  s.buyers.reserve(buyers.size());
+  for (std::string& name : buyers) s.buyers.push_back({std::move(name), BuyerStatus::active});
+  if (auto ok = check_buyers(s.buyers); !ok) return std::unexpected(ok.error());
+  for (std::size_t i = 0; i < s.buyers.size(); ++i) c.index_.emplace(s.buyers[i].username, i);
+  c.active_count_ = s.buyers.size();
   return c;
 }
 
@@ -54,20 +55,15 @@ Result<AuctionRules> AuctionRules::restore(const AuctionState& state) {
   }
   if (auto ok = check_buyers(state.buyers); !ok) return std::unexpected(ok.error());
   AuctionRules c;
-  c.auction_id_ = state.auction_id;
-  c.stage_ = state.stage;
-  c.round_id_ = state.round_id;
-  c.base_price_ = state.base_price;
-  c.increment_ = state.increment;
-  c.price_ = state.price;
-  c.buyers_ = state.buyers;
-  for (std::size_t i = 0; i < c.buyers_.size(); ++i) {
-    c.index_.emplace(c.buyers_[i].username, i);
-    if (c.buyers_[i].is_active()) ++c.active_count_;
+  c.state_ = state;  // checked below; a winner is kept only where the stage allows one
+  const std::vector<BuyerEntry>& buyers = c.state_.buyers;
+  for (std::size_t i = 0; i < buyers.size(); ++i) {
+    c.index_.emplace(buyers[i].username, i);
+    if (buyers[i].is_active()) ++c.active_count_;
   }
   switch (state.stage) {
     case Stage::not_started:
-      if (state.round_id != 0 || c.active_count_ != c.buyers_.size() || state.winner) {
+      if (state.round_id != 0 || c.active_count_ != buyers.size() || state.winner) {
         return fail(code::invalid_argument,
                     "stage: a not started auction is at round 0, all active, no winner");
       }
@@ -88,7 +84,6 @@ Result<AuctionRules> AuctionRules::restore(const AuctionState& state) {
         return fail(code::invalid_argument,
                     "winner: a finished auction's winner is its only active buyer");
       }
-      c.winner_ = state.winner;
       break;
     }
   }
@@ -96,43 +91,43 @@ Result<AuctionRules> AuctionRules::restore(const AuctionState& state) {
 }
 
 Result<void> AuctionRules::start() {
-  if (stage_ != Stage::not_started) {
-    return fail(code::wrong_stage, "auction " + std::to_string(auction_id_.value) + " is " +
-                                   std::string(to_string(stage_)) + ", not not_started");
+  if (state_.stage != Stage::not_started) {
+    return fail(code::wrong_stage, "auction " + std::to_string(state_.auction_id.value) + " is " +
+                                   std::string(to_string(state_.stage)) + ", not not_started");
   }
-  stage_ = Stage::running;
+  state_.stage = Stage::running;
   if (active_count_ <= 1) {
     // One buyer wins at the base price; nobody means unsold. Either way no round is run.
-    stage_ = Stage::finished;
-    if (active_count_ == 1) winner_ = buyers_.front().username;
+    state_.stage = Stage::finished;
+    if (active_count_ == 1) state_.winner = state_.buyers.front().username;
   }
   return {};
 }
 
 Result<RoundId> AuctionRules::next_round() {
-  if (stage_ != Stage::running) {
-    return fail(code::wrong_stage, "auction " + std::to_string(auction_id_.value) + " is " +
-                                   std::string(to_string(stage_)) + ", not running");
+  if (state_.stage != Stage::running) {
+    return fail(code::wrong_stage, "auction " + std::to_string(state_.auction_id.value) + " is " +
+                                   std::string(to_string(state_.stage)) + ", not running");
   }
-  auto price = price_at_round(base_price_, increment_, round_id_ + 1);
+  auto price = price_at_round(state_.base_price, state_.increment, state_.round_id + 1);
   if (!price) return std::unexpected(price.error());
-  ++round_id_;
-  price_ = *price;
-  return round_id_;
+  ++state_.round_id;
+  state_.price = *price;
+  return state_.round_id;
 }
 
 WithdrawOutcome AuctionRules::withdraw(std::string_view username, BuyerStatus withdrawn_status) {
   AUCTION_ASSERT(withdrawn_status != BuyerStatus::active, "withdraw needs a withdrawn status");
   auto it = index_.find(username);
   if (it == index_.end()) return WithdrawOutcome::not_joined;
-  if (stage_ == Stage::not_started) return WithdrawOutcome::not_started;
-  BuyerEntry& buyer = buyers_[it->second];
+  if (state_.stage == Stage::not_started) return WithdrawOutcome::not_started;
+  BuyerEntry& buyer = state_.buyers[it->second];
   if (!buyer.is_active()) return WithdrawOutcome::already_withdrawn;
   // A running auction always has two active buyers or more (it finishes when one is left),
   // so the last active buyer is always the winner of a finished auction: the race between
   // the two last buyers ends here for the one applied second.
-  if (winner_ == username) return WithdrawOutcome::you_are_the_winner;
-  if (stage_ == Stage::finished) return WithdrawOutcome::already_finished;
+  if (state_.winner == username) return WithdrawOutcome::you_are_the_winner;
+  if (state_.stage == Stage::finished) return WithdrawOutcome::already_finished;
   buyer.status = withdrawn_status;
   --active_count_;
   finish_if_one_left();
@@ -142,25 +137,21 @@ WithdrawOutcome AuctionRules::withdraw(std::string_view username, BuyerStatus wi
 void AuctionRules::finish_if_one_left() {
   AUCTION_ASSERT(active_count_ >= 1, "a running auction never loses its last buyer");
   if (active_count_ != 1) return;
-  for (const BuyerEntry& b : buyers_) {
-    if (b.is_active()) winner_ = b.username;
+  for (const BuyerEntry& b : state_.buyers) {
+    if (b.is_active()) state_.winner = b.username;
   }
-  stage_ = Stage::finished;
+  state_.stage = Stage::finished;
 }
 
 const BuyerEntry* AuctionRules::find(std::string_view username) const {
   auto it = index_.find(username);
-  return it == index_.end() ? nullptr : &buyers_[it->second];
-}
-
-AuctionState AuctionRules::state() const {
-  return AuctionState{auction_id_, stage_, round_id_, base_price_, increment_,
-                      price_,      buyers_, winner_};
+  return it == index_.end() ? nullptr : &state_.buyers[it->second];
 }
 
 FinishRecord AuctionRules::finish_record() const {
-  AUCTION_ASSERT(stage_ == Stage::finished, "finish_record needs a finished auction");
-  return FinishRecord{auction_id_, round_id_, winner_, price_, buyers_};
+  AUCTION_ASSERT(state_.stage == Stage::finished, "finish_record needs a finished auction");
+  return FinishRecord{state_.auction_id, state_.round_id, state_.winner, state_.price,
+                      state_.buyers};
 }
 
 }  // namespace auction::market

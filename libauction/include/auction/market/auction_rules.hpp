@@ -62,23 +62,23 @@ class AuctionRules {
   //   withdrawn          done; if one active buyer remains the auction is now finished.
   WithdrawOutcome withdraw(std::string_view username, BuyerStatus withdrawn_status);
 
-  AuctionId auction_id() const noexcept { return auction_id_; }
-  Stage stage() const noexcept { return stage_; }
-  bool is_running() const noexcept { return stage_ == Stage::running; }
-  bool is_finished() const noexcept { return stage_ == Stage::finished; }
-  RoundId round_id() const noexcept { return round_id_; }
-  Cents price() const noexcept { return price_; }
-  Cents base_price() const noexcept { return base_price_; }
-  Cents increment() const noexcept { return increment_; }
-  const std::vector<BuyerEntry>& buyers() const noexcept { return buyers_; }
+  AuctionId auction_id() const noexcept { return state_.auction_id; }
+  Stage stage() const noexcept { return state_.stage; }
+  bool is_running() const noexcept { return state_.stage == Stage::running; }
+  bool is_finished() const noexcept { return state_.stage == Stage::finished; }
+  RoundId round_id() const noexcept { return state_.round_id; }
+  Cents price() const noexcept { return state_.price; }
+  Cents base_price() const noexcept { return state_.base_price; }
+  Cents increment() const noexcept { return state_.increment; }
+  const std::vector<BuyerEntry>& buyers() const noexcept { return state_.buyers; }
   std::size_t active_count() const noexcept { return active_count_; }
   // nullptr when `username` did not join. The pointer is valid until the next mutation.
   const BuyerEntry* find(std::string_view username) const;
   // Set once finished with at least one buyer.
-  const std::optional<std::string>& winner() const noexcept { return winner_; }
+  const std::optional<std::string>& winner() const noexcept { return state_.winner; }
 
   // What the seller pushes to the platform and restores from.
-  AuctionState state() const;
+  AuctionState state() const { return state_; }
   // Precondition: finished.
   FinishRecord finish_record() const;
 
@@ -86,16 +86,10 @@ class AuctionRules {
   AuctionRules() = default;
   void finish_if_one_left();
 
-  AuctionId auction_id_;
-  Stage stage_ = Stage::not_started;
-  RoundId round_id_ = 0;
-  Cents base_price_;
-  Cents increment_;
-  Cents price_;                       // invariant: == price_at_round(base_price_, increment_, round_id_)
-  std::vector<BuyerEntry> buyers_;    // join order; never shrinks
-  std::map<std::string, std::size_t, std::less<>> index_;  // username -> position in buyers_
-  std::size_t active_count_ = 0;      // invariant: == count of active entries in buyers_
-  std::optional<std::string> winner_;  // invariant: set iff finished and buyers_ non-empty
+  // The invariants listed on AuctionState hold; buyers in join order, never shrinking.
+  AuctionState state_;
+  std::map<std::string, std::size_t, std::less<>> index_;  // username -> position in buyers
+  std::size_t active_count_ = 0;  // invariant: == count of active entries in buyers
 };
 
 }  // namespace auction::market
