@@ -10,7 +10,6 @@
 namespace auction::market {
 namespace {
 
-constexpr std::int64_t period_ms_max = 86'400'000;  // one day; keeps the pause arithmetic small
 constexpr std::uint32_t pause_after_periods_max = 1000;
 
 bool is_listed_active(const AnnouncePrice& message, std::string_view username) {
@@ -30,7 +29,7 @@ Result<void> validate(const BuyerConfig& c) {
   if (!is_valid_username(c.username)) {
     return fail(code::invalid_argument, "username: must be 1..32 characters of [A-Za-z0-9_.-]");
   }
-  if (c.period_ms < 1 || c.period_ms > period_ms_max) {
+  if (c.period_ms < 1 || c.period_ms > duration_ms_max) {
     return fail(code::invalid_argument, "period_ms: must be 1..86400000");
   }
   if (c.pause_after_periods < 1 || c.pause_after_periods > pause_after_periods_max) {

@@ -8,10 +8,6 @@
 namespace auction::market {
 namespace {
 
-// One day: long enough for any real auction period, short enough that no deadline
-// arithmetic on int64 milliseconds can overflow.
-constexpr std::int64_t duration_ms_max = 86'400'000;
-
 bool in_range(std::int64_t v, std::int64_t lo, std::int64_t hi) { return v >= lo && v <= hi; }
 
 }  // namespace

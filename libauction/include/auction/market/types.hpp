@@ -66,6 +66,11 @@ struct BuyerEntry {
   friend bool operator==(const BuyerEntry&, const BuyerEntry&) = default;
 };
 
+// The longest duration the engines take (a round's period, a push period, a pause): one day,
+// long enough for any real auction, short enough that no deadline arithmetic on int64
+// milliseconds can overflow.
+inline constexpr std::int64_t duration_ms_max = 86'400'000;
+
 // created < started < finished, as the platform orders them. The market layer only sees an
 // auction once it is handed over for running, so `not_started` is the seller's "created".
 enum class Stage : std::uint8_t { not_started, running, finished };

@@ -22,7 +22,6 @@ using detail::steady_now_ms;
 
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::int64_t period_ms_max = 86'400'000;
 }  // namespace
 
 struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
@@ -231,7 +230,7 @@ void BuyerPeer::stop() {
 
 Result<void> BuyerPeer::watch(AuctionId auction_id, std::int64_t period_ms, std::string seller,
                               std::string seller_address) {
-  if (period_ms < 1 || period_ms > period_ms_max) {
+  if (period_ms < 1 || period_ms > duration_ms_max) {
     return fail(code::invalid_argument, "period_ms: must be 1..86400000");
   }
   State::Watch* w = state_->find(auction_id);

@@ -25,7 +25,6 @@ using nlohmann::json;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::int64_t day_ms = 86'400'000;
 
 // The buyers as update_auction and finish_auction report them.
 std::vector<platform::BuyerStatus> buyer_report(const std::vector<BuyerEntry>& buyers) {
@@ -69,10 +68,10 @@ std::map<std::string, std::string> addresses_from_view(const platform::AuctionVi
 
 SellerConfig seller_config_for(std::int64_t period_ms, std::chrono::milliseconds push_period) {
   SellerConfig config;
-  config.period_ms = std::clamp<std::int64_t>(period_ms, 2, day_ms);
+  config.period_ms = std::clamp<std::int64_t>(period_ms, 2, duration_ms_max);
   config.ack_deadline_ms = std::max<std::int64_t>(1, config.period_ms * 4 / 5);
-  config.push_period_ms = std::clamp<std::int64_t>(push_period.count(), 1, day_ms);
-  config.pause_retry_ms_max = std::min(config.period_ms * 16, day_ms);
+  config.push_period_ms = std::clamp<std::int64_t>(push_period.count(), 1, duration_ms_max);
+  config.pause_retry_ms_max = std::min(config.period_ms * 16, duration_ms_max);
   return config;
 }
 
