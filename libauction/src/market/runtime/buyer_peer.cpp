@@ -29,14 +29,7 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
       : executor(std::move(ex)),
         options(std::move(opts)),
         observer(std::move(obs)),
-        server(executor, server_options(options)) {}
-
-  static wire::ServerOptions server_options(const BuyerPeerOptions& options) {
-    wire::ServerOptions s;
-    s.address = options.listen_address;
-    s.port = options.listen_port;
-    return s;
-  }
+        server(executor, detail::server_options_for(options.listen_address, options.listen_port)) {}
 
   // One watched auction: what the buyer knows of it, and its pure engine once it started.
   struct Watch {

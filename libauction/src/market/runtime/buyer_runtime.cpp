@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "auction/platform/client.hpp"
+#include "market/runtime/auction_views.hpp"
+#include "market/runtime/endpoint.hpp"
 #include "wire/spawn.hpp"
 
 namespace auction::market {
@@ -86,9 +88,8 @@ void BuyerRuntime::set_observer(BuyerObserver observer) { state_->observer = std
 Result<std::string> BuyerRuntime::start() {
   auto port = state_->peer->start();
   if (!port) return std::unexpected(port.error());
-  state_->address = state_->options.advertised_address.empty()
-                        ? state_->options.peer.listen_address + ":" + std::to_string(*port)
-                        : state_->options.advertised_address;
+  state_->address = detail::login_address(state_->options.advertised_address,
+                                          state_->options.peer.listen_address, *port);
   return state_->address;
 }
 
@@ -117,20 +118,12 @@ asio::awaitable<Result<void>> BuyerRuntime::async_login() {
 
 asio::awaitable<Result<std::vector<json>>> BuyerRuntime::async_list() {
   auto self = state_;
-  auto views = co_await self->platform.async_fetch_all_auctions(self->username());
-  if (!views) co_return std::unexpected(views.error());
-  std::vector<json> list;
-  list.reserve(views->size());
-  for (const platform::AuctionView& view : *views) list.push_back(platform::encode_auction_view(view));
-  co_return list;
+  co_return co_await detail::async_list_auction_views(self->platform, self->username());
 }
 
 asio::awaitable<Result<json>> BuyerRuntime::async_show(AuctionId auction_id) {
   auto self = state_;
-  auto view = co_await self->platform.async_fetch_auction(self->username(),
-                                                          auction_id);
-  if (!view) co_return std::unexpected(view.error());
-  co_return platform::encode_auction_view(*view);
+  co_return co_await detail::async_show_auction_view(self->platform, self->username(), auction_id);
 }
 
 asio::awaitable<Result<void>> BuyerRuntime::async_join(AuctionId auction_id) {

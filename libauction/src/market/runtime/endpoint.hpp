@@ -1,6 +1,7 @@
 // Small helpers shared by the seller's and buyer's runtimes (private to src/market/runtime/):
-// turning a peer's "host:port" into wire::ClientOptions, and the monotonic milliseconds the
-// pure engines are fed. Pure except steady_now_ms(), which reads the monotonic clock.
+// turning a peer's "host:port" into wire::ClientOptions, where the peer server listens and
+// what address the runtime gives the platform, and the monotonic milliseconds the pure
+// engines are fed. Pure except steady_now_ms(), which reads the monotonic clock.
 #pragma once
 
 #include <chrono>
@@ -11,6 +12,7 @@
 
 #include "auction/base/endpoint.hpp"
 #include "wire/client.hpp"
+#include "wire/server.hpp"
 
 namespace auction::market::detail {
 
@@ -23,6 +25,21 @@ inline std::optional<wire::ClientOptions> client_options_for(std::string_view ad
   options.port = endpoint->port;
   options.connect_timeout = std::chrono::milliseconds(1000);
   return options;
+}
+
+// A peer server listening on `address` (an IP literal) and `port` (0: any free port).
+inline wire::ServerOptions server_options_for(const std::string& address, std::uint16_t port) {
+  wire::ServerOptions options;
+  options.address = address;
+  options.port = port;
+  return options;
+}
+
+// The address a runtime gives the platform at login: `advertised`, or when that is "" the
+// address its peer server listens on and the port it bound.
+inline std::string login_address(const std::string& advertised, const std::string& listen_address,
+                                 std::uint16_t bound_port) {
+  return advertised.empty() ? listen_address + ":" + std::to_string(bound_port) : advertised;
 }
 
 // The one monotonic clock both runtimes feed their engines with.

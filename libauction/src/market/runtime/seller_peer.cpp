@@ -32,14 +32,7 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
       : executor(std::move(ex)),
         options(std::move(opts)),
         observer(std::move(obs)),
-        server(executor, server_options(options)) {}
-
-  static wire::ServerOptions server_options(const SellerPeerOptions& options) {
-    wire::ServerOptions s;
-    s.address = options.listen_address;
-    s.port = options.listen_port;
-    return s;
-  }
+        server(executor, detail::server_options_for(options.listen_address, options.listen_port)) {}
 
   // One buyer's address and the connection to it (made again when the address changes).
   struct Buyer {

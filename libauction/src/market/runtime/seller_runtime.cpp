@@ -14,6 +14,8 @@
 #include "auction/market/auction_rules.hpp"
 #include "auction/market/runtime/journal.hpp"
 #include "auction/platform/client.hpp"
+#include "market/runtime/auction_views.hpp"
+#include "market/runtime/endpoint.hpp"
 #include "wire/spawn.hpp"
 #include "auction/base/assert.hpp"
 
@@ -229,9 +231,8 @@ Result<std::string> SellerRuntime::start() {
   state_->journal.emplace(std::move(*journal));
   auto port = state_->peer->start();
   if (!port) return std::unexpected(port.error());
-  state_->address = state_->options.advertised_address.empty()
-                        ? state_->options.peer.listen_address + ":" + std::to_string(*port)
-                        : state_->options.advertised_address;
+  state_->address = detail::login_address(state_->options.advertised_address,
+                                          state_->options.peer.listen_address, *port);
   for (const auto& [id, entry] : state_->journal->entries()) {
     if (const auto* record = std::get_if<FinishRecord>(&entry)) state_->deliver(*record);
   }
@@ -264,20 +265,12 @@ asio::awaitable<Result<AuctionId>> SellerRuntime::async_create(NewAuction a) {
 
 asio::awaitable<Result<std::vector<json>>> SellerRuntime::async_list() {
   auto self = state_;
-  auto views = co_await self->platform.async_fetch_all_auctions(self->username());
-  if (!views) co_return std::unexpected(views.error());
-  std::vector<json> list;
-  list.reserve(views->size());
-  for (const platform::AuctionView& view : *views) list.push_back(platform::encode_auction_view(view));
-  co_return list;
+  co_return co_await detail::async_list_auction_views(self->platform, self->username());
 }
 
 asio::awaitable<Result<json>> SellerRuntime::async_show(AuctionId auction_id) {
   auto self = state_;
-  auto view = co_await self->platform.async_fetch_auction(self->username(),
-                                                          auction_id);
-  if (!view) co_return std::unexpected(view.error());
-  co_return platform::encode_auction_view(*view);
+  co_return co_await detail::async_show_auction_view(self->platform, self->username(), auction_id);
 }
 
 asio::awaitable<Result<void>> SellerRuntime::async_start(AuctionId auction_id) {
