@@ -1,10 +1,4 @@
 // The buyer's command interpreter; see auction/console/buyer_console.hpp.
-
-// g++ 12 wrongly reports Asio's coroutine frames (class-specific operator new/delete) as
-// mismatched allocations once they are inlined into a long coroutine (GCC bug 109224).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 #include "auction/console/buyer_console.hpp"
 
 #include <map>
@@ -12,6 +6,7 @@
 #include <utility>
 
 #include "auction/base/money.hpp"
+#include "console/command_line.hpp"
 #include "console/console_output.hpp"
 #include "console/console_text.hpp"
 
@@ -22,9 +17,9 @@ namespace buyer_event = market::buyer_event;
 using nlohmann::json;
 using namespace detail;
 
-struct BuyerConsole::State {
-  ConsoleOutput out;
-  ConsoleOptions options;
+struct BuyerConsole::State : ConsoleState {
+  using ConsoleState::ConsoleState;
+
   std::string username;
   std::set<AuctionId> paused;        // paused now
   std::set<AuctionId> seller_back;   // the seller came back (since the last pause)
@@ -93,10 +88,104 @@ struct BuyerConsole::State {
   }
 };
 
+namespace {
+
+// Waits for what a `wait` line asks; false when its timeout passed first.
+asio::awaitable<bool> async_wait_for(market::BuyerRuntime& runtime, const BuyerConsole::State& s,
+                                     const WaitRequest& wait) {
+  const AuctionId auction_id = wait.auction_id;
+  const market::BuyerPeer& peer = runtime.peer();
+  bool done = false;
+  if (wait.what == "auction") {
+    done = co_await async_wait_until(
+        [&runtime, auction_id]() -> asio::awaitable<bool> {
+          co_return (co_await runtime.async_show(auction_id)).has_value();
+        },
+        s.options.platform_poll, wait.timeout);
+  } else if (wait.what == "round") {
+    const RoundId wanted = wait.count;
+    done = co_await async_wait_until(
+        [&peer, auction_id, wanted] {
+          const market::BuyerAuction* a = peer.find(auction_id);
+          return a && (a->is_finished() || (a->round_id() && *a->round_id() >= wanted));
+        },
+        local_poll, wait.timeout);
+  } else if (wait.what == "finished") {
+    done = co_await async_wait_until(
+        [&peer, auction_id] {
+          const market::BuyerAuction* a = peer.find(auction_id);
+          return a && a->is_finished();
+        },
+        local_poll, wait.timeout);
+  } else {
+    const std::set<AuctionId>& seen = wait.what == "paused" ? s.paused : s.seller_back;
+    done = co_await async_wait_until_seen(seen, auction_id, wait.timeout);
+  }
+  co_return done;
+}
+
+// Runs one of the buyer's own commands; false when there is no such command.
+asio::awaitable<bool> async_run(market::BuyerRuntime& runtime, const BuyerConsole::State& s,
+                                const CommandLine& line) {
+  const std::string& command = line.command();
+  if (command == "list") {
+    const auto list = co_await runtime.async_list();
+    answer_auction_list(line, list, describe_auction);
+  } else if (command == "show" || command == "join" || command == "leave" || command == "withdraw") {
+    const auto id = line.only_auction_id();
+    if (!id) co_return true;
+    const std::string which = "auction " + std::to_string(id->value);
+    const json ok_json = {{"auction_id", id->value}};
+    if (command == "show") {
+      auto view = co_await runtime.async_show(*id);
+      line.answer(view, view ? describe_auction(*view) : "");
+    } else if (command == "join") {
+      const auto joined = co_await runtime.async_join(*id);
+      line.answer(joined, ok_json, "joined " + which);
+    } else if (command == "leave") {
+      const auto left = co_await runtime.async_leave(*id);
+      line.answer(left, ok_json, "left " + which);
+    } else {
+      line.answer(runtime.withdraw(*id), ok_json, "asked the seller to let you out of " + which);
+    }
+  } else if (command == "max") {
+    if (line.size() != 3) {
+      line.answer_usage("max ID|all PRICE|none");
+      co_return true;
+    }
+    std::optional<AuctionId> id;  // none: every auction
+    if (line.word(1) != "all") {
+      id = line.take(parse_auction_id(line.word(1)));
+      if (!id) co_return true;
+    }
+    std::optional<Cents> price;  // none: no max price
+    if (line.word(2) != "none") {
+      price = line.take(parse_cents(line.word(2)));
+      if (!price) co_return true;
+    }
+    runtime.set_max_price(id, price);
+    const std::string scope = id ? "auction " + std::to_string(id->value) : "every auction";
+    line.answer(json{{"max_price", price ? json(price->value) : json()}},
+                price ? "max price for " + scope + ": " + format_cents(*price)
+                      : "no max price for " + scope);
+  } else if (command == "wait") {
+    const auto wait = read_wait(
+        line, {"auction", "round", "finished", "paused", "back"}, "round",
+        "wait auction|finished|paused|back ID [SECONDS] | wait round ID N [SECONDS]",
+        s.options.wait_timeout);
+    if (!wait) co_return true;
+    const bool done = co_await async_wait_for(runtime, s, *wait);
+    answer_wait(line, *wait, done);
+  } else {
+    co_return false;
+  }
+  co_return true;
+}
+
+}  // namespace
+
 BuyerConsole::BuyerConsole(market::BuyerRuntime& runtime, PrintLine print, ConsoleOptions options)
-    : runtime_(runtime), state_(std::make_shared<State>()) {
-  state_->out = ConsoleOutput{std::move(print), options.json};
-  state_->options = options;
+    : runtime_(runtime), state_(std::make_shared<State>(std::move(print), options)) {
   state_->username = runtime.username();
   std::weak_ptr<State> weak = state_;
   market::BuyerObserver observer;
@@ -110,6 +199,15 @@ BuyerConsole::BuyerConsole(market::BuyerRuntime& runtime, PrintLine print, Conso
 }
 
 BuyerConsole::~BuyerConsole() { runtime_.set_observer({}); }
+
+asio::awaitable<bool> BuyerConsole::async_execute(std::string text) {
+  auto s = state_;
+  // Named, not a temporary of the co_await below: g++ 12 may destroy such a temporary twice.
+  const CommandRunner run = [this, s](const CommandLine& line) {
+    return async_run(runtime_, *s, line);
+  };
+  co_return co_await async_execute_line(s->out, text, help_text(), run);
+}
 
 asio::awaitable<void> BuyerConsole::async_on_ready() { co_return; }
 
@@ -127,162 +225,6 @@ const char* BuyerConsole::help_text() {
          "  wait paused ID [SECONDS]     until the seller went silent\n"
          "  wait back ID [SECONDS]       until the seller came back\n"
          "  help, quit";
-}
-
-asio::awaitable<bool> BuyerConsole::async_execute(std::string line) {
-  auto s = state_;
-  auto words = split_words(line);
-  if (!words) {
-    s->out.answer("input", std::unexpected(words.error()), "");
-    co_return true;
-  }
-  if (words->empty()) co_return true;
-  const std::string command = (*words)[0];
-  const std::size_t n = words->size();
-  auto usage = [&](const char* text) {
-    s->out.answer(command, fail(code::invalid_argument, std::string("usage: ") + text), "");
-  };
-
-  if (command == "help") {
-    s->out.print(help_text());
-  } else if (command == "quit" || command == "exit") {
-    co_return false;
-  } else if (command == "list") {
-    auto list = co_await runtime_.async_list();
-    if (!list) {
-      s->out.answer(command, std::unexpected(list.error()), "");
-    } else if (s->options.json) {
-      s->out.answer(command, json{{"auctions", *list}}, "");
-    } else {
-      if (list->empty()) s->out.print("no auctions yet");
-      for (const json& view : *list) s->out.print(describe_auction(view));
-    }
-  } else if (command == "show" || command == "join" || command == "leave" || command == "withdraw") {
-    if (n != 2) {
-      usage((command + " ID").c_str());
-      co_return true;
-    }
-    auto id = parse_auction_id((*words)[1]);
-    if (!id) {
-      s->out.answer(command, std::unexpected(id.error()), "");
-      co_return true;
-    }
-    const std::string which = "auction " + std::to_string(id->value);
-    const json ok_json = {{"auction_id", id->value}};
-    if (command == "show") {
-      auto view = co_await runtime_.async_show(*id);
-      s->out.answer(command, view, view ? describe_auction(*view) : "");
-    } else if (command == "join") {
-      auto ok = co_await runtime_.async_join(*id);
-      s->out.answer(command, ok ? Result<json>(ok_json) : std::unexpected(ok.error()),
-                    "joined " + which);
-    } else if (command == "leave") {
-      auto ok = co_await runtime_.async_leave(*id);
-      s->out.answer(command, ok ? Result<json>(ok_json) : std::unexpected(ok.error()),
-                    "left " + which);
-    } else {
-      auto ok = runtime_.withdraw(*id);
-      s->out.answer(command, ok ? Result<json>(ok_json) : std::unexpected(ok.error()),
-                    "asked the seller to let you out of " + which);
-    }
-  } else if (command == "max") {
-    if (n != 3) {
-      usage("max ID|all PRICE|none");
-      co_return true;
-    }
-    std::optional<AuctionId> id;
-    if ((*words)[1] != "all") {
-      auto parsed = parse_auction_id((*words)[1]);
-      if (!parsed) {
-        s->out.answer(command, std::unexpected(parsed.error()), "");
-        co_return true;
-      }
-      id = *parsed;
-    }
-    std::optional<Cents> price;
-    if ((*words)[2] != "none") {
-      auto parsed = parse_cents((*words)[2]);
-      if (!parsed) {
-        s->out.answer(command, std::unexpected(parsed.error()), "");
-        co_return true;
-      }
-      price = *parsed;
-    }
-    runtime_.set_max_price(id, price);
-    const std::string scope = id ? "auction " + std::to_string(id->value) : "every auction";
-    s->out.answer(command, json{{"max_price", price ? json(price->value) : json()}},
-                  price ? "max price for " + scope + ": " + format_cents(*price)
-                        : "no max price for " + scope);
-  } else if (command == "wait") {
-    static constexpr const char* wait_usage =
-        "wait auction|finished|paused|back ID [SECONDS] | wait round ID N [SECONDS]";
-    if (n < 3) {
-      usage(wait_usage);
-      co_return true;
-    }
-    const std::string what = (*words)[1];
-    const bool known = what == "auction" || what == "round" || what == "finished" ||
-                       what == "paused" || what == "back";
-    const std::size_t seconds_at = what == "round" ? 4 : 3;
-    auto id = parse_auction_id((*words)[2]);
-    if (!known || !id || (what == "round" && n < 4) || n > seconds_at + 1) {
-      usage(wait_usage);
-      co_return true;
-    }
-    std::chrono::milliseconds timeout = s->options.wait_timeout;
-    if (n == seconds_at + 1) {
-      auto seconds = parse_seconds((*words)[seconds_at]);
-      if (!seconds) {
-        s->out.answer(command, std::unexpected(seconds.error()), "");
-        co_return true;
-      }
-      timeout = *seconds;
-    }
-    const AuctionId auction_id = *id;
-    const market::BuyerPeer& peer = runtime_.peer();
-    bool done = false;
-    if (what == "auction") {
-      market::BuyerRuntime& runtime = runtime_;
-      done = co_await async_wait_until(
-          [&runtime, auction_id]() -> asio::awaitable<bool> {
-            co_return (co_await runtime.async_show(auction_id)).has_value();
-          },
-          s->options.platform_poll, timeout);
-    } else if (what == "round") {
-      auto round = parse_count((*words)[3], "N");
-      if (!round) {
-        s->out.answer(command, std::unexpected(round.error()), "");
-        co_return true;
-      }
-      const RoundId wanted = *round;
-      done = co_await async_wait_until(
-          [&peer, auction_id, wanted] {
-            const market::BuyerAuction* a = peer.find(auction_id);
-            return a && (a->is_finished() || (a->round_id() && *a->round_id() >= wanted));
-          },
-          std::chrono::milliseconds(10), timeout);
-    } else if (what == "finished") {
-      done = co_await async_wait_until(
-          [&peer, auction_id] {
-            const market::BuyerAuction* a = peer.find(auction_id);
-            return a && a->is_finished();
-          },
-          std::chrono::milliseconds(10), timeout);
-    } else {
-      const std::set<AuctionId>& seen = what == "paused" ? s->paused : s->seller_back;
-      done = co_await async_wait_until([&seen, auction_id] { return seen.contains(auction_id); },
-                                       std::chrono::milliseconds(10), timeout);
-    }
-    const std::string text = "wait " + what + " " + std::to_string(auction_id.value);
-    s->out.answer(command,
-                  done ? Result<json>(json{{"auction_id", auction_id.value}, {"waited", what}})
-                       : fail(code::timeout, text + ": timed out"),
-                  text + ": done");
-  } else {
-    s->out.answer(command,
-                  fail(code::unknown_command, "no command \"" + command + "\" (try help)"), "");
-  }
-  co_return true;
 }
 
 }  // namespace auction::console

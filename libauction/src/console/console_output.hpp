@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,15 @@ struct ConsoleOutput {
 
   // An event: `as_json` in JSON mode, `text` otherwise.
   void event(const nlohmann::json& as_json, const std::string& text) const;
+};
+
+// What every interpreter's state begins with: where it prints, and the options it was given.
+struct ConsoleState {
+  ConsoleState(PrintLine print, ConsoleOptions console_options)
+      : out{std::move(print), console_options.json}, options(console_options) {}
+
+  ConsoleOutput out;
+  ConsoleOptions options;
 };
 
 }  // namespace auction::console::detail

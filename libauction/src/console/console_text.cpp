@@ -160,4 +160,9 @@ asio::awaitable<bool> async_wait_until(std::function<asio::awaitable<bool>()> co
   co_return true;
 }
 
+asio::awaitable<bool> async_wait_until_seen(const std::set<AuctionId>& ids, AuctionId id,
+                                           std::chrono::milliseconds timeout) {
+  return async_wait_until([&ids, id] { return ids.contains(id); }, local_poll, timeout);
+}
+
 }  // namespace auction::console::detail

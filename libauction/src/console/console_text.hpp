@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,9 @@ std::string active_names(const std::vector<market::BuyerEntry>& buyers);
 // One line about an auction as the platform shows it to `viewer`.
 std::string describe_auction(const nlohmann::json& view);
 
+// How often a wait on what this process sees itself (its own auctions' events) looks again.
+inline constexpr std::chrono::milliseconds local_poll{10};
+
 // Polls `condition` every `every` until it holds (true) or `timeout` passes (false).
 boost::asio::awaitable<bool> async_wait_until(std::function<bool()> condition,
                                               std::chrono::milliseconds every,
@@ -49,6 +53,10 @@ boost::asio::awaitable<bool> async_wait_until(std::function<bool()> condition,
 boost::asio::awaitable<bool> async_wait_until(
     std::function<boost::asio::awaitable<bool>()> condition, std::chrono::milliseconds every,
     std::chrono::milliseconds timeout);
+
+// Polls `ids` every local_poll until it holds `id` (true) or `timeout` passes (false).
+boost::asio::awaitable<bool> async_wait_until_seen(const std::set<AuctionId>& ids, AuctionId id,
+                                                   std::chrono::milliseconds timeout);
 
 // "code: message"
 inline std::string error_text(const Error& e) { return e.code + ": " + e.message; }

@@ -1,16 +1,11 @@
 // The seller's command interpreter; see auction/console/seller_console.hpp.
-
-// g++ 12 wrongly reports Asio's coroutine frames (class-specific operator new/delete) as
-// mismatched allocations once they are inlined into a long coroutine (GCC bug 109224).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 #include "auction/console/seller_console.hpp"
 
 #include <set>
 #include <utility>
 
 #include "auction/base/money.hpp"
+#include "console/command_line.hpp"
 #include "console/console_output.hpp"
 #include "console/console_text.hpp"
 
@@ -21,9 +16,9 @@ namespace seller_action = market::seller_action;
 using nlohmann::json;
 using namespace detail;
 
-struct SellerConsole::State {
-  ConsoleOutput out;
-  ConsoleOptions options;
+struct SellerConsole::State : ConsoleState {
+  using ConsoleState::ConsoleState;
+
   std::set<AuctionId> finished;   // finished in this process
   std::set<AuctionId> delivered;  // acknowledged by the platform
 
@@ -69,11 +64,118 @@ struct SellerConsole::State {
   }
 };
 
+namespace {
+
+// Waits for what a `wait` line asks; false when its timeout passed first.
+asio::awaitable<bool> async_wait_for(market::SellerRuntime& runtime, const SellerConsole::State& s,
+                                     const WaitRequest& wait) {
+  const AuctionId auction_id = wait.auction_id;
+  bool done = false;
+  if (wait.what == "joined") {
+    const std::uint64_t wanted = wait.count;
+    done = co_await async_wait_until(
+        [&runtime, auction_id, wanted]() -> asio::awaitable<bool> {
+          auto view = co_await runtime.async_show(auction_id);
+          co_return view && view->contains("buyers") && (*view)["buyers"].is_array() &&
+              (*view)["buyers"].size() >= wanted;
+        },
+        s.options.platform_poll, wait.timeout);
+  } else {
+    const std::set<AuctionId>& seen = wait.what == "finished" ? s.finished : s.delivered;
+    done = co_await async_wait_until_seen(seen, auction_id, wait.timeout);
+  }
+  co_return done;
+}
+
+// `create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION]`
+asio::awaitable<void> async_create(market::SellerRuntime& runtime, const CommandLine& line) {
+  const std::size_t n = line.size();
+  if (n < 6 || n > 7) {
+    line.answer_usage("create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION]");
+    co_return;
+  }
+  market::NewAuction a;
+  a.auction_name = line.word(1);
+  a.item_name = line.word(2);
+  a.item_description = n == 7 ? line.word(6) : "";
+  auto base = parse_cents(line.word(3));
+  auto increment = parse_cents(line.word(4));
+  auto period = parse_count(line.word(5), "PERIOD_MS");
+  if (!base || !increment || !period) {
+    const Error& e = !base ? base.error() : !increment ? increment.error() : period.error();
+    line.answer(std::unexpected(e), "");
+    co_return;
+  }
+  a.base_price = *base;
+  a.increment = *increment;
+  a.period_ms = static_cast<std::int64_t>(
+      std::min(*period, static_cast<std::uint64_t>(market::duration_ms_max)));
+  auto id = co_await runtime.async_create(std::move(a));
+  line.answer(id ? Result<json>(json{{"auction_id", id->value}}) : std::unexpected(id.error()),
+              id ? "created auction " + std::to_string(id->value) : "");
+}
+
+// Runs one of the seller's own commands; false when there is no such command.
+asio::awaitable<bool> async_run(market::SellerRuntime& runtime, const SellerConsole::State& s,
+                                const CommandLine& line) {
+  const std::string& command = line.command();
+  if (command == "create") {
+    co_await async_create(runtime, line);
+  } else if (command == "list") {
+    const auto list = co_await runtime.async_list();
+    answer_auction_list(line, list, [&runtime](const json& view) {
+      std::string text = describe_auction(view);
+      const AuctionId id{view.value("auction_id", std::uint64_t{0})};
+      if (view.value("stage", "") == "started" && view.value("role", "") == "seller") {
+        text += runtime.find(id) ? " (running here)"
+                                 : " (paused: resume " + std::to_string(id.value) + ")";
+      }
+      return text;
+    });
+  } else if (command == "show") {
+    const auto id = line.only_auction_id();
+    if (!id) co_return true;
+    auto view = co_await runtime.async_show(*id);
+    const std::string description = view ? view->value("item_description", "") : "";
+    line.answer(view, view ? describe_auction(*view) +
+                                 (description.empty() ? "" : "\n  " + description)
+                           : "");
+  } else if (command == "start" || command == "resume" || command == "cancel") {
+    const auto id = line.only_auction_id();
+    if (!id) co_return true;
+    const std::string which = "auction " + std::to_string(id->value);
+    const json id_json = {{"auction_id", id->value}};
+    if (command == "start") {
+      const auto started = co_await runtime.async_start(*id);
+      line.answer(started, id_json, which + " started");
+    } else if (command == "resume") {
+      auto round = co_await runtime.async_resume(*id);
+      line.answer(round ? Result<json>(json{{"auction_id", id->value}, {"round_id", *round}})
+                        : std::unexpected(round.error()),
+                  round ? which + " resumed from round " + std::to_string(*round) : "");
+    } else {
+      const auto cancelled = co_await runtime.async_cancel(*id);
+      line.answer(cancelled, id_json, which + " cancelled");
+    }
+  } else if (command == "wait") {
+    const auto wait = read_wait(
+        line, {"joined", "finished", "recorded"}, "joined",
+        "wait joined ID N [SECONDS] | wait finished ID [SECONDS] | wait recorded ID [SECONDS]",
+        s.options.wait_timeout);
+    if (!wait) co_return true;
+    const bool done = co_await async_wait_for(runtime, s, *wait);
+    answer_wait(line, *wait, done);
+  } else {
+    co_return false;
+  }
+  co_return true;
+}
+
+}  // namespace
+
 SellerConsole::SellerConsole(market::SellerRuntime& runtime, PrintLine print,
                              ConsoleOptions options)
-    : runtime_(runtime), state_(std::make_shared<State>()) {
-  state_->out = ConsoleOutput{std::move(print), options.json};
-  state_->options = options;
+    : runtime_(runtime), state_(std::make_shared<State>(std::move(print), options)) {
   std::weak_ptr<State> weak = state_;
   market::SellerRuntimeObserver observer;
   observer.on_action = [weak](AuctionId id, const market::SellerAction& action) {
@@ -89,6 +191,15 @@ SellerConsole::SellerConsole(market::SellerRuntime& runtime, PrintLine print,
 }
 
 SellerConsole::~SellerConsole() { runtime_.set_observer({}); }
+
+asio::awaitable<bool> SellerConsole::async_execute(std::string text) {
+  auto s = state_;
+  // Named, not a temporary of the co_await below: g++ 12 may destroy such a temporary twice.
+  const CommandRunner run = [this, s](const CommandLine& line) {
+    return async_run(runtime_, *s, line);
+  };
+  co_return co_await async_execute_line(s->out, text, help_text(), run);
+}
 
 asio::awaitable<void> SellerConsole::async_on_ready() {
   auto s = state_;
@@ -120,165 +231,6 @@ const char* SellerConsole::help_text() {
          "  wait finished ID [SECONDS]   until the auction finished here\n"
          "  wait recorded ID [SECONDS]   until the platform recorded its result\n"
          "  help, quit";
-}
-
-asio::awaitable<bool> SellerConsole::async_execute(std::string line) {
-  auto s = state_;
-  auto words = split_words(line);
-  if (!words) {
-    s->out.answer("input", std::unexpected(words.error()), "");
-    co_return true;
-  }
-  if (words->empty()) co_return true;
-  const std::string command = (*words)[0];
-  const std::size_t n = words->size();
-  auto usage = [&](const char* text) {
-    s->out.answer(command, fail(code::invalid_argument, std::string("usage: ") + text), "");
-  };
-  auto id_at = [&](std::size_t i) { return parse_auction_id((*words)[i]); };
-
-  if (command == "help") {
-    s->out.print(help_text());
-  } else if (command == "quit" || command == "exit") {
-    co_return false;
-  } else if (command == "create") {
-    if (n < 6 || n > 7) {
-      usage("create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION]");
-      co_return true;
-    }
-    market::NewAuction a;
-    a.auction_name = (*words)[1];
-    a.item_name = (*words)[2];
-    a.item_description = n == 7 ? (*words)[6] : "";
-    auto base = parse_cents((*words)[3]);
-    auto increment = parse_cents((*words)[4]);
-    auto period = parse_count((*words)[5], "PERIOD_MS");
-    if (!base || !increment || !period) {
-      const Error& e = !base ? base.error() : !increment ? increment.error() : period.error();
-      s->out.answer(command, std::unexpected(e), "");
-      co_return true;
-    }
-    a.base_price = *base;
-    a.increment = *increment;
-    a.period_ms = static_cast<std::int64_t>(std::min<std::uint64_t>(*period, 86'400'000));
-    auto id = co_await runtime_.async_create(std::move(a));
-    s->out.answer(command,
-                  id ? Result<json>(json{{"auction_id", id->value}}) : std::unexpected(id.error()),
-                  id ? "created auction " + std::to_string(id->value) : "");
-  } else if (command == "list") {
-    auto list = co_await runtime_.async_list();
-    if (!list) {
-      s->out.answer(command, std::unexpected(list.error()), "");
-    } else if (s->options.json) {
-      s->out.answer(command, json{{"auctions", *list}}, "");
-    } else {
-      if (list->empty()) s->out.print("no auctions yet");
-      for (const json& view : *list) {
-        std::string text = describe_auction(view);
-        const AuctionId id{view.value("auction_id", std::uint64_t{0})};
-        if (view.value("stage", "") == "started" && view.value("role", "") == "seller") {
-          const market::SellerAuction* here = runtime_.find(id);
-          text += here ? " (running here)" : " (paused: resume " + std::to_string(id.value) + ")";
-        }
-        s->out.print(text);
-      }
-    }
-  } else if (command == "show") {
-    if (n != 2) {
-      usage("show ID");
-      co_return true;
-    }
-    auto id = id_at(1);
-    if (!id) {
-      s->out.answer(command, std::unexpected(id.error()), "");
-      co_return true;
-    }
-    auto view = co_await runtime_.async_show(*id);
-    const std::string description = view ? view->value("item_description", "") : "";
-    s->out.answer(command, view,
-                  view ? describe_auction(*view) + (description.empty() ? "" : "\n  " + description)
-                       : "");
-  } else if (command == "start" || command == "resume" || command == "cancel") {
-    if (n != 2) {
-      usage((command + " ID").c_str());
-      co_return true;
-    }
-    auto id = id_at(1);
-    if (!id) {
-      s->out.answer(command, std::unexpected(id.error()), "");
-      co_return true;
-    }
-    const std::string which = "auction " + std::to_string(id->value);
-    const json id_json = {{"auction_id", id->value}};
-    if (command == "start") {
-      auto ok = co_await runtime_.async_start(*id);
-      s->out.answer(command, ok ? Result<json>(id_json) : std::unexpected(ok.error()),
-                    which + " started");
-    } else if (command == "resume") {
-      auto round = co_await runtime_.async_resume(*id);
-      s->out.answer(command,
-                    round ? Result<json>(json{{"auction_id", id->value}, {"round_id", *round}})
-                          : std::unexpected(round.error()),
-                    round ? which + " resumed from round " + std::to_string(*round) : "");
-    } else {
-      auto ok = co_await runtime_.async_cancel(*id);
-      s->out.answer(command, ok ? Result<json>(id_json) : std::unexpected(ok.error()),
-                    which + " cancelled");
-    }
-  } else if (command == "wait") {
-    if (n < 3) {
-      usage("wait joined ID N [SECONDS] | wait finished ID [SECONDS] | wait recorded ID [SECONDS]");
-      co_return true;
-    }
-    const std::string what = (*words)[1];
-    auto id = id_at(2);
-    const std::size_t seconds_at = what == "joined" ? 4 : 3;
-    if (!id || (what == "joined" && n < 4) || n > seconds_at + 1 ||
-        (what != "joined" && what != "finished" && what != "recorded")) {
-      usage("wait joined ID N [SECONDS] | wait finished ID [SECONDS] | wait recorded ID [SECONDS]");
-      co_return true;
-    }
-    std::chrono::milliseconds timeout = s->options.wait_timeout;
-    if (n == seconds_at + 1) {
-      auto seconds = parse_seconds((*words)[seconds_at]);
-      if (!seconds) {
-        s->out.answer(command, std::unexpected(seconds.error()), "");
-        co_return true;
-      }
-      timeout = *seconds;
-    }
-    bool done = false;
-    const AuctionId auction_id = *id;
-    if (what == "joined") {
-      auto count = parse_count((*words)[3], "N");
-      if (!count) {
-        s->out.answer(command, std::unexpected(count.error()), "");
-        co_return true;
-      }
-      const std::uint64_t wanted = *count;
-      market::SellerRuntime& runtime = runtime_;
-      done = co_await async_wait_until(
-          [&runtime, auction_id, wanted]() -> asio::awaitable<bool> {
-            auto view = co_await runtime.async_show(auction_id);
-            co_return view && view->contains("buyers") && (*view)["buyers"].is_array() &&
-                (*view)["buyers"].size() >= wanted;
-          },
-          s->options.platform_poll, timeout);
-    } else {
-      const std::set<AuctionId>& seen = what == "finished" ? s->finished : s->delivered;
-      done = co_await async_wait_until([&seen, auction_id] { return seen.contains(auction_id); },
-                                       std::chrono::milliseconds(10), timeout);
-    }
-    const std::string text = "wait " + what + " " + std::to_string(auction_id.value);
-    s->out.answer(command,
-                  done ? Result<json>(json{{"auction_id", auction_id.value}, {"waited", what}})
-                       : fail(code::timeout, text + ": timed out"),
-                  text + ": done");
-  } else {
-    s->out.answer(command,
-                  fail(code::unknown_command, "no command \"" + command + "\" (try help)"), "");
-  }
-  co_return true;
 }
 
 }  // namespace auction::console
