@@ -19,7 +19,7 @@
 #include "auction/console/buyer_console.hpp"
 #include "auction/console/console_program.hpp"
 #include "auction/market/runtime/buyer_runtime.hpp"
-#include "auction/version.hpp"
+#include "console_arguments.hpp"
 
 int main(int argc, char** argv) {
   using namespace auction;
@@ -27,21 +27,11 @@ int main(int argc, char** argv) {
   console::ProgramOptions program;
   program.program = "buyer";
   std::string max_price;
-  app.add_option("--config", program.config_path, "cluster file, e.g. configs/local-3.json")
-      ->required();
-  app.add_option("--user", program.user, "your username (1..32 of A-Z a-z 0-9 _ . -)")->required();
-  app.add_option("--listen", program.listen,
-                 "HOST:PORT where sellers reach you (port 0: any free one)");
+  apps::add_identity_options(app, program, "sellers");
   app.add_option("--max-price", max_price,
                  "withdraw automatically once a price passes this amount, e.g. 12.50");
-  app.add_option("--script", program.script, "read commands from FILE instead of the terminal");
-  app.add_flag("--json", program.json, "print every event and answer as one JSON line");
-  app.set_version_flag("--version", std::string(version()));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : console::exit_refused;
-  }
+  apps::add_input_options(app, program);
+  if (const auto exit_code = apps::parse_arguments(app, argc, argv)) return *exit_code;
   return console::run_console_program<market::BuyerRuntime, console::BuyerConsole>(
       program, [&]() -> Result<market::BuyerRuntimeOptions> {
         market::BuyerRuntimeOptions options;

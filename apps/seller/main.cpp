@@ -18,34 +18,24 @@
 #include "auction/console/console_program.hpp"
 #include "auction/console/seller_console.hpp"
 #include "auction/market/runtime/seller_runtime.hpp"
-#include "auction/version.hpp"
+#include "console_arguments.hpp"
 
 int main(int argc, char** argv) {
   using namespace auction;
   CLI::App app{"seller: run ascending-clock auctions on the PPAPD platform"};
   console::ProgramOptions program;
   program.program = "seller";
+  apps::add_identity_options(app, program, "buyers");
   std::string state_dir;
-  unsigned push_period_ms = 1000;
-  app.add_option("--config", program.config_path, "cluster file, e.g. configs/local-3.json")
-      ->required();
-  app.add_option("--user", program.user, "your username (1..32 of A-Z a-z 0-9 _ . -)")->required();
-  app.add_option("--listen", program.listen,
-                 "HOST:PORT where buyers reach you (port 0: any free one)");
   app.add_option("--state-dir", state_dir,
                  "where results not yet recorded by the platform are kept (default: "
                  "seller-state-USER)");
-  app.add_option("--script", program.script, "read commands from FILE instead of the terminal");
-  app.add_flag("--json", program.json, "print every event and answer as one JSON line");
+  apps::add_input_options(app, program);
+  unsigned push_period_ms = 1000;
   app.add_option("--push-period-ms", push_period_ms,
                  "how often a running auction's state is pushed to the platform")
       ->check(CLI::Range(10u, 3'600'000u));
-  app.set_version_flag("--version", std::string(version()));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : console::exit_refused;
-  }
+  if (const auto exit_code = apps::parse_arguments(app, argc, argv)) return *exit_code;
   return console::run_console_program<market::SellerRuntime, console::SellerConsole>(
       program, [&]() -> Result<market::SellerRuntimeOptions> {
         market::SellerRuntimeOptions options;
