@@ -60,34 +60,25 @@ int run_etcd(const EtcdOptions& options, const CommonOptions& common) {
   if (!options.server_pids.empty()) {
     server_cpu = [pids = options.server_pids] { return processes_cpu_seconds(pids); };
   }
-  std::uint64_t term_before = fixture->raft_term;
-  int exit_code = 0;
-  for (const Workload workload : *workloads) {
-    for (const std::size_t clients : options.load.clients) {
-      auto load = make_etcd_clients(io, *endpoints, call_timeout, *fixture, workload, clients);
-      LoadOutcome outcome = run_closed_loop(io, load, options.load.window(), server_cpu);
-      load.clear();
-      io.restart();
-      io.poll();  // the clients' connections close
-      // Leadership should hold through a load: any new term is an election it caused.
-      const auto after = etcd_raft_term(io, *endpoints, call_timeout);
-      const std::uint64_t term_after = after ? *after : 0;
-      report_load(report, "etcd", workload, clients, outcome, term_before, term_after);
-      term_before = term_after;
-      if (outcome.ops == 0) exit_code = 1;
-    }
-  }
-  report.flush();
-  if (exit_code != 0) std::fprintf(stderr, "bench etcd: a load completed no operation\n");
-  return exit_code;
+  return run_loads(
+      report, "etcd", io, options.load, *workloads,
+      [&](Workload workload, std::size_t clients) {
+        return make_etcd_clients(io, *endpoints, call_timeout, *fixture, workload, clients);
+      },
+      server_cpu,
+      [&]() -> std::uint64_t {
+        const auto term = etcd_raft_term(io, *endpoints, call_timeout);
+        return term ? *term : 0;
+      },
+      fixture->raft_term);
 }
 
 }  // namespace
 
 void add_etcd_command(CLI::App& app, const CommonOptions& common, int& exit_code) {
-  auto options = std::make_shared<EtcdOptions>();
-  CLI::App* command = app.add_subcommand(
-      "etcd", "the platform mode's loads against an etcd cluster's JSON gateway");
+  auto [command, options] = add_mode<EtcdOptions>(
+      app, "etcd", "the platform mode's loads against an etcd cluster's JSON gateway", common,
+      exit_code, run_etcd);
   command->add_option("--endpoints", options->endpoints,
                       "etcd client endpoints host:port,...; the first is used, the next "
                       "ones when a connection fails")
@@ -103,7 +94,6 @@ void add_etcd_command(CLI::App& app, const CommonOptions& common, int& exit_code
                       "deadline of each call (connect, send and receive)")
       ->check(CLI::Range(10, 600'000))
       ->capture_default_str();
-  command->callback([options, &common, &exit_code] { exit_code = run_etcd(*options, common); });
 }
 
 }  // namespace auction::bench

@@ -248,9 +248,10 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
 }  // namespace
 
 void add_failover_command(CLI::App& app, const CommonOptions& common, int& exit_code) {
-  auto options = std::make_shared<FailoverOptions>();
-  CLI::App* command = app.add_subcommand(
-      "failover", "kill -9 the leader under writes; time until the new leader acknowledges one");
+  auto [command, options] = add_mode<FailoverOptions>(
+      app, "failover",
+      "kill -9 the leader under writes; time until the new leader acknowledges one", common,
+      exit_code, run_failover);
   add_cluster_target_options(*command, options->target, /*start_only=*/true);
   command->add_option("--tries", options->tries, "leader kills")
       ->check(CLI::Range(1, 1000))
@@ -264,7 +265,6 @@ void add_failover_command(CLI::App& app, const CommonOptions& common, int& exit_
   command->add_option("--writers", options->writers, "clients in the writer's pool")
       ->check(CLI::Range(1, 512))
       ->capture_default_str();
-  command->callback([options, &common, &exit_code] { exit_code = run_failover(*options, common); });
 }
 
 }  // namespace auction::bench

@@ -164,6 +164,14 @@ Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
   auto buyers_work = asio::make_work_guard(buyers_io);
   std::thread seller_thread([&] { seller_io.run(); });
   std::thread buyers_thread([&] { buyers_io.run(); });
+  const auto stop_threads = [&] {
+    seller_work.reset();
+    buyers_work.reset();
+    seller_io.stop();
+    buyers_io.stop();
+    seller_thread.join();
+    buyers_thread.join();
+  };
 
   // The seller connects and hands every buyer the list first, as a seller starting a big
   // auction does; the warm-up is counted from the start that follows.
@@ -187,12 +195,7 @@ Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
   auto introduced = started.get_future().get();
   if (!introduced) {
     // Nothing was started: stop the threads and report.
-    seller_work.reset();
-    buyers_work.reset();
-    seller_io.stop();
-    buyers_io.stop();
-    seller_thread.join();
-    buyers_thread.join();
+    stop_threads();
     return std::unexpected(introduced.error());
   }
 
@@ -209,12 +212,7 @@ Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
   run_on(buyers_io, [&] {
     for (auto& buyer : buyers) buyer->stop();
   });
-  seller_work.reset();
-  buyers_work.reset();
-  seller_io.stop();
-  buyers_io.stop();
-  seller_thread.join();
-  buyers_thread.join();
+  stop_threads();
   seller.reset();
   buyers.clear();
 

@@ -86,9 +86,9 @@ int run_fanout_mode(FanoutOptions options, const CommonOptions& common) {
 }  // namespace
 
 void add_fanout_command(CLI::App& app, const CommonOptions& common, int& exit_code) {
-  auto options = std::make_shared<FanoutOptions>();
-  CLI::App* command = app.add_subcommand(
-      "fanout", "one seller peer announcing rounds to B buyer peers, in this process");
+  auto [command, options] = add_mode<FanoutOptions>(
+      app, "fanout", "one seller peer announcing rounds to B buyer peers, in this process", common,
+      exit_code, run_fanout_mode);
   command->add_option("--buyers", options->config.buyers, "buyers (each its own connection)")
       ->check(CLI::Range(2, 10'000))
       ->capture_default_str();
@@ -109,8 +109,6 @@ void add_fanout_command(CLI::App& app, const CommonOptions& common, int& exit_co
                       "time before the window (connections, first rounds)")
       ->check(CLI::Range(0, 600'000))
       ->capture_default_str();
-  command->callback(
-      [options, &common, &exit_code] { exit_code = run_fanout_mode(*options, common); });
 }
 
 }  // namespace auction::bench

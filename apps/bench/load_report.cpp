@@ -2,6 +2,7 @@
 #include "load_report.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 namespace auction::bench {
 
@@ -67,6 +68,31 @@ void report_load(Report& report, const std::string& bench, Workload workload,
     }
     report.note("  " + what + " had errors:" + codes + " (first: " + outcome.first_error + ")");
   }
+}
+
+int run_loads(Report& report, const std::string& bench, boost::asio::io_context& io,
+              const LoadOptions& options, const std::vector<Workload>& workloads,
+              const MakeLoad& make_load, const CpuMeter& server_cpu, const ReadTerm& read_term,
+              std::uint64_t term_before) {
+  int exit_code = 0;
+  for (const Workload workload : workloads) {
+    for (const std::size_t clients : options.clients) {
+      auto load = make_load(workload, clients);
+      LoadOutcome outcome = run_closed_loop(io, load, options.window(), server_cpu);
+      load.clear();
+      io.restart();
+      io.poll();  // the clients' connections close
+      const std::uint64_t term_after = read_term();
+      report_load(report, bench, workload, clients, outcome, term_before, term_after);
+      term_before = term_after;
+      if (outcome.ops == 0) exit_code = 1;
+    }
+  }
+  report.flush();
+  if (exit_code != 0) {
+    std::fprintf(stderr, "bench %s: a load completed no operation\n", bench.c_str());
+  }
+  return exit_code;
 }
 
 }  // namespace auction::bench

@@ -1,12 +1,16 @@
 // LoadReport: what every closed-loop mode (platform, etcd) shares around run_closed_loop():
-// its command-line options (client counts, workloads, window) and the row it reports for
-// each load, key for key the same, so that the two systems' rows pair up.
+// its command-line options (client counts, workloads, window), the sweep over workloads and
+// client counts, and the row it reports for each load, key for key the same, so that the two
+// systems' rows pair up.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
 #include <CLI/CLI.hpp>
 
 #include "closed_loop.hpp"
@@ -36,5 +40,21 @@ Result<std::vector<Workload>> parse_workloads(const LoadOptions& options);
 void report_load(Report& report, const std::string& bench, Workload workload,
                  std::size_t clients, const LoadOutcome& outcome, std::uint64_t term_before,
                  std::uint64_t term_after);
+
+// One load's clients, for a workload and a client count.
+using MakeLoad = std::function<std::vector<std::unique_ptr<LoadClient>>(Workload workload,
+                                                                       std::size_t clients)>;
+// The servers' raft term now (0 when it cannot be read).
+using ReadTerm = std::function<std::uint64_t()>;
+
+// Runs one closed-loop load on `io` for every workload at every client count of `options`,
+// reports each (report_load; the term is read after every load, since leadership should hold
+// through one: any new term is an election it caused), flushes the report, and returns the
+// exit code: 1 when a load completed no operation ("bench <bench>: a load completed no
+// operation" on stderr), else 0.
+int run_loads(Report& report, const std::string& bench, boost::asio::io_context& io,
+              const LoadOptions& options, const std::vector<Workload>& workloads,
+              const MakeLoad& make_load, const CpuMeter& server_cpu, const ReadTerm& read_term,
+              std::uint64_t term_before);
 
 }  // namespace auction::bench

@@ -10,6 +10,10 @@
 // arguments (CLI11 reports those itself).
 #pragma once
 
+#include <memory>
+#include <string>
+#include <utility>
+
 #include <CLI/CLI.hpp>
 
 namespace auction::bench {
@@ -18,10 +22,27 @@ struct CommonOptions {
   bool json = false;
 };
 
+// A mode's subcommand and the options its command line fills in.
+template <class Options>
+struct Mode {
+  CLI::App* command;                 // add the mode's own options to it
+  std::shared_ptr<Options> options;  // what they fill in
+};
+
+// Adds the subcommand `name`; once the command line is parsed, `exit_code` is what
+// `run(options, common)` returns.
+template <class Options, class Run>
+Mode<Options> add_mode(CLI::App& app, std::string name, std::string description,
+                       const CommonOptions& common, int& exit_code, Run run) {
+  auto options = std::make_shared<Options>();
+  CLI::App* command = app.add_subcommand(std::move(name), std::move(description));
+  command->callback([options, run, &common, &exit_code] { exit_code = run(*options, common); });
+  return {command, options};
+}
+
 void add_platform_command(CLI::App& app, const CommonOptions& common, int& exit_code);
 void add_failover_command(CLI::App& app, const CommonOptions& common, int& exit_code);
 void add_etcd_command(CLI::App& app, const CommonOptions& common, int& exit_code);
 void add_fanout_command(CLI::App& app, const CommonOptions& common, int& exit_code);
-
 
 }  // namespace auction::bench

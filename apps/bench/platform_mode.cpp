@@ -53,36 +53,27 @@ int run_platform(const PlatformOptions& options, const CommonOptions& common) {
   }
   const platform::ReplicaAddress& at = *(*target)->config().find(leadership->leader);
   const ReadTarget reads{at.host, at.client_port};
-  std::uint64_t term_before = leadership->term;
-  int exit_code = 0;
-  for (const Workload workload : *workloads) {
-    for (const std::size_t clients : options.load.clients) {
-      auto load = make_platform_clients(io, client_options, *fixture, reads, workload, clients);
-      LoadOutcome outcome =
-          run_closed_loop(io, load, options.load.window(), (*target)->cpu_meter());
-      load.clear();
-      io.restart();
-      io.poll();  // the clients' connections close
-      // Leadership must hold through a load: any new term is an election it caused.
-      const auto after = wait_for_leader((*target)->config(), std::chrono::seconds(10), 1);
-      const std::uint64_t term_after = after ? after->term : 0;
-      report_load(report, "platform", workload, clients, outcome, term_before, term_after);
-      term_before = term_after;
-      if (outcome.ops == 0) exit_code = 1;
-    }
-  }
-  report.flush();
+  const int exit_code = run_loads(
+      report, "platform", io, options.load, *workloads,
+      [&](Workload workload, std::size_t clients) {
+        return make_platform_clients(io, client_options, *fixture, reads, workload, clients);
+      },
+      (*target)->cpu_meter(),
+      [&]() -> std::uint64_t {
+        const auto leader = wait_for_leader((*target)->config(), std::chrono::seconds(10), 1);
+        return leader ? leader->term : 0;
+      },
+      leadership->term);
   if (auto* local = (*target)->local()) local->stop_all();
-  if (exit_code != 0) std::fprintf(stderr, "bench platform: a load completed no operation\n");
   return exit_code;
 }
 
 }  // namespace
 
 void add_platform_command(CLI::App& app, const CommonOptions& common, int& exit_code) {
-  auto options = std::make_shared<PlatformOptions>();
-  CLI::App* command = app.add_subcommand(
-      "platform", "closed-loop writes and linearizable reads against a PPAPD cluster");
+  auto [command, options] = add_mode<PlatformOptions>(
+      app, "platform", "closed-loop writes and linearizable reads against a PPAPD cluster", common,
+      exit_code, run_platform);
   add_cluster_target_options(*command, options->target);
   add_load_options(*command, options->load,
                    "workloads to run: login, update, write (login + update), fetch "
@@ -95,7 +86,6 @@ void add_platform_command(CLI::App& app, const CommonOptions& common, int& exit_
                       "bytes of each auction's item_description (the bulk of a fetched view)")
       ->check(CLI::Range(0, 2000))
       ->capture_default_str();
-  command->callback([options, &common, &exit_code] { exit_code = run_platform(*options, common); });
 }
 
 }  // namespace auction::bench
