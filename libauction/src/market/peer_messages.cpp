@@ -61,7 +61,8 @@ Result<SellerBack> decode_seller_back(const nlohmann::json& j) {
   r.string("address", m.address, limits::address_bytes_max);
   if (!r.ok()) return std::unexpected(r.error());
   if (!is_valid_address(m.address)) {
-    return fail(code::invalid_argument, "seller_back.address: must be printable ASCII, no spaces");
+    return fail(code::invalid_argument,
+                "seller_back.address: must be host:port with a port in 1..65535");
   }
   return m;
 }
