@@ -14,15 +14,11 @@ using raft::Entry;
 using raft::LogIndex;
 using raft::Role;
 
-namespace {
-
-std::uint64_t entry_hash(std::uint64_t previous, const Entry& e) {
+std::uint64_t chain_hash(std::uint64_t previous, const Entry& e) {
   std::uint64_t h = hash_combine(previous, e.term.value);
   h = hash_combine(h, static_cast<std::uint64_t>(e.type));
   return hash_combine(h, std::hash<std::string_view>{}(e.data));
 }
-
-}  // namespace
 
 SafetyChecker::SafetyChecker(std::size_t nodes) : nodes_(nodes) {}
 
@@ -141,7 +137,7 @@ void SafetyChecker::check_log(std::uint64_t node, const Core& core, bool full) {
         return;
       }
       c.terms.push_back(e.term.value);
-      c.hashes.push_back(entry_hash(c.hashes.back(), e));
+      c.hashes.push_back(chain_hash(c.hashes.back(), e));
       note_entry(node, i, e.term.value, c.hashes.back());
     }
     if (c.terms.size() != last + 1) {

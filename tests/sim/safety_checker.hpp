@@ -38,6 +38,10 @@
 
 namespace auction::sim {
 
+// The hash of a log prefix ending with `entry`, from the hash of the prefix before it
+// (0 for an empty one): folds the entry's term, type and data.
+std::uint64_t chain_hash(std::uint64_t previous, const raft::Entry& entry);
+
 class SafetyChecker {
  public:
   explicit SafetyChecker(std::size_t nodes);

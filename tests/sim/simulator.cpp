@@ -14,6 +14,7 @@
 #include "auction/raft/driver.hpp"
 #include "auction/raft/file_storage.hpp"
 #include "auction/raft/memory_storage.hpp"
+#include "checked_storage.hpp"
 #include "raft/guarded_storage.hpp"
 #include "safety_checker.hpp"
 #include "sim_disk.hpp"
@@ -37,6 +38,7 @@ SimStats& SimStats::operator+=(const SimStats& o) {
   torn_writes += o.torn_writes;
   lost_writes += o.lost_writes;
   tail_cuts += o.tail_cuts;
+  durability_checks += o.durability_checks;
   pauses += o.pauses;
   partitions += o.partitions;
   leaders += o.leaders;
@@ -107,9 +109,11 @@ struct SimNode {
   std::unique_ptr<SimDisk> disk;
   std::unique_ptr<raft::FileStorage> file;  // null while the node is down
   raft::MemoryStorage memory;
+  // Over `file` or `memory`: what the node was promised is durable, kept across crashes.
+  std::unique_ptr<CheckedStorage> checked;
   // Split mode reads and writes through this, as raft::Server does; null in synchronous mode.
   std::unique_ptr<raft::detail::GuardedStorage> guarded;
-  raft::LogStorage* storage = nullptr;  // what the driver uses: one of the three above
+  raft::LogStorage* storage = nullptr;  // what the driver uses: `guarded` or `checked`
   std::unique_ptr<SimMachine> machine;  // lost on a crash
   std::unique_ptr<Driver> driver;       // null while the node is down
   std::optional<DiskJob> job;           // split mode: the persist job in flight
@@ -186,6 +190,7 @@ class Simulator {
         hint_random_(mix64(options.seed ^ 0x6869'6e74'7300'0000ULL)),
         disk_random_(mix64(options.seed ^ 0x6469'736b'0000'0000ULL)),
         clock_random_(mix64(options.seed ^ 0x636c'6f63'6b00'0000ULL)),
+        probe_random_(mix64(options.seed ^ 0x7072'6f62'6500'0000ULL)),
         checker_(options.nodes),
         network_(options.nodes, random_),
         transport_(network_, checker_) {}
@@ -209,6 +214,7 @@ class Simulator {
       node->mode = setup_.split && random_.chance(0.75) ? Driver::Mode::split
                                                           : Driver::Mode::synchronous;
       node->is_batching = setup_.batching && hint_random_.chance(0.75);
+      node->checked = std::make_unique<CheckedStorage>(node->mode == Driver::Mode::synchronous);
       if (setup_.file_storage) {
         node->disk = std::make_unique<SimDisk>(disk_random_);
         node->disk->set_fault_rate(setup_.disk_fault_rate);
@@ -362,6 +368,34 @@ class Simulator {
       trace(TraceKind::disk_failure, node.id, false, notes_.size() - 1);
       ++disk_stops_;
       crash(node);
+      return;
+    }
+    if (node.disk && node.checked->take_new_vote() && probe_random_.chance(0.25)) {
+      check_durable(node);
+    }
+  }
+
+  // What a crash now would give back: FileStorage's recovery from what the disk would keep
+  // if every unsynced write were lost must hold everything the node was promised. Done
+  // for a quarter of the votes a node is promised (a lost vote lets it vote twice; a
+  // check costs a replay of its whole log), so a storage that answers before its data is
+  // durable fails at once, without waiting for a crash to fall in the window and for Raft
+  // to trip over the loss. Real crashes check the same at every restart (boot()).
+  void check_durable(SimNode& node) {
+    ++durability_checks_;
+    const std::unique_ptr<SimDisk> image = node.disk->durable_copy(probe_random_);
+    raft::FileStorageOptions o = file_options();
+    o.on_notice = [](const std::string&) {};
+    auto opened = raft::FileStorage::open(*image, data_dir(node), std::move(o));
+    if (!opened) {
+      checker_.fail("durable storage: a crash now would leave node " + std::to_string(node.id) +
+                    " unable to open its write-ahead log: " + opened.error().code + ": " +
+                    opened.error().message);
+      return;
+    }
+    if (const std::string lost = node.checked->check(**opened); !lost.empty()) {
+      checker_.fail("durable storage: after a crash now node " + std::to_string(node.id) +
+                    " would have " + lost);
     }
   }
 
@@ -395,6 +429,12 @@ class Simulator {
       if (node.file->tail_cut()) ++tail_cuts_;
       storage = node.file.get();
     }
+    if (const std::string lost = node.checked->attach(*storage); !lost.empty()) {
+      checker_.fail("durable storage: node " + std::to_string(node.id) +
+                    " restarted from a crash and " + lost);
+      return;
+    }
+    storage = node.checked.get();
     if (node.mode == Driver::Mode::split) {
       node.guarded = std::make_unique<raft::detail::GuardedStorage>(*storage);
       storage = node.guarded.get();
@@ -426,6 +466,7 @@ class Simulator {
     node.machine.reset();
     node.job.reset();
     node.guarded.reset();
+    node.checked->detach();
     node.file.reset();
     node.storage = nullptr;
     node.has_unsettled_input = false;
@@ -470,6 +511,7 @@ class Simulator {
       const std::uint64_t delay = disk_delay();
       if (delay == 0) {
         Driver::write_job(*node.storage, *job);
+        node.checked->promise();
         node.driver->on_persisted(std::move(*job));
         continue;
       }
@@ -507,6 +549,7 @@ class Simulator {
         node.job.reset();
         trace(TraceKind::disk_done, node.id);
         if (node.disk) node.disk->release_syncs();
+        node.checked->promise();
         feed(node, [&] { node.driver->on_persisted(std::move(job)); });
       }
     }
@@ -1026,6 +1069,7 @@ class Simulator {
     s.disk_stops = disk_stops_;
     s.failed_opens = failed_opens_;
     s.tail_cuts = tail_cuts_;
+    s.durability_checks = durability_checks_;
     for (const auto& node : nodes_) {
       if (!node->disk) continue;
       const SimDiskStats& d = node->disk->stats();
@@ -1049,6 +1093,7 @@ class Simulator {
   SimRandom hint_random_;   // connection-loss hints only (see Setup)
   SimRandom disk_random_;   // the storage a seed draws, and everything its disks do
   SimRandom clock_random_;  // clock drift only
+  SimRandom probe_random_;  // which votes check_durable() follows, and its disk copies
   SafetyChecker checker_;
   SimNetwork network_;
   CheckedTransport transport_;
@@ -1066,6 +1111,7 @@ class Simulator {
   std::uint64_t disk_stops_ = 0;
   std::uint64_t failed_opens_ = 0;
   std::uint64_t tail_cuts_ = 0;
+  std::uint64_t durability_checks_ = 0;
   std::vector<std::string> notes_;  // text the trace refers to: disk failures, recovery lines
   std::uint64_t pauses_ = 0;
   std::uint64_t partitions_ = 0;

@@ -12,9 +12,11 @@
 // machine, a FileStorage recovering from what their disk kept; running nodes are paused (no
 // ticks, messages held until they resume) as in a long GC pause; clients propose unique
 // commands and issue ReadIndex reads. After every tick a SafetyChecker checks the Raft
-// safety properties. The faults then stop (network healed, disks reliable, all nodes up)
-// and the cluster must elect a leader, commit a new command and converge within bounded
-// ticks.
+// safety properties; at every restart, and after a sample of the votes a node is promised
+// on a recovery from a copy of what its disk has synced, a CheckedStorage checks that the
+// storage kept everything the node was told is durable. The faults then stop (network
+// healed, disks reliable, all nodes up) and the cluster must elect a leader, commit a new
+// command and converge within bounded ticks.
 //
 // Everything random comes from one SimRandom seeded by SimOptions::seed, so a run is a
 // pure function of its options: a failure is replayed by running the same options.
@@ -51,6 +53,7 @@ struct SimStats {
   std::uint64_t torn_writes = 0;      // crashes that left part of a write on disk
   std::uint64_t lost_writes = 0;      // unsynced writes and name changes crashes undid
   std::uint64_t tail_cuts = 0;        // recoveries that cut a torn tail or torn segment
+  std::uint64_t durability_checks = 0;  // recoveries from a copy of what a disk had synced
   std::uint64_t pauses = 0;
   std::uint64_t partitions = 0;
   std::uint64_t leaders = 0;          // distinct terms with a leader
