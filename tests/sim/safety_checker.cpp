@@ -164,6 +164,13 @@ void SafetyChecker::check_log(std::uint64_t node, const Core& core, bool full) {
   for (std::uint64_t i = known + 1; i <= commit; ++i) {
     committed_.push_back(CommittedEntry{c.terms[i], c.hashes[i], s.term});
   }
+  if (commit > known && !acked_beyond_commit_.empty()) {
+    std::erase_if(acked_beyond_commit_, [&](const AckedWrite& write) {
+      if (write.index >= committed_.size()) return false;
+      check_acked_term(write);
+      return true;
+    });
+  }
 }
 
 void SafetyChecker::check_leader(std::uint64_t node, const Core& core) {
@@ -190,7 +197,7 @@ void SafetyChecker::check_leader(std::uint64_t node, const Core& core) {
   }
 }
 
-void SafetyChecker::on_write_acked(std::uint64_t node, LogIndex index,
+void SafetyChecker::on_write_acked(std::uint64_t node, LogIndex index, raft::Term term,
                                    std::string_view command) {
   ++acked_writes_;
   auto it = ordinal_of_index_.find(index.value);
@@ -200,6 +207,20 @@ void SafetyChecker::on_write_acked(std::uint64_t node, LogIndex index,
     return;
   }
   acked_floor_ = std::max(acked_floor_, it->second);
+  const AckedWrite write{node, index.value, term.value};
+  if (index.value < committed_.size()) {
+    check_acked_term(write);
+  } else {
+    acked_beyond_commit_.push_back(write);
+  }
+}
+
+void SafetyChecker::check_acked_term(const AckedWrite& write) {
+  if (committed_[write.index].term != write.term) {
+    fail("a write acknowledged at index " + std::to_string(write.index) + " in term " +
+         std::to_string(write.term) + " was committed there in term " +
+         std::to_string(committed_[write.index].term) + at(write.node));
+  }
 }
 
 void SafetyChecker::on_read_answered(std::uint64_t node, std::uint64_t required,

@@ -76,8 +76,11 @@ class SafetyChecker {
   // Leader completeness for a node that leads; after check_log() of every node.
   void check_leader(std::uint64_t node, const raft::Core& core);
 
-  // A client was told the command it proposed was committed at `index`.
-  void on_write_acked(std::uint64_t node, raft::LogIndex index, std::string_view command);
+  // A client was told the command it proposed in `term` was committed at `index`: it must
+  // be the command applied there, and the entry committed there must be of that term
+  // (checked once some node reports that index committed).
+  void on_write_acked(std::uint64_t node, raft::LogIndex index, raft::Term term,
+                      std::string_view command);
   // How many commands a read that begins now must observe.
   std::uint64_t read_floor() const { return std::max(acked_floor_, reads_floor_); }
   // A read that began with `required` = read_floor() was answered from a state machine
@@ -104,6 +107,11 @@ class SafetyChecker {
     std::uint64_t hash = 0;         // chain hash of the prefix ending here
     std::uint64_t commit_term = 0;  // term of the node that first reported it committed
   };
+  struct AckedWrite {
+    std::uint64_t node = 0;
+    std::uint64_t index = 0;
+    std::uint64_t term = 0;
+  };
   struct Applied {
     std::uint64_t index = 0;
     std::uint64_t hash = 0;         // hash of the command sequence ending here
@@ -120,6 +128,7 @@ class SafetyChecker {
 
   void note_entry(std::uint64_t node, std::uint64_t index, std::uint64_t term,
                   std::uint64_t hash);
+  void check_acked_term(const AckedWrite& write);
   std::string at(std::uint64_t node) const;
 
   std::vector<NodeState> nodes_;  // [node - 1]
@@ -130,6 +139,7 @@ class SafetyChecker {
   std::vector<CommittedEntry> committed_{CommittedEntry{}};
   std::vector<Applied> history_;
   std::unordered_map<std::uint64_t, std::uint64_t> ordinal_of_index_;  // 1-based
+  std::vector<AckedWrite> acked_beyond_commit_;  // beyond committed_ when acknowledged
   std::uint64_t acked_floor_ = 0;
   std::uint64_t reads_floor_ = 0;
   std::uint64_t acked_writes_ = 0;

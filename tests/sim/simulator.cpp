@@ -29,6 +29,7 @@ SimStats& SimStats::operator+=(const SimStats& o) {
   messages_delivered += o.messages_delivered;
   messages_dropped += o.messages_dropped;
   messages_duplicated += o.messages_duplicated;
+  messages_straggled += o.messages_straggled;
   crashes += o.crashes;
   torn_syncs += o.torn_syncs;
   disk_write_faults += o.disk_write_faults;
@@ -146,6 +147,8 @@ struct TraceEvent {
 struct Setup {
   double drop_max = 0, duplicate_max = 0, delay_max = 0;
   std::uint64_t delay_ticks_max = 1;
+  double straggle = 0;  // drawn from the straggler generator
+  std::uint64_t straggle_ticks_max = 1;
   bool reorder = false, codec = false;
   double crash_rate = 0;
   std::uint64_t down_ticks_max = 1;
@@ -191,8 +194,9 @@ class Simulator {
         disk_random_(mix64(options.seed ^ 0x6469'736b'0000'0000ULL)),
         clock_random_(mix64(options.seed ^ 0x636c'6f63'6b00'0000ULL)),
         probe_random_(mix64(options.seed ^ 0x7072'6f62'6500'0000ULL)),
+        straggler_random_(mix64(options.seed ^ 0x7374'7261'6700'0000ULL)),
         checker_(options.nodes),
-        network_(options.nodes, random_),
+        network_(options.nodes, random_, straggler_random_),
         transport_(network_, checker_) {}
 
   // The storages still open sync as they close; a run that failed in the fault phase must
@@ -282,6 +286,8 @@ class Simulator {
     s.segment_bytes_max = disk_random_.pick<std::uint64_t>({1024, 16384, std::uint64_t{64} << 20});
     s.disk_fault_rate = disk_random_.pick({0.0, 0.0002, 0.001});
     s.clock_drift = clock_random_.chance(0.5);
+    s.straggle = straggler_random_.pick({0.0, 0.0, 0.001, 0.01});
+    s.straggle_ticks_max = straggler_random_.pick<std::uint64_t>({50, 500});
   }
 
   // The network's mood changes now and then within the seed's bounds.
@@ -291,6 +297,8 @@ class Simulator {
     p.duplicate = setup_.duplicate_max * static_cast<double>(random_.below(1001)) / 1000.0;
     p.delay = setup_.delay_max * static_cast<double>(random_.below(1001)) / 1000.0;
     p.delay_ticks_max = setup_.delay_ticks_max;
+    p.straggle = setup_.straggle;
+    p.straggle_ticks_max = setup_.straggle_ticks_max;
     p.reorder = setup_.reorder;
     p.codec = setup_.codec;
     network_.set_profile(p);
@@ -322,6 +330,10 @@ class Simulator {
         s.file_storage ? " | storage=file(segment<=" + std::to_string(s.segment_bytes_max) +
                              " faults=" + std::to_string(s.disk_fault_rate) + ")"
                        : std::string(" | storage=memory");
+    if (s.straggle > 0) {
+      storage += " | stragglers=" + std::to_string(s.straggle).substr(0, 5) + "(<=" +
+                 std::to_string(s.straggle_ticks_max) + " ticks)";
+    }
     std::string modes = " | modes ";
     for (const auto& n : nodes_) modes += n->mode == Driver::Mode::split ? 'S' : 's';
     if (s.clock_drift) {
@@ -574,7 +586,7 @@ class Simulator {
         return;
       }
       trace(TraceKind::acked, node.id, false, done.index.value, done.term.value);
-      checker_.on_write_acked(node.id, done.index, it->second.command);
+      checker_.on_write_acked(node.id, done.index, done.term, it->second.command);
       if (node.id == final_node_ && done.index.value == final_index_) final_acked_ = true;
       node.proposals.erase(it);
     }
@@ -870,6 +882,7 @@ class Simulator {
     calm.duplicate = 0;
     calm.delay = 0.05;
     calm.delay_ticks_max = 1;
+    calm.straggle = 0;
     network_.set_profile(calm);
     trace(TraceKind::quiet, 0);
     for (auto& node : nodes_) {
@@ -1064,6 +1077,7 @@ class Simulator {
     s.messages_delivered = network_.stats().delivered;
     s.messages_dropped = network_.stats().dropped;
     s.messages_duplicated = network_.stats().duplicated;
+    s.messages_straggled = network_.stats().straggled;
     s.crashes = crashes_;
     s.torn_syncs = torn_syncs_;
     s.disk_stops = disk_stops_;
@@ -1094,6 +1108,7 @@ class Simulator {
   SimRandom disk_random_;   // the storage a seed draws, and everything its disks do
   SimRandom clock_random_;  // clock drift only
   SimRandom probe_random_;  // which votes check_durable() follows, and its disk copies
+  SimRandom straggler_random_;  // stragglers only (see SimNetwork)
   SafetyChecker checker_;
   SimNetwork network_;
   CheckedTransport transport_;
