@@ -50,11 +50,24 @@ void SafetyChecker::on_send(const raft::Message& m) {
   }
 }
 
-void SafetyChecker::on_restart(std::uint64_t node, std::uint64_t recovered_log_term) {
+void SafetyChecker::on_restart(std::uint64_t node, const raft::LogStorage& recovered) {
   NodeState& s = nodes_[node - 1];
   s.chain.rebuild = true;
   s.term = 0;
-  s.recovered_term = recovered_log_term;
+  // Terms never decrease along a log, so the entries above the hard state's term are a
+  // suffix: walk back from the end.
+  const std::uint64_t hard_term = recovered.hard_state().term.value;
+  std::uint64_t first = recovered.last_index().value + 1;
+  while (first > 1) {
+    auto t = recovered.term(LogIndex{first - 1});
+    if (!t || t->value <= hard_term) break;
+    --first;
+  }
+  s.recovered_above_first = first;
+  s.recovered_above_terms.clear();
+  for (std::uint64_t i = first; i <= recovered.last_index().value; ++i) {
+    s.recovered_above_terms.push_back(recovered.term(LogIndex{i}).value().value);
+  }
   s.applied_index = 0;
   s.leader_term = 0;
   s.leader_checked = 0;
@@ -132,9 +145,19 @@ void SafetyChecker::check_log(std::uint64_t node, const Core& core, bool full) {
              std::to_string(e.index.value) + at(node));
         return;
       }
-      if (e.term.value < c.terms.back() || e.term.value > std::max(s.term, s.recovered_term)) {
+      if (e.term.value < c.terms.back()) {
         fail("log terms out of order at index " + std::to_string(i) + at(node));
         return;
+      }
+      if (e.term.value > s.term) {
+        const bool recovered = i >= s.recovered_above_first &&
+                               i - s.recovered_above_first < s.recovered_above_terms.size() &&
+                               s.recovered_above_terms[i - s.recovered_above_first] == e.term.value;
+        if (!recovered) {
+          fail("log entry " + std::to_string(i) + " has term " + std::to_string(e.term.value) +
+               ", above the node's term " + std::to_string(s.term) + at(node));
+          return;
+        }
       }
       c.terms.push_back(e.term.value);
       c.hashes.push_back(chain_hash(c.hashes.back(), e));

@@ -285,10 +285,11 @@ TEST_CASE("sim: the checker flags an acknowledged write that was not applied the
 
 namespace {
 
-// A core over a disk that already holds `entries` (term, data) and commit index `commit`.
+// A core over a disk that already holds `entries` (term, data) and commit index `commit`,
+// in the term of its last entry or, if given, in `hard_term`.
 struct StoredNode {
   StoredNode(std::uint64_t id, std::vector<std::pair<std::uint64_t, std::string>> entries,
-             std::uint64_t commit) {
+             std::uint64_t commit, std::uint64_t hard_term = 0) {
     std::vector<raft::Entry> log;
     std::uint64_t term = 0;
     for (auto& [t, data] : entries) {
@@ -296,6 +297,7 @@ struct StoredNode {
                                 raft::EntryType::normal, data});
       term = t;
     }
+    if (hard_term != 0) term = hard_term;
     storage.append(log);
     storage.set_hard_state(raft::HardState{raft::Term{term}, raft::NodeId{}, false,
                                            raft::LogIndex{commit}});
@@ -370,4 +372,22 @@ TEST_CASE("sim: the checker flags an acknowledged write committed in another ter
   checker.check_log(1, *a.core, false);
   REQUIRE(checker.failed());
   CHECK(checker.failure().find("in term 1 was committed there in term 2") != std::string::npos);
+}
+
+TEST_CASE("sim: the checker accepts entries above a node's term only as recovered by it",
+          "[sim]") {
+  // A persist torn between a follower's term-2 entry and the hard state after it: the
+  // node restarts in term 1 holding an entry of term 2 (see SafetyChecker::on_restart).
+  StoredNode torn(1, {{1, "a"}, {2, "b"}}, 0, 1);
+  REQUIRE(torn.core->term() == raft::Term{1});
+
+  SafetyChecker recovered(3);
+  recovered.on_restart(1, torn.storage);
+  recovered.check_log(1, *torn.core, false);
+  CHECK_FALSE(recovered.failed());
+
+  SafetyChecker never_recovered(3);
+  never_recovered.check_log(1, *torn.core, false);
+  REQUIRE(never_recovered.failed());
+  CHECK(never_recovered.failure().find("above the node's term") != std::string::npos);
 }

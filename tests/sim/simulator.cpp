@@ -452,7 +452,7 @@ class Simulator {
       storage = node.guarded.get();
     }
     node.storage = storage;
-    checker_.on_restart(node.id, storage->term(storage->last_index()).value().value);
+    checker_.on_restart(node.id, *storage);
     node.machine = std::make_unique<SimMachine>(checker_, node.id);
     node.driver = std::make_unique<Driver>(config_for(node), *node.storage, transport_,
                                            *node.machine, node.mode);
