@@ -220,7 +220,7 @@ asio::awaitable<Result<std::string>> EtcdClient::async_post_text(std::string pat
     const std::string detail = reply.is_object() && reply.contains("message")
                                    ? reply["message"].dump()
                                    : excerpt(response.body());
-    co_return fail("http_error", where + ": HTTP " + std::to_string(response.result_int()) +
+    co_return fail(etcd_code::http_error, where + ": HTTP " + std::to_string(response.result_int()) +
                                      " on " + std::string(request.target()) + ": " + detail);
   }
   co_return std::move(response.body());
@@ -237,7 +237,7 @@ asio::awaitable<Result<json>> EtcdClient::async_post(std::string path, const jso
                    where + ": the reply is not a JSON object: " + excerpt(*text));
   }
   if (reply.contains("error") || reply.contains("code")) {
-    co_return fail("etcd_error",
+    co_return fail(etcd_code::etcd_error,
                    where + ": etcd refused " + target + ": " + excerpt(reply.dump()));
   }
   co_return reply;

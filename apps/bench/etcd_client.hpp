@@ -27,6 +27,12 @@
 
 namespace auction::bench {
 
+// The two error codes only this client gives (the rest are auction::code's).
+namespace etcd_code {
+inline constexpr char http_error[] = "http_error";  // a status other than 200
+inline constexpr char etcd_error[] = "etcd_error";  // etcd refused the request
+}  // namespace etcd_code
+
 // One address of an etcd member's client URL. `name` is what the user gave ("host:port"),
 // used in the Host header and in messages.
 struct EtcdEndpoint {

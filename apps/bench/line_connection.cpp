@@ -11,7 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "auction/wire/frame_splitter.hpp"
+#include "wire/frame_splitter.hpp"
 
 namespace auction::bench {
 

@@ -9,7 +9,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "auction/platform/commands.hpp"
-#include "auction/wire/envelope.hpp"
+#include "wire/envelope.hpp"
 #include "line_connection.hpp"
 
 namespace auction::bench {

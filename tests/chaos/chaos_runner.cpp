@@ -20,7 +20,7 @@
 #include "auction/base/error_codes.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/limits.hpp"
-#include "auction/wire/client.hpp"
+#include "wire/client.hpp"
 #include "chaos_cluster.hpp"
 #include "chaos_nemesis.hpp"
 #include "chaos_network.hpp"

@@ -26,9 +26,9 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include "auction/wire/envelope.hpp"
+#include "wire/envelope.hpp"
 #include "auction/base/error_codes.hpp"
-#include "auction/wire/frame_splitter.hpp"
+#include "wire/frame_splitter.hpp"
 #include "fuzz_check.hpp"
 
 namespace {

@@ -14,7 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "auction/base/text_rules.hpp"
-#include "auction/console/line_reader.hpp"
+#include "console/line_reader.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
 

@@ -1,5 +1,5 @@
 // Lines from a file descriptor for a console; see auction/console/line_reader.hpp.
-#include "auction/console/line_reader.hpp"
+#include "console/line_reader.hpp"
 
 #include <unistd.h>
 

@@ -74,7 +74,7 @@ Result<SellerBack> decode_seller_back(const nlohmann::json& j) {
   auto address = json_fields::read_string(j, "address", ctx, limits::address_bytes_max);
   if (!address) return std::unexpected(address.error());
   if (!is_valid_address(*address)) {
-    return fail(code::invalid_argument, "seller_back.address: must be printable ASCII, no spaces");
+    return fail(code::invalid_argument, "seller_back.address: must be host:port with a port in 1..65535");
   }
   m.address = std::move(*address);
   return m;

@@ -25,7 +25,7 @@
 #include "auction/base/error_codes.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/limits.hpp"
-#include "auction/wire/client.hpp"
+#include "wire/client.hpp"
 
 namespace auction::platform {
 

@@ -8,11 +8,11 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "auction/platform/replica_service.hpp"
+#include "platform/replica_service.hpp"
 #include "auction/platform/state_machine.hpp"
 #include "auction/raft/file_storage.hpp"
 #include "auction/raft/server.hpp"
-#include "auction/wire/server.hpp"
+#include "wire/server.hpp"
 #include "platform/entry_applier.hpp"
 
 namespace auction::platform {

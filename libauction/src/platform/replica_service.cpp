@@ -1,5 +1,5 @@
 // ReplicaService: see auction/platform/replica_service.hpp.
-#include "auction/platform/replica_service.hpp"
+#include "platform/replica_service.hpp"
 
 #include <any>
 #include <utility>

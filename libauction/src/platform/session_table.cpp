@@ -1,5 +1,5 @@
 // SessionTable (see auction/platform/session_table.hpp). Pure; never throws.
-#include "auction/platform/session_table.hpp"
+#include "auction/platform/detail/session_table.hpp"
 
 #include <utility>
 

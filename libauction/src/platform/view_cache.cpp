@@ -1,5 +1,5 @@
 // ViewCache: see auction/platform/view_cache.hpp.
-#include "auction/platform/view_cache.hpp"
+#include "auction/platform/detail/view_cache.hpp"
 
 #include "auction/base/assert.hpp"
 

@@ -86,7 +86,10 @@ AuctionView view_of(const AuctionRecord& a, Role role, const Addresses& addresse
   if (a.stage == Stage::finished) view.outcome = AuctionView::Outcome{a.winner, a.current_price};
   if (role == Role::none) return view;
 
-  AuctionView::Progress& progress = view.progress.emplace();
+  // Assigned, not emplace()d: clang cannot see that a nested struct with a default member
+  // initializer is default-constructible inside its own translation of the enclosing class.
+  view.progress = AuctionView::Progress{};
+  AuctionView::Progress& progress = *view.progress;
   progress.round_id = a.round_id;
   progress.current_price = a.current_price;
   progress.buyers.reserve(a.buyers.size());
@@ -118,7 +121,10 @@ Result<AuctionView> decode_auction_view(const nlohmann::json& json) {
   AuctionView view;
   read_fields(r, view);
   if (r.ok() && view.stage == Stage::finished) read_fields(r, view.outcome.emplace());
-  if (r.ok() && view.role != Role::none) read_fields(r, view.progress.emplace());
+  if (r.ok() && view.role != Role::none) {
+    view.progress = AuctionView::Progress{};
+    read_fields(r, *view.progress);
+  }
   if (auto done = r.finish(); !done) return std::unexpected(nested_error("auction view", done.error()));
   return view;
 }

@@ -19,7 +19,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "auction/wire/spawn.hpp"
+#include "wire/spawn.hpp"
 #include "raft/peer_stream.hpp"
 
 namespace auction::raft::detail {

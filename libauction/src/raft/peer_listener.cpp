@@ -14,7 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/base/error_codes.hpp"
-#include "auction/wire/spawn.hpp"
+#include "wire/spawn.hpp"
 #include "raft/peer_stream.hpp"
 
 namespace auction::raft::detail {

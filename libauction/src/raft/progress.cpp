@@ -1,5 +1,5 @@
 // Progress flow control (see progress.hpp). Mirrors etcd's tracker/progress.go.
-#include "auction/raft/progress.hpp"
+#include "auction/raft/detail/progress.hpp"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // RaftLog: stable entries in LogStorage plus unstable ones in memory (see raft_log.hpp).
-#include "auction/raft/raft_log.hpp"
+#include "auction/raft/detail/raft_log.hpp"
 
 #include <algorithm>
 

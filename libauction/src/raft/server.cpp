@@ -23,7 +23,7 @@
 
 #include "auction/raft/message.hpp"
 #include "auction/raft/transport.hpp"
-#include "auction/wire/spawn.hpp"
+#include "wire/spawn.hpp"
 #include "auction/base/assert.hpp"
 #include "raft/disk_writer.hpp"
 #include "raft/guarded_storage.hpp"

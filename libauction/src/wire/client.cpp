@@ -4,7 +4,7 @@
 // call sleeps on its own timer set to its deadline; the reader coroutine stores the reply and
 // cancels the timer to wake it. A call that wakes without a reply has timed out and removes
 // itself from the table, so a late reply finds no one and is dropped.
-#include "auction/wire/client.hpp"
+#include "wire/client.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -18,7 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/base/error_codes.hpp"
-#include "auction/wire/spawn.hpp"
+#include "wire/spawn.hpp"
 #include "line_channel.hpp"
 
 namespace auction::wire {

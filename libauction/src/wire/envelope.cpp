@@ -1,6 +1,6 @@
 // Envelope parsing and encoding: see auction/wire/envelope.hpp. Pure; this is the edge where
 // JSON parse failures become `bad_request` values.
-#include "auction/wire/envelope.hpp"
+#include "wire/envelope.hpp"
 
 #include "auction/base/text_rules.hpp"
 

@@ -1,5 +1,5 @@
 // FrameSplitter implementation: see auction/wire/frame_splitter.hpp. Pure, no I/O.
-#include "auction/wire/frame_splitter.hpp"
+#include "wire/frame_splitter.hpp"
 
 #include "auction/base/assert.hpp"
 

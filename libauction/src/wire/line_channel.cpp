@@ -11,7 +11,7 @@
 
 #include "auction/base/assert.hpp"
 #include "auction/base/error_codes.hpp"
-#include "auction/wire/spawn.hpp"
+#include "wire/spawn.hpp"
 
 namespace auction::wire::detail {
 

@@ -22,7 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "auction/base/error.hpp"
-#include "auction/wire/frame_splitter.hpp"
+#include "wire/frame_splitter.hpp"
 
 namespace auction::wire::detail {
 

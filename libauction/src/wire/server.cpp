@@ -4,7 +4,7 @@
 // dispatched, backpressure at in_flight_max), one coroutine per request (the handler, then
 // its reply queued), and the watchdog (idle timeout). The LineChannel's writer sends replies
 // in the order they become ready.
-#include "auction/wire/server.hpp"
+#include "wire/server.hpp"
 
 #include <cstdio>
 #include <map>
@@ -19,7 +19,7 @@
 
 #include "auction/base/assert.hpp"
 #include "auction/base/error_codes.hpp"
-#include "auction/wire/spawn.hpp"
+#include "wire/spawn.hpp"
 #include "line_channel.hpp"
 
 namespace auction::wire {

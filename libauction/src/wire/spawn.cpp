@@ -1,5 +1,5 @@
 // log_escaped: see auction/wire/spawn.hpp.
-#include "auction/wire/spawn.hpp"
+#include "wire/spawn.hpp"
 
 #include <cstdio>
 

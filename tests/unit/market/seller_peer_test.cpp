@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "auction/wire/server.hpp"
+#include "wire/server.hpp"
 #include "unit/market/peer_loopback.hpp"
 #include "unit/wire/loopback.hpp"
 

@@ -15,7 +15,7 @@
 #include "auction/platform/answers.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/views.hpp"
-#include "auction/wire/envelope.hpp"
+#include "wire/envelope.hpp"
 #include "harness.hpp"
 
 namespace {

@@ -23,8 +23,8 @@
 #include "auction/platform/cluster_config.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/views.hpp"
-#include "auction/wire/server.hpp"
-#include "auction/wire/spawn.hpp"
+#include "wire/server.hpp"
+#include "wire/spawn.hpp"
 #include "unit/wire/gate.hpp"
 #include "unit/wire/loopback.hpp"
 

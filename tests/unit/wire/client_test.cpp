@@ -10,10 +10,10 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include "auction/wire/client.hpp"
+#include "wire/client.hpp"
 #include "auction/base/error_codes.hpp"
-#include "auction/wire/server.hpp"
-#include "auction/wire/spawn.hpp"
+#include "wire/server.hpp"
+#include "wire/spawn.hpp"
 #include "gate.hpp"
 #include "loopback.hpp"
 

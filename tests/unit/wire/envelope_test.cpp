@@ -4,7 +4,7 @@
 #include <string>
 
 #include "auction/base/text_rules.hpp"
-#include "auction/wire/envelope.hpp"
+#include "wire/envelope.hpp"
 #include "auction/base/error_codes.hpp"
 
 using namespace auction;

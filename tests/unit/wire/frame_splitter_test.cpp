@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "auction/wire/frame_splitter.hpp"
+#include "wire/frame_splitter.hpp"
 
 using auction::wire::FrameSplitter;
 

@@ -27,7 +27,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "auction/wire/envelope.hpp"
+#include "wire/envelope.hpp"
 
 namespace auction::test {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "auction/base/error_codes.hpp"
-#include "auction/wire/server.hpp"
+#include "wire/server.hpp"
 #include "gate.hpp"
 #include "loopback.hpp"
 

@@ -23,8 +23,8 @@
 
 #include "auction/platform/auction_record.hpp"
 #include "auction/platform/commands.hpp"
-#include "auction/platform/session_table.hpp"
-#include "auction/platform/view_cache.hpp"
+#include "auction/platform/detail/session_table.hpp"
+#include "auction/platform/detail/view_cache.hpp"
 #include "auction/raft/types.hpp"
 #include "auction/base/error.hpp"
 

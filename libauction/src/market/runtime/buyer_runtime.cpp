@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "auction/platform/client.hpp"
-#include "auction/wire/spawn.hpp"
+#include "wire/spawn.hpp"
 
 namespace auction::market {
 

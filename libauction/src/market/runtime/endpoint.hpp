@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "auction/base/endpoint.hpp"
-#include "auction/wire/client.hpp"
+#include "wire/client.hpp"
 
 namespace auction::market::detail {
 

@@ -12,9 +12,9 @@
 
 #include "auction/base/assert.hpp"
 #include "auction/market/peer_messages.hpp"
-#include "auction/wire/client.hpp"
-#include "auction/wire/server.hpp"
-#include "auction/wire/spawn.hpp"
+#include "wire/client.hpp"
+#include "wire/server.hpp"
+#include "wire/spawn.hpp"
 #include "market/runtime/endpoint.hpp"
 
 namespace auction::market {

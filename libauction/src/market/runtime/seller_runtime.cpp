@@ -14,7 +14,7 @@
 #include "auction/market/auction_rules.hpp"
 #include "auction/market/runtime/journal.hpp"
 #include "auction/platform/client.hpp"
-#include "auction/wire/spawn.hpp"
+#include "wire/spawn.hpp"
 #include "auction/base/assert.hpp"
 
 namespace auction::market {

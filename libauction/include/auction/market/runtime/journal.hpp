@@ -17,7 +17,7 @@
 // The directory is locked (flock on `LOCK`) while a Journal is open, so two sellers never
 // share one.
 //
-// Sits in market/runtime/ (plain POSIX files, no Asio). Threading: one owner; calls block on the
+// Sits in market/runtime/ (files through base's Disk, no Asio). Threading: one owner; calls block on the
 // disk (small files, one fsync each). Must never report a write as done before it is durable.
 #pragma once
 
@@ -26,13 +26,12 @@
 #include <memory>
 #include <variant>
 
+#include "auction/base/disk.hpp"
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/market/auction_state.hpp"
 #include "auction/market/finish_record.hpp"
 #include "auction/market/types.hpp"
-#include "auction/base/disk.hpp"
-#include "auction/base/error.hpp"
 
 namespace auction::market {
 

@@ -5,6 +5,7 @@
 // writes it: the driver writes what Core::ready() hands out. Entries below `offset` live
 // only in storage; entries at or above it live here (and may also be on their way to
 // storage, or even already there if they were overwritten while in flight).
+// Not public API: in detail/ only because raft::Core holds one by value.
 #pragma once
 
 #include <cstddef>

@@ -27,7 +27,7 @@
 #include "auction/platform/cluster_config.hpp"
 #include "auction/platform/state_machine.hpp"
 #include "auction/raft/server.hpp"
-#include "auction/wire/server.hpp"
+#include "wire/server.hpp"
 
 namespace auction::platform {
 

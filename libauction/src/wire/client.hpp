@@ -18,7 +18,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
-#include "auction/wire/envelope.hpp"
+#include "wire/envelope.hpp"
 #include "auction/base/error.hpp"
 
 namespace auction::wire {

@@ -10,6 +10,7 @@
 //              advancing `next` as it sends, with at most `inflight_max` messages
 //              unacknowledged (pipelining, dissertation §10.2.2).
 // A rejection moves a follower back to probe; a success moves it to replicate.
+// Not public API: in detail/ only because raft::Core holds these by value.
 #pragma once
 
 #include <cstddef>

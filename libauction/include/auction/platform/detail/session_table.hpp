@@ -14,6 +14,7 @@
 // applied). That client must start a new session (a new client_id, seq 1).
 //
 // Part of the replicated state (in snapshots and the digest). Single-threaded, pure.
+// Not public API: in detail/ only because platform::StateMachine holds one by value.
 #pragma once
 
 #include <cstdint>

@@ -10,6 +10,7 @@
 // Bounded: beyond entries_max texts it starts over empty.
 // Threading: single-threaded, like the state machine that owns it.
 // Never: holds a text for a state the auction has left.
+// Not public API: in detail/ only because platform::StateMachine holds one by value.
 #pragma once
 
 #include <cstddef>
