@@ -14,15 +14,11 @@ using raft::Entry;
 using raft::LogIndex;
 using raft::Role;
 
-namespace {
-
-std::uint64_t entry_hash(std::uint64_t previous, const Entry& e) {
+std::uint64_t chain_hash(std::uint64_t previous, const Entry& e) {
   std::uint64_t h = hash_combine(previous, e.term.value);
   h = hash_combine(h, static_cast<std::uint64_t>(e.type));
   return hash_combine(h, std::hash<std::string_view>{}(e.data));
 }
-
-}  // namespace
 
 SafetyChecker::SafetyChecker(std::size_t nodes) : nodes_(nodes) {}
 
@@ -54,11 +50,24 @@ void SafetyChecker::on_send(const raft::Message& m) {
   }
 }
 
-void SafetyChecker::on_restart(std::uint64_t node, std::uint64_t recovered_log_term) {
+void SafetyChecker::on_restart(std::uint64_t node, const raft::LogStorage& recovered) {
   NodeState& s = nodes_[node - 1];
   s.chain.rebuild = true;
   s.term = 0;
-  s.recovered_term = recovered_log_term;
+  // Terms never decrease along a log, so the entries above the hard state's term are a
+  // suffix: walk back from the end.
+  const std::uint64_t hard_term = recovered.hard_state().term.value;
+  std::uint64_t first = recovered.last_index().value + 1;
+  while (first > 1) {
+    auto t = recovered.term(LogIndex{first - 1});
+    if (!t || t->value <= hard_term) break;
+    --first;
+  }
+  s.recovered_above_first = first;
+  s.recovered_above_terms.clear();
+  for (std::uint64_t i = first; i <= recovered.last_index().value; ++i) {
+    s.recovered_above_terms.push_back(recovered.term(LogIndex{i}).value().value);
+  }
   s.applied_index = 0;
   s.leader_term = 0;
   s.leader_checked = 0;
@@ -136,12 +145,22 @@ void SafetyChecker::check_log(std::uint64_t node, const Core& core, bool full) {
              std::to_string(e.index.value) + at(node));
         return;
       }
-      if (e.term.value < c.terms.back() || e.term.value > std::max(s.term, s.recovered_term)) {
+      if (e.term.value < c.terms.back()) {
         fail("log terms out of order at index " + std::to_string(i) + at(node));
         return;
       }
+      if (e.term.value > s.term) {
+        const bool recovered = i >= s.recovered_above_first &&
+                               i - s.recovered_above_first < s.recovered_above_terms.size() &&
+                               s.recovered_above_terms[i - s.recovered_above_first] == e.term.value;
+        if (!recovered) {
+          fail("log entry " + std::to_string(i) + " has term " + std::to_string(e.term.value) +
+               ", above the node's term " + std::to_string(s.term) + at(node));
+          return;
+        }
+      }
       c.terms.push_back(e.term.value);
-      c.hashes.push_back(entry_hash(c.hashes.back(), e));
+      c.hashes.push_back(chain_hash(c.hashes.back(), e));
       note_entry(node, i, e.term.value, c.hashes.back());
     }
     if (c.terms.size() != last + 1) {
@@ -167,6 +186,13 @@ void SafetyChecker::check_log(std::uint64_t node, const Core& core, bool full) {
   }
   for (std::uint64_t i = known + 1; i <= commit; ++i) {
     committed_.push_back(CommittedEntry{c.terms[i], c.hashes[i], s.term});
+  }
+  if (commit > known && !acked_beyond_commit_.empty()) {
+    std::erase_if(acked_beyond_commit_, [&](const AckedWrite& write) {
+      if (write.index >= committed_.size()) return false;
+      check_acked_term(write);
+      return true;
+    });
   }
 }
 
@@ -194,7 +220,7 @@ void SafetyChecker::check_leader(std::uint64_t node, const Core& core) {
   }
 }
 
-void SafetyChecker::on_write_acked(std::uint64_t node, LogIndex index,
+void SafetyChecker::on_write_acked(std::uint64_t node, LogIndex index, raft::Term term,
                                    std::string_view command) {
   ++acked_writes_;
   auto it = ordinal_of_index_.find(index.value);
@@ -204,6 +230,20 @@ void SafetyChecker::on_write_acked(std::uint64_t node, LogIndex index,
     return;
   }
   acked_floor_ = std::max(acked_floor_, it->second);
+  const AckedWrite write{node, index.value, term.value};
+  if (index.value < committed_.size()) {
+    check_acked_term(write);
+  } else {
+    acked_beyond_commit_.push_back(write);
+  }
+}
+
+void SafetyChecker::check_acked_term(const AckedWrite& write) {
+  if (committed_[write.index].term != write.term) {
+    fail("a write acknowledged at index " + std::to_string(write.index) + " in term " +
+         std::to_string(write.term) + " was committed there in term " +
+         std::to_string(committed_[write.index].term) + at(write.node));
+  }
 }
 
 void SafetyChecker::on_read_answered(std::uint64_t node, std::uint64_t required,

@@ -33,10 +33,15 @@
 #include <vector>
 
 #include "auction/raft/core.hpp"
+#include "auction/raft/log_storage.hpp"
 #include "auction/raft/driver.hpp"
 #include "auction/raft/message.hpp"
 
 namespace auction::sim {
+
+// The hash of a log prefix ending with `entry`, from the hash of the prefix before it
+// (0 for an empty one): folds the entry's term, type and data.
+std::uint64_t chain_hash(std::uint64_t previous, const raft::Entry& entry);
 
 class SafetyChecker {
  public:
@@ -53,13 +58,18 @@ class SafetyChecker {
   void on_role_change(std::uint64_t node, const raft::RoleChanged& change);
   // Vote safety. Every message a node sends (only granted votes matter).
   void on_send(const raft::Message& message);
-  // A node came back from a crash: its machine starts empty and its log is re-read.
-  // `recovered_log_term` is the term of the last entry its storage recovered: a write torn
-  // between a follower's new entries and the hard state record after them leaves entries
-  // of a term above the recovered one. That is benign (the entries came from a leader a
-  // majority elected with durable votes; the lost term was never acted on), so entries up
-  // to that term are accepted until the node restarts again.
-  void on_restart(std::uint64_t node, std::uint64_t recovered_log_term);
+  // A node came back from a crash on `recovered`: its machine starts empty and its log is
+  // re-read. Entries never carry a term above their node's, with one exception taken from
+  // here: a crash in the middle of a persist (entries are written before the hard state,
+  // one sync for both) can keep a follower's new entries of term T and lose the hard
+  // state that raised its term to T. The node then restarts in a lower term with entries
+  // of term T. That is benign: nothing of the lost write was promised (no answer left before
+  // its sync); the node never voted in T (such a vote is synced before it is sent, and
+  // hard states only grow, so the recovered one would be of term T); and it cannot win any
+  // term up to T, because T's leader was elected by a majority without it, every member of
+  // which durably holds a term >= T and so refuses it. So exactly the entries it recovered
+  // above its recovered term are accepted, at their index and term, until it restarts.
+  void on_restart(std::uint64_t node, const raft::LogStorage& recovered);
 
   // State machine safety. `node`'s machine applied `command` at `index`; it has now
   // applied `count` commands and the hash of that sequence is `hash` (see SimMachine).
@@ -72,8 +82,11 @@ class SafetyChecker {
   // Leader completeness for a node that leads; after check_log() of every node.
   void check_leader(std::uint64_t node, const raft::Core& core);
 
-  // A client was told the command it proposed was committed at `index`.
-  void on_write_acked(std::uint64_t node, raft::LogIndex index, std::string_view command);
+  // A client was told the command it proposed in `term` was committed at `index`: it must
+  // be the command applied there, and the entry committed there must be of that term
+  // (checked once some node reports that index committed).
+  void on_write_acked(std::uint64_t node, raft::LogIndex index, raft::Term term,
+                      std::string_view command);
   // How many commands a read that begins now must observe.
   std::uint64_t read_floor() const { return std::max(acked_floor_, reads_floor_); }
   // A read that began with `required` = read_floor() was answered from a state machine
@@ -100,6 +113,11 @@ class SafetyChecker {
     std::uint64_t hash = 0;         // chain hash of the prefix ending here
     std::uint64_t commit_term = 0;  // term of the node that first reported it committed
   };
+  struct AckedWrite {
+    std::uint64_t node = 0;
+    std::uint64_t index = 0;
+    std::uint64_t term = 0;
+  };
   struct Applied {
     std::uint64_t index = 0;
     std::uint64_t hash = 0;         // hash of the command sequence ending here
@@ -108,7 +126,10 @@ class SafetyChecker {
   struct NodeState {
     Chain chain;
     std::uint64_t term = 0;           // since the last restart; never goes back
-    std::uint64_t recovered_term = 0; // last entry's term when the node last restarted
+    // The entries recovered at the last restart with a term above the recovered hard
+    // state's: their terms, from index recovered_above_first on (see on_restart()).
+    std::uint64_t recovered_above_first = 0;
+    std::vector<std::uint64_t> recovered_above_terms;
     std::uint64_t applied_index = 0;  // state machine's last applied index
     std::uint64_t leader_term = 0;    // leader completeness checked for this leadership
     std::uint64_t leader_checked = 0; // ... up to this committed index
@@ -116,6 +137,7 @@ class SafetyChecker {
 
   void note_entry(std::uint64_t node, std::uint64_t index, std::uint64_t term,
                   std::uint64_t hash);
+  void check_acked_term(const AckedWrite& write);
   std::string at(std::uint64_t node) const;
 
   std::vector<NodeState> nodes_;  // [node - 1]
@@ -126,6 +148,7 @@ class SafetyChecker {
   std::vector<CommittedEntry> committed_{CommittedEntry{}};
   std::vector<Applied> history_;
   std::unordered_map<std::uint64_t, std::uint64_t> ordinal_of_index_;  // 1-based
+  std::vector<AckedWrite> acked_beyond_commit_;  // beyond committed_ when acknowledged
   std::uint64_t acked_floor_ = 0;
   std::uint64_t reads_floor_ = 0;
   std::uint64_t acked_writes_ = 0;

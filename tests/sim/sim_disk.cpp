@@ -251,6 +251,21 @@ bool SimDisk::crash() {
   return loses_held;
 }
 
+std::unique_ptr<SimDisk> SimDisk::durable_copy(SimRandom& random) const {
+  auto copy = std::make_unique<SimDisk>(random);
+  for (const auto& [path, dir] : directories_) {
+    Directory& kept = copy->directories_[path];
+    for (const auto& [name, inode] : dir.durable) {
+      auto file = std::make_shared<Inode>();
+      file->data = inode->durable;
+      file->durable = inode->durable;
+      kept.names.emplace(name, file);
+      kept.durable.emplace(name, std::move(file));
+    }
+  }
+  return copy;
+}
+
 Result<void> SimDisk::create_data_directory(const fs::path& dir) {
   directories_.try_emplace(dir.string());
   return {};

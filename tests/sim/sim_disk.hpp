@@ -74,6 +74,12 @@ class SimDisk final : public Disk {
   // was lost.
   bool crash();
 
+  // A disk that holds what this one would keep if the power went now and every write,
+  // truncation and name change not yet synced were lost (a sync being held included),
+  // with nothing open or locked: the simulator recovers a FileStorage from it to see what
+  // a crash now would give back, without touching this disk. `random` must outlive it.
+  std::unique_ptr<SimDisk> durable_copy(SimRandom& random) const;
+
   const SimDiskStats& stats() const { return stats_; }
 
   // Disk (auction/base/disk.hpp).

@@ -8,8 +8,9 @@ namespace auction::sim {
 
 using raft::Message;
 
-SimNetwork::SimNetwork(std::size_t nodes, SimRandom& random)
-    : nodes_(nodes), random_(random), blocked_(nodes * nodes, false) {}
+SimNetwork::SimNetwork(std::size_t nodes, SimRandom& random, SimRandom& straggler_random)
+    : nodes_(nodes), random_(random), straggler_random_(straggler_random),
+      blocked_(nodes * nodes, false) {}
 
 void SimNetwork::send(Message message) {
   ++stats_.sent;
@@ -36,6 +37,10 @@ void SimNetwork::send(Message message) {
 void SimNetwork::enqueue(Message message) {
   std::uint64_t due = now_;
   if (random_.chance(profile_.delay)) due += random_.between(1, profile_.delay_ticks_max);
+  if (profile_.straggle > 0 && straggler_random_.chance(profile_.straggle)) {
+    due += straggler_random_.between(1, profile_.straggle_ticks_max);
+    ++stats_.straggled;
+  }
   const std::uint64_t order = profile_.reorder ? random_.next() : sequence_++;
   std::size_t slot = slots_.size();
   if (free_slots_.empty()) {

@@ -2,8 +2,9 @@
 //
 // Part of the deterministic Raft simulator (tests/sim). It is the raft::Transport every
 // simulated raft::Driver sends through. A sent message is dropped, delayed by whole
-// ticks, duplicated and (within a tick) reordered as the current NetworkProfile says, and
-// never crosses a blocked link: links are blocked per direction, so symmetric, one-way
+// ticks, duplicated and (within a tick) reordered as the current NetworkProfile says, now
+// and then held back for up to hundreds of ticks (a straggler, arriving long after its
+// sender moved on, changed term or restarted), and never crosses a blocked link: links are blocked per direction, so symmetric, one-way
 // and majority/minority partitions are all sets of blocked pairs. For a fraction of runs
 // every delivered message also goes through the binary codec (encode then decode), which
 // must give back the same message.
@@ -29,6 +30,8 @@ struct NetworkProfile {
   double duplicate = 0;        // probability that it is delivered twice
   double delay = 0;            // probability that it waits 1..delay_ticks_max ticks
   std::uint64_t delay_ticks_max = 1;
+  double straggle = 0;         // probability that it waits 1..straggle_ticks_max ticks more
+  std::uint64_t straggle_ticks_max = 1;
   bool reorder = false;        // messages due in the same tick arrive in random order
   bool codec = false;          // every delivery goes through encode()/decode()
 };
@@ -37,13 +40,16 @@ struct NetworkStats {
   std::uint64_t sent = 0;
   std::uint64_t dropped = 0;      // lost at random or on a blocked link
   std::uint64_t duplicated = 0;
+  std::uint64_t straggled = 0;
   std::uint64_t delivered = 0;    // handed to the simulator (it may still find the node down)
 };
 
 class SimNetwork final : public raft::Transport {
  public:
-  // Nodes are numbered 1..nodes. `random` must outlive the network.
-  SimNetwork(std::size_t nodes, SimRandom& random);
+  // Nodes are numbered 1..nodes. Stragglers are drawn from `straggler_random` only, so
+  // that a profile without them draws from `random` exactly as before they existed. Both
+  // must outlive the network.
+  SimNetwork(std::size_t nodes, SimRandom& random, SimRandom& straggler_random);
 
   void send(raft::Message message) override;
 
@@ -86,6 +92,7 @@ class SimNetwork final : public raft::Transport {
 
   std::size_t nodes_;
   SimRandom& random_;
+  SimRandom& straggler_random_;
   NetworkProfile profile_;
   std::uint64_t now_ = 0;
   std::uint64_t sequence_ = 0;

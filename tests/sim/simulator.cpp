@@ -14,6 +14,7 @@
 #include "auction/raft/driver.hpp"
 #include "auction/raft/file_storage.hpp"
 #include "auction/raft/memory_storage.hpp"
+#include "checked_storage.hpp"
 #include "raft/guarded_storage.hpp"
 #include "safety_checker.hpp"
 #include "sim_disk.hpp"
@@ -28,6 +29,7 @@ SimStats& SimStats::operator+=(const SimStats& o) {
   messages_delivered += o.messages_delivered;
   messages_dropped += o.messages_dropped;
   messages_duplicated += o.messages_duplicated;
+  messages_straggled += o.messages_straggled;
   crashes += o.crashes;
   torn_syncs += o.torn_syncs;
   disk_write_faults += o.disk_write_faults;
@@ -37,6 +39,7 @@ SimStats& SimStats::operator+=(const SimStats& o) {
   torn_writes += o.torn_writes;
   lost_writes += o.lost_writes;
   tail_cuts += o.tail_cuts;
+  durability_checks += o.durability_checks;
   pauses += o.pauses;
   partitions += o.partitions;
   leaders += o.leaders;
@@ -107,9 +110,11 @@ struct SimNode {
   std::unique_ptr<SimDisk> disk;
   std::unique_ptr<raft::FileStorage> file;  // null while the node is down
   raft::MemoryStorage memory;
+  // Over `file` or `memory`: what the node was promised is durable, kept across crashes.
+  std::unique_ptr<CheckedStorage> checked;
   // Split mode reads and writes through this, as raft::Server does; null in synchronous mode.
   std::unique_ptr<raft::detail::GuardedStorage> guarded;
-  raft::LogStorage* storage = nullptr;  // what the driver uses: one of the three above
+  raft::LogStorage* storage = nullptr;  // what the driver uses: `guarded` or `checked`
   std::unique_ptr<SimMachine> machine;  // lost on a crash
   std::unique_ptr<Driver> driver;       // null while the node is down
   std::optional<DiskJob> job;           // split mode: the persist job in flight
@@ -142,6 +147,8 @@ struct TraceEvent {
 struct Setup {
   double drop_max = 0, duplicate_max = 0, delay_max = 0;
   std::uint64_t delay_ticks_max = 1;
+  double straggle = 0;  // drawn from the straggler generator
+  std::uint64_t straggle_ticks_max = 1;
   bool reorder = false, codec = false;
   double crash_rate = 0;
   std::uint64_t down_ticks_max = 1;
@@ -186,8 +193,10 @@ class Simulator {
         hint_random_(mix64(options.seed ^ 0x6869'6e74'7300'0000ULL)),
         disk_random_(mix64(options.seed ^ 0x6469'736b'0000'0000ULL)),
         clock_random_(mix64(options.seed ^ 0x636c'6f63'6b00'0000ULL)),
+        probe_random_(mix64(options.seed ^ 0x7072'6f62'6500'0000ULL)),
+        straggler_random_(mix64(options.seed ^ 0x7374'7261'6700'0000ULL)),
         checker_(options.nodes),
-        network_(options.nodes, random_),
+        network_(options.nodes, random_, straggler_random_),
         transport_(network_, checker_) {}
 
   // The storages still open sync as they close; a run that failed in the fault phase must
@@ -209,6 +218,7 @@ class Simulator {
       node->mode = setup_.split && random_.chance(0.75) ? Driver::Mode::split
                                                           : Driver::Mode::synchronous;
       node->is_batching = setup_.batching && hint_random_.chance(0.75);
+      node->checked = std::make_unique<CheckedStorage>(node->mode == Driver::Mode::synchronous);
       if (setup_.file_storage) {
         node->disk = std::make_unique<SimDisk>(disk_random_);
         node->disk->set_fault_rate(setup_.disk_fault_rate);
@@ -276,6 +286,8 @@ class Simulator {
     s.segment_bytes_max = disk_random_.pick<std::uint64_t>({1024, 16384, std::uint64_t{64} << 20});
     s.disk_fault_rate = disk_random_.pick({0.0, 0.0002, 0.001});
     s.clock_drift = clock_random_.chance(0.5);
+    s.straggle = straggler_random_.pick({0.0, 0.0, 0.001, 0.01});
+    s.straggle_ticks_max = straggler_random_.pick<std::uint64_t>({50, 500});
   }
 
   // The network's mood changes now and then within the seed's bounds.
@@ -285,6 +297,8 @@ class Simulator {
     p.duplicate = setup_.duplicate_max * static_cast<double>(random_.below(1001)) / 1000.0;
     p.delay = setup_.delay_max * static_cast<double>(random_.below(1001)) / 1000.0;
     p.delay_ticks_max = setup_.delay_ticks_max;
+    p.straggle = setup_.straggle;
+    p.straggle_ticks_max = setup_.straggle_ticks_max;
     p.reorder = setup_.reorder;
     p.codec = setup_.codec;
     network_.set_profile(p);
@@ -316,6 +330,10 @@ class Simulator {
         s.file_storage ? " | storage=file(segment<=" + std::to_string(s.segment_bytes_max) +
                              " faults=" + std::to_string(s.disk_fault_rate) + ")"
                        : std::string(" | storage=memory");
+    if (s.straggle > 0) {
+      storage += " | stragglers=" + std::to_string(s.straggle).substr(0, 5) + "(<=" +
+                 std::to_string(s.straggle_ticks_max) + " ticks)";
+    }
     std::string modes = " | modes ";
     for (const auto& n : nodes_) modes += n->mode == Driver::Mode::split ? 'S' : 's';
     if (s.clock_drift) {
@@ -362,6 +380,34 @@ class Simulator {
       trace(TraceKind::disk_failure, node.id, false, notes_.size() - 1);
       ++disk_stops_;
       crash(node);
+      return;
+    }
+    if (node.disk && node.checked->take_new_vote() && probe_random_.chance(0.25)) {
+      check_durable(node);
+    }
+  }
+
+  // What a crash now would give back: FileStorage's recovery from what the disk would keep
+  // if every unsynced write were lost must hold everything the node was promised. Done
+  // for a quarter of the votes a node is promised (a lost vote lets it vote twice; a
+  // check costs a replay of its whole log), so a storage that answers before its data is
+  // durable fails at once, without waiting for a crash to fall in the window and for Raft
+  // to trip over the loss. Real crashes check the same at every restart (boot()).
+  void check_durable(SimNode& node) {
+    ++durability_checks_;
+    const std::unique_ptr<SimDisk> image = node.disk->durable_copy(probe_random_);
+    raft::FileStorageOptions o = file_options();
+    o.on_notice = [](const std::string&) {};
+    auto opened = raft::FileStorage::open(*image, data_dir(node), std::move(o));
+    if (!opened) {
+      checker_.fail("durable storage: a crash now would leave node " + std::to_string(node.id) +
+                    " unable to open its write-ahead log: " + opened.error().code + ": " +
+                    opened.error().message);
+      return;
+    }
+    if (const std::string lost = node.checked->check(**opened); !lost.empty()) {
+      checker_.fail("durable storage: after a crash now node " + std::to_string(node.id) +
+                    " would have " + lost);
     }
   }
 
@@ -395,12 +441,18 @@ class Simulator {
       if (node.file->tail_cut()) ++tail_cuts_;
       storage = node.file.get();
     }
+    if (const std::string lost = node.checked->attach(*storage); !lost.empty()) {
+      checker_.fail("durable storage: node " + std::to_string(node.id) +
+                    " restarted from a crash and " + lost);
+      return;
+    }
+    storage = node.checked.get();
     if (node.mode == Driver::Mode::split) {
       node.guarded = std::make_unique<raft::detail::GuardedStorage>(*storage);
       storage = node.guarded.get();
     }
     node.storage = storage;
-    checker_.on_restart(node.id, storage->term(storage->last_index()).value().value);
+    checker_.on_restart(node.id, *storage);
     node.machine = std::make_unique<SimMachine>(checker_, node.id);
     node.driver = std::make_unique<Driver>(config_for(node), *node.storage, transport_,
                                            *node.machine, node.mode);
@@ -426,6 +478,7 @@ class Simulator {
     node.machine.reset();
     node.job.reset();
     node.guarded.reset();
+    node.checked->detach();
     node.file.reset();
     node.storage = nullptr;
     node.has_unsettled_input = false;
@@ -470,6 +523,7 @@ class Simulator {
       const std::uint64_t delay = disk_delay();
       if (delay == 0) {
         Driver::write_job(*node.storage, *job);
+        node.checked->promise();
         node.driver->on_persisted(std::move(*job));
         continue;
       }
@@ -507,6 +561,7 @@ class Simulator {
         node.job.reset();
         trace(TraceKind::disk_done, node.id);
         if (node.disk) node.disk->release_syncs();
+        node.checked->promise();
         feed(node, [&] { node.driver->on_persisted(std::move(job)); });
       }
     }
@@ -531,7 +586,7 @@ class Simulator {
         return;
       }
       trace(TraceKind::acked, node.id, false, done.index.value, done.term.value);
-      checker_.on_write_acked(node.id, done.index, it->second.command);
+      checker_.on_write_acked(node.id, done.index, done.term, it->second.command);
       if (node.id == final_node_ && done.index.value == final_index_) final_acked_ = true;
       node.proposals.erase(it);
     }
@@ -817,8 +872,9 @@ class Simulator {
   }
 
   // The faults stop: the network heals and calms down, every node comes back, disks are
-  // fast and reliable. A leader must then commit a new command within liveness_ticks, and every node
-  // must converge on the same state, with every request answered, within as many again.
+  // fast and reliable, clocks run at one rate. A leader must then commit a new command
+  // within liveness_ticks, and every node must converge on the same state, with every
+  // request answered, within as many again.
   void quiet_period() {
     quiet_ = true;
     network_.heal();
@@ -827,10 +883,14 @@ class Simulator {
     calm.duplicate = 0;
     calm.delay = 0.05;
     calm.delay_ticks_max = 1;
+    calm.straggle = 0;
     network_.set_profile(calm);
     trace(TraceKind::quiet, 0);
     for (auto& node : nodes_) {
       if (node->disk) node->disk->set_fault_rate(0);
+      // Without pre-vote, slow clocks can keep the node with the longest log from ever
+      // timing out: each failed campaign of the others resets its timer (seed 4811).
+      node->tick_rate = 1;
       node->paused_until = 0;
       if (!node->driver) boot(*node);
     }
@@ -1021,11 +1081,13 @@ class Simulator {
     s.messages_delivered = network_.stats().delivered;
     s.messages_dropped = network_.stats().dropped;
     s.messages_duplicated = network_.stats().duplicated;
+    s.messages_straggled = network_.stats().straggled;
     s.crashes = crashes_;
     s.torn_syncs = torn_syncs_;
     s.disk_stops = disk_stops_;
     s.failed_opens = failed_opens_;
     s.tail_cuts = tail_cuts_;
+    s.durability_checks = durability_checks_;
     for (const auto& node : nodes_) {
       if (!node->disk) continue;
       const SimDiskStats& d = node->disk->stats();
@@ -1049,6 +1111,8 @@ class Simulator {
   SimRandom hint_random_;   // connection-loss hints only (see Setup)
   SimRandom disk_random_;   // the storage a seed draws, and everything its disks do
   SimRandom clock_random_;  // clock drift only
+  SimRandom probe_random_;  // which votes check_durable() follows, and its disk copies
+  SimRandom straggler_random_;  // stragglers only (see SimNetwork)
   SafetyChecker checker_;
   SimNetwork network_;
   CheckedTransport transport_;
@@ -1066,6 +1130,7 @@ class Simulator {
   std::uint64_t disk_stops_ = 0;
   std::uint64_t failed_opens_ = 0;
   std::uint64_t tail_cuts_ = 0;
+  std::uint64_t durability_checks_ = 0;
   std::vector<std::string> notes_;  // text the trace refers to: disk failures, recovery lines
   std::uint64_t pauses_ = 0;
   std::uint64_t partitions_ = 0;

@@ -6,15 +6,17 @@
 // -- over the real raft::FileStorage on a SimDisk that loses unsynced writes, tears the last
 // one and fails writes and syncs (a failure stops the node, as it aborts a replica), or, for
 // a quarter of the seeds, over raft::MemoryStorage; their clocks may run at different rates.
-// They talk through a SimNetwork that drops, delays, duplicates and reorders messages and is
-// cut by partitions of every shape; nodes crash (losing what was not synced, sometimes the
-// last sync too when the storage contract allows it) and restart with an empty state
-// machine, a FileStorage recovering from what their disk kept; running nodes are paused (no
-// ticks, messages held until they resume) as in a long GC pause; clients propose unique
-// commands and issue ReadIndex reads. After every tick a SafetyChecker checks the Raft
-// safety properties. The faults then stop (network healed, disks reliable, all nodes up)
-// and the cluster must elect a leader, commit a new command and converge within bounded
-// ticks.
+// They talk through a SimNetwork that drops, delays, duplicates and reorders messages,
+// holds a few back for up to hundreds of ticks, and is cut by partitions of every shape;
+// nodes crash (losing what was not synced, sometimes the last sync too when the storage
+// contract allows it) and restart with an empty state machine, a FileStorage recovering
+// from what their disk kept; running nodes are paused (no ticks, messages held until they
+// resume) as in a long GC pause; clients propose unique commands and issue ReadIndex reads. After every tick a SafetyChecker checks the Raft
+// safety properties; at every restart, and after a sample of the votes a node is promised
+// on a recovery from a copy of what its disk has synced, a CheckedStorage checks that the
+// storage kept everything the node was told is durable. The faults then stop (network
+// healed, disks reliable, all nodes up) and the cluster must elect a leader, commit a new
+// command and converge within bounded ticks.
 //
 // Everything random comes from one SimRandom seeded by SimOptions::seed, so a run is a
 // pure function of its options: a failure is replayed by running the same options.
@@ -42,6 +44,7 @@ struct SimStats {
   std::uint64_t messages_delivered = 0;
   std::uint64_t messages_dropped = 0;
   std::uint64_t messages_duplicated = 0;
+  std::uint64_t messages_straggled = 0;  // held back up to hundreds of ticks
   std::uint64_t crashes = 0;
   std::uint64_t torn_syncs = 0;       // crashes that lost a persist job's sync in flight
   std::uint64_t disk_write_faults = 0;  // injected failures of a write or truncation
@@ -51,6 +54,7 @@ struct SimStats {
   std::uint64_t torn_writes = 0;      // crashes that left part of a write on disk
   std::uint64_t lost_writes = 0;      // unsynced writes and name changes crashes undid
   std::uint64_t tail_cuts = 0;        // recoveries that cut a torn tail or torn segment
+  std::uint64_t durability_checks = 0;  // recoveries from a copy of what a disk had synced
   std::uint64_t pauses = 0;
   std::uint64_t partitions = 0;
   std::uint64_t leaders = 0;          // distinct terms with a leader

@@ -99,27 +99,13 @@ class Cluster {
     return c;
   }
 
-  // Power loss and reboot: unsynced (and, with `tear`, the last synced) writes vanish.
-  void restart(std::uint64_t id, bool tear = false) {
+  // Power loss and reboot: unsynced writes vanish.
+  void restart(std::uint64_t id) {
     Node& node = *nodes_.at(n(id));
     node.driver.reset();
-    node.storage.crash(tear);
+    node.storage.crash();
     node.machine.commands.clear();
     boot(n(id));
-  }
-
-  // Split mode: power loss while the node's current write is being synced. The write
-  // reaches the storage, but the crash tears it; nobody was told it finished, so losing
-  // it is allowed.
-  void crash_mid_write(std::uint64_t id) {
-    Node& node = *nodes_.at(n(id));
-    auto job = node.driver->take_persist_job();
-    if (!job) {
-      restart(id);
-      return;
-    }
-    Driver::write_job(node.storage, *job);
-    restart(id, true);
   }
 
   Driver& driver(std::uint64_t id) { return *nodes_.at(n(id))->driver; }
