@@ -180,8 +180,7 @@ Result<ReplicaPorts> Replica::start() {
 
 void Replica::stop() {
   Impl& r = *impl_;
-  if (r.is_stopped) return;
-  r.is_stopped = true;
+  if (std::exchange(r.is_stopped, true)) return;
   r.clients.stop();
   r.raft.stop();
 }

@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 
+#include <boost/core/noncopyable.hpp>
 #include <boost/asio/any_io_executor.hpp>
 
 #include "auction/raft/message.hpp"
@@ -44,13 +45,11 @@ struct PeerLinkOptions {
   std::function<void()> on_connection_lost;
 };
 
-class PeerLink {
+class PeerLink : boost::noncopyable {
  public:
   PeerLink(boost::asio::any_io_executor executor, PeerLinkOptions options);
   // stop()
   ~PeerLink();
-  PeerLink(const PeerLink&) = delete;
-  PeerLink& operator=(const PeerLink&) = delete;
 
   void start();
   // Queues `message` for the peer (dropping the oldest queued one when full).

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include <boost/core/noncopyable.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
@@ -34,13 +35,11 @@ struct ClientOptions {
   EnvelopeLimits envelope;
 };
 
-class Client {
+class Client : boost::noncopyable {
  public:
   Client(boost::asio::any_io_executor executor, ClientOptions options);
   // Closes (see close()).
   ~Client();
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
 
   // Sends {"id": <fresh>, "op": op, ...fields} and waits for its reply. `fields` must be a
   // JSON object (or null). A reply with "ok": false is a value, not an error: read

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include <boost/core/noncopyable.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
@@ -45,14 +46,12 @@ struct ServerOptions {
 // escapes becomes an `internal` error reply (and is logged). The Request is the handler's.
 using Handler = std::function<boost::asio::awaitable<Reply>(Request)>;
 
-class Server {
+class Server : boost::noncopyable {
  public:
   // The executor must outlive the server's connections (normally: the io_context).
   Server(boost::asio::any_io_executor executor, ServerOptions options);
   // Stops (see stop()).
   ~Server();
-  Server(const Server&) = delete;
-  Server& operator=(const Server&) = delete;
 
   // Registers the handler of `op`. Preconditions: before start(); op not yet registered
   // (including the built-in "ping").

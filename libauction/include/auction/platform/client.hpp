@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/core/noncopyable.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
@@ -55,14 +56,12 @@ struct ClientOptions {
 // options keep their defaults.
 ClientOptions client_options_from(const ClusterConfig& config);
 
-class Client {
+class Client : boost::noncopyable {
  public:
   // Connects lazily (on the first call). Precondition: see ClientOptions::replicas.
   Client(boost::asio::any_io_executor executor, ClientOptions options);
   // Closes (see close()).
   ~Client();
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
 
   // Calls one platform op. `fields` is the op's fields (an object, or null for none) without
   // id/op/client_id/seq. Mutating ops (every op but the reads fetch_auctions and
