@@ -11,8 +11,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,11 +41,11 @@ struct LoadOutcome {
   std::uint64_t ops = 0;     // succeeded inside the measured window
   std::uint64_t errors = 0;  // failed inside the measured window
   std::map<std::string, std::uint64_t> error_codes;
-  std::string first_error;   // the first failure's message, to show the reader
-  double seconds = 0;        // the measured window as it really was
-  double generator_cpu_seconds = 0;              // inside the window
-  std::optional<double> server_cpu_seconds;      // inside the window, if a meter was given
-  LatencySamples latency;    // of the operations that succeeded inside the window
+  std::string first_error;                   // the first failure's message, to show the reader
+  double seconds = 0;                        // the measured window as it really was
+  double generator_cpu_seconds = 0;          // inside the window
+  std::optional<double> server_cpu_seconds;  // inside the window, if a meter was given
+  LatencySamples latency;                    // of the operations that succeeded inside the window
 };
 
 // Reads the CPU seconds used so far by the servers under load (nullopt: unknown).

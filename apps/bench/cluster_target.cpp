@@ -41,8 +41,8 @@ Result<void> start_all(LocalCluster& cluster, std::chrono::milliseconds timeout)
   std::string logs;
   for (const auto& replica : cluster.config().replicas) {
     if (cluster.has_exited(replica.id)) {
-      logs += "\nreplica " + std::to_string(replica.id) + " exited:\n" +
-              cluster.log_tail(replica.id);
+      logs +=
+          "\nreplica " + std::to_string(replica.id) + " exited:\n" + cluster.log_tail(replica.id);
     }
   }
   if (!leader) return fail(code::unavailable, leader.error().message + logs);
@@ -54,21 +54,23 @@ Result<void> start_all(LocalCluster& cluster, std::chrono::milliseconds timeout)
 
 }  // namespace
 
-void add_cluster_target_options(CLI::App& command, ClusterTargetOptions& options,
-                                bool start_only) {
-  auto* start = command.add_option("--start", options.start_file,
-                                   "start the replicas of this cluster file here, in temp "
-                                   "data dirs, and stop them afterwards")
+void add_cluster_target_options(CLI::App& command, ClusterTargetOptions& options, bool start_only) {
+  auto* start = command
+                    .add_option("--start", options.start_file,
+                                "start the replicas of this cluster file here, in temp "
+                                "data dirs, and stop them afterwards")
                     ->check(CLI::ExistingFile);
   if (start_only) {
     start->required();
   } else {
-    auto* cluster = command.add_option("--cluster", options.cluster_file,
-                                       "measure the running cluster of this cluster file")
+    auto* cluster = command
+                        .add_option("--cluster", options.cluster_file,
+                                    "measure the running cluster of this cluster file")
                         ->check(CLI::ExistingFile);
     cluster->excludes(start);
-    command.add_option("--server-pids", options.server_pids,
-                       "pids of the running cluster's replicas, to report their CPU time")
+    command
+        .add_option("--server-pids", options.server_pids,
+                    "pids of the running cluster's replicas, to report their CPU time")
         ->delimiter(',')
         ->needs(cluster);
   }

@@ -12,8 +12,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "auction/platform/cluster_config.hpp"
 #include "auction/base/error.hpp"
+#include "auction/platform/cluster_config.hpp"
 #include "closed_loop.hpp"
 #include "support/local_cluster.hpp"
 
@@ -26,9 +26,9 @@ using test::LocalCluster;
 using test::wait_for_leader;
 
 struct ClusterTargetOptions {
-  std::string cluster_file;    // --cluster: a running cluster
-  std::string start_file;      // --start: start this cluster here
-  std::string replica_binary;  // --replica-bin (default: next to bench)
+  std::string cluster_file;        // --cluster: a running cluster
+  std::string start_file;          // --start: start this cluster here
+  std::string replica_binary;      // --replica-bin (default: next to bench)
   std::vector<pid_t> server_pids;  // --server-pids: a running cluster's replicas, for CPU
 };
 

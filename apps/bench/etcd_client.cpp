@@ -96,7 +96,8 @@ std::string base64_encode(std::string_view bytes) {
   const std::size_t rest = bytes.size() - i;
   if (rest > 0) {
     std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (rest == 2) group |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    if (rest == 2)
+      group |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
     text += alphabet[(group >> 18) & 0x3f];
     text += alphabet[(group >> 12) & 0x3f];
     text += rest == 2 ? alphabet[(group >> 6) & 0x3f] : '=';
@@ -117,9 +118,9 @@ struct EtcdClient::State {
   asio::any_io_executor executor;
   std::vector<EtcdEndpoint> endpoints;
   std::chrono::milliseconds call_timeout;
-  std::size_t current = 0;                // the endpoint in use, or to try next
+  std::size_t current = 0;                  // the endpoint in use, or to try next
   std::optional<beast::tcp_stream> stream;  // engaged while connected
-  beast::flat_buffer buffer;              // bytes read past the last reply
+  beast::flat_buffer buffer;                // bytes read past the last reply
 
   void drop() {
     if (stream) {
@@ -140,8 +141,8 @@ struct EtcdClient::State {
     }
     const bool is_http = ec.category() == http::make_error_code(http::error::need_more).category();
     if (is_http && ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      return Error{code::bad_response, where + "not an HTTP reply etcd would send: " +
-                                                 ec.message()};
+      return Error{code::bad_response,
+                   where + "not an HTTP reply etcd would send: " + ec.message()};
     }
     return Error{code::unavailable, where + ec.message()};
   }
@@ -162,7 +163,7 @@ struct EtcdClient::State {
       seen += " [" + endpoints[current].name + ": " + ec.message() + "]";
       stream.reset();
       current = (current + 1) % endpoints.size();  // the next call starts there
-      if (ec == beast::error::timeout) {             // this call's deadline is spent
+      if (ec == beast::error::timeout) {           // this call's deadline is spent
         code = code::timeout;
         break;
       }
@@ -220,8 +221,9 @@ asio::awaitable<Result<std::string>> EtcdClient::async_post_text(std::string pat
     const std::string detail = reply.is_object() && reply.contains("message")
                                    ? reply["message"].dump()
                                    : excerpt(response.body());
-    co_return fail(etcd_code::http_error, where + ": HTTP " + std::to_string(response.result_int()) +
-                                     " on " + std::string(request.target()) + ": " + detail);
+    co_return fail(etcd_code::http_error, where + ": HTTP " +
+                                              std::to_string(response.result_int()) + " on " +
+                                              std::string(request.target()) + ": " + detail);
   }
   co_return std::move(response.body());
 }

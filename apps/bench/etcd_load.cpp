@@ -55,10 +55,10 @@ Result<void> check_range(const json& reply, std::size_t expected, const std::str
   const json* kvs = reply.contains("kvs") ? &reply["kvs"] : nullptr;
   const std::size_t carried = kvs && kvs->is_array() ? kvs->size() : 0;
   if (count != expected || carried != expected) {
-    return fail(code::bad_response,
-                "range of " + first_key + ": expected " + std::to_string(expected) +
-                    " keys, the reply counts " + (count ? std::to_string(*count) : "?") +
-                    " and carries " + std::to_string(carried));
+    return fail(code::bad_response, "range of " + first_key + ": expected " +
+                                        std::to_string(expected) + " keys, the reply counts " +
+                                        (count ? std::to_string(*count) : "?") + " and carries " +
+                                        std::to_string(carried));
   }
   const json& first = (*kvs)[0];
   if (!first.is_object() || first.value("key", std::string()) != base64_encode(first_key)) {
@@ -163,8 +163,8 @@ class EtcdRangeClient final : public LoadClient {
                   std::chrono::milliseconds call_timeout, const EtcdFixture& fixture,
                   Workload workload)
       : client_(io.get_executor(), endpoints, call_timeout), body_(json::object()) {
-    body_["key"] = base64_encode(workload == Workload::fetch ? fixture.fetch_prefix
-                                                             : fixture.lookup_key);
+    body_["key"] =
+        base64_encode(workload == Workload::fetch ? fixture.fetch_prefix : fixture.lookup_key);
     if (workload == Workload::fetch) {
       body_["range_end"] = base64_encode(prefix_range_end(fixture.fetch_prefix));
       expected_ = fixture.fetch_keys;
@@ -200,8 +200,7 @@ class EtcdRangeClient final : public LoadClient {
 }  // namespace
 
 bool is_etcd_workload(Workload workload) {
-  return workload == Workload::write || workload == Workload::fetch ||
-         workload == Workload::lookup;
+  return workload == Workload::write || workload == Workload::fetch || workload == Workload::lookup;
 }
 
 Result<EtcdFixture> set_up_etcd(asio::io_context& io, const std::vector<EtcdEndpoint>& endpoints,
@@ -225,8 +224,8 @@ std::vector<std::unique_ptr<LoadClient>> make_etcd_clients(
     if (workload == Workload::write) {
       made.push_back(std::make_unique<EtcdPutClient>(io, endpoints, call_timeout, i));
     } else {
-      made.push_back(std::make_unique<EtcdRangeClient>(io, endpoints, call_timeout, fixture,
-                                                       workload));
+      made.push_back(
+          std::make_unique<EtcdRangeClient>(io, endpoints, call_timeout, fixture, workload));
     }
   }
   return made;

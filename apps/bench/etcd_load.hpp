@@ -30,12 +30,12 @@ bool is_etcd_workload(Workload workload);
 
 // What the set-up found and wrote.
 struct EtcdFixture {
-  std::string server_version;  // as the member reported it
-  std::string server_endpoint; // the endpoint that answered
-  std::string fetch_prefix;    // the 100 keys the fetch workload reads live under it
+  std::string server_version;   // as the member reported it
+  std::string server_endpoint;  // the endpoint that answered
+  std::string fetch_prefix;     // the 100 keys the fetch workload reads live under it
   std::size_t fetch_keys = 0;
-  std::string lookup_key;      // one of them
-  std::uint64_t raft_term = 0; // the member's Raft term after the set-up
+  std::string lookup_key;       // one of them
+  std::uint64_t raft_term = 0;  // the member's Raft term after the set-up
 };
 
 // Asks the first reachable endpoint for its status, then puts the fetch keys and reads

@@ -32,9 +32,9 @@ int run_etcd(const EtcdOptions& options, const CommonOptions& common) {
   if (workloads) {
     for (const Workload workload : *workloads) {
       if (is_etcd_workload(workload)) continue;
-      workloads = fail(code::invalid_argument,
-                       "etcd runs the write, fetch and lookup workloads, not '" +
-                           to_string(workload) + "'");
+      workloads =
+          fail(code::invalid_argument, "etcd runs the write, fetch and lookup workloads, not '" +
+                                           to_string(workload) + "'");
       break;
     }
   }
@@ -79,19 +79,22 @@ void add_etcd_command(CLI::App& app, const CommonOptions& common, int& exit_code
   auto [command, options] = add_mode<EtcdOptions>(
       app, "etcd", "the platform mode's loads against an etcd cluster's JSON gateway", common,
       exit_code, run_etcd);
-  command->add_option("--endpoints", options->endpoints,
-                      "etcd client endpoints host:port,...; the first is used, the next "
-                      "ones when a connection fails")
+  command
+      ->add_option("--endpoints", options->endpoints,
+                   "etcd client endpoints host:port,...; the first is used, the next "
+                   "ones when a connection fails")
       ->delimiter(',')
       ->required();
-  command->add_option("--server-pids", options->server_pids,
-                      "pids of the etcd members, to report their CPU time")
+  command
+      ->add_option("--server-pids", options->server_pids,
+                   "pids of the etcd members, to report their CPU time")
       ->delimiter(',');
   add_load_options(*command, options->load,
                    "workloads to run: write (puts of 100-byte values), fetch (a linearizable "
                    "range of 100 keys), lookup (a linearizable one-key range)");
-  command->add_option("--timeout-ms", options->timeout_ms,
-                      "deadline of each call (connect, send and receive)")
+  command
+      ->add_option("--timeout-ms", options->timeout_ms,
+                   "deadline of each call (connect, send and receive)")
       ->check(CLI::Range(10, 600'000))
       ->capture_default_str();
 }

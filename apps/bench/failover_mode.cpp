@@ -17,11 +17,11 @@
 #include <cmath>
 #include <deque>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 
 #include "auction/platform/client.hpp"
 #include "cluster_target.hpp"
@@ -181,7 +181,8 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
       break;
     }
     const std::uint64_t leader = leadership->leader;
-    run_until(io, [] { return false; }, std::chrono::milliseconds(options.settle_ms));
+    run_until(
+        io, [] { return false; }, std::chrono::milliseconds(options.settle_ms));
     writer.forget_ack_times();
     const auto killed_at = Clock::now();
     cluster.kill(leader);
@@ -194,14 +195,14 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
     row["killed_leader"] = leader;
     if (!recovered) {
       report.add(std::move(row));
-      std::fprintf(stderr, "bench failover: try %zu: no write acknowledged within 30 s\n",
-                   attempt);
+      std::fprintf(stderr, "bench failover: try %zu: no write acknowledged within 30 s\n", attempt);
       exit_code = 1;
       break;
     }
     const auto took = *writer.first_ack_started_after(killed_at) - killed_at;
     failovers.add(took);
-    row["failover_ms"] = std::round(std::chrono::duration<double, std::milli>(took).count() * 100) / 100;
+    row["failover_ms"] =
+        std::round(std::chrono::duration<double, std::milli>(took).count() * 100) / 100;
     report.add(std::move(row));
     if (auto restarted = cluster.start(leader); !restarted) {
       std::fprintf(stderr, "bench failover: restarting replica %llu: %s\n",
@@ -211,7 +212,8 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
     }
   }
   writer.stop();
-  run_until(io, [&] { return writer.is_idle(); }, std::chrono::seconds(30));
+  run_until(
+      io, [&] { return writer.is_idle(); }, std::chrono::seconds(30));
 
   // Every acknowledged write must still be there.
   std::vector<std::string> lost;
@@ -224,7 +226,8 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
       asio::co_spawn(io, async_verify(*clients.back(), writer.acked(), i, readers, lost),
                      [&running](std::exception_ptr) { --running; });
     }
-    run_until(io, [&] { return running == 0; }, std::chrono::minutes(5));
+    run_until(
+        io, [&] { return running == 0; }, std::chrono::minutes(5));
   }
   const LatencySummary summary = failovers.summary();
   nlohmann::ordered_json total;

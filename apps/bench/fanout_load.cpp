@@ -123,7 +123,7 @@ Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
     market::BuyerPeerOptions options;
     options.username = "buyer" + std::to_string(i);
     auto buyer = std::make_unique<market::BuyerPeer>(buyers_io.get_executor(), options,
-                                                      market::BuyerObserver{});
+                                                     market::BuyerObserver{});
     auto port = buyer->start();
     if (!port) return std::unexpected(port.error());
     addresses[options.username] = "127.0.0.1:" + std::to_string(*port);
@@ -218,7 +218,8 @@ Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
 
   FanoutOutcome outcome = std::move(record->outcome);
   outcome.introduced = *introduced;
-  outcome.seconds = std::chrono::duration<double>(record->window_end - record->window_start).count();
+  outcome.seconds =
+      std::chrono::duration<double>(record->window_end - record->window_start).count();
   outcome.rounds_expected = static_cast<std::uint64_t>(config.duration_ms / config.period_ms);
   outcome.cpu_seconds = own_at_close - own_at_open;
   outcome.seller_cpu_seconds = seller_at_close - seller_at_open;

@@ -42,15 +42,15 @@ struct FanoutOutcome {
   // announcement + period_ms), plus rounds in which a buyer was dropped.
   std::uint64_t missed_rounds = 0;
   std::uint64_t late_rounds = 0;
-  std::uint64_t dropped_buyers = 0;   // withdrawn as silent, from the start to the window's end
-  std::uint64_t acks = 0;             // announcements acked inside the window
-  std::uint64_t ack_failures = 0;     // announcements not acked (failed or timed out)
-  bool is_finished_early = false;     // the auction ended (too many buyers dropped)
-  std::size_t introduced = 0;         // buyers that acked the list before the start
-  LatencySamples ack_latency;         // fan-out start -> the ack's arrival, per buyer
-  double cpu_seconds = 0;             // this process, inside the window
-  double seller_cpu_seconds = 0;      // the seller's thread, inside the window
-  double buyers_cpu_seconds = 0;      // the buyers' thread, inside the window
+  std::uint64_t dropped_buyers = 0;  // withdrawn as silent, from the start to the window's end
+  std::uint64_t acks = 0;            // announcements acked inside the window
+  std::uint64_t ack_failures = 0;    // announcements not acked (failed or timed out)
+  bool is_finished_early = false;    // the auction ended (too many buyers dropped)
+  std::size_t introduced = 0;        // buyers that acked the list before the start
+  LatencySamples ack_latency;        // fan-out start -> the ack's arrival, per buyer
+  double cpu_seconds = 0;            // this process, inside the window
+  double seller_cpu_seconds = 0;     // the seller's thread, inside the window
+  double buyers_cpu_seconds = 0;     // the buyers' thread, inside the window
 };
 
 // Runs the load. Errors: bind_failed/address_in_use (a peer could not listen),

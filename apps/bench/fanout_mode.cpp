@@ -95,18 +95,21 @@ void add_fanout_command(CLI::App& app, const CommonOptions& common, int& exit_co
   command->add_option("--period-ms", options->config.period_ms, "the auction's period")
       ->check(CLI::Range(2, 86'400'000))
       ->capture_default_str();
-  command->add_option("--ack-deadline-ms", options->ack_deadline_ms,
-                      "how long a buyer has to ack a round (default: 80% of the period)")
+  command
+      ->add_option("--ack-deadline-ms", options->ack_deadline_ms,
+                   "how long a buyer has to ack a round (default: 80% of the period)")
       ->check(CLI::Range(1, 86'400'000));
-  auto* rounds = command->add_option("--rounds", options->rounds,
-                                     "rounds in the measured window (instead of --duration-ms)")
+  auto* rounds = command
+                     ->add_option("--rounds", options->rounds,
+                                  "rounds in the measured window (instead of --duration-ms)")
                      ->check(CLI::Range(1, 100'000'000));
   command->add_option("--duration-ms", options->config.duration_ms, "the measured window")
       ->check(CLI::Range(10, 3'600'000))
       ->excludes(rounds)
       ->capture_default_str();
-  command->add_option("--warmup-ms", options->config.warmup_ms,
-                      "time before the window (connections, first rounds)")
+  command
+      ->add_option("--warmup-ms", options->config.warmup_ms,
+                   "time before the window (connections, first rounds)")
       ->check(CLI::Range(0, 600'000))
       ->capture_default_str();
 }

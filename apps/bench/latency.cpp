@@ -16,7 +16,8 @@ LatencySummary LatencySamples::summary() const {
   std::sort(sorted.begin(), sorted.end());
   const auto at = [&sorted](double fraction) {
     // Nearest rank: the smallest sample with at least `fraction` of the samples <= it.
-    const auto rank = static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
+    const auto rank =
+        static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
     const std::size_t index = rank == 0 ? 0 : rank - 1;
     return static_cast<double>(sorted[std::min(index, sorted.size() - 1)]) / 1e6;
   };

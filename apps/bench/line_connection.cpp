@@ -80,7 +80,8 @@ asio::awaitable<Result<std::string>> LineConnection::async_exchange(
     }
     s.socket->set_option(tcp::no_delay(true));
   }
-  auto [write_ec, written] = co_await asio::async_write(*s.socket, asio::buffer(request), use_tuple);
+  auto [write_ec, written] =
+      co_await asio::async_write(*s.socket, asio::buffer(request), use_tuple);
   if (write_ec) {
     drop();
     co_return fail(timed_out ? "timeout" : "unavailable", "writing to " + where + " failed");
@@ -97,8 +98,7 @@ asio::awaitable<Result<std::string>> LineConnection::async_exchange(
       drop();
       co_return fail(code::frame_too_large, "the answer from " + where + " is too long");
     }
-    auto [read_ec, received] =
-        co_await s.socket->async_read_some(asio::buffer(s.chunk), use_tuple);
+    auto [read_ec, received] = co_await s.socket->async_read_some(asio::buffer(s.chunk), use_tuple);
     if (read_ec) {
       guard.cancel();
       drop();

@@ -40,9 +40,8 @@ Result<std::vector<Workload>> parse_workloads(const LoadOptions& options) {
   return workloads;
 }
 
-void report_load(Report& report, const std::string& bench, Workload workload,
-                 std::size_t clients, const LoadOutcome& outcome, std::uint64_t term_before,
-                 std::uint64_t term_after) {
+void report_load(Report& report, const std::string& bench, Workload workload, std::size_t clients,
+                 const LoadOutcome& outcome, std::uint64_t term_before, std::uint64_t term_after) {
   nlohmann::ordered_json row;
   row["bench"] = bench;
   row["workload"] = to_string(workload);

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include "closed_loop.hpp"
 #include "platform_load.hpp"
@@ -37,13 +37,12 @@ Result<std::vector<Workload>> parse_workloads(const LoadOptions& options);
 // Reports one load: its row (bench, workload, clients, seconds, ops, ops_per_s, errors,
 // latencies, server_cpu_s when measured, generator_cpu_s, new_terms), and a note when it
 // changed leadership or had errors.
-void report_load(Report& report, const std::string& bench, Workload workload,
-                 std::size_t clients, const LoadOutcome& outcome, std::uint64_t term_before,
-                 std::uint64_t term_after);
+void report_load(Report& report, const std::string& bench, Workload workload, std::size_t clients,
+                 const LoadOutcome& outcome, std::uint64_t term_before, std::uint64_t term_after);
 
 // One load's clients, for a workload and a client count.
-using MakeLoad = std::function<std::vector<std::unique_ptr<LoadClient>>(Workload workload,
-                                                                       std::size_t clients)>;
+using MakeLoad =
+    std::function<std::vector<std::unique_ptr<LoadClient>>(Workload workload, std::size_t clients)>;
 // The servers' raft term now (0 when it cannot be read).
 using ReadTerm = std::function<std::uint64_t()>;
 

@@ -9,8 +9,8 @@
 #include <boost/asio/use_future.hpp>
 
 #include "auction/platform/commands.hpp"
-#include "wire/envelope.hpp"
 #include "line_connection.hpp"
+#include "wire/envelope.hpp"
 
 namespace auction::bench {
 
@@ -50,9 +50,13 @@ asio::awaitable<Result<PlatformFixture>> async_set_up(platform::Client& client,
   }
   const std::string description(description_bytes, 'd');
   for (std::size_t i = 0; i < auctions; ++i) {
-    platform::CreateAuction create{fixture.seller, "bench auction " + std::to_string(i),
-                                   "item " + std::to_string(i), description, base_price,
-                                   increment, 1000};
+    platform::CreateAuction create{fixture.seller,
+                                   "bench auction " + std::to_string(i),
+                                   "item " + std::to_string(i),
+                                   description,
+                                   base_price,
+                                   increment,
+                                   1000};
     auto created = co_await client.async_create_auction(std::move(create));
     if (!created) co_return std::unexpected(failed("create_auction", created.error()));
     const AuctionId id = created->auction_id;
@@ -81,8 +85,8 @@ class PlatformWriter final : public LoadClient {
 
   asio::awaitable<Result<void>> async_once() override {
     ++count_;
-    const bool is_login = workload_ == Workload::login ||
-                          (workload_ == Workload::write && count_ % 2 == 0);
+    const bool is_login =
+        workload_ == Workload::login || (workload_ == Workload::write && count_ % 2 == 0);
     if (is_login) {
       platform::Login login{user_name(index_, count_ % users_per_client),
                             "127.0.0.1:" + std::to_string(1024 + count_ % 60000)};
@@ -121,8 +125,8 @@ class PlatformReader final : public LoadClient {
       : connection_(io, target.host, target.port), workload_(workload) {
     // Encoded by the platform's own codec, once; only the answers are read by hand.
     const auto add_request = [this](const platform::Command& command) {
-      requests_.push_back(wire::encode_request(1, platform::op_name(command),
-                                               platform::encode_fields(command)));
+      requests_.push_back(
+          wire::encode_request(1, platform::op_name(command), platform::encode_fields(command)));
     };
     if (workload == Workload::fetch) {
       expected_items_ = std::min<std::size_t>(fixture.auction_ids.size(), 100);
@@ -155,8 +159,8 @@ class PlatformReader final : public LoadClient {
         ++items;
       }
       if (items != expected_items_) {
-        co_return fail(code::bad_response, "a page of " + std::to_string(items) + " auctions, not " +
-                                           std::to_string(expected_items_));
+        co_return fail(code::bad_response, "a page of " + std::to_string(items) +
+                                               " auctions, not " + std::to_string(expected_items_));
       }
     } else if (line->find(R"("address":)") == std::string::npos) {
       co_return fail(code::bad_response, "an answer without an address");
@@ -175,8 +179,8 @@ class PlatformReader final : public LoadClient {
 }  // namespace
 
 Result<Workload> parse_workload(const std::string& name) {
-  for (Workload w : {Workload::login, Workload::update, Workload::write, Workload::fetch,
-                     Workload::lookup}) {
+  for (Workload w :
+       {Workload::login, Workload::update, Workload::write, Workload::fetch, Workload::lookup}) {
     if (to_string(w) == name) return w;
   }
   return fail(code::invalid_argument,
@@ -195,8 +199,7 @@ std::string to_string(Workload workload) {
 }
 
 bool is_write(Workload workload) {
-  return workload == Workload::login || workload == Workload::update ||
-         workload == Workload::write;
+  return workload == Workload::login || workload == Workload::update || workload == Workload::write;
 }
 
 Result<PlatformFixture> set_up_platform(asio::io_context& io,
@@ -207,9 +210,8 @@ Result<PlatformFixture> set_up_platform(asio::io_context& io,
 }
 
 std::vector<std::unique_ptr<LoadClient>> make_platform_clients(
-    asio::io_context& io, const platform::ClientOptions& options,
-    const PlatformFixture& fixture, const ReadTarget& reads, Workload workload,
-    std::size_t clients) {
+    asio::io_context& io, const platform::ClientOptions& options, const PlatformFixture& fixture,
+    const ReadTarget& reads, Workload workload, std::size_t clients) {
   std::vector<std::unique_ptr<LoadClient>> made;
   for (std::size_t i = 0; i < clients; ++i) {
     if (is_write(workload)) {

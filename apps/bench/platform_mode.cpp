@@ -8,8 +8,8 @@
 #include <cmath>
 
 #include "cluster_target.hpp"
-#include "modes.hpp"
 #include "load_report.hpp"
+#include "modes.hpp"
 #include "platform_load.hpp"
 #include "report.hpp"
 
@@ -37,7 +37,8 @@ int run_platform(const PlatformOptions& options, const CommonOptions& common) {
     return 1;
   }
   const auto client_options = platform::client_options_from((*target)->config());
-  const std::size_t most_clients = *std::max_element(options.load.clients.begin(), options.load.clients.end());
+  const std::size_t most_clients =
+      *std::max_element(options.load.clients.begin(), options.load.clients.end());
   boost::asio::io_context io(1);
   auto fixture = set_up_platform(io, client_options, std::max(options.auctions, most_clients),
                                  options.description_bytes);
@@ -78,12 +79,14 @@ void add_platform_command(CLI::App& app, const CommonOptions& common, int& exit_
   add_load_options(*command, options->load,
                    "workloads to run: login, update, write (login + update), fetch "
                    "(fetch_auctions of ~100 auctions), lookup (get_user_address)");
-  command->add_option("--auctions", options->auctions,
-                      "running auctions to create (at least one per client)")
+  command
+      ->add_option("--auctions", options->auctions,
+                   "running auctions to create (at least one per client)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  command->add_option("--description-bytes", options->description_bytes,
-                      "bytes of each auction's item_description (the bulk of a fetched view)")
+  command
+      ->add_option("--description-bytes", options->description_bytes,
+                   "bytes of each auction's item_description (the bulk of a fetched view)")
       ->check(CLI::Range(0, 2000))
       ->capture_default_str();
 }

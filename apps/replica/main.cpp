@@ -74,8 +74,7 @@ int main(int argc, char** argv) {
   std::uint64_t id = 0;
   std::string data_dir;
   std::string listen;
-  app.add_option("--config", config_path, "cluster file, e.g. configs/local-3.json")
-      ->required();
+  app.add_option("--config", config_path, "cluster file, e.g. configs/local-3.json")->required();
   app.add_option("--id", id, "this replica's id in the cluster file")->required();
   app.add_option("--data-dir", data_dir,
                  "directory of the write-ahead log (default: data/replica-<id>)");
@@ -89,8 +88,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : exit_refused;
   }
   try {
-    return run(config_path, platform::ReplicaOptions{
-                                .id = id, .data_dir = data_dir, .listen_address = listen});
+    return run(config_path,
+               platform::ReplicaOptions{.id = id, .data_dir = data_dir, .listen_address = listen});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "replica: fatal: %s\n", e.what());
     return 1;

@@ -13,13 +13,12 @@ constexpr std::uint16_t namespace_client_port = 7100;
 constexpr std::uint16_t namespace_raft_port = 7200;
 
 // Loopback with free ports, or one namespace per replica with the same ports in each.
-std::vector<platform::ReplicaAddress> addresses(std::size_t replicas,
-                                                const ChaosNetwork* network) {
+std::vector<platform::ReplicaAddress> addresses(std::size_t replicas, const ChaosNetwork* network) {
   if (network == nullptr) return test::loopback_replicas(replicas);
   std::vector<platform::ReplicaAddress> members;
   for (std::size_t i = 0; i < replicas; ++i) {
-    members.push_back(platform::ReplicaAddress{i + 1, network->address(i),
-                                               namespace_client_port, namespace_raft_port});
+    members.push_back(platform::ReplicaAddress{i + 1, network->address(i), namespace_client_port,
+                                               namespace_raft_port});
   }
   return members;
 }

@@ -13,8 +13,8 @@
 #pragma once
 
 #include <cstddef>
-#include <filesystem>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>

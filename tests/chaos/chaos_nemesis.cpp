@@ -57,9 +57,7 @@ std::vector<std::vector<std::size_t>> ChaosNemesis::groups_for(
   const std::size_t n = order.size();
   std::vector<std::vector<std::size_t>> groups;
   switch (fault.kind) {
-    case FaultKind::isolate_leader:
-      groups = {{order[0]}, {order.begin() + 1, order.end()}};
-      break;
+    case FaultKind::isolate_leader: groups = {{order[0]}, {order.begin() + 1, order.end()}}; break;
     case FaultKind::no_majority: {
       // Groups of at most (n - 1) / 2: no group can elect a leader.
       const std::size_t size = std::max<std::size_t>(1, (n - 1) / 2);
@@ -156,8 +154,8 @@ std::string ChaosNemesis::describe_counts() const {
   std::string text;
   for (std::size_t k = 0; k < counts_.size(); ++k) {
     if (counts_[k] == 0) continue;
-    text += (text.empty() ? "" : ", ") + std::string(to_string(static_cast<FaultKind>(k))) +
-            " " + std::to_string(counts_[k]);
+    text += (text.empty() ? "" : ", ") + std::string(to_string(static_cast<FaultKind>(k))) + " " +
+            std::to_string(counts_[k]);
   }
   return text.empty() ? "none" : text;
 }

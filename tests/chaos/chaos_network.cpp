@@ -54,9 +54,9 @@ Result<void> run_checked(const std::filesystem::path& program, std::vector<std::
   const std::string what = describe(program, args);
   CommandResult result = run(program, std::move(args));
   if (result.exit_code == 0) return {};
-  return std::unexpected(Error{"unavailable", what + " failed (exit " +
-                                                  std::to_string(result.exit_code) + "): " +
-                                                  result.output});
+  return std::unexpected(
+      Error{"unavailable",
+            what + " failed (exit " + std::to_string(result.exit_code) + "): " + result.output});
 }
 
 bool is_alive(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
@@ -165,8 +165,8 @@ Result<void> ChaosNetwork::cut(std::size_t from, std::size_t to) {
 
 Result<void> ChaosNetwork::heal() {
   for (std::size_t i = 0; i < replicas_; ++i) {
-    auto r = run_checked(ip_, {"netns", "exec", namespace_name(i), nft_.string(), "flush",
-                               "chain", "inet", table, "output"});
+    auto r = run_checked(ip_, {"netns", "exec", namespace_name(i), nft_.string(), "flush", "chain",
+                               "inet", table, "output"});
     if (!r) return r;
   }
   return {};

@@ -20,7 +20,6 @@
 #include "auction/base/error_codes.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/limits.hpp"
-#include "wire/client.hpp"
 #include "chaos_cluster.hpp"
 #include "chaos_nemesis.hpp"
 #include "chaos_network.hpp"
@@ -28,6 +27,7 @@
 #include "final_state_check.hpp"
 #include "invariant.hpp"
 #include "linearizability.hpp"
+#include "wire/client.hpp"
 
 namespace auction::chaos {
 
@@ -63,17 +63,15 @@ platform::ClientOptions client_options(const std::vector<std::string>& endpoints
 }
 
 // One client's next call, drawn from its own generator.
-platform::Command draw_call(std::mt19937_64& random, std::int64_t process,
-                            std::uint64_t counter) {
+platform::Command draw_call(std::mt19937_64& random, std::int64_t process, std::uint64_t counter) {
   const auto roll = random() % 100;
   const int buyer = static_cast<int>(random() % buyer_count);
   const int any_user = static_cast<int>(random() % (buyer_count + extra_user_count));
   const AuctionId auction_id{1 + random() % auction_count};
   if (roll < 20) {
     // Every written value is unique, so a read says exactly which write it saw.
-    return platform::Login{user_name(any_user),
-                           "c" + std::to_string(process) + ".n" + std::to_string(counter) +
-                               ":7000"};
+    return platform::Login{user_name(any_user), "c" + std::to_string(process) + ".n" +
+                                                    std::to_string(counter) + ":7000"};
   }
   if (roll < 40) return platform::GetUserAddress{user_name(any_user)};
   if (roll < 65) return platform::JoinAuction{user_name(buyer), auction_id};
@@ -93,17 +91,16 @@ struct ClientCounts {
 // would send, encoded and its answer decoded by the platform's codec.
 asio::awaitable<Result<platform::Answer>> async_pinned_read(wire::Client& pinned,
                                                             platform::Command read) {
-  auto reply = co_await pinned.async_call(std::string(platform::op_name(read)),
-                                          platform::encode_fields(read),
-                                          std::chrono::milliseconds(500));
+  auto reply =
+      co_await pinned.async_call(std::string(platform::op_name(read)),
+                                 platform::encode_fields(read), std::chrono::milliseconds(500));
   if (!reply) co_return std::unexpected(reply.error());
   if (!reply->ok) co_return std::unexpected(reply->to_error());
   co_return platform::decode_answer(read, reply->result);
 }
 
 // One call through the leader-following client, or a read through `pinned` when given.
-asio::awaitable<Result<platform::Answer>> async_call(platform::Client& client,
-                                                     wire::Client* pinned,
+asio::awaitable<Result<platform::Answer>> async_call(platform::Client& client, wire::Client* pinned,
                                                      const platform::Command& call) {
   if (pinned != nullptr && platform::is_read(platform::op_name(call))) {
     return async_pinned_read(*pinned, call);
@@ -113,8 +110,7 @@ asio::awaitable<Result<platform::Answer>> async_call(platform::Client& client,
 
 asio::awaitable<ClientCounts> async_client_loop(platform::Client& client, wire::Client* pinned,
                                                 ChaosRecorder& recorder, std::int64_t process,
-                                                std::uint64_t seed,
-                                                const std::atomic<bool>& stop) {
+                                                std::uint64_t seed, const std::atomic<bool>& stop) {
   std::mt19937_64 random(seed);
   ClientCounts counts;
   while (!stop.load()) {
@@ -187,8 +183,8 @@ std::optional<std::string> await_convergence(const ChaosCluster& cluster,
 
 std::string save_artifacts(const ChaosOptions& options, const History& history,
                            const ChaosCluster& cluster) {
-  const std::string stem = "chaos-" + std::to_string(options.replicas) + "r-seed" +
-                           std::to_string(options.seed);
+  const std::string stem =
+      "chaos-" + std::to_string(options.replicas) + "r-seed" + std::to_string(options.seed);
   std::filesystem::create_directories(options.artifacts_dir);
   const std::filesystem::path history_path = options.artifacts_dir / (stem + "-history.json");
   const std::filesystem::path logs_path = options.artifacts_dir / (stem + "-replicas.log");
@@ -218,8 +214,8 @@ ChaosOptions chaos_options_from_environment(std::size_t replicas, int default_se
     options.use_network = std::string(network) != "0";
   }
   const char* artifacts = std::getenv("CHAOS_ARTIFACTS");
-  options.artifacts_dir = artifacts ? std::filesystem::path(artifacts)
-                                    : std::filesystem::current_path();
+  options.artifacts_dir =
+      artifacts ? std::filesystem::path(artifacts) : std::filesystem::current_path();
   return options;
 }
 
@@ -228,8 +224,7 @@ ChaosResult run_chaos(const ChaosOptions& options) {
   std::fprintf(stderr,
                "chaos: %zu replicas, %zu clients, %lld s, seed %llu"
                " (replay with CHAOS_SEED=%llu)\n",
-               options.replicas, options.clients,
-               static_cast<long long>(options.duration.count()),
+               options.replicas, options.clients, static_cast<long long>(options.duration.count()),
                static_cast<unsigned long long>(options.seed),
                static_cast<unsigned long long>(options.seed));
 
@@ -241,8 +236,8 @@ ChaosResult run_chaos(const ChaosOptions& options) {
       network = std::move(*made);
       network_note = "network partitions on (network namespaces " + network->address(0) + "..)";
     } else {
-      network_note = "network partitions SKIPPED (" + made.error().message +
-                     "): kill and pause faults only";
+      network_note =
+          "network partitions SKIPPED (" + made.error().message + "): kill and pause faults only";
     }
   } else {
     network_note = "network partitions SKIPPED (CHAOS_NETWORK=0): kill and pause faults only";
@@ -263,20 +258,20 @@ ChaosResult run_chaos(const ChaosOptions& options) {
     auto answer = call_recorded(io, main_client, recorder, main_process, login);
     if (!answer) FAIL("setup login failed: " << answer.error().message);
   }
-  if (auto answer = run_to_completion(
-          io, main_client.async_login(platform::Login{seller, "seller:7000"}));
+  if (auto answer =
+          run_to_completion(io, main_client.async_login(platform::Login{seller, "seller:7000"}));
       !answer) {
     FAIL("setup login of the seller failed: " << answer.error().message);
   }
   for (std::uint64_t a = 1; a <= auction_count; ++a) {
-    platform::CreateAuction create{seller, "a" + std::to_string(a), "item", "", Cents{100},
-                                   Cents{10}, 1000};
+    platform::CreateAuction create{
+        seller, "a" + std::to_string(a), "item", "", Cents{100}, Cents{10}, 1000};
     auto created = run_to_completion(io, main_client.async_create_auction(std::move(create)));
     if (!created || created->auction_id != AuctionId{a}) {
-      FAIL("setup create_auction " << a << " failed: "
-                                   << (created ? "created auction " +
-                                                     std::to_string(created->auction_id.value)
-                                               : created.error().message));
+      FAIL("setup create_auction "
+           << a << " failed: "
+           << (created ? "created auction " + std::to_string(created->auction_id.value)
+                       : created.error().message));
     }
   }
 
@@ -315,10 +310,9 @@ ChaosResult run_chaos(const ChaosOptions& options) {
         pinned_options.connect_timeout = std::chrono::milliseconds(300);
         pinned = std::make_unique<wire::Client>(client_io.get_executor(), pinned_options);
       }
-      counts[c] = run_to_completion(
-          client_io, async_client_loop(client, pinned.get(), recorder,
-                                       static_cast<std::int64_t>(c + 1), options.seed * 1000 + c,
-                                       stop));
+      counts[c] = run_to_completion(client_io, async_client_loop(client, pinned.get(), recorder,
+                                                                 static_cast<std::int64_t>(c + 1),
+                                                                 options.seed * 1000 + c, stop));
       if (pinned) pinned->close();
       client.close();
       client_io.restart();
@@ -341,8 +335,7 @@ ChaosResult run_chaos(const ChaosOptions& options) {
   for (std::size_t i = 0; i < cluster.size(); ++i) cluster.kill(i);
   cluster.revive_all();
   if (auto stuck = await_convergence(cluster, std::chrono::seconds(60))) {
-    result.problems.push_back("the replicas did not converge to one state within 60 s:\n" +
-                              *stuck);
+    result.problems.push_back("the replicas did not converge to one state within 60 s:\n" + *stuck);
   }
 
   // Final reads, after everything else has completed.
@@ -355,8 +348,8 @@ ChaosResult run_chaos(const ChaosOptions& options) {
     } else if (answer.error().code == code::unknown_user) {
       final_addresses[user_name(i)] = std::nullopt;
     } else {
-      result.problems.push_back("final read of " + user_name(i) + " failed: " +
-                                answer.error().message);
+      result.problems.push_back("final read of " + user_name(i) +
+                                " failed: " + answer.error().message);
     }
   }
   const platform::FetchAuctions fetch{seller, AuctionId{0}, platform::limits::fetch_page_max};
@@ -375,11 +368,11 @@ ChaosResult run_chaos(const ChaosOptions& options) {
     total.failed += c.failed;
     total.indeterminate += c.indeterminate;
   }
-  result.summary = std::to_string(total.calls) + " client calls (" + std::to_string(total.ok) +
-                   " ok, " + std::to_string(total.failed) + " definite errors, " +
-                   std::to_string(total.indeterminate) + " indeterminate), " +
-                   std::to_string(history.operations.size()) + " history operations; faults: " +
-                   nemesis.describe_counts() + "; " + network_note;
+  result.summary =
+      std::to_string(total.calls) + " client calls (" + std::to_string(total.ok) + " ok, " +
+      std::to_string(total.failed) + " definite errors, " + std::to_string(total.indeterminate) +
+      " indeterminate), " + std::to_string(history.operations.size()) +
+      " history operations; faults: " + nemesis.describe_counts() + "; " + network_note;
   std::fprintf(stderr, "chaos: %s\n", result.summary.c_str());
   if (total.ok == 0) result.problems.push_back("no client call succeeded during the run");
 
@@ -388,8 +381,8 @@ ChaosResult run_chaos(const ChaosOptions& options) {
   } else {
     const CheckReport report = check_history(history);
     if (report.verdict != Verdict::linearizable) {
-      result.problems.push_back("the history is " + std::string(to_string(report.verdict)) +
-                                ":\n" + format_report(report));
+      result.problems.push_back("the history is " + std::string(to_string(report.verdict)) + ":\n" +
+                                format_report(report));
     } else {
       std::fprintf(stderr, "chaos: %s\n", format_report(report).c_str());
     }
@@ -414,9 +407,9 @@ ChaosResult run_chaos(const ChaosOptions& options) {
     }
   }
   if (!result.problems.empty()) {
-    result.problems.push_back(save_artifacts(options, history, cluster) + "\nreplay: CHAOS_SEED=" +
-                              std::to_string(options.seed) + " CHAOS_SECONDS=" +
-                              std::to_string(options.duration.count()));
+    result.problems.push_back(save_artifacts(options, history, cluster) +
+                              "\nreplay: CHAOS_SEED=" + std::to_string(options.seed) +
+                              " CHAOS_SECONDS=" + std::to_string(options.duration.count()));
   }
   return result;
 }

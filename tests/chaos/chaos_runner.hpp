@@ -31,7 +31,7 @@ struct ChaosOptions {
   std::size_t clients = 5;
   std::chrono::seconds duration{30};  // of faults and client calls
   std::uint64_t seed = 0;
-  bool use_network = true;  // try network namespaces; false: kill and pause faults only
+  bool use_network = true;              // try network namespaces; false: kill and pause faults only
   std::filesystem::path artifacts_dir;  // where a failing run leaves its history and logs
 };
 

@@ -30,12 +30,9 @@ std::string quoted(const std::string& s) { return nlohmann::json(s).dump(); }
 
 std::string describe_result(const Operation& op) {
   switch (op.outcome) {
-    case Outcome::failed:
-      return "failed " + op.error;
-    case Outcome::indeterminate:
-      return "indeterminate";
-    case Outcome::ok:
-      break;
+    case Outcome::failed: return "failed " + op.error;
+    case Outcome::indeterminate: return "indeterminate";
+    case Outcome::ok: break;
   }
   if (op.kind == OpKind::read) return "ok " + quoted(op.output);
   if (op.kind == OpKind::read_set) {
@@ -79,9 +76,9 @@ Result<void> validate_operation(const Operation& op, std::size_t index) {
   if (!reads_set && !op.members.empty()) {
     return bad_history(where + "only a successful read_set has members");
   }
-  if (std::adjacent_find(op.members.begin(), op.members.end(),
-                         [](const auto& a, const auto& b) { return !(a < b); }) !=
-      op.members.end()) {
+  if (std::adjacent_find(op.members.begin(), op.members.end(), [](const auto& a, const auto& b) {
+        return !(a < b);
+      }) != op.members.end()) {
     return bad_history(where + "members must be sorted and distinct");
   }
   return {};
@@ -101,16 +98,11 @@ bool is_register_kind(OpKind kind) { return kind == OpKind::write || kind == OpK
 
 std::string_view to_string(OpKind kind) {
   switch (kind) {
-    case OpKind::write:
-      return "write";
-    case OpKind::read:
-      return "read";
-    case OpKind::add:
-      return "add";
-    case OpKind::remove:
-      return "remove";
-    case OpKind::read_set:
-      return "read_set";
+    case OpKind::write: return "write";
+    case OpKind::read: return "read";
+    case OpKind::add: return "add";
+    case OpKind::remove: return "remove";
+    case OpKind::read_set: return "read_set";
   }
   CHAOS_ASSERT(false, "unknown OpKind");
   return {};
@@ -118,12 +110,9 @@ std::string_view to_string(OpKind kind) {
 
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {
-    case Outcome::ok:
-      return "ok";
-    case Outcome::failed:
-      return "failed";
-    case Outcome::indeterminate:
-      return "indeterminate";
+    case Outcome::ok: return "ok";
+    case Outcome::failed: return "failed";
+    case Outcome::indeterminate: return "indeterminate";
   }
   CHAOS_ASSERT(false, "unknown Outcome");
   return {};
@@ -179,9 +168,8 @@ Result<void> validate(const History& history) {
       const Operation& b = *ops[i];
       const bool same_call = a.invoke_ns == b.invoke_ns && a.complete_ns == b.complete_ns;
       if (!same_call && b.invoke_ns < *a.complete_ns) {
-        return bad_history("process " + std::to_string(process) + " has #" +
-                           std::to_string(a.id) + " and #" + std::to_string(b.id) +
-                           " in flight at once");
+        return bad_history("process " + std::to_string(process) + " has #" + std::to_string(a.id) +
+                           " and #" + std::to_string(b.id) + " in flight at once");
       }
     }
   }

@@ -55,8 +55,8 @@ struct Operation {
   std::size_t id = 0;        // its index in the History it was recorded in; stable in reports
   std::int64_t process = 0;  // the client that made the call
   OpKind kind = OpKind::read;
-  std::string key;           // the object: e.g. "user/alice", "auction/7"
-  std::string input;         // write: the value; add/remove: the element; empty for reads
+  std::string key;    // the object: e.g. "user/alice", "auction/7"
+  std::string input;  // write: the value; add/remove: the element; empty for reads
   Outcome outcome = Outcome::indeterminate;
   std::string output;                // read with outcome ok: the value read
   std::vector<std::string> members;  // read_set with outcome ok: sorted, no duplicates

@@ -9,11 +9,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define CHAOS_ASSERT(condition, message)                                                     \
-  do {                                                                                       \
-    if (!(condition)) {                                                                      \
-      std::fprintf(stderr, "%s:%d: invariant broken: %s (%s)\n", __FILE__, __LINE__,        \
-                   message, #condition);                                                     \
-      std::abort();                                                                          \
-    }                                                                                        \
+#define CHAOS_ASSERT(condition, message)                                                      \
+  do {                                                                                        \
+    if (!(condition)) {                                                                       \
+      std::fprintf(stderr, "%s:%d: invariant broken: %s (%s)\n", __FILE__, __LINE__, message, \
+                   #condition);                                                               \
+      std::abort();                                                                           \
+    }                                                                                         \
   } while (false)

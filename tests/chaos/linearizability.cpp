@@ -267,12 +267,9 @@ std::string format_timeline(const KeyFailure& failure) {
 
 std::string_view to_string(Verdict verdict) {
   switch (verdict) {
-    case Verdict::linearizable:
-      return "linearizable";
-    case Verdict::not_linearizable:
-      return "not linearizable";
-    case Verdict::unknown:
-      return "unknown";
+    case Verdict::linearizable: return "linearizable";
+    case Verdict::not_linearizable: return "not linearizable";
+    case Verdict::unknown: return "unknown";
   }
   CHAOS_ASSERT(false, "unknown Verdict");
   return {};

@@ -125,8 +125,8 @@ History generate(std::mt19937& rng, const GeneratorConfig& config) {
   std::vector<PlannedCall> calls;
   int value_counter = 0;
   for (int i = 0; i < config.operations; ++i) {
-    const auto p = static_cast<std::size_t>(
-        std::min_element(clock_ns.begin(), clock_ns.end()) - clock_ns.begin());
+    const auto p = static_cast<std::size_t>(std::min_element(clock_ns.begin(), clock_ns.end()) -
+                                            clock_ns.begin());
     PlannedCall call;
     call.process = static_cast<std::int64_t>(p);
     call.key = uniform(0, config.register_keys + config.set_keys - 1);
@@ -206,9 +206,7 @@ History generate(std::mt19937& rng, const GeneratorConfig& config) {
           set.erase(call.input);
         }
         break;
-      case OpKind::read_set:
-        op.members = {set.begin(), set.end()};
-        break;
+      case OpKind::read_set: op.members = {set.begin(), set.end()}; break;
     }
     if (call.is_indeterminate) {
       op.outcome = Outcome::indeterminate;
@@ -383,8 +381,7 @@ TEST_CASE("chaos: concurrent writes may be seen in either order, but only one", 
   CHECK(verdict_of(flip.history()) == Verdict::not_linearizable);
 }
 
-TEST_CASE("chaos: an indeterminate write may be seen or not, but not seen then unseen",
-          "[chaos]") {
+TEST_CASE("chaos: an indeterminate write may be seen or not, but not seen then unseen", "[chaos]") {
   for (const char* seen : {"a", "b"}) {
     Builder b;
     b.write(1, "user/alice", "a", 0, 1)
@@ -407,8 +404,7 @@ TEST_CASE("chaos: an indeterminate write may be seen or not, but not seen then u
   CHECK(verdict_of(unseen.history()) == Verdict::not_linearizable);
 }
 
-TEST_CASE("chaos: a stale read is caught and is the operation that cannot be placed",
-          "[chaos]") {
+TEST_CASE("chaos: a stale read is caught and is the operation that cannot be placed", "[chaos]") {
   Builder b;
   b.write(1, "user/alice", "a", 0, 1).write(1, "user/alice", "b", 2, 3);
   // Plenty of innocent reads, so that shrinking has work to do.
@@ -429,8 +425,7 @@ TEST_CASE("chaos: a stale read is caught and is the operation that cannot be pla
   CHECK(text.find("<-- could not be placed") != std::string::npos);
 }
 
-TEST_CASE("chaos: a lost write is caught by the checker and by the final-state check",
-          "[chaos]") {
+TEST_CASE("chaos: a lost write is caught by the checker and by the final-state check", "[chaos]") {
   Builder b;
   b.write(1, "user/alice", "a", 0, 1)
       .write(2, "user/alice", "b", 2, 3)  // acknowledged, then never visible
@@ -451,8 +446,7 @@ TEST_CASE("chaos: a write seen and then unseen is caught", "[chaos]") {
   CHECK(verdict_of(b.history()) == Verdict::not_linearizable);
 }
 
-TEST_CASE("chaos: unknown_user is a read of absent, legal only before the first write",
-          "[chaos]") {
+TEST_CASE("chaos: unknown_user is a read of absent, legal only before the first write", "[chaos]") {
   Builder before;
   before.read(1, "user/bob", std::nullopt, 0, 5).write(2, "user/bob", "x", 1, 2);
   CHECK(verdict_of(before.history()) == Verdict::linearizable);
@@ -486,8 +480,7 @@ TEST_CASE("chaos: not_joined while the buyer is certainly a member is caught", "
   CHECK(verdict_of(concurrent.history()) == Verdict::linearizable);
 }
 
-TEST_CASE("chaos: joining twice is idempotent and a successful quit needs a member",
-          "[chaos]") {
+TEST_CASE("chaos: joining twice is idempotent and a successful quit needs a member", "[chaos]") {
   Builder b;
   b.join(1, "auction/7", "alice", 0, 1)
       .join(1, "auction/7", "alice", 2, 3)
@@ -510,8 +503,7 @@ TEST_CASE("chaos: a definitely failed join is a no-op", "[chaos]") {
   CHECK(verdict_of(seen.history()) == Verdict::not_linearizable);
 }
 
-TEST_CASE("chaos: a fetch is checked per auction, so a torn multi-auction read passes",
-          "[chaos]") {
+TEST_CASE("chaos: a fetch is checked per auction, so a torn multi-auction read passes", "[chaos]") {
   Builder b;
   b.join(1, "auction/1", "alice", 0, 10).join(3, "auction/2", "bob", 0, 10);
   History history = b.history();
@@ -559,8 +551,7 @@ TEST_CASE("chaos: generated linearizable histories pass and one impossible read 
   }
 }
 
-TEST_CASE("chaos: the checker agrees with brute force on thousands of small histories",
-          "[chaos]") {
+TEST_CASE("chaos: the checker agrees with brute force on thousands of small histories", "[chaos]") {
   std::mt19937 rng(99);
   std::size_t linearizable = 0;
   for (int i = 0; i < 4000; ++i) {
@@ -568,9 +559,9 @@ TEST_CASE("chaos: the checker agrees with brute force on thousands of small hist
     const History history = random_small_history(rng, is_register);
     CAPTURE(i);
     INFO(to_text(history));
-    const bool expected =
-        is_register ? is_linearizable_by_brute_force(RegisterModel{}, history.operations)
-                    : is_linearizable_by_brute_force(SetModel{}, history.operations);
+    const bool expected = is_register
+                              ? is_linearizable_by_brute_force(RegisterModel{}, history.operations)
+                              : is_linearizable_by_brute_force(SetModel{}, history.operations);
     const CheckReport report = check_history(history);
     REQUIRE(report.verdict == (expected ? Verdict::linearizable : Verdict::not_linearizable));
     if (expected) {

@@ -23,8 +23,7 @@ std::optional<RegisterModel::State> RegisterModel::step(const State& state,
     case Outcome::failed:
       if (op.error != "unknown_user" || !state) return state;
       return std::nullopt;
-    case Outcome::indeterminate:
-      return state;
+    case Outcome::indeterminate: return state;
   }
   CHAOS_ASSERT(false, "unknown Outcome");
   return std::nullopt;
@@ -35,8 +34,8 @@ bool RegisterModel::is_read_only(const Operation& op) {
 }
 
 bool RegisterModel::may_need(const Operation& op, const Operation& writer) {
-  return writer.kind == OpKind::write && op.kind == OpKind::read &&
-         op.outcome == Outcome::ok && op.output == writer.input;
+  return writer.kind == OpKind::write && op.kind == OpKind::read && op.outcome == Outcome::ok &&
+         op.output == writer.input;
 }
 
 std::size_t RegisterModel::hash(const State& state) {

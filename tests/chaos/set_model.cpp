@@ -53,8 +53,7 @@ bool SetModel::may_need(const Operation& op, const Operation& writer) {
   }
   if (op.kind != OpKind::remove || op.input != element) return false;
   if (writer.kind == OpKind::add) return op.outcome == Outcome::ok;
-  return writer.kind == OpKind::remove && op.outcome == Outcome::failed &&
-         op.error == "not_joined";
+  return writer.kind == OpKind::remove && op.outcome == Outcome::failed && op.error == "not_joined";
 }
 
 std::vector<std::string> SetModel::elements(std::span<const Operation> ops) {

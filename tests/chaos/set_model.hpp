@@ -49,8 +49,7 @@ class SetModel {
   // read_set with its members cut down to that element. A set is the product of its
   // elements' memberships, so a linearization of the whole projects to a linearization of
   // each projection: a projection that is not linearizable proves that the whole is not.
-  static std::vector<Operation> project(std::span<const Operation> ops,
-                                        const std::string& element);
+  static std::vector<Operation> project(std::span<const Operation> ops, const std::string& element);
 
   static std::size_t hash(const State& state);
   static std::string describe(const State& state);

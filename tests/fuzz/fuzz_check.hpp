@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define FUZZ_CHECK(cond, msg)                                                          \
-  do {                                                                                 \
-    if (!(cond)) [[unlikely]] {                                                        \
-      std::fprintf(stderr, "%s:%d: fuzz check failed: %s (%s)\n", __FILE__, __LINE__, \
-                   (msg), #cond);                                                      \
-      std::abort();                                                                    \
-    }                                                                                  \
+#define FUZZ_CHECK(cond, msg)                                                                \
+  do {                                                                                       \
+    if (!(cond)) [[unlikely]] {                                                              \
+      std::fprintf(stderr, "%s:%d: fuzz check failed: %s (%s)\n", __FILE__, __LINE__, (msg), \
+                   #cond);                                                                   \
+      std::abort();                                                                          \
+    }                                                                                        \
   } while (false)

@@ -70,8 +70,8 @@ struct Damage {
 
 fs::path fresh_directory() {
   std::error_code ec;
-  const fs::path base = fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm")
-                                                         : fs::temp_directory_path();
+  const fs::path base =
+      fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
   const fs::path dir = base / ("wal_recovery_fuzz-" + std::to_string(::getpid()));
   fs::remove_all(dir, ec);
   fs::create_directories(dir, ec);
@@ -119,8 +119,8 @@ std::string hard_state_record(const HardState& state) {
 
 std::vector<Entry> read_log(const FileStorage& storage) {
   FUZZ_CHECK(storage.first_index() == LogIndex{1}, "first_index moved without snapshots");
-  auto entries = storage.entries(storage.first_index(), LogIndex{storage.last_index().value + 1},
-                                 SIZE_MAX);
+  auto entries =
+      storage.entries(storage.first_index(), LogIndex{storage.last_index().value + 1}, SIZE_MAX);
   FUZZ_CHECK(entries.has_value(), "the recovered log cannot be read");
   for (std::size_t i = 0; i < entries->size(); ++i) {
     FUZZ_CHECK((*entries)[i].index.value == i + 1, "recovered indexes are not consecutive");
@@ -147,7 +147,7 @@ bool is_framed_in(const std::vector<std::string>& files, const std::string& reco
 }
 
 auction::Result<std::unique_ptr<FileStorage>> open_checked(const fs::path& dir,
-                                                  const FileStorageOptions& options) {
+                                                           const FileStorageOptions& options) {
   auto storage = FileStorage::open(dir, options);
   if (!storage) {
     FUZZ_CHECK(storage.error().code == "storage_corrupt", "open failed with an unexpected code");
@@ -171,9 +171,9 @@ FileStorageOptions choose_options(FuzzedDataProvider& input) {
   options.segment_bytes_max = 51 + input.ConsumeIntegralInRange<std::uint64_t>(0, 400);
   if (input.ConsumeBool()) {
     // Small enough that garbage lengths meet the limit, large enough for every entry here.
-    options.record_bytes_max = static_cast<std::uint32_t>(
-        auction::raft::wal::entry_fixed_bytes + entry_data_bytes_max +
-        input.ConsumeIntegralInRange<std::uint32_t>(0, 64));
+    options.record_bytes_max =
+        static_cast<std::uint32_t>(auction::raft::wal::entry_fixed_bytes + entry_data_bytes_max +
+                                   input.ConsumeIntegralInRange<std::uint32_t>(0, 64));
   }
   return options;
 }
@@ -185,7 +185,8 @@ void fuzz_raw(FuzzedDataProvider& input, const fs::path& dir) {
   const std::string bytes = input.ConsumeRemainingBytesAsString();
   std::vector<std::string> files;
   if (two_segments) {
-    files = {bytes.substr(0, std::min(split, bytes.size())), bytes.substr(std::min(split, bytes.size()))};
+    files = {bytes.substr(0, std::min(split, bytes.size())),
+             bytes.substr(std::min(split, bytes.size()))};
   } else {
     files = {bytes};
   }
@@ -200,8 +201,9 @@ void fuzz_raw(FuzzedDataProvider& input, const fs::path& dir) {
                "a recovered entry is not framed by an intact record");
   }
   const HardState hard_state = (*storage)->hard_state();
-  FUZZ_CHECK(hard_state == HardState{} || is_framed_in(files, hard_state_record(hard_state), nullptr),
-             "the recovered hard state is not framed by an intact record");
+  FUZZ_CHECK(
+      hard_state == HardState{} || is_framed_in(files, hard_state_record(hard_state), nullptr),
+      "the recovered hard state is not framed by an intact record");
   storage->reset();
   check_reopen(dir, options, log, hard_state);
 }
@@ -225,7 +227,8 @@ void fuzz_structured(FuzzedDataProvider& input, const fs::path& dir) {
       if (choice <= 6) {
         // A new entry, or (choice 6, when there is a log) one that overwrites a suffix.
         std::uint64_t index = last + 1;
-        if (choice == 6 && last > 0) index = 1 + input.ConsumeIntegralInRange<std::uint64_t>(0, last - 1);
+        if (choice == 6 && last > 0)
+          index = 1 + input.ConsumeIntegralInRange<std::uint64_t>(0, last - 1);
         const Term previous = index == 1 ? Term{0} : state.entries[index - 2].term;
         Entry entry{Term{previous.value + input.ConsumeIntegralInRange<std::uint64_t>(0, 2)},
                     LogIndex{index},
@@ -241,7 +244,8 @@ void fuzz_structured(FuzzedDataProvider& input, const fs::path& dir) {
       } else if (choice == 7) {
         HardState hs{Term{input.ConsumeIntegral<std::uint8_t>()},
                      auction::raft::NodeId{input.ConsumeIntegralInRange<std::uint64_t>(0, 5)},
-                     input.ConsumeBool(), LogIndex{input.ConsumeIntegralInRange<std::uint64_t>(0, last)}};
+                     input.ConsumeBool(),
+                     LogIndex{input.ConsumeIntegralInRange<std::uint64_t>(0, last)}};
         log.set_hard_state(hs);
         state.hard_state = hs;
         hard_states.push_back(hs);
@@ -315,9 +319,9 @@ void fuzz_structured(FuzzedDataProvider& input, const fs::path& dir) {
                "cutting appended garbage lost written records");
   }
   if (kind == 3 && newest && bytes.empty()) {
-    const bool is_prefix_state = std::any_of(history.begin(), history.end(), [&](const LogState& s) {
-      return s.entries == log && s.hard_state == hard_state;
-    });
+    const bool is_prefix_state = std::any_of(
+        history.begin(), history.end(),
+        [&](const LogState& s) { return s.entries == log && s.hard_state == hard_state; });
     FUZZ_CHECK(is_prefix_state, "a segment cut short recovered a state that never was");
   }
   storage->reset();

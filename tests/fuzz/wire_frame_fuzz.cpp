@@ -26,10 +26,10 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include "wire/envelope.hpp"
 #include "auction/base/error_codes.hpp"
-#include "wire/frame_splitter.hpp"
 #include "fuzz_check.hpp"
+#include "wire/envelope.hpp"
+#include "wire/frame_splitter.hpp"
 
 namespace {
 
@@ -107,8 +107,8 @@ void check_reply_round_trip(const Json& id, const Reply& reply, const EnvelopeLi
   const std::string line = auction::wire::encode_reply(id, reply);
   FUZZ_CHECK(!line.empty() && line.back() == '\n', "a reply is one frame ending in a newline");
   FUZZ_CHECK(line.find('\n') == line.size() - 1, "a reply holds a newline inside its frame");
-  auto parsed = auction::wire::parse_response(std::string_view(line).substr(0, line.size() - 1),
-                                              limits);
+  auto parsed =
+      auction::wire::parse_response(std::string_view(line).substr(0, line.size() - 1), limits);
   FUZZ_CHECK(parsed.has_value(), "an encoded reply does not parse back");
   FUZZ_CHECK(parsed->id == id, "the reply's id changed");
   FUZZ_CHECK(parsed->reply.ok == reply.ok, "the reply's ok changed");
@@ -145,12 +145,12 @@ void check_request(std::string_view line, const EnvelopeLimits& limits) {
   const std::string again = auction::wire::encode_request(request->id, request->op, request->body);
   FUZZ_CHECK(again.back() == '\n' && again.find('\n') == again.size() - 1,
              "an encoded request is not one frame");
-  auto reparsed = auction::wire::parse_request(std::string_view(again).substr(0, again.size() - 1),
-                                               limits);
+  auto reparsed =
+      auction::wire::parse_request(std::string_view(again).substr(0, again.size() - 1), limits);
   FUZZ_CHECK(reparsed.has_value(), "an encoded request does not parse back");
-  FUZZ_CHECK(reparsed->id == request->id && reparsed->op == request->op &&
-                 reparsed->body == request->body,
-             "encode_request -> parse_request changed the request");
+  FUZZ_CHECK(
+      reparsed->id == request->id && reparsed->op == request->op && reparsed->body == request->body,
+      "encode_request -> parse_request changed the request");
 
   // A handler that echoes the body: the reply nests it one level deeper, so it fits the
   // reader's limit only when the body is at least one level shallower than the maximum.
@@ -158,7 +158,8 @@ void check_request(std::string_view line, const EnvelopeLimits& limits) {
     check_reply_round_trip(request->id, Reply::success(request->body), limits);
   }
   check_reply_round_trip(
-      request->id, Reply::failure(auction::Error{auction::code::unknown_op, "no op " + request->op}), limits);
+      request->id,
+      Reply::failure(auction::Error{auction::code::unknown_op, "no op " + request->op}), limits);
 }
 
 void check_response(std::string_view line, const EnvelopeLimits& limits) {

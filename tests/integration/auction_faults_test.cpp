@@ -18,8 +18,8 @@ namespace {
 // round `round`.
 struct Running {
   explicit Running(Cluster& cluster, std::uint64_t round = 2)
-      : alice("seller", cluster, "alice", {"--state-dir", state.path().string(),
-                                           "--push-period-ms", "100"}),
+      : alice("seller", cluster, "alice",
+              {"--state-dir", state.path().string(), "--push-period-ms", "100"}),
         bob("buyer", cluster, "bob"),
         carol("buyer", cluster, "carol") {
     alice.ask("create lamp lamp 10.00 0.50 300", "created auction 1");
@@ -41,9 +41,10 @@ std::string finish_line(std::uint64_t round, const std::string& winner) {
 
 }  // namespace
 
-TEST_CASE("auction: a seller killed mid-auction comes back at a new port, its buyers are told, "
-          "and the auction resumes from the last pushed state",
-          "[auction][integration]") {
+TEST_CASE(
+    "auction: a seller killed mid-auction comes back at a new port, its buyers are told, "
+    "and the auction resumes from the last pushed state",
+    "[auction][integration]") {
   Cluster cluster(3);
   cluster.start_all();
   cluster.wait_for_leader();
@@ -77,9 +78,10 @@ TEST_CASE("auction: a seller killed mid-auction comes back at a new port, its bu
   again.expect("auction 1: result recorded by the platform");
 }
 
-TEST_CASE("auction: with every replica killed the auction finishes peer to peer, and the "
-          "journaled result lands when the platform is back",
-          "[auction][integration]") {
+TEST_CASE(
+    "auction: with every replica killed the auction finishes peer to peer, and the "
+    "journaled result lands when the platform is back",
+    "[auction][integration]") {
   Cluster cluster(3);
   cluster.start_all();
   cluster.wait_for_leader();
@@ -143,7 +145,8 @@ TEST_CASE("auction: one seller runs many auctions at once", "[auction][integrati
   }
   // bob's proxy leaves every auction at 1.60 (round 6): carol wins each at that price.
   for (int id = 1; id <= count; ++id) {
-    alice.ask("wait recorded " + std::to_string(id) + " 60", "wait recorded " + std::to_string(id) + ": done");
+    alice.ask("wait recorded " + std::to_string(id) + " 60",
+              "wait recorded " + std::to_string(id) + ": done");
   }
   PlatformUser reader(cluster.client_options());
   auto fetched = reader.call("fetch_auctions", {{"username", "carol"}});

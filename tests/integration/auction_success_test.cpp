@@ -56,9 +56,10 @@ TEST_CASE("auction: a seller and three buyers run an auction to the right winner
   bob.ask("show 1", "won by bob at " + price);
 }
 
-TEST_CASE("auction: a buyer cannot join a started auction, and a non-owner cannot start, "
-          "update or finish another seller's auction",
-          "[auction][integration]") {
+TEST_CASE(
+    "auction: a buyer cannot join a started auction, and a non-owner cannot start, "
+    "update or finish another seller's auction",
+    "[auction][integration]") {
   Cluster cluster(3);
   cluster.start_all();
   cluster.wait_for_leader();
@@ -82,16 +83,21 @@ TEST_CASE("auction: a buyer cannot join a started auction, and a non-owner canno
   mallory.ask("resume 1", "resume: not_owner");
 
   PlatformUser intruder(cluster.client_options());
-  const json buyers = json::array({{{"username", "bob"}, {"active", true}},
-                                   {{"username", "carol"}, {"active", false}}});
-  auto update = intruder.call("update_auction", {{"seller", "mallory"}, {"auction_id", 1},
-                                                 {"round_id", 50}, {"current_price", 600},
+  const json buyers = json::array(
+      {{{"username", "bob"}, {"active", true}}, {{"username", "carol"}, {"active", false}}});
+  auto update = intruder.call("update_auction", {{"seller", "mallory"},
+                                                 {"auction_id", 1},
+                                                 {"round_id", 50},
+                                                 {"current_price", 600},
                                                  {"buyers", buyers}});
   REQUIRE_FALSE(update.has_value());
   CHECK(update.error().code == "not_owner");
-  auto finish = intruder.call("finish_auction", {{"seller", "mallory"}, {"auction_id", 1},
-                                                 {"winner", "bob"}, {"price", 600},
-                                                 {"round_id", 50}, {"buyers", buyers}});
+  auto finish = intruder.call("finish_auction", {{"seller", "mallory"},
+                                                 {"auction_id", 1},
+                                                 {"winner", "bob"},
+                                                 {"price", 600},
+                                                 {"round_id", 50},
+                                                 {"buyers", buyers}});
   REQUIRE_FALSE(finish.has_value());
   CHECK(finish.error().code == "not_owner");
 

@@ -41,9 +41,10 @@ std::pair<int, std::string> run_bench(std::vector<std::string> args) {
 }
 
 std::vector<std::string> etcd_args(std::uint16_t port, std::vector<std::string> more = {}) {
-  std::vector<std::string> args{"--json", "etcd", "--endpoints",
-                                "127.0.0.1:" + std::to_string(port), "--workload", "write",
-                                "--clients", "1", "--warmup-ms", "0", "--duration-ms", "100"};
+  std::vector<std::string> args{
+      "--json",      "etcd",  "--endpoints",   "127.0.0.1:" + std::to_string(port),
+      "--workload",  "write", "--clients",     "1",
+      "--warmup-ms", "0",     "--duration-ms", "100"};
   args.insert(args.end(), more.begin(), more.end());
   return args;
 }
@@ -129,8 +130,7 @@ TEST_CASE("bench: the etcd mode against an endpoint where nothing listens says s
   CHECK(output.find("\"bench\"") == std::string::npos);  // no result row
 }
 
-TEST_CASE("bench: the etcd mode refuses a reply that is not etcd's JSON, and exits 1",
-          "[bench]") {
+TEST_CASE("bench: the etcd mode refuses a reply that is not etcd's JSON, and exits 1", "[bench]") {
   CannedServer server("HTTP/1.1 200 OK\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot json!");
   const auto [code, output] = run_bench(etcd_args(server.port()));
   INFO(output);
@@ -169,8 +169,7 @@ TEST_CASE("bench: the etcd mode rejects a workload etcd does not run, and a bad 
   CHECK(run_bench(no_port).first == 2);
 }
 
-TEST_CASE("bench: the etcd mode measures a one-member etcd (when etcd is installed)",
-          "[bench]") {
+TEST_CASE("bench: the etcd mode measures a one-member etcd (when etcd is installed)", "[bench]") {
   const auto etcd = on_path("etcd");
   if (etcd.empty()) {
     WARN("etcd is not installed (Debian: apt-get install etcd-server); not measuring one");
@@ -179,19 +178,18 @@ TEST_CASE("bench: the etcd mode measures a one-member etcd (when etcd is install
   TempDir dir("ppapd-bench-etcd-test");
   const std::string client_url = "http://127.0.0.1:" + std::to_string(auction::test::free_port());
   const std::string peer_url = "http://127.0.0.1:" + std::to_string(auction::test::free_port());
-  ChildProcess member(etcd, {"--name", "m1", "--data-dir", (dir.path() / "m1").string(),
-                             "--listen-client-urls", client_url, "--advertise-client-urls",
-                             client_url, "--listen-peer-urls", peer_url,
-                             "--initial-advertise-peer-urls", peer_url, "--initial-cluster",
-                             "m1=" + peer_url});
+  ChildProcess member(
+      etcd, {"--name", "m1", "--data-dir", (dir.path() / "m1").string(), "--listen-client-urls",
+             client_url, "--advertise-client-urls", client_url, "--listen-peer-urls", peer_url,
+             "--initial-advertise-peer-urls", peer_url, "--initial-cluster", "m1=" + peer_url});
   {
     INFO(member.output());
     REQUIRE(member.wait_for_output("ready to serve client requests", deadline));
   }
-  const auto [code, output] = run_bench(
-      {"--json", "etcd", "--endpoints", client_url.substr(std::string("http://").size()),
-       "--server-pids", std::to_string(member.pid()), "--workload", "write,fetch,lookup",
-       "--clients", "2", "--warmup-ms", "0", "--duration-ms", "300"});
+  const auto [code, output] =
+      run_bench({"--json", "etcd", "--endpoints", client_url.substr(std::string("http://").size()),
+                 "--server-pids", std::to_string(member.pid()), "--workload", "write,fetch,lookup",
+                 "--clients", "2", "--warmup-ms", "0", "--duration-ms", "300"});
   INFO(output);
   CHECK(code == 0);
   std::vector<json> rows;

@@ -12,9 +12,8 @@ using namespace auction::test;
 
 TEST_CASE("bench: fanout with 20 buyers reports one row with the fan-out keys",
           "[bench][integration]") {
-  ChildProcess bench(executable("bench"),
-                     {"--json", "fanout", "--buyers", "20", "--period-ms", "20", "--rounds", "10",
-                      "--warmup-ms", "200"});
+  ChildProcess bench(executable("bench"), {"--json", "fanout", "--buyers", "20", "--period-ms",
+                                           "20", "--rounds", "10", "--warmup-ms", "200"});
   const auto code = bench.wait_exit(std::chrono::seconds(60));
   INFO(bench.output());
   REQUIRE(code.has_value());

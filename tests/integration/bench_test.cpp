@@ -41,8 +41,7 @@ std::vector<json> run_bench(const std::vector<std::string>& args) {
 
 }  // namespace
 
-TEST_CASE("bench: platform starts a cluster, runs each workload and reports every row",
-          "[bench]") {
+TEST_CASE("bench: platform starts a cluster, runs each workload and reports every row", "[bench]") {
   Cluster cluster(3);  // only its cluster file: bench starts and stops the replicas itself
   const auto rows = run_bench({"--json", "platform", "--start", cluster.config_path().string(),
                                "--clients", "1,2", "--workload", "write,fetch,lookup",
@@ -51,9 +50,8 @@ TEST_CASE("bench: platform starts a cluster, runs each workload and reports ever
   for (const json& row : rows) {
     INFO(row.dump());
     CHECK(row.at("bench") == "platform");
-    for (const char* key : {"workload", "clients", "ops", "ops_per_s", "errors", "p50_ms",
-                            "p99_ms", "p999_ms", "max_ms", "server_cpu_s", "generator_cpu_s",
-                            "new_terms"}) {
+    for (const char* key : {"workload", "clients", "ops", "ops_per_s", "errors", "p50_ms", "p99_ms",
+                            "p999_ms", "max_ms", "server_cpu_s", "generator_cpu_s", "new_terms"}) {
       CHECK(row.contains(key));
     }
     CHECK(row.at("ops").get<std::uint64_t>() > 0);
@@ -76,8 +74,7 @@ TEST_CASE("bench: platform measures a running cluster given by its file", "[benc
   CHECK(rows[0].contains("server_cpu_s"));
 }
 
-TEST_CASE("bench: failover kills the leader, times the next leader and loses no write",
-          "[bench]") {
+TEST_CASE("bench: failover kills the leader, times the next leader and loses no write", "[bench]") {
   Cluster cluster(3);
   const auto rows = run_bench({"--json", "failover", "--start", cluster.config_path().string(),
                                "--tries", "2", "--settle-ms", "200"});
@@ -97,9 +94,9 @@ TEST_CASE("bench: bad arguments and a missing cluster are refused clearly", "[be
   }
   {
     Cluster cluster(3);  // nothing runs on its ports
-    ChildProcess bench(executable("bench"),
-                       {"platform", "--cluster", cluster.config_path().string(), "--duration-ms",
-                        "200"});
+    ChildProcess bench(
+        executable("bench"),
+        {"platform", "--cluster", cluster.config_path().string(), "--duration-ms", "200"});
     CHECK(bench.wait_exit(run_max) == 1);
     CHECK_THAT(bench.output(), Catch::Contains("bench platform:"));
   }

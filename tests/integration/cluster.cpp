@@ -123,12 +123,11 @@ namespace {
 Result<json> run(boost::asio::io_context& io, boost::asio::awaitable<Result<json>> task) {
   std::optional<Result<json>> outcome;
   io.restart();
-  boost::asio::co_spawn(io, std::move(task),
-                        [&](std::exception_ptr escaped, Result<json> result) {
-                          if (escaped) std::rethrow_exception(escaped);
-                          outcome = std::move(result);
-                          io.stop();
-                        });
+  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr escaped, Result<json> result) {
+    if (escaped) std::rethrow_exception(escaped);
+    outcome = std::move(result);
+    io.stop();
+  });
   io.run_for(cluster_wait_max * 3);
   REQUIRE(outcome.has_value());
   return std::move(*outcome);

@@ -155,9 +155,10 @@ TEST_CASE("integration: after kill -9 of the leader, clients' writes go on on a 
   cluster.stop_all();
 }
 
-TEST_CASE("integration: five replicas serve with two down, and refuse writes clearly with "
-          "three down",
-          "[integration][platform][faults]") {
+TEST_CASE(
+    "integration: five replicas serve with two down, and refuse writes clearly with "
+    "three down",
+    "[integration][platform][faults]") {
   Cluster cluster(5);
   cluster.start_all();
   const std::uint64_t first_leader = cluster.wait_for_leader();

@@ -86,8 +86,7 @@ void walk_every_op(const Call& call, const std::string& p) {
   const std::string alice = p + "alice", bob = p + "bob", carol = p + "carol", dave = p + "dave";
 
   // login, get_user_address
-  CHECK(ok(call, "login", {{"username", alice}, {"address", "127.0.0.1:7001"}})["created"] ==
-        true);
+  CHECK(ok(call, "login", {{"username", alice}, {"address", "127.0.0.1:7001"}})["created"] == true);
   CHECK(ok(call, "login", {{"username", alice}, {"address", "127.0.0.1:7011"}})["created"] ==
         false);
   refused(call, "login", {{"username", "no spaces"}, {"address", "127.0.0.1:1"}},
@@ -102,9 +101,9 @@ void walk_every_op(const Call& call, const std::string& p) {
   refused(call, "fly", json::object(), "unknown_op");
 
   // create_auction
-  const json lamp{{"seller", alice},        {"auction_name", "spring sale"},
-                  {"item_name", "lamp"},    {"item_description", "a brass lamp"},
-                  {"base_price", 1000},     {"increment", 100},
+  const json lamp{{"seller", alice},     {"auction_name", "spring sale"},
+                  {"item_name", "lamp"}, {"item_description", "a brass lamp"},
+                  {"base_price", 1000},  {"increment", 100},
                   {"period_ms", 1000}};
   const std::uint64_t a = ok(call, "create_auction", lamp)["auction_id"];
   json stranger = lamp;
@@ -117,8 +116,7 @@ void walk_every_op(const Call& call, const std::string& p) {
   // join_auction / quit_auction
   CHECK(ok(call, "join_auction", {{"username", bob}, {"auction_id", a}})["already_joined"] ==
         false);
-  CHECK(ok(call, "join_auction", {{"username", bob}, {"auction_id", a}})["already_joined"] ==
-        true);
+  CHECK(ok(call, "join_auction", {{"username", bob}, {"auction_id", a}})["already_joined"] == true);
   refused(call, "join_auction", {{"username", alice}, {"auction_id", a}}, "invalid_argument");
   refused(call, "join_auction", {{"username", bob}, {"auction_id", 999'999}}, "unknown_auction");
   refused(call, "quit_auction", {{"username", carol}, {"auction_id", a}}, "not_joined");
@@ -130,8 +128,7 @@ void walk_every_op(const Call& call, const std::string& p) {
   const std::uint64_t b = ok(call, "create_auction", lamp)["auction_id"];
   CHECK(b > a);
   refused(call, "start_auction", {{"seller", alice}, {"auction_id", b}}, "no_buyers");
-  CHECK(ok(call, "cancel_auction", {{"seller", alice}, {"auction_id", b}})["stage"] ==
-        "cancelled");
+  CHECK(ok(call, "cancel_auction", {{"seller", alice}, {"auction_id", b}})["stage"] == "cancelled");
   refused(call, "cancel_auction", {{"seller", alice}, {"auction_id", b}}, "wrong_stage");
   refused(call, "start_auction", {{"seller", bob}, {"auction_id", a}}, "not_owner");
   const json started = ok(call, "start_auction", {{"seller", alice}, {"auction_id", a}});
@@ -141,10 +138,13 @@ void walk_every_op(const Call& call, const std::string& p) {
   refused(call, "join_auction", {{"username", dave}, {"auction_id", a}}, "wrong_stage");
 
   // update_auction
-  const json both_active = json::array({{{"username", bob}, {"active", true}},
-                                        {{"username", carol}, {"active", true}}});
-  json update{{"seller", alice},      {"auction_id", a},      {"round_id", 2},
-              {"current_price", 1200}, {"buyers", both_active}};
+  const json both_active =
+      json::array({{{"username", bob}, {"active", true}}, {{"username", carol}, {"active", true}}});
+  json update{{"seller", alice},
+              {"auction_id", a},
+              {"round_id", 2},
+              {"current_price", 1200},
+              {"buyers", both_active}};
   CHECK(ok(call, "update_auction", update)["applied"] == true);
   update["round_id"] = 1;
   update["current_price"] = 1100;
@@ -232,12 +232,12 @@ TEST_CASE("integration: every platform op and error, by raw line and through the
 
     // limit_exceeded: an auction takes 100 buyers (pipelined lines, answered in any order)
     const std::uint64_t crowded = raw("create_auction", {{"seller", "r_alice"},
-                                                          {"auction_name", "crowd"},
-                                                          {"item_name", "bench"},
-                                                          {"item_description", ""},
-                                                          {"base_price", 0},
-                                                          {"increment", 1},
-                                                          {"period_ms", 100}})
+                                                         {"auction_name", "crowd"},
+                                                         {"item_name", "bench"},
+                                                         {"item_description", ""},
+                                                         {"base_price", 0},
+                                                         {"increment", 1},
+                                                         {"period_ms", 100}})
                                       .result["auction_id"];
     auto pipe = LineConnection::connect(cluster.client_port(leader), cluster_wait_max);
     REQUIRE(pipe != nullptr);
@@ -258,7 +258,9 @@ TEST_CASE("integration: every platform op and error, by raw line and through the
       return refusals;
     };
     CHECK(send_all([](int i) {
-            return json{{"id", i}, {"op", "login"}, {"username", "r_crowd" + std::to_string(i)},
+            return json{{"id", i},
+                        {"op", "login"},
+                        {"username", "r_crowd" + std::to_string(i)},
                         {"address", "127.0.0.1:9000"}};
           }) == 0);
     CHECK(send_all([&](int i) {
@@ -290,9 +292,10 @@ TEST_CASE("integration: a write retried after its answer was lost is applied exa
   cluster.start_all();
   const std::uint16_t port = cluster.client_port(cluster.wait_for_leader());
   INFO(cluster.logs());
-  REQUIRE(auction::test::ask(
-              port, R"({"id":1,"op":"login","username":"alice","address":"127.0.0.1:7001"})")
-              ["ok"] == true);
+  REQUIRE(
+      auction::test::ask(
+          port, R"({"id":1,"op":"login","username":"alice","address":"127.0.0.1:7001"})")["ok"] ==
+      true);
   const auto create = [](int seq) {
     return R"({"id":2,"op":"create_auction","seller":"alice","auction_name":"x",)"
            R"("item_name":"y","item_description":"","base_price":500,"increment":50,)"

@@ -77,9 +77,10 @@ std::unique_ptr<ChildProcess> spawn(const Cluster& cluster, std::uint64_t id) {
 
 }  // namespace
 
-TEST_CASE("integration: three replicas elect a leader that serves logins and reads while "
-          "followers redirect to it",
-          "[integration][replica]") {
+TEST_CASE(
+    "integration: three replicas elect a leader that serves logins and reads while "
+    "followers redirect to it",
+    "[integration][replica]") {
   Cluster cluster(3);
   cluster.start_all();
 
@@ -101,9 +102,9 @@ TEST_CASE("integration: three replicas elect a leader that serves logins and rea
   }
 
   const std::uint16_t leader_port = cluster.client_port(leader);
-  json login = ask(leader_port,
-                   R"({"id":2,"op":"login","username":"alice","address":"127.0.0.1:9001",)"
-                   R"("client_id":"test-client","seq":1})");
+  json login =
+      ask(leader_port, R"({"id":2,"op":"login","username":"alice","address":"127.0.0.1:9001",)"
+                       R"("client_id":"test-client","seq":1})");
   INFO(login.dump());
   CHECK(login["ok"] == true);
   json where = ask(leader_port, R"({"id":3,"op":"get_user_address","username":"alice"})");
@@ -112,16 +113,14 @@ TEST_CASE("integration: three replicas elect a leader that serves logins and rea
   CHECK(where["result"]["address"] == "127.0.0.1:9001");
 
   const std::size_t follower = leader == 1 ? 2 : 1;
-  for (const char* line :
-       {R"({"id":4,"op":"login","username":"bob","address":"127.0.0.1:9002"})",
-        R"({"id":5,"op":"get_user_address","username":"alice"})"}) {
+  for (const char* line : {R"({"id":4,"op":"login","username":"bob","address":"127.0.0.1:9002"})",
+                           R"({"id":5,"op":"get_user_address","username":"alice"})"}) {
     json redirected = ask(cluster.client_port(follower), line);
     INFO(redirected.dump());
     CHECK(redirected["ok"] == false);
     CHECK(redirected["error"]["code"] == "not_leader");
     CHECK(redirected["error"]["leader"]["id"] == leader);
-    CHECK(redirected["error"]["leader"]["address"] ==
-          "127.0.0.1:" + std::to_string(leader_port));
+    CHECK(redirected["error"]["leader"]["address"] == "127.0.0.1:" + std::to_string(leader_port));
   }
 
   // Bad lines are answered and the connection stays usable; nothing reaches the log.
@@ -131,10 +130,10 @@ TEST_CASE("integration: three replicas elect a leader that serves logins and rea
   CHECK(ask(*connection, "this is not json")["error"]["code"] == "bad_request");
   CHECK(ask(*connection, R"({"id":6,"op":"login","username":"carol"})")["error"]["code"] ==
         "bad_request");
-  CHECK(ask(*connection, R"({"id":7,"op":"login","username":"no spaces","address":"h:1"})")
-            ["error"]["code"] == "invalid_argument");
-  CHECK(ask(*connection, R"({"id":8,"op":"status","extra":1})")["error"]["code"] ==
-        "bad_request");
+  CHECK(ask(*connection,
+            R"({"id":7,"op":"login","username":"no spaces","address":"h:1"})")["error"]["code"] ==
+        "invalid_argument");
+  CHECK(ask(*connection, R"({"id":8,"op":"status","extra":1})")["error"]["code"] == "bad_request");
   CHECK(ask(*connection, R"({"id":9,"op":"ping"})")["ok"] == true);
   CHECK(status_of(cluster, leader)["last_index"] == last_index_before);
 
@@ -160,16 +159,17 @@ TEST_CASE("integration: replicas restarted on their data dirs recover the log",
   cluster.stop_all();  // SIGTERM; each must exit 0
 }
 
-TEST_CASE("integration: a replica refuses to start, with exit code 2 and one line, on a bad "
-          "config, an unknown id, a port in use or a locked data dir",
-          "[integration][replica]") {
+TEST_CASE(
+    "integration: a replica refuses to start, with exit code 2 and one line, on a bad "
+    "config, an unknown id, a port in use or a locked data dir",
+    "[integration][replica]") {
   Cluster cluster(3);
 
   SECTION("a config that is not JSON") {
     const auto bad = cluster.config_path().parent_path() / "bad.json";
     std::ofstream(bad) << "{\"replicas\": [";
-    auto child = replica_with({"--config", bad.string(), "--id", "1", "--data-dir",
-                               cluster.data_dir(1).string()});
+    auto child = replica_with(
+        {"--config", bad.string(), "--id", "1", "--data-dir", cluster.data_dir(1).string()});
     CHECK(child->wait_exit(deadline) == 2);
     CHECK_THAT(child->output(), Catch::Contains("replica: cannot start: config"));
   }
@@ -182,8 +182,8 @@ TEST_CASE("integration: a replica refuses to start, with exit code 2 and one lin
     auto child = replica_with({"--config", cluster.config_path().string(), "--id", "9",
                                "--data-dir", cluster.data_dir(9).string()});
     CHECK(child->wait_exit(deadline) == 2);
-    CHECK_THAT(child->output(), Catch::Contains("id 9 is not in") &&
-                                    Catch::Contains("(ids there: 1, 2, 3)"));
+    CHECK_THAT(child->output(),
+               Catch::Contains("id 9 is not in") && Catch::Contains("(ids there: 1, 2, 3)"));
   }
   SECTION("a port in use") {
     const PortHolder holder(cluster.client_port(1));
@@ -203,9 +203,10 @@ TEST_CASE("integration: a replica refuses to start, with exit code 2 and one lin
   }
 }
 
-TEST_CASE("integration: a leader that loses its majority answers every request instead of "
-          "hanging",
-          "[integration][replica]") {
+TEST_CASE(
+    "integration: a leader that loses its majority answers every request instead of "
+    "hanging",
+    "[integration][replica]") {
   Cluster cluster(3);
   cluster.start_all();
   const std::size_t leader = cluster.wait_for_leader();

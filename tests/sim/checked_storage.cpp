@@ -82,8 +82,8 @@ std::string CheckedStorage::check(const raft::LogStorage& image) const {
   }
   if (promised_last_ == 0) return {};
   const std::uint64_t last = image.last_index().value;
-  auto log = image.entries(raft::LogIndex{1},
-                           raft::LogIndex{std::min(last, promised_last_) + 1}, SIZE_MAX);
+  auto log = image.entries(raft::LogIndex{1}, raft::LogIndex{std::min(last, promised_last_) + 1},
+                           SIZE_MAX);
   if (!log) return "kept a log it cannot read back: " + log.error().message;
   std::uint64_t hash = 0;
   for (const raft::Entry& e : *log) {

@@ -34,8 +34,8 @@ void SafetyChecker::on_role_change(std::uint64_t node, const raft::RoleChanged& 
   if (change.role != Role::leader) return;
   auto [it, inserted] = leader_of_term_.emplace(change.term.value, node);
   if (!inserted && it->second != node) {
-    fail("election safety: nodes " + std::to_string(it->second) + " and " +
-         std::to_string(node) + " both led term " + std::to_string(change.term.value));
+    fail("election safety: nodes " + std::to_string(it->second) + " and " + std::to_string(node) +
+         " both led term " + std::to_string(change.term.value));
   }
 }
 
@@ -95,8 +95,7 @@ void SafetyChecker::on_apply(std::uint64_t node, LogIndex index, std::string_vie
   if (first.index != index.value || first.hash != hash) {
     fail("state machine safety: command #" + std::to_string(count) + " is '" +
          std::string(command) + "' at index " + std::to_string(index.value) + at(node) +
-         " but was '" + first.command + "' at index " + std::to_string(first.index) +
-         " elsewhere");
+         " but was '" + first.command + "' at index " + std::to_string(first.index) + " elsewhere");
   }
 }
 
@@ -141,8 +140,8 @@ void SafetyChecker::check_log(std::uint64_t node, const Core& core, bool full) {
     for (const Entry& e : fresh) {
       const std::uint64_t i = c.terms.size();
       if (e.index.value != i) {
-        fail("log entry " + std::to_string(i) + " carries index " +
-             std::to_string(e.index.value) + at(node));
+        fail("log entry " + std::to_string(i) + " carries index " + std::to_string(e.index.value) +
+             at(node));
         return;
       }
       if (e.term.value < c.terms.back()) {
@@ -172,9 +171,8 @@ void SafetyChecker::check_log(std::uint64_t node, const Core& core, bool full) {
 
   const std::uint64_t commit = core.commit().value;
   if (commit > last || core.applied().value > commit) {
-    fail("commit " + std::to_string(commit) + " / applied " +
-         std::to_string(core.applied().value) + " beyond the log end " +
-         std::to_string(last) + at(node));
+    fail("commit " + std::to_string(commit) + " / applied " + std::to_string(core.applied().value) +
+         " beyond the log end " + std::to_string(last) + at(node));
     return;
   }
   const std::uint64_t known = committed_.size() - 1;
@@ -250,9 +248,8 @@ void SafetyChecker::on_read_answered(std::uint64_t node, std::uint64_t required,
                                      std::uint64_t count) {
   ++reads_answered_;
   if (count < required) {
-    fail("linearizable reads: a read answered from " + std::to_string(count) +
-         " commands, but " + std::to_string(required) +
-         " were acknowledged or read before it began" + at(node));
+    fail("linearizable reads: a read answered from " + std::to_string(count) + " commands, but " +
+         std::to_string(required) + " were acknowledged or read before it began" + at(node));
     return;
   }
   reads_floor_ = std::max(reads_floor_, count);

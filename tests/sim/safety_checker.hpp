@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "auction/raft/core.hpp"
-#include "auction/raft/log_storage.hpp"
 #include "auction/raft/driver.hpp"
+#include "auction/raft/log_storage.hpp"
 #include "auction/raft/message.hpp"
 
 namespace auction::sim {
@@ -120,23 +120,22 @@ class SafetyChecker {
   };
   struct Applied {
     std::uint64_t index = 0;
-    std::uint64_t hash = 0;         // hash of the command sequence ending here
+    std::uint64_t hash = 0;  // hash of the command sequence ending here
     std::string command;
   };
   struct NodeState {
     Chain chain;
-    std::uint64_t term = 0;           // since the last restart; never goes back
+    std::uint64_t term = 0;  // since the last restart; never goes back
     // The entries recovered at the last restart with a term above the recovered hard
     // state's: their terms, from index recovered_above_first on (see on_restart()).
     std::uint64_t recovered_above_first = 0;
     std::vector<std::uint64_t> recovered_above_terms;
-    std::uint64_t applied_index = 0;  // state machine's last applied index
-    std::uint64_t leader_term = 0;    // leader completeness checked for this leadership
-    std::uint64_t leader_checked = 0; // ... up to this committed index
+    std::uint64_t applied_index = 0;   // state machine's last applied index
+    std::uint64_t leader_term = 0;     // leader completeness checked for this leadership
+    std::uint64_t leader_checked = 0;  // ... up to this committed index
   };
 
-  void note_entry(std::uint64_t node, std::uint64_t index, std::uint64_t term,
-                  std::uint64_t hash);
+  void note_entry(std::uint64_t node, std::uint64_t index, std::uint64_t term, std::uint64_t hash);
   void check_acked_term(const AckedWrite& write);
   std::string at(std::uint64_t node) const;
 

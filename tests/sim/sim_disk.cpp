@@ -34,7 +34,9 @@ class SimContents final : public FileContents {
 class SimFile final : public DiskFile {
  public:
   SimFile(SimDisk& disk, std::shared_ptr<SimDisk::Inode> inode, fs::path path)
-      : disk_(disk), inode_(std::move(inode)), path_(std::move(path)),
+      : disk_(disk),
+        inode_(std::move(inode)),
+        path_(std::move(path)),
         generation_(disk.generation_) {}
 
   const fs::path& path() const override { return path_; }
@@ -156,8 +158,7 @@ Result<void> SimDisk::write_file(Inode& inode, const fs::path& path, std::uint64
     inode.unsynced.push_back(std::move(write));
   }
   if (fails) {
-    return fail(code::storage_unavailable, "write failed on " + path.string() +
-                                               " at byte offset " +
+    return fail(code::storage_unavailable, "write failed on " + path.string() + " at byte offset " +
                                                std::to_string(offset + length) + ": " +
                                                simulated_error);
   }
@@ -192,13 +193,9 @@ Result<void> SimDisk::sync_file(const std::shared_ptr<Inode>& inode, const fs::p
   return {};
 }
 
-void SimDisk::hold_syncs() {
-  is_holding_ = true;
-}
+void SimDisk::hold_syncs() { is_holding_ = true; }
 
-void SimDisk::hold(HeldSync sync) {
-  held_ = std::move(sync);
-}
+void SimDisk::hold(HeldSync sync) { held_ = std::move(sync); }
 
 // A held sync returned before the call that completes it began, so it is durable: only a
 // sync that nothing has followed yet can be in flight when the power goes.
@@ -284,7 +281,8 @@ Result<std::unique_ptr<DirectoryLock>> SimDisk::lock_directory(const fs::path& d
 
 Result<std::vector<std::string>> SimDisk::list(const fs::path& dir) {
   Directory* d = find_directory(dir);
-  if (d == nullptr) return unavailable("cannot list data directory", dir, "No such file or directory");
+  if (d == nullptr)
+    return unavailable("cannot list data directory", dir, "No such file or directory");
   std::vector<std::string> names;
   for (const auto& [name, inode] : d->names) names.push_back(name);
   return names;
@@ -334,8 +332,9 @@ Result<void> SimDisk::rename(const fs::path& from, const fs::path& to) {
     return unavailable("cannot rename " + from.string() + " to", to, "No such file or directory");
   }
   std::shared_ptr<Inode> inode = it->second;
-  change_names(*dir, Directory::Change{
-                         0, {{from.filename().string(), nullptr}, {to.filename().string(), inode}}});
+  change_names(
+      *dir,
+      Directory::Change{0, {{from.filename().string(), nullptr}, {to.filename().string(), inode}}});
   return {};
 }
 

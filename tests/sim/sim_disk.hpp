@@ -86,11 +86,9 @@ class SimDisk final : public Disk {
   Result<void> create_data_directory(const std::filesystem::path& dir) override;
   Result<std::unique_ptr<DirectoryLock>> lock_directory(const std::filesystem::path& dir) override;
   Result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
-  Result<std::unique_ptr<DiskFile>> open(const std::filesystem::path& file,
-                                         OpenMode mode) override;
+  Result<std::unique_ptr<DiskFile>> open(const std::filesystem::path& file, OpenMode mode) override;
   Result<std::unique_ptr<FileContents>> read(const std::filesystem::path& file) override;
-  Result<void> rename(const std::filesystem::path& from,
-                      const std::filesystem::path& to) override;
+  Result<void> rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
   Result<void> remove(const std::filesystem::path& file) override;
   Result<void> sync_directory(const std::filesystem::path& dir) override;
 
@@ -106,9 +104,9 @@ class SimDisk final : public Disk {
       std::uint64_t offset = 0;  // for a truncation: the new size
       std::string bytes;
     };
-    std::string data;             // what reads see
-    std::string durable;          // what a crash starts from
-    std::deque<Write> unsynced;   // since the last sync, oldest first
+    std::string data;            // what reads see
+    std::string durable;         // what a crash starts from
+    std::deque<Write> unsynced;  // since the last sync, oldest first
     std::uint64_t next_seq = 0;
   };
   using Names = std::map<std::string, std::shared_ptr<Inode>>;
@@ -117,16 +115,16 @@ class SimDisk final : public Disk {
       std::uint64_t seq = 0;
       std::vector<std::pair<std::string, std::shared_ptr<Inode>>> names;  // null: removed
     };
-    Names names;                   // what listing sees
-    Names durable;                 // what a crash starts from
-    std::deque<Change> unsynced;   // since the last sync, oldest first
+    Names names;                  // what listing sees
+    Names durable;                // what a crash starts from
+    std::deque<Change> unsynced;  // since the last sync, oldest first
     std::uint64_t next_seq = 0;
   };
   // A sync that returned while syncs were held and is not yet durable.
   struct HeldSync {
     std::shared_ptr<Inode> inode;  // or, when null, the directory `dir`
     std::string dir;
-    std::uint64_t seq = 0;         // everything before it
+    std::uint64_t seq = 0;  // everything before it
   };
 
   bool draw_fault() { return fault_rate_ > 0 && random_.chance(fault_rate_); }
@@ -140,18 +138,17 @@ class SimDisk final : public Disk {
   void crash_inode(Inode& inode);
 
   // Calls for a SimFile: `alive` is false once a crash has killed its process.
-  Result<void> write_file(Inode& inode, const std::filesystem::path& path,
-                          std::uint64_t offset, std::string_view bytes);
-  Result<void> truncate_file(Inode& inode, const std::filesystem::path& path,
-                             std::uint64_t size);
+  Result<void> write_file(Inode& inode, const std::filesystem::path& path, std::uint64_t offset,
+                          std::string_view bytes);
+  Result<void> truncate_file(Inode& inode, const std::filesystem::path& path, std::uint64_t size);
   Result<void> sync_file(const std::shared_ptr<Inode>& inode, const std::filesystem::path& path,
                          const char* call);
 
   SimRandom& random_;
   double fault_rate_ = 0;
   std::map<std::string, Directory> directories_;  // by path
-  std::set<std::string> locked_;                 // directories whose lock is held
-  std::uint64_t generation_ = 0;                 // advanced by every crash
+  std::set<std::string> locked_;                  // directories whose lock is held
+  std::uint64_t generation_ = 0;                  // advanced by every crash
   bool is_holding_ = false;
   std::optional<HeldSync> held_;
   SimDiskStats stats_;

@@ -26,8 +26,7 @@ class SimMachine final : public raft::StateMachine {
 
   std::string apply(raft::LogIndex index, std::string_view command) override {
     ++count_;
-    hash_ = hash_combine(hash_combine(hash_, index.value),
-                         std::hash<std::string_view>{}(command));
+    hash_ = hash_combine(hash_combine(hash_, index.value), std::hash<std::string_view>{}(command));
     checker_.on_apply(node_, index, command, count_, hash_);
     return std::string(command);
   }

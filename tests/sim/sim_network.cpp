@@ -9,7 +9,9 @@ namespace auction::sim {
 using raft::Message;
 
 SimNetwork::SimNetwork(std::size_t nodes, SimRandom& random, SimRandom& straggler_random)
-    : nodes_(nodes), random_(random), straggler_random_(straggler_random),
+    : nodes_(nodes),
+      random_(random),
+      straggler_random_(straggler_random),
       blocked_(nodes * nodes, false) {}
 
 void SimNetwork::send(Message message) {
@@ -76,9 +78,8 @@ std::optional<Message> SimNetwork::next_due(std::uint64_t now) {
     auto decoded = raft::decode(raft::encode(message));
     if (!decoded || *decoded != message) {
       if (violation_.empty()) {
-        violation_ = "the codec did not give back a " +
-                     std::string(raft::to_string(message.type)) + " unchanged" +
-                     (decoded ? std::string() : ": " + decoded.error().message);
+        violation_ = "the codec did not give back a " + std::string(raft::to_string(message.type)) +
+                     " unchanged" + (decoded ? std::string() : ": " + decoded.error().message);
       }
       return message;
     }

@@ -4,13 +4,12 @@
 // simulated raft::Driver sends through. A sent message is dropped, delayed by whole
 // ticks, duplicated and (within a tick) reordered as the current NetworkProfile says, now
 // and then held back for up to hundreds of ticks (a straggler, arriving long after its
-// sender moved on, changed term or restarted), and never crosses a blocked link: links are blocked per direction, so symmetric, one-way
-// and majority/minority partitions are all sets of blocked pairs. For a fraction of runs
-// every delivered message also goes through the binary codec (encode then decode), which
-// must give back the same message.
-// Threading: none; everything runs on the simulator's thread.
-// Never: reads a clock or draws randomness except from the run's SimRandom; calls back
-// into a driver (the simulator delivers what next_due() hands it).
+// sender moved on, changed term or restarted), and never crosses a blocked link: links are blocked
+// per direction, so symmetric, one-way and majority/minority partitions are all sets of blocked
+// pairs. For a fraction of runs every delivered message also goes through the binary codec (encode
+// then decode), which must give back the same message. Threading: none; everything runs on the
+// simulator's thread. Never: reads a clock or draws randomness except from the run's SimRandom;
+// calls back into a driver (the simulator delivers what next_due() hands it).
 #pragma once
 
 #include <cstddef>
@@ -26,22 +25,22 @@
 namespace auction::sim {
 
 struct NetworkProfile {
-  double drop = 0;             // probability that a sent message is lost
-  double duplicate = 0;        // probability that it is delivered twice
-  double delay = 0;            // probability that it waits 1..delay_ticks_max ticks
+  double drop = 0;       // probability that a sent message is lost
+  double duplicate = 0;  // probability that it is delivered twice
+  double delay = 0;      // probability that it waits 1..delay_ticks_max ticks
   std::uint64_t delay_ticks_max = 1;
-  double straggle = 0;         // probability that it waits 1..straggle_ticks_max ticks more
+  double straggle = 0;  // probability that it waits 1..straggle_ticks_max ticks more
   std::uint64_t straggle_ticks_max = 1;
-  bool reorder = false;        // messages due in the same tick arrive in random order
-  bool codec = false;          // every delivery goes through encode()/decode()
+  bool reorder = false;  // messages due in the same tick arrive in random order
+  bool codec = false;    // every delivery goes through encode()/decode()
 };
 
 struct NetworkStats {
   std::uint64_t sent = 0;
-  std::uint64_t dropped = 0;      // lost at random or on a blocked link
+  std::uint64_t dropped = 0;  // lost at random or on a blocked link
   std::uint64_t duplicated = 0;
   std::uint64_t straggled = 0;
-  std::uint64_t delivered = 0;    // handed to the simulator (it may still find the node down)
+  std::uint64_t delivered = 0;  // handed to the simulator (it may still find the node down)
 };
 
 class SimNetwork final : public raft::Transport {
@@ -59,9 +58,7 @@ class SimNetwork final : public raft::Transport {
   const NetworkProfile& profile() const { return profile_; }
 
   void block(std::uint64_t from, std::uint64_t to) { blocked_[slot(from, to)] = true; }
-  bool is_blocked(std::uint64_t from, std::uint64_t to) const {
-    return blocked_[slot(from, to)];
-  }
+  bool is_blocked(std::uint64_t from, std::uint64_t to) const { return blocked_[slot(from, to)]; }
   bool is_partitioned() const;
   void heal();
 
@@ -96,8 +93,8 @@ class SimNetwork final : public raft::Transport {
   NetworkProfile profile_;
   std::uint64_t now_ = 0;
   std::uint64_t sequence_ = 0;
-  std::vector<bool> blocked_;       // [from - 1][to - 1]
-  std::vector<InFlight> in_flight_; // a min-heap by (due, order)
+  std::vector<bool> blocked_;        // [from - 1][to - 1]
+  std::vector<InFlight> in_flight_;  // a min-heap by (due, order)
   std::vector<raft::Message> slots_;
   std::vector<std::size_t> free_slots_;
   NetworkStats stats_;

@@ -40,9 +40,7 @@ class SimRandom {
   std::uint64_t between(std::uint64_t lo, std::uint64_t hi) { return lo + below(hi - lo + 1); }
 
   // True with probability p (p <= 0: never, p >= 1: always).
-  bool chance(double p) {
-    return static_cast<double>(next() >> 11) * 0x1.0p-53 < p;
-  }
+  bool chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
 
   // One of the given values, uniformly.
   template <class T>

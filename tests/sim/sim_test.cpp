@@ -12,6 +12,7 @@
 // drew and the last events before the failure.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -20,7 +21,6 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -89,15 +89,16 @@ void print_totals(const char* what, std::uint64_t seeds, const SimStats& t, doub
   const auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
   std::printf(
       "%s: %llu seeds, %llu ticks, %.1f s; %llu messages delivered, %llu dropped, %llu "
-      "duplicated, %llu straggled; %llu crashes (%llu torn syncs), %llu pauses, %llu partitions, %llu leaders, %llu "
+      "duplicated, %llu straggled; %llu crashes (%llu torn syncs), %llu pauses, %llu partitions, "
+      "%llu leaders, %llu "
       "writes acknowledged, %llu reads answered; disks: %llu failed writes, %llu failed syncs, "
       "%llu nodes stopped by them, %llu failed opens, %llu torn writes, %llu unsynced changes "
       "lost, %llu torn tails cut, %llu recoveries from synced data checked\n",
       what, u(seeds), u(t.ticks), seconds, u(t.messages_delivered), u(t.messages_dropped),
-      u(t.messages_duplicated), u(t.messages_straggled), u(t.crashes), u(t.torn_syncs), u(t.pauses), u(t.partitions),
-      u(t.leaders), u(t.acked_writes), u(t.reads_answered), u(t.disk_write_faults),
-      u(t.disk_sync_faults), u(t.disk_stops), u(t.failed_opens), u(t.torn_writes),
-      u(t.lost_writes), u(t.tail_cuts), u(t.durability_checks));
+      u(t.messages_duplicated), u(t.messages_straggled), u(t.crashes), u(t.torn_syncs), u(t.pauses),
+      u(t.partitions), u(t.leaders), u(t.acked_writes), u(t.reads_answered), u(t.disk_write_faults),
+      u(t.disk_sync_faults), u(t.disk_stops), u(t.failed_opens), u(t.torn_writes), u(t.lost_writes),
+      u(t.tail_cuts), u(t.durability_checks));
   std::fflush(stdout);
 }
 
@@ -305,8 +306,8 @@ struct StoredNode {
     }
     if (hard_term != 0) term = hard_term;
     storage.append(log);
-    storage.set_hard_state(raft::HardState{raft::Term{term}, raft::NodeId{}, false,
-                                           raft::LogIndex{commit}});
+    storage.set_hard_state(
+        raft::HardState{raft::Term{term}, raft::NodeId{}, false, raft::LogIndex{commit}});
     storage.sync();
     raft::Config config;
     config.id = raft::NodeId{id};
@@ -380,8 +381,7 @@ TEST_CASE("sim: the checker flags an acknowledged write committed in another ter
   CHECK(checker.failure().find("in term 1 was committed there in term 2") != std::string::npos);
 }
 
-TEST_CASE("sim: the checker accepts entries above a node's term only as recovered by it",
-          "[sim]") {
+TEST_CASE("sim: the checker accepts entries above a node's term only as recovered by it", "[sim]") {
   // A persist torn between a follower's term-2 entry and the hard state after it: the
   // node restarts in term 1 holding an entry of term 2 (see SafetyChecker::on_restart).
   StoredNode torn(1, {{1, "a"}, {2, "b"}}, 0, 1);

@@ -101,7 +101,7 @@ struct PendingProposal {
 struct SimNode {
   std::uint64_t id = 0;
   Driver::Mode mode = Driver::Mode::synchronous;
-  bool is_batching = false;  // Driver::set_batching: inputs step only; settle() flushes
+  bool is_batching = false;          // Driver::set_batching: inputs step only; settle() flushes
   bool has_unsettled_input = false;  // a batching node was handed messages not yet flushed
   double tick_rate = 1;  // the chance that a tick of the simulation is a tick of its clock
   // Storage, one of two kinds. With a disk: the real FileStorage, opened (and so recovered)
@@ -131,8 +131,24 @@ struct SimNode {
 };
 
 enum class TraceKind : std::uint8_t {
-  deliver, crash, restart, pause, partition, heal, propose, acked, read, read_answered,
-  role, disk_write, disk_done, quiet, peer_lost, disk_failure, open_failed, storage_notice,
+  deliver,
+  crash,
+  restart,
+  pause,
+  partition,
+  heal,
+  propose,
+  acked,
+  read,
+  read_answered,
+  role,
+  disk_write,
+  disk_done,
+  quiet,
+  peer_lost,
+  disk_failure,
+  open_failed,
+  storage_notice,
 };
 
 struct TraceEvent {
@@ -172,13 +188,13 @@ struct Setup {
   std::uint64_t segment_bytes_max = 0;
   double disk_fault_rate = 0;  // per write and per sync, during the fault phase
   bool clock_drift = false;    // nodes' clocks tick at different rates (clock generator)
-  raft::Config base;  // id, peers and seed are set per node
+  raft::Config base;           // id, peers and seed are set per node
 };
 
 const char* partition_name(std::uint8_t kind) {
   static constexpr std::array<const char*, 7> names = {
-      "leader isolated",       "node isolated",        "minority/majority split",
-      "one-way links",         "leader cannot hear",   "leader cannot speak",
+      "leader isolated", "node isolated",      "minority/majority split",
+      "one-way links",   "leader cannot hear", "leader cannot speak",
       "links cut"};
   return kind < names.size() ? names[kind] : "?";
 }
@@ -215,8 +231,8 @@ class Simulator {
     for (std::uint64_t id = 1; id <= options_.nodes; ++id) {
       auto node = std::make_unique<SimNode>();
       node->id = id;
-      node->mode = setup_.split && random_.chance(0.75) ? Driver::Mode::split
-                                                          : Driver::Mode::synchronous;
+      node->mode =
+          setup_.split && random_.chance(0.75) ? Driver::Mode::split : Driver::Mode::synchronous;
       node->is_batching = setup_.batching && hint_random_.chance(0.75);
       node->checked = std::make_unique<CheckedStorage>(node->mode == Driver::Mode::synchronous);
       if (setup_.file_storage) {
@@ -311,7 +327,8 @@ class Simulator {
     std::snprintf(
         line, sizeof line,
         "drop<=%.2f dup<=%.2f delay<=%.1f(%llu ticks)%s%s crash=%.3f down<=%llu "
-        "pause=%.3f partition=%.3f(<=%llu ticks) disk=%s(delay<=%llu stall=%.2f) propose=%.1f(x%llu) "
+        "pause=%.3f partition=%.3f(<=%llu ticks) disk=%s(delay<=%llu stall=%.2f) "
+        "propose=%.1f(x%llu) "
         "read=%.2f pad<=%llu | election=%d heartbeat=%d pre_vote=%d check_quorum=%d "
         "append_max=%zu inflight=%zu append_bytes=%zu uncommitted_bytes=%zu reads_max=%zu "
         "proposals_max=%zu messages_max=%zu%s wrong_hints=%.3f%s",
@@ -319,20 +336,20 @@ class Simulator {
         static_cast<unsigned long long>(s.delay_ticks_max), s.reorder ? " reorder" : "",
         s.codec ? " codec" : "", s.crash_rate, static_cast<unsigned long long>(s.down_ticks_max),
         s.pause_rate, s.partition_rate, static_cast<unsigned long long>(s.partition_ticks_max),
-        s.split ? "split" : "sync", static_cast<unsigned long long>(s.disk_delay_max),
-        s.disk_stall, s.propose_rate, static_cast<unsigned long long>(s.burst_max),
-        s.read_rate, static_cast<unsigned long long>(s.pad_max), c.election_timeout_ticks,
-        c.heartbeat_ticks, c.pre_vote ? 1 : 0, c.check_quorum ? 1 : 0, c.append_entries_max,
-        c.inflight_max, c.append_bytes_max, c.uncommitted_bytes_max, c.reads_pending_max,
-        c.proposals_pending_max, c.messages_max, s.reports_lost_peers ? " lost_peer_hints" : "", s.wrong_hint_rate,
+        s.split ? "split" : "sync", static_cast<unsigned long long>(s.disk_delay_max), s.disk_stall,
+        s.propose_rate, static_cast<unsigned long long>(s.burst_max), s.read_rate,
+        static_cast<unsigned long long>(s.pad_max), c.election_timeout_ticks, c.heartbeat_ticks,
+        c.pre_vote ? 1 : 0, c.check_quorum ? 1 : 0, c.append_entries_max, c.inflight_max,
+        c.append_bytes_max, c.uncommitted_bytes_max, c.reads_pending_max, c.proposals_pending_max,
+        c.messages_max, s.reports_lost_peers ? " lost_peer_hints" : "", s.wrong_hint_rate,
         s.batching ? " batching" : "");
-    std::string storage =
-        s.file_storage ? " | storage=file(segment<=" + std::to_string(s.segment_bytes_max) +
-                             " faults=" + std::to_string(s.disk_fault_rate) + ")"
-                       : std::string(" | storage=memory");
+    std::string storage = s.file_storage
+                              ? " | storage=file(segment<=" + std::to_string(s.segment_bytes_max) +
+                                    " faults=" + std::to_string(s.disk_fault_rate) + ")"
+                              : std::string(" | storage=memory");
     if (s.straggle > 0) {
-      storage += " | stragglers=" + std::to_string(s.straggle).substr(0, 5) + "(<=" +
-                 std::to_string(s.straggle_ticks_max) + " ticks)";
+      storage += " | stragglers=" + std::to_string(s.straggle).substr(0, 5) +
+                 "(<=" + std::to_string(s.straggle_ticks_max) + " ticks)";
     }
     std::string modes = " | modes ";
     for (const auto& n : nodes_) modes += n->mode == Driver::Mode::split ? 'S' : 's';
@@ -549,11 +566,14 @@ class Simulator {
       DiskJob& d = *node.job;
       if (!d.written && now_ >= d.write_at) {
         trace(TraceKind::disk_write, node.id);
-        feed(node, [&] {
-          if (node.disk) node.disk->hold_syncs();
-          d.written = true;
-          Driver::write_job(*node.storage, d.job);
-        }, false);
+        feed(
+            node,
+            [&] {
+              if (node.disk) node.disk->hold_syncs();
+              d.written = true;
+              Driver::write_job(*node.storage, d.job);
+            },
+            false);
         if (!node.driver) continue;
       }
       if (d.written && now_ >= d.ack_at) {
@@ -606,8 +626,7 @@ class Simulator {
         checker_.fail("read " + std::to_string(context) + " answered twice or unasked");
         return;
       }
-      trace(TraceKind::read_answered, node.id, false, context, node.machine->count(),
-            it->second);
+      trace(TraceKind::read_answered, node.id, false, context, node.machine->count(), it->second);
       checker_.on_read_answered(node.id, it->second, node.machine->count());
       node.reads.erase(it);
     }
@@ -654,9 +673,8 @@ class Simulator {
     }
     if (random_.chance(setup_.pause_rate)) {
       SimNode* leader = leader_node();
-      SimNode* victim = leader && leader->is_running(now_) && random_.chance(0.5)
-                            ? leader
-                            : random_up_node(true);
+      SimNode* victim =
+          leader && leader->is_running(now_) && random_.chance(0.5) ? leader : random_up_node(true);
       if (victim) {
         victim->paused_until = now_ + random_.between(5, 60);
         ++pauses_;
@@ -845,9 +863,10 @@ class Simulator {
   }
 
   void hand_over(SimNode& to, const Message& m) {
-    trace(TraceKind::deliver, m.to.value, m.reject, m.from.value, m.term.value,
-          m.index.value, m.entries.size(), m.commit.value, static_cast<std::uint8_t>(m.type));
-    feed(to, [&] { to.driver->on_message(m); }, false);
+    trace(TraceKind::deliver, m.to.value, m.reject, m.from.value, m.term.value, m.index.value,
+          m.entries.size(), m.commit.value, static_cast<std::uint8_t>(m.type));
+    feed(
+        to, [&] { to.driver->on_message(m); }, false);
     if (!to.driver) return;
     // A batching node often takes several messages before its flush, as the runtime does
     // when they arrive in one turn of its event loop; deliver() settles it at the end.
@@ -965,8 +984,7 @@ class Simulator {
                       static_cast<unsigned long long>(c.commit().value),
                       static_cast<unsigned long long>(c.applied().value),
                       static_cast<unsigned long long>(node->machine->count()),
-                      node->proposals.size(), node->reads.size(),
-                      node->job ? " (disk busy)" : "");
+                      node->proposals.size(), node->reads.size(), node->job ? " (disk busy)" : "");
       }
       out += line;
     }
@@ -976,10 +994,10 @@ class Simulator {
   // ---- trace --------------------------------------------------------------------------
 
   void trace(TraceKind kind, std::uint64_t node, bool flag = false, std::uint64_t a = 0,
-             std::uint64_t b = 0, std::uint64_t c = 0, std::uint64_t d = 0,
-             std::uint64_t e = 0, std::uint8_t detail = 0) {
-    trace_[trace_next_ % trace_events_max] = TraceEvent{now_, kind, detail, flag, node,
-                                                        a, b, c, d, e};
+             std::uint64_t b = 0, std::uint64_t c = 0, std::uint64_t d = 0, std::uint64_t e = 0,
+             std::uint8_t detail = 0) {
+    trace_[trace_next_ % trace_events_max] =
+        TraceEvent{now_, kind, detail, flag, node, a, b, c, d, e};
     ++trace_next_;
   }
 
@@ -992,12 +1010,12 @@ class Simulator {
       char line[512];
       switch (t.kind) {
         case TraceKind::deliver:
-          std::snprintf(line, sizeof line,
-                        "%llu: %llu -> %llu %s term %llu index %llu entries %llu commit %llu%s",
-                        u(t.tick), u(t.a), u(t.node),
-                        std::string(raft::to_string(static_cast<raft::MessageType>(t.detail)))
-                            .c_str(),
-                        u(t.b), u(t.c), u(t.d), u(t.e), t.flag ? " reject" : "");
+          std::snprintf(
+              line, sizeof line,
+              "%llu: %llu -> %llu %s term %llu index %llu entries %llu commit %llu%s", u(t.tick),
+              u(t.a), u(t.node),
+              std::string(raft::to_string(static_cast<raft::MessageType>(t.detail))).c_str(),
+              u(t.b), u(t.c), u(t.d), u(t.e), t.flag ? " reject" : "");
           break;
         case TraceKind::crash:
           std::snprintf(line, sizeof line, "%llu: node %llu crashes%s", u(t.tick), u(t.node),
@@ -1011,9 +1029,8 @@ class Simulator {
           std::snprintf(line, sizeof line, "%llu: node %llu restarts", u(t.tick), u(t.node));
           break;
         case TraceKind::partition:
-          std::snprintf(line, sizeof line, "%llu: partition: %s (node %llu) until %llu",
-                        u(t.tick), partition_name(static_cast<std::uint8_t>(t.a)), u(t.node),
-                        u(t.b));
+          std::snprintf(line, sizeof line, "%llu: partition: %s (node %llu) until %llu", u(t.tick),
+                        partition_name(static_cast<std::uint8_t>(t.a)), u(t.node), u(t.b));
           break;
         case TraceKind::heal:
           std::snprintf(line, sizeof line, "%llu: network healed", u(t.tick));
@@ -1046,8 +1063,8 @@ class Simulator {
                         u(t.node));
           break;
         case TraceKind::disk_done:
-          std::snprintf(line, sizeof line, "%llu: node %llu disk reports the sync done",
-                        u(t.tick), u(t.node));
+          std::snprintf(line, sizeof line, "%llu: node %llu disk reports the sync done", u(t.tick),
+                        u(t.node));
           break;
         case TraceKind::quiet:
           std::snprintf(line, sizeof line, "%llu: faults stop (quiet period)", u(t.tick));
@@ -1061,8 +1078,8 @@ class Simulator {
                         notes_[t.a].c_str());
           break;
         case TraceKind::open_failed:
-          std::snprintf(line, sizeof line, "%llu: node %llu cannot open its storage: %s",
-                        u(t.tick), u(t.node), notes_[t.a].c_str());
+          std::snprintf(line, sizeof line, "%llu: node %llu cannot open its storage: %s", u(t.tick),
+                        u(t.node), notes_[t.a].c_str());
           break;
         case TraceKind::storage_notice:
           std::snprintf(line, sizeof line, "%llu: node %llu recovery: %s", u(t.tick), u(t.node),
@@ -1108,10 +1125,10 @@ class Simulator {
 
   SimOptions options_;
   SimRandom random_;
-  SimRandom hint_random_;   // connection-loss hints only (see Setup)
-  SimRandom disk_random_;   // the storage a seed draws, and everything its disks do
-  SimRandom clock_random_;  // clock drift only
-  SimRandom probe_random_;  // which votes check_durable() follows, and its disk copies
+  SimRandom hint_random_;       // connection-loss hints only (see Setup)
+  SimRandom disk_random_;       // the storage a seed draws, and everything its disks do
+  SimRandom clock_random_;      // clock drift only
+  SimRandom probe_random_;      // which votes check_durable() follows, and its disk copies
   SimRandom straggler_random_;  // stragglers only (see SimNetwork)
   SafetyChecker checker_;
   SimNetwork network_;
@@ -1134,7 +1151,7 @@ class Simulator {
   std::vector<std::string> notes_;  // text the trace refers to: disk failures, recovery lines
   std::uint64_t pauses_ = 0;
   std::uint64_t partitions_ = 0;
-  std::uint64_t final_node_ = 0;   // quiet period: where the liveness probe was proposed
+  std::uint64_t final_node_ = 0;  // quiet period: where the liveness probe was proposed
   std::uint64_t final_index_ = 0;
   bool final_acked_ = false;
   std::array<TraceEvent, trace_events_max> trace_{};

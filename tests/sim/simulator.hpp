@@ -11,12 +11,12 @@
 // nodes crash (losing what was not synced, sometimes the last sync too when the storage
 // contract allows it) and restart with an empty state machine, a FileStorage recovering
 // from what their disk kept; running nodes are paused (no ticks, messages held until they
-// resume) as in a long GC pause; clients propose unique commands and issue ReadIndex reads. After every tick a SafetyChecker checks the Raft
-// safety properties; at every restart, and after a sample of the votes a node is promised
-// on a recovery from a copy of what its disk has synced, a CheckedStorage checks that the
-// storage kept everything the node was told is durable. The faults then stop (network
-// healed, disks reliable, all nodes up) and the cluster must elect a leader, commit a new
-// command and converge within bounded ticks.
+// resume) as in a long GC pause; clients propose unique commands and issue ReadIndex reads. After
+// every tick a SafetyChecker checks the Raft safety properties; at every restart, and after a
+// sample of the votes a node is promised on a recovery from a copy of what its disk has synced, a
+// CheckedStorage checks that the storage kept everything the node was told is durable. The faults
+// then stop (network healed, disks reliable, all nodes up) and the cluster must elect a leader,
+// commit a new command and converge within bounded ticks.
 //
 // Everything random comes from one SimRandom seeded by SimOptions::seed, so a run is a
 // pure function of its options: a failure is replayed by running the same options.
@@ -31,8 +31,8 @@ namespace auction::sim {
 
 struct SimOptions {
   std::uint64_t seed = 1;
-  std::size_t nodes = 3;            // 1..9
-  std::uint64_t ticks = 2000;       // ticks of faults before the quiet period
+  std::size_t nodes = 3;       // 1..9
+  std::uint64_t ticks = 2000;  // ticks of faults before the quiet period
   // After the quiet period begins: a leader must commit a new command within
   // liveness_ticks, and every node must then converge within as many ticks again.
   std::uint64_t liveness_ticks = 400;
@@ -46,31 +46,31 @@ struct SimStats {
   std::uint64_t messages_duplicated = 0;
   std::uint64_t messages_straggled = 0;  // held back up to hundreds of ticks
   std::uint64_t crashes = 0;
-  std::uint64_t torn_syncs = 0;       // crashes that lost a persist job's sync in flight
+  std::uint64_t torn_syncs = 0;         // crashes that lost a persist job's sync in flight
   std::uint64_t disk_write_faults = 0;  // injected failures of a write or truncation
   std::uint64_t disk_sync_faults = 0;   // injected failures of an fdatasync or fsync
-  std::uint64_t disk_stops = 0;       // running nodes stopped by a failed write or sync
-  std::uint64_t failed_opens = 0;     // restarts whose FileStorage::open met a failure
-  std::uint64_t torn_writes = 0;      // crashes that left part of a write on disk
-  std::uint64_t lost_writes = 0;      // unsynced writes and name changes crashes undid
-  std::uint64_t tail_cuts = 0;        // recoveries that cut a torn tail or torn segment
+  std::uint64_t disk_stops = 0;         // running nodes stopped by a failed write or sync
+  std::uint64_t failed_opens = 0;       // restarts whose FileStorage::open met a failure
+  std::uint64_t torn_writes = 0;        // crashes that left part of a write on disk
+  std::uint64_t lost_writes = 0;        // unsynced writes and name changes crashes undid
+  std::uint64_t tail_cuts = 0;          // recoveries that cut a torn tail or torn segment
   std::uint64_t durability_checks = 0;  // recoveries from a copy of what a disk had synced
   std::uint64_t pauses = 0;
   std::uint64_t partitions = 0;
-  std::uint64_t leaders = 0;          // distinct terms with a leader
-  std::uint64_t proposals = 0;        // accepted by a leader
+  std::uint64_t leaders = 0;    // distinct terms with a leader
+  std::uint64_t proposals = 0;  // accepted by a leader
   std::uint64_t acked_writes = 0;
   std::uint64_t reads_answered = 0;
-  std::uint64_t committed = 0;        // highest committed index
+  std::uint64_t committed = 0;  // highest committed index
 
   SimStats& operator+=(const SimStats& other);
 };
 
 struct SimResult {
   bool ok = true;
-  std::string failure;   // the first broken property, with the tick it broke at
-  std::string setup;     // the configuration the seed drew (one line)
-  std::string trace;     // the last events before the failure, one per line
+  std::string failure;  // the first broken property, with the tick it broke at
+  std::string setup;    // the configuration the seed drew (one line)
+  std::string trace;    // the last events before the failure, one per line
   SimStats stats;
 };
 

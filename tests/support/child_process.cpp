@@ -179,8 +179,7 @@ void ChildProcess::kill_now() {
   if (exit_code_ || pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
   int status = 0;
-  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
   exit_code_ = exit_code_of(status);
 }
 
@@ -202,9 +201,9 @@ TempDir::TempDir(const std::string& prefix) {
   std::random_device seed;
   std::mt19937_64 random(seed());
   for (int attempt = 0; attempt < 100; ++attempt) {
-    auto candidate = std::filesystem::temp_directory_path() /
-                     (prefix + "-" + std::to_string(getpid()) + "-" +
-                      std::to_string(random() % 1'000'000'000));
+    auto candidate =
+        std::filesystem::temp_directory_path() /
+        (prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(random() % 1'000'000'000));
     std::error_code ec;
     if (std::filesystem::create_directory(candidate, ec)) {
       path_ = candidate;

@@ -2,11 +2,11 @@
 //
 // Multi-process tests (integration, chaos, bench smoke) start `replica`, `seller` and
 // `buyer` executables with this, and so does LocalCluster (local_cluster.hpp), which `bench`
-// links too: nothing here uses a test framework. Everything the child writes to stdout and stderr is
-// collected by a reader thread, so a test can wait for a line to appear (an event, not a
-// sleep) and print the child's output when something fails. The destructor kills the
-// child (SIGKILL) and reaps it, so no test leaves a process behind, even when it fails.
-// Threading: one owner thread; the internal reader thread only appends to the output.
+// links too: nothing here uses a test framework. Everything the child writes to stdout and stderr
+// is collected by a reader thread, so a test can wait for a line to appear (an event, not a sleep)
+// and print the child's output when something fails. The destructor kills the child (SIGKILL) and
+// reaps it, so no test leaves a process behind, even when it fails. Threading: one owner thread;
+// the internal reader thread only appends to the output.
 #pragma once
 
 #include <sys/types.h>

@@ -95,8 +95,7 @@ std::vector<platform::ReplicaAddress> loopback_replicas(std::size_t size) {
 }
 
 Result<Leadership> wait_for_leader(const platform::ClusterConfig& config,
-                                   std::chrono::milliseconds timeout,
-                                   std::size_t replicas_needed) {
+                                   std::chrono::milliseconds timeout, std::size_t replicas_needed) {
   asio::io_context io(1);
   auto options = platform::client_options_from(config);
   options.attempt_timeout = std::chrono::milliseconds(300);
@@ -135,8 +134,8 @@ Result<void> check_ports_free(const platform::ClusterConfig& config) {
       if (!ec) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
       if (!ec) acceptor.bind(endpoint, ec);
       if (ec) {
-        return fail(code::unavailable, "cannot start replica " + std::to_string(replica.id) +
-                                           ": " + replica.host + ":" + std::to_string(port) +
+        return fail(code::unavailable, "cannot start replica " + std::to_string(replica.id) + ": " +
+                                           replica.host + ":" + std::to_string(port) +
                                            " is taken (" + ec.message() +
                                            "); is another cluster running there?");
       }
@@ -196,9 +195,12 @@ fs::path LocalCluster::data_dir(std::uint64_t id) const {
 }
 
 std::vector<std::string> LocalCluster::command(std::uint64_t id) const {
-  std::vector<std::string> command{options_.replica_binary.string(), "--config",
-                                   config_path_.string(),             "--id",
-                                   std::to_string(id),                "--data-dir",
+  std::vector<std::string> command{options_.replica_binary.string(),
+                                   "--config",
+                                   config_path_.string(),
+                                   "--id",
+                                   std::to_string(id),
+                                   "--data-dir",
                                    data_dir(id).string()};
   if (options_.wrap) command = options_.wrap(id, std::move(command));
   return command;
@@ -235,7 +237,8 @@ Result<void> LocalCluster::start_all(std::chrono::milliseconds timeout) {
     if (auto started = start(id); !started) return started;
   }
   for (const auto& [id, r] : replicas_) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (auto ready = wait_ready(id, std::max(left, std::chrono::milliseconds(0))); !ready) {
       return ready;
     }
@@ -280,7 +283,8 @@ std::map<std::uint64_t, int> LocalCluster::stop_all_of(const std::vector<std::ui
   std::map<std::uint64_t, int> codes;
   for (const std::uint64_t id : ids) {
     Replica& r = replica(id);
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     auto code = r.process->wait_exit(std::max(left, std::chrono::milliseconds(0)));
     if (!code) {
       r.process->kill_now();
@@ -337,8 +341,8 @@ std::string LocalCluster::output(std::uint64_t id) const {
 std::string LocalCluster::logs() const {
   std::string text;
   for (const auto& [id, r] : replicas_) {
-    text += "===== replica " + std::to_string(id) +
-            (r.process ? "" : " (not running)") + " =====\n" + output(id);
+    text += "===== replica " + std::to_string(id) + (r.process ? "" : " (not running)") +
+            " =====\n" + output(id);
   }
   return text;
 }

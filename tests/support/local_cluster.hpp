@@ -35,12 +35,11 @@
 namespace auction::test {
 
 struct LocalClusterOptions {
-  std::filesystem::path replica_binary;  // the replica executable
+  std::filesystem::path replica_binary;       // the replica executable
   std::string temp_prefix = "ppapd-cluster";  // the temp dir's name starts with it
   // Turns replica `id`'s command line (program first) into the one to run, e.g. the same
   // inside a network namespace. Empty: run it as it is.
-  std::function<std::vector<std::string>(std::uint64_t id, std::vector<std::string> command)>
-      wrap;
+  std::function<std::vector<std::string>(std::uint64_t id, std::vector<std::string> command)> wrap;
 };
 
 // `size` replicas, ids 1..size, on 127.0.0.1, each on two ports that were free a moment ago.
@@ -57,8 +56,7 @@ struct Leadership {
 // Works on any cluster, started here or not. Errors: unavailable (no agreed leader in time;
 // the message says what each replica answered last).
 Result<Leadership> wait_for_leader(const platform::ClusterConfig& config,
-                                   std::chrono::milliseconds timeout,
-                                   std::size_t replicas_needed);
+                                   std::chrono::milliseconds timeout, std::size_t replicas_needed);
 
 // Whether another program already listens on one of the ports `config` gives replicas on
 // this machine (hosts that are IP literals). Errors: unavailable, naming the replica and

@@ -6,13 +6,13 @@ namespace auction {
 namespace {
 
 bool is_host_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '-';
 }
 
 bool is_ipv6_char(char c) {
-  return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || (c >= '0' && c <= '9') ||
-         c == ':' || c == '.';
+  return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || (c >= '0' && c <= '9') || c == ':' ||
+         c == '.';
 }
 
 // At most this much of a bad input is quoted back in an error.
@@ -67,8 +67,9 @@ Result<Endpoint> parse_endpoint(std::string_view text) {
   for (const char c : host) ok = ok && is_host_char(c);
   if (!ok) {
     return fail(code::invalid_argument,
-                quoted(text) + ": the host must be a name or address of A-Z a-z 0-9 . - "
-                               "(an IPv6 address goes in [])");
+                quoted(text) +
+                    ": the host must be a name or address of A-Z a-z 0-9 . - "
+                    "(an IPv6 address goes in [])");
   }
   return Endpoint{std::string(host), *port};
 }

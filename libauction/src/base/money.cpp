@@ -15,8 +15,8 @@ Result<Cents> price_at_round(Cents base, Cents increment, std::uint64_t rounds) 
   if (rounds > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
       __builtin_mul_overflow(static_cast<std::int64_t>(rounds), increment.value, &raise) ||
       __builtin_add_overflow(base.value, raise, &price)) {
-    return fail(code::price_overflow, "the price of round " + std::to_string(rounds) +
-                                          " does not fit in int64 cents");
+    return fail(code::price_overflow,
+                "the price of round " + std::to_string(rounds) + " does not fit in int64 cents");
   }
   return Cents{price};
 }
@@ -45,7 +45,8 @@ Result<Cents> parse_cents(std::string_view text) {
   const std::string_view fraction =
       dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
   if (whole.empty()) return bad("needs a digit before the point");
-  if (dot != std::string_view::npos && fraction.empty()) return bad("needs a digit after the point");
+  if (dot != std::string_view::npos && fraction.empty())
+    return bad("needs a digit after the point");
   if (fraction.size() > 2) return bad("at most two decimals");
   const auto all_digits = [](std::string_view s) {
     for (char c : s) {

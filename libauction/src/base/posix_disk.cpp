@@ -24,7 +24,8 @@ std::unexpected<Error> unavailable(const std::string& what, const fs::path& path
 }
 
 std::unexpected<Error> failed_on(const std::string& call, const fs::path& path, int err) {
-  return fail(code::storage_unavailable, call + " failed on " + path.string() + ": " + os_error(err));
+  return fail(code::storage_unavailable,
+              call + " failed on " + path.string() + ": " + os_error(err));
 }
 
 class FileDescriptor {

@@ -9,8 +9,8 @@ namespace auction {
 namespace {
 
 bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '.' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
 }
 
 }  // namespace
@@ -74,8 +74,7 @@ bool is_valid_utf8(std::string_view bytes) noexcept {
   return true;
 }
 
-bool is_valid_text(std::string_view text, std::size_t bytes_min,
-                   std::size_t bytes_max) noexcept {
+bool is_valid_text(std::string_view text, std::size_t bytes_min, std::size_t bytes_max) noexcept {
   return text.size() >= bytes_min && text.size() <= bytes_max && is_valid_utf8(text);
 }
 

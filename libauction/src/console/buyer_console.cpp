@@ -21,21 +21,26 @@ struct BuyerConsole::State : ConsoleState {
   using ConsoleState::ConsoleState;
 
   std::string username;
-  std::set<AuctionId> paused;        // paused now
-  std::set<AuctionId> seller_back;   // the seller came back (since the last pause)
+  std::set<AuctionId> paused;                    // paused now
+  std::set<AuctionId> seller_back;               // the seller came back (since the last pause)
   std::map<AuctionId, std::string> last_answer;  // the last withdraw answer printed
 
   void on_event(AuctionId id, const market::BuyerEvent& e) {
     const std::string prefix = "auction " + std::to_string(id.value) + ": ";
     if (const auto* p = std::get_if<buyer_event::PriceChanged>(&e)) {
-      out.event({{"event", "round"}, {"auction_id", id.value}, {"round_id", p->round_id},
-                 {"price", p->price.value}},
-                prefix + "round " + std::to_string(p->round_id) + ", price " +
-                    format_cents(p->price));
+      out.event(
+          {{"event", "round"},
+           {"auction_id", id.value},
+           {"round_id", p->round_id},
+           {"price", p->price.value}},
+          prefix + "round " + std::to_string(p->round_id) + ", price " + format_cents(p->price));
     } else if (const auto* w = std::get_if<buyer_event::BuyerWithdrew>(&e)) {
       const std::string who = w->username == username ? "you (" + username + ")" : w->username;
-      out.event({{"event", "withdrew"}, {"auction_id", id.value}, {"username", w->username},
-                 {"reason", reason_name(w->status)}, {"round_id", w->round_id}},
+      out.event({{"event", "withdrew"},
+                 {"auction_id", id.value},
+                 {"username", w->username},
+                 {"reason", reason_name(w->status)},
+                 {"round_id", w->round_id}},
                 prefix + who + " withdrew (" + reason_text(w->status) + ") in round " +
                     std::to_string(w->round_id));
     } else if (const auto* p = std::get_if<buyer_event::Paused>(&e)) {
@@ -43,23 +48,28 @@ struct BuyerConsole::State : ConsoleState {
       seller_back.erase(id);
       json j = {{"event", "paused"}, {"auction_id", id.value}};
       if (p->round_id) j["round_id"] = *p->round_id;
-      out.event(j, prefix + "paused: no word from the seller" +
-                       (p->round_id ? " since round " + std::to_string(*p->round_id)
-                                    : std::string()));
+      out.event(j,
+                prefix + "paused: no word from the seller" +
+                    (p->round_id ? " since round " + std::to_string(*p->round_id) : std::string()));
     } else if (const auto* r = std::get_if<buyer_event::Resumed>(&e)) {
       paused.erase(id);
       out.event({{"event", "resumed"}, {"auction_id", id.value}, {"round_id", r->round_id}},
                 prefix + "resumed at round " + std::to_string(r->round_id));
     } else if (const auto* b = std::get_if<buyer_event::SellerBack>(&e)) {
       seller_back.insert(id);
-      out.event({{"event", "seller_back"}, {"auction_id", id.value}, {"seller", b->seller},
+      out.event({{"event", "seller_back"},
+                 {"auction_id", id.value},
+                 {"seller", b->seller},
                  {"address", b->address}},
                 prefix + "seller " + b->seller + " is back, at " + b->address);
     } else if (const auto* f = std::get_if<buyer_event::Finished>(&e)) {
       paused.erase(id);
       const market::FinishRecord& rec = f->record;
-      json j = {{"event", "finished"}, {"auction_id", id.value}, {"round_id", rec.round_id},
-                {"price", rec.price.value}, {"winner", rec.winner ? json(*rec.winner) : json()},
+      json j = {{"event", "finished"},
+                {"auction_id", id.value},
+                {"round_id", rec.round_id},
+                {"price", rec.price.value},
+                {"winner", rec.winner ? json(*rec.winner) : json()},
                 {"you_won", f->is_winner}};
       out.event(j, prefix + "finished in round " + std::to_string(rec.round_id) + ": " +
                        (rec.winner ? *rec.winner + " wins at " + format_cents(rec.price) +
@@ -75,7 +85,8 @@ struct BuyerConsole::State : ConsoleState {
     // once.
     if (last_answer[id] == text) return;
     last_answer[id] = text;
-    json j = {{"event", "withdraw_answer"}, {"auction_id", id.value},
+    json j = {{"event", "withdraw_answer"},
+              {"auction_id", id.value},
               {"reason", to_string(answered.reason)}};
     if (answered.outcome) {
       j["outcome"] = to_string(*answered.outcome);
@@ -131,7 +142,8 @@ asio::awaitable<bool> async_run(market::BuyerRuntime& runtime, const BuyerConsol
   if (command == "list") {
     const auto list = co_await runtime.async_list();
     answer_auction_list(line, list, describe_auction);
-  } else if (command == "show" || command == "join" || command == "leave" || command == "withdraw") {
+  } else if (command == "show" || command == "join" || command == "leave" ||
+             command == "withdraw") {
     const auto id = line.only_auction_id();
     if (!id) co_return true;
     const std::string which = "auction " + std::to_string(id->value);
@@ -169,10 +181,10 @@ asio::awaitable<bool> async_run(market::BuyerRuntime& runtime, const BuyerConsol
                 price ? "max price for " + scope + ": " + format_cents(*price)
                       : "no max price for " + scope);
   } else if (command == "wait") {
-    const auto wait = read_wait(
-        line, {"auction", "round", "finished", "paused", "back"}, "round",
-        "wait auction|finished|paused|back ID [SECONDS] | wait round ID N [SECONDS]",
-        s.options.wait_timeout);
+    const auto wait =
+        read_wait(line, {"auction", "round", "finished", "paused", "back"}, "round",
+                  "wait auction|finished|paused|back ID [SECONDS] | wait round ID N [SECONDS]",
+                  s.options.wait_timeout);
     if (!wait) co_return true;
     const bool done = co_await async_wait_for(runtime, s, *wait);
     answer_wait(line, *wait, done);

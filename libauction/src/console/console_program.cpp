@@ -14,9 +14,9 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "auction/base/text_rules.hpp"
-#include "console/line_reader.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
+#include "console/line_reader.hpp"
 
 namespace auction::console {
 namespace {
@@ -81,8 +81,7 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
           print_line("warning: cannot log in (" + ok.error().code + ": " + ok.error().message +
                      "); commands that need the platform will fail until it is back");
         }
-        print_line(options.program + " " + options.user + " ready at " + *address +
-                   " (type help)");
+        print_line(options.program + " " + options.user + " ready at " + *address + " (type help)");
         co_await front_end.async_on_ready();
         co_await async_run_commands(reader, front_end, interactive);
       },

@@ -44,7 +44,8 @@ Result<std::vector<std::string>> split_words(std::string_view line) {
       }
       if (!closed) return fail(code::invalid_argument, "a quote is not closed");
     } else {
-      while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') word += line[i++];
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+        word += line[i++];
     }
     if (words.size() == command_words_max) return fail(code::invalid_argument, "too many words");
     words.push_back(std::move(word));
@@ -56,8 +57,8 @@ Result<std::uint64_t> parse_count(std::string_view word, std::string_view what) 
   std::uint64_t value = 0;
   auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
   if (word.empty() || ec != std::errc() || end != word.data() + word.size()) {
-    return fail(code::invalid_argument, std::string(what) + " must be a whole number, not \"" +
-                                        std::string(word) + "\"");
+    return fail(code::invalid_argument,
+                std::string(what) + " must be a whole number, not \"" + std::string(word) + "\"");
   }
   return value;
 }
@@ -161,7 +162,7 @@ asio::awaitable<bool> async_wait_until(std::function<asio::awaitable<bool>()> co
 }
 
 asio::awaitable<bool> async_wait_until_seen(const std::set<AuctionId>& ids, AuctionId id,
-                                           std::chrono::milliseconds timeout) {
+                                            std::chrono::milliseconds timeout) {
   return async_wait_until([&ids, id] { return ids.contains(id); }, local_poll, timeout);
 }
 

@@ -25,14 +25,20 @@ struct SellerConsole::State : ConsoleState {
   void on_action(AuctionId id, const market::SellerAction& action) {
     const std::string prefix = "auction " + std::to_string(id.value) + ": ";
     if (const auto* a = std::get_if<seller_action::Announce>(&action)) {
-      out.event({{"event", "round"}, {"auction_id", id.value}, {"round_id", a->message.round_id},
-                 {"price", a->message.price.value}, {"active", a->recipients}},
+      out.event({{"event", "round"},
+                 {"auction_id", id.value},
+                 {"round_id", a->message.round_id},
+                 {"price", a->message.price.value},
+                 {"active", a->recipients}},
                 prefix + "round " + std::to_string(a->message.round_id) + ", price " +
-                    format_cents(a->message.price) + ", active: " +
-                    active_names(a->message.buyers));
+                    format_cents(a->message.price) +
+                    ", active: " + active_names(a->message.buyers));
     } else if (const auto* w = std::get_if<seller_action::BuyerWithdrawn>(&action)) {
-      out.event({{"event", "withdrew"}, {"auction_id", id.value}, {"username", w->username},
-                 {"reason", reason_name(w->status)}, {"round_id", w->round_id}},
+      out.event({{"event", "withdrew"},
+                 {"auction_id", id.value},
+                 {"username", w->username},
+                 {"reason", reason_name(w->status)},
+                 {"round_id", w->round_id}},
                 prefix + w->username + " withdrew (" + reason_text(w->status) + ") in round " +
                     std::to_string(w->round_id));
     } else if (const auto* p = std::get_if<seller_action::Paused>(&action)) {
@@ -45,8 +51,11 @@ struct SellerConsole::State : ConsoleState {
     } else if (const auto* f = std::get_if<seller_action::Finish>(&action)) {
       finished.insert(id);
       const market::FinishRecord& rec = f->record;
-      json j = {{"event", "finished"}, {"auction_id", id.value}, {"round_id", rec.round_id},
-                {"price", rec.price.value}, {"winner", rec.winner ? json(*rec.winner) : json()}};
+      json j = {{"event", "finished"},
+                {"auction_id", id.value},
+                {"round_id", rec.round_id},
+                {"price", rec.price.value},
+                {"winner", rec.winner ? json(*rec.winner) : json()}};
       out.event(j, prefix + "finished in round " + std::to_string(rec.round_id) + ": " +
                        (rec.winner ? *rec.winner + " wins at " + format_cents(rec.price)
                                    : std::string("unsold")));
@@ -137,9 +146,9 @@ asio::awaitable<bool> async_run(market::SellerRuntime& runtime, const SellerCons
     if (!id) co_return true;
     auto view = co_await runtime.async_show(*id);
     const std::string description = view ? view->value("item_description", "") : "";
-    line.answer(view, view ? describe_auction(*view) +
-                                 (description.empty() ? "" : "\n  " + description)
-                           : "");
+    line.answer(
+        view,
+        view ? describe_auction(*view) + (description.empty() ? "" : "\n  " + description) : "");
   } else if (command == "start" || command == "resume" || command == "cancel") {
     const auto id = line.only_auction_id();
     if (!id) co_return true;

@@ -17,8 +17,9 @@ Result<void> check_buyers(const std::vector<BuyerEntry>& buyers) {
   std::set<std::string_view> seen;
   for (const BuyerEntry& b : buyers) {
     if (!is_valid_username(b.username)) {
-      return fail(code::invalid_argument, "buyers: invalid username \"" +
-                                          b.username.substr(0, limits::username_bytes_max) + "\"");
+      return fail(
+          code::invalid_argument,
+          "buyers: invalid username \"" + b.username.substr(0, limits::username_bytes_max) + "\"");
     }
     if (!seen.insert(b.username).second) {
       return fail(code::invalid_argument, "buyers: \"" + b.username + "\" joined twice");
@@ -29,8 +30,8 @@ Result<void> check_buyers(const std::vector<BuyerEntry>& buyers) {
 
 }  // namespace
 
-Result<AuctionRules> AuctionRules::create(AuctionId auction_id, Cents base_price,
-                                          Cents increment, std::vector<std::string> buyers) {
+Result<AuctionRules> AuctionRules::create(AuctionId auction_id, Cents base_price, Cents increment,
+                                          std::vector<std::string> buyers) {
   auto price = price_at_round(base_price, increment, 0);
   if (!price) return std::unexpected(price.error());
   AuctionRules c;
@@ -75,11 +76,10 @@ Result<AuctionRules> AuctionRules::restore(const AuctionState& state) {
       }
       break;
     case Stage::finished: {
-      const bool consistent =
-          state.buyers.empty()
-              ? !state.winner
-              : (state.winner && c.active_count_ == 1 && c.find(*state.winner) != nullptr &&
-                 c.find(*state.winner)->is_active());
+      const bool consistent = state.buyers.empty() ? !state.winner
+                                                   : (state.winner && c.active_count_ == 1 &&
+                                                      c.find(*state.winner) != nullptr &&
+                                                      c.find(*state.winner)->is_active());
       if (!consistent) {
         return fail(code::invalid_argument,
                     "winner: a finished auction's winner is its only active buyer");
@@ -93,7 +93,7 @@ Result<AuctionRules> AuctionRules::restore(const AuctionState& state) {
 Result<void> AuctionRules::start() {
   if (state_.stage != Stage::not_started) {
     return fail(code::wrong_stage, "auction " + std::to_string(state_.auction_id.value) + " is " +
-                                   std::string(to_string(state_.stage)) + ", not not_started");
+                                       std::string(to_string(state_.stage)) + ", not not_started");
   }
   state_.stage = Stage::running;
   if (active_count_ <= 1) {
@@ -107,7 +107,7 @@ Result<void> AuctionRules::start() {
 Result<RoundId> AuctionRules::next_round() {
   if (state_.stage != Stage::running) {
     return fail(code::wrong_stage, "auction " + std::to_string(state_.auction_id.value) + " is " +
-                                   std::string(to_string(state_.stage)) + ", not running");
+                                       std::string(to_string(state_.stage)) + ", not running");
   }
   auto price = price_at_round(state_.base_price, state_.increment, state_.round_id + 1);
   if (!price) return std::unexpected(price.error());

@@ -18,9 +18,8 @@ bool is_listed_active(const AnnouncePrice& message, std::string_view username) {
     return std::none_of(buyers.begin(), buyers.end(),
                         [&](const BuyerEntry& b) { return b.username == username; });
   }
-  return std::any_of(buyers.begin(), buyers.end(), [&](const BuyerEntry& b) {
-    return b.username == username && b.is_active();
-  });
+  return std::any_of(buyers.begin(), buyers.end(),
+                     [&](const BuyerEntry& b) { return b.username == username && b.is_active(); });
 }
 
 }  // namespace
@@ -50,7 +49,8 @@ Result<BuyerAuction> BuyerAuction::create(BuyerConfig config, std::int64_t now_m
 }
 
 BuyerAuction::Step BuyerAuction::on_announce(const AnnouncePrice& message, std::int64_t now_ms) {
-  AUCTION_ASSERT(message.auction_id == config_.auction_id, "announcement routed to the wrong auction");
+  AUCTION_ASSERT(message.auction_id == config_.auction_id,
+                 "announcement routed to the wrong auction");
   Step step{PeerAck{config_.auction_id, message.round_id, !buyers_.empty()}, {}};
   if (finished_) return step;
   last_heard_ms_ = now_ms;
@@ -141,7 +141,8 @@ BuyerAuction::Step BuyerAuction::on_finished(const FinishRecord& record, std::in
 }
 
 BuyerAuction::Step BuyerAuction::on_seller_back(const SellerBack& message, std::int64_t) {
-  AUCTION_ASSERT(message.auction_id == config_.auction_id, "seller_back routed to the wrong auction");
+  AUCTION_ASSERT(message.auction_id == config_.auction_id,
+                 "seller_back routed to the wrong auction");
   // Not a resume: the seller is reachable again, but the auction goes on only when it
   // announces a round, so a pause stays a pause until then.
   Step step{PeerAck{config_.auction_id, round_id_.value_or(0)}, {}};

@@ -120,8 +120,8 @@ void Reader::buyers(std::string_view field, std::vector<BuyerEntry>& out) {
   const nlohmann::json* v = take(field, &nlohmann::json::is_array, "must be an array");
   if (v == nullptr) return;
   if (v->size() > limits::buyers_per_auction_max) {
-    return invalid_argument(field, "more than " + std::to_string(limits::buyers_per_auction_max) +
-                                       " buyers");
+    return invalid_argument(
+        field, "more than " + std::to_string(limits::buyers_per_auction_max) + " buyers");
   }
   std::vector<BuyerEntry> buyers;
   buyers.reserve(v->size());

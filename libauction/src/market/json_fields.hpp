@@ -83,9 +83,8 @@ class Reader {
 };
 
 template <class E>
-void Reader::name(std::string_view field, E& out,
-                  std::optional<E> (*from_name)(std::string_view), std::size_t chars_max,
-                  std::string_view otherwise) {
+void Reader::name(std::string_view field, E& out, std::optional<E> (*from_name)(std::string_view),
+                  std::size_t chars_max, std::string_view otherwise) {
   std::string text;
   string(field, text, chars_max);
   if (!ok()) return;

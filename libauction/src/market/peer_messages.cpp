@@ -46,7 +46,7 @@ Result<AnnouncePrice> decode_announce_price(const nlohmann::json& j) {
     for (std::size_t i = 0; i < m.buyers.size(); ++i) {
       if (m.buyers[i].is_active()) {
         return fail(code::invalid_argument, "announce_price.withdrawn[" + std::to_string(i) +
-                                            "]: lists withdrawn buyers only");
+                                                "]: lists withdrawn buyers only");
       }
     }
   }

@@ -17,7 +17,8 @@ Result<void> validate(const SellerConfig& c) {
     return fail(code::invalid_argument, "period_ms: must be 1..86400000");
   }
   if (!in_range(c.ack_deadline_ms, 1, c.period_ms - 1)) {
-    return fail(code::invalid_argument, "ack_deadline_ms: must be positive and shorter than period_ms");
+    return fail(code::invalid_argument,
+                "ack_deadline_ms: must be positive and shorter than period_ms");
   }
   if (!in_range(c.push_period_ms, 1, duration_ms_max)) {
     return fail(code::invalid_argument, "push_period_ms: must be 1..86400000");
@@ -78,8 +79,8 @@ std::vector<SellerAction> SellerAuction::on_ack(std::string_view username, Round
   return actions;
 }
 
-std::vector<SellerAction> SellerAuction::on_send_failed(std::string_view username,
-                                                        RoundId round_id, std::int64_t now_ms) {
+std::vector<SellerAction> SellerAuction::on_send_failed(std::string_view username, RoundId round_id,
+                                                        std::int64_t now_ms) {
   std::vector<SellerAction> actions;
   if (!round_open_ || round_id != rules_.round_id()) return actions;
   const BuyerEntry* buyer = rules_.find(username);
@@ -95,8 +96,8 @@ SellerAuction::WithdrawResponse SellerAuction::on_withdraw_request(std::string_v
   WithdrawResponse response;
   response.reply.outcome = rules_.withdraw(username, status_for(reason));
   if (response.reply.outcome == WithdrawOutcome::withdrawn) {
-    response.actions.push_back(
-        seller_action::BuyerWithdrawn{std::string(username), status_for(reason), rules_.round_id()});
+    response.actions.push_back(seller_action::BuyerWithdrawn{
+        std::string(username), status_for(reason), rules_.round_id()});
     finish_if_done(response.actions);
     if (rules_.is_running()) close_round_if_answered(now_ms, response.actions);
   }
@@ -116,7 +117,8 @@ void SellerAuction::announce(std::int64_t now_ms, std::vector<SellerAction>& act
   acked_.clear();
   failed_.clear();
   seller_action::Announce a;
-  a.message = AnnouncePrice{rules_.auction_id(), rules_.round_id(), rules_.price(), rules_.buyers()};
+  a.message =
+      AnnouncePrice{rules_.auction_id(), rules_.round_id(), rules_.price(), rules_.buyers()};
   a.recipients.reserve(rules_.active_count());
   for (const BuyerEntry& b : rules_.buyers()) {
     if (b.is_active()) a.recipients.push_back(b.username);
@@ -135,7 +137,8 @@ void SellerAuction::close_round_if_answered(std::int64_t now_ms,
 }
 
 void SellerAuction::close_round(std::int64_t now_ms, std::vector<SellerAction>& actions) {
-  AUCTION_ASSERT(round_open_ && rules_.is_running(), "only an open round of a running auction closes");
+  AUCTION_ASSERT(round_open_ && rules_.is_running(),
+                 "only an open round of a running auction closes");
   round_open_ = false;
   std::vector<std::string> silent;
   for (const BuyerEntry& b : rules_.buyers()) {

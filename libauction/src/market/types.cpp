@@ -47,9 +47,7 @@ std::optional<WithdrawReason> withdraw_reason_from_name(std::string_view name) n
   return std::nullopt;  // "silent" is the seller's verdict, never a buyer's request
 }
 
-std::string_view to_string(WithdrawOutcome outcome) noexcept {
-  return outcome_names.name(outcome);
-}
+std::string_view to_string(WithdrawOutcome outcome) noexcept { return outcome_names.name(outcome); }
 
 std::optional<WithdrawOutcome> withdraw_outcome_from_name(std::string_view name) noexcept {
   return outcome_names.find(name);

@@ -24,8 +24,7 @@ static_assert(std::string_view(auctions_key) < std::string_view(more_key));
 }  // namespace
 
 constexpr auto fields_of(std::type_identity<LoggedIn>) {
-  return std::tuple{field("username", &LoggedIn::username),
-                    field("address", &LoggedIn::address),
+  return std::tuple{field("username", &LoggedIn::username), field("address", &LoggedIn::address),
                     field("created", &LoggedIn::created)};
 }
 
@@ -58,10 +57,9 @@ constexpr auto fields_of(std::type_identity<UpdatedAuction>) {
 }
 
 constexpr auto fields_of(std::type_identity<FinishedAuction>) {
-  return std::tuple{field("applied", &FinishedAuction::applied),
-                    field("winner", &FinishedAuction::winner),
-                    field("price", &FinishedAuction::price),
-                    field("round_id", &FinishedAuction::round_id)};
+  return std::tuple{
+      field("applied", &FinishedAuction::applied), field("winner", &FinishedAuction::winner),
+      field("price", &FinishedAuction::price), field("round_id", &FinishedAuction::round_id)};
 }
 
 constexpr auto fields_of(std::type_identity<CancelledAuction>) {
@@ -80,7 +78,8 @@ namespace {
 template <std::size_t... I>
 constexpr bool is_in_command_order(std::index_sequence<I...>) {
   return (std::is_same_v<AnswerTo<std::variant_alternative_t<I, Command>>,
-                         std::variant_alternative_t<I, Answer>> && ...);
+                         std::variant_alternative_t<I, Answer>> &&
+          ...);
 }
 static_assert(std::variant_size_v<Answer> == std::variant_size_v<Command> &&
               is_in_command_order(std::make_index_sequence<std::variant_size_v<Answer>>()));

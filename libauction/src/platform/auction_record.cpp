@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "auction/platform/limits.hpp"
-#include "platform/field_reader.hpp"
 #include "base/name_table.hpp"
+#include "platform/field_reader.hpp"
 
 namespace auction::platform {
 
@@ -58,15 +58,18 @@ Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) 
   for (auto& b : buyers) r.buyers.emplace(std::move(b.username), b.active);
 
   const auto id = std::to_string(r.id.value);
-  if (r.has_buyer(r.seller)) return fail(code::bad_snapshot, "auction " + id + ": seller is a buyer");
+  if (r.has_buyer(r.seller))
+    return fail(code::bad_snapshot, "auction " + id + ": seller is a buyer");
   if (r.current_price < r.base_price) {
     return fail(code::bad_snapshot, "auction " + id + ": current_price below base_price");
   }
   if (r.winner && (r.stage != Stage::finished || !r.has_buyer(*r.winner))) {
-    return fail(code::bad_snapshot, "auction " + id + ": winner is not a buyer of a finished auction");
+    return fail(code::bad_snapshot,
+                "auction " + id + ": winner is not a buyer of a finished auction");
   }
   if (r.stage == Stage::created && (r.round_id != 0 || r.current_price != r.base_price)) {
-    return fail(code::bad_snapshot, "auction " + id + ": an unstarted auction has a round or price");
+    return fail(code::bad_snapshot,
+                "auction " + id + ": an unstarted auction has a round or price");
   }
   return r;
 }

@@ -178,20 +178,19 @@ struct Client::State {
   }
 
   asio::awaitable<Result<json>> async_attempts(std::string op, json fields, bool is_tagged,
-                                               Clock::time_point expiry,
-                                               std::uint64_t generation);
+                                               Clock::time_point expiry, std::uint64_t generation);
 
   asio::any_io_executor executor;
   ClientOptions options;
   std::vector<std::unique_ptr<wire::Client>> replicas;  // one per options.replicas entry
-  std::mt19937_64 random;  // jitter and client ids; never used for anything replicated
+  std::mt19937_64 random;     // jitter and client ids; never used for anything replicated
   std::size_t preferred = 0;  // where a call tries first: the replica that answered last
   std::string client_id;
   std::uint64_t next_seq = 1;  // the seq of the next write; a session begins at 1
   // The last write ended without an answer while no write of this client_id had succeeded:
   // its seq 1 may never commit, and seq 2 would then be refused, so start afresh.
   bool is_session_doubtful = false;
-  bool has_succeeded = false;  // some write of this client_id was answered ok
+  bool has_succeeded = false;    // some write of this client_id was answered ok
   std::uint64_t generation = 0;  // bumped by close(); calls from an older one give up
   bool is_writing = false;       // a write holds the turn
   std::deque<TurnWaiter*> turn_waiters;
@@ -202,9 +201,7 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
                                                             bool is_tagged,
                                                             Clock::time_point expiry,
                                                             std::uint64_t call_generation) {
-  const auto closed = [] {
-    return fail(code::unavailable, "the platform client was closed");
-  };
+  const auto closed = [] { return fail(code::unavailable, "the platform client was closed"); };
   const std::size_t count = replicas.size();
   std::size_t target = preferred;
   std::size_t tries_in_round = 0;
@@ -214,9 +211,9 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
   for (;;) {
     const auto now = Clock::now();
     if (now >= expiry) {
-      co_return fail(code::unavailable,
-                     "no leader answered within " + std::to_string(options.deadline.count()) +
-                         " ms" + (last.empty() ? "" : "; last: " + last));
+      co_return fail(code::unavailable, "no leader answered within " +
+                                            std::to_string(options.deadline.count()) + " ms" +
+                                            (last.empty() ? "" : "; last: " + last));
     }
     const auto budget = std::min<Clock::duration>(options.attempt_timeout, expiry - now);
     ++attempts;
@@ -290,8 +287,8 @@ namespace {
 
 // One call of `op` with `fields` (see Client::async_call). `state` is the caller's copy of
 // the Client's, so that it outlives a Client destroyed while the call is in flight.
-asio::awaitable<Result<json>> async_call_with(std::shared_ptr<Client::State> state,
-                                              std::string op, json fields) {
+asio::awaitable<Result<json>> async_call_with(std::shared_ptr<Client::State> state, std::string op,
+                                              json fields) {
   using State = Client::State;
   const auto expiry = Clock::now() + state->options.deadline;
   const std::uint64_t generation = state->generation;
@@ -308,9 +305,9 @@ asio::awaitable<Result<json>> async_call_with(std::shared_ptr<Client::State> sta
     co_return fail(code::unavailable, "the platform client was closed");
   }
   if (!is_granted) {
-    co_return fail(code::unavailable,
-                   "no leader answered within " + std::to_string(state->options.deadline.count()) +
-                       " ms (earlier writes of this client held it up)");
+    co_return fail(code::unavailable, "no leader answered within " +
+                                          std::to_string(state->options.deadline.count()) +
+                                          " ms (earlier writes of this client held it up)");
   }
   if (state->is_session_doubtful) {
     state->start_new_session();
@@ -336,8 +333,8 @@ template <class C>
 asio::awaitable<Result<AnswerTo<C>>> async_typed_call(std::shared_ptr<Client::State> state,
                                                       C command) {
   const Command any(std::move(command));
-  auto result = co_await async_call_with(std::move(state), std::string(op_name(any)),
-                                         encode_fields(any));
+  auto result =
+      co_await async_call_with(std::move(state), std::string(op_name(any)), encode_fields(any));
   if (!result) co_return std::unexpected(std::move(result.error()));
   co_return decode_answer<AnswerTo<C>>(*result);
 }
@@ -418,8 +415,8 @@ asio::awaitable<Result<std::vector<AuctionView>>> Client::async_fetch_all_auctio
 asio::awaitable<Result<AuctionView>> Client::async_fetch_auction(std::string username,
                                                                  AuctionId auction_id) {
   // The page of one that starts right before the auction (ids start at 1).
-  FetchAuctions fetch{std::move(username), AuctionId{auction_id.value == 0 ? 0 : auction_id.value - 1},
-                      1};
+  FetchAuctions fetch{std::move(username),
+                      AuctionId{auction_id.value == 0 ? 0 : auction_id.value - 1}, 1};
   auto answer = co_await async_typed_call(state_, std::move(fetch));
   if (!answer) co_return std::unexpected(std::move(answer.error()));
   if (answer->auctions.empty() || answer->auctions.front().auction_id != auction_id) {
@@ -431,9 +428,9 @@ asio::awaitable<Result<AuctionView>> Client::async_fetch_auction(std::string use
 asio::awaitable<Result<json>> Client::async_status(std::size_t replica) {
   auto state = state_;
   if (replica >= state->replicas.size()) {
-    co_return fail(code::invalid_argument,
-                   "replica index " + std::to_string(replica) + " is not below " +
-                       std::to_string(state->replicas.size()));
+    co_return fail(code::invalid_argument, "replica index " + std::to_string(replica) +
+                                               " is not below " +
+                                               std::to_string(state->replicas.size()));
   }
   auto reply = co_await state->replicas[replica]->async_call("status", json::object(),
                                                              state->options.attempt_timeout);

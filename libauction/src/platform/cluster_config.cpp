@@ -27,14 +27,13 @@ Result<void> check_keys(const json& object, std::string_view where,
   return {};
 }
 
-Result<std::uint64_t> unsigned_field(const json& object, std::string_view where,
-                                     const char* key, std::uint64_t min, std::uint64_t max) {
+Result<std::uint64_t> unsigned_field(const json& object, std::string_view where, const char* key,
+                                     std::uint64_t min, std::uint64_t max) {
   auto it = object.find(key);
   if (it == object.end()) {
     return std::unexpected(invalid(std::string(where) + "." + key + " is missing"));
   }
-  if (!it->is_number_integer() ||
-      (!it->is_number_unsigned() && it->get<std::int64_t>() < 0)) {
+  if (!it->is_number_integer() || (!it->is_number_unsigned() && it->get<std::int64_t>() < 0)) {
     return std::unexpected(
         invalid(std::string(where) + "." + key + " must be a non-negative integer"));
   }
@@ -78,8 +77,7 @@ Result<ReplicaAddress> parse_replica(const json& item, std::size_t position) {
 
 Result<ClusterTiming> parse_timing(const json& item) {
   if (!item.is_object()) return std::unexpected(invalid("timing must be an object"));
-  if (auto ok = check_keys(item, "timing", {"tick_ms", "election_ticks", "heartbeat_ticks"});
-      !ok) {
+  if (auto ok = check_keys(item, "timing", {"tick_ms", "election_ticks", "heartbeat_ticks"}); !ok) {
     return std::unexpected(ok.error());
   }
   ClusterTiming timing;
@@ -110,9 +108,7 @@ std::string ReplicaAddress::client_endpoint() const {
   return host + ":" + std::to_string(client_port);
 }
 
-std::string ReplicaAddress::raft_endpoint() const {
-  return host + ":" + std::to_string(raft_port);
-}
+std::string ReplicaAddress::raft_endpoint() const { return host + ":" + std::to_string(raft_port); }
 
 Result<ClusterConfig> ClusterConfig::parse(std::string_view text) {
   if (text.size() > config_bytes_max) {
@@ -140,8 +136,8 @@ Result<ClusterConfig> ClusterConfig::parse(std::string_view text) {
     if (!replica) return std::unexpected(replica.error());
     std::string where = "replicas[" + std::to_string(i) + "]";
     if (!ids.insert(replica->id).second) {
-      return std::unexpected(invalid(where + ".id " + std::to_string(replica->id) +
-                                     " appears twice"));
+      return std::unexpected(
+          invalid(where + ".id " + std::to_string(replica->id) + " appears twice"));
     }
     for (const auto& endpoint : {replica->client_endpoint(), replica->raft_endpoint()}) {
       if (!endpoints.insert(endpoint).second) {
@@ -174,7 +170,8 @@ Result<ClusterConfig> ClusterConfig::load(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code open_error(errno, std::generic_category());
-    return fail(code::config_unreadable, "cannot read " + path.string() + ": " + open_error.message());
+    return fail(code::config_unreadable,
+                "cannot read " + path.string() + ": " + open_error.message());
   }
   std::ostringstream text;
   text << in.rdbuf();

@@ -137,7 +137,9 @@ json encode_fields(const Command& command) {
           [](const Login& c) -> json {
             return {{"username", c.username}, {"address", c.address}};
           },
-          [](const GetUserAddress& c) -> json { return {{"username", c.username}}; },
+          [](const GetUserAddress& c) -> json {
+            return {{"username", c.username}};
+          },
           [](const CreateAuction& c) -> json {
             return {{"seller", c.seller},
                     {"auction_name", c.auction_name},
@@ -175,9 +177,7 @@ json encode_fields(const Command& command) {
             return {{"seller", c.seller}, {"auction_id", c.auction_id.value}};
           },
           [](const FetchAuctions& c) -> json {
-            return {{"username", c.username},
-                    {"after_id", c.after_id.value},
-                    {"limit", c.limit}};
+            return {{"username", c.username}, {"after_id", c.after_id.value}, {"limit", c.limit}};
           },
       },
       command);

@@ -79,7 +79,9 @@ constexpr FieldIfPresent<T, M> field_if_present(const char* name, std::optional<
 // A type whose codec file gives fields_of(std::type_identity<T>) (found by argument-dependent
 // lookup, so in namespace auction::platform).
 template <class T>
-concept HasFieldList = requires { fields_of(std::type_identity<T>{}); };
+concept HasFieldList = requires {
+  fields_of(std::type_identity<T>{});
+};
 
 // --- Writing: what the replica answers -------------------------------------------------
 
@@ -222,7 +224,7 @@ void read_value(FieldReader& r, std::string_view name, std::vector<M>& out) {
 }
 
 template <class M>
-  requires HasFieldList<M> || std::is_same_v<M, AuctionView>
+requires HasFieldList<M> || std::is_same_v<M, AuctionView>
 void read_value(FieldReader& r, std::string_view name, M& out) {
   const nlohmann::json* value = r.raw(name);
   if (value == nullptr) return;
@@ -262,7 +264,8 @@ Result<void> read_object(const nlohmann::json& value, T& out) {
 template <class T>
 Result<T> decode_as(std::string_view what, const nlohmann::json& value) {
   T out{};
-  if (auto ok = read_object(value, out); !ok) return std::unexpected(nested_error(what, ok.error()));
+  if (auto ok = read_object(value, out); !ok)
+    return std::unexpected(nested_error(what, ok.error()));
   return out;
 }
 

@@ -68,8 +68,8 @@ void FieldReader::identifier(std::string_view name, std::string& out, std::size_
   const std::string* s = take_string(name);
   if (s == nullptr) return;
   if (!is_valid_name(*s, bytes_max)) {
-    return bad_value(name, "must be 1.." + std::to_string(bytes_max) +
-                               " characters of [A-Za-z0-9_.-]");
+    return bad_value(name,
+                     "must be 1.." + std::to_string(bytes_max) + " characters of [A-Za-z0-9_.-]");
   }
   out = *s;
 }
@@ -97,8 +97,8 @@ void FieldReader::text(std::string_view name, std::string& out, std::size_t byte
   const std::string* s = take_string(name);
   if (s == nullptr) return;
   if (s->size() < bytes_min || s->size() > bytes_max) {
-    return bad_value(name, "must be " + std::to_string(bytes_min) + ".." +
-                               std::to_string(bytes_max) + " bytes");
+    return bad_value(
+        name, "must be " + std::to_string(bytes_min) + ".." + std::to_string(bytes_max) + " bytes");
   }
   if (!is_valid_utf8(*s)) return bad_value(name, "must be valid UTF-8");
   out = *s;
@@ -166,8 +166,7 @@ void FieldReader::buyers(std::string_view name, std::vector<BuyerStatus>& out) {
   const auto* v = take(name, &nlohmann::json::is_array, "an array");
   if (v == nullptr) return;
   if (v->size() > limits::joined_buyers_max) {
-    return bad_value(name, "at most " + std::to_string(limits::joined_buyers_max) +
-                               " buyers");
+    return bad_value(name, "at most " + std::to_string(limits::joined_buyers_max) + " buyers");
   }
   std::vector<BuyerStatus> buyers;
   std::set<std::string, std::less<>> seen;

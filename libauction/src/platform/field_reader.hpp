@@ -17,11 +17,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auction/platform/commands.hpp"
-#include "auction/base/ids.hpp"
-#include "auction/base/money.hpp"
 #include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
 #include "auction/base/limits.hpp"
+#include "auction/base/money.hpp"
+#include "auction/platform/commands.hpp"
 
 namespace auction::platform {
 
@@ -42,12 +42,10 @@ class FieldReader {
   void client_id(std::string_view name, std::string& out);
   void address(std::string_view name, std::string& out);
   // UTF-8 text of [bytes_min, bytes_max] bytes.
-  void text(std::string_view name, std::string& out, std::size_t bytes_min,
-            std::size_t bytes_max);
+  void text(std::string_view name, std::string& out, std::size_t bytes_min, std::size_t bytes_max);
   // A JSON integer in [min, max].
   void int64(std::string_view name, std::int64_t& out, std::int64_t min, std::int64_t max);
-  void uint64(std::string_view name, std::uint64_t& out, std::uint64_t min,
-              std::uint64_t max);
+  void uint64(std::string_view name, std::uint64_t& out, std::uint64_t min, std::uint64_t max);
   void boolean(std::string_view name, bool& out);
   void cents(std::string_view name, Cents& out, Cents min);
   void auction_id(std::string_view name, AuctionId& out);
@@ -95,8 +93,7 @@ void read_auction_terms(FieldReader& r, T& out) {
   r.username("seller", out.seller);
   r.text("auction_name", out.auction_name, 1, auction::limits::auction_name_bytes_max);
   r.text("item_name", out.item_name, 1, auction::limits::item_name_bytes_max);
-  r.text("item_description", out.item_description, 0,
-         auction::limits::item_description_bytes_max);
+  r.text("item_description", out.item_description, 0, auction::limits::item_description_bytes_max);
   r.cents("base_price", out.base_price, Cents{0});
   r.cents("increment", out.increment, Cents{1});
   r.int64("period_ms", out.period_ms, auction::limits::period_ms_min,

@@ -8,12 +8,12 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "platform/replica_service.hpp"
 #include "auction/platform/state_machine.hpp"
 #include "auction/raft/file_storage.hpp"
 #include "auction/raft/server.hpp"
-#include "wire/server.hpp"
 #include "platform/entry_applier.hpp"
+#include "platform/replica_service.hpp"
+#include "wire/server.hpp"
 
 namespace auction::platform {
 
@@ -121,8 +121,7 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
   const ReplicaAddress* self = cluster.find(options.id);
   if (self == nullptr) {
     return fail(code::config_invalid, "id " + std::to_string(options.id) + " is not in " +
-                                          cluster_name + " (ids there: " + ids_of(cluster) +
-                                          ")");
+                                          cluster_name + " (ids there: " + ids_of(cluster) + ")");
   }
   if (options.data_dir.empty()) options.data_dir = "data/replica-" + std::to_string(options.id);
   if (options.listen_address.empty()) options.listen_address = default_listen_address(self->host);
@@ -151,8 +150,7 @@ Result<std::unique_ptr<Replica>> Replica::open(const std::filesystem::path& clus
 
 Result<std::unique_ptr<Replica>> Replica::open(ClusterConfig cluster, ReplicaOptions options,
                                                boost::asio::any_io_executor executor) {
-  auto impl = open_impl(std::move(cluster), "the cluster", std::move(options),
-                        std::move(executor));
+  auto impl = open_impl(std::move(cluster), "the cluster", std::move(options), std::move(executor));
   if (!impl) return std::unexpected(std::move(impl.error()));
   return std::unique_ptr<Replica>(new Replica(std::move(*impl)));
 }

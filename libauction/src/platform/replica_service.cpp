@@ -32,8 +32,7 @@ asio::awaitable<Reply> async_ready(Reply reply) { co_return reply; }
 
 }  // namespace
 
-ReplicaService::ReplicaService(raft::Server& raft, StateMachine& machine,
-                               ClusterConfig cluster)
+ReplicaService::ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster)
     : raft_(raft), machine_(machine), cluster_(std::move(cluster)) {}
 
 void ReplicaService::register_ops(wire::Server& server) {
@@ -141,8 +140,8 @@ Reply ReplicaService::not_leader(const std::string& why) const {
                           Json{{"leader", nullptr}});
   }
   return Reply::failure(
-      Error{code::not_leader, why + "; the leader is replica " + std::to_string(where->id) + " at " +
-                              where->client_endpoint()},
+      Error{code::not_leader, why + "; the leader is replica " + std::to_string(where->id) +
+                                  " at " + where->client_endpoint()},
       Json{{"leader", {{"id", where->id}, {"address", where->client_endpoint()}}}});
 }
 

@@ -3,9 +3,9 @@
 
 #include <utility>
 
+#include "auction/base/assert.hpp"
 #include "auction/platform/limits.hpp"
 #include "platform/field_reader.hpp"
-#include "auction/base/assert.hpp"
 
 namespace auction::platform {
 
@@ -19,20 +19,19 @@ void SessionTable::expire(raft::LogIndex now) {
   }
 }
 
-Result<std::optional<std::string>> SessionTable::begin(const SessionTag& tag,
-                                                       raft::LogIndex now) {
+Result<std::optional<std::string>> SessionTable::begin(const SessionTag& tag, raft::LogIndex now) {
   const auto it = sessions_.find(tag.client_id);
   if (it == sessions_.end()) {
     if (tag.seq != 1) {
       return fail(code::session_expired, "no session for client " + tag.client_id +
-                                         " (it ended); start a new client_id at seq 1");
+                                             " (it ended); start a new client_id at seq 1");
     }
     return std::nullopt;
   }
   Session& session = it->second;
   if (tag.seq < session.last_seq) {
     return fail(code::stale_request, "seq " + std::to_string(tag.seq) + " is older than " +
-                                     std::to_string(session.last_seq));
+                                         std::to_string(session.last_seq));
   }
   if (tag.seq == session.last_seq) {
     touch(it->first, session, now);
@@ -76,8 +75,7 @@ nlohmann::json SessionTable::snapshot() const {
   return out;
 }
 
-Result<SessionTable> SessionTable::restore(const nlohmann::json& value,
-                                           raft::LogIndex applied) {
+Result<SessionTable> SessionTable::restore(const nlohmann::json& value, raft::LogIndex applied) {
   if (!value.is_array()) return fail(code::bad_snapshot, "sessions: must be an array");
   if (value.size() > limits::sessions_max) return fail(code::bad_snapshot, "sessions: too many");
   SessionTable table;

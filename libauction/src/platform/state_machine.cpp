@@ -9,12 +9,12 @@
 #include <cstdio>
 #include <utility>
 
+#include "auction/base/assert.hpp"
 #include "auction/platform/answers.hpp"
 #include "auction/platform/limits.hpp"
 #include "auction/platform/views.hpp"
 #include "platform/answer_text.hpp"
 #include "platform/field_reader.hpp"
-#include "auction/base/assert.hpp"
 
 namespace auction::platform {
 
@@ -26,8 +26,8 @@ std::string id_text(AuctionId id) { return std::to_string(id.value); }
 
 std::unexpected<Error> wrong_stage(const AuctionRecord& a, std::string_view needed) {
   return fail(code::wrong_stage, "auction " + id_text(a.id) + " is " +
-                                 std::string(stage_name(a.stage)) + ", needs " +
-                                 std::string(needed));
+                                     std::string(stage_name(a.stage)) + ", needs " +
+                                     std::string(needed));
 }
 
 // The seller reports every joined buyer exactly once (the codec already refused repeats),
@@ -36,7 +36,8 @@ Result<void> check_buyer_report(const AuctionRecord& a, const std::vector<BuyerS
   for (const auto& b : report) {
     const auto it = a.buyers.find(b.username);
     if (it == a.buyers.end()) {
-      return fail(code::not_joined, "buyers: " + b.username + " has not joined auction " + id_text(a.id));
+      return fail(code::not_joined,
+                  "buyers: " + b.username + " has not joined auction " + id_text(a.id));
     }
     if (b.active && !it->second) {
       return fail(code::invalid_argument,
@@ -45,7 +46,7 @@ Result<void> check_buyer_report(const AuctionRecord& a, const std::vector<BuyerS
   }
   if (report.size() != a.buyers.size()) {
     return fail(code::invalid_argument, "buyers: must list all " + std::to_string(a.buyers.size()) +
-                                        " joined buyers, got " + std::to_string(report.size()));
+                                            " joined buyers, got " + std::to_string(report.size()));
   }
   return {};
 }
@@ -58,12 +59,12 @@ Result<void> check_clock_price(const AuctionRecord& a, std::string_view field, C
   if (!ceiling) return fail(code::invalid_argument, "round_id: " + ceiling.error().message);
   if (price < a.current_price) {
     return fail(code::invalid_argument, std::string(field) + ": below the current price " +
-                                        std::to_string(a.current_price.value));
+                                            std::to_string(a.current_price.value));
   }
   if (price > *ceiling) {
     return fail(code::invalid_argument, std::string(field) +
-                                        ": above base_price + round_id * increment = " +
-                                        std::to_string(ceiling->value));
+                                            ": above base_price + round_id * increment = " +
+                                            std::to_string(ceiling->value));
   }
   return {};
 }
@@ -175,7 +176,8 @@ Result<AuctionRecord*> StateMachine::owned_auction(std::string_view seller, Auct
   if (auto user = require_user(seller); !user) return std::unexpected(user.error());
   auto found = find_auction(id);
   if (found && (*found)->seller != seller) {
-    return fail(code::not_owner, std::string(seller) + " is not the seller of auction " + id_text(id));
+    return fail(code::not_owner,
+                std::string(seller) + " is not the seller of auction " + id_text(id));
   }
   return found;
 }
@@ -191,8 +193,8 @@ Result<json> StateMachine::on(const Login& c) {
   const auto it = users_.find(c.username);
   const bool created = it == users_.end();
   if (created && users_.size() >= limits::users_max) {
-    return fail(code::limit_exceeded, "the platform has the maximum of " +
-                                      std::to_string(limits::users_max) + " users");
+    return fail(code::limit_exceeded,
+                "the platform has the maximum of " + std::to_string(limits::users_max) + " users");
   }
   users_.insert_or_assign(c.username, c.address);
   return encode_answer(LoggedIn{c.username, c.address, created});
@@ -202,7 +204,7 @@ Result<json> StateMachine::on(const CreateAuction& c) {
   if (auto user = require_user(c.seller); !user) return std::unexpected(user.error());
   if (auctions_.size() >= limits::auctions_max) {
     return fail(code::limit_exceeded, "the platform has the maximum of " +
-                                      std::to_string(limits::auctions_max) + " auctions");
+                                          std::to_string(limits::auctions_max) + " auctions");
   }
   const AuctionId id = next_auction_id_;
   next_auction_id_ = AuctionId{id.value + 1};
@@ -231,8 +233,7 @@ Result<json> StateMachine::on(const JoinAuction& c) {
   const bool already_joined = a.has_buyer(c.username);
   if (!already_joined && a.buyers.size() >= limits::joined_buyers_max) {
     return fail(code::limit_exceeded, "auction " + id_text(a.id) + " has the maximum of " +
-                                      std::to_string(limits::joined_buyers_max) +
-                                      " buyers");
+                                          std::to_string(limits::joined_buyers_max) + " buyers");
   }
   a.buyers.emplace(c.username, true);
   return encode_answer(JoinedAuction{a.id, already_joined});
@@ -291,13 +292,14 @@ Result<json> StateMachine::on(const FinishAuction& c) {
   if (a.stage == Stage::finished) return outcome(false);
   if (a.stage != Stage::started) return wrong_stage(a, "started");
   if (c.round_id < a.round_id) {
-    return fail(code::invalid_argument, "round_id: older than the last reported round " +
-                                        std::to_string(a.round_id));
+    return fail(code::invalid_argument,
+                "round_id: older than the last reported round " + std::to_string(a.round_id));
   }
   if (auto ok = check_buyer_report(a, c.buyers); !ok) return std::unexpected(ok.error());
   if (c.winner) {
     if (!a.has_buyer(*c.winner)) {
-      return fail(code::not_joined, "winner: " + *c.winner + " has not joined auction " + id_text(a.id));
+      return fail(code::not_joined,
+                  "winner: " + *c.winner + " has not joined auction " + id_text(a.id));
     }
     for (const auto& b : c.buyers) {
       if (b.username == *c.winner && !b.active) {
@@ -375,8 +377,8 @@ Result<StateMachine> StateMachine::restore(const json& snapshot) {
   sm.next_auction_id_ = AuctionId{next_id};
 
   if (!users->is_array() || users->size() > limits::users_max) {
-    return fail(code::bad_snapshot, "users: must be an array of at most " +
-                                    std::to_string(limits::users_max));
+    return fail(code::bad_snapshot,
+                "users: must be an array of at most " + std::to_string(limits::users_max));
   }
   for (const auto& item : *users) {
     FieldReader u(item);
@@ -393,8 +395,8 @@ Result<StateMachine> StateMachine::restore(const json& snapshot) {
   }
 
   if (!auctions->is_array() || auctions->size() > limits::auctions_max) {
-    return fail(code::bad_snapshot, "auctions: must be an array of at most " +
-                                    std::to_string(limits::auctions_max));
+    return fail(code::bad_snapshot,
+                "auctions: must be an array of at most " + std::to_string(limits::auctions_max));
   }
   for (const auto& item : *auctions) {
     auto record = auction_record_from_snapshot(item);
@@ -402,14 +404,16 @@ Result<StateMachine> StateMachine::restore(const json& snapshot) {
     const std::string id = id_text(record->id);
     if (record->id >= sm.next_auction_id_ ||
         (!sm.auctions_.empty() && record->id <= sm.auctions_.rbegin()->first)) {
-      return fail(code::bad_snapshot, "auctions[]: id " + id + " out of order or not below next_auction_id");
+      return fail(code::bad_snapshot,
+                  "auctions[]: id " + id + " out of order or not below next_auction_id");
     }
     if (!sm.users_.contains(record->seller)) {
       return fail(code::bad_snapshot, "auctions[]: auction " + id + " has an unknown seller");
     }
     for (const auto& [buyer, active] : record->buyers) {
       if (!sm.users_.contains(buyer)) {
-        return fail(code::bad_snapshot, "auctions[]: auction " + id + " has an unknown buyer " + buyer);
+        return fail(code::bad_snapshot,
+                    "auctions[]: auction " + id + " has an unknown buyer " + buyer);
       }
     }
     sm.auctions_.emplace(record->id, std::move(*record));

@@ -22,16 +22,12 @@ constexpr auction::detail::NameTable<Role, 3> role_names{{"none", "buyer", "sell
 // What everyone sees; Outcome and Progress join these keys in the same object.
 constexpr auto fields_of(std::type_identity<AuctionView>) {
   using V = AuctionView;
-  return std::tuple{field("auction_id", &V::auction_id),
-                    field("auction_name", &V::auction_name),
-                    field("item_name", &V::item_name),
-                    field("item_description", &V::item_description),
-                    field("seller", &V::seller),
-                    field("base_price", &V::base_price),
-                    field("increment", &V::increment),
-                    field("period_ms", &V::period_ms),
-                    field("stage", &V::stage),
-                    field("role", &V::role)};
+  return std::tuple{
+      field("auction_id", &V::auction_id), field("auction_name", &V::auction_name),
+      field("item_name", &V::item_name),   field("item_description", &V::item_description),
+      field("seller", &V::seller),         field("base_price", &V::base_price),
+      field("increment", &V::increment),   field("period_ms", &V::period_ms),
+      field("stage", &V::stage),           field("role", &V::role)};
 }
 
 constexpr auto fields_of(std::type_identity<AuctionView::Outcome>) {
@@ -116,7 +112,8 @@ Result<AuctionView> decode_auction_view(const nlohmann::json& json) {
     view.progress = AuctionView::Progress{};
     read_fields(r, *view.progress);
   }
-  if (auto done = r.finish(); !done) return std::unexpected(nested_error("auction view", done.error()));
+  if (auto done = r.finish(); !done)
+    return std::unexpected(nested_error("auction view", done.error()));
   return view;
 }
 

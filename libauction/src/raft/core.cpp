@@ -49,12 +49,12 @@ Core::Core(Config config, const LogStorage& storage)
     AUCTION_ASSERT(p != none && seen.insert(p).second,
                    "peers must be distinct, non-zero, not self");
   }
-  AUCTION_ASSERT(config_.heartbeat_ticks >= 1 &&
-                 config_.election_timeout_ticks > config_.heartbeat_ticks,
-             "election timeout must exceed the heartbeat interval");
-  AUCTION_ASSERT(config_.inflight_max >= 1 && config_.append_entries_max >= 1 &&
-                 config_.messages_max >= 1,
-             "limits must allow progress");
+  AUCTION_ASSERT(
+      config_.heartbeat_ticks >= 1 && config_.election_timeout_ticks > config_.heartbeat_ticks,
+      "election timeout must exceed the heartbeat interval");
+  AUCTION_ASSERT(
+      config_.inflight_max >= 1 && config_.append_entries_max >= 1 && config_.messages_max >= 1,
+      "limits must allow progress");
   // Distinct nodes with the same seed must still draw different timeouts.
   rng_state_ = config_.seed ^ (config_.id.value * 0x9e3779b97f4a7c15ULL);
 
@@ -133,13 +133,11 @@ void Core::become_leader() {
 
 void Core::reset_randomized_timeout() {
   const auto span = static_cast<std::uint64_t>(config_.election_timeout_ticks);
-  randomized_timeout_ = config_.election_timeout_ticks +
-                        static_cast<int>(next_random(rng_state_) % span);
+  randomized_timeout_ =
+      config_.election_timeout_ticks + static_cast<int>(next_random(rng_state_) % span);
 }
 
-bool Core::is_quorum(std::size_t count) const {
-  return count > (config_.peers.size() + 1) / 2;
-}
+bool Core::is_quorum(std::size_t count) const { return count > (config_.peers.size() + 1) / 2; }
 
 bool Core::in_lease() const {
   return config_.check_quorum && leader_ != none &&
@@ -239,8 +237,7 @@ void Core::step(const Message& m) {
   }
 
   if (m.term > term_) {
-    const bool is_vote_request =
-        m.type == MessageType::vote || m.type == MessageType::pre_vote;
+    const bool is_vote_request = m.type == MessageType::vote || m.type == MessageType::pre_vote;
     // Leader lease (§6.2, §9.6): while we hear from a leader, a (pre-)candidate is most
     // likely a node that was cut off; ignoring it keeps the healthy leader in place.
     if (is_vote_request && in_lease()) return;
@@ -287,8 +284,8 @@ void Core::handle_vote_request(const Message& m) {
   const bool pre = m.type == MessageType::pre_vote;
   // One vote per term (§5.2): the same candidate may ask again; a node that knows a
   // leader in this term does not vote. A pre-vote for a later term binds nothing.
-  const bool can_vote = vote_ == m.from || (vote_ == none && leader_ == none) ||
-                        (pre && m.term > term_);
+  const bool can_vote =
+      vote_ == m.from || (vote_ == none && leader_ == none) || (pre && m.term > term_);
   Message resp;
   resp.type = pre ? MessageType::pre_vote_response : MessageType::vote_response;
   resp.to = m.from;
@@ -325,14 +322,13 @@ void Core::step_follower(const Message& m) {
       leader_ = m.from;
       handle_heartbeat(m);
       break;
-    default:
-      break;  // late answers to an earlier candidacy or leadership
+    default: break;  // late answers to an earlier candidacy or leadership
   }
 }
 
 void Core::step_candidate(const Message& m) {
-  const MessageType answer = role_ == Role::pre_candidate ? MessageType::pre_vote_response
-                                                          : MessageType::vote_response;
+  const MessageType answer =
+      role_ == Role::pre_candidate ? MessageType::pre_vote_response : MessageType::vote_response;
   if (m.type == MessageType::append || m.type == MessageType::heartbeat) {
     // Someone won this term (§5.2).
     become_follower(term_, m.from);
@@ -401,8 +397,7 @@ void Core::step_leader(const Message& m) {
       pr.recent_active = true;
       handle_heartbeat_response(m, pr);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -428,8 +423,7 @@ void Core::handle_append_response(const Message& m, Progress& pr) {
     broadcast_append();
   }
   // Acknowledgements free the window: keep the pipeline full.
-  while (maybe_send_append(m.from, false)) {
-  }
+  while (maybe_send_append(m.from, false)) {}
 }
 
 void Core::handle_heartbeat_response(const Message& m, Progress& pr) {
@@ -623,9 +617,9 @@ Ready Core::ready() {
   rd.committed_entries = log_.next_committed(log_.last_index(), config_.apply_bytes_max);
   const LogIndex applied_after =
       rd.committed_entries.empty() ? log_.applied() : rd.committed_entries.back().index;
-  auto waiting = std::stable_partition(
-      reads_confirmed_.begin(), reads_confirmed_.end(),
-      [&](const ReadState& r) { return r.index <= applied_after; });
+  auto waiting =
+      std::stable_partition(reads_confirmed_.begin(), reads_confirmed_.end(),
+                            [&](const ReadState& r) { return r.index <= applied_after; });
   rd.reads.assign(reads_confirmed_.begin(), waiting);
   reads_confirmed_.erase(reads_confirmed_.begin(), waiting);
   return rd;

@@ -7,8 +7,8 @@
 
 namespace auction::raft {
 
-Driver::Driver(Config config, LogStorage& storage, Transport& transport,
-               StateMachine& machine, Mode mode)
+Driver::Driver(Config config, LogStorage& storage, Transport& transport, StateMachine& machine,
+               Mode mode)
     : core_(config, storage),
       storage_(storage),
       transport_(transport),
@@ -41,7 +41,8 @@ Result<ProposalTicket> Driver::propose(std::string command, void* waiter, std::a
     // A leader's new entries go past its whole log, and the proposals of an earlier
     // leadership at those indexes failed when it ended (note_role()).
     const bool is_new =
-        proposals_.emplace(ticket->index, PendingProposal{ticket->term, waiter, std::move(proposed)})
+        proposals_
+            .emplace(ticket->index, PendingProposal{ticket->term, waiter, std::move(proposed)})
             .second;
     AUCTION_ASSERT(is_new, "the core handed out a log index that is still pending");
   }
@@ -116,8 +117,8 @@ void Driver::pump() {
 void Driver::flush_messages() {
   for (Message& m : core_.take_messages()) transport_.send(std::move(m));
   for (std::uint64_t context : core_.take_dropped_reads()) {
-    events_.reads_failed.push_back(
-        ReadFailed{context, Error{code::not_leader, "leadership lost before the read was confirmed"}});
+    events_.reads_failed.push_back(ReadFailed{
+        context, Error{code::not_leader, "leadership lost before the read was confirmed"}});
   }
 }
 
@@ -175,8 +176,8 @@ void Driver::note_role() {
 DriverEvents Driver::take_events() { return std::exchange(events_, {}); }
 
 Status Driver::status() const {
-  return Status{core_.id(), core_.role(), core_.term(), core_.leader(), core_.commit(),
-                core_.applied()};
+  return Status{core_.id(),     core_.role(),   core_.term(),
+                core_.leader(), core_.commit(), core_.applied()};
 }
 
 }  // namespace auction::raft

@@ -60,7 +60,9 @@ std::optional<std::uint64_t> parse_segment_name(std::string_view name) {
 
 FileStorage::FileStorage(Disk& disk, fs::path data_dir, FileStorageOptions options,
                          std::unique_ptr<DirectoryLock> lock)
-    : disk_(disk), data_dir_(std::move(data_dir)), options_(std::move(options)),
+    : disk_(disk),
+      data_dir_(std::move(data_dir)),
+      options_(std::move(options)),
       lock_(std::move(lock)) {}
 
 FileStorage::~FileStorage() {
@@ -75,9 +77,9 @@ Result<std::unique_ptr<FileStorage>> FileStorage::open(fs::path data_dir,
 Result<std::unique_ptr<FileStorage>> FileStorage::open(Disk& disk, fs::path data_dir,
                                                        FileStorageOptions options) {
   AUCTION_ASSERT(options.record_bytes_max >= wal::hard_state_payload_bytes,
-        "record_bytes_max must hold a hard state record");
+                 "record_bytes_max must hold a hard state record");
   AUCTION_ASSERT(options.segment_bytes_max > wal::segment_header_bytes + hard_state_record_bytes,
-        "segment_bytes_max must hold a header and a hard state record");
+                 "segment_bytes_max must hold a header and a hard state record");
 
   if (auto created = disk.create_data_directory(data_dir); !created) {
     return std::unexpected(created.error());
@@ -120,9 +122,10 @@ Result<void> FileStorage::recover() {
   std::sort(segments.begin(), segments.end());
   for (std::size_t i = 1; i < segments.size(); ++i) {
     if (segments[i].first != segments[i - 1].first + 1) {
-      return fail(code::storage_corrupt, "segment " + segment_path(segments[i - 1].first + 1).string() +
-                                         " is missing (the log has a hole before " +
-                                         segments[i].second.string() + ")");
+      return fail(code::storage_corrupt, "segment " +
+                                             segment_path(segments[i - 1].first + 1).string() +
+                                             " is missing (the log has a hole before " +
+                                             segments[i].second.string() + ")");
     }
   }
 
@@ -216,12 +219,12 @@ Result<void> FileStorage::apply_record(const wal::Record& record) {
       if (!entry) return std::unexpected(entry.error());
       if (entry->index.value != last_index().value + 1) {
         return fail(code::storage_corrupt, "entry index " + std::to_string(entry->index.value) +
-                                           " does not follow the last index " +
-                                           std::to_string(last_index().value));
+                                               " does not follow the last index " +
+                                               std::to_string(last_index().value));
       }
       if (entry->term < term_at(last_index())) {
         return fail(code::storage_corrupt, "entry term " + std::to_string(entry->term.value) +
-                                           " is below the term of the entry before it");
+                                               " is below the term of the entry before it");
       }
       entries_.push_back(std::move(*entry));
       return {};
@@ -236,8 +239,9 @@ Result<void> FileStorage::apply_record(const wal::Record& record) {
       auto last_kept = wal::decode_truncate(record.payload);
       if (!last_kept) return std::unexpected(last_kept.error());
       if (last_kept->value + 1 < first_index_.value || *last_kept > last_index()) {
-        return fail(code::storage_corrupt, "truncation to index " + std::to_string(last_kept->value) +
-                                           " is outside the log");
+        return fail(
+            code::storage_corrupt,
+            "truncation to index " + std::to_string(last_kept->value) + " is outside the log");
       }
       entries_.resize(last_kept->value + 1 - first_index_.value);
       return {};
@@ -319,14 +323,14 @@ void FileStorage::append(std::span<const Entry> entries) {
   if (entries.empty()) return;
   const LogIndex first = entries.front().index;
   AUCTION_ASSERT(first >= first_index_ && first.value <= last_index().value + 1,
-        "append must start within [first_index, last_index + 1]");
+                 "append must start within [first_index, last_index + 1]");
   Term previous_term = term_at(LogIndex{first.value - 1});
   for (std::size_t i = 0; i < entries.size(); ++i) {
     AUCTION_ASSERT(entries[i].index.value == first.value + i,
                    "appended indexes must be consecutive");
     AUCTION_ASSERT(entries[i].term >= previous_term, "appended terms must never decrease");
     AUCTION_ASSERT(entries[i].data.size() <= options_.record_bytes_max - wal::entry_fixed_bytes,
-          "entry data exceeds record_bytes_max");
+                   "entry data exceeds record_bytes_max");
     previous_term = entries[i].term;
   }
 
@@ -372,8 +376,9 @@ Result<Term> FileStorage::term(LogIndex index) const {
     return fail(code::compacted, "index " + std::to_string(index.value) + " was compacted");
   }
   if (index > last_index()) {
-    return fail(code::unavailable, "index " + std::to_string(index.value) + " is past the last index " +
-                                   std::to_string(last_index().value));
+    return fail(code::unavailable, "index " + std::to_string(index.value) +
+                                       " is past the last index " +
+                                       std::to_string(last_index().value));
   }
   return term_at(index);
 }
@@ -385,11 +390,12 @@ Result<std::vector<Entry>> FileStorage::entries(LogIndex lo, LogIndex hi,
   }
   if (lo > hi) {
     return fail(code::unavailable, "range [" + std::to_string(lo.value) + ", " +
-                                   std::to_string(hi.value) + ") runs backwards");
+                                       std::to_string(hi.value) + ") runs backwards");
   }
   if (hi.value > last_index().value + 1) {
     return fail(code::unavailable, "index " + std::to_string(hi.value - 1) +
-                                   " is past the last index " + std::to_string(last_index().value));
+                                       " is past the last index " +
+                                       std::to_string(last_index().value));
   }
   std::vector<Entry> out;
   std::size_t bytes = 0;

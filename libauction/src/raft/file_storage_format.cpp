@@ -78,7 +78,8 @@ Result<void> check_segment_header(std::string_view bytes) {
     return fail(code::storage_corrupt, "segment header checksum mismatch");
   }
   if (const std::uint32_t version = get_u32(bytes, 8); version != format_version) {
-    return fail(code::storage_corrupt, "unsupported segment format version " + std::to_string(version));
+    return fail(code::storage_corrupt,
+                "unsupported segment format version " + std::to_string(version));
   }
   return {};
 }
@@ -114,11 +115,13 @@ std::size_t entry_record_bytes(const Entry& entry) {
 Result<Record> parse_record(std::string_view file, std::size_t offset,
                             std::uint32_t record_bytes_max) {
   const std::size_t remaining = file.size() - offset;
-  if (remaining < record_header_bytes) return fail(code::storage_corrupt, "incomplete record header");
+  if (remaining < record_header_bytes)
+    return fail(code::storage_corrupt, "incomplete record header");
   const std::uint32_t length = get_u32(file, offset);
   if (length > record_bytes_max) {
     return fail(code::storage_corrupt, "record length " + std::to_string(length) +
-                                       " exceeds the maximum " + std::to_string(record_bytes_max));
+                                           " exceeds the maximum " +
+                                           std::to_string(record_bytes_max));
   }
   if (length > remaining - record_header_bytes) {
     return fail(code::storage_corrupt,
@@ -150,7 +153,8 @@ TailScan scan_after_damage(std::string_view file, std::size_t from, std::uint32_
 }
 
 Result<Entry> decode_entry(std::string_view payload) {
-  if (payload.size() < entry_fixed_bytes) return fail(code::storage_corrupt, "entry record too short");
+  if (payload.size() < entry_fixed_bytes)
+    return fail(code::storage_corrupt, "entry record too short");
   const auto type = static_cast<std::uint8_t>(payload[16]);
   if (type > static_cast<std::uint8_t>(EntryType::config)) {
     return fail(code::storage_corrupt, "unknown entry type " + std::to_string(type));

@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "auction/raft/types.hpp"
 #include "auction/base/error.hpp"
+#include "auction/raft/types.hpp"
 
 namespace auction::raft::wal {
 

@@ -40,9 +40,9 @@ void MemoryStorage::append(std::span<const Entry> ents) {
   }
   Undo undo;
   undo.previous_size = entries_.size();
-  undo.overwritten.assign(std::make_move_iterator(entries_.begin() +
-                                                  static_cast<std::ptrdiff_t>(first - 1)),
-                          std::make_move_iterator(entries_.end()));
+  undo.overwritten.assign(
+      std::make_move_iterator(entries_.begin() + static_cast<std::ptrdiff_t>(first - 1)),
+      std::make_move_iterator(entries_.end()));
   entries_.resize(first - 1);
   entries_.insert(entries_.end(), ents.begin(), ents.end());
   unsynced_.push_back(std::move(undo));
@@ -56,9 +56,7 @@ void MemoryStorage::set_hard_state(const HardState& state) {
   unsynced_.push_back(std::move(undo));
 }
 
-void MemoryStorage::sync() {
-  last_synced_ = std::exchange(unsynced_, {});
-}
+void MemoryStorage::sync() { last_synced_ = std::exchange(unsynced_, {}); }
 
 void MemoryStorage::roll_back(std::vector<Undo>& batch) {
   for (auto it = batch.rbegin(); it != batch.rend(); ++it) {

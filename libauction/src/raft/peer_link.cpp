@@ -19,8 +19,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "wire/spawn.hpp"
 #include "raft/peer_stream.hpp"
+#include "wire/spawn.hpp"
 
 namespace auction::raft::detail {
 
@@ -58,7 +58,7 @@ struct PeerLink::State {
   asio::steady_timer wake;              // the sender sleeps on it; cancelled when there is news
   std::deque<std::string> queue;        // frames, oldest first
   std::size_t queue_bytes = 0;
-  Clock::time_point retry_at{};         // while unreachable: no connection attempt before this
+  Clock::time_point retry_at{};  // while unreachable: no connection attempt before this
   std::chrono::milliseconds backoff;
   bool is_unreachable = false;
   bool is_stopped = false;
@@ -190,9 +190,8 @@ void PeerLink::send(const Message& message) {
   if (s.is_stopped) return;
   std::string frame;
   append_frame(frame, encode(message));
-  while (!s.queue.empty() &&
-         (s.queue.size() >= s.options.queue_max ||
-          s.queue_bytes + frame.size() > s.options.queue_bytes_max)) {
+  while (!s.queue.empty() && (s.queue.size() >= s.options.queue_max ||
+                              s.queue_bytes + frame.size() > s.options.queue_bytes_max)) {
     s.queue_bytes -= s.queue.front().size();
     s.queue.pop_front();
   }

@@ -20,8 +20,8 @@
 #include <memory>
 #include <string>
 
-#include <boost/core/noncopyable.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/core/noncopyable.hpp>
 
 #include "auction/raft/message.hpp"
 
@@ -30,8 +30,8 @@ namespace auction::raft::detail {
 struct PeerLinkOptions {
   std::string host;
   std::uint16_t port = 0;
-  std::string log_name;   // this node as named in log lines, e.g. "replica 1"
-  std::string peer_name;  // the peer as named in log lines, e.g. "replica 2"
+  std::string log_name;                    // this node as named in log lines, e.g. "replica 1"
+  std::string peer_name;                   // the peer as named in log lines, e.g. "replica 2"
   std::size_t queue_max = 1024;            // messages waiting to be sent
   std::size_t queue_bytes_max = 32 << 20;  // their encoded bytes
   std::size_t write_bytes_max = 1 << 20;   // gathered into one write (>= one frame)

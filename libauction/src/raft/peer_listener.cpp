@@ -14,9 +14,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/base/error_codes.hpp"
+#include "raft/peer_stream.hpp"
 #include "wire/acceptor.hpp"
 #include "wire/spawn.hpp"
-#include "raft/peer_stream.hpp"
 
 namespace auction::raft::detail {
 
@@ -66,8 +66,8 @@ asio::awaitable<void> PeerListener::State::async_read_peer(std::shared_ptr<State
   {
     boost::system::error_code ec;
     const auto remote = socket->remote_endpoint(ec);
-    where = ec ? std::string("a peer") : remote.address().to_string() + ":" +
-                                             std::to_string(remote.port());
+    where = ec ? std::string("a peer")
+               : remote.address().to_string() + ":" + std::to_string(remote.port());
   }
   std::string problem;
   char greeting[peer_greeting.size()];

@@ -17,8 +17,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "auction/raft/message.hpp"
 #include "auction/base/error.hpp"
+#include "auction/raft/message.hpp"
 
 namespace auction::raft::detail {
 

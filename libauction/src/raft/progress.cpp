@@ -30,9 +30,7 @@ void Progress::on_sent(LogIndex last, std::size_t entry_count) {
         inflight_.push_back(last);
       }
       break;
-    case ProgressState::probe:
-      probe_sent_ = true;
-      break;
+    case ProgressState::probe: probe_sent_ = true; break;
   }
 }
 

@@ -50,7 +50,7 @@ bool RaftLog::is_up_to_date(LogIndex index, Term t) const {
 
 std::vector<Entry> RaftLog::entries(LogIndex lo, LogIndex hi, std::size_t bytes_max) const {
   AUCTION_ASSERT(lo >= first_index() && lo <= hi && hi.value <= last_index().value + 1,
-             "entries out of range");
+                 "entries out of range");
   std::vector<Entry> out;
   std::size_t bytes = 0;
   const auto fits = [&](const Entry& e) {
@@ -100,8 +100,7 @@ void RaftLog::append(std::span<const Entry> ents) {
 }
 
 std::optional<LogIndex> RaftLog::maybe_append(LogIndex prev_index, Term prev_term,
-                                             LogIndex leader_commit,
-                                             std::span<const Entry> ents) {
+                                              LogIndex leader_commit, std::span<const Entry> ents) {
   if (!matches(prev_index, prev_term)) return std::nullopt;
   const LogIndex last_new{prev_index.value + ents.size()};
   const LogIndex conflict = find_conflict(ents);
@@ -143,8 +142,8 @@ void RaftLog::applied_to(LogIndex index) {
 
 std::vector<Entry> RaftLog::take_unpersisted() {
   if (!has_unpersisted()) return {};
-  const auto from = unstable_.begin() + static_cast<std::ptrdiff_t>(in_progress_.value -
-                                                                    offset_.value);
+  const auto from =
+      unstable_.begin() + static_cast<std::ptrdiff_t>(in_progress_.value - offset_.value);
   std::vector<Entry> out(from, unstable_.end());
   in_progress_ = LogIndex{unstable_.back().index.value + 1};
   return out;

@@ -21,15 +21,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "auction/base/assert.hpp"
 #include "auction/raft/message.hpp"
 #include "auction/raft/transport.hpp"
-#include "wire/spawn.hpp"
-#include "auction/base/assert.hpp"
 #include "raft/disk_writer.hpp"
 #include "raft/guarded_storage.hpp"
 #include "raft/peer_link.hpp"
 #include "raft/peer_listener.hpp"
 #include "raft/peer_stream.hpp"
+#include "wire/spawn.hpp"
 
 namespace auction::raft {
 
@@ -42,14 +42,12 @@ using Clock = std::chrono::steady_clock;
 std::string describe(const RoleChanged& change) {
   const std::string term = std::to_string(change.term.value);
   switch (change.role) {
-    case Role::leader:
-      return "leader for term " + term;
+    case Role::leader: return "leader for term " + term;
     case Role::follower:
       return change.leader.value == 0
                  ? "follower, no leader known, term " + term
                  : "follower, leader is " + std::to_string(change.leader.value) + ", term " + term;
-    case Role::candidate:
-      return "candidate for term " + term;
+    case Role::candidate: return "candidate for term " + term;
     case Role::pre_candidate:
       return "pre-candidate in term " + term + " (asking whether it could win an election)";
   }
@@ -142,33 +140,32 @@ struct Server::Impl {
   bool is_started = false;
   bool is_stopped = false;
   bool is_flush_pending = false;
-  std::size_t last_job_entries = 0;  // entries in the last write handed to the disk
-  asio::steady_timer batcher;  // waits out batch_window before a flush when busy
-  std::weak_ptr<Impl> self;  // set by start(), for handlers posted to the executor
+  std::size_t last_job_entries = 0;          // entries in the last write handed to the disk
+  asio::steady_timer batcher;                // waits out batch_window before a flush when busy
+  std::weak_ptr<Impl> self;                  // set by start(), for handlers posted to the executor
   std::unique_ptr<detail::DiskWriter> disk;  // last: its thread is joined first
 };
 
 void Server::Impl::add_peer_links() {
   AUCTION_ASSERT(options.peers.size() == options.config.peers.size(),
-             "ServerOptions::peers must match config.peers");
+                 "ServerOptions::peers must match config.peers");
   for (const PeerEndpoint& peer : options.peers) {
     AUCTION_ASSERT(std::find(options.config.peers.begin(), options.config.peers.end(), peer.id) !=
-                   options.config.peers.end(),
-               "ServerOptions::peers must match config.peers");
+                       options.config.peers.end(),
+                   "ServerOptions::peers must match config.peers");
     routes.add(peer.id,
                std::make_unique<detail::PeerLink>(
-                   executor, detail::PeerLinkOptions{
-                                 .host = peer.host,
-                                 .port = peer.port,
-                                 .log_name = log_name,
-                                 .peer_name =
-                                     options.log_noun + " " + std::to_string(peer.id.value),
-                                 .queue_max = options.peer_queue_max,
-                                 .queue_bytes_max = options.peer_queue_bytes_max,
-                                 .write_bytes_max = detail::message_bytes_max(options.config),
-                                 .on_connection_lost =
-                                     [this, peer = peer.id] { on_connection_lost(peer); },
-                             }));
+                   executor,
+                   detail::PeerLinkOptions{
+                       .host = peer.host,
+                       .port = peer.port,
+                       .log_name = log_name,
+                       .peer_name = options.log_noun + " " + std::to_string(peer.id.value),
+                       .queue_max = options.peer_queue_max,
+                       .queue_bytes_max = options.peer_queue_bytes_max,
+                       .write_bytes_max = detail::message_bytes_max(options.config),
+                       .on_connection_lost = [this, peer = peer.id] { on_connection_lost(peer); },
+                   }));
   }
 }
 
@@ -305,18 +302,17 @@ Result<std::uint16_t> Server::start() {
 
   std::weak_ptr<Impl> weak = impl_;
   s.self = weak;
-  s.peer_listener.emplace(
-      s.executor,
-      detail::PeerListenerOptions{
-          .address = s.options.listen_address,
-          .port = s.options.listen_port,
-          .frame_bytes_max = detail::message_bytes_max(s.options.config),
-          .connections_max = s.options.peer_connections_max,
-          .log_name = s.log_name,
-      },
-      [weak](const Message& message) {
-        if (const auto self = weak.lock()) self->on_peer_message(message);
-      });
+  s.peer_listener.emplace(s.executor,
+                          detail::PeerListenerOptions{
+                              .address = s.options.listen_address,
+                              .port = s.options.listen_port,
+                              .frame_bytes_max = detail::message_bytes_max(s.options.config),
+                              .connections_max = s.options.peer_connections_max,
+                              .log_name = s.log_name,
+                          },
+                          [weak](const Message& message) {
+                            if (const auto self = weak.lock()) self->on_peer_message(message);
+                          });
   auto port = s.peer_listener->start();
   if (!port) {
     s.is_stopped = true;
@@ -334,8 +330,8 @@ Result<std::uint16_t> Server::start() {
         });
       });
   s.routes.start();
-  s.log(describe(RoleChanged{s.driver.status().role, s.driver.status().term,
-                             s.driver.status().leader}));
+  s.log(describe(
+      RoleChanged{s.driver.status().role, s.driver.status().term, s.driver.status().leader}));
   wire::spawn_logged(s.executor, s.async_tick_loop(impl_), "raft ticker");
   s.flush();  // a restarted node may already have committed entries to apply
   return port;
@@ -358,8 +354,7 @@ void Server::stop() {
   if (s.disk) s.disk->stop();
 }
 
-asio::awaitable<Result<std::string>> Server::async_propose(std::string command,
-                                                          std::any proposed) {
+asio::awaitable<Result<std::string>> Server::async_propose(std::string command, std::any proposed) {
   const auto self = impl_;  // the waiter below needs the node alive until it wakes
   if (!self->is_started || self->is_stopped) {
     co_return fail(code::unavailable, "the raft node is not running");
@@ -376,7 +371,7 @@ asio::awaitable<Result<std::string>> Server::async_propose(std::string command,
   if (waiter.outcome) co_return std::move(*waiter.outcome);
   self->driver.forget_waiter(*ticket);  // nobody finished it: the driver still points here
   co_return fail(code::timeout, "not committed within " +
-                                std::to_string(self->options.request_timeout.count()) + " ms");
+                                    std::to_string(self->options.request_timeout.count()) + " ms");
 }
 
 asio::awaitable<Result<void>> Server::async_read_barrier() {
@@ -397,13 +392,17 @@ asio::awaitable<Result<void>> Server::async_read_barrier() {
   if (waiter.outcome) co_return std::move(*waiter.outcome);
   self->reads.erase(context);
   co_return fail(code::timeout, "leadership not confirmed within " +
-                                std::to_string(self->options.request_timeout.count()) + " ms");
+                                    std::to_string(self->options.request_timeout.count()) + " ms");
 }
 
 ServerStatus Server::status() const {
   const Status now = impl_->driver.status();
-  return ServerStatus{now.id,     now.role,    now.term,
-                      now.leader, now.commit,  now.applied,
+  return ServerStatus{now.id,
+                      now.role,
+                      now.term,
+                      now.leader,
+                      now.commit,
+                      now.applied,
                       impl_->driver.core().log().last_index()};
 }
 

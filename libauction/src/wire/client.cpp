@@ -18,8 +18,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/base/error_codes.hpp"
-#include "wire/spawn.hpp"
 #include "line_channel.hpp"
+#include "wire/spawn.hpp"
 
 namespace auction::wire {
 
@@ -32,7 +32,7 @@ using Clock = std::chrono::steady_clock;
 
 struct PendingCall {
   explicit PendingCall(const asio::any_io_executor& ex) : wake(ex) {}
-  asio::steady_timer wake;              // expires at the deadline; cancelled on an outcome
+  asio::steady_timer wake;               // expires at the deadline; cancelled on an outcome
   std::optional<Result<Reply>> outcome;  // set by the reader, or by fail_all
 };
 
@@ -89,7 +89,8 @@ asio::awaitable<void> async_read_replies(std::shared_ptr<Connection> connection,
 
 struct Client::State {
   State(asio::any_io_executor ex, ClientOptions opts)
-      : executor(std::move(ex)), options(std::move(opts)),
+      : executor(std::move(ex)),
+        options(std::move(opts)),
         connected(executor, asio::steady_timer::time_point::max()) {}
 
   // The open connection, making one if needed. Errors: unavailable.
@@ -150,8 +151,8 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> Client::State::async_connec
   if (connect_ec) {
     co_return fail(code::unavailable, "cannot connect to " + where + ": " + connect_ec.message());
   }
-  connection = std::make_shared<Connection>(std::make_shared<detail::LineChannel>(
-      std::move(attempt->socket), options.frame_bytes_max));
+  connection = std::make_shared<Connection>(
+      std::make_shared<detail::LineChannel>(std::move(attempt->socket), options.frame_bytes_max));
   spawn_logged(executor, async_read_replies(connection, options.envelope), "wire client reader");
   co_return connection;
 }
@@ -179,7 +180,8 @@ asio::awaitable<Result<Reply>> Client::async_call(std::string op, Json fields,
 asio::awaitable<Result<Reply>> Client::async_call(PreparedRequest request,
                                                   std::chrono::milliseconds deadline) {
   auto state = state_;
-  const std::string& op = request.op();  // keeps the state alive even if the Client goes away meanwhile
+  const std::string& op =
+      request.op();  // keeps the state alive even if the Client goes away meanwhile
   const auto expiry = Clock::now() + deadline;
   if (state->calls >= state->options.in_flight_max) {
     co_return fail(code::overloaded, "too many calls in flight on this client");

@@ -1,12 +1,12 @@
 // Client: calls ops on one server over one pipelined connection (docs/protocol.md).
 //
 // Used by every process that talks to another over the JSON protocol (platform clients,
-// sellers and buyers; raft has its own binary transport, src/raft/peer_link.*). Many calls may be in flight on the connection at once; each has its own
-// deadline, and replies are matched to calls by id, in whatever order they arrive. The
-// connection is made on the first call and made again on the next call after it drops.
-// Threading: construct, call and destroy on the executor's thread; the executor must not run
-// handlers concurrently (one thread, or a strand). Never throws for network or peer
-// failures: they are values.
+// sellers and buyers; raft has its own binary transport, src/raft/peer_link.*). Many calls may be
+// in flight on the connection at once; each has its own deadline, and replies are matched to calls
+// by id, in whatever order they arrive. The connection is made on the first call and made again on
+// the next call after it drops. Threading: construct, call and destroy on the executor's thread;
+// the executor must not run handlers concurrently (one thread, or a strand). Never throws for
+// network or peer failures: they are values.
 #pragma once
 
 #include <chrono>
@@ -15,12 +15,12 @@
 #include <memory>
 #include <string>
 
-#include <boost/core/noncopyable.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/core/noncopyable.hpp>
 
-#include "wire/envelope.hpp"
 #include "auction/base/error.hpp"
+#include "wire/envelope.hpp"
 
 namespace auction::wire {
 

@@ -46,9 +46,7 @@ bool is_nesting_within(std::string_view json_text, std::size_t depth_max) {
       continue;
     }
     switch (c) {
-      case '"':
-        in_string = true;
-        break;
+      case '"': in_string = true; break;
       case '{':
       case '[':
         if (++depth > depth_max) return false;
@@ -58,8 +56,7 @@ bool is_nesting_within(std::string_view json_text, std::size_t depth_max) {
         // Unbalanced closers are the parser's to reject; only depth matters here.
         if (depth > 0) --depth;
         break;
-      default:
-        break;
+      default: break;
     }
   }
   return true;

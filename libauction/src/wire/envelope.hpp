@@ -27,8 +27,8 @@ using Json = nlohmann::json;
 
 // What a peer may put in one envelope. Frame size is limited earlier, by FrameSplitter.
 struct EnvelopeLimits {
-  std::size_t depth_max = 32;       // nesting of objects/arrays; rejected before parsing
-  std::size_t id_bytes_max = 128;   // a string id longer than this is a bad id
+  std::size_t depth_max = 32;      // nesting of objects/arrays; rejected before parsing
+  std::size_t id_bytes_max = 128;  // a string id longer than this is a bad id
   std::size_t op_bytes_max = 64;
 };
 

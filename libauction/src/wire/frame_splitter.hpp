@@ -38,7 +38,7 @@ class FrameSplitter {
  private:
   std::size_t frame_bytes_max_;
   std::string buffer_;
-  std::size_t start_ = 0;  // offset of the first unconsumed byte in buffer_
+  std::size_t start_ = 0;   // offset of the first unconsumed byte in buffer_
   bool is_broken_ = false;  // true once too_large was seen
 };
 

@@ -33,12 +33,10 @@ asio::awaitable<Result<std::string>> LineChannel::async_read_frame() {
   for (;;) {
     if (is_closed_) co_return fail(code::unavailable, "connection closed");
     switch (splitter_.next(line)) {
-      case FrameSplitter::Status::frame:
-        co_return line;
+      case FrameSplitter::Status::frame: co_return line;
       case FrameSplitter::Status::too_large:
         co_return fail(code::frame_too_large, "frame exceeds the size limit");
-      case FrameSplitter::Status::need_more:
-        break;
+      case FrameSplitter::Status::need_more: break;
     }
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buffer_), use_tuple);
     if (ec == asio::error::eof) {

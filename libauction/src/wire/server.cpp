@@ -19,9 +19,9 @@
 
 #include "auction/base/assert.hpp"
 #include "auction/base/error_codes.hpp"
+#include "line_channel.hpp"
 #include "wire/acceptor.hpp"
 #include "wire/spawn.hpp"
-#include "line_channel.hpp"
 
 namespace auction::wire {
 
@@ -46,7 +46,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   std::map<std::string, Handler, std::less<>> handlers;  // fixed once started
   std::optional<tcp::acceptor> acceptor;
   std::unordered_set<Session*> sessions;  // each Session adds and removes itself
-  std::size_t refusing = 0;  // refused connections still saying `overloaded`
+  std::size_t refusing = 0;               // refused connections still saying `overloaded`
   bool is_started = false;
   bool is_stopped = false;
 
@@ -83,8 +83,8 @@ class Session : public std::enable_shared_from_this<Session> {
         if (frame.error().code == code::frame_too_large) {
           const auto limit = std::to_string(state_->options.frame_bytes_max);
           channel_->send(encode_reply(
-              nullptr, Reply::failure(Error{code::frame_too_large,
-                                            "frame longer than " + limit + " bytes"})));
+              nullptr, Reply::failure(
+                           Error{code::frame_too_large, "frame longer than " + limit + " bytes"})));
           co_await channel_->async_finish(drain_bytes_max);
         } else if (channel_->has_peer_finished()) {
           // The peer sent all it will send (`nc` does so when its input ends) but may still
@@ -121,8 +121,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto it = state_->handlers.find(request->op);
     if (it == state_->handlers.end()) {
       channel_->send(encode_reply(
-          request->id, Reply::failure(Error{code::unknown_op, "no op named \"" + request->op +
-                                                                  "\" here"})));
+          request->id,
+          Reply::failure(Error{code::unknown_op, "no op named \"" + request->op + "\" here"})));
       return;
     }
     ++running_;

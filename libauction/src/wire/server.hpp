@@ -18,20 +18,20 @@
 #include <memory>
 #include <string>
 
-#include <boost/core/noncopyable.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/core/noncopyable.hpp>
 
-#include "wire/envelope.hpp"
 #include "auction/base/error.hpp"
+#include "wire/envelope.hpp"
 
 namespace auction::wire {
 
 struct ServerOptions {
-  std::string address = "127.0.0.1";  // an IP literal; "0.0.0.0" to serve every interface
-  std::uint16_t port = 0;             // 0: the kernel picks a free port (see start())
+  std::string address = "127.0.0.1";          // an IP literal; "0.0.0.0" to serve every interface
+  std::uint16_t port = 0;                     // 0: the kernel picks a free port (see start())
   std::size_t frame_bytes_max = 1024 * 1024;  // longer request: frame_too_large, then close
-  std::size_t connections_max = 1024;  // one more: a single `overloaded` line, then close
+  std::size_t connections_max = 1024;         // one more: a single `overloaded` line, then close
   // Requests of one connection being handled or whose replies wait to be written. At the
   // limit the server stops reading that connection (TCP pushes back on the peer), so a peer
   // that never reads its replies costs at most this many replies of memory.

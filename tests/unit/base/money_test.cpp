@@ -28,10 +28,8 @@ TEST_CASE("base: cents are formatted with two decimals", "[base][money]") {
   CHECK(format_cents(Cents(0)) == "0.00");
   CHECK(format_cents(Cents(100)) == "1.00");
   CHECK(format_cents(Cents(-300)) == "-3.00");
-  CHECK(format_cents(Cents(std::numeric_limits<std::int64_t>::max())) ==
-        "92233720368547758.07");
-  CHECK(format_cents(Cents(std::numeric_limits<std::int64_t>::min())) ==
-        "-92233720368547758.08");
+  CHECK(format_cents(Cents(std::numeric_limits<std::int64_t>::max())) == "92233720368547758.07");
+  CHECK(format_cents(Cents(std::numeric_limits<std::int64_t>::min())) == "-92233720368547758.08");
 }
 
 TEST_CASE("base: amounts with zero, one or two decimals parse to cents", "[base][money]") {

@@ -37,10 +37,10 @@ TEST_CASE("base: an address is host:port with a port in 1..65535, at most 128 by
 TEST_CASE("base: text must be well-formed UTF-8 within its length", "[base][text]") {
   CHECK(is_valid_utf8("plain"));
   CHECK(is_valid_utf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));  // e-acute, euro, emoji
-  CHECK_FALSE(is_valid_utf8("\xc0\xaf"));                      // overlong '/'
-  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));                  // a UTF-16 surrogate
-  CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));              // past U+10FFFF
-  CHECK_FALSE(is_valid_utf8("\xe2\x82"));                      // truncated
+  CHECK_FALSE(is_valid_utf8("\xc0\xaf"));                        // overlong '/'
+  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));                    // a UTF-16 surrogate
+  CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));                // past U+10FFFF
+  CHECK_FALSE(is_valid_utf8("\xe2\x82"));                        // truncated
   CHECK_FALSE(is_valid_utf8("\xff"));
   CHECK(is_valid_text("", 0, 3));
   CHECK_FALSE(is_valid_text("", 1, 3));

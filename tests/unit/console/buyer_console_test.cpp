@@ -18,11 +18,12 @@ using namespace auction::test;
 namespace asio = boost::asio;
 using auction::test::run_async;
 
-TEST_CASE("console: the buyer console sets max prices, refuses withdrawals it cannot make, and "
-          "speaks JSON lines when asked",
-          "[console][buyer]") {
-  const std::vector<std::string> lines{"max all 12.50", "max 3 none",       "max 3 -1",
-                                       "withdraw 4",    "join 4",           "wait round 4 2 1",
+TEST_CASE(
+    "console: the buyer console sets max prices, refuses withdrawals it cannot make, and "
+    "speaks JSON lines when asked",
+    "[console][buyer]") {
+  const std::vector<std::string> lines{"max all 12.50",  "max 3 none", "max 3 -1",
+                                       "withdraw 4",     "join 4",     "wait round 4 2 1",
                                        "wait sideways 4"};
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
     platform::Client platform(ex, unreachable_platform());

@@ -82,9 +82,10 @@ class RecordingFrontEnd final : public FrontEnd {
 
 }  // namespace
 
-TEST_CASE("console: a program refuses a bad cluster file, user or --listen before it makes "
-          "its front end",
-          "[console][program]") {
+TEST_CASE(
+    "console: a program refuses a bad cluster file, user or --listen before it makes "
+    "its front end",
+    "[console][program]") {
   ProgramFiles files("quit\n");
   bool made = false;
   auto make = [&](const ProgramContext&) -> Result<std::unique_ptr<FrontEnd>> {
@@ -128,9 +129,10 @@ TEST_CASE("console: a program whose front end refuses or cannot start exits as r
             }) == console::exit_refused);
 }
 
-TEST_CASE("console: a program starts, logs in, gets ready, runs each line until quit, then "
-          "stops its front end",
-          "[console][program]") {
+TEST_CASE(
+    "console: a program starts, logs in, gets ready, runs each line until quit, then "
+    "stops its front end",
+    "[console][program]") {
   ProgramFiles files("help\n\nquit\nnever read\n");
   std::vector<std::string> calls;
   Endpoint listen;

@@ -23,9 +23,19 @@ TEST_CASE("console: the seller console explains bad input in one line and never 
           "[console][seller]") {
   const std::filesystem::path state =
       std::filesystem::temp_directory_path() / ("ppapd-console-" + std::to_string(::getpid()));
-  const std::vector<std::string> lines{
-      "", "help", "fly away", "create a b 12.345 1 100", "create a b", "start x", "start 0",
-      "show", "create \"unclosed 1 1 1", "wait finished 3 1", "wait joined 1", "list", "quit"};
+  const std::vector<std::string> lines{"",
+                                       "help",
+                                       "fly away",
+                                       "create a b 12.345 1 100",
+                                       "create a b",
+                                       "start x",
+                                       "start 0",
+                                       "show",
+                                       "create \"unclosed 1 1 1",
+                                       "wait finished 3 1",
+                                       "wait joined 1",
+                                       "list",
+                                       "quit"};
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
     platform::Client platform(ex, unreachable_platform());
     market::SellerRuntimeOptions options;

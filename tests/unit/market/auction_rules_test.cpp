@@ -15,7 +15,7 @@ using auction::RoundId;
 namespace {
 
 AuctionRules running_rules(std::vector<std::string> buyers, Cents base = Cents(1000),
-                          Cents increment = Cents(100)) {
+                           Cents increment = Cents(100)) {
   AuctionRules c = AuctionRules::create(AuctionId{7}, base, increment, std::move(buyers)).value();
   REQUIRE(c.start().has_value());
   return c;
@@ -109,9 +109,10 @@ TEST_CASE("market: the last active buyer cannot withdraw: they won", "[market][r
   CHECK(r.auction_id == AuctionId{7});
 }
 
-TEST_CASE("market: when the two last buyers withdraw at once the first applied leaves and the "
-          "other wins",
-          "[market][rules]") {
+TEST_CASE(
+    "market: when the two last buyers withdraw at once the first applied leaves and the "
+    "other wins",
+    "[market][rules]") {
   for (bool amy_first : {true, false}) {
     AuctionRules c = running_rules({"amy", "bob", "cat"});
     REQUIRE(c.withdraw("cat", BuyerStatus::withdrawn_silent) == WithdrawOutcome::withdrawn);
@@ -131,8 +132,7 @@ TEST_CASE("market: nobody but the winner is told anything new after the finish",
   REQUIRE(c.withdraw("amy", BuyerStatus::withdrawn_by_request) == WithdrawOutcome::withdrawn);
   REQUIRE(c.withdraw("bob", BuyerStatus::withdrawn_max_price) == WithdrawOutcome::withdrawn);
   REQUIRE(c.is_finished());
-  CHECK(c.withdraw("amy", BuyerStatus::withdrawn_by_request) ==
-        WithdrawOutcome::already_withdrawn);
+  CHECK(c.withdraw("amy", BuyerStatus::withdrawn_by_request) == WithdrawOutcome::already_withdrawn);
   CHECK(c.withdraw("zoe", BuyerStatus::withdrawn_by_request) == WithdrawOutcome::not_joined);
   CHECK(c.withdraw("cat", BuyerStatus::withdrawn_by_request) ==
         WithdrawOutcome::you_are_the_winner);

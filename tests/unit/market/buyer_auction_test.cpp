@@ -60,10 +60,10 @@ TEST_CASE("market: a newer announcement is taken after missed rounds and reports
           "[market][buyer]") {
   BuyerAuction b = BuyerAuction::create(test_config(), 0).value();
   (void)b.on_announce(announce(0), 10);
-  auto step = b.on_announce(
-      announce(5, {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::withdrawn_silent},
-                   {"cat", BuyerStatus::active}}),
-      5010);
+  auto step = b.on_announce(announce(5, {{"amy", BuyerStatus::active},
+                                         {"bob", BuyerStatus::withdrawn_silent},
+                                         {"cat", BuyerStatus::active}}),
+                            5010);
   CHECK(step.ack.round_id == 5);
   CHECK(b.round_id() == 5);
   CHECK(b.price() == Cents(1500));
@@ -72,10 +72,10 @@ TEST_CASE("market: a newer announcement is taken after missed rounds and reports
   CHECK(left[0].username == "bob");
   CHECK(left[0].status == BuyerStatus::withdrawn_silent);
   // The same news is not reported twice.
-  auto again = b.on_announce(
-      announce(6, {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::withdrawn_silent},
-                   {"cat", BuyerStatus::active}}),
-      6010);
+  auto again = b.on_announce(announce(6, {{"amy", BuyerStatus::active},
+                                          {"bob", BuyerStatus::withdrawn_silent},
+                                          {"cat", BuyerStatus::active}}),
+                             6010);
   CHECK(count_of<buyer_event::BuyerWithdrew>(again.events) == 0);
 }
 
@@ -83,10 +83,10 @@ TEST_CASE("market: a stale or repeated announcement is acknowledged but never ap
           "[market][buyer]") {
   BuyerAuction b = BuyerAuction::create(test_config(), 0).value();
   (void)b.on_announce(announce(7), 10);
-  auto stale = b.on_announce(
-      announce(3, {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::withdrawn_by_request},
-                   {"cat", BuyerStatus::active}}),
-      20);
+  auto stale = b.on_announce(announce(3, {{"amy", BuyerStatus::active},
+                                          {"bob", BuyerStatus::withdrawn_by_request},
+                                          {"cat", BuyerStatus::active}}),
+                             20);
   CHECK(stale.ack == PeerAck{auction_id, 3, true});  // acked, so the seller does not withdraw us
   CHECK(stale.events.empty());
   CHECK(b.round_id() == 7);
@@ -143,10 +143,10 @@ TEST_CASE("market: the max price proxy withdraws exactly when the price passes t
   REQUIRE(sends.size() == 1);
   CHECK(sends[0].request == WithdrawRequest{auction_id, "amy", WithdrawReason::max_price});
   // The seller took it: the next round shows us out, nothing is sent again.
-  auto after = b.on_announce(
-      announce(5, {{"amy", BuyerStatus::withdrawn_max_price}, {"bob", BuyerStatus::active},
-                   {"cat", BuyerStatus::active}}),
-      0);
+  auto after = b.on_announce(announce(5, {{"amy", BuyerStatus::withdrawn_max_price},
+                                          {"bob", BuyerStatus::active},
+                                          {"cat", BuyerStatus::active}}),
+                             0);
   CHECK(count_of<buyer_event::SendWithdraw>(after.events) == 0);
   CHECK_FALSE(b.is_active());
   CHECK(b.request_withdraw().empty());
@@ -166,7 +166,10 @@ TEST_CASE("market: a withdrawal is sent again while the seller still lists us ac
 TEST_CASE("market: a buyer takes the result once and knows whether it won", "[market][buyer]") {
   BuyerAuction b = BuyerAuction::create(test_config(), 0).value();
   (void)b.on_announce(announce(3), 0);
-  FinishRecord r{auction_id, 3, "amy", Cents(1300),
+  FinishRecord r{auction_id,
+                 3,
+                 "amy",
+                 Cents(1300),
                  {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::withdrawn_by_request}}};
   auto step = b.on_finished(r, 10);
   CHECK(step.ack == PeerAck{auction_id, 3});
@@ -272,7 +275,9 @@ TEST_CASE("market: a buyer's round never moves backwards under shuffled announce
     std::optional<RoundId> newest;
     int max_price_sends = 0;
     for (RoundId r : rounds) {
-      AnnouncePrice m{auction_id, r, Cents(100 * static_cast<std::int64_t>(r)),
+      AnnouncePrice m{auction_id,
+                      r,
+                      Cents(100 * static_cast<std::int64_t>(r)),
                       {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::active}}};
       auto step = buyer.on_announce(m, 0);
       REQUIRE(step.ack == PeerAck{auction_id, r, true});  // every announcement is acknowledged

@@ -20,9 +20,10 @@ namespace asio = boost::asio;
 using auction::test::async_until;
 using auction::test::run_async;
 
-TEST_CASE("market: buyers see a crashed seller as paused, then back at a new address, and the "
-          "auction resumes from its last push",
-          "[market][peer]") {
+TEST_CASE(
+    "market: buyers see a crashed seller as paused, then back at a new address, and the "
+    "auction resumes from its last push",
+    "[market][peer]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     SellerLog first;
     auto seller = start_seller(ex, first);
@@ -54,9 +55,10 @@ TEST_CASE("market: buyers see a crashed seller as paused, then back at a new add
   });
 }
 
-TEST_CASE("market: a buyer answers not_joined for an auction it does not watch, and a seller "
-          "answers unknown_auction for one it does not run",
-          "[market][peer]") {
+TEST_CASE(
+    "market: a buyer answers not_joined for an auction it does not watch, and a seller "
+    "answers unknown_auction for one it does not run",
+    "[market][peer]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     SellerLog log;
     auto seller = start_seller(ex, log);
@@ -77,9 +79,10 @@ TEST_CASE("market: a buyer answers not_joined for an auction it does not watch, 
   });
 }
 
-TEST_CASE("market: a max price set while an auction runs withdraws at once when the price "
-          "already passed it",
-          "[market][peer]") {
+TEST_CASE(
+    "market: a max price set while an auction runs withdraws at once when the price "
+    "already passed it",
+    "[market][peer]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     SellerLog log;
     auto seller = start_seller(ex, log);
@@ -95,9 +98,10 @@ TEST_CASE("market: a max price set while an auction runs withdraws at once when 
   });
 }
 
-TEST_CASE("market: buyers in two auctions of one seller take every round of both (the list of "
-          "buyers is known per auction)",
-          "[market][peer]") {
+TEST_CASE(
+    "market: buyers in two auctions of one seller take every round of both (the list of "
+    "buyers is known per auction)",
+    "[market][peer]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     // Rounds each buyer took, per auction, in order.
     std::map<std::string, std::map<AuctionId, std::vector<RoundId>>> taken;

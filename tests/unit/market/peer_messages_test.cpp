@@ -81,8 +81,8 @@ TEST_CASE("market: an auction id travels as a plain JSON integer", "[market][pro
 }
 
 TEST_CASE("market: an auction state survives a round trip", "[market][protocol]") {
-  const AuctionState s{AuctionId{4}, Stage::running, 6, Cents(1000), Cents(50), Cents(1300),
-                       some_buyers, std::nullopt};
+  const AuctionState s{AuctionId{4}, Stage::running, 6,           Cents(1000),
+                       Cents(50),    Cents(1300),    some_buyers, std::nullopt};
   CHECK(decode_auction_state(over_the_wire(encode(s))).value() == s);
   AuctionState done = s;
   done.stage = Stage::finished;
@@ -135,8 +135,8 @@ TEST_CASE("market: a value out of range is invalid_argument naming the field",
   negative_round["round_id"] = -3;
   check_error(decode_announce_price(negative_round), "invalid_argument", "round_id");
 
-  for (const char* bad_name : {"", "has space", "semi;colon", "é",
-                               "abcdefghijabcdefghijabcdefghijabc"}) {
+  for (const char* bad_name :
+       {"", "has space", "semi;colon", "é", "abcdefghijabcdefghijabcdefghijabc"}) {
     INFO(bad_name);
     json j = announce_line();
     j["buyers"][0]["username"] = bad_name;
@@ -164,7 +164,10 @@ TEST_CASE("market: a value out of range is invalid_argument naming the field",
 
 TEST_CASE("market: a finish record must name exactly one winner, the only active buyer",
           "[market][protocol]") {
-  const FinishRecord good{AuctionId{4}, 3, "amy", Cents(1300),
+  const FinishRecord good{AuctionId{4},
+                          3,
+                          "amy",
+                          Cents(1300),
                           {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::withdrawn_silent}}};
   json no_winner = encode(good);
   no_winner.erase("winner");
@@ -242,8 +245,8 @@ TEST_CASE("market: every example line in docs/auction.md decodes as one of our m
 
 TEST_CASE("market: a compact announcement survives a round trip and lists withdrawn buyers only",
           "[market][protocol]") {
-  const AnnouncePrice a{AuctionId{4}, 7, Cents(1700), {{"bob", BuyerStatus::withdrawn_silent}},
-                        true};
+  const AnnouncePrice a{
+      AuctionId{4}, 7, Cents(1700), {{"bob", BuyerStatus::withdrawn_silent}}, true};
   const json encoded = encode(a);
   CHECK(encoded.contains("withdrawn"));
   CHECK_FALSE(encoded.contains("buyers"));
@@ -268,7 +271,7 @@ TEST_CASE("market: an ack says has_buyers only when set, and an ack without it d
   CHECK(decode_peer_ack(over_the_wire(encode(with))).value() == with);
   CHECK(encode(PeerAck{AuctionId{4}, 12}) == json{{"auction_id", 4}, {"round_id", 12}});
   CHECK(decode_peer_ack(json{{"auction_id", 4}, {"round_id", 12}}).value().has_buyers == false);
-  CHECK(decode_peer_ack(json{{"auction_id", 4}, {"round_id", 12}, {"has_buyers", 1}})
-            .error()
-            .code == "bad_request");
+  CHECK(
+      decode_peer_ack(json{{"auction_id", 4}, {"round_id", 12}, {"has_buyers", 1}}).error().code ==
+      "bad_request");
 }

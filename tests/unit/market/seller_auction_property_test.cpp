@@ -124,7 +124,8 @@ Outcome run_schedule(std::uint32_t seed) {
     // Withdrawals, sometimes several in the same instant (the race of the last two).
     const int withdrawals = chance(rng, 0.01) ? std::uniform_int_distribution<int>(1, 3)(rng) : 0;
     for (int k = 0; k < withdrawals && !outage; ++k) {
-      const auto& name = names[std::uniform_int_distribution<std::size_t>(0, names.size() - 1)(rng)];
+      const auto& name =
+          names[std::uniform_int_distribution<std::size_t>(0, names.size() - 1)(rng)];
       const bool was_active = seller.rules().find(name)->is_active();
       const bool was_running = seller.rules().is_running();
       auto response = seller.on_withdraw_request(

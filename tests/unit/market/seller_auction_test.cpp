@@ -316,9 +316,10 @@ TEST_CASE("market: a seller config must keep the ack deadline inside the period"
   CHECK(validate(SellerConfig{}).has_value());
 }
 
-TEST_CASE("market: of two last buyers withdrawing at once the second is told it won, and the "
-          "finish is emitted once",
-          "[market][seller]") {
+TEST_CASE(
+    "market: of two last buyers withdrawing at once the second is told it won, and the "
+    "finish is emitted once",
+    "[market][seller]") {
   SellerAuction s = make_seller({"amy", "bob"});
   (void)s.start(0).value();
   auto first = s.on_withdraw_request("bob", WithdrawReason::by_request, 100);

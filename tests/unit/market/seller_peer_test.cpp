@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "wire/server.hpp"
 #include "unit/market/peer_loopback.hpp"
 #include "unit/wire/loopback.hpp"
+#include "wire/server.hpp"
 
 using namespace auction;
 using namespace auction::market;
@@ -133,9 +133,10 @@ TEST_CASE("market: one seller peer runs many auctions at once", "[market][peer]"
   });
 }
 
-TEST_CASE("market: a seller announces compactly only to buyers whose ack holds the list, and a buyer "
-          "that predates the compact form keeps the full one and stays in",
-          "[market][peer]") {
+TEST_CASE(
+    "market: a seller announces compactly only to buyers whose ack holds the list, and a buyer "
+    "that predates the compact form keeps the full one and stays in",
+    "[market][peer]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     // Two hand-made buyers on bare wire servers: `old` acks the way buyers did before
     // has_buyers existed; `new` acks with has_buyers. Both record what they were sent.
@@ -161,12 +162,11 @@ TEST_CASE("market: a seller announces compactly only to buyers whose ack holds t
     TestBuyer amy(ex, "amy");
     REQUIRE(amy.peer->watch(AuctionId{5}, fast_config().period_ms, "sam", address_of(*seller))
                 .has_value());
-    REQUIRE(seller
-                ->run(make_auction(AuctionId{5}, {"amy", "old", "new"}),
-                      {{"amy", amy.address},
-                       {"old", old_buyer.address},
-                       {"new", new_buyer.address}})
-                .has_value());
+    REQUIRE(
+        seller
+            ->run(make_auction(AuctionId{5}, {"amy", "old", "new"}),
+                  {{"amy", amy.address}, {"old", old_buyer.address}, {"new", new_buyer.address}})
+            .has_value());
 
     co_await async_until([&] {
       return old_buyer.bodies.size() >= 4 && new_buyer.bodies.size() >= 4 && amy.round_id >= 4u;

@@ -15,9 +15,10 @@ using namespace auction::platform;
 
 }  // namespace
 
-TEST_CASE("platform: a success answer is written with sorted keys and its result is found "
-          "without a parse",
-          "[platform]") {
+TEST_CASE(
+    "platform: a success answer is written with sorted keys and its result is found "
+    "without a parse",
+    "[platform]") {
   const json result = {{"username", "alice"}, {"created", true}, {"address", "h:1"}};
   const std::string text = answer_text(result);
   CHECK(text == R"({"ok":true,"result":{"address":"h:1","created":true,"username":"alice"}})");
@@ -30,7 +31,8 @@ TEST_CASE("platform: a success answer is written with sorted keys and its result
 
 TEST_CASE("platform: an error answer carries code and message, and has no success result",
           "[platform]") {
-  const std::string text = answer_text(auction::fail(auction::code::wrong_stage, "auction 1 is finished"));
+  const std::string text =
+      answer_text(auction::fail(auction::code::wrong_stage, "auction 1 is finished"));
   CHECK(text == R"({"error":{"code":"wrong_stage","message":"auction 1 is finished"},"ok":false})");
   CHECK_FALSE(success_result_text(text).has_value());
   const json parsed = parse_answer(text);

@@ -15,8 +15,8 @@
 #include "auction/platform/answers.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/views.hpp"
-#include "wire/envelope.hpp"
 #include "harness.hpp"
+#include "wire/envelope.hpp"
 
 namespace {
 
@@ -30,13 +30,14 @@ std::vector<Command> every_command() {
   return {
       Login{"a_b.c-9", "example.org:65535"},
       GetUserAddress{"bob"},
-      CreateAuction{"alice", "spring sale", "lamp", "a brass lamp, \"as new\" \xc3\xa9", Cents{1000},
-                    Cents{100}, 250},
+      CreateAuction{"alice", "spring sale", "lamp", "a brass lamp, \"as new\" \xc3\xa9",
+                    Cents{1000}, Cents{100}, 250},
       JoinAuction{"bob", AuctionId{7}},
       QuitAuction{"bob", AuctionId{7}},
       StartAuction{"alice", AuctionId{7}},
       UpdateAuction{"alice", AuctionId{7}, 3, Cents{1300}, {{"bob", true}, {"carol", false}}},
-      FinishAuction{"alice", AuctionId{7}, "bob", Cents{1300}, {{"bob", true}, {"carol", false}}, 3},
+      FinishAuction{
+          "alice", AuctionId{7}, "bob", Cents{1300}, {{"bob", true}, {"carol", false}}, 3},
       FinishAuction{"alice", AuctionId{7}, std::nullopt, Cents{1300}, {}, 3},
       CancelAuction{"alice", AuctionId{7}},
       FetchAuctions{"bob", AuctionId{4}, 2},
@@ -137,8 +138,8 @@ TEST_CASE("platform: every answer the state machine gives decodes to the typed a
   h.login("dave", "127.0.0.1:7004");
   CHECK(answer_to(h, GetUserAddress{"bob"}) == UserAddress{"bob", "127.0.0.1:7002"});
 
-  const CreateAuction sale{"alice", "spring sale", "lamp", "a brass lamp", Cents{1000},
-                           Cents{100}, 1000};
+  const CreateAuction sale{"alice",     "spring sale", "lamp", "a brass lamp",
+                           Cents{1000}, Cents{100},    1000};
   const AuctionId id = answer_to(h, sale).auction_id;
   CHECK(id == AuctionId{1});
   CHECK(answer_to(h, JoinAuction{"bob", id}) == JoinedAuction{id, false});
@@ -148,8 +149,8 @@ TEST_CASE("platform: every answer the state machine gives decodes to the typed a
   CHECK(answer_to(h, QuitAuction{"dave", id}) == LeftAuction{id});
 
   AuctionView started = sale_view(id, Stage::started, Role::seller);
-  started.progress = progress(0, Cents{1000}, {{"bob", true, "127.0.0.1:7002"},
-                                               {"carol", true, "127.0.0.1:7003"}});
+  started.progress = progress(0, Cents{1000},
+                              {{"bob", true, "127.0.0.1:7002"}, {"carol", true, "127.0.0.1:7003"}});
   CHECK(answer_to(h, StartAuction{"alice", id}) == StartedAuction{started});
 
   const std::vector<BuyerStatus> carol_out{{"bob", true}, {"carol", false}};
@@ -166,8 +167,7 @@ TEST_CASE("platform: every answer the state machine gives decodes to the typed a
   as_seller.role = Role::seller;
   as_seller.progress->buyers[0].address = "127.0.0.1:7002";
   as_seller.progress->buyers[1].address = "127.0.0.1:7003";
-  CHECK(answer_to(h, FetchAuctions{"alice", AuctionId{0}, 100}) ==
-        AuctionPage{{as_seller}, false});
+  CHECK(answer_to(h, FetchAuctions{"alice", AuctionId{0}, 100}) == AuctionPage{{as_seller}, false});
 
   const AuctionId other = answer_to(h, sale).auction_id;
   CHECK(answer_to(h, CancelAuction{"alice", other}) == CancelledAuction{other, Stage::cancelled});
@@ -224,11 +224,11 @@ TEST_CASE("platform: a malformed answer is bad_response naming the op and the fi
   REQUIRE_FALSE(update.has_value());
   CHECK(update.error().code == "bad_response");
   CHECK(update.error().message == "update_auction answer: applied: must be true or false");
-  CHECK_FALSE(decode_answer<UpdatedAuction>(
-                  json{{"applied", true}, {"round_id", 2}, {"current_price", -1}})
-                  .has_value());
-  CHECK_FALSE(decode_answer<CancelledAuction>(json{{"auction_id", 2}, {"stage", "paused"}})
-                  .has_value());
+  CHECK_FALSE(
+      decode_answer<UpdatedAuction>(json{{"applied", true}, {"round_id", 2}, {"current_price", -1}})
+          .has_value());
+  CHECK_FALSE(
+      decode_answer<CancelledAuction>(json{{"auction_id", 2}, {"stage", "paused"}}).has_value());
   CHECK_FALSE(decode_answer<FinishedAuction>(
                   json{{"applied", true}, {"winner", 7}, {"price", 1300}, {"round_id", 3}})
                   .has_value());

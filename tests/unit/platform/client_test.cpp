@@ -23,10 +23,10 @@
 #include "auction/platform/cluster_config.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/views.hpp"
-#include "wire/server.hpp"
-#include "wire/spawn.hpp"
 #include "unit/wire/gate.hpp"
 #include "unit/wire/loopback.hpp"
+#include "wire/server.hpp"
+#include "wire/spawn.hpp"
 
 using namespace auction::test;
 using auction::platform::Client;
@@ -179,9 +179,10 @@ TEST_CASE("platform: the client tries the next replica when one is down or knows
   });
 }
 
-TEST_CASE("platform: a write whose first answer was lost is retried with the same client_id "
-          "and seq",
-          "[platform][client]") {
+TEST_CASE(
+    "platform: a write whose first answer was lost is retried with the same client_id "
+    "and seq",
+    "[platform][client]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     Gate never(ex);  // the first answer waits on it past the client's attempt_timeout
     FakeReplica leader(ex, [&](const Json&, std::size_t n) -> asio::awaitable<Reply> {
@@ -203,9 +204,10 @@ TEST_CASE("platform: a write whose first answer was lost is retried with the sam
   });
 }
 
-TEST_CASE("platform: leader timeouts and overload are retried with the same seq, elsewhere or "
-          "after a backoff",
-          "[platform][client]") {
+TEST_CASE(
+    "platform: leader timeouts and overload are retried with the same seq, elsewhere or "
+    "after a backoff",
+    "[platform][client]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     FakeReplica deposed(ex, always(failure("timeout")));
     FakeReplica busy(ex, [](const Json&, std::size_t n) {
@@ -240,9 +242,10 @@ TEST_CASE("platform: the platform's own errors reach the caller as they came, wi
   });
 }
 
-TEST_CASE("platform: with no leader anywhere a call ends unavailable at its deadline, after "
-          "backing off through several rounds",
-          "[platform][client]") {
+TEST_CASE(
+    "platform: with no leader anywhere a call ends unavailable at its deadline, after "
+    "backing off through several rounds",
+    "[platform][client]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     FakeReplica lost(ex, always(not_leader(nullptr)));
     ClientOptions options = options_for({dead_endpoint(ex), lost.endpoint});
@@ -258,9 +261,10 @@ TEST_CASE("platform: with no leader anywhere a call ends unavailable at its dead
   });
 }
 
-TEST_CASE("platform: writes of one client go one at a time with increasing seqs, and reads carry "
-          "no session and pass them",
-          "[platform][client]") {
+TEST_CASE(
+    "platform: writes of one client go one at a time with increasing seqs, and reads carry "
+    "no session and pass them",
+    "[platform][client]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     Gate writes_may_finish(ex);
     int writes_in_flight = 0;
@@ -288,8 +292,7 @@ TEST_CASE("platform: writes of one client go one at a time with increasing seqs,
       auction::wire::spawn_logged(ex, call("login", login_fields), "test write");
     }
     for (int i = 0; i < 2; ++i) {
-      auction::wire::spawn_logged(ex, call("get_user_address", read_fields),
-                                  "test read");
+      auction::wire::spawn_logged(ex, call("get_user_address", read_fields), "test read");
     }
     // The reads are answered while the first write is still held.
     co_await async_until([&] { return reads_done == 2 && writes_in_flight == 1; });
@@ -311,9 +314,10 @@ TEST_CASE("platform: writes of one client go one at a time with increasing seqs,
   });
 }
 
-TEST_CASE("platform: a session the platform ended before the call is restarted under a new "
-          "client_id at seq 1",
-          "[platform][client]") {
+TEST_CASE(
+    "platform: a session the platform ended before the call is restarted under a new "
+    "client_id at seq 1",
+    "[platform][client]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     FakeReplica leader(ex, [](const Json& request, std::size_t) {
       // This platform has forgotten every session: seq 1 starts one, any other is refused.
@@ -338,9 +342,10 @@ TEST_CASE("platform: a session the platform ended before the call is restarted u
   });
 }
 
-TEST_CASE("platform: after a first write that got no answer, the next write starts a new "
-          "session",
-          "[platform][client]") {
+TEST_CASE(
+    "platform: after a first write that got no answer, the next write starts a new "
+    "session",
+    "[platform][client]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     FakeReplica lost(ex, always(not_leader(nullptr)));
     ClientOptions options = options_for({lost.endpoint});
@@ -359,9 +364,10 @@ TEST_CASE("platform: after a first write that got no answer, the next write star
   });
 }
 
-TEST_CASE("platform: close() ends a call in flight with unavailable, and the next call connects "
-          "again",
-          "[platform][client]") {
+TEST_CASE(
+    "platform: close() ends a call in flight with unavailable, and the next call connects "
+    "again",
+    "[platform][client]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     Gate never(ex);
     FakeReplica leader(ex, [&](const Json&, std::size_t n) -> asio::awaitable<Reply> {
@@ -429,9 +435,10 @@ TEST_CASE("platform: a client draws a random client_id when given none", "[platf
   }));
 }
 
-TEST_CASE("platform: a typed call sends the codec's encoding as a write of this client and "
-          "decodes its answer",
-          "[platform][client]") {
+TEST_CASE(
+    "platform: a typed call sends the codec's encoding as a write of this client and "
+    "decodes its answer",
+    "[platform][client]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     FakeReplica leader(ex, always(Reply::success(auction_seven)));
     Client client(ex, options_for({leader.endpoint}));
@@ -476,16 +483,14 @@ TEST_CASE("platform: a command chosen at run time gets the answer to its own op"
     auto answer = co_await client.async_call(auction::platform::Command(lamp_sale));
     REQUIRE(answer.has_value());
     REQUIRE(std::holds_alternative<auction::platform::CreatedAuction>(*answer));
-    CHECK(std::get<auction::platform::CreatedAuction>(*answer).auction_id ==
-          auction::AuctionId{7});
+    CHECK(std::get<auction::platform::CreatedAuction>(*answer).auction_id == auction::AuctionId{7});
   });
 }
 
 TEST_CASE("platform: fetching every auction follows the pages to the last", "[platform][client]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
-    FakeReplica leader(ex, [](const Json& request, std::size_t) {
-      return async_answer(page_after(request));
-    });
+    FakeReplica leader(
+        ex, [](const Json& request, std::size_t) { return async_answer(page_after(request)); });
     Client client(ex, options_for({leader.endpoint}));
 
     auto all = co_await client.async_fetch_all_auctions("ann");

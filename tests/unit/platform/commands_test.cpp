@@ -6,9 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auction/platform/commands.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/platform/commands.hpp"
 
 namespace {
 
@@ -16,9 +16,9 @@ using nlohmann::json;
 using namespace auction::platform;
 
 json create_request() {
-  return {{"op", "create_auction"},   {"seller", "alice"},       {"auction_name", "sale"},
-          {"item_name", "lamp"},      {"item_description", ""},  {"base_price", 0},
-          {"increment", 1},           {"period_ms", 10}};
+  return {{"op", "create_auction"}, {"seller", "alice"},      {"auction_name", "sale"},
+          {"item_name", "lamp"},    {"item_description", ""}, {"base_price", 0},
+          {"increment", 1},         {"period_ms", 10}};
 }
 
 std::string code_of(const json& request) {
@@ -51,15 +51,32 @@ TEST_CASE("platform: every op survives encode then decode unchanged", "[platform
       {{"op", "join_auction"}, {"username", "bob"}, {"auction_id", 7}},
       {{"op", "quit_auction"}, {"username", "bob"}, {"auction_id", 7}},
       {{"op", "start_auction"}, {"seller", "alice"}, {"auction_id", 7}},
-      {{"op", "update_auction"}, {"seller", "alice"}, {"auction_id", 7}, {"round_id", 3},
-       {"current_price", 1300}, {"buyers", json::array({{{"username", "bob"}, {"active", false}}})}},
-      {{"op", "finish_auction"}, {"seller", "alice"}, {"auction_id", 7}, {"winner", "bob"},
-       {"price", 1300}, {"round_id", 3}, {"buyers", json::array()}},
-      {{"op", "finish_auction"}, {"seller", "alice"}, {"auction_id", 7}, {"winner", nullptr},
-       {"price", 1300}, {"round_id", 3}, {"buyers", json::array()}},
+      {{"op", "update_auction"},
+       {"seller", "alice"},
+       {"auction_id", 7},
+       {"round_id", 3},
+       {"current_price", 1300},
+       {"buyers", json::array({{{"username", "bob"}, {"active", false}}})}},
+      {{"op", "finish_auction"},
+       {"seller", "alice"},
+       {"auction_id", 7},
+       {"winner", "bob"},
+       {"price", 1300},
+       {"round_id", 3},
+       {"buyers", json::array()}},
+      {{"op", "finish_auction"},
+       {"seller", "alice"},
+       {"auction_id", 7},
+       {"winner", nullptr},
+       {"price", 1300},
+       {"round_id", 3},
+       {"buyers", json::array()}},
       {{"op", "cancel_auction"}, {"seller", "alice"}, {"auction_id", 7}},
       {{"op", "fetch_auctions"}, {"username", "bob"}, {"after_id", 4}, {"limit", 2}},
-      {{"op", "join_auction"}, {"username", "bob"}, {"auction_id", 7}, {"client_id", "c-1"},
+      {{"op", "join_auction"},
+       {"username", "bob"},
+       {"auction_id", 7},
+       {"client_id", "c-1"},
        {"seq", 12}},
   };
   for (const auto& request : requests) {
@@ -79,16 +96,18 @@ TEST_CASE("platform: fetch_auctions defaults to the first page of the maximum si
   const auto& fetch = std::get<FetchAuctions>(r->command);
   CHECK(fetch.after_id == auction::AuctionId{0});
   CHECK(fetch.limit == 100);
-  CHECK(code_of({{"op", "fetch_auctions"}, {"username", "bob"}, {"limit", 0}}) == "invalid_argument");
-  CHECK(code_of({{"op", "fetch_auctions"}, {"username", "bob"}, {"limit", 101}}) == "invalid_argument");
+  CHECK(code_of({{"op", "fetch_auctions"}, {"username", "bob"}, {"limit", 0}}) ==
+        "invalid_argument");
+  CHECK(code_of({{"op", "fetch_auctions"}, {"username", "bob"}, {"limit", 101}}) ==
+        "invalid_argument");
 }
 
 TEST_CASE("platform: only fetch_auctions and get_user_address are reads", "[platform]") {
   CHECK(is_read("fetch_auctions"));
   CHECK(is_read("get_user_address"));
-  for (const char* op : {"login", "create_auction", "join_auction", "quit_auction",
-                         "start_auction", "update_auction", "finish_auction",
-                         "cancel_auction", "status", "nonsense", ""}) {
+  for (const char* op :
+       {"login", "create_auction", "join_auction", "quit_auction", "start_auction",
+        "update_auction", "finish_auction", "cancel_auction", "status", "nonsense", ""}) {
     CHECK_FALSE(is_read(op));
   }
 }
@@ -118,7 +137,8 @@ TEST_CASE("platform: values out of range are invalid_argument naming the field",
   const json r = create_request();
   CHECK(message_of(with(r, "base_price", -1)).starts_with("base_price:"));
   CHECK(code_of(with(r, "base_price", -1)) == "invalid_argument");
-  CHECK(code_of(with(r, "base_price", std::uint64_t{9223372036854775808ULL})) == "invalid_argument");
+  CHECK(code_of(with(r, "base_price", std::uint64_t{9223372036854775808ULL})) ==
+        "invalid_argument");
   CHECK(message_of(with(r, "increment", 0)).starts_with("increment:"));
   CHECK(code_of(with(r, "increment", -5)) == "invalid_argument");
   CHECK(message_of(with(r, "period_ms", 9)).starts_with("period_ms:"));
@@ -132,8 +152,10 @@ TEST_CASE("platform: values out of range are invalid_argument naming the field",
   CHECK(message_of(with(r, "item_description", "caf\xc3")).starts_with("item_description:"));
   CHECK(code_of(with(r, "item_name", "\xed\xa0\x80")) == "invalid_argument");  // a surrogate
   CHECK(code_of(with(r, "item_name", "\xc0\xaf")) == "invalid_argument");      // overlong
-  CHECK(code_of({{"op", "join_auction"}, {"username", "bob"}, {"auction_id", 0}}) == "invalid_argument");
-  CHECK(code_of({{"op", "join_auction"}, {"username", "bob"}, {"auction_id", -1}}) == "invalid_argument");
+  CHECK(code_of({{"op", "join_auction"}, {"username", "bob"}, {"auction_id", 0}}) ==
+        "invalid_argument");
+  CHECK(code_of({{"op", "join_auction"}, {"username", "bob"}, {"auction_id", -1}}) ==
+        "invalid_argument");
 }
 
 TEST_CASE("platform: a base price whose first raise would overflow is refused", "[platform]") {
@@ -162,8 +184,8 @@ TEST_CASE("platform: addresses are host:port with a port in 1..65535", "[platfor
   const auto login = [](const std::string& address) {
     return code_of({{"op", "login"}, {"username", "bob"}, {"address", address}});
   };
-  for (const char* good : {"127.0.0.1:1", "localhost:65535", "my-host.example.org:8080", "[::1]:9000",
-                           "[fe80::1:2]:80"}) {
+  for (const char* good : {"127.0.0.1:1", "localhost:65535", "my-host.example.org:8080",
+                           "[::1]:9000", "[fe80::1:2]:80"}) {
     INFO(good);
     CHECK(login(good) == "ok");
   }
@@ -178,20 +200,22 @@ TEST_CASE("platform: addresses are host:port with a port in 1..65535", "[platfor
 }
 
 TEST_CASE("platform: buyer lists are bounded and name nobody twice", "[platform]") {
-  json r = {{"op", "update_auction"}, {"seller", "alice"}, {"auction_id", 1}, {"round_id", 0},
-            {"current_price", 0}, {"buyers", json::array()}};
+  json r = {{"op", "update_auction"}, {"seller", "alice"},  {"auction_id", 1},
+            {"round_id", 0},          {"current_price", 0}, {"buyers", json::array()}};
   for (int i = 0; i < 100; ++i) {
     r["buyers"].push_back({{"username", "b" + std::to_string(i)}, {"active", true}});
   }
   CHECK(code_of(r) == "ok");
   r["buyers"].push_back({{"username", "b100"}, {"active", true}});
   CHECK(code_of(r) == "invalid_argument");
-  CHECK(code_of(with(r, "buyers", json::array({{{"username", "x"}, {"active", true}},
-                                               {{"username", "x"}, {"active", false}}}))) ==
-        "invalid_argument");
+  CHECK(code_of(with(r, "buyers",
+                     json::array({{{"username", "x"}, {"active", true}},
+                                  {{"username", "x"}, {"active", false}}}))) == "invalid_argument");
   CHECK(code_of(with(r, "buyers", json::array({{{"username", "x"}}}))) == "bad_request");
-  CHECK(code_of(with(r, "buyers", json::array({{{"username", "x"}, {"active", 1}}}))) == "bad_request");
-  CHECK(code_of(with(r, "buyers", json::array({{{"username", "x"}, {"active", true}, {"rank", 1}}}))) ==
+  CHECK(code_of(with(r, "buyers", json::array({{{"username", "x"}, {"active", 1}}}))) ==
+        "bad_request");
+  CHECK(code_of(
+            with(r, "buyers", json::array({{{"username", "x"}, {"active", true}, {"rank", 1}}}))) ==
         "bad_request");
   CHECK(code_of(with(r, "buyers", json::array({"x"}))) == "bad_request");
   CHECK(code_of(with(r, "buyers", "x")) == "bad_request");
@@ -202,7 +226,8 @@ TEST_CASE("platform: client_id and seq come together and within bounds", "[platf
   CHECK(code_of(with(join, "client_id", "c1")) == "bad_request");
   CHECK(code_of(with(join, "seq", 1)) == "bad_request");
   CHECK(code_of(with(with(join, "client_id", "c1"), "seq", 0)) == "invalid_argument");
-  CHECK(code_of(with(with(join, "client_id", std::string(65, 'c')), "seq", 1)) == "invalid_argument");
+  CHECK(code_of(with(with(join, "client_id", std::string(65, 'c')), "seq", 1)) ==
+        "invalid_argument");
   CHECK(code_of(with(with(join, "client_id", std::string(64, 'c')), "seq", UINT64_MAX)) == "ok");
   CHECK(code_of(with(with(join, "client_id", "c 1"), "seq", 1)) == "invalid_argument");
 }

@@ -41,9 +41,10 @@ TEST_CASE("platform: an entry is applied from its bytes, as every replica applie
   CHECK(machine.applied_index() == LogIndex{1});
 }
 
-TEST_CASE("platform: an entry this replica proposed is applied as the request it was "
-          "encoded from, without parsing its bytes",
-          "[platform]") {
+TEST_CASE(
+    "platform: an entry this replica proposed is applied as the request it was "
+    "encoded from, without parsing its bytes",
+    "[platform]") {
   StateMachine machine;
   EntryApplier applier(machine);
   auction::raft::StateMachine& raft_side = applier;

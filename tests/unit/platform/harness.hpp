@@ -107,8 +107,9 @@ class Harness {
   std::uint64_t next_index_ = 0;
 };
 
-inline json update(std::uint64_t id, std::uint64_t round, std::int64_t price, bool bob_active = true,
-                   bool carol_active = true, const std::string& seller = "alice") {
+inline json update(std::uint64_t id, std::uint64_t round, std::int64_t price,
+                   bool bob_active = true, bool carol_active = true,
+                   const std::string& seller = "alice") {
   return {{"op", "update_auction"},
           {"seller", seller},
           {"auction_id", id},

@@ -33,11 +33,10 @@ std::uint16_t free_port(asio::io_context& io) {
 
 // Writes a cluster file of one replica (id 1) on free ports; returns it parsed.
 ClusterConfig write_cluster_file(asio::io_context& io, const std::filesystem::path& file) {
-  const Json text{{"replicas",
-                   Json::array({{{"id", 1},
-                                 {"host", "127.0.0.1"},
-                                 {"client_port", free_port(io)},
-                                 {"raft_port", free_port(io)}}})},
+  const Json text{{"replicas", Json::array({{{"id", 1},
+                                             {"host", "127.0.0.1"},
+                                             {"client_port", free_port(io)},
+                                             {"raft_port", free_port(io)}}})},
                   {"timing", {{"tick_ms", 10}, {"election_ticks", 10}, {"heartbeat_ticks", 2}}}};
   std::ofstream(file) << text.dump(2) << "\n";
   auto config = ClusterConfig::parse(text.dump());
@@ -58,9 +57,10 @@ const Json lookup_fields{{"username", "alice"}};
 
 }  // namespace
 
-TEST_CASE("platform: a replica opened from a cluster file serves writes and reads once "
-          "started, and recovers them when opened again",
-          "[platform][replica]") {
+TEST_CASE(
+    "platform: a replica opened from a cluster file serves writes and reads once "
+    "started, and recovers them when opened again",
+    "[platform][replica]") {
   TempDir dir;
   asio::io_context ports_io;
   const ClusterConfig config = write_cluster_file(ports_io, dir / "cluster.json");
@@ -104,9 +104,10 @@ TEST_CASE("platform: a replica opened from a cluster file serves writes and read
   });
 }
 
-TEST_CASE("platform: a replica refuses to open with an unreadable cluster file or an id it "
-          "does not list",
-          "[platform][replica]") {
+TEST_CASE(
+    "platform: a replica refuses to open with an unreadable cluster file or an id it "
+    "does not list",
+    "[platform][replica]") {
   TempDir dir;
   asio::io_context io;
   const ClusterConfig config = write_cluster_file(io, dir / "cluster.json");

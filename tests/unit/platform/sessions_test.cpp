@@ -18,9 +18,8 @@ json tagged(json request, const std::string& client_id, std::uint64_t seq) {
 }
 
 json create_request() {
-  return {{"op", "create_auction"}, {"seller", "alice"}, {"auction_name", "a"},
-          {"item_name", "b"},       {"item_description", ""}, {"base_price", 1},
-          {"increment", 1},         {"period_ms", 100}};
+  return {{"op", "create_auction"}, {"seller", "alice"}, {"auction_name", "a"}, {"item_name", "b"},
+          {"item_description", ""}, {"base_price", 1},   {"increment", 1},      {"period_ms", 100}};
 }
 
 std::size_t auction_count(const Harness& h) { return h.sm.snapshot().at("auctions").size(); }
@@ -41,12 +40,12 @@ TEST_CASE("platform: a retried request gets the same answer and is not applied t
   CHECK(auction_count(h) == 2);
 }
 
-TEST_CASE("platform: a retried error is replayed too, even after the state changed",
-          "[platform]") {
+TEST_CASE("platform: a retried error is replayed too, even after the state changed", "[platform]") {
   Harness h;
   h.login("alice");
   h.login("bob");
-  const json join = tagged({{"op", "join_auction"}, {"username", "bob"}, {"auction_id", 1}}, "c", 1);
+  const json join =
+      tagged({{"op", "join_auction"}, {"username", "bob"}, {"auction_id", 1}}, "c", 1);
   CHECK(h.error(join) == "unknown_auction");
   h.create("alice");
   // Same seq: the saved answer, not a fresh attempt.

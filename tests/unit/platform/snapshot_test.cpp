@@ -18,10 +18,16 @@ using namespace auction::test;
 // op succeeds often enough, and fails in most of its ways too.
 std::vector<std::string> command_stream(std::uint32_t seed, int count) {
   std::mt19937 rng(seed);
-  const auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<std::uint32_t>(n)); };
+  const auto pick = [&rng](int n) {
+    return static_cast<int>(rng() % static_cast<std::uint32_t>(n));
+  };
   const std::vector<std::string> users{"alice", "bob", "carol", "dave"};
-  const auto seller = [&] { return pick(4) == 0 ? users[static_cast<std::size_t>(pick(4))] : users[0]; };
-  const auto buyer = [&] { return users[static_cast<std::size_t>(pick(8) < 7 ? 1 + pick(2) : pick(4))]; };
+  const auto seller = [&] {
+    return pick(4) == 0 ? users[static_cast<std::size_t>(pick(4))] : users[0];
+  };
+  const auto buyer = [&] {
+    return users[static_cast<std::size_t>(pick(8) < 7 ? 1 + pick(2) : pick(4))];
+  };
   std::vector<std::string> out;
   std::uint64_t seq = 0;
   for (int i = 0; i < count; ++i) {
@@ -30,17 +36,25 @@ std::vector<std::string> command_stream(std::uint32_t seed, int count) {
     const std::int64_t price = 100 + static_cast<std::int64_t>(round) * 10 - pick(2) * 5;
     json c;
     switch (pick(11)) {
-      case 0: c = {{"op", "login"}, {"username", users[static_cast<std::size_t>(pick(4))]},
-                   {"address", "h:" + std::to_string(pick(9) + 1)}}; break;
-      case 1:
-        c = {{"op", "create_auction"}, {"seller", seller()}, {"auction_name", "n"}, {"item_name", "i"},
-             {"item_description", "d"}, {"base_price", 100}, {"increment", 10}, {"period_ms", 50}};
+      case 0:
+        c = {{"op", "login"},
+             {"username", users[static_cast<std::size_t>(pick(4))]},
+             {"address", "h:" + std::to_string(pick(9) + 1)}};
         break;
-      case 2: case 3: c = {{"op", "join_auction"}, {"username", buyer()}, {"auction_id", id}}; break;
+      case 1:
+        c = {{"op", "create_auction"}, {"seller", seller()},      {"auction_name", "n"},
+             {"item_name", "i"},       {"item_description", "d"}, {"base_price", 100},
+             {"increment", 10},        {"period_ms", 50}};
+        break;
+      case 2:
+      case 3: c = {{"op", "join_auction"}, {"username", buyer()}, {"auction_id", id}}; break;
       case 4: c = {{"op", "quit_auction"}, {"username", buyer()}, {"auction_id", id}}; break;
       case 5: c = {{"op", "start_auction"}, {"seller", seller()}, {"auction_id", id}}; break;
       case 6: c = update(id, round, price, pick(4) != 0, pick(4) != 0, seller()); break;
-      case 7: c = finish(id, pick(4) == 0 ? json(nullptr) : json("bob"), price, round, true, false, seller()); break;
+      case 7:
+        c = finish(id, pick(4) == 0 ? json(nullptr) : json("bob"), price, round, true, false,
+                   seller());
+        break;
       case 8: c = {{"op", "cancel_auction"}, {"seller", seller()}, {"auction_id", id}}; break;
       case 9: c = {{"op", "fetch_auctions"}, {"username", buyer()}}; break;
       default: out.push_back(std::string("{\"op\":") + std::to_string(pick(100)) + "}"); continue;
@@ -111,9 +125,10 @@ TEST_CASE("platform: the snapshot keeps sessions, so a retry after restore is re
           "[platform]") {
   Harness h;
   h.login("alice");
-  json create = {{"op", "create_auction"}, {"seller", "alice"}, {"auction_name", "a"},
-                 {"item_name", "b"}, {"item_description", ""}, {"base_price", 1},
-                 {"increment", 1}, {"period_ms", 100}, {"client_id", "c"}, {"seq", 1}};
+  json create = {
+      {"op", "create_auction"}, {"seller", "alice"}, {"auction_name", "a"}, {"item_name", "b"},
+      {"item_description", ""}, {"base_price", 1},   {"increment", 1},      {"period_ms", 100},
+      {"client_id", "c"},       {"seq", 1}};
   const std::string first = h.apply_bytes(create.dump());
   auto restored = StateMachine::restore(h.sm.snapshot());
   REQUIRE(restored.has_value());
@@ -124,7 +139,11 @@ TEST_CASE("platform: the snapshot keeps sessions, so a retry after restore is re
 TEST_CASE("platform: restore refuses a snapshot that breaks the rules", "[platform]") {
   Harness h;
   const auto id = h.with_started_auction();
-  h.apply({{"op", "join_auction"}, {"username", "bob"}, {"auction_id", id}, {"client_id", "c"}, {"seq", 1}});
+  h.apply({{"op", "join_auction"},
+           {"username", "bob"},
+           {"auction_id", id},
+           {"client_id", "c"},
+           {"seq", 1}});
   const json good = h.sm.snapshot();
   REQUIRE(StateMachine::restore(good).has_value());
 

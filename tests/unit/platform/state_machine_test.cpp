@@ -69,9 +69,14 @@ TEST_CASE("platform: auctions get sequential ids and start in the created stage"
 TEST_CASE("platform: every user a command names must exist", "[platform]") {
   Harness h;
   const auto id = h.with_created_auction();
-  CHECK(h.error({{"op", "create_auction"}, {"seller", "zed"}, {"auction_name", "a"},
-                 {"item_name", "b"}, {"item_description", ""}, {"base_price", 1},
-                 {"increment", 1}, {"period_ms", 100}}) == "unknown_user");
+  CHECK(h.error({{"op", "create_auction"},
+                 {"seller", "zed"},
+                 {"auction_name", "a"},
+                 {"item_name", "b"},
+                 {"item_description", ""},
+                 {"base_price", 1},
+                 {"increment", 1},
+                 {"period_ms", 100}}) == "unknown_user");
   CHECK(h.error(join_request("zed", id)) == "unknown_user");
   CHECK(h.error(quit_request("zed", id)) == "unknown_user");
   CHECK(h.error(start_request("zed", id)) == "unknown_user");
@@ -92,7 +97,8 @@ TEST_CASE("platform: commands on a missing auction are unknown_auction", "[platf
   CHECK(h.error(finish(99, "bob", 1100, 1)) == "unknown_auction");
 }
 
-TEST_CASE("platform: only the seller may start, update, finish or cancel its auction", "[platform]") {
+TEST_CASE("platform: only the seller may start, update, finish or cancel its auction",
+          "[platform]") {
   Harness h;
   const auto id = h.with_created_auction();
   CHECK(h.error(start_request("bob", id)) == "not_owner");
@@ -136,8 +142,9 @@ TEST_CASE("platform: start answers the seller's view with the buyers' current ad
   const json a = h.start("alice", id).at("auction");
   CHECK(a.at("stage") == "started");
   CHECK(a.at("role") == "seller");
-  CHECK(a.at("buyers") == json::array({{{"username", "bob"}, {"active", true}, {"address", "10.9.9.9:4242"}},
-                                       {{"username", "carol"}, {"active", true}, {"address", "127.0.0.1:7003"}}}));
+  CHECK(a.at("buyers") ==
+        json::array({{{"username", "bob"}, {"active", true}, {"address", "10.9.9.9:4242"}},
+                     {{"username", "carol"}, {"active", true}, {"address", "127.0.0.1:7003"}}}));
 }
 
 TEST_CASE("platform: the seller's updates move the round and price forward", "[platform]") {
@@ -237,9 +244,9 @@ TEST_CASE("platform: finish checks its winner, round, buyers and price", "[platf
   h.ok(update(id, 2, 1200));
   CHECK(h.error(finish(id, "dave", 1200, 2)) == "not_joined");
   CHECK(h.error(finish(id, "carol", 1200, 2, true, false)) == "invalid_argument");  // withdrawn
-  CHECK(h.error(finish(id, "bob", 1200, 1)) == "invalid_argument");   // older round
-  CHECK(h.error(finish(id, "bob", 1100, 2)) == "invalid_argument");   // price fell
-  CHECK(h.error(finish(id, "bob", 1500, 3)) == "invalid_argument");   // off the clock
+  CHECK(h.error(finish(id, "bob", 1200, 1)) == "invalid_argument");                 // older round
+  CHECK(h.error(finish(id, "bob", 1100, 2)) == "invalid_argument");                 // price fell
+  CHECK(h.error(finish(id, "bob", 1500, 3)) == "invalid_argument");                 // off the clock
   json missing_carol = finish(id, "bob", 1200, 2);
   missing_carol["buyers"].erase(1);
   CHECK(h.error(missing_carol) == "invalid_argument");
@@ -298,11 +305,11 @@ TEST_CASE("platform: garbage in the log is an error answer, never a crash", "[pl
   Harness h;
   h.with_created_auction();
   const json before = h.sm.snapshot().at("auctions");
-  for (const std::string& bytes : {std::string(), std::string("{"), std::string("\0\1\2", 3),
-                                  std::string("[]"), std::string("{\"op\":null}"),
-                                  std::string("{\"op\":\"join_auction\"}"),
-                                  std::string("{\"op\":\"join_auction\",\"username\":\"bob\",\"auction_id\":1.5}"),
-                                  std::string(5000, '{'), std::string("\xff\xff\xff")}) {
+  for (const std::string& bytes :
+       {std::string(), std::string("{"), std::string("\0\1\2", 3), std::string("[]"),
+        std::string("{\"op\":null}"), std::string("{\"op\":\"join_auction\"}"),
+        std::string("{\"op\":\"join_auction\",\"username\":\"bob\",\"auction_id\":1.5}"),
+        std::string(5000, '{'), std::string("\xff\xff\xff")}) {
     const json answer = json::parse(h.apply_bytes(bytes));
     CHECK(answer.at("ok") == false);
     CHECK(answer.at("error").at("code") == "bad_request");
@@ -315,7 +322,8 @@ TEST_CASE("platform: answers are JSON with ok and result or error", "[platform]"
   Harness h;
   const std::string ok = h.apply_bytes(R"({"op":"login","username":"bob","address":"h:1"})");
   CHECK(ok == R"({"ok":true,"result":{"address":"h:1","created":true,"username":"bob"}})");
-  const std::string error = h.apply_bytes(R"({"op":"quit_auction","username":"bob","auction_id":4})");
+  const std::string error =
+      h.apply_bytes(R"({"op":"quit_auction","username":"bob","auction_id":4})");
   CHECK(error == R"({"error":{"code":"unknown_auction","message":"no auction 4"},"ok":false})");
 }
 
@@ -324,7 +332,8 @@ TEST_CASE("platform: the numbers of users and of auctions are bounded", "[platfo
   for (std::size_t i = 0; i < limits::users_max; ++i) {
     h.apply_bytes(R"({"op":"login","address":"h:1","username":"u)" + std::to_string(i) + "\"}");
   }
-  REQUIRE(h.sm.query({{"op", "get_user_address"}, {"username", "u" + std::to_string(limits::users_max - 1)}}));
+  REQUIRE(h.sm.query(
+      {{"op", "get_user_address"}, {"username", "u" + std::to_string(limits::users_max - 1)}}));
   CHECK(h.error({{"op", "login"}, {"username", "one-too-many"}, {"address", "h:1"}}) ==
         "limit_exceeded");
   h.login("u7", "h:2");  // an existing user may still move
@@ -334,28 +343,47 @@ TEST_CASE("platform: the numbers of users and of auctions are bounded", "[platfo
   std::string last;
   for (std::size_t i = 0; i < limits::auctions_max; ++i) last = h.apply_bytes(create);
   REQUIRE(json::parse(last).at("result").at("auction_id") == limits::auctions_max);
-  CHECK(h.error({{"op", "create_auction"}, {"seller", "u1"}, {"auction_name", "a"},
-                 {"item_name", "b"}, {"item_description", ""}, {"base_price", 1},
-                 {"increment", 1}, {"period_ms", 100}}) == "limit_exceeded");
+  CHECK(h.error({{"op", "create_auction"},
+                 {"seller", "u1"},
+                 {"auction_name", "a"},
+                 {"item_name", "b"},
+                 {"item_description", ""},
+                 {"base_price", 1},
+                 {"increment", 1},
+                 {"period_ms", 100}}) == "limit_exceeded");
 }
 
-TEST_CASE("platform: a request applied as decoded answers and changes the state exactly as "
-          "its bytes would",
-          "[platform]") {
+TEST_CASE(
+    "platform: a request applied as decoded answers and changes the state exactly as "
+    "its bytes would",
+    "[platform]") {
   Harness parsed;
   Harness typed;
   parsed.login("alice");
   typed.login("alice");
-  const json requests[] = {
-      {{"op", "create_auction"}, {"seller", "alice"}, {"auction_name", "a"}, {"item_name", "b"},
-       {"item_description", ""}, {"base_price", 5}, {"increment", 1}, {"period_ms", 1000},
-       {"client_id", "c"}, {"seq", 1}},
-      // The same seq again: the saved answer, byte for byte, from either path.
-      {{"op", "create_auction"}, {"seller", "alice"}, {"auction_name", "a"}, {"item_name", "b"},
-       {"item_description", ""}, {"base_price", 5}, {"increment", 1}, {"period_ms", 1000},
-       {"client_id", "c"}, {"seq", 1}},
-      {{"op", "join_auction"}, {"username", "nobody"}, {"auction_id", 1}},
-      {{"op", "get_user_address"}, {"username", "alice"}}};
+  const json requests[] = {{{"op", "create_auction"},
+                            {"seller", "alice"},
+                            {"auction_name", "a"},
+                            {"item_name", "b"},
+                            {"item_description", ""},
+                            {"base_price", 5},
+                            {"increment", 1},
+                            {"period_ms", 1000},
+                            {"client_id", "c"},
+                            {"seq", 1}},
+                           // The same seq again: the saved answer, byte for byte, from either path.
+                           {{"op", "create_auction"},
+                            {"seller", "alice"},
+                            {"auction_name", "a"},
+                            {"item_name", "b"},
+                            {"item_description", ""},
+                            {"base_price", 5},
+                            {"increment", 1},
+                            {"period_ms", 1000},
+                            {"client_id", "c"},
+                            {"seq", 1}},
+                           {{"op", "join_auction"}, {"username", "nobody"}, {"auction_id", 1}},
+                           {{"op", "get_user_address"}, {"username", "alice"}}};
   for (const json& request : requests) {
     auto decoded = decode_request(request);
     REQUIRE(decoded.has_value());
@@ -367,9 +395,10 @@ TEST_CASE("platform: a request applied as decoded answers and changes the state 
   CHECK(parsed.sm.applied_index() == typed.sm.applied_index());
 }
 
-TEST_CASE("platform: an entry that does not decode is answered bad_request and still moves the "
-          "applied index",
-          "[platform]") {
+TEST_CASE(
+    "platform: an entry that does not decode is answered bad_request and still moves the "
+    "applied index",
+    "[platform]") {
   Harness h;
   h.login("alice");
   const json answer = json::parse(h.apply_bytes("not json"));

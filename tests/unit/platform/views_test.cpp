@@ -26,10 +26,16 @@ TEST_CASE("platform: a non-participant sees what is for sale, not who bids or th
   const auto id = h.with_started_auction();
   h.ok(update(id, 2, 1200, true, false));
   const json v = fetch(h, "dave").at("auctions").at(0);
-  CHECK(v == json{{"auction_id", id},       {"auction_name", "spring sale"}, {"item_name", "lamp"},
-                  {"item_description", "a brass lamp"}, {"seller", "alice"},
-                  {"base_price", 1000},    {"increment", 100},              {"period_ms", 1000},
-                  {"stage", "started"},    {"role", "none"}});
+  CHECK(v == json{{"auction_id", id},
+                  {"auction_name", "spring sale"},
+                  {"item_name", "lamp"},
+                  {"item_description", "a brass lamp"},
+                  {"seller", "alice"},
+                  {"base_price", 1000},
+                  {"increment", 100},
+                  {"period_ms", 1000},
+                  {"stage", "started"},
+                  {"role", "none"}});
 }
 
 TEST_CASE("platform: a joined buyer sees the clock and the buyers, without addresses",
@@ -136,8 +142,7 @@ TEST_CASE("platform: the serialized fetch answer equals the built one, and follo
   check_text_matches(h, "bob", started, 100);
 }
 
-TEST_CASE("platform: a serialized read of a missing user or of a write is an error",
-          "[platform]") {
+TEST_CASE("platform: a serialized read of a missing user or of a write is an error", "[platform]") {
   Harness h;
   h.with_started_auction();
   const auto fetch_by_nobody =

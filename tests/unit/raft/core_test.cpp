@@ -137,8 +137,10 @@ TEST_CASE("raft: a partitioned leader steps down and its uncommitted entries are
   c.deliver_all();
 
   c.heal();
-  REQUIRE(c.run_until([&] { return c.core(1).log().last_index() == c.core(l).log().last_index() &&
-                                   c.core(1).commit() == c.core(l).commit(); }));
+  REQUIRE(c.run_until([&] {
+    return c.core(1).log().last_index() == c.core(l).log().last_index() &&
+           c.core(1).commit() == c.core(l).commit();
+  }));
   CHECK(c.log_of(1) == c.log_of(l));
   CHECK(c.log_of(1).at(lost->index.value - 1).term != lost->term);
   for (std::uint64_t id = 1; id <= 3; ++id) {
@@ -231,9 +233,10 @@ TEST_CASE("raft: a follower probes after a rejection and pipelines after a succe
   c.cut_one_way(3, 1);
   c.cut(1, 2);
   for (int i = 0; i < 5; ++i) REQUIRE(c.driver(1).propose("p" + std::to_string(i)).has_value());
-  const auto sent_to_3 = count_if_trace(
-      std::vector<Message>(c.queue.begin(), c.queue.end()),
-      [](const Message& m) { return m.type == MessageType::append && m.to == n(3) && !m.entries.empty(); });
+  const auto sent_to_3 =
+      count_if_trace(std::vector<Message>(c.queue.begin(), c.queue.end()), [](const Message& m) {
+        return m.type == MessageType::append && m.to == n(3) && !m.entries.empty();
+      });
   CHECK(sent_to_3 == 2);
   CHECK(p3->inflight_count() == 2);
   CHECK(p3->is_paused());
@@ -324,8 +327,7 @@ TEST_CASE("raft: pre-vote does not bump terms and a rejoining node does not depo
   for (std::uint64_t id = 1; id <= 3; ++id) CHECK(c.core(id).term() == term);
 }
 
-TEST_CASE("raft: followers in a leader's lease ignore vote requests of a higher term",
-          "[raft]") {
+TEST_CASE("raft: followers in a leader's lease ignore vote requests of a higher term", "[raft]") {
   Cluster c(3, [](Config& cfg) { cfg.pre_vote = false; });
   c.start();
   elect(c, 1);
@@ -463,9 +465,10 @@ TEST_CASE("raft: the uncommitted count is per leadership and never underflows", 
   CHECK(c.core(2).uncommitted_bytes() == 0);
 }
 
-TEST_CASE("raft: followers that lose the leader's connection elect a new leader within a third "
-          "of an election timeout",
-          "[raft]") {
+TEST_CASE(
+    "raft: followers that lose the leader's connection elect a new leader within a third "
+    "of an election timeout",
+    "[raft]") {
   // Election timeout 10 ticks: a hint makes a follower campaign within 3. Each node gets
   // its own seed, as real replicas do, so the two followers draw different delays.
   Cluster c(3, [](Config& cfg) { cfg.seed = 1000 + cfg.id.value; });

@@ -41,9 +41,10 @@ TEST_CASE("raft: a proposal completes with the state machine's answer", "[raft]"
   CHECK(c.events(2).completed.empty());  // followers apply but have no one to answer
 }
 
-TEST_CASE("raft: a proposal carries its waiter to its event and what it was made from to "
-          "the state machine of the node that proposed it",
-          "[raft]") {
+TEST_CASE(
+    "raft: a proposal carries its waiter to its event and what it was made from to "
+    "the state machine of the node that proposed it",
+    "[raft]") {
   Cluster c(3);
   c.start();
   elect(c, 1);
@@ -64,9 +65,10 @@ TEST_CASE("raft: a proposal carries its waiter to its event and what it was made
   CHECK(c.node(2).machine.attached.empty());  // the followers apply the bytes alone
 }
 
-TEST_CASE("raft: a proposal whose waiter was forgotten or released still commits, and its "
-          "event carries no waiter",
-          "[raft]") {
+TEST_CASE(
+    "raft: a proposal whose waiter was forgotten or released still commits, and its "
+    "event carries no waiter",
+    "[raft]") {
   Cluster c(3);
   c.start();
   elect(c, 1);
@@ -78,7 +80,7 @@ TEST_CASE("raft: a proposal whose waiter was forgotten or released still commits
   REQUIRE(released.has_value());
   c.driver(1).forget_waiter(*forgotten);
   CHECK(c.driver(1).release_waiters() == std::vector<void*>{&second});
-  CHECK(c.driver(1).release_waiters().empty());  // each waiter is released once
+  CHECK(c.driver(1).release_waiters().empty());        // each waiter is released once
   CHECK(c.driver(1).pending_proposals().size() == 2);  // nothing is delivered yet
   c.deliver_all();
   REQUIRE(c.events(1).completed.size() == 2);
@@ -87,8 +89,7 @@ TEST_CASE("raft: a proposal whose waiter was forgotten or released still commits
   CHECK(c.driver(1).pending_proposals().empty());
 }
 
-TEST_CASE("raft: a proposal fails with not_leader when another leader overwrites it",
-          "[raft]") {
+TEST_CASE("raft: a proposal fails with not_leader when another leader overwrites it", "[raft]") {
   // Without check-quorum the cut-off leader keeps believing it leads until it hears the
   // new term; its proposal must still end in an answer, and never in "completed".
   Cluster c(3, [](Config& cfg) { cfg.check_quorum = false; });
@@ -106,8 +107,9 @@ TEST_CASE("raft: a proposal fails with not_leader when another leader overwrites
   CHECK(c.events(1).failed.empty());
 
   c.heal();
-  REQUIRE(c.run_until([&] { return c.core(1).commit() == c.core(l).commit() &&
-                                   c.core(1).role() == Role::follower; }));
+  REQUIRE(c.run_until([&] {
+    return c.core(1).commit() == c.core(l).commit() && c.core(1).role() == Role::follower;
+  }));
   REQUIRE(c.events(1).failed.size() == 1);
   CHECK(c.events(1).failed[0].index == lost->index);
   CHECK(c.events(1).failed[0].error.code == "not_leader");
@@ -201,7 +203,8 @@ TEST_CASE("raft: a stalled disk on a follower causes no election", "[raft]") {
 }
 
 TEST_CASE("raft: a granted vote leaves only after it is durable", "[raft]") {
-  Cluster c(3, [](Config& cfg) { cfg.pre_vote = false; }, Driver::Mode::split);
+  Cluster c(
+      3, [](Config& cfg) { cfg.pre_vote = false; }, Driver::Mode::split);
   c.start();
   c.stalled.insert(1);
   c.driver(1).on_message(message(MessageType::vote, 2, 1, 5));
@@ -233,8 +236,7 @@ TEST_CASE("raft: a leader counts its own entry toward a majority only once it is
   CHECK(c.core(1).commit() == ticket->index);
 }
 
-TEST_CASE("raft: a batched driver writes the proposals of one flush in one persist job",
-          "[raft]") {
+TEST_CASE("raft: a batched driver writes the proposals of one flush in one persist job", "[raft]") {
   Cluster c(3, {}, Driver::Mode::split);
   c.start();
   elect(c, 1);

@@ -13,8 +13,7 @@ Entry e(std::uint64_t term, std::uint64_t index) {
 
 }  // namespace
 
-TEST_CASE("raft: memory storage appends, overwrites a suffix and bounds reads by bytes",
-          "[raft]") {
+TEST_CASE("raft: memory storage appends, overwrites a suffix and bounds reads by bytes", "[raft]") {
   MemoryStorage s;
   CHECK(s.last_index() == LogIndex{0});
   CHECK(s.term(LogIndex{0}).value() == Term{0});

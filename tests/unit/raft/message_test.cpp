@@ -39,9 +39,9 @@ TEST_CASE("raft: messages of every type survive an encode/decode round trip", "[
   resp.log_term = Term{4};
   REQUIRE(decode(encode(resp)).value() == resp);
 
-  for (MessageType t : {MessageType::heartbeat, MessageType::heartbeat_response,
-                        MessageType::vote, MessageType::vote_response, MessageType::pre_vote,
-                        MessageType::pre_vote_response}) {
+  for (MessageType t :
+       {MessageType::heartbeat, MessageType::heartbeat_response, MessageType::vote,
+        MessageType::vote_response, MessageType::pre_vote, MessageType::pre_vote_response}) {
     Message m;
     m.type = t;
     m.from = NodeId{2};

@@ -23,8 +23,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
 
 #include "auction/raft/file_storage.hpp"
 #include "auction/raft/message.hpp"
@@ -229,8 +229,8 @@ class Cluster {
   }
 
   Result<void> read_barrier(std::uint64_t id) {
-    auto done = asio::co_spawn(node(id).io, node(id).server->async_read_barrier(),
-                               asio::use_future);
+    auto done =
+        asio::co_spawn(node(id).io, node(id).server->async_read_barrier(), asio::use_future);
     REQUIRE(done.wait_for(deadline) == std::future_status::ready);
     return done.get();
   }
@@ -313,14 +313,14 @@ TEST_CASE("raft: three servers on loopback elect a leader that applies proposals
       },
       deadline);
   CHECK(everywhere);
-  const ServerStatus status = cluster.on(leader, [&] { return cluster.node(leader).server->status(); });
+  const ServerStatus status =
+      cluster.on(leader, [&] { return cluster.node(leader).server->status(); });
   CHECK(status.role == Role::leader);
   CHECK(status.last_index >= status.commit);
   CHECK(status.commit >= status.applied);
 }
 
-TEST_CASE("raft: a follower's proposal fails with not_leader naming the leader",
-          "[raft][server]") {
+TEST_CASE("raft: a follower's proposal fails with not_leader naming the leader", "[raft][server]") {
   Cluster cluster(3);
   const std::uint64_t leader = cluster.wait_for_leader();
   const std::uint64_t follower = a_follower(leader);
@@ -350,15 +350,15 @@ TEST_CASE("raft: a read barrier passes on the leader after a write and fails on 
   CHECK(refused.error().code == "not_leader");
 }
 
-TEST_CASE("raft: when the leader stops, a new leader is elected, reads see old writes and "
-          "proposals continue",
-          "[raft][server]") {
+TEST_CASE(
+    "raft: when the leader stops, a new leader is elected, reads see old writes and "
+    "proposals continue",
+    "[raft][server]") {
   Cluster cluster(3);
   const std::uint64_t old_leader = cluster.wait_for_leader();
   REQUIRE(cluster.propose(old_leader, "before").has_value());
-  const auto old_term = cluster.on(old_leader, [&] {
-    return cluster.node(old_leader).server->status().term;
-  });
+  const auto old_term =
+      cluster.on(old_leader, [&] { return cluster.node(old_leader).server->status().term; });
 
   cluster.stop(old_leader);
   const std::uint64_t new_leader = cluster.wait_for_leader(old_term.value);

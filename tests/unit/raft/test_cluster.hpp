@@ -165,8 +165,7 @@ class Cluster {
 
   // Delivers until the queue is empty (a safety bound turns livelock into a failure).
   void deliver_all() {
-    for (int i = 0; i < 100000 && deliver_one(); ++i) {
-    }
+    for (int i = 0; i < 100000 && deliver_one(); ++i) {}
     collect();
   }
 
@@ -245,8 +244,8 @@ class Cluster {
  private:
   void boot(NodeId id) {
     Node& node = *nodes_.at(id);
-    node.driver = std::make_unique<Driver>(config_for(id), node.storage, link_, node.machine,
-                                           mode_);
+    node.driver =
+        std::make_unique<Driver>(config_for(id), node.storage, link_, node.machine, mode_);
   }
 
   std::size_t size_;
@@ -262,8 +261,7 @@ inline Entry entry(std::uint64_t term, std::uint64_t index, std::string data = {
                std::move(data)};
 }
 
-inline Message message(MessageType type, std::uint64_t from, std::uint64_t to,
-                       std::uint64_t term) {
+inline Message message(MessageType type, std::uint64_t from, std::uint64_t to, std::uint64_t term) {
   Message m;
   m.type = type;
   m.from = NodeId{from};

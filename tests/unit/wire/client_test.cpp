@@ -4,18 +4,18 @@
 
 #include <algorithm>
 #include <memory>
-#include <vector>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include "wire/client.hpp"
 #include "auction/base/error_codes.hpp"
-#include "wire/server.hpp"
-#include "wire/spawn.hpp"
 #include "gate.hpp"
 #include "loopback.hpp"
+#include "wire/client.hpp"
+#include "wire/server.hpp"
+#include "wire/spawn.hpp"
 
 using namespace auction::test;
 using namespace auction::wire;
@@ -58,8 +58,7 @@ struct BackgroundCall {
   std::optional<auction::Result<Reply>> outcome;
 };
 asio::awaitable<void> async_call_into(Client& client, std::string op, Json fields,
-                                      milliseconds deadline,
-                                      std::shared_ptr<BackgroundCall> call) {
+                                      milliseconds deadline, std::shared_ptr<BackgroundCall> call) {
   call->outcome = co_await client.async_call(std::move(op), std::move(fields), deadline);
 }
 
@@ -115,8 +114,7 @@ TEST_CASE("wire: calls pipelined on one connection complete in the order their r
   });
 }
 
-TEST_CASE("wire: calls made together before any connection exists share one connection",
-          "[wire]") {
+TEST_CASE("wire: calls made together before any connection exists share one connection", "[wire]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     Gate gate(ex);
     EchoServer echo(ex, gate);
@@ -191,8 +189,7 @@ TEST_CASE("wire: the next call after a dropped connection reconnects", "[wire]")
   });
 }
 
-TEST_CASE("wire: a server that closes an idle client is reconnected to transparently",
-          "[wire]") {
+TEST_CASE("wire: a server that closes an idle client is reconnected to transparently", "[wire]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     Gate gate(ex);
     ServerOptions options;
@@ -275,8 +272,7 @@ TEST_CASE("wire: a server that answers garbage gives bad_response", "[wire]") {
     std::string request;
     co_await asio::async_read_until(socket, asio::dynamic_buffer(request), '\n',
                                     asio::use_awaitable);
-    co_await asio::async_write(socket, asio::buffer(std::string("garbage\n")),
-                               asio::use_awaitable);
+    co_await asio::async_write(socket, asio::buffer(std::string("garbage\n")), asio::use_awaitable);
     co_await async_until([&] { return call->outcome.has_value(); });
     REQUIRE_FALSE(call->outcome->has_value());
     CHECK(call->outcome->error().code == auction::code::bad_response);

@@ -3,9 +3,9 @@
 
 #include <string>
 
+#include "auction/base/error_codes.hpp"
 #include "auction/base/text_rules.hpp"
 #include "wire/envelope.hpp"
-#include "auction/base/error_codes.hpp"
 
 using namespace auction;
 using namespace auction::wire;
@@ -42,9 +42,9 @@ TEST_CASE("wire: lines that are not a JSON object are bad requests with a null i
 }
 
 TEST_CASE("wire: a missing or ill-typed id is a bad request answered with a null id", "[wire]") {
-  for (const char* line : {R"({"op":"ping"})", R"({"id":1.5,"op":"ping"})",
-                           R"({"id":null,"op":"ping"})", R"({"id":[1],"op":"ping"})",
-                           R"({"id":true,"op":"ping"})"}) {
+  for (const char* line :
+       {R"({"op":"ping"})", R"({"id":1.5,"op":"ping"})", R"({"id":null,"op":"ping"})",
+        R"({"id":[1],"op":"ping"})", R"({"id":true,"op":"ping"})"}) {
     INFO(line);
     const auto error = rejection(line);
     CHECK(error.error.code == code::bad_request);
@@ -66,8 +66,8 @@ TEST_CASE("wire: a missing or ill-typed op is a bad request answered with the id
 TEST_CASE("wire: invalid UTF-8 is a bad request", "[wire]") {
   for (const std::string& line :
        {std::string("{\"id\":1,\"op\":\"p\xff\"}"), std::string("{\"id\":1,\"op\":\"\xc3\"}"),
-        std::string("{\"id\":1,\"op\":\"\xed\xa0\x80\"}"),   // a UTF-16 surrogate
-        std::string("{\"id\":1,\"op\":\"\xc0\xaf\"}")}) {    // an overlong '/'
+        std::string("{\"id\":1,\"op\":\"\xed\xa0\x80\"}"),  // a UTF-16 surrogate
+        std::string("{\"id\":1,\"op\":\"\xc0\xaf\"}")}) {   // an overlong '/'
     const auto error = rejection(line);
     CHECK(error.error.code == code::bad_request);
     CHECK(error.id.is_null());
@@ -82,11 +82,11 @@ TEST_CASE("wire: deep nesting is rejected before the recursive parser sees it", 
   const auto error = rejection(deep);
   CHECK(error.error.code == code::bad_request);
 
-  const std::string at_limit = "{\"id\":1,\"op\":\"x\",\"a\":" + std::string(31, '[') +
-                               std::string(31, ']') + "}";
+  const std::string at_limit =
+      "{\"id\":1,\"op\":\"x\",\"a\":" + std::string(31, '[') + std::string(31, ']') + "}";
   CHECK(parse_request(at_limit).has_value());
-  const std::string past_limit = "{\"id\":1,\"op\":\"x\",\"a\":" + std::string(32, '[') +
-                                 std::string(32, ']') + "}";
+  const std::string past_limit =
+      "{\"id\":1,\"op\":\"x\",\"a\":" + std::string(32, '[') + std::string(32, ']') + "}";
   CHECK_FALSE(parse_request(past_limit).has_value());
   // Brackets inside strings (escaped quotes included) do not count.
   CHECK(is_nesting_within(R"({"a":"[[[[\"[[[["})", 1));
@@ -109,20 +109,21 @@ TEST_CASE("wire: replies encode as one line and parse back", "[wire]") {
   CHECK(failed->reply.code() == "not_leader");
   CHECK(failed->reply.error["leader"] == "127.0.0.1:7001");
   CHECK(failed->reply.to_error() == auction::Error{"not_leader", "ask another"});
-  CHECK(error_line == Json{{"id", "a"},
-                           {"ok", false},
-                           {"error", {{"code", "not_leader"},
-                                      {"message", "ask another"},
-                                      {"leader", "127.0.0.1:7001"}}}}
-                              .dump() +
-                          "\n");
+  CHECK(error_line ==
+        Json{{"id", "a"},
+             {"ok", false},
+             {"error",
+              {{"code", "not_leader"}, {"message", "ask another"}, {"leader", "127.0.0.1:7001"}}}}
+                .dump() +
+            "\n");
 }
 
 TEST_CASE("wire: a result kept serialized is sent as the same line as the built one", "[wire]") {
   const Json result = {{"n", 1}, {"list", {1, 2}}, {"s", "x"}};
   CHECK(encode_reply(7, Reply::success_text(result.dump())) ==
         encode_reply(7, Reply::success(result)));
-  CHECK(encode_reply("id", Reply::success_text("{}")) == "{\"id\":\"id\",\"ok\":true,\"result\":{}}\n");
+  CHECK(encode_reply("id", Reply::success_text("{}")) ==
+        "{\"id\":\"id\",\"ok\":true,\"result\":{}}\n");
 }
 
 TEST_CASE("wire: a reply holding invalid UTF-8 still encodes as valid UTF-8", "[wire]") {
@@ -131,9 +132,8 @@ TEST_CASE("wire: a reply holding invalid UTF-8 still encodes as valid UTF-8", "[
 }
 
 TEST_CASE("wire: a response line without the envelope's keys is a bad response", "[wire]") {
-  for (const char* line : {"nope", R"({"id":1})", R"({"id":1,"ok":"yes"})",
-                           R"({"id":1,"ok":true})", R"({"id":1,"ok":false,"error":{}})",
-                           R"({"ok":true,"result":{}})"}) {
+  for (const char* line : {"nope", R"({"id":1})", R"({"id":1,"ok":"yes"})", R"({"id":1,"ok":true})",
+                           R"({"id":1,"ok":false,"error":{}})", R"({"ok":true,"result":{}})"}) {
     INFO(line);
     const auto parsed = parse_response(line);
     REQUIRE_FALSE(parsed.has_value());

@@ -67,8 +67,7 @@ class RawPeer {
  public:
   static asio::awaitable<RawPeer> async_connect(std::uint16_t port) {
     tcp::socket socket(co_await asio::this_coro::executor);
-    co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port},
-                                  asio::use_awaitable);
+    co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
     co_return RawPeer(std::move(socket));
   }
 
@@ -78,8 +77,8 @@ class RawPeer {
 
   // The next line without its '\n', or nullopt once the server closed the connection.
   asio::awaitable<std::optional<std::string>> async_read_line() {
-    auto [ec, n] = co_await asio::async_read_until(socket_, asio::dynamic_buffer(buffer_),
-                                                   '\n', use_tuple);
+    auto [ec, n] =
+        co_await asio::async_read_until(socket_, asio::dynamic_buffer(buffer_), '\n', use_tuple);
     if (ec) co_return std::nullopt;
     std::string line = buffer_.substr(0, n - 1);
     buffer_.erase(0, n);

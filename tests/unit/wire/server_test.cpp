@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "auction/base/error_codes.hpp"
-#include "wire/server.hpp"
 #include "gate.hpp"
 #include "loopback.hpp"
+#include "wire/server.hpp"
 
 using namespace auction::test;
 using namespace auction::wire;
@@ -67,9 +67,9 @@ TEST_CASE("wire: a person at nc gets one answer per line and bad lines do not en
     auto peer = co_await RawPeer::async_connect(port);
 
     struct Exchange {
-      std::string line;      // exactly what is typed, newline included
-      Json id;               // the id the answer must carry
-      std::string code;      // "" for ok
+      std::string line;  // exactly what is typed, newline included
+      Json id;           // the id the answer must carry
+      std::string code;  // "" for ok
     };
     const std::vector<Exchange> session = {
         {"{\"id\":1,\"op\":\"ping\"}\n", 1, ""},
@@ -265,8 +265,7 @@ TEST_CASE("wire: a handler still running keeps its connection from counting as i
   });
 }
 
-TEST_CASE("wire: an oversize frame gets frame_too_large and then the connection closes",
-          "[wire]") {
+TEST_CASE("wire: an oversize frame gets frame_too_large and then the connection closes", "[wire]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     ServerOptions options;
     options.frame_bytes_max = 1024;

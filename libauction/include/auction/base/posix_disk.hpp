@@ -17,11 +17,9 @@ class PosixDisk final : public Disk {
   Result<void> create_data_directory(const std::filesystem::path& dir) override;
   Result<std::unique_ptr<DirectoryLock>> lock_directory(const std::filesystem::path& dir) override;
   Result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
-  Result<std::unique_ptr<DiskFile>> open(const std::filesystem::path& file,
-                                         OpenMode mode) override;
+  Result<std::unique_ptr<DiskFile>> open(const std::filesystem::path& file, OpenMode mode) override;
   Result<std::unique_ptr<FileContents>> read(const std::filesystem::path& file) override;
-  Result<void> rename(const std::filesystem::path& from,
-                      const std::filesystem::path& to) override;
+  Result<void> rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
   Result<void> remove(const std::filesystem::path& file) override;
   Result<void> sync_directory(const std::filesystem::path& dir) override;
 };

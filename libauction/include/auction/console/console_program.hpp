@@ -118,8 +118,8 @@ int run_console_program(const ProgramOptions& options, MakeOptions make_options)
         runtime_options->peer.username = options.user;
         runtime_options->peer.listen_address = context.listen.host;
         runtime_options->peer.listen_port = context.listen.port;
-        return std::make_unique<RuntimeFrontEnd<Runtime, Interpreter>>(
-            context, std::move(*runtime_options));
+        return std::make_unique<RuntimeFrontEnd<Runtime, Interpreter>>(context,
+                                                                       std::move(*runtime_options));
       });
 }
 

@@ -35,7 +35,7 @@ class AuctionRules {
   // Errors: invalid_argument when base_price < 0, increment <= 0, a username is invalid or
   // repeated, or there are more than limits::buyers_per_auction_max buyers.
   static Result<AuctionRules> create(AuctionId auction_id, Cents base_price, Cents increment,
-                              std::vector<std::string> buyers);
+                                     std::vector<std::string> buyers);
 
   // The rules a restarted seller resumes from: exactly the pushed state.
   // Errors: invalid_argument (naming the broken invariant) when `state` breaks one of the

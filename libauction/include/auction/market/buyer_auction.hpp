@@ -36,10 +36,10 @@ namespace auction::market {
 
 struct BuyerConfig {
   AuctionId auction_id;
-  std::string username;                  // this buyer; a valid username
-  std::int64_t period_ms = 1000;         // the auction's period; > 0
+  std::string username;                   // this buyer; a valid username
+  std::int64_t period_ms = 1000;          // the auction's period; > 0
   std::uint32_t pause_after_periods = 3;  // silence that counts as a pause; >= 1
-  std::optional<Cents> max_price;        // the proxy: withdraw once the price passes it; >= 0
+  std::optional<Cents> max_price;         // the proxy: withdraw once the price passes it; >= 0
 };
 
 // Errors: invalid_argument naming the field that breaks the bounds above.
@@ -91,10 +91,9 @@ struct SendWithdraw {
 
 }  // namespace buyer_event
 
-using BuyerEvent =
-    std::variant<buyer_event::PriceChanged, buyer_event::BuyerWithdrew, buyer_event::Paused,
-                 buyer_event::Resumed, buyer_event::SellerBack, buyer_event::Finished,
-                 buyer_event::SendWithdraw>;
+using BuyerEvent = std::variant<buyer_event::PriceChanged, buyer_event::BuyerWithdrew,
+                                buyer_event::Paused, buyer_event::Resumed, buyer_event::SellerBack,
+                                buyer_event::Finished, buyer_event::SendWithdraw>;
 
 class BuyerAuction {
  public:
@@ -140,9 +139,7 @@ class BuyerAuction {
   std::optional<RoundId> round_id() const noexcept { return round_id_; }
   Cents price() const noexcept { return price_; }
   // Every buyer's status as of the newest round seen.
-  const std::map<std::string, BuyerStatus, std::less<>>& buyers() const noexcept {
-    return buyers_;
-  }
+  const std::map<std::string, BuyerStatus, std::less<>>& buyers() const noexcept { return buyers_; }
   // False once this buyer is shown withdrawn, or not listed at all.
   bool is_active() const;
   bool is_paused() const noexcept { return paused_; }

@@ -44,9 +44,9 @@
 namespace auction::market {
 
 struct SellerConfig {
-  std::int64_t period_ms = 1000;          // the price rises once per period; > 0
-  std::int64_t ack_deadline_ms = 800;     // how long a buyer has to ack; 0 < it < period_ms
-  std::int64_t push_period_ms = 1000;     // how often update_auction is pushed; > 0
+  std::int64_t period_ms = 1000;            // the price rises once per period; > 0
+  std::int64_t ack_deadline_ms = 800;       // how long a buyer has to ack; 0 < it < period_ms
+  std::int64_t push_period_ms = 1000;       // how often update_auction is pushed; > 0
   std::int64_t pause_retry_ms_max = 16000;  // the backoff cap while paused; >= period_ms
 };
 
@@ -96,9 +96,9 @@ struct PushUpdate {
 
 }  // namespace seller_action
 
-using SellerAction = std::variant<seller_action::Announce, seller_action::BuyerWithdrawn,
-                                  seller_action::Paused, seller_action::Resumed,
-                                  seller_action::Finish, seller_action::PushUpdate>;
+using SellerAction =
+    std::variant<seller_action::Announce, seller_action::BuyerWithdrawn, seller_action::Paused,
+                 seller_action::Resumed, seller_action::Finish, seller_action::PushUpdate>;
 
 class SellerAuction {
  public:

@@ -109,23 +109,53 @@ struct AuctionPage {
 
 // Any answer; the alternatives in the order of Command's, so the answer to a command holds
 // the alternative of the same index.
-using Answer = std::variant<LoggedIn, UserAddress, CreatedAuction, JoinedAuction, LeftAuction,
-                            StartedAuction, UpdatedAuction, FinishedAuction, CancelledAuction,
-                            AuctionPage>;
+using Answer =
+    std::variant<LoggedIn, UserAddress, CreatedAuction, JoinedAuction, LeftAuction, StartedAuction,
+                 UpdatedAuction, FinishedAuction, CancelledAuction, AuctionPage>;
 
 // The answer to a command of type C: AnswerTo<Login> is LoggedIn, and so on.
 template <class C>
 struct AnswerOf;
-template <> struct AnswerOf<Login> { using type = LoggedIn; };
-template <> struct AnswerOf<GetUserAddress> { using type = UserAddress; };
-template <> struct AnswerOf<CreateAuction> { using type = CreatedAuction; };
-template <> struct AnswerOf<JoinAuction> { using type = JoinedAuction; };
-template <> struct AnswerOf<QuitAuction> { using type = LeftAuction; };
-template <> struct AnswerOf<StartAuction> { using type = StartedAuction; };
-template <> struct AnswerOf<UpdateAuction> { using type = UpdatedAuction; };
-template <> struct AnswerOf<FinishAuction> { using type = FinishedAuction; };
-template <> struct AnswerOf<CancelAuction> { using type = CancelledAuction; };
-template <> struct AnswerOf<FetchAuctions> { using type = AuctionPage; };
+template <>
+struct AnswerOf<Login> {
+  using type = LoggedIn;
+};
+template <>
+struct AnswerOf<GetUserAddress> {
+  using type = UserAddress;
+};
+template <>
+struct AnswerOf<CreateAuction> {
+  using type = CreatedAuction;
+};
+template <>
+struct AnswerOf<JoinAuction> {
+  using type = JoinedAuction;
+};
+template <>
+struct AnswerOf<QuitAuction> {
+  using type = LeftAuction;
+};
+template <>
+struct AnswerOf<StartAuction> {
+  using type = StartedAuction;
+};
+template <>
+struct AnswerOf<UpdateAuction> {
+  using type = UpdatedAuction;
+};
+template <>
+struct AnswerOf<FinishAuction> {
+  using type = FinishedAuction;
+};
+template <>
+struct AnswerOf<CancelAuction> {
+  using type = CancelledAuction;
+};
+template <>
+struct AnswerOf<FetchAuctions> {
+  using type = AuctionPage;
+};
 template <class C>
 using AnswerTo = typename AnswerOf<C>::type;
 

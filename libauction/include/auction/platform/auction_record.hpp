@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
-#include "auction/base/error.hpp"
 
 namespace auction::platform {
 

@@ -26,9 +26,9 @@
 #include <string>
 #include <vector>
 
-#include <boost/core/noncopyable.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/core/noncopyable.hpp>
 #include <nlohmann/json.hpp>
 
 #include "auction/base/error.hpp"

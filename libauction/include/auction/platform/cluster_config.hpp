@@ -41,9 +41,9 @@ struct ReplicaAddress {
 };
 
 struct ClusterTiming {
-  std::uint32_t tick_ms = 10;          // one Raft tick
-  std::uint32_t election_ticks = 30;   // base election timeout (randomized up to 2x)
-  std::uint32_t heartbeat_ticks = 3;   // leader heartbeat interval; < election_ticks
+  std::uint32_t tick_ms = 10;         // one Raft tick
+  std::uint32_t election_ticks = 30;  // base election timeout (randomized up to 2x)
+  std::uint32_t heartbeat_ticks = 3;  // leader heartbeat interval; < election_ticks
 };
 
 struct ClusterConfig {

@@ -22,9 +22,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
-#include "auction/base/error.hpp"
 
 namespace auction::platform {
 
@@ -58,7 +58,8 @@ struct CreateAuction {
   std::string item_description;
   Cents base_price;  // >= 0
   Cents increment;   // >= 1
-  std::int64_t period_ms = 0;  // in [auction::limits::period_ms_min, auction::limits::period_ms_max]
+  std::int64_t period_ms =
+      0;  // in [auction::limits::period_ms_min, auction::limits::period_ms_max]
 
   friend bool operator==(const CreateAuction&, const CreateAuction&) = default;
 };
@@ -116,15 +117,15 @@ struct CancelAuction {
 // Read: one page of auctions, ids > after_id in increasing order, as `username` may see them.
 struct FetchAuctions {
   std::string username;
-  AuctionId after_id;  // AuctionId{0}: from the first
+  AuctionId after_id;       // AuctionId{0}: from the first
   std::uint64_t limit = 0;  // in [1, limits::fetch_page_max]
 
   friend bool operator==(const FetchAuctions&, const FetchAuctions&) = default;
 };
 
-using Command = std::variant<Login, GetUserAddress, CreateAuction, JoinAuction, QuitAuction,
-                             StartAuction, UpdateAuction, FinishAuction, CancelAuction,
-                             FetchAuctions>;
+using Command =
+    std::variant<Login, GetUserAddress, CreateAuction, JoinAuction, QuitAuction, StartAuction,
+                 UpdateAuction, FinishAuction, CancelAuction, FetchAuctions>;
 
 // The exactly-once tag a mutating request may carry (see session_table.hpp).
 struct SessionTag {

@@ -21,12 +21,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auction/base/error.hpp"
 #include "auction/platform/auction_record.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/detail/session_table.hpp"
 #include "auction/platform/detail/view_cache.hpp"
 #include "auction/raft/types.hpp"
-#include "auction/base/error.hpp"
 
 namespace auction::platform {
 

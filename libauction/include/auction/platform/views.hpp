@@ -74,7 +74,7 @@ struct AuctionView {
   Cents increment;
   std::int64_t period_ms = 0;
   Stage stage = Stage::created;
-  Role role = Role::none;  // the viewer's
+  Role role = Role::none;            // the viewer's
   std::optional<Outcome> outcome;    // Invariant: present exactly when stage is finished.
   std::optional<Progress> progress;  // Invariant: present exactly when role is not none.
 

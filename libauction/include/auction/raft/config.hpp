@@ -15,14 +15,14 @@
 namespace auction::raft {
 
 struct Config {
-  NodeId id;                   // this node; never NodeId{0} (0 means "none" on the wire)
-  std::vector<NodeId> peers;   // the other voters; must not contain `id` or duplicates
+  NodeId id;                  // this node; never NodeId{0} (0 means "none" on the wire)
+  std::vector<NodeId> peers;  // the other voters; must not contain `id` or duplicates
 
   // A follower that hears no leader for a random time in
   // [election_timeout_ticks, 2 * election_timeout_ticks) starts an election (§5.2).
   // Must be > heartbeat_ticks.
   int election_timeout_ticks = 10;
-  int heartbeat_ticks = 1;     // a leader sends heartbeats this often
+  int heartbeat_ticks = 1;  // a leader sends heartbeats this often
 
   // Pre-vote (dissertation §9.6): a node first asks whether it could win, without touching
   // any term, so a node rejoining after a partition cannot depose a healthy leader.
@@ -33,19 +33,19 @@ struct Config {
   bool check_quorum = true;
 
   // Replication batching and pipelining (dissertation §10.2).
-  std::size_t append_entries_max = 64;          // entries per AppendEntries
-  std::size_t append_bytes_max = 1 << 20;       // entry data per AppendEntries (>= 1 entry)
-  std::size_t inflight_max = 8;                 // AppendEntries in flight per follower, >= 1
+  std::size_t append_entries_max = 64;     // entries per AppendEntries
+  std::size_t append_bytes_max = 1 << 20;  // entry data per AppendEntries (>= 1 entry)
+  std::size_t inflight_max = 8;            // AppendEntries in flight per follower, >= 1
 
   // Bytes of proposed entry data not yet committed; a leader over it answers "overloaded".
   std::size_t uncommitted_bytes_max = 8 << 20;
-  std::size_t entry_bytes_max = 1 << 20;        // one proposal's data
-  std::size_t apply_bytes_max = 4 << 20;        // committed entry data per Ready (>= 1 entry)
-  std::size_t reads_pending_max = 4096;         // ReadIndex requests waiting on a leader
-  std::size_t proposals_pending_max = 65536;    // proposals a driver tracks until applied
-  std::size_t messages_max = 4096;              // messages queued in the core before the
-                                                // caller takes them; beyond it they are
-                                                // dropped, which Raft tolerates as loss
+  std::size_t entry_bytes_max = 1 << 20;      // one proposal's data
+  std::size_t apply_bytes_max = 4 << 20;      // committed entry data per Ready (>= 1 entry)
+  std::size_t reads_pending_max = 4096;       // ReadIndex requests waiting on a leader
+  std::size_t proposals_pending_max = 65536;  // proposals a driver tracks until applied
+  std::size_t messages_max = 4096;            // messages queued in the core before the
+                                              // caller takes them; beyond it they are
+                                              // dropped, which Raft tolerates as loss
 
   std::uint64_t seed = 1;  // seeds the election-timeout generator; same seed, same run
 };

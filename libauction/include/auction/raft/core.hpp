@@ -25,14 +25,14 @@
 #include <string>
 #include <vector>
 
+#include "auction/base/error.hpp"
 #include "auction/raft/config.hpp"
-#include "auction/raft/log_storage.hpp"
-#include "auction/raft/message.hpp"
 #include "auction/raft/detail/progress.hpp"
 #include "auction/raft/detail/raft_log.hpp"
+#include "auction/raft/log_storage.hpp"
+#include "auction/raft/message.hpp"
 #include "auction/raft/ready.hpp"
 #include "auction/raft/types.hpp"
-#include "auction/base/error.hpp"
 
 namespace auction::raft {
 
@@ -114,8 +114,8 @@ class Core {
  private:
   struct PendingRead {
     std::uint64_t context;
-    LogIndex index;      // commit index recorded when its round was assigned
-    std::uint64_t round; // heartbeat round that must be acknowledged by a majority; 0: none yet
+    LogIndex index;       // commit index recorded when its round was assigned
+    std::uint64_t round;  // heartbeat round that must be acknowledged by a majority; 0: none yet
   };
 
   void become_follower(Term term, NodeId leader);
@@ -156,15 +156,15 @@ class Core {
   std::uint64_t rng_state_;
 
   Term term_;
-  NodeId vote_;   // NodeId{0}: none
-  NodeId leader_; // NodeId{0}: unknown
+  NodeId vote_;    // NodeId{0}: none
+  NodeId leader_;  // NodeId{0}: unknown
   Role role_ = Role::follower;
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
   int randomized_timeout_ = 0;
 
-  std::map<NodeId, Progress> progress_;   // leader only: every voter, self included
-  std::map<NodeId, bool> votes_;           // candidates: who answered, and how
+  std::map<NodeId, Progress> progress_;  // leader only: every voter, self included
+  std::map<NodeId, bool> votes_;         // candidates: who answered, and how
 
   // Bytes of entry data proposed in this leadership not yet committed. Reset on every role
   // change; entries of an earlier term that commit later may overshoot what was counted,
@@ -175,13 +175,13 @@ class Core {
   // leadership. A majority acknowledging round r (a leader counts itself) confirms every
   // read assigned a round <= r.
   std::deque<PendingRead> reads_;
-  std::uint64_t read_round_ = 0;           // last round started
-  std::vector<ReadState> reads_confirmed_; // passed the check; waiting for apply
+  std::uint64_t read_round_ = 0;            // last round started
+  std::vector<ReadState> reads_confirmed_;  // passed the check; waiting for apply
   std::vector<std::uint64_t> reads_dropped_;
 
-  std::vector<Message> messages_;          // may leave now
+  std::vector<Message> messages_;  // may leave now
   std::vector<Message> messages_after_persist_;
-  HardState last_hard_state_;              // as handed out in the last Ready
+  HardState last_hard_state_;  // as handed out in the last Ready
   bool ready_outstanding_ = false;
 };
 

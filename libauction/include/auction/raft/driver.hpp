@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "auction/base/error.hpp"
 #include "auction/raft/config.hpp"
 #include "auction/raft/core.hpp"
 #include "auction/raft/log_storage.hpp"
@@ -47,7 +48,6 @@
 #include "auction/raft/state_machine.hpp"
 #include "auction/raft/transport.hpp"
 #include "auction/raft/types.hpp"
-#include "auction/base/error.hpp"
 
 namespace auction::raft {
 

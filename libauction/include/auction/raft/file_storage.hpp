@@ -42,8 +42,9 @@
 //   3 truncate    last kept index u64: entries after it are discarded          (8 bytes)
 // Replay applies records in order: an entry must have index = last index + 1; a truncate
 // must name an index in [first index - 1, last index]; the hard state is the last hard
-// state record; an unknown record type is corruption, never skipped. Every new segment starts with a hard state record, so a segment never
-// depends on older ones for it (room for compaction to delete old segments later).
+// state record; an unknown record type is corruption, never skipped. Every new segment starts with
+// a hard state record, so a segment never depends on older ones for it (room for compaction to
+// delete old segments later).
 //
 // Writing: records go into a buffer; sync() writes the buffer at the end of the current
 // segment and calls fdatasync() once (group commit). A segment is rolled before a record
@@ -107,12 +108,11 @@ class FileStorage final : public LogStorage {
   // checksum is torn if it is in the newest segment and no intact record starts anywhere
   // after it (a search bounded in cost; past the bound, it is corruption): the file is
   // truncated just before it, one line naming the file and offset goes to on_notice
-  // (stderr by default), and tail_cut() describes it. A newest segment whose header never made it to disk whole is
-  // removed the same way. Anything else is corruption, an intact record of unknown type or
-  // one that breaks a replay rule included.
-  // Precondition (a violation aborts): segment_bytes_max > 50 and record_bytes_max >= 25, so
-  // that a segment holds its header and a hard state record.
-  // Errors (values; no segment was changed unless a torn tail was cut):
+  // (stderr by default), and tail_cut() describes it. A newest segment whose header never made it
+  // to disk whole is removed the same way. Anything else is corruption, an intact record of unknown
+  // type or one that breaks a replay rule included. Precondition (a violation aborts):
+  // segment_bytes_max > 50 and record_bytes_max >= 25, so that a segment holds its header and a
+  // hard state record. Errors (values; no segment was changed unless a torn tail was cut):
   //   storage_unavailable  the directory cannot be created, opened, locked or written
   //                        (message: path and OS error)
   //   storage_locked       another open FileStorage (in any process) holds the directory

@@ -15,8 +15,8 @@
 #include <span>
 #include <vector>
 
-#include "auction/raft/types.hpp"
 #include "auction/base/error.hpp"
+#include "auction/raft/types.hpp"
 
 namespace auction::raft {
 

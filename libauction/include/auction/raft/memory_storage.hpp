@@ -49,9 +49,9 @@ class MemoryStorage final : public LogStorage {
   void roll_back(std::vector<Undo>& batch);
 
   HardState hard_state_;
-  std::vector<Entry> entries_;        // entries_[i].index == i + 1
-  std::vector<Undo> unsynced_;        // writes since the last sync(), oldest first
-  std::vector<Undo> last_synced_;     // the writes the last sync() made durable
+  std::vector<Entry> entries_;     // entries_[i].index == i + 1
+  std::vector<Undo> unsynced_;     // writes since the last sync(), oldest first
+  std::vector<Undo> last_synced_;  // the writes the last sync() made durable
 };
 
 }  // namespace auction::raft

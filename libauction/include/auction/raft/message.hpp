@@ -23,24 +23,24 @@
 #include <string_view>
 #include <vector>
 
-#include "auction/raft/types.hpp"
 #include "auction/base/error.hpp"
+#include "auction/raft/types.hpp"
 
 namespace auction::raft {
 
 enum class MessageType : std::uint8_t {
-  append = 1,              // AppendEntries (§5.3); also carries the leader's commit index
+  append = 1,  // AppendEntries (§5.3); also carries the leader's commit index
   append_response = 2,
-  heartbeat = 3,           // empty AppendEntries; `context` is the ReadIndex round (§6.4)
+  heartbeat = 3,  // empty AppendEntries; `context` is the ReadIndex round (§6.4)
   heartbeat_response = 4,
-  vote = 5,                // RequestVote (§5.2)
+  vote = 5,  // RequestVote (§5.2)
   vote_response = 6,
-  pre_vote = 7,            // RequestVote for term+1 that changes nobody's term (§9.6)
+  pre_vote = 7,  // RequestVote for term+1 that changes nobody's term (§9.6)
   pre_vote_response = 8,
   // Reserved for what is not implemented yet; decode() rejects them today.
-  install_snapshot = 9,    // log compaction (§7)
-  timeout_now = 10,        // leadership transfer (dissertation §3.10)
-  config_change = 11,      // membership changes (dissertation §4)
+  install_snapshot = 9,  // log compaction (§7)
+  timeout_now = 10,      // leadership transfer (dissertation §3.10)
+  config_change = 11,    // membership changes (dissertation §4)
 };
 
 // A readable name ("append", "vote_response", ...) for logs.
@@ -50,7 +50,7 @@ struct Message {
   MessageType type = MessageType::heartbeat;
   NodeId from;
   NodeId to;
-  Term term;          // sender's term; for pre_vote, the term it would campaign in
+  Term term;  // sender's term; for pre_vote, the term it would campaign in
   // append: term of the entry at `index` (prevLogTerm); vote/pre_vote: candidate's last
   // log term; rejected append_response: term of the follower's entry at `reject_hint`.
   Term log_term;
@@ -65,7 +65,7 @@ struct Message {
   // findConflictByTerm): the follower's largest index whose term is <= the leader's
   // prevLogTerm, no greater than its last index.
   LogIndex reject_hint;
-  std::uint64_t context = 0;   // heartbeat and its response: the ReadIndex round
+  std::uint64_t context = 0;  // heartbeat and its response: the ReadIndex round
 
   friend bool operator==(const Message&, const Message&) = default;
 };

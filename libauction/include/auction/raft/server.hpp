@@ -49,13 +49,13 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "auction/base/error.hpp"
 #include "auction/raft/config.hpp"
 #include "auction/raft/core.hpp"
 #include "auction/raft/driver.hpp"
 #include "auction/raft/log_storage.hpp"
 #include "auction/raft/state_machine.hpp"
 #include "auction/raft/types.hpp"
-#include "auction/base/error.hpp"
 
 namespace auction::raft {
 
@@ -67,10 +67,10 @@ struct PeerEndpoint {
 };
 
 struct ServerOptions {
-  Config config;                     // config.peers must list exactly the ids of `peers`
-  std::vector<PeerEndpoint> peers;   // the other voters' raft ports
-  std::string listen_address = "127.0.0.1";  // IP literal; "0.0.0.0" for every interface
-  std::uint16_t listen_port = 0;     // this node's raft port (0: the kernel picks)
+  Config config;                              // config.peers must list exactly the ids of `peers`
+  std::vector<PeerEndpoint> peers;            // the other voters' raft ports
+  std::string listen_address = "127.0.0.1";   // IP literal; "0.0.0.0" for every interface
+  std::uint16_t listen_port = 0;              // this node's raft port (0: the kernel picks)
   std::chrono::milliseconds tick_period{10};  // one Raft tick (cluster file: timing.tick_ms)
   // Group commit: while inputs arrive faster than one per flush, each flush (and so each
   // fsync and each message to a peer) waits this long for more to share it. Zero: never.

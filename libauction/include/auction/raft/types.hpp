@@ -33,10 +33,10 @@ struct Entry {
 // The state that must be on stable storage before a node answers any RPC (Figure 2).
 // Invariant: commit never moves backwards while term stays the same.
 struct HardState {
-  Term term;              // latest term this node has seen
-  NodeId vote;            // candidate voted for in `term`; valid only if has_vote
+  Term term;    // latest term this node has seen
+  NodeId vote;  // candidate voted for in `term`; valid only if has_vote
   bool has_vote = false;
-  LogIndex commit;        // highest index known committed (an optimisation, not a promise)
+  LogIndex commit;  // highest index known committed (an optimisation, not a promise)
 
   friend bool operator==(const HardState&, const HardState&) = default;
 };

@@ -26,7 +26,8 @@ boost::asio::awaitable<Result<std::vector<nlohmann::json>>> async_list_auction_v
     platform::Client& platform, std::string username);
 
 // One auction as `username` sees it. Errors: unknown_auction, the platform's.
-boost::asio::awaitable<Result<nlohmann::json>> async_show_auction_view(
-    platform::Client& platform, std::string username, AuctionId auction_id);
+boost::asio::awaitable<Result<nlohmann::json>> async_show_auction_view(platform::Client& platform,
+                                                                       std::string username,
+                                                                       AuctionId auction_id);
 
 }  // namespace auction::market::detail

@@ -10,10 +10,10 @@
 
 #include "auction/base/assert.hpp"
 #include "auction/market/peer_messages.hpp"
+#include "market/runtime/endpoint.hpp"
 #include "wire/client.hpp"
 #include "wire/server.hpp"
 #include "wire/spawn.hpp"
-#include "market/runtime/endpoint.hpp"
 
 namespace auction::market {
 
@@ -133,7 +133,8 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
       std::vector<AuctionId> ids;
       for (const auto& [id, w] : self->watches) {
         // A buyer known to be out hears nothing more from the seller until the result.
-        const bool is_out = w.is_out || (w.engine && w.engine->round_id() && !w.engine->is_active());
+        const bool is_out =
+            w.is_out || (w.engine && w.engine->round_id() && !w.engine->is_active());
         if (w.engine && !is_out) ids.push_back(id);
       }
       for (AuctionId id : ids) {
@@ -146,8 +147,8 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
 
   wire::Reply not_watched(AuctionId auction_id) const {
     return wire::Reply::failure(
-        {code::not_joined, options.username + " does not take part in auction " +
-                           std::to_string(auction_id.value)});
+        {code::not_joined,
+         options.username + " does not take part in auction " + std::to_string(auction_id.value)});
   }
 
   // The three seller messages share one shape: decode, route, step the engine, answer.
@@ -166,14 +167,15 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
   void register_ops() {
     std::weak_ptr<State> weak = weak_from_this();
     auto op = [&](std::string_view name, auto serve_one) {
-      server.handle(std::string(name),
-                    [weak, serve_one](wire::Request request) -> asio::awaitable<wire::Reply> {
-                      auto self = weak.lock();
-                      if (!self || self->stopped) {
-                        co_return wire::Reply::failure({code::unavailable, "the buyer is stopping"});
-                      }
-                      co_return serve_one(*self, request);
-                    });
+      server.handle(
+          std::string(name),
+          [weak, serve_one](wire::Request request) -> asio::awaitable<wire::Reply> {
+            auto self = weak.lock();
+            if (!self || self->stopped) {
+              co_return wire::Reply::failure({code::unavailable, "the buyer is stopping"});
+            }
+            co_return serve_one(*self, request);
+          });
     };
     op(op_announce_price, [](State& s, const wire::Request& r) {
       return s.serve<AnnouncePrice>(r, decode_announce_price,
@@ -182,10 +184,9 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
                                     });
     });
     op(op_auction_finished, [](State& s, const wire::Request& r) {
-      return s.serve<FinishRecord>(r, decode_finish_record,
-                                   [](BuyerAuction& e, const FinishRecord& m) {
-                                     return e.on_finished(m, steady_now_ms());
-                                   });
+      return s.serve<FinishRecord>(
+          r, decode_finish_record,
+          [](BuyerAuction& e, const FinishRecord& m) { return e.on_finished(m, steady_now_ms()); });
     });
     op(op_seller_back, [](State& s, const wire::Request& r) {
       return s.serve<SellerBack>(r, decode_seller_back, [](BuyerAuction& e, const SellerBack& m) {
@@ -197,8 +198,8 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
 
 BuyerPeer::BuyerPeer(asio::any_io_executor executor, BuyerPeerOptions options,
                      BuyerObserver observer)
-    : state_(std::make_shared<State>(std::move(executor), std::move(options),
-                                     std::move(observer))) {}
+    : state_(
+          std::make_shared<State>(std::move(executor), std::move(options), std::move(observer))) {}
 
 BuyerPeer::~BuyerPeer() { stop(); }
 
@@ -230,8 +231,8 @@ Result<void> BuyerPeer::watch(AuctionId auction_id, std::int64_t period_ms, std:
   if (w == nullptr) {
     if (state_->watches.size() >= state_->options.auctions_max) {
       return fail(code::limit_exceeded, "this buyer already takes part in " +
-                                        std::to_string(state_->options.auctions_max) +
-                                        " auctions");
+                                            std::to_string(state_->options.auctions_max) +
+                                            " auctions");
     }
     w = &state_->watches[auction_id];
   }
@@ -248,7 +249,8 @@ bool BuyerPeer::is_watched(AuctionId auction_id) const {
 }
 
 void BuyerPeer::set_seller_address(AuctionId auction_id, std::string address) {
-  if (State::Watch* w = state_->find(auction_id)) state_->set_seller_address(*w, std::move(address));
+  if (State::Watch* w = state_->find(auction_id))
+    state_->set_seller_address(*w, std::move(address));
 }
 
 std::string BuyerPeer::seller_address(AuctionId auction_id) const {
@@ -274,7 +276,7 @@ Result<void> BuyerPeer::withdraw(AuctionId auction_id) {
   }
   if (!w->engine) {
     return fail(code::not_started, "auction " + std::to_string(auction_id.value) +
-                                   " has not started here yet; leave it instead");
+                                       " has not started here yet; leave it instead");
   }
   if (w->engine->is_finished()) return fail(code::already_finished, "the auction is over");
   auto events = w->engine->request_withdraw();

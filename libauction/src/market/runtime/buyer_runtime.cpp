@@ -43,8 +43,7 @@ struct BuyerRuntime::State : std::enable_shared_from_this<BuyerRuntime::State> {
 
   static asio::awaitable<void> async_refresh_seller(std::shared_ptr<State> self,
                                                     AuctionId auction_id) {
-    auto view = co_await self->platform.async_fetch_auction(self->username(),
-                                                            auction_id);
+    auto view = co_await self->platform.async_fetch_auction(self->username(), auction_id);
     if (view && !self->stopped) {
       platform::GetUserAddress get{view->seller};
       auto seller = co_await self->platform.async_get_user_address(std::move(get));
@@ -131,8 +130,7 @@ asio::awaitable<Result<void>> BuyerRuntime::async_join(AuctionId auction_id) {
   platform::JoinAuction join{self->username(), auction_id};
   auto result = co_await self->platform.async_join_auction(std::move(join));
   if (!result) co_return std::unexpected(result.error());
-  auto view = co_await self->platform.async_fetch_auction(self->username(),
-                                                          auction_id);
+  auto view = co_await self->platform.async_fetch_auction(self->username(), auction_id);
   if (!view) co_return std::unexpected(view.error());
   co_return co_await self->async_watch(*view);
 }

@@ -92,7 +92,8 @@ Result<void> Journal::save_state(const AuctionState& state) {
   const Entry* old = find(state.auction_id);
   AUCTION_ASSERT(old == nullptr || std::holds_alternative<AuctionState>(*old),
                  "a finished auction's state is never journaled again");
-  if (auto ok = write(state.auction_id, {{"auction_id", state.auction_id.value}, {"state", encode(state)}});
+  if (auto ok = write(state.auction_id,
+                      {{"auction_id", state.auction_id.value}, {"state", encode(state)}});
       !ok) {
     return ok;
   }

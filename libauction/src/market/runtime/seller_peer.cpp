@@ -12,10 +12,10 @@
 
 #include "auction/base/assert.hpp"
 #include "auction/market/peer_messages.hpp"
+#include "market/runtime/endpoint.hpp"
 #include "wire/client.hpp"
 #include "wire/server.hpp"
 #include "wire/spawn.hpp"
-#include "market/runtime/endpoint.hpp"
 
 namespace auction::market {
 
@@ -137,7 +137,8 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
       } else if (const auto* f = std::get_if<seller_action::Finish>(&action)) {
         finished_order.push_back(auction_id);
         for (const BuyerEntry& b : f->record.buyers) {
-          wire::spawn_logged(executor, async_send_finished(shared_from_this(), b.username, f->record),
+          wire::spawn_logged(executor,
+                             async_send_finished(shared_from_this(), b.username, f->record),
                              "seller: auction_finished");
         }
       }
@@ -236,7 +237,8 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
         if (!auction.rules().is_finished()) ids.push_back(id);
       }
       for (AuctionId id : ids) {
-        if (SellerAuction* auction = self->find(id)) self->handle(id, auction->on_tick(steady_now_ms()));
+        if (SellerAuction* auction = self->find(id))
+          self->handle(id, auction->on_tick(steady_now_ms()));
       }
     }
   }
@@ -247,11 +249,11 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
     SellerAuction* auction = find(message->auction_id);
     if (auction == nullptr) {
       co_return wire::Reply::failure(
-          {code::unknown_auction,
-           "auction " + std::to_string(message->auction_id.value) + " is not run by this seller now"});
+          {code::unknown_auction, "auction " + std::to_string(message->auction_id.value) +
+                                      " is not run by this seller now"});
     }
-    auto response = auction->on_withdraw_request(message->username, message->reason,
-                                                 steady_now_ms());
+    auto response =
+        auction->on_withdraw_request(message->username, message->reason, steady_now_ms());
     handle(message->auction_id, std::move(response.actions));
     co_return wire::Reply::success(encode(response.reply));
   }
@@ -267,21 +269,21 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
 
 SellerPeer::SellerPeer(asio::any_io_executor executor, SellerPeerOptions options,
                        SellerObserver observer)
-    : state_(std::make_shared<State>(std::move(executor), std::move(options),
-                                     std::move(observer))) {}
+    : state_(
+          std::make_shared<State>(std::move(executor), std::move(options), std::move(observer))) {}
 
 SellerPeer::~SellerPeer() { stop(); }
 
 Result<std::uint16_t> SellerPeer::start() {
   std::weak_ptr<State> weak = state_;
-  state_->server.handle(std::string(op_withdraw),
-                        [weak](wire::Request request) -> asio::awaitable<wire::Reply> {
-                          auto self = weak.lock();
-                          if (!self || self->stopped) {
-                            co_return wire::Reply::failure({code::unavailable, "the seller is stopping"});
-                          }
-                          co_return co_await self->on_withdraw(std::move(request));
-                        });
+  state_->server.handle(
+      std::string(op_withdraw), [weak](wire::Request request) -> asio::awaitable<wire::Reply> {
+        auto self = weak.lock();
+        if (!self || self->stopped) {
+          co_return wire::Reply::failure({code::unavailable, "the seller is stopping"});
+        }
+        co_return co_await self->on_withdraw(std::move(request));
+      });
   auto bound = state_->server.start();
   if (!bound) return bound;
   state_->port = *bound;
@@ -304,14 +306,16 @@ Result<void> SellerPeer::run(SellerAuction auction, std::map<std::string, std::s
                              std::string back_at) {
   const AuctionId id = auction.rules().auction_id();
   if (const SellerAuction* held = state_->find(id); held && !held->rules().is_finished()) {
-    return fail(code::wrong_stage, "auction " + std::to_string(id.value) + " is already running here");
+    return fail(code::wrong_stage,
+                "auction " + std::to_string(id.value) + " is already running here");
   }
   state_->auctions.erase(id);
   std::erase(state_->finished_order, id);
   state_->evict_finished();
   if (state_->auctions.size() >= state_->options.auctions_max) {
-    return fail(code::limit_exceeded, "this seller already runs " +
-                                      std::to_string(state_->options.auctions_max) + " auctions");
+    return fail(
+        code::limit_exceeded,
+        "this seller already runs " + std::to_string(state_->options.auctions_max) + " auctions");
   }
   for (auto& [username, address] : addresses) state_->set_address(username, std::move(address));
   auto [it, inserted] = state_->auctions.emplace(id, std::move(auction));
@@ -368,10 +372,10 @@ asio::awaitable<std::size_t> SellerPeer::async_introduce(
       if (acked) ++tally->acked;
       if (--tally->waiting == 0) tally->all_answered.cancel();
     };
-    wire::spawn_logged(state->executor,
-                       call(state, tally, rules.auction_id(), rules.round_id(), b.username,
-                            request, deadline),
-                       "seller: introduce");
+    wire::spawn_logged(
+        state->executor,
+        call(state, tally, rules.auction_id(), rules.round_id(), b.username, request, deadline),
+        "seller: introduce");
   }
   while (tally->waiting > 0) co_await tally->all_answered.async_wait(use_tuple);
   co_return tally->acked;

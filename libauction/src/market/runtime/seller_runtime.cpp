@@ -11,13 +11,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "auction/base/assert.hpp"
 #include "auction/market/auction_rules.hpp"
 #include "auction/market/runtime/journal.hpp"
 #include "auction/platform/client.hpp"
 #include "market/runtime/auction_views.hpp"
 #include "market/runtime/endpoint.hpp"
 #include "wire/spawn.hpp"
-#include "auction/base/assert.hpp"
 
 namespace auction::market {
 
@@ -89,8 +89,8 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
   std::optional<Journal> journal;
   std::string address;
   bool stopped = false;
-  std::set<AuctionId> pushing;      // an update_auction is in flight
-  std::set<AuctionId> delivering;   // a finish delivery loop runs
+  std::set<AuctionId> pushing;       // an update_auction is in flight
+  std::set<AuctionId> delivering;    // a finish delivery loop runs
   std::set<std::string> looking_up;  // a get_user_address is in flight
 
   const std::string& username() const { return options.peer.username; }
@@ -137,8 +137,8 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
   }
 
   static asio::awaitable<void> async_push(std::shared_ptr<State> self, AuctionState state) {
-    platform::UpdateAuction update{self->username(), state.auction_id,
-                                   state.round_id, state.price, buyer_report(state.buyers)};
+    platform::UpdateAuction update{self->username(), state.auction_id, state.round_id, state.price,
+                                   buyer_report(state.buyers)};
     (void)co_await self->platform.async_update_auction(std::move(update));
     self->pushing.erase(state.auction_id);
   }
@@ -160,9 +160,9 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
       const Journal::Entry* entry = self->journal->find(auction_id);
       if (entry == nullptr || !std::holds_alternative<FinishRecord>(*entry)) break;
       const FinishRecord record = std::get<FinishRecord>(*entry);
-      platform::FinishAuction finish{self->username(), record.auction_id,
-                                     record.winner,    record.price,
-                                     buyer_report(record.buyers), record.round_id};
+      platform::FinishAuction finish{
+          self->username(), record.auction_id,           record.winner,
+          record.price,     buyer_report(record.buyers), record.round_id};
       auto result = co_await self->platform.async_finish_auction(std::move(finish));
       if (self->stopped) break;
       if (result) {
@@ -202,8 +202,8 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
                                               }())
                        : AuctionRules::restore(state);
     if (!rules) return std::unexpected(rules.error());
-    auto auction = SellerAuction::create(std::move(*rules),
-                                         seller_config_for(period_ms, options.push_period));
+    auto auction =
+        SellerAuction::create(std::move(*rules), seller_config_for(period_ms, options.push_period));
     if (!auction) return std::unexpected(auction.error());
     return peer->run(std::move(*auction), std::move(addresses), std::move(back_at));
   }
@@ -213,10 +213,11 @@ SellerRuntime::SellerRuntime(asio::any_io_executor executor, platform::Client& p
                              SellerRuntimeOptions options)
     : state_(std::make_shared<State>(std::move(executor), platform, std::move(options))) {
   std::weak_ptr<State> weak = state_;
-  state_->peer = std::make_unique<SellerPeer>(
-      state_->executor, state_->options.peer, [weak](AuctionId id, const SellerAction& action) {
-        if (auto self = weak.lock()) self->on_action(id, action);
-      });
+  state_->peer = std::make_unique<SellerPeer>(state_->executor, state_->options.peer,
+                                              [weak](AuctionId id, const SellerAction& action) {
+                                                if (auto self = weak.lock())
+                                                  self->on_action(id, action);
+                                              });
 }
 
 SellerRuntime::~SellerRuntime() { stop(); }
@@ -256,8 +257,8 @@ asio::awaitable<Result<void>> SellerRuntime::async_login() {
 
 asio::awaitable<Result<AuctionId>> SellerRuntime::async_create(NewAuction a) {
   auto self = state_;
-  platform::CreateAuction create{self->username(), a.auction_name, a.item_name,
-                                 a.item_description, a.base_price, a.increment, a.period_ms};
+  platform::CreateAuction create{self->username(), a.auction_name, a.item_name, a.item_description,
+                                 a.base_price,     a.increment,    a.period_ms};
   auto result = co_await self->platform.async_create_auction(std::move(create));
   if (!result) co_return std::unexpected(result.error());
   co_return result->auction_id;
@@ -294,21 +295,22 @@ asio::awaitable<Result<void>> SellerRuntime::async_start(AuctionId auction_id) {
 asio::awaitable<Result<RoundId>> SellerRuntime::async_resume(AuctionId auction_id) {
   auto self = state_;
   if (const SellerAuction* held = self->peer->find(auction_id)) {
-    co_return fail(code::wrong_stage, held->rules().is_finished()
-                                      ? "auction " + std::to_string(auction_id.value) + " is finished"
-                                      : "auction " + std::to_string(auction_id.value) + " is running");
+    co_return fail(code::wrong_stage,
+                   held->rules().is_finished()
+                       ? "auction " + std::to_string(auction_id.value) + " is finished"
+                       : "auction " + std::to_string(auction_id.value) + " is running");
   }
   const Journal::Entry* entry = self->journal->find(auction_id);
   if (entry != nullptr && std::holds_alternative<FinishRecord>(*entry)) {
     co_return fail(code::wrong_stage, "auction " + std::to_string(auction_id.value) +
-                                      " is finished; its result is being delivered");
+                                          " is finished; its result is being delivered");
   }
-  auto view = co_await self->platform.async_fetch_auction(self->username(),
-                                                          auction_id);
+  auto view = co_await self->platform.async_fetch_auction(self->username(), auction_id);
   if (!view) co_return std::unexpected(view.error());
   if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
   if (view->role != platform::Role::seller) {
-    co_return fail(code::not_owner, "auction " + std::to_string(auction_id.value) + " is not yours");
+    co_return fail(code::not_owner,
+                   "auction " + std::to_string(auction_id.value) + " is not yours");
   }
   if (view->stage != platform::Stage::started) {
     if (entry != nullptr &&

@@ -55,7 +55,7 @@ struct WithdrawAnswered {
 };
 
 struct BuyerObserver {
-  std::function<void(AuctionId, const BuyerEvent&)> on_event;                  // may be empty
+  std::function<void(AuctionId, const BuyerEvent&)> on_event;                    // may be empty
   std::function<void(AuctionId, const WithdrawAnswered&)> on_withdraw_answered;  // may be empty
 };
 

@@ -17,8 +17,9 @@
 // The directory is locked (flock on `LOCK`) while a Journal is open, so two sellers never
 // share one.
 //
-// Sits in market/runtime/ (files through base's Disk, no Asio). Threading: one owner; calls block on the
-// disk (small files, one fsync each). Must never report a write as done before it is durable.
+// Sits in market/runtime/ (files through base's Disk, no Asio). Threading: one owner; calls block
+// on the disk (small files, one fsync each). Must never report a write as done before it is
+// durable.
 #pragma once
 
 #include <filesystem>

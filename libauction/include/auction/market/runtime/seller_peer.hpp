@@ -37,14 +37,14 @@
 namespace auction::market {
 
 struct SellerPeerOptions {
-  std::string username;                  // this seller; a valid username
+  std::string username;                      // this seller; a valid username
   std::string listen_address = "127.0.0.1";  // where buyers send `withdraw`
-  std::uint16_t listen_port = 0;         // 0: any free port
+  std::uint16_t listen_port = 0;             // 0: any free port
   // The longest the engines go without being fed time; the ticker also wakes exactly when
   // an engine is due (a round's deadline, the next round), so rounds start on time.
   std::chrono::milliseconds tick{10};
-  std::size_t auctions_max = 1000;       // auctions held at once (finished ones included)
-  std::uint32_t finish_attempts = 3;     // tries per buyer to deliver auction_finished
+  std::size_t auctions_max = 1000;    // auctions held at once (finished ones included)
+  std::uint32_t finish_attempts = 3;  // tries per buyer to deliver auction_finished
   std::chrono::milliseconds seller_back_deadline{2000};
   // How long after a round's deadline an announcement still waits for its ack. The round
   // closes at its deadline whatever comes later (the engine decides that); a late ack counts

@@ -46,7 +46,7 @@ class Client;
 namespace auction::market {
 
 struct SellerRuntimeOptions {
-  SellerPeerOptions peer;                       // peer.username is the seller's username
+  SellerPeerOptions peer;                            // peer.username is the seller's username
   std::filesystem::path state_dir = "seller-state";  // the journal (one seller per directory)
   // The address given to the platform at login; "" -> peer.listen_address and the bound port.
   std::string advertised_address;

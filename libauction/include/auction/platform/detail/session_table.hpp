@@ -24,9 +24,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auction/base/error.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/raft/types.hpp"
-#include "auction/base/error.hpp"
 
 namespace auction::platform {
 
@@ -60,8 +60,8 @@ class SessionTable {
  private:
   struct Session {
     std::uint64_t last_seq = 0;
-    std::string answer;         // the answer bytes of last_seq, replayed verbatim
-    raft::LogIndex last_used;   // the index that last applied or replayed last_seq
+    std::string answer;        // the answer bytes of last_seq, replayed verbatim
+    raft::LogIndex last_used;  // the index that last applied or replayed last_seq
   };
 
   void touch(const std::string& client_id, Session& session, raft::LogIndex now);

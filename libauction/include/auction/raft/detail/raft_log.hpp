@@ -50,8 +50,7 @@ class RaftLog {
   // AppendEntries receiver (Figure 2, steps 2-5): if our entry at `prev_index` has
   // `prev_term`, appends what is new and advances commit to min(leader_commit, last new
   // index); returns the last index the message covers. Empty if the terms do not match.
-  std::optional<LogIndex> maybe_append(LogIndex prev_index, Term prev_term,
-                                       LogIndex leader_commit,
+  std::optional<LogIndex> maybe_append(LogIndex prev_index, Term prev_term, LogIndex leader_commit,
                                        std::span<const Entry> entries);
 
   // The first entry in `entries` whose term differs from ours (or that we lack), or
@@ -80,9 +79,9 @@ class RaftLog {
 
  private:
   const LogStorage& storage_;
-  std::vector<Entry> unstable_;   // unstable_[i].index == offset_ + i
+  std::vector<Entry> unstable_;  // unstable_[i].index == offset_ + i
   LogIndex offset_;
-  LogIndex in_progress_;          // unstable entries below it are handed out already
+  LogIndex in_progress_;  // unstable entries below it are handed out already
   LogIndex committed_;
   LogIndex applied_;
 };
