@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-namespace auction::chaos {
+namespace auction::test {
 
 namespace {
 
@@ -97,4 +97,4 @@ std::size_t ChaosCluster::find_leader() const {
 
 std::string ChaosCluster::logs() const { return replicas_.logs(); }
 
-}  // namespace auction::chaos
+}  // namespace auction::test

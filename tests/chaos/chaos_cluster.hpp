@@ -29,7 +29,7 @@
 #include "chaos_network.hpp"
 #include "support/local_cluster.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 // Runs `task` on `io` on this thread until it completes, and returns its value. The io_context
 // may still hold other work (open connections) afterwards; the caller closes it.
@@ -90,4 +90,4 @@ class ChaosCluster {
   std::vector<std::string> endpoints_;
 };
 
-}  // namespace auction::chaos
+}  // namespace auction::test

@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-namespace auction::chaos {
+namespace auction::test {
 
 namespace {
 
@@ -160,4 +160,4 @@ std::string ChaosNemesis::describe_counts() const {
   return text.empty() ? "none" : text;
 }
 
-}  // namespace auction::chaos
+}  // namespace auction::test

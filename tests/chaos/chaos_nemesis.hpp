@@ -26,7 +26,7 @@
 #include "chaos_cluster.hpp"
 #include "chaos_network.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 enum class FaultKind { kill, pause, isolate_leader, no_majority, majority_split, one_way };
 std::string_view to_string(FaultKind kind);
@@ -68,4 +68,4 @@ class ChaosNemesis {
   std::vector<std::size_t> counts_;
 };
 
-}  // namespace auction::chaos
+}  // namespace auction::test

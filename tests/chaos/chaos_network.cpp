@@ -14,7 +14,7 @@
 
 #include "support/child_process.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 namespace {
 
@@ -202,4 +202,4 @@ void ChaosNetwork::sweep_leftovers() {
   }
 }
 
-}  // namespace auction::chaos
+}  // namespace auction::test

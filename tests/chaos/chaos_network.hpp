@@ -30,7 +30,7 @@
 
 #include "auction/base/error.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 class ChaosNetwork {
  public:
@@ -74,4 +74,4 @@ class ChaosNetwork {
   std::vector<bool> namespace_made_;
 };
 
-}  // namespace auction::chaos
+}  // namespace auction::test

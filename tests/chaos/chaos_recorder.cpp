@@ -12,7 +12,7 @@
 #include "auction/base/error_codes.hpp"
 #include "invariant.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 namespace {
 
@@ -111,4 +111,4 @@ History ChaosRecorder::history() const {
   return history_;
 }
 
-}  // namespace auction::chaos
+}  // namespace auction::test

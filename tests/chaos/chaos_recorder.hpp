@@ -31,7 +31,7 @@
 #include "auction/platform/commands.hpp"
 #include "history.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 // True when `code` is an answer of the state machine itself (a decided outcome).
 bool is_definite_error(const std::string& code);
@@ -65,4 +65,4 @@ class ChaosRecorder {
   History history_;
 };
 
-}  // namespace auction::chaos
+}  // namespace auction::test

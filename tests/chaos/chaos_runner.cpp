@@ -29,7 +29,7 @@
 #include "linearizability.hpp"
 #include "wire/client.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 namespace {
 
@@ -414,4 +414,4 @@ ChaosResult run_chaos(const ChaosOptions& options) {
   return result;
 }
 
-}  // namespace auction::chaos
+}  // namespace auction::test

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-namespace auction::chaos {
+namespace auction::test {
 
 struct ChaosOptions {
   std::size_t replicas = 3;
@@ -49,4 +49,4 @@ struct ChaosResult {
 // harness itself cannot run (a replica does not start); the platform's failures are problems.
 ChaosResult run_chaos(const ChaosOptions& options);
 
-}  // namespace auction::chaos
+}  // namespace auction::test

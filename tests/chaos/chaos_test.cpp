@@ -5,7 +5,7 @@
 
 #include "chaos_runner.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 namespace {
 
@@ -29,4 +29,4 @@ TEST_CASE("chaos: 5 replicas stay linearizable and converge under kills, pauses 
   run_and_check(5);
 }
 
-}  // namespace auction::chaos
+}  // namespace auction::test

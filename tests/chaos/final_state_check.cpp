@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-namespace auction::chaos {
+namespace auction::test {
 
 namespace {
 
@@ -113,4 +113,4 @@ std::vector<std::string> find_lost_set_writes(const History& history, std::strin
   return problems;
 }
 
-}  // namespace auction::chaos
+}  // namespace auction::test

@@ -17,7 +17,7 @@
 
 #include "history.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 // Problems with `final_value` (nullopt: unknown_user) as the last value of register `key`,
 // one line each; empty when some write that may be the last one wrote it. Precondition: the
@@ -31,4 +31,4 @@ std::vector<std::string> find_lost_register_writes(const History& history, std::
 std::vector<std::string> find_lost_set_writes(const History& history, std::string_view key,
                                               const std::vector<std::string>& final_members);
 
-}  // namespace auction::chaos
+}  // namespace auction::test

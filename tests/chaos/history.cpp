@@ -11,7 +11,7 @@
 
 #include "invariant.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 namespace {
 
@@ -264,4 +264,4 @@ Result<History> load_history(const std::string& path) {
   return from_json(text.str());
 }
 
-}  // namespace auction::chaos
+}  // namespace auction::test

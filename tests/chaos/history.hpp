@@ -30,7 +30,7 @@
 
 #include "auction/base/error.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 enum class OpKind : std::uint8_t {
   write,     // register: input = value written
@@ -106,4 +106,4 @@ Result<History> from_json(std::string_view text);
 Result<void> save_history(const History& history, const std::string& path);
 Result<History> load_history(const std::string& path);
 
-}  // namespace auction::chaos
+}  // namespace auction::test

@@ -11,7 +11,7 @@
 #include "register_model.hpp"
 #include "set_model.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 namespace detail {
 
@@ -328,4 +328,4 @@ std::string format_report(const CheckReport& report) {
   return text;
 }
 
-}  // namespace auction::chaos
+}  // namespace auction::test

@@ -47,7 +47,7 @@
 #include "history.hpp"
 #include "invariant.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 // A sequential specification: a pure step function over hashable states. step may look only
 // at an operation's kind, input, outcome, output, members and error (so two indeterminate
@@ -363,4 +363,4 @@ CheckReport check_history(const History& history, const CheckOptions& options = 
 // and the longest linearization found with the state it leaves.
 std::string format_report(const CheckReport& report);
 
-}  // namespace auction::chaos
+}  // namespace auction::test

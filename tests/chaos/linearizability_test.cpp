@@ -21,7 +21,7 @@
 #include "register_model.hpp"
 #include "set_model.hpp"
 
-using namespace auction::chaos;
+using namespace auction::test;
 
 namespace {
 

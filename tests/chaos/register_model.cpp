@@ -7,7 +7,7 @@
 
 #include "invariant.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 std::optional<RegisterModel::State> RegisterModel::step(const State& state,
                                                         const Operation& op) const {
@@ -46,4 +46,4 @@ std::string RegisterModel::describe(const State& state) {
   return state ? nlohmann::json(*state).dump() : std::string("absent");
 }
 
-}  // namespace auction::chaos
+}  // namespace auction::test

@@ -16,7 +16,7 @@
 
 #include "history.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 class RegisterModel {
  public:
@@ -39,4 +39,4 @@ class RegisterModel {
   static std::string describe(const State& state);
 };
 
-}  // namespace auction::chaos
+}  // namespace auction::test

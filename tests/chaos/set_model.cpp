@@ -8,7 +8,7 @@
 
 #include "invariant.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 std::optional<SetModel::State> SetModel::step(const State& state, const Operation& op) const {
   CHAOS_ASSERT(!is_register_kind(op.kind), "a set sees only add, remove and read_set");
@@ -100,4 +100,4 @@ std::string SetModel::describe(const State& state) {
   return text + "}";
 }
 
-}  // namespace auction::chaos
+}  // namespace auction::test

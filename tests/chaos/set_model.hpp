@@ -21,7 +21,7 @@
 
 #include "history.hpp"
 
-namespace auction::chaos {
+namespace auction::test {
 
 class SetModel {
  public:
@@ -55,4 +55,4 @@ class SetModel {
   static std::string describe(const State& state);
 };
 
-}  // namespace auction::chaos
+}  // namespace auction::test

@@ -7,7 +7,7 @@
 
 #include "safety_checker.hpp"
 
-namespace auction::sim {
+namespace auction::test {
 
 namespace {
 
@@ -100,4 +100,4 @@ std::string CheckedStorage::check(const raft::LogStorage& image) const {
   return {};
 }
 
-}  // namespace auction::sim
+}  // namespace auction::test

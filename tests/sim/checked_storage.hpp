@@ -23,7 +23,7 @@
 
 #include "auction/raft/log_storage.hpp"
 
-namespace auction::sim {
+namespace auction::test {
 
 class CheckedStorage final : public raft::LogStorage {
  public:
@@ -73,4 +73,4 @@ class CheckedStorage final : public raft::LogStorage {
   bool new_vote_ = false;
 };
 
-}  // namespace auction::sim
+}  // namespace auction::test

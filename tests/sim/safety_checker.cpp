@@ -7,7 +7,7 @@
 
 #include "sim_random.hpp"
 
-namespace auction::sim {
+namespace auction::test {
 
 using raft::Core;
 using raft::Entry;
@@ -255,4 +255,4 @@ void SafetyChecker::on_read_answered(std::uint64_t node, std::uint64_t required,
   reads_floor_ = std::max(reads_floor_, count);
 }
 
-}  // namespace auction::sim
+}  // namespace auction::test

@@ -37,7 +37,7 @@
 #include "auction/raft/log_storage.hpp"
 #include "auction/raft/message.hpp"
 
-namespace auction::sim {
+namespace auction::test {
 
 // The hash of a log prefix ending with `entry`, from the hash of the prefix before it
 // (0 for an empty one): folds the entry's term, type and data.
@@ -156,4 +156,4 @@ class SafetyChecker {
   std::string failure_;
 };
 
-}  // namespace auction::sim
+}  // namespace auction::test

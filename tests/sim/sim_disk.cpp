@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <utility>
 
-namespace auction::sim {
+namespace auction::test {
 
 namespace fs = std::filesystem;
 
@@ -362,4 +362,4 @@ Result<void> SimDisk::sync_directory(const fs::path& dir) {
   return {};
 }
 
-}  // namespace auction::sim
+}  // namespace auction::test

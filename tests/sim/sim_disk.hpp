@@ -40,7 +40,7 @@
 #include "auction/base/disk.hpp"
 #include "sim_random.hpp"
 
-namespace auction::sim {
+namespace auction::test {
 
 // What a disk did, for SimStats.
 struct SimDiskStats {
@@ -154,4 +154,4 @@ class SimDisk final : public Disk {
   SimDiskStats stats_;
 };
 
-}  // namespace auction::sim
+}  // namespace auction::test

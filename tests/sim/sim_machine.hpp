@@ -17,7 +17,7 @@
 #include "safety_checker.hpp"
 #include "sim_random.hpp"
 
-namespace auction::sim {
+namespace auction::test {
 
 class SimMachine final : public raft::StateMachine {
  public:
@@ -41,4 +41,4 @@ class SimMachine final : public raft::StateMachine {
   std::uint64_t hash_ = 0;
 };
 
-}  // namespace auction::sim
+}  // namespace auction::test

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <utility>
 
-namespace auction::sim {
+namespace auction::test {
 
 using raft::Message;
 
@@ -88,4 +88,4 @@ std::optional<Message> SimNetwork::next_due(std::uint64_t now) {
   return std::nullopt;
 }
 
-}  // namespace auction::sim
+}  // namespace auction::test

@@ -22,7 +22,7 @@
 #include "auction/raft/transport.hpp"
 #include "sim_random.hpp"
 
-namespace auction::sim {
+namespace auction::test {
 
 struct NetworkProfile {
   double drop = 0;       // probability that a sent message is lost
@@ -101,4 +101,4 @@ class SimNetwork final : public raft::Transport {
   std::string violation_;
 };
 
-}  // namespace auction::sim
+}  // namespace auction::test

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <initializer_list>
 
-namespace auction::sim {
+namespace auction::test {
 
 // splitmix64's finalizer: also the mixing step of the simulator's content hashes.
 constexpr std::uint64_t mix64(std::uint64_t z) {
@@ -52,4 +52,4 @@ class SimRandom {
   std::uint64_t state_;
 };
 
-}  // namespace auction::sim
+}  // namespace auction::test

@@ -30,7 +30,7 @@
 #include "simulator.hpp"
 
 using namespace auction;
-using namespace auction::sim;
+using namespace auction::test;
 
 namespace {
 

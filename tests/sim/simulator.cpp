@@ -22,7 +22,7 @@
 #include "sim_network.hpp"
 #include "sim_random.hpp"
 
-namespace auction::sim {
+namespace auction::test {
 
 SimStats& SimStats::operator+=(const SimStats& o) {
   ticks += o.ticks;
@@ -1162,4 +1162,4 @@ class Simulator {
 
 SimResult run_simulation(const SimOptions& options) { return Simulator(options).run(); }
 
-}  // namespace auction::sim
+}  // namespace auction::test

@@ -27,7 +27,7 @@
 #include <cstdint>
 #include <string>
 
-namespace auction::sim {
+namespace auction::test {
 
 struct SimOptions {
   std::uint64_t seed = 1;
@@ -77,4 +77,4 @@ struct SimResult {
 // Runs one simulation. Deterministic: the same options give the same result.
 SimResult run_simulation(const SimOptions& options);
 
-}  // namespace auction::sim
+}  // namespace auction::test
