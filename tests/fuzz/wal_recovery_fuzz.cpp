@@ -191,6 +191,7 @@ void fuzz_raw(FuzzedDataProvider& input, const fs::path& dir) {
     files = {bytes};
   }
   fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all);  // a data dir must be private
   for (std::size_t i = 0; i < files.size(); ++i) write_file(segment_file(dir, i + 1), files[i]);
 
   auto storage = open_checked(dir, options);

@@ -161,7 +161,7 @@ TEST_CASE("integration: replicas restarted on their data dirs recover the log",
 
 TEST_CASE(
     "integration: a replica refuses to start, with exit code 2 and one line, on a bad "
-    "config, an unknown id, a port in use or a locked data dir",
+    "config, an unknown id, a port in use, a locked data dir or one others can write",
     "[integration][replica]") {
   Cluster cluster(3);
 
@@ -191,6 +191,15 @@ TEST_CASE(
     CHECK(child->wait_exit(deadline) == 2);
     CHECK_THAT(child->output(),
                Catch::Contains(std::to_string(cluster.client_port(1)) + " is already in use"));
+  }
+  SECTION("a data dir that other users can write") {
+    std::filesystem::create_directories(cluster.data_dir(1));
+    std::filesystem::permissions(cluster.data_dir(1), std::filesystem::perms::all);
+    auto child = spawn(cluster, 1);
+    CHECK(child->wait_exit(deadline) == 2);
+    CHECK_THAT(child->output(), Catch::Contains("other users can write it") &&
+                                    Catch::Contains("chmod 700 " + cluster.data_dir(1).string()));
+    CHECK(std::filesystem::is_empty(cluster.data_dir(1)));
   }
   SECTION("a data dir locked by a running replica") {
     auto first = spawn(cluster, 1);

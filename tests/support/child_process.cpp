@@ -206,6 +206,8 @@ TempDir::TempDir(const std::string& prefix) {
         (prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(random() % 1'000'000'000));
     std::error_code ec;
     if (std::filesystem::create_directory(candidate, ec)) {
+      // Private, as data dirs must be, whatever the umask.
+      std::filesystem::permissions(candidate, std::filesystem::perms::owner_all, ec);
       path_ = candidate;
       return;
     }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <system_error>
 #include <utility>
 
@@ -167,22 +168,35 @@ Result<void> PosixDisk::create_data_directory(const fs::path& dir) {
   }
   if (ec) return unavailable("cannot reach data directory", dir, ec.value());
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (!fs::create_directory(*it, ec) && ec) {
-      return unavailable("cannot create data directory", *it, ec.value());
+    // Private from the start: no moment in which another user could put a file in it.
+    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
+      return unavailable("cannot create data directory", *it, errno);
     }
     if (const int err = fsync_directory(it->parent_path()); err != 0) {
       return unavailable("cannot sync", it->parent_path(), err);
     }
   }
-  if (!fs::is_directory(dir, ec)) {
-    return unavailable("cannot use data directory", dir, ec ? ec.value() : ENOTDIR);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return unavailable("cannot use data directory", dir, errno);
+  if (!S_ISDIR(st.st_mode)) return unavailable("cannot use data directory", dir, ENOTDIR);
+  if (st.st_uid != ::geteuid()) {
+    return fail(code::storage_unsafe,
+                "data directory " + dir.string() + " belongs to another user (uid " +
+                    std::to_string(st.st_uid) + "); use a directory of your own");
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return fail(code::storage_unsafe,
+                "data directory " + dir.string() + " has mode " + mode +
+                    ": other users can write it; make it private (chmod 700 " + dir.string() + ")");
   }
   return {};
 }
 
 Result<std::unique_ptr<DirectoryLock>> PosixDisk::lock_directory(const fs::path& dir) {
   const fs::path lock_file = dir / "LOCK";
-  FileDescriptor fd(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  FileDescriptor fd(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (fd.get() < 0) return unavailable("cannot open", lock_file, errno);
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
@@ -219,7 +233,7 @@ Result<std::unique_ptr<DiskFile>> PosixDisk::open(const fs::path& file, OpenMode
   int flags = O_RDWR | O_CLOEXEC;
   if (mode == OpenMode::create_new) flags |= O_CREAT | O_EXCL;
   if (mode == OpenMode::create_or_truncate) flags |= O_CREAT | O_TRUNC;
-  const int fd = ::open(file.c_str(), flags, 0644);
+  const int fd = ::open(file.c_str(), flags, 0600);
   if (fd < 0) {
     return unavailable(mode == OpenMode::existing ? "cannot open" : "cannot create", file, errno);
   }

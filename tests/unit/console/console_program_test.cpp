@@ -28,6 +28,7 @@ class ProgramFiles {
     dir_ = std::filesystem::temp_directory_path() /
            ("ppapd-console-program-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
+    std::filesystem::permissions(dir_, std::filesystem::perms::owner_all);
     std::ofstream(config()) << R"({"replicas": [{"id": 1, "host": "127.0.0.1", "client_port": 1,)"
                             << R"( "raft_port": 2}], "timing": {"tick_ms": 10,)"
                             << R"( "election_ticks": 30, "heartbeat_ticks": 3}})";

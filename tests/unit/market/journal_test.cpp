@@ -83,6 +83,37 @@ TEST_CASE("market: the journal directory belongs to one seller at a time", "[mar
   CHECK(second.error().code == "journal_unusable");
 }
 
+TEST_CASE("market: a journal directory that other users can write is refused and kept as it was",
+          "[market][journal]") {
+  // Whoever can write the journal decides what result the seller delivers after a restart.
+  TempDir dir("ppapd-journal");
+  std::ofstream(dir.path() / "auction-7.json") << "not even JSON";
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::all);
+  auto journal = Journal::open(dir.path());
+  REQUIRE_FALSE(journal.has_value());
+  CHECK(journal.error().code == "journal_unusable");
+  CHECK_THAT(journal.error().message, Catch::Contains("other users can write"));
+  CHECK(std::filesystem::status(dir.path()).permissions() == std::filesystem::perms::all);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "LOCK"));
+}
+
+TEST_CASE("market: the journal's directory and files are private to the seller",
+          "[market][journal]") {
+  TempDir parent("ppapd-journal");
+  const auto dir = parent.path() / "state";
+  {
+    auto journal = Journal::open(dir);
+    REQUIRE(journal.has_value());
+    REQUIRE(journal->save_state(running_state(1, 2)).has_value());
+  }
+  namespace fs = std::filesystem;
+  CHECK(fs::status(dir).permissions() == fs::perms::owner_all);
+  for (const auto& file : fs::directory_iterator(dir)) {
+    INFO(file.path());
+    CHECK(file.status().permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+  }
+}
+
 TEST_CASE("market: the journal ignores an interrupted write and refuses a damaged file",
           "[market][journal]") {
   TempDir dir("ppapd-journal");

@@ -39,6 +39,7 @@ class TempDir {
         fs::temp_directory_path() / ("ppapd-wal-" + std::to_string(::getpid()) + "-" +
                                      std::to_string(counter++) + "-" + std::to_string(random()));
     fs::create_directories(path_);
+    fs::permissions(path_, fs::perms::owner_all);  // used as a data dir, which must be private
   }
   ~TempDir() {
     std::error_code ec;

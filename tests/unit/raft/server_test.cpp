@@ -128,6 +128,7 @@ std::filesystem::path fresh_temp_dir() {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("ppapd-raft-server-" + std::to_string(random()) + std::to_string(random()));
   std::filesystem::create_directories(dir);
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all);  // a data dir: private
   return dir;
 }
 

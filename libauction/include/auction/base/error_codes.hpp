@@ -54,6 +54,9 @@ inline constexpr char storage_corrupt[] = "storage_corrupt";
 inline constexpr char storage_locked[] = "storage_locked";
 // The data directory cannot be opened, written or synced.
 inline constexpr char storage_unavailable[] = "storage_unavailable";
+// The data directory can be written by other users, or belongs to another user: it is
+// refused before anything in it is read or written (nothing happened; fix its owner or mode).
+inline constexpr char storage_unsafe[] = "storage_unsafe";
 // A low-level read or write failed (the message names the file and the call).
 inline constexpr char io_error[] = "io_error";
 
