@@ -167,6 +167,7 @@ for i in 1 2 3; do
 done
 jq -n --argjson replicas "$replicas_json" --slurpfile local "$root/configs/local-3.json" \
   '{replicas: $replicas, timing: $local[0].timing}' >"$cluster"
+"$REPLICA" init-certs --config "$cluster" --out "$tmp/certs" >/dev/null
 replica_pids=()
 for i in 1 2 3; do
   "$REPLICA" --config "$cluster" --id "$i" --data-dir "$tmp/replica-$i" \

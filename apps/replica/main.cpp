@@ -1,22 +1,38 @@
 // replica: one member of the platform's Raft cluster (argument parsing and running only).
 //
 //   replica --config configs/local-3.json --id 1 [--data-dir DIR] [--listen ADDRESS]
+//   replica init-certs --config FILE [--out DIR]
 //
 // Runs a platform::Replica (auction/platform/replica.hpp): opens the write-ahead log in the
 // data directory, replays it into a fresh state machine, serves Raft on raft_port and the
 // platform ops on client_port, and prints "replica <id> ready (...)" once both ports are
 // bound. Everything runs on one thread (one io_context) except the WAL's disk thread.
-// Exit codes: 0 after SIGINT/SIGTERM; 2 when it refuses to start (bad config, unknown id,
-// port in use, unusable or locked data dir, corrupt WAL), with one line saying what to fix.
+// `init-certs` creates the cluster's credentials (platform/cluster_credentials.hpp): the CA
+// and a certificate and key per replica, in DIR, and adds "tls": {"dir": DIR} to the cluster
+// file when it has no tls section yet. Run again after adding a replica, it issues only the
+// new replica's certificate with the same CA.
+// Exit codes: 0 after SIGINT/SIGTERM (init-certs: done); 2 when it refuses to start (bad
+// config, unknown id, missing or wrong credentials, port in use, unusable or locked data
+// dir, corrupt WAL) or to create credentials, with one line saying what to fix.
+#include <sys/stat.h>
+
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include "auction/platform/cluster_credentials.hpp"
 #include "auction/platform/replica.hpp"
 #include "auction/version.hpp"
 
@@ -30,6 +46,98 @@ constexpr int exit_refused = 2;
 int refuse(const std::string& line) {
   std::fprintf(stderr, "replica: cannot start: %s\n", line.c_str());
   return exit_refused;
+}
+
+std::string id_list(const std::vector<std::uint64_t>& ids) {
+  std::string out;
+  for (const auto id : ids) out += (out.empty() ? "" : ", ") + std::to_string(id);
+  return out;
+}
+
+// Adds "tls": {"dir": dir} before the closing brace of the cluster file, keeping the rest of
+// the text as it is (its layout is the operator's), then checks that the result parses.
+// The file is replaced atomically, with the mode it had.
+bool add_tls_section(const std::filesystem::path& config_path, const std::string& dir) {
+  std::ifstream in(config_path, std::ios::binary);
+  std::ostringstream text_stream;
+  text_stream << in.rdbuf();
+  std::string text = text_stream.str();
+  const auto brace = text.rfind('}');
+  if (!in || brace == std::string::npos) return false;
+  std::string head = text.substr(0, brace);
+  while (!head.empty() && std::isspace(static_cast<unsigned char>(head.back()))) head.pop_back();
+  const std::string updated =
+      head + ",\n  \"tls\": {\"dir\": " + nlohmann::json(dir).dump() + "}\n" + text.substr(brace);
+  if (!platform::ClusterConfig::parse(updated)) return false;
+  struct stat st {};
+  if (::stat(config_path.c_str(), &st) != 0) return false;
+  const auto temp = std::filesystem::path(config_path.string() + ".new");
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << updated;
+    if (!out.flush()) return false;
+  }
+  ::chmod(temp.c_str(), st.st_mode & 07777);
+  std::error_code ec;
+  std::filesystem::rename(temp, config_path, ec);
+  return !ec;
+}
+
+int init_certs(const std::string& config_path, std::string out) {
+  auto cluster = platform::ClusterConfig::load(config_path);
+  if (!cluster) {
+    std::fprintf(stderr, "replica init-certs: %s\n", cluster.error().message.c_str());
+    return exit_refused;
+  }
+  if (out.empty()) {
+    if (!cluster->tls) {
+      std::fprintf(stderr,
+                   "replica init-certs: %s has no \"tls\" section: say where the credentials go "
+                   "with --out DIR\n",
+                   config_path.c_str());
+      return exit_refused;
+    }
+    out = cluster->tls->dir.string();
+  }
+  auto created = platform::create_cluster_credentials(*cluster, out);
+  if (!created) {
+    std::fprintf(stderr, "replica init-certs: %s\n", created.error().message.c_str());
+    return exit_refused;
+  }
+  std::printf("%s in %s\n",
+              created->created_ca ? "created the cluster's CA (ca.crt, ca.key)"
+                                  : "used the cluster's CA (ca.crt, ca.key)",
+              out.c_str());
+  if (!created->created_ids.empty()) {
+    std::printf("issued certificates and keys for replicas %s\n",
+                id_list(created->created_ids).c_str());
+  }
+  if (!created->kept_ids.empty()) {
+    std::printf("kept the existing ones of replicas %s\n", id_list(created->kept_ids).c_str());
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path config_dir = fs::absolute(config_path, ec).parent_path();
+  const fs::path out_absolute = fs::weakly_canonical(fs::absolute(out, ec), ec);
+  if (!cluster->tls) {
+    std::string relative = out_absolute.lexically_relative(fs::weakly_canonical(config_dir, ec));
+    if (relative.empty() || relative.starts_with("..")) relative = out_absolute.string();
+    if (!add_tls_section(config_path, relative)) {
+      std::fprintf(stderr,
+                   "replica init-certs: could not add \"tls\": {\"dir\": \"%s\"} to %s: add it "
+                   "yourself\n",
+                   relative.c_str(), config_path.c_str());
+      return exit_refused;
+    }
+    std::printf("added \"tls\": {\"dir\": \"%s\"} to %s\n", relative.c_str(), config_path.c_str());
+  } else if (fs::weakly_canonical(cluster->tls->dir, ec) != out_absolute) {
+    std::printf("note: %s names %s as its tls.dir, not %s\n", config_path.c_str(),
+                cluster->tls->dir.c_str(), out.c_str());
+  }
+  std::printf(
+      "each replica needs ca.crt and its own replica-<id>.crt and replica-<id>.key in its tls.dir;"
+      " keep ca.key where only you can reach it (it issues certificates)\n");
+  return 0;
 }
 
 int run(const std::string& config_path, platform::ReplicaOptions options) {
@@ -74,22 +182,34 @@ int main(int argc, char** argv) {
   std::uint64_t id = 0;
   std::string data_dir;
   std::string listen;
-  app.add_option("--config", config_path, "cluster file, e.g. configs/local-3.json")->required();
-  app.add_option("--id", id, "this replica's id in the cluster file")->required();
+  app.add_option("--config", config_path, "cluster file, e.g. configs/local-3.json");
+  app.add_option("--id", id, "this replica's id in the cluster file");
   app.add_option("--data-dir", data_dir,
                  "directory of the write-ahead log (default: data/replica-<id>)");
   app.add_option("--listen", listen,
                  "IP address to bind both ports to (default: the replica's host in the "
                  "cluster file when it is an IP address, else 0.0.0.0)");
   app.set_version_flag("--version", std::string(auction::version()));
+  CLI::App* init = app.add_subcommand(
+      "init-certs", "create the cluster's CA and a certificate and key per replica");
+  std::string init_config;
+  std::string init_out;
+  init->add_option("--config", init_config, "the cluster file")->required();
+  init->add_option("--out", init_out,
+                   "directory for the credentials (default: the cluster file's tls.dir)");
+  app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
+    if (!init->parsed() && config_path.empty()) throw CLI::RequiredError("--config");
+    if (!init->parsed() && id == 0) throw CLI::RequiredError("--id");
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : exit_refused;
   }
   try {
+    if (init->parsed()) return init_certs(init_config, init_out);
     return run(config_path,
-               platform::ReplicaOptions{.id = id, .data_dir = data_dir, .listen_address = listen});
+               platform::ReplicaOptions{
+                   .id = id, .data_dir = data_dir, .listen_address = listen, .credentials = {}});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "replica: fatal: %s\n", e.what());
     return 1;

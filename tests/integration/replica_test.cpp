@@ -201,6 +201,21 @@ TEST_CASE(
                                     Catch::Contains("chmod 700 " + cluster.data_dir(1).string()));
     CHECK(std::filesystem::is_empty(cluster.data_dir(1)));
   }
+  SECTION("credentials that are missing, or another replica's") {
+    const auto certs = cluster.config().tls->dir;
+    std::filesystem::rename(certs / "replica-1.key", certs / "replica-1.key.away");
+    auto missing = spawn(cluster, 1);
+    CHECK(missing->wait_exit(deadline) == 2);
+    CHECK_THAT(missing->output(),
+               Catch::Contains("replica-1.key does not exist") && Catch::Contains("init-certs"));
+    std::filesystem::copy_file(certs / "replica-2.key", certs / "replica-1.key");
+    std::filesystem::copy_file(certs / "replica-2.crt", certs / "replica-1.crt",
+                               std::filesystem::copy_options::overwrite_existing);
+    auto borrowed = spawn(cluster, 1);
+    CHECK(borrowed->wait_exit(deadline) == 2);
+    CHECK_THAT(borrowed->output(), Catch::Contains("names replica-2, not replica-1"));
+    CHECK_FALSE(std::filesystem::exists(cluster.data_dir(1)));
+  }
   SECTION("a data dir locked by a running replica") {
     auto first = spawn(cluster, 1);
     REQUIRE(first->wait_for_output("replica 1 ready", deadline));
@@ -239,4 +254,54 @@ TEST_CASE(
   CHECK((read_code == "timeout" || read_code == "not_leader"));
 
   cluster.stop(leader);
+}
+
+TEST_CASE(
+    "integration: replica init-certs makes a cluster's credentials and names them in the "
+    "cluster file, and refuses what it cannot do",
+    "[integration][replica]") {
+  Cluster cluster(3);  // only for its free ports and temp dir
+  const auto dir = cluster.config_path().parent_path();
+  // The same cluster without a tls section, as an operator would write it first.
+  const auto plain = dir / "plain.json";
+  {
+    json file = json::parse(std::ifstream(cluster.config_path()));
+    file.erase("tls");
+    std::ofstream(plain) << file.dump(2) << "\n";
+  }
+  const auto run = [&](std::vector<std::string> args) {
+    auto child =
+        std::make_unique<ChildProcess>(auction::test::executable("replica"), std::move(args));
+    const std::optional<int> code = child->wait_exit(deadline);
+    return std::pair{code.value_or(-1), child->output()};
+  };
+
+  SECTION("without --out and without a tls section there is nowhere to write") {
+    const auto [code, output] = run({"init-certs", "--config", plain.string()});
+    CHECK(code == 2);
+    CHECK_THAT(output, Catch::Contains("has no \"tls\" section") && Catch::Contains("--out"));
+  }
+  SECTION("made, named in the cluster file, and used by replicas that then elect a leader") {
+    const auto [code, output] =
+        run({"init-certs", "--config", plain.string(), "--out", (dir / "new-certs").string()});
+    INFO(output);
+    REQUIRE(code == 0);
+    CHECK_THAT(output, Catch::Contains("issued certificates and keys for replicas 1, 2, 3") &&
+                           Catch::Contains("added \"tls\": {\"dir\": \"new-certs\"}"));
+    auto config = auction::platform::ClusterConfig::load(plain);
+    REQUIRE(config.has_value());
+    REQUIRE(config->tls.has_value());
+    CHECK(config->tls->dir == dir / "new-certs");
+    // A second run changes nothing and says so.
+    const auto [again_code, again] = run({"init-certs", "--config", plain.string()});
+    CHECK(again_code == 0);
+    CHECK_THAT(again, Catch::Contains("kept the existing ones of replicas 1, 2, 3"));
+    // Replicas started from that file find their credentials and form the cluster.
+    auction::test::LocalClusterOptions options;
+    options.replica_binary = auction::test::executable("replica");
+    auction::test::LocalCluster replicas(plain, *config, options);
+    REQUIRE(replicas.start_all(deadline).has_value());
+    CHECK(replicas.wait_for_leader(deadline).has_value());
+    replicas.stop_all();
+  }
 }

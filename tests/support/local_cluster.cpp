@@ -19,6 +19,7 @@
 
 #include "auction/base/assert.hpp"
 #include "auction/platform/client.hpp"
+#include "auction/platform/cluster_credentials.hpp"
 
 namespace auction::test {
 
@@ -163,16 +164,20 @@ LocalCluster::LocalCluster(const std::vector<platform::ReplicaAddress>& replicas
                        {"client_port", replica.client_port},
                        {"raft_port", replica.raft_port}});
   }
+  const fs::path certs = dir_.path() / "certs";
   const json file{{"replicas", members},
                   {"timing",
                    {{"tick_ms", timing.tick_ms},
                     {"election_ticks", timing.election_ticks},
-                    {"heartbeat_ticks", timing.heartbeat_ticks}}}};
+                    {"heartbeat_ticks", timing.heartbeat_ticks}}},
+                  {"tls", {{"dir", certs.string()}}}};
   config_path_ = dir_.path() / "cluster.json";
   std::ofstream(config_path_) << file.dump(2) << "\n";
   auto parsed = platform::ClusterConfig::parse(file.dump());
   AUCTION_ASSERT(parsed.has_value(), "LocalCluster was given replicas that make no cluster file");
   config_ = std::move(*parsed);
+  const auto credentials = platform::create_cluster_credentials(config_, certs);
+  AUCTION_ASSERT(credentials.has_value(), "LocalCluster could not create the credentials");
   for (const auto& address : config_.replicas) replicas_[address.id];
 }
 

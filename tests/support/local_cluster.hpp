@@ -3,7 +3,8 @@
 // `bench --start` start a cluster (each adds only its own checks on top).
 //
 // It runs the replicas of a cluster file: one it is given (`bench --start FILE`), or one it
-// writes into its temp dir (the tests: free loopback ports or given addresses, fast timing).
+// writes into its temp dir (the tests: free loopback ports or given addresses, fast timing),
+// with the cluster's credentials made for it in <temp>/certs.
 // Replica <id> runs on <temp>/replica-<id>, and again on the same dir after a kill, so it
 // recovers from its write-ahead log. Everything each replica writes, across all its lives,
 // is kept for failure reports. "Ready" is the replica's own "replica <id> ready" line,
@@ -68,7 +69,9 @@ class LocalCluster {
   // The replicas of the cluster file at `config_path`, parsed as `config`. Starts nothing.
   LocalCluster(std::filesystem::path config_path, platform::ClusterConfig config,
                LocalClusterOptions options);
-  // Writes the cluster file of `replicas` with `timing` into the temp dir. Starts nothing.
+  // Writes the cluster file of `replicas` with `timing` into the temp dir, and creates the
+  // cluster's credentials (CA and one certificate per replica) in <temp>/certs. Starts
+  // nothing.
   // Precondition: `replicas` make a valid cluster file (unique ids and ports).
   LocalCluster(const std::vector<platform::ReplicaAddress>& replicas,
                platform::ClusterTiming timing, LocalClusterOptions options);

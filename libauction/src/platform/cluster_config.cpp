@@ -102,6 +102,17 @@ Result<ClusterTiming> parse_timing(const json& item) {
   return timing;
 }
 
+Result<ClusterTls> parse_tls(const json& item) {
+  if (!item.is_object()) return std::unexpected(invalid("tls must be an object"));
+  if (auto ok = check_keys(item, "tls", {"dir"}); !ok) return std::unexpected(ok.error());
+  auto dir = item.find("dir");
+  if (dir == item.end() || !dir->is_string() || dir->get<std::string>().empty() ||
+      dir->get<std::string>().find('\0') != std::string::npos) {
+    return std::unexpected(invalid("tls.dir must be a non-empty path"));
+  }
+  return ClusterTls{dir->get<std::string>()};
+}
+
 }  // namespace
 
 std::string ReplicaAddress::client_endpoint() const {
@@ -117,7 +128,7 @@ Result<ClusterConfig> ClusterConfig::parse(std::string_view text) {
   json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return std::unexpected(invalid("the file is not valid JSON"));
   if (!root.is_object()) return std::unexpected(invalid("the top level must be an object"));
-  if (auto ok = check_keys(root, "config", {"replicas", "timing"}); !ok) {
+  if (auto ok = check_keys(root, "config", {"replicas", "timing", "tls"}); !ok) {
     return std::unexpected(ok.error());
   }
 
@@ -154,6 +165,11 @@ Result<ClusterConfig> ClusterConfig::parse(std::string_view text) {
     if (!parsed) return std::unexpected(parsed.error());
     config.timing = *parsed;
   }
+  if (auto tls = root.find("tls"); tls != root.end()) {
+    auto parsed = parse_tls(*tls);
+    if (!parsed) return std::unexpected(parsed.error());
+    config.tls = std::move(*parsed);
+  }
   return config;
 }
 
@@ -178,6 +194,10 @@ Result<ClusterConfig> ClusterConfig::load(const std::filesystem::path& path) {
   auto config = parse(text.str());
   if (!config) {
     return fail(config.error().code, path.string() + ": " + config.error().message);
+  }
+  // A relative credentials directory is relative to the cluster file, wherever it is read.
+  if (config->tls && config->tls->dir.is_relative()) {
+    config->tls->dir = (path.parent_path() / config->tls->dir).lexically_normal();
   }
   return config;
 }

@@ -8,6 +8,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "auction/platform/cluster_credentials.hpp"
 #include "auction/platform/state_machine.hpp"
 #include "auction/raft/file_storage.hpp"
 #include "auction/raft/server.hpp"
@@ -36,8 +37,9 @@ std::string default_listen_address(const std::string& host) {
 }
 
 raft::ServerOptions raft_options(const ClusterConfig& cluster, const ReplicaAddress& self,
-                                 const std::string& address) {
+                                 const std::string& address, TlsCredentials credentials) {
   raft::ServerOptions options;
+  options.tls = std::move(credentials);
   options.config.id = raft::NodeId{self.id};
   options.config.election_timeout_ticks = static_cast<int>(cluster.timing.election_ticks);
   options.config.heartbeat_ticks = static_cast<int>(cluster.timing.heartbeat_ticks);
@@ -86,14 +88,16 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
 // Members in the order they must be built; they are destroyed in reverse, the ports first.
 struct Replica::Impl {
   Impl(ClusterConfig cluster_config, const ReplicaAddress& self_address, ReplicaOptions opts,
-       std::unique_ptr<raft::FileStorage> file_storage, boost::asio::any_io_executor executor)
+       TlsCredentials credentials, std::unique_ptr<raft::FileStorage> file_storage,
+       boost::asio::any_io_executor executor)
       : options(std::move(opts)),
         self(self_address),
         recovered{file_storage->last_index(), file_storage->hard_state().term},
         storage(std::move(file_storage)),
         applier(machine),
-        raft(executor, raft_options(cluster_config, self, options.listen_address), *storage,
-             applier),
+        raft(executor,
+             raft_options(cluster_config, self, options.listen_address, std::move(credentials)),
+             *storage, applier),
         service(raft, machine, std::move(cluster_config)),
         clients(executor, client_options(options.listen_address, self.client_port)) {
     service.register_ops(clients);
@@ -125,11 +129,20 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
   }
   if (options.data_dir.empty()) options.data_dir = "data/replica-" + std::to_string(options.id);
   if (options.listen_address.empty()) options.listen_address = default_listen_address(self->host);
+  auto credentials = options.credentials ? Result<TlsCredentials>(*options.credentials)
+                                         : load_replica_credentials(cluster, options.id);
+  if (!credentials) return std::unexpected(credentials.error());
+  if (options.credentials) {
+    if (auto ok = check_replica_credentials(*credentials, options.id); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
   auto storage = raft::FileStorage::open(options.data_dir);
   if (!storage) return std::unexpected(storage_refusal(storage.error()));
   const ReplicaAddress self_address = *self;
   return std::make_unique<Replica::Impl>(std::move(cluster), self_address, std::move(options),
-                                         std::move(*storage), std::move(executor));
+                                         std::move(*credentials), std::move(*storage),
+                                         std::move(executor));
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 // PeerLink: see peer_link.hpp.
 //
-// One sender coroutine per link does everything in order: wait for frames, connect when
-// there is no connection (after the backoff, if the last try failed), then write every
-// queued frame at once. A watcher coroutine per connection reads from it, which only ever
-// ends in EOF or an error, and so tells the link the moment the peer goes away.
+// One sender coroutine per link does everything in order: wait for frames, connect and
+// authenticate when there is no connection (after the backoff, if the last try failed), then
+// write every queued frame at once. A watcher coroutine per connection reads from it, which only
+// ever ends in EOF or an error, and so tells the link the moment the peer goes away.
 #include "raft/peer_link.hpp"
 
 #include <cstdio>
@@ -15,12 +15,15 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "auction/raft/member_certificate.hpp"
 #include "raft/peer_stream.hpp"
 #include "wire/spawn.hpp"
+#include "wire/tls_context.hpp"
 
 namespace auction::raft::detail {
 
@@ -29,6 +32,12 @@ using asio::ip::tcp;
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 using Clock = std::chrono::steady_clock;
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+void close(TlsStream& stream) {
+  boost::system::error_code ignored;
+  stream.lowest_layer().close(ignored);
+}
 }  // namespace
 
 struct PeerLink::State {
@@ -41,22 +50,21 @@ struct PeerLink::State {
   asio::awaitable<void> async_send_loop(std::shared_ptr<State> self);
   asio::awaitable<bool> async_connect();
   asio::awaitable<void> async_watch(std::shared_ptr<State> self,
-                                    std::shared_ptr<tcp::socket> watched);
+                                    std::shared_ptr<TlsStream> watched);
   void take_batch(std::string& batch);
   void on_failure(const std::string& reason);
   void on_success();
   void drop_connection() {
     if (!socket) return;
-    boost::system::error_code ignored;
-    socket->close(ignored);
+    close(*socket);
     socket.reset();
   }
 
   asio::any_io_executor executor;
   PeerLinkOptions options;
-  std::shared_ptr<tcp::socket> socket;  // null: not connected
-  asio::steady_timer wake;              // the sender sleeps on it; cancelled when there is news
-  std::deque<std::string> queue;        // frames, oldest first
+  std::shared_ptr<TlsStream> socket;  // null: not connected
+  asio::steady_timer wake;            // the sender sleeps on it; cancelled when there is news
+  std::deque<std::string> queue;      // frames, oldest first
   std::size_t queue_bytes = 0;
   Clock::time_point retry_at{};  // while unreachable: no connection attempt before this
   std::chrono::milliseconds backoff;
@@ -89,8 +97,7 @@ asio::awaitable<void> PeerLink::State::async_send_loop(std::shared_ptr<State> se
     asio::steady_timer guard(executor);
     guard.expires_after(options.write_timeout);
     guard.async_wait([writing](boost::system::error_code ec) {
-      boost::system::error_code ignored;
-      if (!ec) writing->close(ignored);
+      if (!ec) close(*writing);
     });
     auto [ec, written] = co_await asio::async_write(*writing, asio::buffer(batch), use_tuple);
     guard.cancel();
@@ -114,28 +121,51 @@ asio::awaitable<bool> PeerLink::State::async_connect() {
     on_failure("cannot resolve " + options.host + ": " + resolve_ec.message());
     co_return false;
   }
-  auto fresh = std::make_shared<tcp::socket>(executor);
+  auto fresh = std::make_shared<TlsStream>(executor, *options.tls);
   asio::steady_timer guard(executor);
-  guard.expires_after(options.connect_timeout);
-  guard.async_wait([fresh](boost::system::error_code ec) {
-    boost::system::error_code ignored;
-    if (!ec) fresh->close(ignored);
-  });
-  auto [ec, endpoint] = co_await asio::async_connect(*fresh, endpoints, use_tuple);
+  // Shared with the guard's handler, which may run after this coroutine has returned.
+  const auto is_timed_out = std::make_shared<bool>(false);
+  const auto arm = [&] {
+    guard.expires_after(options.connect_timeout);
+    guard.async_wait([fresh, is_timed_out](boost::system::error_code ec) {
+      if (ec) return;
+      *is_timed_out = true;
+      close(*fresh);
+    });
+  };
+  arm();
+  auto [ec, endpoint] = co_await asio::async_connect(fresh->lowest_layer(), endpoints, use_tuple);
   guard.cancel();
   if (is_stopped) co_return false;
   if (ec) {
-    on_failure(ec == asio::error::operation_aborted ? "connecting timed out" : ec.message());
+    on_failure(*is_timed_out ? "connecting timed out" : ec.message());
     co_return false;
   }
   boost::system::error_code ignored;
-  fresh->set_option(tcp::no_delay(true), ignored);
+  fresh->lowest_layer().set_option(tcp::no_delay(true), ignored);
+  arm();
+  auto [handshake_ec] = co_await fresh->async_handshake(asio::ssl::stream_base::client, use_tuple);
+  guard.cancel();
+  if (is_stopped) co_return false;
+  if (handshake_ec) {
+    close(*fresh);
+    on_failure(*is_timed_out ? "the TLS handshake timed out"
+                             : "the TLS handshake failed: " + handshake_ec.message());
+    co_return false;
+  }
+  const std::string expected = member_certificate_name(options.peer);
+  const auto name = wire::verified_peer_name(fresh->native_handle());
+  if (name != expected) {
+    close(*fresh);
+    on_failure("it presented a certificate for \"" + name.value_or("?") + "\", not " + expected);
+    co_return false;
+  }
   socket = std::move(fresh);
   co_return true;
 }
 
 asio::awaitable<void> PeerLink::State::async_watch(std::shared_ptr<State> /*keep_alive*/,
-                                                   std::shared_ptr<tcp::socket> watched) {
+                                                   std::shared_ptr<TlsStream> watched) {
   char byte = 0;
   // The peer never writes on this connection: the read ends only when it goes away.
   auto [ec, n] = co_await watched->async_read_some(asio::buffer(&byte, 1), use_tuple);

@@ -1,7 +1,13 @@
 // PeerListener: see peer_listener.hpp.
+//
+// Each accepted connection runs one coroutine: the TLS handshake and the greeting under a
+// deadline (a guard timer that closes the socket), then the frames. A connection is first in
+// `handshaking`, then, once authenticated, the one entry of its member in `served`.
 #include "raft/peer_listener.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <set>
 #include <utility>
@@ -10,13 +16,16 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/base/error_codes.hpp"
+#include "auction/raft/member_certificate.hpp"
 #include "raft/peer_stream.hpp"
 #include "wire/acceptor.hpp"
 #include "wire/spawn.hpp"
+#include "wire/tls_context.hpp"
 
 namespace auction::raft::detail {
 
@@ -24,6 +33,26 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// Distinct refusals remembered for logging once; beyond, the memory starts over.
+constexpr std::size_t logged_refusals_max = 256;
+
+struct Connection {
+  Connection(tcp::socket socket, asio::ssl::context& tls) : stream(std::move(socket), tls) {}
+  void close() {
+    boost::system::error_code ignored;
+    stream.lowest_layer().close(ignored);
+  }
+  asio::ssl::stream<tcp::socket> stream;
+  std::optional<NodeId> member;  // set once the handshake authenticated one
+  bool is_timed_out = false;     // closed for not authenticating in time
+};
+
+std::string remote_address(tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  return ec ? std::string("an unknown address") : remote.address().to_string();
+}
+
 }  // namespace
 
 struct PeerListener::State {
@@ -31,17 +60,29 @@ struct PeerListener::State {
       : executor(std::move(ex)), options(std::move(opts)), on_message(std::move(handler)) {}
 
   asio::awaitable<void> async_accept_loop(std::shared_ptr<State> self);
-  asio::awaitable<void> async_read_peer(std::shared_ptr<State> self,
-                                        std::shared_ptr<tcp::socket> socket);
+  asio::awaitable<void> async_serve(std::shared_ptr<State> self,
+                                    std::shared_ptr<Connection> connection, std::string where);
+  asio::awaitable<std::optional<NodeId>> async_authenticate(Connection& connection,
+                                                            std::string& problem);
+  bool is_member(NodeId id) const {
+    return std::find(options.members.begin(), options.members.end(), id) != options.members.end();
+  }
   void log(const std::string& line) const {
     std::fprintf(stderr, "%s: %s\n", options.log_name.c_str(), line.c_str());
+  }
+  // Logs "raft port: <what> <where>..." unless this very line was logged already.
+  void log_once(const std::string& line) {
+    if (logged_refusals.size() >= logged_refusals_max) logged_refusals.clear();
+    if (logged_refusals.insert(line).second) log(line);
   }
 
   asio::any_io_executor executor;
   PeerListenerOptions options;
   OnPeerMessage on_message;
   std::optional<tcp::acceptor> acceptor;
-  std::set<std::shared_ptr<tcp::socket>> connections;
+  std::set<std::shared_ptr<Connection>> handshaking;
+  std::map<NodeId, std::shared_ptr<Connection>> served;  // one per member
+  std::set<std::string> logged_refusals;
   bool is_stopped = false;
 };
 
@@ -50,36 +91,92 @@ asio::awaitable<void> PeerListener::State::async_accept_loop(std::shared_ptr<Sta
     log("raft port: accept failed: " + why);
   };
   const wire::OnConnection on_connection = [&](tcp::socket socket) {
-    if (connections.size() >= options.connections_max) return;  // closes as it goes
+    std::string where = remote_address(socket);
+    if (handshaking.size() >= options.handshakes_max) {
+      log_once("raft port: refused connections from " + where + ": " +
+               std::to_string(options.handshakes_max) +
+               " connections are already proving who they are");
+      return;  // the socket closes as it goes
+    }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto shared = std::make_shared<tcp::socket>(std::move(socket));
-    connections.insert(shared);
-    wire::spawn_logged(executor, async_read_peer(self, shared), "raft peer reader");
+    auto connection = std::make_shared<Connection>(std::move(socket), *options.tls);
+    handshaking.insert(connection);
+    wire::spawn_logged(executor, async_serve(self, connection, std::move(where)),
+                       "raft peer reader");
   };
   co_await wire::async_accept_each(*acceptor, is_stopped, on_failure, on_connection);
 }
 
-asio::awaitable<void> PeerListener::State::async_read_peer(std::shared_ptr<State> /*keep_alive*/,
-                                                           std::shared_ptr<tcp::socket> socket) {
-  std::string where;
-  {
-    boost::system::error_code ec;
-    const auto remote = socket->remote_endpoint(ec);
-    where = ec ? std::string("a peer")
-               : remote.address().to_string() + ":" + std::to_string(remote.port());
+// The TLS handshake and the greeting. Returns the member the connection proved to be, or
+// nullopt with `problem` set (empty when the connection just went away).
+asio::awaitable<std::optional<NodeId>> PeerListener::State::async_authenticate(
+    Connection& connection, std::string& problem) {
+  auto [handshake_ec] =
+      co_await connection.stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+  if (handshake_ec) {
+    problem = "did not complete a TLS handshake with a certificate of this cluster (" +
+              handshake_ec.message() + ")";
+    co_return std::nullopt;
   }
-  std::string problem;
+  const auto name = wire::verified_peer_name(connection.stream.native_handle());
+  const auto member = name ? member_of_certificate_name(*name) : std::nullopt;
+  if (!member || !is_member(*member)) {
+    problem = "presented a certificate of this cluster's CA for \"" + name.value_or("?") +
+              "\", which is not another member of this cluster";
+    co_return std::nullopt;
+  }
   char greeting[peer_greeting.size()];
-  auto [greeting_ec, greeting_bytes] =
-      co_await asio::async_read(*socket, asio::buffer(greeting), use_tuple);
-  if (!greeting_ec && std::string_view(greeting, sizeof greeting) != peer_greeting) {
+  auto [greeting_ec, n] =
+      co_await asio::async_read(connection.stream, asio::buffer(greeting), use_tuple);
+  if (greeting_ec) co_return std::nullopt;
+  if (std::string_view(greeting, sizeof greeting) != peer_greeting) {
     problem = "does not speak the raft peer protocol (wrong greeting)";
+    co_return std::nullopt;
   }
+  co_return member;
+}
+
+asio::awaitable<void> PeerListener::State::async_serve(std::shared_ptr<State> /*keep_alive*/,
+                                                       std::shared_ptr<Connection> connection,
+                                                       std::string where) {
+  std::string problem;
+  {
+    asio::steady_timer guard(executor);
+    guard.expires_after(options.handshake_timeout);
+    guard.async_wait([connection](boost::system::error_code ec) {
+      if (ec || connection->member) return;
+      connection->is_timed_out = true;
+      connection->close();
+    });
+    connection->member = co_await async_authenticate(*connection, problem);
+    guard.cancel();
+  }
+  if (connection->is_timed_out) {
+    problem =
+        "did not authenticate within " + std::to_string(options.handshake_timeout.count()) + " ms";
+    connection->member.reset();
+  }
+  handshaking.erase(connection);
+  if (!connection->member) {
+    if (!problem.empty() && !is_stopped) {
+      log_once("raft port: closed a connection from " + where + ", which " + problem);
+    }
+    connection->close();
+    co_return;
+  }
+  const NodeId member = *connection->member;
+  if (is_stopped) {
+    connection->close();
+    co_return;
+  }
+  if (auto old = served.find(member); old != served.end()) old->second->close();
+  served[member] = connection;
+
   std::string body;
-  while (!greeting_ec && problem.empty() && !is_stopped) {
+  while (problem.empty() && !is_stopped) {
     unsigned char header[frame_header_bytes];
-    auto [ec, n] = co_await asio::async_read(*socket, asio::buffer(header), use_tuple);
+    auto [ec, n] = co_await asio::async_read(connection->stream, asio::buffer(header), use_tuple);
     if (ec) break;  // closed or reset: the peer reconnects when it has something to say
     const std::uint32_t length = frame_length(header);
     if (length == 0 || length > options.frame_bytes_max) {
@@ -88,21 +185,29 @@ asio::awaitable<void> PeerListener::State::async_read_peer(std::shared_ptr<State
       break;
     }
     body.resize(length);
-    auto [body_ec, m] = co_await asio::async_read(*socket, asio::buffer(body), use_tuple);
+    auto [body_ec, m] =
+        co_await asio::async_read(connection->stream, asio::buffer(body), use_tuple);
     if (body_ec || is_stopped) break;
     auto message = decode(body);
     if (!message) {
       problem = "sent a message that does not decode: " + message.error().message;
       break;
     }
+    if (message->from != member) {
+      problem = "sent a message from node " + std::to_string(message->from.value) +
+                " on a connection authenticated as " + member_certificate_name(member);
+      break;
+    }
     on_message(*message);
   }
   if (!problem.empty()) {
-    log("raft port: closing the connection from " + where + ", which " + problem);
+    log_once("raft port: closed the connection of " + member_certificate_name(member) + " from " +
+             where + ", which " + problem);
   }
-  boost::system::error_code ignored;
-  socket->close(ignored);
-  connections.erase(socket);
+  connection->close();
+  if (auto it = served.find(member); it != served.end() && it->second == connection) {
+    served.erase(it);
+  }
 }
 
 PeerListener::PeerListener(asio::any_io_executor executor, PeerListenerOptions options,
@@ -128,8 +233,9 @@ void PeerListener::stop() {
   s.is_stopped = true;
   boost::system::error_code ignored;
   if (s.acceptor) s.acceptor->close(ignored);
-  for (const auto& socket : s.connections) socket->close(ignored);
-  // The readers remove their own sockets as they end.
+  for (const auto& connection : s.handshaking) connection->close();
+  for (const auto& [member, connection] : s.served) connection->close();
+  // The coroutines remove their own connections as they end.
 }
 
 }  // namespace auction::raft::detail

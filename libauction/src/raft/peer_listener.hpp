@@ -1,24 +1,40 @@
 // PeerListener: the inbound half of the raft peer transport -- the raft port.
 //
-// Private to raft::Server. Accepts connections from other replicas, checks each one's
-// greeting, reads its frames (peer_stream.hpp) and hands every message that decodes to
-// the owner. A connection that sends anything else (a wrong greeting, an oversized or
-// undecodable frame) is logged once and closed: a bad peer costs one connection, never the
-// node. At most connections_max connections at once; beyond that new ones are closed.
+// Private to raft::Server. Accepts connections from other replicas over mutual TLS 1.3: a
+// connection is served only after its handshake verified a certificate of the cluster's CA
+// whose name (member_certificate.hpp) is a member of the configuration, and only then are
+// its greeting and frames (peer_stream.hpp) read; every message on it must come `from` that
+// member, or the connection is closed. So no process without a member's key can make this
+// node believe anything.
+// Slots: connections that have not yet proved who they are get handshake_timeout to do so
+// and at most handshakes_max of them exist at once (beyond that a new one is closed at
+// once); each member has one served connection (a newer one from the same member replaces
+// it: the member reconnected). So strangers can use at most handshakes_max slots, and
+// never those of members.
+// A connection that breaks a rule is logged and closed: a bad peer costs one connection,
+// never the node. Refusals are logged once per kind and source address, so a flood of them
+// cannot flood the log.
 // Threading: everything on the owner's executor (one thread or a strand).
-// Never: allocates more than frame_bytes_max per connection for a frame, or blocks.
+// Never: reads a frame before the handshake authenticated a member, allocates more than
+// frame_bytes_max per connection for a frame, or blocks.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include "auction/base/error.hpp"
 #include "auction/raft/message.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace auction::raft::detail {
 
@@ -26,11 +42,16 @@ struct PeerListenerOptions {
   std::string address = "127.0.0.1";  // an IP literal
   std::uint16_t port = 0;             // 0: the kernel picks
   std::size_t frame_bytes_max = 4 << 20;
-  std::size_t connections_max = 64;
+  // Mutual TLS (wire/tls_context.hpp): this node's certificate, the CAs, peers verified.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::vector<NodeId> members;                        // the other members: who may connect
+  std::size_t handshakes_max = 16;                    // connections not yet authenticated, at once
+  std::chrono::milliseconds handshake_timeout{5000};  // to finish TLS and send the greeting
   std::string log_name;  // this node as named in log lines, e.g. "replica 1"
 };
 
-// Called for every decoded message, in the order each connection delivered them.
+// Called for every decoded message, in the order each connection delivered them. Its
+// `from` is the member the connection authenticated.
 using OnPeerMessage = std::function<void(const Message&)>;
 
 class PeerListener {

@@ -30,6 +30,7 @@
 #include "raft/peer_listener.hpp"
 #include "raft/peer_stream.hpp"
 #include "wire/spawn.hpp"
+#include "wire/tls_context.hpp"
 
 namespace auction::raft {
 
@@ -106,10 +107,11 @@ struct Server::Impl {
         storage(inner),
         log_name(options.log_noun + " " + std::to_string(options.config.id.value)),
         driver(options.config, storage, routes, machine, Driver::Mode::split),
+        tls(wire::make_mutual_tls_context(options.tls)),
         ticker(executor),
         batcher(executor) {
     driver.set_batching(true);
-    add_peer_links();
+    if (tls) add_peer_links();
   }
 
   void add_peer_links();
@@ -132,6 +134,8 @@ struct Server::Impl {
   std::string log_name;  // "replica 2"
   PeerRoutes routes;
   Driver driver;
+  // The raft port's mutual TLS, both directions; an error here is start()'s.
+  Result<std::shared_ptr<asio::ssl::context>> tls;
   std::optional<detail::PeerListener> peer_listener;
   std::string last_refusal;  // the last reason a peer's message was refused (logged once)
   asio::steady_timer ticker;
@@ -157,8 +161,10 @@ void Server::Impl::add_peer_links() {
                std::make_unique<detail::PeerLink>(
                    executor,
                    detail::PeerLinkOptions{
+                       .peer = peer.id,
                        .host = peer.host,
                        .port = peer.port,
+                       .tls = *tls,
                        .log_name = log_name,
                        .peer_name = options.log_noun + " " + std::to_string(peer.id.value),
                        .queue_max = options.peer_queue_max,
@@ -300,6 +306,10 @@ Result<std::uint16_t> Server::start() {
   AUCTION_ASSERT(!s.is_started, "start() is called once");
   s.is_started = true;
 
+  if (!s.tls) {
+    s.is_stopped = true;
+    return std::unexpected(s.tls.error());
+  }
   std::weak_ptr<Impl> weak = impl_;
   s.self = weak;
   s.peer_listener.emplace(s.executor,
@@ -307,7 +317,10 @@ Result<std::uint16_t> Server::start() {
                               .address = s.options.listen_address,
                               .port = s.options.listen_port,
                               .frame_bytes_max = detail::message_bytes_max(s.options.config),
-                              .connections_max = s.options.peer_connections_max,
+                              .tls = *s.tls,
+                              .members = s.options.config.peers,
+                              .handshakes_max = s.options.peer_handshakes_max,
+                              .handshake_timeout = s.options.peer_handshake_timeout,
                               .log_name = s.log_name,
                           },
                           [weak](const Message& message) {

@@ -25,7 +25,28 @@ TEST_CASE("platform: the shipped cluster files parse", "[platform][config]") {
     CHECK(config->find(1)->raft_endpoint() == "127.0.0.1:7200");
     CHECK(config->find(0) == nullptr);
     CHECK(config->find(42) == nullptr);
+    // Credentials beside the checkout, in certs/ (ignored by git), named from the file.
+    REQUIRE(config->tls.has_value());
+    CHECK(config->tls->dir ==
+          std::filesystem::path(AUCTION_SOURCE_DIR) / "certs" / std::filesystem::path(name).stem());
   }
+}
+
+TEST_CASE("platform: a cluster file's tls section names the credentials directory",
+          "[platform][config]") {
+  const std::string replicas =
+      R"({"replicas": [{"id": 1, "host": "h", "client_port": 1, "raft_port": 2}])";
+  auto without = ClusterConfig::parse(replicas + "}");
+  REQUIRE(without.has_value());
+  CHECK_FALSE(without->tls.has_value());
+  auto with = ClusterConfig::parse(replicas + R"(, "tls": {"dir": "/etc/ppapd/certs"}})");
+  REQUIRE(with.has_value());
+  CHECK(with->tls->dir == "/etc/ppapd/certs");
+  CHECK(error_of(replicas + R"(, "tls": {"dir": ""}})") == "tls.dir must be a non-empty path");
+  CHECK(error_of(replicas + R"(, "tls": {"dir": 7}})") == "tls.dir must be a non-empty path");
+  CHECK(error_of(replicas + R"(, "tls": {}})") == "tls.dir must be a non-empty path");
+  CHECK(error_of(replicas + R"(, "tls": {"dir": "x", "ca": "y"}})") == "tls: unknown key \"ca\"");
+  CHECK(error_of(replicas + R"(, "tls": "certs"})") == "tls must be an object");
 }
 
 TEST_CASE("platform: a cluster file's replicas are sorted by id and timing defaults apply",

@@ -12,6 +12,7 @@
 
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
+#include "auction/platform/cluster_credentials.hpp"
 #include "auction/platform/replica.hpp"
 #include "unit/raft/file_storage_test_support.hpp"
 #include "unit/wire/loopback.hpp"
@@ -31,16 +32,20 @@ std::uint16_t free_port(asio::io_context& io) {
   return acceptor.local_endpoint().port();
 }
 
-// Writes a cluster file of one replica (id 1) on free ports; returns it parsed.
+// Writes a cluster file of one replica (id 1) on free ports, and its credentials into
+// certs/ beside it; returns it parsed.
 ClusterConfig write_cluster_file(asio::io_context& io, const std::filesystem::path& file) {
+  const auto certs = file.parent_path() / "certs";
   const Json text{{"replicas", Json::array({{{"id", 1},
                                              {"host", "127.0.0.1"},
                                              {"client_port", free_port(io)},
                                              {"raft_port", free_port(io)}}})},
-                  {"timing", {{"tick_ms", 10}, {"election_ticks", 10}, {"heartbeat_ticks", 2}}}};
+                  {"timing", {{"tick_ms", 10}, {"election_ticks", 10}, {"heartbeat_ticks", 2}}},
+                  {"tls", {{"dir", certs.string()}}}};
   std::ofstream(file) << text.dump(2) << "\n";
   auto config = ClusterConfig::parse(text.dump());
   REQUIRE(config.has_value());
+  REQUIRE(auction::platform::create_cluster_credentials(*config, certs).has_value());
   return *config;
 }
 
@@ -173,5 +178,51 @@ TEST_CASE("platform: a replica whose ports are taken refuses to start and leaves
     CHECK_THAT(started.error().message, Catch::StartsWith("client port: ") &&
                                             Catch::EndsWith(" (is another replica running?)"));
     tcp::acceptor raft_port(io, {loopback, ports.raft_port});  // throws if still bound
+  }
+}
+
+TEST_CASE("platform: a replica refuses to open without credentials that are its own and private",
+          "[platform][replica]") {
+  TempDir dir;
+  asio::io_context io;
+  ClusterConfig config = write_cluster_file(io, dir / "cluster.json");
+  const auto certs = dir / "certs";
+  const auto refusal = [&](const ClusterConfig& cluster) {
+    auto opened = Replica::open(cluster, options_in(dir), io.get_executor());
+    REQUIRE_FALSE(opened.has_value());
+    CHECK(opened.error().code == code::credentials_invalid);
+    CHECK_FALSE(std::filesystem::exists(dir / "data"));  // refused before the data dir
+    return opened.error().message;
+  };
+
+  SECTION("no tls section") {
+    config.tls.reset();
+    CHECK_THAT(refusal(config),
+               Catch::Contains("no \"tls\" section") && Catch::Contains("replica init-certs"));
+  }
+  SECTION("a missing key") {
+    std::filesystem::remove(certs / "replica-1.key");
+    CHECK_THAT(refusal(config), Catch::Contains("replica-1.key does not exist"));
+  }
+  SECTION("a key other users can read") {
+    std::filesystem::permissions(certs / "replica-1.key", std::filesystem::perms::group_read,
+                                 std::filesystem::perm_options::add);
+    CHECK_THAT(refusal(config),
+               Catch::Contains("other users can read the key") && Catch::Contains("chmod 600"));
+  }
+  SECTION("another replica's certificate") {
+    ClusterConfig two = config;
+    two.replicas.push_back(config.replicas[0]);
+    two.replicas[1].id = 2;
+    REQUIRE(auction::platform::create_cluster_credentials(two, certs).has_value());
+    std::filesystem::rename(certs / "replica-2.crt", certs / "replica-1.crt");
+    std::filesystem::rename(certs / "replica-2.key", certs / "replica-1.key");
+    CHECK_THAT(refusal(config), Catch::Contains("names replica-2, not replica-1"));
+  }
+  SECTION("a certificate of another CA") {
+    const auto stranger = auction::platform::make_memory_credentials({1});
+    std::filesystem::remove(certs / "ca.crt");
+    std::ofstream(certs / "ca.crt") << stranger.ca_certificate_pem;
+    CHECK_THAT(refusal(config), Catch::Contains("does not verify against the CA file"));
   }
 }

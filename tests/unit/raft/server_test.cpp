@@ -26,10 +26,12 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 
+#include "auction/platform/cluster_credentials.hpp"
 #include "auction/raft/file_storage.hpp"
 #include "auction/raft/message.hpp"
 #include "auction/raft/server.hpp"
 #include "raft/peer_stream.hpp"
+#include "unit/raft/raft_port_client.hpp"
 
 namespace {
 
@@ -152,7 +154,9 @@ struct Node {
 
 class Cluster {
  public:
-  explicit Cluster(std::size_t size) : dir_(fresh_temp_dir()) {
+  // `handshake_timeout`: how long the raft port waits for a connection to authenticate.
+  explicit Cluster(std::size_t size, std::chrono::milliseconds handshake_timeout = 5s)
+      : dir_(fresh_temp_dir()), credentials_(make_memory_credentials(size)) {
     for (std::size_t i = 0; i < size; ++i) ports_.push_back(free_port());
     const std::vector<std::uint16_t>& ports = ports_;
     for (std::uint64_t id = 1; id <= size; ++id) {
@@ -168,6 +172,8 @@ class Cluster {
         options.peers.push_back(PeerEndpoint{NodeId{peer}, "127.0.0.1", ports[peer - 1]});
       }
       options.listen_port = ports[id - 1];
+      options.tls = credentials_.replicas[id - 1];
+      options.peer_handshake_timeout = handshake_timeout;
       options.tick_period = tick_period;
       options.request_timeout = 10s;
       Node* raw = node.get();
@@ -205,6 +211,8 @@ class Cluster {
   }
 
   Node& node(std::uint64_t id) { return *nodes_.at(id - 1); }
+  // The cluster's CA, and node `id`'s certificate and key.
+  const auction::platform::MemoryCredentials& credentials() const { return credentials_; }
   Events& events() { return events_; }
   std::uint16_t port(std::uint64_t id) const { return ports_.at(id - 1); }
 
@@ -284,8 +292,16 @@ class Cluster {
   }
 
  private:
+  static auction::platform::MemoryCredentials make_memory_credentials(std::size_t size) {
+    // One more than the members: a certificate of this CA for a replica that is no member.
+    std::vector<std::uint64_t> ids;
+    for (std::uint64_t id = 1; id <= size + 1; ++id) ids.push_back(id);
+    return auction::platform::make_memory_credentials(ids);
+  }
+
   Events events_;
   std::filesystem::path dir_;
+  auction::platform::MemoryCredentials credentials_;
   std::vector<std::uint16_t> ports_;  // raft ports, by id - 1
   std::vector<std::unique_ptr<Node>> nodes_;
 };
@@ -426,57 +442,93 @@ TEST_CASE("raft: a leader whose disk stalls keeps heartbeating, so no election h
   CHECK(answer->starts_with("applied:during-stall@"));
 }
 
-TEST_CASE("raft: the raft port refuses what is not a valid message from a member",
+namespace {
+using asio::ip::tcp;
+using auction::raft::detail::append_frame;
+using auction::raft::detail::peer_greeting;
+using auction::test::forged_heartbeat;
+using auction::test::RaftPortClient;
+}  // namespace
+
+TEST_CASE("raft: the raft port serves only members, over mutual TLS, each in its own name",
           "[raft][server]") {
   Cluster cluster(3);
   const std::uint64_t leader = cluster.wait_for_leader();
   const std::uint64_t target = a_follower(leader);
-  using asio::ip::tcp;
-  using auction::raft::detail::append_frame;
-  using auction::raft::detail::peer_greeting;
+  const std::uint64_t other = 6 - leader - target;  // the third member
+  const std::uint64_t forged_term = std::uint64_t{1} << 40;
+  const std::string heartbeat = forged_heartbeat(leader, target, forged_term);
+  const auto port = cluster.port(target);
 
-  asio::io_context io;
-  const tcp::endpoint where(asio::ip::make_address("127.0.0.1"), cluster.port(target));
-  // Sends `bytes` on a fresh connection; returns whether the node then closed it.
-  auto closes_after = [&](const std::string& bytes) {
-    tcp::socket socket(io);
-    socket.connect(where);
-    asio::write(socket, asio::buffer(bytes));
-    char byte = 0;
-    boost::system::error_code ec;
-    socket.read_some(asio::buffer(&byte, 1), ec);  // blocks until the node closes it
-    return ec == asio::error::eof || ec == asio::error::connection_reset;
-  };
-  std::string huge_frame(peer_greeting);
-  huge_frame += std::string("\xff\xff\xff\x7f", 4);  // announces ~2 GB
-  std::string garbage(peer_greeting);
-  append_frame(garbage, "garbage");
-  CHECK(closes_after("{\"id\":1,\"op\":\"raft\"}\n"));  // not the peer protocol
-  CHECK(closes_after(huge_frame));
-  CHECK(closes_after(garbage));
-
-  // Well-formed messages that are not from a member, or not for this node, are dropped.
-  Message outsider{.type = MessageType::vote,
-                   .from = NodeId{9},
-                   .to = NodeId{target},
-                   .term = Term{1000},
-                   .log_term = Term{1000},
-                   .index = LogIndex{1000},
-                   .entries = {},
-                   .commit = LogIndex{0},
-                   .reject = false,
-                   .reject_hint = LogIndex{0},
-                   .context = 0};
-  Message misaddressed = outsider;
-  misaddressed.from = NodeId{leader};
-  misaddressed.to = NodeId{7};
-  std::string frames(peer_greeting);
-  append_frame(frames, encode(outsider));
-  append_frame(frames, encode(misaddressed));
-  append_frame(frames, "garbage");  // then the node closes the connection: all were read
-  CHECK(closes_after(frames));
-  // A vote request for term 1000 from a stranger would have deposed the leader.
+  SECTION("without TLS nothing is read") {
+    CHECK(RaftPortClient(port, nullptr).closes_after(heartbeat));
+  }
+  SECTION("a certificate of another CA, even one naming a member, is refused") {
+    const auto stranger = auction::platform::make_memory_credentials({leader});
+    CHECK(RaftPortClient(port, &stranger.replicas[0]).closes_after(heartbeat));
+  }
+  SECTION("a certificate of this CA for a replica that is not a member is refused") {
+    // The cluster's CA issued replica-4 too (the tests' credentials), but 4 is no member.
+    CHECK(RaftPortClient(port, &cluster.credentials().replicas[3]).closes_after(heartbeat));
+  }
+  SECTION("a member cannot speak for another member") {
+    const auto& as_other = cluster.credentials().replicas[other - 1];
+    CHECK(RaftPortClient(port, &as_other).closes_after(heartbeat));
+  }
+  SECTION("a member that sends what is not a valid message is cut off") {
+    const auto& as_other = cluster.credentials().replicas[other - 1];
+    std::string huge_frame(peer_greeting);
+    huge_frame += std::string("\xff\xff\xff\x7f", 4);  // announces ~2 GB
+    std::string garbage(peer_greeting);
+    append_frame(garbage, "garbage");
+    CHECK(RaftPortClient(port, &as_other).closes_after("{\"id\":1,\"op\":\"raft\"}\n"));
+    CHECK(RaftPortClient(port, &as_other).closes_after(huge_frame));
+    CHECK(RaftPortClient(port, &as_other).closes_after(garbage));
+    // A message from this member but not for this node is dropped, not obeyed.
+    std::string misaddressed = forged_heartbeat(other, 7, forged_term);
+    append_frame(misaddressed, "garbage");  // then the node closes: everything was read
+    CHECK(RaftPortClient(port, &as_other).closes_after(misaddressed));
+  }
+  // A heartbeat for term 2^40 in the leader's name would have deposed it for good.
   const auto status = cluster.on(target, [&] { return cluster.node(target).server->status(); });
-  CHECK(status.term.value < 1000);
+  CHECK(status.term.value < forged_term);
   CHECK(status.leader == NodeId{leader});
+  CHECK(cluster.propose(leader, "after the attack").has_value());
+}
+
+TEST_CASE("raft: connections that never authenticate get few slots, never members' ones",
+          "[raft][server]") {
+  Cluster cluster(3, /*handshake_timeout=*/60s);
+  const std::uint64_t leader = cluster.wait_for_leader();
+  asio::io_context io;
+  const tcp::endpoint where(asio::ip::make_address("127.0.0.1"), cluster.port(a_follower(leader)));
+  std::vector<std::unique_ptr<tcp::socket>> idle;
+  for (int i = 0; i < 16; ++i) {  // ServerOptions::peer_handshakes_max
+    idle.push_back(std::make_unique<tcp::socket>(io));
+    idle.back()->connect(where);
+  }
+  // One more is closed at once, while the first ones still wait for their deadline.
+  tcp::socket extra(io);
+  extra.connect(where);
+  char byte = 0;
+  boost::system::error_code ec;
+  extra.read_some(asio::buffer(&byte, 1), ec);
+  CHECK(ec == asio::error::eof);
+  idle.back()->non_blocking(true);
+  idle.back()->read_some(asio::buffer(&byte, 1), ec);
+  CHECK(ec == asio::error::would_block);
+  // The members' connections are not among those slots: the cluster commits.
+  CHECK(cluster.propose(leader, "while strangers wait").has_value());
+}
+
+TEST_CASE("raft: a connection that does not authenticate in time is closed", "[raft][server]") {
+  Cluster cluster(3, /*handshake_timeout=*/200ms);
+  const std::uint64_t leader = cluster.wait_for_leader();
+  asio::io_context io;
+  tcp::socket idle(io);
+  idle.connect({asio::ip::make_address("127.0.0.1"), cluster.port(a_follower(leader))});
+  char byte = 0;
+  boost::system::error_code ec;
+  idle.read_some(asio::buffer(&byte, 1), ec);  // ends when the node closes it
+  CHECK(ec == asio::error::eof);
 }

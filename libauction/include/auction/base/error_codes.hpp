@@ -83,6 +83,11 @@ inline constexpr char bad_snapshot[] = "bad_snapshot";
 // A cluster file that cannot be read, or whose contents break its rules.
 inline constexpr char config_unreadable[] = "config_unreadable";
 inline constexpr char config_invalid[] = "config_invalid";
+// A certificate, key or CA file that cannot be read, does not parse, does not match, is
+// not signed by the cluster's CA, names the wrong replica, or is readable by other users.
+inline constexpr char credentials_invalid[] = "credentials_invalid";
+// Creating credentials would overwrite files that exist.
+inline constexpr char credentials_exist[] = "credentials_exist";
 
 // --- The market: rules, peers, journal, consoles (docs/auction.md) ---
 

@@ -7,12 +7,18 @@
 //     "replicas": [
 //       {"id": 1, "host": "127.0.0.1", "client_port": 7100, "raft_port": 7200}, ...
 //     ],
-//     "timing": {"tick_ms": 10, "election_ticks": 30, "heartbeat_ticks": 3}
+//     "timing": {"tick_ms": 10, "election_ticks": 30, "heartbeat_ticks": 3},
+//     "tls": {"dir": "certs"}
 //   }
 //
 // Replica ids are 1..1,000,000 (0 is reserved: Raft uses it for "no node").
 // `client_port` answers users (the platform ops); `raft_port` carries replica-to-replica
 // traffic. `timing` is optional; every replica of a cluster must use the same values.
+// `tls.dir` is where the cluster's credentials are (cluster_credentials.hpp: the CA
+// certificates every process trusts, and each replica's certificate and key); a relative
+// path is relative to the cluster file. A replica refuses to start without it: the raft
+// port speaks only mutually authenticated TLS. `replica init-certs` creates the files and
+// adds the section.
 // Parsing is strict: unknown keys, duplicate ids or addresses, and out-of-range values are
 // errors that name the offending field, because a typo in a cluster file should stop a
 // replica at start, not split a cluster at run time.
@@ -46,17 +52,23 @@ struct ClusterTiming {
   std::uint32_t heartbeat_ticks = 3;  // leader heartbeat interval; < election_ticks
 };
 
+struct ClusterTls {
+  std::filesystem::path dir;  // the credentials directory (cluster_credentials.hpp)
+};
+
 struct ClusterConfig {
   static constexpr std::size_t replicas_max = 9;
   static constexpr std::size_t config_bytes_max = 1 << 20;
 
   std::vector<ReplicaAddress> replicas;  // sorted by id, ids unique
   ClusterTiming timing;
+  std::optional<ClusterTls> tls;  // absent: no credentials yet (a replica will not start)
 
   // Parses and validates a cluster file's text. Errors: "config_invalid", naming the field.
   static Result<ClusterConfig> parse(std::string_view text);
 
-  // Reads and parses a file. Errors: "config_unreadable" (with the OS reason),
+  // Reads and parses a file; a relative tls.dir becomes relative to the file's directory.
+  // Errors: "config_unreadable" (with the OS reason),
   // "config_invalid".
   static Result<ClusterConfig> load(const std::filesystem::path& path);
 

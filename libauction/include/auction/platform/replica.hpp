@@ -5,11 +5,13 @@
 //   the write-ahead log    raft::FileStorage in the data directory (locked while open),
 //   the state              platform::StateMachine, empty at open: raft applies every
 //                          committed entry again from index 1 (no snapshots yet),
-//   Raft                   raft::Server, serving the raft port (raft_port of the cluster file),
+//   Raft                   raft::Server, serving the raft port (raft_port of the cluster file)
+//                          over mutual TLS with the replica's credentials
+//                          (cluster_credentials.hpp),
 //   the platform ops       ReplicaService on a wire::Server, serving the client port.
 // open() reads and checks everything that can be checked before binding (the cluster file,
-// the id, the data directory and its log) and binds nothing; start() binds both ports.
-// Each refusal is an Error whose message is one line saying what to fix (the `replica`
+// the id, the credentials, the data directory and its log) and binds nothing; start() binds both
+// ports. Each refusal is an Error whose message is one line saying what to fix (the `replica`
 // executable prints it after "cannot start: ").
 //
 // Threading: every call on the executor's thread, which must not run handlers concurrently
@@ -22,11 +24,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include "auction/base/error.hpp"
+#include "auction/base/tls_credentials.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "auction/raft/types.hpp"
 
@@ -39,6 +43,9 @@ struct ReplicaOptions {
   // The IP address both ports bind to. Empty: the replica's host in the cluster file when
   // that is an IP literal, else 0.0.0.0 (a host name may not resolve to this machine).
   std::string listen_address;
+  // The raft port's credentials. Empty: read from the cluster file's tls.dir
+  // (load_replica_credentials). Given: used instead (a program that keeps them elsewhere).
+  std::optional<TlsCredentials> credentials;
 };
 
 // What the write-ahead log held when open() recovered it.
@@ -65,6 +72,9 @@ class Replica {
   // Opens replica `options.id` of `cluster`: locks the data directory and recovers its log.
   // Nothing is bound or served until start(). Errors:
   //   config_invalid        the id is not in the cluster (the message lists the ids there)
+  //   credentials_invalid   the raft port's credentials are missing, do not load, do not
+  //                         name this replica, are not signed by the CA, or the key file is
+  //                         readable by other users (the message names the file)
   //   storage_locked        another process holds the data directory
   //   storage_corrupt       the log is damaged beyond a torn tail (the message says how
   //                         to recover: wipe the data dir, the leader sends it all again)

@@ -7,11 +7,13 @@
 //            fsynced on a dedicated disk thread and handed back with on_persisted(), so
 //            heartbeats keep flowing while a write is slow (a disk stall delays commits but
 //            causes no election, ready.hpp);
-//   network  each peer gets an outbound link that writes framed binary messages on one TCP
-//            connection (src/raft/peer_stream.hpp: no JSON, no reply per message; many
-//            queued messages go out in one write), with a bounded queue, reconnection with
-//            backoff, and drop-oldest when full (Raft tolerates loss), so a slow or dead peer
-//            never blocks this node; the raft port accepts the peers' connections. A link
+//   network  each peer gets an outbound link that writes framed binary messages on one
+//            mutually authenticated TLS 1.3 connection (src/raft/peer_stream.hpp: no JSON, no reply
+//            per message; many queued messages go out in one write), with a bounded queue,
+//            reconnection with backoff, and drop-oldest when full (Raft tolerates loss), so a slow
+//            or dead peer never blocks this node; the raft port accepts the peers' connections,
+//            serving only those whose certificate (ServerOptions::tls's CA) names a member, and
+//            only messages from that member (src/raft/peer_listener.hpp). A link
 //            that sees its peer close the connection tells the core at once
 //            (Core::report_unreachable): a dead leader is replaced without waiting out an
 //            election timeout.
@@ -50,6 +52,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "auction/base/error.hpp"
+#include "auction/base/tls_credentials.hpp"
 #include "auction/raft/config.hpp"
 #include "auction/raft/core.hpp"
 #include "auction/raft/driver.hpp"
@@ -81,7 +84,13 @@ struct ServerOptions {
   // Per peer: queued messages and their bytes (beyond: the oldest is dropped).
   std::size_t peer_queue_max = 1024;
   std::size_t peer_queue_bytes_max = 32 << 20;
-  std::size_t peer_connections_max = 64;  // inbound raft connections at once
+  // The raft port's mutual TLS: this node's certificate, named member_certificate_name(id)
+  // (member_certificate.hpp), its key, and the CAs every member's certificate is signed by.
+  TlsCredentials tls;
+  // Inbound raft connections that have not yet authenticated, at once, and how long each
+  // has to do so. Members' own connections never count against this.
+  std::size_t peer_handshakes_max = 16;
+  std::chrono::milliseconds peer_handshake_timeout{5000};
   std::string log_noun = "node";  // log lines name nodes "<log_noun> <id>", e.g. "replica 2"
   // Called on the executor after each role change is logged (after the core changed role,
   // term or known leader). Optional; must not call back into the server synchronously.
@@ -112,7 +121,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds the raft port, starts ticking, the disk thread and the peer links. Returns the
-  // bound port. Errors (nothing was started): address_in_use, bind_failed.
+  // bound port. Errors (nothing was started): credentials_invalid (options.tls does not
+  // load), address_in_use, bind_failed.
   // Precondition: called once.
   Result<std::uint16_t> start();
 

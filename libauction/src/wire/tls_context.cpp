@@ -1,0 +1,68 @@
+// TLS contexts for mutually authenticated connections: see tls_context.hpp.
+#include "wire/tls_context.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/buffer.hpp>
+
+namespace auction::wire {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+
+namespace {
+
+std::unexpected<Error> refuse(const std::string& what, const boost::system::error_code& ec) {
+  return fail(code::credentials_invalid, what + ": " + ec.message());
+}
+
+}  // namespace
+
+Result<std::shared_ptr<ssl::context>> make_mutual_tls_context(const TlsCredentials& credentials) {
+  auto context = std::make_shared<ssl::context>(ssl::context::tls);
+  SSL_CTX* native = context->native_handle();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION) != 1) {
+    return fail(code::credentials_invalid, "this OpenSSL cannot speak TLS 1.3");
+  }
+  SSL_CTX_set_num_tickets(native, 0);
+  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
+  boost::system::error_code ec;
+  if (credentials.trusted_ca_pem.empty()) {
+    return fail(code::credentials_invalid, "no trusted CA certificate");
+  }
+  context->add_certificate_authority(asio::buffer(credentials.trusted_ca_pem), ec);
+  if (ec) return refuse("the CA certificate does not load", ec);
+  context->use_certificate_chain(asio::buffer(credentials.certificate_pem), ec);
+  if (ec) return refuse("the certificate does not load", ec);
+  context->use_private_key(asio::buffer(credentials.private_key_pem), ssl::context::pem, ec);
+  if (ec) return refuse("the private key does not load", ec);
+  if (SSL_CTX_check_private_key(native) != 1) {
+    ERR_clear_error();
+    return fail(code::credentials_invalid, "the private key does not match the certificate");
+  }
+  context->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
+  if (ec) return refuse("cannot require peer certificates", ec);
+  return context;
+}
+
+std::optional<std::string> verified_peer_name(SSL* ssl) {
+  if (ssl == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
+  X509* certificate = SSL_get0_peer_certificate(ssl);
+  if (certificate == nullptr) return std::nullopt;
+  const X509_NAME* subject = X509_get_subject_name(certificate);
+  const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (index < 0 || X509_NAME_get_index_by_NID(subject, NID_commonName, index) >= 0) {
+    return std::nullopt;  // none, or more than one
+  }
+  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+  unsigned char* utf8 = nullptr;
+  const int length = ASN1_STRING_to_UTF8(&utf8, data);
+  if (length < 0) return std::nullopt;
+  std::string name(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(length));
+  OPENSSL_free(utf8);
+  return name;
+}
+
+}  // namespace auction::wire
