@@ -111,6 +111,12 @@ ask() {  # port request reader
     _ "$1" "$2" 2>/dev/null || true
 }
 
+ask_tls() {  # port request: one request line to a replica's client port (TLS), its reply
+  { printf '%b' "$2"; sleep 0.5; } |
+    timeout 5 openssl s_client -quiet -no_ign_eof -verify_return_error \
+      -CAfile "$tmp/certs/ca.crt" -connect "127.0.0.1:$1" 2>/dev/null | head -n 1 || true
+}
+
 wait_until() {  # description command...
   local what=$1
   shift
@@ -177,7 +183,7 @@ done
 ppapd_led() {  # every replica names the same leader, and that one says it leads
   local port status leaders="" roles=""
   for port in "${replica_ports[@]}"; do
-    status=$(ask "$port" '{"id":1,"op":"status"}\n' 'head -n 1')
+    status=$(ask_tls "$port" '{"id":1,"op":"status"}\n')
     [ -n "$status" ] || return 1
     leaders+="$(jq -r '.result.leader // "none"' <<<"$status") "
     roles+="$(jq -r 'select(.result.leader == .result.id) | .result.role' <<<"$status")"

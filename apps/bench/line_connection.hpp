@@ -5,6 +5,8 @@
 // would make the generator, not the server, the bottleneck. The reads of `bench platform`
 // check each answer's envelope and count its items instead (as `bench etcd` does with its
 // answers), and go through this connection. One call at a time; every call has a deadline.
+// Plain TCP, or TLS with a given context (the replicas' client port speaks TLS unless the
+// cluster file says "client_port": "plain").
 // Threading: its io_context's thread only.
 #pragma once
 
@@ -18,11 +20,17 @@
 
 #include "auction/base/error.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace auction::bench {
 
 class LineConnection {
  public:
+  // `tls`: null for plain TCP; else the server's certificate is checked with it.
   LineConnection(boost::asio::io_context& io, std::string host, std::uint16_t port,
+                 std::shared_ptr<boost::asio::ssl::context> tls = nullptr,
                  std::size_t line_bytes_max = 4 << 20);
   ~LineConnection();
   LineConnection(const LineConnection&) = delete;

@@ -122,7 +122,7 @@ class PlatformReader final : public LoadClient {
  public:
   PlatformReader(asio::io_context& io, const PlatformFixture& fixture, const ReadTarget& target,
                  Workload workload)
-      : connection_(io, target.host, target.port), workload_(workload) {
+      : connection_(io, target.host, target.port, target.tls), workload_(workload) {
     // Encoded by the platform's own codec, once; only the answers are read by hand.
     const auto add_request = [this](const platform::Command& command) {
       requests_.push_back(

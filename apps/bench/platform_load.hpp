@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include "auction/base/ids.hpp"
 #include "auction/platform/client.hpp"
@@ -46,6 +47,8 @@ struct PlatformFixture {
 struct ReadTarget {
   std::string host;
   std::uint16_t port = 0;
+  // TLS as platform::Client speaks it (platform/client_tls.hpp); null: plain TCP.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 // Creates (or reuses) the bench users and creates and starts `auctions` auctions, through

@@ -10,6 +10,7 @@
 #include "cluster_target.hpp"
 #include "load_report.hpp"
 #include "modes.hpp"
+#include "platform/client_tls.hpp"
 #include "platform_load.hpp"
 #include "report.hpp"
 
@@ -53,7 +54,12 @@ int run_platform(const PlatformOptions& options, const CommonOptions& common) {
     return 1;
   }
   const platform::ReplicaAddress& at = *(*target)->config().find(leadership->leader);
-  const ReadTarget reads{at.host, at.client_port};
+  auto tls = platform::client_tls_context(client_options);
+  if (!tls) {
+    std::fprintf(stderr, "bench platform: %s\n", tls.error().message.c_str());
+    return 1;
+  }
+  const ReadTarget reads{at.host, at.client_port, *tls};
   const int exit_code = run_loads(
       report, "platform", io, options.load, *workloads,
       [&](Workload workload, std::size_t clients) {

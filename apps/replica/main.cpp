@@ -163,6 +163,13 @@ int run(const std::string& config_path, platform::ReplicaOptions options) {
     io.stop();
   });
 
+  if (replica.is_client_port_plain()) {
+    std::fprintf(stderr,
+                 "replica %llu: WARNING: the client port speaks plain TCP (the cluster file says "
+                 "\"client_port\": \"plain\"): anyone on the network path can read and change "
+                 "what clients send and receive; use it only on loopback\n",
+                 id);
+  }
   const char* address = replica.listen_address().c_str();
   std::fprintf(stderr, "replica %llu ready (client %s:%u, raft %s:%u)\n", id, address,
                static_cast<unsigned>(ports->client), address, static_cast<unsigned>(ports->raft));

@@ -57,6 +57,10 @@ ChaosCluster::~ChaosCluster() {
 
 std::vector<std::string> ChaosCluster::client_endpoints() const { return endpoints_; }
 
+platform::ClientOptions ChaosCluster::client_options() const {
+  return platform::client_options_from(replicas_.config());
+}
+
 void ChaosCluster::start(std::size_t index) {
   auto started = replicas_.start(index + 1);
   if (started) started = replicas_.wait_ready(index + 1, ready_timeout);

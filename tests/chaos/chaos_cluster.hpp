@@ -15,10 +15,12 @@
 #include <cstddef>
 #include <exception>
 #include <filesystem>
+
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+#include "auction/platform/client.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -62,6 +64,8 @@ class ChaosCluster {
   std::size_t size() const { return replicas_.size(); }
   // Client endpoints "host:port" in id order (replica index i has id i + 1).
   std::vector<std::string> client_endpoints() const;
+  // How a client reaches the replicas: their endpoints and the cluster's CA (TLS).
+  platform::ClientOptions client_options() const;
 
   // kill -9 (idempotent; a paused replica is killed too).
   void kill(std::size_t index);

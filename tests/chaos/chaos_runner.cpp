@@ -27,6 +27,7 @@
 #include "final_state_check.hpp"
 #include "invariant.hpp"
 #include "linearizability.hpp"
+#include "platform/client_tls.hpp"
 #include "wire/client.hpp"
 
 namespace auction::test {
@@ -50,9 +51,11 @@ const std::string seller = "s0";
 
 std::string user_name(int i) { return "u" + std::to_string(i); }
 
-platform::ClientOptions client_options(const std::vector<std::string>& endpoints,
+// `base`: the cluster's (its CA); `endpoints`: the replicas in the order to try them.
+platform::ClientOptions client_options(const platform::ClientOptions& base,
+                                       const std::vector<std::string>& endpoints,
                                        std::chrono::milliseconds deadline) {
-  platform::ClientOptions options;
+  platform::ClientOptions options = base;
   options.replicas = endpoints;
   options.deadline = deadline;
   // Shorter than the faults: calls give up mid-fault, so the history holds indeterminate
@@ -246,12 +249,16 @@ ChaosResult run_chaos(const ChaosOptions& options) {
 
   ChaosCluster cluster(options.replicas, network.get());
   const std::vector<std::string> endpoints = cluster.client_endpoints();
+  const platform::ClientOptions base_options = cluster.client_options();
+  // The pinned readers' wire clients speak TLS as platform::Client does.
+  auto tls = platform::client_tls_context(base_options);
+  if (!tls) FAIL("the cluster's CA does not load: " << tls.error().message);
   ChaosRecorder recorder;
 
   // Setup, before any fault: the users who may join, the seller and its auctions.
   asio::io_context io;
-  platform::Client main_client(io.get_executor(),
-                               client_options(endpoints, std::chrono::milliseconds(20000)));
+  platform::Client main_client(
+      io.get_executor(), client_options(base_options, endpoints, std::chrono::milliseconds(20000)));
   const std::int64_t main_process = static_cast<std::int64_t>(options.clients) + 1;
   for (int i = 0; i < buyer_count; ++i) {
     const platform::Login login{user_name(i), "setup.n" + std::to_string(i) + ":7000"};
@@ -299,7 +306,7 @@ ChaosResult run_chaos(const ChaosOptions& options) {
       std::vector<std::string> order = endpoints;
       std::rotate(order.begin(), order.begin() + static_cast<long>(c % order.size()), order.end());
       platform::Client client(client_io.get_executor(),
-                              client_options(order, std::chrono::milliseconds(1500)));
+                              client_options(base_options, order, std::chrono::milliseconds(1500)));
       std::unique_ptr<wire::Client> pinned;
       if (c < pinned_reader_count) {
         auto endpoint = parse_endpoint(endpoints[c % endpoints.size()]);
@@ -308,6 +315,7 @@ ChaosResult run_chaos(const ChaosOptions& options) {
         pinned_options.host = endpoint->host;
         pinned_options.port = endpoint->port;
         pinned_options.connect_timeout = std::chrono::milliseconds(300);
+        pinned_options.tls = *tls;
         pinned = std::make_unique<wire::Client>(client_io.get_executor(), pinned_options);
       }
       counts[c] = run_to_completion(client_io, async_client_loop(client, pinned.get(), recorder,

@@ -24,6 +24,15 @@ LocalClusterOptions built_replicas() {
 Cluster::Cluster(std::size_t size, platform::ClusterTiming timing)
     : replicas_(loopback_replicas(size), timing, built_replicas()) {}
 
+Cluster::Cluster(std::size_t size, ClientPort client_port)
+    : replicas_(loopback_replicas(size),
+                platform::ClusterTiming{.tick_ms = 10, .election_ticks = 20, .heartbeat_ticks = 2},
+                [&] {
+                  LocalClusterOptions options = built_replicas();
+                  options.is_client_port_plain = client_port == ClientPort::plain;
+                  return options;
+                }()) {}
+
 std::uint16_t Cluster::client_port(std::uint64_t id) const {
   return config().replicas.at(id - 1).client_port;
 }

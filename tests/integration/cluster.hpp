@@ -40,6 +40,10 @@ class Cluster {
   explicit Cluster(std::size_t size,
                    platform::ClusterTiming timing = {
                        .tick_ms = 10, .election_ticks = 20, .heartbeat_ticks = 2});
+  // The same, with the client port speaking plain TCP ("client_port": "plain"), for tests
+  // that send raw lines as a person with `nc` would (ask(), LineConnection).
+  enum class ClientPort { tls, plain };
+  Cluster(std::size_t size, ClientPort client_port);
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
@@ -79,7 +83,8 @@ class Cluster {
 };
 
 // Sends one raw line to 127.0.0.1:port and returns the reply line as JSON (fails the test
-// when the port does not answer within cluster_wait_max).
+// when the port does not answer within cluster_wait_max). Plain TCP: a cluster made with
+// ClientPort::plain.
 json ask(std::uint16_t port, const std::string& line);
 
 // Polls `condition` (about every 10 ms) until it holds; false after `timeout`. For states that

@@ -159,7 +159,7 @@ TEST_CASE(
     "integration: five replicas serve with two down, and refuse writes clearly with "
     "three down",
     "[integration][platform][faults]") {
-  Cluster cluster(5);
+  Cluster cluster(5, Cluster::ClientPort::plain);  // raw lines below, as with nc
   cluster.start_all();
   const std::uint64_t first_leader = cluster.wait_for_leader();
   const std::uint64_t bystander = first_leader % 5 + 1;

@@ -198,7 +198,7 @@ void walk_every_op(const Call& call, const std::string& p) {
 
 TEST_CASE("integration: every platform op and error, by raw line and through the client",
           "[integration][platform]") {
-  Cluster cluster(3);
+  Cluster cluster(3, Cluster::ClientPort::plain);  // raw lines, as with nc
   cluster.start_all();
   const std::uint64_t leader = cluster.wait_for_leader();
   INFO(cluster.logs());
@@ -288,7 +288,7 @@ TEST_CASE("integration: every platform op and error, by raw line and through the
 
 TEST_CASE("integration: a write retried after its answer was lost is applied exactly once",
           "[integration][platform]") {
-  Cluster cluster(3);
+  Cluster cluster(3, Cluster::ClientPort::plain);  // raw lines, as with nc
   cluster.start_all();
   const std::uint16_t port = cluster.client_port(cluster.wait_for_leader());
   INFO(cluster.logs());

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auction/platform/cluster_credentials.hpp"
 #include "integration/cluster.hpp"
 #include "support/child_process.hpp"
 
@@ -81,7 +82,7 @@ TEST_CASE(
     "integration: three replicas elect a leader that serves logins and reads while "
     "followers redirect to it",
     "[integration][replica]") {
-  Cluster cluster(3);
+  Cluster cluster(3, Cluster::ClientPort::plain);  // raw lines, as with nc
   cluster.start_all();
 
   for (std::size_t id = 1; id <= 3; ++id) {
@@ -142,7 +143,7 @@ TEST_CASE(
 
 TEST_CASE("integration: replicas restarted on their data dirs recover the log",
           "[integration][replica]") {
-  Cluster cluster(3);
+  Cluster cluster(3, Cluster::ClientPort::plain);  // raw lines, as with nc
   cluster.start_all();
   std::size_t leader = cluster.wait_for_leader();
   json login = ask(cluster.client_port(leader),
@@ -231,7 +232,7 @@ TEST_CASE(
     "integration: a leader that loses its majority answers every request instead of "
     "hanging",
     "[integration][replica]") {
-  Cluster cluster(3);
+  Cluster cluster(3, Cluster::ClientPort::plain);  // raw lines, as with nc
   cluster.start_all();
   const std::size_t leader = cluster.wait_for_leader();
   for (std::size_t id = 1; id <= 3; ++id) {
@@ -304,4 +305,59 @@ TEST_CASE(
     CHECK(replicas.wait_for_leader(deadline).has_value());
     replicas.stop_all();
   }
+}
+
+TEST_CASE(
+    "integration: the client port speaks TLS with the replica's certificate: openssl s_client "
+    "talks to it by hand, a plain line gets one plain answer, a client of another CA is refused",
+    "[integration][replica][tls]") {
+  Cluster cluster(3);
+  cluster.start_all();
+  const std::uint64_t leader = cluster.wait_for_leader();
+  const auto port = std::to_string(cluster.client_port(leader));
+  const auto ca = (cluster.config().tls->dir / "ca.crt").string();
+
+  SECTION("by hand, as docs/protocol.md shows") {
+    auto openssl = std::make_unique<ChildProcess>(
+        "/usr/bin/openssl",
+        std::vector<std::string>{"s_client", "-quiet", "-verify_return_error", "-CAfile", ca,
+                                 "-connect", "127.0.0.1:" + port});
+    openssl->write_input("{\"id\":1,\"op\":\"status\"}\n");
+    REQUIRE(openssl->wait_for_output("\"role\":\"leader\"", deadline));
+    openssl->signal(SIGTERM);  // -quiet waits for the server to close, as a person would
+    CHECK(openssl->wait_exit(deadline).has_value());
+    CHECK_THAT(openssl->output(), Catch::Contains("CN = replica-" + std::to_string(leader)));
+  }
+  SECTION("a plain request is answered once, in plain text, with tls_required") {
+    auto connection = LineConnection::connect(cluster.client_port(leader), deadline);
+    REQUIRE(connection != nullptr);
+    const json reply = ask(*connection, R"({"id":1,"op":"status"})");
+    CHECK(reply["ok"] == false);
+    CHECK(reply["error"]["code"] == "tls_required");
+    CHECK_THAT(reply["error"]["message"].get<std::string>(), Catch::Contains("openssl s_client"));
+    CHECK(connection->wait_closed(deadline));
+  }
+  SECTION("a client that trusts another CA does not talk to the replica") {
+    const auto stranger = auction::platform::make_memory_credentials({1});
+    const auto other_ca = cluster.config_path().parent_path() / "other-ca.crt";
+    std::ofstream(other_ca) << stranger.ca_certificate_pem;
+    auto options = cluster.client_options();
+    options.trusted_ca_file = other_ca;
+    options.deadline = std::chrono::milliseconds(1500);
+    auction::test::PlatformUser user(options);
+    auto status = user.status(leader - 1);
+    REQUIRE_FALSE(status.has_value());
+    CHECK(status.error().code == "unavailable");
+    CHECK_THAT(status.error().message, Catch::Contains("certificate verify failed"));
+  }
+}
+
+TEST_CASE("integration: a replica whose client port is plain says so at start",
+          "[integration][replica][tls]") {
+  Cluster cluster(1, Cluster::ClientPort::plain);
+  cluster.start(1);
+  CHECK_THAT(cluster.process(1).output(),
+             Catch::Contains("WARNING: the client port speaks plain TCP") &&
+                 Catch::Contains("use it only on loopback"));
+  CHECK(ask(cluster.client_port(1), R"({"id":1,"op":"ping"})")["ok"] == true);
 }

@@ -170,7 +170,9 @@ LocalCluster::LocalCluster(const std::vector<platform::ReplicaAddress>& replicas
                    {{"tick_ms", timing.tick_ms},
                     {"election_ticks", timing.election_ticks},
                     {"heartbeat_ticks", timing.heartbeat_ticks}}},
-                  {"tls", {{"dir", certs.string()}}}};
+                  {"tls", options_.is_client_port_plain
+                              ? json{{"dir", certs.string()}, {"client_port", "plain"}}
+                              : json{{"dir", certs.string()}}}};
   config_path_ = dir_.path() / "cluster.json";
   std::ofstream(config_path_) << file.dump(2) << "\n";
   auto parsed = platform::ClusterConfig::parse(file.dump());

@@ -41,6 +41,9 @@ struct LocalClusterOptions {
   // Turns replica `id`'s command line (program first) into the one to run, e.g. the same
   // inside a network namespace. Empty: run it as it is.
   std::function<std::vector<std::string>(std::uint64_t id, std::vector<std::string> command)> wrap;
+  // The cluster file it writes says "client_port": "plain": for tests that speak raw lines
+  // to the client port, as `nc` does. Otherwise the client port speaks TLS.
+  bool is_client_port_plain = false;
 };
 
 // `size` replicas, ids 1..size, on 127.0.0.1, each on two ports that were free a moment ago.

@@ -25,6 +25,8 @@
 #include "auction/base/error_codes.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/limits.hpp"
+#include "auction/raft/member_certificate.hpp"
+#include "platform/client_tls.hpp"
 #include "wire/client.hpp"
 
 namespace auction::platform {
@@ -43,7 +45,8 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr milliseconds backoff_first{10};
 constexpr milliseconds backoff_max{320};
 
-wire::ClientOptions wire_options_for(const std::string& endpoint, milliseconds connect_timeout) {
+wire::ClientOptions wire_options_for(const std::string& endpoint, milliseconds connect_timeout,
+                                     const std::shared_ptr<asio::ssl::context>& tls) {
   auto parsed = parse_endpoint(endpoint);
   AUCTION_ASSERT(parsed.has_value() && parsed->port != 0,
                  "a replica endpoint must be host:port with a port in 1..65535");
@@ -51,6 +54,11 @@ wire::ClientOptions wire_options_for(const std::string& endpoint, milliseconds c
   options.host = std::move(parsed->host);
   options.port = parsed->port;
   options.connect_timeout = connect_timeout;
+  options.tls = tls;
+  // Only a replica's certificate may answer: not one the CA issued for anything else.
+  options.accepts_server_name = [](std::string_view name) {
+    return raft::member_of_certificate_name(name).has_value();
+  };
   return options;
 }
 
@@ -78,6 +86,10 @@ ClientOptions client_options_from(const ClusterConfig& config) {
   for (const ReplicaAddress& replica : config.replicas) {
     options.replicas.push_back(replica.client_endpoint());
   }
+  if (config.tls) {
+    options.is_plain = config.tls->is_client_port_plain;
+    if (!options.is_plain) options.trusted_ca_file = config.tls->dir / "ca.crt";
+  }
   return options;
 }
 
@@ -85,9 +97,11 @@ struct Client::State {
   State(asio::any_io_executor ex, ClientOptions opts)
       : executor(std::move(ex)), options(std::move(opts)), random(std::random_device{}()) {
     AUCTION_ASSERT(!options.replicas.empty(), "a platform client needs at least one replica");
+    auto tls = client_tls_context(options);
+    if (!tls) unusable = tls.error();
     for (const std::string& endpoint : options.replicas) {
       replicas.push_back(std::make_unique<wire::Client>(
-          executor, wire_options_for(endpoint, options.connect_timeout)));
+          executor, wire_options_for(endpoint, options.connect_timeout, tls.value_or(nullptr))));
     }
     client_id = options.client_id.empty() ? random_client_id(random) : options.client_id;
   }
@@ -186,6 +200,8 @@ struct Client::State {
   std::mt19937_64 random;     // jitter and client ids; never used for anything replicated
   std::size_t preferred = 0;  // where a call tries first: the replica that answered last
   std::string client_id;
+  // Set when the options cannot work (the CA file does not load): every call fails with it.
+  std::optional<Error> unusable;
   std::uint64_t next_seq = 1;  // the seq of the next write; a session begins at 1
   // The last write ended without an answer while no write of this client_id had succeeded:
   // its seq 1 may never commit, and seq 2 would then be refused, so start afresh.
@@ -290,6 +306,7 @@ namespace {
 asio::awaitable<Result<json>> async_call_with(std::shared_ptr<Client::State> state, std::string op,
                                               json fields) {
   using State = Client::State;
+  if (state->unusable) co_return std::unexpected(*state->unusable);
   const auto expiry = Clock::now() + state->options.deadline;
   const std::uint64_t generation = state->generation;
   if (fields.is_null()) fields = json::object();
@@ -432,6 +449,7 @@ asio::awaitable<Result<json>> Client::async_status(std::size_t replica) {
                                                " is not below " +
                                                std::to_string(state->replicas.size()));
   }
+  if (state->unusable) co_return std::unexpected(*state->unusable);
   auto reply = co_await state->replicas[replica]->async_call("status", json::object(),
                                                              state->options.attempt_timeout);
   if (!reply) co_return std::unexpected(std::move(reply.error()));

@@ -104,13 +104,23 @@ Result<ClusterTiming> parse_timing(const json& item) {
 
 Result<ClusterTls> parse_tls(const json& item) {
   if (!item.is_object()) return std::unexpected(invalid("tls must be an object"));
-  if (auto ok = check_keys(item, "tls", {"dir"}); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_keys(item, "tls", {"dir", "client_port"}); !ok) {
+    return std::unexpected(ok.error());
+  }
   auto dir = item.find("dir");
   if (dir == item.end() || !dir->is_string() || dir->get<std::string>().empty() ||
       dir->get<std::string>().find('\0') != std::string::npos) {
     return std::unexpected(invalid("tls.dir must be a non-empty path"));
   }
-  return ClusterTls{dir->get<std::string>()};
+  ClusterTls tls{dir->get<std::string>()};
+  if (auto mode = item.find("client_port"); mode != item.end()) {
+    if (*mode == "plain") {
+      tls.is_client_port_plain = true;
+    } else if (*mode != "tls") {
+      return std::unexpected(invalid("tls.client_port must be \"tls\" or \"plain\""));
+    }
+  }
+  return tls;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "platform/entry_applier.hpp"
 #include "platform/replica_service.hpp"
 #include "wire/server.hpp"
+#include "wire/tls_context.hpp"
 
 namespace auction::platform {
 
@@ -58,10 +59,12 @@ raft::ServerOptions raft_options(const ClusterConfig& cluster, const ReplicaAddr
   return options;
 }
 
-wire::ServerOptions client_options(const std::string& address, std::uint16_t port) {
+wire::ServerOptions client_options(const std::string& address, std::uint16_t port,
+                                   std::shared_ptr<boost::asio::ssl::context> tls) {
   wire::ServerOptions options;
   options.address = address;
   options.port = port;
+  options.tls = std::move(tls);
   return options;
 }
 
@@ -88,8 +91,8 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
 // Members in the order they must be built; they are destroyed in reverse, the ports first.
 struct Replica::Impl {
   Impl(ClusterConfig cluster_config, const ReplicaAddress& self_address, ReplicaOptions opts,
-       TlsCredentials credentials, std::unique_ptr<raft::FileStorage> file_storage,
-       boost::asio::any_io_executor executor)
+       TlsCredentials credentials, std::shared_ptr<boost::asio::ssl::context> client_tls,
+       std::unique_ptr<raft::FileStorage> file_storage, boost::asio::any_io_executor executor)
       : options(std::move(opts)),
         self(self_address),
         recovered{file_storage->last_index(), file_storage->hard_state().term},
@@ -99,7 +102,9 @@ struct Replica::Impl {
              raft_options(cluster_config, self, options.listen_address, std::move(credentials)),
              *storage, applier),
         service(raft, machine, std::move(cluster_config)),
-        clients(executor, client_options(options.listen_address, self.client_port)) {
+        is_client_port_plain(client_tls == nullptr),
+        clients(executor,
+                client_options(options.listen_address, self.client_port, std::move(client_tls))) {
     service.register_ops(clients);
   }
 
@@ -113,6 +118,7 @@ struct Replica::Impl {
   EntryApplier applier;  // what raft applies to: `machine`
   raft::Server raft;
   ReplicaService service;
+  bool is_client_port_plain;
   wire::Server clients;
 };
 
@@ -137,12 +143,19 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
       return std::unexpected(ok.error());
     }
   }
+  // The client port presents the same certificate; plain only where the file says so.
+  std::shared_ptr<boost::asio::ssl::context> client_tls;
+  if (!cluster.tls || !cluster.tls->is_client_port_plain) {
+    auto made = wire::make_server_tls_context(*credentials);
+    if (!made) return std::unexpected(made.error());
+    client_tls = std::move(*made);
+  }
   auto storage = raft::FileStorage::open(options.data_dir);
   if (!storage) return std::unexpected(storage_refusal(storage.error()));
   const ReplicaAddress self_address = *self;
   return std::make_unique<Replica::Impl>(std::move(cluster), self_address, std::move(options),
-                                         std::move(*credentials), std::move(*storage),
-                                         std::move(executor));
+                                         std::move(*credentials), std::move(client_tls),
+                                         std::move(*storage), std::move(executor));
 }
 
 }  // namespace
@@ -201,6 +214,8 @@ std::uint64_t Replica::id() const { return impl_->self.id; }
 const std::filesystem::path& Replica::data_dir() const { return impl_->options.data_dir; }
 
 const std::string& Replica::listen_address() const { return impl_->options.listen_address; }
+
+bool Replica::is_client_port_plain() const { return impl_->is_client_port_plain; }
 
 const RecoveredLog& Replica::recovered() const { return impl_->recovered; }
 

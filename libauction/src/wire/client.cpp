@@ -20,6 +20,7 @@
 #include "auction/base/error_codes.hpp"
 #include "line_channel.hpp"
 #include "wire/spawn.hpp"
+#include "wire/tls_context.hpp"
 
 namespace auction::wire {
 
@@ -142,17 +143,43 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> Client::State::async_connec
     connect_ec = ec;
   }
   attempt->guard.cancel();
-  is_connecting = false;
-  connected.cancel();
-  if (is_destroyed) co_return fail(code::unavailable, "the client was destroyed");
-  if (attempt->is_timed_out) {
-    co_return fail(code::unavailable, "connecting to " + where + " timed out");
-  }
-  if (connect_ec) {
+  const auto connected_now = [this] {
+    is_connecting = false;
+    connected.cancel();
+  };
+  if (is_destroyed || attempt->is_timed_out || connect_ec) {
+    connected_now();
+    if (is_destroyed) co_return fail(code::unavailable, "the client was destroyed");
+    if (attempt->is_timed_out) {
+      co_return fail(code::unavailable, "connecting to " + where + " timed out");
+    }
     co_return fail(code::unavailable, "cannot connect to " + where + ": " + connect_ec.message());
   }
-  connection = std::make_shared<Connection>(
-      std::make_shared<detail::LineChannel>(std::move(attempt->socket), options.frame_bytes_max));
+  auto channel = std::make_shared<detail::LineChannel>(std::move(attempt->socket),
+                                                       options.frame_bytes_max, options.tls);
+  if (channel->is_tls()) {
+    // The handshake is part of connecting: within connect_timeout, and other calls wait.
+    const auto left = std::min(expiry, Clock::now() + options.connect_timeout) - Clock::now();
+    auto handshake = co_await channel->async_handshake(
+        false, std::max(std::chrono::duration_cast<std::chrono::milliseconds>(left),
+                        std::chrono::milliseconds(1)));
+    std::optional<std::string> name;
+    if (handshake) name = verified_peer_name(channel->native_tls());
+    connected_now();
+    if (is_destroyed) co_return fail(code::unavailable, "the client was destroyed");
+    if (!handshake) {
+      co_return fail(code::unavailable, where + ": " + handshake.error().message);
+    }
+    if (!name || (options.accepts_server_name && !options.accepts_server_name(*name))) {
+      channel->close();
+      co_return fail(code::unavailable, where + " presented a certificate for \"" +
+                                            name.value_or("?") +
+                                            "\", which is not a server of this cluster");
+    }
+  } else {
+    connected_now();
+  }
+  connection = std::make_shared<Connection>(std::move(channel));
   spawn_logged(executor, async_read_replies(connection, options.envelope), "wire client reader");
   co_return connection;
 }

@@ -12,8 +12,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -21,6 +23,10 @@
 
 #include "auction/base/error.hpp"
 #include "wire/envelope.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace auction::wire {
 
@@ -33,6 +39,12 @@ struct ClientOptions {
   std::size_t frame_bytes_max = 1024 * 1024;  // both for our requests and their replies
   std::size_t in_flight_max = 1024;           // calls waiting at once; more: `overloaded`
   EnvelopeLimits envelope;
+  // TLS (tls_context.hpp, make_client_tls_context: the server's certificate is verified
+  // against the trusted CAs); null: plain TCP. The handshake is part of connecting.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  // TLS: whether the verified certificate's name is one this client may talk to; unset:
+  // any name the CAs signed. A refused name fails the call with `unavailable`.
+  std::function<bool(std::string_view)> accepts_server_name;
 };
 
 class Client : boost::noncopyable {

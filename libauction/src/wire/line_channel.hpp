@@ -1,4 +1,5 @@
-// LineChannel: one TCP connection seen as a stream of frames in and a queue of frames out.
+// LineChannel: one TCP connection seen as a stream of frames in and a queue of frames out,
+// in the clear or inside TLS.
 //
 // Private to the wire layer; the Server's sessions and the Client's connections are both
 // built on it, so framing, ordered writes and closing behave the same on both ends.
@@ -19,6 +20,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "auction/base/error.hpp"
@@ -30,7 +33,23 @@ class LineChannel : public std::enable_shared_from_this<LineChannel> {
  public:
   using Clock = std::chrono::steady_clock;
 
-  LineChannel(boost::asio::ip::tcp::socket socket, std::size_t frame_bytes_max);
+  // `tls`: null for plain TCP; else the channel speaks TLS with this context, and
+  // async_handshake() must succeed before anything else is done with it.
+  LineChannel(boost::asio::ip::tcp::socket socket, std::size_t frame_bytes_max,
+              std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+
+  // TLS channels only: the handshake, as the accepting (`is_server`) or connecting end,
+  // within `deadline`. Errors: tls_required (accepting end: the peer's first byte is not a
+  // TLS record but plain text, e.g. a JSON request; nothing was read, the channel is still
+  // open for async_refuse_in_plain_text()); unavailable, with the reason (its certificate
+  // does not verify, the deadline passed, ...), and the channel is closed.
+  boost::asio::awaitable<Result<void>> async_handshake(bool is_server,
+                                                       std::chrono::milliseconds deadline);
+  bool is_tls() const { return tls_ != nullptr; }
+  // After tls_required: writes `line` in the clear (bypassing TLS), then closes.
+  boost::asio::awaitable<void> async_refuse_in_plain_text(std::string line);
+  // The OpenSSL connection of a TLS channel (null for plain TCP), to inspect the peer.
+  SSL* native_tls() { return tls_ ? tls_->native_handle() : nullptr; }
 
   // Called after each frame is written and once when the channel closes, so an owner can
   // wake whatever waits for queue room or for the end. Must not destroy the channel.
@@ -62,10 +81,15 @@ class LineChannel : public std::enable_shared_from_this<LineChannel> {
   std::size_t queued_frames() const { return outbox_.size(); }
   // When bytes last moved in either direction (for idle timeouts).
   Clock::time_point last_activity() const { return last_activity_; }
-  boost::asio::any_io_executor get_executor() { return socket_.get_executor(); }
+  boost::asio::any_io_executor get_executor() { return socket().get_executor(); }
 
  private:
   boost::asio::awaitable<void> async_write_loop(std::shared_ptr<LineChannel> keep_alive);
+  // Waits for the first bytes and tells whether they are not a TLS handshake record.
+  boost::asio::awaitable<bool> async_is_plain_text_first();
+  template <class Buffers>
+  boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> async_read_some(
+      const Buffers& buffers);
   void notify() {
     if (on_change_) on_change_();
   }
@@ -76,7 +100,11 @@ class LineChannel : public std::enable_shared_from_this<LineChannel> {
     std::shared_ptr<const std::string> tail;
   };
 
-  boost::asio::ip::tcp::socket socket_;
+  boost::asio::ip::tcp::socket& socket() { return tls_ ? tls_->next_layer() : plain_; }
+
+  boost::asio::ip::tcp::socket plain_;  // the connection when plain; moved into tls_ otherwise
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls_;
   FrameSplitter splitter_;
   std::array<char, 16 * 1024> read_buffer_{};
   // The frames at the front are being written while is_writing_ (several in one gathered

@@ -33,6 +33,15 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto linger_time = std::chrono::seconds(2);
 // Input read and dropped while closing gracefully, at most.
 constexpr std::size_t drain_bytes_max = 256 * 1024;
+
+// The one plain line a TLS port answers to a plain-text request.
+std::string tls_required_line() {
+  return encode_reply(
+      nullptr, Reply::failure(Error{code::tls_required,
+                                    "this port speaks TLS (TLS 1.3; the server's certificate is "
+                                    "signed by the cluster's CA, ca.crt): e.g. openssl s_client "
+                                    "-quiet -CAfile ca.crt -connect HOST:PORT"}));
+}
 }  // namespace
 
 class Session;
@@ -58,8 +67,8 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(std::shared_ptr<Server::State> state, tcp::socket socket)
       : state_(std::move(state)),
-        channel_(std::make_shared<detail::LineChannel>(std::move(socket),
-                                                       state_->options.frame_bytes_max)),
+        channel_(std::make_shared<detail::LineChannel>(
+            std::move(socket), state_->options.frame_bytes_max, state_->options.tls)),
         room_(state_->executor, asio::steady_timer::time_point::max()),
         watchdog_(state_->executor) {
     state_->sessions.insert(this);
@@ -68,6 +77,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   asio::awaitable<void> async_run() {
     auto self = shared_from_this();
+    if (channel_->is_tls()) {
+      auto handshake = co_await channel_->async_handshake(true, state_->options.handshake_timeout);
+      if (!handshake && handshake.error().code == code::tls_required) {
+        std::string refusal = tls_required_line();  // (no temporaries around a co_await: g++ 12)
+        co_await channel_->async_refuse_in_plain_text(std::move(refusal));
+      }
+      if (!handshake) {
+        close();
+        co_return;
+      }
+    }
     std::weak_ptr<Session> weak = self;
     channel_->set_on_change([weak] {
       if (auto session = weak.lock()) session->on_channel_change();
@@ -191,7 +211,14 @@ asio::awaitable<void> Server::State::async_accept_loop(std::shared_ptr<State> se
 asio::awaitable<void> Server::State::async_refuse(std::shared_ptr<State> /*keep_alive*/,
                                                   tcp::socket socket) {
   ++refusing;
-  auto channel = std::make_shared<detail::LineChannel>(std::move(socket), 1);
+  auto channel = std::make_shared<detail::LineChannel>(std::move(socket), 1, options.tls);
+  if (channel->is_tls()) {
+    const auto handshake = co_await channel->async_handshake(true, linger_time);
+    if (!handshake) {
+      --refusing;
+      co_return;
+    }
+  }
   channel->send(encode_reply(
       nullptr, Reply::failure(Error{code::overloaded, "too many connections; try later"})));
   asio::steady_timer guard(executor);

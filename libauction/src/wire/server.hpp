@@ -1,5 +1,6 @@
-// Server: accepts TCP connections speaking newline-delimited JSON and dispatches each
-// request to the handler registered for its op (docs/protocol.md).
+// Server: accepts TCP connections (in the clear, or TLS when ServerOptions::tls says so)
+// speaking newline-delimited JSON and dispatches each request to the handler registered for
+// its op (docs/protocol.md).
 //
 // Sits on top of FrameSplitter and the envelope; every process (replica, seller, buyer)
 // serves its ops through one. Requests on a connection are pipelined: each runs in its own
@@ -25,6 +26,10 @@
 #include "auction/base/error.hpp"
 #include "wire/envelope.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace auction::wire {
 
 struct ServerOptions {
@@ -40,6 +45,10 @@ struct ServerOptions {
   // is closed without a word.
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
   EnvelopeLimits envelope;
+  // TLS with this context (tls_context.hpp, make_server_tls_context); null: plain TCP. A
+  // connection that does not finish its handshake within handshake_timeout is closed.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
 };
 
 // A handler answers one request. Expected failures are a Reply::failure; an exception that

@@ -18,9 +18,8 @@ std::unexpected<Error> refuse(const std::string& what, const boost::system::erro
   return fail(code::credentials_invalid, what + ": " + ec.message());
 }
 
-}  // namespace
-
-Result<std::shared_ptr<ssl::context>> make_mutual_tls_context(const TlsCredentials& credentials) {
+// TLS 1.3 only, no session tickets or cache.
+Result<std::shared_ptr<ssl::context>> new_tls13_context() {
   auto context = std::make_shared<ssl::context>(ssl::context::tls);
   SSL_CTX* native = context->native_handle();
   if (SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION) != 1) {
@@ -28,22 +27,60 @@ Result<std::shared_ptr<ssl::context>> make_mutual_tls_context(const TlsCredentia
   }
   SSL_CTX_set_num_tickets(native, 0);
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
+  return context;
+}
+
+Result<void> trust(ssl::context& context, const std::string& trusted_ca_pem) {
+  if (trusted_ca_pem.empty()) return fail(code::credentials_invalid, "no trusted CA certificate");
   boost::system::error_code ec;
-  if (credentials.trusted_ca_pem.empty()) {
-    return fail(code::credentials_invalid, "no trusted CA certificate");
-  }
-  context->add_certificate_authority(asio::buffer(credentials.trusted_ca_pem), ec);
+  context.add_certificate_authority(asio::buffer(trusted_ca_pem), ec);
   if (ec) return refuse("the CA certificate does not load", ec);
-  context->use_certificate_chain(asio::buffer(credentials.certificate_pem), ec);
+  return {};
+}
+
+Result<void> present(ssl::context& context, const TlsCredentials& credentials) {
+  boost::system::error_code ec;
+  context.use_certificate_chain(asio::buffer(credentials.certificate_pem), ec);
   if (ec) return refuse("the certificate does not load", ec);
-  context->use_private_key(asio::buffer(credentials.private_key_pem), ssl::context::pem, ec);
+  context.use_private_key(asio::buffer(credentials.private_key_pem), ssl::context::pem, ec);
   if (ec) return refuse("the private key does not load", ec);
-  if (SSL_CTX_check_private_key(native) != 1) {
+  if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
     ERR_clear_error();
     return fail(code::credentials_invalid, "the private key does not match the certificate");
   }
-  context->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
+  return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<ssl::context>> make_mutual_tls_context(const TlsCredentials& credentials) {
+  auto context = new_tls13_context();
+  if (!context) return context;
+  if (auto ok = trust(**context, credentials.trusted_ca_pem); !ok)
+    return std::unexpected(ok.error());
+  if (auto ok = present(**context, credentials); !ok) return std::unexpected(ok.error());
+  boost::system::error_code ec;
+  (*context)->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
   if (ec) return refuse("cannot require peer certificates", ec);
+  return context;
+}
+
+Result<std::shared_ptr<ssl::context>> make_server_tls_context(const TlsCredentials& credentials) {
+  auto context = new_tls13_context();
+  if (!context) return context;
+  if (auto ok = present(**context, credentials); !ok) return std::unexpected(ok.error());
+  return context;
+}
+
+Result<std::shared_ptr<ssl::context>> make_client_tls_context(const std::string& trusted_ca_pem) {
+  auto context = new_tls13_context();
+  if (!context) return context;
+  if (auto ok = trust(**context, trusted_ca_pem); !ok) return std::unexpected(ok.error());
+  boost::system::error_code ec;
+  (*context)->set_verify_mode(ssl::verify_peer, ec);
+  if (ec) return refuse("cannot require the server's certificate", ec);
+  // The server's certificate must be one for a TLS server (extendedKeyUsage serverAuth).
+  SSL_CTX_set_purpose((*context)->native_handle(), X509_PURPOSE_SSL_SERVER);
   return context;
 }
 

@@ -1,10 +1,14 @@
-// TLS contexts for mutually authenticated connections, and the name a peer proved.
+// TLS contexts, and the name a peer proved.
 //
-// Private to the library's Asio side. make_mutual_tls_context() turns TlsCredentials into
-// one Asio ssl::context that serves both directions of a link (accepting and connecting):
-// TLS 1.3 only, this end's certificate and key, the trusted CAs, and a peer certificate
-// required and verified on every handshake. Session tickets are off: members reconnect
-// rarely, and a ticket would be a second way in to keep track of.
+// Private to the library's Asio side. Three kinds, all TLS 1.3 only, session tickets off
+// (a ticket would be a second way in to keep track of):
+//   make_mutual_tls_context()  the raft port, both directions of a link (accepting and
+//                              connecting): this end's certificate and key, the trusted CAs,
+//                              and a peer certificate required and verified;
+//   make_server_tls_context()  the client port: this end's certificate and key; clients
+//                              present none (users prove who they are otherwise);
+//   make_client_tls_context()  a client of the client port: the trusted CAs, and the server's
+//                              certificate verified as a TLS server's.
 // Include only from .cpp files: it pulls in OpenSSL's headers.
 // Never: accepts a handshake without a verified peer certificate, or an older TLS version.
 #pragma once
@@ -20,9 +24,13 @@
 
 namespace auction::wire {
 
-// Errors: credentials_invalid, saying which part did not load and why.
+// Errors (each of the three): credentials_invalid, saying which part did not load and why.
 Result<std::shared_ptr<boost::asio::ssl::context>> make_mutual_tls_context(
     const TlsCredentials& credentials);
+Result<std::shared_ptr<boost::asio::ssl::context>> make_server_tls_context(
+    const TlsCredentials& credentials);
+Result<std::shared_ptr<boost::asio::ssl::context>> make_client_tls_context(
+    const std::string& trusted_ca_pem);
 
 // The common name (CN) of the certificate the peer of `ssl` presented and the handshake
 // verified; nullopt when there is none or it holds no single UTF-8 common name.

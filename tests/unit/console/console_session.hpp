@@ -18,6 +18,7 @@ namespace auction::test {
 inline platform::ClientOptions unreachable_platform() {
   platform::ClientOptions options;
   options.replicas = {"127.0.0.1:1"};
+  options.is_plain = true;  // nothing to check a certificate against: nobody answers
   options.deadline = std::chrono::milliseconds(300);
   options.attempt_timeout = std::chrono::milliseconds(100);
   options.connect_timeout = std::chrono::milliseconds(100);

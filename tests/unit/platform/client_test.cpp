@@ -91,6 +91,7 @@ std::string dead_endpoint(const asio::any_io_executor& ex) {
 ClientOptions options_for(std::vector<std::string> replicas) {
   ClientOptions options;
   options.replicas = std::move(replicas);
+  options.is_plain = true;                  // the fake replicas here speak plain TCP
   options.deadline = milliseconds(10'000);  // only turns a hang into a failure
   options.attempt_timeout = milliseconds(2'000);
   return options;
@@ -98,6 +99,7 @@ ClientOptions options_for(std::vector<std::string> replicas) {
 
 // Built outside the coroutines: g++ 12 miscompiles braced lists inside a coroutine body.
 const Json login_fields{{"username", "ann"}, {"address", "127.0.0.1:9000"}};
+const Json lookup_fields{{"username", "ann"}};
 const Json read_fields{{"username", "ann"}};
 const Json status_request{{"op", "status"}};
 const Json created{{"created", true}};
@@ -422,6 +424,42 @@ TEST_CASE("platform: client options list the cluster file's client endpoints in 
   const ClientOptions options = auction::platform::client_options_from(*config);
   CHECK(options.replicas == std::vector<std::string>{"10.0.0.1:7100", "10.0.0.2:7101"});
   CHECK(options.client_id.empty());
+  // No tls section: no CA to check the replicas with, and no permission to skip it.
+  CHECK(options.trusted_ca_file.empty());
+  CHECK_FALSE(options.is_plain);
+}
+
+TEST_CASE("platform: client options check replicas against the cluster's CA unless told plain",
+          "[platform][client]") {
+  const std::string replicas =
+      R"({"replicas": [{"id": 1, "host": "10.0.0.1", "client_port": 7100, "raft_port": 7200}],)";
+  auto tls = auction::platform::ClusterConfig::parse(replicas + R"("tls": {"dir": "/c"}})");
+  REQUIRE(tls.has_value());
+  CHECK(auction::platform::client_options_from(*tls).trusted_ca_file == "/c/ca.crt");
+  CHECK_FALSE(auction::platform::client_options_from(*tls).is_plain);
+  auto plain = auction::platform::ClusterConfig::parse(
+      replicas + R"("tls": {"dir": "/c", "client_port": "plain"}})");
+  REQUIRE(plain.has_value());
+  CHECK(auction::platform::client_options_from(*plain).is_plain);
+}
+
+TEST_CASE("platform: a client without a usable CA fails every call clearly, sending nothing",
+          "[platform][client]") {
+  run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
+    ClientOptions options = options_for({"127.0.0.1:1"});
+    options.is_plain = false;
+    Client no_ca(ex, options);
+    auto call = co_await no_ca.async_call("get_user_address", lookup_fields);
+    REQUIRE_FALSE(call.has_value());
+    CHECK(call.error().code == "credentials_invalid");
+    CHECK_THAT(call.error().message, Catch::Contains("no \"tls\" section"));
+    options.trusted_ca_file = "/nonexistent/ca.crt";
+    Client missing(ex, options);
+    auto status = co_await missing.async_status(0);
+    REQUIRE_FALSE(status.has_value());
+    CHECK(status.error().code == "credentials_invalid");
+    CHECK_THAT(status.error().message, Catch::Contains("/nonexistent/ca.crt"));
+  });
 }
 
 TEST_CASE("platform: a client draws a random client_id when given none", "[platform][client]") {

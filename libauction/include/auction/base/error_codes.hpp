@@ -86,6 +86,8 @@ inline constexpr char config_invalid[] = "config_invalid";
 // A certificate, key or CA file that cannot be read, does not parse, does not match, is
 // not signed by the cluster's CA, names the wrong replica, or is readable by other users.
 inline constexpr char credentials_invalid[] = "credentials_invalid";
+// A plain-text request reached a port that speaks TLS (the reply is the one plain line).
+inline constexpr char tls_required[] = "tls_required";
 // Creating credentials would overwrite files that exist.
 inline constexpr char credentials_exist[] = "credentials_exist";
 

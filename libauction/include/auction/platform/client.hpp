@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,10 +51,17 @@ struct ClientOptions {
   std::chrono::milliseconds deadline{5000};         // per call, including all retries
   std::chrono::milliseconds attempt_timeout{1000};  // one try against one replica
   std::chrono::milliseconds connect_timeout{500};
+  // The client port speaks TLS: the replicas' certificates are checked against the CA
+  // certificates in this file (the cluster file's tls.dir/ca.crt), and each must name a
+  // replica ("replica-<id>"). When it is missing or does not load, every call fails with
+  // `credentials_invalid`. `is_plain`: plain TCP instead, only where the cluster file says
+  // "client_port": "plain".
+  std::filesystem::path trusted_ca_file;
+  bool is_plain = false;
 };
 
-// Builds the replica list from a cluster file (client endpoints, in id order); the other
-// options keep their defaults.
+// Builds the replica list from a cluster file (client endpoints, in id order) and how to
+// reach them (trusted_ca_file, is_plain); the other options keep their defaults.
 ClientOptions client_options_from(const ClusterConfig& config);
 
 class Client : boost::noncopyable {

@@ -17,8 +17,9 @@
 // `tls.dir` is where the cluster's credentials are (cluster_credentials.hpp: the CA
 // certificates every process trusts, and each replica's certificate and key); a relative
 // path is relative to the cluster file. A replica refuses to start without it: the raft
-// port speaks only mutually authenticated TLS. `replica init-certs` creates the files and
-// adds the section.
+// port speaks only mutually authenticated TLS, and the client port TLS with the replica's
+// certificate (clients check it against tls.dir/ca.crt) unless `"client_port": "plain"`
+// says otherwise. `replica init-certs` creates the files and adds the section.
 // Parsing is strict: unknown keys, duplicate ids or addresses, and out-of-range values are
 // errors that name the offending field, because a typo in a cluster file should stop a
 // replica at start, not split a cluster at run time.
@@ -54,6 +55,9 @@ struct ClusterTiming {
 
 struct ClusterTls {
   std::filesystem::path dir;  // the credentials directory (cluster_credentials.hpp)
+  // "client_port": "plain" -- the client port speaks plain TCP instead of TLS. Only for
+  // loopback experiments: a replica warns at start.
+  bool is_client_port_plain = false;
 };
 
 struct ClusterConfig {

@@ -8,7 +8,9 @@
 //   Raft                   raft::Server, serving the raft port (raft_port of the cluster file)
 //                          over mutual TLS with the replica's credentials
 //                          (cluster_credentials.hpp),
-//   the platform ops       ReplicaService on a wire::Server, serving the client port.
+//   the platform ops       ReplicaService on a wire::Server, serving the client port over
+//                          TLS with the same certificate (plain TCP where the cluster
+//                          file says "client_port": "plain").
 // open() reads and checks everything that can be checked before binding (the cluster file,
 // the id, the credentials, the data directory and its log) and binds nothing; start() binds both
 // ports. Each refusal is an Error whose message is one line saying what to fix (the `replica`
@@ -101,6 +103,8 @@ class Replica {
   std::uint64_t id() const;
   const std::filesystem::path& data_dir() const;
   const std::string& listen_address() const;  // the address both ports bind to
+  // The client port speaks plain TCP (the cluster file's "client_port": "plain").
+  bool is_client_port_plain() const;
   const RecoveredLog& recovered() const;
   ReplicaPorts ports() const;  // bound ports; zeros before start()
 

@@ -1,0 +1,35 @@
+// The client port's TLS context for a platform client: see client_tls.hpp.
+#include "platform/client_tls.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "wire/tls_context.hpp"
+
+namespace auction::platform {
+
+namespace asio = boost::asio;
+
+Result<std::shared_ptr<asio::ssl::context>> client_tls_context(const ClientOptions& options) {
+  if (options.is_plain) return nullptr;
+  if (options.trusted_ca_file.empty()) {
+    return fail(code::credentials_invalid,
+                "no CA certificate to check the replicas with: the cluster file has no \"tls\" "
+                "section (ask for the cluster file the replicas use)");
+  }
+  std::ifstream in(options.trusted_ca_file, std::ios::binary);
+  std::ostringstream pem;
+  pem << in.rdbuf();
+  if (!in) {
+    return fail(code::credentials_invalid,
+                "cannot read the replicas' CA certificate " + options.trusted_ca_file.string());
+  }
+  auto context = wire::make_client_tls_context(pem.str());
+  if (!context) {
+    return fail(code::credentials_invalid,
+                options.trusted_ca_file.string() + ": " + context.error().message);
+  }
+  return context;
+}
+
+}  // namespace auction::platform
