@@ -144,6 +144,22 @@ TEST_CASE("platform: a replica refuses a data dir another replica holds, saying 
   CHECK_THAT(second.error().message, Catch::EndsWith("; stop that process first"));
 }
 
+TEST_CASE("platform: a replica refuses a data dir whose term is beyond the bound, naming it",
+          "[platform][replica]") {
+  // What an older replica persisted after adopting a forged heartbeat's term of 2^62: it
+  // would run but could never campaign, so it does not start.
+  TempDir dir;
+  asio::io_context io;
+  const ClusterConfig config = write_cluster_file(io, dir / "cluster.json");
+  open_ok(dir / "data")->set_hard_state(HardState{Term{std::uint64_t{1} << 62}, {}, false, {}});
+  auto refused = Replica::open(config, options_in(dir), io.get_executor());
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == code::storage_corrupt);
+  CHECK_THAT(refused.error().message,
+             Catch::Contains((dir / "data").string() + ": the term 4611686018427387904 is "
+                                                       "beyond the bound 2^48"));
+}
+
 TEST_CASE("platform: a replica whose ports are taken refuses to start and leaves nothing bound",
           "[platform][replica]") {
   TempDir dir;

@@ -479,4 +479,24 @@ TEST_CASE("raft: the raft port refuses what is not a valid message from a member
   const auto status = cluster.on(target, [&] { return cluster.node(target).server->status(); });
   CHECK(status.term.value < 1000);
   CHECK(status.leader == NodeId{leader});
+
+  // A heartbeat in the leader's name with a term of 2^62 would be adopted and persisted,
+  // and no term would be left to campaign for: it does not decode, so the node closes.
+  Message forged{.type = MessageType::heartbeat,
+                 .from = NodeId{leader},
+                 .to = NodeId{target},
+                 .term = Term{std::uint64_t{1} << 62},
+                 .log_term = Term{0},
+                 .index = LogIndex{0},
+                 .entries = {},
+                 .commit = LogIndex{0},
+                 .reject = false,
+                 .reject_hint = LogIndex{0},
+                 .context = 0};
+  std::string forged_frame(peer_greeting);
+  append_frame(forged_frame, encode(forged));
+  CHECK(closes_after(forged_frame));
+  const auto after = cluster.on(target, [&] { return cluster.node(target).server->status(); });
+  CHECK(after.term.value < 1000);
+  CHECK(after.leader == NodeId{leader});
 }
