@@ -145,20 +145,26 @@ Result<void> check_free_text(std::string_view field, std::string_view text) {
   return {};
 }
 
-std::string printable_text(std::string_view text) {
+std::string printable_text(std::string_view text, Escapes escapes) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size());
+  const auto u_escape = [&](char32_t c) {
+    out += "\\u";
+    for (int shift = 12; shift >= 0; shift -= 4) out += hex[(c >> shift) & 0xF];
+  };
   while (!text.empty()) {
     const Decoded d = decode_front(text);
-    if (!d.code_point || *d.code_point <= 0x1F || *d.code_point == 0x7F) {
+    if (!d.code_point && escapes == Escapes::json) {
+      u_escape(0xFFFD);
+    } else if (!d.code_point ||
+               (escapes == Escapes::readable && (*d.code_point <= 0x1F || *d.code_point == 0x7F))) {
       const auto b = static_cast<unsigned char>(text[0]);
       out += "\\x";
       out += hex[b >> 4];
       out += hex[b & 0xF];
     } else if (is_refused_in_text(*d.code_point)) {
-      out += "\\u";
-      for (int shift = 12; shift >= 0; shift -= 4) out += hex[(*d.code_point >> shift) & 0xF];
+      u_escape(*d.code_point);
     } else {
       out.append(text.substr(0, d.bytes));
     }

@@ -109,3 +109,13 @@ TEST_CASE("base: printable text shows control and bidirectional characters as es
   CHECK_FALSE(first_refused_char(shown));
   CHECK(is_valid_utf8(shown));
 }
+
+TEST_CASE("base: printable text for a JSON document uses JSON's own escapes", "[base][text]") {
+  // What nlohmann's dump() leaves raw: DEL, C1 controls, bidirectional controls.
+  const std::string dumped =
+      "{\"name\":\"a\x7f \xc2\x9b"
+      "2J \xe2\x80\xae\\u001b caf\xc3\xa9\"}";
+  CHECK(printable_text(dumped, Escapes::json) ==
+        "{\"name\":\"a\\u007f \\u009b2J \\u202e\\u001b caf\xc3\xa9\"}");
+  CHECK(printable_text("\xff", Escapes::json) == "\\ufffd");
+}

@@ -63,10 +63,21 @@ std::string code_point_name(char32_t c);
 // "auction_name: must not hold U+001B (no control or bidirectional formatting characters)".
 Result<void> check_free_text(std::string_view field, std::string_view text);
 
+// How printable_text() writes what it escapes.
+enum class Escapes : bool {
+  // For a terminal line: C0 controls and DEL as "\x1b", the others as "\u0085", "\u202e",
+  // and a byte that is not UTF-8 as "\xff".
+  readable,
+  // For a JSON document (its dump(), whose strings already escape C0 controls): every
+  // refused character as JSON's own "\u007f", "\u202e", valid inside a string (the only
+  // place such a character can be in a JSON document), and a byte that is not UTF-8 as
+  // "\ufffd".
+  json,
+};
+
 // `text` (from another user or the network) made safe to print on a terminal: every
-// character the free-text rule refuses is written visibly, "\x1b" for C0 controls and DEL,
-// "\u0085" or "\u202e" for the others, and a byte that is not UTF-8 as "\xff"; everything
+// character the free-text rule refuses is written visibly as `escapes` says; everything
 // else, a backslash included, stays as it is. The consoles print every such text through it.
-std::string printable_text(std::string_view text);
+std::string printable_text(std::string_view text, Escapes escapes = Escapes::readable);
 
 }  // namespace auction
