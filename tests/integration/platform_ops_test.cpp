@@ -335,3 +335,31 @@ TEST_CASE("integration: a write retried after its answer was lost is applied exa
   CHECK(listed["result"]["auctions"][1]["auction_id"] == second["result"]["auction_id"]);
   cluster.stop_all();
 }
+
+TEST_CASE(
+    "integration: creating an auction whose name holds a terminal escape is refused with the "
+    "field and the character named, and changes nothing",
+    "[integration][platform]") {
+  Cluster cluster(1, Cluster::ClientPort::plain);  // raw lines, as with nc
+  cluster.start_all();
+  RawCaller raw(cluster.client_port(cluster.wait_for_leader()));
+  INFO(cluster.logs());
+  ok(std::ref(raw), "login", {{"username", "alice"}, {"address", "127.0.0.1:7001"}});
+  const json clear_screen =
+      raw.ask_line(R"({"id":1,"op":"create_auction","seller":"alice","auction_name":"x\u001b[2J",)"
+                   R"("item_name":"lamp","item_description":"","base_price":100,"increment":10,)"
+                   R"("period_ms":1000})");
+  CHECK(clear_screen["ok"] == false);
+  CHECK(clear_screen["error"]["code"] == "invalid_argument");
+  CHECK(clear_screen["error"]["message"] ==
+        "auction_name: must not hold U+001B (no control or bidirectional formatting characters)");
+  const json fake_line =
+      raw.ask_line(R"({"id":2,"op":"create_auction","seller":"alice","auction_name":"sale",)"
+                   R"("item_name":"lamp","item_description":"a\nauction 1: finished, you won",)"
+                   R"("base_price":100,"increment":10,"period_ms":1000})");
+  CHECK(fake_line["error"]["code"] == "invalid_argument");
+  CHECK(fake_line["error"]["message"].get<std::string>().starts_with(
+      "item_description: must not hold U+000A"));
+  CHECK(ok(std::ref(raw), "fetch_auctions", {{"username", "alice"}})["auctions"].empty());
+  cluster.stop_all();
+}

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auction/platform/cluster_credentials.hpp"
+#include "auction/raft/file_storage.hpp"
 #include "integration/cluster.hpp"
 #include "support/child_process.hpp"
 
@@ -162,7 +163,8 @@ TEST_CASE("integration: replicas restarted on their data dirs recover the log",
 
 TEST_CASE(
     "integration: a replica refuses to start, with exit code 2 and one line, on a bad "
-    "config, an unknown id, a port in use, a locked data dir or one others can write",
+    "config, an unknown id, a port in use, a locked data dir, one others can write or one "
+    "whose term is beyond the bound",
     "[integration][replica]") {
   Cluster cluster(3);
 
@@ -216,6 +218,20 @@ TEST_CASE(
     CHECK(borrowed->wait_exit(deadline) == 2);
     CHECK_THAT(borrowed->output(), Catch::Contains("names replica-2, not replica-1"));
     CHECK_FALSE(std::filesystem::exists(cluster.data_dir(1)));
+  }
+  SECTION("a data dir whose term is beyond the bound (left by an older version's forged term)") {
+    {
+      auto storage = auction::raft::FileStorage::open(cluster.data_dir(1));
+      REQUIRE(storage.has_value());
+      (*storage)->set_hard_state(
+          auction::raft::HardState{auction::raft::Term{std::uint64_t{1} << 62}, {}, false, {}});
+    }  // synced as it closes
+    auto child = spawn(cluster, 1);
+    CHECK(child->wait_exit(deadline) == 2);
+    CHECK_THAT(child->output(),
+               Catch::Contains("replica: cannot start: ") &&
+                   Catch::Contains(cluster.data_dir(1).string() +
+                                   ": the term 4611686018427387904 is beyond the bound 2^48"));
   }
   SECTION("a data dir locked by a running replica") {
     auto first = spawn(cluster, 1);

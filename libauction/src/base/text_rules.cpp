@@ -1,7 +1,10 @@
 // The name, address and text rules; see auction/base/text_rules.hpp. Pure; never throws.
 #include "auction/base/text_rules.hpp"
 
+#include <cstdint>
+
 #include "auction/base/endpoint.hpp"
+#include "auction/base/error_codes.hpp"
 #include "auction/base/limits.hpp"
 
 namespace auction {
@@ -76,6 +79,98 @@ bool is_valid_utf8(std::string_view bytes) noexcept {
 
 bool is_valid_text(std::string_view text, std::size_t bytes_min, std::size_t bytes_max) noexcept {
   return text.size() >= bytes_min && text.size() <= bytes_max && is_valid_utf8(text);
+}
+
+namespace {
+
+// The code point at the front of `bytes` and its length in bytes, or nullopt (with length 1)
+// when the front is not a well-formed UTF-8 sequence.
+struct Decoded {
+  std::optional<char32_t> code_point;
+  std::size_t bytes = 1;
+};
+
+Decoded decode_front(std::string_view bytes) noexcept {
+  const auto b0 = static_cast<unsigned char>(bytes[0]);
+  if (b0 < 0x80) return {b0, 1};
+  std::size_t len = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+  } else {
+    return {};
+  }
+  // is_valid_utf8 holds every rule (overlongs, surrogates, the top): reuse it on the sequence.
+  if (bytes.size() < len || !is_valid_utf8(bytes.substr(0, len))) return {};
+  char32_t c = b0 & (0x7F >> len);
+  for (std::size_t k = 1; k < len; ++k)
+    c = (c << 6) | (static_cast<unsigned char>(bytes[k]) & 0x3F);
+  return {c, len};
+}
+
+}  // namespace
+
+bool is_refused_in_text(char32_t c) noexcept {
+  return c <= 0x1F || (c >= 0x7F && c <= 0x9F) || c == 0x061C || c == 0x200E || c == 0x200F ||
+         (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+std::optional<char32_t> first_refused_char(std::string_view text) noexcept {
+  while (!text.empty()) {
+    const Decoded d = decode_front(text);
+    if (d.code_point && is_refused_in_text(*d.code_point)) return d.code_point;
+    text.remove_prefix(d.bytes);
+  }
+  return std::nullopt;
+}
+
+std::string code_point_name(char32_t c) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string digits;
+  for (auto v = static_cast<std::uint32_t>(c); v != 0 || digits.size() < 4; v >>= 4) {
+    digits.insert(digits.begin(), hex[v & 0xF]);
+  }
+  return "U+" + digits;
+}
+
+Result<void> check_free_text(std::string_view field, std::string_view text) {
+  if (const auto c = first_refused_char(text)) {
+    return fail(code::invalid_argument, std::string(field) + ": must not hold " +
+                                            code_point_name(*c) +
+                                            " (no control or bidirectional formatting characters)");
+  }
+  return {};
+}
+
+std::string printable_text(std::string_view text, Escapes escapes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  const auto u_escape = [&](char32_t c) {
+    out += "\\u";
+    for (int shift = 12; shift >= 0; shift -= 4) out += hex[(c >> shift) & 0xF];
+  };
+  while (!text.empty()) {
+    const Decoded d = decode_front(text);
+    if (!d.code_point && escapes == Escapes::json) {
+      u_escape(0xFFFD);
+    } else if (!d.code_point ||
+               (escapes == Escapes::readable && (*d.code_point <= 0x1F || *d.code_point == 0x7F))) {
+      const auto b = static_cast<unsigned char>(text[0]);
+      out += "\\x";
+      out += hex[b >> 4];
+      out += hex[b & 0xF];
+    } else if (is_refused_in_text(*d.code_point)) {
+      u_escape(*d.code_point);
+    } else {
+      out.append(text.substr(0, d.bytes));
+    }
+    text.remove_prefix(d.bytes);
+  }
+  return out;
 }
 
 }  // namespace auction

@@ -35,7 +35,8 @@ struct BuyerConsole::State : ConsoleState {
            {"price", p->price.value}},
           prefix + "round " + std::to_string(p->round_id) + ", price " + format_cents(p->price));
     } else if (const auto* w = std::get_if<buyer_event::BuyerWithdrew>(&e)) {
-      const std::string who = w->username == username ? "you (" + username + ")" : w->username;
+      const std::string who =
+          w->username == username ? "you (" + shown(username) + ")" : shown(w->username);
       out.event({{"event", "withdrew"},
                  {"auction_id", id.value},
                  {"username", w->username},
@@ -61,7 +62,7 @@ struct BuyerConsole::State : ConsoleState {
                  {"auction_id", id.value},
                  {"seller", b->seller},
                  {"address", b->address}},
-                prefix + "seller " + b->seller + " is back, at " + b->address);
+                prefix + "seller " + shown(b->seller) + " is back, at " + shown(b->address));
     } else if (const auto* f = std::get_if<buyer_event::Finished>(&e)) {
       paused.erase(id);
       const market::FinishRecord& rec = f->record;
@@ -72,7 +73,7 @@ struct BuyerConsole::State : ConsoleState {
                 {"winner", rec.winner ? json(*rec.winner) : json()},
                 {"you_won", f->is_winner}};
       out.event(j, prefix + "finished in round " + std::to_string(rec.round_id) + ": " +
-                       (rec.winner ? *rec.winner + " wins at " + format_cents(rec.price) +
+                       (rec.winner ? shown(*rec.winner) + " wins at " + format_cents(rec.price) +
                                          (f->is_winner ? " (you won)" : " (you did not win)")
                                    : std::string("unsold")));
     }

@@ -3,6 +3,8 @@
 // line (docs/auction.md, "The CLIs"):
 //   {"reply":"join","ok":true,"result":{...}}  {"reply":"join","ok":false,"error":{...}}
 //   {"event":"round",...}
+// Every JSON line goes through json_line(); readable lines are built with shown()
+// (console_text.hpp) around whatever another user or the network wrote.
 // Runs on the console's executor thread; never throws for what it prints.
 #pragma once
 
@@ -15,6 +17,10 @@
 #include "auction/console/console_options.hpp"
 
 namespace auction::console::detail {
+
+// `value` as one JSON line that a terminal shows as it is: dump(), with the control and
+// bidirectional characters that JSON leaves raw written as JSON escapes (printable_text).
+std::string json_line(const nlohmann::json& value);
 
 struct ConsoleOutput {
   PrintLine print;    // where every line goes

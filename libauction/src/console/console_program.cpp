@@ -45,7 +45,8 @@ asio::awaitable<void> async_run_commands(LineReader& reader, FrontEnd& front_end
 
 int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
   auto refuse = [&](const std::string& line) {
-    std::fprintf(stderr, "%s: cannot start: %s\n", options.program.c_str(), line.c_str());
+    std::fprintf(stderr, "%s: cannot start: %s\n", options.program.c_str(),
+                 printable_text(line).c_str());
     return exit_refused;
   };
   auto cluster = platform::ClusterConfig::load(options.config_path);
@@ -78,7 +79,8 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
       io,
       [&]() -> asio::awaitable<void> {
         if (auto ok = co_await front_end.async_login(); !ok) {
-          print_line("warning: cannot log in (" + ok.error().code + ": " + ok.error().message +
+          print_line("warning: cannot log in (" +
+                     printable_text(ok.error().code + ": " + ok.error().message) +
                      "); commands that need the platform will fail until it is back");
         }
         print_line(options.program + " " + options.user + " ready at " + *address + " (type help)");

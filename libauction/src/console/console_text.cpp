@@ -93,7 +93,7 @@ std::string reason_text(market::BuyerStatus status) {
 std::string active_names(const std::vector<market::BuyerEntry>& buyers) {
   std::string names;
   for (const market::BuyerEntry& b : buyers) {
-    if (b.is_active()) names += (names.empty() ? "" : ", ") + b.username;
+    if (b.is_active()) names += (names.empty() ? "" : ", ") + shown(b.username);
   }
   return names.empty() ? "nobody" : names;
 }
@@ -104,15 +104,16 @@ std::string describe_auction(const json& view) {
                ? format_cents(Cents{view[key].get<std::int64_t>()})
                : std::string("?");
   };
+  auto text = [&](const char* key) { return shown(view.value(key, "")); };
   std::string line = "#" + std::to_string(view.value("auction_id", std::uint64_t{0})) + " \"" +
-                     view.value("auction_name", "") + "\" (" + view.value("item_name", "") +
-                     ") by " + view.value("seller", "") + ": " + view.value("stage", "") +
-                     ", base " + money("base_price") + ", +" + money("increment") + " every " +
+                     text("auction_name") + "\" (" + text("item_name") + ") by " + text("seller") +
+                     ": " + text("stage") + ", base " + money("base_price") + ", +" +
+                     money("increment") + " every " +
                      std::to_string(view.value("period_ms", std::int64_t{0})) + " ms";
   const std::string stage = view.value("stage", "");
   if (stage == "finished") {
     line += view.contains("winner") && view["winner"].is_string()
-                ? ", won by " + view["winner"].get<std::string>() + " at " + money("price")
+                ? ", won by " + shown(view["winner"].get<std::string>()) + " at " + money("price")
                 : ", unsold";
   } else if (view.contains("round_id") && stage == "started") {
     line += ", round " + std::to_string(view.value("round_id", RoundId{0})) + " at " +
@@ -121,13 +122,13 @@ std::string describe_auction(const json& view) {
   if (view.contains("buyers") && view["buyers"].is_array()) {
     std::string names;
     for (const json& b : view["buyers"]) {
-      names += (names.empty() ? "" : ", ") + b.value("username", "") +
+      names += (names.empty() ? "" : ", ") + shown(b.value("username", "")) +
                (b.value("active", true) ? "" : " (out)");
     }
     line += "; buyers: " + (names.empty() ? std::string("none") : names);
   }
   const std::string role = view.value("role", "none");
-  if (role != "none") line += " [you are the " + role + "]";
+  if (role != "none") line += " [you are the " + shown(role) + "]";
   return line;
 }
 

@@ -18,6 +18,7 @@
 
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
+#include "auction/base/text_rules.hpp"
 #include "auction/market/types.hpp"
 
 namespace auction::console::detail {
@@ -37,9 +38,9 @@ Result<std::chrono::milliseconds> parse_seconds(std::string_view word);
 
 // "by request", "silent", "max price".
 std::string reason_text(market::BuyerStatus status);
-// "bob, carol" (active buyers of a message or an auction view), or "nobody".
+// "bob, carol" (active buyers of a message or an auction view, shown()), or "nobody".
 std::string active_names(const std::vector<market::BuyerEntry>& buyers);
-// One line about an auction as the platform shows it to `viewer`.
+// One line about an auction as the platform shows it to `viewer`; every text in it shown().
 std::string describe_auction(const nlohmann::json& view);
 
 // How often a wait on what this process sees itself (its own auctions' events) looks again.
@@ -58,7 +59,13 @@ boost::asio::awaitable<bool> async_wait_until(
 boost::asio::awaitable<bool> async_wait_until_seen(const std::set<AuctionId>& ids, AuctionId id,
                                                    std::chrono::milliseconds timeout);
 
-// "code: message"
-inline std::string error_text(const Error& e) { return e.code + ": " + e.message; }
+// Text that another user or the network wrote (names, descriptions, usernames, addresses,
+// error messages), as it may be printed: control and bidirectional formatting characters
+// shown as escapes ("\x1b", "\u202e"), never raw (printable_text, auction/base/text_rules.hpp).
+// Every such text a console prints goes through it, or through a function below that uses it.
+inline std::string shown(std::string_view text) { return printable_text(text); }
+
+// "code: message", shown(): an error's message may echo what a peer or the platform sent.
+inline std::string error_text(const Error& e) { return shown(e.code + ": " + e.message); }
 
 }  // namespace auction::console::detail

@@ -39,8 +39,8 @@ struct SellerConsole::State : ConsoleState {
                  {"username", w->username},
                  {"reason", reason_name(w->status)},
                  {"round_id", w->round_id}},
-                prefix + w->username + " withdrew (" + reason_text(w->status) + ") in round " +
-                    std::to_string(w->round_id));
+                prefix + shown(w->username) + " withdrew (" + reason_text(w->status) +
+                    ") in round " + std::to_string(w->round_id));
     } else if (const auto* p = std::get_if<seller_action::Paused>(&action)) {
       out.event({{"event", "paused"}, {"auction_id", id.value}, {"round_id", p->round_id}},
                 prefix + "paused in round " + std::to_string(p->round_id) +
@@ -57,7 +57,7 @@ struct SellerConsole::State : ConsoleState {
                 {"price", rec.price.value},
                 {"winner", rec.winner ? json(*rec.winner) : json()}};
       out.event(j, prefix + "finished in round " + std::to_string(rec.round_id) + ": " +
-                       (rec.winner ? *rec.winner + " wins at " + format_cents(rec.price)
+                       (rec.winner ? shown(*rec.winner) + " wins at " + format_cents(rec.price)
                                    : std::string("unsold")));
     }
   }
@@ -69,7 +69,7 @@ struct SellerConsole::State : ConsoleState {
   }
 
   void on_warning(const std::string& line) {
-    out.event({{"event", "warning"}, {"message", line}}, "warning: " + line);
+    out.event({{"event", "warning"}, {"message", line}}, "warning: " + shown(line));
   }
 };
 
@@ -146,9 +146,9 @@ asio::awaitable<bool> async_run(market::SellerRuntime& runtime, const SellerCons
     if (!id) co_return true;
     auto view = co_await runtime.async_show(*id);
     const std::string description = view ? view->value("item_description", "") : "";
-    line.answer(
-        view,
-        view ? describe_auction(*view) + (description.empty() ? "" : "\n  " + description) : "");
+    line.answer(view, view ? describe_auction(*view) +
+                                 (description.empty() ? "" : "\n  " + shown(description))
+                           : "");
   } else if (command == "start" || command == "resume" || command == "cancel") {
     const auto id = line.only_auction_id();
     if (!id) co_return true;

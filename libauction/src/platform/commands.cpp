@@ -5,6 +5,7 @@
 #include <array>
 #include <utility>
 
+#include "auction/base/text_rules.hpp"
 #include "auction/platform/limits.hpp"
 #include "platform/field_reader.hpp"
 
@@ -207,6 +208,17 @@ Result<Request> decode_request(const json& request) {
   }
   if (auto done = r.finish(); !done) return std::unexpected(done.error());
   return out;
+}
+
+Result<void> check_new_request(const Command& command) {
+  const auto* create = std::get_if<CreateAuction>(&command);
+  if (create == nullptr) return {};  // the other ops carry no free text
+  for (const auto& [field, text] : {std::pair{"auction_name", &create->auction_name},
+                                    std::pair{"item_name", &create->item_name},
+                                    std::pair{"item_description", &create->item_description}}) {
+    if (auto checked = check_free_text(field, *text); !checked) return checked;
+  }
+  return {};
 }
 
 Result<Request> parse_request(std::string_view bytes) {

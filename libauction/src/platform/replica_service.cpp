@@ -52,6 +52,10 @@ asio::awaitable<Reply> ReplicaService::async_serve(wire::Request request) {
   body["op"] = request.op;
   auto decoded = decode_request(body);
   if (!decoded) co_return Reply::failure(decoded.error());
+  // Here, where a request enters, and never at apply (commands.hpp).
+  if (auto admitted = check_new_request(decoded->command); !admitted) {
+    co_return Reply::failure(admitted.error());
+  }
   if (raft_.status().role != raft::Role::leader) {
     co_return not_leader("replica " + std::to_string(raft_.id().value) + " is not the leader");
   }

@@ -2,8 +2,10 @@
 //
 // It sits between the wire layer (a wire::Server on the replica's client_port) and Raft
 // (raft::Server) with the platform StateMachine behind it. Every request is decoded and
-// checked with the platform codec (commands.hpp) first, so a bad request is answered
-// `bad_request` / `invalid_argument` and never reaches the log. Then:
+// checked with the platform codec (commands.hpp) first, then against the rules for new
+// requests (check_new_request(): free text without control or bidirectional formatting
+// characters), so a bad request is answered `bad_request` / `invalid_argument` and never
+// reaches the log; apply checks neither again. Then:
 //   writes  the canonical command, with the client's client_id/seq when given, is proposed
 //           to Raft, with the decoded Request attached so that applying it here takes that
 //           instead of parsing the bytes again (src/platform/entry_applier.hpp); the answer
@@ -16,8 +18,8 @@
 // (docs/protocol.md, "Replica").
 // Threading: handlers run on the wire server's executor, which must be the raft::Server's
 // executor, so the state machine is only ever touched on that one thread.
-// Never: writes a request it could not decode, serves a read without a barrier, or answers
-// a platform op from a replica that does not lead.
+// Never: writes a request it could not decode or that check_new_request() refuses, serves a read
+// without a barrier, or answers a platform op from a replica that does not lead.
 #pragma once
 
 #include <cstdint>

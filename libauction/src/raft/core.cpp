@@ -59,6 +59,8 @@ Core::Core(Config config, const LogStorage& storage)
   rng_state_ = config_.seed ^ (config_.id.value * 0x9e3779b97f4a7c15ULL);
 
   const HardState hs = storage.hard_state();
+  AUCTION_ASSERT(hs.term.value <= term_max && storage.last_index().value <= log_index_max,
+                 "the storage holds a term or index past the bound (FileStorage refuses one)");
   last_hard_state_ = hs;
   term_ = hs.term;
   vote_ = hs.has_vote ? hs.vote : none;
@@ -145,6 +147,9 @@ bool Core::in_lease() const {
 }
 
 void Core::campaign(bool pre) {
+  // Past the bounds (types.hpp) no peer would decode our vote request, or our entries as
+  // leader: 2^48 is unreachable by real elections, so only a forged term puts us here.
+  if (term_.value >= term_max || log_.last_index().value >= log_index_max) return;
   Term vote_term;
   if (pre) {
     become_pre_candidate();
@@ -514,6 +519,9 @@ Result<ProposalTicket> Core::propose(std::string data) {
   if (uncommitted_bytes_ > 0 && !data.empty() &&
       uncommitted_bytes_ + data.size() > config_.uncommitted_bytes_max) {
     return fail(code::overloaded, "too many uncommitted proposal bytes");
+  }
+  if (log_.last_index().value >= log_index_max) {
+    return fail(code::limit_exceeded, "the log reached its last index, 2^48");
   }
   append_entry(EntryType::normal, std::move(data));
   const ProposalTicket ticket{log_.last_index(), term_};

@@ -136,12 +136,34 @@ Result<void> FileStorage::recover() {
     if (*kept) last_kept = segments[i];
   }
 
+  if (auto bounded = check_bounds(); !bounded) return bounded;
+
   if (last_kept) {
     segment_seq_ = last_kept->first;
     return open_segment_for_append(last_kept->second);
   }
   // Only the newest segment can be removed, so here there was at most one.
   return create_segment(segments.empty() ? 1 : segments.back().first);
+}
+
+Result<void> FileStorage::check_bounds() const {
+  // Terms never decrease along the log, so the last entry holds its largest term.
+  const auto beyond = [&](std::string_view what, std::uint64_t value) {
+    return fail(code::storage_corrupt,
+                data_dir_.string() + ": " + std::string(what) + " " + std::to_string(value) +
+                    " is beyond the bound 2^48 (no replica could campaign or append past it; a "
+                    "forged raft message may have put it there)");
+  };
+  static_assert(term_max == std::uint64_t{1} << 48 && log_index_max == std::uint64_t{1} << 48);
+  if (hard_state_.term.value > term_max) return beyond("the term", hard_state_.term.value);
+  if (hard_state_.commit.value > log_index_max) {
+    return beyond("the commit index", hard_state_.commit.value);
+  }
+  if (last_index().value > log_index_max) return beyond("the last index", last_index().value);
+  if (term_at(last_index()).value > term_max) {
+    return beyond("the term of the last entry", term_at(last_index()).value);
+  }
+  return {};
 }
 
 Result<bool> FileStorage::replay_segment(const fs::path& file, bool newest) {

@@ -3,12 +3,13 @@
 #include "auction/raft/message.hpp"
 
 #include <cstring>
+#include <string>
+#include <utility>
 
 namespace auction::raft {
 namespace {
 
 constexpr std::uint8_t codec_version = 1;
-constexpr std::uint64_t value_max = std::uint64_t{1} << 62;
 
 void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
 
@@ -64,6 +65,14 @@ bool is_implemented(std::uint8_t type) {
   return type >= static_cast<std::uint8_t>(MessageType::append) &&
          type <= static_cast<std::uint8_t>(MessageType::pre_vote_response);
 }
+
+// "term 4611686018427387904 is beyond the bound 2^48": what the raft port logs when it
+// closes a connection over such a message.
+std::string beyond_bound(std::string_view field, std::uint64_t value) {
+  return std::string(field) + " " + std::to_string(value) + " is beyond the bound 2^48";
+}
+static_assert(term_max == std::uint64_t{1} << 48 && log_index_max == std::uint64_t{1} << 48,
+              "beyond_bound() names the bounds");
 
 // Fixed part: version, type, 8 u64 fields, reject, entry count.
 constexpr std::size_t header_bytes = 1 + 1 + 8 * 8 + 1 + 4;
@@ -138,10 +147,13 @@ Result<Message> decode(std::string_view bytes) {
   if (reject > 1) return fail(code::bad_message, "reject flag is not 0 or 1");
   m.reject = reject == 1;
   if (m.from.value == 0 || m.to.value == 0) return fail(code::bad_message, "node id 0");
-  // Indexes and terms far beyond anything a real log reaches would only serve to overflow
-  // the core's arithmetic.
-  for (std::uint64_t v : {m.term.value, m.index.value, m.commit.value, m.reject_hint.value}) {
-    if (v > value_max) return fail(code::bad_message, "term or index out of range");
+  // A term or index past the bound (types.hpp) is no real node's: once adopted it would
+  // leave no term to campaign for. log_term is at most term, checked next.
+  if (m.term.value > term_max) return fail(code::bad_message, beyond_bound("term", m.term.value));
+  for (const auto& [name, v] :
+       {std::pair{"index", m.index.value}, std::pair{"commit", m.commit.value},
+        std::pair{"reject_hint", m.reject_hint.value}}) {
+    if (v > log_index_max) return fail(code::bad_message, beyond_bound(name, v));
   }
   if (m.log_term > m.term) return fail(code::bad_message, "log term above message term");
   if (count > message_entries_max) return fail(code::bad_message, "too many entries");
@@ -152,6 +164,9 @@ Result<Message> decode(std::string_view bytes) {
   // than the input justifies.
   if (count > r.remaining() / entry_header_bytes) {
     return fail(code::bad_message, "entry count exceeds the message length");
+  }
+  if (count > log_index_max - m.index.value) {
+    return fail(code::bad_message, beyond_bound("entry index", m.index.value + count));
   }
   m.entries.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {

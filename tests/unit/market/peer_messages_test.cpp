@@ -201,6 +201,21 @@ TEST_CASE("market: withdraw and seller_back fields are checked", "[market][proto
             .code == "invalid_argument");
   CHECK(decode_withdraw_reply(json{{"outcome", "maybe"}}).error().code == "invalid_argument");
   CHECK(decode_peer_ack(json{{"auction_id", 4}}).error().code == "bad_request");
+
+  // What a peer could put on the other side's terminal: no control or bidirectional
+  // character gets in through a username or an address.
+  for (const std::string& bad :
+       {std::string("sam\x1b[2J"), std::string("sam\n"), std::string("sam\xe2\x80\xae")}) {
+    INFO(bad);
+    CHECK(decode_seller_back(json{{"auction_id", 4}, {"seller", bad}, {"address", "h:1"}})
+              .error()
+              .code == "invalid_argument");
+    CHECK(decode_seller_back(json{{"auction_id", 4}, {"seller", "sam"}, {"address", bad + ":1"}})
+              .error()
+              .code == "invalid_argument");
+    CHECK(decode_withdraw_request(json{{"auction_id", 4}, {"username", bad}}).error().code ==
+          "invalid_argument");
+  }
 }
 
 TEST_CASE("market: every example line in docs/auction.md decodes as one of our messages",

@@ -231,3 +231,41 @@ TEST_CASE("platform: client_id and seq come together and within bounds", "[platf
   CHECK(code_of(with(with(join, "client_id", std::string(64, 'c')), "seq", UINT64_MAX)) == "ok");
   CHECK(code_of(with(with(join, "client_id", "c 1"), "seq", 1)) == "invalid_argument");
 }
+
+TEST_CASE(
+    "platform: a new request's names and description may not hold control or bidirectional "
+    "characters, but decoding (and so apply) still accepts them",
+    "[platform]") {
+  // What check_new_request() says about `request`, which must decode: "ok" or the message.
+  auto admission = [](const json& request) {
+    const auto decoded = decode_request(request);
+    REQUIRE(decoded.has_value());
+    const auto admitted = check_new_request(decoded->command);
+    if (admitted) return std::string("ok");
+    CHECK(admitted.error().code == "invalid_argument");
+    return admitted.error().message;
+  };
+  const json r = create_request();
+  CHECK(admission(r) == "ok");
+  CHECK(admission(with(r, "auction_name", "caf\xc3\xa9 \"sale\" \\ 50%")) == "ok");
+  CHECK(admission(with(r, "auction_name", "x\x1b[2J")) ==
+        "auction_name: must not hold U+001B (no control or bidirectional formatting characters)");
+  CHECK(admission(with(r, "item_name", "lamp\nauction 1: finished"))
+            .starts_with("item_name: must not hold U+000A"));
+  CHECK(admission(with(r, "item_description", "one line\r"))
+            .starts_with("item_description: must not hold U+000D"));
+  CHECK(admission(with(r, "item_description", "tab\tbed"))
+            .starts_with("item_description: must not hold U+0009"));
+  CHECK(admission(with(r, "item_description",
+                       "\xc2\x9b"
+                       "2J"))
+            .starts_with("item_description: must not hold U+009B"));
+  CHECK(admission(with(r, "auction_name",
+                       "sale \xe2\x80\xae"
+                       "gnp.exe"))
+            .starts_with("auction_name: must not hold U+202E"));
+  CHECK(admission(with(r, "auction_name", std::string("nul\0", 4)))
+            .starts_with("auction_name: must not hold U+0000"));
+  // The other ops carry no free text.
+  CHECK(admission({{"op", "login"}, {"username", "bob"}, {"address", "h:1"}}) == "ok");
+}

@@ -60,6 +60,13 @@ ReplicaOptions options_in(const TempDir& dir, const std::string& data = "data") 
 const Json login_fields{{"username", "alice"}, {"address", "127.0.0.1:9001"}};
 const Json lookup_fields{{"username", "alice"}};
 
+// create_auction's fields for alice's auction called `name`.
+Json create_fields(const std::string& name) {
+  return {{"seller", "alice"},      {"auction_name", name}, {"item_name", "lamp"},
+          {"item_description", ""}, {"base_price", 1000},   {"increment", 100},
+          {"period_ms", 1000}};
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -110,6 +117,43 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "platform: a replica refuses a new auction whose name holds a control character, and "
+    "nothing changes",
+    "[platform][replica]") {
+  TempDir dir;
+  asio::io_context ports_io;
+  const ClusterConfig config = write_cluster_file(ports_io, dir / "cluster.json");
+  run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
+    auto opened = Replica::open(config, options_in(dir), ex);
+    REQUIRE(opened.has_value());
+    Replica& replica = **opened;
+    REQUIRE(replica.start().has_value());
+    auction::platform::Client client(ex, auction::platform::client_options_from(config));
+    REQUIRE((co_await client.async_call("login", login_fields)).has_value());
+
+    auto escape = co_await client.async_call("create_auction", create_fields("x\x1b[2J"));
+    REQUIRE_FALSE(escape.has_value());
+    CHECK(escape.error().code == code::invalid_argument);
+    CHECK(escape.error().message ==
+          "auction_name: must not hold U+001B (no control or bidirectional formatting "
+          "characters)");
+    auto newline = co_await client.async_call("create_auction", create_fields("a\nb"));
+    REQUIRE_FALSE(newline.has_value());
+    CHECK_THAT(newline.error().message, Catch::StartsWith("auction_name: must not hold U+000A"));
+
+    auto page = co_await client.async_call("fetch_auctions", lookup_fields);
+    REQUIRE(page.has_value());
+    CHECK(page->at("auctions").empty());
+    // Nothing was proposed for them: the next auction is still the first.
+    auto created = co_await client.async_call("create_auction", create_fields("spring sale"));
+    REQUIRE(created.has_value());
+    CHECK(created->at("auction_id") == 1);
+    client.close();
+    replica.stop();
+  });
+}
+
+TEST_CASE(
     "platform: a replica refuses to open with an unreadable cluster file or an id it "
     "does not list",
     "[platform][replica]") {
@@ -147,6 +191,22 @@ TEST_CASE("platform: a replica refuses a data dir another replica holds, saying 
   REQUIRE_FALSE(second.has_value());
   CHECK(second.error().code == code::storage_locked);
   CHECK_THAT(second.error().message, Catch::EndsWith("; stop that process first"));
+}
+
+TEST_CASE("platform: a replica refuses a data dir whose term is beyond the bound, naming it",
+          "[platform][replica]") {
+  // What an older replica persisted after adopting a forged heartbeat's term of 2^62: it
+  // would run but could never campaign, so it does not start.
+  TempDir dir;
+  asio::io_context io;
+  const ClusterConfig config = write_cluster_file(io, dir / "cluster.json");
+  open_ok(dir / "data")->set_hard_state(HardState{Term{std::uint64_t{1} << 62}, {}, false, {}});
+  auto refused = Replica::open(config, options_in(dir), io.get_executor());
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == code::storage_corrupt);
+  CHECK_THAT(refused.error().message,
+             Catch::Contains((dir / "data").string() + ": the term 4611686018427387904 is "
+                                                       "beyond the bound 2^48"));
 }
 
 TEST_CASE("platform: a replica whose ports are taken refuses to start and leaves nothing bound",

@@ -406,3 +406,35 @@ TEST_CASE(
   CHECK(answer.at("error").at("code") == "bad_request");
   CHECK(h.sm.applied_index() == auction::raft::LogIndex{2});
 }
+
+TEST_CASE(
+    "platform: an entry an older version committed with control characters in its text still "
+    "applies, the same on every replica",
+    "[platform]") {
+  // The bytes an older leader proposed (encode(request).dump()) before new requests were
+  // checked for control and bidirectional characters: every replica re-applies them from
+  // index 1, so they must apply now exactly as they did then.
+  const std::string old_entry =
+      "{\"auction_name\":\"x\\u001b[2J\",\"base_price\":1000,\"increment\":100,"
+      "\"item_description\":\"one\\nauction 1: finished (you won)\",\"item_name\":"
+      "\"lamp \xe2\x80\xae\",\"op\":\"create_auction\",\"period_ms\":1000,\"seller\":\"alice\"}";
+  Harness first;
+  Harness second;
+  for (Harness* h : {&first, &second}) {
+    h->login("alice");
+    const json answer = json::parse(h->apply_bytes(old_entry));
+    INFO(answer.dump());
+    REQUIRE(answer.at("ok") == true);
+    CHECK(answer.at("result").at("auction_id") == 1);
+  }
+  CHECK(first.sm.digest() == second.sm.digest());
+  const json view = view_of(first, "alice", 1);
+  CHECK(view.at("auction_name") == "x\x1b[2J");
+  CHECK(view.at("item_name") == "lamp \xe2\x80\xae");
+  CHECK(view.at("item_description") == "one\nauction 1: finished (you won)");
+
+  // A snapshot holding it restores too.
+  auto restored = StateMachine::restore(json::parse(first.sm.snapshot().dump()));
+  REQUIRE(restored.has_value());
+  CHECK(restored->digest() == first.sm.digest());
+}

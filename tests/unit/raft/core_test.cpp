@@ -524,3 +524,21 @@ TEST_CASE("raft: a lost-connection hint about anyone but a follower's leader cha
   CHECK(c.core(1).role() == Role::leader);
   CHECK(c.queue.empty());
 }
+
+TEST_CASE("raft: a node campaigns up to the term bound, never past it", "[raft]") {
+  // One below the bound: an election still happens, for the bound itself.
+  Cluster below(3);
+  for (std::uint64_t id = 1; id <= 3; ++id) below.preload(id, {}, hard(term_max - 1));
+  below.start();
+  REQUIRE(below.run_until([&] { return below.leader() != 0; }));
+  CHECK(below.core(below.leader()).term() == Term{term_max});
+
+  // At the bound (only a forged message could have put the nodes there): no vote request
+  // for a term that no peer would decode, and the term stays.
+  Cluster at(3);
+  for (std::uint64_t id = 1; id <= 3; ++id) at.preload(id, {}, hard(term_max));
+  at.start();
+  CHECK_FALSE(at.run_until([&] { return at.leader() != 0; }, 100));
+  CHECK(at.trace.empty());
+  for (std::uint64_t id = 1; id <= 3; ++id) CHECK(at.core(id).term() == Term{term_max});
+}

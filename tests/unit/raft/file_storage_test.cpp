@@ -176,6 +176,39 @@ TEST_CASE("raft: file storage refuses a data directory that another owner holds"
   CHECK(FileStorage::open(dir.path()));
 }
 
+TEST_CASE("raft: file storage refuses a data directory whose term is beyond the bound",
+          "[raft][file_storage]") {
+  // What a replica of an older version wrote after adopting a forged term of 2^62: it could
+  // never campaign again, so it must not start.
+  TempDir at_bound;
+  TempDir beyond;
+  TempDir beyond_in_log;
+  {
+    open_ok(at_bound.path())->set_hard_state(HardState{Term{term_max}, NodeId{1}, true, {}});
+    open_ok(beyond.path())
+        ->set_hard_state(HardState{Term{std::uint64_t{1} << 62}, NodeId{1}, true, {}});
+    auto storage = open_ok(beyond_in_log.path());
+    const std::vector<Entry> entries = {make_entry(1, 1, "a"), make_entry(term_max + 1, 2, "b")};
+    storage->append(entries);
+  }  // each storage syncs as it closes
+
+  auto reopened = open_ok(at_bound.path());
+  CHECK(reopened->hard_state().term == Term{term_max});
+
+  auto refused = FileStorage::open(beyond.path());
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == "storage_corrupt");
+  CHECK_THAT(refused.error().message, Catch::Contains(beyond.path().string()));
+  CHECK_THAT(refused.error().message,
+             Catch::Contains("the term 4611686018427387904 is beyond the bound 2^48"));
+
+  auto refused_log = FileStorage::open(beyond_in_log.path());
+  REQUIRE_FALSE(refused_log);
+  CHECK(refused_log.error().code == "storage_corrupt");
+  CHECK_THAT(refused_log.error().message,
+             Catch::Contains("the term of the last entry 281474976710657 is beyond the bound"));
+}
+
 TEST_CASE("raft: file storage reports an unusable data directory as storage_unavailable",
           "[raft][file_storage]") {
   TempDir dir;

@@ -109,6 +109,57 @@ TEST_CASE("raft: invalid fields decode to bad_message", "[raft]") {
   CHECK_FALSE(decode(lying).has_value());
 }
 
+TEST_CASE("raft: terms and indexes up to the bound decode, beyond it are refused", "[raft]") {
+  Message at_bound;
+  at_bound.type = MessageType::heartbeat;
+  at_bound.from = NodeId{1};
+  at_bound.to = NodeId{2};
+  at_bound.term = Term{term_max};
+  at_bound.log_term = Term{term_max};
+  at_bound.index = LogIndex{log_index_max};
+  at_bound.commit = LogIndex{log_index_max};
+  at_bound.reject_hint = LogIndex{log_index_max};
+  REQUIRE(decode(encode(at_bound)).value() == at_bound);
+
+  // The attack this bound stops: one heartbeat with term 2^62 that every node would adopt.
+  Message forged = at_bound;
+  forged.term = Term{std::uint64_t{1} << 62};
+  auto refused = decode(encode(forged));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == "bad_message");
+  CHECK(refused.error().message == "term 4611686018427387904 is beyond the bound 2^48");
+
+  Message term = at_bound;
+  term.term = Term{term_max + 1};
+  CHECK(decode(encode(term)).error().message == "term 281474976710657 is beyond the bound 2^48");
+  Message index = at_bound;
+  index.index = LogIndex{log_index_max + 1};
+  CHECK(decode(encode(index)).error().message == "index 281474976710657 is beyond the bound 2^48");
+  Message commit = at_bound;
+  commit.commit = LogIndex{log_index_max + 1};
+  CHECK(decode(encode(commit)).error().code == "bad_message");
+  Message hint = at_bound;
+  hint.reject_hint = LogIndex{log_index_max + 1};
+  CHECK(decode(encode(hint)).error().code == "bad_message");
+
+  // Entries may end exactly at the bound, not one past it.
+  Message append;
+  append.type = MessageType::append;
+  append.from = NodeId{1};
+  append.to = NodeId{2};
+  append.term = Term{term_max};
+  append.log_term = Term{term_max};
+  append.index = LogIndex{log_index_max - 2};
+  append.entries = {Entry{Term{term_max}, LogIndex{log_index_max - 1}, EntryType::normal, "a"},
+                    Entry{Term{term_max}, LogIndex{log_index_max}, EntryType::normal, "b"}};
+  REQUIRE(decode(encode(append)).value() == append);
+  append.index = LogIndex{log_index_max - 1};
+  append.entries[0].index = LogIndex{log_index_max};
+  append.entries[1].index = LogIndex{log_index_max + 1};
+  CHECK(decode(encode(append)).error().message ==
+        "entry index 281474976710657 is beyond the bound 2^48");
+}
+
 TEST_CASE("raft: random bytes never crash the decoder", "[raft]") {
   std::uint64_t state = 7;
   auto next = [&] {

@@ -489,6 +489,12 @@ TEST_CASE("raft: the raft port serves only members, over mutual TLS, each in its
     append_frame(misaddressed, "garbage");  // then the node closes: everything was read
     CHECK(RaftPortClient(port, &as_other).closes_after(misaddressed));
   }
+  SECTION("even a member cannot push a term beyond the bound: it does not decode") {
+    // Adopted and persisted, a term of 2^62 would leave no term to campaign for.
+    const auto& as_other = cluster.credentials().replicas[other - 1];
+    CHECK(RaftPortClient(port, &as_other)
+              .closes_after(forged_heartbeat(other, target, std::uint64_t{1} << 62)));
+  }
   // A heartbeat for term 2^40 in the leader's name would have deposed it for good.
   const auto status = cluster.on(target, [&] { return cluster.node(target).server->status(); });
   CHECK(status.term.value < forged_term);

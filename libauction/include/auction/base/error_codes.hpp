@@ -72,7 +72,8 @@ inline constexpr char not_owner[] = "not_owner";
 inline constexpr char not_joined[] = "not_joined";
 // A start with no buyer joined.
 inline constexpr char no_buyers[] = "no_buyers";
-// A size limit of the replicated state was reached (users, auctions, buyers).
+// A size limit of the replicated state was reached (users, auctions, buyers, or the raft
+// log's last index, 2^48).
 inline constexpr char limit_exceeded[] = "limit_exceeded";
 // A request whose seq is older than the session's latest: its answer is gone.
 inline constexpr char stale_request[] = "stale_request";

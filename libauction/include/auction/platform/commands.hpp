@@ -159,6 +159,17 @@ bool is_read(std::string_view op);
 //   name, e.g. "base_price: must be >= 0").
 Result<Request> decode_request(const nlohmann::json& request);
 
+// The rules a request must pass before the leader proposes it, beyond decode_request()'s:
+// the rules that came after entries breaking them could already be committed. Neither
+// decode_request() nor apply checks them, because every replica re-applies the log from
+// index 1 and an entry must apply the same way on every replica, whichever version proposed
+// it. Today: create_auction's auction_name, item_name and item_description pass
+// check_free_text() (auction/base/text_rules.hpp): no control or bidirectional formatting
+// character. The replica calls it on every request it receives; a client may call it first.
+// Errors: "invalid_argument" naming the field and the character, e.g. "auction_name: must
+//   not hold U+001B (no control or bidirectional formatting characters)".
+Result<void> check_new_request(const Command& command);
+
 // Parses the bytes of one request (a log entry) and decodes it.
 // Errors: "bad_request" for bytes that are not JSON, then as decode_request().
 Result<Request> parse_request(std::string_view bytes);

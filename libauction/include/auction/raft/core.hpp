@@ -16,7 +16,8 @@
 // Not yet: snapshots, membership changes, leadership transfer (message types reserved).
 //
 // Threading: none; the owner (raft::Driver) calls everything from one thread.
-// Never: throws, blocks, or trusts a peer's message beyond what decode() validated.
+// Never: throws, blocks, trusts a peer's message beyond what decode() validated, or
+// campaigns for a term past term_max.
 #pragma once
 
 #include <cstdint>
@@ -50,7 +51,8 @@ struct ProposalTicket {
 class Core {
  public:
   // `storage` must outlive the core; its hard state and log are this node's state after a
-  // restart (§5.2: term and vote survive). Aborts on an invalid config.
+  // restart (§5.2: term and vote survive). Aborts on an invalid config, or on a storage
+  // whose term or last index is past term_max / log_index_max (types.hpp).
   Core(Config config, const LogStorage& storage);
 
   // One unit of logical time: followers count toward an election, leaders toward a
@@ -74,7 +76,8 @@ class Core {
   // Appends `data` as a new entry if this node leads.
   // Errors: "not_leader" (message names the known leader, see leader()),
   // "overloaded" (uncommitted bytes over Config::uncommitted_bytes_max),
-  // "too_large" (data over Config::entry_bytes_max).
+  // "too_large" (data over Config::entry_bytes_max), "limit_exceeded" (the log holds
+  // log_index_max entries, types.hpp).
   Result<ProposalTicket> propose(std::string data);
 
   // Starts a linearizable read identified by `context` (dissertation §6.4): once this

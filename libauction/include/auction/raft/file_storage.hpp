@@ -42,9 +42,10 @@
 //   3 truncate    last kept index u64: entries after it are discarded          (8 bytes)
 // Replay applies records in order: an entry must have index = last index + 1; a truncate
 // must name an index in [first index - 1, last index]; the hard state is the last hard
-// state record; an unknown record type is corruption, never skipped. Every new segment starts with
-// a hard state record, so a segment never depends on older ones for it (room for compaction to
-// delete old segments later).
+// state record; an unknown record type is corruption, never skipped. After replay, a term
+// above term_max or an index above log_index_max (types.hpp) is corruption too. Every new segment
+// starts with a hard state record, so a segment never depends on older ones for it (room for
+// compaction to delete old segments later).
 //
 // Writing: records go into a buffer; sync() writes the buffer at the end of the current
 // segment and calls fdatasync() once (group commit). A segment is rolled before a record
@@ -117,7 +118,10 @@ class FileStorage final : public LogStorage {
   //                        (message: path and OS error)
   //   storage_locked       another open FileStorage (in any process) holds the directory
   //   storage_corrupt      a damaged or inconsistent record that is not a torn tail, a bad
-  //                        segment header, or a missing segment (message: file and offset)
+  //                        segment header, or a missing segment (message: file and offset);
+  //                        or a term or index past the bound 2^48 (types.hpp), which no
+  //                        node could campaign or append past (message: the data directory,
+  //                        e.g. "<dir>: the term 4611686018427387904 is beyond the bound 2^48")
   static Result<std::unique_ptr<FileStorage>> open(std::filesystem::path data_dir,
                                                    FileStorageOptions options = {});
   // The same on `disk`, which must outlive the storage (the other open() uses posix_disk()).
@@ -159,6 +163,9 @@ class FileStorage final : public LogStorage {
   void notice(const std::string& line) const;
 
   Result<void> recover();
+  // storage_corrupt if what was replayed holds a term or index past term_max /
+  // log_index_max (types.hpp).
+  Result<void> check_bounds() const;
   // Replays one segment; `newest` allows cutting a torn tail. Returns false if the segment
   // was removed (a newest segment whose header was torn).
   Result<bool> replay_segment(const std::filesystem::path& file, bool newest);

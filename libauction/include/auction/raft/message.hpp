@@ -11,6 +11,7 @@
 //   u8  version (= 1)
 //   u8  type          (MessageType; reserved types are rejected)
 //   u64 from, to, term, log_term, index, commit, reject_hint, context
+//                     (terms <= term_max, indexes <= log_index_max: types.hpp)
 //   u8  reject        (0 or 1)
 //   u32 entry count   (<= message_entries_max; non-zero only for append)
 //   per entry: u64 term, u64 index, u8 type (normal|noop), u32 length, length bytes
@@ -70,13 +71,15 @@ struct Message {
   friend bool operator==(const Message&, const Message&) = default;
 };
 
-// Bounds on what decode() accepts.
+// Bounds on what decode() accepts: at most this many entries, and no term above term_max
+// nor index (index, commit, reject_hint, any entry's) above log_index_max (types.hpp).
 inline constexpr std::size_t message_entries_max = 1 << 16;
 
 // Encodes a well-formed message (one that decode() would accept).
 std::string encode(const Message& message);
 
-// Parses and validates bytes from a peer. Errors: "bad_message" with what was wrong.
+// Parses and validates bytes from a peer. Errors: "bad_message" with what was wrong, e.g.
+// "term 4611686018427387904 is beyond the bound 2^48".
 Result<Message> decode(std::string_view bytes);
 
 }  // namespace auction::raft

@@ -259,6 +259,11 @@ asio::awaitable<Result<AuctionId>> SellerRuntime::async_create(NewAuction a) {
   auto self = state_;
   platform::CreateAuction create{self->username(), a.auction_name, a.item_name, a.item_description,
                                  a.base_price,     a.increment,    a.period_ms};
+  // The platform refuses such text too; refused here, what the user typed gets its answer
+  // without a round trip.
+  if (auto admitted = platform::check_new_request(create); !admitted) {
+    co_return std::unexpected(admitted.error());
+  }
   auto result = co_await self->platform.async_create_auction(std::move(create));
   if (!result) co_return std::unexpected(result.error());
   co_return result->auction_id;

@@ -96,6 +96,8 @@ class SellerRuntime {
   boost::asio::awaitable<Result<void>> async_login();
 
   // Errors: the platform's (invalid_argument naming the field, unknown_user, ...), unavailable.
+  // Text that platform::check_new_request() refuses (a control or bidirectional formatting
+  // character in a name or the description) is refused here, before the platform is asked.
   boost::asio::awaitable<Result<AuctionId>> async_create(NewAuction auction);
 
   // Every auction on the platform as this seller sees it (fetch_auctions, all pages).
