@@ -335,3 +335,67 @@ TEST_CASE("integration: a write retried after its answer was lost is applied exa
   CHECK(listed["result"]["auctions"][1]["auction_id"] == second["result"]["auction_id"]);
   cluster.stop_all();
 }
+
+TEST_CASE(
+    "integration: a flood of writes the leader refuses leaves its log as it was and a "
+    "session's retry of an applied write still gets its answer",
+    "[integration][platform]") {
+  Cluster cluster(3);
+  cluster.start_all();
+  const std::uint64_t leader = cluster.wait_for_leader();
+  const std::uint16_t port = cluster.client_port(leader);
+  INFO(cluster.logs());
+  RawCaller caller(port);
+  const Call raw = [&caller](const std::string& op, json fields) {
+    return caller(op, std::move(fields));
+  };
+  ok(raw, "login", {{"username", "alice"}, {"address", "127.0.0.1:7001"}});
+  ok(raw, "login", {{"username", "bob"}, {"address", "127.0.0.1:7002"}});
+  const json created = ok(raw, "create_auction",
+                          {{"seller", "alice"},
+                           {"auction_name", "x"},
+                           {"item_name", "y"},
+                           {"item_description", ""},
+                           {"base_price", 500},
+                           {"increment", 50},
+                           {"period_ms", 500}});
+  const std::uint64_t id = created["auction_id"].get<std::uint64_t>();
+  ok(raw, "join_auction", {{"username", "bob"}, {"auction_id", id}});
+
+  const auto last_index = [&](std::uint64_t replica) {
+    const auto status = cluster.status(replica);
+    REQUIRE(status.has_value());
+    return (*status)["last_index"].get<std::uint64_t>();
+  };
+  const std::uint64_t before = last_index(leader);
+  for (int i = 0; i < 1000; ++i) {
+    refused(raw, "update_auction",
+            {{"seller", "nobody" + std::to_string(i)},
+             {"auction_id", id},
+             {"round_id", 1},
+             {"current_price", 550},
+             {"buyers", json::array({{{"username", "bob"}, {"active", true}}})}},
+            "unknown_user");
+  }
+  refused(raw, "start_auction", {{"seller", "bob"}, {"auction_id", id}}, "not_owner");
+  refused(raw, "quit_auction", {{"username", "alice"}, {"auction_id", id}}, "not_joined");
+  refused(raw, "cancel_auction", {{"seller", "alice"}, {"auction_id", id + 1}}, "unknown_auction");
+  CHECK(last_index(leader) == before);
+
+  // The start's answer is lost with its connection, perhaps before it committed; its retry
+  // (the same client_id and seq) gets the start's answer, although a fresh start of this
+  // auction is refused from then on.
+  const std::string start = R"({"id":9,"op":"start_auction","seller":"alice","auction_id":)" +
+                            std::to_string(id) + R"(,"client_id":"alice-s","seq":1})";
+  {
+    auto connection = LineConnection::connect(port, cluster_wait_max);
+    REQUIRE(connection != nullptr);
+    REQUIRE(connection->send(start + "\n"));
+  }
+  const json retried = auction::test::ask(port, start);
+  INFO(retried.dump());
+  REQUIRE(retried["ok"] == true);
+  CHECK(retried["result"]["auction"]["stage"] == "started");
+  refused(raw, "start_auction", {{"seller", "alice"}, {"auction_id", id}}, "wrong_stage");
+  cluster.stop_all();
+}

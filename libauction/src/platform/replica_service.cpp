@@ -72,10 +72,56 @@ Reply raft_failure(const Error& error) {
 }  // namespace
 
 asio::awaitable<Reply> ReplicaService::async_write(Request request) {
+  if (auto refusal = co_await async_refusal(request)) co_return std::move(*refusal);
+  co_return co_await async_propose(std::move(request));
+}
+
+asio::awaitable<std::optional<Reply>> ReplicaService::async_refusal(const Request& request) {
+  // Most writes pass: they pay for one lookup, no barrier.
+  if (machine_.check(request)) co_return std::nullopt;
+  // A refusal is an answer read from the state, so it is served like a read: after a
+  // barrier, the state holds every write acknowledged before this request arrived.
+  auto barrier = co_await raft_.async_read_barrier();
+  if (!barrier) {
+    if (barrier.error().code == code::not_leader) co_return not_leader(barrier.error().message);
+    co_return raft_failure(barrier.error());
+  }
+  // On the raft executor, right after the barrier, with no suspension before the answer.
+  auto refused = machine_.check(request);
+  if (refused || may_be_in_log(request)) co_return std::nullopt;
+  co_return Reply::failure(refused.error());
+}
+
+bool ReplicaService::may_be_in_log(const Request& request) const {
+  if (!request.session) return false;  // no saved answer to keep: its refusal is its own
+  const raft::Term term = raft_.status().term;
+  if (timed_out_term_ == term) return true;
+  const auto it = proposing_.find(request.session->client_id);
+  return it != proposing_.end() && it->second.term == term && it->second.count > 0;
+}
+
+asio::awaitable<Reply> ReplicaService::async_propose(Request request) {
   std::string bytes = encode(request).dump();
+  // A session write is counted while its proposal is out (see may_be_in_log).
+  std::optional<std::string> client_id;
+  const raft::Term term = raft_.status().term;
+  if (request.session) {
+    client_id = request.session->client_id;
+    Proposing& p = proposing_[*client_id];
+    if (p.term != term) p = Proposing{term, 0};
+    ++p.count;
+  }
   // The decoded request travels with the proposal, so applying it here needs no parse
   // (EntryApplier).
   auto answer = co_await raft_.async_propose(std::move(bytes), std::any(std::move(request)));
+  if (client_id) {
+    const auto it = proposing_.find(*client_id);
+    if (it != proposing_.end() && it->second.term == term && --it->second.count == 0) {
+      proposing_.erase(it);
+    }
+    // Timed out: the entry may still commit in this term.
+    if (!answer && answer.error().code == code::timeout) timed_out_term_ = term;
+  }
   if (!answer) {
     if (answer.error().code == code::not_leader) co_return not_leader(answer.error().message);
     co_return raft_failure(answer.error());

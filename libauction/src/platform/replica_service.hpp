@@ -4,7 +4,13 @@
 // (raft::Server) with the platform StateMachine behind it. Every request is decoded and
 // checked with the platform codec (commands.hpp) first, so a bad request is answered
 // `bad_request` / `invalid_argument` and never reaches the log. Then:
-//   writes  the canonical command, with the client's client_id/seq when given, is proposed
+//   writes  first checked against the leader's current state (StateMachine::check, the very
+//           rules apply() runs): a write that state refuses is confirmed like a read (a
+//           ReadIndex barrier, then the check again) and answered with the refusal without
+//           entering the log, unless the same client has a write of this term that may
+//           still be in the log unapplied (then apply() decides: it may be a retry of a
+//           write that did apply, which must get its saved answer). Otherwise
+//           the canonical command, with the client's client_id/seq when given, is proposed
 //           to Raft, with the decoded Request attached so that applying it here takes that
 //           instead of parsing the bytes again (src/platform/entry_applier.hpp); the answer
 //           is the state machine's answer text for that log entry (answer_text.hpp);
@@ -16,11 +22,14 @@
 // (docs/protocol.md, "Replica").
 // Threading: handlers run on the wire server's executor, which must be the raft::Server's
 // executor, so the state machine is only ever touched on that one thread.
-// Never: writes a request it could not decode, serves a read without a barrier, or answers
-// a platform op from a replica that does not lead.
+// Never: writes a request it could not decode, serves a read without a barrier, answers
+// a platform op from a replica that does not lead, or answers a refusal to a session's
+// write that may already be in the log.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -47,6 +56,15 @@ class ReplicaService {
   boost::asio::awaitable<wire::Reply> async_serve(wire::Request request);
   boost::asio::awaitable<wire::Reply> async_write(Request request);
   boost::asio::awaitable<wire::Reply> async_read(const Request& request);
+  // The refusal of `request` by the current state, confirmed after a read barrier; nullopt
+  // when it must be proposed (not refused, or refused but perhaps a retry of a write in the
+  // log). A failed barrier is answered as it failed (nothing was proposed).
+  boost::asio::awaitable<std::optional<wire::Reply>> async_refusal(const Request& request);
+  // Whether a write of this client proposed by this leader in its current term may be in
+  // the log and not yet applied: every other entry that could still commit is applied by
+  // the time a read barrier completes (Raft dissertation §6.4).
+  bool may_be_in_log(const Request& request) const;
+  boost::asio::awaitable<wire::Reply> async_propose(Request request);
   wire::Reply status() const;
   // not_leader with the leader hint; `why` explains for a person.
   wire::Reply not_leader(const std::string& why) const;
@@ -58,6 +76,18 @@ class ReplicaService {
   mutable std::optional<raft::LogIndex> digest_index_;
   mutable std::string digest_;
   ClusterConfig cluster_;
+
+  // The session writes this leader has proposed and not seen finish, by client_id, counted
+  // per term (a count of an older term is void: its entries are before the barrier's).
+  struct Proposing {
+    raft::Term term;
+    std::size_t count = 0;
+  };
+  std::map<std::string, Proposing, std::less<>> proposing_;
+  // The last term in which a session write's proposal timed out: its entry may still commit
+  // at any time in that term, and which client it was is no longer tracked, so no session
+  // write of that term is refused before the log.
+  raft::Term timed_out_term_;
 };
 
 }  // namespace auction::platform

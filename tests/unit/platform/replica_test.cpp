@@ -175,3 +175,85 @@ TEST_CASE("platform: a replica whose ports are taken refuses to start and leaves
     tcp::acceptor raft_port(io, {loopback, ports.raft_port});  // throws if still bound
   }
 }
+
+namespace {
+
+// Sends one request line (a newline is added) and returns the parsed answer.
+asio::awaitable<Json> ask(RawPeer& peer, const std::string& line) {
+  co_return co_await peer.async_ask(line + "\n");
+}
+
+// The leader's `status` over a raw connection.
+asio::awaitable<std::uint64_t> async_last_index(RawPeer& peer) {
+  const Json status = co_await ask(peer, R"({"id":"s","op":"status"})");
+  co_return status.at("result").at("last_index").get<std::uint64_t>();
+}
+
+const std::string start_line =
+    R"({"id":%ID%,"op":"start_auction","seller":"alice","auction_id":1,"client_id":"alice-s","seq":%SEQ%})";
+
+std::string with(std::string line, int id, int seq) {
+  line.replace(line.find("%ID%"), 4, std::to_string(id));
+  line.replace(line.find("%SEQ%"), 5, std::to_string(seq));
+  return line;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "platform: writes the leader's state refuses are answered without entering the log and "
+    "a session's retry still gets its saved answer",
+    "[platform][replica][check]") {
+  TempDir dir;
+  asio::io_context ports_io;
+  const ClusterConfig config = write_cluster_file(ports_io, dir / "cluster.json");
+  run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
+    auto opened = Replica::open(config, options_in(dir), ex);
+    REQUIRE(opened.has_value());
+    Replica& replica = **opened;
+    REQUIRE(replica.start().has_value());
+    {
+      // The client waits out the election.
+      auction::platform::Client client(ex, auction::platform::client_options_from(config));
+      REQUIRE((co_await client.async_call("login", login_fields)).has_value());
+      client.close();
+    }
+    RawPeer peer = co_await RawPeer::async_connect(replica.ports().client);
+    for (
+        const char* line :
+        {R"({"id":1,"op":"login","username":"bob","address":"127.0.0.1:9002"})",
+         R"({"id":2,"op":"create_auction","seller":"alice","auction_name":"a","item_name":"b","item_description":"","base_price":100,"increment":10,"period_ms":1000})",
+         R"({"id":3,"op":"join_auction","username":"bob","auction_id":1})"}) {
+      REQUIRE((co_await ask(peer, line)).at("ok") == true);
+    }
+
+    const std::uint64_t before_flood = co_await async_last_index(peer);
+    for (int i = 0; i < 200; ++i) {
+      const Json answer = co_await ask(
+          peer,
+          R"({"id":10,"op":"update_auction","seller":"nobody","auction_id":1,"round_id":1,"current_price":110,"buyers":[{"username":"bob","active":true}]})");
+      REQUIRE(answer.at("ok") == false);
+      REQUIRE(answer.at("error").at("code") == "unknown_user");
+    }
+    const Json not_owner =
+        co_await ask(peer, R"({"id":11,"op":"cancel_auction","seller":"bob","auction_id":1})");
+    CHECK(not_owner.at("error").at("code") == "not_owner");
+    CHECK(co_await async_last_index(peer) == before_flood);
+
+    // Exactly once: the start is applied; its retry gets the saved answer, although the
+    // state now refuses a fresh start of the same auction (wrong_stage).
+    const Json started = co_await ask(peer, with(start_line, 20, 1));
+    REQUIRE(started.at("ok") == true);
+    const Json retried = co_await ask(peer, with(start_line, 21, 1));
+    CHECK(retried.at("ok") == true);
+    CHECK(retried.at("result") == started.at("result"));
+    const std::uint64_t after_retry = co_await async_last_index(peer);
+    const Json next = co_await ask(peer, with(start_line, 22, 2));
+    CHECK(next.at("error").at("code") == "wrong_stage");
+    const Json again = co_await ask(peer, with(start_line, 23, 1));
+    CHECK(again.at("result") == started.at("result"));
+    CHECK(co_await async_last_index(peer) == after_retry + 1);  // only the replay of seq 1
+    peer.close();
+    replica.stop();
+  });
+}
