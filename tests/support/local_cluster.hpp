@@ -40,7 +40,15 @@ struct LocalClusterOptions {
   // Turns replica `id`'s command line (program first) into the one to run, e.g. the same
   // inside a network namespace. Empty: run it as it is.
   std::function<std::vector<std::string>(std::uint64_t id, std::vector<std::string> command)> wrap;
+  // The "limits" of the cluster file written by the second constructor (docs/operations.md).
+  // Null: loopback_limits().
+  nlohmann::json limits;
 };
+
+// The limits of a cluster whose every client runs on this machine, as the tests' and the
+// local configs' do: all of them share one source address (127.0.0.1), so the limits per
+// address are raised to what the whole machine may use (connections) or lifted (rates).
+nlohmann::json loopback_limits();
 
 // `size` replicas, ids 1..size, on 127.0.0.1, each on two ports that were free a moment ago.
 std::vector<platform::ReplicaAddress> loopback_replicas(std::size_t size);

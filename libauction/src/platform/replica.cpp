@@ -56,10 +56,14 @@ raft::ServerOptions raft_options(const ClusterConfig& cluster, const ReplicaAddr
   return options;
 }
 
-wire::ServerOptions client_options(const std::string& address, std::uint16_t port) {
+wire::ServerOptions client_options(const std::string& address, std::uint16_t port,
+                                   const ClusterLimits& limits) {
   wire::ServerOptions options;
   options.address = address;
   options.port = port;
+  options.connections_max = limits.connections_max;
+  options.connections_per_address_max = limits.connections_per_address_max;
+  options.idle_timeout = std::chrono::milliseconds(limits.idle_timeout_ms);
   return options;
 }
 
@@ -94,8 +98,9 @@ struct Replica::Impl {
         applier(machine),
         raft(executor, raft_options(cluster_config, self, options.listen_address), *storage,
              applier),
-        service(raft, machine, std::move(cluster_config)),
-        clients(executor, client_options(options.listen_address, self.client_port)) {
+        service(raft, machine, cluster_config),
+        clients(executor,
+                client_options(options.listen_address, self.client_port, cluster_config.limits)) {
     service.register_ops(clients);
   }
 

@@ -7,12 +7,17 @@
 //     "replicas": [
 //       {"id": 1, "host": "127.0.0.1", "client_port": 7100, "raft_port": 7200}, ...
 //     ],
-//     "timing": {"tick_ms": 10, "election_ticks": 30, "heartbeat_ticks": 3}
+//     "timing": {"tick_ms": 10, "election_ticks": 30, "heartbeat_ticks": 3},
+//     "limits": {"connections_max": 1024, "connections_per_address_max": 64,
+//                "idle_timeout_ms": 60000, "registrations_per_s": 20,
+//                "registrations_burst": 100, "writes_per_s": 5000, "writes_burst": 10000}
 //   }
 //
 // Replica ids are 1..1,000,000 (0 is reserved: Raft uses it for "no node").
 // `client_port` answers users (the platform ops); `raft_port` carries replica-to-replica
 // traffic. `timing` is optional; every replica of a cluster must use the same values.
+// `limits` is optional, and so is each of its keys: what the client port grants one source
+// address (docs/protocol.md, "Limits"; docs/operations.md says how to tune them).
 // Parsing is strict: unknown keys, duplicate ids or addresses, and out-of-range values are
 // errors that name the offending field, because a typo in a cluster file should stop a
 // replica at start, not split a cluster at run time.
@@ -46,12 +51,27 @@ struct ClusterTiming {
   std::uint32_t heartbeat_ticks = 3;  // leader heartbeat interval; < election_ticks
 };
 
+// The client port's limits on what one source address (an IPv4 address, or an IPv6 /64)
+// may take. A rate of 0 means no limit of that kind.
+struct ClusterLimits {
+  std::uint32_t connections_max = 1024;            // all sources together
+  std::uint32_t connections_per_address_max = 64;  // <= connections_max
+  std::uint32_t idle_timeout_ms = 60'000;          // a connection that sends nothing
+  // Registrations: logins of a username that is not a user yet.
+  std::uint32_t registrations_per_s = 20;
+  std::uint32_t registrations_burst = 100;
+  // Writes (every op that is proposed to the log, logins included).
+  std::uint32_t writes_per_s = 5'000;
+  std::uint32_t writes_burst = 10'000;
+};
+
 struct ClusterConfig {
   static constexpr std::size_t replicas_max = 9;
   static constexpr std::size_t config_bytes_max = 1 << 20;
 
   std::vector<ReplicaAddress> replicas;  // sorted by id, ids unique
   ClusterTiming timing;
+  ClusterLimits limits;
 
   // Parses and validates a cluster file's text. Errors: "config_invalid", naming the field.
   static Result<ClusterConfig> parse(std::string_view text);

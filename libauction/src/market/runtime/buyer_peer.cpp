@@ -29,7 +29,9 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
       : executor(std::move(ex)),
         options(std::move(opts)),
         observer(std::move(obs)),
-        server(executor, detail::server_options_for(options.listen_address, options.listen_port)) {}
+        server(executor, detail::server_options_for(options.listen_address, options.listen_port,
+                                                    options.connections_per_address_max,
+                                                    options.idle_timeout)) {}
 
   // One watched auction: what the buyer knows of it, and its pure engine once it started.
   struct Watch {
