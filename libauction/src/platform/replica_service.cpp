@@ -2,6 +2,7 @@
 #include "platform/replica_service.hpp"
 
 #include <any>
+#include <chrono>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -33,7 +34,11 @@ asio::awaitable<Reply> async_ready(Reply reply) { co_return reply; }
 }  // namespace
 
 ReplicaService::ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster)
-    : raft_(raft), machine_(machine), cluster_(std::move(cluster)) {}
+    : raft_(raft),
+      machine_(machine),
+      cluster_(std::move(cluster)),
+      registrations_(cluster_.limits.registrations_per_s, cluster_.limits.registrations_burst),
+      writes_(cluster_.limits.writes_per_s, cluster_.limits.writes_burst) {}
 
 void ReplicaService::register_ops(wire::Server& server) {
   server.handle("status", [this](wire::Request request) {
@@ -56,7 +61,25 @@ asio::awaitable<Reply> ReplicaService::async_serve(wire::Request request) {
     co_return not_leader("replica " + std::to_string(raft_.id().value) + " is not the leader");
   }
   if (is_read(request.op)) co_return co_await async_read(*decoded);
+  if (auto refusal = rate_refusal(*decoded, request.source)) co_return std::move(*refusal);
   co_return co_await async_write(std::move(*decoded));
+}
+
+std::optional<Reply> ReplicaService::rate_refusal(const Request& request,
+                                                  const std::string& source) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto refuse = [&](std::chrono::milliseconds wait, const char* what) {
+    return Reply::failure(
+        Error{code::rate_limited, std::string("too many ") + what + " from " + source +
+                                      "; retry in " + std::to_string(wait.count()) + " ms"},
+        Json{{"retry_after_ms", wait.count()}});
+  };
+  if (const auto* login = std::get_if<Login>(&request.command);
+      login != nullptr && !machine_.has_user(login->username)) {
+    if (auto wait = registrations_.take(source, now)) return refuse(*wait, "registrations");
+  }
+  if (auto wait = writes_.take(source, now)) return refuse(*wait, "writes");
+  return std::nullopt;
 }
 
 namespace {

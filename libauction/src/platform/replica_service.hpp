@@ -17,6 +17,11 @@
 //   reads   (fetch_auctions, get_user_address) wait for a ReadIndex barrier and are
 //           answered by StateMachine::query(), never written to the log;
 //   status  is answered by every replica from its own Raft state.
+// Before a write is checked, the leader takes a token from its source address's buckets
+// (RateLimiter; the rates are the cluster file's "limits"): one for every write, and one for
+// a registration (a login of a name that is not a user yet). A source out of tokens is
+// answered `rate_limited` with `retry_after_ms`: nothing happened. The time is read here,
+// on the Asio side, and handed to the pure limiter.
 // A replica that does not lead answers every platform op with `not_leader` and a `leader`
 // hint: the known leader's CLIENT endpoint ({"id":1,"address":"127.0.0.1:7100"}) or null
 // (docs/protocol.md, "Replica").
@@ -36,6 +41,7 @@
 #include "auction/platform/cluster_config.hpp"
 #include "auction/platform/state_machine.hpp"
 #include "auction/raft/server.hpp"
+#include "platform/rate_limiter.hpp"
 #include "wire/server.hpp"
 
 namespace auction::platform {
@@ -55,6 +61,9 @@ class ReplicaService {
  private:
   boost::asio::awaitable<wire::Reply> async_serve(wire::Request request);
   boost::asio::awaitable<wire::Reply> async_write(Request request);
+  // rate_limited when `source` has no token left for `request` (a write, perhaps a
+  // registration); nullopt when it may go on (its tokens are taken).
+  std::optional<wire::Reply> rate_refusal(const Request& request, const std::string& source);
   boost::asio::awaitable<wire::Reply> async_read(const Request& request);
   // The refusal of `request` by the current state, confirmed after a read barrier; nullopt
   // when it must be proposed (not refused, or refused but perhaps a retry of a write in the
@@ -76,6 +85,8 @@ class ReplicaService {
   mutable std::optional<raft::LogIndex> digest_index_;
   mutable std::string digest_;
   ClusterConfig cluster_;
+  RateLimiter registrations_;  // logins of names that are not users yet, per source
+  RateLimiter writes_;         // every write, per source
 
   // The session writes this leader has proposed and not seen finish, by client_id, counted
   // per term (a count of an older term is void: its entries are before the barrier's).
