@@ -320,7 +320,11 @@ TEST_CASE(
 
     // Connections: 127.0.0.4 holds its three; the fourth is refused with the reason.
     std::vector<RawPeer> held;
-    for (int i = 0; i < 3; ++i) held.push_back(co_await RawPeer::async_connect(port, "127.0.0.4"));
+    for (int i = 0; i < 3; ++i) {
+      // A named peer, then moved: g++ 12 may destroy a co_await temporary twice.
+      RawPeer peer = co_await RawPeer::async_connect(port, "127.0.0.4");
+      held.push_back(std::move(peer));
+    }
     for (auto& peer : held) CHECK((co_await ask(peer, R"({"id":4,"op":"ping"})")).at("ok") == true);
     RawPeer refused = co_await RawPeer::async_connect(port, "127.0.0.4");
     const Json refusal = co_await refused.async_read_json();

@@ -263,7 +263,9 @@ TEST_CASE(
     const std::string ping = "{\"id\":1,\"op\":\"ping\"}\n";
     std::vector<RawPeer> flood;
     for (int i = 0; i < 3; ++i) {
-      flood.push_back(co_await RawPeer::async_connect(port, "127.0.0.2"));
+      // A named peer, then moved: g++ 12 may destroy a co_await temporary twice.
+      RawPeer peer = co_await RawPeer::async_connect(port, "127.0.0.2");
+      flood.push_back(std::move(peer));
       CHECK((co_await flood.back().async_ask(ping))["ok"] == true);
     }
     CHECK(server->connection_count("127.0.0.2") == 3);
