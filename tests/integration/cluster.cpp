@@ -13,16 +13,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-LocalClusterOptions built_replicas() {
+LocalClusterOptions built_replicas(json limits) {
   LocalClusterOptions options;
   options.replica_binary = executable("replica");
+  options.limits = std::move(limits);
   return options;
 }
 
 }  // namespace
 
-Cluster::Cluster(std::size_t size, platform::ClusterTiming timing)
-    : replicas_(loopback_replicas(size), timing, built_replicas()) {}
+Cluster::Cluster(std::size_t size, platform::ClusterTiming timing, json limits)
+    : replicas_(loopback_replicas(size), timing, built_replicas(std::move(limits))) {}
 
 std::uint16_t Cluster::client_port(std::uint64_t id) const {
   return config().replicas.at(id - 1).client_port;

@@ -37,9 +37,12 @@ class Cluster {
  public:
   // Writes the cluster file of `size` replicas (ids 1..size) with `timing`; starts nothing.
   // The default timing elects within 200..400 ms of silence.
+  // `limits`: the cluster file's "limits"; null: loopback_limits() (support/local_cluster.hpp).
   explicit Cluster(std::size_t size,
-                   platform::ClusterTiming timing = {
-                       .tick_ms = 10, .election_ticks = 20, .heartbeat_ticks = 2});
+                   platform::ClusterTiming timing = {.tick_ms = 10,
+                                                     .election_ticks = 20,
+                                                     .heartbeat_ticks = 2},
+                   json limits = nullptr);
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 

@@ -399,3 +399,72 @@ TEST_CASE(
   refused(raw, "start_auction", {{"seller", "alice"}, {"auction_id", id}}, "wrong_stage");
   cluster.stop_all();
 }
+
+TEST_CASE(
+    "integration: with the default limits a socket flood and a registration flood from "
+    "single sources leave other users served",
+    "[integration][platform][limits]") {
+  Cluster cluster(3, {.tick_ms = 10, .election_ticks = 20, .heartbeat_ticks = 2},
+                  json::object());  // the defaults of a real deployment
+  cluster.start_all();
+  const std::uint16_t port = cluster.client_port(cluster.wait_for_leader());
+  INFO(cluster.logs());
+  const std::string ping = R"({"id":1,"op":"ping"})"
+                           "\n";
+
+  // One source opens many more sockets than its share: it gets its share, and every
+  // connection beyond it is told why it is closed.
+  std::vector<std::unique_ptr<LineConnection>> held;
+  int refused = 0;
+  for (int i = 0; i < 100; ++i) {
+    auto connection = LineConnection::connect(port, cluster_wait_max, "127.0.0.2");
+    REQUIRE(connection != nullptr);
+    REQUIRE(connection->send(ping));
+    const auto line = connection->read_line(cluster_wait_max);
+    REQUIRE(line.has_value());
+    const json answer = json::parse(*line);
+    if (answer["ok"] == true) {
+      held.push_back(std::move(connection));
+    } else {
+      CHECK(answer["error"]["code"] == "too_many_connections");
+      CHECK(connection->wait_closed(cluster_wait_max));
+      ++refused;
+    }
+  }
+  CHECK(held.size() == 64);
+  CHECK(refused == 36);
+
+  // Another source registers names as fast as it can: its burst, then rate_limited.
+  auto flooder = LineConnection::connect(port, cluster_wait_max, "127.0.0.3");
+  REQUIRE(flooder != nullptr);
+  int registered = 0;
+  json limited;
+  for (int i = 0; i < 1000 && limited.is_null(); ++i) {
+    REQUIRE(flooder->send(R"({"id":2,"op":"login","username":"flood)" + std::to_string(i) +
+                          R"(","address":"127.0.0.1:9"})"
+                          "\n"));
+    const auto line = flooder->read_line(cluster_wait_max);
+    REQUIRE(line.has_value());
+    const json answer = json::parse(*line);
+    if (answer["ok"] == true) {
+      ++registered;
+    } else {
+      limited = answer;
+    }
+  }
+  INFO(limited.dump());
+  REQUIRE_FALSE(limited.is_null());
+  CHECK(limited["error"]["code"] == "rate_limited");
+  CHECK(limited["error"]["retry_after_ms"].get<std::int64_t>() >= 1);
+  CHECK(registered >= 100);  // the burst
+
+  // Meanwhile a user elsewhere (127.0.0.1) registers and is served as usual.
+  PlatformUser user(cluster.client_options());
+  auto first_login = user.call("login", {{"username", "carol"}, {"address", "127.0.0.1:7003"}});
+  REQUIRE(first_login.has_value());
+  CHECK((*first_login)["created"] == true);
+  auto where = user.call("get_user_address", {{"username", "carol"}});
+  REQUIRE(where.has_value());
+  CHECK((*where)["address"] == "127.0.0.1:7003");
+  cluster.stop_all();
+}
