@@ -173,7 +173,8 @@ class Session : public std::enable_shared_from_this<Session> {
     while (channel_->is_open()) {
       const auto now = detail::LineChannel::Clock::now();
       const auto deadline = channel_->last_activity() + idle;
-      if (running_ == 0 && channel_->queued_frames() == 0 && now >= deadline) {
+      // Replies still queued do not count: a peer that stops reading moves no bytes either.
+      if (running_ == 0 && now >= deadline) {
         is_idle_closing_ = true;
         channel_->send(encode_reply(
             nullptr, Reply::failure(Error{code::idle_timeout,
