@@ -160,7 +160,8 @@ wait_until "etcd's members agreeing on a leader" etcd_healthy
 etcd_endpoints=$(printf '127.0.0.1:%s,' "${etcd_client_ports[@]}")
 etcd_endpoints=${etcd_endpoints%,}
 
-# --- PPAPD: 3 replicas, the timing of configs/local-3.json ----------------------------------
+# --- PPAPD: 3 replicas, the timing and limits of configs/local-3.json ------------------------
+# (its limits lift the per-source rates: every client here connects from 127.0.0.1)
 
 cluster=$tmp/cluster.json
 replica_ports=()
@@ -172,7 +173,7 @@ for i in 1 2 3; do
     '. + [{id: $id, host: "127.0.0.1", client_port: $cp, raft_port: $rp}]' <<<"$replicas_json")
 done
 jq -n --argjson replicas "$replicas_json" --slurpfile local "$root/configs/local-3.json" \
-  '{replicas: $replicas, timing: $local[0].timing}' >"$cluster"
+  '{replicas: $replicas, timing: $local[0].timing, limits: $local[0].limits}' >"$cluster"
 "$REPLICA" init-certs --config "$cluster" --out "$tmp/certs" >/dev/null
 replica_pids=()
 for i in 1 2 3; do

@@ -13,25 +13,27 @@ using namespace std::chrono_literals;
 
 namespace {
 
-LocalClusterOptions built_replicas() {
+LocalClusterOptions built_replicas(json limits) {
   LocalClusterOptions options;
   options.replica_binary = executable("replica");
+  options.limits = std::move(limits);
   return options;
 }
 
 }  // namespace
 
-Cluster::Cluster(std::size_t size, platform::ClusterTiming timing)
-    : replicas_(loopback_replicas(size), timing, built_replicas()) {}
+Cluster::Cluster(std::size_t size, platform::ClusterTiming timing, json limits,
+                 ClientPort client_port)
+    : replicas_(loopback_replicas(size), timing, [&] {
+        LocalClusterOptions options = built_replicas(std::move(limits));
+        options.is_client_port_plain = client_port == ClientPort::plain;
+        return options;
+      }()) {}
 
 Cluster::Cluster(std::size_t size, ClientPort client_port)
-    : replicas_(loopback_replicas(size),
-                platform::ClusterTiming{.tick_ms = 10, .election_ticks = 20, .heartbeat_ticks = 2},
-                [&] {
-                  LocalClusterOptions options = built_replicas();
-                  options.is_client_port_plain = client_port == ClientPort::plain;
-                  return options;
-                }()) {}
+    : Cluster(size,
+              platform::ClusterTiming{.tick_ms = 10, .election_ticks = 20, .heartbeat_ticks = 2},
+              nullptr, client_port) {}
 
 std::uint16_t Cluster::client_port(std::uint64_t id) const {
   return config().replicas.at(id - 1).client_port;

@@ -35,14 +35,20 @@ inline constexpr std::chrono::milliseconds cluster_wait_max{20'000};
 
 class Cluster {
  public:
+  // How the client port is reached: TLS (a real deployment), or plain TCP ("client_port":
+  // "plain" in the cluster file).
+  enum class ClientPort { tls, plain };
+
   // Writes the cluster file of `size` replicas (ids 1..size) with `timing`; starts nothing.
   // The default timing elects within 200..400 ms of silence.
+  // `limits`: the cluster file's "limits"; null: loopback_limits() (support/local_cluster.hpp).
   explicit Cluster(std::size_t size,
-                   platform::ClusterTiming timing = {
-                       .tick_ms = 10, .election_ticks = 20, .heartbeat_ticks = 2});
-  // The same, with the client port speaking plain TCP ("client_port": "plain"), for tests
-  // that send raw lines as a person with `nc` would (ask(), LineConnection).
-  enum class ClientPort { tls, plain };
+                   platform::ClusterTiming timing = {.tick_ms = 10,
+                                                     .election_ticks = 20,
+                                                     .heartbeat_ticks = 2},
+                   json limits = nullptr, ClientPort client_port = ClientPort::tls);
+  // The same with the default timing and limits: ClientPort::plain for the tests that send
+  // raw lines as a person with `nc` would (ask(), LineConnection).
   Cluster(std::size_t size, ClientPort client_port);
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;

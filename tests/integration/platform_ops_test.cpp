@@ -361,5 +361,138 @@ TEST_CASE(
   CHECK(fake_line["error"]["message"].get<std::string>().starts_with(
       "item_description: must not hold U+000A"));
   CHECK(ok(std::ref(raw), "fetch_auctions", {{"username", "alice"}})["auctions"].empty());
+}
+
+TEST_CASE(
+    "integration: a flood of writes the leader refuses leaves its log as it was and a "
+    "session's retry of an applied write still gets its answer",
+    "[integration][platform]") {
+  Cluster cluster(3, Cluster::ClientPort::plain);  // raw lines, as with nc
+  cluster.start_all();
+  const std::uint64_t leader = cluster.wait_for_leader();
+  const std::uint16_t port = cluster.client_port(leader);
+  INFO(cluster.logs());
+  RawCaller caller(port);
+  const Call raw = [&caller](const std::string& op, json fields) {
+    return caller(op, std::move(fields));
+  };
+  ok(raw, "login", {{"username", "alice"}, {"address", "127.0.0.1:7001"}});
+  ok(raw, "login", {{"username", "bob"}, {"address", "127.0.0.1:7002"}});
+  const json created = ok(raw, "create_auction",
+                          {{"seller", "alice"},
+                           {"auction_name", "x"},
+                           {"item_name", "y"},
+                           {"item_description", ""},
+                           {"base_price", 500},
+                           {"increment", 50},
+                           {"period_ms", 500}});
+  const std::uint64_t id = created["auction_id"].get<std::uint64_t>();
+  ok(raw, "join_auction", {{"username", "bob"}, {"auction_id", id}});
+
+  const auto last_index = [&](std::uint64_t replica) {
+    const auto status = cluster.status(replica);
+    REQUIRE(status.has_value());
+    return (*status)["last_index"].get<std::uint64_t>();
+  };
+  const std::uint64_t before = last_index(leader);
+  for (int i = 0; i < 1000; ++i) {
+    refused(raw, "update_auction",
+            {{"seller", "nobody" + std::to_string(i)},
+             {"auction_id", id},
+             {"round_id", 1},
+             {"current_price", 550},
+             {"buyers", json::array({{{"username", "bob"}, {"active", true}}})}},
+            "unknown_user");
+  }
+  refused(raw, "start_auction", {{"seller", "bob"}, {"auction_id", id}}, "not_owner");
+  refused(raw, "quit_auction", {{"username", "alice"}, {"auction_id", id}}, "not_joined");
+  refused(raw, "cancel_auction", {{"seller", "alice"}, {"auction_id", id + 1}}, "unknown_auction");
+  CHECK(last_index(leader) == before);
+
+  // The start's answer is lost with its connection, perhaps before it committed; its retry
+  // (the same client_id and seq) gets the start's answer, although a fresh start of this
+  // auction is refused from then on.
+  const std::string start = R"({"id":9,"op":"start_auction","seller":"alice","auction_id":)" +
+                            std::to_string(id) + R"(,"client_id":"alice-s","seq":1})";
+  {
+    auto connection = LineConnection::connect(port, cluster_wait_max);
+    REQUIRE(connection != nullptr);
+    REQUIRE(connection->send(start + "\n"));
+  }
+  const json retried = auction::test::ask(port, start);
+  INFO(retried.dump());
+  REQUIRE(retried["ok"] == true);
+  CHECK(retried["result"]["auction"]["stage"] == "started");
+  refused(raw, "start_auction", {{"seller", "alice"}, {"auction_id", id}}, "wrong_stage");
+  cluster.stop_all();
+}
+
+TEST_CASE(
+    "integration: with the default limits a socket flood and a registration flood from "
+    "single sources leave other users served",
+    "[integration][platform][limits]") {
+  Cluster cluster(3, {.tick_ms = 10, .election_ticks = 20, .heartbeat_ticks = 2},
+                  json::object(),               // the defaults of a real deployment
+                  Cluster::ClientPort::plain);  // raw lines, as with nc
+  cluster.start_all();
+  const std::uint16_t port = cluster.client_port(cluster.wait_for_leader());
+  INFO(cluster.logs());
+  const std::string ping = R"({"id":1,"op":"ping"})"
+                           "\n";
+
+  // One source opens many more sockets than its share: it gets its share, and every
+  // connection beyond it is told why it is closed.
+  std::vector<std::unique_ptr<LineConnection>> held;
+  int refused = 0;
+  for (int i = 0; i < 100; ++i) {
+    auto connection = LineConnection::connect(port, cluster_wait_max, "127.0.0.2");
+    REQUIRE(connection != nullptr);
+    REQUIRE(connection->send(ping));
+    const auto line = connection->read_line(cluster_wait_max);
+    REQUIRE(line.has_value());
+    const json answer = json::parse(*line);
+    if (answer["ok"] == true) {
+      held.push_back(std::move(connection));
+    } else {
+      CHECK(answer["error"]["code"] == "too_many_connections");
+      CHECK(connection->wait_closed(cluster_wait_max));
+      ++refused;
+    }
+  }
+  CHECK(held.size() == 64);
+  CHECK(refused == 36);
+
+  // Another source registers names as fast as it can: its burst, then rate_limited.
+  auto flooder = LineConnection::connect(port, cluster_wait_max, "127.0.0.3");
+  REQUIRE(flooder != nullptr);
+  int registered = 0;
+  json limited;
+  for (int i = 0; i < 1000 && limited.is_null(); ++i) {
+    REQUIRE(flooder->send(R"({"id":2,"op":"login","username":"flood)" + std::to_string(i) +
+                          R"(","address":"127.0.0.1:9"})"
+                          "\n"));
+    const auto line = flooder->read_line(cluster_wait_max);
+    REQUIRE(line.has_value());
+    const json answer = json::parse(*line);
+    if (answer["ok"] == true) {
+      ++registered;
+    } else {
+      limited = answer;
+    }
+  }
+  INFO(limited.dump());
+  REQUIRE_FALSE(limited.is_null());
+  CHECK(limited["error"]["code"] == "rate_limited");
+  CHECK(limited["error"]["retry_after_ms"].get<std::int64_t>() >= 1);
+  CHECK(registered >= 100);  // the burst
+
+  // Meanwhile a user elsewhere (127.0.0.1) registers and is served as usual.
+  PlatformUser user(cluster.client_options());
+  auto first_login = user.call("login", {{"username", "carol"}, {"address", "127.0.0.1:7003"}});
+  REQUIRE(first_login.has_value());
+  CHECK((*first_login)["created"] == true);
+  auto where = user.call("get_user_address", {{"username", "carol"}});
+  REQUIRE(where.has_value());
+  CHECK((*where)["address"] == "127.0.0.1:7003");
   cluster.stop_all();
 }

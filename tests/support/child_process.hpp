@@ -101,9 +101,12 @@ class TempDir {
 // line. Every read has a deadline; nothing here can hang a test.
 class LineConnection {
  public:
-  // Connects to 127.0.0.1:port; nullopt if the connection is refused or times out.
+  // Connects to 127.0.0.1:port; nullopt if the connection is refused or times out. `from`
+  // (an IPv4 literal, e.g. "127.0.0.2") is the source address to connect from; any 127.x.y.z
+  // is this machine on Linux, so a test can play several sources. "": the kernel's choice.
   static std::unique_ptr<LineConnection> connect(std::uint16_t port,
-                                                 std::chrono::milliseconds timeout);
+                                                 std::chrono::milliseconds timeout,
+                                                 const std::string& from = "");
   ~LineConnection();
 
   bool send(const std::string& bytes);  // as is; add "\n" yourself

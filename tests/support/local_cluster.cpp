@@ -154,6 +154,10 @@ LocalCluster::LocalCluster(fs::path config_path, platform::ClusterConfig config,
   for (const auto& address : config_.replicas) replicas_[address.id];
 }
 
+json loopback_limits() {
+  return {{"connections_per_address_max", 1024}, {"registrations_per_s", 0}, {"writes_per_s", 0}};
+}
+
 LocalCluster::LocalCluster(const std::vector<platform::ReplicaAddress>& replicas,
                            platform::ClusterTiming timing, LocalClusterOptions options)
     : options_(std::move(options)), dir_(options_.temp_prefix) {
@@ -172,7 +176,8 @@ LocalCluster::LocalCluster(const std::vector<platform::ReplicaAddress>& replicas
                     {"heartbeat_ticks", timing.heartbeat_ticks}}},
                   {"tls", options_.is_client_port_plain
                               ? json{{"dir", certs.string()}, {"client_port", "plain"}}
-                              : json{{"dir", certs.string()}}}};
+                              : json{{"dir", certs.string()}}},
+                  {"limits", options_.limits.is_null() ? loopback_limits() : options_.limits}};
   config_path_ = dir_.path() / "cluster.json";
   std::ofstream(config_path_) << file.dump(2) << "\n";
   auto parsed = platform::ClusterConfig::parse(file.dump());

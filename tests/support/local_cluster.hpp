@@ -44,7 +44,15 @@ struct LocalClusterOptions {
   // The cluster file it writes says "client_port": "plain": for tests that speak raw lines
   // to the client port, as `nc` does. Otherwise the client port speaks TLS.
   bool is_client_port_plain = false;
+  // The "limits" of the cluster file written by the second constructor (docs/operations.md).
+  // Null: loopback_limits().
+  nlohmann::json limits;
 };
+
+// The limits of a cluster whose every client runs on this machine, as the tests' and the
+// local configs' do: all of them share one source address (127.0.0.1), so the limits per
+// address are raised to what the whole machine may use (connections) or lifted (rates).
+nlohmann::json loopback_limits();
 
 // `size` replicas, ids 1..size, on 127.0.0.1, each on two ports that were free a moment ago.
 std::vector<platform::ReplicaAddress> loopback_replicas(std::size_t size);

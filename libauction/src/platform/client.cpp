@@ -239,6 +239,7 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
 
     std::size_t next = (target + 1) % count;
     bool is_congested = false;
+    milliseconds wait_at_least{0};  // what a rate_limited answer asked for
     if (!reply) {
       const std::string& code = reply.error().code;
       // Our own limits: no other replica would take the request either.
@@ -257,6 +258,14 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
       } else if (code == code::overloaded) {
         next = target;
         is_congested = true;
+      } else if (code == code::rate_limited) {
+        // Our source sent too much: nothing happened; the same leader, once it says so.
+        next = target;
+        is_congested = true;
+        const json after = reply->error.value("retry_after_ms", json());
+        if (after.is_number_unsigned()) {
+          wait_at_least = milliseconds(std::min<std::uint64_t>(after.get<std::uint64_t>(), 60'000));
+        }
       } else if (code == code::session_expired && is_tagged && attempts == 1) {
         // The session ended before this call (an old first write that never committed, or
         // one evicted by newer clients), and nothing of this call was sent before: no
@@ -273,7 +282,8 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
       last = options.replicas[target] + ": " + reply->error.value("message", code);
     }
     if (++tries_in_round >= count || is_congested) {
-      const auto wake = std::min<Clock::time_point>(expiry, Clock::now() + jittered(backoff));
+      const auto wake = std::min<Clock::time_point>(
+          expiry, Clock::now() + std::max<Clock::duration>(jittered(backoff), wait_at_least));
       co_await async_sleep_until(wake);
       if (generation != call_generation) co_return closed();
       backoff = std::min(backoff * 2, backoff_max);

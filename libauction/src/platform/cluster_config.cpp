@@ -123,6 +123,44 @@ Result<ClusterTls> parse_tls(const json& item) {
   return tls;
 }
 
+Result<ClusterLimits> parse_limits(const json& item) {
+  if (!item.is_object()) return std::unexpected(invalid("limits must be an object"));
+  ClusterLimits limits;
+  struct Field {
+    const char* key;
+    std::uint32_t ClusterLimits::*member;
+    std::uint64_t min;
+    std::uint64_t max;
+  };
+  static constexpr Field fields[] = {
+      {"connections_max", &ClusterLimits::connections_max, 1, 1'000'000},
+      {"connections_per_address_max", &ClusterLimits::connections_per_address_max, 1, 1'000'000},
+      {"idle_timeout_ms", &ClusterLimits::idle_timeout_ms, 10, 86'400'000},
+      {"registrations_per_s", &ClusterLimits::registrations_per_s, 0, 1'000'000},
+      {"registrations_burst", &ClusterLimits::registrations_burst, 1, 1'000'000},
+      {"writes_per_s", &ClusterLimits::writes_per_s, 0, 10'000'000},
+      {"writes_burst", &ClusterLimits::writes_burst, 1, 10'000'000},
+  };
+  if (auto ok = check_keys(
+          item, "limits",
+          {"connections_max", "connections_per_address_max", "idle_timeout_ms",
+           "registrations_per_s", "registrations_burst", "writes_per_s", "writes_burst"});
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  for (const auto& f : fields) {
+    if (!item.contains(f.key)) continue;
+    auto v = unsigned_field(item, "limits", f.key, f.min, f.max);
+    if (!v) return std::unexpected(v.error());
+    limits.*f.member = static_cast<std::uint32_t>(*v);
+  }
+  if (limits.connections_per_address_max > limits.connections_max) {
+    return std::unexpected(
+        invalid("limits.connections_per_address_max must not exceed connections_max"));
+  }
+  return limits;
+}
+
 }  // namespace
 
 std::string ReplicaAddress::client_endpoint() const {
@@ -138,7 +176,7 @@ Result<ClusterConfig> ClusterConfig::parse(std::string_view text) {
   json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return std::unexpected(invalid("the file is not valid JSON"));
   if (!root.is_object()) return std::unexpected(invalid("the top level must be an object"));
-  if (auto ok = check_keys(root, "config", {"replicas", "timing", "tls"}); !ok) {
+  if (auto ok = check_keys(root, "config", {"replicas", "timing", "tls", "limits"}); !ok) {
     return std::unexpected(ok.error());
   }
 
@@ -179,6 +217,11 @@ Result<ClusterConfig> ClusterConfig::parse(std::string_view text) {
     auto parsed = parse_tls(*tls);
     if (!parsed) return std::unexpected(parsed.error());
     config.tls = std::move(*parsed);
+  }
+  if (auto limits = root.find("limits"); limits != root.end()) {
+    auto parsed = parse_limits(*limits);
+    if (!parsed) return std::unexpected(parsed.error());
+    config.limits = *parsed;
   }
   return config;
 }

@@ -60,11 +60,15 @@ raft::ServerOptions raft_options(const ClusterConfig& cluster, const ReplicaAddr
 }
 
 wire::ServerOptions client_options(const std::string& address, std::uint16_t port,
-                                   std::shared_ptr<boost::asio::ssl::context> tls) {
+                                   std::shared_ptr<boost::asio::ssl::context> tls,
+                                   const ClusterLimits& limits) {
   wire::ServerOptions options;
   options.address = address;
   options.port = port;
   options.tls = std::move(tls);
+  options.connections_max = limits.connections_max;
+  options.connections_per_address_max = limits.connections_per_address_max;
+  options.idle_timeout = std::chrono::milliseconds(limits.idle_timeout_ms);
   return options;
 }
 
@@ -101,10 +105,10 @@ struct Replica::Impl {
         raft(executor,
              raft_options(cluster_config, self, options.listen_address, std::move(credentials)),
              *storage, applier),
-        service(raft, machine, std::move(cluster_config)),
+        service(raft, machine, cluster_config),
         is_client_port_plain(client_tls == nullptr),
-        clients(executor,
-                client_options(options.listen_address, self.client_port, std::move(client_tls))) {
+        clients(executor, client_options(options.listen_address, self.client_port,
+                                         std::move(client_tls), cluster_config.limits)) {
     service.register_ops(clients);
   }
 

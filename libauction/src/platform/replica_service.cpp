@@ -2,6 +2,7 @@
 #include "platform/replica_service.hpp"
 
 #include <any>
+#include <chrono>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -33,7 +34,11 @@ asio::awaitable<Reply> async_ready(Reply reply) { co_return reply; }
 }  // namespace
 
 ReplicaService::ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster)
-    : raft_(raft), machine_(machine), cluster_(std::move(cluster)) {}
+    : raft_(raft),
+      machine_(machine),
+      cluster_(std::move(cluster)),
+      registrations_(cluster_.limits.registrations_per_s, cluster_.limits.registrations_burst),
+      writes_(cluster_.limits.writes_per_s, cluster_.limits.writes_burst) {}
 
 void ReplicaService::register_ops(wire::Server& server) {
   server.handle("status", [this](wire::Request request) {
@@ -48,19 +53,47 @@ void ReplicaService::register_ops(wire::Server& server) {
 }
 
 asio::awaitable<Reply> ReplicaService::async_serve(wire::Request request) {
+  // The checks are a plain function: g++ 12 warns wrongly on a coroutine holding them all.
+  auto admitted = admit(std::move(request));
+  if (auto* refusal = std::get_if<Reply>(&admitted)) co_return std::move(*refusal);
+  Request& decoded = std::get<Request>(admitted);
+  if (is_read(op_name(decoded.command))) co_return co_await async_read(decoded);
+  co_return co_await async_write(std::move(decoded));
+}
+
+std::variant<Request, Reply> ReplicaService::admit(wire::Request request) {
   Json body = std::move(request.body);
   body["op"] = request.op;
   auto decoded = decode_request(body);
-  if (!decoded) co_return Reply::failure(decoded.error());
+  if (!decoded) return Reply::failure(decoded.error());
   // Here, where a request enters, and never at apply (commands.hpp).
   if (auto admitted = check_new_request(decoded->command); !admitted) {
-    co_return Reply::failure(admitted.error());
+    return Reply::failure(admitted.error());
   }
   if (raft_.status().role != raft::Role::leader) {
-    co_return not_leader("replica " + std::to_string(raft_.id().value) + " is not the leader");
+    return not_leader("replica " + std::to_string(raft_.id().value) + " is not the leader");
   }
-  if (is_read(request.op)) co_return co_await async_read(*decoded);
-  co_return co_await async_write(std::move(*decoded));
+  if (!is_read(request.op)) {
+    if (auto refusal = rate_refusal(*decoded, request.source)) return std::move(*refusal);
+  }
+  return std::move(*decoded);
+}
+
+std::optional<Reply> ReplicaService::rate_refusal(const Request& request,
+                                                  const std::string& source) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto refuse = [&](std::chrono::milliseconds wait, const char* what) {
+    return Reply::failure(
+        Error{code::rate_limited, std::string("too many ") + what + " from " + source +
+                                      "; retry in " + std::to_string(wait.count()) + " ms"},
+        Json{{"retry_after_ms", wait.count()}});
+  };
+  if (const auto* login = std::get_if<Login>(&request.command);
+      login != nullptr && !machine_.has_user(login->username)) {
+    if (auto wait = registrations_.take(source, now)) return refuse(*wait, "registrations");
+  }
+  if (auto wait = writes_.take(source, now)) return refuse(*wait, "writes");
+  return std::nullopt;
 }
 
 namespace {
@@ -76,10 +109,56 @@ Reply raft_failure(const Error& error) {
 }  // namespace
 
 asio::awaitable<Reply> ReplicaService::async_write(Request request) {
+  if (auto refusal = co_await async_refusal(request)) co_return std::move(*refusal);
+  co_return co_await async_propose(std::move(request));
+}
+
+asio::awaitable<std::optional<Reply>> ReplicaService::async_refusal(const Request& request) {
+  // Most writes pass: they pay for one lookup, no barrier.
+  if (machine_.check(request)) co_return std::nullopt;
+  // A refusal is an answer read from the state, so it is served like a read: after a
+  // barrier, the state holds every write acknowledged before this request arrived.
+  auto barrier = co_await raft_.async_read_barrier();
+  if (!barrier) {
+    if (barrier.error().code == code::not_leader) co_return not_leader(barrier.error().message);
+    co_return raft_failure(barrier.error());
+  }
+  // On the raft executor, right after the barrier, with no suspension before the answer.
+  auto refused = machine_.check(request);
+  if (refused || may_be_in_log(request)) co_return std::nullopt;
+  co_return Reply::failure(refused.error());
+}
+
+bool ReplicaService::may_be_in_log(const Request& request) const {
+  if (!request.session) return false;  // no saved answer to keep: its refusal is its own
+  const raft::Term term = raft_.status().term;
+  if (timed_out_term_ == term) return true;
+  const auto it = proposing_.find(request.session->client_id);
+  return it != proposing_.end() && it->second.term == term && it->second.count > 0;
+}
+
+asio::awaitable<Reply> ReplicaService::async_propose(Request request) {
   std::string bytes = encode(request).dump();
+  // A session write is counted while its proposal is out (see may_be_in_log).
+  std::optional<std::string> client_id;
+  const raft::Term term = raft_.status().term;
+  if (request.session) {
+    client_id = request.session->client_id;
+    Proposing& p = proposing_[*client_id];
+    if (p.term != term) p = Proposing{term, 0};
+    ++p.count;
+  }
   // The decoded request travels with the proposal, so applying it here needs no parse
   // (EntryApplier).
   auto answer = co_await raft_.async_propose(std::move(bytes), std::any(std::move(request)));
+  if (client_id) {
+    const auto it = proposing_.find(*client_id);
+    if (it != proposing_.end() && it->second.term == term && --it->second.count == 0) {
+      proposing_.erase(it);
+    }
+    // Timed out: the entry may still commit in this term.
+    if (!answer && answer.error().code == code::timeout) timed_out_term_ = term;
+  }
   if (!answer) {
     if (answer.error().code == code::not_leader) co_return not_leader(answer.error().message);
     co_return raft_failure(answer.error());

@@ -6,29 +6,45 @@
 // requests (check_new_request(): free text without control or bidirectional formatting
 // characters), so a bad request is answered `bad_request` / `invalid_argument` and never
 // reaches the log; apply checks neither again. Then:
-//   writes  the canonical command, with the client's client_id/seq when given, is proposed
+//   writes  first checked against the leader's current state (StateMachine::check, the very
+//           rules apply() runs): a write that state refuses is confirmed like a read (a
+//           ReadIndex barrier, then the check again) and answered with the refusal without
+//           entering the log, unless the same client has a write of this term that may
+//           still be in the log unapplied (then apply() decides: it may be a retry of a
+//           write that did apply, which must get its saved answer). Otherwise
+//           the canonical command, with the client's client_id/seq when given, is proposed
 //           to Raft, with the decoded Request attached so that applying it here takes that
 //           instead of parsing the bytes again (src/platform/entry_applier.hpp); the answer
 //           is the state machine's answer text for that log entry (answer_text.hpp);
 //   reads   (fetch_auctions, get_user_address) wait for a ReadIndex barrier and are
 //           answered by StateMachine::query(), never written to the log;
 //   status  is answered by every replica from its own Raft state.
+// Before a write is checked, the leader takes a token from its source address's buckets
+// (RateLimiter; the rates are the cluster file's "limits"): one for every write, and one for
+// a registration (a login of a name that is not a user yet). A source out of tokens is
+// answered `rate_limited` with `retry_after_ms`: nothing happened. The time is read here,
+// on the Asio side, and handed to the pure limiter.
 // A replica that does not lead answers every platform op with `not_leader` and a `leader`
 // hint: the known leader's CLIENT endpoint ({"id":1,"address":"127.0.0.1:7100"}) or null
 // (docs/protocol.md, "Replica").
 // Threading: handlers run on the wire server's executor, which must be the raft::Server's
 // executor, so the state machine is only ever touched on that one thread.
-// Never: writes a request it could not decode or that check_new_request() refuses, serves a read
-// without a barrier, or answers a platform op from a replica that does not lead.
+// Never: writes a request it could not decode or that check_new_request() refuses, serves a
+// read without a barrier, answers a platform op from a replica that does not lead, or
+// answers a refusal to a session's write that may already be in the log.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "auction/platform/cluster_config.hpp"
 #include "auction/platform/state_machine.hpp"
 #include "auction/raft/server.hpp"
+#include "platform/rate_limiter.hpp"
 #include "wire/server.hpp"
 
 namespace auction::platform {
@@ -47,8 +63,24 @@ class ReplicaService {
 
  private:
   boost::asio::awaitable<wire::Reply> async_serve(wire::Request request);
+  // Decodes and checks a request up to where it must wait for Raft: the request to serve,
+  // or the reply that refuses it (bad request, a rule for new requests, not the leader, a
+  // source out of tokens).
+  std::variant<Request, wire::Reply> admit(wire::Request request);
   boost::asio::awaitable<wire::Reply> async_write(Request request);
+  // rate_limited when `source` has no token left for `request` (a write, perhaps a
+  // registration); nullopt when it may go on (its tokens are taken).
+  std::optional<wire::Reply> rate_refusal(const Request& request, const std::string& source);
   boost::asio::awaitable<wire::Reply> async_read(const Request& request);
+  // The refusal of `request` by the current state, confirmed after a read barrier; nullopt
+  // when it must be proposed (not refused, or refused but perhaps a retry of a write in the
+  // log). A failed barrier is answered as it failed (nothing was proposed).
+  boost::asio::awaitable<std::optional<wire::Reply>> async_refusal(const Request& request);
+  // Whether a write of this client proposed by this leader in its current term may be in
+  // the log and not yet applied: every other entry that could still commit is applied by
+  // the time a read barrier completes (Raft dissertation §6.4).
+  bool may_be_in_log(const Request& request) const;
+  boost::asio::awaitable<wire::Reply> async_propose(Request request);
   wire::Reply status() const;
   // not_leader with the leader hint; `why` explains for a person.
   wire::Reply not_leader(const std::string& why) const;
@@ -60,6 +92,20 @@ class ReplicaService {
   mutable std::optional<raft::LogIndex> digest_index_;
   mutable std::string digest_;
   ClusterConfig cluster_;
+  RateLimiter registrations_;  // logins of names that are not users yet, per source
+  RateLimiter writes_;         // every write, per source
+
+  // The session writes this leader has proposed and not seen finish, by client_id, counted
+  // per term (a count of an older term is void: its entries are before the barrier's).
+  struct Proposing {
+    raft::Term term;
+    std::size_t count = 0;
+  };
+  std::map<std::string, Proposing, std::less<>> proposing_;
+  // The last term in which a session write's proposal timed out: its entry may still commit
+  // at any time in that term, and which client it was is no longer tracked, so no session
+  // write of that term is refused before the log.
+  raft::Term timed_out_term_;
 };
 
 }  // namespace auction::platform

@@ -19,25 +19,30 @@ void SessionTable::expire(raft::LogIndex now) {
   }
 }
 
-Result<std::optional<std::string>> SessionTable::begin(const SessionTag& tag, raft::LogIndex now) {
+Result<SessionTable::Verdict> SessionTable::judge(const SessionTag& tag) const {
   const auto it = sessions_.find(tag.client_id);
   if (it == sessions_.end()) {
     if (tag.seq != 1) {
       return fail(code::session_expired, "no session for client " + tag.client_id +
                                              " (it ended); start a new client_id at seq 1");
     }
-    return std::nullopt;
+    return Verdict::execute;
   }
-  Session& session = it->second;
+  const Session& session = it->second;
   if (tag.seq < session.last_seq) {
     return fail(code::stale_request, "seq " + std::to_string(tag.seq) + " is older than " +
                                          std::to_string(session.last_seq));
   }
-  if (tag.seq == session.last_seq) {
-    touch(it->first, session, now);
-    return session.answer;
-  }
-  return std::nullopt;
+  return tag.seq == session.last_seq ? Verdict::replay : Verdict::execute;
+}
+
+Result<std::optional<std::string>> SessionTable::begin(const SessionTag& tag, raft::LogIndex now) {
+  auto verdict = judge(tag);
+  if (!verdict) return std::unexpected(verdict.error());
+  if (*verdict == Verdict::execute) return std::nullopt;
+  const auto it = sessions_.find(tag.client_id);
+  touch(it->first, it->second, now);
+  return it->second.answer;
 }
 
 void SessionTable::record(const SessionTag& tag, std::string answer, raft::LogIndex now) {

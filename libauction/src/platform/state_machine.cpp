@@ -1,8 +1,10 @@
 // The platform StateMachine (see auction/platform/state_machine.hpp).
 //
-// Every handler checks everything first and changes state only when nothing can fail any
-// more, so a command either applies whole or not at all. Checks run in one order for all
-// ops: the acting user exists, the auction exists, ownership, stage, then the op's own rules.
+// Every write's checks are its admit(), const: its on() runs them first and changes state
+// only when nothing can fail any more, so a command either applies whole or not at all, and
+// check() runs the very same admit() for the leader before it proposes. Checks run in one
+// order for all ops: the acting user exists, the auction exists, ownership, stage, then the
+// op's own rules.
 #include "auction/platform/state_machine.hpp"
 
 #include <cstdint>
@@ -165,14 +167,14 @@ Result<void> StateMachine::require_user(std::string_view username) const {
   return {};
 }
 
-Result<AuctionRecord*> StateMachine::find_auction(AuctionId id) {
+Result<const AuctionRecord*> StateMachine::find_auction(AuctionId id) const {
   const auto it = auctions_.find(id);
   if (it == auctions_.end()) return fail(code::unknown_auction, "no auction " + id_text(id));
-  views_.forget(id);  // the caller may change it
   return &it->second;
 }
 
-Result<AuctionRecord*> StateMachine::owned_auction(std::string_view seller, AuctionId id) {
+Result<const AuctionRecord*> StateMachine::owned_auction(std::string_view seller,
+                                                         AuctionId id) const {
   if (auto user = require_user(seller); !user) return std::unexpected(user.error());
   auto found = find_auction(id);
   if (found && (*found)->seller != seller) {
@@ -182,30 +184,71 @@ Result<AuctionRecord*> StateMachine::owned_auction(std::string_view seller, Auct
   return found;
 }
 
-Result<AuctionRecord*> StateMachine::unstarted_auction(std::string_view username, AuctionId id) {
+Result<const AuctionRecord*> StateMachine::unstarted_auction(std::string_view username,
+                                                             AuctionId id) const {
   if (auto user = require_user(username); !user) return std::unexpected(user.error());
   auto found = find_auction(id);
   if (found && (*found)->stage != Stage::created) return wrong_stage(**found, "created");
   return found;
 }
 
-Result<json> StateMachine::on(const Login& c) {
-  const auto it = users_.find(c.username);
-  const bool created = it == users_.end();
-  if (created && users_.size() >= limits::users_max) {
+AuctionRecord& StateMachine::edit(const AuctionRecord& admitted) {
+  views_.forget(admitted.id);
+  return auctions_.find(admitted.id)->second;
+}
+
+Result<void> StateMachine::check(const Request& request) const {
+  if (is_read(op_name(request.command))) return {};
+  if (request.session) {
+    auto verdict = sessions_.judge(*request.session);
+    if (!verdict) return std::unexpected(verdict.error());
+    // A retry of the last applied seq gets its saved answer, whatever the state says now.
+    if (*verdict == SessionTable::Verdict::replay) return {};
+  }
+  auto admitted = admit_command(request.command);
+  if (!admitted) return std::unexpected(admitted.error());
+  return {};
+}
+
+Result<StateMachine::Admitted> StateMachine::admit_command(const Command& command) const {
+  return std::visit(
+      [this](const auto& c) -> Result<Admitted> {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, GetUserAddress> || std::is_same_v<T, FetchAuctions>) {
+          return Admitted{};
+        } else {
+          return admit(c);
+        }
+      },
+      command);
+}
+
+Result<StateMachine::Admitted> StateMachine::admit(const Login& c) const {
+  if (!users_.contains(c.username) && users_.size() >= limits::users_max) {
     return fail(code::limit_exceeded,
                 "the platform has the maximum of " + std::to_string(limits::users_max) + " users");
   }
+  return Admitted{};
+}
+
+Result<json> StateMachine::on(const Login& c) {
+  if (auto ok = admit(c); !ok) return std::unexpected(ok.error());
+  const bool created = !users_.contains(c.username);
   users_.insert_or_assign(c.username, c.address);
   return encode_answer(LoggedIn{c.username, c.address, created});
 }
 
-Result<json> StateMachine::on(const CreateAuction& c) {
+Result<StateMachine::Admitted> StateMachine::admit(const CreateAuction& c) const {
   if (auto user = require_user(c.seller); !user) return std::unexpected(user.error());
   if (auctions_.size() >= limits::auctions_max) {
     return fail(code::limit_exceeded, "the platform has the maximum of " +
                                           std::to_string(limits::auctions_max) + " auctions");
   }
+  return Admitted{};
+}
+
+Result<json> StateMachine::on(const CreateAuction& c) {
+  if (auto ok = admit(c); !ok) return std::unexpected(ok.error());
   const AuctionId id = next_auction_id_;
   next_auction_id_ = AuctionId{id.value + 1};
   AuctionRecord record;
@@ -222,10 +265,10 @@ Result<json> StateMachine::on(const CreateAuction& c) {
   return encode_answer(CreatedAuction{id});
 }
 
-Result<json> StateMachine::on(const JoinAuction& c) {
+Result<StateMachine::Admitted> StateMachine::admit(const JoinAuction& c) const {
   auto found = unstarted_auction(c.username, c.auction_id);
   if (!found) return std::unexpected(found.error());
-  AuctionRecord& a = **found;
+  const AuctionRecord& a = **found;
   if (a.seller == c.username) {
     return fail(code::invalid_argument, "username: a seller cannot join its own auction");
   }
@@ -235,61 +278,89 @@ Result<json> StateMachine::on(const JoinAuction& c) {
     return fail(code::limit_exceeded, "auction " + id_text(a.id) + " has the maximum of " +
                                           std::to_string(limits::joined_buyers_max) + " buyers");
   }
-  a.buyers.emplace(c.username, true);
-  return encode_answer(JoinedAuction{a.id, already_joined});
+  return Admitted{&a, !already_joined};
 }
 
-Result<json> StateMachine::on(const QuitAuction& c) {
+Result<json> StateMachine::on(const JoinAuction& c) {
+  auto admitted = admit(c);
+  if (!admitted) return std::unexpected(admitted.error());
+  const AuctionId id = admitted->auction->id;
+  if (!admitted->changes) return encode_answer(JoinedAuction{id, true});
+  edit(*admitted->auction).buyers.emplace(c.username, true);
+  return encode_answer(JoinedAuction{id, false});
+}
+
+Result<StateMachine::Admitted> StateMachine::admit(const QuitAuction& c) const {
   auto found = unstarted_auction(c.username, c.auction_id);
   if (!found) return std::unexpected(found.error());
-  AuctionRecord& a = **found;
+  const AuctionRecord& a = **found;
   if (!a.has_buyer(c.username)) {
     return fail(code::not_joined, c.username + " has not joined auction " + id_text(a.id));
   }
+  return Admitted{&a, true};
+}
+
+Result<json> StateMachine::on(const QuitAuction& c) {
+  auto admitted = admit(c);
+  if (!admitted) return std::unexpected(admitted.error());
+  AuctionRecord& a = edit(*admitted->auction);
   a.buyers.erase(c.username);
   return encode_answer(LeftAuction{a.id});
 }
 
-Result<json> StateMachine::on(const StartAuction& c) {
+Result<StateMachine::Admitted> StateMachine::admit(const StartAuction& c) const {
   auto found = owned_auction(c.seller, c.auction_id);
   if (!found) return std::unexpected(found.error());
-  AuctionRecord& a = **found;
+  const AuctionRecord& a = **found;
   if (a.stage != Stage::created) return wrong_stage(a, "created");
   if (a.buyers.empty()) return fail(code::no_buyers, "auction " + id_text(a.id) + " has no buyers");
+  return Admitted{&a, true};
+}
+
+Result<json> StateMachine::on(const StartAuction& c) {
+  auto admitted = admit(c);
+  if (!admitted) return std::unexpected(admitted.error());
+  AuctionRecord& a = edit(*admitted->auction);
   a.stage = Stage::started;
   return encode_answer(StartedAuction{view_of(a, Role::seller, users_)});
 }
 
-Result<json> StateMachine::on(const UpdateAuction& c) {
+Result<StateMachine::Admitted> StateMachine::admit(const UpdateAuction& c) const {
   auto found = owned_auction(c.seller, c.auction_id);
   if (!found) return std::unexpected(found.error());
-  AuctionRecord& a = **found;
+  const AuctionRecord& a = **found;
   if (a.stage != Stage::started) return wrong_stage(a, "started");
   // Round ids are the seller's logical clock: an older push was overtaken by a newer one
   // and is ignored, never applied (nor is it an error: it is simply late).
-  if (c.round_id < a.round_id) {
-    return encode_answer(UpdatedAuction{false, a.round_id, a.current_price});
-  }
+  if (c.round_id < a.round_id) return Admitted{&a, false};
   if (auto ok = check_buyer_report(a, c.buyers); !ok) return std::unexpected(ok.error());
   if (auto ok = check_clock_price(a, "current_price", c.current_price, c.round_id); !ok) {
     return std::unexpected(ok.error());
   }
+  return Admitted{&a, true};
+}
+
+Result<json> StateMachine::on(const UpdateAuction& c) {
+  auto admitted = admit(c);
+  if (!admitted) return std::unexpected(admitted.error());
+  const AuctionRecord& stored = *admitted->auction;
+  if (!admitted->changes) {
+    return encode_answer(UpdatedAuction{false, stored.round_id, stored.current_price});
+  }
+  AuctionRecord& a = edit(stored);
   a.round_id = c.round_id;
   a.current_price = c.current_price;
   apply_buyer_report(a, c.buyers);
   return encode_answer(UpdatedAuction{true, a.round_id, a.current_price});
 }
 
-Result<json> StateMachine::on(const FinishAuction& c) {
+Result<StateMachine::Admitted> StateMachine::admit(const FinishAuction& c) const {
   auto found = owned_auction(c.seller, c.auction_id);
   if (!found) return std::unexpected(found.error());
-  AuctionRecord& a = **found;
-  const auto outcome = [&a](bool applied) {
-    return encode_answer(FinishedAuction{applied, a.winner, a.current_price, a.round_id});
-  };
+  const AuctionRecord& a = **found;
   // Idempotent: a seller delivers its journaled result until acknowledged, so a repeat
   // succeeds; a finished auction never changes again, so the stored outcome is answered.
-  if (a.stage == Stage::finished) return outcome(false);
+  if (a.stage == Stage::finished) return Admitted{&a, false};
   if (a.stage != Stage::started) return wrong_stage(a, "started");
   if (c.round_id < a.round_id) {
     return fail(code::invalid_argument,
@@ -310,19 +381,37 @@ Result<json> StateMachine::on(const FinishAuction& c) {
   if (auto ok = check_clock_price(a, "price", c.price, c.round_id); !ok) {
     return std::unexpected(ok.error());
   }
+  return Admitted{&a, true};
+}
+
+Result<json> StateMachine::on(const FinishAuction& c) {
+  auto admitted = admit(c);
+  if (!admitted) return std::unexpected(admitted.error());
+  const auto outcome = [](const AuctionRecord& a, bool applied) {
+    return encode_answer(FinishedAuction{applied, a.winner, a.current_price, a.round_id});
+  };
+  if (!admitted->changes) return outcome(*admitted->auction, false);
+  AuctionRecord& a = edit(*admitted->auction);
   a.stage = Stage::finished;
   a.round_id = c.round_id;
   a.current_price = c.price;
   a.winner = c.winner;
   apply_buyer_report(a, c.buyers);
-  return outcome(true);
+  return outcome(a, true);
+}
+
+Result<StateMachine::Admitted> StateMachine::admit(const CancelAuction& c) const {
+  auto found = owned_auction(c.seller, c.auction_id);
+  if (!found) return std::unexpected(found.error());
+  const AuctionRecord& a = **found;
+  if (a.stage != Stage::created) return wrong_stage(a, "created");
+  return Admitted{&a, true};
 }
 
 Result<json> StateMachine::on(const CancelAuction& c) {
-  auto found = owned_auction(c.seller, c.auction_id);
-  if (!found) return std::unexpected(found.error());
-  AuctionRecord& a = **found;
-  if (a.stage != Stage::created) return wrong_stage(a, "created");
+  auto admitted = admit(c);
+  if (!admitted) return std::unexpected(admitted.error());
+  AuctionRecord& a = edit(*admitted->auction);
   a.stage = Stage::cancelled;
   return encode_answer(CancelledAuction{a.id, a.stage});
 }

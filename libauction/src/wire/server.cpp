@@ -2,8 +2,9 @@
 //
 // One Session per connection runs three kinds of coroutine: the reader (frames in, requests
 // dispatched, backpressure at in_flight_max), one coroutine per request (the handler, then
-// its reply queued), and the watchdog (idle timeout). The LineChannel's writer sends replies
-// in the order they become ready.
+// its reply queued), and the watchdog (idle timeout). Connections are counted per source
+// (source_of()) as well as in all, and refused with one line beyond either limit. The LineChannel's
+// writer sends replies in the order they become ready.
 #include "wire/server.hpp"
 
 #include <cstdio>
@@ -55,25 +56,33 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   std::map<std::string, Handler, std::less<>> handlers;  // fixed once started
   std::optional<tcp::acceptor> acceptor;
   std::unordered_set<Session*> sessions;  // each Session adds and removes itself
-  std::size_t refusing = 0;               // refused connections still saying `overloaded`
+  // Sessions by source (source_of()); each Session counts itself. No zero counts are kept.
+  std::map<std::string, std::size_t, std::less<>> per_source;
+  std::size_t refusing = 0;  // refused connections still saying `overloaded`
   bool is_started = false;
   bool is_stopped = false;
 
   asio::awaitable<void> async_accept_loop(std::shared_ptr<State> self);
-  asio::awaitable<void> async_refuse(std::shared_ptr<State> self, tcp::socket socket);
+  asio::awaitable<void> async_refuse(std::shared_ptr<State> self, tcp::socket socket, Error why);
 };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(std::shared_ptr<Server::State> state, tcp::socket socket)
+  Session(std::shared_ptr<Server::State> state, tcp::socket socket, std::string source)
       : state_(std::move(state)),
+        source_(std::move(source)),
         channel_(std::make_shared<detail::LineChannel>(
             std::move(socket), state_->options.frame_bytes_max, state_->options.tls)),
         room_(state_->executor, asio::steady_timer::time_point::max()),
         watchdog_(state_->executor) {
     state_->sessions.insert(this);
+    ++state_->per_source[source_];
   }
-  ~Session() { state_->sessions.erase(this); }
+  ~Session() {
+    state_->sessions.erase(this);
+    const auto it = state_->per_source.find(source_);
+    if (it != state_->per_source.end() && --it->second == 0) state_->per_source.erase(it);
+  }
 
   asio::awaitable<void> async_run() {
     auto self = shared_from_this();
@@ -130,10 +139,16 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_channel_change() {
     room_.cancel();
     if (!channel_->is_open()) watchdog_.cancel();
+    // The idle_timeout line is written: nothing more to say.
+    if (is_idle_closing_ && channel_->queued_frames() == 0) close();
   }
 
   void dispatch(std::string line) {
+    // A request that crossed the idle_timeout line is not served: the peer reads that line
+    // as the answer to everything it has in flight, so nothing of it may happen.
+    if (is_idle_closing_) return;
     auto request = parse_request(line, state_->options.envelope);
+    if (request) request->source = source_;
     if (!request) {
       channel_->send(encode_reply(request.error().id, Reply::failure(request.error().error)));
       return;
@@ -168,14 +183,25 @@ class Session : public std::enable_shared_from_this<Session> {
     room_.cancel();
   }
 
-  // Closes the connection once nothing has moved for idle_timeout. A request still being
-  // handled counts as activity: its slowness is the handler's business, not the peer's.
+  // Closes the connection once nothing has moved for idle_timeout, after one idle_timeout
+  // line. A request still being handled counts as activity: its slowness is the handler's
+  // business, not the peer's. The peer sent nothing for that long, so there is no unread
+  // input that could make the close a reset: the line is written, then the socket closed
+  // (on_channel_change), or closed anyway after linger_time if the peer does not read.
   asio::awaitable<void> async_watch(std::shared_ptr<Session> /*keep_alive*/) {
     const auto idle = state_->options.idle_timeout;
     while (channel_->is_open()) {
       const auto now = detail::LineChannel::Clock::now();
       const auto deadline = channel_->last_activity() + idle;
+      // Replies still queued do not count: a peer that stops reading moves no bytes either.
       if (running_ == 0 && now >= deadline) {
+        is_idle_closing_ = true;
+        channel_->send(encode_reply(
+            nullptr, Reply::failure(Error{code::idle_timeout,
+                                          "nothing was sent for " + std::to_string(idle.count()) +
+                                              " ms; closing (connect again to go on)"})));
+        watchdog_.expires_after(linger_time);
+        co_await watchdog_.async_wait(use_tuple);
         close();
         co_return;
       }
@@ -185,10 +211,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   std::shared_ptr<Server::State> state_;
+  const std::string source_;  // source_of() the peer's address
   std::shared_ptr<detail::LineChannel> channel_;
-  asio::steady_timer room_;      // never expires; cancel() when a reply is sent wakes the reader
-  asio::steady_timer watchdog_;  // idle timeout
-  std::size_t running_ = 0;      // handlers started whose reply is not yet queued
+  asio::steady_timer room_;       // never expires; cancel() when a reply is sent wakes the reader
+  asio::steady_timer watchdog_;   // idle timeout
+  std::size_t running_ = 0;       // handlers started whose reply is not yet queued
+  bool is_idle_closing_ = false;  // the idle_timeout line is queued: close once written
 };
 
 asio::awaitable<void> Server::State::async_accept_loop(std::shared_ptr<State> self) {
@@ -196,20 +224,35 @@ asio::awaitable<void> Server::State::async_accept_loop(std::shared_ptr<State> se
     std::fprintf(stderr, "wire server: accept failed: %s\n", why.c_str());
   };
   const OnConnection on_connection = [&](tcp::socket socket) {
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec) return;  // already gone: the socket closes as it goes out of scope
+    std::string source = source_of(peer.address());
+    std::optional<Error> refusal;
     if (sessions.size() >= options.connections_max) {
+      refusal = Error{code::overloaded, "too many connections; try later"};
+    } else if (const auto it = per_source.find(source);
+               it != per_source.end() && it->second >= options.connections_per_address_max) {
+      refusal = Error{code::too_many_connections,
+                      "too many connections from " + source + " (at most " +
+                          std::to_string(options.connections_per_address_max) +
+                          "); close one or try later"};
+    }
+    if (refusal) {
       if (refusing < options.connections_max) {
-        spawn_logged(executor, async_refuse(self, std::move(socket)), "wire server refusal");
+        spawn_logged(executor, async_refuse(self, std::move(socket), std::move(*refusal)),
+                     "wire server refusal");
       }
       return;  // beyond that, the socket closes unanswered as it goes out of scope
     }
-    auto session = std::make_shared<Session>(self, std::move(socket));
+    auto session = std::make_shared<Session>(self, std::move(socket), std::move(source));
     spawn_logged(executor, session->async_run(), "wire server session");
   };
   co_await async_accept_each(*acceptor, is_stopped, on_failure, on_connection);
 }
 
 asio::awaitable<void> Server::State::async_refuse(std::shared_ptr<State> /*keep_alive*/,
-                                                  tcp::socket socket) {
+                                                  tcp::socket socket, Error why) {
   ++refusing;
   auto channel = std::make_shared<detail::LineChannel>(std::move(socket), 1, options.tls);
   if (channel->is_tls()) {
@@ -219,8 +262,7 @@ asio::awaitable<void> Server::State::async_refuse(std::shared_ptr<State> /*keep_
       co_return;
     }
   }
-  channel->send(encode_reply(
-      nullptr, Reply::failure(Error{code::overloaded, "too many connections; try later"})));
+  channel->send(encode_reply(nullptr, Reply::failure(why)));
   asio::steady_timer guard(executor);
   guard.expires_after(linger_time);
   guard.async_wait([channel](boost::system::error_code ec) {
@@ -234,6 +276,8 @@ asio::awaitable<void> Server::State::async_refuse(std::shared_ptr<State> /*keep_
 Server::Server(asio::any_io_executor executor, ServerOptions options)
     : state_(std::make_shared<State>(std::move(executor), std::move(options))) {
   AUCTION_ASSERT(state_->options.in_flight_max > 0, "in_flight_max must be positive");
+  AUCTION_ASSERT(state_->options.connections_per_address_max > 0,
+                 "connections_per_address_max must be positive");
   handle("ping", [](Request) -> asio::awaitable<Reply> { co_return Reply::success(); });
 }
 
@@ -270,5 +314,19 @@ void Server::stop() {
 }
 
 std::size_t Server::connection_count() const { return state_->sessions.size(); }
+
+std::size_t Server::connection_count(const std::string& source) const {
+  const auto it = state_->per_source.find(source);
+  return it == state_->per_source.end() ? 0 : it->second;
+}
+
+std::string source_of(const asio::ip::address& address) {
+  if (address.is_v4()) return address.to_string();
+  const auto v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+  auto bytes = v6.to_bytes();
+  for (std::size_t i = 8; i < bytes.size(); ++i) bytes[i] = 0;
+  return asio::ip::address_v6(bytes).to_string() + "/64";
+}
 
 }  // namespace auction::wire

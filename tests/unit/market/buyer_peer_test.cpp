@@ -150,3 +150,52 @@ TEST_CASE(
     }
   });
 }
+
+TEST_CASE(
+    "market: the buyer's and the seller's peer ports give one source its share of "
+    "connections and close the idle ones with a reason",
+    "[market][peer][limits]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    BuyerPeerOptions buyer_options;
+    buyer_options.username = "amy";
+    buyer_options.connections_per_address_max = 2;
+    buyer_options.idle_timeout = std::chrono::milliseconds(100);
+    BuyerPeer buyer(ex, buyer_options, {});
+    auto buyer_port = buyer.start();
+    REQUIRE(buyer_port.has_value());
+    SellerPeerOptions seller_options;
+    seller_options.username = "sam";
+    seller_options.connections_per_address_max = 2;
+    seller_options.idle_timeout = std::chrono::milliseconds(100);
+    SellerPeer seller(ex, seller_options, {});
+    auto seller_port = seller.start();
+    REQUIRE(seller_port.has_value());
+
+    // Not a braced list inside the coroutine: g++ 12 miscompiles those.
+    std::vector<std::uint16_t> ports;
+    ports.push_back(*buyer_port);
+    ports.push_back(*seller_port);
+    for (const std::uint16_t port : ports) {
+      std::vector<RawPeer> held;
+      for (int i = 0; i < 2; ++i) {
+        // A named peer, then moved: g++ 12 may destroy a co_await temporary twice.
+        RawPeer peer = co_await RawPeer::async_connect(port, "127.0.0.2");
+        held.push_back(std::move(peer));
+        const Json pong = co_await held.back().async_ask("{\"id\":1,\"op\":\"ping\"}\n");
+        CHECK(pong["ok"] == true);
+      }
+      auto refused = co_await RawPeer::async_connect(port, "127.0.0.2");
+      const Json refusal = co_await refused.async_read_json();
+      CHECK(refusal["error"]["code"] == "too_many_connections");
+      auto other = co_await RawPeer::async_connect(port, "127.0.0.3");
+      const Json pong = co_await other.async_ask("{\"id\":2,\"op\":\"ping\"}\n");
+      CHECK(pong["ok"] == true);
+      for (auto& peer : held) {
+        const Json closing = co_await peer.async_read_json();
+        CHECK(closing["error"]["code"] == "idle_timeout");
+      }
+    }
+    buyer.stop();
+    seller.stop();
+  });
+}

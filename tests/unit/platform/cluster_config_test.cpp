@@ -60,6 +60,36 @@ TEST_CASE("platform: a cluster file's replicas are sorted by id and timing defau
   CHECK(config->timing.tick_ms == 10);
 }
 
+TEST_CASE("platform: a cluster file's limits default to what no real user hits and may be set",
+          "[platform][config]") {
+  auto defaults = ClusterConfig::parse(R"({"replicas":[
+      {"id":1,"host":"a","client_port":1,"raft_port":2}]})");
+  REQUIRE(defaults.has_value());
+  CHECK(defaults->limits.connections_max == 1024);
+  CHECK(defaults->limits.connections_per_address_max == 64);
+  CHECK(defaults->limits.idle_timeout_ms == 60'000);
+  CHECK(defaults->limits.registrations_per_s == 20);
+  CHECK(defaults->limits.registrations_burst == 100);
+  CHECK(defaults->limits.writes_per_s == 5'000);
+  CHECK(defaults->limits.writes_burst == 10'000);
+  auto set = ClusterConfig::parse(R"({"replicas":[
+      {"id":1,"host":"a","client_port":1,"raft_port":2}],
+      "limits":{"connections_per_address_max":8,"writes_per_s":0}})");
+  REQUIRE(set.has_value());
+  CHECK(set->limits.connections_per_address_max == 8);
+  CHECK(set->limits.writes_per_s == 0);  // no limit
+  CHECK(set->limits.writes_burst == 10'000);
+  CHECK_THAT(error_of(R"({"replicas":[{"id":1,"host":"a","client_port":1,"raft_port":2}],
+                          "limits":{"connections_max":10,"connections_per_address_max":11}})"),
+             Catch::Contains("connections_per_address_max must not exceed"));
+  CHECK_THAT(error_of(R"({"replicas":[{"id":1,"host":"a","client_port":1,"raft_port":2}],
+                          "limits":{"idle_timeout_ms":0}})"),
+             Catch::Contains("limits.idle_timeout_ms"));
+  CHECK_THAT(error_of(R"({"replicas":[{"id":1,"host":"a","client_port":1,"raft_port":2}],
+                          "limits":{"writes":1}})"),
+             Catch::Contains("unknown key \"writes\""));
+}
+
 TEST_CASE("platform: a bad cluster file is refused with the field named", "[platform][config]") {
   CHECK_THAT(error_of("not json"), Catch::Contains("not valid JSON"));
   CHECK_THAT(error_of("[]"), Catch::Contains("top level"));

@@ -32,16 +32,20 @@ std::uint16_t free_port(asio::io_context& io) {
   return acceptor.local_endpoint().port();
 }
 
-// Writes a cluster file of one replica (id 1) on free ports, and its credentials into
-// certs/ beside it; returns it parsed.
-ClusterConfig write_cluster_file(asio::io_context& io, const std::filesystem::path& file) {
+// Writes a cluster file of one replica (id 1) on free ports, with `limits` when not null and
+// a plain client port when asked (for raw lines), and its credentials into certs/ beside
+// it; returns it parsed.
+ClusterConfig write_cluster_file(asio::io_context& io, const std::filesystem::path& file,
+                                 const Json& limits = nullptr, bool is_client_port_plain = false) {
   const auto certs = file.parent_path() / "certs";
-  const Json text{{"replicas", Json::array({{{"id", 1},
-                                             {"host", "127.0.0.1"},
-                                             {"client_port", free_port(io)},
-                                             {"raft_port", free_port(io)}}})},
-                  {"timing", {{"tick_ms", 10}, {"election_ticks", 10}, {"heartbeat_ticks", 2}}},
-                  {"tls", {{"dir", certs.string()}}}};
+  Json text{{"replicas", Json::array({{{"id", 1},
+                                       {"host", "127.0.0.1"},
+                                       {"client_port", free_port(io)},
+                                       {"raft_port", free_port(io)}}})},
+            {"timing", {{"tick_ms", 10}, {"election_ticks", 10}, {"heartbeat_ticks", 2}}},
+            {"tls", {{"dir", certs.string()}}}};
+  if (is_client_port_plain) text["tls"]["client_port"] = "plain";
+  if (!limits.is_null()) text["limits"] = limits;
   std::ofstream(file) << text.dump(2) << "\n";
   auto config = ClusterConfig::parse(text.dump());
   REQUIRE(config.has_value());
@@ -285,4 +289,172 @@ TEST_CASE("platform: a replica refuses to open without credentials that are its 
     std::ofstream(certs / "ca.crt") << stranger.ca_certificate_pem;
     CHECK_THAT(refusal(config), Catch::Contains("does not verify against the CA file"));
   }
+}
+
+namespace {
+
+// Sends one request line (a newline is added) and returns the parsed answer.
+asio::awaitable<Json> ask(RawPeer& peer, const std::string& line) {
+  co_return co_await peer.async_ask(line + "\n");
+}
+
+// The leader's `status` over a raw connection.
+asio::awaitable<std::uint64_t> async_last_index(RawPeer& peer) {
+  const Json status = co_await ask(peer, R"({"id":"s","op":"status"})");
+  co_return status.at("result").at("last_index").get<std::uint64_t>();
+}
+
+const std::string start_line =
+    R"({"id":%ID%,"op":"start_auction","seller":"alice","auction_id":1,"client_id":"alice-s","seq":%SEQ%})";
+
+std::string with(std::string line, int id, int seq) {
+  line.replace(line.find("%ID%"), 4, std::to_string(id));
+  line.replace(line.find("%SEQ%"), 5, std::to_string(seq));
+  return line;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "platform: writes the leader's state refuses are answered without entering the log and "
+    "a session's retry still gets its saved answer",
+    "[platform][replica][check]") {
+  TempDir dir;
+  asio::io_context ports_io;
+  const ClusterConfig config =
+      write_cluster_file(ports_io, dir / "cluster.json", nullptr, /*is_client_port_plain=*/true);
+  run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
+    auto opened = Replica::open(config, options_in(dir), ex);
+    REQUIRE(opened.has_value());
+    Replica& replica = **opened;
+    REQUIRE(replica.start().has_value());
+    {
+      // The client waits out the election.
+      auction::platform::Client client(ex, auction::platform::client_options_from(config));
+      REQUIRE((co_await client.async_call("login", login_fields)).has_value());
+      client.close();
+    }
+    RawPeer peer = co_await RawPeer::async_connect(replica.ports().client);
+    for (
+        const char* line :
+        {R"({"id":1,"op":"login","username":"bob","address":"127.0.0.1:9002"})",
+         R"({"id":2,"op":"create_auction","seller":"alice","auction_name":"a","item_name":"b","item_description":"","base_price":100,"increment":10,"period_ms":1000})",
+         R"({"id":3,"op":"join_auction","username":"bob","auction_id":1})"}) {
+      REQUIRE((co_await ask(peer, line)).at("ok") == true);
+    }
+
+    const std::uint64_t before_flood = co_await async_last_index(peer);
+    for (int i = 0; i < 200; ++i) {
+      const Json answer = co_await ask(
+          peer,
+          R"({"id":10,"op":"update_auction","seller":"nobody","auction_id":1,"round_id":1,"current_price":110,"buyers":[{"username":"bob","active":true}]})");
+      REQUIRE(answer.at("ok") == false);
+      REQUIRE(answer.at("error").at("code") == "unknown_user");
+    }
+    const Json not_owner =
+        co_await ask(peer, R"({"id":11,"op":"cancel_auction","seller":"bob","auction_id":1})");
+    CHECK(not_owner.at("error").at("code") == "not_owner");
+    CHECK(co_await async_last_index(peer) == before_flood);
+
+    // Exactly once: the start is applied; its retry gets the saved answer, although the
+    // state now refuses a fresh start of the same auction (wrong_stage).
+    const Json started = co_await ask(peer, with(start_line, 20, 1));
+    REQUIRE(started.at("ok") == true);
+    const Json retried = co_await ask(peer, with(start_line, 21, 1));
+    CHECK(retried.at("ok") == true);
+    CHECK(retried.at("result") == started.at("result"));
+    const std::uint64_t after_retry = co_await async_last_index(peer);
+    const Json next = co_await ask(peer, with(start_line, 22, 2));
+    CHECK(next.at("error").at("code") == "wrong_stage");
+    const Json again = co_await ask(peer, with(start_line, 23, 1));
+    CHECK(again.at("result") == started.at("result"));
+    CHECK(co_await async_last_index(peer) == after_retry + 1);  // only the replay of seq 1
+    peer.close();
+    replica.stop();
+  });
+}
+
+TEST_CASE(
+    "platform: one source cannot take the client port: connections beyond its share "
+    "registrations and writes beyond its rate are refused while others are served",
+    "[platform][replica][limits]") {
+  TempDir dir;
+  asio::io_context ports_io;
+  const Json limits{
+      {"connections_per_address_max", 3}, {"idle_timeout_ms", 300}, {"registrations_per_s", 1},
+      {"registrations_burst", 5},         {"writes_per_s", 1},      {"writes_burst", 20}};
+  const ClusterConfig config =
+      write_cluster_file(ports_io, dir / "cluster.json", limits, /*is_client_port_plain=*/true);
+  run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
+    auto opened = Replica::open(config, options_in(dir), ex);
+    REQUIRE(opened.has_value());
+    Replica& replica = **opened;
+    REQUIRE(replica.start().has_value());
+    const std::uint16_t port = replica.ports().client;
+    auction::platform::Client user(ex, auction::platform::client_options_from(config));
+    REQUIRE((co_await user.async_call("login", login_fields)).has_value());  // waits for a leader
+
+    // Registrations: a flood from 127.0.0.2 gets its burst, then rate_limited and when
+    // to retry; nothing of a refused one happened.
+    RawPeer flooder = co_await RawPeer::async_connect(port, "127.0.0.2");
+    int registered = 0;
+    Json limited;
+    for (int i = 0; i < 40 && limited.is_null(); ++i) {
+      const Json answer =
+          co_await ask(flooder, R"({"id":1,"op":"login","username":"f)" + std::to_string(i) +
+                                    R"(","address":"127.0.0.1:9")" + "}");
+      if (answer.at("ok") == true) {
+        ++registered;
+      } else {
+        limited = answer;
+      }
+    }
+    REQUIRE_FALSE(limited.is_null());
+    CHECK(registered >= 5);
+    CHECK(limited.at("error").at("code") == "rate_limited");
+    CHECK(limited.at("error").at("retry_after_ms").get<std::int64_t>() >= 1);
+    const Json lookup = co_await ask(flooder, R"({"id":2,"op":"get_user_address","username":"f)" +
+                                                  std::to_string(registered) + R"("})");
+    CHECK(lookup.at("error").at("code") == "unknown_user");
+    // A user from another source registers as usual.
+    const Json bob{{"username", "bob"}, {"address", "127.0.0.1:9002"}};
+    auto bob_in = co_await user.async_call("login", bob);
+    REQUIRE(bob_in.has_value());
+    CHECK(bob_in->at("created") == true);
+
+    // Writes: refused or not, each takes a token of its source.
+    RawPeer writer = co_await RawPeer::async_connect(port, "127.0.0.3");
+    std::string write_code;
+    for (int i = 0; i < 60 && write_code != "rate_limited"; ++i) {
+      const Json answer = co_await ask(
+          writer, R"({"id":3,"op":"cancel_auction","seller":"nobody","auction_id":1})");
+      write_code = answer.at("error").at("code").get<std::string>();
+    }
+    CHECK(write_code == "rate_limited");
+
+    // Connections: 127.0.0.4 holds its three; the fourth is refused with the reason.
+    std::vector<RawPeer> held;
+    for (int i = 0; i < 3; ++i) {
+      // A named peer, then moved: g++ 12 may destroy a co_await temporary twice.
+      RawPeer peer = co_await RawPeer::async_connect(port, "127.0.0.4");
+      held.push_back(std::move(peer));
+    }
+    for (auto& peer : held) CHECK((co_await ask(peer, R"({"id":4,"op":"ping"})")).at("ok") == true);
+    RawPeer refused = co_await RawPeer::async_connect(port, "127.0.0.4");
+    const Json refusal = co_await refused.async_read_json();
+    CHECK(refusal.at("id").is_null());
+    CHECK(refusal.at("error").at("code") == "too_many_connections");
+    auto where = co_await user.async_call("get_user_address", lookup_fields);
+    CHECK(where.has_value());
+
+    // Idle: the held connections that send nothing get idle_timeout, then the close.
+    for (auto& peer : held) {
+      const Json closing = co_await peer.async_read_json();
+      CHECK(closing.at("error").at("code") == "idle_timeout");
+      const bool is_closed = co_await peer.async_is_closed_by_peer();
+      CHECK(is_closed);
+    }
+    user.close();
+    replica.stop();
+  });
 }

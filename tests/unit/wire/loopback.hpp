@@ -65,8 +65,14 @@ inline asio::awaitable<void> async_until(std::function<bool()> condition) {
 // A bare TCP connection: bytes out, lines in. What a person at `nc` does.
 class RawPeer {
  public:
-  static asio::awaitable<RawPeer> async_connect(std::uint16_t port) {
+  // Connects to 127.0.0.1:port. `from` (an IP literal) is the source address to connect
+  // from; any 127.x.y.z is this machine too on Linux, so a test can play several sources.
+  static asio::awaitable<RawPeer> async_connect(std::uint16_t port, const std::string& from = "") {
     tcp::socket socket(co_await asio::this_coro::executor);
+    if (!from.empty()) {
+      socket.open(tcp::v4());
+      socket.bind({asio::ip::make_address(from), 0});
+    }
     co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
     co_return RawPeer(std::move(socket));
   }

@@ -232,7 +232,8 @@ TEST_CASE("wire: a connection past connections_max gets one overloaded line and 
   });
 }
 
-TEST_CASE("wire: an idle connection is closed after idle_timeout", "[wire]") {
+TEST_CASE("wire: an idle connection gets one idle_timeout line and is closed after idle_timeout",
+          "[wire]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     ServerOptions options;
     options.idle_timeout = std::chrono::milliseconds(100);
@@ -240,10 +241,62 @@ TEST_CASE("wire: an idle connection is closed after idle_timeout", "[wire]") {
     auto server = started_server(ex, options, port);
     auto peer = co_await RawPeer::async_connect(port);
     CHECK((co_await peer.async_ask("{\"id\":1,\"op\":\"ping\"}\n"))["ok"] == true);
+    // Then nothing: the server speaks first, once, and closes.
+    const Json closing = co_await peer.async_read_json();
+    CHECK(closing["id"].is_null());
+    CHECK(closing["error"]["code"] == auction::code::idle_timeout);
     const bool is_closed = co_await peer.async_is_closed_by_peer();
     CHECK(is_closed);
-    CHECK(server->connection_count() == 0);
+    co_await async_until([&] { return server->connection_count() == 0; });
   });
+}
+
+TEST_CASE(
+    "wire: one source past connections_per_address_max gets one too_many_connections line "
+    "while other sources are served",
+    "[wire]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    ServerOptions options;
+    options.connections_per_address_max = 3;
+    std::uint16_t port = 0;
+    auto server = started_server(ex, options, port);
+    const std::string ping = "{\"id\":1,\"op\":\"ping\"}\n";
+    std::vector<RawPeer> flood;
+    for (int i = 0; i < 3; ++i) {
+      // A named peer, then moved: g++ 12 may destroy a co_await temporary twice.
+      RawPeer peer = co_await RawPeer::async_connect(port, "127.0.0.2");
+      flood.push_back(std::move(peer));
+      CHECK((co_await flood.back().async_ask(ping))["ok"] == true);
+    }
+    CHECK(server->connection_count("127.0.0.2") == 3);
+    for (int i = 0; i < 5; ++i) {
+      auto refused = co_await RawPeer::async_connect(port, "127.0.0.2");
+      const Json refusal = co_await refused.async_read_json();
+      CHECK(refusal["id"].is_null());
+      CHECK(refusal["error"]["code"] == auction::code::too_many_connections);
+      const bool is_closed = co_await refused.async_is_closed_by_peer();
+      CHECK(is_closed);
+    }
+    // Another source is served as usual, and so is the flooder on the connections it holds.
+    auto other = co_await RawPeer::async_connect(port, "127.0.0.3");
+    CHECK((co_await other.async_ask(ping))["ok"] == true);
+    CHECK((co_await flood[0].async_ask(ping))["ok"] == true);
+    CHECK(server->connection_count() == 4);
+    // A connection given back makes room for that source again.
+    flood[2].close();
+    co_await async_until([&] { return server->connection_count("127.0.0.2") == 2; });
+    auto again = co_await RawPeer::async_connect(port, "127.0.0.2");
+    CHECK((co_await again.async_ask(ping))["ok"] == true);
+  });
+}
+
+TEST_CASE("wire: the server counts an IPv6 source by its /64 and an IPv4-mapped one as IPv4",
+          "[wire]") {
+  namespace ip = boost::asio::ip;
+  CHECK(source_of(ip::make_address("192.0.2.7")) == "192.0.2.7");
+  CHECK(source_of(ip::make_address("::ffff:192.0.2.7")) == "192.0.2.7");
+  CHECK(source_of(ip::make_address("2001:db8:1:2:3:4:5:6")) == "2001:db8:1:2::/64");
+  CHECK(source_of(ip::make_address("2001:db8:1:2::9")) == "2001:db8:1:2::/64");
 }
 
 TEST_CASE("wire: a handler still running keeps its connection from counting as idle", "[wire]") {

@@ -24,6 +24,16 @@ inline constexpr char frame_too_large[] = "frame_too_large";
 // The server refuses a connection because it already serves its maximum; sent once, then
 // close. In a client: too many calls in flight.
 inline constexpr char overloaded[] = "overloaded";
+// The server refuses a connection because its source address already holds its share of
+// connections (ServerOptions::connections_per_address_max); sent once with "id": null, then
+// close. Nothing was read from the connection: close others, or retry later.
+inline constexpr char too_many_connections[] = "too_many_connections";
+// The server closes a connection that sent nothing for its idle timeout; sent once with
+// "id": null, then close. Nothing was pending on it: connect again to go on.
+inline constexpr char idle_timeout[] = "idle_timeout";
+// A source address sent more requests of a kind (registrations, writes) than its rate
+// allows. Nothing happened: retry after the reply's `retry_after_ms`.
+inline constexpr char rate_limited[] = "rate_limited";
 // A handler failed in a way it did not report as a value (an escaped exception).
 inline constexpr char internal[] = "internal";
 // Client side: the call's deadline passed before its reply arrived (a late reply is dropped).

@@ -8,7 +8,10 @@
 //       {"id": 1, "host": "127.0.0.1", "client_port": 7100, "raft_port": 7200}, ...
 //     ],
 //     "timing": {"tick_ms": 10, "election_ticks": 30, "heartbeat_ticks": 3},
-//     "tls": {"dir": "certs"}
+//     "tls": {"dir": "certs"},
+//     "limits": {"connections_max": 1024, "connections_per_address_max": 64,
+//                "idle_timeout_ms": 60000, "registrations_per_s": 20,
+//                "registrations_burst": 100, "writes_per_s": 5000, "writes_burst": 10000}
 //   }
 //
 // Replica ids are 1..1,000,000 (0 is reserved: Raft uses it for "no node").
@@ -20,6 +23,8 @@
 // port speaks only mutually authenticated TLS, and the client port TLS with the replica's
 // certificate (clients check it against tls.dir/ca.crt) unless `"client_port": "plain"`
 // says otherwise. `replica init-certs` creates the files and adds the section.
+// `limits` is optional, and so is each of its keys: what the client port grants one source
+// address (docs/protocol.md, "Limits"; docs/operations.md says how to tune them).
 // Parsing is strict: unknown keys, duplicate ids or addresses, and out-of-range values are
 // errors that name the offending field, because a typo in a cluster file should stop a
 // replica at start, not split a cluster at run time.
@@ -60,6 +65,20 @@ struct ClusterTls {
   bool is_client_port_plain = false;
 };
 
+// The client port's limits on what one source address (an IPv4 address, or an IPv6 /64)
+// may take. A rate of 0 means no limit of that kind.
+struct ClusterLimits {
+  std::uint32_t connections_max = 1024;            // all sources together
+  std::uint32_t connections_per_address_max = 64;  // <= connections_max
+  std::uint32_t idle_timeout_ms = 60'000;          // a connection that sends nothing
+  // Registrations: logins of a username that is not a user yet.
+  std::uint32_t registrations_per_s = 20;
+  std::uint32_t registrations_burst = 100;
+  // Writes (every op that is proposed to the log, logins included).
+  std::uint32_t writes_per_s = 5'000;
+  std::uint32_t writes_burst = 10'000;
+};
+
 struct ClusterConfig {
   static constexpr std::size_t replicas_max = 9;
   static constexpr std::size_t config_bytes_max = 1 << 20;
@@ -67,6 +86,7 @@ struct ClusterConfig {
   std::vector<ReplicaAddress> replicas;  // sorted by id, ids unique
   ClusterTiming timing;
   std::optional<ClusterTls> tls;  // absent: no credentials yet (a replica will not start)
+  ClusterLimits limits;
 
   // Parses and validates a cluster file's text. Errors: "config_invalid", naming the field.
   static Result<ClusterConfig> parse(std::string_view text);

@@ -48,6 +48,20 @@ class StateMachine {
   // decoder's error on every replica alike, and change nothing but applied_index().
   std::string apply(raft::LogIndex index, std::string_view command);
 
+  // The refusal apply() would answer if `request` were applied next, decided from the
+  // current state without changing anything: the same session rule and the same checks of
+  // the command, in the same order, as apply() runs them (one definition of each rule).
+  // Success means apply() would not refuse it now: it would execute it, or replay a saved
+  // answer (a retry of a session's last seq is never refused here, whatever the state says
+  // now). It is no promise: entries applied in between may change apply()'s verdict, which
+  // alone decides for a command that enters the log. Reads always succeed. The leader asks
+  // this before proposing a write, so a write it already refuses never enters the log
+  // (src/platform/replica_service.hpp). Ignores session expiry, which only refuses more.
+  Result<void> check(const Request& request) const;
+
+  // Whether `username` is a user now (has logged in at least once).
+  bool has_user(std::string_view username) const { return users_.contains(username); }
+
   // Serves a read request (fetch_auctions or get_user_address) from the current state.
   // Returns the "result" object. Errors: "bad_request" (not a read, or malformed), and the
   // op's own errors (unknown_user, invalid_argument).
@@ -84,6 +98,27 @@ class StateMachine {
   Result<nlohmann::json> execute(const Command& command);
   Result<nlohmann::json> read(const Command& command) const;
 
+  // What a write's checks decided, when none refused it: the auction it acts on (none for
+  // login and create_auction), and whether the command changes it (an overtaken update and a
+  // repeated finish are answered from the stored auction and change nothing).
+  struct Admitted {
+    const AuctionRecord* auction = nullptr;
+    bool changes = true;
+  };
+  // Every check of a write, in the one order (the acting user, the auction, ownership,
+  // stage, the op's own rules); const: they change nothing. on() runs its admit() first and
+  // changes state only after it succeeded; check() runs it alone.
+  Result<Admitted> admit(const Login& c) const;
+  Result<Admitted> admit(const CreateAuction& c) const;
+  Result<Admitted> admit(const JoinAuction& c) const;
+  Result<Admitted> admit(const QuitAuction& c) const;
+  Result<Admitted> admit(const StartAuction& c) const;
+  Result<Admitted> admit(const UpdateAuction& c) const;
+  Result<Admitted> admit(const FinishAuction& c) const;
+  Result<Admitted> admit(const CancelAuction& c) const;
+  // admit() of any write; reads are admitted.
+  Result<Admitted> admit_command(const Command& command) const;
+
   Result<nlohmann::json> on(const Login& c);
   Result<nlohmann::json> on(const CreateAuction& c);
   Result<nlohmann::json> on(const JoinAuction& c);
@@ -96,12 +131,14 @@ class StateMachine {
   Result<nlohmann::json> on(const FetchAuctions& c) const;
 
   Result<void> require_user(std::string_view username) const;
-  Result<AuctionRecord*> find_auction(AuctionId id);
+  Result<const AuctionRecord*> find_auction(AuctionId id) const;
   // The auction `id`, if `seller` is a user and owns it.
-  Result<AuctionRecord*> owned_auction(std::string_view seller, AuctionId id);
+  Result<const AuctionRecord*> owned_auction(std::string_view seller, AuctionId id) const;
   // The auction `id`, if `username` is a user and the auction has not started (what a buyer
   // joins or quits).
-  Result<AuctionRecord*> unstarted_auction(std::string_view username, AuctionId id);
+  Result<const AuctionRecord*> unstarted_auction(std::string_view username, AuctionId id) const;
+  // The admitted auction, to be changed: its kept views are dropped.
+  AuctionRecord& edit(const AuctionRecord& admitted);
 
   Users users_;
   std::map<AuctionId, AuctionRecord> auctions_;

@@ -29,7 +29,9 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
       : executor(std::move(ex)),
         options(std::move(opts)),
         observer(std::move(obs)),
-        server(executor, detail::server_options_for(options.listen_address, options.listen_port)) {}
+        server(executor, detail::server_options_for(options.listen_address, options.listen_port,
+                                                    options.connections_per_address_max,
+                                                    options.idle_timeout)) {}
 
   // One watched auction: what the buyer knows of it, and its pure engine once it started.
   struct Watch {
@@ -106,7 +108,13 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
         if (auto decoded = decode_withdraw_reply(reply->result);
             decoded && (decoded->outcome == WithdrawOutcome::withdrawn ||
                         decoded->outcome == WithdrawOutcome::already_withdrawn)) {
-          if (Watch* out = self->find(request.auction_id)) out->is_out = true;
+          if (Watch* out = self->find(request.auction_id)) {
+            out->is_out = true;
+            // Nothing more to say to this seller about this auction: give the connection
+            // back, since the seller's port grants each source address only its share
+            // (docs/protocol.md, "Limits of the ports"), and buyers may share one.
+            if (out->client) out->client->close();
+          }
         }
       }
       if (!reply) {

@@ -27,11 +27,16 @@ inline std::optional<wire::ClientOptions> client_options_for(std::string_view ad
   return options;
 }
 
-// A peer server listening on `address` (an IP literal) and `port` (0: any free port).
-inline wire::ServerOptions server_options_for(const std::string& address, std::uint16_t port) {
+// A peer server listening on `address` (an IP literal) and `port` (0: any free port), with
+// its limits on one source's connections and on a connection's silence (docs/protocol.md).
+inline wire::ServerOptions server_options_for(const std::string& address, std::uint16_t port,
+                                              std::size_t connections_per_address_max,
+                                              std::chrono::milliseconds idle_timeout) {
   wire::ServerOptions options;
   options.address = address;
   options.port = port;
+  options.connections_per_address_max = connections_per_address_max;
+  options.idle_timeout = idle_timeout;
   return options;
 }
 

@@ -32,7 +32,9 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
       : executor(std::move(ex)),
         options(std::move(opts)),
         observer(std::move(obs)),
-        server(executor, detail::server_options_for(options.listen_address, options.listen_port)) {}
+        server(executor, detail::server_options_for(options.listen_address, options.listen_port,
+                                                    options.connections_per_address_max,
+                                                    options.idle_timeout)) {}
 
   // One buyer's address and the connection to it (made again when the address changes).
   struct Buyer {

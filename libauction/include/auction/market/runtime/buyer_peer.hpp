@@ -46,6 +46,13 @@ struct BuyerPeerOptions {
   std::optional<Cents> max_price;            // the proxy for every auction without its own
   std::size_t auctions_max = 1000;           // auctions watched at once
   std::chrono::milliseconds withdraw_deadline{2000};
+  // The peer port's limits (docs/protocol.md, "Limits"). Sellers connect here: one
+  // connection per seller, kept for the whole auction.
+  std::size_t connections_per_address_max = 64;
+  // Longer than the longest round period (period_ms <= 3,600,000): a seller's connection
+  // legitimately stays silent for a whole period between two announcements, and closing it
+  // then could make the next announcement fail and cost the buyer its place.
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(65)};
 };
 
 // The seller's answer to one withdrawal this buyer sent (or why none came).

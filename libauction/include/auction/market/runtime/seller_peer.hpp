@@ -52,6 +52,10 @@ struct SellerPeerOptions {
   // so a round too big to be acked in time (the first full list to many buyers) is not sent
   // in full again and again.
   std::chrono::milliseconds late_ack_grace{1000};
+  // The peer port's limits (docs/protocol.md, "Limits"). Buyers connect here only to
+  // withdraw, once per auction, so a silent connection has nothing left to say.
+  std::size_t connections_per_address_max = 64;
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
 };
 
 // Called for every action of every auction, after the peer carried out its part.

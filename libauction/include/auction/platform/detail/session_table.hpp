@@ -36,7 +36,13 @@ class SessionTable {
   // before `now`. Call once per applied entry, before begin().
   void expire(raft::LogIndex now);
 
-  // Decides what to do with a tagged request applied at `now`:
+  // What begin() decides for `tag` in the table as it is now, without touching it:
+  // execute (apply it) or replay (a retry of the last applied seq: its saved answer).
+  // Errors: as begin(). The leader asks this before proposing (StateMachine::check).
+  enum class Verdict { execute, replay };
+  Result<Verdict> judge(const SessionTag& tag) const;
+
+  // Decides what to do with a tagged request applied at `now` (judge(), then the replay):
   //   a saved answer -> a retry of the last applied seq: return it, do not apply;
   //   nullopt        -> apply it, then call record() with its answer.
   // Errors: "stale_request" (seq older than the last applied), "session_expired" (unknown
