@@ -37,14 +37,18 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t logged_refusals_max = 256;
 
 struct Connection {
-  Connection(tcp::socket socket, asio::ssl::context& tls) : stream(std::move(socket), tls) {}
+  Connection(tcp::socket socket, asio::ssl::context& tls, std::string from, std::uint64_t order)
+      : stream(std::move(socket), tls), address(std::move(from)), accepted(order) {}
   void close() {
     boost::system::error_code ignored;
     stream.lowest_layer().close(ignored);
   }
   asio::ssl::stream<tcp::socket> stream;
+  std::string address;           // the source IP address
+  std::uint64_t accepted;        // accept order: the oldest has the lowest
   std::optional<NodeId> member;  // set once the handshake authenticated one
   bool is_timed_out = false;     // closed for not authenticating in time
+  bool is_evicted = false;       // closed to give its slot to a member's address
 };
 
 std::string remote_address(tcp::socket& socket) {
@@ -64,6 +68,7 @@ struct PeerListener::State {
                                     std::shared_ptr<Connection> connection, std::string where);
   asio::awaitable<std::optional<NodeId>> async_authenticate(Connection& connection,
                                                             std::string& problem);
+  bool take_handshake_slot(const std::string& address);
   bool is_member(NodeId id) const {
     return std::find(options.members.begin(), options.members.end(), id) != options.members.end();
   }
@@ -83,8 +88,40 @@ struct PeerListener::State {
   std::set<std::shared_ptr<Connection>> handshaking;
   std::map<NodeId, std::shared_ptr<Connection>> served;  // one per member
   std::set<std::string> logged_refusals;
+  std::uint64_t accepted_count = 0;
   bool is_stopped = false;
 };
+
+// Whether a new connection from `address` may start its handshake: its source holds fewer
+// than handshakes_per_address_max unauthenticated connections, and a slot is free -- or,
+// for a member's address, can be freed by closing the oldest connection from elsewhere.
+bool PeerListener::State::take_handshake_slot(const std::string& address) {
+  const auto from_here = std::count_if(handshaking.begin(), handshaking.end(),
+                                       [&](const auto& c) { return c->address == address; });
+  if (static_cast<std::size_t>(from_here) >= options.handshakes_per_address_max) {
+    log_once("raft port: refused connections from " + address + ": it has " +
+             std::to_string(from_here) + " connections still proving who they are");
+    return false;
+  }
+  if (handshaking.size() < options.handshakes_max) return true;
+  const bool is_member_address = options.member_addresses.contains(address);
+  std::shared_ptr<Connection> oldest_stranger;
+  for (const auto& c : handshaking) {
+    if (options.member_addresses.contains(c->address) || c->is_evicted) continue;
+    if (!oldest_stranger || c->accepted < oldest_stranger->accepted) oldest_stranger = c;
+  }
+  if (is_member_address && oldest_stranger) {
+    // A member must always get in: the oldest stranger's slot is its.
+    oldest_stranger->is_evicted = true;
+    oldest_stranger->close();
+    handshaking.erase(oldest_stranger);
+    return true;
+  }
+  log_once("raft port: refused connections from " + address + ": " +
+           std::to_string(options.handshakes_max) +
+           " connections are already proving who they are");
+  return false;
+}
 
 asio::awaitable<void> PeerListener::State::async_accept_loop(std::shared_ptr<State> self) {
   const wire::OnAcceptFailure on_failure = [this](const std::string& why) {
@@ -92,15 +129,11 @@ asio::awaitable<void> PeerListener::State::async_accept_loop(std::shared_ptr<Sta
   };
   const wire::OnConnection on_connection = [&](tcp::socket socket) {
     std::string where = remote_address(socket);
-    if (handshaking.size() >= options.handshakes_max) {
-      log_once("raft port: refused connections from " + where + ": " +
-               std::to_string(options.handshakes_max) +
-               " connections are already proving who they are");
-      return;  // the socket closes as it goes
-    }
+    if (!take_handshake_slot(where)) return;  // the socket closes as it goes
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto connection = std::make_shared<Connection>(std::move(socket), *options.tls);
+    auto connection =
+        std::make_shared<Connection>(std::move(socket), *options.tls, where, accepted_count++);
     handshaking.insert(connection);
     wire::spawn_logged(executor, async_serve(self, connection, std::move(where)),
                        "raft peer reader");
@@ -152,7 +185,11 @@ asio::awaitable<void> PeerListener::State::async_serve(std::shared_ptr<State> /*
     connection->member = co_await async_authenticate(*connection, problem);
     guard.cancel();
   }
-  if (connection->is_timed_out) {
+  if (connection->is_evicted) {
+    problem = "gave its slot to a connection from a member's address (all " +
+              std::to_string(options.handshakes_max) + " were taken)";
+    connection->member.reset();
+  } else if (connection->is_timed_out) {
     problem =
         "did not authenticate within " + std::to_string(options.handshake_timeout.count()) + " ms";
     connection->member.reset();

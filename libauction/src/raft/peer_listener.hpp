@@ -6,11 +6,14 @@
 // its greeting and frames (peer_stream.hpp) read; every message on it must come `from` that
 // member, or the connection is closed. So no process without a member's key can make this
 // node believe anything.
-// Slots: connections that have not yet proved who they are get handshake_timeout to do so
-// and at most handshakes_max of them exist at once (beyond that a new one is closed at
-// once); each member has one served connection (a newer one from the same member replaces
-// it: the member reconnected). So strangers can use at most handshakes_max slots, and
-// never those of members.
+// Slots: connections that have not yet proved who they are get handshake_timeout to do so;
+// at most handshakes_per_address_max of them come from one source address and at most
+// handshakes_max exist at once (beyond that a new one is closed at once) -- except that a
+// connection from a member's address (member_addresses) takes the slot of the oldest
+// connection from any other address. Each member has one served connection (a newer one
+// from the same member replaces it: the member reconnected). So strangers can hold at most
+// handshakes_max slots, never a member's served connection, and never keep a member from
+// connecting from its own address.
 // A connection that breaks a rule is logged and closed: a bad peer costs one connection,
 // never the node. Refusals are logged once per kind and source address, so a flood of them
 // cannot flood the log.
@@ -24,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,8 +48,11 @@ struct PeerListenerOptions {
   std::size_t frame_bytes_max = 4 << 20;
   // Mutual TLS (wire/tls_context.hpp): this node's certificate, the CAs, peers verified.
   std::shared_ptr<boost::asio::ssl::context> tls;
-  std::vector<NodeId> members;                        // the other members: who may connect
-  std::size_t handshakes_max = 16;                    // connections not yet authenticated, at once
+  std::vector<NodeId> members;                 // the other members: who may connect
+  std::size_t handshakes_max = 32;             // connections not yet authenticated, at once
+  std::size_t handshakes_per_address_max = 8;  // of them, from one source address
+  // The members' IP addresses (their hosts in the cluster file that are IP literals).
+  std::set<std::string> member_addresses;
   std::chrono::milliseconds handshake_timeout{5000};  // to finish TLS and send the greeting
   std::string log_name;  // this node as named in log lines, e.g. "replica 1"
 };

@@ -14,9 +14,11 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -92,6 +94,18 @@ struct Waiter {
   asio::steady_timer wake;  // expires at the deadline
   std::optional<Result<T>> outcome;
 };
+
+// The IP addresses of the peers whose host is an IP literal (the raft port gives them
+// priority for its handshake slots; a host name is not resolved here).
+std::set<std::string> member_addresses(const std::vector<PeerEndpoint>& peers) {
+  std::set<std::string> out;
+  for (const PeerEndpoint& peer : peers) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(peer.host, ec);
+    if (!ec) out.insert(address.to_string());
+  }
+  return out;
+}
 
 // The waiter a proposal carries through the driver (Driver::propose's `waiter`).
 Waiter<std::string>& proposal_waiter(void* waiter) {
@@ -312,20 +326,23 @@ Result<std::uint16_t> Server::start() {
   }
   std::weak_ptr<Impl> weak = impl_;
   s.self = weak;
-  s.peer_listener.emplace(s.executor,
-                          detail::PeerListenerOptions{
-                              .address = s.options.listen_address,
-                              .port = s.options.listen_port,
-                              .frame_bytes_max = detail::message_bytes_max(s.options.config),
-                              .tls = *s.tls,
-                              .members = s.options.config.peers,
-                              .handshakes_max = s.options.peer_handshakes_max,
-                              .handshake_timeout = s.options.peer_handshake_timeout,
-                              .log_name = s.log_name,
-                          },
-                          [weak](const Message& message) {
-                            if (const auto self = weak.lock()) self->on_peer_message(message);
-                          });
+  s.peer_listener.emplace(
+      s.executor,
+      detail::PeerListenerOptions{
+          .address = s.options.listen_address,
+          .port = s.options.listen_port,
+          .frame_bytes_max = detail::message_bytes_max(s.options.config),
+          .tls = *s.tls,
+          .members = s.options.config.peers,
+          .handshakes_max = s.options.peer_handshakes_max,
+          .handshakes_per_address_max = s.options.peer_handshakes_per_address_max,
+          .member_addresses = member_addresses(s.options.peers),
+          .handshake_timeout = s.options.peer_handshake_timeout,
+          .log_name = s.log_name,
+      },
+      [weak](const Message& message) {
+        if (const auto self = weak.lock()) self->on_peer_message(message);
+      });
   auto port = s.peer_listener->start();
   if (!port) {
     s.is_stopped = true;

@@ -148,6 +148,9 @@ void LineChannel::send(std::string head, std::shared_ptr<const std::string> tail
 
 asio::awaitable<void> LineChannel::async_write_loop(std::shared_ptr<LineChannel> /*keep_alive*/) {
   std::vector<asio::const_buffer> buffers;
+  // TLS writes only the first buffer of a sequence per record, so a gathered write would cost
+  // one record (and one system call) per buffer: over TLS the batch is copied into one.
+  std::string joined;
   while (!outbox_.empty() && !is_closed_) {
     // Whatever is queued goes out in one gathered write: a burst of frames costs one system
     // call, not one each.
@@ -162,7 +165,12 @@ asio::awaitable<void> LineChannel::async_write_loop(std::shared_ptr<LineChannel>
     // (No co_await inside a conditional expression: g++ 12 miscompiles it.)
     boost::system::error_code ec;
     if (tls_) {
-      std::tie(ec, std::ignore) = co_await asio::async_write(*tls_, buffers, use_tuple);
+      joined.clear();
+      for (const auto& buffer : buffers) {
+        joined.append(static_cast<const char*>(buffer.data()), buffer.size());
+      }
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(*tls_, asio::buffer(joined), use_tuple);
     } else {
       std::tie(ec, std::ignore) = co_await asio::async_write(plain_, buffers, use_tuple);
     }

@@ -506,24 +506,45 @@ TEST_CASE("raft: connections that never authenticate get few slots, never member
           "[raft][server]") {
   Cluster cluster(3, /*handshake_timeout=*/60s);
   const std::uint64_t leader = cluster.wait_for_leader();
+  const std::uint64_t target = a_follower(leader);
   asio::io_context io;
-  const tcp::endpoint where(asio::ip::make_address("127.0.0.1"), cluster.port(a_follower(leader)));
+  const tcp::endpoint where(asio::ip::make_address("127.0.0.1"), cluster.port(target));
+  // A connection from `source` (any 127.0.0.x is this machine) that sends nothing.
+  const auto idle_from = [&](const char* source) {
+    auto socket = std::make_unique<tcp::socket>(io);
+    socket->open(tcp::v4());
+    socket->bind({asio::ip::make_address(source), 0});
+    socket->connect(where);
+    return socket;
+  };
+  const auto is_closed_at_once = [](tcp::socket& socket) {
+    char byte = 0;
+    boost::system::error_code ec;
+    socket.read_some(asio::buffer(&byte, 1), ec);  // ends when the node closes it
+    return ec == asio::error::eof;
+  };
+  const auto is_still_open = [](tcp::socket& socket) {
+    char byte = 0;
+    boost::system::error_code ec;
+    socket.non_blocking(true);
+    socket.read_some(asio::buffer(&byte, 1), ec);
+    return ec == asio::error::would_block;
+  };
+
+  // Strangers at four addresses take every slot: 8 each (ServerOptions' defaults, 32 in all).
   std::vector<std::unique_ptr<tcp::socket>> idle;
-  for (int i = 0; i < 16; ++i) {  // ServerOptions::peer_handshakes_max
-    idle.push_back(std::make_unique<tcp::socket>(io));
-    idle.back()->connect(where);
+  for (const char* source : {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}) {
+    for (int i = 0; i < 8; ++i) idle.push_back(idle_from(source));
   }
-  // One more is closed at once, while the first ones still wait for their deadline.
-  tcp::socket extra(io);
-  extra.connect(where);
-  char byte = 0;
-  boost::system::error_code ec;
-  extra.read_some(asio::buffer(&byte, 1), ec);
-  CHECK(ec == asio::error::eof);
-  idle.back()->non_blocking(true);
-  idle.back()->read_some(asio::buffer(&byte, 1), ec);
-  CHECK(ec == asio::error::would_block);
-  // The members' connections are not among those slots: the cluster commits.
+  // One more from an address that has its share, or from a new one, is closed at once.
+  CHECK(is_closed_at_once(*idle_from("127.0.0.2")));
+  CHECK(is_closed_at_once(*idle_from("127.0.0.6")));
+  CHECK(is_still_open(*idle.back()));
+  // A connection from a member's address (127.0.0.1 here) takes the oldest stranger's slot.
+  auto member = idle_from("127.0.0.1");
+  CHECK(is_closed_at_once(*idle.front()));
+  CHECK(is_still_open(*idle.back()));
+  // And the members' own connections were never among those slots: the cluster commits.
   CHECK(cluster.propose(leader, "while strangers wait").has_value());
 }
 

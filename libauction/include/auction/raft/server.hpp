@@ -87,9 +87,12 @@ struct ServerOptions {
   // The raft port's mutual TLS: this node's certificate, named member_certificate_name(id)
   // (member_certificate.hpp), its key, and the CAs every member's certificate is signed by.
   TlsCredentials tls;
-  // Inbound raft connections that have not yet authenticated, at once, and how long each
-  // has to do so. Members' own connections never count against this.
-  std::size_t peer_handshakes_max = 16;
+  // Inbound raft connections that have not yet authenticated: at once, from one source
+  // address, and how long each has to do so. Members' served connections never count
+  // against this, and a new connection from a peer's address (its host, when an IP
+  // literal) takes the slot of the oldest one from elsewhere.
+  std::size_t peer_handshakes_max = 32;
+  std::size_t peer_handshakes_per_address_max = 8;
   std::chrono::milliseconds peer_handshake_timeout{5000};
   std::string log_noun = "node";  // log lines name nodes "<log_noun> <id>", e.g. "replica 2"
   // Called on the executor after each role change is logged (after the core changed role,
