@@ -1,9 +1,7 @@
 // The client port's TLS context for a platform client: see client_tls.hpp.
 #include "platform/client_tls.hpp"
 
-#include <fstream>
-#include <sstream>
-
+#include "platform/credential_file.hpp"
 #include "wire/tls_context.hpp"
 
 namespace auction::platform {
@@ -17,14 +15,9 @@ Result<std::shared_ptr<asio::ssl::context>> client_tls_context(const ClientOptio
                 "no CA certificate to check the replicas with: the cluster file has no \"tls\" "
                 "section (ask for the cluster file the replicas use)");
   }
-  std::ifstream in(options.trusted_ca_file, std::ios::binary);
-  std::ostringstream pem;
-  pem << in.rdbuf();
-  if (!in) {
-    return fail(code::credentials_invalid,
-                "cannot read the replicas' CA certificate " + options.trusted_ca_file.string());
-  }
-  auto context = wire::make_client_tls_context(pem.str());
+  auto pem = read_credential_file(options.trusted_ca_file);
+  if (!pem) return std::unexpected(pem.error());
+  auto context = wire::make_client_tls_context(*pem);
   if (!context) {
     return fail(code::credentials_invalid,
                 options.trusted_ca_file.string() + ": " + context.error().message);

@@ -31,6 +31,7 @@
 #include "auction/base/assert.hpp"
 #include "auction/base/posix_disk.hpp"
 #include "auction/raft/member_certificate.hpp"
+#include "platform/credential_file.hpp"
 
 namespace auction::platform {
 
@@ -193,18 +194,6 @@ Result<Certificate> issue(const std::string& name, const Key& key, X509* issuer,
 
 // --- Files ---
 
-Result<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const std::error_code ec(errno, std::generic_category());
-    return invalid("cannot read " + path.string() + ": " + ec.message());
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > (1 << 20)) return invalid(path.string() + " is larger than 1 MiB");
-  return text.str();
-}
-
 // A key file must be its owner's alone, as ssh insists for its keys.
 Result<void> check_private(const fs::path& path) {
   struct stat st {};
@@ -265,6 +254,18 @@ bool is_present(const fs::path& path) {
 }
 
 }  // namespace
+
+Result<std::string> read_credential_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const std::error_code ec(errno, std::generic_category());
+    return invalid("cannot read " + path.string() + ": " + ec.message());
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().size() > (1 << 20)) return invalid(path.string() + " is larger than 1 MiB");
+  return text.str();
+}
 
 Result<void> check_replica_credentials(const TlsCredentials& credentials, std::uint64_t id) {
   auto authorities = certificates_from_pem(credentials.trusted_ca_pem, "the CA file");
@@ -333,7 +334,7 @@ Result<TlsCredentials> load_replica_credentials(const ClusterConfig& cluster, st
                            std::pair{&certificate, &credentials.certificate_pem},
                            std::pair{&key, &credentials.private_key_pem}}) {
     if (!is_present(*path)) return invalid(path->string() + " does not exist" + remedy);
-    auto text = read_file(*path);
+    auto text = read_credential_file(*path);
     if (!text) return std::unexpected(text.error());
     *out = std::move(*text);
   }
@@ -383,11 +384,11 @@ Result<CreatedCredentials> create_cluster_credentials(const ClusterConfig& clust
   Key ca_key;
   Certificate ca_certificate;
   if (has_ca_certificate) {
-    auto key_text = read_file(ca_key_file);
+    auto key_text = read_credential_file(ca_key_file);
     if (!key_text) return std::unexpected(key_text.error());
     auto key = key_from_pem(*key_text, ca_key_file.string());
     if (!key) return std::unexpected(key.error());
-    auto certificate_text = read_file(ca_certificate_file);
+    auto certificate_text = read_credential_file(ca_certificate_file);
     if (!certificate_text) return std::unexpected(certificate_text.error());
     auto certificates = certificates_from_pem(*certificate_text, ca_certificate_file.string());
     if (!certificates) return std::unexpected(certificates.error());

@@ -84,6 +84,17 @@ Error storage_refusal(const Error& e) {
   return e;
 }
 
+// The raft port's credentials: given in the options (checked here), or read from the
+// cluster's tls.dir (load_replica_credentials checks them).
+Result<TlsCredentials> replica_credentials(const ClusterConfig& cluster,
+                                           const ReplicaOptions& options) {
+  if (!options.credentials) return load_replica_credentials(cluster, options.id);
+  if (auto ok = check_replica_credentials(*options.credentials, options.id); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return *options.credentials;
+}
+
 // `cluster_name` names the cluster in the refusal of an unknown id.
 Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
                                                  const std::string& cluster_name,
@@ -139,14 +150,8 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
   }
   if (options.data_dir.empty()) options.data_dir = "data/replica-" + std::to_string(options.id);
   if (options.listen_address.empty()) options.listen_address = default_listen_address(self->host);
-  auto credentials = options.credentials ? Result<TlsCredentials>(*options.credentials)
-                                         : load_replica_credentials(cluster, options.id);
+  auto credentials = replica_credentials(cluster, options);
   if (!credentials) return std::unexpected(credentials.error());
-  if (options.credentials) {
-    if (auto ok = check_replica_credentials(*credentials, options.id); !ok) {
-      return std::unexpected(ok.error());
-    }
-  }
   // The client port presents the same certificate; plain only where the file says so.
   std::shared_ptr<boost::asio::ssl::context> client_tls;
   if (!cluster.tls || !cluster.tls->is_client_port_plain) {

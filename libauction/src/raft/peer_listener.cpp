@@ -51,10 +51,11 @@ struct Connection {
   bool is_evicted = false;       // closed to give its slot to a member's address
 };
 
-std::string remote_address(tcp::socket& socket) {
+// The connection's source (wire::source_of(): how every port counts sources).
+std::string source_of(tcp::socket& socket) {
   boost::system::error_code ec;
   const auto remote = socket.remote_endpoint(ec);
-  return ec ? std::string("an unknown address") : remote.address().to_string();
+  return ec ? std::string("an unknown address") : wire::source_of(remote.address());
 }
 
 }  // namespace
@@ -128,7 +129,7 @@ asio::awaitable<void> PeerListener::State::async_accept_loop(std::shared_ptr<Sta
     log("raft port: accept failed: " + why);
   };
   const wire::OnConnection on_connection = [&](tcp::socket socket) {
-    std::string where = remote_address(socket);
+    std::string where = source_of(socket);
     if (!take_handshake_slot(where)) return;  // the socket closes as it goes
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);

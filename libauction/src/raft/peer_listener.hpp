@@ -51,7 +51,7 @@ struct PeerListenerOptions {
   std::vector<NodeId> members;                 // the other members: who may connect
   std::size_t handshakes_max = 32;             // connections not yet authenticated, at once
   std::size_t handshakes_per_address_max = 8;  // of them, from one source address
-  // The members' IP addresses (their hosts in the cluster file that are IP literals).
+  // The members' sources (wire::source_of() of their hosts that are IP literals).
   std::set<std::string> member_addresses;
   std::chrono::milliseconds handshake_timeout{5000};  // to finish TLS and send the greeting
   std::string log_name;  // this node as named in log lines, e.g. "replica 1"

@@ -31,6 +31,7 @@
 #include "raft/peer_link.hpp"
 #include "raft/peer_listener.hpp"
 #include "raft/peer_stream.hpp"
+#include "wire/acceptor.hpp"
 #include "wire/spawn.hpp"
 #include "wire/tls_context.hpp"
 
@@ -95,14 +96,14 @@ struct Waiter {
   std::optional<Result<T>> outcome;
 };
 
-// The IP addresses of the peers whose host is an IP literal (the raft port gives them
-// priority for its handshake slots; a host name is not resolved here).
+// The sources (wire::source_of()) of the peers whose host is an IP literal: the raft port
+// gives them priority for its handshake slots. A host name is not resolved here.
 std::set<std::string> member_addresses(const std::vector<PeerEndpoint>& peers) {
   std::set<std::string> out;
   for (const PeerEndpoint& peer : peers) {
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(peer.host, ec);
-    if (!ec) out.insert(address.to_string());
+    if (!ec) out.insert(wire::source_of(address));
   }
   return out;
 }

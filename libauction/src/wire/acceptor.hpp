@@ -29,6 +29,12 @@ Result<boost::asio::ip::tcp::acceptor> bind_acceptor(const boost::asio::any_io_e
                                                      const std::string& address,
                                                      std::uint16_t port);
 
+// The source of a connection, as every port counts and limits connections by it (the wire
+// server and its owners' rates, the raft port's handshake slots): an IPv4 address as text
+// ("192.0.2.7"; an IPv4-mapped IPv6 address counts as IPv4), or the /64 prefix of an IPv6
+// address ("2001:db8:1:2::/64"), since one host commonly holds a whole /64.
+std::string source_of(const boost::asio::ip::address& address);
+
 using OnAcceptFailure = std::function<void(const std::string& why)>;
 using OnConnection = std::function<void(boost::asio::ip::tcp::socket socket)>;
 

@@ -36,7 +36,7 @@ struct Request {
   Json id;         // a JSON integer or string, echoed verbatim in the reply
   std::string op;  // non-empty, at most op_bytes_max bytes
   Json body;       // the request object without "id" and "op": the op's fields (an object)
-  // Where the request came from, as the Server counts sources (source_of() in server.hpp):
+  // Where the request came from, as the Server counts sources (source_of() in acceptor.hpp):
   // an IPv4 address, or an IPv6 /64 prefix. Set by the Server; "" when not known.
   std::string source;
 };

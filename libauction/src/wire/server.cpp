@@ -320,13 +320,4 @@ std::size_t Server::connection_count(const std::string& source) const {
   return it == state_->per_source.end() ? 0 : it->second;
 }
 
-std::string source_of(const asio::ip::address& address) {
-  if (address.is_v4()) return address.to_string();
-  const auto v6 = address.to_v6();
-  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
-  auto bytes = v6.to_bytes();
-  for (std::size_t i = 8; i < bytes.size(); ++i) bytes[i] = 0;
-  return asio::ip::address_v6(bytes).to_string() + "/64";
-}
-
 }  // namespace auction::wire

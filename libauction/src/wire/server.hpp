@@ -26,6 +26,7 @@
 #include <boost/core/noncopyable.hpp>
 
 #include "auction/base/error.hpp"
+#include "wire/acceptor.hpp"  // source_of()
 #include "wire/envelope.hpp"
 
 namespace boost::asio::ssl {
@@ -62,11 +63,6 @@ struct ServerOptions {
 // A handler answers one request. Expected failures are a Reply::failure; an exception that
 // escapes becomes an `internal` error reply (and is logged). The Request is the handler's.
 using Handler = std::function<boost::asio::awaitable<Reply>(Request)>;
-
-// What the server counts connections (and its owner rates) by: an IPv4 address as text
-// ("192.0.2.7"; an IPv4-mapped IPv6 address counts as IPv4), or the /64 prefix of an IPv6
-// address ("2001:db8:1:2::/64"), since one host commonly holds a whole /64.
-std::string source_of(const boost::asio::ip::address& address);
 
 class Server : boost::noncopyable {
  public:
