@@ -13,6 +13,8 @@
 #include <system_error>
 #include <utility>
 
+#include "base/file_descriptor.hpp"
+
 namespace auction {
 namespace {
 
@@ -28,21 +30,6 @@ std::unexpected<Error> failed_on(const std::string& call, const fs::path& path, 
   return fail(code::storage_unavailable,
               call + " failed on " + path.string() + ": " + os_error(err));
 }
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 // 0 on success, else errno, with `failed_at` set to the offset of the write that failed.
 // Retries short writes and interruptions.

@@ -1,7 +1,7 @@
 // The client port's TLS context for a platform client: see client_tls.hpp.
 #include "platform/client_tls.hpp"
 
-#include "platform/credential_file.hpp"
+#include "base/credential_file.hpp"
 #include "wire/tls_context.hpp"
 
 namespace auction::platform {

@@ -5,10 +5,6 @@
 // so every early return is clean.
 #include "auction/platform/cluster_credentials.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -19,19 +15,14 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <memory>
-#include <sstream>
-#include <system_error>
 
 #include <boost/asio/ip/address.hpp>
 
 #include "auction/base/assert.hpp"
 #include "auction/base/posix_disk.hpp"
 #include "auction/raft/member_certificate.hpp"
-#include "platform/credential_file.hpp"
+#include "base/credential_file.hpp"
 
 namespace auction::platform {
 
@@ -194,52 +185,6 @@ Result<Certificate> issue(const std::string& name, const Key& key, X509* issuer,
 
 // --- Files ---
 
-// A key file must be its owner's alone, as ssh insists for its keys.
-Result<void> check_private(const fs::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    const std::error_code ec(errno, std::generic_category());
-    return invalid("cannot read " + path.string() + ": " + ec.message());
-  }
-  if (st.st_uid != ::geteuid()) {
-    return invalid(path.string() + " belongs to another user (uid " + std::to_string(st.st_uid) +
-                   "); a key must be the replica's own");
-  }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return invalid(path.string() + " has mode " + mode +
-                   ": other users can read the key; make it private (chmod 600 " + path.string() +
-                   ")");
-  }
-  return {};
-}
-
-// Writes a new file, 0600, durably; never replaces one.
-Result<void> write_new_file(const fs::path& path, const std::string& content) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    const std::error_code ec(errno, std::generic_category());
-    if (errno == EEXIST) return fail(code::credentials_exist, path.string() + " exists");
-    return fail(code::storage_unavailable, "cannot create " + path.string() + ": " + ec.message());
-  }
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::error_code ec(errno, std::generic_category());
-      ::close(fd);
-      return fail(code::storage_unavailable, "cannot write " + path.string() + ": " + ec.message());
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) return fail(code::storage_unavailable, "cannot sync " + path.string());
-  return {};
-}
-
 fs::path certificate_file(const fs::path& dir, std::uint64_t id) {
   return dir / (raft::member_certificate_name(raft::NodeId{id}) + ".crt");
 }
@@ -247,25 +192,7 @@ fs::path key_file(const fs::path& dir, std::uint64_t id) {
   return dir / (raft::member_certificate_name(raft::NodeId{id}) + ".key");
 }
 
-bool is_present(const fs::path& path) {
-  std::error_code ec;
-  // Anything but a clear "not found" counts as present: never write over what we cannot see.
-  return fs::symlink_status(path, ec).type() != fs::file_type::not_found;
-}
-
 }  // namespace
-
-Result<std::string> read_credential_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const std::error_code ec(errno, std::generic_category());
-    return invalid("cannot read " + path.string() + ": " + ec.message());
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > (1 << 20)) return invalid(path.string() + " is larger than 1 MiB");
-  return text.str();
-}
 
 Result<void> check_replica_credentials(const TlsCredentials& credentials, std::uint64_t id) {
   auto authorities = certificates_from_pem(credentials.trusted_ca_pem, "the CA file");
@@ -330,15 +257,20 @@ Result<TlsCredentials> load_replica_credentials(const ClusterConfig& cluster, st
       " (create it with `replica init-certs`, or copy it from where the "
       "cluster's credentials were made)";
   TlsCredentials credentials;
-  for (auto [path, out] : {std::pair{&ca, &credentials.trusted_ca_pem},
-                           std::pair{&certificate, &credentials.certificate_pem},
-                           std::pair{&key, &credentials.private_key_pem}}) {
-    if (!is_present(*path)) return invalid(path->string() + " does not exist" + remedy);
-    auto text = read_credential_file(*path);
+  // The key must be the replica's alone, as ssh insists for its keys.
+  struct File {
+    const fs::path& path;
+    std::string& contents;
+    Readers readers;
+  };
+  for (const File& file : {File{ca, credentials.trusted_ca_pem, Readers::anyone},
+                           File{certificate, credentials.certificate_pem, Readers::anyone},
+                           File{key, credentials.private_key_pem, Readers::owner_only}}) {
+    if (!is_present(file.path)) return invalid(file.path.string() + " does not exist" + remedy);
+    auto text = read_credential_file(file.path, file.readers, "the key");
     if (!text) return std::unexpected(text.error());
-    *out = std::move(*text);
+    file.contents = std::move(*text);
   }
-  if (auto ok = check_private(key); !ok) return std::unexpected(ok.error());
   if (auto ok = check_replica_credentials(credentials, id); !ok) {
     return invalid(certificate.string() + ": " + ok.error().message);
   }
@@ -409,9 +341,9 @@ Result<CreatedCredentials> create_cluster_credentials(const ClusterConfig& clust
     if (!certificate) return std::unexpected(certificate.error());
     ca_certificate = std::move(*certificate);
     // The key first: a ca.crt without its key could never issue again.
-    if (auto ok = write_new_file(ca_key_file, to_pem(ca_key)); !ok)
+    if (auto ok = write_new_private_file(ca_key_file, to_pem(ca_key)); !ok)
       return std::unexpected(ok.error());
-    if (auto ok = write_new_file(ca_certificate_file, to_pem(ca_certificate)); !ok) {
+    if (auto ok = write_new_private_file(ca_certificate_file, to_pem(ca_certificate)); !ok) {
       return std::unexpected(ok.error());
     }
     created.created_ca = true;
@@ -422,17 +354,14 @@ Result<CreatedCredentials> create_cluster_credentials(const ClusterConfig& clust
     auto certificate = issue(raft::member_certificate_name(raft::NodeId{replica->id}), key,
                              ca_certificate.get(), ca_key, false, replica->host);
     if (!certificate) return std::unexpected(certificate.error());
-    if (auto ok = write_new_file(key_file(dir, replica->id), to_pem(key)); !ok) {
+    if (auto ok = write_new_private_file(key_file(dir, replica->id), to_pem(key)); !ok) {
       return std::unexpected(ok.error());
     }
-    if (auto ok = write_new_file(certificate_file(dir, replica->id), to_pem(*certificate)); !ok) {
+    if (auto ok = write_new_private_file(certificate_file(dir, replica->id), to_pem(*certificate));
+        !ok) {
       return std::unexpected(ok.error());
     }
     created.created_ids.push_back(replica->id);
-  }
-  if (const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
   }
   return created;
 }
