@@ -96,11 +96,21 @@ inline constexpr char config_unreadable[] = "config_unreadable";
 inline constexpr char config_invalid[] = "config_invalid";
 // A certificate, key or CA file that cannot be read, does not parse, does not match, is
 // not signed by the cluster's CA, names the wrong replica, or is readable by other users.
+// Also a user's key file (docs/identity.md) that cannot be read, is readable by other
+// users, is not a key file of a known version, asks for key derivation limits out of range,
+// or was altered (its ciphertext, nonce or public key changed).
 inline constexpr char credentials_invalid[] = "credentials_invalid";
 // A plain-text request reached a port that speaks TLS (the reply is the one plain line).
 inline constexpr char tls_required[] = "tls_required";
-// Creating credentials would overwrite files that exist.
+// Creating credentials (a cluster's, or a user's key file) would overwrite files that exist.
 inline constexpr char credentials_exist[] = "credentials_exist";
+
+// --- Identity: users' keys and key files (docs/identity.md) ---
+
+// The passphrase does not open the key file (its check value does not match). An altered
+// salt, limits or check value read the same way: they cannot be told from a wrong
+// passphrase. Nothing was changed; ask again.
+inline constexpr char wrong_passphrase[] = "wrong_passphrase";
 
 // --- The market: rules, peers, journal, consoles (docs/auction.md) ---
 
