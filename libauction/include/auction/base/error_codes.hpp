@@ -111,6 +111,10 @@ inline constexpr char credentials_exist[] = "credentials_exist";
 // salt, limits or check value read the same way: they cannot be told from a wrong
 // passphrase. Nothing was changed; ask again.
 inline constexpr char wrong_passphrase[] = "wrong_passphrase";
+// No passphrase could be had from where it was to come from: the environment variable is
+// unset or empty, the passphrase file cannot be read, is readable by other users or holds
+// an empty first line, there is no terminal to ask on, or the two entries differ.
+inline constexpr char passphrase_unavailable[] = "passphrase_unavailable";
 
 // --- The market: rules, peers, journal, consoles (docs/auction.md) ---
 
