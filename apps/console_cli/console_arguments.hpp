@@ -24,6 +24,14 @@ inline void add_identity_options(CLI::App& app, console::ProgramOptions& program
   app.add_option("--user", program.user, "your username (1..32 of A-Z a-z 0-9 _ . -)")->required();
   app.add_option("--listen", program.listen,
                  "HOST:PORT where " + peers + " reach you (port 0: any free one)");
+  app.add_option("--key-file", program.key_file,
+                 "your key file, made on first use (default: "
+                 "$XDG_CONFIG_HOME or ~/.config, then ppapd/keys/USER.key)");
+  auto* file = app.add_option("--passphrase-file", program.passphrase_file,
+                              "read the key file's passphrase from the first line of FILE");
+  app.add_option("--passphrase-env", program.passphrase_env,
+                 "read the key file's passphrase from the environment variable NAME")
+      ->excludes(file);
 }
 
 // --script and --json.

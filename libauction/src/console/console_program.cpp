@@ -17,6 +17,7 @@
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "console/line_reader.hpp"
+#include "console/user_key_file.hpp"
 
 namespace auction::console {
 namespace {
@@ -62,8 +63,13 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
     if (script_fd < 0) return refuse("cannot open script " + options.script);
   }
 
+  auto keys = open_user_key(options, print_line);
+  if (!keys) return refuse(keys.error().message);
+
   asio::io_context io(1);
-  platform::Client client(io.get_executor(), platform::client_options_from(*cluster));
+  auto client_options = platform::client_options_from(*cluster);
+  client_options.user = platform::ClientUser{options.user, std::move(*keys)};
+  platform::Client client(io.get_executor(), std::move(client_options));
   ConsoleOptions console_options;
   console_options.json = options.json;
   auto made = make_front_end(

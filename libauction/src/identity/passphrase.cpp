@@ -83,4 +83,8 @@ Result<std::string> read_passphrase(const PassphraseSource& source, PassphraseUs
   return from_terminal(prompt, use);
 }
 
+void wipe_passphrase(std::string& passphrase) {
+  sodium_memzero(passphrase.data(), passphrase.size());
+}
+
 }  // namespace auction::identity

@@ -30,7 +30,8 @@ constexpr auto fields_of(std::type_identity<LoggedIn>) {
 
 constexpr auto fields_of(std::type_identity<UserAddress>) {
   return std::tuple{field("username", &UserAddress::username),
-                    field("address", &UserAddress::address)};
+                    field("address", &UserAddress::address),
+                    field("public_key", &UserAddress::public_key)};
 }
 
 constexpr auto fields_of(std::type_identity<CreatedAuction>) {
@@ -65,6 +66,11 @@ constexpr auto fields_of(std::type_identity<FinishedAuction>) {
 constexpr auto fields_of(std::type_identity<CancelledAuction>) {
   return std::tuple{field("auction_id", &CancelledAuction::auction_id),
                     field("stage", &CancelledAuction::stage)};
+}
+
+constexpr auto fields_of(std::type_identity<RotatedKey>) {
+  return std::tuple{field("username", &RotatedKey::username),
+                    field("public_key", &RotatedKey::public_key)};
 }
 
 constexpr auto fields_of(std::type_identity<AuctionPage>) {
@@ -120,6 +126,7 @@ template Result<UpdatedAuction> decode_answer<UpdatedAuction>(const nlohmann::js
 template Result<FinishedAuction> decode_answer<FinishedAuction>(const nlohmann::json&);
 template Result<CancelledAuction> decode_answer<CancelledAuction>(const nlohmann::json&);
 template Result<AuctionPage> decode_answer<AuctionPage>(const nlohmann::json&);
+template Result<RotatedKey> decode_answer<RotatedKey>(const nlohmann::json&);
 
 Result<Answer> decode_answer(const Command& asked, const nlohmann::json& result) {
   return std::visit(

@@ -23,10 +23,12 @@
 #include "auction/base/assert.hpp"
 #include "auction/base/endpoint.hpp"
 #include "auction/base/error_codes.hpp"
+#include "auction/platform/cluster_credentials.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/limits.hpp"
 #include "auction/raft/member_certificate.hpp"
 #include "platform/client_tls.hpp"
+#include "platform/user_greeting.hpp"
 #include "wire/client.hpp"
 
 namespace auction::platform {
@@ -89,6 +91,7 @@ ClientOptions client_options_from(const ClusterConfig& config) {
   if (config.tls) {
     options.is_plain = config.tls->is_client_port_plain;
     if (!options.is_plain) options.trusted_ca_file = config.tls->dir / "ca.crt";
+    options.cluster_id_file = config.tls->dir / "cluster-id";
   }
   return options;
 }
@@ -99,9 +102,24 @@ struct Client::State {
     AUCTION_ASSERT(!options.replicas.empty(), "a platform client needs at least one replica");
     auto tls = client_tls_context(options);
     if (!tls) unusable = tls.error();
+    std::function<asio::awaitable<Result<void>>(wire::NewConnection)> greeting;
+    if (options.user) {
+      if (options.cluster_id.empty()) {
+        auto id = options.cluster_id_file.empty()
+                      ? fail(code::credentials_invalid,
+                             "no cluster id to prove the user's key in: the cluster file has no "
+                             "\"tls\" section (ask for the cluster file the replicas use)")
+                      : load_cluster_id(options.cluster_id_file.parent_path());
+        if (id) options.cluster_id = std::move(*id);
+        if (!id && !unusable) unusable = id.error();
+      }
+      greeting = user_greeting(*options.user, options.cluster_id);
+    }
     for (const std::string& endpoint : options.replicas) {
-      replicas.push_back(std::make_unique<wire::Client>(
-          executor, wire_options_for(endpoint, options.connect_timeout, tls.value_or(nullptr))));
+      auto wire_options =
+          wire_options_for(endpoint, options.connect_timeout, tls.value_or(nullptr));
+      wire_options.greeting = greeting;
+      replicas.push_back(std::make_unique<wire::Client>(executor, std::move(wire_options)));
     }
     client_id = options.client_id.empty() ? random_client_id(random) : options.client_id;
   }
@@ -242,8 +260,10 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
     milliseconds wait_at_least{0};  // what a rate_limited answer asked for
     if (!reply) {
       const std::string& code = reply.error().code;
-      // Our own limits: no other replica would take the request either.
-      if (code == code::frame_too_large || code == code::overloaded) {
+      // Our own limits: no other replica would take the request either; nor would any
+      // take a proof of the user's key that one refused (the connection's greeting).
+      if (code == code::frame_too_large || code == code::overloaded ||
+          code == code::unauthenticated || code == code::bad_signature) {
         co_return std::unexpected(reply.error());
       }
       last = options.replicas[target] + ": " + reply.error().message;
@@ -298,6 +318,11 @@ Client::Client(asio::any_io_executor executor, ClientOptions options)
     : state_(std::make_shared<State>(std::move(executor), std::move(options))) {}
 
 Client::~Client() { close(); }
+
+std::string Client::user_public_key() const {
+  const auto& user = state_->options.user;
+  return user ? user->keys->public_key().to_text() : std::string();
+}
 
 const std::string& Client::client_id() const { return state_->client_id; }
 
@@ -409,6 +434,10 @@ asio::awaitable<Result<CancelledAuction>> Client::async_cancel_auction(CancelAuc
 }
 
 asio::awaitable<Result<AuctionPage>> Client::async_fetch_auctions(FetchAuctions command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<RotatedKey>> Client::async_rotate_key(RotateKey command) {
   return async_typed_call(state_, std::move(command));
 }
 

@@ -277,12 +277,59 @@ Result<TlsCredentials> load_replica_credentials(const ClusterConfig& cluster, st
   return credentials;
 }
 
+namespace {
+
+fs::path cluster_id_file(const fs::path& dir) { return dir / "cluster-id"; }
+
+std::string new_cluster_id() {
+  unsigned char bytes[cluster_id_hex_digits / 2];
+  const int drawn = RAND_bytes(bytes, sizeof bytes);
+  AUCTION_ASSERT(drawn == 1, "the system's randomness failed");
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string id;
+  for (const unsigned char b : bytes) {
+    id += digits[b >> 4];
+    id += digits[b & 15];
+  }
+  return id;
+}
+
+bool is_cluster_id(std::string_view text) {
+  return text.size() == cluster_id_hex_digits &&
+         text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+}  // namespace
+
+Result<std::string> load_cluster_id(const fs::path& tls_dir) {
+  const fs::path file = cluster_id_file(tls_dir);
+  auto text = read_credential_file(file);
+  if (!text) {
+    return invalid(text.error().message + " (`replica init-certs` adds a missing cluster-id)");
+  }
+  if (text->size() != cluster_id_hex_digits + 1 || text->back() != '\n' ||
+      !is_cluster_id(std::string_view(*text).substr(0, cluster_id_hex_digits))) {
+    return invalid(file.string() + ": must be 32 lowercase hex digits and a newline");
+  }
+  text->pop_back();
+  return std::move(*text);
+}
+
+Result<void> write_cluster_id(const fs::path& tls_dir, const std::string& cluster_id) {
+  AUCTION_ASSERT(is_cluster_id(cluster_id), "a cluster id is 32 lowercase hex digits");
+  return write_new_private_file(cluster_id_file(tls_dir), cluster_id + "\n");
+}
+
 Result<CreatedCredentials> create_cluster_credentials(const ClusterConfig& cluster,
                                                       const fs::path& dir) {
   if (auto made = posix_disk().create_data_directory(dir); !made) {
     return std::unexpected(made.error());
   }
   CreatedCredentials created;
+  if (!is_present(cluster_id_file(dir))) {
+    if (auto ok = write_cluster_id(dir, new_cluster_id()); !ok) return std::unexpected(ok.error());
+    created.created_cluster_id = true;
+  }
   std::vector<const ReplicaAddress*> to_issue;
   for (const ReplicaAddress& replica : cluster.replicas) {
     const bool has_certificate = is_present(certificate_file(dir, replica.id));
@@ -368,6 +415,7 @@ Result<CreatedCredentials> create_cluster_credentials(const ClusterConfig& clust
 
 MemoryCredentials make_memory_credentials(const std::vector<std::uint64_t>& ids) {
   MemoryCredentials out;
+  out.cluster_id = new_cluster_id();
   Key ca_key = new_key();
   auto ca_certificate = issue("PPAPD cluster CA", ca_key, nullptr, ca_key, true, "");
   AUCTION_ASSERT(ca_certificate.has_value(), "issuing a CA in memory cannot fail");

@@ -27,6 +27,15 @@ Command decode_login(FieldReader& r) {
   Login c;
   r.username("username", c.username);
   r.address("address", c.address);
+  r.hex("public_key", c.public_key, public_key_hex_digits);
+  return c;
+}
+
+Command decode_rotate_key(FieldReader& r) {
+  RotateKey c;
+  r.username("username", c.username);
+  r.hex("public_key", c.public_key, public_key_hex_digits);
+  r.hex("proof", c.proof, signature_hex_digits);
   return c;
 }
 
@@ -104,7 +113,7 @@ struct OpEntry {
   Command (*decode)(FieldReader&);
 };
 
-constexpr std::array<OpEntry, 10> ops{{
+constexpr std::array<OpEntry, 11> ops{{
     {"login", false, decode_login},
     {"get_user_address", true, decode_get_user_address},
     {"create_auction", false, decode_create_auction},
@@ -115,6 +124,7 @@ constexpr std::array<OpEntry, 10> ops{{
     {"finish_auction", false, decode_finish_auction},
     {"cancel_auction", false, decode_seller_and_auction<CancelAuction>},
     {"fetch_auctions", true, decode_fetch_auctions},
+    {"rotate_key", false, decode_rotate_key},
 }};
 
 const OpEntry* find_op(std::string_view op) {
@@ -136,7 +146,7 @@ json encode_fields(const Command& command) {
   return std::visit(
       Overloaded{
           [](const Login& c) -> json {
-            return {{"username", c.username}, {"address", c.address}};
+            return {{"username", c.username}, {"address", c.address}, {"public_key", c.public_key}};
           },
           [](const GetUserAddress& c) -> json {
             return {{"username", c.username}};
@@ -179,6 +189,24 @@ json encode_fields(const Command& command) {
           },
           [](const FetchAuctions& c) -> json {
             return {{"username", c.username}, {"after_id", c.after_id.value}, {"limit", c.limit}};
+          },
+          [](const RotateKey& c) -> json {
+            return {{"username", c.username}, {"public_key", c.public_key}, {"proof", c.proof}};
+          },
+      },
+      command);
+}
+
+std::optional<std::string_view> acting_user(const Command& command) {
+  return std::visit(
+      Overloaded{
+          [](const GetUserAddress&) -> std::optional<std::string_view> { return std::nullopt; },
+          [](const auto& c) -> std::optional<std::string_view> {
+            if constexpr (requires { c.seller; }) {
+              return std::string_view(c.seller);
+            } else {
+              return std::string_view(c.username);
+            }
           },
       },
       command);

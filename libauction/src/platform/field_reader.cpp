@@ -1,6 +1,8 @@
 // FieldReader and the character-set rules (see field_reader.hpp). Pure; never throws.
 #include "platform/field_reader.hpp"
 
+#include <algorithm>
+
 #include <charconv>
 #include <utility>
 
@@ -88,6 +90,18 @@ void FieldReader::address(std::string_view name, std::string& out) {
   if (!is_valid_address(*s)) {
     return bad_value(name, "must be host:port with a port in 1..65535 (at most " +
                                std::to_string(auction::limits::address_bytes_max) + " bytes)");
+  }
+  out = *s;
+}
+
+void FieldReader::hex(std::string_view name, std::string& out, std::size_t digits) {
+  const std::string* s = take_string(name);
+  if (s == nullptr) return;
+  const bool is_hex = std::all_of(s->begin(), s->end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+  if (s->size() != digits || !is_hex) {
+    return bad_value(name, "must be " + std::to_string(digits) + " lowercase hex digits");
   }
   out = *s;
 }

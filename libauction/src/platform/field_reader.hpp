@@ -41,6 +41,8 @@ class FieldReader {
   void username(std::string_view name, std::string& out);
   void client_id(std::string_view name, std::string& out);
   void address(std::string_view name, std::string& out);
+  // Exactly `digits` lowercase hexadecimal digits (a public key, a signature).
+  void hex(std::string_view name, std::string& out, std::size_t digits);
   // UTF-8 text of [bytes_min, bytes_max] bytes.
   void text(std::string_view name, std::string& out, std::size_t bytes_min, std::size_t bytes_max);
   // A JSON integer in [min, max].

@@ -116,7 +116,7 @@ struct Replica::Impl {
         raft(executor,
              raft_options(cluster_config, self, options.listen_address, std::move(credentials)),
              *storage, applier),
-        service(raft, machine, cluster_config),
+        service(raft, machine, cluster_config, options.cluster_id),
         is_client_port_plain(client_tls == nullptr),
         clients(executor, client_options(options.listen_address, self.client_port,
                                          std::move(client_tls), cluster_config.limits)) {
@@ -152,6 +152,13 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
   if (options.listen_address.empty()) options.listen_address = default_listen_address(self->host);
   auto credentials = replica_credentials(cluster, options);
   if (!credentials) return std::unexpected(credentials.error());
+  if (options.cluster_id.empty()) {
+    if (!cluster.tls)
+      return fail(code::credentials_invalid, "no cluster id: the cluster file has no tls section");
+    auto id = load_cluster_id(cluster.tls->dir);
+    if (!id) return std::unexpected(id.error());
+    options.cluster_id = std::move(*id);
+  }
   // The client port presents the same certificate; plain only where the file says so.
   std::shared_ptr<boost::asio::ssl::context> client_tls;
   if (!cluster.tls || !cluster.tls->is_client_port_plain) {

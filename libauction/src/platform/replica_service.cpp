@@ -28,17 +28,35 @@ std::vector<std::string> platform_ops() {
   return op_names(std::make_index_sequence<std::variant_size_v<Command>>());
 }
 
+// `source` sent more `what` than its rate allows: nothing happened.
+Reply rate_limited(std::chrono::milliseconds wait, const char* what, const std::string& source) {
+  return Reply::failure(
+      Error{code::rate_limited, std::string("too many ") + what + " from " + source +
+                                    "; retry in " + std::to_string(wait.count()) + " ms"},
+      Json{{"retry_after_ms", wait.count()}});
+}
+
+// What a failed Raft call means to the client.
+Reply raft_failure(const Error& error) {
+  if (error.code == code::too_large) {
+    return Reply::failure(Error{code::invalid_argument, "the request is too large to replicate"});
+  }
+  return Reply::failure(error);  // overloaded, timeout, unavailable
+}
+
 // A handler whose answer is known when it is called.
 asio::awaitable<Reply> async_ready(Reply reply) { co_return reply; }
 
 }  // namespace
 
-ReplicaService::ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster)
+ReplicaService::ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster,
+                               std::string cluster_id)
     : raft_(raft),
       machine_(machine),
       cluster_(std::move(cluster)),
       registrations_(cluster_.limits.registrations_per_s, cluster_.limits.registrations_burst),
-      writes_(cluster_.limits.writes_per_s, cluster_.limits.writes_burst) {}
+      writes_(cluster_.limits.writes_per_s, cluster_.limits.writes_burst),
+      users_(machine, std::move(cluster_id)) {}
 
 void ReplicaService::register_ops(wire::Server& server) {
   server.handle("status", [this](wire::Request request) {
@@ -46,6 +64,10 @@ void ReplicaService::register_ops(wire::Server& server) {
                            ? status()
                            : Reply::failure(Error{code::bad_request, "status takes no fields"}));
   });
+  server.handle("auth_challenge",
+                [this](wire::Request request) { return async_ready(users_.challenge(request)); });
+  server.handle("authenticate",
+                [this](wire::Request request) { return async_authenticate(std::move(request)); });
   for (std::string& op : platform_ops()) {
     server.handle(std::move(op),
                   [this](wire::Request request) { return async_serve(std::move(request)); });
@@ -53,12 +75,45 @@ void ReplicaService::register_ops(wire::Server& server) {
 }
 
 asio::awaitable<Reply> ReplicaService::async_serve(wire::Request request) {
+  auto connection = request.connection;
   // The checks are a plain function: g++ 12 warns wrongly on a coroutine holding them all.
   auto admitted = admit(std::move(request));
   if (auto* refusal = std::get_if<Reply>(&admitted)) co_return std::move(*refusal);
   Request& decoded = std::get<Request>(admitted);
   if (is_read(op_name(decoded.command))) co_return co_await async_read(decoded);
+  if (std::holds_alternative<RotateKey>(decoded.command)) {
+    co_return co_await async_rotate_key(std::move(decoded), std::move(connection));
+  }
   co_return co_await async_write(std::move(decoded));
+}
+
+asio::awaitable<Reply> ReplicaService::async_authenticate(wire::Request request) {
+  if (raft_.status().role != raft::Role::leader) {
+    co_return not_leader("replica " + std::to_string(raft_.id().value) + " is not the leader");
+  }
+  if (auto wait = writes_.take(request.source, std::chrono::steady_clock::now())) {
+    co_return rate_limited(*wait, "proofs", request.source);
+  }
+  // The registered key is read from a state that holds every acknowledged write.
+  auto barrier = co_await raft_.async_read_barrier();
+  if (!barrier) {
+    if (barrier.error().code == code::not_leader) co_return not_leader(barrier.error().message);
+    co_return raft_failure(barrier.error());
+  }
+  co_return co_await users_.async_authenticate(std::move(request));
+}
+
+asio::awaitable<Reply> ReplicaService::async_rotate_key(
+    Request request, std::shared_ptr<wire::ConnectionContext> connection) {
+  const RotateKey rotation = std::get<RotateKey>(request.command);
+  const std::string* old_key = machine_.public_key(rotation.username);
+  if (old_key != nullptr) {
+    auto proven = co_await users_.async_check_rotation(rotation, *old_key);
+    if (!proven) co_return Reply::failure(proven.error());
+  }
+  Reply reply = co_await async_write(std::move(request));
+  if (reply.ok && connection) UserAuthenticator::on_rotated(rotation, *connection);
+  co_return reply;
 }
 
 std::variant<Request, Reply> ReplicaService::admit(wire::Request request) {
@@ -69,6 +124,9 @@ std::variant<Request, Reply> ReplicaService::admit(wire::Request request) {
   // Here, where a request enters, and never at apply (commands.hpp).
   if (auto admitted = check_new_request(decoded->command); !admitted) {
     return Reply::failure(admitted.error());
+  }
+  if (auto refusal = users_.authorize(decoded->command, request.connection.get())) {
+    return Reply::failure(*refusal);
   }
   if (raft_.status().role != raft::Role::leader) {
     return not_leader("replica " + std::to_string(raft_.id().value) + " is not the leader");
@@ -83,10 +141,7 @@ std::optional<Reply> ReplicaService::rate_refusal(const Request& request,
                                                   const std::string& source) {
   const auto now = std::chrono::steady_clock::now();
   const auto refuse = [&](std::chrono::milliseconds wait, const char* what) {
-    return Reply::failure(
-        Error{code::rate_limited, std::string("too many ") + what + " from " + source +
-                                      "; retry in " + std::to_string(wait.count()) + " ms"},
-        Json{{"retry_after_ms", wait.count()}});
+    return rate_limited(wait, what, source);
   };
   if (const auto* login = std::get_if<Login>(&request.command);
       login != nullptr && !machine_.has_user(login->username)) {
@@ -95,18 +150,6 @@ std::optional<Reply> ReplicaService::rate_refusal(const Request& request,
   if (auto wait = writes_.take(source, now)) return refuse(*wait, "writes");
   return std::nullopt;
 }
-
-namespace {
-
-// What a failed Raft call means to the client.
-Reply raft_failure(const Error& error) {
-  if (error.code == code::too_large) {
-    return Reply::failure(Error{code::invalid_argument, "the request is too large to replicate"});
-  }
-  return Reply::failure(error);  // overloaded, timeout, unavailable
-}
-
-}  // namespace
 
 asio::awaitable<Reply> ReplicaService::async_write(Request request) {
   if (auto refusal = co_await async_refusal(request)) co_return std::move(*refusal);

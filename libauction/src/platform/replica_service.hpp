@@ -24,6 +24,9 @@
 // a registration (a login of a name that is not a user yet). A source out of tokens is
 // answered `rate_limited` with `retry_after_ms`: nothing happened. The time is read here,
 // on the Asio side, and handed to the pure limiter.
+// Every request that acts for or reads as a user must come on a connection that proved that
+// user's key (UserAuthenticator): otherwise it is answered `unauthenticated` before anything
+// else is decided about it.
 // A replica that does not lead answers every platform op with `not_leader` and a `leader`
 // hint: the known leader's CLIENT endpoint ({"id":1,"address":"127.0.0.1:7100"}) or null
 // (docs/protocol.md, "Replica").
@@ -45,6 +48,7 @@
 #include "auction/platform/state_machine.hpp"
 #include "auction/raft/server.hpp"
 #include "platform/rate_limiter.hpp"
+#include "platform/user_authenticator.hpp"
 #include "wire/server.hpp"
 
 namespace auction::platform {
@@ -55,9 +59,12 @@ class ReplicaService {
   // every request this service handles: stop the wire server and let its executor finish
   // before destroying them. platform::Replica assembles all of them.
   // `cluster` names the leader's client endpoint in not_leader hints.
-  ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster);
+  // `cluster_id` scopes users' proofs (UserAuthenticator).
+  ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster,
+                 std::string cluster_id);
 
-  // Registers `status` and every platform op (docs/platform.md) on `server`.
+  // Registers `status`, `auth_challenge`, `authenticate` and every platform op
+  // (docs/platform.md) on `server`.
   // Precondition: before server.start().
   void register_ops(wire::Server& server);
 
@@ -67,6 +74,11 @@ class ReplicaService {
   // or the reply that refuses it (bad request, a rule for new requests, not the leader, a
   // source out of tokens).
   std::variant<Request, wire::Reply> admit(wire::Request request);
+  // authenticate: leader, rate, a barrier, then the proof (UserAuthenticator).
+  boost::asio::awaitable<wire::Reply> async_authenticate(wire::Request request);
+  // rotate_key: the new key's proof is checked before the write goes on.
+  boost::asio::awaitable<wire::Reply> async_rotate_key(
+      Request request, std::shared_ptr<wire::ConnectionContext> connection);
   boost::asio::awaitable<wire::Reply> async_write(Request request);
   // rate_limited when `source` has no token left for `request` (a write, perhaps a
   // registration); nullopt when it may go on (its tokens are taken).
@@ -93,7 +105,8 @@ class ReplicaService {
   mutable std::string digest_;
   ClusterConfig cluster_;
   RateLimiter registrations_;  // logins of names that are not users yet, per source
-  RateLimiter writes_;         // every write, per source
+  RateLimiter writes_;         // every write (and every proof of a user's key), per source
+  UserAuthenticator users_;
 
   // The session writes this leader has proposed and not seen finish, by client_id, counted
   // per term (a count of an older term is void: its entries are before the barrier's).

@@ -80,7 +80,6 @@ void apply_buyer_report(AuctionRecord& a, const std::vector<BuyerStatus>& report
 void StateMachine::begin_entry(raft::LogIndex index) {
   AUCTION_ASSERT(index > applied_index_, "apply() out of log order");
   applied_index_ = index;
-  sessions_.expire(index);
 }
 
 std::string StateMachine::apply(raft::LogIndex index, std::string_view command) {
@@ -97,11 +96,13 @@ std::string StateMachine::apply(raft::LogIndex index, const Request& request) {
   if (is_read(op_name(request.command))) return answer_text(read(request.command));
   if (!request.session) return answer_text(execute(request.command));
 
-  auto saved = sessions_.begin(*request.session, index);
+  // Every write acts for a user (acting_user()), whose session this is.
+  const std::string_view user = acting_user(request.command).value_or("");
+  auto saved = sessions_.begin(user, *request.session, index);
   if (!saved) return answer_text(std::unexpected(saved.error()));
   if (*saved) return std::move(**saved);
   std::string out = answer_text(execute(request.command));
-  sessions_.record(*request.session, out, index);
+  sessions_.record(user, *request.session, out, index);
   return out;
 }
 
@@ -200,7 +201,7 @@ AuctionRecord& StateMachine::edit(const AuctionRecord& admitted) {
 Result<void> StateMachine::check(const Request& request) const {
   if (is_read(op_name(request.command))) return {};
   if (request.session) {
-    auto verdict = sessions_.judge(*request.session);
+    auto verdict = sessions_.judge(acting_user(request.command).value_or(""), *request.session);
     if (!verdict) return std::unexpected(verdict.error());
     // A retry of the last applied seq gets its saved answer, whatever the state says now.
     if (*verdict == SessionTable::Verdict::replay) return {};
@@ -224,9 +225,15 @@ Result<StateMachine::Admitted> StateMachine::admit_command(const Command& comman
 }
 
 Result<StateMachine::Admitted> StateMachine::admit(const Login& c) const {
-  if (!users_.contains(c.username) && users_.size() >= limits::users_max) {
-    return fail(code::limit_exceeded,
-                "the platform has the maximum of " + std::to_string(limits::users_max) + " users");
+  const auto key = keys_.find(c.username);
+  if (key == keys_.end()) {
+    if (users_.size() >= limits::users_max) {
+      return fail(code::limit_exceeded, "the platform has the maximum of " +
+                                            std::to_string(limits::users_max) + " users");
+    }
+  } else if (key->second != c.public_key) {
+    return fail(code::name_taken,
+                "the name " + c.username + " belongs to another key; choose another name");
   }
   return Admitted{};
 }
@@ -235,7 +242,24 @@ Result<json> StateMachine::on(const Login& c) {
   if (auto ok = admit(c); !ok) return std::unexpected(ok.error());
   const bool created = !users_.contains(c.username);
   users_.insert_or_assign(c.username, c.address);
+  keys_.insert_or_assign(c.username, c.public_key);
   return encode_answer(LoggedIn{c.username, c.address, created});
+}
+
+Result<StateMachine::Admitted> StateMachine::admit(const RotateKey& c) const {
+  if (auto user = require_user(c.username); !user) return std::unexpected(user.error());
+  return Admitted{};
+}
+
+Result<json> StateMachine::on(const RotateKey& c) {
+  if (auto ok = admit(c); !ok) return std::unexpected(ok.error());
+  keys_.insert_or_assign(c.username, c.public_key);
+  return encode_answer(RotatedKey{c.username, c.public_key});
+}
+
+const std::string* StateMachine::public_key(std::string_view username) const {
+  const auto it = keys_.find(username);
+  return it == keys_.end() ? nullptr : &it->second;
 }
 
 Result<StateMachine::Admitted> StateMachine::admit(const CreateAuction& c) const {
@@ -419,7 +443,7 @@ Result<json> StateMachine::on(const CancelAuction& c) {
 Result<json> StateMachine::on(const GetUserAddress& c) const {
   const auto it = users_.find(c.username);
   if (it == users_.end()) return fail(code::unknown_user, "no user named " + c.username);
-  return encode_answer(UserAddress{it->first, it->second});
+  return encode_answer(UserAddress{it->first, it->second, keys_.find(c.username)->second});
 }
 
 Result<json> StateMachine::on(const FetchAuctions& c) const {
@@ -436,7 +460,9 @@ Result<json> StateMachine::on(const FetchAuctions& c) const {
 json StateMachine::snapshot() const {
   json users = json::array();
   for (const auto& [username, address] : users_) {
-    users.push_back({{"username", username}, {"address", address}});
+    users.push_back({{"username", username},
+                     {"address", address},
+                     {"public_key", keys_.find(username)->second}});
   }
   json auctions = json::array();
   for (const auto& [id, record] : auctions_) auctions.push_back(to_snapshot(record));
@@ -473,14 +499,17 @@ Result<StateMachine> StateMachine::restore(const json& snapshot) {
     FieldReader u(item);
     std::string username;
     std::string address;
+    std::string key;
     u.username("username", username);
     u.address("address", address);
+    u.hex("public_key", key, public_key_hex_digits);
     if (auto done = u.finish(); !done) {
       return fail(code::bad_snapshot, "users[]: " + done.error().message);
     }
     if (!sm.users_.emplace(username, std::move(address)).second) {
       return fail(code::bad_snapshot, "users[]: " + username + " twice");
     }
+    sm.keys_.emplace(username, std::move(key));
   }
 
   if (!auctions->is_array() || auctions->size() > limits::auctions_max) {

@@ -88,7 +88,7 @@ asio::awaitable<void> async_read_replies(std::shared_ptr<Connection> connection,
 
 }  // namespace
 
-struct Client::State {
+struct Client::State : std::enable_shared_from_this<Client::State> {
   State(asio::any_io_executor ex, ClientOptions opts)
       : executor(std::move(ex)),
         options(std::move(opts)),
@@ -96,6 +96,17 @@ struct Client::State {
 
   // The open connection, making one if needed. Errors: unavailable.
   asio::awaitable<Result<std::shared_ptr<Connection>>> async_connection(Clock::time_point expiry);
+  // A fresh channel made ready for calls: its TLS handshake and the server's name checked,
+  // its reader started. Errors: unavailable.
+  asio::awaitable<Result<std::shared_ptr<Connection>>> async_secure(
+      std::shared_ptr<detail::LineChannel> channel, Clock::time_point expiry,
+      const std::string& where);
+  // options.greeting on a connection just made.
+  asio::awaitable<Result<void>> async_greet(std::shared_ptr<Connection> made,
+                                            Clock::time_point expiry);
+  // One request on `on` and its reply, by `expiry`.
+  asio::awaitable<Result<Reply>> async_exchange(std::shared_ptr<Connection> on,
+                                                PreparedRequest request, Clock::time_point expiry);
 
   asio::any_io_executor executor;
   ClientOptions options;
@@ -143,12 +154,9 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> Client::State::async_connec
     connect_ec = ec;
   }
   attempt->guard.cancel();
-  const auto connected_now = [this] {
+  if (is_destroyed || attempt->is_timed_out || connect_ec) {
     is_connecting = false;
     connected.cancel();
-  };
-  if (is_destroyed || attempt->is_timed_out || connect_ec) {
-    connected_now();
     if (is_destroyed) co_return fail(code::unavailable, "the client was destroyed");
     if (attempt->is_timed_out) {
       co_return fail(code::unavailable, "connecting to " + where + " timed out");
@@ -157,31 +165,83 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> Client::State::async_connec
   }
   auto channel = std::make_shared<detail::LineChannel>(std::move(attempt->socket),
                                                        options.frame_bytes_max, options.tls);
+  auto made = co_await async_secure(std::move(channel), expiry, where);
+  if (made && options.greeting && !is_destroyed) {
+    auto greeted = co_await async_greet(*made, expiry);
+    if (!greeted) {
+      (*made)->fail_all(greeted.error());
+      made = std::unexpected(std::move(greeted.error()));
+    }
+  }
+  is_connecting = false;
+  connected.cancel();
+  if (!made) co_return made;
+  if (is_destroyed) {
+    (*made)->fail_all(Error{code::unavailable, "the client was destroyed"});
+    co_return fail(code::unavailable, "the client was destroyed");
+  }
+  connection = *made;
+  co_return connection;
+}
+
+asio::awaitable<Result<std::shared_ptr<Connection>>> Client::State::async_secure(
+    std::shared_ptr<detail::LineChannel> channel, Clock::time_point expiry,
+    const std::string& where) {
   if (channel->is_tls()) {
     // The handshake is part of connecting: within connect_timeout, and other calls wait.
     const auto left = std::min(expiry, Clock::now() + options.connect_timeout) - Clock::now();
     auto handshake = co_await channel->async_handshake(
         false, std::max(std::chrono::duration_cast<std::chrono::milliseconds>(left),
                         std::chrono::milliseconds(1)));
-    std::optional<std::string> name;
-    if (handshake) name = verified_peer_name(channel->native_tls());
-    connected_now();
-    if (is_destroyed) co_return fail(code::unavailable, "the client was destroyed");
     if (!handshake) {
       co_return fail(code::unavailable, where + ": " + handshake.error().message);
     }
+    const std::optional<std::string> name = verified_peer_name(channel->native_tls());
     if (!name || (options.accepts_server_name && !options.accepts_server_name(*name))) {
       channel->close();
       co_return fail(code::unavailable, where + " presented a certificate for \"" +
                                             name.value_or("?") +
                                             "\", which is not a server of this cluster");
     }
-  } else {
-    connected_now();
   }
-  connection = std::make_shared<Connection>(std::move(channel));
-  spawn_logged(executor, async_read_replies(connection, options.envelope), "wire client reader");
-  co_return connection;
+  auto made = std::make_shared<Connection>(std::move(channel));
+  spawn_logged(executor, async_read_replies(made, options.envelope), "wire client reader");
+  co_return made;
+}
+
+asio::awaitable<Result<void>> Client::State::async_greet(std::shared_ptr<Connection> made,
+                                                         Clock::time_point expiry) {
+  NewConnection greeted;
+  greeted.channel_binding = channel_binding(made->channel->native_tls());
+  std::weak_ptr<State> weak = shared_from_this();
+  greeted.call = [weak, made, expiry](std::string op,
+                                      Json fields) -> asio::awaitable<Result<Reply>> {
+    auto self = weak.lock();
+    if (!self) co_return fail(code::unavailable, "the client was destroyed");
+    PreparedRequest request(op, fields);
+    co_return co_await self->async_exchange(made, std::move(request), expiry);
+  };
+  co_return co_await options.greeting(std::move(greeted));
+}
+
+asio::awaitable<Result<Reply>> Client::State::async_exchange(std::shared_ptr<Connection> on,
+                                                             PreparedRequest request,
+                                                             Clock::time_point expiry) {
+  const std::int64_t id = next_id++;
+  std::string head = PreparedRequest::head(id);
+  if (head.size() + request.tail()->size() - 1 > options.frame_bytes_max) {
+    co_return fail(code::frame_too_large, "request for \"" + request.op() + "\" is longer than " +
+                                              std::to_string(options.frame_bytes_max) + " bytes");
+  }
+  if (!on->channel->is_open()) co_return fail(code::unavailable, "the connection dropped");
+  PendingCall call(executor);
+  call.wake.expires_at(expiry);
+  on->pending.emplace(id, &call);
+  on->channel->send(std::move(head), request.tail());
+  if (!call.outcome) co_await call.wake.async_wait(use_tuple);
+  on->pending.erase(id);
+  if (call.outcome) co_return std::move(*call.outcome);
+  co_return fail(code::timeout, "\"" + request.op() + "\" got no reply in time");
 }
 
 Client::Client(asio::any_io_executor executor, ClientOptions options)
@@ -206,9 +266,8 @@ asio::awaitable<Result<Reply>> Client::async_call(std::string op, Json fields,
 
 asio::awaitable<Result<Reply>> Client::async_call(PreparedRequest request,
                                                   std::chrono::milliseconds deadline) {
-  auto state = state_;
-  const std::string& op =
-      request.op();  // keeps the state alive even if the Client goes away meanwhile
+  auto state = state_;  // keeps the state alive even if the Client goes away meanwhile
+  const std::string op = request.op();
   const auto expiry = Clock::now() + deadline;
   if (state->calls >= state->options.in_flight_max) {
     co_return fail(code::overloaded, "too many calls in flight on this client");
@@ -219,25 +278,10 @@ asio::awaitable<Result<Reply>> Client::async_call(PreparedRequest request,
     ~CallCount() { --calls; }
   } call_count{state->calls};
 
-  const std::int64_t id = state->next_id++;
-  std::string head = PreparedRequest::head(id);
-  if (head.size() + request.tail()->size() - 1 > state->options.frame_bytes_max) {
-    co_return fail(code::frame_too_large, "request for \"" + op + "\" is longer than " +
-                                              std::to_string(state->options.frame_bytes_max) +
-                                              " bytes");
-  }
   auto connection = co_await state->async_connection(expiry);
   if (!connection) co_return std::unexpected(std::move(connection.error()));
   if (Clock::now() >= expiry) co_return fail(code::timeout, "\"" + op + "\" timed out");
-
-  PendingCall call(state->executor);
-  call.wake.expires_at(expiry);
-  (*connection)->pending.emplace(id, &call);
-  (*connection)->channel->send(std::move(head), request.tail());
-  if (!call.outcome) co_await call.wake.async_wait(use_tuple);
-  (*connection)->pending.erase(id);
-  if (call.outcome) co_return std::move(*call.outcome);
-  co_return fail(code::timeout, "\"" + op + "\" got no reply in time");
+  co_return co_await state->async_exchange(*connection, std::move(request), expiry);
 }
 
 }  // namespace auction::wire

@@ -30,6 +30,15 @@ class context;
 
 namespace auction::wire {
 
+// A connection just made, as a greeting sees it (ClientOptions::greeting).
+struct NewConnection {
+  // channel_binding() of the TLS connection (tls_context.hpp); "" on plain TCP.
+  std::string channel_binding;
+  // Sends one request on this connection and waits for its reply, with the errors of
+  // Client::async_call.
+  std::function<boost::asio::awaitable<Result<Reply>>(std::string op, Json fields)> call;
+};
+
 struct ClientOptions {
   std::string host = "127.0.0.1";  // a name or an IP literal
   std::uint16_t port = 0;
@@ -45,6 +54,10 @@ struct ClientOptions {
   // TLS: whether the verified certificate's name is one this client may talk to; unset:
   // any name the CAs signed. A refused name fails the call with `unavailable`.
   std::function<bool(std::string_view)> accepts_server_name;
+  // Runs on every new connection before any call goes out on it (those calls wait), e.g. to
+  // prove who the user is. An error closes the connection and fails the calls that waited
+  // with that error. Unset: none.
+  std::function<boost::asio::awaitable<Result<void>>(NewConnection)> greeting;
 };
 
 class Client : boost::noncopyable {

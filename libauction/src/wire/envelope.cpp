@@ -90,7 +90,7 @@ std::expected<Request, RequestError> parse_request(std::string_view line,
   }
   std::string op = std::move(op_it->get_ref<std::string&>());
   doc.erase(op_it);
-  return Request{std::move(id), std::move(op), std::move(doc), {}};
+  return Request{std::move(id), std::move(op), std::move(doc), {}, nullptr};
 }
 
 Reply Reply::success(Json result) {

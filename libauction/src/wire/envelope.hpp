@@ -10,6 +10,7 @@
 // Threading: free functions and plain values; safe from any thread.
 #pragma once
 
+#include <any>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -32,6 +33,19 @@ struct EnvelopeLimits {
   std::size_t op_bytes_max = 64;
 };
 
+// What a server knows of the connection a request came on: one per connection, shared by
+// its requests. Handlers run on the server's one executor, so they may read and write it
+// without locks.
+struct ConnectionContext {
+  // TLS: the connection's exporter value (RFC 9266 "tls-exporter", 32 bytes), the same at
+  // both ends and on no other connection, so a signature over it cannot be replayed on
+  // another connection. Plain TCP: "".
+  std::string channel_binding;
+  // The handlers' own: what the connection proved so far (e.g. the user it speaks for).
+  // The wire layer never reads it.
+  std::any attachment;
+};
+
 struct Request {
   Json id;         // a JSON integer or string, echoed verbatim in the reply
   std::string op;  // non-empty, at most op_bytes_max bytes
@@ -39,6 +53,8 @@ struct Request {
   // Where the request came from, as the Server counts sources (source_of() in acceptor.hpp):
   // an IPv4 address, or an IPv6 /64 prefix. Set by the Server; "" when not known.
   std::string source;
+  // The connection it came on. Set by the Server (never null there); null elsewhere.
+  std::shared_ptr<ConnectionContext> connection;
 };
 
 // A request line that cannot be served, and the id to answer it with: null when the line

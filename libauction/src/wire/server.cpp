@@ -23,6 +23,7 @@
 #include "line_channel.hpp"
 #include "wire/acceptor.hpp"
 #include "wire/spawn.hpp"
+#include "wire/tls_context.hpp"
 
 namespace auction::wire {
 
@@ -96,6 +97,7 @@ class Session : public std::enable_shared_from_this<Session> {
         close();
         co_return;
       }
+      connection_->channel_binding = channel_binding(channel_->native_tls());
     }
     std::weak_ptr<Session> weak = self;
     channel_->set_on_change([weak] {
@@ -148,7 +150,6 @@ class Session : public std::enable_shared_from_this<Session> {
     // as the answer to everything it has in flight, so nothing of it may happen.
     if (is_idle_closing_) return;
     auto request = parse_request(line, state_->options.envelope);
-    if (request) request->source = source_;
     if (!request) {
       channel_->send(encode_reply(request.error().id, Reply::failure(request.error().error)));
       return;
@@ -160,6 +161,8 @@ class Session : public std::enable_shared_from_this<Session> {
           Reply::failure(Error{code::unknown_op, "no op named \"" + request->op + "\" here"})));
       return;
     }
+    request->source = source_;
+    request->connection = connection_;
     ++running_;
     spawn_logged(state_->executor, async_serve(shared_from_this(), it->second, std::move(*request)),
                  "wire server handler");
@@ -212,6 +215,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<Server::State> state_;
   const std::string source_;  // source_of() the peer's address
+  // Shared with every request of this connection (envelope.hpp).
+  std::shared_ptr<ConnectionContext> connection_ = std::make_shared<ConnectionContext>();
   std::shared_ptr<detail::LineChannel> channel_;
   asio::steady_timer room_;       // never expires; cancel() when a reply is sent wakes the reader
   asio::steady_timer watchdog_;   // idle timeout

@@ -102,4 +102,15 @@ std::optional<std::string> verified_peer_name(SSL* ssl) {
   return name;
 }
 
+std::string channel_binding(SSL* ssl) {
+  if (ssl == nullptr) return {};
+  static constexpr char label[] = "EXPORTER-Channel-Binding";  // RFC 9266, section 2
+  std::string binding(32, '\0');
+  if (SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(binding.data()),
+                                 binding.size(), label, sizeof label - 1, nullptr, 0, 0) != 1) {
+    return {};
+  }
+  return binding;
+}
+
 }  // namespace auction::wire

@@ -36,4 +36,9 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_client_tls_context(
 // verified; nullopt when there is none or it holds no single UTF-8 common name.
 std::optional<std::string> verified_peer_name(SSL* ssl);
 
+// The channel binding of an established TLS connection (RFC 9266, "tls-exporter"): 32 bytes
+// both ends derive from the handshake's secrets, different on every connection. "" when
+// `ssl` is null or the export fails.
+std::string channel_binding(SSL* ssl);
+
 }  // namespace auction::wire

@@ -89,6 +89,15 @@ inline constexpr char limit_exceeded[] = "limit_exceeded";
 inline constexpr char stale_request[] = "stale_request";
 // The platform ended the client's session; whether the call was applied is unknown.
 inline constexpr char session_expired[] = "session_expired";
+// A login for a name that is registered with another key (first come, first served).
+// Nothing happened: choose another name.
+inline constexpr char name_taken[] = "name_taken";
+// The request acts for or reads as a user this connection has not proven to be (or the
+// user's key changed since): nothing happened. Prove the key (auth_challenge, then
+// authenticate; docs/identity.md) and send it again.
+inline constexpr char unauthenticated[] = "unauthenticated";
+// A signature or proof that does not verify against the key it claims. Nothing happened.
+inline constexpr char bad_signature[] = "bad_signature";
 // A state-machine snapshot that does not read back.
 inline constexpr char bad_snapshot[] = "bad_snapshot";
 // A cluster file that cannot be read, or whose contents break its rules.

@@ -50,6 +50,12 @@ struct ProgramOptions {
   std::string listen = "127.0.0.1:0";  // --listen HOST:PORT where peers reach it (0: any port)
   std::string script;                  // --script FILE; "" reads standard input
   bool json = false;                   // --json: events and answers as JSON lines
+  // --key-file: the user's key file ("": the default place, user_key_file.hpp); made on
+  // first use. Its passphrase comes from --passphrase-file, else --passphrase-env (the
+  // name of an environment variable), else a prompt on the terminal.
+  std::string key_file;
+  std::string passphrase_file;
+  std::string passphrase_env;
 };
 
 // What the program has made when it asks for its front end. Everything outlives the front end.

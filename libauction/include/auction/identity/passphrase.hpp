@@ -55,6 +55,9 @@ inline constexpr std::size_t passphrase_file_bytes_max = 4096;
 Result<std::string> read_passphrase(const PassphraseSource& source, PassphraseUse use,
                                     std::string_view prompt);
 
+// Overwrites a passphrase with zeros (sodium_memzero: not optimised away) before it is freed.
+void wipe_passphrase(std::string& passphrase);
+
 // The passphrase a passphrase file's `text` holds: its first line, without the "\n" or
 // "\r\n" that ends it. Pure. Errors: passphrase_unavailable when that line is empty or
 // longer than passphrase_bytes_max.

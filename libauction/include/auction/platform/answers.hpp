@@ -37,6 +37,7 @@ struct LoggedIn {
 struct UserAddress {
   std::string username;
   std::string address;
+  std::string public_key;  // the user's registered key, hex (commands.hpp)
 
   friend bool operator==(const UserAddress&, const UserAddress&) = default;
 };
@@ -109,9 +110,17 @@ struct AuctionPage {
 
 // Any answer; the alternatives in the order of Command's, so the answer to a command holds
 // the alternative of the same index.
+// rotate_key: the user's key from now on.
+struct RotatedKey {
+  std::string username;
+  std::string public_key;
+
+  friend bool operator==(const RotatedKey&, const RotatedKey&) = default;
+};
+
 using Answer =
     std::variant<LoggedIn, UserAddress, CreatedAuction, JoinedAuction, LeftAuction, StartedAuction,
-                 UpdatedAuction, FinishedAuction, CancelledAuction, AuctionPage>;
+                 UpdatedAuction, FinishedAuction, CancelledAuction, AuctionPage, RotatedKey>;
 
 // The answer to a command of type C: AnswerTo<Login> is LoggedIn, and so on.
 template <class C>
@@ -155,6 +164,10 @@ struct AnswerOf<CancelAuction> {
 template <>
 struct AnswerOf<FetchAuctions> {
   using type = AuctionPage;
+};
+template <>
+struct AnswerOf<RotateKey> {
+  using type = RotatedKey;
 };
 template <class C>
 using AnswerTo = typename AnswerOf<C>::type;

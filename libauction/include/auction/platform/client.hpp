@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,12 +35,19 @@
 
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
+#include "auction/identity/user_key.hpp"
 #include "auction/platform/answers.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/views.hpp"
 
 namespace auction::platform {
+
+// The user a Client acts as, and the key that proves it.
+struct ClientUser {
+  std::string username;
+  std::shared_ptr<const identity::KeyPair> keys;  // never null
+};
 
 struct ClientOptions {
   // The replicas' client endpoints, "host:port" or "[v6-literal]:port" (ClusterConfig order).
@@ -58,10 +66,20 @@ struct ClientOptions {
   // "client_port": "plain".
   std::filesystem::path trusted_ca_file;
   bool is_plain = false;
+  // Who this client acts as. Every connection proves it (auth_challenge, then
+  // authenticate: docs/identity.md) before any call goes out on it. Unset: anonymous, which
+  // the platform serves only what anyone may read (get_user_address, status).
+  std::optional<ClientUser> user;
+  // The cluster's id, which a user's proofs are scoped to. Empty: read from cluster_id_file
+  // (the cluster file's tls.dir/cluster-id) when `user` is set; when that does not load,
+  // every call fails with `credentials_invalid`.
+  std::string cluster_id;
+  std::filesystem::path cluster_id_file;
 };
 
 // Builds the replica list from a cluster file (client endpoints, in id order) and how to
-// reach them (trusted_ca_file, is_plain); the other options keep their defaults.
+// reach them (trusted_ca_file, is_plain, cluster_id_file); the other options keep their
+// defaults.
 ClientOptions client_options_from(const ClusterConfig& config);
 
 class Client : boost::noncopyable {
@@ -107,6 +125,7 @@ class Client : boost::noncopyable {
   boost::asio::awaitable<Result<FinishedAuction>> async_finish_auction(FinishAuction command);
   boost::asio::awaitable<Result<CancelledAuction>> async_cancel_auction(CancelAuction command);
   boost::asio::awaitable<Result<AuctionPage>> async_fetch_auctions(FetchAuctions command);
+  boost::asio::awaitable<Result<RotatedKey>> async_rotate_key(RotateKey command);
   // Any command, chosen at run time; the answer holds the alternative of the command's index.
   boost::asio::awaitable<Result<Answer>> async_call(Command command);
 
@@ -129,6 +148,9 @@ class Client : boost::noncopyable {
   // ended this client's session, or when the client's first write got no answer, because a
   // session that never began cannot go on at seq 2 (docs/platform.md).
   const std::string& client_id() const;
+  // The public key (hex) of options.user, which a login of that user must carry; "" when
+  // the client is anonymous.
+  std::string user_public_key() const;
 
   // Drops every connection; calls in flight end with `unavailable`. Later calls connect again.
   void close();

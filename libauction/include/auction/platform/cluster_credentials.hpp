@@ -10,6 +10,10 @@
 //                      (raft/member_certificate.hpp), signed by
 //                      the CA, for TLS clients and servers, naming the replica's host too
 //   replica-<id>.key   its private key
+//   cluster-id         the cluster's id: 32 lowercase hex digits and a newline, drawn once.
+//                      Not secret. Every signature a user makes is scoped to it, so none
+//                      counts in another cluster (docs/identity.md); it never changes, not
+//                      even when the CA is rotated
 // Every file is created 0600 in a 0700 directory, and a replica refuses a key file other
 // users can read. Keys are ECDSA P-256; certificates are X.509 v3 signed with SHA-256.
 // create_cluster_credentials() is `replica init-certs`; load_replica_credentials() is what
@@ -31,11 +35,13 @@ namespace auction::platform {
 
 struct CreatedCredentials {
   bool created_ca = false;                 // false: an existing ca.crt + ca.key was used
+  bool created_cluster_id = false;         // false: cluster-id existed
   std::vector<std::uint64_t> created_ids;  // replicas whose certificate was issued now
   std::vector<std::uint64_t> kept_ids;     // replicas that already had one (left as is)
 };
 
-// Creates `dir` (0700) if missing, the CA if ca.crt and ca.key are both missing, and a
+// Creates `dir` (0700) if missing, cluster-id if missing, the CA if ca.crt and ca.key are
+// both missing, and a
 // certificate and key for every replica of `cluster` that has neither, signed by the CA.
 // Running it again after adding a replica to the cluster file issues only the new one's.
 // Errors: credentials_exist (only one of a pair exists, or ca.crt exists without ca.key
@@ -54,9 +60,21 @@ Result<TlsCredentials> load_replica_credentials(const ClusterConfig& cluster, st
 // The same checks on credentials in memory (`id` 0: any replica name).
 Result<void> check_replica_credentials(const TlsCredentials& credentials, std::uint64_t id);
 
+inline constexpr std::size_t cluster_id_hex_digits = 32;
+
+// The cluster's id from `tls_dir`/cluster-id. Errors: credentials_invalid (missing,
+// unreadable, or not 32 lowercase hex digits and a newline; the message says to run
+// `replica init-certs` again, which adds a missing one).
+Result<std::string> load_cluster_id(const std::filesystem::path& tls_dir);
+
+// Writes `tls_dir`/cluster-id with `cluster_id` (for tests that make credentials in
+// memory). Errors: credentials_exist, storage_unavailable.
+Result<void> write_cluster_id(const std::filesystem::path& tls_dir, const std::string& cluster_id);
+
 // In memory, for tests and tools that need no files: a fresh CA, and credentials for each
 // of `ids` signed by it (hosts: 127.0.0.1).
 struct MemoryCredentials {
+  std::string cluster_id;  // a fresh one
   std::string ca_certificate_pem;
   std::string ca_private_key_pem;
   std::vector<TlsCredentials> replicas;  // in the order of `ids`

@@ -36,10 +36,17 @@ struct BuyerStatus {
   friend bool operator==(const BuyerStatus&, const BuyerStatus&) = default;
 };
 
-// Creates the user, or moves an existing user to a new peer address ("host:port").
+// The text forms of a user's Ed25519 public key and of a signature (lowercase hex).
+inline constexpr std::size_t public_key_hex_digits = 64;
+inline constexpr std::size_t signature_hex_digits = 128;
+
+// Registers a new user with its public key (first come, first served), or moves an
+// existing user to a new peer address ("host:port"); `public_key` must then be the user's.
+// Only a connection that proved this key may send it (docs/identity.md).
 struct Login {
   std::string username;
   std::string address;
+  std::string public_key;  // public_key_hex_digits lowercase hex digits
 
   friend bool operator==(const Login&, const Login&) = default;
 };
@@ -123,9 +130,26 @@ struct FetchAuctions {
   friend bool operator==(const FetchAuctions&, const FetchAuctions&) = default;
 };
 
+// Replaces the user's key. Sent on a connection that proved the old key; `proof` is the new
+// key's signature over the rotation (docs/identity.md), so a key nobody holds is never
+// registered. The leader checks the proof before proposing; apply() trusts it (the log is
+// written only by authenticated members).
+struct RotateKey {
+  std::string username;
+  std::string public_key;  // the new key
+  std::string proof;       // signature_hex_digits lowercase hex digits
+
+  friend bool operator==(const RotateKey&, const RotateKey&) = default;
+};
+
 using Command =
     std::variant<Login, GetUserAddress, CreateAuction, JoinAuction, QuitAuction, StartAuction,
-                 UpdateAuction, FinishAuction, CancelAuction, FetchAuctions>;
+                 UpdateAuction, FinishAuction, CancelAuction, FetchAuctions, RotateKey>;
+
+// The user a command acts for or reads as (the username, or the seller): only a connection
+// that proved that user's key may send it. nullopt for get_user_address, which anyone may
+// read.
+std::optional<std::string_view> acting_user(const Command& command);
 
 // The exactly-once tag a mutating request may carry (see session_table.hpp).
 struct SessionTag {

@@ -22,9 +22,9 @@ inline constexpr std::size_t joined_buyers_max = 100;
 // One fetch_auctions answer holds at most this many auctions (a client pages with after_id).
 inline constexpr std::size_t fetch_page_max = 100;
 
-// Exactly-once sessions (see detail/session_table.hpp): at most this many are kept, and one not
-// used for more than this many log indexes is dropped.
-inline constexpr std::size_t sessions_max = 1024;
-inline constexpr std::uint64_t session_idle_entries_max = 100'000;
+// Exactly-once sessions (see detail/session_table.hpp): at most this many per user; a user's
+// new client beyond it ends that user's session used longest ago. Memory for sessions is
+// bounded by users_max times this.
+inline constexpr std::size_t sessions_per_user_max = 8;
 
 }  // namespace auction::platform::limits

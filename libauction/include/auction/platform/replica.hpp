@@ -48,6 +48,9 @@ struct ReplicaOptions {
   // The raft port's credentials. Empty: read from the cluster file's tls.dir
   // (load_replica_credentials). Given: used instead (a program that keeps them elsewhere).
   std::optional<TlsCredentials> credentials;
+  // The cluster's id, which scopes users' proofs (cluster_credentials.hpp). Empty: read from
+  // the cluster file's tls.dir/cluster-id.
+  std::string cluster_id;
 };
 
 // What the write-ahead log held when open() recovered it.

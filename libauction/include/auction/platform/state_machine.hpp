@@ -61,6 +61,8 @@ class StateMachine {
 
   // Whether `username` is a user now (has logged in at least once).
   bool has_user(std::string_view username) const { return users_.contains(username); }
+  // The user's registered public key (public_key_hex_digits hex digits); null for no user.
+  const std::string* public_key(std::string_view username) const;
 
   // Serves a read request (fetch_auctions or get_user_address) from the current state.
   // Returns the "result" object. Errors: "bad_request" (not a read, or malformed), and the
@@ -116,6 +118,7 @@ class StateMachine {
   Result<Admitted> admit(const UpdateAuction& c) const;
   Result<Admitted> admit(const FinishAuction& c) const;
   Result<Admitted> admit(const CancelAuction& c) const;
+  Result<Admitted> admit(const RotateKey& c) const;
   // admit() of any write; reads are admitted.
   Result<Admitted> admit_command(const Command& command) const;
 
@@ -127,6 +130,7 @@ class StateMachine {
   Result<nlohmann::json> on(const UpdateAuction& c);
   Result<nlohmann::json> on(const FinishAuction& c);
   Result<nlohmann::json> on(const CancelAuction& c);
+  Result<nlohmann::json> on(const RotateKey& c);
   Result<nlohmann::json> on(const GetUserAddress& c) const;
   Result<nlohmann::json> on(const FetchAuctions& c) const;
 
@@ -141,6 +145,8 @@ class StateMachine {
   AuctionRecord& edit(const AuctionRecord& admitted);
 
   Users users_;
+  // username -> public key (hex); the same usernames as users_.
+  std::map<std::string, std::string, std::less<>> keys_;
   std::map<AuctionId, AuctionRecord> auctions_;
   AuctionId next_auction_id_{1};  // Invariant: greater than every key of auctions_.
   SessionTable sessions_;

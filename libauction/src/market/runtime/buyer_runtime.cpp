@@ -101,7 +101,7 @@ void BuyerRuntime::stop() {
 
 asio::awaitable<Result<void>> BuyerRuntime::async_login() {
   auto self = state_;
-  platform::Login login{self->username(), self->address};
+  platform::Login login{self->username(), self->address, self->platform.user_public_key()};
   auto result = co_await self->platform.async_login(std::move(login));
   if (!result) co_return std::unexpected(result.error());
   auto auctions = co_await self->platform.async_fetch_all_auctions(self->username());

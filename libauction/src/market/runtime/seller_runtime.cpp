@@ -249,7 +249,7 @@ void SellerRuntime::stop() {
 
 asio::awaitable<Result<void>> SellerRuntime::async_login() {
   auto self = state_;
-  platform::Login login{self->username(), self->address};
+  platform::Login login{self->username(), self->address, self->platform.user_public_key()};
   auto result = co_await self->platform.async_login(std::move(login));
   if (!result) co_return std::unexpected(result.error());
   co_return Result<void>{};
