@@ -108,6 +108,9 @@ int init_certs(const std::string& config_path, std::string out) {
               created->created_ca ? "created the cluster's CA (ca.crt, ca.key)"
                                   : "used the cluster's CA (ca.crt, ca.key)",
               out.c_str());
+  if (created->created_cluster_id) {
+    std::printf("drew the cluster's id (cluster-id): users' signatures count in this cluster only\n");
+  }
   if (!created->created_ids.empty()) {
     std::printf("issued certificates and keys for replicas %s\n",
                 id_list(created->created_ids).c_str());
@@ -216,7 +219,11 @@ int main(int argc, char** argv) {
     if (init->parsed()) return init_certs(init_config, init_out);
     return run(config_path,
                platform::ReplicaOptions{
-                   .id = id, .data_dir = data_dir, .listen_address = listen, .credentials = {}});
+                   .id = id,
+                   .data_dir = data_dir,
+                   .listen_address = listen,
+                   .credentials = {},
+                   .cluster_id = {}});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "replica: fatal: %s\n", e.what());
     return 1;

@@ -28,7 +28,7 @@ using auction::Cents;
 // One of every command, each field away from its default.
 std::vector<Command> every_command() {
   return {
-      Login{"a_b.c-9", "example.org:65535"},
+      Login{"a_b.c-9", "example.org:65535", std::string(64, 'a')},
       GetUserAddress{"bob"},
       CreateAuction{"alice", "spring sale", "lamp", "a brass lamp, \"as new\" \xc3\xa9",
                     Cents{1000}, Cents{100}, 250},
@@ -41,6 +41,7 @@ std::vector<Command> every_command() {
       FinishAuction{"alice", AuctionId{7}, std::nullopt, Cents{1300}, {}, 3},
       CancelAuction{"alice", AuctionId{7}},
       FetchAuctions{"bob", AuctionId{4}, 2},
+      RotateKey{"bob", std::string(64, 'b'), std::string(128, 'c')},
   };
 }
 
@@ -129,14 +130,15 @@ TEST_CASE("platform: every command survives the client's encoding and the replic
 TEST_CASE("platform: every answer the state machine gives decodes to the typed answer",
           "[platform][answers]") {
   Harness h;
-  CHECK(answer_to(h, Login{"alice", "127.0.0.1:7001"}) ==
+  CHECK(answer_to(h, Login{"alice", "127.0.0.1:7001", Harness::key_of("alice")}) ==
         LoggedIn{"alice", "127.0.0.1:7001", true});
-  CHECK(answer_to(h, Login{"alice", "127.0.0.1:7001"}) ==
+  CHECK(answer_to(h, Login{"alice", "127.0.0.1:7001", Harness::key_of("alice")}) ==
         LoggedIn{"alice", "127.0.0.1:7001", false});
   h.login("bob", "127.0.0.1:7002");
   h.login("carol", "127.0.0.1:7003");
   h.login("dave", "127.0.0.1:7004");
-  CHECK(answer_to(h, GetUserAddress{"bob"}) == UserAddress{"bob", "127.0.0.1:7002"});
+  CHECK(answer_to(h, GetUserAddress{"bob"}) ==
+        UserAddress{"bob", "127.0.0.1:7002", Harness::key_of("bob")});
 
   const CreateAuction sale{"alice",     "spring sale", "lamp", "a brass lamp",
                            Cents{1000}, Cents{100},    1000};
@@ -171,6 +173,8 @@ TEST_CASE("platform: every answer the state machine gives decodes to the typed a
 
   const AuctionId other = answer_to(h, sale).auction_id;
   CHECK(answer_to(h, CancelAuction{"alice", other}) == CancelledAuction{other, Stage::cancelled});
+  CHECK(answer_to(h, RotateKey{"bob", std::string(64, 'b'), std::string(128, 'c')}) ==
+        RotatedKey{"bob", std::string(64, 'b')});
   CHECK(answer_to(h, FetchAuctions{"dave", AuctionId{0}, 1}) ==
         AuctionPage{{sale_view(id, Stage::started, Role::none)}, true});
 

@@ -63,7 +63,7 @@ TEST_CASE("platform: check() refuses what apply() refuses with the same code and
   }
   // What apply() accepts, check() does not refuse.
   CHECK(check_code(h, {{"op", "join_auction"}, {"username", "dave"}, {"auction_id", id}}).empty());
-  CHECK(check_code(h, {{"op", "login"}, {"username", "erin"}, {"address", "127.0.0.1:1"}}).empty());
+  CHECK(check_code(h, {{"op", "login"}, {"username", "erin"}, {"address", "127.0.0.1:1"}, {"public_key", Harness::key_of("erin")}}).empty());
   CHECK(check_code(h, {{"op", "fetch_auctions"}, {"username", "nobody"}}).empty());  // a read
 }
 

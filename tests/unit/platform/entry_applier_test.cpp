@@ -17,7 +17,7 @@ using namespace auction::platform;
 using auction::raft::LogIndex;
 
 Request login(const std::string& username) {
-  auto request = decode_request({{"op", "login"}, {"username", username}, {"address", "h:1"}});
+  auto request = decode_request({{"op", "login"}, {"username", username}, {"address", "h:1"}, {"public_key", std::string(64, 'a')}});
   REQUIRE(request.has_value());
   return *request;
 }

@@ -54,8 +54,19 @@ class Harness {
     return r ? std::string() : r.error().code;
   }
 
+  // A public key for `username` (hex): the state machine keeps keys, it does not check them.
+  static std::string key_of(const std::string& username) {
+    std::string key(64, '0');
+    for (std::size_t i = 0; i < username.size() && i < 32; ++i) {
+      static constexpr char hex[] = "0123456789abcdef";
+      key[2 * i] = hex[static_cast<unsigned char>(username[i]) >> 4];
+      key[2 * i + 1] = hex[static_cast<unsigned char>(username[i]) & 15];
+    }
+    return key;
+  }
+
   void login(const std::string& username, const std::string& address = "127.0.0.1:7000") {
-    ok({{"op", "login"}, {"username", username}, {"address", address}});
+    ok({{"op", "login"}, {"username", username}, {"address", address}, {"public_key", key_of(username)}});
   }
 
   std::uint64_t create(const std::string& seller, std::int64_t base_price = 1000,

@@ -1,4 +1,4 @@
-// Tests of exactly-once sessions: replay, stale seqs, expiry by log position, eviction.
+// Tests of exactly-once sessions: replay, stale seqs, sessions per user, eviction.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -85,37 +85,43 @@ TEST_CASE("platform: an unknown client must begin at seq 1", "[platform]") {
   CHECK(auction_count(h) == 0);
 }
 
-TEST_CASE("platform: a session idle for too many log indexes expires", "[platform]") {
+TEST_CASE("platform: a session lasts however much other traffic the log carries", "[platform]") {
   Harness h;
   h.login("alice");
+  h.login("bob");
   h.ok(tagged(create_request(), "c1", 1));
-  h.ok(tagged(create_request(), "c1", 2));  // last used at index 3
-  h.skip_indexes(limits::session_idle_entries_max - 1);
-  // At index 3 + idle_max the session is still there: a retry replays (and uses it again).
+  h.ok(tagged(create_request(), "c1", 2));
+  h.skip_indexes(1'000'000);  // others' entries, however many
+  for (int i = 0; i < 100; ++i) {
+    h.ok(tagged({{"op", "login"}, {"username", "bob"}, {"address", "h:1"},
+                 {"public_key", Harness::key_of("bob")}},
+                "bob-" + std::to_string(i), 1));
+  }
+  // alice's retry still replays: not applied a second time.
   CHECK(h.ok(tagged(create_request(), "c1", 2)).at("auction_id") == 2);
-  CHECK(h.sm.snapshot().at("sessions").size() == 1);
-
-  h.skip_indexes(limits::session_idle_entries_max);
-  // One index past the limit it is gone: the retry is refused, not applied a second time.
-  CHECK(h.error(tagged(create_request(), "c1", 2)) == "session_expired");
   CHECK(auction_count(h) == 2);
-  CHECK(h.sm.snapshot().at("sessions").empty());
-  // The client starts over with a fresh client id.
-  CHECK(h.ok(tagged(create_request(), "c1-b", 1)).at("auction_id") == 3);
 }
 
-TEST_CASE("platform: at most sessions_max sessions are kept, least recently used evicted",
+TEST_CASE("platform: sessions belong to their user, who has at most sessions_per_user_max",
           "[platform]") {
   Harness h;
   h.login("alice");
-  for (std::size_t i = 0; i < limits::sessions_max; ++i) {
+  h.login("bob");
+  for (std::size_t i = 0; i < limits::sessions_per_user_max; ++i) {
     h.ok(tagged(create_request(), "c" + std::to_string(i), 1));
   }
-  // c0 is used again, so c1 is now the least recently used.
+  // The same client_id of another user is another session: alice's c0 is untouched.
+  const json bob_login = {{"op", "login"}, {"username", "bob"}, {"address", "h:2"},
+                          {"public_key", Harness::key_of("bob")}};
+  h.ok(tagged(bob_login, "c0", 1));
+  CHECK(h.ok(tagged(create_request(), "c0", 1)).at("auction_id") == 1);  // a replay
+  // c0 is used again, so c1 is now alice's least recently used; alice's next client evicts it.
   h.ok(tagged(create_request(), "c0", 2));
   h.ok(tagged(create_request(), "newcomer", 1));
-  CHECK(h.sm.snapshot().at("sessions").size() == limits::sessions_max);
+  CHECK(h.sm.snapshot().at("sessions").size() == limits::sessions_per_user_max + 1);
   CHECK(h.error(tagged(create_request(), "c1", 2)) == "session_expired");
   CHECK(h.ok(tagged(create_request(), "c0", 3)).contains("auction_id"));
   CHECK(h.ok(tagged(create_request(), "c2", 2)).contains("auction_id"));
+  // bob's session survived all of alice's clients.
+  CHECK(h.ok(tagged(bob_login, "c0", 1)).at("created") == true);
 }

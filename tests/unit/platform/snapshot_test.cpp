@@ -37,9 +37,7 @@ std::vector<std::string> command_stream(std::uint32_t seed, int count) {
     json c;
     switch (pick(11)) {
       case 0:
-        c = {{"op", "login"},
-             {"username", users[static_cast<std::size_t>(pick(4))]},
-             {"address", "h:" + std::to_string(pick(9) + 1)}};
+        c = {{"op", "login"}, {"username", users[static_cast<std::size_t>(pick(4))]}, {"address", "h:" + std::to_string(pick(9) + 1)}, {"public_key", Harness::key_of(users[static_cast<std::size_t>(pick(4))])}};
         break;
       case 1:
         c = {{"op", "create_auction"}, {"seller", seller()},      {"auction_name", "n"},

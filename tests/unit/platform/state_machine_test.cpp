@@ -42,9 +42,9 @@ json view_of(const Harness& h, const std::string& user, std::uint64_t id) {
 
 TEST_CASE("platform: login creates a user, a second login moves the address", "[platform]") {
   Harness h;
-  auto r = h.ok({{"op", "login"}, {"username", "bob"}, {"address", "10.0.0.1:5000"}});
+  auto r = h.ok({{"op", "login"}, {"username", "bob"}, {"address", "10.0.0.1:5000"}, {"public_key", Harness::key_of("bob")}});
   CHECK(r == json{{"username", "bob"}, {"address", "10.0.0.1:5000"}, {"created", true}});
-  r = h.ok({{"op", "login"}, {"username", "bob"}, {"address", "10.0.0.2:6000"}});
+  r = h.ok({{"op", "login"}, {"username", "bob"}, {"address", "10.0.0.2:6000"}, {"public_key", Harness::key_of("bob")}});
   CHECK(r.at("created") == false);
   const auto address = h.sm.query({{"op", "get_user_address"}, {"username", "bob"}});
   REQUIRE(address.has_value());
@@ -297,7 +297,7 @@ TEST_CASE("platform: a read in the log is answered like a query and changes noth
   h.login("bob", "h:1");
   const json answer = h.apply({{"op", "get_user_address"}, {"username", "bob"}});
   CHECK(answer == json{{"ok", true}, {"result", {{"username", "bob"}, {"address", "h:1"}}}});
-  CHECK(h.sm.query({{"op", "login"}, {"username", "bob"}, {"address", "h:2"}}).error().code ==
+  CHECK(h.sm.query({{"op", "login"}, {"username", "bob"}, {"address", "h:2"}, {"public_key", Harness::key_of("bob")}}).error().code ==
         "bad_request");
 }
 
@@ -320,7 +320,9 @@ TEST_CASE("platform: garbage in the log is an error answer, never a crash", "[pl
 
 TEST_CASE("platform: answers are JSON with ok and result or error", "[platform]") {
   Harness h;
-  const std::string ok = h.apply_bytes(R"({"op":"login","username":"bob","address":"h:1"})");
+  const std::string ok = h.apply_bytes(
+      json{{"op", "login"}, {"username", "bob"}, {"address", "h:1"}, {"public_key", Harness::key_of("bob")}}
+          .dump());
   CHECK(ok == R"({"ok":true,"result":{"address":"h:1","created":true,"username":"bob"}})");
   const std::string error =
       h.apply_bytes(R"({"op":"quit_auction","username":"bob","auction_id":4})");
@@ -330,11 +332,14 @@ TEST_CASE("platform: answers are JSON with ok and result or error", "[platform]"
 TEST_CASE("platform: the numbers of users and of auctions are bounded", "[platform]") {
   Harness h;
   for (std::size_t i = 0; i < limits::users_max; ++i) {
-    h.apply_bytes(R"({"op":"login","address":"h:1","username":"u)" + std::to_string(i) + "\"}");
+    const std::string name = "u" + std::to_string(i);
+    h.apply_bytes(json{{"op", "login"}, {"address", "h:1"}, {"username", name},
+                       {"public_key", Harness::key_of(name)}}
+                      .dump());
   }
   REQUIRE(h.sm.query(
       {{"op", "get_user_address"}, {"username", "u" + std::to_string(limits::users_max - 1)}}));
-  CHECK(h.error({{"op", "login"}, {"username", "one-too-many"}, {"address", "h:1"}}) ==
+  CHECK(h.error({{"op", "login"}, {"username", "one-too-many"}, {"address", "h:1"}, {"public_key", Harness::key_of("one-too-many")}}) ==
         "limit_exceeded");
   h.login("u7", "h:2");  // an existing user may still move
   const std::string create =

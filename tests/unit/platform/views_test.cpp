@@ -149,7 +149,7 @@ TEST_CASE("platform: a serialized read of a missing user or of a write is an err
       decode_request({{"op", "fetch_auctions"}, {"username", "nobody"}, {"limit", 10}});
   REQUIRE(fetch_by_nobody.has_value());
   CHECK(h.sm.query_text(fetch_by_nobody->command).error().code == "unknown_user");
-  const auto login = decode_request({{"op", "login"}, {"username", "x"}, {"address", "h:1"}});
+  const auto login = decode_request({{"op", "login"}, {"username", "x"}, {"address", "h:1"}, {"public_key", Harness::key_of("x")}});
   REQUIRE(login.has_value());
   CHECK(h.sm.query_text(login->command).error().code == "bad_request");
 }
