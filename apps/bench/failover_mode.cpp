@@ -102,7 +102,7 @@ class Writer {
   asio::awaitable<void> async_write(std::size_t client, std::uint64_t n) {
     const std::string username = "fo-" + std::to_string(n);
     const std::string address = "10.0.0.1:" + std::to_string(1024 + n % 60000);
-    platform::Login login{username, address};
+    platform::Login login{username, address, {}};
     const auto started = Clock::now();
     auto done = co_await clients_[client]->async_login(std::move(login));
     const auto finished = Clock::now();

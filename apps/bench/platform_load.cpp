@@ -44,7 +44,7 @@ asio::awaitable<Result<PlatformFixture>> async_set_up(platform::Client& client,
     return Error{e.code, std::string(op) + ": " + e.message};
   };
   for (const std::string& user : {fixture.seller, fixture.buyer}) {
-    platform::Login login{user, "127.0.0.1:9"};
+    platform::Login login{user, "127.0.0.1:9", {}};
     auto done = co_await client.async_login(std::move(login));
     if (!done) co_return std::unexpected(failed("login", done.error()));
   }
@@ -89,7 +89,8 @@ class PlatformWriter final : public LoadClient {
         workload_ == Workload::login || (workload_ == Workload::write && count_ % 2 == 0);
     if (is_login) {
       platform::Login login{user_name(index_, count_ % users_per_client),
-                            "127.0.0.1:" + std::to_string(1024 + count_ % 60000)};
+                            "127.0.0.1:" + std::to_string(1024 + count_ % 60000),
+                            {}};
       auto answer = co_await client_.async_login(std::move(login));
       if (!answer) co_return std::unexpected(std::move(answer.error()));
       co_return Result<void>{};

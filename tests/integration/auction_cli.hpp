@@ -9,7 +9,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,10 +33,31 @@ class AuctionCli {
   AuctionCli(const std::string& program, const Cluster& cluster, const std::string& user,
              std::vector<std::string> extra = {})
       : user_(user) {
-    std::vector<std::string> args{"--config", cluster.config_path().string(), "--user", user};
+    const std::filesystem::path dir = cluster.config_path().parent_path();
+    std::vector<std::string> args{"--config",
+                                  cluster.config_path().string(),
+                                  "--user",
+                                  user,
+                                  "--key-file",
+                                  (dir / "keys" / (user + ".key")).string(),
+                                  "--passphrase-file",
+                                  passphrase_file(dir).string()};
     args.insert(args.end(), extra.begin(), extra.end());
     process_ = std::make_unique<ChildProcess>(executable(program), std::move(args));
     expect(user + " ready at ");
+  }
+
+  // The passphrase every user's key file of `dir`'s cluster is sealed with (made once, 0600).
+  static std::filesystem::path passphrase_file(const std::filesystem::path& dir) {
+    const std::filesystem::path path = dir / "passphrase";
+    if (!std::filesystem::exists(path)) {
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      REQUIRE(fd >= 0);
+      const std::string text = "a test passphrase\n";
+      REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+      ::close(fd);
+    }
+    return path;
   }
 
   void send(const std::string& line) { process_->write_input(line + "\n"); }

@@ -1,6 +1,11 @@
 // Cluster and PlatformUser: see cluster.hpp.
 #include "integration/cluster.hpp"
 
+#include "auction/identity/signing.hpp"
+#include "auction/platform/cluster_credentials.hpp"
+#include "platform/user_proofs.hpp"
+#include "support/test_keys.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <thread>
@@ -37,6 +42,13 @@ Cluster::Cluster(std::size_t size, ClientPort client_port)
 
 std::uint16_t Cluster::client_port(std::uint64_t id) const {
   return config().replicas.at(id - 1).client_port;
+}
+
+std::string Cluster::cluster_id() const {
+  REQUIRE(config().tls.has_value());
+  auto id = platform::load_cluster_id(config().tls->dir);
+  REQUIRE(id.has_value());
+  return *id;
 }
 
 platform::ClientOptions Cluster::client_options() const {
@@ -119,12 +131,61 @@ bool poll_until(const std::function<bool()>& condition, std::chrono::millisecond
 }
 
 PlatformUser::PlatformUser(platform::ClientOptions options)
-    : client_(std::make_unique<platform::Client>(io_.get_executor(), std::move(options))) {}
+    : options_(std::move(options)),
+      anonymous_(std::make_unique<platform::Client>(io_.get_executor(), options_)) {}
 
 PlatformUser::~PlatformUser() {
-  client_.reset();
+  anonymous_.reset();
+  users_.clear();
   io_.restart();
   io_.poll();  // let the closed connections' coroutines finish
+}
+
+platform::Client& PlatformUser::client(const std::string& username) {
+  auto& client = users_[username];
+  if (!client) {
+    platform::ClientOptions options = options_;
+    options.user = test_user(username);
+    client = std::make_unique<platform::Client>(io_.get_executor(), std::move(options));
+  }
+  return *client;
+}
+
+void prove_user(LineConnection& connection, const std::string& cluster_id,
+                const std::string& username) {
+  REQUIRE(connection.send(R"({"id":"challenge","op":"auth_challenge"})"
+                          "\n"));
+  const auto challenge_line = connection.read_line(cluster_wait_max);
+  REQUIRE(challenge_line.has_value());
+  const json challenge = json::parse(*challenge_line);
+  INFO(*challenge_line);
+  REQUIRE(challenge["ok"] == true);
+  const auto keys = test_keys(username);
+  const std::string key = keys->public_key().to_text();
+  const identity::Signature signature =
+      identity::sign(*keys,
+                     identity::SigningContext{identity::SigningPurpose::connection_auth,
+                                              platform::connection_proof_scope(cluster_id, "")},
+                     platform::connection_proof_message(
+                         challenge["result"]["challenge"].get<std::string>(), username, key));
+  const json request{{"id", "proof"},
+                     {"op", "authenticate"},
+                     {"username", username},
+                     {"public_key", key},
+                     {"signature", signature.to_text()}};
+  REQUIRE(connection.send(request.dump() + "\n"));
+  const auto proven = connection.read_line(cluster_wait_max);
+  REQUIRE(proven.has_value());
+  INFO(*proven);
+  REQUIRE(json::parse(*proven)["ok"] == true);
+}
+
+std::string acting_user_of(const std::string& op, const json& fields) {
+  if (op == "get_user_address" || !fields.is_object()) return "";
+  for (const char* key : {"seller", "username"}) {
+    if (fields.contains(key) && fields[key].is_string()) return fields[key].get<std::string>();
+  }
+  return "";
 }
 
 namespace {
@@ -147,11 +208,16 @@ Result<json> run(boost::asio::io_context& io, boost::asio::awaitable<Result<json
 }  // namespace
 
 Result<json> PlatformUser::call(std::string op, json fields) {
-  return run(io_, client_->async_call(std::move(op), std::move(fields)));
+  const std::string user = acting_user_of(op, fields);
+  if (user.empty()) return run(io_, anonymous_->async_call(std::move(op), std::move(fields)));
+  if (op == "login" && fields.is_object() && !fields.contains("public_key")) {
+    fields["public_key"] = test_public_key(user);
+  }
+  return run(io_, client(user).async_call(std::move(op), std::move(fields)));
 }
 
 Result<json> PlatformUser::status(std::size_t replica) {
-  return run(io_, client_->async_status(replica));
+  return run(io_, anonymous_->async_status(replica));
 }
 
 }  // namespace auction::test

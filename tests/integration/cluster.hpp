@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,8 @@ class Cluster {
   const std::filesystem::path& config_path() const { return replicas_.config_path(); }
   std::filesystem::path data_dir(std::uint64_t id) const { return replicas_.data_dir(id); }
   std::uint16_t client_port(std::uint64_t id) const;
+  // The cluster's id (tls.dir/cluster-id), which users' proofs are scoped to.
+  std::string cluster_id() const;
   // Options for a platform::Client of this cluster (its replicas, default timeouts).
   platform::ClientOptions client_options() const;
   // Replica `id`'s command line after the program, for a test that starts a copy itself.
@@ -98,7 +101,12 @@ json ask(std::uint16_t port, const std::string& line);
 bool poll_until(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = cluster_wait_max);
 
-// A platform::Client on its own io_context, called synchronously from the test thread.
+// platform::Clients on one io_context, called synchronously from the test thread, one per
+// user: call() sends each request as the user it acts for (its "seller" or "username" field,
+// as commands.hpp's acting_user() reads it), with that user's test keys
+// (support/test_keys.hpp), the way each user's own program would; a login without a
+// "public_key" gets the user's test key. Requests that act for no user (get_user_address,
+// status) go through an anonymous client.
 class PlatformUser {
  public:
   explicit PlatformUser(platform::ClientOptions options);
@@ -108,12 +116,26 @@ class PlatformUser {
 
   Result<json> call(std::string op, json fields);
   Result<json> status(std::size_t replica);
-  platform::Client& client() { return *client_; }
+  // The anonymous client, and the client that acts as `username`.
+  platform::Client& client() { return *anonymous_; }
+  platform::Client& client(const std::string& username);
   boost::asio::io_context& io() { return io_; }
 
  private:
   boost::asio::io_context io_;
-  std::unique_ptr<platform::Client> client_;
+  platform::ClientOptions options_;
+  std::unique_ptr<platform::Client> anonymous_;
+  std::map<std::string, std::unique_ptr<platform::Client>> users_;
 };
+
+// Proves `username`'s test key on a raw connection to a plain client port (auth_challenge,
+// then authenticate, docs/identity.md): the requests after it on `connection` act as that
+// user. REQUIREs that the replica accepts the proof.
+void prove_user(LineConnection& connection, const std::string& cluster_id,
+                const std::string& username);
+
+// The user a request's fields act for ("seller", else "username"); "" for get_user_address
+// and requests that name none.
+std::string acting_user_of(const std::string& op, const json& fields);
 
 }  // namespace auction::test

@@ -5,14 +5,17 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
 #include "integration/cluster.hpp"
+#include "support/test_keys.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using auction::test::acting_user_of;
 using auction::test::Cluster;
 using auction::test::cluster_wait_max;
 using auction::test::LineConnection;
@@ -28,17 +31,25 @@ struct Answer {
 
 using Call = std::function<Answer(const std::string& op, json fields)>;
 
-// Raw lines on one connection to `port`, the way a person at `nc` talks to the leader.
+// Raw lines to `port`, the way a person at `nc` talks to the leader: one connection per user,
+// which proves that user's test key first (prove_user), and one for requests that act for
+// no user. A login without a public_key gets the user's test key.
 class RawCaller {
  public:
-  explicit RawCaller(std::uint16_t port)
-      : connection_(LineConnection::connect(port, cluster_wait_max)) {
-    REQUIRE(connection_ != nullptr);
-  }
+  RawCaller(std::uint16_t port, std::string cluster_id)
+      : port_(port), cluster_id_(std::move(cluster_id)) {}
 
+  // Sends `line` on the connection of the user it acts for and returns the reply.
   json ask_line(const std::string& line) {
-    REQUIRE(connection_->send(line + "\n"));
-    auto reply = connection_->read_line(cluster_wait_max);
+    json request = json::parse(line);
+    const std::string op = request.value("op", "");
+    const std::string user = acting_user_of(op, request);
+    if (op == "login" && !user.empty() && !request.contains("public_key")) {
+      request["public_key"] = auction::test::test_public_key(user);
+    }
+    LineConnection& connection = connection_of(user);
+    REQUIRE(connection.send(request.dump() + "\n"));
+    auto reply = connection.read_line(cluster_wait_max);
     REQUIRE(reply.has_value());
     return json::parse(*reply);
   }
@@ -54,7 +65,19 @@ class RawCaller {
   }
 
  private:
-  std::unique_ptr<LineConnection> connection_;
+  LineConnection& connection_of(const std::string& user) {
+    auto& connection = connections_[user];
+    if (!connection) {
+      connection = LineConnection::connect(port_, cluster_wait_max);
+      REQUIRE(connection != nullptr);
+      if (!user.empty()) auction::test::prove_user(*connection, cluster_id_, user);
+    }
+    return *connection;
+  }
+
+  std::uint16_t port_;
+  std::string cluster_id_;
+  std::map<std::string, std::unique_ptr<LineConnection>> connections_;
   std::int64_t id_ = 0;
 };
 
@@ -204,7 +227,7 @@ TEST_CASE("integration: every platform op and error, by raw line and through the
   INFO(cluster.logs());
 
   SECTION("raw lines to the leader, and what only raw lines can reach") {
-    RawCaller raw(cluster.client_port(leader));
+    RawCaller raw(cluster.client_port(leader), cluster.cluster_id());
     walk_every_op(std::ref(raw), "r_");
 
     // status, from every replica; not_leader from a follower
@@ -342,7 +365,7 @@ TEST_CASE(
     "[integration][platform]") {
   Cluster cluster(1, Cluster::ClientPort::plain);  // raw lines, as with nc
   cluster.start_all();
-  RawCaller raw(cluster.client_port(cluster.wait_for_leader()));
+  RawCaller raw(cluster.client_port(cluster.wait_for_leader()), cluster.cluster_id());
   INFO(cluster.logs());
   ok(std::ref(raw), "login", {{"username", "alice"}, {"address", "127.0.0.1:7001"}});
   const json clear_screen =
@@ -372,7 +395,7 @@ TEST_CASE(
   const std::uint64_t leader = cluster.wait_for_leader();
   const std::uint16_t port = cluster.client_port(leader);
   INFO(cluster.logs());
-  RawCaller caller(port);
+  RawCaller caller(port, cluster.cluster_id());
   const Call raw = [&caller](const std::string& op, json fields) {
     return caller(op, std::move(fields));
   };

@@ -45,7 +45,9 @@ TEST_CASE(
 
   // What an attacker would write: a login of its own, as a committed entry.
   const std::string forged_login =
-      platform::encode(platform::Request{platform::Login{"mallory", "10.6.6.6:666"}, std::nullopt})
+      platform::encode(
+          platform::Request{platform::Login{"mallory", "10.6.6.6:666", std::string(64, 'a')},
+                            std::nullopt})
           .dump();
   const auto stranger = platform::make_memory_credentials({leader});  // "replica-<leader>"
   for (std::uint64_t target = 1; target <= cluster.size(); ++target) {

@@ -32,6 +32,16 @@ const ConnectionUser* user_of(const wire::ConnectionContext* connection) {
 
 Error unauthenticated(const std::string& why) { return Error{code::unauthenticated, why}; }
 
+// The check itself, run on the worker.
+asio::awaitable<bool> async_check_signature(std::string public_key_hex,
+                                            identity::SigningPurpose purpose, std::string scope,
+                                            std::string message, std::string signature_hex) {
+  auto key = identity::public_key_from_text(public_key_hex);
+  auto signature = identity::signature_from_text(signature_hex);
+  if (!key || !signature) co_return false;
+  co_return identity::verify(*key, identity::SigningContext{purpose, scope}, message, *signature);
+}
+
 }  // namespace
 
 UserAuthenticator::UserAuthenticator(const StateMachine& machine, std::string cluster_id)
@@ -135,18 +145,11 @@ asio::awaitable<bool> UserAuthenticator::async_verify(std::string public_key_hex
                                                       std::string scope, std::string message,
                                                       std::string signature_hex) {
   // co_spawn on the worker runs the check there and resumes this coroutine on its own
-  // executor when it is done.
-  co_return co_await asio::co_spawn(
-      worker_,
-      [key = std::move(public_key_hex), purpose, scope = std::move(scope),
-       message = std::move(message),
-       signature = std::move(signature_hex)]() -> asio::awaitable<bool> {
-        auto parsed_key = identity::public_key_from_text(key);
-        auto parsed_signature = identity::signature_from_text(signature);
-        co_return parsed_key&& parsed_signature&& identity::verify(
-            *parsed_key, identity::SigningContext{purpose, scope}, message, *parsed_signature);
-      },
-      asio::use_awaitable);
+  // executor when it is done. (A plain coroutine, not a lambda: g++ 12 destroys a coroutine
+  // lambda's captures twice.)
+  auto check = async_check_signature(std::move(public_key_hex), purpose, std::move(scope),
+                                     std::move(message), std::move(signature_hex));
+  co_return co_await asio::co_spawn(worker_, std::move(check), asio::use_awaitable);
 }
 
 }  // namespace auction::platform

@@ -104,6 +104,11 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
   // options.greeting on a connection just made.
   asio::awaitable<Result<void>> async_greet(std::shared_ptr<Connection> made,
                                             Clock::time_point expiry);
+  // async_exchange() while the State is there (for the greeting's calls).
+  static asio::awaitable<Result<Reply>> async_exchange_on(std::weak_ptr<State> weak,
+                                                          std::shared_ptr<Connection> on,
+                                                          PreparedRequest request,
+                                                          Clock::time_point expiry);
   // One request on `on` and its reply, by `expiry`.
   asio::awaitable<Result<Reply>> async_exchange(std::shared_ptr<Connection> on,
                                                 PreparedRequest request, Clock::time_point expiry);
@@ -213,13 +218,9 @@ asio::awaitable<Result<void>> Client::State::async_greet(std::shared_ptr<Connect
                                                          Clock::time_point expiry) {
   NewConnection greeted;
   greeted.channel_binding = channel_binding(made->channel->native_tls());
-  std::weak_ptr<State> weak = shared_from_this();
-  greeted.call = [weak, made, expiry](std::string op,
-                                      Json fields) -> asio::awaitable<Result<Reply>> {
-    auto self = weak.lock();
-    if (!self) co_return fail(code::unavailable, "the client was destroyed");
-    PreparedRequest request(op, fields);
-    co_return co_await self->async_exchange(made, std::move(request), expiry);
+  // Not a coroutine lambda: g++ 12 destroys a coroutine lambda's captures twice.
+  greeted.call = [weak = weak_from_this(), made, expiry](std::string op, Json fields) {
+    return async_exchange_on(weak, made, PreparedRequest(op, fields), expiry);
   };
   co_return co_await options.greeting(std::move(greeted));
 }
@@ -242,6 +243,15 @@ asio::awaitable<Result<Reply>> Client::State::async_exchange(std::shared_ptr<Con
   on->pending.erase(id);
   if (call.outcome) co_return std::move(*call.outcome);
   co_return fail(code::timeout, "\"" + request.op() + "\" got no reply in time");
+}
+
+asio::awaitable<Result<Reply>> Client::State::async_exchange_on(std::weak_ptr<State> weak,
+                                                                std::shared_ptr<Connection> on,
+                                                                PreparedRequest request,
+                                                                Clock::time_point expiry) {
+  auto self = weak.lock();
+  if (!self) co_return fail(code::unavailable, "the client was destroyed");
+  co_return co_await self->async_exchange(std::move(on), std::move(request), expiry);
 }
 
 Client::Client(asio::any_io_executor executor, ClientOptions options)

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -47,8 +48,12 @@ class ProgramFiles {
     o.config_path = config();
     o.user = "tess";
     o.script = script();
+    o.key_file = key_file();
+    o.passphrase_env = "PPAPD_CONSOLE_TEST_PASSPHRASE";
+    ::setenv(o.passphrase_env.c_str(), "the right passphrase", 1);
     return o;
   }
+  std::string key_file() const { return (dir_ / "keys" / "tess.key").string(); }
 
  private:
   std::filesystem::path dir_;
@@ -146,4 +151,32 @@ TEST_CASE(
   CHECK(listen == Endpoint{"127.0.0.1", 0});
   CHECK(calls == std::vector<std::string>{"start", "login", "ready", "execute help", "execute ",
                                           "execute quit", "stop"});
+}
+
+TEST_CASE(
+    "console: a program makes the user's key file on first use, opens it after, and refuses "
+    "to start with a wrong passphrase, leaving the file as it was",
+    "[console][program]") {
+  ProgramFiles files("quit\n");
+  std::vector<std::string> calls;
+  const auto make = [&](const ProgramContext&) -> Result<std::unique_ptr<FrontEnd>> {
+    return std::make_unique<RecordingFrontEnd>(calls);
+  };
+  CHECK(console::run_console_program(files.options(), make) == 0);
+  REQUIRE(std::filesystem::exists(files.key_file()));
+  CHECK((std::filesystem::status(files.key_file()).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  std::stringstream before;
+  before << std::ifstream(files.key_file()).rdbuf();
+
+  CHECK(console::run_console_program(files.options(), make) == 0);  // opens the same file
+
+  ProgramOptions wrong = files.options();
+  ::setenv(wrong.passphrase_env.c_str(), "not the passphrase", 1);
+  CHECK(console::run_console_program(wrong, make) == console::exit_refused);
+  std::stringstream after;
+  after << std::ifstream(files.key_file()).rdbuf();
+  CHECK(after.str() == before.str());
+  CHECK(calls == std::vector<std::string>{"start", "login", "ready", "execute quit", "stop",
+                                          "start", "login", "ready", "execute quit", "stop"});
 }

@@ -202,10 +202,11 @@ TEST_CASE("platform: every answer the state machine gives decodes to the typed a
 
 TEST_CASE("platform: an answer is decoded as the answer to the command that was asked",
           "[platform][answers]") {
-  const json result = {{"username", "bob"}, {"address", "127.0.0.1:7002"}};
+  const json result = {
+      {"username", "bob"}, {"address", "127.0.0.1:7002"}, {"public_key", std::string(64, 'b')}};
   auto read = decode_answer(Command{GetUserAddress{"bob"}}, result);
   REQUIRE(read.has_value());
-  CHECK(std::get<UserAddress>(*read) == UserAddress{"bob", "127.0.0.1:7002"});
+  CHECK(std::get<UserAddress>(*read) == UserAddress{"bob", "127.0.0.1:7002", std::string(64, 'b')});
   auto created = decode_answer(Command{CreateAuction{}}, json{{"auction_id", 3}});
   REQUIRE(created.has_value());
   CHECK(std::get<CreatedAuction>(*created).auction_id == AuctionId{3});

@@ -10,10 +10,13 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "auction/identity/signing.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "auction/platform/cluster_credentials.hpp"
 #include "auction/platform/replica.hpp"
+#include "platform/user_proofs.hpp"
+#include "support/test_keys.hpp"
 #include "unit/raft/file_storage_test_support.hpp"
 #include "unit/wire/loopback.hpp"
 
@@ -61,7 +64,16 @@ ReplicaOptions options_in(const TempDir& dir, const std::string& data = "data") 
 }
 
 // Built outside the coroutines: g++ 12 miscompiles braced lists inside a coroutine body.
-const Json login_fields{{"username", "alice"}, {"address", "127.0.0.1:9001"}};
+const Json login_fields{{"username", "alice"},
+                        {"address", "127.0.0.1:9001"},
+                        {"public_key", auction::test::test_public_key("alice")}};
+
+// A platform client that acts as alice (test keys) on the cluster of `config`.
+auction::platform::ClientOptions alice_options(const ClusterConfig& config) {
+  auto options = auction::platform::client_options_from(config);
+  options.user = auction::test::test_user("alice");
+  return options;
+}
 const Json lookup_fields{{"username", "alice"}};
 
 // create_auction's fields for alice's auction called `name`.
@@ -93,7 +105,7 @@ TEST_CASE(
     CHECK(ports->client == config.replicas[0].client_port);
     CHECK(ports->raft == config.replicas[0].raft_port);
 
-    auction::platform::Client client(ex, auction::platform::client_options_from(config));
+    auction::platform::Client client(ex, alice_options(config));
     auto login = co_await client.async_call("login", login_fields);
     REQUIRE(login.has_value());
     CHECK(login->at("created") == true);
@@ -111,7 +123,7 @@ TEST_CASE(
     // The leader's no-op entry and the login.
     CHECK(replica.recovered().last_index >= auction::raft::LogIndex{2});
     REQUIRE(replica.start().has_value());
-    auction::platform::Client client(ex, auction::platform::client_options_from(config));
+    auction::platform::Client client(ex, alice_options(config));
     auto where = co_await client.async_call("get_user_address", lookup_fields);
     REQUIRE(where.has_value());
     CHECK(where->at("address") == "127.0.0.1:9001");
@@ -132,7 +144,7 @@ TEST_CASE(
     REQUIRE(opened.has_value());
     Replica& replica = **opened;
     REQUIRE(replica.start().has_value());
-    auction::platform::Client client(ex, auction::platform::client_options_from(config));
+    auction::platform::Client client(ex, alice_options(config));
     REQUIRE((co_await client.async_call("login", login_fields)).has_value());
 
     auto escape = co_await client.async_call("create_auction", create_fields("x\x1b[2J"));
@@ -298,6 +310,28 @@ asio::awaitable<Json> ask(RawPeer& peer, const std::string& line) {
   co_return co_await peer.async_ask(line + "\n");
 }
 
+// Proves `user`'s test key on `peer` (auth_challenge, then authenticate, over plain TCP) and
+// returns authenticate's answer.
+asio::awaitable<Json> async_prove(RawPeer& peer, const ClusterConfig& config,
+                                  const std::string& user) {
+  const Json challenge = co_await ask(peer, R"({"id":"c","op":"auth_challenge"})");
+  const auto keys = auction::test::test_keys(user);
+  const std::string key = keys->public_key().to_text();
+  const std::string scope = auction::platform::connection_proof_scope(
+      *auction::platform::load_cluster_id(config.tls->dir), "");
+  const auction::identity::Signature signature = auction::identity::sign(
+      *keys,
+      auction::identity::SigningContext{auction::identity::SigningPurpose::connection_auth, scope},
+      auction::platform::connection_proof_message(
+          challenge.at("result").at("challenge").get<std::string>(), user, key));
+  const Json request{{"id", "p"},
+                     {"op", "authenticate"},
+                     {"username", user},
+                     {"public_key", key},
+                     {"signature", signature.to_text()}};
+  co_return co_await ask(peer, request.dump());
+}
+
 // The leader's `status` over a raw connection.
 asio::awaitable<std::uint64_t> async_last_index(RawPeer& peer) {
   const Json status = co_await ask(peer, R"({"id":"s","op":"status"})");
@@ -330,31 +364,42 @@ TEST_CASE(
     REQUIRE(replica.start().has_value());
     {
       // The client waits out the election.
-      auction::platform::Client client(ex, auction::platform::client_options_from(config));
+      auction::platform::Client client(ex, alice_options(config));
       REQUIRE((co_await client.async_call("login", login_fields)).has_value());
       client.close();
     }
     RawPeer peer = co_await RawPeer::async_connect(replica.ports().client);
-    for (
-        const char* line :
-        {R"({"id":1,"op":"login","username":"bob","address":"127.0.0.1:9002"})",
-         R"({"id":2,"op":"create_auction","seller":"alice","auction_name":"a","item_name":"b","item_description":"","base_price":100,"increment":10,"period_ms":1000})",
-         R"({"id":3,"op":"join_auction","username":"bob","auction_id":1})"}) {
-      REQUIRE((co_await ask(peer, line)).at("ok") == true);
-    }
+    RawPeer bob_peer = co_await RawPeer::async_connect(replica.ports().client);
+    REQUIRE((co_await async_prove(peer, config, "alice")).at("ok") == true);
+    REQUIRE((co_await async_prove(bob_peer, config, "bob")).at("ok") == true);
+    const Json bob_login{{"id", 1},
+                         {"op", "login"},
+                         {"username", "bob"},
+                         {"address", "127.0.0.1:9002"},
+                         {"public_key", auction::test::test_public_key("bob")}};
+    REQUIRE((co_await ask(bob_peer, bob_login.dump())).at("ok") == true);
+    REQUIRE(
+        (co_await ask(
+             peer,
+             R"({"id":2,"op":"create_auction","seller":"alice","auction_name":"a","item_name":"b","item_description":"","base_price":100,"increment":10,"period_ms":1000})"))
+            .at("ok") == true);
+    REQUIRE(
+        (co_await ask(bob_peer, R"({"id":3,"op":"join_auction","username":"bob","auction_id":1})"))
+            .at("ok") == true);
 
     const std::uint64_t before_flood = co_await async_last_index(peer);
     for (int i = 0; i < 200; ++i) {
       const Json answer = co_await ask(
           peer,
-          R"({"id":10,"op":"update_auction","seller":"nobody","auction_id":1,"round_id":1,"current_price":110,"buyers":[{"username":"bob","active":true}]})");
+          R"({"id":10,"op":"update_auction","seller":"alice","auction_id":99,"round_id":1,"current_price":110,"buyers":[{"username":"bob","active":true}]})");
       REQUIRE(answer.at("ok") == false);
-      REQUIRE(answer.at("error").at("code") == "unknown_user");
+      REQUIRE(answer.at("error").at("code") == "unknown_auction");
     }
     const Json not_owner =
-        co_await ask(peer, R"({"id":11,"op":"cancel_auction","seller":"bob","auction_id":1})");
+        co_await ask(bob_peer, R"({"id":11,"op":"cancel_auction","seller":"bob","auction_id":1})");
     CHECK(not_owner.at("error").at("code") == "not_owner");
     CHECK(co_await async_last_index(peer) == before_flood);
+    bob_peer.close();
 
     // Exactly once: the start is applied; its retry gets the saved answer, although the
     // state now refuses a fresh start of the same auction (wrong_stage).
@@ -391,7 +436,7 @@ TEST_CASE(
     Replica& replica = **opened;
     REQUIRE(replica.start().has_value());
     const std::uint16_t port = replica.ports().client;
-    auction::platform::Client user(ex, auction::platform::client_options_from(config));
+    auction::platform::Client user(ex, alice_options(config));
     REQUIRE((co_await user.async_call("login", login_fields)).has_value());  // waits for a leader
 
     // Registrations: a flood from 127.0.0.2 gets its burst, then rate_limited and when
@@ -400,9 +445,16 @@ TEST_CASE(
     int registered = 0;
     Json limited;
     for (int i = 0; i < 40 && limited.is_null(); ++i) {
-      const Json answer =
-          co_await ask(flooder, R"({"id":1,"op":"login","username":"f)" + std::to_string(i) +
-                                    R"(","address":"127.0.0.1:9")" + "}");
+      // One connection proves one name after another: the last proof counts.
+      const std::string name = "f" + std::to_string(i);
+      const Json proven = co_await async_prove(flooder, config, name);
+      REQUIRE(proven.at("ok") == true);
+      const Json login{{"id", 1},
+                       {"op", "login"},
+                       {"username", name},
+                       {"address", "127.0.0.1:9"},
+                       {"public_key", auction::test::test_public_key(name)}};
+      const Json answer = co_await ask(flooder, login.dump());
       if (answer.at("ok") == true) {
         ++registered;
       } else {
@@ -417,20 +469,28 @@ TEST_CASE(
                                                   std::to_string(registered) + R"("})");
     CHECK(lookup.at("error").at("code") == "unknown_user");
     // A user from another source registers as usual.
-    const Json bob{{"username", "bob"}, {"address", "127.0.0.1:9002"}};
-    auto bob_in = co_await user.async_call("login", bob);
+    auto bob_options = auction::platform::client_options_from(config);
+    bob_options.user = auction::test::test_user("bob");
+    auction::platform::Client bob_client(ex, std::move(bob_options));
+    const Json bob{{"username", "bob"},
+                   {"address", "127.0.0.1:9002"},
+                   {"public_key", auction::test::test_public_key("bob")}};
+    auto bob_in = co_await bob_client.async_call("login", bob);
     REQUIRE(bob_in.has_value());
     CHECK(bob_in->at("created") == true);
 
     // Writes: refused or not, each takes a token of its source.
     RawPeer writer = co_await RawPeer::async_connect(port, "127.0.0.3");
+    const Json writer_proven = co_await async_prove(writer, config, "writer");
+    REQUIRE(writer_proven.at("ok") == true);
     std::string write_code;
     for (int i = 0; i < 60 && write_code != "rate_limited"; ++i) {
       const Json answer = co_await ask(
-          writer, R"({"id":3,"op":"cancel_auction","seller":"nobody","auction_id":1})");
+          writer, R"({"id":3,"op":"cancel_auction","seller":"writer","auction_id":1})");
       write_code = answer.at("error").at("code").get<std::string>();
     }
     CHECK(write_code == "rate_limited");
+    bob_client.close();
 
     // Connections: 127.0.0.4 holds its three; the fourth is refused with the reason.
     std::vector<RawPeer> held;

@@ -40,15 +40,66 @@ json view_of(const Harness& h, const std::string& user, std::uint64_t id) {
 
 }  // namespace
 
+TEST_CASE("platform: a name belongs to the first key that logs in with it", "[platform]") {
+  Harness h;
+  h.login("bob", "10.0.0.1:5000");
+  const json before = h.sm.snapshot().at("users");
+  CHECK(h.error({{"op", "login"},
+                 {"username", "bob"},
+                 {"address", "6.6.6.6:666"},
+                 {"public_key", Harness::key_of("mallory")}}) == "name_taken");
+  CHECK(h.sm.query({{"op", "get_user_address"}, {"username", "bob"}})->at("address") ==
+        "10.0.0.1:5000");
+  CHECK(h.sm.snapshot().at("users") == before);
+}
+
+TEST_CASE("platform: rotate_key replaces a user key and only the new key logs in after",
+          "[platform]") {
+  Harness h;
+  h.login("bob");
+  CHECK(h.error({{"op", "rotate_key"},
+                 {"username", "nobody"},
+                 {"public_key", Harness::key_of("new")},
+                 {"proof", std::string(128, 'c')}}) == "unknown_user");
+  CHECK(h.ok({{"op", "rotate_key"},
+              {"username", "bob"},
+              {"public_key", Harness::key_of("new")},
+              {"proof", std::string(128, 'c')}}) ==
+        json{{"username", "bob"}, {"public_key", Harness::key_of("new")}});
+  CHECK(*h.sm.public_key("bob") == Harness::key_of("new"));
+  CHECK(h.error({{"op", "login"},
+                 {"username", "bob"},
+                 {"address", "h:1"},
+                 {"public_key", Harness::key_of("bob")}}) == "name_taken");
+  CHECK(h.ok({{"op", "login"},
+              {"username", "bob"},
+              {"address", "h:1"},
+              {"public_key", Harness::key_of("new")}})
+            .at("created") == false);
+  // The key is part of the state: a snapshot keeps it.
+  auto restored = StateMachine::restore(h.sm.snapshot());
+  REQUIRE(restored.has_value());
+  CHECK(*restored->public_key("bob") == Harness::key_of("new"));
+  CHECK(restored->digest() == h.sm.digest());
+}
+
 TEST_CASE("platform: login creates a user, a second login moves the address", "[platform]") {
   Harness h;
-  auto r = h.ok({{"op", "login"}, {"username", "bob"}, {"address", "10.0.0.1:5000"}, {"public_key", Harness::key_of("bob")}});
+  auto r = h.ok({{"op", "login"},
+                 {"username", "bob"},
+                 {"address", "10.0.0.1:5000"},
+                 {"public_key", Harness::key_of("bob")}});
   CHECK(r == json{{"username", "bob"}, {"address", "10.0.0.1:5000"}, {"created", true}});
-  r = h.ok({{"op", "login"}, {"username", "bob"}, {"address", "10.0.0.2:6000"}, {"public_key", Harness::key_of("bob")}});
+  r = h.ok({{"op", "login"},
+            {"username", "bob"},
+            {"address", "10.0.0.2:6000"},
+            {"public_key", Harness::key_of("bob")}});
   CHECK(r.at("created") == false);
   const auto address = h.sm.query({{"op", "get_user_address"}, {"username", "bob"}});
   REQUIRE(address.has_value());
-  CHECK(*address == json{{"username", "bob"}, {"address", "10.0.0.2:6000"}});
+  CHECK(*address == json{{"username", "bob"},
+                         {"address", "10.0.0.2:6000"},
+                         {"public_key", Harness::key_of("bob")}});
   CHECK(h.query_error({{"op", "get_user_address"}, {"username", "nobody"}}) == "unknown_user");
 }
 
@@ -296,9 +347,16 @@ TEST_CASE("platform: a read in the log is answered like a query and changes noth
   Harness h;
   h.login("bob", "h:1");
   const json answer = h.apply({{"op", "get_user_address"}, {"username", "bob"}});
-  CHECK(answer == json{{"ok", true}, {"result", {{"username", "bob"}, {"address", "h:1"}}}});
-  CHECK(h.sm.query({{"op", "login"}, {"username", "bob"}, {"address", "h:2"}, {"public_key", Harness::key_of("bob")}}).error().code ==
-        "bad_request");
+  CHECK(answer ==
+        json{{"ok", true},
+             {"result",
+              {{"username", "bob"}, {"address", "h:1"}, {"public_key", Harness::key_of("bob")}}}});
+  CHECK(h.sm.query({{"op", "login"},
+                    {"username", "bob"},
+                    {"address", "h:2"},
+                    {"public_key", Harness::key_of("bob")}})
+            .error()
+            .code == "bad_request");
 }
 
 TEST_CASE("platform: garbage in the log is an error answer, never a crash", "[platform]") {
@@ -320,9 +378,12 @@ TEST_CASE("platform: garbage in the log is an error answer, never a crash", "[pl
 
 TEST_CASE("platform: answers are JSON with ok and result or error", "[platform]") {
   Harness h;
-  const std::string ok = h.apply_bytes(
-      json{{"op", "login"}, {"username", "bob"}, {"address", "h:1"}, {"public_key", Harness::key_of("bob")}}
-          .dump());
+  const std::string ok = h.apply_bytes(json{
+      {"op", "login"},
+      {"username", "bob"},
+      {"address", "h:1"},
+      {"public_key",
+       Harness::key_of("bob")}}.dump());
   CHECK(ok == R"({"ok":true,"result":{"address":"h:1","created":true,"username":"bob"}})");
   const std::string error =
       h.apply_bytes(R"({"op":"quit_auction","username":"bob","auction_id":4})");
@@ -333,14 +394,18 @@ TEST_CASE("platform: the numbers of users and of auctions are bounded", "[platfo
   Harness h;
   for (std::size_t i = 0; i < limits::users_max; ++i) {
     const std::string name = "u" + std::to_string(i);
-    h.apply_bytes(json{{"op", "login"}, {"address", "h:1"}, {"username", name},
+    h.apply_bytes(json{{"op", "login"},
+                       {"address", "h:1"},
+                       {"username", name},
                        {"public_key", Harness::key_of(name)}}
                       .dump());
   }
   REQUIRE(h.sm.query(
       {{"op", "get_user_address"}, {"username", "u" + std::to_string(limits::users_max - 1)}}));
-  CHECK(h.error({{"op", "login"}, {"username", "one-too-many"}, {"address", "h:1"}, {"public_key", Harness::key_of("one-too-many")}}) ==
-        "limit_exceeded");
+  CHECK(h.error({{"op", "login"},
+                 {"username", "one-too-many"},
+                 {"address", "h:1"},
+                 {"public_key", Harness::key_of("one-too-many")}}) == "limit_exceeded");
   h.login("u7", "h:2");  // an existing user may still move
   const std::string create =
       R"({"op":"create_auction","seller":"u1","auction_name":"a","item_name":"b",)"
