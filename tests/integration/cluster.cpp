@@ -112,10 +112,22 @@ std::uint64_t Cluster::wait_for_leader() {
   return leadership->leader;
 }
 
-json ask(std::uint16_t port, const std::string& line) {
+json ask(std::uint16_t port, const std::string& line, const std::string& cluster_id) {
   auto connection = LineConnection::connect(port, cluster_wait_max);
   REQUIRE(connection != nullptr);
-  REQUIRE(connection->send(line + "\n"));
+  std::string sent = line;
+  const json request = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (request.is_object() && request.contains("op") && request["op"].is_string()) {
+    const std::string op = request["op"].get<std::string>();
+    const std::string user = acting_user_of(op, request);
+    if (op == "login" && !user.empty() && !request.contains("public_key")) {
+      json with_key = request;
+      with_key["public_key"] = test_public_key(user);
+      sent = with_key.dump();
+    }
+    if (!cluster_id.empty() && !user.empty()) prove_user(*connection, cluster_id, user);
+  }
+  REQUIRE(connection->send(sent + "\n"));
   auto reply = connection->read_line(cluster_wait_max);
   REQUIRE(reply.has_value());
   return json::parse(*reply);

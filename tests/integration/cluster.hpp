@@ -93,8 +93,10 @@ class Cluster {
 
 // Sends one raw line to 127.0.0.1:port and returns the reply line as JSON (fails the test
 // when the port does not answer within cluster_wait_max). Plain TCP: a cluster made with
-// ClientPort::plain.
-json ask(std::uint16_t port, const std::string& line);
+// ClientPort::plain. A login without a "public_key" gets its user's test key; with
+// `cluster_id`, the connection first proves the key of the user the line acts for
+// (prove_user), as that user's own program would.
+json ask(std::uint16_t port, const std::string& line, const std::string& cluster_id = "");
 
 // Polls `condition` (about every 10 ms) until it holds; false after `timeout`. For states that
 // print no line when they change, like a follower's applied index.

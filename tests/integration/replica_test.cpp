@@ -22,6 +22,7 @@
 #include "auction/platform/cluster_credentials.hpp"
 #include "auction/raft/file_storage.hpp"
 #include "integration/cluster.hpp"
+#include "support/test_keys.hpp"
 #include "support/child_process.hpp"
 
 namespace {
@@ -105,8 +106,10 @@ TEST_CASE(
 
   const std::uint16_t leader_port = cluster.client_port(leader);
   json login =
-      ask(leader_port, R"({"id":2,"op":"login","username":"alice","address":"127.0.0.1:9001",)"
-                       R"("client_id":"test-client","seq":1})");
+      ask(leader_port,
+          R"({"id":2,"op":"login","username":"alice","address":"127.0.0.1:9001",)"
+          R"("client_id":"test-client","seq":1})",
+          cluster.cluster_id());
   INFO(login.dump());
   CHECK(login["ok"] == true);
   json where = ask(leader_port, R"({"id":3,"op":"get_user_address","username":"alice"})");
@@ -148,7 +151,8 @@ TEST_CASE("integration: replicas restarted on their data dirs recover the log",
   cluster.start_all();
   std::size_t leader = cluster.wait_for_leader();
   json login = ask(cluster.client_port(leader),
-                   R"({"id":1,"op":"login","username":"dora","address":"127.0.0.1:9100"})");
+                   R"({"id":1,"op":"login","username":"dora","address":"127.0.0.1:9100"})",
+                   cluster.cluster_id());
   REQUIRE(login["ok"] == true);
   cluster.stop_all();  // SIGTERM; each must exit 0
 
@@ -251,15 +255,23 @@ TEST_CASE(
   Cluster cluster(3, Cluster::ClientPort::plain);  // raw lines, as with nc
   cluster.start_all();
   const std::size_t leader = cluster.wait_for_leader();
+  // erin proves her key while the leader still has its majority (a proof reads the state).
+  auto connection = LineConnection::connect(cluster.client_port(leader), deadline);
+  REQUIRE(connection != nullptr);
+  auction::test::prove_user(*connection, cluster.cluster_id(), "erin");
   for (std::size_t id = 1; id <= 3; ++id) {
     if (id == leader) continue;
     cluster.stop(id);  // SIGTERM; it must exit 0
   }
 
-  auto connection = LineConnection::connect(cluster.client_port(leader), deadline);
-  REQUIRE(connection != nullptr);
-  json write = ask(*connection, R"({"id":1,"op":"login","username":"erin","address":"h:1",)"
-                                R"("client_id":"c","seq":1})");
+  const json erin_login{{"id", 1},
+                        {"op", "login"},
+                        {"username", "erin"},
+                        {"address", "h:1"},
+                        {"public_key", auction::test::test_public_key("erin")},
+                        {"client_id", "c"},
+                        {"seq", 1}};
+  json write = ask(*connection, erin_login.dump());
   INFO(write.dump());
   CHECK(write["ok"] == false);
   const std::string code = write["error"]["code"];

@@ -125,11 +125,12 @@ std::variant<Request, Reply> ReplicaService::admit(wire::Request request) {
   if (auto admitted = check_new_request(decoded->command); !admitted) {
     return Reply::failure(admitted.error());
   }
-  if (auto refusal = users_.authorize(decoded->command, request.connection.get())) {
-    return Reply::failure(*refusal);
-  }
+  // A follower sends the client to the leader first: proofs are made there.
   if (raft_.status().role != raft::Role::leader) {
     return not_leader("replica " + std::to_string(raft_.id().value) + " is not the leader");
+  }
+  if (auto refusal = users_.authorize(decoded->command, request.connection.get())) {
+    return Reply::failure(*refusal);
   }
   if (!is_read(request.op)) {
     if (auto refusal = rate_refusal(*decoded, request.source)) return std::move(*refusal);
