@@ -19,6 +19,7 @@
 #include "auction/base/endpoint.hpp"
 #include "auction/base/error_codes.hpp"
 #include "auction/platform/client.hpp"
+#include "auction/platform/cluster_credentials.hpp"
 #include "auction/platform/limits.hpp"
 #include "chaos_cluster.hpp"
 #include "chaos_nemesis.hpp"
@@ -28,6 +29,8 @@
 #include "invariant.hpp"
 #include "linearizability.hpp"
 #include "platform/client_tls.hpp"
+#include "platform/user_greeting.hpp"
+#include "support/test_keys.hpp"
 #include "wire/client.hpp"
 
 namespace auction::test {
@@ -38,7 +41,8 @@ namespace asio = boost::asio;
 using Json = nlohmann::json;
 
 // The objects the clients work on. Buyers log in during setup, so they may join; the extra
-// users are only ever logged in by the clients, so reads of them also see "absent".
+// users are only ever logged in by the clients, so reads of them also see "absent". Every
+// user has its test key (support/test_keys.hpp), which each client acting as it proves.
 constexpr int buyer_count = 5;
 constexpr int extra_user_count = 2;
 constexpr std::uint64_t auction_count = 3;
@@ -50,6 +54,23 @@ constexpr std::size_t pinned_reader_count = 2;
 const std::string seller = "s0";
 
 std::string user_name(int i) { return "u" + std::to_string(i); }
+
+// Every user the workload acts as: the buyers, the extra users and the seller.
+std::vector<std::string> workload_users() {
+  std::vector<std::string> users;
+  for (int i = 0; i < buyer_count + extra_user_count; ++i) users.push_back(user_name(i));
+  users.push_back(seller);
+  return users;
+}
+
+// The user whose client makes `call`: the user it acts for, or, for a read of an address
+// (which anyone may read), the user read.
+std::string caller_of(const platform::Command& call) {
+  if (const auto* read = std::get_if<platform::GetUserAddress>(&call)) return read->username;
+  const std::optional<std::string_view> user = platform::acting_user(call);
+  CHAOS_ASSERT(user.has_value(), "every call of the workload but get_user_address acts for a user");
+  return std::string(*user);
+}
 
 // `base`: the cluster's (its CA); `endpoints`: the replicas in the order to try them.
 platform::ClientOptions client_options(const platform::ClientOptions& base,
@@ -73,8 +94,9 @@ platform::Command draw_call(std::mt19937_64& random, std::int64_t process, std::
   const AuctionId auction_id{1 + random() % auction_count};
   if (roll < 20) {
     // Every written value is unique, so a read says exactly which write it saw.
-    return platform::Login{user_name(any_user), "c" + std::to_string(process) + ".n" +
-                                                    std::to_string(counter) + ":7000"};
+    std::string address = "c" + std::to_string(process) + ".n" + std::to_string(counter) + ":7000";
+    return platform::Login{user_name(any_user), std::move(address),
+                           test_public_key(user_name(any_user))};
   }
   if (roll < 40) return platform::GetUserAddress{user_name(any_user)};
   if (roll < 65) return platform::JoinAuction{user_name(buyer), auction_id};
@@ -82,6 +104,52 @@ platform::Command draw_call(std::mt19937_64& random, std::int64_t process, std::
   // The seller sees every auction's buyers (one page holds them all).
   return platform::FetchAuctions{seller, AuctionId{0}, platform::limits::fetch_page_max};
 }
+
+// One logical process's clients, one per user it acts as: a connection, and so a
+// platform::Client, speaks for one user (docs/identity.md), and each of these proves its
+// user's test key on every connection it makes. Every process holds a client of every user,
+// so one user's address is still written by several processes at once. All on one executor;
+// the process makes one call at a time.
+class UserClients {
+ public:
+  UserClients(asio::any_io_executor executor, const platform::ClientOptions& options) {
+    for (const std::string& user : workload_users()) {
+      platform::ClientOptions acting = options;
+      acting.user = test_user(user);
+      clients_.emplace(user, std::make_unique<platform::Client>(executor, std::move(acting)));
+    }
+  }
+
+  platform::Client& of(const std::string& user) {
+    const auto it = clients_.find(user);
+    CHAOS_ASSERT(it != clients_.end(), "the workload acts only as its own users");
+    return *it->second;
+  }
+  platform::Client& for_call(const platform::Command& call) { return of(caller_of(call)); }
+
+  void close() {
+    for (auto& [user, client] : clients_) client->close();
+  }
+
+ private:
+  std::map<std::string, std::unique_ptr<platform::Client>> clients_;
+};
+
+// A process's reads sent to one replica, past the clients' leader following: addresses on an
+// anonymous connection (anyone may read them), fetches on one that proves the seller's key.
+struct PinnedReader {
+  std::unique_ptr<wire::Client> anonymous;
+  std::unique_ptr<wire::Client> as_seller;
+
+  wire::Client& for_read(const platform::Command& read) {
+    if (std::holds_alternative<platform::FetchAuctions>(read)) return *as_seller;
+    return *anonymous;
+  }
+  void close() {
+    anonymous->close();
+    as_seller->close();
+  }
+};
 
 struct ClientCounts {
   std::size_t calls = 0;
@@ -103,21 +171,22 @@ asio::awaitable<Result<platform::Answer>> async_pinned_read(wire::Client& pinned
 }
 
 // One call through the leader-following client, or a read through `pinned` when given.
-asio::awaitable<Result<platform::Answer>> async_call(platform::Client& client, wire::Client* pinned,
+asio::awaitable<Result<platform::Answer>> async_call(platform::Client& client, PinnedReader* pinned,
                                                      const platform::Command& call) {
   if (pinned != nullptr && platform::is_read(platform::op_name(call))) {
-    return async_pinned_read(*pinned, call);
+    return async_pinned_read(pinned->for_read(call), call);
   }
   return client.async_call(call);
 }
 
-asio::awaitable<ClientCounts> async_client_loop(platform::Client& client, wire::Client* pinned,
+asio::awaitable<ClientCounts> async_client_loop(UserClients& clients, PinnedReader* pinned,
                                                 ChaosRecorder& recorder, std::int64_t process,
                                                 std::uint64_t seed, const std::atomic<bool>& stop) {
   std::mt19937_64 random(seed);
   ClientCounts counts;
   while (!stop.load()) {
     const platform::Command call = draw_call(random, process, counts.calls);
+    platform::Client& client = clients.for_call(call);
     const std::int64_t invoke_ns = recorder.now_ns();
     Result<platform::Answer> answer = co_await async_call(client, pinned, call);
     recorder.record(process, call, invoke_ns, recorder.now_ns(), answer);
@@ -134,11 +203,11 @@ asio::awaitable<ClientCounts> async_client_loop(platform::Client& client, wire::
 }
 
 // Calls and records one op on the caller's thread; the setup and the final reads use it.
-Result<platform::Answer> call_recorded(asio::io_context& io, platform::Client& client,
+Result<platform::Answer> call_recorded(asio::io_context& io, UserClients& clients,
                                        ChaosRecorder& recorder, std::int64_t process,
                                        const platform::Command& call) {
   const std::int64_t invoke_ns = recorder.now_ns();
-  Result<platform::Answer> answer = run_to_completion(io, client.async_call(call));
+  Result<platform::Answer> answer = run_to_completion(io, clients.for_call(call).async_call(call));
   recorder.record(process, call, invoke_ns, recorder.now_ns(), answer);
   return answer;
 }
@@ -224,6 +293,12 @@ ChaosOptions chaos_options_from_environment(std::size_t replicas, int default_se
 
 ChaosResult run_chaos(const ChaosOptions& options) {
   ChaosResult result;
+  // Each user has a client in every process and one in the setup, each with its own
+  // exactly-once session: more would end one another's sessions.
+  if (options.clients + 1 > platform::limits::sessions_per_user_max) {
+    FAIL("at most " << platform::limits::sessions_per_user_max - 1
+                    << " client processes: each acts as every user");
+  }
   std::fprintf(stderr,
                "chaos: %zu replicas, %zu clients, %lld s, seed %llu"
                " (replay with CHAOS_SEED=%llu)\n",
@@ -250,30 +325,35 @@ ChaosResult run_chaos(const ChaosOptions& options) {
   ChaosCluster cluster(options.replicas, network.get());
   const std::vector<std::string> endpoints = cluster.client_endpoints();
   const platform::ClientOptions base_options = cluster.client_options();
-  // The pinned readers' wire clients speak TLS as platform::Client does.
+  // The pinned readers' wire clients speak TLS as platform::Client does, and the one that
+  // fetches proves the seller's key as platform::Client does, in the cluster's id.
   auto tls = platform::client_tls_context(base_options);
   if (!tls) FAIL("the cluster's CA does not load: " << tls.error().message);
+  auto cluster_id = platform::load_cluster_id(base_options.cluster_id_file.parent_path());
+  if (!cluster_id) FAIL("the cluster's id does not load: " << cluster_id.error().message);
   ChaosRecorder recorder;
 
   // Setup, before any fault: the users who may join, the seller and its auctions.
   asio::io_context io;
-  platform::Client main_client(
+  UserClients setup_clients(
       io.get_executor(), client_options(base_options, endpoints, std::chrono::milliseconds(20000)));
+  platform::Client& seller_client = setup_clients.of(seller);
   const std::int64_t main_process = static_cast<std::int64_t>(options.clients) + 1;
   for (int i = 0; i < buyer_count; ++i) {
-    const platform::Login login{user_name(i), "setup.n" + std::to_string(i) + ":7000"};
-    auto answer = call_recorded(io, main_client, recorder, main_process, login);
+    const platform::Login login{user_name(i), "setup.n" + std::to_string(i) + ":7000",
+                                test_public_key(user_name(i))};
+    auto answer = call_recorded(io, setup_clients, recorder, main_process, login);
     if (!answer) FAIL("setup login failed: " << answer.error().message);
   }
-  if (auto answer =
-          run_to_completion(io, main_client.async_login(platform::Login{seller, "seller:7000"}));
+  if (auto answer = run_to_completion(io, seller_client.async_login(platform::Login{
+                                              seller, "seller:7000", test_public_key(seller)}));
       !answer) {
     FAIL("setup login of the seller failed: " << answer.error().message);
   }
   for (std::uint64_t a = 1; a <= auction_count; ++a) {
     platform::CreateAuction create{
         seller, "a" + std::to_string(a), "item", "", Cents{100}, Cents{10}, 1000};
-    auto created = run_to_completion(io, main_client.async_create_auction(std::move(create)));
+    auto created = run_to_completion(io, seller_client.async_create_auction(std::move(create)));
     if (!created || created->auction_id != AuctionId{a}) {
       FAIL("setup create_auction "
            << a << " failed: "
@@ -305,9 +385,9 @@ ChaosResult run_chaos(const ChaosOptions& options) {
       // the clients do not all move together when a replica fails.
       std::vector<std::string> order = endpoints;
       std::rotate(order.begin(), order.begin() + static_cast<long>(c % order.size()), order.end());
-      platform::Client client(client_io.get_executor(),
-                              client_options(base_options, order, std::chrono::milliseconds(1500)));
-      std::unique_ptr<wire::Client> pinned;
+      UserClients clients(client_io.get_executor(),
+                          client_options(base_options, order, std::chrono::milliseconds(1500)));
+      std::unique_ptr<PinnedReader> pinned;
       if (c < pinned_reader_count) {
         auto endpoint = parse_endpoint(endpoints[c % endpoints.size()]);
         CHAOS_ASSERT(endpoint.has_value(), "a replica's client endpoint is host:port");
@@ -316,13 +396,18 @@ ChaosResult run_chaos(const ChaosOptions& options) {
         pinned_options.port = endpoint->port;
         pinned_options.connect_timeout = std::chrono::milliseconds(300);
         pinned_options.tls = *tls;
-        pinned = std::make_unique<wire::Client>(client_io.get_executor(), pinned_options);
+        pinned = std::make_unique<PinnedReader>();
+        pinned->anonymous =
+            std::make_unique<wire::Client>(client_io.get_executor(), pinned_options);
+        pinned_options.greeting = platform::user_greeting(test_user(seller), *cluster_id);
+        pinned->as_seller =
+            std::make_unique<wire::Client>(client_io.get_executor(), pinned_options);
       }
-      counts[c] = run_to_completion(client_io, async_client_loop(client, pinned.get(), recorder,
+      counts[c] = run_to_completion(client_io, async_client_loop(clients, pinned.get(), recorder,
                                                                  static_cast<std::int64_t>(c + 1),
                                                                  options.seed * 1000 + c, stop));
       if (pinned) pinned->close();
-      client.close();
+      clients.close();
       client_io.restart();
       client_io.poll();
     });
@@ -346,11 +431,12 @@ ChaosResult run_chaos(const ChaosOptions& options) {
     result.problems.push_back("the replicas did not converge to one state within 60 s:\n" + *stuck);
   }
 
-  // Final reads, after everything else has completed.
+  // Final reads, after everything else has completed, by the setup's clients (which prove
+  // their users again on new connections: every replica was restarted).
   std::map<std::string, std::optional<std::string>> final_addresses;
   for (int i = 0; i < buyer_count + extra_user_count; ++i) {
     const platform::GetUserAddress read{user_name(i)};
-    auto answer = call_recorded(io, main_client, recorder, main_process, read);
+    auto answer = call_recorded(io, setup_clients, recorder, main_process, read);
     if (answer) {
       final_addresses[user_name(i)] = std::get<platform::UserAddress>(*answer).address;
     } else if (answer.error().code == code::unknown_user) {
@@ -361,9 +447,9 @@ ChaosResult run_chaos(const ChaosOptions& options) {
     }
   }
   const platform::FetchAuctions fetch{seller, AuctionId{0}, platform::limits::fetch_page_max};
-  auto fetched = call_recorded(io, main_client, recorder, main_process, fetch);
+  auto fetched = call_recorded(io, setup_clients, recorder, main_process, fetch);
   if (!fetched) result.problems.push_back("final fetch failed: " + fetched.error().message);
-  main_client.close();
+  setup_clients.close();
   io.restart();
   io.poll();
 

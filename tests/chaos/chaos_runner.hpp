@@ -3,8 +3,9 @@
 //
 // One run: start a cluster (ChaosCluster, in network namespaces when ChaosNetwork can be
 // built), log in the users and create the auctions, then for `duration` let `clients`
-// threads (each its own io_context and platform::Client) call login / get_user_address /
-// join_auction / quit_auction / fetch_auctions while ChaosNemesis kills, pauses and cuts.
+// threads (each its own io_context, and one platform::Client per user it acts as, proving
+// that user's key) call login / get_user_address / join_auction / quit_auction /
+// fetch_auctions while ChaosNemesis kills, pauses and cuts.
 // Then heal everything, stop the clients, kill -9 and restart every replica, wait until all
 // replicas have applied the same entries with the same state digest, read every object once
 // more, and check:
@@ -28,6 +29,8 @@ namespace auction::test {
 
 struct ChaosOptions {
   std::size_t replicas = 3;
+  // Client threads, each acting as every user: at most limits::sessions_per_user_max - 1
+  // (the setup acts as every user too), or the users' clients end one another's sessions.
   std::size_t clients = 5;
   std::chrono::seconds duration{30};  // of faults and client calls
   std::uint64_t seed = 0;
