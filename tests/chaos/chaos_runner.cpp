@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <boost/asio/awaitable.hpp>
@@ -151,12 +152,110 @@ struct PinnedReader {
   }
 };
 
+// Codes that no call of an honest client gets: each client proves its own user's key on
+// every connection it makes, before any call goes out on it (after reconnects, restarts and
+// leader changes too), logs in with that key, and has one write in flight at a time. So it
+// is never refused as a stranger (unauthenticated, bad_signature), never finds its name
+// taken, and never sends a seq older than its session's (stale_request). session_expired
+// only in the cases honesty_problems() excuses.
+bool is_refused_as_dishonest(const std::string& code) {
+  return code == code::unauthenticated || code == code::bad_signature || code == code::name_taken ||
+         code == code::stale_request || code == code::session_expired;
+}
+
+// A call answered with such a code.
+struct Refusal {
+  std::string user;             // the user whose client made the call
+  std::string client_id;        // the exactly-once client_id the call was sent under (a write's)
+  bool is_established = false;  // an earlier write under client_id was acknowledged
+  std::string code;
+  std::string text;  // the process, the call and the answer
+};
+
+// What one process's honest clients were answered beyond the history: the exactly-once
+// client_ids each user's client sent writes under (platform::Client draws a new one when a
+// session is doubtful or ended), those of them under which a write was acknowledged (the
+// platform holds a session for those), and the refusals no honest client should get.
+struct HonestyLog {
+  std::map<std::string, std::set<std::string>> client_ids;   // by user
+  std::map<std::string, std::set<std::string>> established;  // by user
+  std::vector<Refusal> refusals;
+
+  // After `call` was made through `client` (or, a read, past it), whose client_id() was
+  // `id_before` when the call began.
+  void note(std::int64_t process, const platform::Command& call, const platform::Client& client,
+            const std::string& id_before, const Result<platform::Answer>& answer) {
+    const std::string user = caller_of(call);
+    const bool is_write = !platform::is_read(platform::op_name(call));
+    if (is_write) {
+      // A call sends under id_before, or under ids it draws, the last of which client_id()
+      // shows (one more is drawn after session_expired): both bound what was sent.
+      client_ids[user].insert(id_before);
+      client_ids[user].insert(client.client_id());
+      if (answer) established[user].insert(client.client_id());
+    }
+    if (answer || !is_refused_as_dishonest(answer.error().code)) return;
+    refusals.push_back(Refusal{.user = user,
+                               .client_id = id_before,
+                               .is_established = is_write && established[user].contains(id_before),
+                               .code = answer.error().code,
+                               .text = "process " + std::to_string(process) + ": " +
+                                       std::string(platform::op_name(call)) + " as " + user +
+                                       " answered " + answer.error().code + ": " +
+                                       answer.error().message});
+  }
+};
+
 struct ClientCounts {
   std::size_t calls = 0;
   std::size_t ok = 0;
   std::size_t failed = 0;
   std::size_t indeterminate = 0;
+  HonestyLog honesty;
 };
+
+// The refusals in `logs` that show the platform refusing an honest client. session_expired
+// is excused (counted in `excused`) unless the call's client_id had a session, which the
+// platform ends only to keep a user within limits::sessions_per_user_max, and its user's
+// clients wrote under no more client_ids than that in all. Excused: a session that never
+// began (its first write was refused before it was proposed, so the next seq finds no
+// session: platform::Client sends it again under a new client_id when that was its first
+// attempt, and gives up with session_expired when an earlier attempt found no leader), or
+// an eviction by the user's newer sessions.
+std::vector<std::string> honesty_problems(const std::vector<const HonestyLog*>& logs,
+                                          std::size_t& excused) {
+  std::map<std::string, std::set<std::string>> client_ids;
+  for (const HonestyLog* log : logs) {
+    for (const auto& [user, ids] : log->client_ids) client_ids[user].insert(ids.begin(), ids.end());
+  }
+  std::vector<std::string> problems;
+  excused = 0;
+  for (const HonestyLog* log : logs) {
+    for (const Refusal& refusal : log->refusals) {
+      if (refusal.code == code::session_expired &&
+          (!refusal.is_established ||
+           client_ids[refusal.user].size() > platform::limits::sessions_per_user_max)) {
+        ++excused;
+        continue;
+      }
+      std::string why;
+      if (refusal.code == code::session_expired) {
+        why = "the session of " + refusal.client_id +
+              ", which had acknowledged writes, ended although " + refusal.user +
+              "'s clients wrote under only " + std::to_string(client_ids[refusal.user].size()) +
+              " client_ids";
+      } else if (refusal.code == code::name_taken) {
+        why = "every login carries its user's own key";
+      } else if (refusal.code == code::stale_request) {
+        why = "a client sends one write at a time, each with a newer seq";
+      } else {
+        why = "every client proves its own user's key on each connection it makes";
+      }
+      problems.push_back("an honest call was refused: " + refusal.text + " (" + why + ")");
+    }
+  }
+  return problems;
+}
 
 // A read sent to one replica, past the client's leader following: the request the client
 // would send, encoded and its answer decoded by the platform's codec.
@@ -187,9 +286,11 @@ asio::awaitable<ClientCounts> async_client_loop(UserClients& clients, PinnedRead
   while (!stop.load()) {
     const platform::Command call = draw_call(random, process, counts.calls);
     platform::Client& client = clients.for_call(call);
+    const std::string id_before = client.client_id();
     const std::int64_t invoke_ns = recorder.now_ns();
     Result<platform::Answer> answer = co_await async_call(client, pinned, call);
     recorder.record(process, call, invoke_ns, recorder.now_ns(), answer);
+    counts.honesty.note(process, call, client, id_before, answer);
     ++counts.calls;
     if (answer) {
       ++counts.ok;
@@ -204,11 +305,14 @@ asio::awaitable<ClientCounts> async_client_loop(UserClients& clients, PinnedRead
 
 // Calls and records one op on the caller's thread; the setup and the final reads use it.
 Result<platform::Answer> call_recorded(asio::io_context& io, UserClients& clients,
-                                       ChaosRecorder& recorder, std::int64_t process,
-                                       const platform::Command& call) {
+                                       ChaosRecorder& recorder, HonestyLog& honesty,
+                                       std::int64_t process, const platform::Command& call) {
+  platform::Client& client = clients.for_call(call);
+  const std::string id_before = client.client_id();
   const std::int64_t invoke_ns = recorder.now_ns();
-  Result<platform::Answer> answer = run_to_completion(io, clients.for_call(call).async_call(call));
+  Result<platform::Answer> answer = run_to_completion(io, client.async_call(call));
   recorder.record(process, call, invoke_ns, recorder.now_ns(), answer);
+  honesty.note(process, call, client, id_before, answer);
   return answer;
 }
 
@@ -338,11 +442,12 @@ ChaosResult run_chaos(const ChaosOptions& options) {
   UserClients setup_clients(
       io.get_executor(), client_options(base_options, endpoints, std::chrono::milliseconds(20000)));
   platform::Client& seller_client = setup_clients.of(seller);
+  HonestyLog setup_honesty;  // of the setup's and the final reads' calls
   const std::int64_t main_process = static_cast<std::int64_t>(options.clients) + 1;
   for (int i = 0; i < buyer_count; ++i) {
     const platform::Login login{user_name(i), "setup.n" + std::to_string(i) + ":7000",
                                 test_public_key(user_name(i))};
-    auto answer = call_recorded(io, setup_clients, recorder, main_process, login);
+    auto answer = call_recorded(io, setup_clients, recorder, setup_honesty, main_process, login);
     if (!answer) FAIL("setup login failed: " << answer.error().message);
   }
   if (auto answer = run_to_completion(io, seller_client.async_login(platform::Login{
@@ -436,7 +541,7 @@ ChaosResult run_chaos(const ChaosOptions& options) {
   std::map<std::string, std::optional<std::string>> final_addresses;
   for (int i = 0; i < buyer_count + extra_user_count; ++i) {
     const platform::GetUserAddress read{user_name(i)};
-    auto answer = call_recorded(io, setup_clients, recorder, main_process, read);
+    auto answer = call_recorded(io, setup_clients, recorder, setup_honesty, main_process, read);
     if (answer) {
       final_addresses[user_name(i)] = std::get<platform::UserAddress>(*answer).address;
     } else if (answer.error().code == code::unknown_user) {
@@ -447,7 +552,7 @@ ChaosResult run_chaos(const ChaosOptions& options) {
     }
   }
   const platform::FetchAuctions fetch{seller, AuctionId{0}, platform::limits::fetch_page_max};
-  auto fetched = call_recorded(io, setup_clients, recorder, main_process, fetch);
+  auto fetched = call_recorded(io, setup_clients, recorder, setup_honesty, main_process, fetch);
   if (!fetched) result.problems.push_back("final fetch failed: " + fetched.error().message);
   setup_clients.close();
   io.restart();
@@ -462,13 +567,28 @@ ChaosResult run_chaos(const ChaosOptions& options) {
     total.failed += c.failed;
     total.indeterminate += c.indeterminate;
   }
-  result.summary =
-      std::to_string(total.calls) + " client calls (" + std::to_string(total.ok) + " ok, " +
-      std::to_string(total.failed) + " definite errors, " + std::to_string(total.indeterminate) +
-      " indeterminate), " + std::to_string(history.operations.size()) +
-      " history operations; faults: " + nemesis.describe_counts() + "; " + network_note;
+  std::vector<const HonestyLog*> honesty{&setup_honesty};
+  for (const auto& c : counts) honesty.push_back(&c.honesty);
+  std::size_t excused = 0;
+  const std::vector<std::string> refused = honesty_problems(honesty, excused);
+  result.summary = std::to_string(total.calls) + " client calls (" + std::to_string(total.ok) +
+                   " ok, " + std::to_string(total.failed) + " definite errors, " +
+                   std::to_string(total.indeterminate) + " indeterminate), " +
+                   std::to_string(history.operations.size()) +
+                   " history operations; honest calls refused: " + std::to_string(refused.size()) +
+                   " (session_expired excused: " + std::to_string(excused) +
+                   "); faults: " + nemesis.describe_counts() + "; " + network_note;
   std::fprintf(stderr, "chaos: %s\n", result.summary.c_str());
   if (total.ok == 0) result.problems.push_back("no client call succeeded during the run");
+  // A dishonest-looking refusal tends to repeat for every call of one client: a few say it.
+  constexpr std::size_t refusals_shown = 5;
+  for (std::size_t i = 0; i < refused.size() && i < refusals_shown; ++i) {
+    result.problems.push_back(refused[i]);
+  }
+  if (refused.size() > refusals_shown) {
+    result.problems.push_back("... and " + std::to_string(refused.size() - refusals_shown) +
+                              " more honest calls refused");
+  }
 
   if (auto valid = validate(history); !valid) {
     result.problems.push_back("the recorded history is malformed: " + valid.error().message);

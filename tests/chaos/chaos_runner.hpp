@@ -11,7 +11,11 @@
 // more, and check:
 //   1. the history is linearizable (check_history);
 //   2. no acknowledged write is lost (final_state_check);
-//   3. every replica converged to the same state (`digest` in status).
+//   3. every replica converged to the same state (`digest` in status);
+//   4. no call of these honest clients was refused as a stranger's (unauthenticated,
+//      bad_signature), with its name taken, as stale, or with a session that had begun
+//      and ended while its user's clients stayed within the sessions a user may keep: the
+//      proof of each connection survives reconnects, restarts and leader changes.
 // On failure the history is saved as JSON, the replicas' logs next to it, and both paths
 // and the seed (CHAOS_SEED replays the same schedule) are in the failure message.
 // Threading: run_chaos() runs on the calling thread and starts the client threads itself.
