@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "auction/identity/key_file.hpp"
 #include "integration/cluster.hpp"
 #include "support/child_process.hpp"
 
@@ -92,6 +93,15 @@ class AuctionCli {
   std::unique_ptr<ChildProcess> process_;
   std::size_t offset_ = 0;
 };
+
+// The key pair `user`'s program made in its key file on `cluster` (AuctionCli's --key-file).
+inline std::shared_ptr<const identity::KeyPair> cli_keys(const Cluster& cluster,
+                                                         const std::string& user) {
+  const std::filesystem::path dir = cluster.config_path().parent_path();
+  auto keys = identity::load_key_file(dir / "keys" / (user + ".key"), "a test passphrase");
+  REQUIRE(keys.has_value());
+  return std::make_shared<const identity::KeyPair>(std::move(*keys));
+}
 
 // "13.00" for 1300 cents, as the CLIs print money.
 inline std::string dollars(std::int64_t cents) {

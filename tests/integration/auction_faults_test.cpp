@@ -149,6 +149,7 @@ TEST_CASE("auction: one seller runs many auctions at once", "[auction][integrati
               "wait recorded " + std::to_string(id) + ": done");
   }
   PlatformUser reader(cluster.client_options());
+  reader.act_as("carol", auction::test::cli_keys(cluster, "carol"));
   auto fetched = reader.call("fetch_auctions", {{"username", "carol"}});
   REQUIRE(fetched.has_value());
   REQUIRE((*fetched)["auctions"].size() == count);

@@ -47,6 +47,7 @@ TEST_CASE("auction: a seller and three buyers run an auction to the right winner
 
   // A fresh reader agrees.
   PlatformUser reader(cluster.client_options());
+  reader.act_as("dave", auction::test::cli_keys(cluster, "dave"));
   auto fetched = reader.call("fetch_auctions", {{"username", "dave"}});
   REQUIRE(fetched.has_value());
   const json& auction = (*fetched)["auctions"].at(0);
@@ -82,7 +83,9 @@ TEST_CASE(
   erin.ask("join 1", "join: wrong_stage");
   mallory.ask("resume 1", "resume: not_owner");
 
+  // mallory, with her own key, is still not alice.
   PlatformUser intruder(cluster.client_options());
+  intruder.act_as("mallory", auction::test::cli_keys(cluster, "mallory"));
   const json buyers = json::array(
       {{{"username", "bob"}, {"active", true}}, {{"username", "carol"}, {"active", false}}});
   auto update = intruder.call("update_auction", {{"seller", "mallory"},
@@ -101,10 +104,38 @@ TEST_CASE(
   REQUIRE_FALSE(finish.has_value());
   CHECK(finish.error().code == "not_owner");
 
+  // A stranger who names alice, with a key that is not alice's, can do nothing as alice:
+  // not push a round far ahead, not finish, not read her seller's view, not move her address.
+  PlatformUser stranger(cluster.client_options());  // proves a key of its own for "alice"
+  auto forged_update = stranger.call("update_auction", {{"seller", "alice"},
+                                                        {"auction_id", 1},
+                                                        {"round_id", 1'000'000'000'000},
+                                                        {"current_price", 600},
+                                                        {"buyers", buyers}});
+  REQUIRE_FALSE(forged_update.has_value());
+  CHECK(forged_update.error().code == "unauthenticated");
+  auto forged_finish = stranger.call("finish_auction", {{"seller", "alice"},
+                                                        {"auction_id", 1},
+                                                        {"winner", "carol"},
+                                                        {"price", 600},
+                                                        {"round_id", 50},
+                                                        {"buyers", buyers}});
+  REQUIRE_FALSE(forged_finish.has_value());
+  CHECK(forged_finish.error().code == "unauthenticated");
+  auto seller_view = stranger.call("fetch_auctions", {{"username", "alice"}});
+  REQUIRE_FALSE(seller_view.has_value());
+  CHECK(seller_view.error().code == "unauthenticated");
+  auto moved = stranger.call("login", {{"username", "alice"}, {"address", "10.6.6.6:666"}});
+  REQUIRE_FALSE(moved.has_value());
+  CHECK(moved.error().code == "unauthenticated");
+  auto joined_as_bob = stranger.call("quit_auction", {{"username", "bob"}, {"auction_id", 1}});
+  REQUIRE_FALSE(joined_as_bob.has_value());
+  CHECK(joined_as_bob.error().code == "unauthenticated");
+
   carol.ask("withdraw 1", "asked the seller");
   alice.expect("auction 1: finished in round ");
   alice.expect("result recorded by the platform");
-  auto fetched = intruder.call("fetch_auctions", {{"username", "erin"}});
+  auto fetched = intruder.call("fetch_auctions", {{"username", "mallory"}});
   REQUIRE(fetched.has_value());
   CHECK((*fetched)["auctions"].at(0)["winner"] == "bob");
 }

@@ -1,6 +1,7 @@
 // Cluster and PlatformUser: see cluster.hpp.
 #include "integration/cluster.hpp"
 
+#include "auction/base/text_rules.hpp"
 #include "auction/identity/signing.hpp"
 #include "auction/platform/cluster_credentials.hpp"
 #include "platform/user_proofs.hpp"
@@ -153,11 +154,19 @@ PlatformUser::~PlatformUser() {
   io_.poll();  // let the closed connections' coroutines finish
 }
 
+void PlatformUser::act_as(const std::string& username,
+                          std::shared_ptr<const identity::KeyPair> keys) {
+  keys_[username] = std::move(keys);
+  users_.erase(username);
+}
+
 platform::Client& PlatformUser::client(const std::string& username) {
   auto& client = users_[username];
   if (!client) {
     platform::ClientOptions options = options_;
-    options.user = test_user(username);
+    const auto keys = keys_.find(username);
+    options.user =
+        keys == keys_.end() ? test_user(username) : platform::ClientUser{username, keys->second};
     client = std::make_unique<platform::Client>(io_.get_executor(), std::move(options));
   }
   return *client;
@@ -195,7 +204,12 @@ void prove_user(LineConnection& connection, const std::string& cluster_id,
 std::string acting_user_of(const std::string& op, const json& fields) {
   if (op == "get_user_address" || !fields.is_object()) return "";
   for (const char* key : {"seller", "username"}) {
-    if (fields.contains(key) && fields[key].is_string()) return fields[key].get<std::string>();
+    // A name that is no username cannot prove anything: the replica refuses the request
+    // itself first (bad_request, invalid_argument).
+    if (fields.contains(key) && fields[key].is_string() &&
+        is_valid_username(fields[key].get_ref<const std::string&>())) {
+      return fields[key].get<std::string>();
+    }
   }
   return "";
 }
@@ -223,7 +237,7 @@ Result<json> PlatformUser::call(std::string op, json fields) {
   const std::string user = acting_user_of(op, fields);
   if (user.empty()) return run(io_, anonymous_->async_call(std::move(op), std::move(fields)));
   if (op == "login" && fields.is_object() && !fields.contains("public_key")) {
-    fields["public_key"] = test_public_key(user);
+    fields["public_key"] = client(user).user_public_key();
   }
   return run(io_, client(user).async_call(std::move(op), std::move(fields)));
 }

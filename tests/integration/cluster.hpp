@@ -118,6 +118,9 @@ class PlatformUser {
 
   Result<json> call(std::string op, json fields);
   Result<json> status(std::size_t replica);
+  // From now on, requests acting for `username` prove `keys` instead of its test keys (a
+  // user whose program made its own key file).
+  void act_as(const std::string& username, std::shared_ptr<const identity::KeyPair> keys);
   // The anonymous client, and the client that acts as `username`.
   platform::Client& client() { return *anonymous_; }
   platform::Client& client(const std::string& username);
@@ -128,6 +131,7 @@ class PlatformUser {
   platform::ClientOptions options_;
   std::unique_ptr<platform::Client> anonymous_;
   std::map<std::string, std::unique_ptr<platform::Client>> users_;
+  std::map<std::string, std::shared_ptr<const identity::KeyPair>> keys_;  // act_as()
 };
 
 // Proves `username`'s test key on a raw connection to a plain client port (auth_challenge,

@@ -19,6 +19,7 @@
 
 #include "auction/platform/client.hpp"
 #include "integration/cluster.hpp"
+#include "support/test_keys.hpp"
 
 namespace {
 
@@ -49,14 +50,23 @@ struct WriteStream {
 };
 
 json login_fields(const std::string& username, const std::string& address) {
-  return {{"username", username}, {"address", address}};
+  return {{"username", username},
+          {"address", address},
+          {"public_key", auction::test::test_public_key(username)}};
 }
 
-asio::awaitable<void> async_write_logins(Client& client, std::string who, WriteStream& stream) {
+// Each login registers a new user, so each is sent by a client of its own that proves that
+// user's key, the way each user's own program would.
+asio::awaitable<void> async_write_logins(ClientOptions options, std::string who,
+                                         WriteStream& stream) {
+  const auto executor = co_await asio::this_coro::executor;
   for (int n = 0; !stream.is_stopping; ++n) {
     const std::string username = who + "_" + std::to_string(n);
     const std::string address = "127.0.0.1:" + std::to_string(1000 + n);
+    options.user = auction::test::test_user(username);
+    Client client(executor, options);
     auto result = co_await client.async_call("login", login_fields(username, address));
+    client.close();
     if (!result) {
       stream.failures.push_back(result.error());
       break;
@@ -70,11 +80,9 @@ asio::awaitable<void> async_write_logins(Client& client, std::string who, WriteS
 // Runs `writers` clients writing logins until every one of them has stopped.
 void run_writers(const ClientOptions& options, int writers, WriteStream& stream) {
   asio::io_context io;
-  std::vector<std::unique_ptr<Client>> clients;
   for (int i = 0; i < writers; ++i) {
-    clients.push_back(std::make_unique<Client>(io.get_executor(), options));
     ++stream.writers_running;
-    asio::co_spawn(io, async_write_logins(*clients.back(), "w" + std::to_string(i), stream),
+    asio::co_spawn(io, async_write_logins(options, "w" + std::to_string(i), stream),
                    [&](std::exception_ptr escaped) {
                      if (escaped) std::rethrow_exception(escaped);
                      if (stream.writers_running == 0) io.stop();

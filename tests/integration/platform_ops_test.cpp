@@ -253,7 +253,8 @@ TEST_CASE("integration: every platform op and error, by raw line and through the
     CHECK(raw.ask_line(tagged + "2}")["error"]["code"] == "stale_request");
     CHECK(raw.ask_line(tagged + "3}")["result"]["created"] == false);
 
-    // limit_exceeded: an auction takes 100 buyers (pipelined lines, answered in any order)
+    // limit_exceeded: an auction takes 100 buyers; each buyer joins on its own connection,
+    // which proves that buyer's key.
     const std::uint64_t crowded = raw("create_auction", {{"seller", "r_alice"},
                                                          {"auction_name", "crowd"},
                                                          {"item_name", "bench"},
@@ -262,36 +263,17 @@ TEST_CASE("integration: every platform op and error, by raw line and through the
                                                          {"increment", 1},
                                                          {"period_ms", 100}})
                                       .result["auction_id"];
-    auto pipe = LineConnection::connect(cluster.client_port(leader), cluster_wait_max);
-    REQUIRE(pipe != nullptr);
-    const auto send_all = [&](const std::function<json(int)>& line_of) {
-      std::string lines;
-      for (int i = 0; i < 101; ++i) lines += line_of(i).dump() + "\n";
-      REQUIRE(pipe->send(lines));
-      int refusals = 0;
-      for (int i = 0; i < 101; ++i) {
-        auto reply = pipe->read_line(cluster_wait_max);
-        REQUIRE(reply.has_value());
-        const json answer = json::parse(*reply);
-        if (answer["ok"] != true) {
-          ++refusals;
-          CHECK(answer["error"]["code"] == "limit_exceeded");
-        }
+    int refusals = 0;
+    for (int i = 0; i < 101; ++i) {
+      const std::string buyer = "r_crowd" + std::to_string(i);
+      ok(std::ref(raw), "login", {{"username", buyer}, {"address", "127.0.0.1:9000"}});
+      const Answer joined = raw("join_auction", {{"username", buyer}, {"auction_id", crowded}});
+      if (!joined.ok) {
+        ++refusals;
+        CHECK(joined.code == "limit_exceeded");
       }
-      return refusals;
-    };
-    CHECK(send_all([](int i) {
-            return json{{"id", i},
-                        {"op", "login"},
-                        {"username", "r_crowd" + std::to_string(i)},
-                        {"address", "127.0.0.1:9000"}};
-          }) == 0);
-    CHECK(send_all([&](int i) {
-            return json{{"id", i},
-                        {"op", "join_auction"},
-                        {"username", "r_crowd" + std::to_string(i)},
-                        {"auction_id", crowded}};
-          }) == 1);
+    }
+    CHECK(refusals == 1);
   }
 
   SECTION("through the client, which finds the leader itself") {
@@ -315,10 +297,9 @@ TEST_CASE("integration: a write retried after its answer was lost is applied exa
   cluster.start_all();
   const std::uint16_t port = cluster.client_port(cluster.wait_for_leader());
   INFO(cluster.logs());
-  REQUIRE(
-      auction::test::ask(
-          port, R"({"id":1,"op":"login","username":"alice","address":"127.0.0.1:7001"})")["ok"] ==
-      true);
+  REQUIRE(auction::test::ask(
+              port, R"({"id":1,"op":"login","username":"alice","address":"127.0.0.1:7001"})",
+              cluster.cluster_id())["ok"] == true);
   const auto create = [](int seq) {
     return R"({"id":2,"op":"create_auction","seller":"alice","auction_name":"x",)"
            R"("item_name":"y","item_description":"","base_price":500,"increment":50,)"
@@ -333,7 +314,7 @@ TEST_CASE("integration: a write retried after its answer was lost is applied exa
     REQUIRE(connection->send(create(1) + "\n"));
     REQUIRE(connection->read_line(cluster_wait_max).has_value());
   }
-  const json retried = auction::test::ask(port, create(1));
+  const json retried = auction::test::ask(port, create(1), cluster.cluster_id());
   INFO(retried.dump());
   REQUIRE(retried["ok"] == true);
   const json first_id = retried["result"]["auction_id"];
@@ -345,13 +326,13 @@ TEST_CASE("integration: a write retried after its answer was lost is applied exa
     REQUIRE(connection != nullptr);
     REQUIRE(connection->send(create(2) + "\n"));
   }
-  const json second = auction::test::ask(port, create(2));
+  const json second = auction::test::ask(port, create(2), cluster.cluster_id());
   INFO(second.dump());
   REQUIRE(second["ok"] == true);
   CHECK(second["result"]["auction_id"] != first_id);
 
-  const json listed =
-      auction::test::ask(port, R"({"id":3,"op":"fetch_auctions","username":"alice"})");
+  const json listed = auction::test::ask(
+      port, R"({"id":3,"op":"fetch_auctions","username":"alice"})", cluster.cluster_id());
   INFO(listed.dump());
   REQUIRE(listed["result"]["auctions"].size() == 2);
   CHECK(listed["result"]["auctions"][0]["auction_id"] == first_id);
@@ -442,7 +423,7 @@ TEST_CASE(
     REQUIRE(connection != nullptr);
     REQUIRE(connection->send(start + "\n"));
   }
-  const json retried = auction::test::ask(port, start);
+  const json retried = auction::test::ask(port, start, cluster.cluster_id());
   INFO(retried.dump());
   REQUIRE(retried["ok"] == true);
   CHECK(retried["result"]["auction"]["stage"] == "started");
@@ -490,10 +471,17 @@ TEST_CASE(
   REQUIRE(flooder != nullptr);
   int registered = 0;
   json limited;
+  const std::string cluster_id = cluster.cluster_id();
   for (int i = 0; i < 1000 && limited.is_null(); ++i) {
-    REQUIRE(flooder->send(R"({"id":2,"op":"login","username":"flood)" + std::to_string(i) +
-                          R"(","address":"127.0.0.1:9"})"
-                          "\n"));
+    // One connection proves one new name after another (the last proof counts).
+    const std::string name = "flood" + std::to_string(i);
+    auction::test::prove_user(*flooder, cluster_id, name);
+    const json login{{"id", 2},
+                     {"op", "login"},
+                     {"username", name},
+                     {"address", "127.0.0.1:9"},
+                     {"public_key", auction::test::test_public_key(name)}};
+    REQUIRE(flooder->send(login.dump() + "\n"));
     const auto line = flooder->read_line(cluster_wait_max);
     REQUIRE(line.has_value());
     const json answer = json::parse(*line);
