@@ -221,8 +221,9 @@ struct Client::State {
   // Set when the options cannot work (the CA file does not load): every call fails with it.
   std::optional<Error> unusable;
   std::uint64_t next_seq = 1;  // the seq of the next write; a session begins at 1
-  // The last write ended without an answer while no write of this client_id had succeeded:
-  // its seq 1 may never commit, and seq 2 would then be refused, so start afresh.
+  // The last write failed while no write of this client_id had succeeded: its seq 1 may
+  // never commit, or was refused before the log, and seq 2 would then be refused, so start
+  // afresh.
   bool is_session_doubtful = false;
   bool has_succeeded = false;    // some write of this client_id was answered ok
   std::uint64_t generation = 0;  // bumped by close(); calls from an older one give up
@@ -371,7 +372,9 @@ asio::awaitable<Result<json>> async_call_with(std::shared_ptr<Client::State> sta
       co_await state->async_attempts(std::move(op), std::move(fields), true, expiry, generation);
   if (outcome) {
     state->has_succeeded = true;
-  } else if (outcome.error().code == code::unavailable && !state->has_succeeded) {
+  } else if (!state->has_succeeded) {
+    // No write of this client_id succeeded: whether its session began is unknown (a refusal
+    // the leader answered before the log begins none), so the next write starts afresh.
     state->is_session_doubtful = true;
   } else if (outcome.error().code == code::session_expired) {
     // This client_id has no session any more: every later seq would be refused too.
