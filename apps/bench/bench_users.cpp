@@ -85,10 +85,10 @@ platform::ClientOptions acting_as(platform::ClientOptions options, const std::st
 }
 
 LineGreeting line_user_proof(platform::ClientUser user, std::string cluster_id) {
-  return
-      [user = std::move(user), cluster_id = std::move(cluster_id)](NewLineConnection connection) {
-        return async_prove(user, cluster_id, std::move(connection));
-      };
+  return [user = std::move(user),
+          cluster_id = std::move(cluster_id)](const NewLineConnection& connection) {
+    return async_prove(user, cluster_id, connection);
+  };
 }
 
 }  // namespace auction::bench

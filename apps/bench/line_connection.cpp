@@ -119,7 +119,7 @@ asio::awaitable<Result<void>> LineConnection::State::async_open() {
   NewLineConnection fresh{std::move(binding), [this](const std::string& request) {
                             return async_send_receive_owned(request);
                           }};
-  auto greeted = co_await greeting(std::move(fresh));
+  auto greeted = co_await greeting(fresh);  // (no temporaries around a co_await: g++ 12)
   if (!greeted) {
     const bool was_deadline = timed_out;
     drop();

@@ -41,7 +41,8 @@ struct NewLineConnection {
 
 // What runs on every new connection before its first request; an error drops the connection
 // and fails the exchange that connected with it.
-using LineGreeting = std::function<boost::asio::awaitable<Result<void>>(NewLineConnection)>;
+using LineGreeting =
+    std::function<boost::asio::awaitable<Result<void>>(const NewLineConnection& connection)>;
 
 class LineConnection {
  public:
