@@ -2,20 +2,37 @@
 // killed, and proof that no acknowledged write was lost on the way.
 //
 // bench starts the cluster itself (--start FILE: it must own the processes to kill them).
-// A writer starts a fresh `login` of a new user every --interval-ms (open loop: a write
-// does not wait for the one before, so the first write the new leader can take is taken at
-// once), each through a client of a pool (one write in flight per client). Each try:
+// A writer starts a fresh `login` every --interval-ms (open loop: a write does not wait for
+// the one before, so the first write the new leader can take is taken at once), each
+// through a client of a pool (one write in flight per client). Each try:
 //   1. wait for an agreed leader, let the writer run --settle-ms;
 //   2. SIGKILL the leader at T;
 //   3. the failover time is from T to the acknowledgement of the first write STARTED after
 //      T (so it cannot have been answered by the dead leader);
 //   4. restart the killed replica (same data dir) and wait until every replica agrees on
 //      the leader again.
-// At the end every acknowledged write is read back (get_user_address, linearizable) and
-// must hold the address it was acknowledged with: a lost write fails the run (exit 1).
+// At the end the writes are read back (get_user_address, linearizable): a lost write fails
+// the run (exit 1).
+//
+// Users: the platform authenticates users, and a connection speaks for one user, so each
+// client of the pool acts as a user of its own (its own key), and each write is a login of
+// that user at a new address: the first one registers it. At every kill the pool moves to
+// new users: each client is replaced by one acting as a new user before its next write. So
+// every write started after T is a new user's first login through a new client, which
+// connects, proves the key (auth_challenge, authenticate) and logs in -- what a pooled
+// client connected to the dead leader pays after a failover too (it connects again and
+// proves its key again); new clients try the leader the last try agreed on first, as the
+// old clients did. And no user writes again after the kill that ended its turn, so the
+// writes the dead leader acknowledged last are each their user's last.
+// Before users were authenticated every write was the registration of a new user on the
+// pool's kept connections, and every acknowledged write was read back. A user's address
+// holds only its latest login, so now each user's LAST acknowledged write is read back
+// (or a later write whose outcome is unknown); with the pool's users changed at every kill,
+// those include every write the killed leaders acknowledged last.
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <set>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -24,6 +41,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/platform/client.hpp"
+#include "bench_users.hpp"
 #include "cluster_target.hpp"
 #include "latency.hpp"
 #include "modes.hpp"
@@ -46,19 +64,45 @@ struct FailoverOptions {
   std::size_t writers = 32;  // clients in the writer's pool
 };
 
-struct AckedWrite {
+// What one user of the pool wrote, in order (a user has one write in flight at most).
+struct UserWrites {
+  struct Write {
+    std::string address;
+    bool is_acked = false;  // false: no answer, the outcome is unknown
+  };
   std::string username;
-  std::string address;
+  std::vector<Write> writes;
+
+  bool has_acked() const {
+    return std::any_of(writes.begin(), writes.end(), [](const Write& w) { return w.is_acked; });
+  }
+  // Precondition: has_acked().
+  const std::string& last_acked() const {
+    return std::find_if(writes.rbegin(), writes.rend(), [](const Write& w) { return w.is_acked; })
+        ->address;
+  }
+  // What a read of the user's address may return at the end: the address of its last
+  // acknowledged write, or of a later one (outcome unknown). Precondition: has_acked().
+  std::set<std::string> readable() const {
+    std::set<std::string> addresses;
+    for (auto it = writes.rbegin(); it != writes.rend(); ++it) {
+      addresses.insert(it->address);
+      if (it->is_acked) break;
+    }
+    return addresses;
+  }
 };
 
-// The open-loop writer: a new login every interval, on whichever pooled client is free.
+// The open-loop writer: a login every interval, on whichever pooled client is free, of the
+// user that client acts as.
 class Writer {
  public:
-  Writer(asio::io_context& io, const platform::ClientOptions& options, std::size_t clients,
+  Writer(asio::io_context& io, platform::ClientOptions options, std::size_t clients,
          std::chrono::milliseconds interval)
-      : io_(io), interval_(interval), ticker_(io) {
+      : io_(io), options_(std::move(options)), interval_(interval), ticker_(io) {
     for (std::size_t i = 0; i < clients; ++i) {
-      clients_.push_back(std::make_unique<platform::Client>(io.get_executor(), options));
+      pool_.push_back(Pooled{});
+      take_new_user(i);
       free_.push_back(i);
     }
   }
@@ -69,6 +113,14 @@ class Writer {
     ticker_.cancel();
   }
   bool is_idle() const { return in_flight_ == 0; }
+  // Every client takes a new user (and a new client) before its next write.
+  void change_users() { ++generation_; }
+  // New clients try the replica with this client endpoint first (the leader, last we knew).
+  void prefer(const std::string& endpoint) {
+    auto& replicas = options_.replicas;
+    const auto it = std::find(replicas.begin(), replicas.end(), endpoint);
+    if (it != replicas.end()) std::rotate(replicas.begin(), it, replicas.end());
+  }
 
   // The acknowledgement time of the first write started at or after `since`, if any yet.
   std::optional<Clock::time_point> first_ack_started_after(Clock::time_point since) const {
@@ -80,18 +132,36 @@ class Writer {
   }
   void forget_ack_times() { ack_times_.clear(); }
 
-  const std::vector<AckedWrite>& acked() const { return acked_; }
+  const std::vector<UserWrites>& users() const { return users_; }
+  std::uint64_t acked() const { return acked_; }
   std::uint64_t failed() const { return failed_; }
 
  private:
+  struct Pooled {
+    std::unique_ptr<platform::Client> client;
+    std::size_t user = 0;  // its index in users_
+    std::uint64_t generation = 0;
+  };
+
+  void take_new_user(std::size_t i) {
+    Pooled& pooled = pool_[i];
+    const std::string username = "fo-" + std::to_string(generation_) + "-" + std::to_string(i);
+    pooled.client =
+        std::make_unique<platform::Client>(io_.get_executor(), acting_as(options_, username));
+    pooled.user = users_.size();
+    pooled.generation = generation_;
+    users_.push_back(UserWrites{username, {}});
+  }
+
   asio::awaitable<void> async_tick() {
     auto next = Clock::now();
     while (!is_stopped_) {
       if (!free_.empty()) {
         const std::size_t client = free_.front();
         free_.pop_front();
+        if (pool_[client].generation != generation_) take_new_user(client);
         ++in_flight_;
-        asio::co_spawn(io_, async_write(client, next_user_++), asio::detached);
+        asio::co_spawn(io_, async_write(client, next_write_++), asio::detached);
       }
       next += interval_;
       ticker_.expires_at(next);
@@ -100,32 +170,37 @@ class Writer {
   }
 
   asio::awaitable<void> async_write(std::size_t client, std::uint64_t n) {
-    const std::string username = "fo-" + std::to_string(n);
+    platform::Client& platform_client = *pool_[client].client;  // not replaced while busy
+    const std::size_t user = pool_[client].user;
     const std::string address = "10.0.0.1:" + std::to_string(1024 + n % 60000);
-    platform::Login login{username, address, {}};
+    platform::Login login{users_[user].username, address, platform_client.user_public_key()};
     const auto started = Clock::now();
-    auto done = co_await clients_[client]->async_login(std::move(login));
+    auto done = co_await platform_client.async_login(std::move(login));
     const auto finished = Clock::now();
+    users_[user].writes.push_back(UserWrites::Write{address, done.has_value()});
     if (done) {
-      acked_.push_back(AckedWrite{username, address});
+      ++acked_;
       ack_times_.emplace_back(started, finished);
     } else {
-      ++failed_;  // unknown outcome: not counted as acknowledged, so never checked
+      ++failed_;  // unknown outcome: either address may be read back for this user
     }
     free_.push_back(client);
     --in_flight_;
   }
 
   asio::io_context& io_;
+  platform::ClientOptions options_;  // anonymous; each pooled client acts as its own user
   std::chrono::milliseconds interval_;
   asio::steady_timer ticker_;
-  std::vector<std::unique_ptr<platform::Client>> clients_;
+  std::vector<Pooled> pool_;
   std::deque<std::size_t> free_;
   std::size_t in_flight_ = 0;
-  std::uint64_t next_user_ = 0;
+  std::uint64_t next_write_ = 0;
+  std::uint64_t generation_ = 0;
   bool is_stopped_ = false;
-  std::vector<AckedWrite> acked_;
+  std::vector<UserWrites> users_;  // every user the pool acted as, in order
   std::vector<std::pair<Clock::time_point, Clock::time_point>> ack_times_;
+  std::uint64_t acked_ = 0;
   std::uint64_t failed_ = 0;
 };
 
@@ -141,16 +216,20 @@ bool run_until(asio::io_context& io, Done done, std::chrono::milliseconds timeou
   return true;
 }
 
-// Reads back every acknowledged write with `clients` concurrent readers.
-asio::awaitable<void> async_verify(platform::Client& client, const std::vector<AckedWrite>& acked,
-                                   std::size_t first, std::size_t stride,
-                                   std::vector<std::string>& lost) {
-  for (std::size_t i = first; i < acked.size(); i += stride) {
-    platform::GetUserAddress get{acked[i].username};
+// Reads back the last acknowledged write of every user in `checked`, as one of `stride`
+// concurrent readers (anonymous: get_user_address needs no proof).
+asio::awaitable<void> async_verify(platform::Client& client,
+                                   const std::vector<const UserWrites*>& checked, std::size_t first,
+                                   std::size_t stride, std::vector<std::string>& lost) {
+  for (std::size_t i = first; i < checked.size(); i += stride) {
+    const UserWrites& user = *checked[i];
+    platform::GetUserAddress get{user.username};
     auto read = co_await client.async_get_user_address(std::move(get));
     const std::string got = read ? read->address : std::string();
-    if (got != acked[i].address) {
-      lost.push_back(acked[i].username + " (acknowledged at " + acked[i].address + ", read " +
+    const std::set<std::string> readable = user.readable();
+    if (!read || !readable.contains(got)) {
+      lost.push_back(user.username + " (acknowledged last at " + user.last_acked() +
+                     (readable.size() > 1 ? " or later" : "") + ", read " +
                      (read ? "'" + got + "'" : read.error().code) + ")");
     }
   }
@@ -165,9 +244,13 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
   }
   LocalCluster& cluster = *(*target)->local();
   const platform::ClusterConfig& config = (*target)->config();
-  const auto client_options = platform::client_options_from(config);
+  const auto client_options = bench_client_options(config);
+  if (!client_options) {
+    std::fprintf(stderr, "bench failover: %s\n", client_options.error().message.c_str());
+    return 1;
+  }
   asio::io_context io(1);
-  Writer writer(io, client_options, options.writers,
+  Writer writer(io, *client_options, options.writers,
                 std::chrono::milliseconds(options.interval_ms));
   writer.start();
   LatencySamples failovers;
@@ -181,9 +264,11 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
       break;
     }
     const std::uint64_t leader = leadership->leader;
+    writer.prefer(config.find(leader)->client_endpoint());
     run_until(
         io, [] { return false; }, std::chrono::milliseconds(options.settle_ms));
     writer.forget_ack_times();
+    writer.change_users();  // the writes the dead leader acknowledged last stay their users' last
     const auto killed_at = Clock::now();
     cluster.kill(leader);
     const bool recovered = run_until(
@@ -215,15 +300,19 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
   run_until(
       io, [&] { return writer.is_idle(); }, std::chrono::seconds(30));
 
-  // Every acknowledged write must still be there.
+  // Every user's last acknowledged write must still be there.
+  std::vector<const UserWrites*> checked;
+  for (const UserWrites& user : writer.users()) {
+    if (user.has_acked()) checked.push_back(&user);
+  }
   std::vector<std::string> lost;
   {
     constexpr std::size_t readers = 8;
     std::vector<std::unique_ptr<platform::Client>> clients;
     std::size_t running = readers;
     for (std::size_t i = 0; i < readers; ++i) {
-      clients.push_back(std::make_unique<platform::Client>(io.get_executor(), client_options));
-      asio::co_spawn(io, async_verify(*clients.back(), writer.acked(), i, readers, lost),
+      clients.push_back(std::make_unique<platform::Client>(io.get_executor(), *client_options));
+      asio::co_spawn(io, async_verify(*clients.back(), checked, i, readers, lost),
                      [&running](std::exception_ptr) { --running; });
     }
     run_until(
@@ -235,8 +324,9 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
   total["tries"] = failovers.size();
   total["median_ms"] = std::round(summary.p50_ms * 100) / 100;
   total["max_ms"] = std::round(summary.max_ms * 100) / 100;
-  total["writes_acked"] = writer.acked().size();
+  total["writes_acked"] = writer.acked();
   total["writes_unanswered"] = writer.failed();
+  total["writes_checked"] = checked.size();  // each user's last acknowledged write
   total["writes_lost"] = lost.size();
   report.add(std::move(total));
   report.flush();
@@ -265,7 +355,9 @@ void add_failover_command(CLI::App& app, const CommonOptions& common, int& exit_
   command->add_option("--settle-ms", options->settle_ms, "writes before each kill")
       ->check(CLI::Range(0, 600'000))
       ->capture_default_str();
-  command->add_option("--writers", options->writers, "clients in the writer's pool")
+  command
+      ->add_option("--writers", options->writers,
+                   "clients in the writer's pool (each acting as its own user)")
       ->check(CLI::Range(1, 512))
       ->capture_default_str();
 }
