@@ -105,15 +105,28 @@ Result<void> AuctionRules::start() {
 }
 
 Result<RoundId> AuctionRules::next_round() {
+  if (state_.round_id == std::numeric_limits<RoundId>::max()) {
+    return fail(code::price_overflow, "no round follows round " + std::to_string(state_.round_id));
+  }
+  auto advanced = advance_to(state_.round_id + 1);
+  if (!advanced) return std::unexpected(advanced.error());
+  return state_.round_id;
+}
+
+Result<void> AuctionRules::advance_to(RoundId round_id) {
   if (state_.stage != Stage::running) {
     return fail(code::wrong_stage, "auction " + std::to_string(state_.auction_id.value) + " is " +
                                        std::string(to_string(state_.stage)) + ", not running");
   }
-  auto price = price_at_round(state_.base_price, state_.increment, state_.round_id + 1);
+  if (round_id < state_.round_id) {
+    return fail(code::invalid_argument, "round " + std::to_string(round_id) + " is before round " +
+                                            std::to_string(state_.round_id));
+  }
+  auto price = price_at_round(state_.base_price, state_.increment, round_id);
   if (!price) return std::unexpected(price.error());
-  ++state_.round_id;
+  state_.round_id = round_id;
   state_.price = *price;
-  return state_.round_id;
+  return {};
 }
 
 WithdrawOutcome AuctionRules::withdraw(std::string_view username, BuyerStatus withdrawn_status) {

@@ -51,7 +51,7 @@ Result<BuyerAuction> BuyerAuction::create(BuyerConfig config, std::int64_t now_m
 BuyerAuction::Step BuyerAuction::on_announce(const AnnouncePrice& message, std::int64_t now_ms) {
   AUCTION_ASSERT(message.auction_id == config_.auction_id,
                  "announcement routed to the wrong auction");
-  Step step{PeerAck{config_.auction_id, message.round_id, !buyers_.empty()}, {}};
+  Step step{PeerAck{config_.auction_id, message.round_id, !buyers_.empty(), {}}, {}};
   if (finished_) return step;
   last_heard_ms_ = now_ms;
   if (paused_) {
@@ -123,7 +123,7 @@ void BuyerAuction::take_withdrawn(const AnnouncePrice& message, std::vector<Buye
 
 BuyerAuction::Step BuyerAuction::on_finished(const FinishRecord& record, std::int64_t now_ms) {
   AUCTION_ASSERT(record.auction_id == config_.auction_id, "result routed to the wrong auction");
-  Step step{PeerAck{config_.auction_id, record.round_id}, {}};
+  Step step{PeerAck{config_.auction_id, record.round_id, false, {}}, {}};
   last_heard_ms_ = now_ms;
   if (finished_) return step;
   finished_ = true;
@@ -145,7 +145,7 @@ BuyerAuction::Step BuyerAuction::on_seller_back(const SellerBack& message, std::
                  "seller_back routed to the wrong auction");
   // Not a resume: the seller is reachable again, but the auction goes on only when it
   // announces a round, so a pause stays a pause until then.
-  Step step{PeerAck{config_.auction_id, round_id_.value_or(0)}, {}};
+  Step step{PeerAck{config_.auction_id, round_id_.value_or(0), false, {}}, {}};
   step.events.push_back(buyer_event::SellerBack{message.seller, message.address});
   return step;
 }
@@ -189,7 +189,7 @@ bool BuyerAuction::is_active() const {
 void BuyerAuction::send_withdraw(std::vector<BuyerEvent>& events) const {
   AUCTION_ASSERT(wants_out_.has_value(), "a withdrawal needs a reason");
   events.push_back(buyer_event::SendWithdraw{
-      WithdrawRequest{config_.auction_id, config_.username, *wants_out_}});
+      WithdrawRequest{config_.auction_id, config_.username, *wants_out_, 0, {}, {}}});
 }
 
 }  // namespace auction::market

@@ -147,6 +147,41 @@ void Reader::buyers(std::string_view field, std::vector<BuyerEntry>& out) {
   out = std::move(buyers);
 }
 
+const nlohmann::json* Reader::array(std::string_view field, std::size_t size_max) {
+  const nlohmann::json* v = take(field, &nlohmann::json::is_array, "must be an array");
+  if (v != nullptr && v->size() > size_max) {
+    invalid_argument(field, "more than " + std::to_string(size_max) + " entries");
+    return nullptr;
+  }
+  return v;
+}
+
+std::string Reader::item_path(std::string_view field, std::size_t index) const {
+  return path(field) + "[" + std::to_string(index) + "]";
+}
+
+void Reader::digest(std::string_view field, identity::Sha256Digest& out) {
+  std::string text;
+  string(field, text, 2 * identity::sha256_bytes);
+  if (!ok()) return;
+  if (auto value = identity::sha256_digest_from_text(text)) {
+    out = *value;
+  } else {
+    invalid_argument(field, "must be 64 lowercase hex digits");
+  }
+}
+
+void Reader::signature(std::string_view field, identity::Signature& out) {
+  std::string text;
+  string(field, text, 2 * identity::signature_bytes);
+  if (!ok()) return;
+  if (auto value = identity::signature_from_text(text)) {
+    out = *value;
+  } else {
+    invalid_argument(field, "must be 128 lowercase hex digits");
+  }
+}
+
 nlohmann::json encode_buyers(const std::vector<BuyerEntry>& buyers) {
   nlohmann::json list = nlohmann::json::array();
   for (const BuyerEntry& b : buyers) {

@@ -19,6 +19,8 @@
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/identity/sha256.hpp"
+#include "auction/identity/signing.hpp"
 #include "auction/market/types.hpp"
 
 namespace auction::market::json_fields {
@@ -44,6 +46,15 @@ class Reader {
   // A username, or nothing when the field is absent or null.
   void optional_username(std::string_view field, std::optional<std::string>& out);
   void boolean(std::string_view field, bool& out);
+  // An array of at most `size_max` elements; nullptr (a failure recorded) otherwise. The
+  // elements are the caller's to read, each with a Reader of its own under item_path().
+  const nlohmann::json* array(std::string_view field, std::size_t size_max);
+  // "<context>.<field>[<index>]": the context of an array element's own Reader.
+  std::string item_path(std::string_view field, std::size_t index) const;
+  // A SHA-256 digest as 64 lowercase hex digits.
+  void digest(std::string_view field, identity::Sha256Digest& out);
+  // An Ed25519 signature as 128 lowercase hex digits.
+  void signature(std::string_view field, identity::Signature& out);
   // A stable name of at most `chars_max` characters that `from_name` knows; any other is
   // invalid_argument, "<context>.<field>: <otherwise>".
   template <class E>

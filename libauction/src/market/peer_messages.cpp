@@ -9,15 +9,30 @@ nlohmann::json encode(const AnnouncePrice& m) {
   return {{"auction_id", m.auction_id.value},
           {"round_id", m.round_id},
           {"price", m.price.value},
-          {m.is_compact ? "withdrawn" : "buyers", json_fields::encode_buyers(m.buyers)}};
+          {m.is_compact ? "withdrawn" : "buyers", json_fields::encode_buyers(m.buyers)},
+          {"chain_head", m.chain_head.to_text()},
+          {"signature", m.signature.to_text()}};
+}
+
+nlohmann::json encode(const SignedFinish& m) {
+  nlohmann::json j = encode(m.record);
+  j["chain_head"] = m.chain_head.to_text();
+  j["signature"] = m.signature.to_text();
+  return j;
 }
 
 nlohmann::json encode(const SellerBack& m) {
-  return {{"auction_id", m.auction_id.value}, {"seller", m.seller}, {"address", m.address}};
+  return {{"auction_id", m.auction_id.value},
+          {"seller", m.seller},
+          {"address", m.address},
+          {"round_id", m.round_id},
+          {"signature", m.signature.to_text()}};
 }
 
 nlohmann::json encode(const PeerAck& m) {
-  nlohmann::json j = {{"auction_id", m.auction_id.value}, {"round_id", m.round_id}};
+  nlohmann::json j = {{"auction_id", m.auction_id.value},
+                      {"round_id", m.round_id},
+                      {"signature", m.signature.to_text()}};
   if (m.has_buyers) j["has_buyers"] = true;
   return j;
 }
@@ -25,7 +40,10 @@ nlohmann::json encode(const PeerAck& m) {
 nlohmann::json encode(const WithdrawRequest& m) {
   return {{"auction_id", m.auction_id.value},
           {"username", m.username},
-          {"reason", std::string(to_string(m.reason))}};
+          {"reason", std::string(to_string(m.reason))},
+          {"round_id", m.round_id},
+          {"price", m.price.value},
+          {"signature", m.signature.to_text()}};
 }
 
 nlohmann::json encode(const WithdrawReply& m) {
@@ -41,6 +59,8 @@ Result<AnnouncePrice> decode_announce_price(const nlohmann::json& j) {
   // The full form has "buyers"; the compact one "withdrawn" instead (never both).
   m.is_compact = !r.has("buyers") && r.has("withdrawn");
   r.buyers(m.is_compact ? "withdrawn" : "buyers", m.buyers);
+  r.digest("chain_head", m.chain_head);
+  r.signature("signature", m.signature);
   if (!r.ok()) return std::unexpected(r.error());
   if (m.is_compact) {
     for (std::size_t i = 0; i < m.buyers.size(); ++i) {
@@ -59,6 +79,8 @@ Result<SellerBack> decode_seller_back(const nlohmann::json& j) {
   r.auction_id("auction_id", m.auction_id);
   r.username("seller", m.seller);
   r.string("address", m.address, limits::address_bytes_max);
+  r.u64("round_id", m.round_id);
+  r.signature("signature", m.signature);
   if (!r.ok()) return std::unexpected(r.error());
   if (!is_valid_address(m.address)) {
     return fail(code::invalid_argument,
@@ -73,6 +95,7 @@ Result<PeerAck> decode_peer_ack(const nlohmann::json& j) {
   r.auction_id("auction_id", m.auction_id);
   r.u64("round_id", m.round_id);
   if (r.has("has_buyers")) r.boolean("has_buyers", m.has_buyers);  // optional: absent means false
+  r.signature("signature", m.signature);
   return r.finish(std::move(m));
 }
 
@@ -84,6 +107,9 @@ Result<WithdrawRequest> decode_withdraw_request(const nlohmann::json& j) {
   if (r.has("reason")) {  // optional: absent means by_request
     r.name("reason", m.reason, withdraw_reason_from_name, 16, "must be by_request or max_price");
   }
+  r.u64("round_id", m.round_id);
+  r.cents("price", m.price);
+  r.signature("signature", m.signature);
   return r.finish(std::move(m));
 }
 
@@ -92,6 +118,16 @@ Result<WithdrawReply> decode_withdraw_reply(const nlohmann::json& j) {
   WithdrawReply m;
   r.name("outcome", m.outcome, withdraw_outcome_from_name, 32, "unknown outcome");
   return r.finish(m);
+}
+
+Result<SignedFinish> decode_signed_finish(const nlohmann::json& j) {
+  auto record = decode_finish_record(j);
+  if (!record) return std::unexpected(record.error());
+  json_fields::Reader r(j, "auction_finished");
+  SignedFinish m{std::move(*record), {}, {}};
+  r.digest("chain_head", m.chain_head);
+  r.signature("signature", m.signature);
+  return r.finish(std::move(m));
 }
 
 }  // namespace auction::market

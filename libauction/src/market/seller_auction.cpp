@@ -117,8 +117,8 @@ void SellerAuction::announce(std::int64_t now_ms, std::vector<SellerAction>& act
   acked_.clear();
   failed_.clear();
   seller_action::Announce a;
-  a.message =
-      AnnouncePrice{rules_.auction_id(), rules_.round_id(), rules_.price(), rules_.buyers()};
+  a.message = AnnouncePrice{
+      rules_.auction_id(), rules_.round_id(), rules_.price(), rules_.buyers(), false, {}, {}};
   a.recipients.reserve(rules_.active_count());
   for (const BuyerEntry& b : rules_.buyers()) {
     if (b.is_active()) a.recipients.push_back(b.username);

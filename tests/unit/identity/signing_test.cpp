@@ -22,7 +22,8 @@ namespace code = auction::code;
 
 const std::vector<SigningPurpose> all_purposes = {
     SigningPurpose::connection_auth, SigningPurpose::announcement, SigningPurpose::ack,
-    SigningPurpose::withdraw, SigningPurpose::key_rotation};
+    SigningPurpose::withdraw, SigningPurpose::seller_back, SigningPurpose::auction_finished,
+    SigningPurpose::key_rotation};
 
 }  // namespace
 

@@ -138,6 +138,17 @@ inline constexpr char out_of_range[] = "out_of_range";
 inline constexpr char journal_unusable[] = "journal_unusable";
 inline constexpr char journal_corrupt[] = "journal_corrupt";
 inline constexpr char journal_write_failed[] = "journal_write_failed";
+// A peer's announcement whose round or price is further than the auction's period and
+// increment allow since the last one taken: refused and not acknowledged (docs/auction.md,
+// "Signed peer messages"). Also the same check on a seller_back.
+inline constexpr char implausible_round[] = "implausible_round";
+// A compact announcement reached a buyer that does not hold the auction's list of buyers, so
+// it cannot check the seller's signature: nothing was taken; send the full form.
+inline constexpr char buyers_unknown[] = "buyers_unknown";
+// An auction's chain or transcript that the rules do not replay to the result it claims: a
+// withdrawal the rules refuse, a round out of order, a result or head that differs. The
+// message names the first difference. Nothing was recorded.
+inline constexpr char transcript_invalid[] = "transcript_invalid";
 // A console line that names no command.
 inline constexpr char unknown_command[] = "unknown_command";
 

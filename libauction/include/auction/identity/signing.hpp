@@ -40,6 +40,11 @@ class SigningPurpose {
   static const SigningPurpose ack;
   // A buyer's withdrawal from an auction; scope: the cluster id.
   static const SigningPurpose withdraw;
+  // A seller telling its buyers where it answers after a restart; scope: the cluster id.
+  static const SigningPurpose seller_back;
+  // A seller's result of an auction, naming the head of its announcement chain; scope: the
+  // cluster id.
+  static const SigningPurpose auction_finished;
   // A user's old key vouching for its new one; scope: the cluster id.
   static const SigningPurpose key_rotation;
 
@@ -56,6 +61,8 @@ inline constexpr SigningPurpose SigningPurpose::connection_auth{"ppapd/v1/connec
 inline constexpr SigningPurpose SigningPurpose::announcement{"ppapd/v1/announcement"};
 inline constexpr SigningPurpose SigningPurpose::ack{"ppapd/v1/ack"};
 inline constexpr SigningPurpose SigningPurpose::withdraw{"ppapd/v1/withdraw"};
+inline constexpr SigningPurpose SigningPurpose::seller_back{"ppapd/v1/seller-back"};
+inline constexpr SigningPurpose SigningPurpose::auction_finished{"ppapd/v1/auction-finished"};
 inline constexpr SigningPurpose SigningPurpose::key_rotation{"ppapd/v1/key-rotation"};
 
 // What a signature is for and where it counts. `scope` is a view: it must outlive the call

@@ -51,6 +51,12 @@ class AuctionRules {
   // price_overflow when the next price does not fit (nothing changes; the price stays capped).
   Result<RoundId> next_round();
 
+  // Jumps to round `round_id` at its price, as if every round before it had passed with
+  // nobody leaving (how a transcript's verifier replays the rounds between two links).
+  // Errors: wrong_stage unless running; invalid_argument for a round before the current one;
+  // price_overflow when its price does not fit (nothing changes).
+  Result<void> advance_to(RoundId round_id);
+
   // Takes `username` out of the auction with the given withdrawn status. Precondition:
   // `withdrawn_status` is not active. Outcomes, checked in this order:
   //   not_joined         the name is not one of this auction's buyers;

@@ -115,10 +115,10 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
       const bool has_buyers = it != buyers.end() && it->second.has_buyers.contains(auction_id);
       is_compact.push_back(has_buyers);
       if (has_buyers && !round->compact) {
-        AnnouncePrice compact{a.message.auction_id, a.message.round_id, a.message.price, {}, true};
-        for (const BuyerEntry& b : a.message.buyers) {
-          if (!b.is_active()) compact.buyers.push_back(b);
-        }
+        // The seller's signature covers the full form, so it serves the compact one as well.
+        AnnouncePrice compact = a.message;
+        compact.is_compact = true;
+        std::erase_if(compact.buyers, [](const BuyerEntry& b) { return b.is_active(); });
         round->compact.emplace(op_announce_price, encode(compact));
       } else if (!has_buyers && !round->full) {
         round->full.emplace(op_announce_price, encode(a.message));
@@ -324,7 +324,7 @@ Result<void> SellerPeer::run(SellerAuction auction, std::map<std::string, std::s
   AUCTION_ASSERT(inserted, "the auction id was free");
   if (!back_at.empty()) {
     // Spawned before the announcement, so each buyer's connection carries it first.
-    const SellerBack message{id, state_->options.username, std::move(back_at)};
+    const SellerBack message{id, state_->options.username, std::move(back_at), 0, {}};
     for (const BuyerEntry& b : it->second.rules().buyers()) {
       if (!b.is_active()) continue;
       wire::spawn_logged(state_->executor, State::async_send_back(state_, b.username, message),
@@ -345,7 +345,8 @@ asio::awaitable<std::size_t> SellerPeer::async_introduce(
   const AuctionRules& rules = auction.rules();
   const wire::PreparedRequest request(
       op_announce_price,
-      encode(AnnouncePrice{rules.auction_id(), rules.round_id(), rules.price(), rules.buyers()}));
+      encode(AnnouncePrice{
+          rules.auction_id(), rules.round_id(), rules.price(), rules.buyers(), false, {}, {}}));
   struct Tally {
     explicit Tally(const asio::any_io_executor& ex)
         : all_answered(ex, asio::steady_timer::time_point::max()) {}

@@ -1,0 +1,91 @@
+// An auction's transcript, and checking it: what anyone can use to see that a result follows
+// from what the seller announced and what the buyers signed.
+//
+// A transcript is the seller's chain (auction_chain.hpp: the opening and one link per round
+// in which buyers left) and its signed result. Checking it replays the chain with the pure
+// auction rules, from the opening to the result:
+//   - every link's round is reached in order, at the price the rules give it;
+//   - every withdrawal the buyer asked for carries that buyer's signature over the request
+//     (its auction, reason, and a round and price that match); a withdrawal for silence is
+//     the seller's claim, recorded as such;
+//   - every withdrawal is one the rules allow (a buyer leaves once; the last cannot);
+//   - the result is exactly what the replay ends with (winner, round, price, statuses), it
+//     names the chain's head, and the seller signed it.
+// Any difference is an error naming the first one; nothing is "mostly valid".
+//
+// Pure (market/): no I/O, no clock; safe from any thread; never throws but for memory.
+// Checking costs one signature check per withdrawal the buyers asked for, plus the seller's.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/base/error.hpp"
+#include "auction/identity/sha256.hpp"
+#include "auction/identity/user_key.hpp"
+#include "auction/market/auction_chain.hpp"
+#include "auction/market/auction_rules.hpp"
+#include "auction/market/peer_messages.hpp"
+
+namespace auction::market {
+
+struct Transcript {
+  ChainOpening opening;
+  std::vector<ChainLink> links;
+  SignedFinish finish;
+
+  friend bool operator==(const Transcript&, const Transcript&) = default;
+};
+
+// The keys a transcript is checked against: the seller's and every buyer's, as the platform
+// registered them (a buyer whose key is missing fails any proof it needs).
+struct TranscriptKeys {
+  identity::PublicKey seller;
+  std::map<std::string, identity::PublicKey, std::less<>> buyers;
+};
+
+// One buyer leaving, as the replay found it: in round `round_id` at `price`; `proof` is the
+// buyer's own request, whose signature checked (nullopt: withdrawn for silence, the seller's
+// claim).
+struct ReplayedWithdrawal {
+  RoundId round_id = 0;
+  Cents price;
+  std::string username;
+  BuyerStatus status = BuyerStatus::withdrawn_silent;
+  std::optional<WithdrawProof> proof;
+};
+
+// The replay of a chain: the rules as the last link leaves them, the chain's head, and each
+// withdrawal in order.
+struct ChainReplay {
+  AuctionRules rules;
+  identity::Sha256Digest head;
+  std::vector<ReplayedWithdrawal> withdrawals;
+};
+
+// Replays `links` from `opening`, checking each withdrawal as above. What the platform
+// checks of a running auction's pushed chain, and the first half of verify_transcript.
+// Errors: transcript_invalid naming the first link or withdrawal the rules refuse (or an
+// opening they refuse); bad_signature naming the first withdrawal whose proof does not
+// verify against its buyer's key in `cluster_id`.
+Result<ChainReplay> replay_chain(const ChainOpening& opening, const std::vector<ChainLink>& links,
+                                 const TranscriptKeys& keys, std::string_view cluster_id);
+
+// Replays the chain, then checks the result against it (see the top of this file).
+// Errors: those of replay_chain; transcript_invalid when the result differs from the replay
+// or names another head; bad_signature when the seller's signature does not verify.
+Result<ChainReplay> verify_transcript(const Transcript& transcript, const TranscriptKeys& keys,
+                                      std::string_view cluster_id);
+
+// {"opening":{...},"links":[...],"finish":{...}} (auction_chain.hpp and peer_messages.hpp
+// give the parts).
+nlohmann::json encode(const Transcript& transcript);
+// Checks every field as the parts' decoders do, and that the parts name one auction.
+Result<Transcript> decode_transcript(const nlohmann::json& j);
+
+}  // namespace auction::market

@@ -1,0 +1,158 @@
+// Checking an auction's transcript; see auction/market/transcript.hpp.
+#include "auction/market/transcript.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "auction/market/peer_signatures.hpp"
+
+namespace auction::market {
+
+namespace {
+
+Error invalid(std::string message) { return Error{code::transcript_invalid, std::move(message)}; }
+
+std::string at(std::size_t link, std::size_t withdrawal) {
+  return "links[" + std::to_string(link) + "].withdrawn[" + std::to_string(withdrawal) + "]";
+}
+
+// Checks one withdrawal the buyer asked for: its proof names a round whose price it states,
+// and its buyer signed it.
+Result<void> check_proof(const ChainOpening& opening, const ChainWithdrawal& w,
+                         const TranscriptKeys& keys, std::string_view cluster_id,
+                         const std::string& where) {
+  const WithdrawProof& proof = *w.proof;
+  const auto price = price_at_round(opening.base_price, opening.increment, proof.round_id);
+  if (!price || *price != proof.price) {
+    return std::unexpected(invalid(where + ".proof: price " + format_cents(proof.price) +
+                                   " is not the price of round " + std::to_string(proof.round_id)));
+  }
+  auto key = keys.buyers.find(w.username);
+  const WithdrawReason reason = w.status == BuyerStatus::withdrawn_max_price
+                                    ? WithdrawReason::max_price
+                                    : WithdrawReason::by_request;
+  const std::string statement =
+      withdraw_statement(opening.auction_id, w.username, reason, proof.round_id, proof.price);
+  if (key == keys.buyers.end() ||
+      !verify_statement(key->second, cluster_id, identity::SigningPurpose::withdraw, statement,
+                        proof.signature)) {
+    return fail(code::bad_signature,
+                where + ": the withdrawal is not signed by " + w.username + "'s key");
+  }
+  return {};
+}
+
+std::vector<BuyerEntry> sorted(std::vector<BuyerEntry> buyers) {
+  std::sort(buyers.begin(), buyers.end(),
+            [](const BuyerEntry& a, const BuyerEntry& b) { return a.username < b.username; });
+  return buyers;
+}
+
+}  // namespace
+
+Result<ChainReplay> replay_chain(const ChainOpening& opening, const std::vector<ChainLink>& links,
+                                 const TranscriptKeys& keys, std::string_view cluster_id) {
+  auto rules = AuctionRules::create(opening.auction_id, opening.base_price, opening.increment,
+                                    opening.buyers);
+  if (!rules) return std::unexpected(invalid("opening: " + rules.error().message));
+  if (auto started = rules->start(); !started) {
+    return std::unexpected(invalid("opening: " + started.error().message));
+  }
+  ChainReplay replay{std::move(*rules), chain_opening_digest(opening), {}};
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    const ChainLink& link = links[i];
+    const std::string where = "links[" + std::to_string(i) + "]";
+    if (!replay.rules.is_running()) {
+      return std::unexpected(invalid(where + ": the auction was already over"));
+    }
+    if (auto advanced = replay.rules.advance_to(link.round_id); !advanced) {
+      return std::unexpected(invalid(where + ".round_id: " + advanced.error().message));
+    }
+    if (link.withdrawals.empty()) {
+      return std::unexpected(invalid(where + ": a link records at least one withdrawal"));
+    }
+    for (std::size_t k = 0; k < link.withdrawals.size(); ++k) {
+      const ChainWithdrawal& w = link.withdrawals[k];
+      const bool is_silent = w.status == BuyerStatus::withdrawn_silent;
+      if (w.status == BuyerStatus::active || is_silent == w.proof.has_value()) {
+        return std::unexpected(invalid(at(i, k) + ": a withdrawal the buyer asked for carries "
+                                                  "its proof, and only such a one"));
+      }
+      if (!is_silent) {
+        if (auto checked = check_proof(opening, w, keys, cluster_id, at(i, k)); !checked) {
+          return std::unexpected(checked.error());
+        }
+      }
+      const WithdrawOutcome outcome = replay.rules.withdraw(w.username, w.status);
+      if (outcome != WithdrawOutcome::withdrawn) {
+        return std::unexpected(invalid(at(i, k) + ": the rules refuse to withdraw " + w.username +
+                                       " (" + std::string(to_string(outcome)) + ")"));
+      }
+      replay.withdrawals.push_back(
+          {link.round_id, replay.rules.price(), w.username, w.status, w.proof});
+    }
+    replay.head = chain_next_digest(replay.head, link);
+  }
+  return replay;
+}
+
+Result<ChainReplay> verify_transcript(const Transcript& transcript, const TranscriptKeys& keys,
+                                      std::string_view cluster_id) {
+  auto replay = replay_chain(transcript.opening, transcript.links, keys, cluster_id);
+  if (!replay) return replay;
+  const SignedFinish& finish = transcript.finish;
+  if (!replay->rules.is_finished()) {
+    return std::unexpected(invalid("finish: the chain leaves " +
+                                   std::to_string(replay->rules.active_count()) +
+                                   " buyers active, so the auction is not over"));
+  }
+  const FinishRecord expected = replay->rules.finish_record();
+  const FinishRecord& claimed = finish.record;
+  if (claimed.auction_id != expected.auction_id || claimed.round_id != expected.round_id ||
+      claimed.price != expected.price || claimed.winner != expected.winner ||
+      sorted(claimed.buyers) != sorted(expected.buyers)) {
+    return std::unexpected(invalid(
+        "finish: the result claims " + claimed.winner.value_or("no winner") + " at round " +
+        std::to_string(claimed.round_id) + " for " + format_cents(claimed.price) +
+        ", but the chain ends with " + expected.winner.value_or("no winner") + " at round " +
+        std::to_string(expected.round_id) + " for " + format_cents(expected.price)));
+  }
+  if (finish.chain_head != replay->head) {
+    return std::unexpected(invalid("finish.chain_head: names " + finish.chain_head.to_text() +
+                                   ", but the chain's head is " + replay->head.to_text()));
+  }
+  if (!verify_statement(keys.seller, cluster_id, identity::SigningPurpose::auction_finished,
+                        finished_statement(claimed, finish.chain_head), finish.signature)) {
+    return fail(code::bad_signature, "finish.signature: the result is not signed by " +
+                                         transcript.opening.seller + "'s key");
+  }
+  return replay;
+}
+
+nlohmann::json encode(const Transcript& transcript) {
+  return {{"opening", encode(transcript.opening)},
+          {"links", encode_links(transcript.links)},
+          {"finish", encode(transcript.finish)}};
+}
+
+Result<Transcript> decode_transcript(const nlohmann::json& j) {
+  if (!j.is_object()) return fail(code::bad_request, "transcript: must be an object");
+  for (const char* field : {"opening", "links", "finish"}) {
+    if (!j.contains(field)) {
+      return fail(code::bad_request, std::string("transcript.") + field + ": missing");
+    }
+  }
+  auto opening = decode_chain_opening(j["opening"], "transcript.opening");
+  if (!opening) return std::unexpected(opening.error());
+  auto links = decode_chain_links(j["links"], "transcript.links");
+  if (!links) return std::unexpected(links.error());
+  auto finish = decode_signed_finish(j["finish"]);
+  if (!finish) return std::unexpected(finish.error());
+  if (finish->record.auction_id != opening->auction_id) {
+    return fail(code::invalid_argument,
+                "transcript.finish.auction_id: not the auction of transcript.opening");
+  }
+  return Transcript{std::move(*opening), std::move(*links), std::move(*finish)};
+}
+
+}  // namespace auction::market
