@@ -21,6 +21,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "auction/identity/user_key.hpp"
 #include "auction/market/auction_rules.hpp"
 #include "auction/market/runtime/buyer_peer.hpp"
 #include "auction/market/runtime/seller_peer.hpp"
@@ -112,16 +113,27 @@ void run_on(asio::io_context& io, Work work) {
 }  // namespace
 
 Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
+  // Base 1.00, one cent a round: the price rises for the whole run and never overflows.
+  const Cents base_price(100);
+  const Cents increment(1);
   asio::io_context seller_io(1);
   asio::io_context buyers_io(1);
 
   // Buyers first: each listens on its own port.
+  // Every peer signs and checks what it sends, as in a real auction: each user has its own
+  // key, in a cluster of the bench's own (no platform here).
+  const std::string cluster_id = "bench-fanout";
+  auto seller_keys = std::make_shared<const identity::KeyPair>(identity::generate_key_pair());
+  market::SellerKeys keys{market::PeerSigner{seller_name, seller_keys, cluster_id}, {}};
   std::vector<std::unique_ptr<market::BuyerPeer>> buyers;
   std::vector<std::string> names;
   std::map<std::string, std::string> addresses;
   for (std::size_t i = 0; i < config.buyers; ++i) {
     market::BuyerPeerOptions options;
     options.username = "buyer" + std::to_string(i);
+    auto buyer_keys = std::make_shared<const identity::KeyPair>(identity::generate_key_pair());
+    keys.buyers.emplace(options.username, buyer_keys->public_key());
+    options.signer = market::PeerSigner{options.username, buyer_keys, cluster_id};
     auto buyer = std::make_unique<market::BuyerPeer>(buyers_io.get_executor(), options,
                                                      market::BuyerObserver{});
     auto port = buyer->start();
@@ -145,19 +157,26 @@ Result<FanoutOutcome> run_fanout(const FanoutConfig& config) {
   if (!seller_port) return std::unexpected(seller_port.error());
   const std::string seller_address = "127.0.0.1:" + std::to_string(*seller_port);
   for (auto& buyer : buyers) {
-    auto watched = buyer->watch(auction_id, config.period_ms, seller_name, seller_address);
+    market::WatchedAuction watched_auction;
+    watched_auction.auction_id = auction_id;
+    watched_auction.period_ms = config.period_ms;
+    watched_auction.seller = seller_name;
+    watched_auction.seller_address = seller_address;
+    watched_auction.seller_key = seller_keys->public_key();
+    watched_auction.base_price = base_price;
+    watched_auction.increment = increment;
+    auto watched = buyer->watch(std::move(watched_auction));
     if (!watched) return std::unexpected(watched.error());
   }
 
-  // Base 1.00, one cent a round: the price rises for the whole run and never overflows.
-  auto rules = market::AuctionRules::create(auction_id, Cents(100), Cents(1), names);
+  auto rules = market::AuctionRules::create(auction_id, base_price, increment, names);
   if (!rules) return std::unexpected(rules.error());
   market::SellerConfig seller_config;
   seller_config.period_ms = config.period_ms;
   seller_config.ack_deadline_ms = config.ack_deadline_ms;
   seller_config.push_period_ms = 1000;  // no platform here: the pushes go nowhere
   seller_config.pause_retry_ms_max = std::max<std::int64_t>(config.period_ms, 1000);
-  auto auction = market::SellerAuction::create(std::move(*rules), seller_config);
+  auto auction = market::SellerAuction::create(std::move(*rules), seller_config, std::move(keys));
   if (!auction) return std::unexpected(auction.error());
 
   auto seller_work = asio::make_work_guard(seller_io);

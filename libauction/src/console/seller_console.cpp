@@ -50,7 +50,7 @@ struct SellerConsole::State : ConsoleState {
                 prefix + "resumed in round " + std::to_string(r->round_id));
     } else if (const auto* f = std::get_if<seller_action::Finish>(&action)) {
       finished.insert(id);
-      const market::FinishRecord& rec = f->record;
+      const market::FinishRecord& rec = f->finish.record;
       json j = {{"event", "finished"},
                 {"auction_id", id.value},
                 {"round_id", rec.round_id},

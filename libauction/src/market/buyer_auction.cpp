@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "auction/base/assert.hpp"
+#include "auction/identity/sha256.hpp"
 
 namespace auction::market {
 namespace {
@@ -37,37 +38,104 @@ Result<void> validate(const BuyerConfig& c) {
   if (c.max_price && c.max_price->value < 0) {
     return fail(code::invalid_argument, "max_price: must not be negative");
   }
+  if (!is_valid_username(c.seller)) {
+    return fail(code::invalid_argument, "seller: must be 1..32 characters of [A-Za-z0-9_.-]");
+  }
+  if (c.base_price.value < 0 || c.increment.value < 1) {
+    return fail(code::invalid_argument, "base_price, increment: must be >= 0 and >= 1");
+  }
+  if (c.signer.keys == nullptr || c.signer.cluster_id.empty() || c.signer.username != c.username) {
+    return fail(code::invalid_argument, "signer: must hold this buyer's key pair and a cluster id");
+  }
   return {};
 }
 
 BuyerAuction::BuyerAuction(BuyerConfig config, std::int64_t now_ms)
-    : config_(std::move(config)), last_heard_ms_(now_ms) {}
+    : config_(std::move(config)),
+      last_heard_ms_(now_ms),
+      anchor_round_(config_.known_round),
+      anchor_ms_(config_.known_at_ms) {}
 
 Result<BuyerAuction> BuyerAuction::create(BuyerConfig config, std::int64_t now_ms) {
   if (auto ok = validate(config); !ok) return std::unexpected(ok.error());
   return BuyerAuction(std::move(config), now_ms);
 }
 
-BuyerAuction::Step BuyerAuction::on_announce(const AnnouncePrice& message, std::int64_t now_ms) {
+Result<void> BuyerAuction::check_seller_signature(identity::SigningPurpose purpose,
+                                                  std::string_view statement,
+                                                  const identity::Signature& signature) const {
+  if (!verify_statement(config_.seller_key, config_.signer.cluster_id, purpose, statement,
+                        signature)) {
+    return fail(code::bad_signature,
+                std::string(purpose.tag()) + ": not signed by the seller " + config_.seller);
+  }
+  return {};
+}
+
+bool BuyerAuction::is_plausible(RoundId round_id, std::int64_t now_ms) const {
+  if (round_id <= anchor_round_) return true;
+  // One round per period since the anchor, one more for the round under way, and one for
+  // the two clocks' skew and the network's delay.
+  const std::int64_t elapsed_ms = std::max<std::int64_t>(0, now_ms - anchor_ms_);
+  const auto periods = static_cast<RoundId>(elapsed_ms / config_.period_ms);
+  return round_id - anchor_round_ <= periods + 2;
+}
+
+PeerAck BuyerAuction::ack(RoundId round_id, std::string_view statement) const {
+  PeerAck ack{config_.auction_id, round_id, !buyers_.empty(), {}};
+  ack.signature = sign_statement(
+      config_.signer, identity::SigningPurpose::ack,
+      ack_statement(config_.auction_id, config_.username, round_id, identity::sha256(statement)));
+  return ack;
+}
+
+Result<BuyerAuction::Step> BuyerAuction::on_announce(const AnnouncePrice& message,
+                                                     std::int64_t now_ms) {
   AUCTION_ASSERT(message.auction_id == config_.auction_id,
                  "announcement routed to the wrong auction");
-  Step step{PeerAck{config_.auction_id, message.round_id, !buyers_.empty(), {}}, {}};
+  AnnouncePrice full = message;
+  if (message.is_compact) {
+    if (buyers_.empty()) {
+      return fail(code::buyers_unknown,
+                  "this buyer does not hold the list of buyers yet: send the full announcement");
+    }
+    std::vector<std::string> joined;
+    joined.reserve(buyers_.size());
+    for (const auto& [username, status] : buyers_) joined.push_back(username);
+    auto expanded = expand_compact(message, joined);
+    if (!expanded) return std::unexpected(expanded.error());
+    full = std::move(*expanded);
+  }
+  const std::string statement = announcement_statement(full);
+  if (auto checked = check_seller_signature(identity::SigningPurpose::announcement, statement,
+                                            message.signature);
+      !checked) {
+    return std::unexpected(checked.error());
+  }
+  const auto price = price_at_round(config_.base_price, config_.increment, message.round_id);
+  if (!price || *price != message.price) {
+    return fail(code::implausible_round, "round " + std::to_string(message.round_id) +
+                                             " does not cost " + format_cents(message.price));
+  }
+  if (!finished_ && !is_plausible(message.round_id, now_ms)) {
+    return fail(code::implausible_round,
+                "round " + std::to_string(message.round_id) + " is further ahead of round " +
+                    std::to_string(anchor_round_) + " than the time since allows");
+  }
+  Step step{ack(message.round_id, statement), {}};
   if (finished_) return step;
   last_heard_ms_ = now_ms;
   if (paused_) {
     paused_ = false;
     step.events.push_back(buyer_event::Resumed{message.round_id});
   }
-  const bool can_take = !message.is_compact || !buyers_.empty();
-  if (can_take && (!round_id_ || message.round_id > *round_id_)) {
+  if (!round_id_ || message.round_id > *round_id_) {
     round_id_ = message.round_id;
     price_ = message.price;
+    anchor_round_ = message.round_id;
+    anchor_ms_ = now_ms;
     step.events.push_back(buyer_event::PriceChanged{message.round_id, message.price});
-    if (message.is_compact) {
-      take_withdrawn(message, step.events);
-    } else {
-      take_buyers(message, step.events);
-    }
+    take_buyers(full, step.events);
     // The proxy: the first price above the buyer's max sends the withdrawal.
     if (config_.max_price && price_ > *config_.max_price && is_active() && !wants_out_) {
       wants_out_ = WithdrawReason::max_price;
@@ -75,55 +143,35 @@ BuyerAuction::Step BuyerAuction::on_announce(const AnnouncePrice& message, std::
   }
   // Still listed active although we asked to leave: the request crossed this announcement,
   // was lost, or the seller restarted from an older push. Ask again; withdrawal is idempotent.
-  if (wants_out_ && is_listed_active(message, config_.username)) send_withdraw(step.events);
+  if (wants_out_ && is_listed_active(full, config_.username)) send_withdraw(step.events);
   step.ack.has_buyers = !buyers_.empty();
   return step;
 }
 
-void BuyerAuction::take_buyers(const AnnouncePrice& message, std::vector<BuyerEvent>& events) {
+void BuyerAuction::take_buyers(const AnnouncePrice& full, std::vector<BuyerEvent>& events) {
   std::map<std::string, BuyerStatus, std::less<>> next;
-  withdrawn_count_ = 0;
-  for (const BuyerEntry& b : message.buyers) {
+  for (const BuyerEntry& b : full.buyers) {
     auto it = buyers_.find(b.username);
     const bool was_out = it != buyers_.end() && it->second != BuyerStatus::active;
     if (!b.is_active() && !was_out) {
-      events.push_back(buyer_event::BuyerWithdrew{b.username, b.status, message.round_id});
+      events.push_back(buyer_event::BuyerWithdrew{b.username, b.status, full.round_id});
     }
-    if (!b.is_active()) ++withdrawn_count_;
     next.emplace(b.username, b.status);
   }
   buyers_ = std::move(next);
 }
 
-void BuyerAuction::take_withdrawn(const AnnouncePrice& message, std::vector<BuyerEvent>& events) {
-  // Costs per listed buyer, not per joined buyer: that is the point of the compact form.
-  std::size_t listed_out = 0;  // listed buyers we hold, all withdrawn once this loop is done
-  for (const BuyerEntry& b : message.buyers) {
-    auto it = buyers_.find(b.username);
-    if (it == buyers_.end()) continue;  // not a buyer of the list we hold: nothing to show
-    if (it->second == BuyerStatus::active) {
-      events.push_back(buyer_event::BuyerWithdrew{b.username, b.status, message.round_id});
-      ++withdrawn_count_;
-    }
-    it->second = b.status;
-    ++listed_out;
-  }
-  if (withdrawn_count_ == listed_out) return;
-  // We hold withdrawn buyers the seller does not list: it restarted from a push older than
-  // what we saw, and they are active again, as the full list would show them. Rare.
-  std::set<std::string_view> listed;
-  for (const BuyerEntry& b : message.buyers) listed.insert(b.username);
-  for (auto& [username, status] : buyers_) {
-    if (status != BuyerStatus::active && !listed.contains(username)) {
-      status = BuyerStatus::active;
-      --withdrawn_count_;
-    }
-  }
-}
-
-BuyerAuction::Step BuyerAuction::on_finished(const FinishRecord& record, std::int64_t now_ms) {
+Result<BuyerAuction::Step> BuyerAuction::on_finished(const SignedFinish& message,
+                                                     std::int64_t now_ms) {
+  const FinishRecord& record = message.record;
   AUCTION_ASSERT(record.auction_id == config_.auction_id, "result routed to the wrong auction");
-  Step step{PeerAck{config_.auction_id, record.round_id, false, {}}, {}};
+  const std::string statement = finished_statement(record, message.chain_head);
+  if (auto checked = check_seller_signature(identity::SigningPurpose::auction_finished, statement,
+                                            message.signature);
+      !checked) {
+    return std::unexpected(checked.error());
+  }
+  Step step{ack(record.round_id, statement), {}};
   last_heard_ms_ = now_ms;
   if (finished_) return step;
   finished_ = true;
@@ -131,21 +179,35 @@ BuyerAuction::Step BuyerAuction::on_finished(const FinishRecord& record, std::in
   round_id_ = record.round_id;
   price_ = record.price;
   buyers_.clear();
-  withdrawn_count_ = 0;
-  for (const BuyerEntry& b : record.buyers) {
-    buyers_.emplace(b.username, b.status);
-    if (!b.is_active()) ++withdrawn_count_;
-  }
+  for (const BuyerEntry& b : record.buyers) buyers_.emplace(b.username, b.status);
   step.events.push_back(buyer_event::Finished{record, record.winner == config_.username});
   return step;
 }
 
-BuyerAuction::Step BuyerAuction::on_seller_back(const SellerBack& message, std::int64_t) {
+Result<BuyerAuction::Step> BuyerAuction::on_seller_back(const SellerBack& message,
+                                                        std::int64_t now_ms) {
   AUCTION_ASSERT(message.auction_id == config_.auction_id,
                  "seller_back routed to the wrong auction");
+  const std::string statement = seller_back_statement(message);
+  if (auto checked = check_seller_signature(identity::SigningPurpose::seller_back, statement,
+                                            message.signature);
+      !checked) {
+    return std::unexpected(checked.error());
+  }
+  if (message.seller != config_.seller) {
+    return fail(code::invalid_argument,
+                "seller_back.seller: this auction's seller is " + config_.seller);
+  }
+  if (!is_plausible(message.round_id, now_ms)) {
+    return fail(code::implausible_round, "seller_back: round " + std::to_string(message.round_id) +
+                                             " is further ahead than the time since allows");
+  }
+  Step step{ack(round_id_.value_or(0), statement), {}};
+  // An older one than we took is a replay of the seller's past: not taken.
+  if (seller_back_round_ && message.round_id < *seller_back_round_) return step;
+  seller_back_round_ = message.round_id;
   // Not a resume: the seller is reachable again, but the auction goes on only when it
   // announces a round, so a pause stays a pause until then.
-  Step step{PeerAck{config_.auction_id, round_id_.value_or(0), false, {}}, {}};
   step.events.push_back(buyer_event::SellerBack{message.seller, message.address});
   return step;
 }
@@ -188,8 +250,15 @@ bool BuyerAuction::is_active() const {
 
 void BuyerAuction::send_withdraw(std::vector<BuyerEvent>& events) const {
   AUCTION_ASSERT(wants_out_.has_value(), "a withdrawal needs a reason");
-  events.push_back(buyer_event::SendWithdraw{
-      WithdrawRequest{config_.auction_id, config_.username, *wants_out_, 0, {}, {}}});
+  // The round and price this buyer had seen (the base price before any round): the request
+  // is signed over them, so it is the buyer's own statement of when it asked.
+  const RoundId round_id = round_id_.value_or(0);
+  const Cents price = round_id_ ? price_ : config_.base_price;
+  WithdrawRequest request{config_.auction_id, config_.username, *wants_out_, round_id, price, {}};
+  request.signature = sign_statement(
+      config_.signer, identity::SigningPurpose::withdraw,
+      withdraw_statement(config_.auction_id, config_.username, *wants_out_, round_id, price));
+  events.push_back(buyer_event::SendWithdraw{std::move(request)});
 }
 
 }  // namespace auction::market

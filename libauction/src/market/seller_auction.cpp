@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "auction/base/assert.hpp"
+#include "auction/identity/sha256.hpp"
 
 namespace auction::market {
 namespace {
@@ -29,12 +30,75 @@ Result<void> validate(const SellerConfig& c) {
   return {};
 }
 
-SellerAuction::SellerAuction(AuctionRules rules, SellerConfig config)
-    : rules_(std::move(rules)), config_(config), retry_ms_(config.period_ms) {}
+namespace {
 
-Result<SellerAuction> SellerAuction::create(AuctionRules rules, SellerConfig config) {
+ChainOpening opening_of(const AuctionRules& rules, const std::string& seller) {
+  ChainOpening opening{rules.auction_id(), seller, rules.base_price(), rules.increment(), {}};
+  opening.buyers.reserve(rules.buyers().size());
+  for (const BuyerEntry& b : rules.buyers()) opening.buyers.push_back(b.username);
+  return opening;
+}
+
+}  // namespace
+
+SellerAuction::SellerAuction(AuctionRules rules, SellerConfig config, SellerKeys keys,
+                             std::vector<ChainLink> links)
+    : rules_(std::move(rules)),
+      config_(config),
+      keys_(std::move(keys)),
+      chain_(opening_of(rules_, keys_.signer.username), std::move(links)),
+      retry_ms_(config.period_ms) {}
+
+Result<SellerAuction> SellerAuction::create(AuctionRules rules, SellerConfig config,
+                                            SellerKeys keys, std::vector<ChainLink> links) {
   if (auto ok = validate(config); !ok) return std::unexpected(ok.error());
-  return SellerAuction(std::move(rules), config);
+  if (keys.signer.keys == nullptr || keys.signer.cluster_id.empty() ||
+      !is_valid_username(keys.signer.username)) {
+    return fail(code::invalid_argument,
+                "keys.signer: a seller signs with its own key pair in a cluster");
+  }
+  return SellerAuction(std::move(rules), config, std::move(keys), std::move(links));
+}
+
+SellerBack SellerAuction::seller_back(std::string address) const {
+  SellerBack message{
+      rules_.auction_id(), keys_.signer.username, std::move(address), rules_.round_id(), {}};
+  message.signature = sign_statement(keys_.signer, identity::SigningPurpose::seller_back,
+                                     seller_back_statement(message));
+  return message;
+}
+
+bool SellerAuction::is_signed_ack(std::string_view username, const PeerAck& ack) const {
+  return ack.round_id == announced_round_ && is_signed_ack(username, ack, announced_digest_);
+}
+
+bool SellerAuction::is_signed_ack(std::string_view username, const PeerAck& ack,
+                                  const AnnouncePrice& message) const {
+  return ack.round_id == message.round_id &&
+         is_signed_ack(username, ack, identity::sha256(announcement_statement(message)));
+}
+
+bool SellerAuction::is_signed_ack(std::string_view username, const PeerAck& ack,
+                                  const identity::Sha256Digest& acknowledged) const {
+  if (ack.auction_id != rules_.auction_id()) return false;
+  auto key = keys_.buyers.find(username);
+  return key != keys_.buyers.end() &&
+         verify_statement(key->second, keys_.signer.cluster_id, identity::SigningPurpose::ack,
+                          ack_statement(ack.auction_id, username, ack.round_id, acknowledged),
+                          ack.signature);
+}
+
+AnnouncePrice SellerAuction::introduction() const {
+  AnnouncePrice message{rules_.auction_id(),
+                        rules_.round_id(),
+                        rules_.price(),
+                        rules_.buyers(),
+                        false,
+                        chain_.head(),
+                        {}};
+  message.signature = sign_statement(keys_.signer, identity::SigningPurpose::announcement,
+                                     announcement_statement(message));
+  return message;
 }
 
 Result<std::vector<SellerAction>> SellerAuction::start(std::int64_t now_ms) {
@@ -90,14 +154,33 @@ std::vector<SellerAction> SellerAuction::on_send_failed(std::string_view usernam
   return actions;
 }
 
-SellerAuction::WithdrawResponse SellerAuction::on_withdraw_request(std::string_view username,
-                                                                   WithdrawReason reason,
-                                                                   std::int64_t now_ms) {
+Result<SellerAuction::WithdrawResponse> SellerAuction::on_withdraw_request(
+    const WithdrawRequest& request, std::int64_t now_ms) {
+  auto key = keys_.buyers.find(request.username);
+  const std::string statement = withdraw_statement(request.auction_id, request.username,
+                                                   request.reason, request.round_id, request.price);
+  if (request.auction_id != rules_.auction_id() || key == keys_.buyers.end() ||
+      !verify_statement(key->second, keys_.signer.cluster_id, identity::SigningPurpose::withdraw,
+                        statement, request.signature)) {
+    return fail(code::bad_signature,
+                "withdraw: not signed by " + request.username + "'s key for this auction");
+  }
+  const auto price = price_at_round(rules_.base_price(), rules_.increment(), request.round_id);
+  if (!price || *price != request.price) {
+    return fail(code::implausible_round, "withdraw: " + format_cents(request.price) +
+                                             " is not the price of round " +
+                                             std::to_string(request.round_id));
+  }
   WithdrawResponse response;
-  response.reply.outcome = rules_.withdraw(username, status_for(reason));
+  const BuyerStatus status = status_for(request.reason);
+  response.reply.outcome = rules_.withdraw(request.username, status);
   if (response.reply.outcome == WithdrawOutcome::withdrawn) {
-    response.actions.push_back(seller_action::BuyerWithdrawn{
-        std::string(username), status_for(reason), rules_.round_id()});
+    chain_.append(ChainLink{
+        rules_.round_id(),
+        {ChainWithdrawal{request.username, status,
+                         WithdrawProof{request.round_id, request.price, request.signature}}}});
+    response.actions.push_back(
+        seller_action::BuyerWithdrawn{request.username, status, rules_.round_id()});
     finish_if_done(response.actions);
     if (rules_.is_running()) close_round_if_answered(now_ms, response.actions);
   }
@@ -117,8 +200,18 @@ void SellerAuction::announce(std::int64_t now_ms, std::vector<SellerAction>& act
   acked_.clear();
   failed_.clear();
   seller_action::Announce a;
-  a.message = AnnouncePrice{
-      rules_.auction_id(), rules_.round_id(), rules_.price(), rules_.buyers(), false, {}, {}};
+  a.message = AnnouncePrice{rules_.auction_id(),
+                            rules_.round_id(),
+                            rules_.price(),
+                            rules_.buyers(),
+                            false,
+                            chain_.head(),
+                            {}};
+  const std::string statement = announcement_statement(a.message);
+  a.message.signature =
+      sign_statement(keys_.signer, identity::SigningPurpose::announcement, statement);
+  announced_round_ = a.message.round_id;
+  announced_digest_ = identity::sha256(statement);
   a.recipients.reserve(rules_.active_count());
   for (const BuyerEntry& b : rules_.buyers()) {
     if (b.is_active()) a.recipients.push_back(b.username);
@@ -160,18 +253,21 @@ void SellerAuction::close_round(std::int64_t now_ms, std::vector<SellerAction>& 
     retry_ms_ = config_.period_ms;
     actions.push_back(seller_action::Resumed{rules_.round_id()});
   }
+  ChainLink link{rules_.round_id(), {}};
   for (const std::string& name : silent) {
     const WithdrawOutcome outcome = rules_.withdraw(name, BuyerStatus::withdrawn_silent);
     AUCTION_ASSERT(outcome == WithdrawOutcome::withdrawn,
                    "a silent buyer leaves while someone who acked remains");
+    link.withdrawals.push_back(ChainWithdrawal{name, BuyerStatus::withdrawn_silent, {}});
     actions.push_back(
         seller_action::BuyerWithdrawn{name, BuyerStatus::withdrawn_silent, rules_.round_id()});
   }
+  if (!link.withdrawals.empty()) chain_.append(std::move(link));
   finish_if_done(actions);
 }
 
 void SellerAuction::push(std::int64_t now_ms, std::vector<SellerAction>& actions) {
-  actions.push_back(seller_action::PushUpdate{rules_.state()});
+  actions.push_back(seller_action::PushUpdate{rules_.state(), chain_.links()});
   next_push_at_ms_ = now_ms + config_.push_period_ms;
 }
 
@@ -180,7 +276,10 @@ void SellerAuction::finish_if_done(std::vector<SellerAction>& actions) {
   finish_emitted_ = true;
   round_open_ = false;
   paused_ = false;
-  actions.push_back(seller_action::Finish{rules_.finish_record()});
+  SignedFinish finish{rules_.finish_record(), chain_.head(), {}};
+  finish.signature = sign_statement(keys_.signer, identity::SigningPurpose::auction_finished,
+                                    finished_statement(finish.record, finish.chain_head));
+  actions.push_back(seller_action::Finish{std::move(finish), chain_.links()});
 }
 
 }  // namespace auction::market

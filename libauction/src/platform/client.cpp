@@ -325,6 +325,10 @@ std::string Client::user_public_key() const {
   return user ? user->keys->public_key().to_text() : std::string();
 }
 
+const std::optional<ClientUser>& Client::user() const { return state_->options.user; }
+
+const std::string& Client::cluster_id() const { return state_->options.cluster_id; }
+
 const std::string& Client::client_id() const { return state_->client_id; }
 
 void Client::close() {

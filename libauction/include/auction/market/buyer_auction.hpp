@@ -6,6 +6,15 @@
 // finished) and actions (send a withdraw request). Time enters only as `now_ms` values.
 // Sits in market/ (pure). Single-threaded, no I/O, never throws.
 //
+// It believes only its seller. Every message must carry the seller's signature, checked
+// against the seller's key from the platform in this cluster's scope (peer_signatures.hpp);
+// anything else is refused with bad_signature and changes nothing. An announcement must also
+// be plausible: its price is the price of its round, and its round is no further ahead than
+// the time since the last round taken allows at the auction's period (implausible_round), so
+// not even the seller can jump the price to push buyers past their max price. The buyer signs
+// what it sends: each acknowledgement (over the digest of the statement acknowledged) and each
+// withdraw request (with the round and price it had seen).
+//
 // Round ids are a logical clock. The newest round seen is kept; a newer announcement is taken
 // even if rounds were missed in between. An older or repeated one is not applied (the view
 // never goes backwards) but is still acknowledged: the seller counts an ack for the round it
@@ -28,8 +37,10 @@
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/identity/user_key.hpp"
 #include "auction/market/finish_record.hpp"
 #include "auction/market/peer_messages.hpp"
+#include "auction/market/peer_signatures.hpp"
 #include "auction/market/types.hpp"
 
 namespace auction::market {
@@ -40,8 +51,19 @@ struct BuyerConfig {
   std::int64_t period_ms = 1000;          // the auction's period; > 0
   std::uint32_t pause_after_periods = 3;  // silence that counts as a pause; >= 1
   std::optional<Cents> max_price;         // the proxy: withdraw once the price passes it; >= 0
+  // The auction as the platform shows it: whose it is, and its prices (increment > 0).
+  std::string seller;
+  identity::PublicKey seller_key;
+  Cents base_price;
+  Cents increment{1};
+  // The newest round known when the buyer began watching (the platform's last push; 0
+  // before the start), and when that was: the first announcement may be ahead of it by no
+  // more rounds than periods have passed since.
+  RoundId known_round = 0;
+  std::int64_t known_at_ms = 0;
+  // This buyer's key pair and the cluster: what it signs with. signer.username == username.
+  PeerSigner signer;
 };
-
 // Errors: invalid_argument naming the field that breaks the bounds above.
 Result<void> validate(const BuyerConfig& config);
 
@@ -107,21 +129,25 @@ class BuyerAuction {
   };
 
   // Precondition for the three message handlers: the message is for config().auction_id (the
-  // runtime routes by auction id).
+  // runtime routes by auction id). Each refuses, changing nothing, a message that is not
+  // signed by the seller (bad_signature).
   //
   // Taken when newer than the newest round seen; always acknowledged with message.round_id.
   // If this buyer is listed active but has asked to withdraw, the withdraw request is sent
   // again (it may have crossed the announcement, or the seller restarted from an older push).
-  // A compact announcement is taken only once the buyer holds the list of buyers (from an
-  // earlier full one); until then it is acknowledged with has_buyers false, which makes the
-  // seller send the full form next.
-  Step on_announce(const AnnouncePrice& message, std::int64_t now_ms);
+  // A compact announcement can be checked only once the buyer holds the list of buyers (from
+  // an earlier full one); until then it is refused with buyers_unknown, and the seller sends
+  // the full form. Errors also: implausible_round (see the top), invalid_argument (a compact
+  // announcement naming someone who did not join).
+  Result<Step> on_announce(const AnnouncePrice& message, std::int64_t now_ms);
 
   // The result; taken once, whatever its round. Acknowledged with record.round_id.
-  Step on_finished(const FinishRecord& record, std::int64_t now_ms);
+  Result<Step> on_finished(const SignedFinish& message, std::int64_t now_ms);
 
-  // The seller is back at a new address. Acknowledged with the newest round seen.
-  Step on_seller_back(const SellerBack& message, std::int64_t now_ms);
+  // The seller is back at a new address. Acknowledged with the newest round seen. One older
+  // than the newest seller_back taken is acknowledged but not taken (a replay); one further
+  // ahead than the period allows is refused (implausible_round).
+  Result<Step> on_seller_back(const SellerBack& message, std::int64_t now_ms);
 
   // Notices a pause (once per pause).
   std::vector<BuyerEvent> on_tick(std::int64_t now_ms);
@@ -149,19 +175,27 @@ class BuyerAuction {
  private:
   explicit BuyerAuction(BuyerConfig config, std::int64_t now_ms);
   void send_withdraw(std::vector<BuyerEvent>& events) const;
-  // Take the statuses of a newer round, from the full list or from the compact one.
-  void take_buyers(const AnnouncePrice& message, std::vector<BuyerEvent>& events);
-  void take_withdrawn(const AnnouncePrice& message, std::vector<BuyerEvent>& events);
+  // Take the statuses of a newer round.
+  void take_buyers(const AnnouncePrice& full, std::vector<BuyerEvent>& events);
+  // Whether `round_id` is no further ahead than the periods since the last round taken allow.
+  bool is_plausible(RoundId round_id, std::int64_t now_ms) const;
+  // The signed acknowledgement of `statement` for `round_id`.
+  PeerAck ack(RoundId round_id, std::string_view statement) const;
+  Result<void> check_seller_signature(identity::SigningPurpose purpose, std::string_view statement,
+                                      const identity::Signature& signature) const;
 
   BuyerConfig config_;
   std::optional<RoundId> round_id_;  // newest round taken; only moves forward
   Cents price_;
   std::map<std::string, BuyerStatus, std::less<>> buyers_;
-  std::size_t withdrawn_count_ = 0;  // invariant: == entries of buyers_ that are not active
   std::int64_t last_heard_ms_ = 0;
   bool paused_ = false;
   bool finished_ = false;
   std::optional<WithdrawReason> wants_out_;  // set once this buyer asked to leave
+  // The last round taken (or known at the start), and when: what is_plausible counts from.
+  RoundId anchor_round_ = 0;
+  std::int64_t anchor_ms_ = 0;
+  std::optional<RoundId> seller_back_round_;  // the newest seller_back taken
 };
 
 }  // namespace auction::market

@@ -22,10 +22,17 @@
 // The first round that closes with at least one ack resumes the auction (Resumed), and the
 // buyers still silent in it are withdrawn as usual: when all but one are silent, the one who
 // acknowledged wins, which is correct.
+//
+// Signatures: the engine keeps the auction's chain (auction_chain.hpp), appending a link
+// whenever buyers leave, and signs every announcement and the result with the seller's key
+// (peer_signatures.hpp). It believes a buyer's ack or withdraw request only when that buyer
+// signed it: an unsigned ack counts as no answer, and an unsigned withdraw request is refused
+// with bad_signature and changes nothing.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -35,10 +42,13 @@
 
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
+#include "auction/identity/user_key.hpp"
+#include "auction/market/auction_chain.hpp"
 #include "auction/market/auction_rules.hpp"
 #include "auction/market/auction_state.hpp"
 #include "auction/market/finish_record.hpp"
 #include "auction/market/peer_messages.hpp"
+#include "auction/market/peer_signatures.hpp"
 #include "auction/market/types.hpp"
 
 namespace auction::market {
@@ -52,6 +62,13 @@ struct SellerConfig {
 
 // Errors: invalid_argument naming the field that breaks the bounds above.
 Result<void> validate(const SellerConfig& config);
+
+// Whose signatures the engine makes and believes: the seller's own signer, and the key of
+// every buyer of the auction, as the platform registered them.
+struct SellerKeys {
+  PeerSigner signer;
+  std::map<std::string, identity::PublicKey, std::less<>> buyers;
+};
 
 namespace seller_action {
 
@@ -84,14 +101,17 @@ struct Resumed {
 
 // The auction is over. Emitted once per SellerAuction. The runtime journals the record, sends
 // auction_finished to every buyer in it, and delivers it to the platform until acknowledged.
+// `finish` is the signed result; `links` the whole chain it ends.
 struct Finish {
-  FinishRecord record;
+  SignedFinish finish;
+  std::vector<ChainLink> links;
 };
 
-// Push `state` to the platform (update_auction). Losing one is harmless: the next one
-// carries everything.
+// Push `state` and the chain's links to the platform (update_auction). Losing one is
+// harmless: the next one carries everything.
 struct PushUpdate {
   AuctionState state;
+  std::vector<ChainLink> links;
 };
 
 }  // namespace seller_action
@@ -103,9 +123,11 @@ using SellerAction =
 class SellerAuction {
  public:
   // Takes ownership of `rules`: fresh ones (AuctionRules::create) to start an auction, or
-  // restored ones (AuctionRules::restore) to resume after a restart.
-  // Errors: invalid_argument for a bad config.
-  static Result<SellerAuction> create(AuctionRules rules, SellerConfig config);
+  // restored ones (AuctionRules::restore) to resume after a restart, with the chain's
+  // `links` as pushed. The chain opens with every buyer of `rules`.
+  // Errors: invalid_argument for a bad config, or a signer without a key pair or cluster id.
+  static Result<SellerAuction> create(AuctionRules rules, SellerConfig config, SellerKeys keys,
+                                      std::vector<ChainLink> links = {});
 
   // Begins driving the auction at `now_ms`:
   //   not started -> starts it and announces round 0 (or finishes at once with <= 1 buyer);
@@ -118,8 +140,20 @@ class SellerAuction {
   // paused one), pushes updates. Nothing happens before start or after the finish.
   std::vector<SellerAction> on_tick(std::int64_t now_ms);
 
-  // `username` acknowledged `round_id`. Acks for any other round, from unknown or withdrawn
-  // buyers, or after the round closed, are ignored: an ack counts only for the open round.
+  // Whether `ack` is `username`'s signed acknowledgement of the newest announcement. The
+  // runtime treats any other answer as a failed send.
+  bool is_signed_ack(std::string_view username, const PeerAck& ack) const;
+  // Whether `ack` is `username`'s signed acknowledgement of `message`.
+  bool is_signed_ack(std::string_view username, const PeerAck& ack,
+                     const AnnouncePrice& message) const;
+
+  // The signed announcement of the auction as it stands, without opening a round: how a
+  // runtime hands the buyers their list before the start.
+  AnnouncePrice introduction() const;
+
+  // `username` acknowledged `round_id` (the runtime checked is_signed_ack). Acks for any
+  // other round, from unknown or withdrawn buyers, or after the round closed, are ignored:
+  // an ack counts only for the open round.
   std::vector<SellerAction> on_ack(std::string_view username, RoundId round_id,
                                    std::int64_t now_ms);
 
@@ -134,10 +168,15 @@ class SellerAuction {
   };
   // A buyer asks to leave. The reply goes back to the buyer; see AuctionRules::withdraw for the
   // outcomes. Leaving may finish the auction (the actions then hold the Finish).
-  WithdrawResponse on_withdraw_request(std::string_view username, WithdrawReason reason,
-                                       std::int64_t now_ms);
+  // Errors (nothing changes): bad_signature unless the request's buyer signed it;
+  // implausible_round when its price is not the price of its round.
+  Result<WithdrawResponse> on_withdraw_request(const WithdrawRequest& request, std::int64_t now_ms);
 
   const AuctionRules& rules() const noexcept { return rules_; }
+  const AuctionChain& chain() const noexcept { return chain_; }
+  const SellerKeys& keys() const noexcept { return keys_; }
+  // The seller's signed seller_back for a restart at `address`.
+  SellerBack seller_back(std::string address) const;
   const SellerConfig& config() const noexcept { return config_; }
   bool is_started() const noexcept { return started_; }
   bool is_paused() const noexcept { return paused_; }
@@ -149,9 +188,12 @@ class SellerAuction {
   std::optional<std::int64_t> next_tick_due_ms() const noexcept;
 
  private:
-  SellerAuction(AuctionRules rules, SellerConfig config);
+  SellerAuction(AuctionRules rules, SellerConfig config, SellerKeys keys,
+                std::vector<ChainLink> links);
 
   void announce(std::int64_t now_ms, std::vector<SellerAction>& actions);
+  bool is_signed_ack(std::string_view username, const PeerAck& ack,
+                     const identity::Sha256Digest& acknowledged) const;
   void close_round_if_answered(std::int64_t now_ms, std::vector<SellerAction>& actions);
   void close_round(std::int64_t now_ms, std::vector<SellerAction>& actions);
   void push(std::int64_t now_ms, std::vector<SellerAction>& actions);
@@ -159,6 +201,11 @@ class SellerAuction {
 
   AuctionRules rules_;
   SellerConfig config_;
+  SellerKeys keys_;
+  AuctionChain chain_;
+  // The digest of the newest announcement's statement: what an ack must be signed over.
+  RoundId announced_round_ = 0;
+  identity::Sha256Digest announced_digest_;
   bool started_ = false;
   bool finish_emitted_ = false;
   // The open round closes at deadline_ms_ at the latest.

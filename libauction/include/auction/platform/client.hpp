@@ -151,6 +151,11 @@ class Client : boost::noncopyable {
   // The public key (hex) of options.user, which a login of that user must carry; "" when
   // the client is anonymous.
   std::string user_public_key() const;
+  // The user this client acts as (options.user), and the cluster id its proofs are scoped
+  // to ("" when anonymous, or when the cluster file named none): what a seller or buyer
+  // signs its peer messages with.
+  const std::optional<ClientUser>& user() const;
+  const std::string& cluster_id() const;
 
   // Drops every connection; calls in flight end with `unavailable`. Later calls connect again.
   void close();

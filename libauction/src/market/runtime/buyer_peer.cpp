@@ -35,8 +35,8 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
 
   // One watched auction: what the buyer knows of it, and its pure engine once it started.
   struct Watch {
-    std::int64_t period_ms = 1000;
-    std::string seller;
+    WatchedAuction auction;          // its seller_address is seller_address below
+    std::int64_t watched_at_ms = 0;  // when auction.known_round was known
     std::string seller_address;
     std::unique_ptr<wire::Client> client;  // to seller_address; null when unusable
     std::optional<Cents> max_price;        // this auction's own proxy, if set
@@ -75,10 +75,14 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
   // The BuyerAuction of `w`, made now if this is the seller's first message.
   BuyerAuction& engine_of(AuctionId auction_id, Watch& w) {
     if (!w.engine) {
-      BuyerConfig config{auction_id, options.username, w.period_ms, options.pause_after_periods,
-                         max_price_of(w)};
+      BuyerConfig config{auction_id,           options.username,
+                         w.auction.period_ms,  options.pause_after_periods,
+                         max_price_of(w),      w.auction.seller,
+                         w.auction.seller_key, w.auction.base_price,
+                         w.auction.increment,  w.auction.known_round,
+                         w.watched_at_ms,      options.signer};
       auto engine = BuyerAuction::create(std::move(config), steady_now_ms());
-      AUCTION_ASSERT(engine.has_value(), "watch() and the options were validated");
+      AUCTION_ASSERT(engine.has_value(), "watch() and the options were validated at start");
       w.engine.emplace(std::move(*engine));
     }
     return *w.engine;
@@ -159,18 +163,25 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
          options.username + " does not take part in auction " + std::to_string(auction_id.value)});
   }
 
-  // The three seller messages share one shape: decode, route, step the engine, answer.
+  // The three seller messages share one shape: decode, route, step the engine (which checks
+  // the seller's signature), answer.
   template <class Message, class Decode, class Step>
   wire::Reply serve(const wire::Request& request, Decode decode, Step step) {
     Result<Message> message = decode(request.body);
     if (!message) return wire::Reply::failure(message.error());
-    Watch* w = find(message->auction_id);
-    if (w == nullptr) return not_watched(message->auction_id);
-    BuyerAuction::Step result = step(engine_of(message->auction_id, *w), *message);
-    const PeerAck ack = result.ack;
-    handle(message->auction_id, std::move(result.events));
+    const AuctionId auction_id = auction_of(*message);
+    Watch* w = find(auction_id);
+    if (w == nullptr) return not_watched(auction_id);
+    Result<BuyerAuction::Step> result = step(engine_of(auction_id, *w), *message);
+    if (!result) return wire::Reply::failure(result.error());
+    const PeerAck ack = result->ack;
+    handle(auction_id, std::move(result->events));
     return wire::Reply::success(encode(ack));
   }
+
+  static AuctionId auction_of(const AnnouncePrice& m) { return m.auction_id; }
+  static AuctionId auction_of(const SignedFinish& m) { return m.record.auction_id; }
+  static AuctionId auction_of(const SellerBack& m) { return m.auction_id; }
 
   void register_ops() {
     std::weak_ptr<State> weak = weak_from_this();
@@ -192,9 +203,9 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
                                     });
     });
     op(op_auction_finished, [](State& s, const wire::Request& r) {
-      return s.serve<FinishRecord>(
-          r, decode_finish_record,
-          [](BuyerAuction& e, const FinishRecord& m) { return e.on_finished(m, steady_now_ms()); });
+      return s.serve<SignedFinish>(
+          r, decode_signed_finish,
+          [](BuyerAuction& e, const SignedFinish& m) { return e.on_finished(m, steady_now_ms()); });
     });
     op(op_seller_back, [](State& s, const wire::Request& r) {
       return s.serve<SellerBack>(r, decode_seller_back, [](BuyerAuction& e, const SellerBack& m) {
@@ -212,6 +223,13 @@ BuyerPeer::BuyerPeer(asio::any_io_executor executor, BuyerPeerOptions options,
 BuyerPeer::~BuyerPeer() { stop(); }
 
 Result<std::uint16_t> BuyerPeer::start() {
+  const PeerSigner& signer = state_->options.signer;
+  if (signer.keys == nullptr || signer.cluster_id.empty() ||
+      signer.username != state_->options.username) {
+    return fail(code::invalid_argument,
+                "signer: a buyer signs with its own key pair in a cluster (no user key, or no "
+                "cluster id in the cluster file's tls section)");
+  }
   state_->register_ops();
   auto bound = state_->server.start();
   if (!bound) return bound;
@@ -230,11 +248,17 @@ void BuyerPeer::stop() {
   }
 }
 
-Result<void> BuyerPeer::watch(AuctionId auction_id, std::int64_t period_ms, std::string seller,
-                              std::string seller_address) {
-  if (period_ms < 1 || period_ms > duration_ms_max) {
+Result<void> BuyerPeer::watch(WatchedAuction auction) {
+  if (auction.period_ms < 1 || auction.period_ms > duration_ms_max) {
     return fail(code::invalid_argument, "period_ms: must be 1..86400000");
   }
+  if (auction.base_price.value < 0 || auction.increment.value < 1) {
+    return fail(code::invalid_argument, "base_price, increment: must be >= 0 and >= 1");
+  }
+  if (!is_valid_username(auction.seller)) {
+    return fail(code::invalid_argument, "seller: not a username");
+  }
+  const AuctionId auction_id = auction.auction_id;
   State::Watch* w = state_->find(auction_id);
   if (w == nullptr) {
     if (state_->watches.size() >= state_->options.auctions_max) {
@@ -244,8 +268,9 @@ Result<void> BuyerPeer::watch(AuctionId auction_id, std::int64_t period_ms, std:
     }
     w = &state_->watches[auction_id];
   }
-  w->period_ms = period_ms;
-  w->seller = std::move(seller);
+  std::string seller_address = std::move(auction.seller_address);
+  w->auction = std::move(auction);
+  w->watched_at_ms = steady_now_ms();
   if (!seller_address.empty()) state_->set_seller_address(*w, std::move(seller_address));
   return {};
 }

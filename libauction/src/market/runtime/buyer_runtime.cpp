@@ -52,22 +52,39 @@ struct BuyerRuntime::State : std::enable_shared_from_this<BuyerRuntime::State> {
     self->looking_up.erase(auction_id);
   }
 
-  // Watches an auction seen as `view`, learning where its seller answers.
+  // Watches an auction seen as `view`, learning where its seller answers and its key.
+  // Without the seller's key nothing it sends could be believed, so the watch fails when the
+  // platform cannot say it.
   asio::awaitable<Result<void>> async_watch(const platform::AuctionView& view) {
     auto self = shared_from_this();
-    const AuctionId id{view.auction_id.value};
-    const std::string seller = view.seller;
-    const std::int64_t period_ms = view.period_ms;
-    platform::GetUserAddress get{seller};
+    WatchedAuction watched;
+    watched.auction_id = AuctionId{view.auction_id.value};
+    watched.period_ms = view.period_ms;
+    watched.seller = view.seller;
+    watched.base_price = view.base_price;
+    watched.increment = view.increment;
+    watched.known_round = view.progress ? view.progress->round_id : 0;
+    platform::GetUserAddress get{view.seller};
     auto found = co_await platform.async_get_user_address(std::move(get));
     if (self->stopped) co_return fail(code::unavailable, "the buyer is stopping");
-    co_return peer->watch(id, period_ms, seller, found ? found->address : std::string());
+    if (!found) co_return std::unexpected(found.error());
+    auto key = identity::public_key_from_text(found->public_key);
+    if (!key) {
+      co_return fail(code::bad_response, "get_user_address.public_key: " + key.error().message);
+    }
+    watched.seller_key = *key;
+    watched.seller_address = found->address;
+    co_return peer->watch(std::move(watched));
   }
 };
 
 BuyerRuntime::BuyerRuntime(asio::any_io_executor executor, platform::Client& platform,
                            BuyerRuntimeOptions options)
     : state_(std::make_shared<State>(std::move(executor), platform, std::move(options))) {
+  // The buyer signs its peer messages with the key it proves to the platform.
+  if (const auto& user = platform.user()) {
+    state_->options.peer.signer = PeerSigner{user->username, user->keys, platform.cluster_id()};
+  }
   std::weak_ptr<State> weak = state_;
   BuyerObserver relay;
   relay.on_event = [weak](AuctionId id, const BuyerEvent& event) {

@@ -52,6 +52,7 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
   struct RoundSend {
     AuctionId auction_id;
     RoundId round_id = 0;
+    AnnouncePrice message;  // the full form, for a buyer that answers buyers_unknown
     std::int64_t deadline_ms = 0;
     std::chrono::steady_clock::time_point sent_at;
     std::optional<wire::PreparedRequest> full;     // for buyers without the list
@@ -105,6 +106,7 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
     auto round = std::make_shared<RoundSend>();
     round->auction_id = auction_id;
     round->round_id = a.message.round_id;
+    round->message = a.message;
     round->deadline_ms = a.deadline_ms;
     round->sent_at = std::chrono::steady_clock::now();
     // The form is chosen here, once: an ack arriving before a send starts cannot change it.
@@ -138,9 +140,9 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
         announce(auction_id, *a);
       } else if (const auto* f = std::get_if<seller_action::Finish>(&action)) {
         finished_order.push_back(auction_id);
-        for (const BuyerEntry& b : f->record.buyers) {
+        for (const BuyerEntry& b : f->finish.record.buyers) {
           wire::spawn_logged(executor,
-                             async_send_finished(shared_from_this(), b.username, f->record),
+                             async_send_finished(shared_from_this(), b.username, f->finish),
                              "seller: auction_finished");
         }
       }
@@ -162,17 +164,28 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
     bool has_buyers = false;
     auto it = self->buyers.find(username);
     if (it != self->buyers.end() && it->second.client) {
+      wire::Client& client = *it->second.client;
       const wire::PreparedRequest& request = is_compact ? *round->compact : *round->full;
       // The engine closes the round at its deadline; the call waits a little longer so a late
       // ack still says which form this buyer takes (SellerPeerOptions::late_ack_grace).
-      const milliseconds budget =
-          milliseconds(std::max<std::int64_t>(1, round->deadline_ms - steady_now_ms())) +
-          self->options.late_ack_grace;
-      auto reply = co_await it->second.client->async_call(request, budget);
+      auto budget = [&] {
+        return milliseconds(std::max<std::int64_t>(1, round->deadline_ms - steady_now_ms())) +
+               self->options.late_ack_grace;
+      };
+      auto reply = co_await client.async_call(request, budget());
       if (self->stopped) co_return;
-      if (reply && reply->ok) {
+      if (is_compact && reply && !reply->ok && reply->code() == code::buyers_unknown) {
+        // The buyer cannot check the compact form without the list (it restarted): send
+        // it the full form at once, within the same round.
+        const wire::PreparedRequest full(op_announce_price, encode(round->message));
+        reply = co_await client.async_call(full, budget());
+        if (self->stopped) co_return;
+      }
+      const SellerAuction* auction = self->find(auction_id);
+      if (reply && reply->ok && auction != nullptr) {
         auto ack = decode_peer_ack(reply->result);
-        acked = ack && ack->auction_id == auction_id && ack->round_id == round_id;
+        // Only the buyer's own signature over this very announcement counts.
+        acked = ack && auction->is_signed_ack(username, *ack);
         has_buyers = acked && ack->has_buyers;
       }
     }
@@ -189,8 +202,8 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
   }
 
   static asio::awaitable<void> async_send_finished(std::shared_ptr<State> self,
-                                                   std::string username, FinishRecord record) {
-    const SellerAuction* auction = self->find(record.auction_id);
+                                                   std::string username, SignedFinish finish) {
+    const SellerAuction* auction = self->find(finish.record.auction_id);
     const milliseconds period(auction ? auction->config().period_ms : 1000);
     asio::steady_timer pause(self->executor);
     for (std::uint32_t attempt = 0; attempt < self->options.finish_attempts; ++attempt) {
@@ -201,7 +214,7 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
       if (self->stopped) co_return;
       wire::Client* client = self->client_of(username);
       if (client == nullptr) co_return;
-      auto reply = co_await client->async_call(std::string(op_auction_finished), encode(record),
+      auto reply = co_await client->async_call(std::string(op_auction_finished), encode(finish),
                                                std::max(period, milliseconds(500)));
       if (self->stopped || (reply && reply->ok)) co_return;
     }
@@ -254,10 +267,10 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
           {code::unknown_auction, "auction " + std::to_string(message->auction_id.value) +
                                       " is not run by this seller now"});
     }
-    auto response =
-        auction->on_withdraw_request(message->username, message->reason, steady_now_ms());
-    handle(message->auction_id, std::move(response.actions));
-    co_return wire::Reply::success(encode(response.reply));
+    auto response = auction->on_withdraw_request(*message, steady_now_ms());
+    if (!response) co_return wire::Reply::failure(response.error());
+    handle(message->auction_id, std::move(response->actions));
+    co_return wire::Reply::success(encode(response->reply));
   }
 
   void evict_finished() {
@@ -324,7 +337,7 @@ Result<void> SellerPeer::run(SellerAuction auction, std::map<std::string, std::s
   AUCTION_ASSERT(inserted, "the auction id was free");
   if (!back_at.empty()) {
     // Spawned before the announcement, so each buyer's connection carries it first.
-    const SellerBack message{id, state_->options.username, std::move(back_at), 0, {}};
+    const SellerBack message = it->second.seller_back(std::move(back_at));
     for (const BuyerEntry& b : it->second.rules().buyers()) {
       if (!b.is_active()) continue;
       wire::spawn_logged(state_->executor, State::async_send_back(state_, b.username, message),
@@ -343,10 +356,9 @@ asio::awaitable<std::size_t> SellerPeer::async_introduce(
   auto state = state_;  // the peer may go away while the calls are out
   for (auto& [username, address] : addresses) state->set_address(username, std::move(address));
   const AuctionRules& rules = auction.rules();
-  const wire::PreparedRequest request(
-      op_announce_price,
-      encode(AnnouncePrice{
-          rules.auction_id(), rules.round_id(), rules.price(), rules.buyers(), false, {}, {}}));
+  // `auction` outlives this coroutine's calls: it waits for every one of them.
+  const AnnouncePrice message = auction.introduction();
+  const wire::PreparedRequest request(op_announce_price, encode(message));
   struct Tally {
     explicit Tally(const asio::any_io_executor& ex)
         : all_answered(ex, asio::steady_timer::time_point::max()) {}
@@ -358,16 +370,17 @@ asio::awaitable<std::size_t> SellerPeer::async_introduce(
   for (const BuyerEntry& b : rules.buyers()) {
     if (!b.is_active()) continue;
     ++tally->waiting;
-    auto call = [](std::shared_ptr<State> self, std::shared_ptr<Tally> tally, AuctionId id,
-                   RoundId round_id, std::string username, wire::PreparedRequest request,
-                   milliseconds deadline) -> asio::awaitable<void> {
+    auto call = [](std::shared_ptr<State> self, std::shared_ptr<Tally> tally,
+                   const SellerAuction* auction, const AnnouncePrice* message, std::string username,
+                   wire::PreparedRequest request, milliseconds deadline) -> asio::awaitable<void> {
+      const AuctionId id = message->auction_id;
       bool acked = false;
       bool has_buyers = false;
       if (wire::Client* client = self->client_of(username)) {
         auto reply = co_await client->async_call(std::move(request), deadline);
         if (reply && reply->ok) {
           auto ack = decode_peer_ack(reply->result);
-          acked = ack && ack->auction_id == id && ack->round_id == round_id;
+          acked = ack && auction->is_signed_ack(username, *ack, *message);
           has_buyers = acked && ack->has_buyers;
         }
       }
@@ -375,10 +388,9 @@ asio::awaitable<std::size_t> SellerPeer::async_introduce(
       if (acked) ++tally->acked;
       if (--tally->waiting == 0) tally->all_answered.cancel();
     };
-    wire::spawn_logged(
-        state->executor,
-        call(state, tally, rules.auction_id(), rules.round_id(), b.username, request, deadline),
-        "seller: introduce");
+    wire::spawn_logged(state->executor,
+                       call(state, tally, &auction, &message, b.username, request, deadline),
+                       "seller: introduce");
   }
   while (tally->waiting > 0) co_await tally->all_answered.async_wait(use_tuple);
   co_return tally->acked;

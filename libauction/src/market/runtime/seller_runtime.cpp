@@ -110,10 +110,10 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
       refresh_addresses(auction_id);
     } else if (const auto* finish = std::get_if<seller_action::Finish>(&action)) {
       // Durable before anyone is told (the buyers are told by the peer right after this).
-      if (auto ok = journal->save_finish(finish->record); !ok) {
+      if (auto ok = journal->save_finish(finish->finish.record); !ok) {
         warn("journal: " + ok.error().message + " (the result is delivered but not kept)");
       }
-      deliver(finish->record);
+      deliver(finish->finish.record);
     }
     if (observer.on_action) observer.on_action(auction_id, action);
   }
@@ -189,8 +189,29 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
     self->delivering.erase(auction_id);
   }
 
+  // Each buyer's key, as the platform registered it: the seller believes an ack or a
+  // withdrawal only when its buyer signed it. Without every key the auction cannot run.
+  asio::awaitable<Result<std::map<std::string, identity::PublicKey, std::less<>>>> async_buyer_keys(
+      const AuctionState& state) {
+    auto self = shared_from_this();
+    std::map<std::string, identity::PublicKey, std::less<>> keys;
+    for (const BuyerEntry& b : state.buyers) {
+      platform::GetUserAddress get{b.username};
+      auto found = co_await self->platform.async_get_user_address(std::move(get));
+      if (!found) co_return std::unexpected(found.error());
+      auto key = identity::public_key_from_text(found->public_key);
+      if (!key) {
+        co_return fail(code::bad_response,
+                       "get_user_address.public_key of " + b.username + ": " + key.error().message);
+      }
+      keys.emplace(b.username, *key);
+    }
+    co_return keys;
+  }
+
   Result<void> run(const AuctionState& state, std::int64_t period_ms,
-                   std::map<std::string, std::string> addresses, bool fresh,
+                   std::map<std::string, std::string> addresses,
+                   std::map<std::string, identity::PublicKey, std::less<>> buyer_keys, bool fresh,
                    std::string back_at = {}) {
     auto rules = fresh ? AuctionRules::create(state.auction_id, state.base_price, state.increment,
                                               [&] {
@@ -202,8 +223,13 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
                                               }())
                        : AuctionRules::restore(state);
     if (!rules) return std::unexpected(rules.error());
-    auto auction =
-        SellerAuction::create(std::move(*rules), seller_config_for(period_ms, options.push_period));
+    if (!platform.user()) {
+      return fail(code::invalid_argument, "a seller signs with its own key: the client has none");
+    }
+    SellerKeys keys{PeerSigner{username(), platform.user()->keys, platform.cluster_id()},
+                    std::move(buyer_keys)};
+    auto auction = SellerAuction::create(
+        std::move(*rules), seller_config_for(period_ms, options.push_period), std::move(keys));
     if (!auction) return std::unexpected(auction.error());
     return peer->run(std::move(*auction), std::move(addresses), std::move(back_at));
   }
@@ -294,7 +320,11 @@ asio::awaitable<Result<void>> SellerRuntime::async_start(AuctionId auction_id) {
     self->warn("journal: dropping a stale entry for auction " + std::to_string(auction_id.value));
     if (auto ok = self->journal->remove(auction_id); !ok) co_return std::unexpected(ok.error());
   }
-  co_return self->run(*state, view.period_ms, addresses_from_view(view), /*fresh=*/true);
+  auto keys = co_await self->async_buyer_keys(*state);
+  if (!keys) co_return std::unexpected(keys.error());
+  if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
+  co_return self->run(*state, view.period_ms, addresses_from_view(view), std::move(*keys),
+                      /*fresh=*/true);
 }
 
 asio::awaitable<Result<RoundId>> SellerRuntime::async_resume(AuctionId auction_id) {
@@ -335,7 +365,10 @@ asio::awaitable<Result<RoundId>> SellerRuntime::async_resume(AuctionId auction_i
     if (journaled.round_id >= state.round_id) state = journaled;
   }
   auto addresses = addresses_from_view(*view);
-  if (auto ok = self->run(state, view->period_ms, addresses,
+  auto keys = co_await self->async_buyer_keys(state);
+  if (!keys) co_return std::unexpected(keys.error());
+  if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
+  if (auto ok = self->run(state, view->period_ms, addresses, std::move(*keys),
                           /*fresh=*/false, self->address);
       !ok) {
     co_return std::unexpected(ok.error());

@@ -32,13 +32,17 @@
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/identity/user_key.hpp"
 #include "auction/market/buyer_auction.hpp"
+#include "auction/market/peer_signatures.hpp"
 #include "auction/market/types.hpp"
 
 namespace auction::market {
 
 struct BuyerPeerOptions {
-  std::string username;                      // this buyer; a valid username
+  std::string username;  // this buyer; a valid username
+  // What this buyer signs its acks and withdrawals with (signer.username == username).
+  PeerSigner signer;
   std::string listen_address = "127.0.0.1";  // where sellers send announcements
   std::uint16_t listen_port = 0;             // 0: any free port
   std::chrono::milliseconds tick{50};        // how often the engines are fed time
@@ -53,6 +57,18 @@ struct BuyerPeerOptions {
   // legitimately stays silent for a whole period between two announcements, and closing it
   // then could make the next announcement fail and cost the buyer its place.
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(65)};
+};
+
+// An auction to take part in, as the platform shows it.
+struct WatchedAuction {
+  AuctionId auction_id;
+  std::int64_t period_ms = 1000;
+  std::string seller;
+  std::string seller_address;      // "" when not known yet (set_seller_address later)
+  identity::PublicKey seller_key;  // every message of the seller's is checked against it
+  Cents base_price;
+  Cents increment{1};
+  RoundId known_round = 0;  // the platform's last pushed round; 0 before the start
 };
 
 // The seller's answer to one withdrawal this buyer sent (or why none came).
@@ -79,11 +95,12 @@ class BuyerPeer {
   Result<std::uint16_t> start();
   void stop();  // idempotent
 
-  // Takes messages for `auction_id` from now on. `seller_address` may be "" when not known
-  // yet (set_seller_address later). Watching an auction again updates its period and seller.
-  // Errors: invalid_argument (period_ms out of 1..86400000), limit_exceeded (auctions_max).
-  Result<void> watch(AuctionId auction_id, std::int64_t period_ms, std::string seller,
-                     std::string seller_address);
+  // Takes messages for `auction.auction_id` from now on, believing only those signed by
+  // `auction.seller_key`. Watching an auction again updates what the platform showed of it
+  // (an engine already made keeps the seller and prices it was made with).
+  // Errors: invalid_argument (period_ms out of 1..86400000, increment < 1, base < 0),
+  // limit_exceeded (auctions_max).
+  Result<void> watch(WatchedAuction auction);
   // Stops taking its messages (the buyer left before the start). Unknown ids are ignored.
   void forget(AuctionId auction_id);
   bool is_watched(AuctionId auction_id) const;
