@@ -2,7 +2,8 @@
 // other side of a running auction, and the money text users type.
 //
 // The whole input is tried as one JSON value against every market decoder (announce_price,
-// seller_back, ack, withdraw and its reply, auction_finished, the pushed auction state) and
+// seller_back, ack, withdraw and its reply, auction_finished as a bare record and as the
+// signed message, the pushed auction state) and
 // as amount text for parse_cents; its first 8 bytes are also an amount in cents for
 // format_cents. What must hold:
 //   - a decoder accepts or answers bad_request / invalid_argument with a message;
@@ -102,9 +103,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_codec(j, decode_withdraw_request);
   check_codec(j, decode_withdraw_reply);
   check_codec(j, decode_finish_record);
+  check_codec(j, decode_signed_finish);
   check_codec(j, decode_auction_state);
   if (auto m = decode_announce_price(j)) check_buyers(m->buyers);
   if (auto r = decode_finish_record(j)) check_buyers(r->buyers);
+  if (auto f = decode_signed_finish(j)) {
+    // The signed message is the record plus its two signed fields.
+    check_buyers(f->record.buyers);
+    auto record = decode_finish_record(j);
+    FUZZ_CHECK(record.has_value() && *record == f->record,
+               "a signed finish whose record does not decode alone");
+  }
   if (auto s = decode_auction_state(j)) check_buyers(s->buyers);
   return 0;
 }
