@@ -131,7 +131,7 @@ class PlatformWriter final : public LoadClient {
     }
     ++round_;
     const Cents price{base_price.value + static_cast<std::int64_t>(round_) * increment.value};
-    platform::UpdateAuction update{seller_, auction_id_, round_, price, buyers_};
+    platform::UpdateAuction update{seller_, auction_id_, round_, price, buyers_, json::array()};
     auto answer = co_await client_.async_update_auction(std::move(update));
     if (!answer) co_return std::unexpected(std::move(answer.error()));
     co_return Result<void>{};

@@ -32,6 +32,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auction/market/chain_check.hpp"
 #include "auction/platform/cluster_credentials.hpp"
 #include "auction/platform/replica.hpp"
 #include "auction/version.hpp"
@@ -109,7 +110,8 @@ int init_certs(const std::string& config_path, std::string out) {
                                   : "used the cluster's CA (ca.crt, ca.key)",
               out.c_str());
   if (created->created_cluster_id) {
-    std::printf("drew the cluster's id (cluster-id): users' signatures count in this cluster only\n");
+    std::printf(
+        "drew the cluster's id (cluster-id): users' signatures count in this cluster only\n");
   }
   if (!created->created_ids.empty()) {
     std::printf("issued certificates and keys for replicas %s\n",
@@ -217,13 +219,12 @@ int main(int argc, char** argv) {
   }
   try {
     if (init->parsed()) return init_certs(init_config, init_out);
-    return run(config_path,
-               platform::ReplicaOptions{
-                   .id = id,
-                   .data_dir = data_dir,
-                   .listen_address = listen,
-                   .credentials = {},
-                   .cluster_id = {}});
+    return run(config_path, platform::ReplicaOptions{.id = id,
+                                                     .data_dir = data_dir,
+                                                     .listen_address = listen,
+                                                     .credentials = {},
+                                                     .cluster_id = {},
+                                                     .chain_check = market::check_chain_claim});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "replica: fatal: %s\n", e.what());
     return 1;

@@ -92,7 +92,8 @@ TEST_CASE(
                                                  {"auction_id", 1},
                                                  {"round_id", 50},
                                                  {"current_price", 600},
-                                                 {"buyers", buyers}});
+                                                 {"buyers", buyers},
+                                                 {"links", json::array()}});
   REQUIRE_FALSE(update.has_value());
   CHECK(update.error().code == "not_owner");
   auto finish = intruder.call("finish_auction", {{"seller", "mallory"},
@@ -100,7 +101,10 @@ TEST_CASE(
                                                  {"winner", "bob"},
                                                  {"price", 600},
                                                  {"round_id", 50},
-                                                 {"buyers", buyers}});
+                                                 {"buyers", buyers},
+                                                 {"links", json::array()},
+                                                 {"chain_head", std::string(64, '0')},
+                                                 {"signature", std::string(128, '0')}});
   REQUIRE_FALSE(finish.has_value());
   CHECK(finish.error().code == "not_owner");
 
@@ -111,7 +115,8 @@ TEST_CASE(
                                                         {"auction_id", 1},
                                                         {"round_id", 1'000'000'000'000},
                                                         {"current_price", 600},
-                                                        {"buyers", buyers}});
+                                                        {"buyers", buyers},
+                                                        {"links", json::array()}});
   REQUIRE_FALSE(forged_update.has_value());
   CHECK(forged_update.error().code == "unauthenticated");
   auto forged_finish = stranger.call("finish_auction", {{"seller", "alice"},
@@ -119,7 +124,10 @@ TEST_CASE(
                                                         {"winner", "carol"},
                                                         {"price", 600},
                                                         {"round_id", 50},
-                                                        {"buyers", buyers}});
+                                                        {"buyers", buyers},
+                                                        {"links", json::array()},
+                                                        {"chain_head", std::string(64, '0')},
+                                                        {"signature", std::string(128, '0')}});
   REQUIRE_FALSE(forged_finish.has_value());
   CHECK(forged_finish.error().code == "unauthenticated");
   auto seller_view = stranger.call("fetch_auctions", {{"username", "alice"}});

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "integration/cluster.hpp"
+#include "support/signed_results.hpp"
 #include "support/test_keys.hpp"
 
 namespace {
@@ -105,7 +106,7 @@ void refused(const Call& call, const std::string& op, json fields, const std::st
 
 // Walks every op of the platform and every error its users can meet, with usernames that
 // start with `p` so that two walks can share one cluster.
-void walk_every_op(const Call& call, const std::string& p) {
+void walk_every_op(const Call& call, const std::string& p, const std::string& cluster_id) {
   const std::string alice = p + "alice", bob = p + "bob", carol = p + "carol", dave = p + "dave";
 
   // login, get_user_address
@@ -163,12 +164,13 @@ void walk_every_op(const Call& call, const std::string& p) {
   // update_auction
   const json both_active =
       json::array({{{"username", bob}, {"active", true}}, {{"username", carol}, {"active", true}}});
-  json update{{"seller", alice},
-              {"auction_id", a},
-              {"round_id", 2},
-              {"current_price", 1200},
-              {"buyers", both_active}};
+  json update{{"seller", alice},       {"auction_id", a},       {"round_id", 2},
+              {"current_price", 1200}, {"buyers", both_active}, {"links", json::array()}};
   CHECK(ok(call, "update_auction", update)["applied"] == true);
+  // A push that shows carol out with a chain where nobody left is not the chain's.
+  json unchained = update;
+  unchained["buyers"][1]["active"] = false;
+  refused(call, "update_auction", unchained, "transcript_invalid");
   update["round_id"] = 1;
   update["current_price"] = 1100;
   CHECK(ok(call, "update_auction", update)["applied"] == false);
@@ -195,18 +197,37 @@ void walk_every_op(const Call& call, const std::string& p) {
   refused(call, "fetch_auctions", as_stranger, "invalid_argument");
   refused(call, "fetch_auctions", {{"username", p + "nobody"}}, "unknown_user");
 
-  // finish_auction
-  const json result{{"seller", alice},
-                    {"auction_id", a},
-                    {"winner", bob},
-                    {"price", 1300},
-                    {"round_id", 3},
-                    {"buyers", json::array({{{"username", bob}, {"active", true}},
-                                            {{"username", carol}, {"active", false}}})}};
+  // finish_auction: a result carries its chain and the seller's signature, and must be what
+  // the chain ends with. carol leaves in round 3, so bob wins at 13.00.
+  const auction::test::TestAuction auction{cluster_id, a, alice, 1000, 100, {bob, carol}};
+  const json result = auction::test::signed_finish(auction, 3, {carol});
+  json other_winner = result;
+  other_winner["winner"] = carol;
+  other_winner["buyers"] = json::array(
+      {{{"username", bob}, {"active", false}}, {{"username", carol}, {"active", true}}});
+  refused(call, "finish_auction", other_winner, "transcript_invalid");
+  json unsigned_withdrawal = result;
+  unsigned_withdrawal["links"][0]["withdrawn"][0]["proof"]["signature"] = std::string(128, '0');
+  refused(call, "finish_auction", unsigned_withdrawal, "bad_signature");
+  json unproven = result;
+  unproven["links"][0]["withdrawn"][0].erase("proof");
+  refused(call, "finish_auction", unproven, "invalid_argument");
+  json reseated = result;
+  reseated["signature"] = auction::test::signed_finish(
+      {cluster_id, a, alice, 1000, 100, {bob, carol}}, 4, {carol})["signature"];
+  refused(call, "finish_auction", reseated, "bad_signature");
+  refused(call, "get_transcript", {{"username", dave}, {"auction_id", a}}, "not_joined");
   CHECK(ok(call, "finish_auction", result)["applied"] == true);
   const json again = ok(call, "finish_auction", result);
   CHECK(again["applied"] == false);
   CHECK(again["winner"] == bob);
+  // get_transcript: the chain and the signed result, for the auction's own users.
+  const json transcript = ok(call, "get_transcript", {{"username", carol}, {"auction_id", a}});
+  CHECK(transcript["links"] == result["links"]);
+  CHECK(transcript["chain_head"] == result["chain_head"]);
+  CHECK(transcript["signature"] == result["signature"]);
+  CHECK(transcript["winner"] == bob);
+  CHECK(transcript["seller_key"] == auction::test::test_public_key(alice));
   update["buyers"] = both_active;
   refused(call, "update_auction", update, "wrong_stage");
   json as_finished = page;
@@ -228,7 +249,7 @@ TEST_CASE("integration: every platform op and error, by raw line and through the
 
   SECTION("raw lines to the leader, and what only raw lines can reach") {
     RawCaller raw(cluster.client_port(leader), cluster.cluster_id());
-    walk_every_op(std::ref(raw), "r_");
+    walk_every_op(std::ref(raw), "r_", cluster.cluster_id());
 
     // status, from every replica; not_leader from a follower
     for (std::uint64_t id = 1; id <= cluster.size(); ++id) {
@@ -280,7 +301,7 @@ TEST_CASE("integration: every platform op and error, by raw line and through the
     PlatformUser user(cluster.client_options());
     walk_every_op([&](const std::string& op,
                       json fields) { return through_client(user, op, std::move(fields)); },
-                  "c_");
+                  "c_", cluster.cluster_id());
     for (std::size_t i = 0; i < cluster.size(); ++i) {
       auto status = user.status(i);
       REQUIRE(status.has_value());
@@ -405,7 +426,8 @@ TEST_CASE(
              {"auction_id", id},
              {"round_id", 1},
              {"current_price", 550},
-             {"buyers", json::array({{{"username", "bob"}, {"active", true}}})}},
+             {"buyers", json::array({{{"username", "bob"}, {"active", true}}})},
+             {"links", json::array()}},
             "unknown_user");
   }
   refused(raw, "start_auction", {{"seller", "bob"}, {"auction_id", id}}, "not_owner");

@@ -96,17 +96,19 @@ Result<ChainReplay> replay_chain(const ChainOpening& opening, const std::vector<
   return replay;
 }
 
-Result<ChainReplay> verify_transcript(const Transcript& transcript, const TranscriptKeys& keys,
-                                      std::string_view cluster_id) {
-  auto replay = replay_chain(transcript.opening, transcript.links, keys, cluster_id);
-  if (!replay) return replay;
-  const SignedFinish& finish = transcript.finish;
-  if (!replay->rules.is_finished()) {
+namespace {
+
+// The end of a replay against a signed result: the rules finished there, exactly as the
+// result says, and the seller signed it over the chain's head.
+Result<void> check_result(const ChainReplay& replay, const SignedFinish& finish,
+                          const std::string& seller, const TranscriptKeys& keys,
+                          std::string_view cluster_id) {
+  if (!replay.rules.is_finished()) {
     return std::unexpected(invalid("finish: the chain leaves " +
-                                   std::to_string(replay->rules.active_count()) +
+                                   std::to_string(replay.rules.active_count()) +
                                    " buyers active, so the auction is not over"));
   }
-  const FinishRecord expected = replay->rules.finish_record();
+  const FinishRecord expected = replay.rules.finish_record();
   const FinishRecord& claimed = finish.record;
   if (claimed.auction_id != expected.auction_id || claimed.round_id != expected.round_id ||
       claimed.price != expected.price || claimed.winner != expected.winner ||
@@ -117,16 +119,77 @@ Result<ChainReplay> verify_transcript(const Transcript& transcript, const Transc
         ", but the chain ends with " + expected.winner.value_or("no winner") + " at round " +
         std::to_string(expected.round_id) + " for " + format_cents(expected.price)));
   }
-  if (finish.chain_head != replay->head) {
+  if (finish.chain_head != replay.head) {
     return std::unexpected(invalid("finish.chain_head: names " + finish.chain_head.to_text() +
-                                   ", but the chain's head is " + replay->head.to_text()));
+                                   ", but the chain's head is " + replay.head.to_text()));
   }
   if (!verify_statement(keys.seller, cluster_id, identity::SigningPurpose::auction_finished,
                         finished_statement(claimed, finish.chain_head), finish.signature)) {
-    return fail(code::bad_signature, "finish.signature: the result is not signed by " +
-                                         transcript.opening.seller + "'s key");
+    return fail(code::bad_signature,
+                "finish.signature: the result is not signed by " + seller + "'s key");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ChainReplay> verify_transcript(const Transcript& transcript, const TranscriptKeys& keys,
+                                      std::string_view cluster_id) {
+  auto replay = replay_chain(transcript.opening, transcript.links, keys, cluster_id);
+  if (!replay) return replay;
+  if (auto ok =
+          check_result(*replay, transcript.finish, transcript.opening.seller, keys, cluster_id);
+      !ok) {
+    return std::unexpected(ok.error());
   }
   return replay;
+}
+
+Result<ChainReplay> verify_recorded_result(const ChainOpening& opening,
+                                           const std::vector<ChainLink>& links,
+                                           const RecordedResult& result, const TranscriptKeys& keys,
+                                           std::string_view cluster_id) {
+  auto replay = replay_chain(opening, links, keys, cluster_id);
+  if (!replay) return replay;
+  // The record keeps no reasons: its statuses must be the replay's active flags, and the
+  // result the seller signed carries the replay's reasons.
+  const std::vector<BuyerEntry>& replayed = replay->rules.buyers();
+  bool same_buyers = result.active.size() == replayed.size();
+  for (const BuyerEntry& b : replayed) {
+    const auto it = result.active.find(b.username);
+    same_buyers = same_buyers && it != result.active.end() && it->second == b.is_active();
+  }
+  if (replay->rules.is_finished() && !same_buyers) {
+    return std::unexpected(
+        invalid("finish.buyers: the result's active buyers are not the chain's"));
+  }
+  const SignedFinish finish{
+      FinishRecord{opening.auction_id, result.round_id, result.winner, result.price, replayed},
+      result.chain_head, result.signature};
+  if (auto ok = check_result(*replay, finish, opening.seller, keys, cluster_id); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return replay;
+}
+
+Result<TranscriptKeys> transcript_keys(
+    std::string_view seller, const std::map<std::string, std::string, std::less<>>& keys_hex) {
+  TranscriptKeys keys;
+  bool has_seller = false;
+  for (const auto& [username, hex] : keys_hex) {
+    auto key = identity::public_key_from_text(hex);
+    if (!key) return fail(code::invalid_argument, "keys." + username + ": not a public key");
+    if (username == seller) {
+      keys.seller = *key;
+      has_seller = true;
+    } else {
+      keys.buyers.emplace(username, *key);
+    }
+  }
+  if (!has_seller) {
+    return fail(code::invalid_argument, "keys: none for the seller " + std::string(seller));
+  }
+  return keys;
 }
 
 nlohmann::json encode(const Transcript& transcript) {

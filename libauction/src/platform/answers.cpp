@@ -73,6 +73,28 @@ constexpr auto fields_of(std::type_identity<RotatedKey>) {
                     field("public_key", &RotatedKey::public_key)};
 }
 
+constexpr auto fields_of(std::type_identity<TranscriptBuyer>) {
+  return std::tuple{field("username", &TranscriptBuyer::username),
+                    field("active", &TranscriptBuyer::active),
+                    field("public_key", &TranscriptBuyer::public_key)};
+}
+
+constexpr auto fields_of(std::type_identity<AuctionTranscript>) {
+  return std::tuple{field("auction_id", &AuctionTranscript::auction_id),
+                    field("seller", &AuctionTranscript::seller),
+                    field("seller_key", &AuctionTranscript::seller_key),
+                    field("base_price", &AuctionTranscript::base_price),
+                    field("increment", &AuctionTranscript::increment),
+                    field("stage", &AuctionTranscript::stage),
+                    field("buyers", &AuctionTranscript::buyers),
+                    field("links", &AuctionTranscript::links),
+                    field("round_id", &AuctionTranscript::round_id),
+                    field("price", &AuctionTranscript::price),
+                    field("winner", &AuctionTranscript::winner),
+                    field("chain_head", &AuctionTranscript::chain_head),
+                    field("signature", &AuctionTranscript::signature)};
+}
+
 constexpr auto fields_of(std::type_identity<AuctionPage>) {
   return std::tuple{field(auctions_key, &AuctionPage::auctions),
                     field(more_key, &AuctionPage::more)};
@@ -127,6 +149,7 @@ template Result<FinishedAuction> decode_answer<FinishedAuction>(const nlohmann::
 template Result<CancelledAuction> decode_answer<CancelledAuction>(const nlohmann::json&);
 template Result<AuctionPage> decode_answer<AuctionPage>(const nlohmann::json&);
 template Result<RotatedKey> decode_answer<RotatedKey>(const nlohmann::json&);
+template Result<AuctionTranscript> decode_answer<AuctionTranscript>(const nlohmann::json&);
 
 Result<Answer> decode_answer(const Command& asked, const nlohmann::json& result) {
   return std::visit(

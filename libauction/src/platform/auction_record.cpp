@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "auction/base/text_rules.hpp"
 #include "auction/platform/limits.hpp"
 #include "base/name_table.hpp"
 #include "platform/field_reader.hpp"
@@ -35,7 +36,11 @@ nlohmann::json to_snapshot(const AuctionRecord& r) {
           {"round_id", r.round_id},
           {"current_price", r.current_price.value},
           {"buyers", std::move(buyers)},
-          {"winner", r.winner ? nlohmann::json(*r.winner) : nlohmann::json(nullptr)}};
+          {"winner", r.winner ? nlohmann::json(*r.winner) : nlohmann::json(nullptr)},
+          {"links", r.links},
+          {"keys", r.keys},
+          {"chain_head", r.chain_head},
+          {"signature", r.signature}};
 }
 
 Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) {
@@ -50,6 +55,19 @@ Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) 
   f.cents("current_price", r.current_price, Cents{0});
   f.buyers("buyers", buyers);
   f.optional_username("winner", r.winner);
+  f.chain_links("links", r.links);
+  if (const nlohmann::json* keys = f.raw("keys")) {
+    if (!keys->is_object()) return fail(code::bad_snapshot, "keys: must be an object");
+    for (const auto& [username, key] : keys->items()) {
+      if (!is_valid_username(username) || !key.is_string() ||
+          key.get_ref<const std::string&>().size() != public_key_hex_digits) {
+        return fail(code::bad_snapshot, "keys: not a username and a key");
+      }
+      r.keys.emplace(username, key.get<std::string>());
+    }
+  }
+  f.text("chain_head", r.chain_head, 0, sha256_hex_digits);
+  f.text("signature", r.signature, 0, signature_hex_digits);
   if (auto done = f.finish(); !done) return fail(code::bad_snapshot, done.error().message);
 
   const std::optional<Stage> known_stage = stage_from_name(stage);

@@ -444,6 +444,10 @@ asio::awaitable<Result<AuctionPage>> Client::async_fetch_auctions(FetchAuctions 
   return async_typed_call(state_, std::move(command));
 }
 
+asio::awaitable<Result<AuctionTranscript>> Client::async_get_transcript(GetTranscript command) {
+  return async_typed_call(state_, std::move(command));
+}
+
 asio::awaitable<Result<RotatedKey>> Client::async_rotate_key(RotateKey command) {
   return async_typed_call(state_, std::move(command));
 }

@@ -80,6 +80,7 @@ Command decode_update_auction(FieldReader& r) {
   r.uint64("round_id", c.round_id, 0, UINT64_MAX);
   r.cents("current_price", c.current_price, Cents{0});
   r.buyers("buyers", c.buyers);
+  if (r.has("links")) r.chain_links("links", c.links);  // absent: no link yet
   return c;
 }
 
@@ -91,6 +92,10 @@ Command decode_finish_auction(FieldReader& r) {
   r.cents("price", c.price, Cents{0});
   r.buyers("buyers", c.buyers);
   r.uint64("round_id", c.round_id, 0, UINT64_MAX);
+  // Absent here means unsealed: the leader's chain check refuses such a result.
+  if (r.has("links")) r.chain_links("links", c.links);
+  if (r.has("chain_head")) r.hex("chain_head", c.chain_head, sha256_hex_digits);
+  if (r.has("signature")) r.hex("signature", c.signature, signature_hex_digits);
   return c;
 }
 
@@ -113,7 +118,7 @@ struct OpEntry {
   Command (*decode)(FieldReader&);
 };
 
-constexpr std::array<OpEntry, 11> ops{{
+constexpr std::array<OpEntry, 12> ops{{
     {"login", false, decode_login},
     {"get_user_address", true, decode_get_user_address},
     {"create_auction", false, decode_create_auction},
@@ -125,7 +130,9 @@ constexpr std::array<OpEntry, 11> ops{{
     {"cancel_auction", false, decode_seller_and_auction<CancelAuction>},
     {"fetch_auctions", true, decode_fetch_auctions},
     {"rotate_key", false, decode_rotate_key},
+    {"get_transcript", true, decode_user_and_auction<GetTranscript>},
 }};
+static_assert(ops.size() == std::variant_size_v<Command>, "one op per command, in order");
 
 const OpEntry* find_op(std::string_view op) {
   for (const auto& entry : ops) {
@@ -174,15 +181,20 @@ json encode_fields(const Command& command) {
                     {"auction_id", c.auction_id.value},
                     {"round_id", c.round_id},
                     {"current_price", c.current_price.value},
-                    {"buyers", encode_buyers(c.buyers)}};
+                    {"buyers", encode_buyers(c.buyers)},
+                    {"links", c.links}};
           },
           [](const FinishAuction& c) -> json {
-            return {{"seller", c.seller},
-                    {"auction_id", c.auction_id.value},
-                    {"winner", c.winner ? json(*c.winner) : json(nullptr)},
-                    {"price", c.price.value},
-                    {"buyers", encode_buyers(c.buyers)},
-                    {"round_id", c.round_id}};
+            json fields = {{"seller", c.seller},
+                           {"auction_id", c.auction_id.value},
+                           {"winner", c.winner ? json(*c.winner) : json(nullptr)},
+                           {"price", c.price.value},
+                           {"buyers", encode_buyers(c.buyers)},
+                           {"round_id", c.round_id},
+                           {"links", c.links}};
+            if (!c.chain_head.empty()) fields["chain_head"] = c.chain_head;
+            if (!c.signature.empty()) fields["signature"] = c.signature;
+            return fields;
           },
           [](const CancelAuction& c) -> json {
             return {{"seller", c.seller}, {"auction_id", c.auction_id.value}};
@@ -192,6 +204,9 @@ json encode_fields(const Command& command) {
           },
           [](const RotateKey& c) -> json {
             return {{"username", c.username}, {"public_key", c.public_key}, {"proof", c.proof}};
+          },
+          [](const GetTranscript& c) -> json {
+            return {{"username", c.username}, {"auction_id", c.auction_id.value}};
           },
       },
       command);

@@ -21,6 +21,7 @@
 //   std::vector<T>                             an array
 //   a type with a field list                   an object
 //   AuctionView                                encode_auction_view() / decode_auction_view()
+//   nlohmann::json                             a chain's links, as is (FieldReader::chain_links)
 // Reading checks JSON types and ranges, not the request rules (lengths, character sets) that
 // what the platform answers passed long before; keys no field names are ignored, so a client
 // still reads a newer platform's answers (UnknownFields::ignored).
@@ -94,6 +95,8 @@ inline nlohmann::json json_value(AuctionId value) { return value.value; }
 inline nlohmann::json json_value(Stage value) { return std::string(stage_name(value)); }
 inline nlohmann::json json_value(Role value) { return std::string(role_name(value)); }
 inline nlohmann::json json_value(const AuctionView& value) { return encode_auction_view(value); }
+// An auction's chain links, kept as the seller pushed them (FieldReader::chain_links).
+inline nlohmann::json json_value(const nlohmann::json& links) { return links; }
 template <class M>
 nlohmann::json json_value(const std::optional<M>& value);
 template <class M>
@@ -160,6 +163,9 @@ inline void read_value(FieldReader& r, std::string_view name, Cents& out) {
 }
 inline void read_value(FieldReader& r, std::string_view name, AuctionId& out) {
   r.auction_id(name, out);
+}
+inline void read_value(FieldReader& r, std::string_view name, nlohmann::json& links) {
+  r.chain_links(name, links);
 }
 // A value of an enum written by its name; `kind` names the enum in the error ("unknown stage
 // 'x'").

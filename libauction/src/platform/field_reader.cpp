@@ -202,6 +202,18 @@ void FieldReader::buyers(std::string_view name, std::vector<BuyerStatus>& out) {
   out = std::move(buyers);
 }
 
+void FieldReader::chain_links(std::string_view name, nlohmann::json& out) {
+  const auto* v = take(name, &nlohmann::json::is_array, "an array");
+  if (v == nullptr) return;
+  if (v->size() > limits::joined_buyers_max) {
+    return bad_value(name, "at most " + std::to_string(limits::joined_buyers_max) + " links");
+  }
+  for (const auto& link : *v) {
+    if (!link.is_object()) return bad_type(name, "an array of objects");
+  }
+  out = *v;
+}
+
 Result<void> FieldReader::finish() const {
   if (error_) return std::unexpected(*error_);
   if (unknown_fields_ == UnknownFields::ignored) return {};

@@ -55,6 +55,10 @@ class FieldReader {
   void optional_username(std::string_view name, std::optional<std::string>& out);
   // [{"username":..,"active":..}], at most limits::joined_buyers_max, no name twice.
   void buyers(std::string_view name, std::vector<BuyerStatus>& out);
+  // An auction's chain as a seller pushes it: an array of at most limits::joined_buyers_max
+  // objects (each link withdraws at least one buyer), kept as JSON. What the links say is
+  // checked by the replica's chain check (chain_check.hpp), not here.
+  void chain_links(std::string_view name, nlohmann::json& out);
   // The raw value (for nested objects a caller reads with its own FieldReader).
   const nlohmann::json* raw(std::string_view name);
 

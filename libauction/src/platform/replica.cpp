@@ -116,7 +116,7 @@ struct Replica::Impl {
         raft(executor,
              raft_options(cluster_config, self, options.listen_address, std::move(credentials)),
              *storage, applier),
-        service(raft, machine, cluster_config, options.cluster_id),
+        service(raft, machine, cluster_config, options.cluster_id, options.chain_check),
         is_client_port_plain(client_tls == nullptr),
         clients(executor, client_options(options.listen_address, self.client_port,
                                          std::move(client_tls), cluster_config.limits)) {
@@ -147,6 +147,11 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
   if (self == nullptr) {
     return fail(code::config_invalid, "id " + std::to_string(options.id) + " is not in " +
                                           cluster_name + " (ids there: " + ids_of(cluster) + ")");
+  }
+  if (!options.chain_check) {
+    return fail(code::invalid_argument,
+                "ReplicaOptions::chain_check: a replica needs the check of sellers' chains "
+                "(market::check_chain_claim)");
   }
   if (options.data_dir.empty()) options.data_dir = "data/replica-" + std::to_string(options.id);
   if (options.listen_address.empty()) options.listen_address = default_listen_address(self->host);

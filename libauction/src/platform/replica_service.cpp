@@ -50,13 +50,15 @@ asio::awaitable<Reply> async_ready(Reply reply) { co_return reply; }
 }  // namespace
 
 ReplicaService::ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster,
-                               std::string cluster_id)
+                               std::string cluster_id, ChainCheck chain_check)
     : raft_(raft),
       machine_(machine),
       cluster_(std::move(cluster)),
       registrations_(cluster_.limits.registrations_per_s, cluster_.limits.registrations_burst),
       writes_(cluster_.limits.writes_per_s, cluster_.limits.writes_burst),
-      users_(machine, std::move(cluster_id)) {}
+      users_(machine, cluster_id),
+      cluster_id_(std::move(cluster_id)),
+      chain_check_(std::move(chain_check)) {}
 
 void ReplicaService::register_ops(wire::Server& server) {
   server.handle("status", [this](wire::Request request) {
@@ -85,6 +87,30 @@ asio::awaitable<Reply> ReplicaService::async_serve(wire::Request request) {
     co_return co_await async_rotate_key(std::move(decoded), std::move(connection));
   }
   co_return co_await async_write(std::move(decoded));
+}
+
+asio::awaitable<std::optional<Reply>> ReplicaService::async_chain_refusal(const Request& request) {
+  const auto* update = std::get_if<UpdateAuction>(&request.command);
+  const auto* finish = std::get_if<FinishAuction>(&request.command);
+  if (update == nullptr && finish == nullptr) co_return std::nullopt;
+  const AuctionId id = update ? update->auction_id : finish->auction_id;
+  const AuctionRecord* auction = machine_.auction(id);
+  // Anything but a started auction of this seller is the state machine's to answer (and a
+  // repeated result of a finished one is answered from the record).
+  const std::string& seller = update ? update->seller : finish->seller;
+  if (auction == nullptr || auction->stage != Stage::started || auction->seller != seller) {
+    co_return std::nullopt;
+  }
+  ChainClaim claim;
+  claim.auction = *auction;
+  claim.links = update ? update->links : finish->links;
+  claim.buyers = update ? update->buyers : finish->buyers;
+  claim.round_id = update ? update->round_id : finish->round_id;
+  if (finish) claim.finish = *finish;
+  claim.cluster_id = cluster_id_;
+  auto checked = co_await users_.async_on_worker(chain_check_, std::move(claim));
+  if (!checked) co_return Reply::failure(checked.error());
+  co_return std::nullopt;
 }
 
 asio::awaitable<Reply> ReplicaService::async_authenticate(wire::Request request) {
@@ -154,6 +180,8 @@ std::optional<Reply> ReplicaService::rate_refusal(const Request& request,
 
 asio::awaitable<Reply> ReplicaService::async_write(Request request) {
   if (auto refusal = co_await async_refusal(request)) co_return std::move(*refusal);
+  // What the state allows, then what the auction's rules allow of a seller's chain.
+  if (auto refusal = co_await async_chain_refusal(request)) co_return std::move(*refusal);
   co_return co_await async_propose(std::move(request));
 }
 

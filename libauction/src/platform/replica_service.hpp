@@ -44,6 +44,7 @@
 #include <string>
 #include <variant>
 
+#include "auction/platform/chain_check.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "auction/platform/state_machine.hpp"
 #include "auction/raft/server.hpp"
@@ -60,8 +61,9 @@ class ReplicaService {
   // before destroying them. platform::Replica assembles all of them.
   // `cluster` names the leader's client endpoint in not_leader hints.
   // `cluster_id` scopes users' proofs (UserAuthenticator).
+  // `chain_check` judges sellers' chains before their writes are proposed.
   ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster,
-                 std::string cluster_id);
+                 std::string cluster_id, ChainCheck chain_check);
 
   // Registers `status`, `auth_challenge`, `authenticate` and every platform op
   // (docs/platform.md) on `server`.
@@ -80,6 +82,9 @@ class ReplicaService {
   boost::asio::awaitable<wire::Reply> async_rotate_key(
       Request request, std::shared_ptr<wire::ConnectionContext> connection);
   boost::asio::awaitable<wire::Reply> async_write(Request request);
+  // update_auction and finish_auction of a started auction: the chain check runs on the
+  // worker first; its refusal is the answer (nothing proposed).
+  boost::asio::awaitable<std::optional<wire::Reply>> async_chain_refusal(const Request& request);
   // rate_limited when `source` has no token left for `request` (a write, perhaps a
   // registration); nullopt when it may go on (its tokens are taken).
   std::optional<wire::Reply> rate_refusal(const Request& request, const std::string& source);
@@ -107,6 +112,8 @@ class ReplicaService {
   RateLimiter registrations_;  // logins of names that are not users yet, per source
   RateLimiter writes_;         // every write (and every proof of a user's key), per source
   UserAuthenticator users_;
+  std::string cluster_id_;
+  ChainCheck chain_check_;
 
   // The session writes this leader has proposed and not seen finish, by client_id, counted
   // per term (a count of an older term is void: its entries are before the barrier's).

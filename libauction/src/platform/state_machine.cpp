@@ -7,6 +7,8 @@
 // op's own rules.
 #include "auction/platform/state_machine.hpp"
 
+#include <algorithm>
+
 #include <cstdint>
 #include <cstdio>
 #include <utility>
@@ -71,6 +73,27 @@ Result<void> check_clock_price(const AuctionRecord& a, std::string_view field, C
   return {};
 }
 
+// A seller's chain only grows: what the platform holds must be the start of what it pushes
+// (the leader checked the rest before proposing; chain_check.hpp).
+Result<void> check_links_extend(const AuctionRecord& a, const json& links) {
+  const bool extends =
+      links.size() >= a.links.size() && std::equal(a.links.begin(), a.links.end(), links.begin());
+  if (!extends) {
+    return fail(code::transcript_invalid, "links: do not extend the " +
+                                              std::to_string(a.links.size()) +
+                                              " links the platform holds for auction " +
+                                              id_text(a.id) + " (a chain is never rewritten)");
+  }
+  return {};
+}
+
+// The seller, then every buyer.
+std::vector<std::string> participants(const AuctionRecord& a) {
+  std::vector<std::string> users{a.seller};
+  for (const auto& [username, active] : a.buyers) users.push_back(username);
+  return users;
+}
+
 void apply_buyer_report(AuctionRecord& a, const std::vector<BuyerStatus>& report) {
   for (const auto& b : report) a.buyers.find(b.username)->second = b.active;
 }
@@ -118,7 +141,7 @@ Result<json> StateMachine::query(const json& request) const {
 Result<std::string> StateMachine::query_text(const Command& command) const {
   const auto* fetch = std::get_if<FetchAuctions>(&command);
   if (fetch == nullptr) {
-    if (!std::holds_alternative<GetUserAddress>(command)) {
+    if (!is_read(op_name(command))) {
       return fail(code::bad_request, std::string(op_name(command)) + " is not a read");
     }
     auto result = read(command);
@@ -145,7 +168,7 @@ Result<json> StateMachine::execute(const Command& command) {
   return std::visit(
       [this](const auto& c) -> Result<json> {
         using T = std::decay_t<decltype(c)>;
-        if constexpr (std::is_same_v<T, GetUserAddress> || std::is_same_v<T, FetchAuctions>) {
+        if constexpr (is_read_command<T>) {
           return read(c);
         } else {
           return on(c);
@@ -157,6 +180,7 @@ Result<json> StateMachine::execute(const Command& command) {
 Result<json> StateMachine::read(const Command& command) const {
   if (const auto* c = std::get_if<GetUserAddress>(&command)) return on(*c);
   if (const auto* c = std::get_if<FetchAuctions>(&command)) return on(*c);
+  if (const auto* c = std::get_if<GetTranscript>(&command)) return on(*c);
   AUCTION_ASSERT(false, "read() of a mutating command");
   return fail(code::bad_request, "not a read");
 }
@@ -215,7 +239,7 @@ Result<StateMachine::Admitted> StateMachine::admit_command(const Command& comman
   return std::visit(
       [this](const auto& c) -> Result<Admitted> {
         using T = std::decay_t<decltype(c)>;
-        if constexpr (std::is_same_v<T, GetUserAddress> || std::is_same_v<T, FetchAuctions>) {
+        if constexpr (is_read_command<T>) {
           return Admitted{};
         } else {
           return admit(c);
@@ -255,6 +279,11 @@ Result<json> StateMachine::on(const RotateKey& c) {
   if (auto ok = admit(c); !ok) return std::unexpected(ok.error());
   keys_.insert_or_assign(c.username, c.public_key);
   return encode_answer(RotatedKey{c.username, c.public_key});
+}
+
+const AuctionRecord* StateMachine::auction(AuctionId id) const {
+  const auto it = auctions_.find(id);
+  return it == auctions_.end() ? nullptr : &it->second;
 }
 
 const std::string* StateMachine::public_key(std::string_view username) const {
@@ -346,6 +375,11 @@ Result<json> StateMachine::on(const StartAuction& c) {
   if (!admitted) return std::unexpected(admitted.error());
   AuctionRecord& a = edit(*admitted->auction);
   a.stage = Stage::started;
+  // The keys its transcript is checked against, from now on (auction_record.hpp).
+  a.keys.clear();
+  for (const std::string& user : participants(a)) {
+    if (const auto key = keys_.find(user); key != keys_.end()) a.keys.emplace(user, key->second);
+  }
   return encode_answer(StartedAuction{view_of(a, Role::seller, users_)});
 }
 
@@ -361,6 +395,7 @@ Result<StateMachine::Admitted> StateMachine::admit(const UpdateAuction& c) const
   if (auto ok = check_clock_price(a, "current_price", c.current_price, c.round_id); !ok) {
     return std::unexpected(ok.error());
   }
+  if (auto ok = check_links_extend(a, c.links); !ok) return std::unexpected(ok.error());
   return Admitted{&a, true};
 }
 
@@ -375,6 +410,7 @@ Result<json> StateMachine::on(const UpdateAuction& c) {
   a.round_id = c.round_id;
   a.current_price = c.current_price;
   apply_buyer_report(a, c.buyers);
+  a.links = c.links;
   return encode_answer(UpdatedAuction{true, a.round_id, a.current_price});
 }
 
@@ -405,6 +441,7 @@ Result<StateMachine::Admitted> StateMachine::admit(const FinishAuction& c) const
   if (auto ok = check_clock_price(a, "price", c.price, c.round_id); !ok) {
     return std::unexpected(ok.error());
   }
+  if (auto ok = check_links_extend(a, c.links); !ok) return std::unexpected(ok.error());
   return Admitted{&a, true};
 }
 
@@ -421,6 +458,9 @@ Result<json> StateMachine::on(const FinishAuction& c) {
   a.current_price = c.price;
   a.winner = c.winner;
   apply_buyer_report(a, c.buyers);
+  a.links = c.links;
+  a.chain_head = c.chain_head;
+  a.signature = c.signature;
   return outcome(a, true);
 }
 
@@ -438,6 +478,41 @@ Result<json> StateMachine::on(const CancelAuction& c) {
   AuctionRecord& a = edit(*admitted->auction);
   a.stage = Stage::cancelled;
   return encode_answer(CancelledAuction{a.id, a.stage});
+}
+
+Result<json> StateMachine::on(const GetTranscript& c) const {
+  if (auto user = require_user(c.username); !user) return std::unexpected(user.error());
+  auto found = find_auction(c.auction_id);
+  if (!found) return std::unexpected(found.error());
+  const AuctionRecord& a = **found;
+  if (a.seller != c.username && !a.has_buyer(c.username)) {
+    return fail(code::not_joined, c.username + " takes no part in auction " + id_text(a.id) +
+                                      ": its transcript is its seller's and its buyers'");
+  }
+  if (a.stage != Stage::started && a.stage != Stage::finished) {
+    return wrong_stage(a, "started or finished");
+  }
+  const auto key_of = [&a](const std::string& user) {
+    const auto it = a.keys.find(user);
+    return it == a.keys.end() ? std::string() : it->second;
+  };
+  AuctionTranscript t;
+  t.auction_id = a.id;
+  t.seller = a.seller;
+  t.seller_key = key_of(a.seller);
+  t.base_price = a.base_price;
+  t.increment = a.increment;
+  t.stage = a.stage;
+  for (const auto& [username, active] : a.buyers) {
+    t.buyers.push_back(TranscriptBuyer{username, active, key_of(username)});
+  }
+  t.links = a.links;
+  t.round_id = a.round_id;
+  t.price = a.current_price;
+  t.winner = a.winner;
+  t.chain_head = a.chain_head;
+  t.signature = a.signature;
+  return encode_answer(t);
 }
 
 Result<json> StateMachine::on(const GetUserAddress& c) const {

@@ -140,6 +140,21 @@ void UserAuthenticator::on_rotated(const RotateKey& rotation, wire::ConnectionCo
   if (user.username == rotation.username) user.public_key = rotation.public_key;
 }
 
+namespace {
+
+// A plain coroutine, not a lambda: g++ 12 destroys a coroutine lambda's captures twice.
+asio::awaitable<Result<void>> async_run_check(ChainCheck check, ChainClaim claim) {
+  co_return check(claim);
+}
+
+}  // namespace
+
+asio::awaitable<Result<void>> UserAuthenticator::async_on_worker(const ChainCheck& check,
+                                                                 ChainClaim claim) {
+  auto run = async_run_check(check, std::move(claim));
+  co_return co_await asio::co_spawn(worker_, std::move(run), asio::use_awaitable);
+}
+
 asio::awaitable<bool> UserAuthenticator::async_verify(std::string public_key_hex,
                                                       identity::SigningPurpose purpose,
                                                       std::string scope, std::string message,

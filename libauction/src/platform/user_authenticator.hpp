@@ -30,6 +30,7 @@
 
 #include "auction/base/error.hpp"
 #include "auction/identity/signing.hpp"
+#include "auction/platform/chain_check.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/state_machine.hpp"
 #include "wire/envelope.hpp"
@@ -69,6 +70,10 @@ class UserAuthenticator {
   // rotate_key's proof: the new key's signature of the rotation. Errors: bad_signature.
   boost::asio::awaitable<Result<void>> async_check_rotation(RotateKey rotation,
                                                             std::string old_key);
+  // Runs `check(claim)` on the worker (a chain check costs a signature check per
+  // withdrawal); resumes on the caller's executor.
+  boost::asio::awaitable<Result<void>> async_on_worker(const ChainCheck& check, ChainClaim claim);
+
   // After a rotate_key was applied: the connection now speaks with the new key.
   static void on_rotated(const RotateKey& rotation, wire::ConnectionContext& connection);
 

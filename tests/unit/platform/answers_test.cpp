@@ -35,13 +35,34 @@ std::vector<Command> every_command() {
       JoinAuction{"bob", AuctionId{7}},
       QuitAuction{"bob", AuctionId{7}},
       StartAuction{"alice", AuctionId{7}},
-      UpdateAuction{"alice", AuctionId{7}, 3, Cents{1300}, {{"bob", true}, {"carol", false}}},
-      FinishAuction{
-          "alice", AuctionId{7}, "bob", Cents{1300}, {{"bob", true}, {"carol", false}}, 3},
-      FinishAuction{"alice", AuctionId{7}, std::nullopt, Cents{1300}, {}, 3},
+      UpdateAuction{"alice",
+                    AuctionId{7},
+                    3,
+                    Cents{1300},
+                    {{"bob", true}, {"carol", false}},
+                    json::array({{{"round_id", 2}}})},
+      FinishAuction{"alice",
+                    AuctionId{7},
+                    "bob",
+                    Cents{1300},
+                    {{"bob", true}, {"carol", false}},
+                    3,
+                    json::array({{{"round_id", 2}}}),
+                    std::string(64, 'd'),
+                    std::string(128, 'e')},
+      FinishAuction{"alice",
+                    AuctionId{7},
+                    std::nullopt,
+                    Cents{1300},
+                    {},
+                    3,
+                    json::array(),
+                    std::string(64, 'd'),
+                    std::string(128, 'e')},
       CancelAuction{"alice", AuctionId{7}},
       FetchAuctions{"bob", AuctionId{4}, 2},
       RotateKey{"bob", std::string(64, 'b'), std::string(128, 'c')},
+      GetTranscript{"bob", AuctionId{7}},
   };
 }
 
@@ -178,10 +199,10 @@ TEST_CASE("platform: every answer the state machine gives decodes to the typed a
   CHECK(answer_to(h, FetchAuctions{"dave", AuctionId{0}, 1}) ==
         AuctionPage{{sale_view(id, Stage::started, Role::none)}, true});
 
-  CHECK(answer_to(h, FinishAuction{"alice", id, "bob", Cents{1300}, carol_out, 3}) ==
-        FinishedAuction{true, "bob", Cents{1300}, 3});
-  CHECK(answer_to(h, FinishAuction{"alice", id, "bob", Cents{1300}, carol_out, 3}) ==
-        FinishedAuction{false, "bob", Cents{1300}, 3});
+  CHECK(answer_to(h, FinishAuction{"alice", id, "bob", Cents{1300}, carol_out, 3, json::array(), "",
+                                   ""}) == FinishedAuction{true, "bob", Cents{1300}, 3});
+  CHECK(answer_to(h, FinishAuction{"alice", id, "bob", Cents{1300}, carol_out, 3, json::array(), "",
+                                   ""}) == FinishedAuction{false, "bob", Cents{1300}, 3});
   AuctionView finished = sale_view(id, Stage::finished, Role::none);
   finished.outcome = AuctionView::Outcome{"bob", Cents{1300}};
   CHECK(answer_to(h, FetchAuctions{"dave", AuctionId{0}, 100}) ==
@@ -192,7 +213,8 @@ TEST_CASE("platform: every answer the state machine gives decodes to the typed a
   h.join("bob", unsold.value);
   h.start("alice", unsold.value);
   const std::vector<BuyerStatus> bob_out{{"bob", false}};
-  CHECK(answer_to(h, FinishAuction{"alice", unsold, std::nullopt, Cents{1000}, bob_out, 1}) ==
+  CHECK(answer_to(h, FinishAuction{"alice", unsold, std::nullopt, Cents{1000}, bob_out, 1,
+                                   json::array(), "", ""}) ==
         FinishedAuction{true, std::nullopt, Cents{1000}, 1});
   AuctionView unsold_view = sale_view(unsold, Stage::finished, Role::buyer);
   unsold_view.outcome = AuctionView::Outcome{std::nullopt, Cents{1000}};

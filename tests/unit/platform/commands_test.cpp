@@ -45,7 +45,10 @@ json without(json request, const std::string& field) {
 
 TEST_CASE("platform: every op survives encode then decode unchanged", "[platform]") {
   const json requests[] = {
-      {{"op", "login"}, {"username", "a_b.c-9"}, {"address", "example.org:65535"}, {"public_key", std::string(64, 'a')}},
+      {{"op", "login"},
+       {"username", "a_b.c-9"},
+       {"address", "example.org:65535"},
+       {"public_key", std::string(64, 'a')}},
       {{"op", "get_user_address"}, {"username", "bob"}},
       create_request(),
       {{"op", "join_auction"}, {"username", "bob"}, {"auction_id", 7}},
@@ -56,21 +59,27 @@ TEST_CASE("platform: every op survives encode then decode unchanged", "[platform
        {"auction_id", 7},
        {"round_id", 3},
        {"current_price", 1300},
-       {"buyers", json::array({{{"username", "bob"}, {"active", false}}})}},
+       {"buyers", json::array({{{"username", "bob"}, {"active", false}}})},
+       {"links", json::array({{{"round_id", 2}, {"withdrawn", json::array()}}})}},
       {{"op", "finish_auction"},
        {"seller", "alice"},
        {"auction_id", 7},
        {"winner", "bob"},
        {"price", 1300},
        {"round_id", 3},
-       {"buyers", json::array()}},
+       {"buyers", json::array()},
+       {"links", json::array()},
+       {"chain_head", std::string(64, 'd')},
+       {"signature", std::string(128, 'e')}},
       {{"op", "finish_auction"},
        {"seller", "alice"},
        {"auction_id", 7},
        {"winner", nullptr},
        {"price", 1300},
        {"round_id", 3},
-       {"buyers", json::array()}},
+       {"buyers", json::array()},
+       {"links", json::array()}},
+      {{"op", "get_transcript"}, {"username", "bob"}, {"auction_id", 7}},
       {{"op", "cancel_auction"}, {"seller", "alice"}, {"auction_id", 7}},
       {{"op", "fetch_auctions"}, {"username", "bob"}, {"after_id", 4}, {"limit", 2}},
       {{"op", "join_auction"},
@@ -169,7 +178,10 @@ TEST_CASE("platform: a base price whose first raise would overflow is refused", 
 
 TEST_CASE("platform: usernames are 1..32 characters of [A-Za-z0-9_.-]", "[platform]") {
   const auto login = [](const std::string& name) {
-    return code_of({{"op", "login"}, {"username", name}, {"address", "h:1"}, {"public_key", std::string(64, 'a')}});
+    return code_of({{"op", "login"},
+                    {"username", name},
+                    {"address", "h:1"},
+                    {"public_key", std::string(64, 'a')}});
   };
   CHECK(login("Az09_.-") == "ok");
   CHECK(login(std::string(32, 'a')) == "ok");
@@ -182,7 +194,10 @@ TEST_CASE("platform: usernames are 1..32 characters of [A-Za-z0-9_.-]", "[platfo
 
 TEST_CASE("platform: addresses are host:port with a port in 1..65535", "[platform]") {
   const auto login = [](const std::string& address) {
-    return code_of({{"op", "login"}, {"username", "bob"}, {"address", address}, {"public_key", std::string(64, 'a')}});
+    return code_of({{"op", "login"},
+                    {"username", "bob"},
+                    {"address", address},
+                    {"public_key", std::string(64, 'a')}});
   };
   for (const char* good : {"127.0.0.1:1", "localhost:65535", "my-host.example.org:8080",
                            "[::1]:9000", "[fe80::1:2]:80"}) {
@@ -267,5 +282,8 @@ TEST_CASE(
   CHECK(admission(with(r, "auction_name", std::string("nul\0", 4)))
             .starts_with("auction_name: must not hold U+0000"));
   // The other ops carry no free text.
-  CHECK(admission({{"op", "login"}, {"username", "bob"}, {"address", "h:1"}, {"public_key", std::string(64, 'a')}}) == "ok");
+  CHECK(admission({{"op", "login"},
+                   {"username", "bob"},
+                   {"address", "h:1"},
+                   {"public_key", std::string(64, 'a')}}) == "ok");
 }

@@ -4,6 +4,8 @@
 // Single-replica clusters on free loopback ports, in temp dirs.
 #include <catch2/catch.hpp>
 
+#include "auction/market/chain_check.hpp"
+
 #include <fstream>
 #include <memory>
 #include <string>
@@ -60,6 +62,7 @@ ReplicaOptions options_in(const TempDir& dir, const std::string& data = "data") 
   ReplicaOptions options;
   options.id = 1;
   options.data_dir = dir / data;
+  options.chain_check = auction::market::check_chain_claim;
   return options;
 }
 

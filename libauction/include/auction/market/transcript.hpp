@@ -82,6 +82,30 @@ Result<ChainReplay> replay_chain(const ChainOpening& opening, const std::vector<
 Result<ChainReplay> verify_transcript(const Transcript& transcript, const TranscriptKeys& keys,
                                       std::string_view cluster_id);
 
+// A result as the platform records it: the record's fields, whose statuses carry no reason
+// (the chain gives them), and the seal the seller signed.
+struct RecordedResult {
+  RoundId round_id = 0;
+  std::optional<std::string> winner;
+  Cents price;
+  std::map<std::string, bool, std::less<>> active;  // every buyer: still active?
+  identity::Sha256Digest chain_head;
+  identity::Signature signature;
+};
+
+// As verify_transcript, for a result recorded without reasons: the statuses with reasons are
+// the replay's, and the seller's signature must be over them.
+Result<ChainReplay> verify_recorded_result(const ChainOpening& opening,
+                                           const std::vector<ChainLink>& links,
+                                           const RecordedResult& result, const TranscriptKeys& keys,
+                                           std::string_view cluster_id);
+
+// The keys of `seller` and of each user in `keys_hex` (username -> 64 hex digits), as the
+// platform lists them. Errors: invalid_argument naming a key that is not a key, or a seller
+// without one.
+Result<TranscriptKeys> transcript_keys(
+    std::string_view seller, const std::map<std::string, std::string, std::less<>>& keys_hex);
+
 // {"opening":{...},"links":[...],"finish":{...}} (auction_chain.hpp and peer_messages.hpp
 // give the parts).
 nlohmann::json encode(const Transcript& transcript);

@@ -118,9 +118,40 @@ struct RotatedKey {
   friend bool operator==(const RotatedKey&, const RotatedKey&) = default;
 };
 
-using Answer =
-    std::variant<LoggedIn, UserAddress, CreatedAuction, JoinedAuction, LeftAuction, StartedAuction,
-                 UpdatedAuction, FinishedAuction, CancelledAuction, AuctionPage, RotatedKey>;
+// get_transcript: one participant of an auction with the key it had at the start.
+struct TranscriptBuyer {
+  std::string username;
+  bool active = true;
+  std::string public_key;
+
+  friend bool operator==(const TranscriptBuyer&, const TranscriptBuyer&) = default;
+};
+
+// get_transcript: what anyone needs to replay an auction (market/transcript.hpp): its
+// opening (seller, prices, the buyers who joined, each key as registered at the start), the
+// chain's links as the seller pushed them, and once finished the result with the head of the
+// chain and the seller's signature over both ("" before).
+struct AuctionTranscript {
+  AuctionId auction_id;
+  std::string seller;
+  std::string seller_key;
+  Cents base_price;
+  Cents increment;
+  Stage stage = Stage::started;
+  std::vector<TranscriptBuyer> buyers;  // username order
+  nlohmann::json links = nlohmann::json::array();
+  std::uint64_t round_id = 0;
+  Cents price;
+  std::optional<std::string> winner;
+  std::string chain_head;
+  std::string signature;
+
+  friend bool operator==(const AuctionTranscript&, const AuctionTranscript&) = default;
+};
+
+using Answer = std::variant<LoggedIn, UserAddress, CreatedAuction, JoinedAuction, LeftAuction,
+                            StartedAuction, UpdatedAuction, FinishedAuction, CancelledAuction,
+                            AuctionPage, RotatedKey, AuctionTranscript>;
 
 // The answer to a command of type C: AnswerTo<Login> is LoggedIn, and so on.
 template <class C>
@@ -168,6 +199,10 @@ struct AnswerOf<FetchAuctions> {
 template <>
 struct AnswerOf<RotateKey> {
   using type = RotatedKey;
+};
+template <>
+struct AnswerOf<GetTranscript> {
+  using type = AuctionTranscript;
 };
 template <class C>
 using AnswerTo = typename AnswerOf<C>::type;

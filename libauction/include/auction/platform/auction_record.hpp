@@ -45,6 +45,15 @@ struct AuctionRecord {
   std::map<std::string, bool, std::less<>> buyers;
   // Set only when finished with a winner; always one of `buyers`.
   std::optional<std::string> winner;
+  // The seller's announcement chain as it pushed it (market/auction_chain.hpp's links, as
+  // JSON): only ever extended, never rewritten. Checked by the leader before it is proposed.
+  nlohmann::json links = nlohmann::json::array();
+  // The seller's and every buyer's key (hex) as registered when the auction started: what
+  // its transcript is checked against, so a later rotation does not unmake a result.
+  std::map<std::string, std::string, std::less<>> keys;
+  // Set once finished: the head of the seller's chain and its signature over the result.
+  std::string chain_head;
+  std::string signature;
 
   bool has_buyer(std::string_view username) const { return buyers.contains(username); }
 };

@@ -126,6 +126,7 @@ class Client : boost::noncopyable {
   boost::asio::awaitable<Result<CancelledAuction>> async_cancel_auction(CancelAuction command);
   boost::asio::awaitable<Result<AuctionPage>> async_fetch_auctions(FetchAuctions command);
   boost::asio::awaitable<Result<RotatedKey>> async_rotate_key(RotateKey command);
+  boost::asio::awaitable<Result<AuctionTranscript>> async_get_transcript(GetTranscript command);
   // Any command, chosen at run time; the answer holds the alternative of the command's index.
   boost::asio::awaitable<Result<Answer>> async_call(Command command);
 

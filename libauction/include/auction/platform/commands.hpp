@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -39,6 +40,7 @@ struct BuyerStatus {
 // The text forms of a user's Ed25519 public key and of a signature (lowercase hex).
 inline constexpr std::size_t public_key_hex_digits = 64;
 inline constexpr std::size_t signature_hex_digits = 128;
+inline constexpr std::size_t sha256_hex_digits = 64;
 
 // Registers a new user with its public key (first come, first served), or moves an
 // existing user to a new peer address ("host:port"); `public_key` must then be the user's.
@@ -92,17 +94,23 @@ struct StartAuction {
   friend bool operator==(const StartAuction&, const StartAuction&) = default;
 };
 
-// The seller's periodic push of a running auction (it owns the auction while it runs).
+// The seller's periodic push of a running auction (it owns the auction while it runs), with
+// its announcement chain so far: `links` as market/auction_chain.hpp encodes them, checked
+// by the replica's chain check before it is proposed, and extending the links stored.
 struct UpdateAuction {
   std::string seller;
   AuctionId auction_id;
   std::uint64_t round_id = 0;
   Cents current_price;
-  std::vector<BuyerStatus> buyers;  // at most limits::joined_buyers_max, no repeats
+  std::vector<BuyerStatus> buyers;                 // at most limits::joined_buyers_max, no repeats
+  nlohmann::json links = nlohmann::json::array();  // absent on the wire: []
 
   friend bool operator==(const UpdateAuction&, const UpdateAuction&) = default;
 };
 
+// The seller's result, with the whole chain it ends and the seller's signature over the
+// result and the chain's head (market/peer_signatures.hpp): the transcript the platform checks
+// before it records it (docs/platform.md, "Transcripts").
 struct FinishAuction {
   std::string seller;
   AuctionId auction_id;
@@ -110,6 +118,11 @@ struct FinishAuction {
   Cents price;
   std::vector<BuyerStatus> buyers;
   std::uint64_t round_id = 0;
+  nlohmann::json links = nlohmann::json::array();  // absent on the wire: []
+  // sha256_hex_digits and signature_hex_digits lowercase hex digits. Absent on the wire:
+  // "" (unsealed), which decodes, and which the leader's chain check refuses.
+  std::string chain_head;
+  std::string signature;
 
   friend bool operator==(const FinishAuction&, const FinishAuction&) = default;
 };
@@ -142,9 +155,24 @@ struct RotateKey {
   friend bool operator==(const RotateKey&, const RotateKey&) = default;
 };
 
-using Command =
-    std::variant<Login, GetUserAddress, CreateAuction, JoinAuction, QuitAuction, StartAuction,
-                 UpdateAuction, FinishAuction, CancelAuction, FetchAuctions, RotateKey>;
+// Read: the transcript of a started or finished auction (its chain, and its result once
+// finished), for its seller and its buyers.
+struct GetTranscript {
+  std::string username;
+  AuctionId auction_id;
+
+  friend bool operator==(const GetTranscript&, const GetTranscript&) = default;
+};
+
+using Command = std::variant<Login, GetUserAddress, CreateAuction, JoinAuction, QuitAuction,
+                             StartAuction, UpdateAuction, FinishAuction, CancelAuction,
+                             FetchAuctions, RotateKey, GetTranscript>;
+
+// The commands StateMachine::query() serves without a log entry.
+template <class T>
+inline constexpr bool is_read_command =
+    std::is_same_v<T, GetUserAddress> || std::is_same_v<T, FetchAuctions> ||
+    std::is_same_v<T, GetTranscript>;
 
 // The user a command acts for or reads as (the username, or the seller): only a connection
 // that proved that user's key may send it. nullopt for get_user_address, which anyone may

@@ -33,6 +33,7 @@
 
 #include "auction/base/error.hpp"
 #include "auction/base/tls_credentials.hpp"
+#include "auction/platform/chain_check.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "auction/raft/types.hpp"
 
@@ -51,6 +52,10 @@ struct ReplicaOptions {
   // The cluster's id, which scopes users' proofs (cluster_credentials.hpp). Empty: read from
   // the cluster file's tls.dir/cluster-id.
   std::string cluster_id;
+  // What the leader asks of a seller's chain before it proposes an update or a result
+  // (chain_check.hpp); the replica program gives market::check_chain_claim. Required:
+  // without it a replica would record results nobody checked.
+  ChainCheck chain_check;
 };
 
 // What the write-ahead log held when open() recovered it.

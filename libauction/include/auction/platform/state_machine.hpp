@@ -63,6 +63,8 @@ class StateMachine {
   bool has_user(std::string_view username) const { return users_.contains(username); }
   // The user's registered public key (public_key_hex_digits hex digits); null for no user.
   const std::string* public_key(std::string_view username) const;
+  // The auction with id `id`; null for none. Valid until the next apply.
+  const AuctionRecord* auction(AuctionId id) const;
 
   // Serves a read request (fetch_auctions or get_user_address) from the current state.
   // Returns the "result" object. Errors: "bad_request" (not a read, or malformed), and the
@@ -133,6 +135,7 @@ class StateMachine {
   Result<nlohmann::json> on(const RotateKey& c);
   Result<nlohmann::json> on(const GetUserAddress& c) const;
   Result<nlohmann::json> on(const FetchAuctions& c) const;
+  Result<nlohmann::json> on(const GetTranscript& c) const;
 
   Result<void> require_user(std::string_view username) const;
   Result<const AuctionRecord*> find_auction(AuctionId id) const;

@@ -23,21 +23,33 @@ Result<Journal::Entry> decode_entry(const fs::path& file, std::string_view text)
   };
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return corrupt("not a JSON object");
+  std::vector<ChainLink> links;
+  if (j.contains("links")) {
+    auto decoded = decode_chain_links(j["links"], "links");
+    if (!decoded) return corrupt(decoded.error().message);
+    links = std::move(*decoded);
+  }
   if (j.contains("finish")) {
-    auto record = decode_finish_record(j["finish"]);
-    if (!record) return corrupt(record.error().message);
-    return Journal::Entry{std::move(*record)};
+    const nlohmann::json& finish = j["finish"];
+    if (finish.is_object() && !finish.contains("signature")) {  // an older seller's
+      auto record = decode_finish_record(finish);
+      if (!record) return corrupt(record.error().message);
+      return Journal::Entry{JournaledFinish{SignedFinish{std::move(*record), {}, {}}, {}}};
+    }
+    auto signed_finish = decode_signed_finish(finish);
+    if (!signed_finish) return corrupt(signed_finish.error().message);
+    return Journal::Entry{JournaledFinish{std::move(*signed_finish), std::move(links)}};
   }
   if (j.contains("state")) {
     auto state = decode_auction_state(j["state"]);
     if (!state) return corrupt(state.error().message);
-    return Journal::Entry{std::move(*state)};
+    return Journal::Entry{JournaledRun{std::move(*state), std::move(links)}};
   }
   return corrupt("neither \"state\" nor \"finish\"");
 }
 
 AuctionId id_of(const Journal::Entry& entry) {
-  return std::visit([](const auto& e) { return e.auction_id; }, entry);
+  return std::visit([](const auto& e) { return e.auction_id(); }, entry);
 }
 
 }  // namespace
@@ -88,26 +100,30 @@ const Journal::Entry* Journal::find(AuctionId auction_id) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
-Result<void> Journal::save_state(const AuctionState& state) {
-  const Entry* old = find(state.auction_id);
-  AUCTION_ASSERT(old == nullptr || std::holds_alternative<AuctionState>(*old),
+Result<void> Journal::save_state(const JournaledRun& run) {
+  const AuctionId id = run.auction_id();
+  const Entry* old = find(id);
+  AUCTION_ASSERT(old == nullptr || std::holds_alternative<JournaledRun>(*old),
                  "a finished auction's state is never journaled again");
-  if (auto ok = write(state.auction_id,
-                      {{"auction_id", state.auction_id.value}, {"state", encode(state)}});
+  if (auto ok = write(id, {{"auction_id", id.value},
+                           {"state", encode(run.state)},
+                           {"links", encode_links(run.links)}});
       !ok) {
     return ok;
   }
-  entries_.insert_or_assign(state.auction_id, Entry{state});
+  entries_.insert_or_assign(id, Entry{run});
   return {};
 }
 
-Result<void> Journal::save_finish(const FinishRecord& record) {
-  if (auto ok = write(record.auction_id,
-                      {{"auction_id", record.auction_id.value}, {"finish", encode(record)}});
+Result<void> Journal::save_finish(const JournaledFinish& finish) {
+  const AuctionId id = finish.auction_id();
+  if (auto ok = write(id, {{"auction_id", id.value},
+                           {"finish", encode(finish.finish)},
+                           {"links", encode_links(finish.links)}});
       !ok) {
     return ok;
   }
-  entries_.insert_or_assign(record.auction_id, Entry{record});
+  entries_.insert_or_assign(id, Entry{finish});
   return {};
 }
 

@@ -14,6 +14,7 @@
 #include "auction/base/assert.hpp"
 #include "auction/market/auction_rules.hpp"
 #include "auction/market/runtime/journal.hpp"
+#include "auction/market/transcript.hpp"
 #include "auction/platform/client.hpp"
 #include "market/runtime/auction_views.hpp"
 #include "market/runtime/endpoint.hpp"
@@ -55,6 +56,14 @@ Result<AuctionState> state_from_view(const platform::AuctionView& view) {
         {b.username, b.active ? BuyerStatus::active : BuyerStatus::withdrawn_by_request});
   }
   return state;
+}
+
+// The rules of an auction starting now, with every buyer of `state` active.
+Result<AuctionRules> fresh_rules(const AuctionState& state) {
+  std::vector<std::string> names;
+  for (const BuyerEntry& b : state.buyers) names.push_back(b.username);
+  return AuctionRules::create(state.auction_id, state.base_price, state.increment,
+                              std::move(names));
 }
 
 std::map<std::string, std::string> addresses_from_view(const platform::AuctionView& view) {
@@ -102,27 +111,29 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
   // Everything the peer reports passes here first: the platform's and the journal's part.
   void on_action(AuctionId auction_id, const SellerAction& action) {
     if (const auto* push = std::get_if<seller_action::PushUpdate>(&action)) {
-      if (auto ok = journal->save_state(push->state); !ok) warn("journal: " + ok.error().message);
+      if (auto ok = journal->save_state(JournaledRun{push->state, push->links}); !ok) {
+        warn("journal: " + ok.error().message);
+      }
       if (!pushing.contains(auction_id)) {
         pushing.insert(auction_id);
-        wire::spawn_logged(executor, async_push(shared_from_this(), push->state), "seller: push");
+        wire::spawn_logged(executor, async_push(shared_from_this(), push->state, push->links),
+                           "seller: push");
       }
       refresh_addresses(auction_id);
     } else if (const auto* finish = std::get_if<seller_action::Finish>(&action)) {
       // Durable before anyone is told (the buyers are told by the peer right after this).
-      if (auto ok = journal->save_finish(finish->finish.record); !ok) {
+      if (auto ok = journal->save_finish(JournaledFinish{finish->finish, finish->links}); !ok) {
         warn("journal: " + ok.error().message + " (the result is delivered but not kept)");
       }
-      deliver(finish->finish.record);
+      deliver(auction_id);
     }
     if (observer.on_action) observer.on_action(auction_id, action);
   }
 
-  void deliver(const FinishRecord& record) {
-    if (delivering.contains(record.auction_id)) return;
-    delivering.insert(record.auction_id);
-    wire::spawn_logged(executor, async_deliver(shared_from_this(), record.auction_id),
-                       "seller: deliver");
+  void deliver(AuctionId auction_id) {
+    if (delivering.contains(auction_id)) return;
+    delivering.insert(auction_id);
+    wire::spawn_logged(executor, async_deliver(shared_from_this(), auction_id), "seller: deliver");
   }
 
   void refresh_addresses(AuctionId auction_id) {
@@ -136,9 +147,11 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
     }
   }
 
-  static asio::awaitable<void> async_push(std::shared_ptr<State> self, AuctionState state) {
-    platform::UpdateAuction update{self->username(), state.auction_id, state.round_id, state.price,
-                                   buyer_report(state.buyers)};
+  static asio::awaitable<void> async_push(std::shared_ptr<State> self, AuctionState state,
+                                          std::vector<ChainLink> links) {
+    platform::UpdateAuction update{
+        self->username(), state.auction_id,           state.round_id,
+        state.price,      buyer_report(state.buyers), encode_links(links)};
     (void)co_await self->platform.async_update_auction(std::move(update));
     self->pushing.erase(state.auction_id);
   }
@@ -158,11 +171,18 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
     asio::steady_timer pause(self->executor);
     while (!self->stopped) {
       const Journal::Entry* entry = self->journal->find(auction_id);
-      if (entry == nullptr || !std::holds_alternative<FinishRecord>(*entry)) break;
-      const FinishRecord record = std::get<FinishRecord>(*entry);
-      platform::FinishAuction finish{
-          self->username(), record.auction_id,           record.winner,
-          record.price,     buyer_report(record.buyers), record.round_id};
+      if (entry == nullptr || !std::holds_alternative<JournaledFinish>(*entry)) break;
+      const JournaledFinish journaled = std::get<JournaledFinish>(*entry);
+      const FinishRecord& record = journaled.finish.record;
+      platform::FinishAuction finish{self->username(),
+                                     record.auction_id,
+                                     record.winner,
+                                     record.price,
+                                     buyer_report(record.buyers),
+                                     record.round_id,
+                                     encode_links(journaled.links),
+                                     journaled.finish.chain_head.to_text(),
+                                     journaled.finish.signature.to_text()};
       auto result = co_await self->platform.async_finish_auction(std::move(finish));
       if (self->stopped) break;
       if (result) {
@@ -209,27 +229,129 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
     co_return keys;
   }
 
-  Result<void> run(const AuctionState& state, std::int64_t period_ms,
-                   std::map<std::string, std::string> addresses,
-                   std::map<std::string, identity::PublicKey, std::less<>> buyer_keys, bool fresh,
-                   std::string back_at = {}) {
-    auto rules = fresh ? AuctionRules::create(state.auction_id, state.base_price, state.increment,
-                                              [&] {
-                                                std::vector<std::string> names;
-                                                for (const BuyerEntry& b : state.buyers) {
-                                                  names.push_back(b.username);
-                                                }
-                                                return names;
-                                              }())
-                       : AuctionRules::restore(state);
+  // The rules a resumed auction goes on from: its chain replayed (which knows why each buyer
+  // left) and advanced to the round of `state`.
+  Result<AuctionRules> rules_from_chain(
+      const AuctionState& state, const std::vector<ChainLink>& links,
+      const std::map<std::string, identity::PublicKey, std::less<>>& buyer_keys) const {
+    if (!platform.user()) {
+      return fail(code::invalid_argument, "a seller signs with its own key: the client has none");
+    }
+    ChainOpening opening{state.auction_id, username(), state.base_price, state.increment, {}};
+    for (const BuyerEntry& b : state.buyers) opening.buyers.push_back(b.username);
+    const TranscriptKeys keys{platform.user()->keys->public_key(),
+                              {buyer_keys.begin(), buyer_keys.end()}};
+    auto replay = replay_chain(opening, links, keys, platform.cluster_id());
+    if (!replay) {
+      return fail(replay.error().code,
+                  "auction " + std::to_string(state.auction_id.value) +
+                      ": its chain does not replay: " + replay.error().message);
+    }
+    if (replay->rules.is_running() && state.round_id > replay->rules.round_id()) {
+      if (auto advanced = replay->rules.advance_to(state.round_id); !advanced) {
+        return std::unexpected(advanced.error());
+      }
+    }
+    return std::move(replay->rules);
+  }
+
+  // The seller's view of `auction_id` when it may be resumed here: started on the platform,
+  // not running here, no result waiting in the journal.
+  asio::awaitable<Result<platform::AuctionView>> async_resumable_view(AuctionId auction_id) {
+    auto self = shared_from_this();
+    const std::string id = std::to_string(auction_id.value);
+    if (const SellerAuction* held = peer->find(auction_id)) {
+      co_return fail(code::wrong_stage, "auction " + id + " is " +
+                                            (held->rules().is_finished() ? "finished" : "running"));
+    }
+    const Journal::Entry* entry = journal->find(auction_id);
+    if (entry != nullptr && std::holds_alternative<JournaledFinish>(*entry)) {
+      co_return fail(code::wrong_stage,
+                     "auction " + id + " is finished; its result is being delivered");
+    }
+    auto view = co_await self->platform.async_fetch_auction(username(), auction_id);
+    if (!view) co_return std::unexpected(view.error());
+    if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
+    if (view->role != platform::Role::seller) {
+      co_return fail(code::not_owner, "auction " + id + " is not yours");
+    }
+    if (view->stage != platform::Stage::started) {
+      const bool is_over =
+          view->stage == platform::Stage::finished || view->stage == platform::Stage::cancelled;
+      if (is_over && journal->find(auction_id) != nullptr) {
+        (void)journal->remove(auction_id);  // the platform owns it for good now
+      }
+      co_return fail(code::wrong_stage, "auction " + id + " is " +
+                                            std::string(platform::stage_name(view->stage)) +
+                                            ", not started");
+    }
+    co_return std::move(*view);
+  }
+
+  // The state to resume from: the platform's, or the journal's when it is at least as new.
+  Result<AuctionState> resume_state(const platform::AuctionView& view) const {
+    auto state = state_from_view(view);
+    if (!state) return state;
+    const Journal::Entry* entry = journal->find(view.auction_id);
+    if (entry != nullptr) {
+      const auto& journaled = std::get<JournaledRun>(*entry);
+      if (journaled.state.round_id >= state->round_id) return journaled.state;
+    }
+    return state;
+  }
+
+  // The chain that goes with resume_state(): the journal's when the state is the journal's,
+  // else the platform's.
+  asio::awaitable<Result<std::vector<ChainLink>>> async_resume_links(AuctionId auction_id,
+                                                                     AuctionState state) {
+    auto self = shared_from_this();
+    const Journal::Entry* entry = journal->find(auction_id);
+    if (entry != nullptr && std::get<JournaledRun>(*entry).state == state) {
+      co_return std::get<JournaledRun>(*entry).links;
+    }
+    co_return co_await self->async_pushed_links(auction_id);
+  }
+
+  // The chain links the platform holds for `auction_id` (the last push's).
+  asio::awaitable<Result<std::vector<ChainLink>>> async_pushed_links(AuctionId auction_id) {
+    auto self = shared_from_this();
+    platform::GetTranscript get{username(), auction_id};
+    auto transcript = co_await self->platform.async_get_transcript(std::move(get));
+    if (!transcript) co_return std::unexpected(transcript.error());
+    co_return decode_chain_links(transcript->links, "get_transcript.links");
+  }
+
+  // Plain functions, so the coroutines that call them stay small (g++ 12 miscompiles big ones).
+  Result<void> run_fresh(const AuctionState& state, const platform::AuctionView& view,
+                         std::map<std::string, identity::PublicKey, std::less<>> buyer_keys) {
+    auto rules = fresh_rules(state);
     if (!rules) return std::unexpected(rules.error());
+    return run(std::move(*rules), std::vector<ChainLink>(), view.period_ms,
+               addresses_from_view(view), std::move(buyer_keys));
+  }
+
+  Result<void> run_resumed(const AuctionState& state, std::vector<ChainLink> links,
+                           const platform::AuctionView& view,
+                           std::map<std::string, identity::PublicKey, std::less<>> buyer_keys) {
+    auto rules = rules_from_chain(state, links, buyer_keys);
+    if (!rules) return std::unexpected(rules.error());
+    return run(std::move(*rules), std::move(links), view.period_ms, addresses_from_view(view),
+               std::move(buyer_keys), address);
+  }
+
+  // Runs `rules` (fresh, or as `links` leave them) with the seller's keys and its buyers'.
+  Result<void> run(AuctionRules rules, std::vector<ChainLink> links, std::int64_t period_ms,
+                   std::map<std::string, std::string> addresses,
+                   std::map<std::string, identity::PublicKey, std::less<>> buyer_keys,
+                   std::string back_at = {}) {
     if (!platform.user()) {
       return fail(code::invalid_argument, "a seller signs with its own key: the client has none");
     }
     SellerKeys keys{PeerSigner{username(), platform.user()->keys, platform.cluster_id()},
                     std::move(buyer_keys)};
-    auto auction = SellerAuction::create(
-        std::move(*rules), seller_config_for(period_ms, options.push_period), std::move(keys));
+    auto auction =
+        SellerAuction::create(std::move(rules), seller_config_for(period_ms, options.push_period),
+                              std::move(keys), std::move(links));
     if (!auction) return std::unexpected(auction.error());
     return peer->run(std::move(*auction), std::move(addresses), std::move(back_at));
   }
@@ -261,7 +383,7 @@ Result<std::string> SellerRuntime::start() {
   state_->address = detail::login_address(state_->options.advertised_address,
                                           state_->options.peer.listen_address, *port);
   for (const auto& [id, entry] : state_->journal->entries()) {
-    if (const auto* record = std::get_if<FinishRecord>(&entry)) state_->deliver(*record);
+    if (std::holds_alternative<JournaledFinish>(entry)) state_->deliver(id);
   }
   return state_->address;
 }
@@ -323,57 +445,24 @@ asio::awaitable<Result<void>> SellerRuntime::async_start(AuctionId auction_id) {
   auto keys = co_await self->async_buyer_keys(*state);
   if (!keys) co_return std::unexpected(keys.error());
   if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
-  co_return self->run(*state, view.period_ms, addresses_from_view(view), std::move(*keys),
-                      /*fresh=*/true);
+  co_return self->run_fresh(*state, view, std::move(*keys));
 }
 
 asio::awaitable<Result<RoundId>> SellerRuntime::async_resume(AuctionId auction_id) {
   auto self = state_;
-  if (const SellerAuction* held = self->peer->find(auction_id)) {
-    co_return fail(code::wrong_stage,
-                   held->rules().is_finished()
-                       ? "auction " + std::to_string(auction_id.value) + " is finished"
-                       : "auction " + std::to_string(auction_id.value) + " is running");
-  }
-  const Journal::Entry* entry = self->journal->find(auction_id);
-  if (entry != nullptr && std::holds_alternative<FinishRecord>(*entry)) {
-    co_return fail(code::wrong_stage, "auction " + std::to_string(auction_id.value) +
-                                          " is finished; its result is being delivered");
-  }
-  auto view = co_await self->platform.async_fetch_auction(self->username(), auction_id);
+  auto view = co_await self->async_resumable_view(auction_id);
   if (!view) co_return std::unexpected(view.error());
-  if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
-  if (view->role != platform::Role::seller) {
-    co_return fail(code::not_owner,
-                   "auction " + std::to_string(auction_id.value) + " is not yours");
-  }
-  if (view->stage != platform::Stage::started) {
-    if (entry != nullptr &&
-        (view->stage == platform::Stage::finished || view->stage == platform::Stage::cancelled)) {
-      (void)self->journal->remove(auction_id);  // the platform owns it for good now
-    }
-    co_return fail(code::wrong_stage, "auction " + std::to_string(auction_id.value) + " is " +
-                                          std::string(platform::stage_name(view->stage)) +
-                                          ", not started");
-  }
-  auto platform_state = state_from_view(*view);
-  if (!platform_state) co_return std::unexpected(platform_state.error());
-  // The newest state wins; on a tie the journal's, which also knows why buyers left.
-  AuctionState state = *platform_state;
-  if (entry != nullptr) {
-    const auto& journaled = std::get<AuctionState>(*entry);
-    if (journaled.round_id >= state.round_id) state = journaled;
-  }
-  auto addresses = addresses_from_view(*view);
-  auto keys = co_await self->async_buyer_keys(state);
+  auto state = self->resume_state(*view);
+  if (!state) co_return std::unexpected(state.error());
+  auto links = co_await self->async_resume_links(auction_id, *state);
+  if (!links) co_return std::unexpected(links.error());
+  auto keys = co_await self->async_buyer_keys(*state);
   if (!keys) co_return std::unexpected(keys.error());
   if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
-  if (auto ok = self->run(state, view->period_ms, addresses, std::move(*keys),
-                          /*fresh=*/false, self->address);
-      !ok) {
+  if (auto ok = self->run_resumed(*state, std::move(*links), *view, std::move(*keys)); !ok) {
     co_return std::unexpected(ok.error());
   }
-  co_return state.round_id;
+  co_return state->round_id;
 }
 
 asio::awaitable<Result<void>> SellerRuntime::async_cancel(AuctionId auction_id) {
@@ -392,7 +481,7 @@ std::vector<AuctionId> SellerRuntime::undelivered() const {
   std::vector<AuctionId> ids;
   if (!state_->journal) return ids;
   for (const auto& [id, entry] : state_->journal->entries()) {
-    if (std::holds_alternative<FinishRecord>(entry)) ids.push_back(id);
+    if (std::holds_alternative<JournaledFinish>(entry)) ids.push_back(id);
   }
   return ids;
 }

@@ -8,8 +8,12 @@
 // older (the platform missed pushes while it was down).
 //
 // Format: one file per auction, `auction-<id>.json`, holding one JSON object:
-//   {"auction_id": 7, "state": <AuctionState>}     a running auction (docs/auction.md)
-//   {"auction_id": 7, "finish": <FinishRecord>}    a finish not yet acknowledged
+//   {"auction_id": 7, "state": <AuctionState>, "links": [...]}
+//       a running auction and its chain so far (docs/auction.md)
+//   {"auction_id": 7, "finish": <SignedFinish>, "links": [...]}
+//       a result not yet acknowledged, with the whole chain it ends
+// (A file of an older seller without "links", or with an unsigned finish, reads as an empty
+// chain and an unsigned result: the platform then refuses the result, and says why.)
 // Every write replaces the whole file atomically: write `auction-<id>.json.tmp`, fsync it,
 // rename it over the old file, fsync the directory. A reader therefore sees the old file or
 // the new one, never a torn one; a leftover `.tmp` is an interrupted write and is ignored.
@@ -30,16 +34,34 @@
 #include "auction/base/disk.hpp"
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
+#include "auction/market/auction_chain.hpp"
 #include "auction/market/auction_state.hpp"
 #include "auction/market/finish_record.hpp"
+#include "auction/market/peer_messages.hpp"
 #include "auction/market/types.hpp"
 
 namespace auction::market {
 
+// A running auction as journaled: its state and its chain's links.
+struct JournaledRun {
+  AuctionState state;
+  std::vector<ChainLink> links;
+
+  AuctionId auction_id() const { return state.auction_id; }
+};
+
+// A result as journaled: signed, with the whole chain it ends.
+struct JournaledFinish {
+  SignedFinish finish;
+  std::vector<ChainLink> links;
+
+  AuctionId auction_id() const { return finish.record.auction_id; }
+};
+
 class Journal {
  public:
   // What one auction's file holds.
-  using Entry = std::variant<AuctionState, FinishRecord>;
+  using Entry = std::variant<JournaledRun, JournaledFinish>;
 
   // Opens (creating it if needed) and locks `dir`, and reads every auction file in it.
   // Errors: journal_unusable (cannot create, read or lock the directory, with the reason),
@@ -52,10 +74,10 @@ class Journal {
 
   // Durably records a running auction's state. Precondition: no finish is journaled for it
   // (a finished auction never runs again). Errors: journal_write_failed.
-  Result<void> save_state(const AuctionState& state);
+  Result<void> save_state(const JournaledRun& run);
 
   // Durably records a finish, replacing the auction's state. Errors: journal_write_failed.
-  Result<void> save_finish(const FinishRecord& record);
+  Result<void> save_finish(const JournaledFinish& finish);
 
   // Forgets an auction (its finish was acknowledged, or the platform already has it).
   // Removing an auction that has no file succeeds. Errors: journal_write_failed.
