@@ -143,6 +143,11 @@ asio::awaitable<bool> async_run(market::BuyerRuntime& runtime, const BuyerConsol
   if (command == "list") {
     const auto list = co_await runtime.async_list();
     answer_auction_list(line, list, describe_auction);
+  } else if (command == "verify") {
+    const auto id = line.only_auction_id();
+    if (!id) co_return true;
+    auto report = co_await runtime.async_verify(*id);
+    line.answer(report, report ? describe_verified(*report) : "");
   } else if (command == "show" || command == "join" || command == "leave" ||
              command == "withdraw") {
     const auto id = line.only_auction_id();
@@ -228,6 +233,7 @@ const char* BuyerConsole::help_text() {
   return "commands (money as 12.50):\n"
          "  list                     every auction\n"
          "  show ID                  one auction\n"
+         "  verify ID                check a finished auction's result from its transcript\n"
          "  join ID                  join an auction before it starts\n"
          "  leave ID                 leave an auction before it starts\n"
          "  withdraw ID              leave a running auction (for good)\n"

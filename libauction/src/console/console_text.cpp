@@ -98,6 +98,48 @@ std::string active_names(const std::vector<market::BuyerEntry>& buyers) {
   return names.empty() ? "nobody" : names;
 }
 
+std::string describe_verified(const json& report) {
+  const auto money = [](const json& cents) { return format_cents(Cents(cents.get<std::int64_t>())); };
+  std::string names;
+  for (const json& name : report["buyers"]) {
+    names += (names.empty() ? "" : ", ") + shown(name.get<std::string>());
+  }
+  std::string text = "auction " + std::to_string(report["auction_id"].get<std::uint64_t>()) +
+                     " by " + shown(report["seller"].get<std::string>()) + ": from " +
+                     money(report["base_price"]) + ", +" + money(report["increment"]) +
+                     " a round; buyers " + (names.empty() ? "nobody" : names);
+  std::uint64_t from_round = 0;
+  for (const json& w : report["withdrawals"]) {
+    const std::uint64_t round = w["round_id"].get<std::uint64_t>();
+    if (round > from_round) {
+      text += "\n  rounds " + std::to_string(from_round) + "-" + std::to_string(round - 1) +
+              ": nobody left";
+    }
+    from_round = round;
+    const std::string who = shown(w["username"].get<std::string>());
+    text += "\n  round " + std::to_string(round) + " (" + money(w["price"]) + "): " + who +
+            " withdrew (" + shown(w["reason"].get<std::string>()) + "), ";
+    if (w.contains("signed")) {
+      text += "signed by " + who + " in round " +
+              std::to_string(w["signed"]["round_id"].get<std::uint64_t>()) + " at " +
+              money(w["signed"]["price"]) + ": signature ok";
+    } else {
+      text += "the seller's claim (nothing can prove silence)";
+    }
+  }
+  text += "\n  result: " +
+          (report.contains("winner")
+               ? shown(report["winner"].get<std::string>()) + " wins in round " +
+                     std::to_string(report["round_id"].get<std::uint64_t>()) + " at " +
+                     money(report["price"])
+               : std::string("unsold")) +
+          "; chain head " + shown(report["chain_head"].get<std::string>()).substr(0, 16) +
+          "..., signed by " + shown(report["seller"].get<std::string>()) + ": signature ok";
+  text += "\n  your key: " + shown(report["own_key"].get<std::string>());
+  text += "\nverified: the result follows from the seller's chain by the rules";
+  return text;
+}
+
 std::string describe_auction(const json& view) {
   auto money = [&](const char* key) {
     return view.contains(key) && view[key].is_number_integer()

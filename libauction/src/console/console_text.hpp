@@ -42,6 +42,9 @@ std::string reason_text(market::BuyerStatus status);
 std::string active_names(const std::vector<market::BuyerEntry>& buyers);
 // One line about an auction as the platform shows it to `viewer`; every text in it shown().
 std::string describe_auction(const nlohmann::json& view);
+// The lines of a checked transcript (market/transcript_report.hpp's report): each withdrawal
+// with what proves it, the result, and whose keys were used; every text in it shown().
+std::string describe_verified(const nlohmann::json& report);
 
 // How often a wait on what this process sees itself (its own auctions' events) looks again.
 inline constexpr std::chrono::milliseconds local_poll{10};

@@ -141,6 +141,11 @@ asio::awaitable<bool> async_run(market::SellerRuntime& runtime, const SellerCons
       }
       return text;
     });
+  } else if (command == "verify") {
+    const auto id = line.only_auction_id();
+    if (!id) co_return true;
+    auto report = co_await runtime.async_verify(*id);
+    line.answer(report, report ? describe_verified(*report) : "");
   } else if (command == "show") {
     const auto id = line.only_auction_id();
     if (!id) co_return true;
@@ -233,6 +238,7 @@ const char* SellerConsole::help_text() {
          "  create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION]   a new auction\n"
          "  list                     every auction (yours are marked)\n"
          "  show ID                  one auction\n"
+         "  verify ID                check a finished auction's result from its transcript\n"
          "  start ID                 start your auction: prices rise every period\n"
          "  resume ID                continue a started auction after a restart\n"
          "  cancel ID                cancel your auction before it starts\n"

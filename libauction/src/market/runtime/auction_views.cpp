@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "auction/market/transcript_report.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/views.hpp"
 
@@ -28,6 +29,15 @@ asio::awaitable<Result<json>> async_show_auction_view(platform::Client& platform
   auto view = co_await platform.async_fetch_auction(std::move(username), auction_id);
   if (!view) co_return std::unexpected(view.error());
   co_return platform::encode_auction_view(*view);
+}
+
+asio::awaitable<Result<json>> async_verify_transcript(platform::Client& platform,
+                                                      std::string username, AuctionId auction_id) {
+  platform::GetTranscript get{username, auction_id};
+  auto transcript = co_await platform.async_get_transcript(std::move(get));
+  if (!transcript) co_return std::unexpected(transcript.error());
+  co_return check_transcript(*transcript, platform.cluster_id(), username,
+                             platform.user_public_key());
 }
 
 }  // namespace auction::market::detail

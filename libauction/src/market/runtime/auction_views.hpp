@@ -1,4 +1,4 @@
-// What the seller's and the buyer's runtimes answer for `list` and `show` (private to
+// What the seller's and the buyer's runtimes answer for `list`, `show` and `verify` (private to
 // src/market/runtime/): the platform's views of auctions, as one user sees them, in the JSON
 // the platform writes them in (platform::encode_auction_view), for a front end to print.
 //
@@ -27,6 +27,12 @@ boost::asio::awaitable<Result<std::vector<nlohmann::json>>> async_list_auction_v
 
 // One auction as `username` sees it. Errors: unknown_auction, the platform's.
 boost::asio::awaitable<Result<nlohmann::json>> async_show_auction_view(platform::Client& platform,
+                                                                       std::string username,
+                                                                       AuctionId auction_id);
+
+// The check of a finished auction's transcript by `username` (transcript_report.hpp).
+// Errors: the platform's, and check_transcript's.
+boost::asio::awaitable<Result<nlohmann::json>> async_verify_transcript(platform::Client& platform,
                                                                        std::string username,
                                                                        AuctionId auction_id);
 

@@ -62,6 +62,9 @@ class BuyerRuntime {
   boost::asio::awaitable<Result<std::vector<nlohmann::json>>> async_list();
   // One auction. Errors: unknown_auction, the platform's.
   boost::asio::awaitable<Result<nlohmann::json>> async_show(AuctionId auction_id);
+  // Checks a finished auction from its transcript (market/transcript_report.hpp): the report,
+  // or the first mismatch (transcript_invalid, bad_signature) or the platform's error.
+  boost::asio::awaitable<Result<nlohmann::json>> async_verify(AuctionId auction_id);
 
   // Joins a created auction and watches it. Errors: the platform's (wrong_stage after the
   // start, unknown_auction, ...), limit_exceeded.

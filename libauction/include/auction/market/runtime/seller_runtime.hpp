@@ -104,6 +104,9 @@ class SellerRuntime {
   boost::asio::awaitable<Result<std::vector<nlohmann::json>>> async_list();
   // One auction as this seller sees it. Errors: unknown_auction, the platform's.
   boost::asio::awaitable<Result<nlohmann::json>> async_show(AuctionId auction_id);
+  // Checks a finished auction from its transcript (market/transcript_report.hpp): the report,
+  // or the first mismatch (transcript_invalid, bad_signature) or the platform's error.
+  boost::asio::awaitable<Result<nlohmann::json>> async_verify(AuctionId auction_id);
 
   // Hands a created auction over to this seller and runs it. Errors: the platform's
   // (not_owner, wrong_stage, no_buyers, ...), invalid_argument (an auction the market rules
