@@ -31,6 +31,7 @@ TEST_CASE(
     run_auction(*seller, AuctionId{5}, {&amy, &bob});
     co_await async_until([&] { return first.last_push && first.last_push->round_id >= 2u; });
     const AuctionState pushed = *first.last_push;
+    const std::vector<ChainLink> pushed_links = first.last_links;
     seller.reset();  // the crash: nothing more is announced
     co_await async_until([&] { return amy.paused && bob.paused; });
 
@@ -38,7 +39,8 @@ TEST_CASE(
     auto restarted = start_seller(ex, second);
     auto rules = AuctionRules::restore(pushed);
     REQUIRE(rules.has_value());
-    auto auction = SellerAuction::create(std::move(*rules), fast_config());
+    auto auction = SellerAuction::create(std::move(*rules), fast_config(),
+                                         seller_keys({"amy", "bob"}), pushed_links);
     REQUIRE(auction.has_value());
     REQUIRE(restarted
                 ->run(std::move(*auction), {{"amy", amy.address}, {"bob", bob.address}},
@@ -64,7 +66,7 @@ TEST_CASE(
     auto seller = start_seller(ex, log);
     TestBuyer amy(ex, "amy"), bob(ex, "bob");
     // amy never watches auction 9: she is withdrawn as silent, and bob wins at once.
-    REQUIRE(bob.peer->watch(AuctionId{9}, 100, "sam", address_of(*seller)).has_value());
+    bob.watch(AuctionId{9}, address_of(*seller), Cents{500}, Cents{50});
     REQUIRE(seller
                 ->run(make_auction(AuctionId{9}, {"amy", "bob"}, Cents{500}, Cents{50}),
                       {{"amy", amy.address}, {"bob", bob.address}})
@@ -73,7 +75,7 @@ TEST_CASE(
     CHECK(bob.finished->is_winner);
     CHECK(log.withdrawn.at(0).username == "amy");
     // A withdrawal for an auction this seller does not run.
-    REQUIRE(bob.peer->watch(AuctionId{10}, 100, "sam", address_of(*seller)).has_value());
+    bob.watch(AuctionId{10}, address_of(*seller));
     CHECK(bob.peer->withdraw(AuctionId{10}).error().code == "not_started");
     CHECK(bob.peer->withdraw(AuctionId{11}).error().code == "unknown_auction");
   });
@@ -110,6 +112,7 @@ TEST_CASE(
     for (const std::string name : {"amy", "bob"}) {
       BuyerPeerOptions options;
       options.username = name;
+      options.signer = test_signer(name);
       BuyerObserver observer;
       observer.on_event = [&taken, name](AuctionId id, const BuyerEvent& event) {
         if (auto* p = std::get_if<buyer_event::PriceChanged>(&event)) {
@@ -125,7 +128,7 @@ TEST_CASE(
     // took "holds the list" for all auctions would announce the second compactly at once.
     for (AuctionId id : {AuctionId{1}, AuctionId{2}}) {
       for (auto& peer : peers) {
-        REQUIRE(peer->watch(id, fast_config().period_ms, "sam", address_of(*seller)).has_value());
+        REQUIRE(peer->watch(watched(id, address_of(*seller))).has_value());
       }
       REQUIRE(seller->run(make_auction(id, {"amy", "bob"}), addresses).has_value());
       const AuctionId first{1};
@@ -158,6 +161,7 @@ TEST_CASE(
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     BuyerPeerOptions buyer_options;
     buyer_options.username = "amy";
+    buyer_options.signer = test_signer("amy");
     buyer_options.connections_per_address_max = 2;
     buyer_options.idle_timeout = std::chrono::milliseconds(100);
     BuyerPeer buyer(ex, buyer_options, {});
@@ -197,5 +201,67 @@ TEST_CASE(
     }
     buyer.stop();
     seller.stop();
+  });
+}
+
+TEST_CASE(
+    "market: a stranger's announce_price and auction_finished and seller_back to a buyer peer "
+    "are refused with bad_signature",
+    "[market][peer][attack]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    SellerLog log;
+    auto seller = start_seller(ex, log);
+    TestBuyer amy(ex, "amy"), bob(ex, "bob");
+    const AuctionId id{8};
+    run_auction(*seller, id, {&amy, &bob});
+    co_await async_until([&] { return amy.round_id >= 1u; });
+    const RoundId seen = *amy.round_id;
+    const PeerSigner zed = test_signer("zed");
+    std::vector<BuyerEntry> bob_out;
+    bob_out.push_back({"amy", BuyerStatus::active});
+    bob_out.push_back({"bob", BuyerStatus::withdrawn_silent});
+
+    // The next round, with bob out; and round 2^40 at 999,999.00 (amy has no max, but a
+    // proxy must never see it): signed by a stranger.
+    std::vector<AnnouncePrice> announcements;
+    announcements.push_back(signed_announcement(
+        id, seen + 1, Cents{1000 + 100 * static_cast<std::int64_t>(seen + 1)}, bob_out, {}, zed));
+    announcements.push_back(
+        signed_announcement(id, RoundId{1} << 40, Cents{99'999'900}, bob_out, {}, zed));
+    for (const AnnouncePrice& forged : announcements) {
+      const wire::Reply reply =
+          co_await async_ask(amy.peer->port(), std::string(op_announce_price), encode(forged));
+      CHECK(reply.code() == "bad_signature");
+    }
+    // A result that makes bob the winner; a seller_back sending amy's withdrawals elsewhere.
+    FinishRecord bob_wins{id, seen, "bob", Cents{1000 + 100 * static_cast<std::int64_t>(seen)},
+                          bob_out};
+    bob_wins.buyers[0].status = BuyerStatus::withdrawn_silent;
+    bob_wins.buyers[1].status = BuyerStatus::active;
+    const wire::Reply finished =
+        co_await async_ask(amy.peer->port(), std::string(op_auction_finished),
+                           encode(signed_finish_of(bob_wins, {}, zed)));
+    CHECK(finished.code() == "bad_signature");
+    const wire::Reply back =
+        co_await async_ask(amy.peer->port(), std::string(op_seller_back),
+                           encode(signed_seller_back(id, "127.0.0.1:9", seen, zed)));
+    CHECK(back.code() == "bad_signature");
+
+    // Nothing was taken: amy still sees bob in, is not finished, and her seller is where it was.
+    CHECK_FALSE(amy.finished.has_value());
+    CHECK(amy.seller_back.empty());
+    CHECK(amy.peer->seller_address(id) == address_of(*seller));
+    const BuyerAuction* engine = amy.peer->find(id);
+    REQUIRE(engine != nullptr);
+    CHECK(engine->buyers().at("bob") == BuyerStatus::active);
+    CHECK(engine->round_id() < (RoundId{1} << 40));
+    CHECK_FALSE(engine->is_finished());
+    CHECK_FALSE(engine->wants_out());
+    // The real auction goes on: amy's withdrawal reaches the real seller, and bob wins.
+    REQUIRE(amy.peer->withdraw(id).has_value());
+    co_await async_until([&] { return amy.finished.has_value() && bob.finished.has_value(); });
+    CHECK(bob.finished->is_winner);
+    CHECK_FALSE(amy.finished->is_winner);
+    CHECK(amy.finished->record == *log.finish);
   });
 }

@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "auction/identity/sha256.hpp"
 #include "auction/market/auction_state.hpp"
 #include "auction/market/peer_messages.hpp"
 
@@ -24,9 +25,28 @@ const std::vector<BuyerEntry> some_buyers = {{"amy", BuyerStatus::active},
                                              {"cat_9", BuyerStatus::withdrawn_max_price},
                                              {"D-x", BuyerStatus::withdrawn_by_request}};
 
+// The signed fields every message carries now (their checks are in signed_peer_messages_test).
+const std::string some_head = identity::sha256("a chain head").to_text();
+const std::string some_signature = std::string(128, 'a');
+
 json announce_line() {
-  return json::parse(R"({"auction_id":4,"round_id":3,"price":1300,
+  json j = json::parse(R"({"auction_id":4,"round_id":3,"price":1300,
     "buyers":[{"username":"amy","active":true},{"username":"bob","active":false,"reason":"silent"}]})");
+  j["chain_head"] = some_head;
+  j["signature"] = some_signature;
+  return j;
+}
+
+json withdraw_line(json fields) {
+  json j = {{"auction_id", 4}, {"round_id", 3}, {"price", 1300}, {"signature", some_signature}};
+  j.update(fields);
+  return j;
+}
+
+json seller_back_line(json fields) {
+  json j = {{"auction_id", 4}, {"round_id", 3}, {"signature", some_signature}};
+  j.update(fields);
+  return j;
 }
 
 // `code` and a message naming `field`.
@@ -40,7 +60,7 @@ void check_error(const auction::Result<AnnouncePrice>& r, const std::string& cod
 }  // namespace
 
 TEST_CASE("market: every peer message survives a round trip", "[market][protocol]") {
-  const AnnouncePrice a{AuctionId{4}, 12, Cents(2200), some_buyers};
+  const AnnouncePrice a{AuctionId{4}, 12, Cents(2200), some_buyers, false, {}, {}};
   CHECK(decode_announce_price(over_the_wire(encode(a))).value() == a);
 
   const FinishRecord f{AuctionId{4}, 12, "amy", Cents(2200), some_buyers};
@@ -48,14 +68,14 @@ TEST_CASE("market: every peer message survives a round trip", "[market][protocol
   const FinishRecord unsold{AuctionId{5}, 0, std::nullopt, Cents(0), {}};
   CHECK(decode_finish_record(over_the_wire(encode(unsold))).value() == unsold);
 
-  const SellerBack s{AuctionId{4}, "sam", "127.0.0.1:7001"};
+  const SellerBack s{AuctionId{4}, "sam", "127.0.0.1:7001", 3, {}};
   CHECK(decode_seller_back(over_the_wire(encode(s))).value() == s);
 
-  const PeerAck ack{AuctionId{4}, 12};
+  const PeerAck ack{AuctionId{4}, 12, false, {}};
   CHECK(decode_peer_ack(over_the_wire(encode(ack))).value() == ack);
 
   for (auto reason : {WithdrawReason::by_request, WithdrawReason::max_price}) {
-    const WithdrawRequest w{AuctionId{4}, "amy", reason};
+    const WithdrawRequest w{AuctionId{4}, "amy", reason, 3, Cents(1300), {}};
     CHECK(decode_withdraw_request(over_the_wire(encode(w))).value() == w);
   }
   for (auto o : {WithdrawOutcome::withdrawn, WithdrawOutcome::already_withdrawn,
@@ -68,16 +88,23 @@ TEST_CASE("market: every peer message survives a round trip", "[market][protocol
 }
 
 TEST_CASE("market: an auction id travels as a plain JSON integer", "[market][protocol]") {
-  CHECK(encode(PeerAck{AuctionId{4}, 12}) == json{{"auction_id", 4}, {"round_id", 12}});
-  CHECK(encode(SellerBack{AuctionId{7}, "sam", "127.0.0.1:7001"})["auction_id"] == 7);
+  const std::string no_signature = identity::Signature{}.to_text();
+  CHECK(encode(PeerAck{AuctionId{4}, 12, false, {}}) ==
+        json{{"auction_id", 4}, {"round_id", 12}, {"signature", no_signature}});
+  CHECK(encode(SellerBack{AuctionId{7}, "sam", "127.0.0.1:7001", 0, {}})["auction_id"] == 7);
   CHECK(encode(FinishRecord{AuctionId{5}, 0, std::nullopt, Cents(0), {}}).dump() ==
         R"({"auction_id":5,"buyers":[],"price":0,"round_id":0})");
-  CHECK(decode_peer_ack(json{{"auction_id", 18446744073709551615u}, {"round_id", 1}})
+  CHECK(decode_peer_ack(json{{"auction_id", 18446744073709551615u},
+                             {"round_id", 1},
+                             {"signature", some_signature}})
             .value()
             .auction_id == AuctionId{18446744073709551615u});
-  CHECK(decode_peer_ack(json{{"auction_id", "4"}, {"round_id", 1}}).error().code == "bad_request");
-  CHECK(decode_peer_ack(json{{"auction_id", -4}, {"round_id", 1}}).error().code ==
-        "invalid_argument");
+  CHECK(decode_peer_ack(json{{"auction_id", "4"}, {"round_id", 1}, {"signature", some_signature}})
+            .error()
+            .code == "bad_request");
+  CHECK(decode_peer_ack(json{{"auction_id", -4}, {"round_id", 1}, {"signature", some_signature}})
+            .error()
+            .code == "invalid_argument");
 }
 
 TEST_CASE("market: an auction state survives a round trip", "[market][protocol]") {
@@ -184,21 +211,23 @@ TEST_CASE("market: a finish record must name exactly one winner, the only active
 }
 
 TEST_CASE("market: withdraw and seller_back fields are checked", "[market][protocol]") {
-  CHECK(decode_withdraw_request(json{{"auction_id", 4}, {"username", "amy"}}).value().reason ==
+  CHECK(decode_withdraw_request(withdraw_line({{"username", "amy"}})).value().reason ==
         WithdrawReason::by_request);
-  CHECK(decode_withdraw_request(json{{"auction_id", 4}, {"username", "a b"}}).error().code ==
+  CHECK(decode_withdraw_request(withdraw_line({{"username", "a b"}})).error().code ==
         "invalid_argument");
-  CHECK(decode_withdraw_request(json{{"auction_id", 4}, {"username", "amy"}, {"reason", "bored"}})
+  CHECK(decode_withdraw_request(withdraw_line({{"username", "amy"}, {"reason", "bored"}}))
             .error()
             .code == "invalid_argument");
-  CHECK(decode_withdraw_request(json{{"username", "amy"}}).error().code == "bad_request");
-  CHECK(decode_seller_back(json{{"auction_id", 4}, {"seller", "sam"}, {"address", "a b:1"}})
+  json no_auction = withdraw_line({{"username", "amy"}});
+  no_auction.erase("auction_id");
+  CHECK(decode_withdraw_request(no_auction).error().code == "bad_request");
+  CHECK(decode_seller_back(seller_back_line({{"seller", "sam"}, {"address", "a b:1"}}))
             .error()
             .code == "invalid_argument");
-  CHECK(decode_seller_back(
-            json{{"auction_id", 4}, {"seller", "sam"}, {"address", std::string(256, 'a')}})
-            .error()
-            .code == "invalid_argument");
+  CHECK(
+      decode_seller_back(seller_back_line({{"seller", "sam"}, {"address", std::string(256, 'a')}}))
+          .error()
+          .code == "invalid_argument");
   CHECK(decode_withdraw_reply(json{{"outcome", "maybe"}}).error().code == "invalid_argument");
   CHECK(decode_peer_ack(json{{"auction_id", 4}}).error().code == "bad_request");
 
@@ -207,13 +236,13 @@ TEST_CASE("market: withdraw and seller_back fields are checked", "[market][proto
   for (const std::string& bad :
        {std::string("sam\x1b[2J"), std::string("sam\n"), std::string("sam\xe2\x80\xae")}) {
     INFO(bad);
-    CHECK(decode_seller_back(json{{"auction_id", 4}, {"seller", bad}, {"address", "h:1"}})
+    CHECK(
+        decode_seller_back(seller_back_line({{"seller", bad}, {"address", "h:1"}})).error().code ==
+        "invalid_argument");
+    CHECK(decode_seller_back(seller_back_line({{"seller", "sam"}, {"address", bad + ":1"}}))
               .error()
               .code == "invalid_argument");
-    CHECK(decode_seller_back(json{{"auction_id", 4}, {"seller", "sam"}, {"address", bad + ":1"}})
-              .error()
-              .code == "invalid_argument");
-    CHECK(decode_withdraw_request(json{{"auction_id", 4}, {"username", bad}}).error().code ==
+    CHECK(decode_withdraw_request(withdraw_line({{"username", bad}})).error().code ==
           "invalid_argument");
   }
 }
@@ -260,8 +289,8 @@ TEST_CASE("market: every example line in docs/auction.md decodes as one of our m
 
 TEST_CASE("market: a compact announcement survives a round trip and lists withdrawn buyers only",
           "[market][protocol]") {
-  const AnnouncePrice a{
-      AuctionId{4}, 7, Cents(1700), {{"bob", BuyerStatus::withdrawn_silent}}, true};
+  const AnnouncePrice a{AuctionId{4}, 7,  Cents(1700), {{"bob", BuyerStatus::withdrawn_silent}},
+                        true,         {}, {}};
   const json encoded = encode(a);
   CHECK(encoded.contains("withdrawn"));
   CHECK_FALSE(encoded.contains("buyers"));
@@ -269,6 +298,8 @@ TEST_CASE("market: a compact announcement survives a round trip and lists withdr
 
   auto active = json::parse(
       R"({"auction_id":4,"round_id":3,"price":1300,"withdrawn":[{"username":"amy","active":true}]})");
+  active["chain_head"] = some_head;
+  active["signature"] = some_signature;
   auto rejected = decode_announce_price(active);
   REQUIRE_FALSE(rejected.has_value());
   CHECK(rejected.error().code == "invalid_argument");
@@ -282,11 +313,12 @@ TEST_CASE("market: a compact announcement survives a round trip and lists withdr
 
 TEST_CASE("market: an ack says has_buyers only when set, and an ack without it decodes as false",
           "[market][protocol]") {
-  const PeerAck with{AuctionId{4}, 12, true};
+  const PeerAck with{AuctionId{4}, 12, true, {}};
   CHECK(decode_peer_ack(over_the_wire(encode(with))).value() == with);
-  CHECK(encode(PeerAck{AuctionId{4}, 12}) == json{{"auction_id", 4}, {"round_id", 12}});
-  CHECK(decode_peer_ack(json{{"auction_id", 4}, {"round_id", 12}}).value().has_buyers == false);
-  CHECK(
-      decode_peer_ack(json{{"auction_id", 4}, {"round_id", 12}, {"has_buyers", 1}}).error().code ==
-      "bad_request");
+  CHECK_FALSE(encode(PeerAck{AuctionId{4}, 12, false, {}}).contains("has_buyers"));
+  const json plain = {{"auction_id", 4}, {"round_id", 12}, {"signature", some_signature}};
+  CHECK(decode_peer_ack(plain).value().has_buyers == false);
+  json odd = plain;
+  odd["has_buyers"] = 1;
+  CHECK(decode_peer_ack(odd).error().code == "bad_request");
 }

@@ -1,12 +1,15 @@
 // Property-style tests of SellerAuction (auction/market/seller_auction.hpp), the seller's pure
 // engine, over AuctionRules: seeded random schedules of acks, failures, withdrawals, outages
-// and seller restarts. Each seed replays exactly; a failure names its seed.
+// and seller restarts. Each seed replays exactly; a failure names its seed. Every result, with
+// the chain the seller kept, must verify as a transcript.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <random>
 
 #include "auction/market/seller_auction.hpp"
+#include "auction/market/transcript.hpp"
+#include "unit/market/signed_peers.hpp"
 #include "unit/market/variants.hpp"
 
 using namespace auction;
@@ -45,11 +48,18 @@ Outcome run_schedule(std::uint32_t seed) {
   config.push_period_ms = std::uniform_int_distribution<std::int64_t>(200, 3000)(rng);
   config.pause_retry_ms_max = 4000;
 
-  auto make = [&](AuctionRules rules) {
-    return SellerAuction::create(std::move(rules), config).value();
+  auto make = [&](AuctionRules rules, std::vector<ChainLink> links) {
+    return SellerAuction::create(std::move(rules), config, auction::test::seller_keys(names),
+                                 std::move(links))
+        .value();
   };
-  SellerAuction seller = make(AuctionRules::create(AuctionId{1}, base, increment, names).value());
+  SellerAuction seller =
+      make(AuctionRules::create(AuctionId{1}, base, increment, names).value(), {});
   std::optional<AuctionState> last_push;
+  std::vector<ChainLink> last_links;
+  TranscriptKeys keys{auction::test::public_key_of("sam"), {}};
+  for (const std::string& name : names)
+    keys.buyers.emplace(name, auction::test::public_key_of(name));
   Outcome outcome;
   bool outage = false;  // the seller's own link is down: every send fails, no ack arrives
 
@@ -58,17 +68,27 @@ Outcome run_schedule(std::uint32_t seed) {
       REQUIRE(a.message.price == price_at_round(base, increment, a.message.round_id).value());
       REQUIRE(a.recipients.size() >= 2);
     }
-    for (const auto& p : all_of<seller_action::PushUpdate>(actions)) last_push = p.state;
-    for (const auto& f : all_of<seller_action::Finish>(actions)) {
+    for (const auto& p : all_of<seller_action::PushUpdate>(actions)) {
+      last_push = p.state;
+      last_links = p.links;
+    }
+    for (const auto& finish : all_of<seller_action::Finish>(actions)) {
+      const FinishRecord& record = finish.finish.record;
+      // Whatever the schedule, the result and its chain verify as a transcript.
+      auto verified =
+          verify_transcript(Transcript{seller.chain().opening(), finish.links, finish.finish}, keys,
+                            auction::test::test_cluster);
+      INFO((verified ? std::string() : verified.error().message));
+      REQUIRE(verified.has_value());
       ++outcome.finishes;
       outcome.finished = true;
-      REQUIRE(f.record.winner.has_value());
-      REQUIRE(f.record.price == price_at_round(base, increment, f.record.round_id).value());
-      const auto active = std::count_if(f.record.buyers.begin(), f.record.buyers.end(),
+      REQUIRE(record.winner.has_value());
+      REQUIRE(record.price == price_at_round(base, increment, record.round_id).value());
+      const auto active = std::count_if(record.buyers.begin(), record.buyers.end(),
                                         [](const BuyerEntry& b) { return b.is_active(); });
       REQUIRE(active == 1);  // never zero winners, never two
-      for (const auto& b : f.record.buyers) {
-        if (b.is_active()) REQUIRE(b.username == *f.record.winner);  // the winner is active
+      for (const auto& b : record.buyers) {
+        if (b.is_active()) REQUIRE(b.username == *record.winner);  // the winner is active
       }
     }
     REQUIRE(seller.rules().active_count() >= 1);
@@ -92,7 +112,7 @@ Outcome run_schedule(std::uint32_t seed) {
     if (now == 0) {
       actions = seller.start(now).value();
     } else if (chance(rng, 0.003) && last_push && !outcome.finished) {
-      seller = make(AuctionRules::restore(*last_push).value());
+      seller = make(AuctionRules::restore(*last_push).value(), last_links);
       pending.clear();
       actions = seller.start(now).value();
     } else {
@@ -128,15 +148,21 @@ Outcome run_schedule(std::uint32_t seed) {
           names[std::uniform_int_distribution<std::size_t>(0, names.size() - 1)(rng)];
       const bool was_active = seller.rules().find(name)->is_active();
       const bool was_running = seller.rules().is_running();
+      const WithdrawReason reason =
+          chance(rng, 0.5) ? WithdrawReason::by_request : WithdrawReason::max_price;
+      // Signed by the buyer, having seen the seller's current round.
       auto response = seller.on_withdraw_request(
-          name, chance(rng, 0.5) ? WithdrawReason::by_request : WithdrawReason::max_price, now);
-      check(response.actions);
-      if (response.reply.outcome == WithdrawOutcome::you_are_the_winner) {
+          auction::test::signed_withdraw(AuctionId{1}, name, reason, seller.rules().round_id(),
+                                         seller.rules().price()),
+          now);
+      REQUIRE(response.has_value());
+      check(response->actions);
+      if (response->reply.outcome == WithdrawOutcome::you_are_the_winner) {
         REQUIRE(seller.rules().winner() == name);
       }
       if (was_active && was_running) {
-        REQUIRE((response.reply.outcome == WithdrawOutcome::withdrawn ||
-                 response.reply.outcome == WithdrawOutcome::you_are_the_winner));
+        REQUIRE((response->reply.outcome == WithdrawOutcome::withdrawn ||
+                 response->reply.outcome == WithdrawOutcome::you_are_the_winner));
       }
     }
   }

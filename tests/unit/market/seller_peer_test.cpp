@@ -99,8 +99,8 @@ TEST_CASE("market: a seller whose buyers all go silent pauses, withdraws nobody,
     // Both come back at the same addresses: the paused round is announced again and taken.
     amy = std::make_unique<TestBuyer>(ex, "amy", amy_port);
     bob = std::make_unique<TestBuyer>(ex, "bob", bob_port);
-    REQUIRE(amy->peer->watch(AuctionId{3}, 100, "sam", address_of(*seller)).has_value());
-    REQUIRE(bob->peer->watch(AuctionId{3}, 100, "sam", address_of(*seller)).has_value());
+    amy->watch(AuctionId{3}, address_of(*seller));
+    bob->watch(AuctionId{3}, address_of(*seller));
     co_await async_until([&] { return log.resumed; });
     CHECK(log.withdrawn.empty());
     REQUIRE(amy->peer->withdraw(AuctionId{3}).has_value());
@@ -116,7 +116,7 @@ TEST_CASE("market: one seller peer runs many auctions at once", "[market][peer]"
     options.username = "sam";
     options.tick = std::chrono::milliseconds(5);
     SellerPeer seller(ex, options, [&](AuctionId id, const SellerAction& action) {
-      if (auto* f = std::get_if<seller_action::Finish>(&action)) finishes[id] = f->record;
+      if (auto* f = std::get_if<seller_action::Finish>(&action)) finishes[id] = f->finish.record;
     });
     REQUIRE(seller.start().has_value());
     TestBuyer amy(ex, "amy"), bob(ex, "bob");
@@ -139,29 +139,32 @@ TEST_CASE(
     "[market][peer]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     // Two hand-made buyers on bare wire servers: `old` acks the way buyers did before
-    // has_buyers existed; `new` acks with has_buyers. Both record what they were sent.
+    // has_buyers existed; `new` acks with has_buyers. Both sign their acks over the full form
+    // (expanded from the compact one with the list they know), and record what they were sent.
     struct RawBuyer {
-      RawBuyer(const asio::any_io_executor& ex, bool has_buyers) : server(ex, {}) {
+      RawBuyer(const asio::any_io_executor& ex, std::string name, bool has_buyers)
+          : server(ex, {}) {
         server.handle(std::string(op_announce_price),
-                      [this, has_buyers](wire::Request r) -> asio::awaitable<wire::Reply> {
+                      [this, name, has_buyers](wire::Request r) -> asio::awaitable<wire::Reply> {
                         bodies.push_back(r.body);
-                        wire::Json ack = {{"auction_id", r.body["auction_id"]},
-                                          {"round_id", r.body["round_id"]}};
-                        if (has_buyers) ack["has_buyers"] = true;
-                        co_return wire::Reply::success(std::move(ack));
+                        auto message = decode_announce_price(r.body);
+                        if (!message) co_return wire::Reply::failure(message.error());
+                        AnnouncePrice full = *message;
+                        if (message->is_compact) full = expand_compact(*message, joined).value();
+                        co_return wire::Reply::success(encode(signed_ack(full, name, has_buyers)));
                       });
         address = "127.0.0.1:" + std::to_string(server.start().value());
       }
+      const std::vector<std::string> joined = {"amy", "old", "new"};
       wire::Server server;
       std::string address;
       std::vector<wire::Json> bodies;
     };
-    RawBuyer old_buyer(ex, false), new_buyer(ex, true);
+    RawBuyer old_buyer(ex, "old", false), new_buyer(ex, "new", true);
     SellerLog log;
     auto seller = start_seller(ex, log);
     TestBuyer amy(ex, "amy");
-    REQUIRE(amy.peer->watch(AuctionId{5}, fast_config().period_ms, "sam", address_of(*seller))
-                .has_value());
+    amy.watch(AuctionId{5}, address_of(*seller));
     REQUIRE(
         seller
             ->run(make_auction(AuctionId{5}, {"amy", "old", "new"}),
@@ -184,5 +187,104 @@ TEST_CASE(
     CHECK(auction->buyers().size() == 3);
     CHECK(auction->is_active());
     CHECK(auction->price() == Cents{1000 + 100 * static_cast<std::int64_t>(*auction->round_id())});
+  });
+}
+
+TEST_CASE(
+    "market: a stranger's withdraw to a seller peer is refused with bad_signature and the buyer "
+    "stays active",
+    "[market][peer][attack]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    SellerLog log;
+    auto seller = start_seller(ex, log);
+    TestBuyer amy(ex, "amy"), bob(ex, "bob");
+    const AuctionId id{6};
+    run_auction(*seller, id, {&amy, &bob});
+    co_await async_until([&] { return amy.round_id >= 1u; });
+    const RoundId round = seller->find(id)->rules().round_id();
+    const Cents price = seller->find(id)->rules().price();
+    // amy's name on requests amy never signed: a stranger's key, bob's key, no signature.
+    std::vector<WithdrawRequest> forgeries;
+    forgeries.push_back(
+        signed_withdraw(id, "amy", WithdrawReason::by_request, round, price, test_signer("zed")));
+    forgeries.push_back(
+        signed_withdraw(id, "amy", WithdrawReason::by_request, round, price, test_signer("bob")));
+    forgeries.push_back(signed_withdraw(id, "amy", WithdrawReason::by_request, round, price,
+                                        test_signer("amy", "other-cluster")));
+    forgeries.push_back(WithdrawRequest{id, "amy", WithdrawReason::by_request, round, price, {}});
+    for (const WithdrawRequest& forged : forgeries) {
+      const wire::Reply reply =
+          co_await async_ask(seller->port(), std::string(op_withdraw), encode(forged));
+      CHECK_FALSE(reply.ok);
+      CHECK(reply.code() == "bad_signature");
+      CHECK(seller->find(id)->rules().find("amy")->is_active());
+      CHECK(seller->find(id)->chain().links().empty());
+    }
+    CHECK(log.withdrawn.empty());
+    // amy is still in: she takes the rounds that follow.
+    const RoundId seen = *amy.round_id;
+    co_await async_until([&] { return amy.round_id > seen; });
+    CHECK(seller->find(id)->rules().find("amy")->is_active());
+    // Her own request is believed, with its proof in the chain.
+    REQUIRE(amy.peer->withdraw(id).has_value());
+    co_await async_until([&] { return bob.finished.has_value() && log.signed_finish.has_value(); });
+    CHECK(bob.finished->is_winner);
+    REQUIRE(log.withdrawn.size() == 1);
+    CHECK(log.withdrawn[0].username == "amy");
+    CHECK(log.withdrawn[0].status == BuyerStatus::withdrawn_by_request);
+    REQUIRE(log.signed_finish->links.size() == 1);
+    CHECK(log.signed_finish->links[0].withdrawals.at(0).proof.has_value());
+  });
+}
+
+TEST_CASE(
+    "market: a compact announcement to a buyer that restarted is answered buyers_unknown and the "
+    "seller peer resends the full form so the buyer is not withdrawn as silent",
+    "[market][peer]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    // A buyer that holds no list answers a compact announcement, even the seller's own, with
+    // buyers_unknown; the full form of the same announcement it takes.
+    {
+      TestBuyer fresh(ex, "amy");
+      fresh.watch(AuctionId{12}, "127.0.0.1:1");
+      const AnnouncePrice full = signed_announcement(
+          AuctionId{12}, 0, Cents{1000},
+          std::vector<BuyerEntry>{{"amy", BuyerStatus::active}, {"bob", BuyerStatus::active}});
+      const wire::Reply refused = co_await async_ask(
+          fresh.peer->port(), std::string(op_announce_price), encode(compact_of(full)));
+      CHECK(refused.code() == "buyers_unknown");
+      const wire::Reply taken =
+          co_await async_ask(fresh.peer->port(), std::string(op_announce_price), encode(full));
+      REQUIRE(taken.ok);
+      auto ack = decode_peer_ack(taken.result);
+      REQUIRE(ack.has_value());
+      CHECK(ack->has_buyers);
+      CHECK(is_ack_of(*ack, "amy", 0, announcement_statement(full)));
+    }
+
+    // In a running auction: amy restarts (same address, no list); the seller, which knows she
+    // held the list, sends her the compact form, gets buyers_unknown, and sends the full one.
+    SellerLog log;
+    auto seller = start_seller(ex, log);
+    const AuctionId id{13};
+    auto amy = std::make_unique<TestBuyer>(ex, "amy");
+    TestBuyer bob(ex, "bob");
+    run_auction(*seller, id, {amy.get(), &bob});
+    co_await async_until([&] { return amy->round_id >= 2u; });
+    const std::uint16_t amy_port = amy->peer->port();
+    amy.reset();
+    amy = std::make_unique<TestBuyer>(ex, "amy", amy_port);
+    // The platform shows the restarted buyer the round the auction is at.
+    amy->watch(id, address_of(*seller), Cents{1000}, Cents{100},
+               seller->find(id)->rules().round_id());
+    co_await async_until([&] { return amy->round_id.has_value(); });
+    const RoundId first = *amy->round_id;
+    co_await async_until([&] { return amy->round_id >= first + 2; });
+    CHECK(log.withdrawn.empty());
+    const BuyerAuction* engine = amy->peer->find(id);
+    REQUIRE(engine != nullptr);
+    CHECK(engine->buyers().size() == 2);
+    CHECK(engine->is_active());
+    CHECK(seller->find(id)->rules().find("amy")->is_active());
   });
 }
