@@ -132,8 +132,12 @@ Result<BuyerAuction::Step> BuyerAuction::on_announce(const AnnouncePrice& messag
   if (!round_id_ || message.round_id > *round_id_) {
     round_id_ = message.round_id;
     price_ = message.price;
-    anchor_round_ = message.round_id;
-    anchor_ms_ = now_ms;
+    // The anchor only moves forward: a round below the one known at the start (a seller
+    // resumed from an older push) does not lower what later rounds are measured from.
+    if (message.round_id >= anchor_round_) {
+      anchor_round_ = message.round_id;
+      anchor_ms_ = now_ms;
+    }
     step.events.push_back(buyer_event::PriceChanged{message.round_id, message.price});
     take_buyers(full, step.events);
     // The proxy: the first price above the buyer's max sends the withdrawal.

@@ -50,19 +50,18 @@ Result<nlohmann::json> check_transcript(const platform::AuctionTranscript& t,
     withdrawals.push_back(std::move(item));
   }
   const auto own = keys_hex.find(viewer);
-  nlohmann::json report = {
-      {"auction_id", t.auction_id.value},
-      {"seller", t.seller},
-      {"base_price", t.base_price.value},
-      {"increment", t.increment.value},
-      {"buyers", opening.buyers},
-      {"withdrawals", std::move(withdrawals)},
-      {"round_id", t.round_id},
-      {"price", t.price.value},
-      {"chain_head", t.chain_head},
-      {"own_key", own == keys_hex.end()       ? "not a participant"
-                  : own->second == viewer_key ? "matches"
-                                              : "differs"}};
+  nlohmann::json report = {{"auction_id", t.auction_id.value},
+                           {"seller", t.seller},
+                           {"base_price", t.base_price.value},
+                           {"increment", t.increment.value},
+                           {"buyers", opening.buyers},
+                           {"withdrawals", std::move(withdrawals)},
+                           {"round_id", t.round_id},
+                           {"price", t.price.value},
+                           {"chain_head", t.chain_head},
+                           {"own_key", own == keys_hex.end()       ? "not a participant"
+                                       : own->second == viewer_key ? "matches"
+                                                                   : "differs"}};
   if (t.winner) report["winner"] = *t.winner;
   return report;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "auction/identity/sha256.hpp"
 #include "auction/market/auction_rules.hpp"
 #include "auction/market/runtime/journal.hpp"
 
@@ -35,21 +36,40 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-AuctionState running_state(std::uint64_t id, RoundId round) {
-  auto rules = AuctionRules::create(AuctionId{id}, Cents{1000}, Cents{100}, {"amy", "bob"});
+// amy's withdrawal in round 1, as a chain link (the signature is any 64 bytes: the journal
+// keeps links, it does not check them).
+ChainLink amy_leaves() {
+  identity::Signature signature;
+  signature.bytes.fill(0x5a);
+  return ChainLink{1,
+                   {ChainWithdrawal{"amy", BuyerStatus::withdrawn_by_request,
+                                    WithdrawProof{1, Cents{1100}, signature}}}};
+}
+
+JournaledRun running_state(std::uint64_t id, RoundId round) {
+  auto rules = AuctionRules::create(AuctionId{id}, Cents{1000}, Cents{100}, {"amy", "bob", "cy"});
   REQUIRE(rules.has_value());
   REQUIRE(rules->start().has_value());
   for (RoundId r = 0; r < round; ++r) REQUIRE(rules->next_round().has_value());
-  return rules->state();
+  std::vector<ChainLink> links;
+  if (round >= 1) {
+    links.push_back(amy_leaves());
+  }
+  auto state = rules->state();
+  if (round >= 1) state.buyers[0].status = BuyerStatus::withdrawn_by_request;
+  return JournaledRun{state, links};
 }
 
-FinishRecord finish_of(std::uint64_t id) {
+JournaledFinish finish_of(std::uint64_t id) {
   auto rules = AuctionRules::create(AuctionId{id}, Cents{1000}, Cents{100}, {"amy", "bob"});
   REQUIRE(rules.has_value());
   REQUIRE(rules->start().has_value());
   REQUIRE(rules->next_round().has_value());
   REQUIRE(rules->withdraw("amy", BuyerStatus::withdrawn_by_request) == WithdrawOutcome::withdrawn);
-  return rules->finish_record();
+  identity::Signature signature;
+  signature.bytes.fill(0x7e);
+  return JournaledFinish{SignedFinish{rules->finish_record(), identity::sha256("head"), signature},
+                         {amy_leaves()}};
 }
 
 }  // namespace
@@ -67,11 +87,29 @@ TEST_CASE("market: the journal keeps states and finishes across a reopen", "[mar
   auto journal = Journal::open(dir.path());
   REQUIRE(journal.has_value());
   REQUIRE(journal->entries().size() == 2);
-  CHECK(std::get<FinishRecord>(*journal->find(AuctionId{1})) == finish_of(1));
-  CHECK(std::get<AuctionState>(*journal->find(AuctionId{2})) == running_state(2, 4));
+  CHECK(std::get<JournaledFinish>(*journal->find(AuctionId{1})) == finish_of(1));
+  CHECK(std::get<JournaledRun>(*journal->find(AuctionId{2})) == running_state(2, 4));
   REQUIRE(journal->remove(AuctionId{1}).has_value());
   REQUIRE(journal->remove(AuctionId{9}).has_value());  // nothing to remove is fine
   CHECK(journal->find(AuctionId{1}) == nullptr);
+}
+
+TEST_CASE("market: an older seller's journal reads as an unsigned result and an empty chain",
+          "[market][journal]") {
+  TempDir dir("ppapd-journal");
+  {
+    auto journal = Journal::open(dir.path());
+    REQUIRE(journal.has_value());
+  }
+  const FinishRecord record = finish_of(6).finish.record;
+  std::ofstream(dir.path() / "auction-6.json")
+      << nlohmann::json{{"auction_id", 6}, {"finish", encode(record)}}.dump();
+  auto journal = Journal::open(dir.path());
+  REQUIRE(journal.has_value());
+  const auto& entry = std::get<JournaledFinish>(*journal->find(AuctionId{6}));
+  CHECK(entry.finish.record == record);
+  CHECK(entry.finish.signature == identity::Signature{});
+  CHECK(entry.links.empty());
 }
 
 TEST_CASE("market: the journal directory belongs to one seller at a time", "[market][journal]") {

@@ -143,6 +143,10 @@ class SellerAuction {
   // Whether `ack` is `username`'s signed acknowledgement of the newest announcement. The
   // runtime treats any other answer as a failed send.
   bool is_signed_ack(std::string_view username, const PeerAck& ack) const;
+  // Whether `ack` is `username`'s signed acknowledgement of the statement whose SHA-256 is
+  // `acknowledged` (a runtime keeps it per announcement sent, so a late ack still counts).
+  bool is_signed_ack(std::string_view username, const PeerAck& ack,
+                     const identity::Sha256Digest& acknowledged) const;
   // Whether `ack` is `username`'s signed acknowledgement of `message`.
   bool is_signed_ack(std::string_view username, const PeerAck& ack,
                      const AnnouncePrice& message) const;
@@ -192,8 +196,6 @@ class SellerAuction {
                 std::vector<ChainLink> links);
 
   void announce(std::int64_t now_ms, std::vector<SellerAction>& actions);
-  bool is_signed_ack(std::string_view username, const PeerAck& ack,
-                     const identity::Sha256Digest& acknowledged) const;
   void close_round_if_answered(std::int64_t now_ms, std::vector<SellerAction>& actions);
   void close_round(std::int64_t now_ms, std::vector<SellerAction>& actions);
   void push(std::int64_t now_ms, std::vector<SellerAction>& actions);

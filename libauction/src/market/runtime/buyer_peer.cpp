@@ -172,8 +172,14 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
     const AuctionId auction_id = auction_of(*message);
     Watch* w = find(auction_id);
     if (w == nullptr) return not_watched(auction_id);
+    const bool is_first = !w->engine.has_value();
     Result<BuyerAuction::Step> result = step(engine_of(auction_id, *w), *message);
-    if (!result) return wire::Reply::failure(result.error());
+    if (!result) {
+      // A refused first message (a stranger's) must not leave an engine behind: it would
+      // start pause detection and make the auction look started here.
+      if (is_first) w->engine.reset();
+      return wire::Reply::failure(result.error());
+    }
     const PeerAck ack = result->ack;
     handle(auction_id, std::move(result->events));
     return wire::Reply::success(encode(ack));

@@ -144,8 +144,7 @@ asio::awaitable<Result<json>> BuyerRuntime::async_show(AuctionId auction_id) {
 
 asio::awaitable<Result<json>> BuyerRuntime::async_verify(AuctionId auction_id) {
   auto self = state_;
-  co_return co_await detail::async_verify_transcript(self->platform, self->username(),
-                                                     auction_id);
+  co_return co_await detail::async_verify_transcript(self->platform, self->username(), auction_id);
 }
 
 asio::awaitable<Result<void>> BuyerRuntime::async_join(AuctionId auction_id) {

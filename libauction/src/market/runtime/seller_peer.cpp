@@ -11,7 +11,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/base/assert.hpp"
+#include "auction/identity/sha256.hpp"
 #include "auction/market/peer_messages.hpp"
+#include "auction/market/peer_signatures.hpp"
 #include "market/runtime/endpoint.hpp"
 #include "wire/client.hpp"
 #include "wire/server.hpp"
@@ -52,7 +54,8 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
   struct RoundSend {
     AuctionId auction_id;
     RoundId round_id = 0;
-    AnnouncePrice message;  // the full form, for a buyer that answers buyers_unknown
+    AnnouncePrice message;          // the full form, for a buyer that answers buyers_unknown
+    identity::Sha256Digest digest;  // of its statement: what each ack must be signed over
     std::int64_t deadline_ms = 0;
     std::chrono::steady_clock::time_point sent_at;
     std::optional<wire::PreparedRequest> full;     // for buyers without the list
@@ -107,6 +110,7 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
     round->auction_id = auction_id;
     round->round_id = a.message.round_id;
     round->message = a.message;
+    round->digest = identity::sha256(announcement_statement(a.message));
     round->deadline_ms = a.deadline_ms;
     round->sent_at = std::chrono::steady_clock::now();
     // The form is chosen here, once: an ack arriving before a send starts cannot change it.
@@ -185,7 +189,8 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
       if (reply && reply->ok && auction != nullptr) {
         auto ack = decode_peer_ack(reply->result);
         // Only the buyer's own signature over this very announcement counts.
-        acked = ack && auction->is_signed_ack(username, *ack);
+        acked = ack && ack->round_id == round_id &&
+                auction->is_signed_ack(username, *ack, round->digest);
         has_buyers = acked && ack->has_buyers;
       }
     }

@@ -429,8 +429,7 @@ asio::awaitable<Result<json>> SellerRuntime::async_show(AuctionId auction_id) {
 
 asio::awaitable<Result<json>> SellerRuntime::async_verify(AuctionId auction_id) {
   auto self = state_;
-  co_return co_await detail::async_verify_transcript(self->platform, self->username(),
-                                                     auction_id);
+  co_return co_await detail::async_verify_transcript(self->platform, self->username(), auction_id);
 }
 
 asio::awaitable<Result<void>> SellerRuntime::async_start(AuctionId auction_id) {

@@ -48,6 +48,7 @@ struct JournaledRun {
   std::vector<ChainLink> links;
 
   AuctionId auction_id() const { return state.auction_id; }
+  friend bool operator==(const JournaledRun&, const JournaledRun&) = default;
 };
 
 // A result as journaled: signed, with the whole chain it ends.
@@ -56,6 +57,7 @@ struct JournaledFinish {
   std::vector<ChainLink> links;
 
   AuctionId auction_id() const { return finish.record.auction_id; }
+  friend bool operator==(const JournaledFinish&, const JournaledFinish&) = default;
 };
 
 class Journal {
