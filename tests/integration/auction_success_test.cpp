@@ -55,6 +55,15 @@ TEST_CASE("auction: a seller and three buyers run an auction to the right winner
   CHECK(auction["winner"] == "bob");
   CHECK(auction["price"] == 1000 + 50 * static_cast<std::int64_t>(last_round));
   bob.ask("show 1", "won by bob at " + price);
+
+  // Anyone who took part can check the result from the transcript the platform keeps: the
+  // chain replays to it, dave's and carol's withdrawals carry their signatures, alice signed it.
+  dave.ask("verify 1", "dave withdrew (by_request), signed by dave");
+  dave.expect("carol withdrew (max_price), signed by carol");
+  dave.expect("result: bob wins in round " + std::to_string(last_round) + " at " + price);
+  dave.expect("your key: matches");
+  dave.expect("verified: the result follows from the seller's chain by the rules");
+  alice.ask("verify 1", "verified: the result follows");
 }
 
 TEST_CASE(

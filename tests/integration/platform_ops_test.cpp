@@ -216,6 +216,27 @@ void walk_every_op(const Call& call, const std::string& p, const std::string& cl
   reseated["signature"] = auction::test::signed_finish(
       {cluster_id, a, alice, 1000, 100, {bob, carol}}, 4, {carol})["signature"];
   refused(call, "finish_auction", reseated, "bad_signature");
+  // Signed in another cluster, or under another purpose: worth nothing here.
+  refused(call, "finish_auction",
+          auction::test::signed_finish({"another-cluster", a, alice, 1000, 100, {bob, carol}}, 3,
+                                       {carol}),
+          "bad_signature");
+  json other_purpose = result;
+  other_purpose["signature"] =
+      auction::market::sign_statement(
+          auction::market::PeerSigner{alice, auction::test::test_keys(alice), cluster_id},
+          auction::identity::SigningPurpose::announcement,
+          auction::market::finished_statement(
+              auction::market::FinishRecord{
+                  auction::AuctionId{a},
+                  3,
+                  bob,
+                  auction::Cents{1300},
+                  {{bob, auction::market::BuyerStatus::active},
+                   {carol, auction::market::BuyerStatus::withdrawn_by_request}}},
+              *auction::identity::sha256_digest_from_text(result["chain_head"].get<std::string>())))
+          .to_text();
+  refused(call, "finish_auction", other_purpose, "bad_signature");
   refused(call, "get_transcript", {{"username", dave}, {"auction_id", a}}, "not_joined");
   CHECK(ok(call, "finish_auction", result)["applied"] == true);
   const json again = ok(call, "finish_auction", result);

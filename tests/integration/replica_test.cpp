@@ -22,8 +22,8 @@
 #include "auction/platform/cluster_credentials.hpp"
 #include "auction/raft/file_storage.hpp"
 #include "integration/cluster.hpp"
-#include "support/test_keys.hpp"
 #include "support/child_process.hpp"
+#include "support/test_keys.hpp"
 
 namespace {
 
@@ -105,11 +105,10 @@ TEST_CASE(
   }
 
   const std::uint16_t leader_port = cluster.client_port(leader);
-  json login =
-      ask(leader_port,
-          R"({"id":2,"op":"login","username":"alice","address":"127.0.0.1:9001",)"
-          R"("client_id":"test-client","seq":1})",
-          cluster.cluster_id());
+  json login = ask(leader_port,
+                   R"({"id":2,"op":"login","username":"alice","address":"127.0.0.1:9001",)"
+                   R"("client_id":"test-client","seq":1})",
+                   cluster.cluster_id());
   INFO(login.dump());
   CHECK(login["ok"] == true);
   json where = ask(leader_port, R"({"id":3,"op":"get_user_address","username":"alice"})");
