@@ -26,7 +26,7 @@ TEST_CASE(
                                        "withdraw 4",     "join 4",     "wait round 4 2 1",
                                        "wait sideways 4"};
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
-    platform::Client platform(ex, unreachable_platform());
+    platform::Client platform(ex, unreachable_platform("bob"));
     market::BuyerRuntimeOptions options;
     options.peer.username = "bob";
     market::BuyerRuntime runtime(ex, platform, options);

@@ -10,13 +10,17 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "auction/platform/client.hpp"
+#include "support/test_keys.hpp"
 
 namespace auction::test {
 
 // A platform nobody answers at (nothing listens on port 1): every call ends quickly with
-// `unavailable`.
-inline platform::ClientOptions unreachable_platform() {
+// `unavailable`. The client acts as `user`, with its test keys, in a test cluster (a seller
+// or buyer signs its peer messages with them).
+inline platform::ClientOptions unreachable_platform(const std::string& user) {
   platform::ClientOptions options;
+  options.user = test_user(user);
+  options.cluster_id = "test-cluster";
   options.replicas = {"127.0.0.1:1"};
   options.is_plain = true;  // nothing to check a certificate against: nobody answers
   options.deadline = std::chrono::milliseconds(300);

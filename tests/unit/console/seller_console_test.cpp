@@ -37,7 +37,7 @@ TEST_CASE("console: the seller console explains bad input in one line and never 
                                        "list",
                                        "quit"};
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
-    platform::Client platform(ex, unreachable_platform());
+    platform::Client platform(ex, unreachable_platform("alice"));
     market::SellerRuntimeOptions options;
     options.peer.username = "alice";
     options.state_dir = state;

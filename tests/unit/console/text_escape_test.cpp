@@ -59,6 +59,7 @@ class OldPlatform {
     REQUIRE(port.has_value());
     options_.replicas = {"127.0.0.1:" + std::to_string(*port)};
     options_.is_plain = true;  // the fake platform speaks plain TCP
+
   }
   const platform::ClientOptions& client_options() const { return options_; }
 
@@ -90,6 +91,9 @@ TEST_CASE("console: names and descriptions from the platform are printed escaped
 
     market::BuyerRuntimeOptions buyer_options;
     buyer_options.peer.username = "bob";
+    // The fake platform proves no one: the client is anonymous, so the buyer is given what it
+    // signs with directly.
+    buyer_options.peer.signer = market::PeerSigner{"bob", test_keys("bob"), "test-cluster"};
     market::BuyerRuntime buyer(ex, platform, buyer_options);
     REQUIRE(buyer.start().has_value());
     std::vector<std::string> printed;
@@ -143,7 +147,7 @@ TEST_CASE("console: a seller cannot create an auction whose name holds a control
   const std::filesystem::path state =
       std::filesystem::temp_directory_path() / ("ppapd-refuse-" + std::to_string(::getpid()));
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
-    platform::Client platform(ex, unreachable_platform());
+    platform::Client platform(ex, unreachable_platform("alice"));
     market::SellerRuntimeOptions options;
     options.peer.username = "alice";
     options.state_dir = state;
