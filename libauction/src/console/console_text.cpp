@@ -115,7 +115,7 @@ std::string describe_verified(const json& report) {
       text += "\n  rounds " + std::to_string(from_round) + "-" + std::to_string(round - 1) +
               ": nobody left";
     }
-    from_round = round;
+    from_round = round + 1;
     const std::string who = shown(w["username"].get<std::string>());
     text += "\n  round " + std::to_string(round) + " (" + money(w["price"]) + "): " + who +
             " withdrew (" + shown(w["reason"].get<std::string>()) + "), ";
