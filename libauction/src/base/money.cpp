@@ -6,6 +6,11 @@
 
 namespace auction {
 
+bool is_price_at_round(Cents base, Cents increment, std::uint64_t rounds, Cents price) {
+  const auto expected = price_at_round(base, increment, rounds);
+  return expected && *expected == price;
+}
+
 Result<Cents> price_at_round(Cents base, Cents increment, std::uint64_t rounds) {
   if (base.value < 0) return fail(code::invalid_argument, "base_price: must not be negative");
   if (increment.value <= 0) return fail(code::invalid_argument, "increment: must be positive");

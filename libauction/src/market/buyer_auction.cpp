@@ -44,7 +44,7 @@ Result<void> validate(const BuyerConfig& c) {
   if (c.base_price.value < 0 || c.increment.value < 1) {
     return fail(code::invalid_argument, "base_price, increment: must be >= 0 and >= 1");
   }
-  if (c.signer.keys == nullptr || c.signer.cluster_id.empty() || c.signer.username != c.username) {
+  if (!can_sign(c.signer) || c.signer.username != c.username) {
     return fail(code::invalid_argument, "signer: must hold this buyer's key pair and a cluster id");
   }
   return {};
@@ -112,8 +112,8 @@ Result<BuyerAuction::Step> BuyerAuction::on_announce(const AnnouncePrice& messag
       !checked) {
     return std::unexpected(checked.error());
   }
-  const auto price = price_at_round(config_.base_price, config_.increment, message.round_id);
-  if (!price || *price != message.price) {
+  if (!is_price_at_round(config_.base_price, config_.increment, message.round_id,
+                         message.price)) {
     return fail(code::implausible_round, "round " + std::to_string(message.round_id) +
                                              " does not cost " + format_cents(message.price));
   }

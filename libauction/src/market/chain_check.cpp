@@ -19,17 +19,12 @@ Result<void> check_chain_claim(const platform::ChainClaim& claim) {
 
   if (claim.finish) {
     const platform::FinishAuction& finish = *claim.finish;
-    RecordedResult result{finish.round_id, finish.winner, finish.price, {}, {}, {}};
-    for (const platform::BuyerStatus& b : finish.buyers)
-      result.active.emplace(b.username, b.active);
-    auto head = identity::sha256_digest_from_text(finish.chain_head);
-    auto signature = identity::signature_from_text(finish.signature);
-    if (!head || !signature) {
-      return fail(code::invalid_argument, op + ": chain_head or signature is not hex");
-    }
-    result.chain_head = *head;
-    result.signature = *signature;
-    auto verified = verify_recorded_result(opening, *links, result, *keys, claim.cluster_id);
+    std::map<std::string, bool, std::less<>> active;
+    for (const platform::BuyerStatus& b : finish.buyers) active.emplace(b.username, b.active);
+    auto result = recorded_result(finish.round_id, finish.winner, finish.price, std::move(active),
+                                  finish.chain_head, finish.signature);
+    if (!result) return std::unexpected(result.error());
+    auto verified = verify_recorded_result(opening, *links, *result, *keys, claim.cluster_id);
     if (!verified) return std::unexpected(verified.error());
     return {};
   }

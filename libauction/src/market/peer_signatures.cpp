@@ -86,6 +86,19 @@ std::string finished_statement(const FinishRecord& record,
   return std::move(w).bytes();
 }
 
+bool can_sign(const PeerSigner& signer) {
+  return signer.keys != nullptr && !signer.cluster_id.empty() &&
+         is_valid_username(signer.username);
+}
+
+bool is_signed_withdrawal(const identity::PublicKey& key, std::string_view cluster_id,
+                          const WithdrawRequest& request) {
+  return verify_statement(key, cluster_id, identity::SigningPurpose::withdraw,
+                          withdraw_statement(request.auction_id, request.username, request.reason,
+                                             request.round_id, request.price),
+                          request.signature);
+}
+
 identity::Signature sign_statement(const PeerSigner& signer, identity::SigningPurpose purpose,
                                    std::string_view statement) {
   AUCTION_ASSERT(signer.keys != nullptr, "a peer signer holds a key pair");

@@ -52,8 +52,7 @@ SellerAuction::SellerAuction(AuctionRules rules, SellerConfig config, SellerKeys
 Result<SellerAuction> SellerAuction::create(AuctionRules rules, SellerConfig config,
                                             SellerKeys keys, std::vector<ChainLink> links) {
   if (auto ok = validate(config); !ok) return std::unexpected(ok.error());
-  if (keys.signer.keys == nullptr || keys.signer.cluster_id.empty() ||
-      !is_valid_username(keys.signer.username)) {
+  if (!can_sign(keys.signer)) {
     return fail(code::invalid_argument,
                 "keys.signer: a seller signs with its own key pair in a cluster");
   }
@@ -88,7 +87,9 @@ bool SellerAuction::is_signed_ack(std::string_view username, const PeerAck& ack,
                           ack.signature);
 }
 
-AnnouncePrice SellerAuction::introduction() const {
+AnnouncePrice SellerAuction::introduction() const { return signed_announcement().first; }
+
+std::pair<AnnouncePrice, identity::Sha256Digest> SellerAuction::signed_announcement() const {
   AnnouncePrice message{rules_.auction_id(),
                         rules_.round_id(),
                         rules_.price(),
@@ -96,9 +97,10 @@ AnnouncePrice SellerAuction::introduction() const {
                         false,
                         chain_.head(),
                         {}};
-  message.signature = sign_statement(keys_.signer, identity::SigningPurpose::announcement,
-                                     announcement_statement(message));
-  return message;
+  const std::string statement = announcement_statement(message);
+  message.signature =
+      sign_statement(keys_.signer, identity::SigningPurpose::announcement, statement);
+  return {std::move(message), identity::sha256(statement)};
 }
 
 Result<std::vector<SellerAction>> SellerAuction::start(std::int64_t now_ms) {
@@ -157,16 +159,13 @@ std::vector<SellerAction> SellerAuction::on_send_failed(std::string_view usernam
 Result<SellerAuction::WithdrawResponse> SellerAuction::on_withdraw_request(
     const WithdrawRequest& request, std::int64_t now_ms) {
   auto key = keys_.buyers.find(request.username);
-  const std::string statement = withdraw_statement(request.auction_id, request.username,
-                                                   request.reason, request.round_id, request.price);
   if (request.auction_id != rules_.auction_id() || key == keys_.buyers.end() ||
-      !verify_statement(key->second, keys_.signer.cluster_id, identity::SigningPurpose::withdraw,
-                        statement, request.signature)) {
+      !is_signed_withdrawal(key->second, keys_.signer.cluster_id, request)) {
     return fail(code::bad_signature,
                 "withdraw: not signed by " + request.username + "'s key for this auction");
   }
-  const auto price = price_at_round(rules_.base_price(), rules_.increment(), request.round_id);
-  if (!price || *price != request.price) {
+  if (!is_price_at_round(rules_.base_price(), rules_.increment(), request.round_id,
+                         request.price)) {
     return fail(code::implausible_round, "withdraw: " + format_cents(request.price) +
                                              " is not the price of round " +
                                              std::to_string(request.round_id));
@@ -200,18 +199,9 @@ void SellerAuction::announce(std::int64_t now_ms, std::vector<SellerAction>& act
   acked_.clear();
   failed_.clear();
   seller_action::Announce a;
-  a.message = AnnouncePrice{rules_.auction_id(),
-                            rules_.round_id(),
-                            rules_.price(),
-                            rules_.buyers(),
-                            false,
-                            chain_.head(),
-                            {}};
-  const std::string statement = announcement_statement(a.message);
-  a.message.signature =
-      sign_statement(keys_.signer, identity::SigningPurpose::announcement, statement);
+  std::tie(a.message, a.digest) = signed_announcement();
   announced_round_ = a.message.round_id;
-  announced_digest_ = identity::sha256(statement);
+  announced_digest_ = a.digest;
   a.recipients.reserve(rules_.active_count());
   for (const BuyerEntry& b : rules_.buyers()) {
     if (b.is_active()) a.recipients.push_back(b.username);

@@ -22,8 +22,7 @@ Result<void> check_proof(const ChainOpening& opening, const ChainWithdrawal& w,
                          const TranscriptKeys& keys, std::string_view cluster_id,
                          const std::string& where) {
   const WithdrawProof& proof = *w.proof;
-  const auto price = price_at_round(opening.base_price, opening.increment, proof.round_id);
-  if (!price || *price != proof.price) {
+  if (!is_price_at_round(opening.base_price, opening.increment, proof.round_id, proof.price)) {
     return std::unexpected(invalid(where + ".proof: price " + format_cents(proof.price) +
                                    " is not the price of round " + std::to_string(proof.round_id)));
   }
@@ -31,11 +30,9 @@ Result<void> check_proof(const ChainOpening& opening, const ChainWithdrawal& w,
   const WithdrawReason reason = w.status == BuyerStatus::withdrawn_max_price
                                     ? WithdrawReason::max_price
                                     : WithdrawReason::by_request;
-  const std::string statement =
-      withdraw_statement(opening.auction_id, w.username, reason, proof.round_id, proof.price);
-  if (key == keys.buyers.end() ||
-      !verify_statement(key->second, cluster_id, identity::SigningPurpose::withdraw, statement,
-                        proof.signature)) {
+  const WithdrawRequest request{opening.auction_id, w.username,  reason,
+                               proof.round_id,     proof.price, proof.signature};
+  if (key == keys.buyers.end() || !is_signed_withdrawal(key->second, cluster_id, request)) {
     return fail(code::bad_signature,
                 where + ": the withdrawal is not signed by " + w.username + "'s key");
   }
@@ -170,6 +167,20 @@ Result<ChainReplay> verify_recorded_result(const ChainOpening& opening,
     return std::unexpected(ok.error());
   }
   return replay;
+}
+
+Result<RecordedResult> recorded_result(RoundId round_id, std::optional<std::string> winner,
+                                       Cents price,
+                                       std::map<std::string, bool, std::less<>> active,
+                                       std::string_view chain_head_hex,
+                                       std::string_view signature_hex) {
+  auto head = identity::sha256_digest_from_text(chain_head_hex);
+  auto signature = identity::signature_from_text(signature_hex);
+  if (!head || !signature) {
+    return std::unexpected(
+        invalid("the result carries no chain head and signature: nothing proves it"));
+  }
+  return RecordedResult{round_id, std::move(winner), price, std::move(active), *head, *signature};
 }
 
 Result<TranscriptKeys> transcript_keys(

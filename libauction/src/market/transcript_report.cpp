@@ -7,6 +7,37 @@
 
 namespace auction::market {
 
+Result<TranscriptParts> transcript_parts(const platform::AuctionTranscript& t) {
+  ChainOpening opening{t.auction_id, t.seller, t.base_price, t.increment, {}};
+  std::map<std::string, std::string, std::less<>> keys_hex{{t.seller, t.seller_key}};
+  for (const platform::TranscriptBuyer& b : t.buyers) {
+    opening.buyers.push_back(b.username);
+    keys_hex.emplace(b.username, b.public_key);
+  }
+  auto links = decode_chain_links(t.links, "transcript.links");
+  if (!links) return std::unexpected(links.error());
+  auto keys = transcript_keys(t.seller, keys_hex);
+  if (!keys) return std::unexpected(keys.error());
+  return TranscriptParts{std::move(opening), std::move(*links), std::move(*keys)};
+}
+
+namespace {
+
+// Whether `viewer`'s key, as this transcript recorded it, is `viewer_key` (hex).
+const char* own_key_status(const TranscriptKeys& keys, std::string_view seller,
+                           std::string_view viewer, std::string_view viewer_key) {
+  const identity::PublicKey* recorded = nullptr;
+  if (viewer == seller) {
+    recorded = &keys.seller;
+  } else if (auto found = keys.buyers.find(viewer); found != keys.buyers.end()) {
+    recorded = &found->second;
+  }
+  if (recorded == nullptr) return "not a participant";
+  return recorded->to_text() == viewer_key ? "matches" : "differs";
+}
+
+}  // namespace
+
 Result<nlohmann::json> check_transcript(const platform::AuctionTranscript& t,
                                         std::string_view cluster_id, std::string_view viewer,
                                         std::string_view viewer_key) {
@@ -15,27 +46,15 @@ Result<nlohmann::json> check_transcript(const platform::AuctionTranscript& t,
                                        std::string(platform::stage_name(t.stage)) +
                                        ": only a finished auction has a result to check");
   }
-  ChainOpening opening{t.auction_id, t.seller, t.base_price, t.increment, {}};
-  std::map<std::string, std::string, std::less<>> keys_hex{{t.seller, t.seller_key}};
-  RecordedResult result{t.round_id, t.winner, t.price, {}, {}, {}};
-  for (const platform::TranscriptBuyer& b : t.buyers) {
-    opening.buyers.push_back(b.username);
-    keys_hex.emplace(b.username, b.public_key);
-    result.active.emplace(b.username, b.active);
-  }
-  auto links = decode_chain_links(t.links, "transcript.links");
-  if (!links) return std::unexpected(links.error());
-  auto keys = transcript_keys(t.seller, keys_hex);
-  if (!keys) return std::unexpected(keys.error());
-  auto head = identity::sha256_digest_from_text(t.chain_head);
-  auto signature = identity::signature_from_text(t.signature);
-  if (!head || !signature) {
-    return fail(code::transcript_invalid,
-                "the result carries no chain head and signature: nothing proves it");
-  }
-  result.chain_head = *head;
-  result.signature = *signature;
-  auto replay = verify_recorded_result(opening, *links, result, *keys, cluster_id);
+  auto parts = transcript_parts(t);
+  if (!parts) return std::unexpected(parts.error());
+  std::map<std::string, bool, std::less<>> active;
+  for (const platform::TranscriptBuyer& b : t.buyers) active.emplace(b.username, b.active);
+  auto result =
+      recorded_result(t.round_id, t.winner, t.price, std::move(active), t.chain_head, t.signature);
+  if (!result) return std::unexpected(result.error());
+  auto replay =
+      verify_recorded_result(parts->opening, parts->links, *result, parts->keys, cluster_id);
   if (!replay) return std::unexpected(replay.error());
 
   nlohmann::json withdrawals = nlohmann::json::array();
@@ -49,19 +68,16 @@ Result<nlohmann::json> check_transcript(const platform::AuctionTranscript& t,
     }
     withdrawals.push_back(std::move(item));
   }
-  const auto own = keys_hex.find(viewer);
   nlohmann::json report = {{"auction_id", t.auction_id.value},
                            {"seller", t.seller},
                            {"base_price", t.base_price.value},
                            {"increment", t.increment.value},
-                           {"buyers", opening.buyers},
+                           {"buyers", parts->opening.buyers},
                            {"withdrawals", std::move(withdrawals)},
                            {"round_id", t.round_id},
                            {"price", t.price.value},
                            {"chain_head", t.chain_head},
-                           {"own_key", own == keys_hex.end()       ? "not a participant"
-                                       : own->second == viewer_key ? "matches"
-                                                                   : "differs"}};
+                           {"own_key", own_key_status(parts->keys, t.seller, viewer, viewer_key)}};
   if (t.winner) report["winner"] = *t.winner;
   return report;
 }

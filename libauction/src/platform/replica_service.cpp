@@ -1,6 +1,7 @@
 // ReplicaService: see auction/platform/replica_service.hpp.
 #include "platform/replica_service.hpp"
 
+#include <algorithm>
 #include <any>
 #include <chrono>
 #include <utility>
@@ -46,6 +47,15 @@ Reply raft_failure(const Error& error) {
 
 // A handler whose answer is known when it is called.
 asio::awaitable<Reply> async_ready(Reply reply) { co_return reply; }
+
+// Whether `update` reports every buyer of `auction` as the record holds it.
+bool reports_as_held(const AuctionRecord& auction, const UpdateAuction& update) {
+  if (update.buyers.size() != auction.buyers.size()) return false;
+  return std::all_of(update.buyers.begin(), update.buyers.end(), [&](const BuyerStatus& b) {
+    const auto held = auction.buyers.find(b.username);
+    return held != auction.buyers.end() && held->second == b.active;
+  });
+}
 
 }  // namespace
 
@@ -99,6 +109,11 @@ asio::awaitable<std::optional<Reply>> ReplicaService::async_chain_refusal(const 
   // repeated result of a finished one is answered from the record).
   const std::string& seller = update ? update->seller : finish->seller;
   if (auction == nullptr || auction->stage != Stage::started || auction->seller != seller) {
+    co_return std::nullopt;
+  }
+  // Most pushes bring no new link and no new withdrawal: the chain held was checked when it
+  // was stored, and the state machine keeps the round at or after its last link.
+  if (update != nullptr && update->links == auction->links && reports_as_held(*auction, *update)) {
     co_return std::nullopt;
   }
   ChainClaim claim;

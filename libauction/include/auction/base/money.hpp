@@ -31,6 +31,10 @@ struct Cents {
 //   positive"); price_overflow when the result would pass INT64_MAX cents.
 Result<Cents> price_at_round(Cents base, Cents increment, std::uint64_t rounds);
 
+// Whether `price` is exactly the price of round `rounds` (false when that price overflows):
+// how a peer's claim "round r at price p" is checked.
+bool is_price_at_round(Cents base, Cents increment, std::uint64_t rounds, Cents price);
+
 // "12.50" for Cents{1250}, "0.05" for Cents{5}, "-3.00" for Cents{-300}. Always two decimals,
 // no thousands separators, so the output parses back with parse_cents (for non-negative
 // values).

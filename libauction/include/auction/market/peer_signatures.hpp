@@ -36,6 +36,9 @@ struct PeerSigner {
   std::string cluster_id;  // the scope of every peer signature; not empty
 };
 
+// Whether `signer` can sign: it holds a key pair, a valid username and a cluster id.
+bool can_sign(const PeerSigner& signer);
+
 // The statements, byte for byte. `statuses` in any order (they are sorted by username).
 std::string announcement_statement(AuctionId auction_id, RoundId round_id, Cents price,
                                    const std::vector<BuyerEntry>& statuses,
@@ -56,6 +59,11 @@ identity::Signature sign_statement(const PeerSigner& signer, identity::SigningPu
 bool verify_statement(const identity::PublicKey& key, std::string_view cluster_id,
                       identity::SigningPurpose purpose, std::string_view statement,
                       const identity::Signature& signature);
+
+// Whether `request` is signed by `key` (its buyer's) in cluster `cluster_id`: the one check of
+// a withdrawal, by the seller when it arrives and by anyone replaying a transcript.
+bool is_signed_withdrawal(const identity::PublicKey& key, std::string_view cluster_id,
+                          const WithdrawRequest& request);
 
 // The statement of a full-form announcement (precondition: !message.is_compact).
 std::string announcement_statement(const AnnouncePrice& message);

@@ -37,6 +37,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -76,6 +77,8 @@ namespace seller_action {
 // on_ack or on_send_failed for message.round_id. No answer by `deadline_ms` is a failure.
 struct Announce {
   AnnouncePrice message;
+  // SHA-256 of the message's statement: what each recipient's ack must be signed over.
+  identity::Sha256Digest digest;
   std::vector<std::string> recipients;
   std::int64_t deadline_ms = 0;
 };
@@ -196,6 +199,8 @@ class SellerAuction {
                 std::vector<ChainLink> links);
 
   void announce(std::int64_t now_ms, std::vector<SellerAction>& actions);
+  // The auction as it stands, announced and signed, and its statement's digest.
+  std::pair<AnnouncePrice, identity::Sha256Digest> signed_announcement() const;
   void close_round_if_answered(std::int64_t now_ms, std::vector<SellerAction>& actions);
   void close_round(std::int64_t now_ms, std::vector<SellerAction>& actions);
   void push(std::int64_t now_ms, std::vector<SellerAction>& actions);

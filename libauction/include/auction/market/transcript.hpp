@@ -93,6 +93,14 @@ struct RecordedResult {
   identity::Signature signature;
 };
 
+// The result the platform records, from its fields and the hex texts of its seal.
+// Errors: transcript_invalid when the seal is missing or not hex: nothing proves the result.
+Result<RecordedResult> recorded_result(RoundId round_id, std::optional<std::string> winner,
+                                       Cents price,
+                                       std::map<std::string, bool, std::less<>> active,
+                                       std::string_view chain_head_hex,
+                                       std::string_view signature_hex);
+
 // As verify_transcript, for a result recorded without reasons: the statuses with reasons are
 // the replay's, and the seller's signature must be over them.
 Result<ChainReplay> verify_recorded_result(const ChainOpening& opening,

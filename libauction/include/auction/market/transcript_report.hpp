@@ -17,9 +17,22 @@
 #include <nlohmann/json.hpp>
 
 #include "auction/base/error.hpp"
+#include "auction/market/transcript.hpp"
 #include "auction/platform/answers.hpp"
 
 namespace auction::market {
+
+// An auction as the platform's transcript gives it: the opening, the chain's links as the
+// seller last pushed them, and the keys recorded at the start. A seller resuming its auction
+// replays these; check_transcript below checks them.
+struct TranscriptParts {
+  ChainOpening opening;
+  std::vector<ChainLink> links;
+  TranscriptKeys keys;
+};
+
+// Errors: those of decode_chain_links and transcript_keys, naming the field.
+Result<TranscriptParts> transcript_parts(const platform::AuctionTranscript& transcript);
 
 // The report of a transcript that checks:
 //   {"auction_id", "seller", "base_price", "increment", "buyers": [names],

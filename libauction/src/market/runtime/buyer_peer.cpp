@@ -230,8 +230,7 @@ BuyerPeer::~BuyerPeer() { stop(); }
 
 Result<std::uint16_t> BuyerPeer::start() {
   const PeerSigner& signer = state_->options.signer;
-  if (signer.keys == nullptr || signer.cluster_id.empty() ||
-      signer.username != state_->options.username) {
+  if (!can_sign(signer) || signer.username != state_->options.username) {
     return fail(code::invalid_argument,
                 "signer: a buyer signs with its own key pair in a cluster (no user key, or no "
                 "cluster id in the cluster file's tls section)");

@@ -110,7 +110,7 @@ struct SellerPeer::State : std::enable_shared_from_this<SellerPeer::State> {
     round->auction_id = auction_id;
     round->round_id = a.message.round_id;
     round->message = a.message;
-    round->digest = identity::sha256(announcement_statement(a.message));
+    round->digest = a.digest;
     round->deadline_ms = a.deadline_ms;
     round->sent_at = std::chrono::steady_clock::now();
     // The form is chosen here, once: an ack arriving before a send starts cannot change it.
@@ -363,6 +363,7 @@ asio::awaitable<std::size_t> SellerPeer::async_introduce(
   const AuctionRules& rules = auction.rules();
   // `auction` outlives this coroutine's calls: it waits for every one of them.
   const AnnouncePrice message = auction.introduction();
+  const identity::Sha256Digest digest = identity::sha256(announcement_statement(message));
   const wire::PreparedRequest request(op_announce_price, encode(message));
   struct Tally {
     explicit Tally(const asio::any_io_executor& ex)
@@ -376,7 +377,8 @@ asio::awaitable<std::size_t> SellerPeer::async_introduce(
     if (!b.is_active()) continue;
     ++tally->waiting;
     auto call = [](std::shared_ptr<State> self, std::shared_ptr<Tally> tally,
-                   const SellerAuction* auction, const AnnouncePrice* message, std::string username,
+                   const SellerAuction* auction, const AnnouncePrice* message,
+                   const identity::Sha256Digest* digest, std::string username,
                    wire::PreparedRequest request, milliseconds deadline) -> asio::awaitable<void> {
       const AuctionId id = message->auction_id;
       bool acked = false;
@@ -385,7 +387,8 @@ asio::awaitable<std::size_t> SellerPeer::async_introduce(
         auto reply = co_await client->async_call(std::move(request), deadline);
         if (reply && reply->ok) {
           auto ack = decode_peer_ack(reply->result);
-          acked = ack && auction->is_signed_ack(username, *ack, *message);
+          acked = ack && ack->round_id == message->round_id &&
+                  auction->is_signed_ack(username, *ack, *digest);
           has_buyers = acked && ack->has_buyers;
         }
       }
@@ -394,7 +397,8 @@ asio::awaitable<std::size_t> SellerPeer::async_introduce(
       if (--tally->waiting == 0) tally->all_answered.cancel();
     };
     wire::spawn_logged(state->executor,
-                       call(state, tally, &auction, &message, b.username, request, deadline),
+                       call(state, tally, &auction, &message, &digest, b.username, request,
+                            deadline),
                        "seller: introduce");
   }
   while (tally->waiting > 0) co_await tally->all_answered.async_wait(use_tuple);

@@ -14,7 +14,7 @@
 #include "auction/base/assert.hpp"
 #include "auction/market/auction_rules.hpp"
 #include "auction/market/runtime/journal.hpp"
-#include "auction/market/transcript.hpp"
+#include "auction/market/transcript_report.hpp"
 #include "auction/platform/client.hpp"
 #include "market/runtime/auction_views.hpp"
 #include "market/runtime/endpoint.hpp"
@@ -209,24 +209,15 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
     self->delivering.erase(auction_id);
   }
 
-  // Each buyer's key, as the platform registered it: the seller believes an ack or a
-  // withdrawal only when its buyer signed it. Without every key the auction cannot run.
-  asio::awaitable<Result<std::map<std::string, identity::PublicKey, std::less<>>>> async_buyer_keys(
-      const AuctionState& state) {
+  // The auction as the platform recorded it: the keys its buyers had at the start (the
+  // seller believes an ack or a withdrawal only when its buyer signed it, with the key the
+  // platform checks the chain against) and the chain's links as last pushed.
+  asio::awaitable<Result<TranscriptParts>> async_recorded(AuctionId auction_id) {
     auto self = shared_from_this();
-    std::map<std::string, identity::PublicKey, std::less<>> keys;
-    for (const BuyerEntry& b : state.buyers) {
-      platform::GetUserAddress get{b.username};
-      auto found = co_await self->platform.async_get_user_address(std::move(get));
-      if (!found) co_return std::unexpected(found.error());
-      auto key = identity::public_key_from_text(found->public_key);
-      if (!key) {
-        co_return fail(code::bad_response,
-                       "get_user_address.public_key of " + b.username + ": " + key.error().message);
-      }
-      keys.emplace(b.username, *key);
-    }
-    co_return keys;
+    platform::GetTranscript get{username(), auction_id};
+    auto transcript = co_await self->platform.async_get_transcript(std::move(get));
+    if (!transcript) co_return std::unexpected(transcript.error());
+    co_return transcript_parts(*transcript);
   }
 
   // The rules a resumed auction goes on from: its chain replayed (which knows why each buyer
@@ -288,37 +279,24 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
     co_return std::move(*view);
   }
 
-  // The state to resume from: the platform's, or the journal's when it is at least as new.
-  Result<AuctionState> resume_state(const platform::AuctionView& view) const {
+  // Where a resumed auction goes on from: the journal's state and chain when they are at
+  // least as new as the platform's, else the platform's state and `pushed_links`.
+  struct ResumePoint {
+    AuctionState state;
+    std::vector<ChainLink> links;
+  };
+  Result<ResumePoint> resume_point(const platform::AuctionView& view,
+                                   std::vector<ChainLink> pushed_links) const {
     auto state = state_from_view(view);
-    if (!state) return state;
+    if (!state) return std::unexpected(state.error());
     const Journal::Entry* entry = journal->find(view.auction_id);
     if (entry != nullptr) {
       const auto& journaled = std::get<JournaledRun>(*entry);
-      if (journaled.state.round_id >= state->round_id) return journaled.state;
+      if (journaled.state.round_id >= state->round_id) {
+        return ResumePoint{journaled.state, journaled.links};
+      }
     }
-    return state;
-  }
-
-  // The chain that goes with resume_state(): the journal's when the state is the journal's,
-  // else the platform's.
-  asio::awaitable<Result<std::vector<ChainLink>>> async_resume_links(AuctionId auction_id,
-                                                                     AuctionState state) {
-    auto self = shared_from_this();
-    const Journal::Entry* entry = journal->find(auction_id);
-    if (entry != nullptr && std::get<JournaledRun>(*entry).state == state) {
-      co_return std::get<JournaledRun>(*entry).links;
-    }
-    co_return co_await self->async_pushed_links(auction_id);
-  }
-
-  // The chain links the platform holds for `auction_id` (the last push's).
-  asio::awaitable<Result<std::vector<ChainLink>>> async_pushed_links(AuctionId auction_id) {
-    auto self = shared_from_this();
-    platform::GetTranscript get{username(), auction_id};
-    auto transcript = co_await self->platform.async_get_transcript(std::move(get));
-    if (!transcript) co_return std::unexpected(transcript.error());
-    co_return decode_chain_links(transcript->links, "get_transcript.links");
+    return ResumePoint{std::move(*state), std::move(pushed_links)};
   }
 
   // Plain functions, so the coroutines that call them stay small (g++ 12 miscompiles big ones).
@@ -447,27 +425,27 @@ asio::awaitable<Result<void>> SellerRuntime::async_start(AuctionId auction_id) {
     self->warn("journal: dropping a stale entry for auction " + std::to_string(auction_id.value));
     if (auto ok = self->journal->remove(auction_id); !ok) co_return std::unexpected(ok.error());
   }
-  auto keys = co_await self->async_buyer_keys(*state);
-  if (!keys) co_return std::unexpected(keys.error());
+  auto recorded = co_await self->async_recorded(auction_id);
+  if (!recorded) co_return std::unexpected(recorded.error());
   if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
-  co_return self->run_fresh(*state, view, std::move(*keys));
+  co_return self->run_fresh(*state, view, std::move(recorded->keys.buyers));
 }
 
 asio::awaitable<Result<RoundId>> SellerRuntime::async_resume(AuctionId auction_id) {
   auto self = state_;
   auto view = co_await self->async_resumable_view(auction_id);
   if (!view) co_return std::unexpected(view.error());
-  auto state = self->resume_state(*view);
-  if (!state) co_return std::unexpected(state.error());
-  auto links = co_await self->async_resume_links(auction_id, *state);
-  if (!links) co_return std::unexpected(links.error());
-  auto keys = co_await self->async_buyer_keys(*state);
-  if (!keys) co_return std::unexpected(keys.error());
+  auto recorded = co_await self->async_recorded(auction_id);
+  if (!recorded) co_return std::unexpected(recorded.error());
   if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
-  if (auto ok = self->run_resumed(*state, std::move(*links), *view, std::move(*keys)); !ok) {
+  auto point = self->resume_point(*view, std::move(recorded->links));
+  if (!point) co_return std::unexpected(point.error());
+  if (auto ok = self->run_resumed(point->state, std::move(point->links), *view,
+                                  std::move(recorded->keys.buyers));
+      !ok) {
     co_return std::unexpected(ok.error());
   }
-  co_return state->round_id;
+  co_return point->state.round_id;
 }
 
 asio::awaitable<Result<void>> SellerRuntime::async_cancel(AuctionId auction_id) {
