@@ -104,6 +104,49 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "identity: after every replica restarts a captured proof and a captured login change "
+    "nothing",
+    "[integration][identity]") {
+  Cluster cluster(3, Cluster::ClientPort::plain);
+  cluster.start_all();
+  INFO(cluster.logs());
+  const std::string cluster_id = cluster.cluster_id();
+  std::uint16_t port = cluster.client_port(cluster.wait_for_leader());
+
+  // What an eavesdropper on alice's connection saw: her proof and her signed-in login.
+  auto alice = LineConnection::connect(port, cluster_wait_max);
+  REQUIRE(alice != nullptr);
+  const std::string proof = proof_of("alice", cluster_id, challenge_on(*alice));
+  REQUIRE(authenticate(*alice, "alice", proof)["ok"] == true);
+  const json login{{"id", 1},
+                   {"op", "login"},
+                   {"username", "alice"},
+                   {"address", "127.0.0.1:7011"},
+                   {"public_key", auction::test::test_public_key("alice")},
+                   {"client_id", "alice-1"},
+                   {"seq", 1}};
+  REQUIRE(send(*alice, login)["ok"] == true);
+  alice.reset();
+
+  cluster.stop_all();
+  cluster.start_all();
+  port = cluster.client_port(cluster.wait_for_leader());
+
+  auto mallory = LineConnection::connect(port, cluster_wait_max);
+  REQUIRE(mallory != nullptr);
+  CHECK(authenticate(*mallory, "alice", proof)["error"]["code"] == "unauthenticated");
+  challenge_on(*mallory);  // a fresh challenge: the old proof is over another one
+  CHECK(authenticate(*mallory, "alice", proof)["error"]["code"] == "bad_signature");
+  json moved = login;
+  moved["address"] = "10.6.6.6:666";
+  CHECK(send(*mallory, login)["error"]["code"] == "unauthenticated");
+  CHECK(send(*mallory, moved)["error"]["code"] == "unauthenticated");
+  CHECK(auction::test::ask(
+            port, R"({"id":2,"op":"get_user_address","username":"alice"})")["result"]["address"] ==
+        "127.0.0.1:7011");
+}
+
+TEST_CASE(
     "identity: another user's flood of writes under fresh client ids does not end a user's "
     "session, so its retry is still applied once",
     "[integration][identity]") {
