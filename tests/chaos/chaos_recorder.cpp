@@ -26,9 +26,11 @@ Overloaded(Fs...) -> Overloaded<Fs...>;
 }  // namespace
 
 bool is_definite_error(const std::string& code) {
-  static constexpr std::array<std::string_view, 8> decided = {
-      code::unknown_user,     code::unknown_auction, code::wrong_stage, code::not_joined,
-      code::invalid_argument, code::limit_exceeded,  code::bad_request, code::not_owner};
+  static constexpr std::array<std::string_view, 10> decided = {
+      code::unknown_user,     code::unknown_auction, code::wrong_stage,
+      code::not_joined,       code::invalid_argument, code::limit_exceeded,
+      code::bad_request,      code::not_owner,        code::not_leader,
+      code::unavailable};
   return std::find(decided.begin(), decided.end(), code) != decided.end();
 }
 

@@ -6,15 +6,15 @@
 //   - an error the state machine gives (unknown_user, unknown_auction, wrong_stage,
 //     not_joined, invalid_argument, limit_exceeded, bad_request): the command was decided in
 //     the log (writes) or by a read at one instant, so the call is a definite failure.
-//   - anything else is indeterminate for a write: `unavailable` (the client's deadline passed:
-//     some attempt may have been proposed and commit later), `timeout`, `overloaded`,
-//     `session_expired` (the session ended between attempts) and `not_leader`. A not_leader
-//     answer does NOT prove the write was not applied: a leader may append the entry, lose
-//     leadership before it commits, and answer not_leader, while the next leader still
-//     commits that entry (Raft §5.4.2: an entry in a majority's logs survives). The replica's
-//     answer does not say whether the proposal was appended, so the recorder cannot tell
-//     the two apart. (platform::Client retries not_leader with the same seq, so its caller
-//     normally sees `unavailable` instead.) For a read these outcomes mean nothing was
+//   - an error that proves nothing happened: `not_leader` (the replica did not propose it)
+//     and `unavailable` (platform::Client: no attempt of the call can have been applied --
+//     each was refused before the log or never sent). A definite failure too: the final
+//     state check fails the run if such a write's effect is ever seen.
+//   - anything else is indeterminate for a write: `timeout` (some attempt may have been
+//     proposed and commit later: platform::Client's answer at its deadline when an attempt
+//     is in doubt), `connection_lost`, `leadership_lost` (the entry was appended and may
+//     still commit under the next leader, Raft §5.4.2), `overloaded` and `session_expired`
+//     (the session ended between attempts). For a read these outcomes mean nothing was
 //     observed, and the checker drops indeterminate reads.
 // Threading: record() and now_ns() may be called from any thread (a mutex serializes the
 // appends). Never: interpret an answer beyond what the platform's protocol guarantees.
@@ -33,7 +33,8 @@
 
 namespace auction::test {
 
-// True when `code` is an answer of the state machine itself (a decided outcome).
+// True when `code` is an answer of the state machine itself (a decided outcome), or proves
+// that the call had no effect.
 bool is_definite_error(const std::string& code);
 
 class ChaosRecorder {

@@ -200,7 +200,7 @@ TEST_CASE(
     INFO(raw.dump());
     CHECK(raw["ok"] == false);
     const std::string code = raw["error"]["code"];
-    CHECK((code == "not_leader" || code == "timeout"));
+    CHECK((code == "not_leader" || code == "leadership_lost" || code == "timeout"));
   }
 
   // A majority again: writes are accepted again.

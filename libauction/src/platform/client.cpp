@@ -80,8 +80,19 @@ bool is_write(std::string_view op) { return !is_read(op) && op != "status" && op
 
 bool is_unreachable(const Error& error) {
   return error.code == code::unavailable || error.code == code::timeout ||
-         error.code == code::overloaded || error.code == code::not_leader;
+         error.code == code::connection_lost || error.code == code::overloaded ||
+         error.code == code::not_leader || error.code == code::leadership_lost;
 }
+
+namespace {
+
+// Whether an attempt that ended with `code` may have been applied: it reached a replica and
+// no answer says what became of it.
+bool may_have_been_applied(const std::string& code) {
+  return code == code::timeout || code == code::connection_lost || code == code::leadership_lost;
+}
+
+}  // namespace
 
 ClientOptions client_options_from(const ClusterConfig& config) {
   ClientOptions options;
@@ -236,7 +247,16 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
                                                             bool is_tagged,
                                                             Clock::time_point expiry,
                                                             std::uint64_t call_generation) {
-  const auto closed = [] { return fail(code::unavailable, "the platform client was closed"); };
+  // A write some attempt of which may have been applied (is_tagged only: a read changes
+  // nothing): its final error must say so, never `unavailable`.
+  bool is_in_doubt = false;
+  const auto closed = [&is_in_doubt] {
+    if (is_in_doubt) {
+      return fail(code::connection_lost,
+                  "the platform client was closed; the write may have been applied");
+    }
+    return fail(code::unavailable, "the platform client was closed");
+  };
   const std::size_t count = replicas.size();
   std::size_t target = preferred;
   std::size_t tries_in_round = 0;
@@ -246,14 +266,21 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
   for (;;) {
     const auto now = Clock::now();
     if (now >= expiry) {
-      co_return fail(code::unavailable, "no leader answered within " +
-                                            std::to_string(options.deadline.count()) + " ms" +
-                                            (last.empty() ? "" : "; last: " + last));
+      const std::string waited = std::to_string(options.deadline.count()) + " ms";
+      const std::string said = last.empty() ? "" : "; last: " + last;
+      if (is_in_doubt) {
+        co_return fail(code::timeout, "no leader confirmed the write within " + waited +
+                                          "; it may have been applied" + said);
+      }
+      co_return fail(code::unavailable, "no leader answered within " + waited + said);
     }
     const auto budget = std::min<Clock::duration>(options.attempt_timeout, expiry - now);
     ++attempts;
     auto reply = co_await replicas[target]->async_call(
         op, fields, std::max(milliseconds(1), std::chrono::ceil<milliseconds>(budget)));
+    if (is_tagged && may_have_been_applied(reply ? reply->code() : reply.error().code)) {
+      is_in_doubt = true;
+    }
     if (generation != call_generation) co_return closed();
 
     std::size_t next = (target + 1) % count;
@@ -273,7 +300,7 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
       co_return std::move(reply->result);
     } else {
       const std::string code = reply->code();
-      if (code == code::not_leader) {
+      if (code == code::not_leader || code == code::leadership_lost) {
         const std::size_t hinted = index_of(reply->error.value("leader", json()));
         if (hinted < count && hinted != target) next = hinted;
       } else if (code == code::overloaded) {

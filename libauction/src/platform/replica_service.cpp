@@ -248,6 +248,9 @@ asio::awaitable<Reply> ReplicaService::async_propose(Request request) {
   }
   if (!answer) {
     if (answer.error().code == code::not_leader) co_return not_leader(answer.error().message);
+    if (answer.error().code == code::leadership_lost) {
+      co_return with_leader_hint(code::leadership_lost, answer.error().message);
+    }
     co_return raft_failure(answer.error());
   }
   // The state machine's answer text (answer_text.hpp): a success's result is sent as it is.
@@ -303,15 +306,18 @@ const std::string& ReplicaService::digest() const {
 }
 
 Reply ReplicaService::not_leader(const std::string& why) const {
+  return with_leader_hint(code::not_leader, why);
+}
+
+Reply ReplicaService::with_leader_hint(const char* code, const std::string& why) const {
   const raft::NodeId leader = raft_.leader();
   const ReplicaAddress* where = leader.value == 0 ? nullptr : cluster_.find(leader.value);
   if (where == nullptr) {
-    return Reply::failure(Error{code::not_leader, why + "; no leader is known yet"},
-                          Json{{"leader", nullptr}});
+    return Reply::failure(Error{code, why + "; no leader is known yet"}, Json{{"leader", nullptr}});
   }
   return Reply::failure(
-      Error{code::not_leader, why + "; the leader is replica " + std::to_string(where->id) +
-                                  " at " + where->client_endpoint()},
+      Error{code, why + "; the leader is replica " + std::to_string(where->id) + " at " +
+                      where->client_endpoint()},
       Json{{"leader", {{"id", where->id}, {"address", where->client_endpoint()}}}});
 }
 

@@ -29,7 +29,9 @@
 // else is decided about it.
 // A replica that does not lead answers every platform op with `not_leader` and a `leader`
 // hint: the known leader's CLIENT endpoint ({"id":1,"address":"127.0.0.1:7100"}) or null
-// (docs/protocol.md, "Replica").
+// (docs/protocol.md, "Replica"): nothing was proposed. A write this replica proposed as leader
+// and then stopped leading before it committed is answered `leadership_lost` with the same
+// hint: the next leader may still apply it.
 // Threading: handlers run on the wire server's executor, which must be the raft::Server's
 // executor, so the state machine is only ever touched on that one thread.
 // Never: writes a request it could not decode or that check_new_request() refuses, serves a
@@ -101,6 +103,8 @@ class ReplicaService {
   wire::Reply status() const;
   // not_leader with the leader hint; `why` explains for a person.
   wire::Reply not_leader(const std::string& why) const;
+  // A failure with `code` and the leader hint ({"leader": {"id", "address"}} or null).
+  wire::Reply with_leader_hint(const char* code, const std::string& why) const;
 
   raft::Server& raft_;
   StateMachine& machine_;

@@ -156,15 +156,16 @@ void Driver::note_role() {
     return;
   }
   if (last_role_.role == Role::leader && now.role != Role::leader) {
-    // Entries not yet committed may or may not survive under the next leader; the client
-    // must retry (its request ids make the retry safe). Committed ones are still applied
-    // here and answered then.
+    // Entries not yet committed may or may not survive under the next leader: their
+    // outcome is unknown (leadership_lost, never not_leader, which says nothing happened).
+    // A client retries in its session to learn it. Committed ones are still applied here
+    // and answered then.
     const std::string hint = now.leader.value == 0
                                  ? std::string("no known leader")
                                  : "leader is " + std::to_string(now.leader.value);
     for (auto it = proposals_.upper_bound(core_.commit()); it != proposals_.end();) {
       events_.failed.push_back(ProposalFailed{it->first, it->second.term,
-                                              Error{code::not_leader, "leadership lost; " + hint},
+                                              Error{code::leadership_lost, "leadership lost before the entry committed; " + hint},
                                               it->second.waiter});
       it = proposals_.erase(it);
     }

@@ -377,7 +377,9 @@ void Server::stop() {
   if (s.peer_listener) s.peer_listener->stop();
   s.routes.stop();
   for (void* waiter : s.driver.release_waiters()) {
-    proposal_waiter(waiter).finish(fail(code::unavailable, "the raft node is stopping"));
+    // Appended, not known to be committed: the next leader may still commit them.
+    proposal_waiter(waiter).finish(
+        fail(code::leadership_lost, "the raft node is stopping before the entry committed"));
   }
   for (auto& [context, waiter] : std::exchange(s.reads, {})) {
     waiter->finish(fail(code::unavailable, "the raft node is stopping"));

@@ -62,7 +62,13 @@ asio::awaitable<void> async_read_replies(std::shared_ptr<Connection> connection,
   for (;;) {
     auto frame = co_await connection->channel->async_read_frame();
     if (!frame) {
-      connection->fail_all(frame.error());
+      // Whatever waits was handed to this connection: the server may have acted on it.
+      Error error = frame.error();
+      if (error.code == code::unavailable) {
+        error = Error{code::connection_lost,
+                      "the connection dropped before the reply (" + error.message + ")"};
+      }
+      connection->fail_all(error);
       co_return;
     }
     auto response = parse_response(*frame, limits);
@@ -264,7 +270,8 @@ Client::~Client() {
 
 void Client::close() {
   if (state_->connection) {
-    state_->connection->fail_all(Error{code::unavailable, "the client closed the connection"});
+    state_->connection->fail_all(
+        Error{code::connection_lost, "the client closed the connection before the reply"});
     state_->connection.reset();
   }
 }

@@ -69,8 +69,11 @@ class Client : boost::noncopyable {
   // Sends {"id": <fresh>, "op": op, ...fields} and waits for its reply. `fields` must be a
   // JSON object (or null). A reply with "ok": false is a value, not an error: read
   // reply.error (e.g. its "leader" hint). Errors (the call did not get a reply):
-  //   timeout          the deadline passed; a reply arriving later is dropped
-  //   unavailable      cannot connect, or the connection dropped before the reply
+  //   timeout          the deadline passed; a reply arriving later is dropped (the server
+  //                    may have acted on the request)
+  //   unavailable      the request was not sent: cannot connect, or the connection was gone
+  //   connection_lost  the connection dropped (or close() was called) after the request was
+  //                    handed to it and before the reply: the server may have acted on it
   //   bad_response     the server sent a line that is not a response; the connection is closed
   //   frame_too_large  our request or the server's reply exceeds frame_bytes_max
   //   overloaded       too many calls in flight here, or the server refused the connection
@@ -82,7 +85,8 @@ class Client : boost::noncopyable {
   boost::asio::awaitable<Result<Reply>> async_call(PreparedRequest request,
                                                    std::chrono::milliseconds deadline);
 
-  // Drops the connection; calls in flight fail with `unavailable`. The next call reconnects.
+  // Drops the connection; calls in flight fail with `connection_lost`. The next call
+  // reconnects.
   void close();
 
   struct State;  // shared with the coroutines in flight; defined in client.cpp

@@ -77,6 +77,11 @@ Reply not_leader(const Json& leader) {
   return Reply::failure({"not_leader", "not the leader"}, Json{{"leader", leader}});
 }
 
+Reply leadership_lost(const Json& leader) {
+  return Reply::failure({"leadership_lost", "stopped leading before the entry committed"},
+                        Json{{"leader", leader}});
+}
+
 Json leader_hint(const std::string& endpoint) { return {{"id", 2}, {"address", endpoint}}; }
 
 Reply failure(const char* code) { return Reply::failure({code, std::string(code) + " here"}); }
@@ -264,6 +269,56 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "platform: a write answered leadership_lost is sent again in its session to the leader "
+    "the answer names",
+    "[platform][client]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    FakeReplica leader(ex, always(Reply::success(created)));
+    FakeReplica deposed(ex, always(leadership_lost(leader_hint(leader.endpoint))));
+    FakeReplica bystander(ex, always(not_leader(nullptr)));
+    Client client(ex, options_for({deposed.endpoint, bystander.endpoint, leader.endpoint}));
+
+    auto result = co_await client.async_call("login", login_fields);
+    REQUIRE(result.has_value());
+    REQUIRE(deposed.requests.size() == 1);
+    REQUIRE(leader.requests.size() == 1);
+    CHECK(bystander.requests.empty());
+    CHECK(leader.requests[0]["client_id"] == deposed.requests[0]["client_id"]);
+    CHECK(leader.requests[0]["seq"] == deposed.requests[0]["seq"]);
+  });
+}
+
+TEST_CASE(
+    "platform: a write that may have been applied ends with timeout at its deadline -- "
+    "never unavailable -- and a read in the same plight with unavailable",
+    "[platform][client]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    FakeReplica deposed(ex, always(leadership_lost(nullptr)));
+    FakeReplica lost(ex, always(not_leader(nullptr)));
+    FakeReplica slow(ex, always(failure("timeout")));
+    ClientOptions options = options_for({lost.endpoint, deposed.endpoint});
+    options.deadline = milliseconds(300);
+    Client client(ex, options);
+
+    auto write = co_await client.async_call("login", login_fields);
+    REQUIRE_FALSE(write.has_value());
+    CHECK(write.error().code == "timeout");
+    CHECK_THAT(write.error().message,
+               Catch::StartsWith("no leader confirmed the write within 300 ms; it may have "
+                                 "been applied"));
+    CHECK(deposed.requests.size() >= 1);
+
+    ClientOptions slow_options = options_for({slow.endpoint});
+    slow_options.deadline = milliseconds(300);
+    Client reader(ex, slow_options);
+    auto read = co_await reader.async_call("get_user_address", read_fields);
+    REQUIRE_FALSE(read.has_value());
+    CHECK(read.error().code == "unavailable");
+    CHECK(slow.requests.size() >= 1);
+  });
+}
+
+TEST_CASE(
     "platform: writes of one client go one at a time with increasing seqs, and reads carry "
     "no session and pass them",
     "[platform][client]") {
@@ -367,8 +422,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "platform: close() ends a call in flight with unavailable, and the next call connects "
-    "again",
+    "platform: close() ends a write in flight with connection_lost -- it may have been "
+    "applied -- and the next call connects again",
     "[platform][client]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     Gate never(ex);
@@ -387,7 +442,7 @@ TEST_CASE(
     client.close();
     co_await async_until([&] { return held.has_value(); });
     REQUIRE_FALSE(held->has_value());
-    CHECK(held->error().code == "unavailable");
+    CHECK(held->error().code == "connection_lost");
     CHECK(leader.requests.size() == 1);  // closing is not retrying
 
     auto later = co_await client.async_call("get_user_address", read_fields);

@@ -129,7 +129,7 @@ TEST_CASE("raft: a partitioned leader steps down and its uncommitted entries are
   // Its client hears about it at once instead of waiting forever.
   REQUIRE(c.events(1).failed.size() == 1);
   CHECK(c.events(1).failed[0].index == lost->index);
-  CHECK(c.events(1).failed[0].error.code == "not_leader");
+  CHECK(c.events(1).failed[0].error.code == "leadership_lost");
 
   REQUIRE(c.run_until([&] { return c.leader() == 2 || c.leader() == 3; }));
   const std::uint64_t l = c.leader();

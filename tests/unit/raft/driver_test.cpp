@@ -1,5 +1,7 @@
 // raft::Driver: proposal and read outcomes, role events, and the split persist mode that
 // keeps a node ticking and heartbeating while its disk is slow.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "test_cluster.hpp"
@@ -89,7 +91,8 @@ TEST_CASE(
   CHECK(c.driver(1).pending_proposals().empty());
 }
 
-TEST_CASE("raft: a proposal fails with not_leader when another leader overwrites it", "[raft]") {
+TEST_CASE("raft: a proposal fails with leadership_lost when another leader overwrites it",
+          "[raft]") {
   // Without check-quorum the cut-off leader keeps believing it leads until it hears the
   // new term; its proposal must still end in an answer, and never in "completed".
   Cluster c(3, [](Config& cfg) { cfg.check_quorum = false; });
@@ -112,11 +115,46 @@ TEST_CASE("raft: a proposal fails with not_leader when another leader overwrites
   }));
   REQUIRE(c.events(1).failed.size() == 1);
   CHECK(c.events(1).failed[0].index == lost->index);
-  CHECK(c.events(1).failed[0].error.code == "not_leader");
+  CHECK(c.events(1).failed[0].error.code == "leadership_lost");
   CHECK(c.events(1).failed[0].waiter == &waiter);
   CHECK(c.events(1).completed.empty());
   CHECK(c.log_of(1).at(lost->index.value - 1).term != lost->term);
   CHECK(c.driver(1).status().leader == n(l));
+}
+
+TEST_CASE(
+    "raft: a proposal answered leadership_lost may still commit -- the next leader commits "
+    "what its old leader replicated to it",
+    "[raft]") {
+  // Why leadership_lost never reads as "nothing happened": the old leader cannot know.
+  Cluster c(3);
+  c.start();
+  elect(c, 1);
+  // Node 1's appends reach node 2; nothing reaches node 1 back, and node 3 is cut off.
+  c.cut_one_way(2, 1);
+  c.cut(1, 3);
+  int waiter = 0;
+  auto proposed = c.driver(1).propose("in doubt", &waiter);
+  REQUIRE(proposed.has_value());
+  c.deliver_all();
+  REQUIRE(c.log_of(2).size() >= proposed->index.value);
+  CHECK(c.core(1).commit() < proposed->index);
+
+  // Cut off entirely, node 1 steps down (check-quorum) and fails what it had not committed.
+  c.isolate(1);
+  const int timeout = c.config_for(n(1)).election_timeout_ticks;
+  for (int i = 0; i < 2 * timeout && c.core(1).role() == Role::leader; ++i) c.tick(1);
+  REQUIRE(c.core(1).role() == Role::follower);
+  REQUIRE(c.events(1).failed.size() == 1);
+  CHECK(c.events(1).failed[0].index == proposed->index);
+  CHECK(c.events(1).failed[0].error.code == "leadership_lost");
+  CHECK(c.events(1).failed[0].waiter == &waiter);
+
+  // Node 2 holds the longer log, so it leads next, and commits the entry with its own.
+  REQUIRE(c.run_until([&] { return c.leader() == 2; }));
+  REQUIRE(c.run_until([&] { return c.core(2).commit() >= proposed->index; }));
+  const auto& applied = c.node(2).machine.commands;
+  CHECK(std::find(applied.begin(), applied.end(), "in doubt") != applied.end());
 }
 
 TEST_CASE("raft: a pending read fails with not_leader when leadership is lost", "[raft]") {

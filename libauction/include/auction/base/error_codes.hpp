@@ -37,9 +37,16 @@ inline constexpr char rate_limited[] = "rate_limited";
 // A handler failed in a way it did not report as a value (an escaped exception).
 inline constexpr char internal[] = "internal";
 // Client side: the call's deadline passed before its reply arrived (a late reply is dropped).
+// The request may have been acted on: it may have happened. A replica answers it too, when a
+// write it proposed did not commit within its deadline (the entry may still commit).
 inline constexpr char timeout[] = "timeout";
-// Client side: no connection could be made, or it dropped before the reply arrived.
+// Client side: the request was never sent -- no connection could be made, the connection
+// was gone before the request went out, or the client was closed first. Nothing happened:
+// send it elsewhere. (platform::Client: no attempt of the call can have been applied.)
 inline constexpr char unavailable[] = "unavailable";
+// Client side: the connection dropped (or the client was closed) after the request was sent
+// and before its reply arrived. The server may have acted on it: it may have happened.
+inline constexpr char connection_lost[] = "connection_lost";
 // Client side: the peer sent a line that is not a valid response envelope, or a result
 // without the fields its op promises.
 inline constexpr char bad_response[] = "bad_response";
@@ -50,8 +57,14 @@ inline constexpr char bind_failed[] = "bind_failed";
 
 // --- Raft: proposals and storage (docs/raft.md, docs/raft-storage.md) ---
 
-// This replica is not the leader; the answer names the leader when one is known.
+// This replica does not lead and did not propose the request: nothing happened. The answer
+// names the leader when one is known: send the request there.
 inline constexpr char not_leader[] = "not_leader";
+// This replica proposed the write as leader and stopped leading before it committed: the
+// next leader may still commit and apply it, so it may have happened. Send it again in the
+// same session (client_id and seq) to learn its one outcome; the answer names the leader
+// when one is known, as not_leader's does.
+inline constexpr char leadership_lost[] = "leadership_lost";
 // A proposal larger than the configured entry size limit.
 inline constexpr char too_large[] = "too_large";
 // The log entries asked for were compacted away.

@@ -7,7 +7,7 @@
 //
 // Sits on top of one wire::Client per replica (connections are kept between calls) and
 // hides the cluster behind one call: it goes to the leader, follows the `leader` hints of
-// `not_leader` answers, tries the other replicas when one is down or knows no leader, and
+// `not_leader` and `leadership_lost` answers, tries the other replicas when one is down or knows no leader, and
 // retries with jittered, bounded backoff until the call's deadline. A mutating op carries this
 // client's `client_id` and a `seq` that stays the SAME for every retry of one call, so the
 // platform applies it exactly once however many times it is sent (docs/platform.md,
@@ -15,7 +15,8 @@
 // error, never a replica's address and never a hang.
 // Threading: construct, call and destroy on the executor's thread; the executor must not run
 // handlers concurrently (one thread, or a strand). Calls may be in flight when it is
-// destroyed: they end with `unavailable`.
+// destroyed: they end with `unavailable` (or `connection_lost`, a write that may have been
+// applied).
 // Never: sends two different writes of one client at once (the platform keeps only each
 // client's latest seq), or reuses a seq for a different write.
 #pragma once
@@ -104,8 +105,13 @@ class Client : boost::noncopyable {
   //                    the session had ended before the call, the call is simply sent again
   //                    under a fresh client_id, which is safe and invisible.)
   //   unavailable      the deadline passed without an answer ("no leader answered within
-  //                    5000 ms; last: ..."), or close() was called. A write may or may not
-  //                    have been applied.
+  //                    5000 ms; last: ..."), or close() was called, and no attempt can have
+  //                    been applied: every one was refused before the log (not_leader,
+  //                    overloaded, ...) or never sent. Nothing happened.
+  //   timeout          the deadline passed and some attempt of this write may have been
+  //                    applied (it timed out, its connection dropped after sending, or its
+  //                    leader lost leadership before it committed): read to find out.
+  //   connection_lost  close() was called while such a write was in doubt.
   //   frame_too_large  the request is longer than a replica accepts.
   // Follows `leader` hints, tries the other replicas when one is down or knows no leader,
   // backs off between rounds. Never hangs.
@@ -158,7 +164,8 @@ class Client : boost::noncopyable {
   const std::optional<ClientUser>& user() const;
   const std::string& cluster_id() const;
 
-  // Drops every connection; calls in flight end with `unavailable`. Later calls connect again.
+  // Drops every connection; calls in flight end with `unavailable` (`connection_lost` for a
+  // write that may have been applied). Later calls connect again.
   void close();
 
   struct State;  // shared with the coroutines in flight; defined in client.cpp
@@ -167,8 +174,9 @@ class Client : boost::noncopyable {
   std::shared_ptr<State> state_;
 };
 
-// Whether `error` means the platform was out of reach (unavailable, timeout, overloaded,
-// not_leader): worth trying again later, unlike an answer the platform gave.
+// Whether `error` means the platform was out of reach (unavailable, timeout, connection_lost,
+// overloaded, not_leader, leadership_lost): worth trying again later, unlike an answer the
+// platform gave. (Whether the call may have happened is the code's own meaning.)
 bool is_unreachable(const Error& error);
 
 }  // namespace auction::platform

@@ -23,8 +23,8 @@
 //                or the runtime must serialize them.
 //
 // Guarantees: every accepted proposal ends in exactly one event, completed or failed
-// ("not_leader" when its entry was overwritten by another term, or when this node stopped
-// leading before the entry was committed); every accepted read likewise.
+// ("leadership_lost" when this node stopped leading before the entry was committed: the
+// entry may still commit under the next leader); every accepted read likewise.
 // The driver's table of pending proposals is the only record of what this node proposed and
 // is still waiting for: the runtime keeps no table of its own (each proposal carries the
 // runtime's waiter, handed back in its event), and the state machine gets what the proposer
@@ -78,7 +78,7 @@ struct ProposalCompleted {
 struct ProposalFailed {
   LogIndex index;
   Term term;
-  Error error;             // "not_leader"; the message names the leader if known
+  Error error;             // "leadership_lost"; the message names the leader if known
   void* waiter = nullptr;  // the proposal's waiter (PendingProposal::waiter)
 };
 
@@ -126,8 +126,8 @@ class Driver {
   // The runtime saw `peer`'s connection closed by the other side (Core::report_unreachable).
   void report_unreachable(NodeId peer);
 
-  // Errors: "not_leader" (message names the leader if known), "overloaded" (too many
-  // uncommitted bytes or pending proposals), "too_large".
+  // Errors, each before anything was appended: "not_leader" (message names the leader if
+  // known), "overloaded" (too many uncommitted bytes or pending proposals), "too_large".
   // `waiter` (optional, not owned) comes back in the proposal's event; it must stay valid
   // until then, or until forget_waiter() or release_waiters() was called. `proposed`
   // (optional) is what the command was made from: the state machine receives it when the

@@ -138,12 +138,14 @@ class Server {
   // answer once it is committed and applied here. `proposed` (optional) is what the caller
   // made `command` from: the state machine receives it with the entry when it is applied
   // here (StateMachine::apply_proposed), so it need not decode the bytes again. Errors:
-  //   not_leader   this node does not lead, lost leadership before the entry committed, or
-  //                the entry was overwritten; leader() names the leader if known
-  //   overloaded   too many uncommitted bytes or pending proposals
-  //   too_large    the command is over Config::entry_bytes_max
-  //   timeout      not applied within request_timeout (it may still commit later)
-  //   unavailable  the server is stopped or stopping
+  //   not_leader       this node does not lead: nothing was proposed; leader() names the
+  //                    leader if known
+  //   overloaded       too many uncommitted bytes or pending proposals (nothing proposed)
+  //   too_large        the command is over Config::entry_bytes_max (nothing proposed)
+  //   unavailable      the server is not running (nothing proposed)
+  //   leadership_lost  proposed, but this node stopped leading (or is stopping) before the
+  //                    entry committed: it may still commit under the next leader
+  //   timeout          not applied within request_timeout (it may still commit later)
   boost::asio::awaitable<Result<std::string>> async_propose(std::string command,
                                                             std::any proposed = {});
 
