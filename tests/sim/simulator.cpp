@@ -42,6 +42,7 @@ SimStats& SimStats::operator+=(const SimStats& o) {
   durability_checks += o.durability_checks;
   pauses += o.pauses;
   partitions += o.partitions;
+  transfers += o.transfers;
   leaders += o.leaders;
   proposals += o.proposals;
   acked_writes += o.acked_writes;
@@ -137,6 +138,7 @@ enum class TraceKind : std::uint8_t {
   pause,
   partition,
   heal,
+  transfer,
   propose,
   acked,
   read,
@@ -188,6 +190,7 @@ struct Setup {
   std::uint64_t segment_bytes_max = 0;
   double disk_fault_rate = 0;  // per write and per sync, during the fault phase
   bool clock_drift = false;    // nodes' clocks tick at different rates (clock generator)
+  double transfer_rate = 0;    // per tick: the leader hands over (transfer generator)
   raft::Config base;           // id, peers and seed are set per node
 };
 
@@ -211,6 +214,7 @@ class Simulator {
         clock_random_(mix64(options.seed ^ 0x636c'6f63'6b00'0000ULL)),
         probe_random_(mix64(options.seed ^ 0x7072'6f62'6500'0000ULL)),
         straggler_random_(mix64(options.seed ^ 0x7374'7261'6700'0000ULL)),
+        transfer_random_(mix64(options.seed ^ 0x7472'616e'7366'0000ULL)),
         checker_(options.nodes),
         network_(options.nodes, random_, straggler_random_),
         transport_(network_, checker_) {}
@@ -304,6 +308,7 @@ class Simulator {
     s.clock_drift = clock_random_.chance(0.5);
     s.straggle = straggler_random_.pick({0.0, 0.0, 0.001, 0.01});
     s.straggle_ticks_max = straggler_random_.pick<std::uint64_t>({50, 500});
+    s.transfer_rate = transfer_random_.pick({0.0, 0.0, 0.002, 0.01});
   }
 
   // The network's mood changes now and then within the seed's bounds.
@@ -331,7 +336,7 @@ class Simulator {
         "propose=%.1f(x%llu) "
         "read=%.2f pad<=%llu | election=%d heartbeat=%d pre_vote=%d check_quorum=%d "
         "append_max=%zu inflight=%zu append_bytes=%zu uncommitted_bytes=%zu reads_max=%zu "
-        "proposals_max=%zu messages_max=%zu%s wrong_hints=%.3f%s",
+        "proposals_max=%zu messages_max=%zu%s wrong_hints=%.3f%s transfer=%.3f",
         s.drop_max, s.duplicate_max, s.delay_max,
         static_cast<unsigned long long>(s.delay_ticks_max), s.reorder ? " reorder" : "",
         s.codec ? " codec" : "", s.crash_rate, static_cast<unsigned long long>(s.down_ticks_max),
@@ -342,7 +347,7 @@ class Simulator {
         c.pre_vote ? 1 : 0, c.check_quorum ? 1 : 0, c.append_entries_max, c.inflight_max,
         c.append_bytes_max, c.uncommitted_bytes_max, c.reads_pending_max, c.proposals_pending_max,
         c.messages_max, s.reports_lost_peers ? " lost_peer_hints" : "", s.wrong_hint_rate,
-        s.batching ? " batching" : "");
+        s.batching ? " batching" : "", s.transfer_rate);
     std::string storage = s.file_storage
                               ? " | storage=file(segment<=" + std::to_string(s.segment_bytes_max) +
                                     " faults=" + std::to_string(s.disk_fault_rate) + ")"
@@ -664,6 +669,18 @@ class Simulator {
       SimNode& node = *nodes_[hint_random_.below(nodes_.size())];
       const std::uint64_t peer = 1 + hint_random_.below(nodes_.size());
       if (peer != node.id && node.is_running(now_)) report_lost(node, peer);
+    }
+    if (setup_.transfer_rate > 0 && transfer_random_.chance(setup_.transfer_rate)) {
+      // A planned handover (a leader asked to stop): to the best follower or a named one.
+      SimNode* leader = leader_node();
+      if (leader && leader->is_running(now_)) {
+        const std::uint64_t pick = transfer_random_.below(nodes_.size() + 1);
+        const raft::NodeId target{pick == leader->id ? 0 : pick};
+        bool accepted = false;
+        feed(*leader, [&] { accepted = leader->driver->transfer_leadership(target).has_value(); });
+        if (accepted) ++transfers_;
+        trace(TraceKind::transfer, leader->id, accepted, target.value);
+      }
     }
     if (random_.chance(1.0 / 300)) redraw_weather();
     if (random_.chance(setup_.crash_rate)) {
@@ -1035,6 +1052,11 @@ class Simulator {
         case TraceKind::heal:
           std::snprintf(line, sizeof line, "%llu: network healed", u(t.tick));
           break;
+        case TraceKind::transfer:
+          std::snprintf(line, sizeof line, "%llu: leader %llu hands over to %s%llu%s", u(t.tick),
+                        u(t.node), t.a == 0 ? "the best follower" : "node ",
+                        t.a == 0 ? 0ULL : u(t.a), t.flag ? "" : " (refused)");
+          break;
         case TraceKind::propose:
           std::snprintf(line, sizeof line, "%llu: node %llu accepts c%llu at index %llu term %llu",
                         u(t.tick), u(t.node), u(t.c), u(t.a), u(t.b));
@@ -1115,6 +1137,7 @@ class Simulator {
     }
     s.pauses = pauses_;
     s.partitions = partitions_;
+    s.transfers = transfers_;
     s.leaders = checker_.leaders_elected();
     s.proposals = proposals_;
     s.acked_writes = checker_.acked_writes();
@@ -1130,6 +1153,7 @@ class Simulator {
   SimRandom clock_random_;      // clock drift only
   SimRandom probe_random_;      // which votes check_durable() follows, and its disk copies
   SimRandom straggler_random_;  // stragglers only (see SimNetwork)
+  SimRandom transfer_random_;   // leadership transfers only (see Setup)
   SafetyChecker checker_;
   SimNetwork network_;
   CheckedTransport transport_;
@@ -1150,6 +1174,7 @@ class Simulator {
   std::uint64_t durability_checks_ = 0;
   std::vector<std::string> notes_;  // text the trace refers to: disk failures, recovery lines
   std::uint64_t pauses_ = 0;
+  std::uint64_t transfers_ = 0;
   std::uint64_t partitions_ = 0;
   std::uint64_t final_node_ = 0;  // quiet period: where the liveness probe was proposed
   std::uint64_t final_index_ = 0;

@@ -57,6 +57,7 @@ struct SimStats {
   std::uint64_t durability_checks = 0;  // recoveries from a copy of what a disk had synced
   std::uint64_t pauses = 0;
   std::uint64_t partitions = 0;
+  std::uint64_t transfers = 0;  // leadership transfers a leader accepted
   std::uint64_t leaders = 0;    // distinct terms with a leader
   std::uint64_t proposals = 0;  // accepted by a leader
   std::uint64_t acked_writes = 0;

@@ -230,6 +230,11 @@ void Replica::stop() {
   r.raft.stop();
 }
 
+boost::asio::awaitable<Result<void>> Replica::async_hand_over() {
+  if (impl_->is_stopped) co_return fail(code::unavailable, "the replica is stopped");
+  co_return co_await impl_->raft.async_hand_over();
+}
+
 std::uint64_t Replica::id() const { return impl_->self.id; }
 
 const std::filesystem::path& Replica::data_dir() const { return impl_->options.data_dir; }

@@ -89,6 +89,7 @@ void Core::reset(Term term) {
   reset_randomized_timeout();
   votes_.clear();
   progress_.clear();
+  transferee_ = none;
   uncommitted_bytes_ = 0;
   drop_reads();
   read_round_ = 0;
@@ -146,7 +147,9 @@ bool Core::in_lease() const {
          election_elapsed_ < config_.election_timeout_ticks;
 }
 
-void Core::campaign(bool pre) {
+void Core::campaign(bool pre) { campaign(pre, false); }
+
+void Core::campaign(bool pre, bool is_transfer) {
   // Past the bounds (types.hpp) no peer would decode our vote request, or our entries as
   // leader: 2^48 is unreachable by real elections, so only a forged term puts us here.
   if (term_.value >= term_max || log_.last_index().value >= log_index_max) return;
@@ -175,6 +178,7 @@ void Core::campaign(bool pre) {
     m.term = vote_term;
     m.index = log_.last_index();
     m.log_term = log_.last_term();
+    if (is_transfer) m.context = vote_context_transfer;
     // A real vote request carries this node's vote for itself, which must be durable
     // first (or a restarted node could vote twice in this term); a pre-vote promises
     // nothing.
@@ -207,6 +211,9 @@ void Core::tick() {
   }
   if (election_elapsed_ >= config_.election_timeout_ticks) {
     election_elapsed_ = 0;
+    // A transfer that did not end in an election timeout is given up (the target may be
+    // down or cut off): this leader takes proposals again.
+    transferee_ = none;
     if (config_.check_quorum) {
       // §6.2: a leader that has not heard from a majority for an election timeout may
       // be cut off; it steps down so clients look for the real leader.
@@ -244,8 +251,10 @@ void Core::step(const Message& m) {
   if (m.term > term_) {
     const bool is_vote_request = m.type == MessageType::vote || m.type == MessageType::pre_vote;
     // Leader lease (§6.2, §9.6): while we hear from a leader, a (pre-)candidate is most
-    // likely a node that was cut off; ignoring it keeps the healthy leader in place.
-    if (is_vote_request && in_lease()) return;
+    // likely a node that was cut off; ignoring it keeps the healthy leader in place. Unless
+    // that leader asked it to campaign (TimeoutNow, §3.10).
+    const bool is_transfer = m.type == MessageType::vote && m.context == vote_context_transfer;
+    if (is_vote_request && in_lease() && !is_transfer) return;
     if (m.type == MessageType::pre_vote ||
         (m.type == MessageType::pre_vote_response && !m.reject)) {
       // A pre-vote and its grant speak of a term nobody has entered yet.
@@ -327,8 +336,19 @@ void Core::step_follower(const Message& m) {
       leader_ = m.from;
       handle_heartbeat(m);
       break;
+    case MessageType::timeout_now:
+      // Only our leader of this term hands leadership over (step() filtered the term).
+      if (m.from == leader_) campaign_for_transfer();
+      break;
     default: break;  // late answers to an earlier candidacy or leadership
   }
+}
+
+void Core::campaign_for_transfer() {
+  // §3.10: no pre-vote (the leader vouches that we are up to date), and our vote requests
+  // ask the voters to set their lease aside.
+  election_elapsed_ = 0;
+  campaign(false, true);
 }
 
 void Core::step_candidate(const Message& m) {
@@ -397,6 +417,7 @@ void Core::step_leader(const Message& m) {
     case MessageType::append_response:
       pr.recent_active = true;
       handle_append_response(m, pr);
+      if (m.from == transferee_ && pr.match() == log_.last_index()) send_timeout_now(m.from);
       break;
     case MessageType::heartbeat_response:
       pr.recent_active = true;
@@ -511,6 +532,11 @@ bool Core::maybe_commit() {
 
 Result<ProposalTicket> Core::propose(std::string data) {
   if (role_ != Role::leader) return fail(code::not_leader, leader_hint(leader_));
+  if (transferee_ != none) {
+    // Nothing is proposed: what is proposed now could only delay the handover.
+    return fail(code::not_leader,
+                "leadership is being handed to " + std::to_string(transferee_.value));
+  }
   if (data.size() > config_.entry_bytes_max) {
     return fail(code::too_large, "proposal exceeds entry_bytes_max");
   }
@@ -527,6 +553,39 @@ Result<ProposalTicket> Core::propose(std::string data) {
   const ProposalTicket ticket{log_.last_index(), term_};
   broadcast_append();
   return ticket;
+}
+
+Result<void> Core::transfer_leadership(NodeId target) {
+  if (role_ != Role::leader) return fail(code::not_leader, leader_hint(leader_));
+  if (target == none) {
+    // The most up-to-date follower: it needs the fewest entries before TimeoutNow.
+    for (NodeId p : config_.peers) {
+      if (target == none || progress_.at(p).match() > progress_.at(target).match()) target = p;
+    }
+    if (target == none) return fail(code::invalid_argument, "no other node to lead");
+  } else if (target == config_.id ||
+             std::find(config_.peers.begin(), config_.peers.end(), target) == config_.peers.end()) {
+    return fail(code::invalid_argument,
+                "node " + std::to_string(target.value) + " is not a peer of this node");
+  }
+  if (transferee_ == target) return {};
+  transferee_ = target;
+  // The transfer has one election timeout (tick()).
+  election_elapsed_ = 0;
+  const Progress& pr = progress_.at(target);
+  if (pr.match() == log_.last_index()) {
+    send_timeout_now(target);
+  } else {
+    maybe_send_append(target, true);
+  }
+  return {};
+}
+
+void Core::send_timeout_now(NodeId to) {
+  Message m;
+  m.type = MessageType::timeout_now;
+  m.to = to;
+  send(std::move(m));
 }
 
 Result<void> Core::read_index(std::uint64_t context) {

@@ -69,6 +69,12 @@ Result<void> Driver::read_index(std::uint64_t context) {
   return started;
 }
 
+Result<void> Driver::transfer_leadership(NodeId target) {
+  auto started = core_.transfer_leadership(target);
+  if (!is_batching_) pump();
+  return started;
+}
+
 std::optional<PersistJob> Driver::take_persist_job() {
   if (!outstanding_ || job_taken_) return std::nullopt;
   job_taken_ = true;
@@ -164,9 +170,10 @@ void Driver::note_role() {
                                  ? std::string("no known leader")
                                  : "leader is " + std::to_string(now.leader.value);
     for (auto it = proposals_.upper_bound(core_.commit()); it != proposals_.end();) {
-      events_.failed.push_back(ProposalFailed{it->first, it->second.term,
-                                              Error{code::leadership_lost, "leadership lost before the entry committed; " + hint},
-                                              it->second.waiter});
+      events_.failed.push_back(ProposalFailed{
+          it->first, it->second.term,
+          Error{code::leadership_lost, "leadership lost before the entry committed; " + hint},
+          it->second.waiter});
       it = proposals_.erase(it);
     }
   }

@@ -62,8 +62,9 @@ class Reader {
 };
 
 bool is_implemented(std::uint8_t type) {
-  return type >= static_cast<std::uint8_t>(MessageType::append) &&
-         type <= static_cast<std::uint8_t>(MessageType::pre_vote_response);
+  return (type >= static_cast<std::uint8_t>(MessageType::append) &&
+          type <= static_cast<std::uint8_t>(MessageType::pre_vote_response)) ||
+         type == static_cast<std::uint8_t>(MessageType::timeout_now);
 }
 
 // "term 4611686018427387904 is beyond the bound 2^48": what the raft port logs when it

@@ -155,6 +155,7 @@ struct Server::Impl {
   std::string last_refusal;  // the last reason a peer's message was refused (logged once)
   asio::steady_timer ticker;
   std::map<std::uint64_t, Waiter<void>*> reads;  // by read context
+  std::set<Waiter<void>*> hand_overs;            // async_hand_over() calls waiting
   std::uint64_t next_read_context = 1;
   bool is_started = false;
   bool is_stopped = false;
@@ -273,6 +274,9 @@ void Server::Impl::on_connection_lost(NodeId peer) {
 
 void Server::Impl::on_role_change(const RoleChanged& change) {
   log(describe(change));
+  if (change.role != Role::leader) {
+    for (Waiter<void>* waiter : std::exchange(hand_overs, {})) waiter->finish({});
+  }
   if (options.on_role_change) options.on_role_change(change);
 }
 
@@ -384,6 +388,9 @@ void Server::stop() {
   for (auto& [context, waiter] : std::exchange(s.reads, {})) {
     waiter->finish(fail(code::unavailable, "the raft node is stopping"));
   }
+  for (Waiter<void>* waiter : std::exchange(s.hand_overs, {})) {
+    waiter->finish(fail(code::unavailable, "the raft node is stopping"));
+  }
   if (s.disk) s.disk->stop();
 }
 
@@ -426,6 +433,29 @@ asio::awaitable<Result<void>> Server::async_read_barrier() {
   self->reads.erase(context);
   co_return fail(code::timeout, "leadership not confirmed within " +
                                     std::to_string(self->options.request_timeout.count()) + " ms");
+}
+
+asio::awaitable<Result<void>> Server::async_hand_over() {
+  const auto self = impl_;
+  if (!self->is_started || self->is_stopped) {
+    co_return fail(code::unavailable, "the raft node is not running");
+  }
+  if (auto started = self->driver.transfer_leadership(NodeId{0}); !started) {
+    self->after_input();
+    co_return std::unexpected(std::move(started.error()));
+  }
+  // The core gives the transfer one election timeout; the second is slack for the new
+  // leader's election to reach this node.
+  const auto limit = 2 * self->options.config.election_timeout_ticks * self->options.tick_period;
+  Waiter<void> waiter(self->executor);
+  waiter.wake.expires_after(limit);
+  self->hand_overs.insert(&waiter);
+  self->after_input();
+  if (!waiter.outcome) co_await waiter.wake.async_wait(use_tuple);
+  if (waiter.outcome) co_return std::move(*waiter.outcome);
+  self->hand_overs.erase(&waiter);
+  co_return fail(code::timeout, "still leading after " + std::to_string(limit.count()) +
+                                    " ms; the handover was given up");
 }
 
 ServerStatus Server::status() const {

@@ -39,9 +39,9 @@ TEST_CASE("raft: messages of every type survive an encode/decode round trip", "[
   resp.log_term = Term{4};
   REQUIRE(decode(encode(resp)).value() == resp);
 
-  for (MessageType t :
-       {MessageType::heartbeat, MessageType::heartbeat_response, MessageType::vote,
-        MessageType::vote_response, MessageType::pre_vote, MessageType::pre_vote_response}) {
+  for (MessageType t : {MessageType::heartbeat, MessageType::heartbeat_response, MessageType::vote,
+                        MessageType::vote_response, MessageType::pre_vote,
+                        MessageType::pre_vote_response, MessageType::timeout_now}) {
     Message m;
     m.type = t;
     m.from = NodeId{2};
@@ -82,6 +82,8 @@ TEST_CASE("raft: invalid fields decode to bad_message", "[raft]") {
   };
   CHECK_FALSE(with_byte(0, 2).has_value());   // codec version
   CHECK_FALSE(with_byte(1, 9).has_value());   // install_snapshot: reserved, not accepted
+  CHECK_FALSE(with_byte(1, 11).has_value());  // config_change: reserved, not accepted
+  CHECK_FALSE(with_byte(1, 10).has_value());  // timeout_now carries no entries
   CHECK_FALSE(with_byte(1, 0).has_value());   // no such type
   CHECK_FALSE(with_byte(1, 3).has_value());   // a heartbeat may not carry entries
   CHECK_FALSE(with_byte(66, 2).has_value());  // reject flag must be 0 or 1

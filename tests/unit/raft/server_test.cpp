@@ -237,6 +237,12 @@ class Cluster {
                           asio::use_future);
   }
 
+  Result<void> hand_over(std::uint64_t id) {
+    auto done = asio::co_spawn(node(id).io, node(id).server->async_hand_over(), asio::use_future);
+    REQUIRE(done.wait_for(deadline) == std::future_status::ready);
+    return done.get();
+  }
+
   Result<void> read_barrier(std::uint64_t id) {
     auto done =
         asio::co_spawn(node(id).io, node(id).server->async_read_barrier(), asio::use_future);
@@ -390,6 +396,34 @@ TEST_CASE(
   auto answer = cluster.propose(new_leader, "after");
   REQUIRE(answer.has_value());
   CHECK(answer->starts_with("applied:after@"));
+}
+
+TEST_CASE(
+    "raft: a leader asked to hand over stops leading and a follower leads the very next "
+    "term with every acknowledged write -- a follower has nothing to hand over",
+    "[raft][server]") {
+  Cluster cluster(3);
+  const std::uint64_t old_leader = cluster.wait_for_leader();
+  REQUIRE(cluster.propose(old_leader, "before").has_value());
+  const auto old_term =
+      cluster.on(old_leader, [&] { return cluster.node(old_leader).server->status().term; });
+
+  auto refused = cluster.hand_over(a_follower(old_leader));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == "not_leader");
+
+  REQUIRE(cluster.hand_over(old_leader).has_value());
+  const std::uint64_t new_leader = cluster.wait_for_leader(old_term.value);
+  CHECK(new_leader != old_leader);
+  // TimeoutNow's campaign needs no pre-vote round and no second try: the next term.
+  const auto new_term =
+      cluster.on(new_leader, [&] { return cluster.node(new_leader).server->status().term; });
+  CHECK(new_term.value == old_term.value + 1);
+  REQUIRE(cluster.read_barrier(new_leader).has_value());
+  CHECK(cluster.on(new_leader, [&] {
+    std::lock_guard lock(cluster.events().mutex);
+    return cluster.node(new_leader).machine.has("before");
+  }));
 }
 
 TEST_CASE("raft: a leader whose disk stalls keeps heartbeating, so no election happens",

@@ -30,6 +30,7 @@
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include "auction/base/error.hpp"
 #include "auction/base/tls_credentials.hpp"
@@ -107,6 +108,14 @@ class Replica {
   // Stops serving clients, then Raft (waiting proposals and reads fail with
   // `unavailable`; a write in progress on the disk thread finishes). Idempotent.
   void stop();
+
+  // Before a planned stop: if this replica leads, it hands leadership to its most
+  // up-to-date follower (raft::Server::async_hand_over), so that the cluster does not wait
+  // out an election timeout for a new leader; it keeps serving meanwhile (writes are
+  // answered not_leader). Completes when it no longer leads. Errors: not_leader (it did not
+  // lead: nothing to do), timeout (it still leads after two election timeouts),
+  // unavailable (stopped meanwhile).
+  boost::asio::awaitable<Result<void>> async_hand_over();
 
   std::uint64_t id() const;
   const std::filesystem::path& data_dir() const;

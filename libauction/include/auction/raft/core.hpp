@@ -12,8 +12,9 @@
 // with the leader lease (dissertation §9.6, §6.2), log replication with batching,
 // pipelining and fast backtracking (§5.3, §10.2), commitment only by counting entries of
 // the current term (§5.4.2, Figure 8) with a no-op at the start of each term, ReadIndex
-// reads (§6.4), a bound on uncommitted proposal bytes.
-// Not yet: snapshots, membership changes, leadership transfer (message types reserved).
+// reads (§6.4), a bound on uncommitted proposal bytes, leadership transfer with TimeoutNow
+// (dissertation §3.10).
+// Not yet: snapshots, membership changes (message types reserved).
 //
 // Threading: none; the owner (raft::Driver) calls everything from one thread.
 // Never: throws, blocks, trusts a peer's message beyond what decode() validated, or
@@ -73,8 +74,22 @@ class Core {
   // lease), and safety never depends on it. Ignored in every other case.
   void report_unreachable(NodeId peer);
 
-  // Appends `data` as a new entry if this node leads.
-  // Errors: "not_leader" (message names the known leader, see leader()),
+  // Leadership transfer (dissertation §3.10): this leader stops taking proposals, brings
+  // `target` up to date, then sends it TimeoutNow, on which `target` campaigns at once, in
+  // the next term, past the other voters' leader lease. `target` NodeId{0}: the follower
+  // with the highest match index (the first in id order among equals). The transfer ends
+  // when this node stops leading, or is given up after an election timeout (proposals are
+  // taken again). A second call for the same target changes nothing; for another target,
+  // it replaces the first.
+  // Errors: "not_leader", "invalid_argument" (target is this node or not a peer; or no
+  // peer at all).
+  Result<void> transfer_leadership(NodeId target);
+  // The node a transfer in progress hands leadership to; NodeId{0} when none.
+  NodeId transferee() const { return transferee_; }
+
+  // Appends `data` as a new entry if this node leads and is not handing leadership over.
+  // Errors: "not_leader" (message names the known leader, see leader(); or the node a
+  // transfer hands leadership to),
   // "overloaded" (uncommitted bytes over Config::uncommitted_bytes_max),
   // "too_large" (data over Config::entry_bytes_max), "limit_exceeded" (the log holds
   // log_index_max entries, types.hpp).
@@ -154,6 +169,10 @@ class Core {
   void on_read_round_acked();
   void drop_reads();
 
+  void send_timeout_now(NodeId to);
+  void campaign_for_transfer();
+  void campaign(bool pre, bool is_transfer);
+
   Config config_;
   RaftLog log_;
   std::uint64_t rng_state_;
@@ -168,6 +187,7 @@ class Core {
 
   std::map<NodeId, Progress> progress_;  // leader only: every voter, self included
   std::map<NodeId, bool> votes_;         // candidates: who answered, and how
+  NodeId transferee_;                    // leader only: whom leadership is handed to
 
   // Bytes of entry data proposed in this leadership not yet committed. Reset on every role
   // change; entries of an earlier term that commit later may overshoot what was counted,

@@ -148,6 +148,12 @@ class Driver {
   // reads_failed. Errors: "not_leader", "overloaded".
   Result<void> read_index(std::uint64_t context);
 
+  // Core::transfer_leadership: hands leadership to `target` (NodeId{0}: the most
+  // up-to-date follower). Its end shows as a RoleChanged event (this node no longer leads)
+  // or, given up after an election timeout, as Core::transferee() back at NodeId{0}.
+  // Errors: "not_leader", "invalid_argument".
+  Result<void> transfer_leadership(NodeId target);
+
   // Split mode: the next batch to write, if one is waiting and none is out. The caller
   // runs write_job() (on any thread) and then on_persisted() with the same job here.
   std::optional<PersistJob> take_persist_job();

@@ -38,10 +38,13 @@ enum class MessageType : std::uint8_t {
   vote_response = 6,
   pre_vote = 7,  // RequestVote for term+1 that changes nobody's term (§9.6)
   pre_vote_response = 8,
-  // Reserved for what is not implemented yet; decode() rejects them today.
+  // Reserved for what is not implemented yet; decode() rejects it today.
   install_snapshot = 9,  // log compaction (§7)
-  timeout_now = 10,      // leadership transfer (dissertation §3.10)
-  config_change = 11,    // membership changes (dissertation §4)
+  // Leadership transfer (dissertation §3.10): the leader tells an up-to-date follower to
+  // campaign now; its vote requests then carry `context` = vote_context_transfer.
+  timeout_now = 10,
+  // Reserved for what is not implemented yet; decode() rejects it today.
+  config_change = 11,  // membership changes (dissertation §4)
 };
 
 // A readable name ("append", "vote_response", ...) for logs.
@@ -66,10 +69,15 @@ struct Message {
   // findConflictByTerm): the follower's largest index whose term is <= the leader's
   // prevLogTerm, no greater than its last index.
   LogIndex reject_hint;
-  std::uint64_t context = 0;  // heartbeat and its response: the ReadIndex round
+  // heartbeat and its response: the ReadIndex round; vote: vote_context_transfer when the
+  // candidate campaigns on its leader's TimeoutNow (voters then set the lease aside).
+  std::uint64_t context = 0;
 
   friend bool operator==(const Message&, const Message&) = default;
 };
+
+// A vote request's `context` when the candidate campaigns on its leader's TimeoutNow.
+inline constexpr std::uint64_t vote_context_transfer = 1;
 
 // Bounds on what decode() accepts: at most this many entries, and no term above term_max
 // nor index (index, commit, reject_hint, any entry's) above log_index_max (types.hpp).

@@ -155,6 +155,16 @@ class Server {
   // timeout, unavailable (as for async_propose).
   boost::asio::awaitable<Result<void>> async_read_barrier();
 
+  // Leadership transfer (dissertation §3.10; Core::transfer_leadership): this leader stops
+  // taking proposals (they fail with not_leader), brings its most up-to-date follower up to
+  // date and tells it to campaign at once, so that the cluster has a new leader without
+  // waiting out an election timeout. Completes when this node no longer leads. Errors:
+  //   not_leader    this node does not lead (nothing to hand over)
+  //   timeout       it still leads after two election timeouts (the follower was down or
+  //                 cut off; the transfer was given up and proposals are taken again)
+  //   unavailable   the server is not running, or stopped meanwhile
+  boost::asio::awaitable<Result<void>> async_hand_over();
+
   ServerStatus status() const;
   NodeId id() const;
   NodeId leader() const;  // NodeId{0}: unknown
