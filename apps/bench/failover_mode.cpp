@@ -6,11 +6,12 @@
 // the one before, so the first write the new leader can take is taken at once), each
 // through a client of a pool (one write in flight per client). Each try:
 //   1. wait for an agreed leader, let the writer run --settle-ms;
-//   2. SIGKILL the leader at T;
+//   2. SIGKILL the leader at T (with --stop: SIGTERM, on which a replica hands leadership
+//      to its most up-to-date follower before it exits -- a planned restart);
 //   3. the failover time is from T to the acknowledgement of the first write STARTED after
 //      T (so it cannot have been answered by the dead leader);
-//   4. restart the killed replica (same data dir) and wait until every replica agrees on
-//      the leader again.
+//   4. (--stop: wait for its exit, which must be 0) restart the replica (same data dir) and
+//      wait until every replica agrees on the leader again.
 // At the end the writes are read back (get_user_address, linearizable): a lost write fails
 // the run (exit 1).
 //
@@ -29,6 +30,8 @@
 // holds only its latest login, so now each user's LAST acknowledged write is read back
 // (or a later write whose outcome is unknown); with the pool's users changed at every kill,
 // those include every write the killed leaders acknowledged last.
+#include <csignal>
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -62,6 +65,7 @@ struct FailoverOptions {
   std::int64_t interval_ms = 2;
   std::int64_t settle_ms = 1000;
   std::size_t writers = 32;  // clients in the writer's pool
+  bool stop = false;         // SIGTERM (a handover) instead of SIGKILL
 };
 
 // What one user of the pool wrote, in order (a user has one write in flight at most).
@@ -270,14 +274,18 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
     writer.forget_ack_times();
     writer.change_users();  // the writes the dead leader acknowledged last stay their users' last
     const auto killed_at = Clock::now();
-    cluster.kill(leader);
+    if (options.stop) {
+      cluster.process(leader).signal(SIGTERM);  // it hands over, then exits: awaited below
+    } else {
+      cluster.kill(leader);
+    }
     const bool recovered = run_until(
         io, [&] { return writer.first_ack_started_after(killed_at).has_value(); },
         std::chrono::seconds(30));
     nlohmann::ordered_json row;
     row["bench"] = "failover";
     row["try"] = attempt;
-    row["killed_leader"] = leader;
+    row[options.stop ? "stopped_leader" : "killed_leader"] = leader;
     if (!recovered) {
       report.add(std::move(row));
       std::fprintf(stderr, "bench failover: try %zu: no write acknowledged within 30 s\n", attempt);
@@ -289,6 +297,14 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
     row["failover_ms"] =
         std::round(std::chrono::duration<double, std::milli>(took).count() * 100) / 100;
     report.add(std::move(row));
+    if (options.stop) {
+      if (const int code = cluster.stop(leader, std::chrono::seconds(10)); code != 0) {
+        std::fprintf(stderr, "bench failover: try %zu: replica %llu exited %d after SIGTERM\n",
+                     attempt, static_cast<unsigned long long>(leader), code);
+        exit_code = 1;
+        break;
+      }
+    }
     if (auto restarted = cluster.start(leader); !restarted) {
       std::fprintf(stderr, "bench failover: restarting replica %llu: %s\n",
                    static_cast<unsigned long long>(leader), restarted.error().message.c_str());
@@ -343,8 +359,9 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
 void add_failover_command(CLI::App& app, const CommonOptions& common, int& exit_code) {
   auto [command, options] = add_mode<FailoverOptions>(
       app, "failover",
-      "kill -9 the leader under writes; time until the new leader acknowledges one", common,
-      exit_code, run_failover);
+      "kill -9 (or --stop: SIGTERM) the leader under writes; time until the new leader "
+      "acknowledges one",
+      common, exit_code, run_failover);
   add_cluster_target_options(*command, options->target, /*start_only=*/true);
   command->add_option("--tries", options->tries, "leader kills")
       ->check(CLI::Range(1, 1000))
@@ -360,6 +377,9 @@ void add_failover_command(CLI::App& app, const CommonOptions& common, int& exit_
                    "clients in the writer's pool (each acting as its own user)")
       ->check(CLI::Range(1, 512))
       ->capture_default_str();
+  command->add_flag("--stop", options->stop,
+                    "stop the leader with SIGTERM instead of kill -9: it hands leadership over "
+                    "first, as in a rolling restart");
 }
 
 }  // namespace auction::bench

@@ -115,6 +115,21 @@ TEST_CASE("bench: failover kills the leader, times the next leader and loses no 
   CHECK(total.at("writes_lost") == 0);
 }
 
+TEST_CASE(
+    "bench: failover --stop stops the leader with SIGTERM -- a handover -- and loses no write",
+    "[bench]") {
+  Cluster cluster(3);
+  const auto rows = run_bench({"--json", "failover", "--start", cluster.config_path().string(),
+                               "--tries", "2", "--settle-ms", "200", "--stop"});
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].contains("stopped_leader"));
+  CHECK(rows[1].contains("failover_ms"));
+  const json& total = rows[2];
+  CHECK(total.at("tries") == 2);
+  CHECK(total.at("writes_checked").get<std::uint64_t>() > 0);
+  CHECK(total.at("writes_lost") == 0);
+}
+
 TEST_CASE("bench: bad arguments and a missing cluster are refused clearly", "[bench]") {
   {
     ChildProcess bench(executable("bench"), {"platform", "--clients", "0"});
