@@ -310,14 +310,19 @@ Reply ReplicaService::not_leader(const std::string& why) const {
 }
 
 Reply ReplicaService::with_leader_hint(const char* code, const std::string& why) const {
-  const raft::NodeId leader = raft_.leader();
+  // A leader handing over points at the node taking over: it will lead in a moment.
+  const raft::ServerStatus now = raft_.status();
+  const bool is_handing_over = now.transferee.value != 0;
+  const raft::NodeId leader = is_handing_over ? now.transferee : now.leader;
   const ReplicaAddress* where = leader.value == 0 ? nullptr : cluster_.find(leader.value);
   if (where == nullptr) {
     return Reply::failure(Error{code, why + "; no leader is known yet"}, Json{{"leader", nullptr}});
   }
+  const std::string named = "replica " + std::to_string(where->id) + " at " +
+                            where->client_endpoint();
   return Reply::failure(
-      Error{code, why + "; the leader is replica " + std::to_string(where->id) + " at " +
-                      where->client_endpoint()},
+      Error{code, why + (is_handing_over ? "; " + named + " takes over"
+                                         : "; the leader is " + named)},
       Json{{"leader", {{"id", where->id}, {"address", where->client_endpoint()}}}});
 }
 

@@ -466,7 +466,8 @@ ServerStatus Server::status() const {
                       now.leader,
                       now.commit,
                       now.applied,
-                      impl_->driver.core().log().last_index()};
+                      impl_->driver.core().log().last_index(),
+                      impl_->driver.core().transferee()};
 }
 
 NodeId Server::id() const { return impl_->options.config.id; }

@@ -108,6 +108,7 @@ struct ServerStatus {
   LogIndex commit;
   LogIndex applied;
   LogIndex last_index;
+  NodeId transferee;  // the node a leader hands leadership to (async_hand_over); NodeId{0}: none
 };
 
 class Server {
