@@ -115,6 +115,18 @@ std::filesystem::path newest_segment(const std::filesystem::path& data_dir) {
   return newest;
 }
 
+// The longest time without an acknowledged write among acks[from...], counted from `since`.
+Clock::duration longest_gap(const std::vector<Ack>& acks, std::size_t from,
+                            Clock::time_point since) {
+  Clock::duration gap{0};
+  Clock::time_point previous = since;
+  for (std::size_t i = from; i < acks.size(); ++i) {
+    gap = std::max(gap, acks[i].at - previous);
+    previous = std::max(previous, acks[i].at);
+  }
+  return gap;
+}
+
 std::uint64_t status_field(Cluster& cluster, std::uint64_t id, const char* field) {
   auto status = cluster.status(id);
   return status ? (*status)[field].get<std::uint64_t>() : 0;
@@ -156,12 +168,7 @@ TEST_CASE(
   CHECK(new_leader != old_leader);
   // Handed over, not elected after a timeout: no pre-vote round, no second try.
   CHECK(status_field(cluster, new_leader, "term") == old_term + 1);
-  Clock::duration gap{0};
-  Clock::time_point previous = stopped_at;
-  for (std::size_t i = acks_at_stop; i < stream.acks.size(); ++i) {
-    gap = std::max(gap, stream.acks[i].at - previous);
-    previous = std::max(previous, stream.acks[i].at);
-  }
+  const Clock::duration gap = longest_gap(stream.acks, acks_at_stop, stopped_at);
   std::cout << "leader " << old_leader << " stopped with SIGTERM: handed over to " << new_leader
             << "; writes paused at most "
             << std::chrono::duration_cast<std::chrono::milliseconds>(gap).count()
@@ -194,13 +201,7 @@ TEST_CASE("integration: after kill -9 of the leader, clients' writes go on on a 
   CHECK(stream.failures.empty());
   REQUIRE(stream.acks.size() >= acks_at_kill + 30);
 
-  // The longest time without an acknowledged write, from the kill on.
-  Clock::duration gap{0};
-  Clock::time_point previous = killed_at;
-  for (std::size_t i = acks_at_kill; i < stream.acks.size(); ++i) {
-    gap = std::max(gap, stream.acks[i].at - previous);
-    previous = std::max(previous, stream.acks[i].at);
-  }
+  const Clock::duration gap = longest_gap(stream.acks, acks_at_kill, killed_at);
   const std::uint64_t new_leader = cluster.wait_for_leader();
   CHECK(new_leader != old_leader);
   std::cout << "leader " << old_leader << " killed: writes paused at most "

@@ -14,16 +14,6 @@ std::size_t count_if_trace(const std::vector<Message>& msgs,
   return static_cast<std::size_t>(std::count_if(msgs.begin(), msgs.end(), pred));
 }
 
-// Elects node `id` by letting it time out first, then lets the no-op commit everywhere
-// (followers learn the commit index from the next heartbeat).
-void elect(Cluster& c, std::uint64_t id) {
-  c.campaign(id);
-  REQUIRE(c.core(id).role() == Role::leader);
-  c.deliver_all();
-  c.tick(id);
-  c.deliver_all();
-}
-
 }  // namespace
 
 TEST_CASE("raft: a leader is elected and its no-op commits on every node", "[raft]") {

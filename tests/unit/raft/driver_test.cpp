@@ -8,18 +8,6 @@
 
 using namespace auction::test;
 
-namespace {
-
-void elect(Cluster& c, std::uint64_t id) {
-  c.campaign(id);
-  REQUIRE(c.core(id).role() == Role::leader);
-  c.deliver_all();
-  c.tick(id);
-  c.deliver_all();
-}
-
-}  // namespace
-
 TEST_CASE("raft: a proposal completes with the state machine's answer", "[raft]") {
   Cluster c(3);
   c.start();

@@ -237,6 +237,14 @@ class Cluster {
                           asio::use_future);
   }
 
+  // Whether node `id` applied `command`, asked on its thread.
+  bool has_applied(std::uint64_t id, const std::string& command) {
+    return on(id, [&] {
+      std::lock_guard lock(events_.mutex);
+      return node(id).machine.has(command);
+    });
+  }
+
   Result<void> hand_over(std::uint64_t id) {
     auto done = asio::co_spawn(node(id).io, node(id).server->async_hand_over(), asio::use_future);
     REQUIRE(done.wait_for(deadline) == std::future_status::ready);
@@ -363,10 +371,7 @@ TEST_CASE("raft: a read barrier passes on the leader after a write and fails on 
   REQUIRE(cluster.propose(leader, "written").has_value());
 
   REQUIRE(cluster.read_barrier(leader).has_value());
-  CHECK(cluster.on(leader, [&] {
-    std::lock_guard lock(cluster.events().mutex);
-    return cluster.node(leader).machine.has("written");
-  }));
+  CHECK(cluster.has_applied(leader, "written"));
 
   auto refused = cluster.read_barrier(a_follower(leader));
   REQUIRE_FALSE(refused.has_value());
@@ -389,10 +394,7 @@ TEST_CASE(
 
   // ReadIndex (§6.4): a write acknowledged by the old leader is visible after the barrier.
   REQUIRE(cluster.read_barrier(new_leader).has_value());
-  CHECK(cluster.on(new_leader, [&] {
-    std::lock_guard lock(cluster.events().mutex);
-    return cluster.node(new_leader).machine.has("before");
-  }));
+  CHECK(cluster.has_applied(new_leader, "before"));
   auto answer = cluster.propose(new_leader, "after");
   REQUIRE(answer.has_value());
   CHECK(answer->starts_with("applied:after@"));
@@ -420,10 +422,7 @@ TEST_CASE(
       cluster.on(new_leader, [&] { return cluster.node(new_leader).server->status().term; });
   CHECK(new_term.value == old_term.value + 1);
   REQUIRE(cluster.read_barrier(new_leader).has_value());
-  CHECK(cluster.on(new_leader, [&] {
-    std::lock_guard lock(cluster.events().mutex);
-    return cluster.node(new_leader).machine.has("before");
-  }));
+  CHECK(cluster.has_applied(new_leader, "before"));
 }
 
 TEST_CASE("raft: a leader whose disk stalls keeps heartbeating, so no election happens",

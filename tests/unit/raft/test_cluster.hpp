@@ -274,4 +274,14 @@ inline HardState hard(std::uint64_t term, std::uint64_t commit = 0) {
   return HardState{Term{term}, NodeId{0}, false, LogIndex{commit}};
 }
 
+// Elects node `id` by letting it time out first, then lets the no-op commit everywhere
+// (followers learn the commit index from the next heartbeat).
+inline void elect(Cluster& c, std::uint64_t id) {
+  c.campaign(id);
+  REQUIRE(c.core(id).role() == Role::leader);
+  c.deliver_all();
+  c.tick(id);
+  c.deliver_all();
+}
+
 }  // namespace auction::test

@@ -8,18 +8,6 @@
 
 using namespace auction::test;
 
-namespace {
-
-void elect(Cluster& c, std::uint64_t id) {
-  c.campaign(id);
-  REQUIRE(c.core(id).role() == Role::leader);
-  c.deliver_all();
-  c.tick(id);
-  c.deliver_all();
-}
-
-}  // namespace
-
 TEST_CASE(
     "raft: a leader hands leadership to an up-to-date follower, which wins the next term "
     "without a tick -- past the other voter's lease",
