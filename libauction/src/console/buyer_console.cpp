@@ -181,9 +181,9 @@ asio::awaitable<bool> async_run(market::BuyerRuntime& runtime, const BuyerConsol
       price = line.take(parse_cents(line.word(2)));
       if (!price) co_return true;
     }
-    runtime.set_max_price(id, price);
+    const auto set = runtime.set_max_price(id, price);
     const std::string scope = id ? "auction " + std::to_string(id->value) : "every auction";
-    line.answer(json{{"max_price", price ? json(price->value) : json()}},
+    line.answer(set, json{{"max_price", price ? json(price->value) : json()}},
                 price ? "max price for " + scope + ": " + format_cents(*price)
                       : "no max price for " + scope);
   } else if (command == "wait") {

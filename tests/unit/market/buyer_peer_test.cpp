@@ -91,12 +91,51 @@ TEST_CASE(
     TestBuyer amy(ex, "amy"), bob(ex, "bob");
     run_auction(*seller, AuctionId{2}, {&amy, &bob});
     co_await async_until([&] { return amy.round_id >= 2u; });
-    amy.peer->set_max_price(AuctionId{2}, Cents{1050});  // round 2 is at 12.00 already
+    REQUIRE(amy.peer->set_max_price(AuctionId{2}, Cents{1050}).has_value());  // 12.00 already
     co_await async_until([&] { return bob.finished.has_value(); });
     REQUIRE(log.withdrawn.size() == 1);
     CHECK(log.withdrawn[0].username == "amy");
     CHECK(log.withdrawn[0].status == BuyerStatus::withdrawn_max_price);
     CHECK(bob.finished->is_winner);
+  });
+}
+
+TEST_CASE(
+    "market: a max price set before the auction is watched -- typed before the join is "
+    "confirmed -- holds once it is, and one cleared before it is watched does not",
+    "[market][peer]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    SellerLog log;
+    auto seller = start_seller(ex, log);
+    TestBuyer amy(ex, "amy"), bob(ex, "bob");
+    REQUIRE(amy.peer->set_max_price(AuctionId{3}, Cents{1050}).has_value());
+    REQUIRE(bob.peer->set_max_price(AuctionId{3}, Cents{1050}).has_value());
+    REQUIRE(bob.peer->set_max_price(AuctionId{3}, std::nullopt).has_value());
+    CHECK_FALSE(amy.peer->is_watched(AuctionId{3}));
+    run_auction(*seller, AuctionId{3}, {&amy, &bob});
+    co_await async_until([&] { return bob.finished.has_value(); });
+    REQUIRE(log.withdrawn.size() == 1);
+    CHECK(log.withdrawn[0].username == "amy");
+    CHECK(log.withdrawn[0].status == BuyerStatus::withdrawn_max_price);
+    CHECK(bob.finished->is_winner);
+  });
+}
+
+TEST_CASE("market: max prices for auctions not watched yet are bounded", "[market][peer]") {
+  run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    TestBuyer amy(ex, "amy");
+    const std::size_t bound = amy.peer->options().auctions_max;
+    for (std::uint64_t id = 1; id <= bound; ++id) {
+      REQUIRE(amy.peer->set_max_price(AuctionId{id}, Cents{100}).has_value());
+    }
+    auto refused = amy.peer->set_max_price(AuctionId{bound + 1}, Cents{100});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == "limit_exceeded");
+    // Changing or clearing one already kept is always possible.
+    CHECK(amy.peer->set_max_price(AuctionId{1}, Cents{200}).has_value());
+    CHECK(amy.peer->set_max_price(AuctionId{2}, std::nullopt).has_value());
+    CHECK(amy.peer->set_max_price(AuctionId{bound + 1}, Cents{100}).has_value());
+    co_return;
   });
 }
 

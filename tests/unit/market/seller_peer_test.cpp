@@ -28,7 +28,7 @@ TEST_CASE("market: peers run an auction to one winner, withdrawals by request an
     SellerLog log;
     auto seller = start_seller(ex, log);
     TestBuyer amy(ex, "amy"), bob(ex, "bob"), cat(ex, "cat");
-    cat.peer->set_max_price(std::nullopt, Cents{1350});
+    REQUIRE(cat.peer->set_max_price(std::nullopt, Cents{1350}).has_value());
     run_auction(*seller, AuctionId{7}, {&amy, &bob, &cat});
 
     co_await async_until([&] { return amy.round_id >= 2u; });
@@ -120,7 +120,7 @@ TEST_CASE("market: one seller peer runs many auctions at once", "[market][peer]"
     });
     REQUIRE(seller.start().has_value());
     TestBuyer amy(ex, "amy"), bob(ex, "bob");
-    amy.peer->set_max_price(std::nullopt, Cents{1200});
+    REQUIRE(amy.peer->set_max_price(std::nullopt, Cents{1200}).has_value());
     constexpr std::uint64_t count = 8;
     for (std::uint64_t id = 1; id <= count; ++id) run_auction(seller, AuctionId{id}, {&amy, &bob});
     CHECK(seller.running().size() == count);

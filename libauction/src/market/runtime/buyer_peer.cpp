@@ -53,6 +53,10 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
   std::uint16_t port = 0;
   bool stopped = false;
   std::map<AuctionId, Watch> watches;
+  // Max prices set for auctions not watched yet (a `max` typed before the join is
+  // confirmed): each moves into its Watch when the auction is watched. At most
+  // options.auctions_max.
+  std::map<AuctionId, Cents> max_prices_ahead;
 
   Watch* find(AuctionId auction_id) {
     auto it = watches.find(auction_id);
@@ -272,6 +276,7 @@ Result<void> BuyerPeer::watch(WatchedAuction auction) {
                                             " auctions");
     }
     w = &state_->watches[auction_id];
+    if (auto ahead = state_->max_prices_ahead.extract(auction_id)) w->max_price = ahead.mapped();
   }
   std::string seller_address = std::move(auction.seller_address);
   w->auction = std::move(auction);
@@ -296,14 +301,31 @@ std::string BuyerPeer::seller_address(AuctionId auction_id) const {
   return it == state_->watches.end() ? std::string() : it->second.seller_address;
 }
 
-void BuyerPeer::set_max_price(std::optional<AuctionId> auction_id, std::optional<Cents> max_price) {
+Result<void> BuyerPeer::set_max_price(std::optional<AuctionId> auction_id,
+                                      std::optional<Cents> max_price) {
   AUCTION_ASSERT(!max_price || max_price->value >= 0, "a max price is not negative");
+  if (auction_id && !state_->watches.contains(*auction_id)) {
+    // Kept until the auction is watched (its join may not be confirmed yet).
+    auto& ahead = state_->max_prices_ahead;
+    if (!max_price) {
+      ahead.erase(*auction_id);
+      return {};
+    }
+    if (!ahead.contains(*auction_id) && ahead.size() >= state_->options.auctions_max) {
+      return fail(code::limit_exceeded, "max prices are already set for " +
+                                            std::to_string(ahead.size()) +
+                                            " auctions this buyer does not take part in");
+    }
+    ahead.insert_or_assign(*auction_id, *max_price);
+    return {};
+  }
   if (!auction_id) state_->options.max_price = max_price;
   for (auto& [id, w] : state_->watches) {
     if (auction_id && id != *auction_id) continue;
     if (auction_id) w.max_price = max_price;
     if (w.engine) state_->handle(id, w.engine->set_max_price(state_->max_price_of(w)));
   }
+  return {};
 }
 
 Result<void> BuyerPeer::withdraw(AuctionId auction_id) {

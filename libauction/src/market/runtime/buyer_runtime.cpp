@@ -170,9 +170,9 @@ Result<void> BuyerRuntime::withdraw(AuctionId auction_id) {
   return state_->peer->withdraw(auction_id);
 }
 
-void BuyerRuntime::set_max_price(std::optional<AuctionId> auction_id,
-                                 std::optional<Cents> max_price) {
-  state_->peer->set_max_price(auction_id, max_price);
+Result<void> BuyerRuntime::set_max_price(std::optional<AuctionId> auction_id,
+                                         std::optional<Cents> max_price) {
+  return state_->peer->set_max_price(auction_id, max_price);
 }
 
 const BuyerPeer& BuyerRuntime::peer() const { return *state_->peer; }

@@ -110,8 +110,10 @@ class BuyerPeer {
 
   // The proxy: `auction_id` set -> for that auction only; nullopt -> the default for every
   // auction without its own. `max_price` nullopt clears it. A running auction whose price
-  // already passes the new max is withdrawn from at once.
-  void set_max_price(std::optional<AuctionId> auction_id, std::optional<Cents> max_price);
+  // already passes the new max is withdrawn from at once. One for an auction not watched
+  // yet is kept until it is (a max typed before the join is confirmed). Errors:
+  // limit_exceeded (max prices kept for auctions_max auctions not watched yet).
+  Result<void> set_max_price(std::optional<AuctionId> auction_id, std::optional<Cents> max_price);
 
   // The user wants out of a running auction. Errors: unknown_auction (not watched),
   // not_started (no announcement seen yet: leave through the platform instead),

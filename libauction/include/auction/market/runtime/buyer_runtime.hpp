@@ -76,8 +76,9 @@ class BuyerRuntime {
   // (on_withdraw_answered). Errors: see BuyerPeer::withdraw.
   Result<void> withdraw(AuctionId auction_id);
 
-  // The max price proxy, for one auction or (auction_id nullopt) as the default.
-  void set_max_price(std::optional<AuctionId> auction_id, std::optional<Cents> max_price);
+  // The max price proxy, for one auction or (auction_id nullopt) as the default; see
+  // BuyerPeer::set_max_price.
+  Result<void> set_max_price(std::optional<AuctionId> auction_id, std::optional<Cents> max_price);
 
   const BuyerPeer& peer() const;
   const std::string& address() const;
