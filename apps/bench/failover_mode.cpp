@@ -7,7 +7,8 @@
 // through a client of a pool (one write in flight per client). Each try:
 //   1. wait for an agreed leader, let the writer run --settle-ms;
 //   2. SIGKILL the leader at T (with --stop: SIGTERM, on which a replica hands leadership
-//      to its most up-to-date follower before it exits -- a planned restart);
+//      to its most up-to-date follower before it exits -- a planned restart; with --rolling:
+//      SIGTERM to each replica in turn, in id order, follower or leader);
 //   3. the failover time is from T to the acknowledgement of the first write STARTED after
 //      T (so it cannot have been answered by the dead leader);
 //   4. (--stop: wait for its exit, which must be 0) restart the replica (same data dir) and
@@ -66,6 +67,7 @@ struct FailoverOptions {
   std::int64_t settle_ms = 1000;
   std::size_t writers = 32;  // clients in the writer's pool
   bool stop = false;         // SIGTERM (a handover) instead of SIGKILL
+  bool rolling = false;      // SIGTERM each replica in turn, followers too (implies stop)
 };
 
 // What one user of the pool wrote, in order (a user has one write in flight at most).
@@ -139,6 +141,8 @@ class Writer {
   const std::vector<UserWrites>& users() const { return users_; }
   std::uint64_t acked() const { return acked_; }
   std::uint64_t failed() const { return failed_; }
+  // The longest any acknowledged write took, start to acknowledgement, over the whole run.
+  Clock::duration longest_write() const { return longest_write_; }
 
  private:
   struct Pooled {
@@ -185,6 +189,7 @@ class Writer {
     if (done) {
       ++acked_;
       ack_times_.emplace_back(started, finished);
+      longest_write_ = std::max(longest_write_, finished - started);
     } else {
       ++failed_;  // unknown outcome: either address may be read back for this user
     }
@@ -206,6 +211,7 @@ class Writer {
   std::vector<std::pair<Clock::time_point, Clock::time_point>> ack_times_;
   std::uint64_t acked_ = 0;
   std::uint64_t failed_ = 0;
+  Clock::duration longest_write_{0};
 };
 
 // Runs `io` until `done()` holds or `timeout` passes; false on timeout.
@@ -241,6 +247,7 @@ asio::awaitable<void> async_verify(platform::Client& client,
 
 int run_failover(const FailoverOptions& options, const CommonOptions& common) {
   Report report(common.json);
+  const bool is_stop = options.stop || options.rolling;  // a rolling restart stops, never kills
   auto target = ClusterTarget::open(options.target);
   if (!target) {
     std::fprintf(stderr, "bench failover: %s\n", target.error().message.c_str());
@@ -269,15 +276,18 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
     }
     const std::uint64_t leader = leadership->leader;
     writer.prefer(config.find(leader)->client_endpoint());
+    // The replica this try stops: the leader, or with --rolling each replica in turn.
+    const std::uint64_t victim =
+        options.rolling ? config.replicas[(attempt - 1) % config.replicas.size()].id : leader;
     run_until(
         io, [] { return false; }, std::chrono::milliseconds(options.settle_ms));
     writer.forget_ack_times();
     writer.change_users();  // the writes the dead leader acknowledged last stay their users' last
     const auto killed_at = Clock::now();
-    if (options.stop) {
-      cluster.process(leader).signal(SIGTERM);  // it hands over, then exits: awaited below
+    if (is_stop) {
+      cluster.process(victim).signal(SIGTERM);  // a leader hands over, then exits: awaited below
     } else {
-      cluster.kill(leader);
+      cluster.kill(victim);
     }
     const bool recovered = run_until(
         io, [&] { return writer.first_ack_started_after(killed_at).has_value(); },
@@ -285,7 +295,12 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
     nlohmann::ordered_json row;
     row["bench"] = "failover";
     row["try"] = attempt;
-    row[options.stop ? "stopped_leader" : "killed_leader"] = leader;
+    if (is_stop) {
+      row["stopped"] = victim;
+      row["was_leader"] = victim == leader;
+    } else {
+      row["killed_leader"] = victim;
+    }
     if (!recovered) {
       report.add(std::move(row));
       std::fprintf(stderr, "bench failover: try %zu: no write acknowledged within 30 s\n", attempt);
@@ -297,17 +312,17 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
     row["failover_ms"] =
         std::round(std::chrono::duration<double, std::milli>(took).count() * 100) / 100;
     report.add(std::move(row));
-    if (options.stop) {
-      if (const int code = cluster.stop(leader, std::chrono::seconds(10)); code != 0) {
+    if (is_stop) {
+      if (const int code = cluster.stop(victim, std::chrono::seconds(10)); code != 0) {
         std::fprintf(stderr, "bench failover: try %zu: replica %llu exited %d after SIGTERM\n",
-                     attempt, static_cast<unsigned long long>(leader), code);
+                     attempt, static_cast<unsigned long long>(victim), code);
         exit_code = 1;
         break;
       }
     }
-    if (auto restarted = cluster.start(leader); !restarted) {
+    if (auto restarted = cluster.start(victim); !restarted) {
       std::fprintf(stderr, "bench failover: restarting replica %llu: %s\n",
-                   static_cast<unsigned long long>(leader), restarted.error().message.c_str());
+                   static_cast<unsigned long long>(victim), restarted.error().message.c_str());
       exit_code = 1;
       break;
     }
@@ -340,6 +355,9 @@ int run_failover(const FailoverOptions& options, const CommonOptions& common) {
   total["tries"] = failovers.size();
   total["median_ms"] = std::round(summary.p50_ms * 100) / 100;
   total["max_ms"] = std::round(summary.max_ms * 100) / 100;
+  total["write_max_ms"] =
+      std::round(std::chrono::duration<double, std::milli>(writer.longest_write()).count() * 100) /
+      100;
   total["writes_acked"] = writer.acked();
   total["writes_unanswered"] = writer.failed();
   total["writes_checked"] = checked.size();  // each user's last acknowledged write
@@ -379,7 +397,10 @@ void add_failover_command(CLI::App& app, const CommonOptions& common, int& exit_
       ->capture_default_str();
   command->add_flag("--stop", options->stop,
                     "stop the leader with SIGTERM instead of kill -9: it hands leadership over "
-                    "first, as in a rolling restart");
+                    "first, as in a planned restart");
+  command->add_flag("--rolling", options->rolling,
+                    "a rolling restart: each try stops (SIGTERM) the next replica in id order, "
+                    "follower or leader, and restarts it");
 }
 
 }  // namespace auction::bench

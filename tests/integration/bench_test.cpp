@@ -122,11 +122,26 @@ TEST_CASE(
   const auto rows = run_bench({"--json", "failover", "--start", cluster.config_path().string(),
                                "--tries", "2", "--settle-ms", "200", "--stop"});
   REQUIRE(rows.size() == 3);
-  CHECK(rows[0].contains("stopped_leader"));
+  CHECK(rows[0].at("was_leader") == true);
   CHECK(rows[1].contains("failover_ms"));
   const json& total = rows[2];
   CHECK(total.at("tries") == 2);
   CHECK(total.at("writes_checked").get<std::uint64_t>() > 0);
+  CHECK(total.at("writes_lost") == 0);
+}
+
+TEST_CASE(
+    "bench: failover --rolling restarts every replica in turn, followers and leader, and "
+    "loses no write",
+    "[bench]") {
+  Cluster cluster(3);
+  const auto rows = run_bench({"--json", "failover", "--start", cluster.config_path().string(),
+                               "--tries", "3", "--settle-ms", "200", "--rolling"});
+  REQUIRE(rows.size() == 4);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(rows[i].at("stopped") == i + 1);
+  const json& total = rows[3];
+  CHECK(total.at("tries") == 3);
+  CHECK(total.contains("write_max_ms"));
   CHECK(total.at("writes_lost") == 0);
 }
 
