@@ -237,6 +237,11 @@ class Cluster {
                           asio::use_future);
   }
 
+  // Node `id`'s current term, asked on its thread.
+  Term term_of(std::uint64_t id) {
+    return on(id, [&] { return node(id).server->status().term; });
+  }
+
   // Whether node `id` applied `command`, asked on its thread.
   bool has_applied(std::uint64_t id, const std::string& command) {
     return on(id, [&] {
@@ -385,8 +390,7 @@ TEST_CASE(
   Cluster cluster(3);
   const std::uint64_t old_leader = cluster.wait_for_leader();
   REQUIRE(cluster.propose(old_leader, "before").has_value());
-  const auto old_term =
-      cluster.on(old_leader, [&] { return cluster.node(old_leader).server->status().term; });
+  const auto old_term = cluster.term_of(old_leader);
 
   cluster.stop(old_leader);
   const std::uint64_t new_leader = cluster.wait_for_leader(old_term.value);
@@ -407,8 +411,7 @@ TEST_CASE(
   Cluster cluster(3);
   const std::uint64_t old_leader = cluster.wait_for_leader();
   REQUIRE(cluster.propose(old_leader, "before").has_value());
-  const auto old_term =
-      cluster.on(old_leader, [&] { return cluster.node(old_leader).server->status().term; });
+  const auto old_term = cluster.term_of(old_leader);
 
   auto refused = cluster.hand_over(a_follower(old_leader));
   REQUIRE_FALSE(refused.has_value());
@@ -418,8 +421,7 @@ TEST_CASE(
   const std::uint64_t new_leader = cluster.wait_for_leader(old_term.value);
   CHECK(new_leader != old_leader);
   // TimeoutNow's campaign needs no pre-vote round and no second try: the next term.
-  const auto new_term =
-      cluster.on(new_leader, [&] { return cluster.node(new_leader).server->status().term; });
+  const auto new_term = cluster.term_of(new_leader);
   CHECK(new_term.value == old_term.value + 1);
   REQUIRE(cluster.read_barrier(new_leader).has_value());
   CHECK(cluster.has_applied(new_leader, "before"));
