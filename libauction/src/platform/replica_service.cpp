@@ -247,9 +247,11 @@ asio::awaitable<Reply> ReplicaService::async_propose(Request request) {
     if (!answer && answer.error().code == code::timeout) timed_out_term_ = term;
   }
   if (!answer) {
-    if (answer.error().code == code::not_leader) co_return not_leader(answer.error().message);
-    if (answer.error().code == code::leadership_lost) {
-      co_return with_leader_hint(code::leadership_lost, answer.error().message);
+    // Never proposed (not_leader) or proposed and then deposed (leadership_lost): either
+    // way the client goes to the leader, so both carry the hint.
+    const std::string& failed = answer.error().code;
+    if (failed == code::not_leader || failed == code::leadership_lost) {
+      co_return with_leader_hint(failed, answer.error().message);
     }
     co_return raft_failure(answer.error());
   }
@@ -309,7 +311,7 @@ Reply ReplicaService::not_leader(const std::string& why) const {
   return with_leader_hint(code::not_leader, why);
 }
 
-Reply ReplicaService::with_leader_hint(const char* code, const std::string& why) const {
+Reply ReplicaService::with_leader_hint(const std::string& code, const std::string& why) const {
   // A leader handing over points at the node taking over: it will lead in a moment.
   const raft::ServerStatus now = raft_.status();
   const bool is_handing_over = now.transferee.value != 0;
@@ -318,11 +320,11 @@ Reply ReplicaService::with_leader_hint(const char* code, const std::string& why)
   if (where == nullptr) {
     return Reply::failure(Error{code, why + "; no leader is known yet"}, Json{{"leader", nullptr}});
   }
-  const std::string named = "replica " + std::to_string(where->id) + " at " +
-                            where->client_endpoint();
+  const std::string named =
+      "replica " + std::to_string(where->id) + " at " + where->client_endpoint();
   return Reply::failure(
-      Error{code, why + (is_handing_over ? "; " + named + " takes over"
-                                         : "; the leader is " + named)},
+      Error{code,
+            why + (is_handing_over ? "; " + named + " takes over" : "; the leader is " + named)},
       Json{{"leader", {{"id", where->id}, {"address", where->client_endpoint()}}}});
 }
 

@@ -104,7 +104,7 @@ class ReplicaService {
   // not_leader with the leader hint; `why` explains for a person.
   wire::Reply not_leader(const std::string& why) const;
   // A failure with `code` and the leader hint ({"leader": {"id", "address"}} or null).
-  wire::Reply with_leader_hint(const char* code, const std::string& why) const;
+  wire::Reply with_leader_hint(const std::string& code, const std::string& why) const;
 
   raft::Server& raft_;
   StateMachine& machine_;

@@ -147,8 +147,6 @@ bool Core::in_lease() const {
          election_elapsed_ < config_.election_timeout_ticks;
 }
 
-void Core::campaign(bool pre) { campaign(pre, false); }
-
 void Core::campaign(bool pre, bool is_transfer) {
   // Past the bounds (types.hpp) no peer would decode our vote request, or our entries as
   // leader: 2^48 is unreachable by real elections, so only a forged term puts us here.
@@ -338,17 +336,12 @@ void Core::step_follower(const Message& m) {
       break;
     case MessageType::timeout_now:
       // Only our leader of this term hands leadership over (step() filtered the term).
-      if (m.from == leader_) campaign_for_transfer();
+      // §3.10: no pre-vote (the leader vouches that we are up to date), and our vote
+      // requests ask the voters to set their lease aside.
+      if (m.from == leader_) campaign(/*pre=*/false, /*is_transfer=*/true);
       break;
     default: break;  // late answers to an earlier candidacy or leadership
   }
-}
-
-void Core::campaign_for_transfer() {
-  // §3.10: no pre-vote (the leader vouches that we are up to date), and our vote requests
-  // ask the voters to set their lease aside.
-  election_elapsed_ = 0;
-  campaign(false, true);
 }
 
 void Core::step_candidate(const Message& m) {

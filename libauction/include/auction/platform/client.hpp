@@ -7,10 +7,10 @@
 //
 // Sits on top of one wire::Client per replica (connections are kept between calls) and
 // hides the cluster behind one call: it goes to the leader, follows the `leader` hints of
-// `not_leader` and `leadership_lost` answers, tries the other replicas when one is down or knows no leader, and
-// retries with jittered, bounded backoff until the call's deadline. A mutating op carries this
-// client's `client_id` and a `seq` that stays the SAME for every retry of one call, so the
-// platform applies it exactly once however many times it is sent (docs/platform.md,
+// `not_leader` and `leadership_lost` answers, tries the other replicas when one is down or
+// knows no leader, and retries with jittered, bounded backoff until the call's deadline. A mutating
+// op carries this client's `client_id` and a `seq` that stays the SAME for every retry of one call,
+// so the platform applies it exactly once however many times it is sent (docs/platform.md,
 // "Exactly-once sessions"; Raft dissertation §6.3). Its caller sees a value or one clear
 // error, never a replica's address and never a hang.
 // Threading: construct, call and destroy on the executor's thread; the executor must not run

@@ -141,7 +141,9 @@ class Core {
   void become_candidate();
   void become_leader();
   void reset(Term term);
-  void campaign(bool pre);
+  // `is_transfer`: on the leader's TimeoutNow; the vote requests ask voters to set the
+  // lease aside (vote_context_transfer).
+  void campaign(bool pre, bool is_transfer = false);
   void reset_randomized_timeout();
   bool is_quorum(std::size_t count) const;
   bool in_lease() const;
@@ -170,8 +172,6 @@ class Core {
   void drop_reads();
 
   void send_timeout_now(NodeId to);
-  void campaign_for_transfer();
-  void campaign(bool pre, bool is_transfer);
 
   Config config_;
   RaftLog log_;

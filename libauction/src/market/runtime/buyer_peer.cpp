@@ -319,12 +319,17 @@ Result<void> BuyerPeer::set_max_price(std::optional<AuctionId> auction_id,
     ahead.insert_or_assign(*auction_id, *max_price);
     return {};
   }
-  if (!auction_id) state_->options.max_price = max_price;
-  for (auto& [id, w] : state_->watches) {
-    if (auction_id && id != *auction_id) continue;
-    if (auction_id) w.max_price = max_price;
+  const auto apply = [this](AuctionId id, State::Watch& w) {
     if (w.engine) state_->handle(id, w.engine->set_max_price(state_->max_price_of(w)));
+  };
+  if (auction_id) {
+    State::Watch& w = state_->watches.at(*auction_id);
+    w.max_price = max_price;
+    apply(*auction_id, w);
+    return {};
   }
+  state_->options.max_price = max_price;
+  for (auto& [id, w] : state_->watches) apply(id, w);
   return {};
 }
 
