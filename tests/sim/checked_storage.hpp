@@ -59,6 +59,17 @@ class CheckedStorage final : public raft::LogStorage {
   void append(std::span<const raft::Entry> entries) override;
   void set_hard_state(const raft::HardState& state) override;
   void sync() override;
+  raft::SnapshotMeta snapshot_meta() const override { return inner_->snapshot_meta(); }
+  Result<std::shared_ptr<const raft::Snapshot>> snapshot() const override {
+    return inner_->snapshot();
+  }
+  void save_snapshot(std::shared_ptr<const raft::Snapshot> snapshot) override {
+    inner_->save_snapshot(std::move(snapshot));
+  }
+  void install_snapshot(std::shared_ptr<const raft::Snapshot> snapshot) override {
+    inner_->install_snapshot(std::move(snapshot));
+  }
+  void compact(raft::LogIndex through) override { inner_->compact(through); }
 
  private:
   raft::LogStorage* inner_ = nullptr;

@@ -430,4 +430,15 @@ Result<std::vector<Entry>> FileStorage::entries(LogIndex lo, LogIndex hi,
   return out;
 }
 
+// Not yet: snapshots in a data directory.
+SnapshotMeta FileStorage::snapshot_meta() const { return {}; }
+Result<std::shared_ptr<const Snapshot>> FileStorage::snapshot() const { return nullptr; }
+void FileStorage::save_snapshot(std::shared_ptr<const Snapshot>) {
+  AUCTION_ASSERT(false, "FileStorage keeps no snapshots yet");
+}
+void FileStorage::install_snapshot(std::shared_ptr<const Snapshot>) {
+  AUCTION_ASSERT(false, "FileStorage keeps no snapshots yet");
+}
+void FileStorage::compact(LogIndex) { AUCTION_ASSERT(false, "FileStorage keeps no snapshots yet"); }
+
 }  // namespace auction::raft

@@ -41,4 +41,29 @@ void GuardedStorage::set_hard_state(const HardState& state) {
 
 void GuardedStorage::sync() { inner_.sync(); }
 
+SnapshotMeta GuardedStorage::snapshot_meta() const {
+  std::lock_guard lock(mutex_);
+  return inner_.snapshot_meta();
+}
+
+Result<std::shared_ptr<const Snapshot>> GuardedStorage::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return inner_.snapshot();
+}
+
+void GuardedStorage::save_snapshot(std::shared_ptr<const Snapshot> snapshot) {
+  std::lock_guard lock(mutex_);
+  inner_.save_snapshot(std::move(snapshot));
+}
+
+void GuardedStorage::install_snapshot(std::shared_ptr<const Snapshot> snapshot) {
+  std::lock_guard lock(mutex_);
+  inner_.install_snapshot(std::move(snapshot));
+}
+
+void GuardedStorage::compact(LogIndex through) {
+  std::lock_guard lock(mutex_);
+  inner_.compact(through);
+}
+
 }  // namespace auction::raft::detail

@@ -8,11 +8,14 @@
 // fdatasync -- without it, so a stalled disk never stalls the driver's thread.
 //
 // That is correct only for an inner storage whose sync() changes nothing its readers
-// return and touches nothing append()/set_hard_state() leave for readers: FileStorage's
-// sync() writes its private buffer to the segment file and calls fdatasync, and its
-// readers read only the in-memory log and hard state; MemoryStorage's sync() only moves
-// its undo records. Writers (append, set_hard_state, sync) must come from one thread at a
-// time (the disk thread); readers from any thread.
+// return and touches nothing the other calls leave for readers: FileStorage's sync() writes
+// a snapshot saved or installed since the last one to its file, then its private buffer to
+// the segment file, and calls fdatasync, and its readers read only the in-memory log, hard
+// state and snapshot; MemoryStorage's sync() only moves its undo records. Writers (append,
+// set_hard_state, save_snapshot, install_snapshot, sync) must come from one thread at a
+// time (the disk thread); compact() from the readers' thread while no write is under way
+// (the driver calls it when a persist job came back and before it hands out the next);
+// readers from any thread.
 // Cost: FileStorage::append() writes its buffer out every 1 MiB and rolls a segment (one
 // fdatasync) every 64 MiB while holding the mutex; those rare pauses can delay the
 // driver's thread, but never for a whole batch's sync.
@@ -38,6 +41,11 @@ class GuardedStorage final : public LogStorage {
   void append(std::span<const Entry> entries) override;
   void set_hard_state(const HardState& state) override;
   void sync() override;  // without the mutex: see above
+  SnapshotMeta snapshot_meta() const override;
+  Result<std::shared_ptr<const Snapshot>> snapshot() const override;
+  void save_snapshot(std::shared_ptr<const Snapshot> snapshot) override;
+  void install_snapshot(std::shared_ptr<const Snapshot> snapshot) override;
+  void compact(LogIndex through) override;
 
  private:
   LogStorage& inner_;

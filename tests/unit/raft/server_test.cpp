@@ -94,6 +94,15 @@ class LatchedStorage final : public LogStorage {
   }
   void append(std::span<const Entry> entries) override { inner_.append(entries); }
   void set_hard_state(const HardState& state) override { inner_.set_hard_state(state); }
+  SnapshotMeta snapshot_meta() const override { return inner_.snapshot_meta(); }
+  Result<std::shared_ptr<const Snapshot>> snapshot() const override { return inner_.snapshot(); }
+  void save_snapshot(std::shared_ptr<const Snapshot> snapshot) override {
+    inner_.save_snapshot(std::move(snapshot));
+  }
+  void install_snapshot(std::shared_ptr<const Snapshot> snapshot) override {
+    inner_.install_snapshot(std::move(snapshot));
+  }
+  void compact(LogIndex through) override { inner_.compact(through); }
   void sync() override {
     {
       std::unique_lock lock(events_.mutex);

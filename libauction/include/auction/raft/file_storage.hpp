@@ -148,6 +148,11 @@ class FileStorage final : public LogStorage {
   void append(std::span<const Entry> entries) override;
   void set_hard_state(const HardState& state) override;
   void sync() override;
+  SnapshotMeta snapshot_meta() const override;
+  Result<std::shared_ptr<const Snapshot>> snapshot() const override;
+  void save_snapshot(std::shared_ptr<const Snapshot> snapshot) override;
+  void install_snapshot(std::shared_ptr<const Snapshot> snapshot) override;
+  void compact(LogIndex through) override;
 
   // What recovery cut off the newest segment, if anything.
   const std::optional<TailCut>& tail_cut() const { return tail_cut_; }
