@@ -25,14 +25,16 @@ bool same_term_and_vote(const raft::HardState& a, const raft::HardState& b) {
 std::string CheckedStorage::attach(raft::LogStorage& recovered) {
   std::string lost = check(recovered);
   inner_ = &recovered;
-  hashes_.assign(1, 0);
+  hashes_.clear();
+  hashes_first_ = recovered.first_index().value;
   const raft::LogIndex last = recovered.last_index();
-  if (last.value > 0) {
-    auto log = recovered.entries(raft::LogIndex{1}, raft::LogIndex{last.value + 1}, SIZE_MAX);
+  if (last.value >= hashes_first_) {
+    auto log = recovered.entries(recovered.first_index(), raft::LogIndex{last.value + 1}, SIZE_MAX);
     if (!log) return "recovered a log it cannot read back: " + log.error().message;
-    for (const raft::Entry& e : *log) hashes_.push_back(chain_hash(hashes_.back(), e));
+    for (const raft::Entry& e : *log) hashes_.push_back(chain_hash(0, e));
   }
   promised_last_ = last.value;
+  promised_snapshot_ = recovered.snapshot_meta().index.value;
   promised_ = recovered.hard_state();
   written_since_.clear();
   new_vote_ = false;
@@ -43,7 +45,8 @@ void CheckedStorage::promise() {
   const raft::HardState now = inner_->hard_state();
   if (now.has_vote && !same_term_and_vote(now, promised_)) new_vote_ = true;
   promised_ = now;
-  promised_last_ = hashes_.size() - 1;
+  promised_last_ = written_last();
+  promised_snapshot_ = inner_->snapshot_meta().index.value;
   written_since_.clear();
 }
 
@@ -55,10 +58,18 @@ void CheckedStorage::append(std::span<const raft::Entry> entries) {
     // follows may keep any part of it.
     const std::uint64_t first = entries.front().index.value;
     promised_last_ = std::min(promised_last_, first - 1);
-    hashes_.resize(std::min<std::size_t>(hashes_.size(), first));
-    for (const raft::Entry& e : entries) hashes_.push_back(chain_hash(hashes_.back(), e));
+    hashes_.resize(std::min<std::size_t>(hashes_.size(), first - hashes_first_));
+    for (const raft::Entry& e : entries) hashes_.push_back(chain_hash(0, e));
   }
   inner_->append(entries);
+}
+
+void CheckedStorage::install_snapshot(std::shared_ptr<const raft::Snapshot> snapshot) {
+  const std::uint64_t index = snapshot->meta.index.value;
+  promised_last_ = std::min(promised_last_, index);
+  hashes_.clear();
+  hashes_first_ = index + 1;
+  inner_->install_snapshot(std::move(snapshot));
 }
 
 void CheckedStorage::set_hard_state(const raft::HardState& state) {
@@ -80,22 +91,31 @@ std::string CheckedStorage::check(const raft::LogStorage& image) const {
   if (!hard_state_ok) {
     return "kept " + describe(kept) + " where it was promised " + describe(promised_);
   }
-  if (promised_last_ == 0) return {};
-  const std::uint64_t last = image.last_index().value;
-  auto log = image.entries(raft::LogIndex{1}, raft::LogIndex{std::min(last, promised_last_) + 1},
-                           SIZE_MAX);
-  if (!log) return "kept a log it cannot read back: " + log.error().message;
-  std::uint64_t hash = 0;
-  for (const raft::Entry& e : *log) {
-    hash = chain_hash(hash, e);
-    if (hash != hashes_[e.index.value]) {
-      return "kept a different entry " + std::to_string(e.index.value) + " (term " +
-             std::to_string(e.term.value) + ") than the one it was promised";
-    }
+  const std::uint64_t snapshot = image.snapshot_meta().index.value;
+  if (snapshot < promised_snapshot_) {
+    return "kept a snapshot of index " + std::to_string(snapshot) + " where it was promised one of " +
+           std::to_string(promised_snapshot_);
   }
+  // Promised entries the image holds in its log, from where both the record and the image's
+  // log begin; those before are in the image's snapshot (checked above: it covers them).
+  const std::uint64_t from = std::max(hashes_first_, image.first_index().value);
+  if (from > promised_last_) return {};
+  if (image.first_index().value > hashes_first_ && image.first_index().value - 1 > snapshot) {
+    return "lost entries before index " + std::to_string(image.first_index().value) +
+           " without a snapshot holding them";
+  }
+  const std::uint64_t last = image.last_index().value;
   if (last < promised_last_) {
     return "kept entries up to " + std::to_string(last) + " of the " +
            std::to_string(promised_last_) + " it was promised";
+  }
+  auto log = image.entries(raft::LogIndex{from}, raft::LogIndex{promised_last_ + 1}, SIZE_MAX);
+  if (!log) return "kept a log it cannot read back: " + log.error().message;
+  for (const raft::Entry& e : *log) {
+    if (chain_hash(0, e) != hash_at(e.index.value)) {
+      return "kept a different entry " + std::to_string(e.index.value) + " (term " +
+             std::to_string(e.term.value) + ") than the one it was promised";
+    }
   }
   return {};
 }

@@ -14,10 +14,17 @@
 // states), and one of those writes may be a leader's cut of a conflicting suffix (§5.3),
 // so the promise of entries stops below the lowest cut made since it.
 // The commit index is not checked: the contract does not promise it (types.hpp).
+// Snapshots: a promised snapshot must be kept (or a newer one), and a promised entry may be
+// missing from the log only where a kept snapshot covers it (a snapshot holds committed
+// entries only, so it holds the promised ones). An install discards the log it replaces:
+// the promise of entries stops at its index, as for a cut.
+// Before a compaction it calls on_compact() (the simulator has the SafetyChecker hash the
+// node's log first, while it still holds what is about to go).
 // Threading: none; used from the simulator's thread. Never: changes what it forwards.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -66,19 +73,29 @@ class CheckedStorage final : public raft::LogStorage {
   void save_snapshot(std::shared_ptr<const raft::Snapshot> snapshot) override {
     inner_->save_snapshot(std::move(snapshot));
   }
-  void install_snapshot(std::shared_ptr<const raft::Snapshot> snapshot) override {
-    inner_->install_snapshot(std::move(snapshot));
+  void install_snapshot(std::shared_ptr<const raft::Snapshot> snapshot) override;
+  void compact(raft::LogIndex through) override {
+    if (on_compact) on_compact();
+    inner_->compact(through);
   }
-  void compact(raft::LogIndex through) override { inner_->compact(through); }
+
+  std::function<void()> on_compact;
 
  private:
+  // The hash of each entry as written (chain_hash(0, entry)): hashes_[i] is index
+  // hashes_first_ + i. Only ever appended or cut at the tail, and reset by an install.
+  std::uint64_t hash_at(std::uint64_t index) const { return hashes_[index - hashes_first_]; }
+  std::uint64_t written_last() const { return hashes_first_ + hashes_.size() - 1; }
+
   raft::LogStorage* inner_ = nullptr;
   bool promises_on_sync_;
-  // The hash chain of the log as written: hashes_[i] covers entries 1..i (hashes_[0] = 0).
-  std::vector<std::uint64_t> hashes_{0};
-  // Promised: entries 1..promised_last_ as hashes_ has them (no write since has touched
-  // them), and the term and vote of promised_.
+  std::vector<std::uint64_t> hashes_;
+  std::uint64_t hashes_first_ = 1;
+  // Promised: entries up to promised_last_ as hashes_ has them (no write since has touched
+  // them; those below hashes_first_ are covered by the promised snapshot), the snapshot
+  // up to promised_snapshot_, and the term and vote of promised_.
   std::uint64_t promised_last_ = 0;
+  std::uint64_t promised_snapshot_ = 0;
   raft::HardState promised_;
   std::vector<raft::HardState> written_since_;  // hard states recorded after the promise
   bool new_vote_ = false;

@@ -99,6 +99,23 @@ void SafetyChecker::on_apply(std::uint64_t node, LogIndex index, std::string_vie
   }
 }
 
+void SafetyChecker::on_restore(std::uint64_t node, LogIndex index, std::uint64_t count,
+                               std::uint64_t hash) {
+  NodeState& s = nodes_[node - 1];
+  if (count > history_.size()) {
+    fail("state machine safety: restored " + std::to_string(count) + " commands, beyond the " +
+         std::to_string(history_.size()) + " ever applied" + at(node));
+    return;
+  }
+  if (count > 0 && (history_[count - 1].index != index.value || history_[count - 1].hash != hash)) {
+    fail("state machine safety: restored a state of " + std::to_string(count) +
+         " commands that is not the history's" + at(node));
+    return;
+  }
+  if (count == 0 && hash != 0) fail("state machine safety: restored an empty state with a hash" + at(node));
+  s.applied_index = index.value;
+}
+
 void SafetyChecker::note_entry(std::uint64_t node, std::uint64_t index, std::uint64_t term,
                                std::uint64_t hash) {
   if (seen_.size() <= index) seen_.resize(index + 1);
@@ -126,13 +143,33 @@ void SafetyChecker::check_log(std::uint64_t node, const Core& core, bool full) {
   Chain& c = s.chain;
   const raft::RaftLog& log = core.log();
   const std::uint64_t last = log.last_index().value;
+  // Entries before `before_log` were discarded (a snapshot holds them): they are committed.
+  const std::uint64_t before_log = log.first_index().value - 1;
   std::uint64_t keep = (full || c.rebuild) ? 0 : std::min<std::uint64_t>(c.terms.size() - 1, last);
-  while (keep > 0) {
+  while (keep > before_log) {
     auto t = log.term(LogIndex{keep});
     if (t && t->value == c.terms[keep]) break;
     --keep;
   }
   c.rebuild = false;
+  // The chain's entry where the log now starts must be the one the log says it follows;
+  // otherwise (a snapshot replaced a log that went another way) take the committed prefix.
+  const bool chain_differs_at_start =
+      keep == before_log && keep > 0 && log.term(LogIndex{keep}) != Result<raft::Term>(raft::Term{c.terms[keep]});
+  if (keep < before_log || chain_differs_at_start) {
+    if (before_log >= committed_.size()) {
+      fail("log entries up to " + std::to_string(before_log) +
+           " were discarded before anyone reported them committed" + at(node));
+      return;
+    }
+    c.terms.resize(1);
+    c.hashes.resize(1);
+    for (std::uint64_t i = 1; i <= before_log; ++i) {
+      c.terms.push_back(committed_[i].term);
+      c.hashes.push_back(committed_[i].hash);
+    }
+    keep = before_log;
+  }
   c.terms.resize(keep + 1);
   c.hashes.resize(keep + 1);
   if (keep < last) {

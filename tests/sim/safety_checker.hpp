@@ -76,7 +76,15 @@ class SafetyChecker {
   void on_apply(std::uint64_t node, raft::LogIndex index, std::string_view command,
                 std::uint64_t count, std::uint64_t hash);
 
-  // Log matching and commit agreement for one running node, after a tick. With `full`
+  // State machine safety for a restore: `node`'s machine now holds the first `count`
+  // commands of the global history, whose hash is `hash`, the last applied at `index`.
+  void on_restore(std::uint64_t node, raft::LogIndex index, std::uint64_t count,
+                  std::uint64_t hash);
+
+  // Log matching and commit agreement for one running node, after a tick, and before the
+  // node discards a prefix of its log (the entries it discards are then hashed first). A
+  // prefix discarded before this node's chain reached it is committed: it is taken from
+  // what nodes committed. With `full`
   // the node's whole log is hashed again instead of only what changed.
   void check_log(std::uint64_t node, const raft::Core& core, bool full);
   // Leader completeness for a node that leads; after check_log() of every node.

@@ -43,6 +43,8 @@ SimStats& SimStats::operator+=(const SimStats& o) {
   pauses += o.pauses;
   partitions += o.partitions;
   transfers += o.transfers;
+  snapshots_saved += o.snapshots_saved;
+  snapshots_installed += o.snapshots_installed;
   leaders += o.leaders;
   proposals += o.proposals;
   acked_writes += o.acked_writes;
@@ -191,6 +193,7 @@ struct Setup {
   double disk_fault_rate = 0;  // per write and per sync, during the fault phase
   bool clock_drift = false;    // nodes' clocks tick at different rates (clock generator)
   double transfer_rate = 0;    // per tick: the leader hands over (transfer generator)
+  // Snapshots (snapshot generator): Config::snapshot_* are drawn into `base`.
   raft::Config base;           // id, peers and seed are set per node
 };
 
@@ -215,6 +218,7 @@ class Simulator {
         probe_random_(mix64(options.seed ^ 0x7072'6f62'6500'0000ULL)),
         straggler_random_(mix64(options.seed ^ 0x7374'7261'6700'0000ULL)),
         transfer_random_(mix64(options.seed ^ 0x7472'616e'7366'0000ULL)),
+        snapshot_random_(mix64(options.seed ^ 0x736e'6170'0000'0000ULL)),
         checker_(options.nodes),
         network_(options.nodes, random_, straggler_random_),
         transport_(network_, checker_) {}
@@ -239,6 +243,14 @@ class Simulator {
           setup_.split && random_.chance(0.75) ? Driver::Mode::split : Driver::Mode::synchronous;
       node->is_batching = setup_.batching && hint_random_.chance(0.75);
       node->checked = std::make_unique<CheckedStorage>(node->mode == Driver::Mode::synchronous);
+      if (node->mode == Driver::Mode::synchronous) {
+        // The checker hashes what a compaction is about to discard (split mode: before
+        // on_persisted(), where the driver compacts; a hook here would run under the
+        // GuardedStorage's lock that the checker's reads take).
+        node->checked->on_compact = [this, n = node.get()] {
+          if (n->driver) checker_.check_log(n->id, n->driver->core(), false);
+        };
+      }
       if (setup_.file_storage) {
         node->disk = std::make_unique<SimDisk>(disk_random_);
         node->disk->set_fault_rate(setup_.disk_fault_rate);
@@ -302,13 +314,18 @@ class Simulator {
     s.reports_lost_peers = hint_random_.chance(0.5);
     s.wrong_hint_rate = s.reports_lost_peers ? hint_random_.pick({0.0, 0.0, 0.002, 0.02}) : 0.0;
     s.batching = hint_random_.chance(0.5);
-    s.file_storage = disk_random_.chance(0.75);
+    s.file_storage = disk_random_.chance(0.75) && false;  // TEMP
     s.segment_bytes_max = disk_random_.pick<std::uint64_t>({1024, 16384, std::uint64_t{64} << 20});
     s.disk_fault_rate = disk_random_.pick({0.0, 0.0002, 0.001});
     s.clock_drift = clock_random_.chance(0.5);
     s.straggle = straggler_random_.pick({0.0, 0.0, 0.001, 0.01});
     s.straggle_ticks_max = straggler_random_.pick<std::uint64_t>({50, 500});
     s.transfer_rate = transfer_random_.pick({0.0, 0.0, 0.002, 0.01});
+    c.snapshot_entries = snapshot_random_.pick<std::uint64_t>({0, 0, 3, 10, 50});
+    c.snapshot_log_bytes = snapshot_random_.pick<std::uint64_t>({0, 0, 300});
+    c.snapshot_keep_entries = snapshot_random_.pick<std::uint64_t>({0, 2, 20});
+    c.snapshot_chunk_bytes = snapshot_random_.pick<std::size_t>({1 << 20, 16, 50});
+    c.snapshot_chunks_inflight = snapshot_random_.pick<std::size_t>({4, 1, 2});
   }
 
   // The network's mood changes now and then within the seed's bounds.
@@ -328,7 +345,7 @@ class Simulator {
   std::string describe_setup() const {
     const Setup& s = setup_;
     const raft::Config& c = s.base;
-    char line[768];
+    char line[1024];
     std::snprintf(
         line, sizeof line,
         "drop<=%.2f dup<=%.2f delay<=%.1f(%llu ticks)%s%s crash=%.3f down<=%llu "
@@ -336,7 +353,8 @@ class Simulator {
         "propose=%.1f(x%llu) "
         "read=%.2f pad<=%llu | election=%d heartbeat=%d pre_vote=%d check_quorum=%d "
         "append_max=%zu inflight=%zu append_bytes=%zu uncommitted_bytes=%zu reads_max=%zu "
-        "proposals_max=%zu messages_max=%zu%s wrong_hints=%.3f%s transfer=%.3f",
+        "proposals_max=%zu messages_max=%zu%s wrong_hints=%.3f%s transfer=%.3f "
+        "snapshot(entries=%llu bytes=%llu keep=%llu chunk=%zu x%zu)",
         s.drop_max, s.duplicate_max, s.delay_max,
         static_cast<unsigned long long>(s.delay_ticks_max), s.reorder ? " reorder" : "",
         s.codec ? " codec" : "", s.crash_rate, static_cast<unsigned long long>(s.down_ticks_max),
@@ -347,7 +365,11 @@ class Simulator {
         c.pre_vote ? 1 : 0, c.check_quorum ? 1 : 0, c.append_entries_max, c.inflight_max,
         c.append_bytes_max, c.uncommitted_bytes_max, c.reads_pending_max, c.proposals_pending_max,
         c.messages_max, s.reports_lost_peers ? " lost_peer_hints" : "", s.wrong_hint_rate,
-        s.batching ? " batching" : "", s.transfer_rate);
+        s.batching ? " batching" : "", s.transfer_rate,
+        static_cast<unsigned long long>(c.snapshot_entries),
+        static_cast<unsigned long long>(c.snapshot_log_bytes),
+        static_cast<unsigned long long>(c.snapshot_keep_entries), c.snapshot_chunk_bytes,
+        c.snapshot_chunks_inflight);
     std::string storage = s.file_storage
                               ? " | storage=file(segment<=" + std::to_string(s.segment_bytes_max) +
                                     " faults=" + std::to_string(s.disk_fault_rate) + ")"
@@ -476,6 +498,11 @@ class Simulator {
     node.storage = storage;
     checker_.on_restart(node.id, *storage);
     node.machine = std::make_unique<SimMachine>(checker_, node.id);
+    if (auto restored = raft::restore_from_storage(*storage, *node.machine); !restored) {
+      checker_.fail("node " + std::to_string(node.id) + " cannot restore its snapshot: " +
+                    restored.error().message);
+      return;
+    }
     node.driver = std::make_unique<Driver>(config_for(node), *node.storage, transport_,
                                            *node.machine, node.mode);
     node.driver->set_batching(node.is_batching);
@@ -496,6 +523,10 @@ class Simulator {
       tear = node.job && node.job->written && random_.chance(0.5);
     }
     trace(TraceKind::crash, node.id, tear);
+    if (node.driver) {
+      snapshots_saved_ += node.driver->status().snapshots_saved;
+      snapshots_installed_ += node.driver->status().snapshots_installed;
+    }
     node.driver.reset();
     node.machine.reset();
     node.job.reset();
@@ -546,6 +577,7 @@ class Simulator {
       if (delay == 0) {
         Driver::write_job(*node.storage, *job);
         node.checked->promise();
+        if (job->save) checker_.check_log(node.id, node.driver->core(), false);
         node.driver->on_persisted(std::move(*job));
         continue;
       }
@@ -587,6 +619,7 @@ class Simulator {
         trace(TraceKind::disk_done, node.id);
         if (node.disk) node.disk->release_syncs();
         node.checked->promise();
+        if (job.save) checker_.check_log(node.id, node.driver->core(), false);
         feed(node, [&] { node.driver->on_persisted(std::move(job)); });
       }
     }
@@ -1138,6 +1171,13 @@ class Simulator {
     s.pauses = pauses_;
     s.partitions = partitions_;
     s.transfers = transfers_;
+    s.snapshots_saved = snapshots_saved_;
+    s.snapshots_installed = snapshots_installed_;
+    for (const auto& node : nodes_) {
+      if (!node->driver) continue;
+      s.snapshots_saved += node->driver->status().snapshots_saved;
+      s.snapshots_installed += node->driver->status().snapshots_installed;
+    }
     s.leaders = checker_.leaders_elected();
     s.proposals = proposals_;
     s.acked_writes = checker_.acked_writes();
@@ -1154,6 +1194,7 @@ class Simulator {
   SimRandom probe_random_;      // which votes check_durable() follows, and its disk copies
   SimRandom straggler_random_;  // stragglers only (see SimNetwork)
   SimRandom transfer_random_;   // leadership transfers only (see Setup)
+  SimRandom snapshot_random_;   // snapshot settings only (see Setup)
   SafetyChecker checker_;
   SimNetwork network_;
   CheckedTransport transport_;
@@ -1175,6 +1216,9 @@ class Simulator {
   std::vector<std::string> notes_;  // text the trace refers to: disk failures, recovery lines
   std::uint64_t pauses_ = 0;
   std::uint64_t transfers_ = 0;
+  // Of the drivers that crashed (running ones are counted in stats()).
+  std::uint64_t snapshots_saved_ = 0;
+  std::uint64_t snapshots_installed_ = 0;
   std::uint64_t partitions_ = 0;
   std::uint64_t final_node_ = 0;  // quiet period: where the liveness probe was proposed
   std::uint64_t final_index_ = 0;

@@ -1,6 +1,8 @@
 // EntryApplier: see entry_applier.hpp.
 #include "platform/entry_applier.hpp"
 
+#include <utility>
+
 namespace auction::platform {
 
 std::string EntryApplier::apply(raft::LogIndex index, std::string_view command) {
@@ -13,6 +15,17 @@ std::string EntryApplier::apply_proposed(raft::LogIndex index, std::string_view 
     return machine_.apply(index, *request);
   }
   return machine_.apply(index, command);
+}
+
+std::string EntryApplier::snapshot() const { return machine_.snapshot().dump(); }
+
+Result<void> EntryApplier::restore(std::string_view snapshot) {
+  auto json = nlohmann::json::parse(snapshot, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return fail(code::bad_snapshot, "the snapshot is not JSON");
+  auto restored = platform::StateMachine::restore(json);
+  if (!restored) return std::unexpected(std::move(restored.error()));
+  machine_ = std::move(*restored);
+  return {};
 }
 
 }  // namespace auction::platform

@@ -10,6 +10,8 @@
 // equal Request, so the state and the answer are the same either way, and the followers,
 // which parse, agree with the leader. Whatever else is attached is ignored (the bytes are
 // parsed).
+// Snapshots are the platform StateMachine's (docs/platform.md, "Snapshot format") as compact
+// JSON text; a restore builds a whole new state and only then replaces the old one.
 // The pending proposals themselves are kept once, by raft::Driver; this class keeps nothing.
 // Threading: raft's thread only (the one that applies). Owns nothing.
 #pragma once
@@ -33,6 +35,9 @@ class EntryApplier final : public raft::StateMachine {
   // (ignored).
   std::string apply_proposed(raft::LogIndex index, std::string_view command,
                              const std::any& proposed) override;
+  std::string snapshot() const override;
+  // Errors: "bad_snapshot" (not JSON, or what StateMachine::restore() refuses).
+  Result<void> restore(std::string_view snapshot) override;
 
  private:
   // Qualified: inside this class, StateMachine names the base, raft::StateMachine.

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "auction/base/assert.hpp"
+#include "raft/crc32c.hpp"
 
 namespace auction::raft {
 namespace {
@@ -53,7 +54,8 @@ Core::Core(Config config, const LogStorage& storage)
       config_.heartbeat_ticks >= 1 && config_.election_timeout_ticks > config_.heartbeat_ticks,
       "election timeout must exceed the heartbeat interval");
   AUCTION_ASSERT(
-      config_.inflight_max >= 1 && config_.append_entries_max >= 1 && config_.messages_max >= 1,
+      config_.inflight_max >= 1 && config_.append_entries_max >= 1 && config_.messages_max >= 1 &&
+          config_.snapshot_chunk_bytes >= 1 && config_.snapshot_chunks_inflight >= 1,
       "limits must allow progress");
   // Distinct nodes with the same seed must still draw different timeouts.
   rng_state_ = config_.seed ^ (config_.id.value * 0x9e3779b97f4a7c15ULL);
@@ -226,6 +228,16 @@ void Core::tick() {
       }
     }
   }
+  for (auto& [id, pr] : progress_) {
+    SnapshotTransfer* t = pr.snapshot_transfer();
+    if (t == nullptr || ++t->idle_ticks < config_.election_timeout_ticks) continue;
+    // Nothing acknowledged for an election timeout: chunks or answers were lost (or the
+    // connection dropped). Send again from the last byte the follower acknowledged.
+    t->idle_ticks = 0;
+    t->sent = t->acked;
+    t->last_sent = false;
+    send_snapshot_chunks(id, pr);
+  }
   if (++heartbeat_elapsed_ >= config_.heartbeat_ticks) {
     heartbeat_elapsed_ = 0;
     // Reads still unconfirmed ride a fresh round; the last one may have been lost.
@@ -256,14 +268,16 @@ void Core::step(const Message& m) {
     if (m.type == MessageType::pre_vote ||
         (m.type == MessageType::pre_vote_response && !m.reject)) {
       // A pre-vote and its grant speak of a term nobody has entered yet.
-    } else if (m.type == MessageType::append || m.type == MessageType::heartbeat) {
+    } else if (m.type == MessageType::append || m.type == MessageType::heartbeat ||
+               m.type == MessageType::install_snapshot) {
       become_follower(m.term, m.from);
     } else {
       become_follower(m.term, none);
     }
   } else if (m.term < term_) {
     if ((config_.check_quorum || config_.pre_vote) &&
-        (m.type == MessageType::append || m.type == MessageType::heartbeat)) {
+        (m.type == MessageType::append || m.type == MessageType::heartbeat ||
+         m.type == MessageType::install_snapshot)) {
       // A deposed leader that pre-vote or the lease keeps from hearing higher terms
       // learns ours from this answer and steps down.
       Message resp;
@@ -334,6 +348,11 @@ void Core::step_follower(const Message& m) {
       leader_ = m.from;
       handle_heartbeat(m);
       break;
+    case MessageType::install_snapshot:
+      election_elapsed_ = 0;
+      leader_ = m.from;
+      handle_snapshot_chunk(m);
+      break;
     case MessageType::timeout_now:
       // Only our leader of this term hands leadership over (step() filtered the term).
       // §3.10: no pre-vote (the leader vouches that we are up to date), and our vote
@@ -347,7 +366,8 @@ void Core::step_follower(const Message& m) {
 void Core::step_candidate(const Message& m) {
   const MessageType answer =
       role_ == Role::pre_candidate ? MessageType::pre_vote_response : MessageType::vote_response;
-  if (m.type == MessageType::append || m.type == MessageType::heartbeat) {
+  if (m.type == MessageType::append || m.type == MessageType::heartbeat ||
+      m.type == MessageType::install_snapshot) {
     // Someone won this term (§5.2).
     become_follower(term_, m.from);
     step_follower(m);
@@ -416,6 +436,10 @@ void Core::step_leader(const Message& m) {
       pr.recent_active = true;
       handle_heartbeat_response(m, pr);
       break;
+    case MessageType::snapshot_response:
+      pr.recent_active = true;
+      handle_snapshot_response(m, pr);
+      break;
     default: break;
   }
 }
@@ -437,6 +461,11 @@ void Core::handle_append_response(const Message& m, Progress& pr) {
   }
   if (m.index > log_.last_index()) return;  // acknowledges what we never sent
   const bool updated = pr.on_matched(m.index);
+  if (const SnapshotTransfer* t = pr.snapshot_transfer();
+      t != nullptr && pr.match() >= t->snapshot->meta.index) {
+    // The follower holds the snapshot (or got far enough another way): back to entries.
+    pr.become_probe();
+  }
   if (updated && pr.state() == ProgressState::probe) pr.become_replicate();
   if (updated && maybe_commit()) {
     broadcast_append();
@@ -466,10 +495,22 @@ void Core::append_entry(EntryType type, std::string data) {
 
 bool Core::maybe_send_append(NodeId to, bool send_if_empty) {
   Progress& pr = progress_.at(to);
+  if (pr.state() == ProgressState::snapshot) {
+    send_snapshot_chunks(to, pr);
+    return false;
+  }
   if (pr.is_paused()) return false;
   const LogIndex prev{pr.next().value - 1};
   auto prev_term = log_.term(prev);
-  AUCTION_ASSERT(prev_term.has_value(), "entry before next is gone (snapshots not implemented)");
+  if (!prev_term) {
+    // The entries the follower needs were compacted away: it gets our snapshot instead.
+    // Without one readable now, the next heartbeat answer tries again.
+    auto snapshot = log_.snapshot();
+    if (!snapshot || *snapshot == nullptr) return false;
+    pr.become_snapshot(std::move(*snapshot));
+    send_snapshot_chunks(to, pr);
+    return false;
+  }
   const LogIndex last = log_.last_index();
   std::vector<Entry> ents;
   if (pr.next() <= last) {
@@ -487,6 +528,130 @@ bool Core::maybe_send_append(NodeId to, bool send_if_empty) {
   m.entries = std::move(ents);
   send(std::move(m));
   return true;
+}
+
+void Core::send_snapshot_chunks(NodeId to, Progress& pr) {
+  SnapshotTransfer& t = *pr.snapshot_transfer();
+  const Snapshot& snapshot = *t.snapshot;
+  const std::uint64_t size = snapshot.data.size();
+  const std::uint64_t window =
+      std::uint64_t{config_.snapshot_chunk_bytes} * config_.snapshot_chunks_inflight;
+  // An empty snapshot still goes out as one (empty) chunk.
+  while (!t.last_sent && t.sent - t.acked < window) {
+    const std::uint64_t length = std::min<std::uint64_t>(config_.snapshot_chunk_bytes, size - t.sent);
+    Message m;
+    m.type = MessageType::install_snapshot;
+    m.to = to;
+    m.index = snapshot.meta.index;
+    m.log_term = snapshot.meta.term;
+    m.commit = log_.committed();
+    m.context = t.sent;
+    m.snapshot_bytes = size;
+    m.snapshot_checksum = snapshot.checksum;
+    m.data = snapshot.data.substr(t.sent, length);
+    send(std::move(m));
+    t.sent += length;
+    t.last_sent = t.sent == size;
+  }
+}
+
+void Core::handle_snapshot_response(const Message& m, Progress& pr) {
+  SnapshotTransfer* t = pr.snapshot_transfer();
+  if (t == nullptr || m.index != t->snapshot->meta.index ||
+      m.log_term != t->snapshot->meta.term || m.context > t->snapshot->data.size()) {
+    return;  // about a transfer that ended or another snapshot
+  }
+  if (m.reject) {
+    // A chunk went missing, or the follower started over: resend from what it holds.
+    t->sent = t->acked = m.context;
+    t->last_sent = false;
+  } else if (m.context > t->acked) {
+    t->acked = m.context;
+    t->idle_ticks = 0;
+    // It may hold more than we sent: what an earlier leader sent of the same snapshot.
+    if (t->sent < t->acked) {
+      t->sent = t->acked;
+      t->last_sent = t->sent == t->snapshot->data.size();
+    }
+  }
+  send_snapshot_chunks(m.from, pr);
+}
+
+void Core::answer_chunk(const Message& chunk, std::uint64_t held, bool reject) {
+  Message resp;
+  resp.type = MessageType::snapshot_response;
+  resp.to = chunk.from;
+  resp.index = chunk.index;
+  resp.log_term = chunk.log_term;
+  resp.context = held;
+  resp.reject = reject;
+  // It promises nothing durable: the chunks live in memory until the snapshot is whole.
+  send(std::move(resp));
+}
+
+void Core::handle_snapshot_chunk(const Message& m) {
+  if (m.index <= log_.committed()) {
+    // We already hold everything it covers: tell the leader how far we are, as for an
+    // AppendEntries that brings nothing new; it goes back to sending entries.
+    receiving_.reset();
+    Message resp;
+    resp.type = MessageType::append_response;
+    resp.to = m.from;
+    resp.index = log_.committed();
+    send_after_persist(std::move(resp));
+    return;
+  }
+  const SnapshotMeta meta{m.index, m.log_term};
+  const bool is_same = receiving_ && receiving_->meta == meta &&
+                       receiving_->size == m.snapshot_bytes &&
+                       receiving_->checksum == m.snapshot_checksum;
+  if (!is_same) {
+    if (m.context != 0) {
+      answer_chunk(m, 0, /*reject=*/true);  // a snapshot we have no start of
+      return;
+    }
+    receiving_ = SnapshotReceipt{meta, m.snapshot_bytes, m.snapshot_checksum, {}, 0};
+  }
+  SnapshotReceipt& r = *receiving_;
+  if (m.context != r.data.size()) {
+    // Ahead of what we hold: a chunk went missing, send again from here. Behind: a
+    // duplicate, nothing to do but say where we are.
+    answer_chunk(m, r.data.size(), /*reject=*/m.context > r.data.size());
+    return;
+  }
+  r.data += m.data;
+  r.crc = crc32c(m.data, r.crc);
+  if (r.data.size() < r.size) {
+    answer_chunk(m, r.data.size(), /*reject=*/false);
+    return;
+  }
+  if (r.crc != r.checksum) {
+    // Damaged on the way (decode() bounds every chunk, so only the bytes can be wrong):
+    // start over rather than install it.
+    receiving_.reset();
+    answer_chunk(m, 0, /*reject=*/true);
+    return;
+  }
+  auto snapshot = std::make_shared<Snapshot>(Snapshot{meta, std::move(r.data), r.checksum});
+  receiving_.reset();
+  restore(std::move(snapshot), m.from);
+}
+
+void Core::restore(std::shared_ptr<const Snapshot> snapshot, NodeId leader) {
+  const SnapshotMeta meta = snapshot->meta;
+  if (log_.matches(meta.index, meta.term)) {
+    // Our log already holds the snapshot's last entry, so everything before it too (log
+    // matching, §5.3): it only tells us that much is committed.
+    log_.commit_to(meta.index);
+  } else {
+    log_.restore(std::move(snapshot));
+  }
+  Message resp;
+  resp.type = MessageType::append_response;
+  resp.to = leader;
+  resp.index = meta.index;
+  // It says we hold the snapshot: only true once it is installed and durable.
+  send_after_persist(std::move(resp));
 }
 
 void Core::broadcast_append() {
@@ -654,6 +819,7 @@ std::vector<Message> Core::take_messages() { return std::exchange(messages_, {})
 bool Core::has_ready() const {
   if (ready_outstanding_) return false;
   if (hard_state() != last_hard_state_ || log_.has_unpersisted() ||
+      log_.has_unpersisted_snapshot() ||
       !messages_after_persist_.empty() || log_.committed() > log_.applied()) {
     return true;
   }
@@ -665,6 +831,7 @@ Ready Core::ready() {
   AUCTION_ASSERT(!ready_outstanding_, "ready() while the previous Ready is outstanding");
   ready_outstanding_ = true;
   Ready rd;
+  rd.snapshot = log_.take_unpersisted_snapshot();
   const HardState hs = hard_state();
   if (hs != last_hard_state_) {
     rd.hard_state = hs;
@@ -688,6 +855,7 @@ Ready Core::ready() {
 void Core::advance(const Ready& rd) {
   AUCTION_ASSERT(ready_outstanding_, "advance() without ready()");
   ready_outstanding_ = false;
+  if (rd.snapshot) log_.snapshot_stable(rd.snapshot);
   if (!rd.entries.empty()) log_.stable_to(rd.entries.back().index, rd.entries.back().term);
   if (!rd.committed_entries.empty()) {
     log_.applied_to(rd.committed_entries.back().index);

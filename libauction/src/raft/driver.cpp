@@ -1,6 +1,7 @@
 // Driver: executes Ready batches (see driver.hpp and the contract in ready.hpp).
 #include "auction/raft/driver.hpp"
 
+#include <cstdio>
 #include <utility>
 
 #include "auction/base/assert.hpp"
@@ -15,7 +16,18 @@ Driver::Driver(Config config, LogStorage& storage, Transport& transport, StateMa
       machine_(machine),
       mode_(mode),
       proposals_pending_max_(config.proposals_pending_max),
-      last_role_{core_.role(), core_.term(), core_.leader()} {}
+      last_role_{core_.role(), core_.term(), core_.leader()},
+      config_(config),
+      machine_applied_(storage.snapshot_meta().index),
+      last_snapshot_index_(storage.snapshot_meta().index) {}
+
+Result<void> restore_from_storage(const LogStorage& storage, StateMachine& machine) {
+  if (storage.snapshot_meta().index.value == 0) return {};
+  auto snapshot = storage.snapshot();
+  if (!snapshot) return std::unexpected(snapshot.error());
+  if (*snapshot == nullptr) return fail(code::storage_corrupt, "the storage lost its snapshot");
+  return machine.restore((*snapshot)->data);
+}
 
 void Driver::tick() {
   core_.tick();
@@ -78,24 +90,29 @@ Result<void> Driver::transfer_leadership(NodeId target) {
 std::optional<PersistJob> Driver::take_persist_job() {
   if (!outstanding_ || job_taken_) return std::nullopt;
   job_taken_ = true;
+  Ready& ready = outstanding_->ready;
   // The entries travel with the job and come back in on_persisted(): no copy.
-  return PersistJob{outstanding_->hard_state, std::move(outstanding_->entries)};
+  return PersistJob{ready.snapshot, ready.hard_state, std::move(ready.entries), outstanding_->save};
 }
 
 void Driver::on_persisted(PersistJob job) {
   AUCTION_ASSERT(outstanding_.has_value() && job_taken_, "on_persisted() without a job out");
-  outstanding_->entries = std::move(job.entries);
-  Ready ready = std::move(*outstanding_);
+  Outstanding done = std::move(*outstanding_);
+  done.ready.entries = std::move(job.entries);
   outstanding_.reset();
   job_taken_ = false;
-  finish(ready);
+  if (done.from_core) finish(done.ready);
+  if (done.save) compact_after(*done.save);
   pump();
 }
 
 void Driver::write_job(LogStorage& storage, const PersistJob& job) {
-  // Entries before the hard state: its commit index may name them. One sync covers both.
+  // The received snapshot first: it replaces the log the entries then extend. Entries
+  // before the hard state: its commit index may name them. One sync covers all.
+  if (job.install) storage.install_snapshot(job.install);
   storage.append(job.entries);
   if (job.hard_state) storage.set_hard_state(*job.hard_state);
+  if (job.save) storage.save_snapshot(job.save);
   storage.sync();
 }
 
@@ -107,16 +124,23 @@ void Driver::pump() {
   for (;;) {
     flush_messages();
     note_role();
-    if (outstanding_ || !core_.has_ready()) return;
-    Ready ready = core_.ready();
-    if (ready.needs_persist()) {
+    if (outstanding_) return;
+    const bool from_core = core_.has_ready();
+    if (!from_core && snapshot_to_save_ == nullptr) return;
+    Ready ready = from_core ? core_.ready() : Ready{};
+    // A snapshot received from the leader is newer than any taken here (it is past our
+    // commit index): what was taken is of no use any more.
+    if (ready.snapshot) snapshot_to_save_.reset();
+    std::shared_ptr<const Snapshot> save = std::exchange(snapshot_to_save_, nullptr);
+    if (ready.needs_persist() || save) {
       if (mode_ == Mode::split) {
-        outstanding_ = std::move(ready);
+        outstanding_ = Outstanding{std::move(ready), from_core, std::move(save)};
         return;
       }
-      write_job(storage_, PersistJob{ready.hard_state, ready.entries});
+      write_job(storage_, PersistJob{ready.snapshot, ready.hard_state, ready.entries, save});
     }
-    finish(ready);
+    if (from_core) finish(ready);
+    if (save) compact_after(*save);
   }
 }
 
@@ -131,9 +155,62 @@ void Driver::flush_messages() {
 void Driver::finish(Ready& ready) {
   // The persist is durable: what the messages promise is now true.
   for (Message& m : ready.messages) transport_.send(std::move(m));
+  if (ready.snapshot) restore(*ready.snapshot);
   for (const Entry& e : ready.committed_entries) apply(e);
   for (const ReadState& r : ready.reads) events_.reads_ready.push_back(r.context);
   core_.advance(ready);
+  maybe_take_snapshot();
+}
+
+void Driver::restore(const Snapshot& snapshot) {
+  const LogIndex index = snapshot.meta.index;
+  // Proposals of an earlier leadership of ours that committed but were never applied here:
+  // the snapshot covers them, so their answers will never be computed on this node.
+  for (auto it = proposals_.begin(); it != proposals_.end() && it->first <= index;) {
+    events_.failed.push_back(ProposalFailed{
+        it->first, it->second.term,
+        Error{code::leadership_lost,
+              "this node caught up from a snapshot past the entry: it may have been applied"},
+        it->second.waiter});
+    it = proposals_.erase(it);
+  }
+  // The leader's bytes passed their checksum: a machine that refuses them runs other rules
+  // than the leader's (another version) and cannot follow this cluster.
+  if (auto restored = machine_.restore(snapshot.data); !restored) {
+    std::fprintf(stderr, "raft: fatal: the state machine refused the leader's snapshot of index %llu: %s\n",
+                 static_cast<unsigned long long>(index.value), restored.error().message.c_str());
+    AUCTION_ASSERT(false, "the state machine refused the leader's snapshot");
+  }
+  machine_applied_ = index;
+  last_snapshot_index_ = index;
+  applied_bytes_since_snapshot_ = 0;
+  ++snapshots_installed_;
+}
+
+void Driver::maybe_take_snapshot() {
+  if (snapshot_to_save_ != nullptr || (outstanding_ && outstanding_->save != nullptr)) return;
+  if (machine_applied_ <= last_snapshot_index_) return;
+  const bool by_entries = config_.snapshot_entries > 0 &&
+                          machine_applied_.value - last_snapshot_index_.value >= config_.snapshot_entries;
+  const bool by_bytes =
+      config_.snapshot_log_bytes > 0 && applied_bytes_since_snapshot_ >= config_.snapshot_log_bytes;
+  if (!by_entries && !by_bytes) return;
+  // A snapshot received meanwhile and not installed yet has replaced the log: not now.
+  const auto term = core_.log().term(machine_applied_);
+  if (!term) return;
+  snapshot_to_save_ = make_snapshot(SnapshotMeta{machine_applied_, *term}, machine_.snapshot());
+  last_snapshot_index_ = machine_applied_;
+  applied_bytes_since_snapshot_ = 0;
+  ++snapshots_saved_;
+}
+
+void Driver::compact_after(const Snapshot& saved) {
+  const std::uint64_t index = saved.meta.index.value;
+  if (index <= config_.snapshot_keep_entries) return;
+  const LogIndex through{index - config_.snapshot_keep_entries};
+  // A snapshot installed since replaced the log: nothing of it is left to discard.
+  if (through < storage_.first_index() || storage_.snapshot_meta().index < through) return;
+  storage_.compact(through);
 }
 
 void Driver::apply(const Entry& entry) {
@@ -143,6 +220,8 @@ void Driver::apply(const Entry& entry) {
   // when leadership was lost, see note_role()), and a committed entry keeps its term.
   AUCTION_ASSERT(it == proposals_.end() || it->second.term == entry.term,
                  "a committed proposal changed term");
+  machine_applied_ = entry.index;
+  applied_bytes_since_snapshot_ += entry.data.size();
   std::string answer;
   if (entry.type == EntryType::normal) {
     answer = it != proposals_.end() && it->second.proposed.has_value()
@@ -184,8 +263,16 @@ void Driver::note_role() {
 DriverEvents Driver::take_events() { return std::exchange(events_, {}); }
 
 Status Driver::status() const {
-  return Status{core_.id(),     core_.role(),   core_.term(),
-                core_.leader(), core_.commit(), core_.applied()};
+  return Status{core_.id(),
+                core_.role(),
+                core_.term(),
+                core_.leader(),
+                core_.commit(),
+                core_.applied(),
+                storage_.snapshot_meta(),
+                storage_.first_index(),
+                snapshots_saved_,
+                snapshots_installed_};
 }
 
 }  // namespace auction::raft

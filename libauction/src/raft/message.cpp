@@ -63,8 +63,8 @@ class Reader {
 
 bool is_implemented(std::uint8_t type) {
   return (type >= static_cast<std::uint8_t>(MessageType::append) &&
-          type <= static_cast<std::uint8_t>(MessageType::pre_vote_response)) ||
-         type == static_cast<std::uint8_t>(MessageType::timeout_now);
+          type <= static_cast<std::uint8_t>(MessageType::timeout_now)) ||
+         type == static_cast<std::uint8_t>(MessageType::snapshot_response);
 }
 
 // "term 4611686018427387904 is beyond the bound 2^48": what the raft port logs when it
@@ -95,6 +95,7 @@ std::string_view to_string(MessageType type) {
     case MessageType::install_snapshot: return "install_snapshot";
     case MessageType::timeout_now: return "timeout_now";
     case MessageType::config_change: return "config_change";
+    case MessageType::snapshot_response: return "snapshot_response";
   }
   return "unknown";
 }
@@ -122,6 +123,12 @@ std::string encode(const Message& m) {
     put_u8(out, static_cast<std::uint8_t>(e.type));
     put_u32(out, static_cast<std::uint32_t>(e.data.size()));
     out.append(e.data);
+  }
+  if (m.type == MessageType::install_snapshot) {
+    put_u64(out, m.snapshot_bytes);
+    put_u32(out, m.snapshot_checksum);
+    put_u32(out, static_cast<std::uint32_t>(m.data.size()));
+    out.append(m.data);
   }
   return out;
 }
@@ -188,6 +195,22 @@ Result<Message> decode(std::string_view bytes) {
       return fail(code::bad_message, "entry terms out of order");
     }
     m.entries.push_back(std::move(e));
+  }
+  if (m.type == MessageType::install_snapshot) {
+    m.snapshot_bytes = r.u64();
+    m.snapshot_checksum = r.u32();
+    const std::uint32_t length = r.u32();
+    if (!r.ok() || !r.bytes(length, m.data)) return fail(code::bad_message, "truncated chunk");
+    if (m.snapshot_bytes > log_index_max) {
+      return fail(code::bad_message, beyond_bound("snapshot size", m.snapshot_bytes));
+    }
+    if (m.context > m.snapshot_bytes || length > m.snapshot_bytes - m.context) {
+      return fail(code::bad_message, "snapshot chunk reaches past the snapshot's size");
+    }
+    if (m.index.value == 0) return fail(code::bad_message, "snapshot of index 0");
+  }
+  if (m.type == MessageType::snapshot_response && m.context > log_index_max) {
+    return fail(code::bad_message, beyond_bound("snapshot offset", m.context));
   }
   if (r.remaining() != 0) return fail(code::bad_message, "trailing bytes after the message");
   return m;

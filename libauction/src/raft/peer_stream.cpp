@@ -1,6 +1,8 @@
 // The raft port's stream format: see peer_stream.hpp.
 #include "raft/peer_stream.hpp"
 
+#include <algorithm>
+
 namespace auction::raft::detail {
 
 namespace {
@@ -8,6 +10,8 @@ namespace {
 // 71 bytes and each entry adds 21; the rest is margin.
 constexpr std::size_t message_header_bytes = 128;
 constexpr std::size_t message_entry_overhead_bytes = 21;
+// An install_snapshot's tail before its data: size, checksum, length.
+constexpr std::size_t snapshot_chunk_overhead_bytes = 16;
 }  // namespace
 
 void append_frame(std::string& out, std::string_view encoded) {
@@ -22,8 +26,10 @@ std::uint32_t frame_length(const unsigned char (&header)[frame_header_bytes]) {
 }
 
 std::size_t message_bytes_max(const Config& config) {
-  return message_header_bytes + config.append_entries_max * message_entry_overhead_bytes +
-         config.entry_bytes_max + config.append_bytes_max;
+  const std::size_t append = config.append_entries_max * message_entry_overhead_bytes +
+                             config.entry_bytes_max + config.append_bytes_max;
+  const std::size_t snapshot_chunk = snapshot_chunk_overhead_bytes + config.snapshot_chunk_bytes;
+  return message_header_bytes + std::max(append, snapshot_chunk);
 }
 
 }  // namespace auction::raft::detail

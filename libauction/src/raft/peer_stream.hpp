@@ -32,7 +32,7 @@ std::uint32_t frame_length(const unsigned char (&header)[frame_header_bytes]);
 
 // The longest encoded message a node of this config sends: one AppendEntries holds at most
 // append_entries_max entries and append_bytes_max of data beyond its first entry, which
-// itself is at most entry_bytes_max.
+// itself is at most entry_bytes_max; one snapshot chunk holds at most snapshot_chunk_bytes.
 std::size_t message_bytes_max(const Config& config);
 
 }  // namespace auction::raft::detail

@@ -2,6 +2,7 @@
 #include "auction/raft/detail/progress.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "auction/base/assert.hpp"
 
@@ -17,6 +18,7 @@ bool Progress::is_paused() const {
   switch (state_) {
     case ProgressState::probe: return probe_sent_;
     case ProgressState::replicate: return inflight_.size() >= inflight_max_;
+    case ProgressState::snapshot: return true;  // chunks go out by their own window
   }
   return true;
 }
@@ -31,6 +33,7 @@ void Progress::on_sent(LogIndex last, std::size_t entry_count) {
       }
       break;
     case ProgressState::probe: probe_sent_ = true; break;
+    case ProgressState::snapshot: break;
   }
 }
 
@@ -48,6 +51,8 @@ bool Progress::on_matched(LogIndex index) {
 }
 
 bool Progress::on_rejected(LogIndex rejected, LogIndex probe_to) {
+  // Nothing but chunks was sent since the snapshot started: a rejection is of older news.
+  if (state_ == ProgressState::snapshot) return false;
   if (state_ == ProgressState::replicate) {
     // A rejection at or below match answers an older message: the logs agree there.
     if (rejected <= match_) return false;
@@ -71,6 +76,7 @@ void Progress::on_heartbeat_response() {
 
 void Progress::become_probe() {
   state_ = ProgressState::probe;
+  transfer_ = SnapshotTransfer{};
   probe_sent_ = false;
   inflight_.clear();
   next_ = LogIndex{match_.value + 1};
@@ -78,9 +84,18 @@ void Progress::become_probe() {
 
 void Progress::become_replicate() {
   state_ = ProgressState::replicate;
+  transfer_ = SnapshotTransfer{};
   probe_sent_ = false;
   inflight_.clear();
   next_ = LogIndex{match_.value + 1};
+}
+
+void Progress::become_snapshot(std::shared_ptr<const Snapshot> snapshot) {
+  AUCTION_ASSERT(snapshot != nullptr, "a snapshot transfer needs a snapshot");
+  state_ = ProgressState::snapshot;
+  probe_sent_ = false;
+  inflight_.clear();
+  transfer_ = SnapshotTransfer{std::move(snapshot)};
 }
 
 }  // namespace auction::raft

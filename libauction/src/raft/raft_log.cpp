@@ -11,15 +11,22 @@ RaftLog::RaftLog(const LogStorage& storage)
     : storage_(storage),
       offset_(storage.last_index().value + 1),
       in_progress_(offset_),
-      committed_(storage.hard_state().commit),
-      applied_(storage.first_index().value - 1) {
+      committed_(std::max(storage.hard_state().commit, storage.snapshot_meta().index)),
+      // The state machine starts as the snapshot left it (Driver's precondition).
+      applied_(storage.snapshot_meta().index) {
   AUCTION_ASSERT(committed_ <= storage.last_index(), "stored commit beyond the stored log");
+  AUCTION_ASSERT(storage.first_index().value <= applied_.value + 1,
+                 "the stored log starts after its snapshot");
 }
 
-LogIndex RaftLog::first_index() const { return storage_.first_index(); }
+LogIndex RaftLog::first_index() const {
+  if (restored_) return LogIndex{restored_->meta.index.value + 1};
+  return storage_.first_index();
+}
 
 LogIndex RaftLog::last_index() const {
   if (!unstable_.empty()) return unstable_.back().index;
+  if (restored_) return restored_->meta.index;
   return storage_.last_index();
 }
 
@@ -35,6 +42,10 @@ Result<Term> RaftLog::term(LogIndex index) const {
     return unstable_[index.value - offset_.value].term;
   }
   if (index >= offset_) return fail(code::unavailable, "index beyond the log");
+  if (restored_) {
+    if (index == restored_->meta.index) return restored_->meta.term;
+    return fail(code::compacted, "index " + std::to_string(index.value) + " is in the snapshot");
+  }
   return storage_.term(index);
 }
 
@@ -136,8 +147,8 @@ void RaftLog::commit_to(LogIndex index) {
 }
 
 void RaftLog::applied_to(LogIndex index) {
-  AUCTION_ASSERT(index <= committed_ && index >= applied_, "applied out of order");
-  applied_ = index;
+  AUCTION_ASSERT(index <= committed_, "applied beyond the commit index");
+  applied_ = std::max(applied_, index);
 }
 
 std::vector<Entry> RaftLog::take_unpersisted() {
@@ -163,8 +174,36 @@ void RaftLog::stable_to(LogIndex index, Term t) {
 }
 
 LogIndex RaftLog::persisted_index() const {
-  if (unstable_.empty()) return storage_.last_index();
+  if (unstable_.empty() && !restored_) return storage_.last_index();
   return LogIndex{offset_.value - 1};
+}
+
+Result<std::shared_ptr<const Snapshot>> RaftLog::snapshot() const {
+  if (restored_) return restored_;
+  return storage_.snapshot();
+}
+
+void RaftLog::restore(std::shared_ptr<const Snapshot> snapshot) {
+  const LogIndex index = snapshot->meta.index;
+  AUCTION_ASSERT(index > committed_, "restoring a snapshot behind the commit index");
+  unstable_.clear();
+  offset_ = LogIndex{index.value + 1};
+  in_progress_ = offset_;
+  committed_ = index;
+  applied_ = index;
+  restored_ = std::move(snapshot);
+  restored_handed_out_ = false;
+}
+
+std::shared_ptr<const Snapshot> RaftLog::take_unpersisted_snapshot() {
+  if (!has_unpersisted_snapshot()) return nullptr;
+  restored_handed_out_ = true;
+  return restored_;
+}
+
+void RaftLog::snapshot_stable(const std::shared_ptr<const Snapshot>& snapshot) {
+  // A later restore() may have replaced it meanwhile: that one is still to be installed.
+  if (restored_ == snapshot) restored_.reset();
 }
 
 std::vector<Entry> RaftLog::next_committed(LogIndex hi, std::size_t bytes_max) const {

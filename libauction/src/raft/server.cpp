@@ -116,11 +116,13 @@ Waiter<std::string>& proposal_waiter(void* waiter) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(asio::any_io_executor ex, ServerOptions opts, LogStorage& inner, StateMachine& machine)
+  Impl(asio::any_io_executor ex, ServerOptions opts, LogStorage& inner,
+       StateMachine& state_machine)
       : executor(std::move(ex)),
         options(std::move(opts)),
         storage(inner),
         log_name(options.log_noun + " " + std::to_string(options.config.id.value)),
+        machine(state_machine),
         driver(options.config, storage, routes, machine, Driver::Mode::split),
         tls(wire::make_mutual_tls_context(options.tls)),
         ticker(executor),
@@ -148,6 +150,7 @@ struct Server::Impl {
   detail::GuardedStorage storage;
   std::string log_name;  // "replica 2"
   PeerRoutes routes;
+  StateMachine& machine;
   Driver driver;
   // The raft port's mutual TLS, both directions; an error here is start()'s.
   Result<std::shared_ptr<asio::ssl::context>> tls;
@@ -329,6 +332,13 @@ Result<std::uint16_t> Server::start() {
     s.is_stopped = true;
     return std::unexpected(s.tls.error());
   }
+  // The state machine starts where the latest snapshot left it; the log after it is
+  // applied again.
+  if (auto restored = restore_from_storage(s.storage, s.machine); !restored) {
+    s.is_stopped = true;
+    return fail(restored.error().code,
+                "the snapshot in storage cannot be restored: " + restored.error().message);
+  }
   std::weak_ptr<Impl> weak = impl_;
   s.self = weak;
   s.peer_listener.emplace(
@@ -467,7 +477,11 @@ ServerStatus Server::status() const {
                       now.commit,
                       now.applied,
                       impl_->driver.core().log().last_index(),
-                      impl_->driver.core().transferee()};
+                      impl_->driver.core().transferee(),
+                      now.snapshot,
+                      now.first_index,
+                      now.snapshots_saved,
+                      now.snapshots_installed};
 }
 
 NodeId Server::id() const { return impl_->options.config.id; }

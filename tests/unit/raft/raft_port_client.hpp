@@ -92,7 +92,10 @@ inline std::string forged_message(raft::MessageType type, std::uint64_t from, st
                                                                .commit = raft::LogIndex{0},
                                                                .reject = false,
                                                                .reject_hint = raft::LogIndex{0},
-                                                               .context = 0}));
+                                                               .context = 0,
+                                                               .snapshot_bytes = 0,
+                                                               .snapshot_checksum = 0,
+                                                               .data = {}}));
   return bytes;
 }
 

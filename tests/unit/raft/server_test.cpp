@@ -69,6 +69,28 @@ class RecordingMachine final : public StateMachine {
     events_.changed.notify_all();
     return "applied:" + std::string(command) + "@" + std::to_string(index.value);
   }
+  // Its snapshot: the commands, one per line (the tests' commands hold no newline).
+  std::string snapshot() const override {
+    std::lock_guard lock(events_.mutex);
+    std::string out;
+    for (const std::string& c : commands_) out += c + "\n";
+    return out;
+  }
+  Result<void> restore(std::string_view snapshot) override {
+    std::vector<std::string> commands;
+    while (!snapshot.empty()) {
+      const auto end = snapshot.find('\n');
+      if (end == std::string_view::npos) return auction::fail(auction::code::bad_snapshot, "no newline");
+      commands.emplace_back(snapshot.substr(0, end));
+      snapshot.remove_prefix(end + 1);
+    }
+    {
+      std::lock_guard lock(events_.mutex);
+      commands_ = std::move(commands);
+    }
+    events_.changed.notify_all();
+    return {};
+  }
   // Precondition: events.mutex held.
   bool has(const std::string& command) const {
     return std::find(commands_.begin(), commands_.end(), command) != commands_.end();

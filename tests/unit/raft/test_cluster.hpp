@@ -32,8 +32,36 @@ using namespace auction::raft;
 
 inline NodeId n(std::uint64_t id) { return NodeId{id}; }
 
+// The commands of a RecordingMachine as snapshot bytes: each as "<length>:<bytes>".
+inline std::string encode_commands(const std::vector<std::string>& commands) {
+  std::string out;
+  for (const std::string& c : commands) out += std::to_string(c.size()) + ":" + c;
+  return out;
+}
+
+inline Result<std::vector<std::string>> decode_commands(std::string_view bytes) {
+  std::vector<std::string> out;
+  while (!bytes.empty()) {
+    const auto colon = bytes.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return fail(auction::code::bad_snapshot, "no length");
+    }
+    std::size_t length = 0;
+    for (const char c : bytes.substr(0, colon)) {
+      if (c < '0' || c > '9') return fail(auction::code::bad_snapshot, "bad length");
+      length = length * 10 + static_cast<std::size_t>(c - '0');
+    }
+    bytes.remove_prefix(colon + 1);
+    if (length > bytes.size()) return fail(auction::code::bad_snapshot, "short command");
+    out.emplace_back(bytes.substr(0, length));
+    bytes.remove_prefix(length);
+  }
+  return out;
+}
+
 // Remembers every command; answers "applied:<command>@<index>". Of a command this node
-// proposed with a string attached, it also remembers that string.
+// proposed with a string attached, it also remembers that string. Its snapshot is its list
+// of commands; restoring one replaces the list.
 class RecordingMachine final : public StateMachine {
  public:
   std::string apply(LogIndex index, std::string_view command) override {
@@ -45,7 +73,16 @@ class RecordingMachine final : public StateMachine {
     if (const auto* note = std::any_cast<std::string>(&proposed)) attached.push_back(*note);
     return apply(index, command);
   }
+  std::string snapshot() const override { return encode_commands(commands); }
+  Result<void> restore(std::string_view snapshot) override {
+    auto decoded = decode_commands(snapshot);
+    if (!decoded) return std::unexpected(decoded.error());
+    commands = std::move(*decoded);
+    ++restores;
+    return {};
+  }
   std::vector<std::string> commands;
+  int restores = 0;  // snapshots restored
   std::vector<std::string> attached;  // what apply_proposed() was given, in order
 };
 
@@ -244,6 +281,7 @@ class Cluster {
  private:
   void boot(NodeId id) {
     Node& node = *nodes_.at(id);
+    REQUIRE(restore_from_storage(node.storage, node.machine).has_value());
     node.driver =
         std::make_unique<Driver>(config_for(id), node.storage, link_, node.machine, mode_);
   }

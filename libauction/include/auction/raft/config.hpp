@@ -47,6 +47,22 @@ struct Config {
                                               // caller takes them; beyond it they are
                                               // dropped, which Raft tolerates as loss
 
+  // Snapshots (§7). A leader sends a follower that needs entries it discarded its latest
+  // snapshot, in chunks of snapshot_chunk_bytes, with at most snapshot_chunks_inflight
+  // unacknowledged; a follower that acknowledges nothing for an election timeout gets the
+  // chunks again from the last it acknowledged (a timeout on progress, never on the
+  // transfer's total time, so a large snapshot over a slow link still arrives).
+  std::size_t snapshot_chunk_bytes = 1 << 20;  // >= 1
+  std::size_t snapshot_chunks_inflight = 4;    // >= 1
+  // The driver takes a snapshot of the state machine once this many entries were applied
+  // since the last one, or once their data reached snapshot_log_bytes; 0 turns either
+  // trigger off (both 0: never). It then discards the log up to snapshot_keep_entries
+  // entries before the snapshot: those let a leader catch up a follower that lags a little
+  // without sending it a whole snapshot.
+  std::uint64_t snapshot_entries = 0;
+  std::uint64_t snapshot_log_bytes = 0;
+  std::uint64_t snapshot_keep_entries = 1000;
+
   std::uint64_t seed = 1;  // seeds the election-timeout generator; same seed, same run
 };
 

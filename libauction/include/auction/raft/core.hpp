@@ -13,8 +13,10 @@
 // pipelining and fast backtracking (§5.3, §10.2), commitment only by counting entries of
 // the current term (§5.4.2, Figure 8) with a no-op at the start of each term, ReadIndex
 // reads (§6.4), a bound on uncommitted proposal bytes, leadership transfer with TimeoutNow
-// (dissertation §3.10).
-// Not yet: snapshots, membership changes (message types reserved).
+// (dissertation §3.10), and snapshots (§7): a follower that needs entries the leader
+// discarded receives the leader's snapshot in chunks, resumable after lost chunks, a dropped
+// connection or a change of leader, with retries timed on progress (Config).
+// Not yet: membership changes (message type reserved).
 //
 // Threading: none; the owner (raft::Driver) calls everything from one thread.
 // Never: throws, blocks, trusts a peer's message beyond what decode() validated, or
@@ -24,6 +26,8 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +38,7 @@
 #include "auction/raft/log_storage.hpp"
 #include "auction/raft/message.hpp"
 #include "auction/raft/ready.hpp"
+#include "auction/raft/snapshot.hpp"
 #include "auction/raft/types.hpp"
 
 namespace auction::raft {
@@ -156,6 +161,12 @@ class Core {
   void handle_heartbeat(const Message& m);
   void handle_append_response(const Message& m, Progress& pr);
   void handle_heartbeat_response(const Message& m, Progress& pr);
+  void handle_snapshot_chunk(const Message& m);
+  void handle_snapshot_response(const Message& m, Progress& pr);
+  // Answers a snapshot chunk: the bytes held so far; `reject`: send again from there.
+  void answer_chunk(const Message& chunk, std::uint64_t held, bool reject);
+  // A snapshot received whole (checksum verified) becomes this follower's state.
+  void restore(std::shared_ptr<const Snapshot> snapshot, NodeId leader);
 
   void send(Message m);
   void send_after_persist(Message m);
@@ -164,6 +175,8 @@ class Core {
   // Sends one AppendEntries to `to` if it is not paused; with `send_if_empty` even when
   // there is nothing new (to carry the commit index). Returns whether it sent.
   bool maybe_send_append(NodeId to, bool send_if_empty);
+  // Sends the chunks of the snapshot transfer to `to` that its window allows.
+  void send_snapshot_chunks(NodeId to, Progress& pr);
   bool maybe_commit();
   void append_entry(EntryType type, std::string data);
 
@@ -188,6 +201,18 @@ class Core {
   std::map<NodeId, Progress> progress_;  // leader only: every voter, self included
   std::map<NodeId, bool> votes_;         // candidates: who answered, and how
   NodeId transferee_;                    // leader only: whom leadership is handed to
+
+  // A follower's snapshot arriving in chunks. Kept across terms and leaders: a new leader
+  // sending the same snapshot (same index, term, size and checksum: byte for byte the same,
+  // as state machines are deterministic) resumes where the last one stopped.
+  struct SnapshotReceipt {
+    SnapshotMeta meta;
+    std::uint64_t size = 0;
+    std::uint32_t checksum = 0;
+    std::string data;       // the bytes received so far, in order
+    std::uint32_t crc = 0;  // CRC32C of `data`
+  };
+  std::optional<SnapshotReceipt> receiving_;
 
   // Bytes of entry data proposed in this leadership not yet committed. Reset on every role
   // change; entries of an earlier term that commit later may overshoot what was counted,

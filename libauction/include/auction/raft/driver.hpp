@@ -6,7 +6,11 @@
 // adds what the core leaves to its caller: writing Ready batches to LogStorage, sending
 // messages, applying committed entries to the StateMachine, and turning all of that into
 // events a service can act on: a proposal completed (with the state machine's answer) or
-// failed, a read became safe to answer or failed, the role/term/leader changed.
+// failed, a read became safe to answer or failed, the role/term/leader changed. It also
+// takes snapshots (Config::snapshot_entries, snapshot_log_bytes): it asks the state machine
+// for one, has it saved with the next persist, and once that is durable discards the log up
+// to Config::snapshot_keep_entries before it; and it installs a snapshot the core received
+// from a leader, then restores the state machine from it.
 //
 // Two modes:
 //   synchronous  every input (tick, message, propose, read) runs the whole cycle before
@@ -36,6 +40,7 @@
 #include <any>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +50,7 @@
 #include "auction/raft/core.hpp"
 #include "auction/raft/log_storage.hpp"
 #include "auction/raft/message.hpp"
+#include "auction/raft/snapshot.hpp"
 #include "auction/raft/state_machine.hpp"
 #include "auction/raft/transport.hpp"
 #include "auction/raft/types.hpp"
@@ -53,8 +59,10 @@ namespace auction::raft {
 
 // What is on its way to disk: written by Driver::write_job(), on any thread.
 struct PersistJob {
+  std::shared_ptr<const Snapshot> install;  // received from the leader (Ready::snapshot)
   std::optional<HardState> hard_state;
   std::vector<Entry> entries;
+  std::shared_ptr<const Snapshot> save;  // taken of this node's state machine
 };
 
 // One proposal this node accepted as leader whose outcome is not known yet.
@@ -109,15 +117,25 @@ struct Status {
   NodeId leader;
   LogIndex commit;
   LogIndex applied;
+  SnapshotMeta snapshot;      // the latest snapshot saved or installed here
+  LogIndex first_index;       // the first entry still held (the log before it is discarded)
+  std::uint64_t snapshots_saved = 0;      // taken of the state machine here, since start
+  std::uint64_t snapshots_installed = 0;  // received from a leader, since start
 };
+
+// Before a Driver starts on `storage`: restores `machine` (empty) from storage's latest
+// snapshot, if there is one. Errors: the storage's (the snapshot cannot be read) or the
+// machine's ("bad_snapshot").
+Result<void> restore_from_storage(const LogStorage& storage, StateMachine& machine);
 
 class Driver {
  public:
   enum class Mode : std::uint8_t { synchronous, split };
 
-  // References must outlive the driver. The core starts from `storage`'s hard state and
-  // log; the state machine is assumed empty (no snapshots yet): every committed entry is
-  // applied again from index 1 after a restart.
+  // References must outlive the driver. The core starts from `storage`'s hard state, log
+  // and snapshot; `machine` must hold the state of storage's latest snapshot, or be empty
+  // when there is none (restore_from_storage() does that): every committed entry after the
+  // snapshot is applied again after a restart.
   Driver(Config config, LogStorage& storage, Transport& transport, StateMachine& machine,
          Mode mode = Mode::synchronous);
 
@@ -158,7 +176,8 @@ class Driver {
   // runs write_job() (on any thread) and then on_persisted() with the same job here.
   std::optional<PersistJob> take_persist_job();
   void on_persisted(PersistJob job);
-  // Appends the entries, records the hard state, syncs. Touches only `storage`.
+  // Installs the received snapshot, appends the entries, records the hard state, saves
+  // the snapshot taken here, syncs. Touches only `storage`.
   static void write_job(LogStorage& storage, const PersistJob& job);
 
   // Batching: with it on, tick(), on_message(), report_unreachable(), propose() and
@@ -180,6 +199,12 @@ class Driver {
   void finish(Ready& ready);
   void apply(const Entry& entry);
   void note_role();
+  // Restores the state machine from a snapshot received from the leader.
+  void restore(const Snapshot& snapshot);
+  // Takes a snapshot if a trigger of Config says so; it goes out with the next persist.
+  void maybe_take_snapshot();
+  // The snapshot `saved` is durable: discard the log up to snapshot_keep_entries before it.
+  void compact_after(const Snapshot& saved);
 
   Core core_;
   LogStorage& storage_;
@@ -188,13 +213,28 @@ class Driver {
   Mode mode_;
   std::size_t proposals_pending_max_;
 
-  std::optional<Ready> outstanding_;  // split mode: waiting for its persist
+  // Split mode: waiting for its persist. A snapshot to save may go out without a Ready of
+  // the core's (from_core false: nothing to finish when it comes back).
+  struct Outstanding {
+    Ready ready;
+    bool from_core = true;
+    std::shared_ptr<const Snapshot> save;
+  };
+  std::optional<Outstanding> outstanding_;
   bool job_taken_ = false;
   bool is_batching_ = false;
   // Accepted here, not yet applied or failed: the one table of pending proposals.
   std::map<LogIndex, PendingProposal> proposals_;
   DriverEvents events_;
   RoleChanged last_role_;
+
+  Config config_;
+  LogIndex machine_applied_;       // the state machine's last applied (or restored) index
+  LogIndex last_snapshot_index_;   // the latest snapshot taken or installed
+  std::uint64_t applied_bytes_since_snapshot_ = 0;
+  std::shared_ptr<const Snapshot> snapshot_to_save_;  // taken, not yet in a persist job
+  std::uint64_t snapshots_saved_ = 0;
+  std::uint64_t snapshots_installed_ = 0;
 };
 
 }  // namespace auction::raft

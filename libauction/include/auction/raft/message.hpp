@@ -1,7 +1,8 @@
 // Message: what Raft nodes say to each other, and its binary wire encoding.
 //
 // One struct for every RPC of the Raft paper (Figure 2) and of the dissertation's
-// extensions (pre-vote §9.6, ReadIndex heartbeats §6.4), in the style of etcd's raftpb.
+// extensions (pre-vote §9.6, ReadIndex heartbeats §6.4, leadership transfer §3.10,
+// snapshots sent in chunks §7 and chapter 5), in the style of etcd's raftpb.
 // Fields unused by a type are zero. encode()/decode() are pure and never throw; decode()
 // validates every field a peer controls and bounds every count, so garbage yields an
 // error value ("bad_message"), never a crash or an unbounded allocation.
@@ -15,7 +16,9 @@
 //   u8  reject        (0 or 1)
 //   u32 entry count   (<= message_entries_max; non-zero only for append)
 //   per entry: u64 term, u64 index, u8 type (normal|noop), u32 length, length bytes
-// Nothing may follow the last entry.
+//   install_snapshot only: u64 snapshot_bytes (<= 2^48), u32 snapshot_checksum,
+//                     u32 length, length bytes of data (context + length <= snapshot_bytes)
+// Nothing else may follow.
 #pragma once
 
 #include <cstddef>
@@ -38,13 +41,20 @@ enum class MessageType : std::uint8_t {
   vote_response = 6,
   pre_vote = 7,  // RequestVote for term+1 that changes nobody's term (§9.6)
   pre_vote_response = 8,
-  // Reserved for what is not implemented yet; decode() rejects it today.
-  install_snapshot = 9,  // log compaction (§7)
+  // One chunk of the leader's snapshot (§7): `index` and `log_term` are the snapshot's
+  // last included index and term, `context` the chunk's byte offset, `data` its bytes,
+  // `snapshot_bytes` and `snapshot_checksum` the whole snapshot's size and CRC32C.
+  install_snapshot = 9,
   // Leadership transfer (dissertation §3.10): the leader tells an up-to-date follower to
   // campaign now; its vote requests then carry `context` = vote_context_transfer.
   timeout_now = 10,
   // Reserved for what is not implemented yet; decode() rejects it today.
   config_change = 11,  // membership changes (dissertation §4)
+  // A follower's answer to a chunk: `index`/`log_term` name the snapshot, `context` the
+  // bytes of it held so far (the offset it wants next); `reject`: resend from there (a
+  // chunk went missing, or the bytes failed their checksum and it starts again from 0).
+  // A snapshot received whole is answered with an append_response for its index instead.
+  snapshot_response = 12,
 };
 
 // A readable name ("append", "vote_response", ...) for logs.
@@ -72,6 +82,10 @@ struct Message {
   // heartbeat and its response: the ReadIndex round; vote: vote_context_transfer when the
   // candidate campaigns on its leader's TimeoutNow (voters then set the lease aside).
   std::uint64_t context = 0;
+  // install_snapshot only (see MessageType::install_snapshot).
+  std::uint64_t snapshot_bytes = 0;
+  std::uint32_t snapshot_checksum = 0;
+  std::string data;
 
   friend bool operator==(const Message&, const Message&) = default;
 };

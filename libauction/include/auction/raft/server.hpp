@@ -109,13 +109,18 @@ struct ServerStatus {
   LogIndex applied;
   LogIndex last_index;
   NodeId transferee;  // the node a leader hands leadership to (async_hand_over); NodeId{0}: none
+  SnapshotMeta snapshot;  // the latest snapshot saved or installed ({0, 0}: none)
+  LogIndex first_index;   // the first entry still held
+  std::uint64_t snapshots_saved = 0;      // since start
+  std::uint64_t snapshots_installed = 0;  // received from a leader, since start
 };
 
 class Server {
  public:
-  // `storage` holds this node's log and hard state (recovered, e.g. FileStorage::open());
-  // `machine` is empty: every committed entry is applied again from index 1 (no snapshots
-  // yet). Both must outlive the server and be used by nobody else while it runs.
+  // `storage` holds this node's log, hard state and snapshot (recovered, e.g.
+  // FileStorage::open()); `machine` is empty: start() restores it from the snapshot, and
+  // every committed entry after that is applied again. Both must outlive the server and be
+  // used by nobody else while it runs.
   // Aborts on an invalid config (see Core).
   Server(boost::asio::any_io_executor executor, ServerOptions options, LogStorage& storage,
          StateMachine& machine);
@@ -124,9 +129,10 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds the raft port, starts ticking, the disk thread and the peer links. Returns the
-  // bound port. Errors (nothing was started): credentials_invalid (options.tls does not
-  // load), address_in_use, bind_failed.
+  // Restores the state machine from storage's snapshot, binds the raft port, starts
+  // ticking, the disk thread and the peer links. Returns the bound port. Errors (nothing
+  // was started): credentials_invalid (options.tls does not load), bad_snapshot (the state
+  // machine refuses storage's snapshot), address_in_use, bind_failed.
   // Precondition: called once.
   Result<std::uint16_t> start();
 

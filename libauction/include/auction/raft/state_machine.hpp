@@ -8,14 +8,17 @@
 // with apply_proposed() instead, which also receives what the proposer attached to the
 // proposal (Driver::propose, Server::async_propose): a state machine can take the command as
 // its proposer already decoded it instead of decoding the bytes again.
+// snapshot() and restore() let a node discard its log (Raft paper §7): the driver saves a
+// snapshot every so often and discards the entries it covers, and a follower too far behind
+// receives the leader's snapshot and restores it instead of applying those entries.
 // Threading: called from the driver's thread only.
-// Later: snapshot() and restore() for log compaction.
 #pragma once
 
 #include <any>
 #include <string>
 #include <string_view>
 
+#include "auction/base/error.hpp"
 #include "auction/raft/types.hpp"
 
 namespace auction::raft {
@@ -36,6 +39,17 @@ class StateMachine {
     (void)proposed;
     return apply(index, command);
   }
+
+  // The whole state as of the last entry applied, as bytes restore() takes back.
+  // Deterministic: two replicas that applied the same entries give the same bytes (a
+  // follower resumes a transfer from a new leader only when the bytes match; the checksum
+  // decides).
+  virtual std::string snapshot() const = 0;
+
+  // Replaces the whole state with the one `snapshot` describes (made by snapshot() on this
+  // or any replica). All or nothing: on an error the state is unchanged.
+  // Errors: "bad_snapshot" naming what is wrong.
+  virtual Result<void> restore(std::string_view snapshot) = 0;
 };
 
 }  // namespace auction::raft

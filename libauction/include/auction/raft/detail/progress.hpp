@@ -3,12 +3,15 @@
 //
 // Owned by raft::Core, one per voter while it leads; single-threaded like the core.
 //
-// A follower is in one of two states:
+// A follower is in one of three states:
 //   probe      the leader does not know where the logs agree; it sends one AppendEntries
 //              and waits for the answer (or the next heartbeat) before sending another.
 //   replicate  the logs agree up to `match`; the leader streams entries optimistically,
 //              advancing `next` as it sends, with at most `inflight_max` messages
 //              unacknowledged (pipelining, dissertation §10.2.2).
+//   snapshot   the follower needs entries the leader discarded (compacted): the leader
+//              sends its snapshot in chunks (SnapshotTransfer) and nothing else until
+//              the follower answers that it holds the snapshot's index, then probes.
 // A rejection moves a follower back to probe; a success moves it to replicate.
 // Not public API: in detail/ only because raft::Core holds these by value.
 #pragma once
@@ -16,12 +19,23 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 
+#include "auction/raft/snapshot.hpp"
 #include "auction/raft/types.hpp"
 
 namespace auction::raft {
 
-enum class ProgressState : std::uint8_t { probe, replicate };
+enum class ProgressState : std::uint8_t { probe, replicate, snapshot };
+
+// A snapshot on its way to one follower. Invariant: acked <= sent <= snapshot size.
+struct SnapshotTransfer {
+  std::shared_ptr<const Snapshot> snapshot;
+  std::uint64_t sent = 0;    // bytes sent: the offset of the next chunk
+  std::uint64_t acked = 0;   // bytes the follower said it holds
+  bool last_sent = false;    // the chunk that completes the snapshot went out
+  int idle_ticks = 0;        // ticks since `acked` last grew
+};
 
 class Progress {
  public:
@@ -61,6 +75,12 @@ class Progress {
 
   void become_probe();
   void become_replicate();
+  // Starts sending `snapshot` (not null) from its first byte.
+  void become_snapshot(std::shared_ptr<const Snapshot> snapshot);
+  // The transfer under way in the snapshot state; null in the others.
+  SnapshotTransfer* snapshot_transfer() {
+    return state_ == ProgressState::snapshot ? &transfer_ : nullptr;
+  }
 
  private:
   LogIndex match_{0};
@@ -69,6 +89,7 @@ class Progress {
   bool probe_sent_ = false;
   std::size_t inflight_max_;
   std::deque<LogIndex> inflight_;  // last index of each unacknowledged AppendEntries
+  SnapshotTransfer transfer_;      // snapshot state only
 };
 
 }  // namespace auction::raft

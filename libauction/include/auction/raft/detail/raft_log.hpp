@@ -5,10 +5,14 @@
 // writes it: the driver writes what Core::ready() hands out. Entries below `offset` live
 // only in storage; entries at or above it live here (and may also be on their way to
 // storage, or even already there if they were overwritten while in flight).
+// A snapshot received from a leader (restore()) replaces the whole log at once: until the
+// driver has installed it in storage, the log starts right after it and storage is not
+// read at all (etcd's unstable snapshot).
 // Not public API: in detail/ only because raft::Core holds one by value.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <utility>
@@ -63,6 +67,8 @@ class RaftLog {
   std::pair<LogIndex, Term> find_conflict_by_term(LogIndex index, Term term) const;
 
   void commit_to(LogIndex index);
+  // Never moves applied back: entries applied from a Ready handed out before a restore()
+  // are behind the snapshot that follows them.
   void applied_to(LogIndex index);
 
   // Unstable entries not yet handed out for persisting; marks them as in progress.
@@ -74,6 +80,20 @@ class RaftLog {
   // Highest index known durable here (the leader's own match index).
   LogIndex persisted_index() const;
 
+  // The snapshot a leader sends a follower that needs discarded entries: the one being
+  // restored, else storage's latest. Null when there is none; errors as
+  // LogStorage::snapshot().
+  Result<std::shared_ptr<const Snapshot>> snapshot() const;
+  // A snapshot from the leader whose index is past `committed` and whose entry this log
+  // does not hold: the log now starts right after it, empty, with committed and applied at
+  // its index (the driver restores the state machine before it applies anything else).
+  void restore(std::shared_ptr<const Snapshot> snapshot);
+  // The restored snapshot not yet handed out for installing; marks it as handed out.
+  std::shared_ptr<const Snapshot> take_unpersisted_snapshot();
+  bool has_unpersisted_snapshot() const { return restored_ != nullptr && !restored_handed_out_; }
+  // The driver installed `snapshot` in storage: storage now describes the log again.
+  void snapshot_stable(const std::shared_ptr<const Snapshot>& snapshot);
+
   // Committed entries after `applied` up to `hi` (inclusive), bounded by bytes_max.
   std::vector<Entry> next_committed(LogIndex hi, std::size_t bytes_max) const;
 
@@ -84,6 +104,8 @@ class RaftLog {
   LogIndex in_progress_;  // unstable entries below it are handed out already
   LogIndex committed_;
   LogIndex applied_;
+  std::shared_ptr<const Snapshot> restored_;  // restore()d, not yet installed in storage
+  bool restored_handed_out_ = false;
 };
 
 }  // namespace auction::raft
