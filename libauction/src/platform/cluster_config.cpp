@@ -123,6 +123,31 @@ Result<ClusterTls> parse_tls(const json& item) {
   return tls;
 }
 
+Result<ClusterSnapshots> parse_snapshots(const json& item) {
+  if (!item.is_object()) return std::unexpected(invalid("snapshots must be an object"));
+  if (auto ok = check_keys(item, "snapshots", {"entries", "log_bytes", "keep_entries"}); !ok) {
+    return std::unexpected(ok.error());
+  }
+  ClusterSnapshots snapshots;
+  struct Field {
+    const char* key;
+    std::uint64_t ClusterSnapshots::*member;
+    std::uint64_t max;
+  };
+  static constexpr Field fields[] = {
+      {"entries", &ClusterSnapshots::entries, std::uint64_t{1} << 40},
+      {"log_bytes", &ClusterSnapshots::log_bytes, std::uint64_t{1} << 48},
+      {"keep_entries", &ClusterSnapshots::keep_entries, std::uint64_t{1} << 40},
+  };
+  for (const Field& field : fields) {
+    if (!item.contains(field.key)) continue;
+    auto value = unsigned_field(item, "snapshots", field.key, 0, field.max);
+    if (!value) return std::unexpected(value.error());
+    snapshots.*field.member = *value;
+  }
+  return snapshots;
+}
+
 Result<ClusterLimits> parse_limits(const json& item) {
   if (!item.is_object()) return std::unexpected(invalid("limits must be an object"));
   ClusterLimits limits;
@@ -176,7 +201,8 @@ Result<ClusterConfig> ClusterConfig::parse(std::string_view text) {
   json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return std::unexpected(invalid("the file is not valid JSON"));
   if (!root.is_object()) return std::unexpected(invalid("the top level must be an object"));
-  if (auto ok = check_keys(root, "config", {"replicas", "timing", "tls", "limits"}); !ok) {
+  if (auto ok = check_keys(root, "config", {"replicas", "timing", "tls", "limits", "snapshots"});
+      !ok) {
     return std::unexpected(ok.error());
   }
 
@@ -222,6 +248,11 @@ Result<ClusterConfig> ClusterConfig::parse(std::string_view text) {
     auto parsed = parse_limits(*limits);
     if (!parsed) return std::unexpected(parsed.error());
     config.limits = *parsed;
+  }
+  if (auto snapshots = root.find("snapshots"); snapshots != root.end()) {
+    auto parsed = parse_snapshots(*snapshots);
+    if (!parsed) return std::unexpected(parsed.error());
+    config.snapshots = *parsed;
   }
   return config;
 }

@@ -44,6 +44,9 @@ raft::ServerOptions raft_options(const ClusterConfig& cluster, const ReplicaAddr
   options.config.id = raft::NodeId{self.id};
   options.config.election_timeout_ticks = static_cast<int>(cluster.timing.election_ticks);
   options.config.heartbeat_ticks = static_cast<int>(cluster.timing.heartbeat_ticks);
+  options.config.snapshot_entries = cluster.snapshots.entries;
+  options.config.snapshot_log_bytes = cluster.snapshots.log_bytes;
+  options.config.snapshot_keep_entries = cluster.snapshots.keep_entries;
   // Replicas must not time out in lockstep (§5.2): seed each one differently.
   options.config.seed = std::random_device{}() ^ (self.id << 32);
   for (const auto& replica : cluster.replicas) {

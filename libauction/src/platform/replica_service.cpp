@@ -292,6 +292,11 @@ Reply ReplicaService::status() const {
                              {"commit", s.commit.value},
                              {"applied", s.applied.value},
                              {"last_index", s.last_index.value},
+                             {"first_index", s.first_index.value},
+                             {"snapshot", {{"index", s.snapshot.index.value},
+                                           {"term", s.snapshot.term.value}}},
+                             {"snapshots_saved", s.snapshots_saved},
+                             {"snapshots_installed", s.snapshots_installed},
                              // Replicas that applied the same log prefix show the same digest,
                              // so a test can compare their states without reading them.
                              {"digest", digest()}});

@@ -11,7 +11,8 @@
 //     "tls": {"dir": "certs"},
 //     "limits": {"connections_max": 1024, "connections_per_address_max": 64,
 //                "idle_timeout_ms": 60000, "registrations_per_s": 20,
-//                "registrations_burst": 100, "writes_per_s": 5000, "writes_burst": 10000}
+//                "registrations_burst": 100, "writes_per_s": 5000, "writes_burst": 10000},
+//     "snapshots": {"entries": 100000, "log_bytes": 268435456, "keep_entries": 10000}
 //   }
 //
 // Replica ids are 1..1,000,000 (0 is reserved: Raft uses it for "no node").
@@ -25,6 +26,8 @@
 // says otherwise. `replica init-certs` creates the files and adds the section.
 // `limits` is optional, and so is each of its keys: what the client port grants one source
 // address (docs/protocol.md, "Limits"; docs/operations.md says how to tune them).
+// `snapshots` is optional too: when each replica snapshots its state and discards its log
+// (docs/raft.md, "Snapshots"); replicas may differ here.
 // Parsing is strict: unknown keys, duplicate ids or addresses, and out-of-range values are
 // errors that name the offending field, because a typo in a cluster file should stop a
 // replica at start, not split a cluster at run time.
@@ -79,6 +82,15 @@ struct ClusterLimits {
   std::uint32_t writes_burst = 10'000;
 };
 
+// When a replica takes a snapshot of its state machine and discards the log before it
+// (raft::Config::snapshot_entries, snapshot_log_bytes, snapshot_keep_entries). Both
+// triggers 0: never (the log then grows for ever).
+struct ClusterSnapshots {
+  std::uint64_t entries = 100'000;                   // entries applied since the last one
+  std::uint64_t log_bytes = std::uint64_t{256} << 20;  // or their data reached this
+  std::uint64_t keep_entries = 10'000;  // kept behind a snapshot for followers that lag
+};
+
 struct ClusterConfig {
   static constexpr std::size_t replicas_max = 9;
   static constexpr std::size_t config_bytes_max = 1 << 20;
@@ -87,6 +99,7 @@ struct ClusterConfig {
   ClusterTiming timing;
   std::optional<ClusterTls> tls;  // absent: no credentials yet (a replica will not start)
   ClusterLimits limits;
+  ClusterSnapshots snapshots;
 
   // Parses and validates a cluster file's text. Errors: "config_invalid", naming the field.
   static Result<ClusterConfig> parse(std::string_view text);
