@@ -18,8 +18,10 @@ def crc32c(data, crc=0):
 
 assert crc32c(b"123456789") == 0xE3069283
 
-def header():
-    head = b"PPAPDWAL" + struct.pack("<I", 1)
+def header(version=2):
+    """Version 2 segments open with a hard state and a log_start record (FileStorage writes
+    them so); version 1 segments, written before snapshots existed, have no log_start."""
+    head = b"PPAPDWAL" + struct.pack("<I", version)
     return head + struct.pack("<I", crc32c(head))
 
 def record(kind, payload):
@@ -36,12 +38,17 @@ def hard_state(term=0, vote=0, has_vote=0, commit=0):
 def truncate(last_kept):
     return record(3, struct.pack("<Q", last_kept))
 
+def log_start(index=0, term=0):
+    return record(4, struct.pack("<QQ", index, term))
+
 # The example of docs/raft-storage.md, byte for byte.
-example = header() + hard_state() + hard_state(2, 3, 1, 0) + entry(2, 1, b"hi")
+example = header() + hard_state() + log_start() + hard_state(2, 3, 1, 0) + entry(2, 1, b"hi")
 documented = bytes.fromhex(  # the hex dump in docs/raft-storage.md
-    "505041504457414c01000000941656c4" "19000000c39b6855020000000000000000000000000000"
-    "0000000000000000000000" "1900000050be121d02020000000000000003000000000000000100"
-    "00000000000000" "13000000a598381901020000000000000001000000000000000068" "69")
+    "505041504457414c02000000ad9f74a6"  # header, version 2
+    "19000000c39b68550200000000000000000000000000000000000000000000000000"  # hard state (all zero)
+    "10000000ccb982640400000000000000000000000000000000"  # log_start(0, 0)
+    "1900000050be121d0202000000000000000300000000000000010000000000000000"  # hard state
+    "13000000a59838190102000000000000000100000000000000006869")  # entry
 assert example == documented, "does not match the documented example"
 
 def raw_seed(name, segments):
@@ -54,10 +61,21 @@ def raw_seed(name, segments):
         out.write(data + control)
 
 raw_seed("raw_example", [example])
-raw_seed("raw_overwrite", [header() + hard_state(1) + entry(1, 1, b"a") + entry(1, 2, b"b", 1) +
-                           truncate(1) + entry(2, 2, b"c") + hard_state(2, 1, 1, 2) +
-                           entry(2, 3, b"", 2)])
-raw_seed("raw_two_segments", [header() + hard_state(1) + entry(1, 1, b"one") + entry(1, 2, b"two"),
-                              header() + hard_state(1, 2, 1, 2) + entry(3, 3, b"three")])
-raw_seed("raw_torn_tail", [header() + hard_state() + entry(1, 1, b"kept") + entry(1, 2, b"torn")[:-2]])
+raw_seed("raw_overwrite", [header() + hard_state(1) + log_start() + entry(1, 1, b"a") +
+                           entry(1, 2, b"b", 1) + truncate(1) + entry(2, 2, b"c") +
+                           hard_state(2, 1, 1, 2) + entry(2, 3, b"", 2)])
+raw_seed("raw_two_segments", [header() + hard_state(1) + log_start() + entry(1, 1, b"one") +
+                              entry(1, 2, b"two"),
+                              header() + hard_state(1, 2, 1, 2) + log_start(2, 1) +
+                              entry(3, 3, b"three")])
+raw_seed("raw_torn_tail", [header() + hard_state() + log_start() + entry(1, 1, b"kept") +
+                           entry(1, 2, b"torn")[:-2]])
 raw_seed("raw_header_only", [header()[:10]])
+# A log_start that replaces the log (as an install writes it, here back to an empty log).
+raw_seed("raw_log_start_reset", [header() + hard_state(2) + log_start() + entry(1, 1, b"a") +
+                                 entry(1, 2, b"b") + log_start(0, 0) + entry(2, 1, b"new")])
+# A log that starts after index 4 with no snapshot: refused (entries missing).
+raw_seed("raw_log_start_later", [header() + hard_state(1) + log_start(4, 1) + entry(1, 5, b"x")])
+# Segments written before snapshots existed (version 1, no log_start records).
+raw_seed("raw_version_1", [header(1) + hard_state(1) + entry(1, 1, b"one") + entry(1, 2, b"two"),
+                           header(1) + hard_state(1, 2, 1, 2) + entry(3, 3, b"three")])

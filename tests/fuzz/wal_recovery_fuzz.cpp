@@ -5,6 +5,8 @@
 // nothing), removed afterwards. The last byte of the input picks one of two shapes; the
 // control values come from the end of the input, the bytes from its front:
 //   raw:         the input's bytes are one segment file, or two (split at a chosen offset);
+//                there is no snapshot file, so a log_start record that makes the log start
+//                after index 0 must be refused (the entries before it are missing);
 //   structured:  FileStorage itself writes a log of input-derived operations (entries of
 //                every type, overwritten suffixes, hard states, syncs, small segments), then
 //                the input's remaining bytes damage one segment: appended after its end,
@@ -118,6 +120,7 @@ std::string hard_state_record(const HardState& state) {
 }
 
 std::vector<Entry> read_log(const FileStorage& storage) {
+  // No input has a snapshot file: a log that starts later is refused, never opened.
   FUZZ_CHECK(storage.first_index() == LogIndex{1}, "first_index moved without snapshots");
   auto entries =
       storage.entries(storage.first_index(), LogIndex{storage.last_index().value + 1}, SIZE_MAX);
@@ -168,7 +171,8 @@ void check_reopen(const fs::path& dir, const FileStorageOptions& options,
 
 FileStorageOptions choose_options(FuzzedDataProvider& input) {
   FileStorageOptions options;
-  options.segment_bytes_max = 51 + input.ConsumeIntegralInRange<std::uint64_t>(0, 400);
+  // Above 75: a segment holds its header, hard state and log_start (FileStorage::open()).
+  options.segment_bytes_max = 76 + input.ConsumeIntegralInRange<std::uint64_t>(0, 400);
   if (input.ConsumeBool()) {
     // Small enough that garbage lengths meet the limit, large enough for every entry here.
     options.record_bytes_max =

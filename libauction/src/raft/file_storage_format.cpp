@@ -1,4 +1,5 @@
-// Encoding and checked parsing of FileStorage records (layout: auction/raft/file_storage.hpp).
+// Encoding and checked parsing of FileStorage records and snapshot headers (layout:
+// auction/raft/file_storage.hpp).
 #include "raft/file_storage_format.hpp"
 
 #include <string>
@@ -67,7 +68,7 @@ std::string segment_header() {
   return out;
 }
 
-Result<void> check_segment_header(std::string_view bytes) {
+Result<std::uint32_t> check_segment_header(std::string_view bytes) {
   if (bytes.size() < segment_header_bytes) {
     return fail(code::storage_corrupt, "segment header is incomplete");
   }
@@ -77,11 +78,12 @@ Result<void> check_segment_header(std::string_view bytes) {
   if (crc32c(bytes.substr(0, 12)) != get_u32(bytes, 12)) {
     return fail(code::storage_corrupt, "segment header checksum mismatch");
   }
-  if (const std::uint32_t version = get_u32(bytes, 8); version != format_version) {
+  const std::uint32_t version = get_u32(bytes, 8);
+  if (version != format_version && version != first_format_version) {
     return fail(code::storage_corrupt,
                 "unsupported segment format version " + std::to_string(version));
   }
-  return {};
+  return version;
 }
 
 void append_entry_record(std::string& out, const Entry& entry) {
@@ -106,6 +108,13 @@ void append_truncate_record(std::string& out, LogIndex last_kept) {
   const std::size_t start = begin_record(out, RecordType::truncate);
   put_u64(out, last_kept.value);
   finish_record(out, start);
+}
+
+void append_log_start_record(std::string& out, LogStart start) {
+  const std::size_t begin = begin_record(out, RecordType::log_start);
+  put_u64(out, start.index.value);
+  put_u64(out, start.term.value);
+  finish_record(out, begin);
 }
 
 std::size_t entry_record_bytes(const Entry& entry) {
@@ -178,6 +187,43 @@ Result<LogIndex> decode_truncate(std::string_view payload) {
     return fail(code::storage_corrupt, "truncate record has the wrong size");
   }
   return LogIndex{get_u64(payload, 0)};
+}
+
+Result<LogStart> decode_log_start(std::string_view payload) {
+  if (payload.size() != log_start_payload_bytes) {
+    return fail(code::storage_corrupt, "log start record has the wrong size");
+  }
+  return LogStart{LogIndex{get_u64(payload, 0)}, Term{get_u64(payload, 8)}};
+}
+
+std::string snapshot_header(const Snapshot& snapshot) {
+  std::string out(snapshot_magic);
+  put_u32(out, snapshot_format_version);
+  put_u64(out, snapshot.meta.index.value);
+  put_u64(out, snapshot.meta.term.value);
+  put_u64(out, snapshot.data.size());
+  put_u32(out, snapshot.checksum);
+  put_u32(out, crc32c(out));
+  return out;
+}
+
+Result<SnapshotHeader> parse_snapshot_header(std::string_view bytes) {
+  if (bytes.size() < snapshot_header_bytes) {
+    return fail(code::storage_corrupt,
+                "the snapshot header is incomplete (" + std::to_string(bytes.size()) + " bytes)");
+  }
+  if (bytes.substr(0, snapshot_magic.size()) != snapshot_magic) {
+    return fail(code::storage_corrupt, "not a snapshot file (bad magic)");
+  }
+  if (crc32c(bytes.substr(0, 40)) != get_u32(bytes, 40)) {
+    return fail(code::storage_corrupt, "snapshot header checksum mismatch");
+  }
+  if (const std::uint32_t version = get_u32(bytes, 8); version != snapshot_format_version) {
+    return fail(code::storage_corrupt,
+                "unsupported snapshot format version " + std::to_string(version));
+  }
+  return SnapshotHeader{SnapshotMeta{LogIndex{get_u64(bytes, 12)}, Term{get_u64(bytes, 20)}},
+                        get_u64(bytes, 28), get_u32(bytes, 36)};
 }
 
 }  // namespace auction::raft::wal

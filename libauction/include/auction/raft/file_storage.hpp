@@ -1,11 +1,13 @@
-// FileStorage: the durable write-ahead log of a Raft node, kept in a data directory.
+// FileStorage: the durable write-ahead log of a Raft node and its latest snapshot, kept in a
+// data directory.
 //
 // It implements LogStorage (log_storage.hpp): entries and the hard state are appended to
-// segment files, and every entry is also held in memory so that reads never touch the disk.
-// Opening a directory replays it; a torn record at the end of the newest segment (a crash in
-// the middle of a write) is cut off, while damage anywhere else refuses to open, because
-// dropping it could lose committed entries (Raft relies on a node never forgetting what it
-// acknowledged: Figure 2, "updated on stable storage before responding to RPCs").
+// segment files, a snapshot goes to a file of its own, and every entry held and the snapshot
+// are also kept in memory so that reads never touch the disk. Opening a directory replays
+// it; a torn record at the end of the newest segment (a crash in the middle of a write) is
+// cut off, while damage anywhere else refuses to open, because dropping it could lose
+// committed entries (Raft relies on a node never forgetting what it acknowledged: Figure 2,
+// "updated on stable storage before responding to RPCs").
 //
 // All I/O goes through an auction::Disk (auction/base/disk.hpp): the machine's (PosixDisk)
 // unless open() is given another, such as the simulator's faulty disk (tests/sim).
@@ -14,23 +16,36 @@
 // the object may call anything on it, from any thread, as long as the hand-over between
 // owners is synchronised (a mutex, a joined thread, a posted task). A driver may therefore
 // run append() + sync() on an I/O thread while its own thread leaves the storage alone.
+// GuardedStorage (src/raft/guarded_storage.hpp) relies on more, which this class keeps:
+// sync() changes nothing a reader sees (hard_state, first/last index, term, entries,
+// snapshot_meta, snapshot) and touches nothing the other writers leave for readers, so it
+// may run without the readers' mutex; save_snapshot() and install_snapshot(), like
+// append(), change memory and the buffer (the snapshot's file is written by the next
+// sync(), or by a segment roll or a full buffer on the way, as append() may cause), so they
+// are quick under that mutex; compact() removes segment files, and must not run while a
+// write (sync() included) is under way.
 // Never: carry on after a failed write or fsync (it hands the failure to
-// FileStorageOptions::on_disk_failure, which by default prints one line and aborts), or drop
-// a record that is not the torn tail of the newest segment.
+// FileStorageOptions::on_disk_failure, which by default prints one line and aborts), drop a
+// record that is not the torn tail of the newest segment, or let the log say durably that
+// a prefix was discarded before the snapshot that replaces it is durable.
 //
 // ---------------------------------------------------------------------------------------
-// On-disk format (version 1). All integers are little-endian.
+// On-disk format (segment version 2, snapshot version 1). All integers are little-endian.
 //
 // data_dir/LOCK                  flock()ed exclusively while open; holds the owner's pid.
 // data_dir/log-<seq>.wal         segments; <seq> is a 20-digit decimal sequence number,
-//                                1, 2, 3, ... with no gaps. Replayed in sequence order.
+//                                contiguous (no gaps); the first one is 1 until compaction
+//                                removes old segments. Replayed in sequence order.
+// data_dir/snapshot-<index>.snap the latest snapshot; <index> (20 digits) is its index. An
+//                                older one is a leftover that the next snapshot removes.
+// data_dir/snapshot.tmp          a snapshot being written; removed by open().
 //
 // Segments are named by sequence rather than by first index because truncation can move the
 // next index below the first index of an older segment, so indexes do not order segments.
 //
 // A segment is a 16-byte header followed by records:
 //   header:  [0..8)   magic "PPAPDWAL"
-//            [8..12)  format version u32 = 1
+//            [8..12)  format version u32 = 2 (1 is still read: see below)
 //            [12..16) CRC32C of bytes [0..12) u32
 //   record:  [0..4)   length u32: bytes of payload (not counting this 9-byte header)
 //            [4..8)   CRC32C (Castagnoli) u32 over bytes [0..4) and [8..9+length)
@@ -40,18 +55,60 @@
 //   1 entry       term u64, index u64, entry type u8 (0 normal, 1 noop, 2 config), data
 //   2 hard state  term u64, vote u64, has_vote u8 (0 or 1), commit u64      (25 bytes)
 //   3 truncate    last kept index u64: entries after it are discarded          (8 bytes)
-// Replay applies records in order: an entry must have index = last index + 1; a truncate
-// must name an index in [first index - 1, last index]; the hard state is the last hard
-// state record; an unknown record type is corruption, never skipped. After replay, a term
-// above term_max or an index above log_index_max (types.hpp) is corruption too. Every new segment
-// starts with a hard state record, so a segment never depends on older ones for it (room for
-// compaction to delete old segments later).
+//   4 log_start   index u64, term u64: the log continues after the entry       (16 bytes)
+//                 (index, term)
+// Replay applies records in order, starting from an empty log (first index 1, term of index
+// 0 is 0): an entry must have index = last index + 1 and a term no lower than the entry
+// before it; a truncate must name an index in [first index - 1, last index]; a log_start
+// whose (index, term) is the last entry held (or, with none held, first index - 1 and its
+// term) changes nothing, and any other discards every entry held and makes index + 1 the
+// first index and term the term before it; a log_start must have index and term within
+// log_index_max and term_max, and index 0 only with term 0; the hard state is the last hard
+// state record; an unknown record type, or a log_start in a version-1 segment, is
+// corruption, never skipped. After replay, a term above term_max or an index above
+// log_index_max (types.hpp), in the log, the hard state or the snapshot, is corruption too.
+//
+// Every new segment opens with a hard state record (the current one) and a log_start record
+// naming the last entry (last index and its term), so replaying from any segment on gives
+// the same log after that point and the same hard state: that is what lets compaction
+// delete older segments. install_snapshot() writes a log_start too. A version-1 segment (no
+// log_start records; written before snapshots existed) is read as before, and the first
+// segment of a directory, if it is version 1, starts the log at index 1; open() never
+// appends to one but starts a new segment.
+//
+// A snapshot file is a 44-byte header followed by the snapshot's data:
+//   [0..8)   magic "PPAPDSNP"
+//   [8..12)  format version u32 = 1
+//   [12..20) index u64
+//   [20..28) term u64
+//   [28..36) data length u64
+//   [36..40) CRC32C of the data u32 (Snapshot::checksum)
+//   [40..44) CRC32C of bytes [0..40) u32
+//   [44..)   data, exactly `data length` bytes (the file ends there)
 //
 // Writing: records go into a buffer; sync() writes the buffer at the end of the current
 // segment and calls fdatasync() once (group commit). A segment is rolled before a record
 // would take it past segment_bytes_max (a record bigger than that gets a segment to
 // itself): the old segment is written out and fdatasync()ed, the new one is created with
 // its header, fsync()ed, and the directory is fsync()ed.
+//
+// Snapshots: save_snapshot() and install_snapshot() keep the snapshot in memory at once (an
+// install also empties the log and buffers a log_start naming the snapshot). Whatever next
+// writes the buffer out (sync(), a segment roll, a buffer past 1 MiB) first writes the
+// snapshot: snapshot.tmp is created (or emptied), written, fsync()ed, renamed to
+// snapshot-<index>.snap, the directory fsync()ed; then older snapshot files are removed and
+// the directory fsync()ed again. So a snapshot file is never partial, and the log_start of
+// an install never reaches the disk before the snapshot it relies on is durable.
+//
+// Compaction: compact(through) drops entries up to `through` from memory, then removes the
+// oldest segments that no replay needs any more: never the current one, each holding no
+// entry or log_start above `through`, such that the first segment left opens with a
+// log_start at or below `through` and no truncate record in the segments left reaches below
+// it. Segments are removed oldest first, the directory fsync()ed after each (a crash may
+// keep any part of unsynced name changes, and a hole in the sequence is refused), and none
+// while the current segment's opening records are not yet synced (they would be the only
+// copy of the hard state). A reopened log may therefore start below through + 1: entries at
+// or below the snapshot that a kept segment holds are kept.
 //
 // Recovery: see open().
 // ---------------------------------------------------------------------------------------
@@ -103,22 +160,44 @@ struct TailCut {
 
 class FileStorage final : public LogStorage {
  public:
-  // Opens (creating it and its parents if missing) the data directory `data_dir`, locks it
-  // and replays its segments.
-  // Recovery: a record that is incomplete, longer than record_bytes_max, or fails its
-  // checksum is torn if it is in the newest segment and no intact record starts anywhere
-  // after it (a search bounded in cost; past the bound, it is corruption): the file is
-  // truncated just before it, one line naming the file and offset goes to on_notice
-  // (stderr by default), and tail_cut() describes it. A newest segment whose header never made it
-  // to disk whole is removed the same way. Anything else is corruption, an intact record of unknown
-  // type or one that breaks a replay rule included. Precondition (a violation aborts):
-  // segment_bytes_max > 50 and record_bytes_max >= 25, so that a segment holds its header and a
-  // hard state record. Errors (values; no segment was changed unless a torn tail was cut):
+  // Opens (creating it and its parents if missing) the data directory `data_dir`, locks it,
+  // loads its snapshot and replays its segments.
+  // Recovery, in order:
+  //   - the newest snapshot-<index>.snap (by index) is read whole and checked: header
+  //     checksum, version, the index its name says, a file length of exactly header plus
+  //     data, the data's checksum. Any failure is corruption naming the file; an older
+  //     snapshot file is never used instead (the log may be compacted past it).
+  //   - the segments are replayed. A record that is incomplete, longer than
+  //     record_bytes_max, or fails its checksum is torn if it is in the newest segment and no
+  //     intact record starts anywhere after it (a search bounded in cost; past the bound, it
+  //     is corruption): the file is truncated just before it, one line naming the file and
+  //     offset goes to on_notice (stderr by default), and tail_cut() describes it. A newest
+  //     segment whose header never made it to disk whole is removed the same way. Anything
+  //     else is corruption, an intact record of unknown type or one that breaks a replay
+  //     rule included.
+  //   - the log is fitted to the snapshot (S, T). Without a snapshot the log must start at
+  //     index 1. With one: if the log holds S with term T, it is kept as it is (entries at
+  //     or below S included: they let a leader catch up a follower without a snapshot); if
+  //     it starts after S + 1, entries are missing: corruption; otherwise (it ends before S,
+  //     or its term at S differs: a crash after an installed snapshot's file was durable and
+  //     before its log_start was) the log is discarded, starts after S, and a log_start(S, T)
+  //     is buffered (durable at the next sync()).
+  //   - only then is anything changed: snapshot.tmp is removed, the directory fsync()ed when
+  //     a snapshot was loaded (its name might not be durable if the last owner was killed
+  //     right after the rename), the newest segment fdatasync()ed (a killed process leaves
+  //     unsynced records that replay read), and new records go to it, or to a new segment if
+  //     it is version 1 (a log_start is buffered if its own was lost to a crash).
+  // Precondition (a violation aborts): segment_bytes_max > 75 and record_bytes_max >= 25, so
+  // that a segment holds its header and its opening hard state and log_start records.
+  // Errors (values; no segment was changed unless a torn tail was cut):
   //   storage_unavailable  the directory cannot be created, opened, locked or written
   //                        (message: path and OS error)
   //   storage_locked       another open FileStorage (in any process) holds the directory
   //   storage_corrupt      a damaged or inconsistent record that is not a torn tail, a bad
   //                        segment header, or a missing segment (message: file and offset);
+  //                        a damaged snapshot file (message: the file and what is wrong);
+  //                        a log that does not reach back to its snapshot, or to index 1
+  //                        without one (message: the data directory and the indexes);
   //                        or a term or index past the bound 2^48 (types.hpp), which no
   //                        node could campaign or append past (message: the data directory,
   //                        e.g. "<dir>: the term 4611686018427387904 is beyond the bound 2^48")
@@ -150,8 +229,12 @@ class FileStorage final : public LogStorage {
   void sync() override;
   SnapshotMeta snapshot_meta() const override;
   Result<std::shared_ptr<const Snapshot>> snapshot() const override;
+  // The snapshot is in memory at once; its file is written by the next sync() (see
+  // "Snapshots" above). A snapshot whose checksum does not match its data aborts there.
   void save_snapshot(std::shared_ptr<const Snapshot> snapshot) override;
   void install_snapshot(std::shared_ptr<const Snapshot> snapshot) override;
+  // Also removes the segment files no replay needs any more (see "Compaction" above); a
+  // failed removal or directory sync goes to on_disk_failure like a failed write.
   void compact(LogIndex through) override;
 
   // What recovery cut off the newest segment, if anything.
@@ -160,6 +243,21 @@ class FileStorage final : public LogStorage {
   const std::filesystem::path& data_dir() const { return data_dir_; }
 
  private:
+  // What the storage knows of one segment file, from replay and from its own writes; it is
+  // what compact() needs to tell which old segments no replay can depend on any more.
+  struct SegmentInfo {
+    std::uint64_t seq = 0;
+    std::uint32_t format_version = 0;
+    // The index its opening log_start record names (a log_start before any entry or
+    // truncate record): replaying the segments from this one on, without the older ones,
+    // gives the same log after that index. None for a version-1 segment.
+    std::optional<LogIndex> start;
+    // The highest index an entry or log_start record in it names (0: none).
+    LogIndex max_index{0};
+    // The lowest index a truncate record in it keeps (none: no truncate record).
+    std::optional<LogIndex> min_truncate;
+  };
+
   FileStorage(Disk& disk, std::filesystem::path data_dir, FileStorageOptions options,
               std::unique_ptr<DirectoryLock> lock);
 
@@ -168,21 +266,32 @@ class FileStorage final : public LogStorage {
   void notice(const std::string& line) const;
 
   Result<void> recover();
+  // Reads, checks and keeps (snapshot_) the snapshot file `file`, named for `index`.
+  Result<void> load_snapshot(const std::filesystem::path& file, LogIndex index);
   // storage_corrupt if what was replayed holds a term or index past term_max /
   // log_index_max (types.hpp).
   Result<void> check_bounds() const;
+  // Fits the replayed log to the loaded snapshot (see open()); true if it discarded the log.
+  Result<bool> reconcile_with_snapshot();
   // Replays one segment; `newest` allows cutting a torn tail. Returns false if the segment
-  // was removed (a newest segment whose header was torn).
-  Result<bool> replay_segment(const std::filesystem::path& file, bool newest);
+  // was removed (a newest segment whose header was torn); otherwise it is in segments_.
+  Result<bool> replay_segment(const std::filesystem::path& file, std::uint64_t seq, bool newest);
   Result<void> apply_record(const wal::Record& record);
   Result<void> open_segment_for_append(const std::filesystem::path& file);
   Result<void> create_segment(std::uint64_t seq);
   void roll_segment();
   void make_room(std::size_t record_bytes);  // rolls the segment if the record won't fit
   void after_record();                       // writes the buffer out once it is large
+  // Buffers a log_start record naming the entry before first_index_.
+  void append_log_start_record();
   void write_out();
+  // Writes snapshot_to_write_, if any, to its file (durably) and removes older ones.
+  void write_pending_snapshot();
+  // Removes the oldest segments that compact(through) made useless (see compact()).
+  void remove_compacted_segments(LogIndex through);
   Term term_at(LogIndex index) const;  // precondition: first_index_ - 1 <= index <= last
   std::filesystem::path segment_path(std::uint64_t seq) const;
+  std::filesystem::path snapshot_path(LogIndex index) const;
 
   Disk& disk_;
   std::filesystem::path data_dir_;
@@ -196,16 +305,32 @@ class FileStorage final : public LogStorage {
   std::uint64_t segment_bytes_ = 0;
   std::string buffer_;
   bool needs_sync_ = false;  // bytes were written since the last fdatasync
+  // The current segment's opening records (hard state, log_start) are durable, so older
+  // segments are no longer needed for them: compact() removes no segment until they are.
+  bool segment_head_synced_ = false;
+  // Every segment file, oldest first; the last one is the current segment.
+  std::vector<SegmentInfo> segments_;
 
-  // The log in memory. Invariant: entries_[i].index == first_index_ + i. first_index_ stays
-  // 1 and prev_term_ 0 until snapshots compact the log. A deque, not a vector: growing a
-  // vector of millions of entries moves them all at once, and append() does that under the
-  // lock the driver's thread reads through (guarded_storage.hpp) -- a pause long enough,
-  // on a busy machine, for the followers to elect a new leader.
+  // The log in memory. Invariant: entries_[i].index == first_index_ + i. first_index_ is 1
+  // and prev_term_ 0 until a snapshot lets compact() or install_snapshot() discard a prefix.
+  // A deque, not a vector: growing a vector of millions of entries moves them all at once,
+  // and append() does that under the lock the driver's thread reads through
+  // (guarded_storage.hpp) -- a pause long enough, on a busy machine, for the followers to
+  // elect a new leader.
   std::deque<Entry> entries_;
   LogIndex first_index_{1};
   Term prev_term_{0};  // term of the entry at first_index_ - 1
   HardState hard_state_;
+
+  // The latest snapshot, saved, installed or loaded (null: none). Readers see it at once.
+  std::shared_ptr<const Snapshot> snapshot_;
+  // A snapshot saved or installed whose file is not written yet: the next write_out() (from
+  // sync(), a segment roll, or a full buffer) writes it before any record. Touched only by
+  // the writers (the disk thread) and by compact(), never by readers.
+  std::shared_ptr<const Snapshot> snapshot_to_write_;
+  // The snapshot files in the directory (the newest last); older ones are removed once a
+  // newer one is durable.
+  std::vector<std::filesystem::path> snapshot_files_;
 
   std::optional<TailCut> tail_cut_;
 };
