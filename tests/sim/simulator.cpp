@@ -314,7 +314,7 @@ class Simulator {
     s.reports_lost_peers = hint_random_.chance(0.5);
     s.wrong_hint_rate = s.reports_lost_peers ? hint_random_.pick({0.0, 0.0, 0.002, 0.02}) : 0.0;
     s.batching = hint_random_.chance(0.5);
-    s.file_storage = disk_random_.chance(0.75) && false;  // TEMP
+    s.file_storage = disk_random_.chance(0.75);
     s.segment_bytes_max = disk_random_.pick<std::uint64_t>({1024, 16384, std::uint64_t{64} << 20});
     s.disk_fault_rate = disk_random_.pick({0.0, 0.0002, 0.001});
     s.clock_drift = clock_random_.chance(0.5);

@@ -369,7 +369,9 @@ Result<bool> FileStorage::replay_segment(const fs::path& file, std::uint64_t seq
         const LogIndex kept = last_index();
         if (!info.min_truncate || kept < *info.min_truncate) info.min_truncate = kept;
       } else if (record->type == wal::RecordType::log_start) {
-        const LogIndex index{first_index_.value - 1};
+        // The record's own index, not where the log starts now: a log_start that the log
+        // already reaches changes nothing, but still says where this segment picks up.
+        const LogIndex index = wal::decode_log_start(record->payload).value().index;
         if (!changes_log && !info.start) info.start = index;
         info.max_index = std::max(info.max_index, index);
       }

@@ -590,6 +590,31 @@ TEST_CASE("raft: compaction keeps a segment that a later truncate record reaches
   CHECK(storage->snapshot_meta() == SnapshotMeta{LogIndex{8}, Term{2}});
 }
 
+TEST_CASE("raft: compaction after a reopen still keeps a segment a later truncate reaches into",
+          "[raft][file_storage][snapshot]") {
+  TempDir dir;
+  std::vector<Entry> log;
+  std::vector<fs::path> segments;
+  {
+    auto storage = open_ok(dir.path(), four_per_segment);
+    append_synced(*storage, make_entries(1, 9, 1));
+    append_synced(*storage, make_entries(6, 7, 2));  // the truncate to 5 is in segment 3
+    log = all_entries(*storage);
+    segments = segment_files(dir.path());
+  }
+  {
+    // What compaction knows of each segment now comes from replay: where each segment
+    // picks up is its opening log_start's index, not where the log begins.
+    auto storage = open_ok(dir.path(), four_per_segment);
+    storage->save_snapshot(snapshot_at(8, 2));
+    storage->sync();
+    storage->compact(LogIndex{8});
+    CHECK(segment_files(dir.path()).front() == segments[1]);
+  }
+  auto storage = open_ok(dir.path(), four_per_segment);
+  CHECK(all_entries(*storage) == entries_from(log, 5));
+}
+
 TEST_CASE("raft: compaction removes no segment before the newest one's opening records are synced",
           "[raft][file_storage][snapshot]") {
   TempDir dir;
