@@ -168,10 +168,19 @@ int run(const std::string& config_path, platform::ReplicaOptions options) {
   if (!opened) return refuse(opened.error().message);
   platform::Replica& replica = **opened;
   const auto id = static_cast<unsigned long long>(replica.id());
-  std::fprintf(stderr, "replica %llu: log in %s holds %llu entries, term %llu\n", id,
-               replica.data_dir().c_str(),
-               static_cast<unsigned long long>(replica.recovered().last_index.value),
-               static_cast<unsigned long long>(replica.recovered().term.value));
+  const platform::RecoveredLog& recovered = replica.recovered();
+  const auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+  if (recovered.snapshot.index.value == 0) {
+    std::fprintf(stderr, "replica %llu: log in %s holds %llu entries, term %llu\n", id,
+                 replica.data_dir().c_str(), u(recovered.last_index.value), u(recovered.term.value));
+  } else {
+    std::fprintf(stderr,
+                 "replica %llu: log in %s holds entries %llu..%llu after a snapshot of index %llu, "
+                 "term %llu\n",
+                 id, replica.data_dir().c_str(), u(recovered.first_index.value),
+                 u(recovered.last_index.value), u(recovered.snapshot.index.value),
+                 u(recovered.term.value));
+  }
 
   auto ports = replica.start();
   if (!ports) return refuse(ports.error().message);

@@ -29,10 +29,11 @@ LocalClusterOptions built_replicas(json limits) {
 }  // namespace
 
 Cluster::Cluster(std::size_t size, platform::ClusterTiming timing, json limits,
-                 ClientPort client_port)
+                 ClientPort client_port, json snapshots)
     : replicas_(loopback_replicas(size), timing, [&] {
         LocalClusterOptions options = built_replicas(std::move(limits));
         options.is_client_port_plain = client_port == ClientPort::plain;
+        options.snapshots = std::move(snapshots);
         return options;
       }()) {}
 

@@ -43,11 +43,13 @@ class Cluster {
   // Writes the cluster file of `size` replicas (ids 1..size) with `timing`; starts nothing.
   // The default timing elects within 200..400 ms of silence.
   // `limits`: the cluster file's "limits"; null: loopback_limits() (support/local_cluster.hpp).
+  // `snapshots`: its "snapshots"; null: the replicas' defaults.
   explicit Cluster(std::size_t size,
                    platform::ClusterTiming timing = {.tick_ms = 10,
                                                      .election_ticks = 20,
                                                      .heartbeat_ticks = 2},
-                   json limits = nullptr, ClientPort client_port = ClientPort::tls);
+                   json limits = nullptr, ClientPort client_port = ClientPort::tls,
+                   json snapshots = nullptr);
   // The same with the default timing and limits: ClientPort::plain for the tests that send
   // raw lines as a person with `nc` would (ask(), LineConnection).
   Cluster(std::size_t size, ClientPort client_port);

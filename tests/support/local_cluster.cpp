@@ -169,7 +169,7 @@ LocalCluster::LocalCluster(const std::vector<platform::ReplicaAddress>& replicas
                        {"raft_port", replica.raft_port}});
   }
   const fs::path certs = dir_.path() / "certs";
-  const json file{{"replicas", members},
+  json file{{"replicas", members},
                   {"timing",
                    {{"tick_ms", timing.tick_ms},
                     {"election_ticks", timing.election_ticks},
@@ -178,6 +178,7 @@ LocalCluster::LocalCluster(const std::vector<platform::ReplicaAddress>& replicas
                               ? json{{"dir", certs.string()}, {"client_port", "plain"}}
                               : json{{"dir", certs.string()}}},
                   {"limits", options_.limits.is_null() ? loopback_limits() : options_.limits}};
+  if (!options_.snapshots.is_null()) file["snapshots"] = options_.snapshots;
   config_path_ = dir_.path() / "cluster.json";
   std::ofstream(config_path_) << file.dump(2) << "\n";
   auto parsed = platform::ClusterConfig::parse(file.dump());

@@ -47,6 +47,8 @@ struct LocalClusterOptions {
   // The "limits" of the cluster file written by the second constructor (docs/operations.md).
   // Null: loopback_limits().
   nlohmann::json limits;
+  // The "snapshots" of that cluster file (docs/operations.md). Null: the replicas' defaults.
+  nlohmann::json snapshots;
 };
 
 // The limits of a cluster whose every client runs on this machine, as the tests' and the

@@ -113,7 +113,8 @@ struct Replica::Impl {
        std::unique_ptr<raft::FileStorage> file_storage, boost::asio::any_io_executor executor)
       : options(std::move(opts)),
         self(self_address),
-        recovered{file_storage->last_index(), file_storage->hard_state().term},
+        recovered{file_storage->last_index(), file_storage->hard_state().term,
+                  file_storage->first_index(), file_storage->snapshot_meta()},
         storage(std::move(file_storage)),
         applier(machine),
         raft(executor,

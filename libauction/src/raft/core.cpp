@@ -419,6 +419,8 @@ void Core::handle_heartbeat(const Message& m) {
   resp.type = MessageType::heartbeat_response;
   resp.to = m.from;
   resp.context = m.context;
+  // Where our log ends: a leader learns from it that we lost entries we acknowledged.
+  resp.index = log_.last_index();
   send(std::move(resp));
 }
 
@@ -475,6 +477,13 @@ void Core::handle_append_response(const Message& m, Progress& pr) {
 }
 
 void Core::handle_heartbeat_response(const Message& m, Progress& pr) {
+  if (m.index < pr.match()) {
+    // The follower's log ends below what it acknowledged: its data directory was wiped or
+    // replaced (or this answer is older than the acknowledgement, which costs only a
+    // probe). Its rejections would all look stale against `match`, so find where the logs
+    // agree again from where its log ends; entries or the snapshot follow.
+    pr.on_log_lost(m.index);
+  }
   pr.on_heartbeat_response();
   // A follower behind us gets an AppendEntries even if we have nothing new to send past
   // `next`: if earlier ones were lost, its rejection puts it back into probe.

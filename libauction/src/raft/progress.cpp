@@ -90,6 +90,12 @@ void Progress::become_replicate() {
   next_ = LogIndex{match_.value + 1};
 }
 
+void Progress::on_log_lost(LogIndex last) {
+  AUCTION_ASSERT(last < match_, "not a loss");
+  match_ = last;
+  become_probe();
+}
+
 void Progress::become_snapshot(std::shared_ptr<const Snapshot> snapshot) {
   AUCTION_ASSERT(snapshot != nullptr, "a snapshot transfer needs a snapshot");
   state_ = ProgressState::snapshot;

@@ -36,6 +36,7 @@
 #include "auction/base/tls_credentials.hpp"
 #include "auction/platform/chain_check.hpp"
 #include "auction/platform/cluster_config.hpp"
+#include "auction/raft/snapshot.hpp"
 #include "auction/raft/types.hpp"
 
 namespace auction::platform {
@@ -63,6 +64,8 @@ struct ReplicaOptions {
 struct RecoveredLog {
   raft::LogIndex last_index;  // entries in the log
   raft::Term term;            // the term recorded in its hard state
+  raft::LogIndex first_index;  // the first entry still held (1 unless compacted)
+  raft::SnapshotMeta snapshot;  // the latest snapshot ({0, 0}: none)
 };
 
 // The ports a started replica serves.

@@ -70,7 +70,7 @@ struct Message {
   Term log_term;
   // append: index of the entry before `entries` (prevLogIndex); vote/pre_vote: candidate's
   // last log index; append_response: the last index now matched (success) or the rejected
-  // prevLogIndex (reject).
+  // prevLogIndex (reject); heartbeat_response: the follower's last index.
   LogIndex index;
   std::vector<Entry> entries;  // append only; consecutive from index + 1
   LogIndex commit;             // append/heartbeat: the leader's commit index
