@@ -297,6 +297,8 @@ Reply ReplicaService::status() const {
                                            {"term", s.snapshot.term.value}}},
                              {"snapshots_saved", s.snapshots_saved},
                              {"snapshots_installed", s.snapshots_installed},
+                             {"snapshot_stall_us", {{"last", s.last_snapshot_stall.count()},
+                                                    {"longest", s.longest_snapshot_stall.count()}}},
                              // Replicas that applied the same log prefix show the same digest,
                              // so a test can compare their states without reading them.
                              {"digest", digest()}});

@@ -67,6 +67,13 @@ Core::Core(Config config, const LogStorage& storage)
   term_ = hs.term;
   vote_ = hs.has_vote ? hs.vote : none;
   become_follower(term_, none);
+  if (config_.pre_vote && !config_.peers.empty()) {
+    // A node that (re)starts has heard from no leader for as long as it was down: it waits
+    // only the random part of its election timeout before it asks (etcd's initial election
+    // tick advance), so a cluster restarted whole elects a leader about one election timeout
+    // sooner. Pre-vote makes that harmless: while a leader is heard, the others refuse.
+    election_elapsed_ = config_.election_timeout_ticks - 1;
+  }
 }
 
 HardState Core::hard_state() const {

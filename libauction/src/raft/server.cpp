@@ -164,6 +164,9 @@ struct Server::Impl {
   bool is_stopped = false;
   bool is_flush_pending = false;
   std::size_t last_job_entries = 0;          // entries in the last write handed to the disk
+  // How long the flushes that took a snapshot held the executor (ServerStatus).
+  std::chrono::microseconds last_snapshot_stall{0};
+  std::chrono::microseconds longest_snapshot_stall{0};
   asio::steady_timer batcher;                // waits out batch_window before a flush when busy
   std::weak_ptr<Impl> self;                  // set by start(), for handlers posted to the executor
   std::unique_ptr<detail::DiskWriter> disk;  // last: its thread is joined first
@@ -224,7 +227,16 @@ void Server::Impl::on_flush_due() {
 }
 
 void Server::Impl::flush() {
+  const std::uint64_t saved_before = driver.status().snapshots_saved;
+  const auto started = Clock::now();
   driver.flush();
+  if (driver.status().snapshots_saved != saved_before) {
+    // This flush took a snapshot of the state machine on this thread: nothing else ran
+    // meanwhile (no heartbeat, no apply), so its length is the snapshot's stall.
+    const auto stall = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    last_snapshot_stall = stall;
+    longest_snapshot_stall = std::max(longest_snapshot_stall, stall);
+  }
   deliver_outcomes();
 }
 
@@ -481,7 +493,9 @@ ServerStatus Server::status() const {
                       now.snapshot,
                       now.first_index,
                       now.snapshots_saved,
-                      now.snapshots_installed};
+                      now.snapshots_installed,
+                      impl_->last_snapshot_stall,
+                      impl_->longest_snapshot_stall};
 }
 
 NodeId Server::id() const { return impl_->options.config.id; }

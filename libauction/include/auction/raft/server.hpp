@@ -113,6 +113,10 @@ struct ServerStatus {
   LogIndex first_index;   // the first entry still held
   std::uint64_t snapshots_saved = 0;      // since start
   std::uint64_t snapshots_installed = 0;  // received from a leader, since start
+  // How long taking a snapshot held this node's executor (serializing the state machine;
+  // the write is on the disk thread): the last time, and the longest since start.
+  std::chrono::microseconds last_snapshot_stall{0};
+  std::chrono::microseconds longest_snapshot_stall{0};
 };
 
 class Server {
