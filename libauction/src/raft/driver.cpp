@@ -188,7 +188,10 @@ void Driver::restore(const Snapshot& snapshot) {
 }
 
 void Driver::maybe_take_snapshot() {
-  if (snapshot_to_save_ != nullptr || (outstanding_ && outstanding_->save != nullptr)) return;
+  if (snapshot_to_save_ != nullptr || (outstanding_ && outstanding_->save != nullptr) ||
+      snapshot_requested_) {
+    return;
+  }
   if (machine_applied_ <= last_snapshot_index_) return;
   const bool by_entries = config_.snapshot_entries > 0 &&
                           machine_applied_.value - last_snapshot_index_.value >= config_.snapshot_entries;
@@ -198,10 +201,45 @@ void Driver::maybe_take_snapshot() {
   // A snapshot received meanwhile and not installed yet has replaced the log: not now.
   const auto term = core_.log().term(machine_applied_);
   if (!term) return;
-  snapshot_to_save_ = make_snapshot(SnapshotMeta{machine_applied_, *term}, machine_.snapshot());
+  const SnapshotMeta meta{machine_applied_, *term};
   last_snapshot_index_ = machine_applied_;
   applied_bytes_since_snapshot_ = 0;
+  if (is_snapshot_in_background_) {
+    // The runtime serializes the state as it is now, elsewhere (on_snapshot_taken()).
+    snapshot_requested_ = meta;
+    snapshot_request_taken_ = false;
+    return;
+  }
+  snapshot_to_save_ = make_snapshot(meta, machine_.snapshot());
   ++snapshots_saved_;
+}
+
+void Driver::set_snapshot_in_background(bool on) { is_snapshot_in_background_ = on; }
+
+std::optional<SnapshotMeta> Driver::take_snapshot_request() {
+  if (!snapshot_requested_ || snapshot_request_taken_) return std::nullopt;
+  snapshot_request_taken_ = true;
+  return snapshot_requested_;
+}
+
+void Driver::on_snapshot_taken(SnapshotMeta meta, std::string data) {
+  AUCTION_ASSERT(snapshot_requested_ == meta && snapshot_request_taken_,
+                 "on_snapshot_taken() for a snapshot not requested");
+  snapshot_requested_.reset();
+  // A snapshot installed from the leader meanwhile replaced the log this one was of.
+  if (storage_.snapshot_meta().index >= meta.index || core_.log().term(meta.index) != Result<Term>(meta.term)) {
+    return;
+  }
+  snapshot_to_save_ = make_snapshot(meta, std::move(data));
+  ++snapshots_saved_;
+  if (!is_batching_) pump();
+}
+
+void Driver::on_snapshot_failed(SnapshotMeta meta) {
+  AUCTION_ASSERT(snapshot_requested_ == meta && snapshot_request_taken_,
+                 "on_snapshot_failed() for a snapshot not requested");
+  // The next one is due after another interval (last_snapshot_index_ stays at meta).
+  snapshot_requested_.reset();
 }
 
 void Driver::compact_after(const Snapshot& saved) {

@@ -31,6 +31,7 @@
 #include "raft/peer_link.hpp"
 #include "raft/peer_listener.hpp"
 #include "raft/peer_stream.hpp"
+#include "raft/snapshot_child.hpp"
 #include "wire/acceptor.hpp"
 #include "wire/spawn.hpp"
 #include "wire/tls_context.hpp"
@@ -126,8 +127,10 @@ struct Server::Impl {
         driver(options.config, storage, routes, machine, Driver::Mode::split),
         tls(wire::make_mutual_tls_context(options.tls)),
         ticker(executor),
-        batcher(executor) {
+        batcher(executor),
+        snapshot_child(executor) {
     driver.set_batching(true);
+    driver.set_snapshot_in_background(options.snapshot_in_child);
     if (tls) add_peer_links();
   }
 
@@ -137,6 +140,9 @@ struct Server::Impl {
   void on_flush_due();
   void flush();
   void deliver_outcomes();
+  void start_snapshot(SnapshotMeta meta);
+  void on_snapshot_done(SnapshotMeta meta, Result<std::string> bytes);
+  void note_snapshot_stall(std::chrono::microseconds stall);
   void on_role_change(const RoleChanged& change);
   void on_connection_lost(NodeId peer);
   void on_peer_message(const Message& message);
@@ -168,6 +174,7 @@ struct Server::Impl {
   std::chrono::microseconds last_snapshot_stall{0};
   std::chrono::microseconds longest_snapshot_stall{0};
   asio::steady_timer batcher;                // waits out batch_window before a flush when busy
+  detail::SnapshotChild snapshot_child;      // serializes the state machine off this thread
   std::weak_ptr<Impl> self;                  // set by start(), for handlers posted to the executor
   std::unique_ptr<detail::DiskWriter> disk;  // last: its thread is joined first
 };
@@ -230,19 +237,50 @@ void Server::Impl::flush() {
   const std::uint64_t saved_before = driver.status().snapshots_saved;
   const auto started = Clock::now();
   driver.flush();
-  if (driver.status().snapshots_saved != saved_before) {
-    // This flush took a snapshot of the state machine on this thread: nothing else ran
-    // meanwhile (no heartbeat, no apply), so its length is the snapshot's stall.
-    const auto stall = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-    last_snapshot_stall = stall;
-    longest_snapshot_stall = std::max(longest_snapshot_stall, stall);
+  if (!options.snapshot_in_child && driver.status().snapshots_saved != saved_before) {
+    // This flush serialized the state machine on this thread: nothing else ran meanwhile
+    // (no heartbeat, no apply), so its length is the snapshot's stall.
+    note_snapshot_stall(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
   }
   deliver_outcomes();
+}
+
+void Server::Impl::note_snapshot_stall(std::chrono::microseconds stall) {
+  last_snapshot_stall = stall;
+  longest_snapshot_stall = std::max(longest_snapshot_stall, stall);
+}
+
+// The driver wants a snapshot of the state machine as it is at this moment: nothing has been
+// applied since it decided (deliver_outcomes() asks first thing after the driver ran).
+void Server::Impl::start_snapshot(SnapshotMeta meta) {
+  const auto started = Clock::now();
+  auto forked = snapshot_child.start(
+      machine, [weak = self, meta](Result<std::string> bytes) {
+        if (const auto impl = weak.lock(); impl && !impl->is_stopped) {
+          impl->on_snapshot_done(meta, std::move(bytes));
+        }
+      });
+  // What the raft thread pays: fork() copies the page tables, not the state.
+  note_snapshot_stall(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
+  if (!forked) on_snapshot_done(meta, std::unexpected(std::move(forked.error())));
+}
+
+void Server::Impl::on_snapshot_done(SnapshotMeta meta, Result<std::string> bytes) {
+  if (!bytes) {
+    log("could not take a snapshot of index " + std::to_string(meta.index.value) + ": " +
+        bytes.error().message + "; the next one is due after as many entries again");
+    driver.on_snapshot_failed(meta);
+    return;
+  }
+  driver.on_snapshot_taken(meta, std::move(*bytes));
+  after_input();  // the snapshot goes to disk with the next persist job
 }
 
 // Hands a waiting PersistJob to the disk thread and turns the driver's events into finished
 // waiters and log lines.
 void Server::Impl::deliver_outcomes() {
+  // First: the state machine must be serialized exactly as the driver left it.
+  if (auto request = driver.take_snapshot_request()) start_snapshot(*request);
   if (auto job = driver.take_persist_job()) {
     last_job_entries = job->entries.size();
     disk->submit(std::move(*job));
@@ -413,6 +451,7 @@ void Server::stop() {
   for (Waiter<void>* waiter : std::exchange(s.hand_overs, {})) {
     waiter->finish(fail(code::unavailable, "the raft node is stopping"));
   }
+  s.snapshot_child.stop();
   if (s.disk) s.disk->stop();
 }
 

@@ -180,6 +180,18 @@ class Driver {
   // the snapshot taken here, syncs. Touches only `storage`.
   static void write_job(LogStorage& storage, const PersistJob& job);
 
+  // Snapshots in the background: with it on, the driver does not call
+  // StateMachine::snapshot() itself when a snapshot is due; it hands out the request
+  // (take_snapshot_request(): the index and term the state machine is at right now), and
+  // the runtime must serialize the state machine as it is at that moment -- before anything
+  // else is applied to it -- elsewhere (raft::Server does it in a forked child process, so
+  // a large state costs no stall), then hand the bytes back with on_snapshot_taken(), or
+  // report on_snapshot_failed(). One request at a time. Off by default.
+  void set_snapshot_in_background(bool on);
+  std::optional<SnapshotMeta> take_snapshot_request();
+  void on_snapshot_taken(SnapshotMeta meta, std::string data);
+  void on_snapshot_failed(SnapshotMeta meta);
+
   // Batching: with it on, tick(), on_message(), report_unreachable(), propose() and
   // read_index() only step the core, and the caller must call flush() after a group of
   // them (the runtime does so once per turn of its event loop). Then many messages and
@@ -233,6 +245,9 @@ class Driver {
   LogIndex last_snapshot_index_;   // the latest snapshot taken or installed
   std::uint64_t applied_bytes_since_snapshot_ = 0;
   std::shared_ptr<const Snapshot> snapshot_to_save_;  // taken, not yet in a persist job
+  bool is_snapshot_in_background_ = false;
+  std::optional<SnapshotMeta> snapshot_requested_;  // background: being serialized elsewhere
+  bool snapshot_request_taken_ = false;
   std::uint64_t snapshots_saved_ = 0;
   std::uint64_t snapshots_installed_ = 0;
 };

@@ -94,6 +94,11 @@ struct ServerOptions {
   std::size_t peer_handshakes_max = 32;
   std::size_t peer_handshakes_per_address_max = 8;
   std::chrono::milliseconds peer_handshake_timeout{5000};
+  // Snapshots (Config::snapshot_entries) are serialized in a forked child process, so a
+  // large state machine costs this node's executor only the fork (ServerStatus's stall).
+  // false: on the executor itself, which holds up heartbeats and applying for as long as
+  // the serialization takes.
+  bool snapshot_in_child = true;
   std::string log_noun = "node";  // log lines name nodes "<log_noun> <id>", e.g. "replica 2"
   // Called on the executor after each role change is logged (after the core changed role,
   // term or known leader). Optional; must not call back into the server synchronously.
