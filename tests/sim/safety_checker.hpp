@@ -86,7 +86,10 @@ class SafetyChecker {
   // prefix discarded before this node's chain reached it is committed: it is taken from
   // what nodes committed. With `full`
   // the node's whole log is hashed again instead of only what changed.
-  void check_log(std::uint64_t node, const raft::Core& core, bool full);
+  // Returns false only with `may_defer`, when the node's log starts after a prefix nobody
+  // reported committed yet (a snapshot can reach a follower within the tick its leader
+  // committed it): check the node again after the others, without `may_defer`.
+  bool check_log(std::uint64_t node, const raft::Core& core, bool full, bool may_defer = false);
   // Leader completeness for a node that leads; after check_log() of every node.
   void check_leader(std::uint64_t node, const raft::Core& core);
 

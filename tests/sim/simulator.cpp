@@ -248,7 +248,7 @@ class Simulator {
         // on_persisted(), where the driver compacts; a hook here would run under the
         // GuardedStorage's lock that the checker's reads take).
         node->checked->on_compact = [this, n = node.get()] {
-          if (n->driver) checker_.check_log(n->id, n->driver->core(), false);
+          if (n->driver) checker_.check_log(n->id, n->driver->core(), false, true);
         };
       }
       if (setup_.file_storage) {
@@ -577,7 +577,7 @@ class Simulator {
       if (delay == 0) {
         Driver::write_job(*node.storage, *job);
         node.checked->promise();
-        if (job->save) checker_.check_log(node.id, node.driver->core(), false);
+        if (job->save) checker_.check_log(node.id, node.driver->core(), false, true);
         node.driver->on_persisted(std::move(*job));
         continue;
       }
@@ -619,7 +619,7 @@ class Simulator {
         trace(TraceKind::disk_done, node.id);
         if (node.disk) node.disk->release_syncs();
         node.checked->promise();
-        if (job.save) checker_.check_log(node.id, node.driver->core(), false);
+        if (job.save) checker_.check_log(node.id, node.driver->core(), false, true);
         feed(node, [&] { node.driver->on_persisted(std::move(job)); });
       }
     }
@@ -930,9 +930,13 @@ class Simulator {
   void check() {
     if (!network_.violation().empty()) checker_.fail(network_.violation());
     const bool full = now_ % 256 == 0;
+    std::vector<SimNode*> deferred;
     for (auto& node : nodes_) {
-      if (node->driver) checker_.check_log(node->id, node->driver->core(), full);
+      if (node->driver && !checker_.check_log(node->id, node->driver->core(), full, true)) {
+        deferred.push_back(node.get());
+      }
     }
+    for (SimNode* node : deferred) checker_.check_log(node->id, node->driver->core(), true);
     for (auto& node : nodes_) {
       if (node->driver && node->driver->core().role() == Role::leader) {
         checker_.check_leader(node->id, node->driver->core());

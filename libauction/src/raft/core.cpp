@@ -67,11 +67,12 @@ Core::Core(Config config, const LogStorage& storage)
   term_ = hs.term;
   vote_ = hs.has_vote ? hs.vote : none;
   become_follower(term_, none);
-  if (config_.pre_vote && !config_.peers.empty()) {
+  if (config_.pre_vote && config_.check_quorum && !config_.peers.empty()) {
     // A node that (re)starts has heard from no leader for as long as it was down: it waits
     // only the random part of its election timeout before it asks (etcd's initial election
     // tick advance), so a cluster restarted whole elects a leader about one election timeout
-    // sooner. Pre-vote makes that harmless: while a leader is heard, the others refuse.
+    // sooner. Pre-vote with the leader lease makes that harmless: while the others hear a
+    // leader, they refuse its pre-vote (without check_quorum there is no lease: no advance).
     election_elapsed_ = config_.election_timeout_ticks - 1;
   }
 }
@@ -128,6 +129,7 @@ void Core::become_candidate() {
 void Core::become_leader() {
   AUCTION_ASSERT(role_ == Role::candidate, "only a candidate becomes leader");
   reset(term_);
+  receiving_.reset();  // a leader receives no snapshot
   role_ = Role::leader;
   leader_ = config_.id;
   const LogIndex next{log_.last_index().value + 1};
@@ -415,19 +417,28 @@ void Core::handle_append(const Message& m) {
     resp.reject_hint = hint;
     resp.log_term = hint_term;
   }
+  // A snapshot half received is of no use once entries brought us past it.
+  if (receiving_ && log_.committed() >= receiving_->meta.index) receiving_.reset();
   // The answer acknowledges entries: they must be durable first.
   send_after_persist(std::move(resp));
 }
 
 void Core::handle_heartbeat(const Message& m) {
-  // The leader sends min(match, commit), so this never names an entry we do not share.
-  log_.commit_to(std::min(m.commit, log_.last_index()));
   Message resp;
   resp.type = MessageType::heartbeat_response;
   resp.to = m.from;
   resp.context = m.context;
-  // Where our log ends: a leader learns from it that we lost entries we acknowledged.
-  resp.index = log_.last_index();
+  // The leader sends min(match, commit) and that entry's term. We commit it only if we hold
+  // that very entry: a log that is not what we acknowledged (a data directory wiped, or
+  // restored from an old copy) must not commit what nobody checked against the leader's.
+  if (log_.matches(m.commit, m.log_term)) {
+    log_.commit_to(m.commit);
+  } else if (m.commit > log_.last_index()) {
+    // The leader believes we hold entries we do not: we lost what we acknowledged. Say where
+    // our log ends, so it looks for where the logs agree again (Progress::on_log_lost).
+    resp.reject = true;
+    resp.index = log_.last_index();
+  }
   send(std::move(resp));
 }
 
@@ -484,9 +495,9 @@ void Core::handle_append_response(const Message& m, Progress& pr) {
 }
 
 void Core::handle_heartbeat_response(const Message& m, Progress& pr) {
-  if (m.index < pr.match()) {
+  if (m.reject && m.index < pr.match()) {
     // The follower's log ends below what it acknowledged: its data directory was wiped or
-    // replaced (or this answer is older than the acknowledgement, which costs only a
+    // replaced (or this answer is older than a later acknowledgement, which costs only a
     // probe). Its rejections would all look stale against `match`, so find where the logs
     // agree again from where its log ends; entries or the snapshot follow.
     pr.on_log_lost(m.index);
@@ -622,6 +633,9 @@ void Core::handle_snapshot_chunk(const Message& m) {
                        receiving_->size == m.snapshot_bytes &&
                        receiving_->checksum == m.snapshot_checksum;
   if (!is_same) {
+    // Bigger than we agreed to hold in memory: not even started (the leader's window of
+    // chunks goes unanswered, and it tries again on silence).
+    if (m.snapshot_bytes > config_.snapshot_bytes_max) return;
     if (m.context != 0) {
       answer_chunk(m, 0, /*reject=*/true);  // a snapshot we have no start of
       return;
@@ -679,8 +693,14 @@ void Core::broadcast_heartbeat() {
     Message m;
     m.type = MessageType::heartbeat;
     m.to = p;
-    // Never tell a follower to commit past what it is known to share with us.
-    m.commit = std::min(progress_.at(p).match(), log_.committed());
+    // Never tell a follower to commit past what it is known to share with us, and name the
+    // entry, so a follower that does not hold it commits nothing (handle_heartbeat). Below
+    // our log (compacted): no commit index at all.
+    const LogIndex commit = std::min(progress_.at(p).match(), log_.committed());
+    if (auto term = log_.term(commit)) {
+      m.commit = commit;
+      m.log_term = *term;
+    }
     m.context = read_round_;
     send(std::move(m));
   }
@@ -753,6 +773,16 @@ Result<void> Core::transfer_leadership(NodeId target) {
     maybe_send_append(target, true);
   }
   return {};
+}
+
+LogIndex Core::snapshot_transfer_floor() const {
+  LogIndex floor{log_index_max};
+  for (const auto& [id, pr] : progress_) {
+    if (pr.state() == ProgressState::snapshot) {
+      floor = std::min(floor, pr.snapshot_transfer()->snapshot->meta.index);
+    }
+  }
+  return floor;
 }
 
 void Core::send_timeout_now(NodeId to) {

@@ -109,7 +109,12 @@ void Driver::on_persisted(PersistJob job) {
 void Driver::write_job(LogStorage& storage, const PersistJob& job) {
   // The received snapshot first: it replaces the log the entries then extend. Entries
   // before the hard state: its commit index may name them. One sync covers all.
-  if (job.install) storage.install_snapshot(job.install);
+  if (job.install) {
+    storage.install_snapshot(job.install);
+    // Its file is written now, by a sync (which GuardedStorage runs without its lock), not
+    // by whatever writes the buffer out next (an append of many entries, under the lock).
+    storage.sync();
+  }
   storage.append(job.entries);
   if (job.hard_state) storage.set_hard_state(*job.hard_state);
   if (job.save) storage.save_snapshot(job.save);
@@ -128,9 +133,15 @@ void Driver::pump() {
     const bool from_core = core_.has_ready();
     if (!from_core && snapshot_to_save_ == nullptr) return;
     Ready ready = from_core ? core_.ready() : Ready{};
-    // A snapshot received from the leader is newer than any taken here (it is past our
-    // commit index): what was taken is of no use any more.
-    if (ready.snapshot) snapshot_to_save_.reset();
+    if (ready.snapshot) {
+      // Restored before it is installed: a state machine that refuses the leader's bytes
+      // stops this node before its data directory holds them (a restart then starts from
+      // what it held before, instead of from a snapshot it can never load). A snapshot
+      // received from the leader is newer than any taken here (it is past our commit index):
+      // what was taken is of no use any more.
+      restore(*ready.snapshot);
+      snapshot_to_save_.reset();
+    }
     std::shared_ptr<const Snapshot> save = std::exchange(snapshot_to_save_, nullptr);
     if (ready.needs_persist() || save) {
       if (mode_ == Mode::split) {
@@ -155,7 +166,6 @@ void Driver::flush_messages() {
 void Driver::finish(Ready& ready) {
   // The persist is durable: what the messages promise is now true.
   for (Message& m : ready.messages) transport_.send(std::move(m));
-  if (ready.snapshot) restore(*ready.snapshot);
   for (const Entry& e : ready.committed_entries) apply(e);
   for (const ReadState& r : ready.reads) events_.reads_ready.push_back(r.context);
   core_.advance(ready);
@@ -245,7 +255,10 @@ void Driver::on_snapshot_failed(SnapshotMeta meta) {
 void Driver::compact_after(const Snapshot& saved) {
   const std::uint64_t index = saved.meta.index.value;
   if (index <= config_.snapshot_keep_entries) return;
-  const LogIndex through{index - config_.snapshot_keep_entries};
+  // Never past a snapshot this leader is still sending: the follower continues with the
+  // entries after it.
+  const LogIndex through{std::min(index - config_.snapshot_keep_entries,
+                                  core_.snapshot_transfer_floor().value)};
   // A snapshot installed since replaced the log: nothing of it is left to discard.
   if (through < storage_.first_index() || storage_.snapshot_meta().index < through) return;
   storage_.compact(through);
@@ -278,7 +291,9 @@ void Driver::note_role() {
       now.leader == last_role_.leader) {
     return;
   }
-  if (last_role_.role == Role::leader && now.role != Role::leader) {
+  // A leadership that ended, even if this node leads again in a later term by the time it
+  // looks (a batch of inputs can hold the step down, the election and the win).
+  if (last_role_.role == Role::leader && (now.role != Role::leader || now.term != last_role_.term)) {
     // Entries not yet committed may or may not survive under the next leader: their
     // outcome is unknown (leadership_lost, never not_leader, which says nothing happened).
     // A client retries in its session to learn it. Committed ones are still applied here
@@ -286,7 +301,17 @@ void Driver::note_role() {
     const std::string hint = now.leader.value == 0
                                  ? std::string("no known leader")
                                  : "leader is " + std::to_string(now.leader.value);
-    for (auto it = proposals_.upper_bound(core_.commit()); it != proposals_.end();) {
+    // Those at or below the commit index committed as proposed -- unless the log there
+    // changed: a batch of inputs can hold the step down, a new leader's entries replacing
+    // ours, and the commit of theirs before this node looks.
+    for (auto it = proposals_.begin(); it != proposals_.end();) {
+      const bool is_committed_as_proposed =
+          it->first <= core_.commit() &&
+          core_.log().term(it->first) == Result<Term>(it->second.term);
+      if (is_committed_as_proposed) {
+        ++it;
+        continue;
+      }
       events_.failed.push_back(ProposalFailed{
           it->first, it->second.term,
           Error{code::leadership_lost, "leadership lost before the entry committed; " + hint},

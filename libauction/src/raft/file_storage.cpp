@@ -212,7 +212,14 @@ Result<void> FileStorage::recover() {
   }
   // A log the snapshot replaced, or a segment whose opening log_start a crash lost (it
   // holds nothing after its hard state then), gets its log_start now.
-  if (*log_discarded || !newest.start) append_log_start_record();
+  if (!newest.start) {
+    // The segment's opening records were torn: both again, so that it can be the first
+    // segment kept once the older ones are removed.
+    wal::append_hard_state_record(buffer_, hard_state_);
+    append_log_start_record();
+  } else if (*log_discarded) {
+    append_log_start_record();
+  }
   return {};
 }
 
@@ -518,15 +525,15 @@ void FileStorage::after_record() {
   if (buffer_.size() >= write_buffer_bytes) write_out();
 }
 
-void FileStorage::append_log_start_record() {
-  make_room(log_start_record_bytes);
+void FileStorage::append_log_start_record(bool may_write) {
+  if (may_write) make_room(log_start_record_bytes);
   const LogIndex last = last_index();
   wal::append_log_start_record(buffer_, wal::LogStart{last, term_at(last)});
   SegmentInfo& info = segments_.back();
   if (!info.start && info.max_index == LogIndex{0} && !info.min_truncate) info.start = last;
   info.max_index = std::max(info.max_index, last);
   segment_head_synced_ = false;
-  after_record();
+  if (may_write) after_record();
 }
 
 void FileStorage::write_out() {
@@ -550,6 +557,7 @@ void FileStorage::sync() {
     needs_sync_ = false;
   }
   segment_head_synced_ = true;
+  remove_pending_segments();
 }
 
 void FileStorage::append(std::span<const Entry> entries) {
@@ -671,7 +679,10 @@ void FileStorage::install_snapshot(std::shared_ptr<const Snapshot> snapshot) {
   entries_.clear();
   first_index_ = LogIndex{snapshot_->meta.index.value + 1};
   prev_term_ = snapshot_->meta.term;
-  append_log_start_record();
+  // No segment roll here: a roll syncs, which would write the whole snapshot file while the
+  // caller may hold readers off (GuardedStorage's lock). The segment may pass
+  // segment_bytes_max by this one record; the next sync() writes the file, lock-free.
+  append_log_start_record(/*may_write=*/false);
 }
 
 void FileStorage::compact(LogIndex through) {
@@ -712,14 +723,21 @@ void FileStorage::remove_compacted_segments(LogIndex through) {
       break;
     }
   }
-  for (std::size_t i = 0; i < removed; ++i) {
-    if (auto gone = disk_.remove(segment_path(segments_[i].seq)); !gone) stop_on(gone.error());
+  // The files go at the next sync(): compact() runs where readers wait on it (the driver's
+  // thread, under GuardedStorage's lock), sync() where they do not (the disk thread).
+  for (std::size_t i = 0; i < removed; ++i) segments_to_remove_.push_back(segments_[i].seq);
+  segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(removed));
+}
+
+void FileStorage::remove_pending_segments() {
+  for (const std::uint64_t seq : segments_to_remove_) {
+    if (auto gone = disk_.remove(segment_path(seq)); !gone) stop_on(gone.error());
     // One directory sync per segment, oldest first: the durability model lets a crash keep
     // any part of the unsynced name changes, and a newer removal kept with an older one
     // undone would leave a hole in the sequence, which recovery refuses.
     if (auto synced = disk_.sync_directory(data_dir_); !synced) stop_on(synced.error());
   }
-  segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(removed));
+  segments_to_remove_.clear();
 }
 
 void FileStorage::write_pending_snapshot() {

@@ -92,8 +92,11 @@ void Progress::become_replicate() {
 
 void Progress::on_log_lost(LogIndex last) {
   AUCTION_ASSERT(last < match_, "not a loss");
-  match_ = last;
+  // Nothing of its log is known to match ours any more: the probe from last + 1 checks its
+  // last entry against ours and walks back from there.
   become_probe();
+  match_ = LogIndex{0};
+  next_ = LogIndex{last.value + 1};
 }
 
 void Progress::become_snapshot(std::shared_ptr<const Snapshot> snapshot) {

@@ -140,6 +140,11 @@ struct Server::Impl {
   void on_flush_due();
   void flush();
   void deliver_outcomes();
+  void on_persisted(PersistJob job);
+  // Runs a step of the driver that may apply entries and take a snapshot, and notes the
+  // stall when it serialized the state machine on this thread.
+  template <class F>
+  void run_driver(F&& step);
   void start_snapshot(SnapshotMeta meta);
   void on_snapshot_done(SnapshotMeta meta, Result<std::string> bytes);
   void note_snapshot_stall(std::chrono::microseconds stall);
@@ -234,15 +239,25 @@ void Server::Impl::on_flush_due() {
 }
 
 void Server::Impl::flush() {
-  const std::uint64_t saved_before = driver.status().snapshots_saved;
+  run_driver([this] { driver.flush(); });
+  deliver_outcomes();
+}
+
+void Server::Impl::on_persisted(PersistJob job) {
+  run_driver([this, &job] { driver.on_persisted(std::move(job)); });
+  deliver_outcomes();
+}
+
+template <class F>
+void Server::Impl::run_driver(F&& step) {
+  const std::uint64_t saved_before = driver.snapshots_saved();
   const auto started = Clock::now();
-  driver.flush();
-  if (!options.snapshot_in_child && driver.status().snapshots_saved != saved_before) {
-    // This flush serialized the state machine on this thread: nothing else ran meanwhile
-    // (no heartbeat, no apply), so its length is the snapshot's stall.
+  step();
+  if (!options.snapshot_in_child && driver.snapshots_saved() != saved_before) {
+    // This step serialized the state machine on this thread: nothing else ran meanwhile (no
+    // heartbeat), so its length -- applying included, which it also held up -- is the stall.
     note_snapshot_stall(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
   }
-  deliver_outcomes();
 }
 
 void Server::Impl::note_snapshot_stall(std::chrono::microseconds stall) {
@@ -420,8 +435,7 @@ Result<std::uint16_t> Server::start() {
         asio::post(executor, [weak, job = std::move(job)]() mutable {
           const auto self = weak.lock();
           if (!self || self->is_stopped) return;
-          self->driver.on_persisted(std::move(job));
-          self->deliver_outcomes();
+          self->on_persisted(std::move(job));
         });
       });
   s.routes.start();

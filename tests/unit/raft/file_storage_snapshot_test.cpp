@@ -225,6 +225,9 @@ TEST_CASE("raft: file storage reopens a compacted log with the same entries term
     CHECK(storage->term(LogIndex{11}).error().code == "compacted");
     CHECK(storage->entries(LogIndex{12}, LogIndex{14}, SIZE_MAX).error().code == "compacted");
     CHECK(all_entries(*storage) == entries_from(written, 13));
+    // The files go at the next sync(), which runs where no reader waits on the storage.
+    CHECK(segment_files(dir.path()) == segments);
+    storage->sync();
     // Segments 1-3 hold entries 1-12 only: gone; segment 4 opens after entry 12.
     CHECK(segment_files(dir.path()) == std::vector<fs::path>(segments.begin() + 3, segments.end()));
     for (std::size_t i = 0; i < 3; ++i) CHECK_FALSE(fs::exists(segments[i]));
@@ -266,11 +269,13 @@ TEST_CASE("raft: file storage keeps the entries below its snapshot that a kept s
 
   // A loaded snapshot is durable: compacting right after the open is allowed.
   storage->compact(LogIndex{10});
+  storage->sync();
   CHECK(storage->first_index() == LogIndex{11});
   CHECK(segment_files(dir.path()).size() == 3);
   storage->save_snapshot(snapshot_at(16, 2));
   storage->sync();
   storage->compact(LogIndex{16});
+  storage->sync();
   CHECK(segment_files(dir.path()).size() == 1);  // segments 3 and 4 (entries up to 16) gone
   storage.reset();
   auto reopened = open_ok(dir.path(), four_per_segment);
@@ -580,6 +585,7 @@ TEST_CASE("raft: compaction keeps a segment that a later truncate record reaches
     storage->save_snapshot(snapshot_at(8, 2));
     storage->sync();
     storage->compact(LogIndex{8});
+    storage->sync();
     // Segments 1 and 2 hold entries up to 8 only, but without segment 2 the truncate to 5
     // would cut entries no remaining segment holds: only segment 1 goes.
     CHECK(segment_files(dir.path()) == std::vector<fs::path>(segments.begin() + 1, segments.end()));
@@ -609,6 +615,7 @@ TEST_CASE("raft: compaction after a reopen still keeps a segment a later truncat
     storage->save_snapshot(snapshot_at(8, 2));
     storage->sync();
     storage->compact(LogIndex{8});
+    storage->sync();
     CHECK(segment_files(dir.path()).front() == segments[1]);
   }
   auto storage = open_ok(dir.path(), four_per_segment);
@@ -629,6 +636,7 @@ TEST_CASE("raft: compaction removes no segment before the newest one's opening r
   CHECK(segment_files(dir.path()) == segments);
   storage->sync();
   storage->compact(LogIndex{4});
+  storage->sync();
   CHECK(segment_files(dir.path()) == std::vector<fs::path>(segments.begin() + 1, segments.end()));
 }
 

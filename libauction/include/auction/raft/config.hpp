@@ -54,6 +54,9 @@ struct Config {
   // transfer's total time, so a large snapshot over a slow link still arrives).
   std::size_t snapshot_chunk_bytes = 1 << 20;  // >= 1
   std::size_t snapshot_chunks_inflight = 4;    // >= 1
+  // The largest snapshot a follower accepts to receive (it holds the chunks in memory until
+  // the snapshot is whole); a bigger one is not started.
+  std::uint64_t snapshot_bytes_max = std::uint64_t{4} << 30;
   // The driver takes a snapshot of the state machine once this many entries were applied
   // since the last one, or once their data reached snapshot_log_bytes; 0 turns either
   // trigger off (both 0: never). It then discards the log up to snapshot_keep_entries

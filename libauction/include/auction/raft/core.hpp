@@ -133,6 +133,10 @@ class Core {
   std::size_t uncommitted_bytes() const { return uncommitted_bytes_; }
   // A follower's replication state while this node leads; nullptr otherwise.
   const Progress* progress(NodeId peer) const;
+  // The lowest index of the snapshots this leader is sending (log_index_max when none):
+  // the log after it must stay, or the follower needs another snapshot once it holds this
+  // one (the driver compacts no further).
+  LogIndex snapshot_transfer_floor() const;
 
  private:
   struct PendingRead {

@@ -203,6 +203,8 @@ class Driver {
 
   DriverEvents take_events();
   Status status() const;
+  // Status::snapshots_saved without reading the storage.
+  std::uint64_t snapshots_saved() const { return snapshots_saved_; }
   const Core& core() const { return core_; }
 
  private:

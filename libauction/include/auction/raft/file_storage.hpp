@@ -282,13 +282,17 @@ class FileStorage final : public LogStorage {
   void roll_segment();
   void make_room(std::size_t record_bytes);  // rolls the segment if the record won't fit
   void after_record();                       // writes the buffer out once it is large
-  // Buffers a log_start record naming the entry before first_index_.
-  void append_log_start_record();
+  // Buffers a log_start record naming the entry before first_index_. With `may_write`
+  // false it neither rolls the segment nor writes the buffer out (both may write a pending
+  // snapshot's file): install_snapshot() runs where readers wait.
+  void append_log_start_record(bool may_write = true);
   void write_out();
   // Writes snapshot_to_write_, if any, to its file (durably) and removes older ones.
   void write_pending_snapshot();
-  // Removes the oldest segments that compact(through) made useless (see compact()).
+  // Picks the oldest segments that compact(through) made useless (see compact()) for
+  // removal; remove_pending_segments(), from sync(), removes their files.
   void remove_compacted_segments(LogIndex through);
+  void remove_pending_segments();
   Term term_at(LogIndex index) const;  // precondition: first_index_ - 1 <= index <= last
   std::filesystem::path segment_path(std::uint64_t seq) const;
   std::filesystem::path snapshot_path(LogIndex index) const;
@@ -310,6 +314,8 @@ class FileStorage final : public LogStorage {
   bool segment_head_synced_ = false;
   // Every segment file, oldest first; the last one is the current segment.
   std::vector<SegmentInfo> segments_;
+  // Segments compact() dropped, removed from disk by the next sync() (oldest first).
+  std::vector<std::uint64_t> segments_to_remove_;
 
   // The log in memory. Invariant: entries_[i].index == first_index_ + i. first_index_ is 1
   // and prev_term_ 0 until a snapshot lets compact() or install_snapshot() discard a prefix.

@@ -66,14 +66,18 @@ struct Message {
   NodeId to;
   Term term;  // sender's term; for pre_vote, the term it would campaign in
   // append: term of the entry at `index` (prevLogTerm); vote/pre_vote: candidate's last
-  // log term; rejected append_response: term of the follower's entry at `reject_hint`.
+  // log term; rejected append_response: term of the follower's entry at `reject_hint`;
+  // heartbeat: term of the entry at `commit`.
   Term log_term;
   // append: index of the entry before `entries` (prevLogIndex); vote/pre_vote: candidate's
   // last log index; append_response: the last index now matched (success) or the rejected
-  // prevLogIndex (reject); heartbeat_response: the follower's last index.
+  // prevLogIndex (reject); heartbeat_response with `reject`: the follower's last index, below
+  // the heartbeat's commit (it lost entries it acknowledged).
   LogIndex index;
   std::vector<Entry> entries;  // append only; consecutive from index + 1
-  LogIndex commit;             // append/heartbeat: the leader's commit index
+  // append: the leader's commit index; heartbeat: min(the follower's match, commit), which
+  // the follower commits only if it holds that entry with `log_term`.
+  LogIndex commit;
   bool reject = false;         // responses: false = granted / appended
   // Rejected append_response: a hint for fast backtracking (§5.3, etcd's
   // findConflictByTerm): the follower's largest index whose term is <= the leader's

@@ -76,13 +76,17 @@ class Progress {
   void become_probe();
   void become_replicate();
   // The follower's log now ends at `last`, below its match: it lost what it acknowledged.
-  // Match drops to `last` and the leader probes from there. Never lowers the commit index
-  // (that is the leader's), only what the follower is counted for from now on.
+  // Match drops to 0 (nothing of its log is verified) and the leader probes from last + 1.
+  // Never lowers the commit index (that is the leader's), only what the follower is counted
+  // for from now on.
   void on_log_lost(LogIndex last);
   // Starts sending `snapshot` (not null) from its first byte.
   void become_snapshot(std::shared_ptr<const Snapshot> snapshot);
   // The transfer under way in the snapshot state; null in the others.
   SnapshotTransfer* snapshot_transfer() {
+    return state_ == ProgressState::snapshot ? &transfer_ : nullptr;
+  }
+  const SnapshotTransfer* snapshot_transfer() const {
     return state_ == ProgressState::snapshot ? &transfer_ : nullptr;
   }
 
