@@ -27,6 +27,10 @@ test::LocalClusterOptions options_for(const ChaosNetwork* network) {
   test::LocalClusterOptions options;
   options.replica_binary = test::executable("replica");
   options.temp_prefix = "ppapd-chaos";
+  // Snapshots every 50 entries, 10 kept behind: replicas compact their logs all along, and
+  // one that comes back from a kill or a partition far enough behind catches up from a
+  // snapshot sent in chunks, under every fault of the run.
+  options.snapshots = nlohmann::json{{"entries", 50}, {"keep_entries", 10}};
   if (network != nullptr) {
     // `ip netns exec <namespace> replica ...`: the replica runs in its own namespace.
     options.wrap = [network](std::uint64_t id, std::vector<std::string> command) {

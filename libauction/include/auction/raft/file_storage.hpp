@@ -19,11 +19,12 @@
 // GuardedStorage (src/raft/guarded_storage.hpp) relies on more, which this class keeps:
 // sync() changes nothing a reader sees (hard_state, first/last index, term, entries,
 // snapshot_meta, snapshot) and touches nothing the other writers leave for readers, so it
-// may run without the readers' mutex; save_snapshot() and install_snapshot(), like
-// append(), change memory and the buffer (the snapshot's file is written by the next
-// sync(), or by a segment roll or a full buffer on the way, as append() may cause), so they
-// are quick under that mutex; compact() removes segment files, and must not run while a
-// write (sync() included) is under way.
+// may run without the readers' mutex; save_snapshot() and install_snapshot() change memory
+// and the buffer (the snapshot's file is written by the next sync(), or by a segment roll or
+// a full buffer an append() causes on the way; an install itself neither rolls nor writes),
+// so they are quick under that mutex; compact() changes memory and picks old segments, whose
+// files the next sync() removes, and must not run while a write (sync() included) is under
+// way.
 // Never: carry on after a failed write or fsync (it hands the failure to
 // FileStorageOptions::on_disk_failure, which by default prints one line and aborts), drop a
 // record that is not the torn tail of the newest segment, or let the log say durably that
@@ -100,8 +101,8 @@
 // the directory fsync()ed again. So a snapshot file is never partial, and the log_start of
 // an install never reaches the disk before the snapshot it relies on is durable.
 //
-// Compaction: compact(through) drops entries up to `through` from memory, then removes the
-// oldest segments that no replay needs any more: never the current one, each holding no
+// Compaction: compact(through) drops entries up to `through` from memory, and the next
+// sync() removes the oldest segments that no replay needs any more: never the current one, each holding no
 // entry or log_start above `through`, such that the first segment left opens with a
 // log_start at or below `through` and no truncate record in the segments left reaches below
 // it. Segments are removed oldest first, the directory fsync()ed after each (a crash may
@@ -233,8 +234,9 @@ class FileStorage final : public LogStorage {
   // "Snapshots" above). A snapshot whose checksum does not match its data aborts there.
   void save_snapshot(std::shared_ptr<const Snapshot> snapshot) override;
   void install_snapshot(std::shared_ptr<const Snapshot> snapshot) override;
-  // Also removes the segment files no replay needs any more (see "Compaction" above); a
-  // failed removal or directory sync goes to on_disk_failure like a failed write.
+  // Also picks the segment files no replay needs any more, which the next sync() removes
+  // (see "Compaction" above); a failed removal or directory sync goes to on_disk_failure
+  // like a failed write.
   void compact(LogIndex through) override;
 
   // What recovery cut off the newest segment, if anything.
