@@ -17,7 +17,7 @@
 // (the driver calls it when a persist job came back and before it hands out the next);
 // readers from any thread.
 // Cost: FileStorage::append() writes its buffer out every 1 MiB and rolls a segment (one
-// fdatasync) every 64 MiB while holding the mutex; those rare pauses can delay the
+// fdatasync) every 16 MiB while holding the mutex; those rare pauses can delay the
 // driver's thread, but never for a whole batch's sync.
 #pragma once
 

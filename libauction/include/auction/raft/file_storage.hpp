@@ -135,7 +135,9 @@ struct Record;  // a parsed record (private: src/raft/file_storage_format.hpp)
 
 struct FileStorageOptions {
   // A segment is rolled before a record would take it past this size.
-  std::uint64_t segment_bytes_max = std::uint64_t{64} << 20;
+  // A restart replays every segment kept, so their size bounds the log a restart reads
+  // beyond the entries since the last snapshot (compaction removes whole segments only).
+  std::uint64_t segment_bytes_max = std::uint64_t{16} << 20;
   // The largest record payload written or accepted on replay; a longer length field is
   // corruption. An entry's data may be up to this minus 17 bytes.
   std::uint32_t record_bytes_max = std::uint32_t{64} << 20;
