@@ -86,7 +86,9 @@ FileStorage::FileStorage(Disk& disk, fs::path data_dir, FileStorageOptions optio
       lock_(std::move(lock)) {}
 
 FileStorage::~FileStorage() {
-  if (segment_) sync();
+  // What is buffered is made durable; segments compaction picked stay (the next open keeps
+  // them and a later compaction picks them again): closing does no more than it must.
+  if (segment_) write_and_sync();
 }  // then the segment closes, and the lock goes last: releasing it lets the next owner in
 
 Result<std::unique_ptr<FileStorage>> FileStorage::open(fs::path data_dir,
@@ -508,7 +510,7 @@ Result<void> FileStorage::create_segment(std::uint64_t seq) {
 }
 
 void FileStorage::roll_segment() {
-  sync();  // the old segment is complete on disk before the new one holds anything
+  write_and_sync();  // the old segment is complete on disk before the new one holds anything
   if (auto closed = segment_->close(); !closed) stop_on(closed.error());
   segment_.reset();
   if (auto created = create_segment(segment_seq_ + 1); !created) stop_on(created.error());
@@ -551,13 +553,17 @@ void FileStorage::write_out() {
 }
 
 void FileStorage::sync() {
+  write_and_sync();
+  remove_pending_segments();
+}
+
+void FileStorage::write_and_sync() {
   write_out();
   if (needs_sync_) {
     if (auto synced = segment_->sync_data(); !synced) stop_on(synced.error());
     needs_sync_ = false;
   }
   segment_head_synced_ = true;
-  remove_pending_segments();
 }
 
 void FileStorage::append(std::span<const Entry> entries) {

@@ -257,6 +257,7 @@ TEST_CASE("raft: file storage keeps the entries below its snapshot that a kept s
     storage->save_snapshot(snapshot_at(10, 1));
     storage->sync();
     storage->compact(LogIndex{10});
+    storage->sync();  // the files go at a sync, not when the storage closes
     CHECK(storage->first_index() == LogIndex{11});
   }
   // Segment 3 holds entries 9-12 and stays; replay starts where it opens, after entry 8.
@@ -521,7 +522,8 @@ TEST_CASE("raft: file storage refuses a log whose start is not covered by its sn
     older_bytes = read_bytes(dir / snapshot_name(8));
     storage->save_snapshot(snapshot_at(12, 2));
     storage->sync();
-    storage->compact(LogIndex{12});  // the log on disk now starts after 12
+    storage->compact(LogIndex{12});
+    storage->sync();  // the log on disk now starts after 12
   }
   fs::remove(dir / snapshot_name(12));
   std::string expected;
@@ -568,6 +570,28 @@ TEST_CASE("raft: file storage discards a log that ends before or disagrees with 
   auto storage = open_ok(dir.path());
   CHECK(storage->first_index() == LogIndex{index + 1});
   CHECK(all_entries(*storage) == make_entries(index + 1, 1, 2));
+}
+
+TEST_CASE("raft: segments compaction picked are removed at a sync and kept by a close",
+          "[raft][file_storage][snapshot]") {
+  TempDir dir;
+  const std::vector<Entry> written = two_term_log(20);
+  std::vector<fs::path> segments;
+  {
+    auto storage = open_ok(dir.path(), four_per_segment);
+    append_synced(*storage, written);
+    segments = segment_files(dir.path());
+    storage->save_snapshot(snapshot_at(12, 2));
+    storage->sync();
+    storage->compact(LogIndex{12});
+  }  // closed before any sync: the picked segments stay, and replay handles them
+  CHECK(segment_files(dir.path()) == segments);
+  auto storage = open_ok(dir.path(), four_per_segment);
+  CHECK(all_entries(*storage) == entries_from(written, 1));
+  storage->compact(LogIndex{12});
+  storage->sync();
+  CHECK(segment_files(dir.path()) == std::vector<fs::path>(segments.begin() + 3, segments.end()));
+  CHECK(all_entries(*storage) == entries_from(written, 13));
 }
 
 TEST_CASE("raft: compaction keeps a segment that a later truncate record reaches into",
@@ -682,6 +706,7 @@ TEST_CASE("raft: file storage opens version-1 segments and continues in a new se
     storage->save_snapshot(snapshot_at(3, 2));
     storage->sync();
     storage->compact(LogIndex{3});
+    storage->sync();
   }
   CHECK(segment_files(dir.path()) == std::vector{dir / segment_name(2)});
   auto storage = open_ok(dir.path());

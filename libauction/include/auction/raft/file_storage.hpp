@@ -210,7 +210,8 @@ class FileStorage final : public LogStorage {
   static Result<std::unique_ptr<FileStorage>> open(Disk& disk, std::filesystem::path data_dir,
                                                    FileStorageOptions options = {});
 
-  // Writes out and syncs anything still buffered, then releases the lock.
+  // Writes out and syncs anything still buffered (segments compaction picked stay on disk),
+  // then releases the lock.
   ~FileStorage() override;
 
   FileStorage(const FileStorage&) = delete;
@@ -297,6 +298,8 @@ class FileStorage final : public LogStorage {
   // removal; remove_pending_segments(), from sync(), removes their files.
   void remove_compacted_segments(LogIndex through);
   void remove_pending_segments();
+  // sync() without the removals: writes the buffer (and a pending snapshot) and fdatasyncs.
+  void write_and_sync();
   Term term_at(LogIndex index) const;  // precondition: first_index_ - 1 <= index <= last
   std::filesystem::path segment_path(std::uint64_t seq) const;
   std::filesystem::path snapshot_path(LogIndex index) const;
