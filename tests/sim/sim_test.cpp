@@ -183,6 +183,10 @@ constexpr RegressionSeed regression_seeds[] = {
     // still reached into (FileStorage recorded where a segment picks up wrongly on replay).
     {350, 3},
     {484, 3},
+    // FileStorage's destructor removed the segments a compaction had picked, and the disk
+    // fault injected into that removal threw out of the destructor of a crashing node.
+    {101512, 3},
+    {101704, 5},
 };
 
 TEST_CASE("sim: seeds that once broke the cluster stay fixed", "[sim]") {
