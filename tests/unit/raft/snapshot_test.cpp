@@ -140,6 +140,32 @@ TEST_CASE("raft: the log behind a snapshot keeps snapshot_keep_entries entries",
   CHECK(c.driver(1).status().snapshots_saved >= 2);
 }
 
+TEST_CASE(
+    "raft: a follower whose log was wiped commits nothing a heartbeat names and is caught up "
+    "again",
+    "[raft][snapshot]") {
+  for (const bool compacts : {false, true}) {
+    INFO((compacts ? "with snapshots" : "without snapshots"));
+    Cluster c(3, [&](Config& config) {
+      if (compacts) snapshot_often(config);
+    });
+    c.start();
+    elect(c, 1);
+    for (int i = 0; i < 12; ++i) REQUIRE(c.driver(1).propose("x" + std::to_string(i)).has_value());
+    c.deliver_all();
+    REQUIRE(c.node(3).machine.commands == c.node(1).machine.commands);
+    c.wipe(3);
+    c.trace.clear();
+    c.tick(1);  // a heartbeat: its commit index is past node 3's empty log
+    c.deliver_all();
+    CHECK(std::any_of(c.trace.begin(), c.trace.end(), [](const Message& m) {
+      return m.type == MessageType::heartbeat_response && m.from == n(3) && m.reject;
+    }));
+    REQUIRE(c.run_until([&] { return c.node(3).machine.commands == c.node(1).machine.commands; }));
+    CHECK(c.node(3).machine.restores == (compacts ? 1 : 0));
+  }
+}
+
 // The follower's side, message by message, on a bare core.
 TEST_CASE(
     "raft: a follower resumes a snapshot from a new leader where the old one stopped and "

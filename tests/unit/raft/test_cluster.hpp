@@ -145,6 +145,15 @@ class Cluster {
     boot(n(id));
   }
 
+  // The node's disk is replaced by an empty one (a data directory wiped) and it reboots.
+  void wipe(std::uint64_t id) {
+    Node& node = *nodes_.at(n(id));
+    node.driver.reset();
+    node.storage = MemoryStorage{};
+    node.machine.commands.clear();
+    boot(n(id));
+  }
+
   Driver& driver(std::uint64_t id) { return *nodes_.at(n(id))->driver; }
   const Core& core(std::uint64_t id) { return driver(id).core(); }
   Node& node(std::uint64_t id) { return *nodes_.at(n(id)); }
