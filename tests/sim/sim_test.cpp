@@ -187,6 +187,11 @@ constexpr RegressionSeed regression_seeds[] = {
     // fault injected into that removal threw out of the destructor of a crashing node.
     {101512, 3},
     {101704, 5},
+    // A crash between two of compaction's segment removals left first a segment whose
+    // truncate record reached into the removed one, and recovery refused the log: such a
+    // truncate is accepted when the snapshot covers what it cuts.
+    {109604, 3},
+    {103088, 5},
 };
 
 TEST_CASE("sim: seeds that once broke the cluster stay fixed", "[sim]") {

@@ -276,12 +276,26 @@ Result<bool> FileStorage::reconcile_with_snapshot() {
   }
   // Entries at or below the snapshot are kept when the log agrees with it: they let a
   // leader catch a follower up without sending the snapshot.
-  if (meta.index <= last_index() && term_at(meta.index) == meta.term) return false;
+  if (meta.index <= last_index() && meta.index.value + 1 >= first_index_.value &&
+      term_at(meta.index) == meta.term) {
+    if (!is_prev_term_known_) {
+      // A truncate reached below the oldest segment kept: the term before the log is not
+      // known, so the log starts right after the snapshot instead.
+      entries_.erase(entries_.begin(),
+                     entries_.begin() + static_cast<std::ptrdiff_t>(meta.index.value + 1 -
+                                                                     first_index_.value));
+      first_index_ = LogIndex{meta.index.value + 1};
+      prev_term_ = meta.term;
+      is_prev_term_known_ = true;
+    }
+    return false;
+  }
   // The log ends before the snapshot or disagrees with it (a crash after an installed
   // snapshot's file was durable and before its log_start record was): the snapshot wins.
   entries_.clear();
   first_index_ = LogIndex{meta.index.value + 1};
   prev_term_ = meta.term;
+  is_prev_term_known_ = true;
   return true;
 }
 
@@ -430,10 +444,23 @@ Result<void> FileStorage::apply_record(const wal::Record& record) {
     case wal::RecordType::truncate: {
       auto last_kept = wal::decode_truncate(record.payload);
       if (!last_kept) return std::unexpected(last_kept.error());
-      if (last_kept->value + 1 < first_index_.value || *last_kept > last_index()) {
+      const bool is_below_start = last_kept->value + 1 < first_index_.value;
+      const bool snapshot_covers = snapshot_ && *last_kept <= snapshot_->meta.index;
+      if ((is_below_start && !snapshot_covers) || *last_kept > last_index()) {
         return fail(
             code::storage_corrupt,
             "truncation to index " + std::to_string(last_kept->value) + " is outside the log");
+      }
+      if (is_below_start) {
+        // It reaches into segments compaction removed (a crash between two removals can
+        // leave such a segment first): what it cut there is in the snapshot anyway. The log
+        // now continues after that index, whose term only the snapshot may tell;
+        // reconcile_with_snapshot() drops what is below the snapshot if it does not.
+        entries_.clear();
+        first_index_ = LogIndex{last_kept->value + 1};
+        is_prev_term_known_ = *last_kept == snapshot_->meta.index;
+        prev_term_ = is_prev_term_known_ ? snapshot_->meta.term : Term{0};
+        return {};
       }
       entries_.resize(last_kept->value + 1 - first_index_.value);
       return {};

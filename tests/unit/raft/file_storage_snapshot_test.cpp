@@ -620,6 +620,33 @@ TEST_CASE("raft: compaction keeps a segment that a later truncate record reaches
   CHECK(storage->snapshot_meta() == SnapshotMeta{LogIndex{8}, Term{2}});
 }
 
+TEST_CASE(
+    "raft: a crash between two segment removals leaves a log that opens after its snapshot",
+    "[raft][file_storage][snapshot]") {
+  TempDir dir;
+  std::vector<Entry> log;
+  std::vector<fs::path> segments;
+  {
+    auto storage = open_ok(dir.path(), four_per_segment);
+    append_synced(*storage, make_entries(1, 9, 1));
+    append_synced(*storage, make_entries(6, 7, 2));  // the truncate to 5 is in segment 3
+    log = all_entries(*storage);
+    segments = segment_files(dir.path());
+    storage->save_snapshot(snapshot_at(12, 2));
+    storage->sync();
+    storage->compact(LogIndex{12});  // picks segments 1 to 3; closed before the sync
+  }
+  // The crash kept the first two removals and not the third: segment 3, whose truncate
+  // reaches into the removed segment 2, is now the first.
+  fs::remove(segments[0]);
+  fs::remove(segments[1]);
+  auto storage = open_ok(dir.path(), four_per_segment);
+  CHECK(storage->snapshot_meta() == SnapshotMeta{LogIndex{12}, Term{2}});
+  CHECK(storage->first_index() == LogIndex{13});
+  CHECK(all_entries(*storage) == entries_from(log, 13));
+  CHECK(storage->term(LogIndex{12}).value() == Term{2});
+}
+
 TEST_CASE("raft: compaction after a reopen still keeps a segment a later truncate reaches into",
           "[raft][file_storage][snapshot]") {
   TempDir dir;

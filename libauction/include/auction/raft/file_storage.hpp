@@ -60,7 +60,10 @@
 //                 (index, term)
 // Replay applies records in order, starting from an empty log (first index 1, term of index
 // 0 is 0): an entry must have index = last index + 1 and a term no lower than the entry
-// before it; a truncate must name an index in [first index - 1, last index]; a log_start
+// before it; a truncate must name an index in [first index - 1, last index] (or below, if
+// the snapshot covers it: a crash between two of compaction's removals can leave first a
+// segment whose truncate reaches into a removed one; the log then continues after that
+// index, and after the snapshot if that is higher); a log_start
 // whose (index, term) is the last entry held (or, with none held, first index - 1 and its
 // term) changes nothing, and any other discards every entry held and makes index + 1 the
 // first index and term the term before it; a log_start must have index and term within
@@ -333,6 +336,9 @@ class FileStorage final : public LogStorage {
   std::deque<Entry> entries_;
   LogIndex first_index_{1};
   Term prev_term_{0};  // term of the entry at first_index_ - 1
+  // False only during replay, after a truncate reached below the oldest segment kept (see
+  // apply_record): reconcile_with_snapshot() restores it.
+  bool is_prev_term_known_ = true;
   HardState hard_state_;
 
   // The latest snapshot, saved, installed or loaded (null: none). Readers see it at once.
