@@ -53,10 +53,10 @@ Core::Core(Config config, const LogStorage& storage)
   AUCTION_ASSERT(
       config_.heartbeat_ticks >= 1 && config_.election_timeout_ticks > config_.heartbeat_ticks,
       "election timeout must exceed the heartbeat interval");
-  AUCTION_ASSERT(
-      config_.inflight_max >= 1 && config_.append_entries_max >= 1 && config_.messages_max >= 1 &&
-          config_.snapshot_chunk_bytes >= 1 && config_.snapshot_chunks_inflight >= 1,
-      "limits must allow progress");
+  AUCTION_ASSERT(config_.inflight_max >= 1 && config_.append_entries_max >= 1 &&
+                     config_.messages_max >= 1 && config_.snapshot_chunk_bytes >= 1 &&
+                     config_.snapshot_chunks_inflight >= 1,
+                 "limits must allow progress");
   // Distinct nodes with the same seed must still draw different timeouts.
   rng_state_ = config_.seed ^ (config_.id.value * 0x9e3779b97f4a7c15ULL);
 
@@ -565,7 +565,8 @@ void Core::send_snapshot_chunks(NodeId to, Progress& pr) {
       std::uint64_t{config_.snapshot_chunk_bytes} * config_.snapshot_chunks_inflight;
   // An empty snapshot still goes out as one (empty) chunk.
   while (!t.last_sent && t.sent - t.acked < window) {
-    const std::uint64_t length = std::min<std::uint64_t>(config_.snapshot_chunk_bytes, size - t.sent);
+    const std::uint64_t length =
+        std::min<std::uint64_t>(config_.snapshot_chunk_bytes, size - t.sent);
     Message m;
     m.type = MessageType::install_snapshot;
     m.to = to;
@@ -584,8 +585,8 @@ void Core::send_snapshot_chunks(NodeId to, Progress& pr) {
 
 void Core::handle_snapshot_response(const Message& m, Progress& pr) {
   SnapshotTransfer* t = pr.snapshot_transfer();
-  if (t == nullptr || m.index != t->snapshot->meta.index ||
-      m.log_term != t->snapshot->meta.term || m.context > t->snapshot->data.size()) {
+  if (t == nullptr || m.index != t->snapshot->meta.index || m.log_term != t->snapshot->meta.term ||
+      m.context > t->snapshot->data.size()) {
     return;  // about a transfer that ended or another snapshot
   }
   if (m.reject) {
@@ -621,11 +622,7 @@ void Core::handle_snapshot_chunk(const Message& m) {
     // We already hold everything it covers: tell the leader how far we are, as for an
     // AppendEntries that brings nothing new; it goes back to sending entries.
     receiving_.reset();
-    Message resp;
-    resp.type = MessageType::append_response;
-    resp.to = m.from;
-    resp.index = log_.committed();
-    send_after_persist(std::move(resp));
+    answer_held(m.from, log_.committed());
     return;
   }
   const SnapshotMeta meta{m.index, m.log_term};
@@ -676,11 +673,15 @@ void Core::restore(std::shared_ptr<const Snapshot> snapshot, NodeId leader) {
   } else {
     log_.restore(std::move(snapshot));
   }
+  // It says we hold the snapshot: only true once it is installed and durable.
+  answer_held(leader, meta.index);
+}
+
+void Core::answer_held(NodeId leader, LogIndex index) {
   Message resp;
   resp.type = MessageType::append_response;
   resp.to = leader;
-  resp.index = meta.index;
-  // It says we hold the snapshot: only true once it is installed and durable.
+  resp.index = index;
   send_after_persist(std::move(resp));
 }
 
@@ -865,8 +866,8 @@ std::vector<Message> Core::take_messages() { return std::exchange(messages_, {})
 bool Core::has_ready() const {
   if (ready_outstanding_) return false;
   if (hard_state() != last_hard_state_ || log_.has_unpersisted() ||
-      log_.has_unpersisted_snapshot() ||
-      !messages_after_persist_.empty() || log_.committed() > log_.applied()) {
+      log_.has_unpersisted_snapshot() || !messages_after_persist_.empty() ||
+      log_.committed() > log_.applied()) {
     return true;
   }
   return std::any_of(reads_confirmed_.begin(), reads_confirmed_.end(),

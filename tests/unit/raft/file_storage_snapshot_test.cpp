@@ -67,6 +67,15 @@ std::shared_ptr<const Snapshot> snapshot_at(std::uint64_t index, std::uint64_t t
   return make_snapshot(SnapshotMeta{LogIndex{index}, Term{term}}, std::move(data));
 }
 
+// With four_per_segment: entries 1-9 of term 1 (segment 3 opens after entry 8), then a new
+// leader's 6-12 of term 2, whose truncate record to 5, in segment 3, reaches into segment 2.
+// Returns the log as it reads afterwards.
+std::vector<Entry> write_overwritten_log(FileStorage& storage) {
+  append_synced(storage, make_entries(1, 9, 1));
+  append_synced(storage, make_entries(6, 7, 2));
+  return all_entries(storage);
+}
+
 std::vector<Entry> entries_from(const std::vector<Entry>& log, std::uint64_t first) {
   return {log.begin() + static_cast<std::ptrdiff_t>(first - 1), log.end()};
 }
@@ -600,10 +609,7 @@ TEST_CASE("raft: compaction keeps a segment that a later truncate record reaches
   std::vector<Entry> log;
   {
     auto storage = open_ok(dir.path(), four_per_segment);
-    append_synced(*storage, make_entries(1, 9, 1));  // segment 3 opens after entry 8
-    // A new leader overwrites from 6: the truncate record in segment 3 reaches into 2.
-    append_synced(*storage, make_entries(6, 7, 2));
-    log = all_entries(*storage);
+    log = write_overwritten_log(*storage);
     REQUIRE(log.size() == 12);
     const auto segments = segment_files(dir.path());
     storage->save_snapshot(snapshot_at(8, 2));
@@ -620,17 +626,14 @@ TEST_CASE("raft: compaction keeps a segment that a later truncate record reaches
   CHECK(storage->snapshot_meta() == SnapshotMeta{LogIndex{8}, Term{2}});
 }
 
-TEST_CASE(
-    "raft: a crash between two segment removals leaves a log that opens after its snapshot",
-    "[raft][file_storage][snapshot]") {
+TEST_CASE("raft: a crash between two segment removals leaves a log that opens after its snapshot",
+          "[raft][file_storage][snapshot]") {
   TempDir dir;
   std::vector<Entry> log;
   std::vector<fs::path> segments;
   {
     auto storage = open_ok(dir.path(), four_per_segment);
-    append_synced(*storage, make_entries(1, 9, 1));
-    append_synced(*storage, make_entries(6, 7, 2));  // the truncate to 5 is in segment 3
-    log = all_entries(*storage);
+    log = write_overwritten_log(*storage);
     segments = segment_files(dir.path());
     storage->save_snapshot(snapshot_at(12, 2));
     storage->sync();
@@ -654,9 +657,7 @@ TEST_CASE("raft: compaction after a reopen still keeps a segment a later truncat
   std::vector<fs::path> segments;
   {
     auto storage = open_ok(dir.path(), four_per_segment);
-    append_synced(*storage, make_entries(1, 9, 1));
-    append_synced(*storage, make_entries(6, 7, 2));  // the truncate to 5 is in segment 3
-    log = all_entries(*storage);
+    log = write_overwritten_log(*storage);
     segments = segment_files(dir.path());
   }
   {

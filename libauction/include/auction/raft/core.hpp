@@ -169,6 +169,9 @@ class Core {
   void handle_snapshot_response(const Message& m, Progress& pr);
   // Answers a snapshot chunk: the bytes held so far; `reject`: send again from there.
   void answer_chunk(const Message& chunk, std::uint64_t held, bool reject);
+  // Tells the leader this follower holds its log up to `index` (an append_response that
+  // leaves once what it says is durable).
+  void answer_held(NodeId leader, LogIndex index);
   // A snapshot received whole (checksum verified) becomes this follower's state.
   void restore(std::shared_ptr<const Snapshot> snapshot, NodeId leader);
 
