@@ -115,8 +115,7 @@ class PlatformWriter final : public LoadClient {
         seller_(fixture.sellers[index]),
         public_key_(client_.user_public_key()),
         workload_(workload),
-        auction_id_(fixture.auction_ids[index]),
-        buyers_{platform::BuyerStatus{fixture.buyer, true}} {}
+        auction_id_(fixture.auction_ids[index]) {}
 
   asio::awaitable<Result<void>> async_once() override {
     ++count_;
@@ -131,7 +130,7 @@ class PlatformWriter final : public LoadClient {
     }
     ++round_;
     const Cents price{base_price.value + static_cast<std::int64_t>(round_) * increment.value};
-    platform::UpdateAuction update{seller_, auction_id_, round_, price, buyers_, json::array()};
+    platform::UpdateAuction update{seller_, auction_id_, round_, price, 0, json::array()};
     auto answer = co_await client_.async_update_auction(std::move(update));
     if (!answer) co_return std::unexpected(std::move(answer.error()));
     co_return Result<void>{};
@@ -143,7 +142,6 @@ class PlatformWriter final : public LoadClient {
   std::string public_key_;  // the seller's, as its logins carry it
   Workload workload_;
   AuctionId auction_id_;
-  std::vector<platform::BuyerStatus> buyers_;  // what every update reports: the buyer, active
   std::uint64_t count_ = 0;
   std::uint64_t round_ = 0;
 };

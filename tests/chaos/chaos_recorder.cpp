@@ -27,10 +27,9 @@ Overloaded(Fs...) -> Overloaded<Fs...>;
 
 bool is_definite_error(const std::string& code) {
   static constexpr std::array<std::string_view, 10> decided = {
-      code::unknown_user,     code::unknown_auction, code::wrong_stage,
-      code::not_joined,       code::invalid_argument, code::limit_exceeded,
-      code::bad_request,      code::not_owner,        code::not_leader,
-      code::unavailable};
+      code::unknown_user,     code::unknown_auction, code::wrong_stage, code::not_joined,
+      code::invalid_argument, code::limit_exceeded,  code::bad_request, code::not_owner,
+      code::not_leader,       code::unavailable};
   return std::find(decided.begin(), decided.end(), code) != decided.end();
 }
 
@@ -57,52 +56,52 @@ void ChaosRecorder::record(std::int64_t process, const platform::Command& call,
   if (op.outcome != Outcome::indeterminate) op.complete_ns = complete_ns;
 
   // A fetch becomes one read per auction, appended by its branch; the others one operation.
-  const bool is_one_operation = std::visit(
-      Overloaded{
-          [&](const platform::Login& c) {
-            op.kind = OpKind::write;
-            op.key = user_key(c.username);
-            op.input = c.address;
-            return true;
-          },
-          [&](const platform::GetUserAddress& c) {
-            op.kind = OpKind::read;
-            op.key = user_key(c.username);
-            if (answer) op.output = std::get<platform::UserAddress>(*answer).address;
-            return true;
-          },
-          [&](const platform::JoinAuction& c) {
-            op.kind = OpKind::add;
-            op.key = auction_key(c.auction_id);
-            op.input = c.username;
-            return true;
-          },
-          [&](const platform::QuitAuction& c) {
-            op.kind = OpKind::remove;
-            op.key = auction_key(c.auction_id);
-            op.input = c.username;
-            return true;
-          },
-          [&](const platform::FetchAuctions&) {
-            // Nothing observed (or a definite error that concerns no set): nothing to check.
-            if (!answer) return false;
-            std::map<std::string, std::vector<std::string>> sets;
-            for (const auto& auction : std::get<platform::AuctionPage>(*answer).auctions) {
-              if (!auction.progress) continue;
-              std::vector<std::string>& members = sets[auction_key(auction.auction_id)];
-              for (const auto& buyer : auction.progress->buyers) members.push_back(buyer.username);
-              std::sort(members.begin(), members.end());
-            }
-            std::lock_guard lock(mutex_);
-            append_multi_read(history_, process, invoke_ns, complete_ns, sets);
-            return false;
-          },
-          [](const auto&) -> bool {
-            CHAOS_ASSERT(false, "the chaos workload makes no such call");
-            return false;
-          },
-      },
-      call);
+  const bool is_one_operation =
+      std::visit(Overloaded{
+                     [&](const platform::Login& c) {
+                       op.kind = OpKind::write;
+                       op.key = user_key(c.username);
+                       op.input = c.address;
+                       return true;
+                     },
+                     [&](const platform::GetUserAddress& c) {
+                       op.kind = OpKind::read;
+                       op.key = user_key(c.username);
+                       if (answer) op.output = std::get<platform::UserAddress>(*answer).address;
+                       return true;
+                     },
+                     [&](const platform::JoinAuction& c) {
+                       op.kind = OpKind::add;
+                       op.key = auction_key(c.auction_id);
+                       op.input = c.username;
+                       return true;
+                     },
+                     [&](const platform::QuitAuction& c) {
+                       op.kind = OpKind::remove;
+                       op.key = auction_key(c.auction_id);
+                       op.input = c.username;
+                       return true;
+                     },
+                     [&](const platform::FetchBuyers& c) {
+                       // Nothing observed (or a definite error that concerns no set): nothing to
+                       // check.
+                       if (!answer) return false;
+                       std::map<std::string, std::vector<std::string>> sets;
+                       std::vector<std::string>& members = sets[auction_key(c.auction_id)];
+                       for (const auto& buyer : std::get<platform::BuyerPage>(*answer).buyers) {
+                         members.push_back(buyer.username);
+                       }
+                       std::sort(members.begin(), members.end());
+                       std::lock_guard lock(mutex_);
+                       append_multi_read(history_, process, invoke_ns, complete_ns, sets);
+                       return false;
+                     },
+                     [](const auto&) -> bool {
+                       CHAOS_ASSERT(false, "the chaos workload makes no such call");
+                       return false;
+                     },
+                 },
+                 call);
   if (!is_one_operation) return;
   std::lock_guard lock(mutex_);
   history_.append(std::move(op));

@@ -46,9 +46,10 @@ class ChaosRecorder {
 
   // Records `call` made by `process`, invoked at `invoke_ns` and answered at `complete_ns`.
   // The workload's calls: login (a register write), get_user_address (a register read),
-  // join_auction and quit_auction (a set add and remove), fetch_auctions (precondition: no
-  // other op). A fetch_auctions result becomes one read_set per auction that lists its buyers
-  // (auction/<id>, the buyers' usernames): fetch as the auctions' seller, who sees them all.
+  // join_auction and quit_auction (a set add and remove), fetch_buyers (precondition: no
+  // other op). A fetch_buyers result becomes the read_set of its auction (auction/<id>, the
+  // buyers' usernames): fetch as the auctions' seller, who sees them, and ask for a page that
+  // holds them all (the workload's auctions have a few buyers).
   // Precondition: a successful `answer` is the answer to `call`'s op.
   void record(std::int64_t process, const platform::Command& call, std::int64_t invoke_ns,
               std::int64_t complete_ns, const Result<platform::Answer>& answer);

@@ -103,7 +103,7 @@ platform::Command draw_call(std::mt19937_64& random, std::int64_t process, std::
   if (roll < 65) return platform::JoinAuction{user_name(buyer), auction_id};
   if (roll < 85) return platform::QuitAuction{user_name(buyer), auction_id};
   // The seller sees every auction's buyers (one page holds them all).
-  return platform::FetchAuctions{seller, AuctionId{0}, platform::limits::fetch_page_max};
+  return platform::FetchBuyers{seller, auction_id, "", platform::limits::buyers_page_max};
 }
 
 // One logical process's clients, one per user it acts as: a connection, and so a
@@ -143,7 +143,7 @@ struct PinnedReader {
   std::unique_ptr<wire::Client> as_seller;
 
   wire::Client& for_read(const platform::Command& read) {
-    if (std::holds_alternative<platform::FetchAuctions>(read)) return *as_seller;
+    if (std::holds_alternative<platform::FetchBuyers>(read)) return *as_seller;
     return *anonymous;
   }
   void close() {
@@ -551,9 +551,21 @@ ChaosResult run_chaos(const ChaosOptions& options) {
                                 " failed: " + answer.error().message);
     }
   }
-  const platform::FetchAuctions fetch{seller, AuctionId{0}, platform::limits::fetch_page_max};
-  auto fetched = call_recorded(io, setup_clients, recorder, setup_honesty, main_process, fetch);
-  if (!fetched) result.problems.push_back("final fetch failed: " + fetched.error().message);
+  // Every auction's buyers, as the seller sees them (one page each holds them all).
+  std::map<AuctionId, std::vector<std::string>> final_members;
+  for (std::uint64_t id = 1; id <= auction_count; ++id) {
+    const platform::FetchBuyers fetch{seller, AuctionId{id}, "", platform::limits::buyers_page_max};
+    auto fetched = call_recorded(io, setup_clients, recorder, setup_honesty, main_process, fetch);
+    if (!fetched) {
+      result.problems.push_back("final fetch of auction " + std::to_string(id) +
+                                "'s buyers failed: " + fetched.error().message);
+      continue;
+    }
+    std::vector<std::string>& members = final_members[AuctionId{id}];
+    for (const auto& buyer : std::get<platform::BuyerPage>(*fetched).buyers) {
+      members.push_back(buyer.username);
+    }
+  }
   setup_clients.close();
   io.restart();
   io.poll();
@@ -607,17 +619,11 @@ ChaosResult run_chaos(const ChaosOptions& options) {
       result.problems.push_back(p);
     }
   }
-  if (fetched) {
-    for (const auto& auction : std::get<platform::AuctionPage>(*fetched).auctions) {
-      std::vector<std::string> members;
-      if (auction.progress) {
-        for (const auto& buyer : auction.progress->buyers) members.push_back(buyer.username);
-      }
-      std::sort(members.begin(), members.end());
-      const std::string key = ChaosRecorder::auction_key(auction.auction_id);
-      for (const std::string& p : find_lost_set_writes(history, key, members)) {
-        result.problems.push_back(p);
-      }
+  for (auto& [auction_id, members] : final_members) {
+    std::sort(members.begin(), members.end());
+    const std::string key = ChaosRecorder::auction_key(auction_id);
+    for (const std::string& p : find_lost_set_writes(history, key, members)) {
+      result.problems.push_back(p);
     }
   }
   if (!result.problems.empty()) {

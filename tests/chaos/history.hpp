@@ -9,7 +9,7 @@
 //                         (unknown_user is a read that observed "absent")
 //   set per auction:      join_auction -> add(username), quit_auction -> remove(username)
 //                         (not_joined is a remove that observed "absent"),
-//                         fetch_auctions -> one read_set per auction (see append_multi_read)
+//                         fetch_buyers -> a read_set of its auction (append_multi_read)
 // The history records what the client saw and interprets nothing; the models in
 // register_model.hpp and set_model.hpp give the codes their meaning.
 //
@@ -77,10 +77,11 @@ struct History {
   std::size_t append(Operation op);
 };
 
-// Appends one read_set per key of a multi-object read (fetch_auctions observes every
-// auction's buyers at one instant). `sets_by_key` maps each key to the members seen. The
-// per-key checker then checks each projection; what that does not prove is written in
-// docs/testing.md. Keys absent from the map get no read. Precondition: complete_ns >= invoke_ns.
+// Appends one read_set per key of a multi-object read (a read that observes several
+// auctions' buyers at one instant; fetch_buyers observes one). `sets_by_key` maps each key to the
+// members seen. The per-key checker then checks each projection; what that does not prove is
+// written in docs/testing.md. Keys absent from the map get no read. Precondition: complete_ns >=
+// invoke_ns.
 void append_multi_read(History& history, std::int64_t process, std::int64_t invoke_ns,
                        std::int64_t complete_ns,
                        const std::map<std::string, std::vector<std::string>>& sets_by_key);

@@ -95,13 +95,10 @@ TEST_CASE(
   // mallory, with her own key, is still not alice.
   PlatformUser intruder(cluster.client_options());
   intruder.act_as("mallory", auction::test::cli_keys(cluster, "mallory"));
-  const json buyers = json::array(
-      {{{"username", "bob"}, {"active", true}}, {{"username", "carol"}, {"active", false}}});
   auto update = intruder.call("update_auction", {{"seller", "mallory"},
                                                  {"auction_id", 1},
                                                  {"round_id", 50},
                                                  {"current_price", 600},
-                                                 {"buyers", buyers},
                                                  {"links", json::array()}});
   REQUIRE_FALSE(update.has_value());
   CHECK(update.error().code == "not_owner");
@@ -110,7 +107,6 @@ TEST_CASE(
                                                  {"winner", "bob"},
                                                  {"price", 600},
                                                  {"round_id", 50},
-                                                 {"buyers", buyers},
                                                  {"links", json::array()},
                                                  {"chain_head", std::string(64, '0')},
                                                  {"signature", std::string(128, '0')}});
@@ -124,7 +120,6 @@ TEST_CASE(
                                                         {"auction_id", 1},
                                                         {"round_id", 1'000'000'000'000},
                                                         {"current_price", 600},
-                                                        {"buyers", buyers},
                                                         {"links", json::array()}});
   REQUIRE_FALSE(forged_update.has_value());
   CHECK(forged_update.error().code == "unauthenticated");
@@ -133,7 +128,6 @@ TEST_CASE(
                                                         {"winner", "carol"},
                                                         {"price", 600},
                                                         {"round_id", 50},
-                                                        {"buyers", buyers},
                                                         {"links", json::array()},
                                                         {"chain_head", std::string(64, '0')},
                                                         {"signature", std::string(128, '0')}});

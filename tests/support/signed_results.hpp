@@ -59,16 +59,12 @@ inline nlohmann::json signed_finish(const TestAuction& auction, std::uint64_t ro
   const market::PeerSigner seller{auction.seller, test_keys(auction.seller), auction.cluster_id};
   const auto signature = market::sign_statement(seller, identity::SigningPurpose::auction_finished,
                                                 market::finished_statement(record, chain.head()));
-  nlohmann::json buyers = nlohmann::json::array();
-  for (const market::BuyerEntry& b : record.buyers) {
-    buyers.push_back({{"username", b.username}, {"active", b.is_active()}});
-  }
   return {{"seller", auction.seller},
           {"auction_id", auction.auction_id},
           {"winner", *record.winner},
           {"price", record.price.value},
           {"round_id", record.round_id},
-          {"buyers", std::move(buyers)},
+          {"links_from", 0},
           {"links", market::encode_links(chain.links())},
           {"chain_head", chain.head().to_text()},
           {"signature", signature.to_text()}};

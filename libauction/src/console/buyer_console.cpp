@@ -111,7 +111,7 @@ asio::awaitable<bool> async_wait_for(market::BuyerRuntime& runtime, const BuyerC
   if (wait.what == "auction") {
     done = co_await async_wait_until(
         [&runtime, auction_id]() -> asio::awaitable<bool> {
-          co_return (co_await runtime.async_show(auction_id)).has_value();
+          co_return (co_await runtime.async_show(auction_id, false)).has_value();
         },
         s.options.platform_poll, wait.timeout);
   } else if (wait.what == "round") {
@@ -141,8 +141,10 @@ asio::awaitable<bool> async_run(market::BuyerRuntime& runtime, const BuyerConsol
                                 const CommandLine& line) {
   const std::string& command = line.command();
   if (command == "list") {
-    const auto list = co_await runtime.async_list();
-    answer_auction_list(line, list, describe_auction);
+    const auto request = read_list(line);
+    if (!request) co_return true;
+    const auto list = co_await runtime.async_list(*request);
+    answer_auction_list(line, *request, list, describe_auction);
   } else if (command == "verify") {
     const auto id = line.only_auction_id();
     if (!id) co_return true;
@@ -231,8 +233,8 @@ asio::awaitable<void> BuyerConsole::async_on_ready() { co_return; }
 
 const char* BuyerConsole::help_text() {
   return "commands (money as 12.50):\n"
-         "  list                     every auction\n"
-         "  show ID                  one auction\n"
+         "  list [mine] [after ID]   a page of auctions (mine: those you joined)\n"
+         "  show ID                  one auction, with its buyers when you joined it\n"
          "  verify ID                check a finished auction's result from its transcript\n"
          "  join ID                  join an auction before it starts\n"
          "  leave ID                 leave an auction before it starts\n"

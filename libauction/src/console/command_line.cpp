@@ -98,15 +98,48 @@ void answer_wait(const CommandLine& line, const WaitRequest& wait, bool done) {
               text + ": done");
 }
 
-void answer_auction_list(const CommandLine& line, const Result<std::vector<json>>& list,
+std::optional<market::AuctionListRequest> read_list(const CommandLine& line) {
+  market::AuctionListRequest request;
+  std::size_t i = 1;
+  if (i < line.size() && line.word(i) == "mine") {
+    request.mine = true;
+    ++i;
+  }
+  if (i + 2 == line.size() && line.word(i) == "after") {
+    auto after = parse_count(line.word(i + 1), "an auction id");
+    if (!after) {
+      line.answer(std::unexpected(after.error()), "");
+      return std::nullopt;
+    }
+    request.after = AuctionId{*after};
+    i += 2;
+  }
+  if (i != line.size()) {
+    line.answer_usage("list [mine] [after ID]");
+    return std::nullopt;
+  }
+  return request;
+}
+
+void answer_auction_list(const CommandLine& line, const market::AuctionListRequest& request,
+                         const Result<market::AuctionListPage>& list,
                          const std::function<std::string(const json&)>& describe) {
   if (!list) {
     line.answer(std::unexpected(list.error()), "");
   } else if (line.out().json) {
-    line.answer(json{{"auctions", *list}}, "");
+    line.answer(json{{"auctions", list->views}, {"more", list->more}}, "");
   } else {
-    if (list->empty()) line.out().print("no auctions yet");
-    for (const json& view : *list) line.out().print(describe(view));
+    if (list->views.empty()) {
+      line.out().print(request.after.value == 0
+                           ? (request.mine ? "no auctions of yours yet" : "no auctions yet")
+                           : "no auctions after " + std::to_string(request.after.value));
+    }
+    for (const json& view : list->views) line.out().print(describe(view));
+    if (list->more && !list->views.empty()) {
+      const std::uint64_t last = list->views.back().value("auction_id", std::uint64_t{0});
+      line.out().print(std::string("more: list ") + (request.mine ? "mine " : "") + "after " +
+                       std::to_string(last));
+    }
   }
 }
 

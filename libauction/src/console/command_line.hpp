@@ -24,6 +24,7 @@
 
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
+#include "auction/market/runtime/auction_list.hpp"
 #include "console/console_output.hpp"
 
 namespace auction::console::detail {
@@ -99,8 +100,13 @@ std::optional<WaitRequest> read_wait(const CommandLine& line,
 // Answers a wait that is over: "wait WHAT ID: done", or the timeout error.
 void answer_wait(const CommandLine& line, const WaitRequest& wait, bool done);
 
-// Answers `list`: every auction on one line (`describe` it), or the views as JSON.
-void answer_auction_list(const CommandLine& line, const Result<std::vector<nlohmann::json>>& list,
+// Reads a line "list [mine] [after ID]": which page of auctions it asks for.
+std::optional<market::AuctionListRequest> read_list(const CommandLine& line);
+
+// Answers `list`: every auction of the page on one line (`describe` it), then how to ask for
+// the next page when more follow; or, in JSON, {"auctions": [views], "more": bool}.
+void answer_auction_list(const CommandLine& line, const market::AuctionListRequest& request,
+                         const Result<market::AuctionListPage>& list,
                          const std::function<std::string(const nlohmann::json&)>& describe);
 
 }  // namespace auction::console::detail

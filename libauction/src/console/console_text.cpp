@@ -99,7 +99,9 @@ std::string active_names(const std::vector<market::BuyerEntry>& buyers) {
 }
 
 std::string describe_verified(const json& report) {
-  const auto money = [](const json& cents) { return format_cents(Cents(cents.get<std::int64_t>())); };
+  const auto money = [](const json& cents) {
+    return format_cents(Cents(cents.get<std::int64_t>()));
+  };
   std::string names;
   for (const json& name : report["buyers"]) {
     names += (names.empty() ? "" : ", ") + shown(name.get<std::string>());
@@ -127,14 +129,14 @@ std::string describe_verified(const json& report) {
       text += "the seller's claim (nothing can prove silence)";
     }
   }
-  text += "\n  result: " +
-          (report.contains("winner")
-               ? shown(report["winner"].get<std::string>()) + " wins in round " +
-                     std::to_string(report["round_id"].get<std::uint64_t>()) + " at " +
-                     money(report["price"])
-               : std::string("unsold")) +
-          "; chain head " + shown(report["chain_head"].get<std::string>()).substr(0, 16) +
-          "..., signed by " + shown(report["seller"].get<std::string>()) + ": signature ok";
+  text +=
+      "\n  result: " +
+      (report.contains("winner") ? shown(report["winner"].get<std::string>()) + " wins in round " +
+                                       std::to_string(report["round_id"].get<std::uint64_t>()) +
+                                       " at " + money(report["price"])
+                                 : std::string("unsold")) +
+      "; chain head " + shown(report["chain_head"].get<std::string>()).substr(0, 16) +
+      "..., signed by " + shown(report["seller"].get<std::string>()) + ": signature ok";
   text += "\n  your key: " + shown(report["own_key"].get<std::string>());
   text += "\nverified: the result follows from the seller's chain by the rules";
   return text;
@@ -168,6 +170,12 @@ std::string describe_auction(const json& view) {
                (b.value("active", true) ? "" : " (out)");
     }
     line += "; buyers: " + (names.empty() ? std::string("none") : names);
+  } else if (view.contains("buyer_count") && view["buyer_count"].is_number_unsigned()) {
+    // A page of auctions counts each one's buyers; `show ID` names them.
+    const auto joined = view["buyer_count"].get<std::uint64_t>();
+    const auto active = view.value("active_count", joined);
+    line += "; " + std::to_string(joined) + (joined == 1 ? " buyer" : " buyers");
+    if (stage == "started" || stage == "finished") line += ", " + std::to_string(active) + " in";
   }
   const std::string role = view.value("role", "none");
   if (role != "none") line += " [you are the " + shown(role) + "]";

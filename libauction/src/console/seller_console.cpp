@@ -84,9 +84,8 @@ asio::awaitable<bool> async_wait_for(market::SellerRuntime& runtime, const Selle
     const std::uint64_t wanted = wait.count;
     done = co_await async_wait_until(
         [&runtime, auction_id, wanted]() -> asio::awaitable<bool> {
-          auto view = co_await runtime.async_show(auction_id);
-          co_return view && view->contains("buyers") && (*view)["buyers"].is_array() &&
-              (*view)["buyers"].size() >= wanted;
+          auto view = co_await runtime.async_show(auction_id, false);
+          co_return view && view->value("buyer_count", std::uint64_t{0}) >= wanted;
         },
         s.options.platform_poll, wait.timeout);
   } else {
@@ -131,8 +130,10 @@ asio::awaitable<bool> async_run(market::SellerRuntime& runtime, const SellerCons
   if (command == "create") {
     co_await async_create(runtime, line);
   } else if (command == "list") {
-    const auto list = co_await runtime.async_list();
-    answer_auction_list(line, list, [&runtime](const json& view) {
+    const auto request = read_list(line);
+    if (!request) co_return true;
+    const auto list = co_await runtime.async_list(*request);
+    answer_auction_list(line, *request, list, [&runtime](const json& view) {
       std::string text = describe_auction(view);
       const AuctionId id{view.value("auction_id", std::uint64_t{0})};
       if (view.value("stage", "") == "started" && view.value("role", "") == "seller") {
@@ -215,29 +216,45 @@ asio::awaitable<bool> SellerConsole::async_execute(std::string text) {
   co_return co_await async_execute_line(s->out, text, help_text(), run);
 }
 
-asio::awaitable<void> SellerConsole::async_on_ready() {
-  auto s = state_;
-  auto list = co_await runtime_.async_list();
-  if (!list) co_return;
-  for (const json& view : *list) {
+namespace {
+
+// Tells of every started auction of this seller in `views` that no process runs here.
+void report_paused(const market::SellerRuntime& runtime, SellerConsole::State& s,
+                   const std::vector<json>& views) {
+  for (const json& view : views) {
     const AuctionId id{view.value("auction_id", std::uint64_t{0})};
     if (view.value("stage", "") != "started" || view.value("role", "") != "seller" ||
-        runtime_.find(id) != nullptr) {
+        runtime.find(id) != nullptr) {
       continue;
     }
     const RoundId round_id = view.value("round_id", RoundId{0});
-    s->out.event({{"event", "paused"}, {"auction_id", id.value}, {"round_id", round_id}},
-                 "auction " + std::to_string(id.value) + ": paused at round " +
-                     std::to_string(round_id) + " (resume " + std::to_string(id.value) +
-                     " to continue it)");
+    s.out.event({{"event", "paused"}, {"auction_id", id.value}, {"round_id", round_id}},
+                "auction " + std::to_string(id.value) + ": paused at round " +
+                    std::to_string(round_id) + " (resume " + std::to_string(id.value) +
+                    " to continue it)");
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> SellerConsole::async_on_ready() {
+  auto s = state_;
+  // The seller's own auctions only, page after page (a page holds at least one, so this ends).
+  market::AuctionListRequest request{AuctionId{0}, true};
+  for (;;) {
+    auto list = co_await runtime_.async_list(request);
+    if (!list || list->views.empty()) co_return;
+    report_paused(runtime_, *s, list->views);
+    if (!list->more) co_return;
+    request.after = AuctionId{list->views.back().value("auction_id", std::uint64_t{0})};
   }
 }
 
 const char* SellerConsole::help_text() {
   return "commands (money as 12.50; quote words with spaces: \"spring sale\"):\n"
          "  create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION]   a new auction\n"
-         "  list                     every auction (yours are marked)\n"
-         "  show ID                  one auction\n"
+         "  list [mine] [after ID]   a page of auctions (yours are marked; mine: yours only)\n"
+         "  show ID                  one auction, with its buyers when it is yours\n"
          "  verify ID                check a finished auction's result from its transcript\n"
          "  start ID                 start your auction: prices rise every period\n"
          "  resume ID                continue a started auction after a restart\n"

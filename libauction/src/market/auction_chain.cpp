@@ -87,6 +87,20 @@ nlohmann::json encode_links(const std::vector<ChainLink>& links) {
   return list;
 }
 
+std::size_t links_fitting(const std::vector<ChainLink>& links, std::size_t from,
+                          std::size_t bytes_max) {
+  AUCTION_ASSERT(from <= links.size(), "links_fitting from past the end");
+  std::size_t end = from;
+  std::size_t bytes = 2;  // the array's brackets
+  while (end < links.size()) {
+    const std::size_t link_bytes = encode(links[end]).dump().size() + (end > from ? 1 : 0);
+    if (end > from && bytes + link_bytes > bytes_max) break;
+    bytes += link_bytes;
+    ++end;
+  }
+  return end;
+}
+
 Result<ChainOpening> decode_chain_opening(const nlohmann::json& j, std::string context) {
   json_fields::Reader r(j, context);
   ChainOpening opening;

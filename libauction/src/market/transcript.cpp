@@ -31,7 +31,7 @@ Result<void> check_proof(const ChainOpening& opening, const ChainWithdrawal& w,
                                     ? WithdrawReason::max_price
                                     : WithdrawReason::by_request;
   const WithdrawRequest request{opening.auction_id, w.username,  reason,
-                               proof.round_id,     proof.price, proof.signature};
+                                proof.round_id,     proof.price, proof.signature};
   if (key == keys.buyers.end() || !is_signed_withdrawal(key->second, cluster_id, request)) {
     return fail(code::bad_signature,
                 where + ": the withdrawal is not signed by " + w.username + "'s key");
@@ -48,7 +48,8 @@ std::vector<BuyerEntry> sorted(std::vector<BuyerEntry> buyers) {
 }  // namespace
 
 Result<ChainReplay> replay_chain(const ChainOpening& opening, const std::vector<ChainLink>& links,
-                                 const TranscriptKeys& keys, std::string_view cluster_id) {
+                                 const TranscriptKeys& keys, std::string_view cluster_id,
+                                 ReplayOptions options) {
   auto rules = AuctionRules::create(opening.auction_id, opening.base_price, opening.increment,
                                     opening.buyers);
   if (!rules) return std::unexpected(invalid("opening: " + rules.error().message));
@@ -75,7 +76,7 @@ Result<ChainReplay> replay_chain(const ChainOpening& opening, const std::vector<
         return std::unexpected(invalid(at(i, k) + ": a withdrawal the buyer asked for carries "
                                                   "its proof, and only such a one"));
       }
-      if (!is_silent) {
+      if (!is_silent && i >= options.links_checked) {
         if (auto checked = check_proof(opening, w, keys, cluster_id, at(i, k)); !checked) {
           return std::unexpected(checked.error());
         }
@@ -145,16 +146,20 @@ Result<ChainReplay> verify_transcript(const Transcript& transcript, const Transc
 Result<ChainReplay> verify_recorded_result(const ChainOpening& opening,
                                            const std::vector<ChainLink>& links,
                                            const RecordedResult& result, const TranscriptKeys& keys,
-                                           std::string_view cluster_id) {
-  auto replay = replay_chain(opening, links, keys, cluster_id);
+                                           std::string_view cluster_id, ReplayOptions options) {
+  auto replay = replay_chain(opening, links, keys, cluster_id, options);
   if (!replay) return replay;
-  // The record keeps no reasons: its statuses must be the replay's active flags, and the
-  // result the seller signed carries the replay's reasons.
+  // The record keeps no reasons: its statuses, when it lists them, must be the replay's
+  // active flags, and the result the seller signed carries the replay's reasons.
   const std::vector<BuyerEntry>& replayed = replay->rules.buyers();
-  bool same_buyers = result.active.size() == replayed.size();
-  for (const BuyerEntry& b : replayed) {
-    const auto it = result.active.find(b.username);
-    same_buyers = same_buyers && it != result.active.end() && it->second == b.is_active();
+  bool same_buyers = true;
+  if (result.active) {
+    const auto& active = *result.active;
+    same_buyers = active.size() == replayed.size();
+    for (const BuyerEntry& b : replayed) {
+      const auto it = active.find(b.username);
+      same_buyers = same_buyers && it != active.end() && it->second == b.is_active();
+    }
   }
   if (replay->rules.is_finished() && !same_buyers) {
     return std::unexpected(
@@ -169,11 +174,10 @@ Result<ChainReplay> verify_recorded_result(const ChainOpening& opening,
   return replay;
 }
 
-Result<RecordedResult> recorded_result(RoundId round_id, std::optional<std::string> winner,
-                                       Cents price,
-                                       std::map<std::string, bool, std::less<>> active,
-                                       std::string_view chain_head_hex,
-                                       std::string_view signature_hex) {
+Result<RecordedResult> recorded_result(
+    RoundId round_id, std::optional<std::string> winner, Cents price,
+    std::optional<std::map<std::string, bool, std::less<>>> active, std::string_view chain_head_hex,
+    std::string_view signature_hex) {
   auto head = identity::sha256_digest_from_text(chain_head_hex);
   auto signature = identity::signature_from_text(signature_hex);
   if (!head || !signature) {

@@ -54,7 +54,8 @@ constexpr auto fields_of(std::type_identity<StartedAuction>) {
 constexpr auto fields_of(std::type_identity<UpdatedAuction>) {
   return std::tuple{field("applied", &UpdatedAuction::applied),
                     field("round_id", &UpdatedAuction::round_id),
-                    field("current_price", &UpdatedAuction::current_price)};
+                    field("current_price", &UpdatedAuction::current_price),
+                    field("link_count", &UpdatedAuction::link_count)};
 }
 
 constexpr auto fields_of(std::type_identity<FinishedAuction>) {
@@ -73,26 +74,31 @@ constexpr auto fields_of(std::type_identity<RotatedKey>) {
                     field("public_key", &RotatedKey::public_key)};
 }
 
-constexpr auto fields_of(std::type_identity<TranscriptBuyer>) {
-  return std::tuple{field("username", &TranscriptBuyer::username),
-                    field("active", &TranscriptBuyer::active),
-                    field("public_key", &TranscriptBuyer::public_key)};
+constexpr auto fields_of(std::type_identity<TranscriptSummary>) {
+  using T = TranscriptSummary;
+  return std::tuple{field("auction_id", &T::auction_id),   field("seller", &T::seller),
+                    field("seller_key", &T::seller_key),   field("base_price", &T::base_price),
+                    field("increment", &T::increment),     field("stage", &T::stage),
+                    field("buyer_count", &T::buyer_count), field("link_count", &T::link_count),
+                    field("round_id", &T::round_id),       field("price", &T::price),
+                    field("winner", &T::winner),           field("chain_head", &T::chain_head),
+                    field("signature", &T::signature)};
 }
 
-constexpr auto fields_of(std::type_identity<AuctionTranscript>) {
-  return std::tuple{field("auction_id", &AuctionTranscript::auction_id),
-                    field("seller", &AuctionTranscript::seller),
-                    field("seller_key", &AuctionTranscript::seller_key),
-                    field("base_price", &AuctionTranscript::base_price),
-                    field("increment", &AuctionTranscript::increment),
-                    field("stage", &AuctionTranscript::stage),
-                    field("buyers", &AuctionTranscript::buyers),
-                    field("links", &AuctionTranscript::links),
-                    field("round_id", &AuctionTranscript::round_id),
-                    field("price", &AuctionTranscript::price),
-                    field("winner", &AuctionTranscript::winner),
-                    field("chain_head", &AuctionTranscript::chain_head),
-                    field("signature", &AuctionTranscript::signature)};
+constexpr auto fields_of(std::type_identity<BuyerView>) {
+  return std::tuple{field("username", &BuyerView::username), field("active", &BuyerView::active),
+                    field_if_present("address", &BuyerView::address),
+                    field_if_present("public_key", &BuyerView::public_key)};
+}
+
+constexpr auto fields_of(std::type_identity<BuyerPage>) {
+  return std::tuple{field("auction_id", &BuyerPage::auction_id),
+                    field("buyers", &BuyerPage::buyers), field("more", &BuyerPage::more)};
+}
+
+constexpr auto fields_of(std::type_identity<LinkPage>) {
+  return std::tuple{field("auction_id", &LinkPage::auction_id), field("from", &LinkPage::from),
+                    field("links", &LinkPage::links), field("more", &LinkPage::more)};
 }
 
 constexpr auto fields_of(std::type_identity<AuctionPage>) {
@@ -149,7 +155,9 @@ template Result<FinishedAuction> decode_answer<FinishedAuction>(const nlohmann::
 template Result<CancelledAuction> decode_answer<CancelledAuction>(const nlohmann::json&);
 template Result<AuctionPage> decode_answer<AuctionPage>(const nlohmann::json&);
 template Result<RotatedKey> decode_answer<RotatedKey>(const nlohmann::json&);
-template Result<AuctionTranscript> decode_answer<AuctionTranscript>(const nlohmann::json&);
+template Result<TranscriptSummary> decode_answer<TranscriptSummary>(const nlohmann::json&);
+template Result<BuyerPage> decode_answer<BuyerPage>(const nlohmann::json&);
+template Result<LinkPage> decode_answer<LinkPage>(const nlohmann::json&);
 
 Result<Answer> decode_answer(const Command& asked, const nlohmann::json& result) {
   return std::visit(

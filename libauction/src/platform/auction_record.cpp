@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "auction/base/assert.hpp"
 #include "auction/base/text_rules.hpp"
 #include "auction/platform/limits.hpp"
 #include "base/name_table.hpp"
@@ -19,7 +20,24 @@ std::string_view stage_name(Stage stage) { return stage_names.name(stage); }
 
 std::optional<Stage> stage_from_name(std::string_view name) { return stage_names.find(name); }
 
+std::string link_text(const nlohmann::json& link) { return link.dump(); }
+
+nlohmann::json link_json(std::string_view text) {
+  // A kept text is the dump of a value that parsed once: it parses again.
+  nlohmann::json link = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  AUCTION_ASSERT(!link.is_discarded(), "a kept link is JSON");
+  return link;
+}
+
+std::size_t AuctionRecord::active_buyer_count() const {
+  std::size_t count = 0;
+  for (const auto& [username, active] : buyers) count += active ? 1 : 0;
+  return count;
+}
+
 nlohmann::json to_snapshot(const AuctionRecord& r) {
+  nlohmann::json links = nlohmann::json::array();
+  for (const std::string& link : r.links) links.push_back(link_json(link));
   nlohmann::json buyers = nlohmann::json::array();
   for (const auto& [username, active] : r.buyers) {
     buyers.push_back({{"username", username}, {"active", active}});
@@ -37,7 +55,7 @@ nlohmann::json to_snapshot(const AuctionRecord& r) {
           {"current_price", r.current_price.value},
           {"buyers", std::move(buyers)},
           {"winner", r.winner ? nlohmann::json(*r.winner) : nlohmann::json(nullptr)},
-          {"links", r.links},
+          {"links", links},
           {"keys", r.keys},
           {"chain_head", r.chain_head},
           {"signature", r.signature}};
@@ -55,7 +73,8 @@ Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) 
   f.cents("current_price", r.current_price, Cents{0});
   f.buyers("buyers", buyers);
   f.optional_username("winner", r.winner);
-  f.chain_links("links", r.links);
+  nlohmann::json links = nlohmann::json::array();
+  f.chain_links("links", links);
   if (const nlohmann::json* keys = f.raw("keys")) {
     if (!keys->is_object()) return fail(code::bad_snapshot, "keys: must be an object");
     for (const auto& [username, key] : keys->items()) {
@@ -89,6 +108,23 @@ Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) 
     return fail(code::bad_snapshot,
                 "auction " + id + ": an unstarted auction has a round or price");
   }
+  // The buyers' statuses are the chain's: inactive exactly when a link withdraws them, once.
+  std::size_t withdrawn = 0;
+  for (const std::string_view name : links_withdrawals(links)) {
+    const auto buyer = r.buyers.find(name);
+    if (buyer == r.buyers.end() || buyer->second) {
+      return fail(code::bad_snapshot, "auction " + id + ": the links withdraw " +
+                                          std::string(name) +
+                                          ", who is not an inactive buyer of it");
+    }
+    ++withdrawn;
+  }
+  if (withdrawn != r.buyers.size() - r.active_buyer_count()) {
+    return fail(code::bad_snapshot,
+                "auction " + id + ": its inactive buyers are not the ones its links withdraw");
+  }
+  r.links.reserve(links.size());
+  for (const nlohmann::json& link : links) r.links.push_back(link_text(link));
   return r;
 }
 

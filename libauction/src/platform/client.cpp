@@ -471,7 +471,15 @@ asio::awaitable<Result<AuctionPage>> Client::async_fetch_auctions(FetchAuctions 
   return async_typed_call(state_, std::move(command));
 }
 
-asio::awaitable<Result<AuctionTranscript>> Client::async_get_transcript(GetTranscript command) {
+asio::awaitable<Result<TranscriptSummary>> Client::async_get_transcript(GetTranscript command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<BuyerPage>> Client::async_fetch_buyers(FetchBuyers command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<LinkPage>> Client::async_fetch_links(FetchLinks command) {
   return async_typed_call(state_, std::move(command));
 }
 
@@ -487,10 +495,10 @@ asio::awaitable<Result<Answer>> Client::async_call(Command command) {
 }
 
 asio::awaitable<Result<std::vector<AuctionView>>> Client::async_fetch_all_auctions(
-    std::string username) {
+    std::string username, bool mine) {
   auto state = state_;
   std::vector<AuctionView> auctions;
-  FetchAuctions fetch{std::move(username), AuctionId{0}, limits::fetch_page_max};
+  FetchAuctions fetch{std::move(username), AuctionId{0}, limits::fetch_page_max, mine};
   for (std::size_t page = 0; page < fetch_pages_max; ++page) {
     auto answer = co_await async_typed_call(state, fetch);
     if (!answer) co_return std::unexpected(std::move(answer.error()));
@@ -510,13 +518,93 @@ asio::awaitable<Result<AuctionView>> Client::async_fetch_auction(std::string use
                                                                  AuctionId auction_id) {
   // The page of one that starts right before the auction (ids start at 1).
   FetchAuctions fetch{std::move(username),
-                      AuctionId{auction_id.value == 0 ? 0 : auction_id.value - 1}, 1};
+                      AuctionId{auction_id.value == 0 ? 0 : auction_id.value - 1}, 1, false};
   auto answer = co_await async_typed_call(state_, std::move(fetch));
   if (!answer) co_return std::unexpected(std::move(answer.error()));
   if (answer->auctions.empty() || answer->auctions.front().auction_id != auction_id) {
     co_return fail(code::unknown_auction, "no auction " + std::to_string(auction_id.value));
   }
   co_return std::move(answer->auctions.front());
+}
+
+asio::awaitable<Result<std::vector<BuyerView>>> Client::async_fetch_all_buyers(
+    std::string username, AuctionId auction_id) {
+  auto state = state_;
+  std::vector<BuyerView> buyers;
+  FetchBuyers fetch{std::move(username), auction_id, "", limits::buyers_page_max};
+  for (std::size_t page = 0; page < buyer_pages_max; ++page) {
+    auto answer = co_await async_typed_call(state, fetch);
+    if (!answer) co_return std::unexpected(std::move(answer.error()));
+    for (BuyerView& buyer : answer->buyers) {
+      if (!fetch.after.empty() && buyer.username <= fetch.after) {
+        co_return fail(code::bad_response, "fetch_buyers answer: usernames do not increase");
+      }
+      fetch.after = buyer.username;
+      buyers.push_back(std::move(buyer));
+    }
+    if (!answer->more || answer->buyers.empty()) break;
+  }
+  co_return buyers;
+}
+
+asio::awaitable<Result<json>> Client::async_fetch_all_links(std::string username,
+                                                            AuctionId auction_id) {
+  auto state = state_;
+  json links = json::array();
+  FetchLinks fetch{std::move(username), auction_id, 0, limits::link_withdrawals_page_max};
+  for (std::size_t page = 0; page < link_pages_max; ++page) {
+    auto answer = co_await async_typed_call(state, fetch);
+    if (!answer) co_return std::unexpected(std::move(answer.error()));
+    if (answer->from != fetch.from) {
+      co_return fail(code::bad_response, "fetch_links answer: from " +
+                                             std::to_string(answer->from) + ", asked " +
+                                             std::to_string(fetch.from));
+    }
+    for (json& link : answer->links) links.push_back(std::move(link));
+    fetch.from += answer->links.size();
+    if (!answer->more || answer->links.empty()) break;
+  }
+  co_return links;
+}
+
+namespace {
+
+// A transcript from its summary and every page of its buyers and links. A plain function: g++
+// 12 warns wrongly on a coroutine that does all this itself.
+AuctionTranscript whole_transcript(TranscriptSummary summary, std::vector<BuyerView> buyers,
+                                   json links) {
+  AuctionTranscript t;
+  t.auction_id = summary.auction_id;
+  t.seller = std::move(summary.seller);
+  t.seller_key = std::move(summary.seller_key);
+  t.base_price = summary.base_price;
+  t.increment = summary.increment;
+  t.stage = summary.stage;
+  for (BuyerView& b : buyers) {
+    t.buyers.push_back(
+        TranscriptBuyer{std::move(b.username), b.active, std::move(b.public_key).value_or("")});
+  }
+  t.links = std::move(links);
+  t.round_id = summary.round_id;
+  t.price = summary.price;
+  t.winner = std::move(summary.winner);
+  t.chain_head = std::move(summary.chain_head);
+  t.signature = std::move(summary.signature);
+  return t;
+}
+
+}  // namespace
+
+asio::awaitable<Result<AuctionTranscript>> Client::async_fetch_transcript(std::string username,
+                                                                          AuctionId auction_id) {
+  GetTranscript get{username, auction_id};
+  auto summary = co_await async_typed_call(state_, std::move(get));
+  if (!summary) co_return std::unexpected(std::move(summary.error()));
+  auto buyers = co_await async_fetch_all_buyers(username, auction_id);
+  if (!buyers) co_return std::unexpected(std::move(buyers.error()));
+  auto links = co_await async_fetch_all_links(std::move(username), auction_id);
+  if (!links) co_return std::unexpected(std::move(links.error()));
+  co_return whole_transcript(std::move(*summary), std::move(*buyers), std::move(*links));
 }
 
 asio::awaitable<Result<json>> Client::async_status(std::size_t replica) {

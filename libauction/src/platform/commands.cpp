@@ -5,6 +5,7 @@
 #include <array>
 #include <utility>
 
+#include "auction/base/limits.hpp"
 #include "auction/base/text_rules.hpp"
 #include "auction/platform/limits.hpp"
 #include "platform/field_reader.hpp"
@@ -73,14 +74,28 @@ Command decode_seller_and_auction(FieldReader& r) {
   return c;
 }
 
+// links_from and links, where a push or a result carries them: absent, from the start and none.
+template <class T>
+void read_links_from(FieldReader& r, T& c) {
+  // A chain has at most one link per buyer (each withdraws one at least).
+  if (r.has("links_from")) {
+    r.uint64("links_from", c.links_from, 0, auction::limits::buyers_per_auction_max);
+  }
+  if (r.has("links")) r.chain_links("links", c.links);
+  if (r.ok() && c.links_from + c.links.size() > auction::limits::buyers_per_auction_max) {
+    r.reject(Error{code::invalid_argument,
+                   "links: a chain holds at most " +
+                       std::to_string(auction::limits::buyers_per_auction_max) + " links"});
+  }
+}
+
 Command decode_update_auction(FieldReader& r) {
   UpdateAuction c;
   r.username("seller", c.seller);
   r.auction_id("auction_id", c.auction_id);
   r.uint64("round_id", c.round_id, 0, UINT64_MAX);
   r.cents("current_price", c.current_price, Cents{0});
-  r.buyers("buyers", c.buyers);
-  if (r.has("links")) r.chain_links("links", c.links);  // absent: no link yet
+  read_links_from(r, c);
   return c;
 }
 
@@ -90,10 +105,9 @@ Command decode_finish_auction(FieldReader& r) {
   r.auction_id("auction_id", c.auction_id);
   r.optional_username("winner", c.winner);
   r.cents("price", c.price, Cents{0});
-  r.buyers("buyers", c.buyers);
   r.uint64("round_id", c.round_id, 0, UINT64_MAX);
+  read_links_from(r, c);
   // Absent here means unsealed: the leader's chain check refuses such a result.
-  if (r.has("links")) r.chain_links("links", c.links);
   if (r.has("chain_head")) r.hex("chain_head", c.chain_head, sha256_hex_digits);
   if (r.has("signature")) r.hex("signature", c.signature, signature_hex_digits);
   return c;
@@ -109,6 +123,27 @@ Command decode_fetch_auctions(FieldReader& r) {
     c.after_id = AuctionId{after};
   }
   if (r.has("limit")) r.uint64("limit", c.limit, 1, limits::fetch_page_max);
+  if (r.has("mine")) r.boolean("mine", c.mine);
+  return c;
+}
+
+Command decode_fetch_buyers(FieldReader& r) {
+  FetchBuyers c;
+  c.limit = limits::buyers_page_max;
+  r.username("username", c.username);
+  r.auction_id("auction_id", c.auction_id);
+  if (r.has("after")) r.username("after", c.after);
+  if (r.has("limit")) r.uint64("limit", c.limit, 1, limits::buyers_page_max);
+  return c;
+}
+
+Command decode_fetch_links(FieldReader& r) {
+  FetchLinks c;
+  c.limit = limits::link_withdrawals_page_max;
+  r.username("username", c.username);
+  r.auction_id("auction_id", c.auction_id);
+  if (r.has("from")) r.uint64("from", c.from, 0, auction::limits::buyers_per_auction_max);
+  if (r.has("limit")) r.uint64("limit", c.limit, 1, limits::link_withdrawals_page_max);
   return c;
 }
 
@@ -118,7 +153,7 @@ struct OpEntry {
   Command (*decode)(FieldReader&);
 };
 
-constexpr std::array<OpEntry, 12> ops{{
+constexpr std::array<OpEntry, 14> ops{{
     {"login", false, decode_login},
     {"get_user_address", true, decode_get_user_address},
     {"create_auction", false, decode_create_auction},
@@ -131,6 +166,8 @@ constexpr std::array<OpEntry, 12> ops{{
     {"fetch_auctions", true, decode_fetch_auctions},
     {"rotate_key", false, decode_rotate_key},
     {"get_transcript", true, decode_user_and_auction<GetTranscript>},
+    {"fetch_buyers", true, decode_fetch_buyers},
+    {"fetch_links", true, decode_fetch_links},
 }};
 static_assert(ops.size() == std::variant_size_v<Command>, "one op per command, in order");
 
@@ -139,12 +176,6 @@ const OpEntry* find_op(std::string_view op) {
     if (entry.name == op) return &entry;
   }
   return nullptr;
-}
-
-json encode_buyers(const std::vector<BuyerStatus>& buyers) {
-  json out = json::array();
-  for (const auto& b : buyers) out.push_back({{"username", b.username}, {"active", b.active}});
-  return out;
 }
 
 }  // namespace
@@ -177,20 +208,17 @@ json encode_fields(const Command& command) {
             return {{"seller", c.seller}, {"auction_id", c.auction_id.value}};
           },
           [](const UpdateAuction& c) -> json {
-            return {{"seller", c.seller},
-                    {"auction_id", c.auction_id.value},
-                    {"round_id", c.round_id},
-                    {"current_price", c.current_price.value},
-                    {"buyers", encode_buyers(c.buyers)},
-                    {"links", c.links}};
+            return {{"seller", c.seller},         {"auction_id", c.auction_id.value},
+                    {"round_id", c.round_id},     {"current_price", c.current_price.value},
+                    {"links_from", c.links_from}, {"links", c.links}};
           },
           [](const FinishAuction& c) -> json {
             json fields = {{"seller", c.seller},
                            {"auction_id", c.auction_id.value},
                            {"winner", c.winner ? json(*c.winner) : json(nullptr)},
                            {"price", c.price.value},
-                           {"buyers", encode_buyers(c.buyers)},
                            {"round_id", c.round_id},
+                           {"links_from", c.links_from},
                            {"links", c.links}};
             if (!c.chain_head.empty()) fields["chain_head"] = c.chain_head;
             if (!c.signature.empty()) fields["signature"] = c.signature;
@@ -200,13 +228,28 @@ json encode_fields(const Command& command) {
             return {{"seller", c.seller}, {"auction_id", c.auction_id.value}};
           },
           [](const FetchAuctions& c) -> json {
-            return {{"username", c.username}, {"after_id", c.after_id.value}, {"limit", c.limit}};
+            json fields = {
+                {"username", c.username}, {"after_id", c.after_id.value}, {"limit", c.limit}};
+            if (c.mine) fields["mine"] = true;
+            return fields;
           },
           [](const RotateKey& c) -> json {
             return {{"username", c.username}, {"public_key", c.public_key}, {"proof", c.proof}};
           },
           [](const GetTranscript& c) -> json {
             return {{"username", c.username}, {"auction_id", c.auction_id.value}};
+          },
+          [](const FetchBuyers& c) -> json {
+            json fields = {
+                {"username", c.username}, {"auction_id", c.auction_id.value}, {"limit", c.limit}};
+            if (!c.after.empty()) fields["after"] = c.after;
+            return fields;
+          },
+          [](const FetchLinks& c) -> json {
+            return {{"username", c.username},
+                    {"auction_id", c.auction_id.value},
+                    {"from", c.from},
+                    {"limit", c.limit}};
           },
       },
       command);

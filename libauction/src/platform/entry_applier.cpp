@@ -22,7 +22,7 @@ std::string EntryApplier::snapshot() const { return machine_.snapshot().dump(); 
 Result<void> EntryApplier::restore(std::string_view snapshot) {
   auto json = nlohmann::json::parse(snapshot, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return fail(code::bad_snapshot, "the snapshot is not JSON");
-  auto restored = platform::StateMachine::restore(json);
+  auto restored = platform::StateMachine::restore(json, machine_.capacity());
   if (!restored) return std::unexpected(std::move(restored.error()));
   machine_ = std::move(*restored);
   return {};

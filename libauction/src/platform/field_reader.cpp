@@ -179,8 +179,9 @@ void FieldReader::optional_username(std::string_view name, std::optional<std::st
 void FieldReader::buyers(std::string_view name, std::vector<BuyerStatus>& out) {
   const auto* v = take(name, &nlohmann::json::is_array, "an array");
   if (v == nullptr) return;
-  if (v->size() > limits::joined_buyers_max) {
-    return bad_value(name, "at most " + std::to_string(limits::joined_buyers_max) + " buyers");
+  if (v->size() > auction::limits::buyers_per_auction_max) {
+    return bad_value(
+        name, "at most " + std::to_string(auction::limits::buyers_per_auction_max) + " buyers");
   }
   std::vector<BuyerStatus> buyers;
   std::set<std::string, std::less<>> seen;
@@ -205,13 +206,49 @@ void FieldReader::buyers(std::string_view name, std::vector<BuyerStatus>& out) {
 void FieldReader::chain_links(std::string_view name, nlohmann::json& out) {
   const auto* v = take(name, &nlohmann::json::is_array, "an array");
   if (v == nullptr) return;
-  if (v->size() > limits::joined_buyers_max) {
-    return bad_value(name, "at most " + std::to_string(limits::joined_buyers_max) + " links");
+  const std::size_t withdrawals_max = auction::limits::buyers_per_auction_max;
+  if (v->size() > withdrawals_max) {
+    return bad_value(name, "at most " + std::to_string(withdrawals_max) + " links");
   }
+  std::size_t withdrawals = 0;
   for (const auto& link : *v) {
     if (!link.is_object()) return bad_type(name, "an array of objects");
+    const auto withdrawn = link.find("withdrawn");
+    if (withdrawn == link.end() || !withdrawn->is_array()) {
+      return bad_type(std::string(name) + "[].withdrawn", "an array");
+    }
+    if (withdrawn->empty()) {
+      return bad_value(std::string(name) + "[].withdrawn", "a link withdraws one buyer at least");
+    }
+    withdrawals += withdrawn->size();
+    if (withdrawals > withdrawals_max) {
+      return bad_value(name, "more than " + std::to_string(withdrawals_max) +
+                                 " withdrawals (each buyer leaves once)");
+    }
+    for (const auto& w : *withdrawn) {
+      const auto username = w.is_object() ? w.find("username") : w.end();
+      if (!w.is_object() || username == w.end() || !username->is_string()) {
+        return bad_type(std::string(name) + "[].withdrawn[]", "an object with a username");
+      }
+      if (!is_valid_name(username->get_ref<const std::string&>(),
+                         auction::limits::username_bytes_max)) {
+        return bad_value(std::string(name) + "[].withdrawn[].username",
+                         "must be 1.." + std::to_string(auction::limits::username_bytes_max) +
+                             " characters of [A-Za-z0-9_.-]");
+      }
+    }
   }
   out = *v;
+}
+
+std::vector<std::string_view> links_withdrawals(const nlohmann::json& links) {
+  std::vector<std::string_view> names;
+  for (const auto& link : links) {
+    for (const auto& w : link["withdrawn"]) {
+      names.push_back(w["username"].get_ref<const std::string&>());
+    }
+  }
+  return names;
 }
 
 Result<void> FieldReader::finish() const {

@@ -53,11 +53,14 @@ class FieldReader {
   void auction_id(std::string_view name, AuctionId& out);
   // null or a username.
   void optional_username(std::string_view name, std::optional<std::string>& out);
-  // [{"username":..,"active":..}], at most limits::joined_buyers_max, no name twice.
+  // [{"username":..,"active":..}], at most auction::limits::buyers_per_auction_max, no name
+  // twice.
   void buyers(std::string_view name, std::vector<BuyerStatus>& out);
-  // An auction's chain as a seller pushes it: an array of at most limits::joined_buyers_max
-  // objects (each link withdraws at least one buyer), kept as JSON. What the links say is
-  // checked by the replica's chain check (chain_check.hpp), not here.
+  // Links of an auction's chain as a seller pushes them, kept as JSON: an array of objects,
+  // each with a non-empty array "withdrawn" of objects that name a valid "username", at most
+  // auction::limits::buyers_per_auction_max withdrawals in all (each buyer leaves once).
+  // That much the platform reads itself: who a link withdraws (links_withdrawals()). What
+  // else the links say is checked by the replica's chain check (chain_check.hpp), not here.
   void chain_links(std::string_view name, nlohmann::json& out);
   // The raw value (for nested objects a caller reads with its own FieldReader).
   const nlohmann::json* raw(std::string_view name);
@@ -90,6 +93,10 @@ class FieldReader {
   std::set<std::string, std::less<>> read_;  // empty when unknown fields are ignored
   std::optional<Error> error_;
 };
+
+// The usernames `links` withdraw, in order. Precondition: `links` passed
+// FieldReader::chain_links.
+std::vector<std::string_view> links_withdrawals(const nlohmann::json& links);
 
 // The terms of an auction, as create_auction gives them and a snapshot keeps them, under one
 // set of rules: seller, auction_name, item_name, item_description, base_price, increment and

@@ -48,13 +48,13 @@ Reply raft_failure(const Error& error) {
 // A handler whose answer is known when it is called.
 asio::awaitable<Reply> async_ready(Reply reply) { co_return reply; }
 
-// Whether `update` reports every buyer of `auction` as the record holds it.
-bool reports_as_held(const AuctionRecord& auction, const UpdateAuction& update) {
-  if (update.buyers.size() != auction.buyers.size()) return false;
-  return std::all_of(update.buyers.begin(), update.buyers.end(), [&](const BuyerStatus& b) {
-    const auto held = auction.buyers.find(b.username);
-    return held != auction.buyers.end() && held->second == b.active;
-  });
+// The links of a push of `links` from index `from` that `auction` does not hold yet; nullopt
+// when they do not extend what is held (the state machine answers that: transcript_invalid).
+std::optional<Json> links_past_held(const AuctionRecord& auction, std::uint64_t from,
+                                    const Json& links) {
+  const std::size_t held = auction.links.size();
+  if (from > held || from + links.size() < held) return std::nullopt;
+  return Json(links.begin() + static_cast<std::ptrdiff_t>(held - from), links.end());
 }
 
 }  // namespace
@@ -111,15 +111,16 @@ asio::awaitable<std::optional<Reply>> ReplicaService::async_chain_refusal(const 
   if (auction == nullptr || auction->stage != Stage::started || auction->seller != seller) {
     co_return std::nullopt;
   }
-  // Most pushes bring no new link and no new withdrawal: the chain held was checked when it
-  // was stored, and the state machine keeps the round at or after its last link.
-  if (update != nullptr && update->links == auction->links && reports_as_held(*auction, *update)) {
-    co_return std::nullopt;
-  }
+  const std::uint64_t from = update ? update->links_from : finish->links_from;
+  const Json& links = update ? update->links : finish->links;
+  auto new_links = links_past_held(*auction, from, links);
+  if (!new_links) co_return std::nullopt;
+  // Most pushes bring no new link: the chain held was checked when it was stored, and the
+  // state machine keeps the round at or after its last link.
+  if (update != nullptr && new_links->empty()) co_return std::nullopt;
   ChainClaim claim;
   claim.auction = *auction;
-  claim.links = update ? update->links : finish->links;
-  claim.buyers = update ? update->buyers : finish->buyers;
+  claim.new_links = std::move(*new_links);
   claim.round_id = update ? update->round_id : finish->round_id;
   if (finish) claim.finish = *finish;
   claim.cluster_id = cluster_id_;
@@ -147,8 +148,8 @@ asio::awaitable<Reply> ReplicaService::async_authenticate(wire::Request request)
 asio::awaitable<Reply> ReplicaService::async_rotate_key(
     Request request, std::shared_ptr<wire::ConnectionContext> connection) {
   const RotateKey rotation = std::get<RotateKey>(request.command);
-  const std::string* old_key = machine_.public_key(rotation.username);
-  if (old_key != nullptr) {
+  const std::optional<std::string> old_key = machine_.public_key(rotation.username);
+  if (old_key) {
     auto proven = co_await users_.async_check_rotation(rotation, *old_key);
     if (!proven) co_return Reply::failure(proven.error());
   }
@@ -285,23 +286,23 @@ asio::awaitable<Reply> ReplicaService::async_read(const Request& request) {
 
 Reply ReplicaService::status() const {
   const raft::ServerStatus s = raft_.status();
-  return Reply::success(Json{{"id", s.id.value},
-                             {"role", std::string(raft::to_string(s.role))},
-                             {"term", s.term.value},
-                             {"leader", s.leader.value == 0 ? Json(nullptr) : Json(s.leader.value)},
-                             {"commit", s.commit.value},
-                             {"applied", s.applied.value},
-                             {"last_index", s.last_index.value},
-                             {"first_index", s.first_index.value},
-                             {"snapshot", {{"index", s.snapshot.index.value},
-                                           {"term", s.snapshot.term.value}}},
-                             {"snapshots_saved", s.snapshots_saved},
-                             {"snapshots_installed", s.snapshots_installed},
-                             {"snapshot_stall_us", {{"last", s.last_snapshot_stall.count()},
-                                                    {"longest", s.longest_snapshot_stall.count()}}},
-                             // Replicas that applied the same log prefix show the same digest,
-                             // so a test can compare their states without reading them.
-                             {"digest", digest()}});
+  return Reply::success(Json{
+      {"id", s.id.value},
+      {"role", std::string(raft::to_string(s.role))},
+      {"term", s.term.value},
+      {"leader", s.leader.value == 0 ? Json(nullptr) : Json(s.leader.value)},
+      {"commit", s.commit.value},
+      {"applied", s.applied.value},
+      {"last_index", s.last_index.value},
+      {"first_index", s.first_index.value},
+      {"snapshot", {{"index", s.snapshot.index.value}, {"term", s.snapshot.term.value}}},
+      {"snapshots_saved", s.snapshots_saved},
+      {"snapshots_installed", s.snapshots_installed},
+      {"snapshot_stall_us",
+       {{"last", s.last_snapshot_stall.count()}, {"longest", s.longest_snapshot_stall.count()}}},
+      // Replicas that applied the same log prefix show the same digest,
+      // so a test can compare their states without reading them.
+      {"digest", digest()}});
 }
 
 const std::string& ReplicaService::digest() const {

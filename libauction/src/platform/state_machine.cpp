@@ -11,9 +11,11 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <set>
 #include <utility>
 
 #include "auction/base/assert.hpp"
+#include "auction/base/limits.hpp"
 #include "auction/platform/answers.hpp"
 #include "auction/platform/limits.hpp"
 #include "auction/platform/views.hpp"
@@ -34,25 +36,52 @@ std::unexpected<Error> wrong_stage(const AuctionRecord& a, std::string_view need
                                      std::string(needed));
 }
 
-// The seller reports every joined buyer exactly once (the codec already refused repeats),
-// and a buyer who withdrew is out for good.
-Result<void> check_buyer_report(const AuctionRecord& a, const std::vector<BuyerStatus>& report) {
-  for (const auto& b : report) {
-    const auto it = a.buyers.find(b.username);
+using PublicKeyBytes = std::array<std::uint8_t, 32>;
+
+// The raw key of `hex`. Precondition: public_key_hex_digits lowercase hex digits (the codec
+// and the snapshot reader check them).
+PublicKeyBytes key_bytes(std::string_view hex) {
+  const auto nibble = [](char c) {
+    return static_cast<std::uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  };
+  PublicKeyBytes bytes{};
+  AUCTION_ASSERT(hex.size() == 2 * bytes.size(), "a public key is 64 hex digits");
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<std::uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
+  }
+  return bytes;
+}
+
+std::string key_text(const PublicKeyBytes& bytes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(2 * bytes.size());
+  for (const std::uint8_t b : bytes) {
+    text += hex[b >> 4];
+    text += hex[b & 15];
+  }
+  return text;
+}
+
+// The joined buyers a seller's new links withdraw, as the platform reads them from the links:
+// each must be a buyer of the auction, still active, and withdrawn once (a buyer who withdrew
+// is out for good). The buyers' statuses are the chain's; no seller reports them.
+Result<std::vector<std::string_view>> new_withdrawals(const AuctionRecord& a,
+                                                      const json& new_links) {
+  std::vector<std::string_view> names = links_withdrawals(new_links);
+  std::set<std::string_view> seen;
+  for (const std::string_view name : names) {
+    const auto it = a.buyers.find(name);
     if (it == a.buyers.end()) {
-      return fail(code::not_joined,
-                  "buyers: " + b.username + " has not joined auction " + id_text(a.id));
+      return fail(code::not_joined, "links: withdraw " + std::string(name) +
+                                        ", who has not joined auction " + id_text(a.id));
     }
-    if (b.active && !it->second) {
-      return fail(code::invalid_argument,
-                  "buyers: " + b.username + " withdrew earlier and cannot be active again");
+    if (!it->second || !seen.insert(name).second) {
+      return fail(code::transcript_invalid,
+                  "links: withdraw " + std::string(name) + " again (a buyer leaves once)");
     }
   }
-  if (report.size() != a.buyers.size()) {
-    return fail(code::invalid_argument, "buyers: must list all " + std::to_string(a.buyers.size()) +
-                                            " joined buyers, got " + std::to_string(report.size()));
-  }
-  return {};
+  return names;
 }
 
 // A clock price never falls, and after `round` raises it is at most
@@ -73,18 +102,36 @@ Result<void> check_clock_price(const AuctionRecord& a, std::string_view field, C
   return {};
 }
 
-// A seller's chain only grows: what the platform holds must be the start of what it pushes
-// (the leader checked the rest before proposing; chain_check.hpp).
-Result<void> check_links_extend(const AuctionRecord& a, const json& links) {
-  const bool extends =
-      links.size() >= a.links.size() && std::equal(a.links.begin(), a.links.end(), links.begin());
-  if (!extends) {
-    return fail(code::transcript_invalid, "links: do not extend the " +
-                                              std::to_string(a.links.size()) +
-                                              " links the platform holds for auction " +
-                                              id_text(a.id) + " (a chain is never rewritten)");
+// A seller's chain only grows. A push carries the links from index `from` on: they must agree
+// with the links the platform holds where they overlap and leave no gap after them (the
+// leader checked the new ones before proposing; chain_check.hpp). Returns the new links (as
+// a slice: the index in `links` of the first link the platform lacks).
+Result<std::size_t> new_links_start(const AuctionRecord& a, std::uint64_t from, const json& links) {
+  const std::size_t held = a.links.size();
+  if (from > held || from + links.size() < held) {
+    return fail(code::transcript_invalid,
+                "links: links " + std::to_string(from) + ".." +
+                    std::to_string(from + links.size()) + " do not extend the " +
+                    std::to_string(held) + " links the platform holds for auction " +
+                    id_text(a.id) + " (links_from must be at most " + std::to_string(held) + ")");
   }
-  return {};
+  const std::size_t overlap = held - from;
+  const bool agrees = std::equal(
+      links.begin(), links.begin() + static_cast<std::ptrdiff_t>(overlap),
+      a.links.begin() + static_cast<std::ptrdiff_t>(from),
+      [](const json& pushed, const std::string& stored) { return link_text(pushed) == stored; });
+  if (!agrees) {
+    return fail(code::transcript_invalid,
+                "links: differ from the links the platform holds for "
+                "auction " +
+                    id_text(a.id) + " (a chain is never rewritten)");
+  }
+  return overlap;
+}
+
+// The links of `links` from `start` on, as an array.
+json links_after(const json& links, std::size_t start) {
+  return json(links.begin() + static_cast<std::ptrdiff_t>(start), links.end());
 }
 
 // The seller, then every buyer.
@@ -94,8 +141,14 @@ std::vector<std::string> participants(const AuctionRecord& a) {
   return users;
 }
 
-void apply_buyer_report(AuctionRecord& a, const std::vector<BuyerStatus>& report) {
-  for (const auto& b : report) a.buyers.find(b.username)->second = b.active;
+// Appends the new links (admitted: new_links_start) and withdraws whom they withdraw.
+void apply_new_links(AuctionRecord& a, const json& links, std::size_t start) {
+  for (auto it = links.begin() + static_cast<std::ptrdiff_t>(start); it != links.end(); ++it) {
+    a.links.push_back(link_text(*it));
+    for (const auto& w : (*it)["withdrawn"]) {
+      a.buyers.find(w["username"].get_ref<const std::string&>())->second = false;
+    }
+  }
 }
 
 }  // namespace
@@ -151,17 +204,24 @@ Result<std::string> StateMachine::query_text(const Command& command) const {
   // As on(FetchAuctions) dumped.
   if (auto user = require_user(fetch->username); !user) return std::unexpected(user.error());
   AuctionPageText text;
+  const bool more = visit_page(*fetch, [&](const AuctionRecord& a) {
+    text.add_view(views_.text(a, role_of(a, fetch->username)));
+  });
+  return std::move(text).finish(more);
+}
+
+template <class Visit>
+bool StateMachine::visit_page(const FetchAuctions& c, Visit visit) const {
   std::uint64_t count = 0;
-  auto it = auctions_.upper_bound(fetch->after_id);
-  for (; it != auctions_.end() && count < fetch->limit; ++it, ++count) {
-    const Role role = role_of(it->second, fetch->username);
-    if (role == Role::seller) {
-      text.add_view(auction_view(it->second, role, users_).dump());
-    } else {
-      text.add_view(views_.text(it->second, role));
-    }
+  if (!c.mine) {
+    auto it = auctions_.upper_bound(c.after_id);
+    for (; it != auctions_.end() && count < c.limit; ++it, ++count) visit(it->second);
+    return it != auctions_.end();
   }
-  return std::move(text).finish(it != auctions_.end());
+  const std::vector<AuctionId>& ids = users_.find(c.username)->second.auctions;
+  auto it = std::upper_bound(ids.begin(), ids.end(), c.after_id);
+  for (; it != ids.end() && count < c.limit; ++it, ++count) visit(auctions_.find(*it)->second);
+  return it != ids.end();
 }
 
 Result<json> StateMachine::execute(const Command& command) {
@@ -181,6 +241,8 @@ Result<json> StateMachine::read(const Command& command) const {
   if (const auto* c = std::get_if<GetUserAddress>(&command)) return on(*c);
   if (const auto* c = std::get_if<FetchAuctions>(&command)) return on(*c);
   if (const auto* c = std::get_if<GetTranscript>(&command)) return on(*c);
+  if (const auto* c = std::get_if<FetchBuyers>(&command)) return on(*c);
+  if (const auto* c = std::get_if<FetchLinks>(&command)) return on(*c);
   AUCTION_ASSERT(false, "read() of a mutating command");
   return fail(code::bad_request, "not a read");
 }
@@ -217,6 +279,28 @@ Result<const AuctionRecord*> StateMachine::unstarted_auction(std::string_view us
   return found;
 }
 
+Result<const AuctionRecord*> StateMachine::participated_auction(std::string_view username,
+                                                                AuctionId id) const {
+  if (auto user = require_user(username); !user) return std::unexpected(user.error());
+  auto found = find_auction(id);
+  if (found && (*found)->seller != username && !(*found)->has_buyer(username)) {
+    return fail(code::not_joined, std::string(username) + " takes no part in auction " +
+                                      id_text(id) + ": only its seller and its buyers see it");
+  }
+  return found;
+}
+
+void StateMachine::add_participation(std::string_view username, AuctionId id) {
+  std::vector<AuctionId>& ids = users_.find(username)->second.auctions;
+  ids.insert(std::upper_bound(ids.begin(), ids.end(), id), id);
+}
+
+void StateMachine::remove_participation(std::string_view username, AuctionId id) {
+  std::vector<AuctionId>& ids = users_.find(username)->second.auctions;
+  const auto it = std::lower_bound(ids.begin(), ids.end(), id);
+  if (it != ids.end() && *it == id) ids.erase(it);
+}
+
 AuctionRecord& StateMachine::edit(const AuctionRecord& admitted) {
   views_.forget(admitted.id);
   return auctions_.find(admitted.id)->second;
@@ -249,13 +333,13 @@ Result<StateMachine::Admitted> StateMachine::admit_command(const Command& comman
 }
 
 Result<StateMachine::Admitted> StateMachine::admit(const Login& c) const {
-  const auto key = keys_.find(c.username);
-  if (key == keys_.end()) {
-    if (users_.size() >= limits::users_max) {
+  const auto user = users_.find(c.username);
+  if (user == users_.end()) {
+    if (users_.size() >= capacity_.users_max) {
       return fail(code::limit_exceeded, "the platform has the maximum of " +
-                                            std::to_string(limits::users_max) + " users");
+                                            std::to_string(capacity_.users_max) + " users");
     }
-  } else if (key->second != c.public_key) {
+  } else if (user->second.public_key != key_bytes(c.public_key)) {
     return fail(code::name_taken,
                 "the name " + c.username + " belongs to another key; choose another name");
   }
@@ -264,9 +348,9 @@ Result<StateMachine::Admitted> StateMachine::admit(const Login& c) const {
 
 Result<json> StateMachine::on(const Login& c) {
   if (auto ok = admit(c); !ok) return std::unexpected(ok.error());
-  const bool created = !users_.contains(c.username);
-  users_.insert_or_assign(c.username, c.address);
-  keys_.insert_or_assign(c.username, c.public_key);
+  auto [user, created] = users_.try_emplace(c.username);
+  user->second.address = c.address;
+  user->second.public_key = key_bytes(c.public_key);
   return encode_answer(LoggedIn{c.username, c.address, created});
 }
 
@@ -277,7 +361,7 @@ Result<StateMachine::Admitted> StateMachine::admit(const RotateKey& c) const {
 
 Result<json> StateMachine::on(const RotateKey& c) {
   if (auto ok = admit(c); !ok) return std::unexpected(ok.error());
-  keys_.insert_or_assign(c.username, c.public_key);
+  users_.find(c.username)->second.public_key = key_bytes(c.public_key);
   return encode_answer(RotatedKey{c.username, c.public_key});
 }
 
@@ -286,16 +370,17 @@ const AuctionRecord* StateMachine::auction(AuctionId id) const {
   return it == auctions_.end() ? nullptr : &it->second;
 }
 
-const std::string* StateMachine::public_key(std::string_view username) const {
-  const auto it = keys_.find(username);
-  return it == keys_.end() ? nullptr : &it->second;
+std::optional<std::string> StateMachine::public_key(std::string_view username) const {
+  const auto it = users_.find(username);
+  if (it == users_.end()) return std::nullopt;
+  return key_text(it->second.public_key);
 }
 
 Result<StateMachine::Admitted> StateMachine::admit(const CreateAuction& c) const {
   if (auto user = require_user(c.seller); !user) return std::unexpected(user.error());
-  if (auctions_.size() >= limits::auctions_max) {
+  if (auctions_.size() >= capacity_.auctions_max) {
     return fail(code::limit_exceeded, "the platform has the maximum of " +
-                                          std::to_string(limits::auctions_max) + " auctions");
+                                          std::to_string(capacity_.auctions_max) + " auctions");
   }
   return Admitted{};
 }
@@ -315,6 +400,7 @@ Result<json> StateMachine::on(const CreateAuction& c) {
   record.period_ms = c.period_ms;
   record.current_price = c.base_price;
   auctions_.emplace(id, std::move(record));
+  add_participation(c.seller, id);
   return encode_answer(CreatedAuction{id});
 }
 
@@ -327,9 +413,10 @@ Result<StateMachine::Admitted> StateMachine::admit(const JoinAuction& c) const {
   }
   // Joining twice is a success that changes nothing, so a retry without a session is safe.
   const bool already_joined = a.has_buyer(c.username);
-  if (!already_joined && a.buyers.size() >= limits::joined_buyers_max) {
+  if (!already_joined && a.buyers.size() >= auction::limits::buyers_per_auction_max) {
     return fail(code::limit_exceeded, "auction " + id_text(a.id) + " has the maximum of " +
-                                          std::to_string(limits::joined_buyers_max) + " buyers");
+                                          std::to_string(auction::limits::buyers_per_auction_max) +
+                                          " buyers");
   }
   return Admitted{&a, !already_joined};
 }
@@ -340,6 +427,7 @@ Result<json> StateMachine::on(const JoinAuction& c) {
   const AuctionId id = admitted->auction->id;
   if (!admitted->changes) return encode_answer(JoinedAuction{id, true});
   edit(*admitted->auction).buyers.emplace(c.username, true);
+  add_participation(c.username, id);
   return encode_answer(JoinedAuction{id, false});
 }
 
@@ -358,6 +446,7 @@ Result<json> StateMachine::on(const QuitAuction& c) {
   if (!admitted) return std::unexpected(admitted.error());
   AuctionRecord& a = edit(*admitted->auction);
   a.buyers.erase(c.username);
+  remove_participation(c.username, a.id);
   return encode_answer(LeftAuction{a.id});
 }
 
@@ -378,9 +467,11 @@ Result<json> StateMachine::on(const StartAuction& c) {
   // The keys its transcript is checked against, from now on (auction_record.hpp).
   a.keys.clear();
   for (const std::string& user : participants(a)) {
-    if (const auto key = keys_.find(user); key != keys_.end()) a.keys.emplace(user, key->second);
+    if (const auto found = users_.find(user); found != users_.end()) {
+      a.keys.emplace(user, key_text(found->second.public_key));
+    }
   }
-  return encode_answer(StartedAuction{view_of(a, Role::seller, users_)});
+  return encode_answer(StartedAuction{view_of(a, Role::seller)});
 }
 
 Result<StateMachine::Admitted> StateMachine::admit(const UpdateAuction& c) const {
@@ -391,12 +482,15 @@ Result<StateMachine::Admitted> StateMachine::admit(const UpdateAuction& c) const
   // Round ids are the seller's logical clock: an older push was overtaken by a newer one
   // and is ignored, never applied (nor is it an error: it is simply late).
   if (c.round_id < a.round_id) return Admitted{&a, false};
-  if (auto ok = check_buyer_report(a, c.buyers); !ok) return std::unexpected(ok.error());
   if (auto ok = check_clock_price(a, "current_price", c.current_price, c.round_id); !ok) {
     return std::unexpected(ok.error());
   }
-  if (auto ok = check_links_extend(a, c.links); !ok) return std::unexpected(ok.error());
-  return Admitted{&a, true};
+  auto start = new_links_start(a, c.links_from, c.links);
+  if (!start) return std::unexpected(start.error());
+  if (auto ok = new_withdrawals(a, links_after(c.links, *start)); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return Admitted{&a, true, *start};
 }
 
 Result<json> StateMachine::on(const UpdateAuction& c) {
@@ -404,14 +498,14 @@ Result<json> StateMachine::on(const UpdateAuction& c) {
   if (!admitted) return std::unexpected(admitted.error());
   const AuctionRecord& stored = *admitted->auction;
   if (!admitted->changes) {
-    return encode_answer(UpdatedAuction{false, stored.round_id, stored.current_price});
+    return encode_answer(
+        UpdatedAuction{false, stored.round_id, stored.current_price, stored.links.size()});
   }
   AuctionRecord& a = edit(stored);
   a.round_id = c.round_id;
   a.current_price = c.current_price;
-  apply_buyer_report(a, c.buyers);
-  a.links = c.links;
-  return encode_answer(UpdatedAuction{true, a.round_id, a.current_price});
+  apply_new_links(a, c.links, admitted->new_links_start);
+  return encode_answer(UpdatedAuction{true, a.round_id, a.current_price, a.links.size()});
 }
 
 Result<StateMachine::Admitted> StateMachine::admit(const FinishAuction& c) const {
@@ -426,23 +520,27 @@ Result<StateMachine::Admitted> StateMachine::admit(const FinishAuction& c) const
     return fail(code::invalid_argument,
                 "round_id: older than the last reported round " + std::to_string(a.round_id));
   }
-  if (auto ok = check_buyer_report(a, c.buyers); !ok) return std::unexpected(ok.error());
+  auto start = new_links_start(a, c.links_from, c.links);
+  if (!start) return std::unexpected(start.error());
+  auto withdrawn = new_withdrawals(a, links_after(c.links, *start));
+  if (!withdrawn) return std::unexpected(withdrawn.error());
   if (c.winner) {
-    if (!a.has_buyer(*c.winner)) {
+    const auto winner = a.buyers.find(*c.winner);
+    if (winner == a.buyers.end()) {
       return fail(code::not_joined,
                   "winner: " + *c.winner + " has not joined auction " + id_text(a.id));
     }
-    for (const auto& b : c.buyers) {
-      if (b.username == *c.winner && !b.active) {
-        return fail(code::invalid_argument, "winner: " + *c.winner + " is not active");
-      }
+    const bool leaves = std::find(withdrawn->begin(), withdrawn->end(),
+                                  std::string_view(*c.winner)) != withdrawn->end();
+    if (!winner->second || leaves) {
+      return fail(code::invalid_argument,
+                  "winner: " + *c.winner + " is not active (the chain withdraws it)");
     }
   }
   if (auto ok = check_clock_price(a, "price", c.price, c.round_id); !ok) {
     return std::unexpected(ok.error());
   }
-  if (auto ok = check_links_extend(a, c.links); !ok) return std::unexpected(ok.error());
-  return Admitted{&a, true};
+  return Admitted{&a, true, *start};
 }
 
 Result<json> StateMachine::on(const FinishAuction& c) {
@@ -457,8 +555,7 @@ Result<json> StateMachine::on(const FinishAuction& c) {
   a.round_id = c.round_id;
   a.current_price = c.price;
   a.winner = c.winner;
-  apply_buyer_report(a, c.buyers);
-  a.links = c.links;
+  apply_new_links(a, c.links, admitted->new_links_start);
   a.chain_head = c.chain_head;
   a.signature = c.signature;
   return outcome(a, true);
@@ -481,32 +578,22 @@ Result<json> StateMachine::on(const CancelAuction& c) {
 }
 
 Result<json> StateMachine::on(const GetTranscript& c) const {
-  if (auto user = require_user(c.username); !user) return std::unexpected(user.error());
-  auto found = find_auction(c.auction_id);
+  auto found = participated_auction(c.username, c.auction_id);
   if (!found) return std::unexpected(found.error());
   const AuctionRecord& a = **found;
-  if (a.seller != c.username && !a.has_buyer(c.username)) {
-    return fail(code::not_joined, c.username + " takes no part in auction " + id_text(a.id) +
-                                      ": its transcript is its seller's and its buyers'");
-  }
   if (a.stage != Stage::started && a.stage != Stage::finished) {
     return wrong_stage(a, "started or finished");
   }
-  const auto key_of = [&a](const std::string& user) {
-    const auto it = a.keys.find(user);
-    return it == a.keys.end() ? std::string() : it->second;
-  };
-  AuctionTranscript t;
+  const auto key = a.keys.find(a.seller);
+  TranscriptSummary t;
   t.auction_id = a.id;
   t.seller = a.seller;
-  t.seller_key = key_of(a.seller);
+  t.seller_key = key == a.keys.end() ? std::string() : key->second;
   t.base_price = a.base_price;
   t.increment = a.increment;
   t.stage = a.stage;
-  for (const auto& [username, active] : a.buyers) {
-    t.buyers.push_back(TranscriptBuyer{username, active, key_of(username)});
-  }
-  t.links = a.links;
+  t.buyer_count = a.buyers.size();
+  t.link_count = a.links.size();
   t.round_id = a.round_id;
   t.price = a.current_price;
   t.winner = a.winner;
@@ -515,29 +602,73 @@ Result<json> StateMachine::on(const GetTranscript& c) const {
   return encode_answer(t);
 }
 
+Result<json> StateMachine::on(const FetchBuyers& c) const {
+  auto found = participated_auction(c.username, c.auction_id);
+  if (!found) return std::unexpected(found.error());
+  const AuctionRecord& a = **found;
+  const bool is_seller = a.seller == c.username;
+  BuyerPage page;
+  page.auction_id = a.id;
+  auto it = c.after.empty() ? a.buyers.begin() : a.buyers.upper_bound(c.after);
+  for (; it != a.buyers.end() && page.buyers.size() < c.limit; ++it) {
+    BuyerView& b = page.buyers.emplace_back(BuyerView{it->first, it->second, {}, {}});
+    if (is_seller) b.address = users_.find(it->first)->second.address;
+    if (const auto key = a.keys.find(it->first); key != a.keys.end()) b.public_key = key->second;
+  }
+  page.more = it != a.buyers.end();
+  return encode_answer(std::move(page));
+}
+
+Result<json> StateMachine::on(const FetchLinks& c) const {
+  auto found = participated_auction(c.username, c.auction_id);
+  if (!found) return std::unexpected(found.error());
+  const AuctionRecord& a = **found;
+  if (a.stage != Stage::started && a.stage != Stage::finished) {
+    return wrong_stage(a, "started or finished");
+  }
+  if (c.from > a.links.size()) {
+    return fail(code::invalid_argument, "from: auction " + id_text(a.id) + " holds " +
+                                            std::to_string(a.links.size()) + " links");
+  }
+  LinkPage page;
+  page.auction_id = a.id;
+  page.from = c.from;
+  // At least one link, however many it withdraws: every link came in one entry, so it fits
+  // one answer (limits.hpp).
+  std::size_t withdrawals = 0;
+  std::size_t i = c.from;
+  for (; i < a.links.size(); ++i) {
+    json link = link_json(a.links[i]);
+    const std::size_t count = link["withdrawn"].size();
+    if (i > c.from && withdrawals + count > c.limit) break;
+    withdrawals += count;
+    page.links.push_back(std::move(link));
+  }
+  page.more = i < a.links.size();
+  return encode_answer(std::move(page));
+}
+
 Result<json> StateMachine::on(const GetUserAddress& c) const {
   const auto it = users_.find(c.username);
   if (it == users_.end()) return fail(code::unknown_user, "no user named " + c.username);
-  return encode_answer(UserAddress{it->first, it->second, keys_.find(c.username)->second});
+  return encode_answer(UserAddress{it->first, it->second.address, key_text(it->second.public_key)});
 }
 
 Result<json> StateMachine::on(const FetchAuctions& c) const {
   if (auto user = require_user(c.username); !user) return std::unexpected(user.error());
   AuctionPage page;
-  auto it = auctions_.upper_bound(c.after_id);
-  for (; it != auctions_.end() && page.auctions.size() < c.limit; ++it) {
-    page.auctions.push_back(view_of(it->second, role_of(it->second, c.username), users_));
-  }
-  page.more = it != auctions_.end();
+  page.more = visit_page(c, [&](const AuctionRecord& a) {
+    page.auctions.push_back(view_of(a, role_of(a, c.username)));
+  });
   return encode_answer(std::move(page));
 }
 
 json StateMachine::snapshot() const {
   json users = json::array();
-  for (const auto& [username, address] : users_) {
+  for (const auto& [username, user] : users_) {
     users.push_back({{"username", username},
-                     {"address", address},
-                     {"public_key", keys_.find(username)->second}});
+                     {"address", user.address},
+                     {"public_key", key_text(user.public_key)}});
   }
   json auctions = json::array();
   for (const auto& [id, record] : auctions_) auctions.push_back(to_snapshot(record));
@@ -549,7 +680,7 @@ json StateMachine::snapshot() const {
           {"sessions", sessions_.snapshot()}};
 }
 
-Result<StateMachine> StateMachine::restore(const json& snapshot) {
+Result<StateMachine> StateMachine::restore(const json& snapshot, Capacity capacity) {
   FieldReader f(snapshot);
   std::uint64_t format = 0;
   std::uint64_t applied = 0;
@@ -562,13 +693,13 @@ Result<StateMachine> StateMachine::restore(const json& snapshot) {
   const json* sessions = f.raw("sessions");
   if (auto done = f.finish(); !done) return fail(code::bad_snapshot, done.error().message);
 
-  StateMachine sm;
+  StateMachine sm(capacity);
   sm.applied_index_ = raft::LogIndex{applied};
   sm.next_auction_id_ = AuctionId{next_id};
 
-  if (!users->is_array() || users->size() > limits::users_max) {
+  if (!users->is_array() || users->size() > capacity.users_max) {
     return fail(code::bad_snapshot,
-                "users: must be an array of at most " + std::to_string(limits::users_max));
+                "users: must be an array of at most " + std::to_string(capacity.users_max));
   }
   for (const auto& item : *users) {
     FieldReader u(item);
@@ -581,15 +712,18 @@ Result<StateMachine> StateMachine::restore(const json& snapshot) {
     if (auto done = u.finish(); !done) {
       return fail(code::bad_snapshot, "users[]: " + done.error().message);
     }
-    if (!sm.users_.emplace(username, std::move(address)).second) {
+    // Users come in username order, so each is placed at the end in constant time.
+    const std::size_t before = sm.users_.size();
+    sm.users_.emplace_hint(sm.users_.end(), username,
+                           UserRecord{std::move(address), key_bytes(key), {}});
+    if (sm.users_.size() == before) {
       return fail(code::bad_snapshot, "users[]: " + username + " twice");
     }
-    sm.keys_.emplace(username, std::move(key));
   }
 
-  if (!auctions->is_array() || auctions->size() > limits::auctions_max) {
+  if (!auctions->is_array() || auctions->size() > capacity.auctions_max) {
     return fail(code::bad_snapshot,
-                "auctions: must be an array of at most " + std::to_string(limits::auctions_max));
+                "auctions: must be an array of at most " + std::to_string(capacity.auctions_max));
   }
   for (const auto& item : *auctions) {
     auto record = auction_record_from_snapshot(item);
@@ -609,7 +743,12 @@ Result<StateMachine> StateMachine::restore(const json& snapshot) {
                     "auctions[]: auction " + id + " has an unknown buyer " + buyer);
       }
     }
-    sm.auctions_.emplace(record->id, std::move(*record));
+    // Ids come in order: every user's list of auctions is built by appending.
+    sm.users_.find(record->seller)->second.auctions.push_back(record->id);
+    for (const auto& [buyer, active] : record->buyers) {
+      sm.users_.find(buyer)->second.auctions.push_back(record->id);
+    }
+    sm.auctions_.emplace_hint(sm.auctions_.end(), record->id, std::move(*record));
   }
 
   auto table = SessionTable::restore(*sessions, sm.applied_index_);

@@ -74,11 +74,11 @@ asio::awaitable<Reply> UserAuthenticator::async_authenticate(wire::Request reque
     co_return Reply::failure(
         unauthenticated("no challenge on this connection: ask auth_challenge first"));
   }
-  const std::string* registered = machine_.public_key(username);
-  if (registered != nullptr && *registered != public_key) {
+  const std::optional<std::string> registered = machine_.public_key(username);
+  if (registered && *registered != public_key) {
     co_return Reply::failure(unauthenticated("that is not the key of " + username));
   }
-  const bool is_registered = registered != nullptr;
+  const bool is_registered = registered.has_value();
   std::string scope = connection_proof_scope(cluster_id_, request.connection->channel_binding);
   std::string message = connection_proof_message(challenge, username, public_key);
   const bool valid =
@@ -115,8 +115,8 @@ std::optional<Error> UserAuthenticator::authorize(const Command& command,
     }
     return std::nullopt;
   }
-  const std::string* registered = machine_.public_key(*acting);
-  if (registered != nullptr && *registered != user->public_key) {
+  const std::optional<std::string> registered = machine_.public_key(*acting);
+  if (registered && *registered != user->public_key) {
     return unauthenticated("the key of " + user->username +
                            " changed since this connection proved it: authenticate again");
   }

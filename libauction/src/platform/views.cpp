@@ -38,13 +38,7 @@ constexpr auto fields_of(std::type_identity<AuctionView::Outcome>) {
 constexpr auto fields_of(std::type_identity<AuctionView::Progress>) {
   using P = AuctionView::Progress;
   return std::tuple{field("round_id", &P::round_id), field("current_price", &P::current_price),
-                    field("buyers", &P::buyers)};
-}
-
-constexpr auto fields_of(std::type_identity<AuctionView::Buyer>) {
-  using B = AuctionView::Buyer;
-  return std::tuple{field("username", &B::username), field("active", &B::active),
-                    field_if_present("address", &B::address)};
+                    field("buyer_count", &P::buyer_count), field("active_count", &P::active_count)};
 }
 
 std::string_view role_name(Role role) { return role_names.name(role); }
@@ -57,7 +51,7 @@ Role role_of(const AuctionRecord& auction, std::string_view username) {
   return Role::none;
 }
 
-AuctionView view_of(const AuctionRecord& a, Role role, const Addresses& addresses) {
+AuctionView view_of(const AuctionRecord& a, Role role) {
   AuctionView view{.auction_id = a.id,
                    .auction_name = a.auction_name,
                    .item_name = a.item_name,
@@ -79,15 +73,8 @@ AuctionView view_of(const AuctionRecord& a, Role role, const Addresses& addresse
   AuctionView::Progress& progress = *view.progress;
   progress.round_id = a.round_id;
   progress.current_price = a.current_price;
-  progress.buyers.reserve(a.buyers.size());
-  for (const auto& [username, active] : a.buyers) {
-    AuctionView::Buyer& b = progress.buyers.emplace_back(AuctionView::Buyer{username, active, {}});
-    if (role == Role::seller) {
-      const auto it = addresses.find(username);
-      AUCTION_ASSERT(it != addresses.end(), "a buyer is not a user");
-      b.address = it->second;
-    }
-  }
+  progress.buyer_count = a.buyers.size();
+  progress.active_count = a.active_buyer_count();
   return view;
 }
 
@@ -117,13 +104,12 @@ Result<AuctionView> decode_auction_view(const nlohmann::json& json) {
   return view;
 }
 
-nlohmann::json auction_view(const AuctionRecord& a, std::string_view viewer,
-                            const Addresses& addresses) {
-  return auction_view(a, role_of(a, viewer), addresses);
+nlohmann::json auction_view(const AuctionRecord& a, std::string_view viewer) {
+  return auction_view(a, role_of(a, viewer));
 }
 
-nlohmann::json auction_view(const AuctionRecord& a, Role role, const Addresses& addresses) {
-  return encode_auction_view(view_of(a, role, addresses));
+nlohmann::json auction_view(const AuctionRecord& a, Role role) {
+  return encode_auction_view(view_of(a, role));
 }
 
 }  // namespace auction::platform

@@ -35,34 +35,21 @@ std::vector<Command> every_command() {
       JoinAuction{"bob", AuctionId{7}},
       QuitAuction{"bob", AuctionId{7}},
       StartAuction{"alice", AuctionId{7}},
-      UpdateAuction{"alice",
-                    AuctionId{7},
-                    3,
-                    Cents{1300},
-                    {{"bob", true}, {"carol", false}},
-                    json::array({{{"round_id", 2}}})},
-      FinishAuction{"alice",
-                    AuctionId{7},
-                    "bob",
-                    Cents{1300},
-                    {{"bob", true}, {"carol", false}},
-                    3,
-                    json::array({{{"round_id", 2}}}),
-                    std::string(64, 'd'),
+      UpdateAuction{"alice", AuctionId{7}, 3, Cents{1300}, 2,
+                    json::array({silent_link(2, {"carol"})})},
+      FinishAuction{"alice", AuctionId{7}, "bob", Cents{1300}, 3, 1,
+                    json::array({silent_link(2, {"carol"})}), std::string(64, 'd'),
                     std::string(128, 'e')},
-      FinishAuction{"alice",
-                    AuctionId{7},
-                    std::nullopt,
-                    Cents{1300},
-                    {},
-                    3,
-                    json::array(),
-                    std::string(64, 'd'),
-                    std::string(128, 'e')},
+      FinishAuction{"alice", AuctionId{7}, std::nullopt, Cents{1300}, 3, 0, json::array(),
+                    std::string(64, 'd'), std::string(128, 'e')},
       CancelAuction{"alice", AuctionId{7}},
-      FetchAuctions{"bob", AuctionId{4}, 2},
+      FetchAuctions{"bob", AuctionId{4}, 2, false},
+      FetchAuctions{"bob", AuctionId{4}, 2, true},
       RotateKey{"bob", std::string(64, 'b'), std::string(128, 'c')},
       GetTranscript{"bob", AuctionId{7}},
+      FetchBuyers{"bob", AuctionId{7}, "", 10},
+      FetchBuyers{"bob", AuctionId{7}, "carol", 1000},
+      FetchLinks{"bob", AuctionId{7}, 3, 12},
   };
 }
 
@@ -122,9 +109,9 @@ AuctionView sale_view(AuctionId id, Stage stage, Role role) {
   return v;
 }
 
-AuctionView::Progress progress(std::uint64_t round, Cents price,
-                               std::vector<AuctionView::Buyer> buyers) {
-  return AuctionView::Progress{round, price, std::move(buyers)};
+AuctionView::Progress progress(std::uint64_t round, Cents price, std::uint64_t buyers,
+                               std::uint64_t active) {
+  return AuctionView::Progress{round, price, buyers, active};
 }
 
 std::string code_of(const auction::Result<CreatedAuction>& decoded) {
@@ -172,54 +159,65 @@ TEST_CASE("platform: every answer the state machine gives decodes to the typed a
   CHECK(answer_to(h, QuitAuction{"dave", id}) == LeftAuction{id});
 
   AuctionView started = sale_view(id, Stage::started, Role::seller);
-  started.progress = progress(0, Cents{1000},
-                              {{"bob", true, "127.0.0.1:7002"}, {"carol", true, "127.0.0.1:7003"}});
+  started.progress = progress(0, Cents{1000}, 2, 2);
   CHECK(answer_to(h, StartAuction{"alice", id}) == StartedAuction{started});
 
-  const std::vector<BuyerStatus> carol_out{{"bob", true}, {"carol", false}};
-  CHECK(answer_to(h, UpdateAuction{"alice", id, 2, Cents{1200}, carol_out}) ==
-        UpdatedAuction{true, 2, Cents{1200}});
-  CHECK(answer_to(h, UpdateAuction{"alice", id, 1, Cents{1100}, carol_out}) ==
-        UpdatedAuction{false, 2, Cents{1200}});
+  const json carol_out = json::array({silent_link(2, {"carol"})});
+  CHECK(answer_to(h, UpdateAuction{"alice", id, 2, Cents{1200}, 0, carol_out}) ==
+        UpdatedAuction{true, 2, Cents{1200}, 1});
+  CHECK(answer_to(h, UpdateAuction{"alice", id, 1, Cents{1100}, 0, carol_out}) ==
+        UpdatedAuction{false, 2, Cents{1200}, 1});
 
   // One auction as each role sees it.
   AuctionView as_buyer = sale_view(id, Stage::started, Role::buyer);
-  as_buyer.progress = progress(2, Cents{1200}, {{"bob", true, {}}, {"carol", false, {}}});
-  CHECK(answer_to(h, FetchAuctions{"carol", AuctionId{0}, 100}) == AuctionPage{{as_buyer}, false});
+  as_buyer.progress = progress(2, Cents{1200}, 2, 1);
+  CHECK(answer_to(h, FetchAuctions{"carol", AuctionId{0}, 100, false}) ==
+        AuctionPage{{as_buyer}, false});
   AuctionView as_seller = as_buyer;
   as_seller.role = Role::seller;
-  as_seller.progress->buyers[0].address = "127.0.0.1:7002";
-  as_seller.progress->buyers[1].address = "127.0.0.1:7003";
-  CHECK(answer_to(h, FetchAuctions{"alice", AuctionId{0}, 100}) == AuctionPage{{as_seller}, false});
+  CHECK(answer_to(h, FetchAuctions{"alice", AuctionId{0}, 100, false}) ==
+        AuctionPage{{as_seller}, false});
+  // Its buyers, a page at a time; the seller sees where they answer.
+  CHECK(answer_to(h, FetchBuyers{"alice", id, "", 1}) ==
+        BuyerPage{id, {{"bob", true, "127.0.0.1:7002", Harness::key_of("bob")}}, true});
+  CHECK(answer_to(h, FetchBuyers{"bob", id, "bob", 10}) ==
+        BuyerPage{id, {{"carol", false, std::nullopt, Harness::key_of("carol")}}, false});
+  CHECK(answer_to(h, FetchLinks{"carol", id, 0, 10}) == LinkPage{id, 0, carol_out, false});
+  CHECK(answer_to(h, GetTranscript{"bob", id}) ==
+        TranscriptSummary{id, "alice", Harness::key_of("alice"), Cents{1000}, Cents{100},
+                          Stage::started, 2, 1, 2, Cents{1200}, std::nullopt, "", ""});
 
   const AuctionId other = answer_to(h, sale).auction_id;
   CHECK(answer_to(h, CancelAuction{"alice", other}) == CancelledAuction{other, Stage::cancelled});
   CHECK(answer_to(h, RotateKey{"bob", std::string(64, 'b'), std::string(128, 'c')}) ==
         RotatedKey{"bob", std::string(64, 'b')});
-  CHECK(answer_to(h, FetchAuctions{"dave", AuctionId{0}, 1}) ==
+  CHECK(answer_to(h, FetchAuctions{"dave", AuctionId{0}, 1, false}) ==
         AuctionPage{{sale_view(id, Stage::started, Role::none)}, true});
 
-  CHECK(answer_to(h, FinishAuction{"alice", id, "bob", Cents{1300}, carol_out, 3, json::array(), "",
-                                   ""}) == FinishedAuction{true, "bob", Cents{1300}, 3});
-  CHECK(answer_to(h, FinishAuction{"alice", id, "bob", Cents{1300}, carol_out, 3, json::array(), "",
-                                   ""}) == FinishedAuction{false, "bob", Cents{1300}, 3});
+  CHECK(answer_to(h, FinishAuction{"alice", id, "bob", Cents{1300}, 3, 1, json::array(), "", ""}) ==
+        FinishedAuction{true, "bob", Cents{1300}, 3});
+  CHECK(answer_to(h, FinishAuction{"alice", id, "bob", Cents{1300}, 3, 1, json::array(), "", ""}) ==
+        FinishedAuction{false, "bob", Cents{1300}, 3});
   AuctionView finished = sale_view(id, Stage::finished, Role::none);
   finished.outcome = AuctionView::Outcome{"bob", Cents{1300}};
-  CHECK(answer_to(h, FetchAuctions{"dave", AuctionId{0}, 100}) ==
+  CHECK(answer_to(h, FetchAuctions{"dave", AuctionId{0}, 100, false}) ==
         AuctionPage{{finished, sale_view(other, Stage::cancelled, Role::none)}, false});
 
   // An auction that ends without a winner.
   const AuctionId unsold = answer_to(h, sale).auction_id;
   h.join("bob", unsold.value);
   h.start("alice", unsold.value);
-  const std::vector<BuyerStatus> bob_out{{"bob", false}};
-  CHECK(answer_to(h, FinishAuction{"alice", unsold, std::nullopt, Cents{1000}, bob_out, 1,
-                                   json::array(), "", ""}) ==
+  CHECK(answer_to(h, FinishAuction{"alice", unsold, std::nullopt, Cents{1000}, 1, 0,
+                                   json::array({silent_link(1, {"bob"})}), "", ""}) ==
         FinishedAuction{true, std::nullopt, Cents{1000}, 1});
   AuctionView unsold_view = sale_view(unsold, Stage::finished, Role::buyer);
   unsold_view.outcome = AuctionView::Outcome{std::nullopt, Cents{1000}};
-  unsold_view.progress = progress(1, Cents{1000}, {{"bob", false, {}}});
-  CHECK(answer_to(h, FetchAuctions{"bob", other, 100}) == AuctionPage{{unsold_view}, false});
+  unsold_view.progress = progress(1, Cents{1000}, 1, 0);
+  CHECK(answer_to(h, FetchAuctions{"bob", other, 100, false}) == AuctionPage{{unsold_view}, false});
+  CHECK(answer_to(h, FetchAuctions{"bob", AuctionId{0}, 100, true}) ==
+        AuctionPage{{answer_to(h, FetchAuctions{"bob", AuctionId{0}, 1, false}).auctions.at(0),
+                     unsold_view},
+                    false});
 }
 
 TEST_CASE("platform: an answer is decoded as the answer to the command that was asked",
@@ -265,7 +263,7 @@ TEST_CASE("platform: a view that lacks what its stage or role promises is bad_re
           "[platform][answers]") {
   AuctionView v = sale_view(AuctionId{1}, Stage::finished, Role::buyer);
   v.outcome = AuctionView::Outcome{"bob", Cents{1300}};
-  v.progress = progress(3, Cents{1300}, {{"bob", true, {}}});
+  v.progress = progress(3, Cents{1300}, 1, 1);
   const json good = encode_auction_view(v);
   REQUIRE(decode_auction_view(good).has_value());
   CHECK(*decode_auction_view(good) == v);
@@ -281,10 +279,9 @@ TEST_CASE("platform: a view that lacks what its stage or role promises is bad_re
     return broken;
   };
   for (const json& broken :
-       {without("price"), without("winner"), without("buyers"), without("round_id"),
-        without("seller"), with("role", "owner"), with("stage", 2), with("buyers", json::object()),
-        with("buyers", json::array({{{"username", "bob"}}})),
-        with("buyers", json::array({{{"username", "bob"}, {"active", true}, {"address", 5}}})),
+       {without("price"), without("winner"), without("buyer_count"), without("round_id"),
+        without("active_count"), without("seller"), with("role", "owner"), with("stage", 2),
+        with("buyer_count", json::object()), with("buyer_count", -1), with("active_count", "1"),
         json("a view")}) {
     INFO(broken.dump());
     const auto decoded = decode_auction_view(broken);
@@ -292,11 +289,29 @@ TEST_CASE("platform: a view that lacks what its stage or role promises is bad_re
     CHECK(decoded.error().code == "bad_response");
   }
   const auto page = decode_answer<AuctionPage>(
-      json{{"auctions", json::array({without("buyers")})}, {"more", false}});
+      json{{"auctions", json::array({without("buyer_count")})}, {"more", false}});
   REQUIRE_FALSE(page.has_value());
   CHECK(page.error().code == "bad_response");
   CHECK(page.error().message ==
-        "fetch_auctions answer: auctions[]: auction view: missing field 'buyers'");
+        "fetch_auctions answer: auctions[]: auction view: missing field 'buyer_count'");
+  // A page of buyers or of links is checked the same way.
+  CHECK_FALSE(decode_answer<BuyerPage>(json{{"auction_id", 1},
+                                            {"buyers", json::array({{{"username", "bob"}}})},
+                                            {"more", false}})
+                  .has_value());
+  CHECK_FALSE(
+      decode_answer<BuyerPage>(
+          json{{"auction_id", 1},
+               {"buyers", json::array({{{"username", "bob"}, {"active", true}, {"address", 5}}})},
+               {"more", false}})
+          .has_value());
+  CHECK_FALSE(
+      decode_answer<LinkPage>(
+          json{{"auction_id", 1}, {"from", 0}, {"links", json::array({1})}, {"more", false}})
+          .has_value());
+  CHECK_FALSE(
+      decode_answer<LinkPage>(json{{"auction_id", 1}, {"links", json::array()}, {"more", false}})
+          .has_value());
 }
 
 TEST_CASE("platform: answers with fields a client does not know still decode",
@@ -315,7 +330,7 @@ TEST_CASE("platform: answers with fields a client does not know still decode",
 TEST_CASE("platform: a page assembled from serialized views is the encoded page, byte for byte",
           "[platform][answers]") {
   AuctionView seller_view = sale_view(AuctionId{2}, Stage::started, Role::seller);
-  seller_view.progress = progress(1, Cents{1100}, {{"bob", true, "127.0.0.1:7002"}});
+  seller_view.progress = progress(1, Cents{1100}, 1, 1);
   const std::vector<AuctionView> views{sale_view(AuctionId{1}, Stage::created, Role::none),
                                        seller_view};
   for (const bool more : {false, true}) {

@@ -37,7 +37,7 @@ TEST_CASE("platform: check() refuses what apply() refuses with the same code and
   const auto id = h.with_created_auction();
   const json created = {{"op", "start_auction"}, {"seller", "alice"}, {"auction_id", 2}};
   const json refused[] = {
-      update(id, 1, 1100, true, true, "nobody"),                            // unknown_user
+      update(id, 1, 1100, json::array(), 0, "nobody"),                      // unknown_user
       {{"op", "join_auction"}, {"username", "dave"}, {"auction_id", 9}},    // unknown_auction
       {{"op", "start_auction"}, {"seller", "bob"}, {"auction_id", id}},     // not_owner
       update(id, 1, 1100),                                                  // wrong_stage
@@ -63,17 +63,29 @@ TEST_CASE("platform: check() refuses what apply() refuses with the same code and
   }
   // What apply() accepts, check() does not refuse.
   CHECK(check_code(h, {{"op", "join_auction"}, {"username", "dave"}, {"auction_id", id}}).empty());
-  CHECK(check_code(h, {{"op", "login"}, {"username", "erin"}, {"address", "127.0.0.1:1"}, {"public_key", Harness::key_of("erin")}}).empty());
+  CHECK(check_code(h, {{"op", "login"},
+                       {"username", "erin"},
+                       {"address", "127.0.0.1:1"},
+                       {"public_key", Harness::key_of("erin")}})
+            .empty());
   CHECK(check_code(h, {{"op", "fetch_auctions"}, {"username", "nobody"}}).empty());  // a read
 }
 
-TEST_CASE("platform: check() judges the price and buyer rules of an update like apply()",
+TEST_CASE("platform: check() judges the price and link rules of an update like apply()",
           "[platform][check]") {
   Harness h;
   const auto id = h.with_started_auction();
   CHECK(check_code(h, update(id, 1, 900)) == "invalid_argument");   // below the current price
   CHECK(check_code(h, update(id, 1, 5000)) == "invalid_argument");  // above the clock
   CHECK(check_code(h, update(id, 2, 1200)).empty());
+  // The links: a gap after what is held, a stranger, a buyer withdrawn twice.
+  CHECK(check_code(h, update(id, 2, 1200, json::array({silent_link(2, {"carol"})}), 1)) ==
+        "transcript_invalid");
+  CHECK(check_code(h, update(id, 2, 1200, json::array({silent_link(2, {"dave"})}))) ==
+        "not_joined");
+  CHECK(check_code(h, update(id, 2, 1200, json::array({silent_link(2, {"bob", "bob"})}))) ==
+        "transcript_invalid");
+  CHECK(check_code(h, update(id, 2, 1200, json::array({silent_link(2, {"carol"})}))).empty());
   h.ok(update(id, 2, 1200));
   // An overtaken update is not refused: apply() answers it with applied: false.
   CHECK(check_code(h, update(id, 1, 1100)).empty());

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auction/base/ids.hpp"
+#include "auction/base/limits.hpp"
 #include "auction/base/money.hpp"
 #include "auction/platform/commands.hpp"
 
@@ -59,15 +60,17 @@ TEST_CASE("platform: every op survives encode then decode unchanged", "[platform
        {"auction_id", 7},
        {"round_id", 3},
        {"current_price", 1300},
-       {"buyers", json::array({{{"username", "bob"}, {"active", false}}})},
-       {"links", json::array({{{"round_id", 2}, {"withdrawn", json::array()}}})}},
+       {"links_from", 4},
+       {"links", json::array({{{"round_id", 2},
+                               {"withdrawn",
+                                json::array({{{"username", "bob"}, {"reason", "silent"}}})}}})}},
       {{"op", "finish_auction"},
        {"seller", "alice"},
        {"auction_id", 7},
        {"winner", "bob"},
        {"price", 1300},
        {"round_id", 3},
-       {"buyers", json::array()},
+       {"links_from", 0},
        {"links", json::array()},
        {"chain_head", std::string(64, 'd')},
        {"signature", std::string(128, 'e')}},
@@ -77,11 +80,23 @@ TEST_CASE("platform: every op survives encode then decode unchanged", "[platform
        {"winner", nullptr},
        {"price", 1300},
        {"round_id", 3},
-       {"buyers", json::array()},
+       {"links_from", 2},
        {"links", json::array()}},
       {{"op", "get_transcript"}, {"username", "bob"}, {"auction_id", 7}},
       {{"op", "cancel_auction"}, {"seller", "alice"}, {"auction_id", 7}},
       {{"op", "fetch_auctions"}, {"username", "bob"}, {"after_id", 4}, {"limit", 2}},
+      {{"op", "fetch_auctions"},
+       {"username", "bob"},
+       {"after_id", 4},
+       {"limit", 2},
+       {"mine", true}},
+      {{"op", "fetch_buyers"}, {"username", "bob"}, {"auction_id", 7}, {"limit", 1000}},
+      {{"op", "fetch_buyers"},
+       {"username", "bob"},
+       {"auction_id", 7},
+       {"after", "carol"},
+       {"limit", 1}},
+      {{"op", "fetch_links"}, {"username", "bob"}, {"auction_id", 7}, {"from", 3}, {"limit", 5}},
       {{"op", "join_auction"},
        {"username", "bob"},
        {"auction_id", 7},
@@ -214,26 +229,75 @@ TEST_CASE("platform: addresses are host:port with a port in 1..65535", "[platfor
   CHECK(login(std::string(126, 'h') + ":80") == "invalid_argument");
 }
 
-TEST_CASE("platform: buyer lists are bounded and name nobody twice", "[platform]") {
-  json r = {{"op", "update_auction"}, {"seller", "alice"},  {"auction_id", 1},
-            {"round_id", 0},          {"current_price", 0}, {"buyers", json::array()}};
-  for (int i = 0; i < 100; ++i) {
-    r["buyers"].push_back({{"username", "b" + std::to_string(i)}, {"active", true}});
-  }
+TEST_CASE("platform: a push's links are checked for whom they withdraw, and bounded",
+          "[platform]") {
+  const json r = {{"op", "update_auction"}, {"seller", "alice"},  {"auction_id", 1},
+                  {"round_id", 0},          {"current_price", 0}, {"links", json::array()}};
   CHECK(code_of(r) == "ok");
-  r["buyers"].push_back({{"username", "b100"}, {"active", true}});
-  CHECK(code_of(r) == "invalid_argument");
-  CHECK(code_of(with(r, "buyers",
-                     json::array({{{"username", "x"}, {"active", true}},
-                                  {{"username", "x"}, {"active", false}}}))) == "invalid_argument");
-  CHECK(code_of(with(r, "buyers", json::array({{{"username", "x"}}}))) == "bad_request");
-  CHECK(code_of(with(r, "buyers", json::array({{{"username", "x"}, {"active", 1}}}))) ==
+  CHECK(code_of(without(r, "links")) == "ok");  // no new link
+  const auto link = [](const json& withdrawn) {
+    return json{{"round_id", 1}, {"withdrawn", withdrawn}};
+  };
+  const json bob = {{"username", "bob"}, {"reason", "silent"}};
+  CHECK(code_of(with(r, "links", json::array({link(json::array({bob}))}))) == "ok");
+  CHECK(code_of(with(r, "links", "x")) == "bad_request");
+  CHECK(code_of(with(r, "links", json::array({1}))) == "bad_request");
+  CHECK(code_of(with(r, "links", json::array({json::object()}))) == "bad_request");
+  CHECK(code_of(with(r, "links", json::array({link(json::array())}))) == "invalid_argument");
+  CHECK(code_of(with(r, "links", json::array({link(json::array({"bob"}))}))) == "bad_request");
+  CHECK(code_of(with(r, "links", json::array({link(json::array({{{"reason", "silent"}}}))}))) ==
         "bad_request");
-  CHECK(code_of(
-            with(r, "buyers", json::array({{{"username", "x"}, {"active", true}, {"rank", 1}}}))) ==
-        "bad_request");
-  CHECK(code_of(with(r, "buyers", json::array({"x"}))) == "bad_request");
-  CHECK(code_of(with(r, "buyers", "x")) == "bad_request");
+  CHECK(code_of(with(r, "links", json::array({link(json::array({{{"username", "no one"}}}))}))) ==
+        "invalid_argument");
+  // The buyers an auction may hold, in all the links of one chain: each leaves once.
+  const std::size_t max = auction::limits::buyers_per_auction_max;
+  json all = json::array();
+  for (std::size_t i = 0; i < max; ++i) {
+    all.push_back({{"username", "b" + std::to_string(i)}, {"reason", "silent"}});
+  }
+  CHECK(code_of(with(r, "links", json::array({link(all)}))) == "ok");
+  json one_more = all;
+  one_more.push_back(bob);
+  CHECK(code_of(with(r, "links", json::array({link(one_more)}))) == "invalid_argument");
+  CHECK(code_of(with(r, "links", json::array({link(all), link(json::array({bob}))}))) ==
+        "invalid_argument");
+  // links_from: where the links start in the chain, which holds at most that many links.
+  CHECK(code_of(with(r, "links_from", max)) == "ok");
+  CHECK(code_of(with(r, "links_from", max + 1)) == "invalid_argument");
+  CHECK(code_of(with(with(r, "links_from", max), "links",
+                     json::array({link(json::array({bob}))}))) == "invalid_argument");
+  CHECK(code_of(with(r, "links_from", -1)) == "invalid_argument");
+  CHECK(code_of(with(r, "links_from", "0")) == "bad_request");
+  // A push names no buyers list any more: the statuses are the chain's.
+  CHECK(code_of(with(r, "buyers", json::array())) == "bad_request");
+}
+
+TEST_CASE("platform: fetch_buyers and fetch_links default to the first page of the maximum size",
+          "[platform]") {
+  const auto buyers =
+      decode_request({{"op", "fetch_buyers"}, {"username", "bob"}, {"auction_id", 2}});
+  REQUIRE(buyers.has_value());
+  CHECK(std::get<FetchBuyers>(buyers->command) ==
+        FetchBuyers{"bob", auction::AuctionId{2}, "", 1000});
+  const auto links =
+      decode_request({{"op", "fetch_links"}, {"username", "bob"}, {"auction_id", 2}});
+  REQUIRE(links.has_value());
+  CHECK(std::get<FetchLinks>(links->command) == FetchLinks{"bob", auction::AuctionId{2}, 0, 1000});
+  const json b = {{"op", "fetch_buyers"}, {"username", "bob"}, {"auction_id", 2}};
+  CHECK(code_of(with(b, "limit", 0)) == "invalid_argument");
+  CHECK(code_of(with(b, "limit", 1001)) == "invalid_argument");
+  CHECK(code_of(with(b, "after", "")) == "invalid_argument");
+  CHECK(code_of(with(b, "after", 3)) == "bad_request");
+  CHECK(code_of(with(b, "auction_id", 0)) == "invalid_argument");
+  CHECK(code_of(without(b, "auction_id")) == "bad_request");
+  const json l = {{"op", "fetch_links"}, {"username", "bob"}, {"auction_id", 2}};
+  CHECK(code_of(with(l, "limit", 0)) == "invalid_argument");
+  CHECK(code_of(with(l, "from", -1)) == "invalid_argument");
+  CHECK(code_of(with(l, "from", 10'001)) == "invalid_argument");
+  CHECK(code_of(with(l, "extra", 1)) == "bad_request");
+  const json f = {{"op", "fetch_auctions"}, {"username", "bob"}};
+  CHECK(code_of(with(f, "mine", 1)) == "bad_request");
+  CHECK(std::get<FetchAuctions>(decode_request(f)->command).mine == false);
 }
 
 TEST_CASE("platform: client_id and seq come together and within bounds", "[platform]") {

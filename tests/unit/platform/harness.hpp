@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,9 @@ using nlohmann::json;
 
 class Harness {
  public:
+  // A state machine of the platform's capacity, or of a smaller one (a test of the bounds).
+  explicit Harness(Capacity capacity = {}) : sm(capacity) {}
+
   // Applies `request` at the next log index and returns the parsed answer.
   json apply(const json& request) { return json::parse(apply_bytes(request.dump())); }
 
@@ -66,7 +70,10 @@ class Harness {
   }
 
   void login(const std::string& username, const std::string& address = "127.0.0.1:7000") {
-    ok({{"op", "login"}, {"username", username}, {"address", address}, {"public_key", key_of(username)}});
+    ok({{"op", "login"},
+        {"username", username},
+        {"address", address},
+        {"public_key", key_of(username)}});
   }
 
   std::uint64_t create(const std::string& seller, std::int64_t base_price = 1000,
@@ -118,29 +125,30 @@ class Harness {
   std::uint64_t next_index_ = 0;
 };
 
-inline json update(std::uint64_t id, std::uint64_t round, std::int64_t price,
-                   bool bob_active = true, bool carol_active = true,
-                   const std::string& seller = "alice") {
-  return {{"op", "update_auction"},
-          {"seller", seller},
-          {"auction_id", id},
-          {"round_id", round},
-          {"current_price", price},
-          {"buyers", json::array({{{"username", "bob"}, {"active", bob_active}},
-                                  {{"username", "carol"}, {"active", carol_active}}})}};
+// A link of the seller's chain that withdraws `buyers` for silence in `round`: the state
+// machine reads only whom a link withdraws (the leader's chain check judges the rest).
+inline json silent_link(std::uint64_t round, const std::vector<std::string>& buyers) {
+  json withdrawn = json::array();
+  for (const std::string& b : buyers) withdrawn.push_back({{"username", b}, {"reason", "silent"}});
+  return {{"round_id", round}, {"withdrawn", std::move(withdrawn)}};
 }
 
-inline json finish(std::uint64_t id, const json& winner, std::int64_t price, std::uint64_t round,
-                   bool bob_active = true, bool carol_active = false,
+// update_auction pushing the chain's links from index `links_from` on.
+inline json update(std::uint64_t id, std::uint64_t round, std::int64_t price,
+                   const json& links = json::array(), std::uint64_t links_from = 0,
                    const std::string& seller = "alice") {
-  return {{"op", "finish_auction"},
-          {"seller", seller},
-          {"auction_id", id},
-          {"winner", winner},
-          {"price", price},
-          {"round_id", round},
-          {"buyers", json::array({{{"username", "bob"}, {"active", bob_active}},
-                                  {{"username", "carol"}, {"active", carol_active}}})}};
+  return {{"op", "update_auction"}, {"seller", seller},       {"auction_id", id},
+          {"round_id", round},      {"current_price", price}, {"links_from", links_from},
+          {"links", links}};
+}
+
+// finish_auction with the chain's links from index `links_from` on.
+inline json finish(std::uint64_t id, const json& winner, std::int64_t price, std::uint64_t round,
+                   const json& links = json::array(), std::uint64_t links_from = 0,
+                   const std::string& seller = "alice") {
+  return {{"op", "finish_auction"},   {"seller", seller}, {"auction_id", id},
+          {"winner", winner},         {"price", price},   {"round_id", round},
+          {"links_from", links_from}, {"links", links}};
 }
 
 }  // namespace auction::test

@@ -394,7 +394,7 @@ TEST_CASE(
     for (int i = 0; i < 200; ++i) {
       const Json answer = co_await ask(
           peer,
-          R"({"id":10,"op":"update_auction","seller":"alice","auction_id":99,"round_id":1,"current_price":110,"buyers":[{"username":"bob","active":true}]})");
+          R"({"id":10,"op":"update_auction","seller":"alice","auction_id":99,"round_id":1,"current_price":110,"links":[]})");
       REQUIRE(answer.at("ok") == false);
       REQUIRE(answer.at("error").at("code") == "unknown_auction");
     }

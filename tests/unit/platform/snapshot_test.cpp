@@ -37,7 +37,10 @@ std::vector<std::string> command_stream(std::uint32_t seed, int count) {
     json c;
     switch (pick(11)) {
       case 0:
-        c = {{"op", "login"}, {"username", users[static_cast<std::size_t>(pick(4))]}, {"address", "h:" + std::to_string(pick(9) + 1)}, {"public_key", Harness::key_of(users[static_cast<std::size_t>(pick(4))])}};
+        c = {{"op", "login"},
+             {"username", users[static_cast<std::size_t>(pick(4))]},
+             {"address", "h:" + std::to_string(pick(9) + 1)},
+             {"public_key", Harness::key_of(users[static_cast<std::size_t>(pick(4))])}};
         break;
       case 1:
         c = {{"op", "create_auction"}, {"seller", seller()},      {"auction_name", "n"},
@@ -48,11 +51,21 @@ std::vector<std::string> command_stream(std::uint32_t seed, int count) {
       case 3: c = {{"op", "join_auction"}, {"username", buyer()}, {"auction_id", id}}; break;
       case 4: c = {{"op", "quit_auction"}, {"username", buyer()}, {"auction_id", id}}; break;
       case 5: c = {{"op", "start_auction"}, {"seller", seller()}, {"auction_id", id}}; break;
-      case 6: c = update(id, round, price, pick(4) != 0, pick(4) != 0, seller()); break;
-      case 7:
-        c = finish(id, pick(4) == 0 ? json(nullptr) : json("bob"), price, round, true, false,
-                   seller());
+      case 6: {
+        // Now and then a link that withdraws a buyer, pushed from index 0 or 1 (some extend
+        // the chain held, some leave a gap or withdraw someone twice: refused alike).
+        const json links =
+            pick(3) == 0 ? json::array({silent_link(round, {buyer()})}) : json::array();
+        c = update(id, round, price, links, static_cast<std::uint64_t>(pick(2)), seller());
         break;
+      }
+      case 7: {
+        const json links =
+            pick(2) == 0 ? json::array({silent_link(round, {"carol"})}) : json::array();
+        c = finish(id, pick(4) == 0 ? json(nullptr) : json("bob"), price, round, links,
+                   static_cast<std::uint64_t>(pick(2)), seller());
+        break;
+      }
       case 8: c = {{"op", "cancel_auction"}, {"seller", seller()}, {"auction_id", id}}; break;
       case 9: c = {{"op", "fetch_auctions"}, {"username", buyer()}}; break;
       default: out.push_back(std::string("{\"op\":") + std::to_string(pick(100)) + "}"); continue;
@@ -168,6 +181,20 @@ TEST_CASE("platform: restore refuses a snapshot that breaks the rules", "[platfo
   CHECK(broken([](json& s) {
           s["auctions"][0]["buyers"].push_back({{"username", "alice"}, {"active", true}});
         }) == "bad_snapshot");
+  // The buyers' statuses are the chain's: inactive exactly when a link withdraws them.
+  CHECK(broken([](json& s) { s["auctions"][0]["buyers"][0]["active"] = false; }) == "bad_snapshot");
+  CHECK(broken([](json& s) {
+          s["auctions"][0]["links"] = json::array({silent_link(1, {"bob"})});
+        }) == "bad_snapshot");
+  CHECK(
+      broken([](json& s) {
+        s["auctions"][0]["buyers"][0]["active"] = false;
+        s["auctions"][0]["links"] = json::array({silent_link(1, {"bob"}), silent_link(2, {"bob"})});
+      }) == "bad_snapshot");
+  CHECK(broken([](json& s) {
+          s["auctions"][0]["buyers"][0]["active"] = false;
+          s["auctions"][0]["links"] = json::array({silent_link(1, {"bob"})});
+        }) == "restored");
   CHECK(broken([](json& s) { s["sessions"][0]["last_used_index"] = 999999; }) == "bad_snapshot");
   CHECK(broken([](json& s) { s["sessions"][0]["last_seq"] = 0; }) == "bad_snapshot");
   CHECK(broken([](json& s) { s["sessions"].push_back(s["sessions"][0]); }) == "bad_snapshot");

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "auction/base/limits.hpp"
 #include "auction/platform/limits.hpp"
 #include "harness.hpp"
 
@@ -114,7 +115,9 @@ TEST_CASE("platform: auctions get sequential ids and start in the created stage"
   CHECK(v.at("base_price") == 1000);
   CHECK(v.at("current_price") == 1000);
   CHECK(v.at("round_id") == 0);
-  CHECK(v.at("buyers") == json::array());
+  CHECK(v.at("buyer_count") == 0);
+  CHECK(v.at("active_count") == 0);
+  CHECK_FALSE(v.contains("buyers"));
 }
 
 TEST_CASE("platform: every user a command names must exist", "[platform]") {
@@ -132,9 +135,11 @@ TEST_CASE("platform: every user a command names must exist", "[platform]") {
   CHECK(h.error(quit_request("zed", id)) == "unknown_user");
   CHECK(h.error(start_request("zed", id)) == "unknown_user");
   CHECK(h.error(cancel_request("zed", id)) == "unknown_user");
-  CHECK(h.error(update(id, 1, 1100, true, true, "zed")) == "unknown_user");
-  CHECK(h.error(finish(id, "bob", 1100, 1, true, false, "zed")) == "unknown_user");
+  CHECK(h.error(update(id, 1, 1100, json::array(), 0, "zed")) == "unknown_user");
+  CHECK(h.error(finish(id, "bob", 1100, 1, json::array(), 0, "zed")) == "unknown_user");
   CHECK(h.query_error(fetch_request("zed")) == "unknown_user");
+  CHECK(h.query_error({{"op", "fetch_buyers"}, {"username", "zed"}, {"auction_id", id}}) ==
+        "unknown_user");
 }
 
 TEST_CASE("platform: commands on a missing auction are unknown_auction", "[platform]") {
@@ -146,6 +151,10 @@ TEST_CASE("platform: commands on a missing auction are unknown_auction", "[platf
   CHECK(h.error(cancel_request("alice", 99)) == "unknown_auction");
   CHECK(h.error(update(99, 1, 1100)) == "unknown_auction");
   CHECK(h.error(finish(99, "bob", 1100, 1)) == "unknown_auction");
+  CHECK(h.query_error({{"op", "fetch_buyers"}, {"username", "bob"}, {"auction_id", 99}}) ==
+        "unknown_auction");
+  CHECK(h.query_error({{"op", "fetch_links"}, {"username", "bob"}, {"auction_id", 99}}) ==
+        "unknown_auction");
 }
 
 TEST_CASE("platform: only the seller may start, update, finish or cancel its auction",
@@ -155,8 +164,8 @@ TEST_CASE("platform: only the seller may start, update, finish or cancel its auc
   CHECK(h.error(start_request("bob", id)) == "not_owner");
   CHECK(h.error(cancel_request("dave", id)) == "not_owner");
   h.start("alice", id);
-  CHECK(h.error(update(id, 1, 1100, true, true, "bob")) == "not_owner");
-  CHECK(h.error(finish(id, "bob", 1100, 1, true, false, "carol")) == "not_owner");
+  CHECK(h.error(update(id, 1, 1100, json::array(), 0, "bob")) == "not_owner");
+  CHECK(h.error(finish(id, "bob", 1100, 1, json::array(), 0, "carol")) == "not_owner");
   CHECK(view_of(h, "alice", id).at("round_id") == 0);
 }
 
@@ -171,7 +180,7 @@ TEST_CASE("platform: buyers join and quit only before the start", "[platform]") 
   h.start("alice", id);
   CHECK(h.error(join_request("dave", id)) == "wrong_stage");
   CHECK(h.error(quit_request("bob", id)) == "wrong_stage");
-  CHECK(view_of(h, "alice", id).at("buyers").size() == 2);
+  CHECK(view_of(h, "alice", id).at("buyer_count") == 2);
 }
 
 TEST_CASE("platform: an auction cannot start without buyers, nor twice", "[platform]") {
@@ -185,7 +194,7 @@ TEST_CASE("platform: an auction cannot start without buyers, nor twice", "[platf
   CHECK(h.error(start_request("alice", id)) == "wrong_stage");
 }
 
-TEST_CASE("platform: start answers the seller's view with the buyers' current addresses",
+TEST_CASE("platform: start answers the seller's view, and its buyers' pages their addresses",
           "[platform]") {
   Harness h;
   const auto id = h.with_created_auction();
@@ -193,51 +202,101 @@ TEST_CASE("platform: start answers the seller's view with the buyers' current ad
   const json a = h.start("alice", id).at("auction");
   CHECK(a.at("stage") == "started");
   CHECK(a.at("role") == "seller");
-  CHECK(a.at("buyers") ==
-        json::array({{{"username", "bob"}, {"active", true}, {"address", "10.9.9.9:4242"}},
-                     {{"username", "carol"}, {"active", true}, {"address", "127.0.0.1:7003"}}}));
+  CHECK(a.at("buyer_count") == 2);
+  CHECK(a.at("active_count") == 2);
+  CHECK_FALSE(a.contains("buyers"));
+  const auto page = h.sm.query({{"op", "fetch_buyers"}, {"username", "alice"}, {"auction_id", id}});
+  REQUIRE(page.has_value());
+  CHECK(*page == json{{"auction_id", id},
+                      {"buyers", json::array({{{"username", "bob"},
+                                               {"active", true},
+                                               {"address", "10.9.9.9:4242"},
+                                               {"public_key", Harness::key_of("bob")}},
+                                              {{"username", "carol"},
+                                               {"active", true},
+                                               {"address", "127.0.0.1:7003"},
+                                               {"public_key", Harness::key_of("carol")}}})},
+                      {"more", false}});
 }
 
 TEST_CASE("platform: the seller's updates move the round and price forward", "[platform]") {
   Harness h;
   const auto id = h.with_started_auction();
-  CHECK(h.ok(update(id, 2, 1200, true, false)) ==
-        json{{"applied", true}, {"round_id", 2}, {"current_price", 1200}});
+  CHECK(h.ok(update(id, 2, 1200, json::array({silent_link(2, {"carol"})}))) ==
+        json{{"applied", true}, {"round_id", 2}, {"current_price", 1200}, {"link_count", 1}});
   const json v = view_of(h, "bob", id);
   CHECK(v.at("round_id") == 2);
   CHECK(v.at("current_price") == 1200);
-  CHECK(v.at("buyers") == json::array({{{"username", "bob"}, {"active", true}},
-                                       {{"username", "carol"}, {"active", false}}}));
-  // The same round again is applied (a repeated push is harmless).
-  CHECK(h.ok(update(id, 2, 1200, true, false)).at("applied") == true);
+  CHECK(v.at("buyer_count") == 2);
+  CHECK(v.at("active_count") == 1);
+  // The same round again is applied (a repeated push is harmless), with the links or without.
+  CHECK(h.ok(update(id, 2, 1200, json::array({silent_link(2, {"carol"})}))).at("applied") == true);
+  CHECK(h.ok(update(id, 2, 1200, json::array(), 1)).at("link_count") == 1);
+  CHECK(view_of(h, "bob", id).at("active_count") == 1);
 }
 
 TEST_CASE("platform: an update older than the stored round is stale and ignored", "[platform]") {
   Harness h;
   const auto id = h.with_started_auction();
-  h.ok(update(id, 3, 1300, true, false));
+  h.ok(update(id, 3, 1300, json::array({silent_link(3, {"carol"})})));
   const json before = h.sm.snapshot().at("auctions");
-  CHECK(h.ok(update(id, 2, 1200, true, true)) ==
-        json{{"applied", false}, {"round_id", 3}, {"current_price", 1300}});
+  CHECK(h.ok(update(id, 2, 1200)) ==
+        json{{"applied", false}, {"round_id", 3}, {"current_price", 1300}, {"link_count", 1}});
   // Even an invalid stale update is ignored, not judged: it is simply late.
-  CHECK(h.ok(update(id, 1, 999999, false, false)).at("applied") == false);
+  CHECK(h.ok(update(id, 1, 999999, json::array({silent_link(1, {"dave"})}), 7)).at("applied") ==
+        false);
   CHECK(h.sm.snapshot().at("auctions") == before);
   CHECK(view_of(h, "alice", id).at("current_price") == 1300);
 }
 
-TEST_CASE("platform: updates must report every joined buyer and nobody else", "[platform]") {
+TEST_CASE("platform: the buyers' statuses are the chain's: a link withdraws joined, active buyers",
+          "[platform]") {
   Harness h;
   const auto id = h.with_started_auction();
-  json only_bob = update(id, 1, 1100);
-  only_bob["buyers"] = json::array({{{"username", "bob"}, {"active", true}}});
-  CHECK(h.error(only_bob) == "invalid_argument");
-  json with_dave = update(id, 1, 1100);
-  with_dave["buyers"].push_back({{"username", "dave"}, {"active", true}});
-  CHECK(h.error(with_dave) == "not_joined");
-  h.ok(update(id, 1, 1100, true, false));
-  // A buyer who withdrew is out for good.
-  CHECK(h.error(update(id, 2, 1200, true, true)) == "invalid_argument");
+  const json before = h.sm.snapshot().at("auctions");
+  CHECK(h.error(update(id, 1, 1100, json::array({silent_link(1, {"dave"})}))) == "not_joined");
+  CHECK(h.error(update(id, 1, 1100, json::array({silent_link(1, {"carol", "carol"})}))) ==
+        "transcript_invalid");
+  CHECK(h.error(update(id, 1, 1100,
+                       json::array({silent_link(1, {"carol"}), silent_link(1, {"carol"})}))) ==
+        "transcript_invalid");
+  CHECK(h.sm.snapshot().at("auctions") == before);
+  h.ok(update(id, 1, 1100, json::array({silent_link(1, {"carol"})})));
+  // A buyer who withdrew is out for good: no later link withdraws it again.
+  CHECK(h.error(update(id, 2, 1200, json::array({silent_link(2, {"carol"})}), 1)) ==
+        "transcript_invalid");
   CHECK(view_of(h, "alice", id).at("round_id") == 1);
+}
+
+TEST_CASE("platform: a push carries the links the platform lacks, agreeing where they overlap",
+          "[platform]") {
+  Harness h;
+  h.with_created_auction();
+  h.login("erin");
+  const auto id = h.create("alice");
+  for (const char* buyer : {"bob", "carol", "dave", "erin"}) h.join(buyer, id);
+  h.start("alice", id);
+  const json l0 = silent_link(1, {"bob"});
+  const json l1 = silent_link(2, {"carol"});
+  const json l2 = silent_link(3, {"dave"});
+  CHECK(h.ok(update(id, 1, 1100, json::array({l0}))).at("link_count") == 1);
+  // Only the new one, from index 1.
+  CHECK(h.ok(update(id, 2, 1200, json::array({l1}), 1)).at("link_count") == 2);
+  const json held = h.sm.snapshot().at("auctions");
+  // A gap (links_from past what is held), or links that differ from the held ones where they
+  // overlap, would rewrite the chain: refused, nothing changes.
+  CHECK(h.error(update(id, 3, 1300, json::array({l2}), 3)) == "transcript_invalid");
+  CHECK(h.error(update(id, 3, 1300, json::array({l0}), 1)) == "transcript_invalid");
+  CHECK(h.error(update(id, 3, 1300, json::array({l1, l0}), 0)) == "transcript_invalid");
+  // Links that end before what is held, even agreeing, leave a hole where the new ones go.
+  CHECK(h.error(update(id, 3, 1300, json::array({l0}), 0)) == "transcript_invalid");
+  CHECK(h.sm.snapshot().at("auctions") == held);
+  // A retry of an earlier push that applied, overlapping what is held, adds what is new.
+  CHECK(h.ok(update(id, 3, 1300, json::array({l1, l2}), 1)).at("link_count") == 3);
+  CHECK(view_of(h, "alice", id).at("active_count") == 1);
+  const auto links = h.sm.query({{"op", "fetch_links"}, {"username", "erin"}, {"auction_id", id}});
+  REQUIRE(links.has_value());
+  CHECK(links->at("links") == json::array({l0, l1, l2}));
 }
 
 TEST_CASE("platform: update prices never fall and stay on the clock", "[platform]") {
@@ -269,12 +328,14 @@ TEST_CASE("platform: finish records the outcome once and for all", "[platform]")
   Harness h;
   const auto id = h.with_started_auction();
   h.ok(update(id, 2, 1200));
-  const json first = h.ok(finish(id, "bob", 1300, 3));
+  const json first = h.ok(finish(id, "bob", 1300, 3, json::array({silent_link(3, {"carol"})})));
   CHECK(first == json{{"applied", true}, {"winner", "bob"}, {"price", 1300}, {"round_id", 3}});
   const json finished = h.sm.snapshot().at("auctions");
+  CHECK(finished.at(0).at("buyers") == json::array({{{"username", "bob"}, {"active", true}},
+                                                    {{"username", "carol"}, {"active", false}}}));
 
   // A repeat succeeds and changes nothing, even when it disagrees.
-  const json again = h.ok(finish(id, "carol", 1400, 4, false, true));
+  const json again = h.ok(finish(id, "carol", 1400, 4, json::array({silent_link(4, {"bob"})})));
   CHECK(again == json{{"applied", false}, {"winner", "bob"}, {"price", 1300}, {"round_id", 3}});
   CHECK(h.sm.snapshot().at("auctions") == finished);
   CHECK(view_of(h, "dave", id).at("winner") == "bob");
@@ -289,22 +350,27 @@ TEST_CASE("platform: finish records the outcome once and for all", "[platform]")
   CHECK(h.sm.snapshot().at("auctions") == finished);
 }
 
-TEST_CASE("platform: finish checks its winner, round, buyers and price", "[platform]") {
+TEST_CASE("platform: finish checks its winner, round, links and price", "[platform]") {
   Harness h;
   const auto id = h.with_started_auction();
+  const json carol_out = json::array({silent_link(2, {"carol"})});
   h.ok(update(id, 2, 1200));
-  CHECK(h.error(finish(id, "dave", 1200, 2)) == "not_joined");
-  CHECK(h.error(finish(id, "carol", 1200, 2, true, false)) == "invalid_argument");  // withdrawn
-  CHECK(h.error(finish(id, "bob", 1200, 1)) == "invalid_argument");                 // older round
-  CHECK(h.error(finish(id, "bob", 1100, 2)) == "invalid_argument");                 // price fell
-  CHECK(h.error(finish(id, "bob", 1500, 3)) == "invalid_argument");                 // off the clock
-  json missing_carol = finish(id, "bob", 1200, 2);
-  missing_carol["buyers"].erase(1);
-  CHECK(h.error(missing_carol) == "invalid_argument");
+  CHECK(h.error(finish(id, "dave", 1200, 2, carol_out)) == "not_joined");
+  CHECK(h.error(finish(id, "carol", 1200, 2, carol_out)) == "invalid_argument");  // withdrawn
+  CHECK(h.error(finish(id, "bob", 1200, 1, carol_out)) == "invalid_argument");    // older round
+  CHECK(h.error(finish(id, "bob", 1100, 2, carol_out)) == "invalid_argument");    // price fell
+  CHECK(h.error(finish(id, "bob", 1500, 3, carol_out)) == "invalid_argument");    // off the clock
+  CHECK(h.error(finish(id, "bob", 1200, 2, carol_out, 1)) == "transcript_invalid");  // a gap
+  h.ok(update(id, 2, 1200, carol_out));
+  // carol left in the links held already.
+  CHECK(h.error(finish(id, "carol", 1200, 2, json::array(), 1)) == "invalid_argument");
   CHECK(view_of(h, "alice", id).at("stage") == "started");
   // Without a winner (everyone withdrew in the same round).
-  CHECK(h.ok(finish(id, nullptr, 1200, 2, false, false)).at("winner").is_null());
+  CHECK(h.ok(finish(id, nullptr, 1200, 2, json::array({silent_link(2, {"bob"})}), 1))
+            .at("winner")
+            .is_null());
   CHECK(view_of(h, "dave", id).at("winner").is_null());
+  CHECK(view_of(h, "alice", id).at("active_count") == 0);
 }
 
 TEST_CASE("platform: finish needs a started auction", "[platform]") {
@@ -328,18 +394,25 @@ TEST_CASE("platform: a seller cancels only an auction that has not started", "[p
   CHECK(h.error(cancel_request("alice", other)) == "wrong_stage");
 }
 
-TEST_CASE("platform: the number of buyers in one auction is bounded", "[platform]") {
+TEST_CASE("platform: an auction holds buyers_per_auction_max buyers, the market's own bound",
+          "[platform]") {
   Harness h;
   h.login("alice");
   const auto id = h.create("alice");
-  for (int i = 0; i < 100; ++i) {
+  for (std::size_t i = 0; i < auction::limits::buyers_per_auction_max; ++i) {
     const std::string name = "b" + std::to_string(i);
     h.login(name);
     h.join(name, id);
   }
   h.login("late");
+  const json before = h.sm.snapshot().at("auctions");
   CHECK(h.error(join_request("late", id)) == "limit_exceeded");
   CHECK(h.ok(join_request("b7", id)).at("already_joined") == true);
+  CHECK(h.sm.snapshot().at("auctions") == before);
+  // The whole auction still starts; its view counts the buyers, its pages list them.
+  const json started = h.start("alice", id).at("auction");
+  CHECK(started.at("buyer_count") == auction::limits::buyers_per_auction_max);
+  CHECK(started.dump().size() < 1000);
 }
 
 TEST_CASE("platform: a read in the log is answered like a query and changes nothing",
@@ -390,9 +463,20 @@ TEST_CASE("platform: answers are JSON with ok and result or error", "[platform]"
   CHECK(error == R"({"error":{"code":"unknown_auction","message":"no auction 4"},"ok":false})");
 }
 
+TEST_CASE("platform: the capacity is ten million users and a million auctions", "[platform]") {
+  // The contract (limits.hpp); filling it is `bench capacity` (docs/performance.md).
+  STATIC_REQUIRE(limits::users_max >= 10'000'000);
+  STATIC_REQUIRE(limits::auctions_max >= 1'000'000);
+  const StateMachine sm;
+  CHECK(sm.capacity().users_max == limits::users_max);
+  CHECK(sm.capacity().auctions_max == limits::auctions_max);
+}
+
 TEST_CASE("platform: the numbers of users and of auctions are bounded", "[platform]") {
-  Harness h;
-  for (std::size_t i = 0; i < limits::users_max; ++i) {
+  // The bound itself, on a state machine of a smaller capacity: the same rule as at ten million.
+  const Capacity capacity{.users_max = 1000, .auctions_max = 500};
+  Harness h(capacity);
+  for (std::size_t i = 0; i < capacity.users_max; ++i) {
     const std::string name = "u" + std::to_string(i);
     h.apply_bytes(json{{"op", "login"},
                        {"address", "h:1"},
@@ -401,18 +485,22 @@ TEST_CASE("platform: the numbers of users and of auctions are bounded", "[platfo
                       .dump());
   }
   REQUIRE(h.sm.query(
-      {{"op", "get_user_address"}, {"username", "u" + std::to_string(limits::users_max - 1)}}));
+      {{"op", "get_user_address"}, {"username", "u" + std::to_string(capacity.users_max - 1)}}));
+  const std::string users_before = h.sm.snapshot().at("users").dump();
   CHECK(h.error({{"op", "login"},
                  {"username", "one-too-many"},
                  {"address", "h:1"},
                  {"public_key", Harness::key_of("one-too-many")}}) == "limit_exceeded");
+  CHECK(h.sm.snapshot().at("users").dump() == users_before);
   h.login("u7", "h:2");  // an existing user may still move
   const std::string create =
       R"({"op":"create_auction","seller":"u1","auction_name":"a","item_name":"b",)"
       R"("item_description":"","base_price":1,"increment":1,"period_ms":100})";
   std::string last;
-  for (std::size_t i = 0; i < limits::auctions_max; ++i) last = h.apply_bytes(create);
-  REQUIRE(json::parse(last).at("result").at("auction_id") == limits::auctions_max);
+  for (std::size_t i = 0; i < capacity.auctions_max; ++i) last = h.apply_bytes(create);
+  REQUIRE(json::parse(last).at("result").at("auction_id") == capacity.auctions_max);
+  // Finished and cancelled auctions count too: nothing is ever removed.
+  h.ok(cancel_request("u1", 1));
   CHECK(h.error({{"op", "create_auction"},
                  {"seller", "u1"},
                  {"auction_name", "a"},
@@ -421,6 +509,13 @@ TEST_CASE("platform: the numbers of users and of auctions are bounded", "[platfo
                  {"base_price", 1},
                  {"increment", 1},
                  {"period_ms", 100}}) == "limit_exceeded");
+  // A snapshot holds what the capacity allows; a state machine of less refuses it.
+  const json snapshot = h.sm.snapshot();
+  CHECK(StateMachine::restore(snapshot, capacity).has_value());
+  const auto smaller =
+      StateMachine::restore(snapshot, Capacity{.users_max = 999, .auctions_max = 500});
+  REQUIRE_FALSE(smaller.has_value());
+  CHECK(smaller.error().code == "bad_snapshot");
 }
 
 TEST_CASE(

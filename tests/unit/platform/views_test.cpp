@@ -24,7 +24,7 @@ TEST_CASE("platform: a non-participant sees what is for sale, not who bids or th
           "[platform]") {
   Harness h;
   const auto id = h.with_started_auction();
-  h.ok(update(id, 2, 1200, true, false));
+  h.ok(update(id, 2, 1200, json::array({silent_link(2, {"carol"})})));
   const json v = fetch(h, "dave").at("auctions").at(0);
   CHECK(v == json{{"auction_id", id},
                   {"auction_name", "spring sale"},
@@ -38,17 +38,24 @@ TEST_CASE("platform: a non-participant sees what is for sale, not who bids or th
                   {"role", "none"}});
 }
 
-TEST_CASE("platform: a joined buyer sees the clock and the buyers, without addresses",
-          "[platform]") {
+TEST_CASE("platform: a joined buyer sees the clock and how many take part, not who", "[platform]") {
   Harness h;
   const auto id = h.with_started_auction();
-  h.ok(update(id, 2, 1200, true, false));
+  h.ok(update(id, 2, 1200, json::array({silent_link(2, {"carol"})})));
   const json v = fetch(h, "carol").at("auctions").at(0);
   CHECK(v.at("role") == "buyer");
   CHECK(v.at("round_id") == 2);
   CHECK(v.at("current_price") == 1200);
-  CHECK(v.at("buyers") == json::array({{{"username", "bob"}, {"active", true}},
-                                       {{"username", "carol"}, {"active", false}}}));
+  CHECK(v.at("buyer_count") == 2);
+  CHECK(v.at("active_count") == 1);
+  CHECK_FALSE(v.contains("buyers"));  // who: fetch_buyers, a page at a time
+  const auto page = h.sm.query({{"op", "fetch_buyers"}, {"username", "carol"}, {"auction_id", id}});
+  REQUIRE(page.has_value());
+  CHECK(
+      page->at("buyers") ==
+      json::array(
+          {{{"username", "bob"}, {"active", true}, {"public_key", Harness::key_of("bob")}},
+           {{"username", "carol"}, {"active", false}, {"public_key", Harness::key_of("carol")}}}));
 }
 
 TEST_CASE("platform: the seller sees its buyers' addresses as they are now", "[platform]") {
@@ -58,14 +65,19 @@ TEST_CASE("platform: the seller sees its buyers' addresses as they are now", "[p
   const json v = fetch(h, "alice").at("auctions").at(0);
   CHECK(v.at("role") == "seller");
   CHECK(v.at("auction_id") == id);
-  CHECK(v.at("buyers").at(1) ==
-        json{{"username", "carol"}, {"active", true}, {"address", "192.168.1.5:9999"}});
+  CHECK_FALSE(v.contains("buyers"));
+  const auto page = h.sm.query({{"op", "fetch_buyers"}, {"username", "alice"}, {"auction_id", id}});
+  REQUIRE(page.has_value());
+  CHECK(page->at("buyers").at(1) == json{{"username", "carol"},
+                                         {"active", true},
+                                         {"address", "192.168.1.5:9999"},
+                                         {"public_key", Harness::key_of("carol")}});
 }
 
 TEST_CASE("platform: the outcome of a finished auction is public", "[platform]") {
   Harness h;
   const auto id = h.with_started_auction();
-  h.ok(finish(id, "bob", 1300, 3));
+  h.ok(finish(id, "bob", 1300, 3, json::array({silent_link(3, {"carol"})})));
   const json v = fetch(h, "dave").at("auctions").at(0);
   CHECK(v.at("winner") == "bob");
   CHECK(v.at("price") == 1300);
@@ -80,7 +92,10 @@ TEST_CASE("platform: a quitter is no longer a participant", "[platform]") {
   h.ok({{"op", "quit_auction"}, {"username", "carol"}, {"auction_id", id}});
   const json v = fetch(h, "carol").at("auctions").at(0);
   CHECK(v.at("role") == "none");
-  CHECK_FALSE(v.contains("buyers"));
+  CHECK_FALSE(v.contains("buyer_count"));
+  CHECK(h.sm.query({{"op", "fetch_buyers"}, {"username", "carol"}, {"auction_id", id}})
+            .error()
+            .code == "not_joined");
 }
 
 TEST_CASE("platform: fetch_auctions pages through every auction in id order", "[platform]") {
@@ -128,12 +143,13 @@ TEST_CASE("platform: the serialized fetch answer equals the built one, and follo
   h.login("dave");
   for (const char* user : {"alice", "bob", "dave"}) check_text_matches(h, user);
   // Each change must show in the next read, though the views were kept serialized.
-  h.ok(update(started, 2, 1200, true, false));
+  h.ok(update(started, 2, 1200, json::array({silent_link(2, {"carol"})})));
   h.ok({{"op", "join_auction"}, {"username", "dave"}, {"auction_id", other}});
-  h.login("bob", "10.0.0.9:7000");  // moves an address only the seller sees
+  h.login("bob", "10.0.0.9:7000");  // moves an address, which no view holds
   for (const char* user : {"alice", "bob", "carol", "dave"}) check_text_matches(h, user);
+  CHECK(fetch(h, "alice").at("auctions").at(0).at("active_count") == 1);
   CHECK(fetch(h, "carol").at("auctions").at(0).at("round_id") == 2);
-  h.ok(finish(started, "bob", 1200, 2));
+  h.ok(finish(started, "bob", 1200, 2, json::array(), 1));
   h.ok({{"op", "cancel_auction"}, {"seller", "alice"}, {"auction_id", other}});
   for (const char* user : {"alice", "bob", "carol", "dave"}) check_text_matches(h, user);
   CHECK(fetch(h, "dave").at("auctions").at(0).at("stage") == "finished");
@@ -149,7 +165,10 @@ TEST_CASE("platform: a serialized read of a missing user or of a write is an err
       decode_request({{"op", "fetch_auctions"}, {"username", "nobody"}, {"limit", 10}});
   REQUIRE(fetch_by_nobody.has_value());
   CHECK(h.sm.query_text(fetch_by_nobody->command).error().code == "unknown_user");
-  const auto login = decode_request({{"op", "login"}, {"username", "x"}, {"address", "h:1"}, {"public_key", Harness::key_of("x")}});
+  const auto login = decode_request({{"op", "login"},
+                                     {"username", "x"},
+                                     {"address", "h:1"},
+                                     {"public_key", Harness::key_of("x")}});
   REQUIRE(login.has_value());
   CHECK(h.sm.query_text(login->command).error().code == "bad_request");
 }

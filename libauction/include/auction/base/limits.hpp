@@ -5,7 +5,8 @@
 // Part of the protocol and of the replicated state machine's contract: every replica and
 // every peer must be built with the same values (changing one is a protocol change).
 // docs/platform.md and docs/auction.md list them. The platform's capacity limits (how many
-// users and auctions its state holds) are its own: auction/platform/limits.hpp.
+// users and auctions its state holds, and its page sizes) are its own:
+// auction/platform/limits.hpp.
 #pragma once
 
 #include <cstddef>
@@ -29,9 +30,11 @@ inline constexpr std::size_t item_description_bytes_max = 2000;
 inline constexpr std::int64_t period_ms_min = 10;
 inline constexpr std::int64_t period_ms_max = 3'600'000;
 
-// Buyers one auction may list: the bound on every list of buyers a peer or a seller sends
-// (announcements, pushes, results). The platform lets fewer join for now, because its
-// answers are not yet paged by buyer (platform::limits::joined_buyers_max).
+// Buyers one auction may hold: how many may join it on the platform, and the bound on every
+// list of buyers a peer or a seller sends (announcements, results) and on the withdrawals of
+// one chain. The one definition for platform and market alike: the platform's answers page an
+// auction's buyers (platform::limits::buyers_page_max) and a seller pushes only the links the
+// platform lacks, so no message has to hold them all at once (docs/platform.md).
 inline constexpr std::size_t buyers_per_auction_max = 10'000;
 
 }  // namespace auction::limits

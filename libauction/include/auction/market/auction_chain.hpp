@@ -110,6 +110,14 @@ nlohmann::json encode(const ChainOpening& opening);
 nlohmann::json encode(const ChainLink& link);
 nlohmann::json encode_links(const std::vector<ChainLink>& links);
 
+// How many of `links`, from index `from` on, one message may carry: the end index of the
+// longest run links[from, end) whose encoded JSON (encode_links) takes at most `bytes_max`
+// bytes, but at least one link when any is left, however large (a link is never split).
+// What a seller's update_auction and finish_auction carry, so each stays below the
+// platform's entry bound (docs/platform.md, "update_auction"). Precondition: from <= size.
+std::size_t links_fitting(const std::vector<ChainLink>& links, std::size_t from,
+                          std::size_t bytes_max);
+
 // Check every field's type and bounds and the invariants above (bad_request /
 // invalid_argument naming the field, under `context`, e.g. "update_auction.links[2]").
 // A list of links holds at most limits::buyers_per_auction_max withdrawals in all (each

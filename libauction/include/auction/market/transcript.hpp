@@ -17,6 +17,7 @@
 // Checking costs one signature check per withdrawal the buyers asked for, plus the seller's.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -68,13 +69,23 @@ struct ChainReplay {
   std::vector<ReplayedWithdrawal> withdrawals;
 };
 
+// How a replay treats links checked before.
+struct ReplayOptions {
+  // The first links_checked links are replayed by the rules, but their proofs' signatures
+  // are not checked again: someone who checks a chain as it grows (the platform, which
+  // checked the links it holds when it stored them) pays the signature checks of the new
+  // links only. Every other check still applies to every link.
+  std::size_t links_checked = 0;
+};
+
 // Replays `links` from `opening`, checking each withdrawal as above. What the platform
 // checks of a running auction's pushed chain, and the first half of verify_transcript.
 // Errors: transcript_invalid naming the first link or withdrawal the rules refuse (or an
 // opening they refuse); bad_signature naming the first withdrawal whose proof does not
 // verify against its buyer's key in `cluster_id`.
 Result<ChainReplay> replay_chain(const ChainOpening& opening, const std::vector<ChainLink>& links,
-                                 const TranscriptKeys& keys, std::string_view cluster_id);
+                                 const TranscriptKeys& keys, std::string_view cluster_id,
+                                 ReplayOptions options = {});
 
 // Replays the chain, then checks the result against it (see the top of this file).
 // Errors: those of replay_chain; transcript_invalid when the result differs from the replay
@@ -88,25 +99,27 @@ struct RecordedResult {
   RoundId round_id = 0;
   std::optional<std::string> winner;
   Cents price;
-  std::map<std::string, bool, std::less<>> active;  // every buyer: still active?
+  // Every buyer: still active? As the platform's record lists them, to be compared with the
+  // chain's; nullopt where there is no list of one's own (the platform reads its statuses
+  // from the chain).
+  std::optional<std::map<std::string, bool, std::less<>>> active;
   identity::Sha256Digest chain_head;
   identity::Signature signature;
 };
 
 // The result the platform records, from its fields and the hex texts of its seal.
 // Errors: transcript_invalid when the seal is missing or not hex: nothing proves the result.
-Result<RecordedResult> recorded_result(RoundId round_id, std::optional<std::string> winner,
-                                       Cents price,
-                                       std::map<std::string, bool, std::less<>> active,
-                                       std::string_view chain_head_hex,
-                                       std::string_view signature_hex);
+Result<RecordedResult> recorded_result(
+    RoundId round_id, std::optional<std::string> winner, Cents price,
+    std::optional<std::map<std::string, bool, std::less<>>> active, std::string_view chain_head_hex,
+    std::string_view signature_hex);
 
 // As verify_transcript, for a result recorded without reasons: the statuses with reasons are
 // the replay's, and the seller's signature must be over them.
 Result<ChainReplay> verify_recorded_result(const ChainOpening& opening,
                                            const std::vector<ChainLink>& links,
                                            const RecordedResult& result, const TranscriptKeys& keys,
-                                           std::string_view cluster_id);
+                                           std::string_view cluster_id, ReplayOptions options = {});
 
 // The keys of `seller` and of each user in `keys_hex` (username -> 64 hex digits), as the
 // platform lists them. Errors: invalid_argument naming a key that is not a key, or a seller

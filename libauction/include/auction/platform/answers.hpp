@@ -64,19 +64,22 @@ struct LeftAuction {
   friend bool operator==(const LeftAuction&, const LeftAuction&) = default;
 };
 
-// start_auction: the auction as its seller now sees it, buyers' addresses included.
+// start_auction: the auction as its seller now sees it (its buyers and their addresses:
+// fetch_buyers, a page at a time).
 struct StartedAuction {
   AuctionView auction;
 
   friend bool operator==(const StartedAuction&, const StartedAuction&) = default;
 };
 
-// update_auction: whether the push was applied, and the round and price stored now (a push
-// older than the stored round is not applied).
+// update_auction: whether the push was applied, and the round, price and number of the
+// chain's links stored now (a push older than the stored round is not applied): the seller's
+// next push carries the links from link_count on.
 struct UpdatedAuction {
   bool applied = false;
   std::uint64_t round_id = 0;
   Cents current_price;
+  std::uint64_t link_count = 0;
 
   friend bool operator==(const UpdatedAuction&, const UpdatedAuction&) = default;
 };
@@ -118,7 +121,55 @@ struct RotatedKey {
   friend bool operator==(const RotatedKey&, const RotatedKey&) = default;
 };
 
-// get_transcript: one participant of an auction with the key it had at the start.
+// get_transcript: an auction's transcript without its lists (market/transcript.hpp): the
+// opening's terms, the seller's key as recorded at the start, how many buyers joined and how
+// many links the chain holds, and once finished the result with the head of the chain and
+// the seller's signature over both ("" before). The buyers with their recorded keys are
+// fetch_buyers' pages, the links fetch_links' (Client::async_fetch_transcript gathers them).
+struct TranscriptSummary {
+  AuctionId auction_id;
+  std::string seller;
+  std::string seller_key;
+  Cents base_price;
+  Cents increment;
+  Stage stage = Stage::started;
+  std::uint64_t buyer_count = 0;
+  std::uint64_t link_count = 0;
+  std::uint64_t round_id = 0;
+  Cents price;
+  std::optional<std::string> winner;
+  std::string chain_head;
+  std::string signature;
+
+  friend bool operator==(const TranscriptSummary&, const TranscriptSummary&) = default;
+};
+
+// fetch_buyers: one page of an auction's buyers in username order; `more`: buyers follow the
+// last one.
+struct BuyerPage {
+  AuctionId auction_id;
+  std::vector<BuyerView> buyers;
+  bool more = false;
+
+  friend bool operator==(const BuyerPage&, const BuyerPage&) = default;
+};
+
+// fetch_links: the chain's links from index `from` on, as the seller pushed them; `more`:
+// links follow (the next page starts at from + links.size()).
+struct LinkPage {
+  AuctionId auction_id;
+  std::uint64_t from = 0;
+  nlohmann::json links = nlohmann::json::array();
+  bool more = false;
+
+  friend bool operator==(const LinkPage&, const LinkPage&) = default;
+};
+
+using Answer = std::variant<LoggedIn, UserAddress, CreatedAuction, JoinedAuction, LeftAuction,
+                            StartedAuction, UpdatedAuction, FinishedAuction, CancelledAuction,
+                            AuctionPage, RotatedKey, TranscriptSummary, BuyerPage, LinkPage>;
+
+// One participant of an auction with the key it had at the start.
 struct TranscriptBuyer {
   std::string username;
   bool active = true;
@@ -127,10 +178,9 @@ struct TranscriptBuyer {
   friend bool operator==(const TranscriptBuyer&, const TranscriptBuyer&) = default;
 };
 
-// get_transcript: what anyone needs to replay an auction (market/transcript.hpp): its
-// opening (seller, prices, the buyers who joined, each key as registered at the start), the
-// chain's links as the seller pushed them, and once finished the result with the head of the
-// chain and the seller's signature over both ("" before).
+// A whole transcript: what anyone needs to replay an auction (market/transcript.hpp), gathered
+// from get_transcript and every page of fetch_buyers and fetch_links (no one answer holds it,
+// Client::async_fetch_transcript). Not an answer of its own.
 struct AuctionTranscript {
   AuctionId auction_id;
   std::string seller;
@@ -148,10 +198,6 @@ struct AuctionTranscript {
 
   friend bool operator==(const AuctionTranscript&, const AuctionTranscript&) = default;
 };
-
-using Answer = std::variant<LoggedIn, UserAddress, CreatedAuction, JoinedAuction, LeftAuction,
-                            StartedAuction, UpdatedAuction, FinishedAuction, CancelledAuction,
-                            AuctionPage, RotatedKey, AuctionTranscript>;
 
 // The answer to a command of type C: AnswerTo<Login> is LoggedIn, and so on.
 template <class C>
@@ -202,7 +248,15 @@ struct AnswerOf<RotateKey> {
 };
 template <>
 struct AnswerOf<GetTranscript> {
-  using type = AuctionTranscript;
+  using type = TranscriptSummary;
+};
+template <>
+struct AnswerOf<FetchBuyers> {
+  using type = BuyerPage;
+};
+template <>
+struct AnswerOf<FetchLinks> {
+  using type = LinkPage;
 };
 template <class C>
 using AnswerTo = typename AnswerOf<C>::type;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -40,14 +41,19 @@ struct AuctionRecord {
   std::uint64_t round_id = 0;
   // base_price until the seller reports; the final price once finished. Never decreases.
   Cents current_price;
-  // Joined buyers: username -> still active. Only changes membership while created; an
-  // inactive buyer never becomes active again. Ordered, so every replica iterates alike.
+  // Joined buyers: username -> still active; at most auction::limits::buyers_per_auction_max.
+  // Only changes membership while created; once started, a buyer turns inactive when a link of
+  // the seller's chain withdraws it, and never becomes active again. Ordered, so every
+  // replica iterates alike.
   std::map<std::string, bool, std::less<>> buyers;
   // Set only when finished with a winner; always one of `buyers`.
   std::optional<std::string> winner;
-  // The seller's announcement chain as it pushed it (market/auction_chain.hpp's links, as
-  // JSON): only ever extended, never rewritten. Checked by the leader before it is proposed.
-  nlohmann::json links = nlohmann::json::array();
+  // The seller's announcement chain as it pushed it (market/auction_chain.hpp's links;
+  // FieldReader::chain_links's shape): only ever extended, never rewritten. Checked by the
+  // leader before it is proposed. Each link is kept as its compact JSON text (link_text()),
+  // not as a parsed JSON value: a parsed link takes about four times the memory, and a
+  // million auctions' chains must fit a replica's.
+  std::vector<std::string> links;
   // The seller's and every buyer's key (hex) as registered when the auction started: what
   // its transcript is checked against, so a later rotation does not unmake a result.
   std::map<std::string, std::string, std::less<>> keys;
@@ -56,7 +62,14 @@ struct AuctionRecord {
   std::string signature;
 
   bool has_buyer(std::string_view username) const { return buyers.contains(username); }
+  // Buyers not withdrawn (all of them until the start).
+  std::size_t active_buyer_count() const;
 };
+
+// The text a link is kept as: its compact JSON (keys sorted), so equal links have equal texts.
+std::string link_text(const nlohmann::json& link);
+// A kept link as JSON again. Precondition: `text` came from link_text().
+nlohmann::json link_json(std::string_view text);
 
 // The record as it appears in a snapshot (every field; see docs/platform.md).
 nlohmann::json to_snapshot(const AuctionRecord& record);

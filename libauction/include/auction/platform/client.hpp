@@ -36,10 +36,12 @@
 
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
+#include "auction/base/limits.hpp"
 #include "auction/identity/user_key.hpp"
 #include "auction/platform/answers.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "auction/platform/commands.hpp"
+#include "auction/platform/limits.hpp"
 #include "auction/platform/views.hpp"
 
 namespace auction::platform {
@@ -91,8 +93,8 @@ class Client : boost::noncopyable {
   ~Client();
 
   // Calls one platform op. `fields` is the op's fields (an object, or null for none) without
-  // id/op/client_id/seq. Mutating ops (every op but the reads fetch_auctions and
-  // get_user_address) get this client's client_id and the next seq; the SAME seq is reused
+  // id/op/client_id/seq. Mutating ops (every op but the reads: is_read(), commands.hpp) get
+  // this client's client_id and the next seq; the SAME seq is reused
   // for every retry of this call, so a retry after a lost answer is applied exactly once.
   // Mutating calls of one Client are serialized (one in flight at a time, first come first
   // served) because the platform remembers only each client's latest seq; reads run
@@ -132,19 +134,42 @@ class Client : boost::noncopyable {
   boost::asio::awaitable<Result<CancelledAuction>> async_cancel_auction(CancelAuction command);
   boost::asio::awaitable<Result<AuctionPage>> async_fetch_auctions(FetchAuctions command);
   boost::asio::awaitable<Result<RotatedKey>> async_rotate_key(RotateKey command);
-  boost::asio::awaitable<Result<AuctionTranscript>> async_get_transcript(GetTranscript command);
+  boost::asio::awaitable<Result<TranscriptSummary>> async_get_transcript(GetTranscript command);
+  boost::asio::awaitable<Result<BuyerPage>> async_fetch_buyers(FetchBuyers command);
+  boost::asio::awaitable<Result<LinkPage>> async_fetch_links(FetchLinks command);
   // Any command, chosen at run time; the answer holds the alternative of the command's index.
   boost::asio::awaitable<Result<Answer>> async_call(Command command);
 
-  // Every auction `username` may see, in id order: fetch_auctions page after page, at most
-  // fetch_pages_max pages (the platform holds at most limits::auctions_max auctions).
+  // Every auction `username` may see, in id order (with `mine`, only those it sells or has
+  // joined): fetch_auctions page after page, at most fetch_pages_max pages (the platform
+  // holds at most limits::auctions_max auctions). Every auction is many pages on a large
+  // platform (10,000 of them at a million auctions): a front end shows one page at a time
+  // (async_fetch_auctions), and `mine` reads only the user's own.
   // Errors: those of fetch_auctions; each page has the call's whole deadline.
-  static constexpr std::size_t fetch_pages_max = 1000;
+  static constexpr std::size_t fetch_pages_max = limits::auctions_max / limits::fetch_page_max + 1;
   boost::asio::awaitable<Result<std::vector<AuctionView>>> async_fetch_all_auctions(
-      std::string username);
+      std::string username, bool mine = false);
   // One auction as `username` sees it. Errors: unknown_auction, those of fetch_auctions.
   boost::asio::awaitable<Result<AuctionView>> async_fetch_auction(std::string username,
                                                                   AuctionId auction_id);
+  // Every buyer of an auction as `username` sees them (fetch_buyers page after page, at most
+  // buyer_pages_max), in username order. Errors: those of fetch_buyers; bad_response when the
+  // pages do not follow each other.
+  static constexpr std::size_t buyer_pages_max =
+      auction::limits::buyers_per_auction_max / limits::buyers_page_max + 1;
+  boost::asio::awaitable<Result<std::vector<BuyerView>>> async_fetch_all_buyers(
+      std::string username, AuctionId auction_id);
+  // Every link of an auction's chain (fetch_links page after page, at most link_pages_max).
+  // Errors: those of fetch_links; bad_response when the pages do not follow each other.
+  static constexpr std::size_t link_pages_max = auction::limits::buyers_per_auction_max + 1;
+  boost::asio::awaitable<Result<nlohmann::json>> async_fetch_all_links(std::string username,
+                                                                       AuctionId auction_id);
+  // An auction's whole transcript: get_transcript, then every page of its buyers (with their
+  // recorded keys) and of its links. The pages of a finished auction never change; a running
+  // one's chain may grow between them, and the transcript then holds the links up to the
+  // last page read. Errors: those of the three reads.
+  boost::asio::awaitable<Result<AuctionTranscript>> async_fetch_transcript(std::string username,
+                                                                           AuctionId auction_id);
 
   // The `status` of one replica (index into options.replicas), without leader-following or
   // retries, within attempt_timeout. Errors: invalid_argument (no such index), and the

@@ -29,7 +29,8 @@
 
 namespace auction::platform {
 
-// One buyer's status as the seller reports it in update_auction / finish_auction.
+// One joined buyer and whether it is still active, as a snapshot lists an auction's buyers.
+// (Sellers report no statuses: the platform reads them from the chain's links.)
 struct BuyerStatus {
   std::string username;
   bool active = true;
@@ -94,30 +95,36 @@ struct StartAuction {
   friend bool operator==(const StartAuction&, const StartAuction&) = default;
 };
 
-// The seller's periodic push of a running auction (it owns the auction while it runs), with
-// its announcement chain so far: `links` as market/auction_chain.hpp encodes them, checked
-// by the replica's chain check before it is proposed, and extending the links stored.
+// The seller's periodic push of a running auction (it owns the auction while it runs): its
+// round and price, and the links of its announcement chain the platform may lack. `links` are
+// the chain's links from index `links_from` on, as market/auction_chain.hpp encodes them:
+// they must agree with the links the platform holds where they overlap and leave no gap
+// (links_from <= held <= links_from + links.size()), and the leader's chain check judges the
+// new ones before the push is proposed. The buyers' statuses are the chain's: a buyer is
+// active until a link withdraws it. A push carries no list of buyers, so it stays small
+// whatever the auction's size (docs/platform.md, "update_auction").
 struct UpdateAuction {
   std::string seller;
   AuctionId auction_id;
   std::uint64_t round_id = 0;
   Cents current_price;
-  std::vector<BuyerStatus> buyers;                 // at most limits::joined_buyers_max, no repeats
+  std::uint64_t links_from = 0;                    // absent on the wire: 0
   nlohmann::json links = nlohmann::json::array();  // absent on the wire: []
 
   friend bool operator==(const UpdateAuction&, const UpdateAuction&) = default;
 };
 
-// The seller's result, with the whole chain it ends and the seller's signature over the
-// result and the chain's head (market/peer_signatures.hpp): the transcript the platform checks
-// before it records it (docs/platform.md, "Transcripts").
+// The seller's result, with the links of the chain it ends that the platform may lack (from
+// `links_from` on, as in UpdateAuction) and the seller's signature over the result and the
+// chain's head (market/peer_signatures.hpp): the transcript the platform checks before it
+// records it (docs/platform.md, "Transcripts").
 struct FinishAuction {
   std::string seller;
   AuctionId auction_id;
   std::optional<std::string> winner;  // nullopt: the auction ended without a winner
   Cents price;
-  std::vector<BuyerStatus> buyers;
   std::uint64_t round_id = 0;
+  std::uint64_t links_from = 0;                    // absent on the wire: 0
   nlohmann::json links = nlohmann::json::array();  // absent on the wire: []
   // sha256_hex_digits and signature_hex_digits lowercase hex digits. Absent on the wire:
   // "" (unsealed), which decodes, and which the leader's chain check refuses.
@@ -134,11 +141,13 @@ struct CancelAuction {
   friend bool operator==(const CancelAuction&, const CancelAuction&) = default;
 };
 
-// Read: one page of auctions, ids > after_id in increasing order, as `username` may see them.
+// Read: one page of auctions, ids > after_id in increasing order, as `username` may see them;
+// with `mine`, only those `username` sells or has joined.
 struct FetchAuctions {
   std::string username;
   AuctionId after_id;       // AuctionId{0}: from the first
   std::uint64_t limit = 0;  // in [1, limits::fetch_page_max]
+  bool mine = false;        // absent on the wire: false
 
   friend bool operator==(const FetchAuctions&, const FetchAuctions&) = default;
 };
@@ -164,15 +173,39 @@ struct GetTranscript {
   friend bool operator==(const GetTranscript&, const GetTranscript&) = default;
 };
 
+// Read: one page of an auction's buyers, in username order after `after`, as `username` may
+// see them: for its seller and its joined buyers only (docs/platform.md, "Visibility").
+struct FetchBuyers {
+  std::string username;
+  AuctionId auction_id;
+  std::string after;        // "" (absent on the wire): from the first
+  std::uint64_t limit = 0;  // in [1, limits::buyers_page_max]
+
+  friend bool operator==(const FetchBuyers&, const FetchBuyers&) = default;
+};
+
+// Read: one page of the links of a started or finished auction's chain, from index `from`:
+// links holding at most `limit` withdrawals in all, but at least one link. For its seller
+// and its buyers, like get_transcript.
+struct FetchLinks {
+  std::string username;
+  AuctionId auction_id;
+  std::uint64_t from = 0;   // absent on the wire: 0
+  std::uint64_t limit = 0;  // in [1, limits::link_withdrawals_page_max]
+
+  friend bool operator==(const FetchLinks&, const FetchLinks&) = default;
+};
+
 using Command = std::variant<Login, GetUserAddress, CreateAuction, JoinAuction, QuitAuction,
                              StartAuction, UpdateAuction, FinishAuction, CancelAuction,
-                             FetchAuctions, RotateKey, GetTranscript>;
+                             FetchAuctions, RotateKey, GetTranscript, FetchBuyers, FetchLinks>;
 
 // The commands StateMachine::query() serves without a log entry.
 template <class T>
 inline constexpr bool is_read_command =
     std::is_same_v<T, GetUserAddress> || std::is_same_v<T, FetchAuctions> ||
-    std::is_same_v<T, GetTranscript>;
+    std::is_same_v<T, GetTranscript> || std::is_same_v<T, FetchBuyers> ||
+    std::is_same_v<T, FetchLinks>;
 
 // The user a command acts for or reads as (the username, or the seller): only a connection
 // that proved that user's key may send it. nullopt for get_user_address, which anyone may
@@ -199,7 +232,8 @@ struct Request {
 std::string_view op_name(const Command& command);
 
 // True for the ops served by StateMachine::query() without a log entry (fetch_auctions,
-// get_user_address). False for anything else, unknown ops included.
+// fetch_buyers, fetch_links, get_user_address, get_transcript). False for anything else,
+// unknown ops included.
 bool is_read(std::string_view op);
 
 // Decodes and checks one request object. Fields other than the op's own and the session

@@ -4,8 +4,12 @@
 // Every replica applies every committed command with apply(), in log order, so apply() is
 // deterministic: no clock, no randomness, no I/O, ordered containers only, and every rule
 // depends only on the state and the command (and the log index, for sessions).
-// Reads (fetch_auctions, get_user_address) are served by query() on the leader after a
-// ReadIndex check (dissertation §6.4) and never enter the log.
+// Reads (fetch_auctions, fetch_buyers, fetch_links, get_user_address, get_transcript) are
+// served by query() on the leader after a ReadIndex check (dissertation §6.4) and never
+// enter the log. Every read answers a bounded page (limits.hpp), whatever the state's size.
+// Capacity: limits::users_max users and limits::auctions_max auctions, each auction with up
+// to auction::limits::buyers_per_auction_max buyers; docs/performance.md ("Capacity") has what
+// they cost in memory.
 // It holds the replicated rules only: what raft calls on a replica, and what the leader
 // keeps about its own proposals, are the replica's (src/platform/entry_applier.hpp,
 // replica_service.hpp).
@@ -15,9 +19,14 @@
 // means this replica's own state broke an invariant.
 #pragma once
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,13 +35,23 @@
 #include "auction/platform/commands.hpp"
 #include "auction/platform/detail/session_table.hpp"
 #include "auction/platform/detail/view_cache.hpp"
+#include "auction/platform/limits.hpp"
 #include "auction/raft/types.hpp"
 
 namespace auction::platform {
 
+// How many users and auctions a state machine holds at most. Every replica of a cluster runs
+// with the defaults, limits::users_max and limits::auctions_max (they decide which commands
+// succeed, so they are part of the replicated contract); a smaller capacity is for tests,
+// which check the bound without filling millions of records.
+struct Capacity {
+  std::size_t users_max = limits::users_max;
+  std::size_t auctions_max = limits::auctions_max;
+};
+
 class StateMachine {
  public:
-  StateMachine() = default;
+  explicit StateMachine(Capacity capacity = {}) : capacity_(capacity) {}
 
   // Applies `request`, committed at `index`, and returns the answer text:
   // {"ok":true,"result":{...}} or {"error":{"code":..,"message":..},"ok":false}
@@ -61,14 +80,19 @@ class StateMachine {
 
   // Whether `username` is a user now (has logged in at least once).
   bool has_user(std::string_view username) const { return users_.contains(username); }
-  // The user's registered public key (public_key_hex_digits hex digits); null for no user.
-  const std::string* public_key(std::string_view username) const;
+  // The user's registered public key (public_key_hex_digits lowercase hex digits); nullopt
+  // for no user.
+  std::optional<std::string> public_key(std::string_view username) const;
+  std::size_t user_count() const { return users_.size(); }
+  std::size_t auction_count() const { return auctions_.size(); }
+  const Capacity& capacity() const { return capacity_; }
   // The auction with id `id`; null for none. Valid until the next apply.
   const AuctionRecord* auction(AuctionId id) const;
 
-  // Serves a read request (fetch_auctions or get_user_address) from the current state.
+  // Serves a read request (any read op) from the current state.
   // Returns the "result" object. Errors: "bad_request" (not a read, or malformed), and the
-  // op's own errors (unknown_user, invalid_argument).
+  // op's own errors (unknown_user, unknown_auction, not_joined, wrong_stage,
+  // invalid_argument).
   Result<nlohmann::json> query(const nlohmann::json& request) const;
 
   // The same read, already decoded, answered as the compact JSON text of the "result"
@@ -82,9 +106,9 @@ class StateMachine {
   nlohmann::json snapshot() const;
 
   // Rebuilds a state machine from snapshot(), checking everything a snapshot could get
-  // wrong (field rules, references to unknown users, ids, limits).
+  // wrong (field rules, references to unknown users, ids, limits: `capacity`'s).
   // Errors: "bad_snapshot" with the offending field.
-  static Result<StateMachine> restore(const nlohmann::json& snapshot);
+  static Result<StateMachine> restore(const nlohmann::json& snapshot, Capacity capacity = {});
 
   // A stable hash (FNV-1a 64, 16 hex digits) of snapshot(): replicas that applied the same
   // log prefix have equal digests.
@@ -94,7 +118,15 @@ class StateMachine {
   raft::LogIndex applied_index() const { return applied_index_; }
 
  private:
-  using Users = std::map<std::string, std::string, std::less<>>;  // username -> address
+  // One user, as compact as the state allows: 10 million of them must fit a replica's memory.
+  struct UserRecord {
+    std::string address;
+    std::array<std::uint8_t, 32> public_key{};  // the registered Ed25519 key, raw
+    // The auctions the user sells or has joined, ascending: fetch_auctions' `mine` pages.
+    // Derived from the auctions (not in snapshots): restore() builds it again.
+    std::vector<AuctionId> auctions;
+  };
+  using Users = std::map<std::string, UserRecord, std::less<>>;  // by username
 
   // Every applied entry, decodable or not, first moves the applied index and ends the
   // sessions idle for too long.
@@ -108,6 +140,9 @@ class StateMachine {
   struct Admitted {
     const AuctionRecord* auction = nullptr;
     bool changes = true;
+    // update_auction, finish_auction: the index in the command's links of the first link the
+    // platform lacks (the ones before it are held already).
+    std::size_t new_links_start = 0;
   };
   // Every check of a write, in the one order (the acting user, the auction, ownership,
   // stage, the op's own rules); const: they change nothing. on() runs its admit() first and
@@ -136,6 +171,19 @@ class StateMachine {
   Result<nlohmann::json> on(const GetUserAddress& c) const;
   Result<nlohmann::json> on(const FetchAuctions& c) const;
   Result<nlohmann::json> on(const GetTranscript& c) const;
+  Result<nlohmann::json> on(const FetchBuyers& c) const;
+  Result<nlohmann::json> on(const FetchLinks& c) const;
+
+  // The auctions of one fetch_auctions page: calls `visit` with each record, in id order,
+  // and returns whether more follow. Precondition: c.username is a user.
+  template <class Visit>
+  bool visit_page(const FetchAuctions& c, Visit visit) const;
+  // The auction `id`, if `username` is a user that sells it or has joined it (what a
+  // participant's read needs).
+  Result<const AuctionRecord*> participated_auction(std::string_view username, AuctionId id) const;
+  // Records in the user's list that it sells or has joined auction `id` (or no longer has).
+  void add_participation(std::string_view username, AuctionId id);
+  void remove_participation(std::string_view username, AuctionId id);
 
   Result<void> require_user(std::string_view username) const;
   Result<const AuctionRecord*> find_auction(AuctionId id) const;
@@ -147,9 +195,8 @@ class StateMachine {
   // The admitted auction, to be changed: its kept views are dropped.
   AuctionRecord& edit(const AuctionRecord& admitted);
 
+  Capacity capacity_;
   Users users_;
-  // username -> public key (hex); the same usernames as users_.
-  std::map<std::string, std::string, std::less<>> keys_;
   std::map<AuctionId, AuctionRecord> auctions_;
   AuctionId next_auction_id_{1};  // Invariant: greater than every key of auctions_.
   SessionTable sessions_;

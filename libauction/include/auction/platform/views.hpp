@@ -3,9 +3,11 @@
 //
 // Everyone sees what an auction is (names, item, seller, prices, period, stage) and, once
 // it is finished, its outcome (winner and price). Only the auction's participants -- its
-// seller and its joined buyers -- see who else takes part and how the clock stands (buyers
-// and their status, round, current price); only the seller also sees the buyers' addresses,
-// which it needs to run (or resume) the auction peer to peer.
+// seller and its joined buyers -- see how the clock stands and how many take part (round,
+// current price, buyers joined and still active), and who they are (BuyerView, a page at a
+// time: fetch_buyers); only the seller also sees the buyers' addresses, which it needs to run
+// (or resume) the auction peer to peer. A view never lists an auction's buyers, so its size
+// does not grow with them (an auction may hold auction::limits::buyers_per_auction_max).
 //
 // Pure functions of the state and plain values; no I/O.
 #pragma once
@@ -36,19 +38,9 @@ std::optional<Role> role_from_name(std::string_view name);
 
 Role role_of(const AuctionRecord& auction, std::string_view username);
 
-using Addresses = std::map<std::string, std::string, std::less<>>;  // username -> address
-
 // An auction as one viewer sees it: the "auction" of start_auction's answer and each of
 // fetch_auctions' "auctions". JSON in docs/platform.md, "fetch_auctions" and "Visibility".
 struct AuctionView {
-  // One joined buyer, as the auction's participants see it.
-  struct Buyer {
-    std::string username;
-    bool active = true;
-    std::optional<std::string> address;  // in the seller's view only: where it answers now
-
-    friend bool operator==(const Buyer&, const Buyer&) = default;
-  };
   // How a finished auction ended: public.
   struct Outcome {
     std::optional<std::string> winner;  // nullopt: it ended without one
@@ -56,11 +48,12 @@ struct AuctionView {
 
     friend bool operator==(const Outcome&, const Outcome&) = default;
   };
-  // How the clock stands and who takes part: the participants' business.
+  // How the clock stands and how many take part: the participants' business.
   struct Progress {
     std::uint64_t round_id = 0;
     Cents current_price;
-    std::vector<Buyer> buyers;  // in username order
+    std::uint64_t buyer_count = 0;   // buyers joined
+    std::uint64_t active_count = 0;  // of them, not withdrawn
 
     friend bool operator==(const Progress&, const Progress&) = default;
   };
@@ -82,12 +75,11 @@ struct AuctionView {
 };
 
 // The auction as any viewer with `role` sees it (the same for every buyer, and for every
-// user who takes no part). `addresses` is read only for Role::seller, and must then hold
-// every buyer of `auction` (users are never removed).
-AuctionView view_of(const AuctionRecord& auction, Role role, const Addresses& addresses);
+// user who takes no part).
+AuctionView view_of(const AuctionRecord& auction, Role role);
 
-// The view's JSON: its fields, Outcome's and Progress's fields in the same object when
-// present, Buyer::address only when present. Precondition: the invariants above hold.
+// The view's JSON: its fields, and Outcome's and Progress's fields in the same object when
+// present. Precondition: the invariants above hold.
 nlohmann::json encode_auction_view(const AuctionView& view);
 
 // Reads what encode_auction_view() wrote: Outcome when the stage is finished, Progress when
@@ -95,11 +87,21 @@ nlohmann::json encode_auction_view(const AuctionView& view);
 // Errors: bad_response naming the field.
 Result<AuctionView> decode_auction_view(const nlohmann::json& view);
 
-// encode_auction_view(view_of(auction, role_of(auction, viewer), addresses)).
-nlohmann::json auction_view(const AuctionRecord& auction, std::string_view viewer,
-                            const Addresses& addresses);
+// encode_auction_view(view_of(auction, role_of(auction, viewer))).
+nlohmann::json auction_view(const AuctionRecord& auction, std::string_view viewer);
 
-// encode_auction_view(view_of(auction, role, addresses)).
-nlohmann::json auction_view(const AuctionRecord& auction, Role role, const Addresses& addresses);
+// encode_auction_view(view_of(auction, role)).
+nlohmann::json auction_view(const AuctionRecord& auction, Role role);
+
+// One joined buyer of an auction, as its participants see it (fetch_buyers, a page at a
+// time, in username order).
+struct BuyerView {
+  std::string username;
+  bool active = true;
+  std::optional<std::string> address;     // to the seller only: where the buyer answers now
+  std::optional<std::string> public_key;  // once started: its key as recorded at the start
+
+  friend bool operator==(const BuyerView&, const BuyerView&) = default;
+};
 
 }  // namespace auction::platform

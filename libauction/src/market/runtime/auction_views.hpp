@@ -2,6 +2,8 @@
 // src/market/runtime/): the platform's views of auctions, as one user sees them, in the JSON
 // the platform writes them in (platform::encode_auction_view), for a front end to print.
 //
+// Every answer is bounded the way the platform's are: `list` is one page of auctions, `show`
+// one auction with its buyers (page after page: at most auction::limits::buyers_per_auction_max).
 // Runs on the platform client's executor. Never throws; errors are the platform client's.
 #pragma once
 
@@ -13,6 +15,7 @@
 
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
+#include "auction/market/runtime/auction_list.hpp"
 
 namespace auction::platform {
 class Client;
@@ -20,17 +23,21 @@ class Client;
 
 namespace auction::market::detail {
 
-// Every auction on the platform as `username` sees it (all pages). `platform` must outlive
-// the call.
-boost::asio::awaitable<Result<std::vector<nlohmann::json>>> async_list_auction_views(
-    platform::Client& platform, std::string username);
+// One page of the auctions `username` sees (fetch_auctions). `platform` must outlive the
+// call.
+boost::asio::awaitable<Result<AuctionListPage>> async_list_auction_views(
+    platform::Client& platform, std::string username, AuctionListRequest request);
 
-// One auction as `username` sees it. Errors: unknown_auction, the platform's.
+// One auction as `username` sees it; when it takes part and `with_buyers`, with "buyers":
+// [{username, active, address (the seller's view only)}], every page of fetch_buyers.
+// Errors: unknown_auction, the platform's.
 boost::asio::awaitable<Result<nlohmann::json>> async_show_auction_view(platform::Client& platform,
                                                                        std::string username,
-                                                                       AuctionId auction_id);
+                                                                       AuctionId auction_id,
+                                                                       bool with_buyers);
 
-// The check of a finished auction's transcript by `username` (transcript_report.hpp).
+// The check of a finished auction's transcript by `username` (transcript_report.hpp), gathered
+// page by page (platform::Client::async_fetch_transcript).
 // Errors: the platform's, and check_transcript's.
 boost::asio::awaitable<Result<nlohmann::json>> async_verify_transcript(platform::Client& platform,
                                                                        std::string username,

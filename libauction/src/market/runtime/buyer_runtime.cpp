@@ -121,7 +121,7 @@ asio::awaitable<Result<void>> BuyerRuntime::async_login() {
   platform::Login login{self->username(), self->address, self->platform.user_public_key()};
   auto result = co_await self->platform.async_login(std::move(login));
   if (!result) co_return std::unexpected(result.error());
-  auto auctions = co_await self->platform.async_fetch_all_auctions(self->username());
+  auto auctions = co_await self->platform.async_fetch_all_auctions(self->username(), true);
   if (!auctions) co_return std::unexpected(auctions.error());
   for (const platform::AuctionView& view : *auctions) {
     const bool is_open =
@@ -132,14 +132,15 @@ asio::awaitable<Result<void>> BuyerRuntime::async_login() {
   co_return Result<void>{};
 }
 
-asio::awaitable<Result<std::vector<json>>> BuyerRuntime::async_list() {
+asio::awaitable<Result<AuctionListPage>> BuyerRuntime::async_list(AuctionListRequest request) {
   auto self = state_;
-  co_return co_await detail::async_list_auction_views(self->platform, self->username());
+  co_return co_await detail::async_list_auction_views(self->platform, self->username(), request);
 }
 
-asio::awaitable<Result<json>> BuyerRuntime::async_show(AuctionId auction_id) {
+asio::awaitable<Result<json>> BuyerRuntime::async_show(AuctionId auction_id, bool with_buyers) {
   auto self = state_;
-  co_return co_await detail::async_show_auction_view(self->platform, self->username(), auction_id);
+  co_return co_await detail::async_show_auction_view(self->platform, self->username(), auction_id,
+                                                     with_buyers);
 }
 
 asio::awaitable<Result<json>> BuyerRuntime::async_verify(AuctionId auction_id) {

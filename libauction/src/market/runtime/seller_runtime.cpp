@@ -29,18 +29,12 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// The buyers as update_auction and finish_auction report them.
-std::vector<platform::BuyerStatus> buyer_report(const std::vector<BuyerEntry>& buyers) {
-  std::vector<platform::BuyerStatus> report;
-  report.reserve(buyers.size());
-  for (const BuyerEntry& b : buyers) report.push_back({b.username, b.is_active()});
-  return report;
-}
-
-// A started auction as the platform's seller view holds it, as the state to resume from.
-// The platform keeps only whether a buyer is active, not why it left: a buyer it shows
-// inactive is restored as withdrawn by request.
-Result<AuctionState> state_from_view(const platform::AuctionView& view) {
+// A started auction as the platform's seller view and its buyers' pages hold it, as the
+// state to resume from. The platform keeps only whether a buyer is active, not why it left: a
+// buyer it shows inactive is restored as withdrawn by request (the chain, replayed, knows
+// why).
+Result<AuctionState> state_from_view(const platform::AuctionView& view,
+                                     const std::vector<platform::BuyerView>& buyers) {
   if (!view.progress) {
     return fail(code::bad_response, "auction view: no round and buyers (not the seller's view)");
   }
@@ -51,7 +45,7 @@ Result<AuctionState> state_from_view(const platform::AuctionView& view) {
   state.price = view.progress->current_price;
   state.base_price = view.base_price;
   state.increment = view.increment;
-  for (const platform::AuctionView::Buyer& b : view.progress->buyers) {
+  for (const platform::BuyerView& b : buyers) {
     state.buyers.push_back(
         {b.username, b.active ? BuyerStatus::active : BuyerStatus::withdrawn_by_request});
   }
@@ -66,13 +60,36 @@ Result<AuctionRules> fresh_rules(const AuctionState& state) {
                               std::move(names));
 }
 
-std::map<std::string, std::string> addresses_from_view(const platform::AuctionView& view) {
+std::map<std::string, std::string> addresses_of(const std::vector<platform::BuyerView>& buyers) {
   std::map<std::string, std::string> addresses;
-  if (!view.progress) return addresses;
-  for (const platform::AuctionView::Buyer& b : view.progress->buyers) {
+  for (const platform::BuyerView& b : buyers) {
     if (b.address) addresses[b.username] = *b.address;
   }
   return addresses;
+}
+
+// The buyers' keys as the platform recorded them at the start: the keys the seller believes
+// their acks and withdrawals by, as the platform checks the chain by them.
+// Errors: bad_response naming a buyer whose key is missing or is not a key.
+Result<std::map<std::string, identity::PublicKey, std::less<>>> keys_of(
+    const std::vector<platform::BuyerView>& buyers) {
+  std::map<std::string, identity::PublicKey, std::less<>> keys;
+  for (const platform::BuyerView& b : buyers) {
+    auto key = identity::public_key_from_text(b.public_key.value_or(""));
+    if (!key) {
+      return fail(code::bad_response,
+                  "fetch_buyers answer: " + b.username + " has no recorded key");
+    }
+    keys.emplace(b.username, *key);
+  }
+  return keys;
+}
+
+// The links of `links` from `from` to `end`, as a push carries them.
+nlohmann::json links_slice(const std::vector<ChainLink>& links, std::size_t from, std::size_t end) {
+  nlohmann::json slice = nlohmann::json::array();
+  for (std::size_t i = from; i < end; ++i) slice.push_back(encode(links[i]));
+  return slice;
 }
 
 }  // namespace
@@ -101,6 +118,9 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
   std::set<AuctionId> pushing;       // an update_auction is in flight
   std::set<AuctionId> delivering;    // a finish delivery loop runs
   std::set<std::string> looking_up;  // a get_user_address is in flight
+  // How many links of each running auction's chain the platform holds, as far as its last
+  // answer said: a push carries the links from there on (update_auction's links_from).
+  std::map<AuctionId, std::size_t> links_held;
 
   const std::string& username() const { return options.peer.username; }
 
@@ -149,11 +169,48 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
 
   static asio::awaitable<void> async_push(std::shared_ptr<State> self, AuctionState state,
                                           std::vector<ChainLink> links) {
-    platform::UpdateAuction update{
-        self->username(), state.auction_id,           state.round_id,
-        state.price,      buyer_report(state.buyers), encode_links(links)};
-    (void)co_await self->platform.async_update_auction(std::move(update));
+    (void)co_await self->async_push_links(state.auction_id, state.round_id, state.price, links, 0);
     self->pushing.erase(state.auction_id);
+  }
+
+  // Pushes `round_id`, `price` and the links of `links` the platform lacks, in as many
+  // update_auction calls as it takes for each to carry at most options.push_bytes_max bytes of
+  // links (links_fitting), until the platform holds every link but what fits in
+  // `bytes_left_over` (a finish carries those). Returns how many links the platform holds.
+  // Errors: the first update's that failed (the next push starts from what was held then).
+  asio::awaitable<Result<std::size_t>> async_push_links(AuctionId auction_id, RoundId round_id,
+                                                        Cents price,
+                                                        const std::vector<ChainLink>& links,
+                                                        std::size_t bytes_left_over) {
+    auto self = shared_from_this();
+    for (;;) {
+      std::size_t held = std::min(links_held[auction_id], links.size());
+      if (links_fitting(links, held, bytes_left_over) == links.size() && bytes_left_over > 0) {
+        co_return held;
+      }
+      const std::size_t end = links_fitting(links, held, options.push_bytes_max);
+      platform::UpdateAuction update{username(), auction_id, round_id,
+                                     price,      held,       links_slice(links, held, end)};
+      auto updated = co_await self->platform.async_update_auction(std::move(update));
+      if (!updated) co_return std::unexpected(std::move(updated.error()));
+      held = updated->link_count;
+      links_held[auction_id] = held;
+      // Done when every link is held, or when the platform took none of ours (an older round
+      // than the stored one: the next push, of a newer round, carries them).
+      if (held >= links.size() || held < end) co_return held;
+    }
+  }
+
+  // How many links of auction_id's chain the platform holds, asked when this process has not
+  // pushed it yet (a finish journaled before a restart).
+  asio::awaitable<Result<std::size_t>> async_links_held(AuctionId auction_id) {
+    auto self = shared_from_this();
+    if (const auto it = links_held.find(auction_id); it != links_held.end()) co_return it->second;
+    platform::GetTranscript get{username(), auction_id};
+    auto summary = co_await self->platform.async_get_transcript(std::move(get));
+    if (!summary) co_return std::unexpected(std::move(summary.error()));
+    links_held[auction_id] = summary->link_count;
+    co_return summary->link_count;
   }
 
   static asio::awaitable<void> async_look_up(std::shared_ptr<State> self, std::string username) {
@@ -173,23 +230,14 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
       const Journal::Entry* entry = self->journal->find(auction_id);
       if (entry == nullptr || !std::holds_alternative<JournaledFinish>(*entry)) break;
       const JournaledFinish journaled = std::get<JournaledFinish>(*entry);
-      const FinishRecord& record = journaled.finish.record;
-      platform::FinishAuction finish{self->username(),
-                                     record.auction_id,
-                                     record.winner,
-                                     record.price,
-                                     buyer_report(record.buyers),
-                                     record.round_id,
-                                     encode_links(journaled.links),
-                                     journaled.finish.chain_head.to_text(),
-                                     journaled.finish.signature.to_text()};
-      auto result = co_await self->platform.async_finish_auction(std::move(finish));
+      auto result = co_await self->async_send_finish(auction_id, journaled);
       if (self->stopped) break;
       if (result) {
         if (auto ok = self->journal->remove(auction_id); !ok) {
           self->warn("journal: " + ok.error().message);
         }
         self->delivering.erase(auction_id);
+        self->links_held.erase(auction_id);  // the platform owns the auction for good now
         if (self->observer.on_delivered) {
           self->observer.on_delivered(auction_id, platform::encode_answer(*result));
         }
@@ -209,15 +257,61 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
     self->delivering.erase(auction_id);
   }
 
-  // The auction as the platform recorded it: the keys its buyers had at the start (the
-  // seller believes an ack or a withdrawal only when its buyer signed it, with the key the
-  // platform checks the chain against) and the chain's links as last pushed.
-  asio::awaitable<Result<TranscriptParts>> async_recorded(AuctionId auction_id) {
+  // Sends a journaled finish with the links the platform lacks. Links beyond what one finish
+  // carries are pushed first (update_auction with the result's round and price, which the
+  // rules allow). Errors: the platform's.
+  asio::awaitable<Result<platform::FinishedAuction>> async_send_finish(
+      AuctionId auction_id, const JournaledFinish& journaled) {
     auto self = shared_from_this();
-    platform::GetTranscript get{username(), auction_id};
-    auto transcript = co_await self->platform.async_get_transcript(std::move(get));
-    if (!transcript) co_return std::unexpected(transcript.error());
-    co_return transcript_parts(*transcript);
+    auto held = co_await self->async_finish_links_held(auction_id, journaled);
+    if (!held && platform::is_unreachable(held.error())) co_return std::unexpected(held.error());
+    // Any other refusal (an auction the platform holds finished already, or forgot): the
+    // finish gets the platform's definitive answer, from the links known to be held.
+    const std::size_t from =
+        std::min(held ? *held : links_held[auction_id], journaled.links.size());
+    co_return co_await self->platform.async_finish_auction(finish_command(journaled, from));
+  }
+
+  // The links of a journaled finish's chain the platform holds, once those that do not fit
+  // the finish are pushed (see async_send_finish).
+  asio::awaitable<Result<std::size_t>> async_finish_links_held(AuctionId auction_id,
+                                                               const JournaledFinish& journaled) {
+    auto self = shared_from_this();
+    auto held = co_await self->async_links_held(auction_id);
+    if (!held) co_return held;
+    const FinishRecord& record = journaled.finish.record;
+    co_return co_await self->async_push_links(auction_id, record.round_id, record.price,
+                                              journaled.links, options.push_bytes_max);
+  }
+
+  // finish_auction of a journaled result, with its chain's links from `from` on.
+  platform::FinishAuction finish_command(const JournaledFinish& journaled, std::size_t from) const {
+    const FinishRecord& record = journaled.finish.record;
+    return platform::FinishAuction{username(),
+                                   record.auction_id,
+                                   record.winner,
+                                   record.price,
+                                   record.round_id,
+                                   from,
+                                   links_slice(journaled.links, from, journaled.links.size()),
+                                   journaled.finish.chain_head.to_text(),
+                                   journaled.finish.signature.to_text()};
+  }
+
+  // The auction's buyers as the platform records them: each one's status, its address now and
+  // the key it had at the start (the seller believes an ack or a withdrawal only when its
+  // buyer signed it, with the key the platform checks the chain against).
+  asio::awaitable<Result<std::vector<platform::BuyerView>>> async_buyers(AuctionId auction_id) {
+    auto self = shared_from_this();
+    co_return co_await self->platform.async_fetch_all_buyers(username(), auction_id);
+  }
+
+  // The chain's links as last pushed, every page.
+  asio::awaitable<Result<std::vector<ChainLink>>> async_pushed_links(AuctionId auction_id) {
+    auto self = shared_from_this();
+    auto links = co_await self->platform.async_fetch_all_links(username(), auction_id);
+    if (!links) co_return std::unexpected(links.error());
+    co_return decode_chain_links(*links, "fetch_links.links");
   }
 
   // The rules a resumed auction goes on from: its chain replayed (which knows why each buyer
@@ -286,8 +380,9 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
     std::vector<ChainLink> links;
   };
   Result<ResumePoint> resume_point(const platform::AuctionView& view,
+                                   const std::vector<platform::BuyerView>& buyers,
                                    std::vector<ChainLink> pushed_links) const {
-    auto state = state_from_view(view);
+    auto state = state_from_view(view, buyers);
     if (!state) return std::unexpected(state.error());
     const Journal::Entry* entry = journal->find(view.auction_id);
     if (entry != nullptr) {
@@ -300,21 +395,36 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
   }
 
   // Plain functions, so the coroutines that call them stay small (g++ 12 miscompiles big ones).
-  Result<void> run_fresh(const AuctionState& state, const platform::AuctionView& view,
-                         std::map<std::string, identity::PublicKey, std::less<>> buyer_keys) {
-    auto rules = fresh_rules(state);
+  Result<void> run_fresh(const platform::AuctionView& view,
+                         const std::vector<platform::BuyerView>& buyers) {
+    auto state = state_from_view(view, buyers);
+    if (!state) return std::unexpected(state.error());
+    auto keys = keys_of(buyers);
+    if (!keys) return std::unexpected(keys.error());
+    auto rules = fresh_rules(*state);
     if (!rules) return std::unexpected(rules.error());
-    return run(std::move(*rules), std::vector<ChainLink>(), view.period_ms,
-               addresses_from_view(view), std::move(buyer_keys));
+    links_held[view.auction_id] = 0;
+    return run(std::move(*rules), std::vector<ChainLink>(), view.period_ms, addresses_of(buyers),
+               std::move(*keys));
   }
 
-  Result<void> run_resumed(const AuctionState& state, std::vector<ChainLink> links,
-                           const platform::AuctionView& view,
-                           std::map<std::string, identity::PublicKey, std::less<>> buyer_keys) {
-    auto rules = rules_from_chain(state, links, buyer_keys);
+  // Returns the round it continues from.
+  Result<RoundId> run_resumed(const platform::AuctionView& view,
+                              const std::vector<platform::BuyerView>& buyers,
+                              std::vector<ChainLink> pushed_links) {
+    const std::size_t pushed = pushed_links.size();
+    auto point = resume_point(view, buyers, std::move(pushed_links));
+    if (!point) return std::unexpected(point.error());
+    auto keys = keys_of(buyers);
+    if (!keys) return std::unexpected(keys.error());
+    auto rules = rules_from_chain(point->state, point->links, *keys);
     if (!rules) return std::unexpected(rules.error());
-    return run(std::move(*rules), std::move(links), view.period_ms, addresses_from_view(view),
-               std::move(buyer_keys), address);
+    links_held[view.auction_id] = pushed;
+    const RoundId round_id = point->state.round_id;
+    auto running = run(std::move(*rules), std::move(point->links), view.period_ms,
+                       addresses_of(buyers), std::move(*keys), address);
+    if (!running) return std::unexpected(running.error());
+    return round_id;
   }
 
   // Runs `rules` (fresh, or as `links` leave them) with the seller's keys and its buyers'.
@@ -395,14 +505,15 @@ asio::awaitable<Result<AuctionId>> SellerRuntime::async_create(NewAuction a) {
   co_return result->auction_id;
 }
 
-asio::awaitable<Result<std::vector<json>>> SellerRuntime::async_list() {
+asio::awaitable<Result<AuctionListPage>> SellerRuntime::async_list(AuctionListRequest request) {
   auto self = state_;
-  co_return co_await detail::async_list_auction_views(self->platform, self->username());
+  co_return co_await detail::async_list_auction_views(self->platform, self->username(), request);
 }
 
-asio::awaitable<Result<json>> SellerRuntime::async_show(AuctionId auction_id) {
+asio::awaitable<Result<json>> SellerRuntime::async_show(AuctionId auction_id, bool with_buyers) {
   auto self = state_;
-  co_return co_await detail::async_show_auction_view(self->platform, self->username(), auction_id);
+  co_return co_await detail::async_show_auction_view(self->platform, self->username(), auction_id,
+                                                     with_buyers);
 }
 
 asio::awaitable<Result<json>> SellerRuntime::async_verify(AuctionId auction_id) {
@@ -416,36 +527,29 @@ asio::awaitable<Result<void>> SellerRuntime::async_start(AuctionId auction_id) {
   auto result = co_await self->platform.async_start_auction(std::move(start));
   if (!result) co_return std::unexpected(result.error());
   if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
-  const platform::AuctionView& view = result->auction;
-  auto state = state_from_view(view);
-  if (!state) co_return std::unexpected(state.error());
+  const platform::AuctionView view = std::move(result->auction);
   // The platform just handed this auction over as never started, so anything journaled under
   // its id belongs to another history (a state directory reused with a wiped platform).
   if (self->journal->find(auction_id) != nullptr) {
     self->warn("journal: dropping a stale entry for auction " + std::to_string(auction_id.value));
     if (auto ok = self->journal->remove(auction_id); !ok) co_return std::unexpected(ok.error());
   }
-  auto recorded = co_await self->async_recorded(auction_id);
-  if (!recorded) co_return std::unexpected(recorded.error());
+  auto buyers = co_await self->async_buyers(auction_id);
+  if (!buyers) co_return std::unexpected(buyers.error());
   if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
-  co_return self->run_fresh(*state, view, std::move(recorded->keys.buyers));
+  co_return self->run_fresh(view, *buyers);
 }
 
 asio::awaitable<Result<RoundId>> SellerRuntime::async_resume(AuctionId auction_id) {
   auto self = state_;
   auto view = co_await self->async_resumable_view(auction_id);
   if (!view) co_return std::unexpected(view.error());
-  auto recorded = co_await self->async_recorded(auction_id);
-  if (!recorded) co_return std::unexpected(recorded.error());
+  auto buyers = co_await self->async_buyers(auction_id);
+  if (!buyers) co_return std::unexpected(buyers.error());
+  auto pushed = co_await self->async_pushed_links(auction_id);
+  if (!pushed) co_return std::unexpected(pushed.error());
   if (self->stopped) co_return fail(code::unavailable, "the seller is stopping");
-  auto point = self->resume_point(*view, std::move(recorded->links));
-  if (!point) co_return std::unexpected(point.error());
-  if (auto ok = self->run_resumed(point->state, std::move(point->links), *view,
-                                  std::move(recorded->keys.buyers));
-      !ok) {
-    co_return std::unexpected(ok.error());
-  }
-  co_return point->state.round_id;
+  co_return self->run_resumed(*view, *buyers, std::move(*pushed));
 }
 
 asio::awaitable<Result<void>> SellerRuntime::async_cancel(AuctionId auction_id) {

@@ -23,6 +23,7 @@
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/market/runtime/auction_list.hpp"
 #include "auction/market/runtime/buyer_peer.hpp"
 #include "auction/market/types.hpp"
 
@@ -55,13 +56,16 @@ class BuyerRuntime {
   void stop();  // idempotent
 
   // Logs in at this runtime's address, then watches every auction this user joined that has
-  // not finished. Errors: the platform's, unavailable.
+  // not finished (fetch_auctions of its own auctions only, `mine`: not the whole registry).
+  // Errors: the platform's, unavailable.
   boost::asio::awaitable<Result<void>> async_login();
 
-  // Every auction on the platform as this buyer sees it (all pages).
-  boost::asio::awaitable<Result<std::vector<nlohmann::json>>> async_list();
-  // One auction. Errors: unknown_auction, the platform's.
-  boost::asio::awaitable<Result<nlohmann::json>> async_show(AuctionId auction_id);
+  // One page of the auctions on the platform as this buyer sees them (fetch_auctions).
+  boost::asio::awaitable<Result<AuctionListPage>> async_list(AuctionListRequest request = {});
+  // One auction, with its buyers (every page) when this buyer joined it and `with_buyers`.
+  // Errors: unknown_auction, the platform's.
+  boost::asio::awaitable<Result<nlohmann::json>> async_show(AuctionId auction_id,
+                                                            bool with_buyers = true);
   // Checks a finished auction from its transcript (market/transcript_report.hpp): the report,
   // or the first mismatch (transcript_invalid, bad_signature) or the platform's error.
   boost::asio::awaitable<Result<nlohmann::json>> async_verify(AuctionId auction_id);

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -36,6 +37,7 @@
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/market/runtime/auction_list.hpp"
 #include "auction/market/runtime/seller_peer.hpp"
 #include "auction/market/types.hpp"
 
@@ -52,6 +54,11 @@ struct SellerRuntimeOptions {
   std::string advertised_address;
   std::chrono::milliseconds push_period{1000};     // update_auction and journal, per auction
   std::chrono::milliseconds delivery_retry{1000};  // pause between finish_auction attempts
+  // The bytes of chain links one update_auction or finish_auction carries at most (a single
+  // link larger than this goes alone): the links the platform lacks go in as many pushes as
+  // it takes. Far enough below the platform's entry bound (1 MiB) that a push's other fields
+  // never tip it over; docs/platform.md ("update_auction") has the measured sizes.
+  std::size_t push_bytes_max = 512 * 1024;
 };
 
 // What the seller types to create an auction (docs/platform.md, create_auction).
@@ -100,10 +107,12 @@ class SellerRuntime {
   // character in a name or the description) is refused here, before the platform is asked.
   boost::asio::awaitable<Result<AuctionId>> async_create(NewAuction auction);
 
-  // Every auction on the platform as this seller sees it (fetch_auctions, all pages).
-  boost::asio::awaitable<Result<std::vector<nlohmann::json>>> async_list();
-  // One auction as this seller sees it. Errors: unknown_auction, the platform's.
-  boost::asio::awaitable<Result<nlohmann::json>> async_show(AuctionId auction_id);
+  // One page of the auctions on the platform as this seller sees them (fetch_auctions).
+  boost::asio::awaitable<Result<AuctionListPage>> async_list(AuctionListRequest request = {});
+  // One auction as this seller sees it, with its buyers and their addresses (every page) when
+  // `with_buyers`. Errors: unknown_auction, the platform's.
+  boost::asio::awaitable<Result<nlohmann::json>> async_show(AuctionId auction_id,
+                                                            bool with_buyers = true);
   // Checks a finished auction from its transcript (market/transcript_report.hpp): the report,
   // or the first mismatch (transcript_invalid, bad_signature) or the platform's error.
   boost::asio::awaitable<Result<nlohmann::json>> async_verify(AuctionId auction_id);

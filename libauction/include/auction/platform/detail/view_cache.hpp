@@ -2,10 +2,10 @@
 //
 // fetch_auctions is the platform's hot read, and building a hundred JSON views and dumping
 // them was nearly all of its cost, though auctions rarely change between two reads. So the
-// state machine keeps here the view text of each auction for the two roles whose view
-// depends on nothing but the auction (Role::none, Role::buyer; a seller's view holds its
-// buyers' addresses and is built fresh), and forgets an auction's texts whenever the auction
-// may change: StateMachine::find_auction(), the only way to a mutable record, calls forget().
+// state machine keeps here the view text of each auction for each role (a view depends on
+// nothing but the auction and the role: it lists no buyers, so no address either), and
+// forgets an auction's texts whenever the auction may change: StateMachine::edit(), the only
+// way to a mutable record, calls forget().
 // Not replicated state: the cache never changes what a replica answers, only how fast.
 // Bounded: beyond entries_max texts it starts over empty.
 // Threading: single-threaded, like the state machine that owns it.
@@ -27,8 +27,7 @@ class ViewCache {
  public:
   static constexpr std::size_t entries_max = 20'000;
 
-  // The compact JSON text of auction_view(auction, role, ...), made now if not kept.
-  // Precondition: role is Role::none or Role::buyer.
+  // The compact JSON text of auction_view(auction, role), made now if not kept.
   const std::string& text(const AuctionRecord& auction, Role role);
   // The auction may change: drop its texts.
   void forget(AuctionId id);
