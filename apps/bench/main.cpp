@@ -3,6 +3,7 @@
 //   bench platform --start configs/local-3.json --clients 1,8,32 --workload write,fetch
 //   bench failover --start configs/local-3.json --tries 10
 //   bench restart --start configs/local-3.json --writes 10000000
+//   bench capacity --users 10000000 --auctions 1000000 --snapshot
 //   bench --json ...   one JSON object per result on stdout
 //
 // Argument parsing and dispatch only; each mode lives in its own file (modes.hpp).
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   add_etcd_command(app, common, exit_code);
   add_fanout_command(app, common, exit_code);
   add_restart_command(app, common, exit_code);
+  add_capacity_command(app, common, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,6 +4,7 @@
 //   failover  time from killing the leader to the first write the new leader acknowledges
 //   fanout    one seller engine announcing rounds to B buyer engines
 //   restart   memory and disk after N writes, and the time a killed cluster takes to return
+//   capacity  the state machine filled to N users and M auctions, in process: memory, snapshot
 //   etcd      the platform mode's loads against an etcd cluster's JSON gateway
 //
 // A mode prints through Report (a table, or JSON lines with --json) and sets `exit_code`:
@@ -46,5 +47,6 @@ void add_failover_command(CLI::App& app, const CommonOptions& common, int& exit_
 void add_etcd_command(CLI::App& app, const CommonOptions& common, int& exit_code);
 void add_fanout_command(CLI::App& app, const CommonOptions& common, int& exit_code);
 void add_restart_command(CLI::App& app, const CommonOptions& common, int& exit_code);
+void add_capacity_command(CLI::App& app, const CommonOptions& common, int& exit_code);
 
 }  // namespace auction::bench

@@ -171,3 +171,42 @@ TEST_CASE("bench: --start refuses ports another cluster already holds", "[bench]
   CHECK(bench.wait_exit(run_max) == 1);
   CHECK_THAT(bench.output(), Catch::Contains("is taken"));
 }
+
+TEST_CASE(
+    "bench: capacity fills the state machine, snapshots and restores it, and reports every row",
+    "[bench]") {
+  // The long run (10 million users, a million auctions) is docs/performance.md's; this one
+  // only shows that the mode runs, answers right and reports what it promises.
+  const auto rows = run_bench({"--json", "capacity", "--users", "2000", "--auctions", "300",
+                               "--buyers", "3", "--sessions", "--snapshot"});
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].at("bench") == "capacity");
+  CHECK(rows[0].at("users") == 2000);
+  CHECK(rows[0].at("auctions") == 300);
+  for (const char* key : {"bytes_per_user", "bytes_per_auction", "rss_auctions_mib", "users_s",
+                          "auctions_s", "fetch_page_bytes"}) {
+    CHECK(rows[0].contains(key));
+  }
+  CHECK(rows[1].at("bench") == "capacity_snapshot");
+  CHECK(rows[1].at("snapshot_bytes").get<std::uint64_t>() > 0);
+  CHECK(rows[1].contains("restore_s"));
+  const json& push = rows[2];
+  CHECK(push.at("bench") == "capacity_push");
+  CHECK(push.at("buyers") == 10'000);
+  // At 10,000 buyers with the longest names the whole chain does not fit one entry, and each
+  // push that carries a part of it does.
+  CHECK(push.at("whole_chain_push_bytes").get<std::uint64_t>() >
+        push.at("entry_bytes_max").get<std::uint64_t>());
+  CHECK(push.at("largest_push_bytes").get<std::uint64_t>() <
+        push.at("entry_bytes_max").get<std::uint64_t>());
+  CHECK(push.at("silent_link_push_bytes").get<std::uint64_t>() <
+        push.at("entry_bytes_max").get<std::uint64_t>());
+}
+
+TEST_CASE("bench: capacity refuses more than the platform holds", "[bench]") {
+  ChildProcess bench(executable("bench"), {"capacity", "--users", "10000001"});
+  CHECK(bench.wait_exit(run_max) == 2);
+  ChildProcess limits(executable("bench"),
+                      {"capacity", "--users", "10", "--auctions", "0", "--check-limits"});
+  CHECK(limits.wait_exit(run_max) == 2);  // --check-limits needs the maximum
+}
