@@ -32,6 +32,7 @@
 
 #include "auction/base/limits.hpp"
 #include "auction/market/auction_chain.hpp"
+#include "auction/market/peer_messages.hpp"
 #include "auction/market/runtime/seller_runtime.hpp"
 #include "auction/platform/limits.hpp"
 #include "auction/platform/state_machine.hpp"
@@ -227,6 +228,20 @@ void report_push_sizes(Report& report) {
     largest_chunk = std::max(largest_chunk, push_bytes(by_request, from, end));
     from = end;
   }
+  // What the seller sends its buyers peer to peer for the same auction: the full form of an
+  // announcement (every buyer and its status; docs/auction.md) and the signed result.
+  std::vector<market::BuyerEntry> statuses;
+  for (std::size_t i = 0; i < buyers; ++i) {
+    statuses.push_back({longest(i), i + 1 < buyers ? market::BuyerStatus::withdrawn_max_price
+                                                   : market::BuyerStatus::active});
+  }
+  market::AnnouncePrice announcement{
+      AuctionId{UINT64_MAX}, UINT64_MAX, Cents{INT64_MAX}, statuses, false, {}, signature};
+  const market::SignedFinish result{
+      market::FinishRecord{AuctionId{UINT64_MAX}, UINT64_MAX, longest(buyers - 1), Cents{INT64_MAX},
+                           statuses},
+      {},
+      signature};
   nlohmann::ordered_json row;
   row["bench"] = "capacity_push";
   row["buyers"] = buyers;
@@ -238,6 +253,8 @@ void report_push_sizes(Report& report) {
   row["pushes_for_whole_chain"] = chunks;
   row["largest_push_bytes"] = largest_chunk;
   row["silent_link_push_bytes"] = push_bytes({silent}, 0, 1);
+  row["announcement_bytes"] = market::encode(announcement).dump().size();
+  row["result_bytes"] = market::encode(result).dump().size();
   report.add(std::move(row));
 }
 
