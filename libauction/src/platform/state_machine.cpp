@@ -63,12 +63,19 @@ std::string key_text(const PublicKeyBytes& bytes) {
   return text;
 }
 
-// The joined buyers a seller's new links withdraw, as the platform reads them from the links:
-// each must be a buyer of the auction, still active, and withdrawn once (a buyer who withdrew
-// is out for good). The buyers' statuses are the chain's; no seller reports them.
-Result<std::vector<std::string_view>> new_withdrawals(const AuctionRecord& a,
-                                                      const json& new_links) {
-  std::vector<std::string_view> names = links_withdrawals(new_links);
+// The joined buyers the links of `links` from index `start` on (the new ones) withdraw, as the
+// platform reads them from the links: each must be a buyer of the auction, still active, and
+// withdrawn once (a buyer who withdrew is out for good). The buyers' statuses are the chain's;
+// no seller reports them. The names point into `links`.
+Result<std::vector<std::string_view>> new_withdrawals(const AuctionRecord& a, const json& links,
+                                                      std::size_t start) {
+  std::vector<std::string_view> names;
+  for (auto link = links.begin() + static_cast<std::ptrdiff_t>(start); link != links.end();
+       ++link) {
+    for (const auto& w : (*link)["withdrawn"]) {
+      names.push_back(w["username"].get_ref<const std::string&>());
+    }
+  }
   std::set<std::string_view> seen;
   for (const std::string_view name : names) {
     const auto it = a.buyers.find(name);
@@ -127,11 +134,6 @@ Result<std::size_t> new_links_start(const AuctionRecord& a, std::uint64_t from, 
                     id_text(a.id) + " (a chain is never rewritten)");
   }
   return overlap;
-}
-
-// The links of `links` from `start` on, as an array.
-json links_after(const json& links, std::size_t start) {
-  return json(links.begin() + static_cast<std::ptrdiff_t>(start), links.end());
 }
 
 // The seller, then every buyer.
@@ -487,7 +489,7 @@ Result<StateMachine::Admitted> StateMachine::admit(const UpdateAuction& c) const
   }
   auto start = new_links_start(a, c.links_from, c.links);
   if (!start) return std::unexpected(start.error());
-  if (auto ok = new_withdrawals(a, links_after(c.links, *start)); !ok) {
+  if (auto ok = new_withdrawals(a, c.links, *start); !ok) {
     return std::unexpected(ok.error());
   }
   return Admitted{&a, true, *start};
@@ -522,7 +524,7 @@ Result<StateMachine::Admitted> StateMachine::admit(const FinishAuction& c) const
   }
   auto start = new_links_start(a, c.links_from, c.links);
   if (!start) return std::unexpected(start.error());
-  auto withdrawn = new_withdrawals(a, links_after(c.links, *start));
+  auto withdrawn = new_withdrawals(a, c.links, *start);
   if (!withdrawn) return std::unexpected(withdrawn.error());
   if (c.winner) {
     const auto winner = a.buyers.find(*c.winner);
