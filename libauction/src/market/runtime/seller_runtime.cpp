@@ -269,7 +269,8 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
     // finish gets the platform's definitive answer, from the links known to be held.
     const std::size_t from =
         std::min(held ? *held : links_held[auction_id], journaled.links.size());
-    co_return co_await self->platform.async_finish_auction(finish_command(journaled, from));
+    platform::FinishAuction finish = finish_command(journaled, from);
+    co_return co_await self->platform.async_finish_auction(std::move(finish));
   }
 
   // The links of a journaled finish's chain the platform holds, once those that do not fit
