@@ -35,6 +35,9 @@ TEST_CASE("console: the seller console explains bad input in one line and never 
                                        "wait finished 3 1",
                                        "wait joined 1",
                                        "list",
+                                       "list mine after 3",
+                                       "list everything",
+                                       "list after x",
                                        "quit"};
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
     platform::Client platform(ex, unreachable_platform("alice"));
@@ -57,6 +60,8 @@ TEST_CASE("console: the seller console explains bad input in one line and never 
     CHECK(has_line(printed, "input: invalid_argument: a quote is not closed"));
     CHECK(has_line(printed, "wait: timeout: wait finished 3: timed out"));
     CHECK(has_line(printed, "list: unavailable"));
+    CHECK(has_line(printed, "usage: list [mine] [after ID]"));
+    CHECK(has_line(printed, "list: invalid_argument: an auction id must be a whole number"));
     CHECK(printed.back() == "<quit>");
     for (const std::string& line : printed) {
       if (line.find("commands (") == std::string::npos) CHECK(line.find('\n') == std::string::npos);
