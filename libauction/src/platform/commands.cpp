@@ -234,6 +234,11 @@ bool is_read(std::string_view op) {
   return entry != nullptr && entry->is_read;
 }
 
+bool is_write(std::string_view op) {
+  const auto* entry = find_op(op);
+  return entry != nullptr && !entry->is_read;
+}
+
 Result<Request> decode_request(const json& request) {
   FieldReader r(request);
   std::string op;

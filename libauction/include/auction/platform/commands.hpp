@@ -201,6 +201,9 @@ std::string_view op_name(const Command& command);
 // True for the ops served by StateMachine::query() without a log entry (fetch_auctions,
 // get_user_address). False for anything else, unknown ops included.
 bool is_read(std::string_view op);
+// True for the platform's writes: the ops of a Command that is not a read. False for reads,
+// the replica's own ops (status, the admin ops) and unknown ops.
+bool is_write(std::string_view op);
 
 // Decodes and checks one request object. Fields other than the op's own and the session
 // fields (client_id, seq) are rejected, so the log never carries data nobody reads.
