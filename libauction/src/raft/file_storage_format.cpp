@@ -143,8 +143,16 @@ Result<Entry> decode_entry(std::string_view payload) {
   if (type > static_cast<std::uint8_t>(EntryType::config)) {
     return fail(code::storage_corrupt, "unknown entry type " + std::to_string(type));
   }
-  return Entry{Term{get_u64(payload, 0)}, LogIndex{get_u64(payload, 8)},
-               static_cast<EntryType>(type), std::string(payload.substr(entry_fixed_bytes))};
+  Entry entry{Term{get_u64(payload, 0)}, LogIndex{get_u64(payload, 8)},
+              static_cast<EntryType>(type), std::string(payload.substr(entry_fixed_bytes))};
+  if (entry.type == EntryType::config) {
+    // The core takes a configuration from its log as it is: it must be one.
+    if (auto membership = decode_membership(entry.data); !membership) {
+      return fail(code::storage_corrupt, "config entry " + std::to_string(entry.index.value) +
+                                             ": " + membership.error().message);
+    }
+  }
+  return entry;
 }
 
 Result<HardState> decode_hard_state(std::string_view payload) {
