@@ -66,7 +66,7 @@ using raft::Role;
 // Deliveries handed out in one tick at most; the rest wait for the next tick. Bounds a
 // message storm so that it shows up as a liveness failure instead of a hang.
 constexpr int deliveries_per_tick_max = 20000;
-constexpr std::size_t trace_events_max = 4000;
+constexpr std::size_t trace_events_max = 200;
 
 // The sender side of the network: shows every message to the checker first.
 class CheckedTransport final : public raft::Transport {

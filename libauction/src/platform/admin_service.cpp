@@ -119,15 +119,18 @@ void AdminService::register_ops(wire::Server& server) {
 
 std::optional<Reply> AdminService::refusal(const wire::Request& request) const {
   if (is_plain_) {
-    // Plain TCP proves nobody: only a process on this machine is taken for the operator.
-    if (request.source.starts_with("127.") || request.source == "::/64") return std::nullopt;
+    // Plain TCP proves nobody: only a process on this machine (IPv4 loopback) is taken for
+    // the operator.
+    if (request.source.starts_with("127.")) return std::nullopt;
     return Reply::failure(Error{code::unauthenticated,
-                                "on a plain client port the admin ops are served to the loopback "
-                                "address only"});
+                                "on a plain client port the admin ops are served to 127.0.0.1 "
+                                "only"});
   }
+  // The operators' certificate only: a replica's key (one that was removed included) opens
+  // the raft port, never the admin ops.
   const std::string& name =
       request.connection ? request.connection->client_certificate_name : std::string();
-  if (name == admin_certificate_name || name.starts_with("replica-")) return std::nullopt;
+  if (name == admin_certificate_name) return std::nullopt;
   return Reply::failure(Error{
       code::unauthenticated,
       "the admin ops need a certificate of the cluster's CA: connect with tls.dir/admin.crt and "

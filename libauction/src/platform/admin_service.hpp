@@ -18,10 +18,10 @@
 // committed is answered change_in_progress. The answers' codes say what happened: not_leader,
 // change_in_progress, not_caught_up, invalid_argument and unauthenticated mean nothing was
 // proposed; leadership_lost and timeout mean it may still take effect (member_list tells).
-// Only an operator may call them: on a TLS client port, a connection that presented a
-// certificate of the cluster's CA (admin.crt from `replica init-certs`, or a replica's own);
-// on a plain port (loopback experiments), a connection from the loopback address. Anyone else
-// is answered `unauthenticated` and nothing happens.
+// Only an operator may call them: on a TLS client port, a connection that presented the
+// operators' certificate of the cluster's CA (admin.crt from `replica init-certs`; a
+// replica's certificate is not one); on a plain port (loopback experiments), a connection
+// from 127.0.0.1. Anyone else is answered `unauthenticated` and nothing happens.
 // Threading: handlers run on the raft::Server's executor (as ReplicaService's).
 // Never: acts for a connection that is not an operator's, or proposes a change the core
 // would refuse without saying which rule refused it.

@@ -192,8 +192,12 @@ bool Core::accepts(const Message& m) const {
   if (m.type == MessageType::vote || m.type == MessageType::pre_vote) {
     // Only a voter of our configuration can lead it: a candidate that is not one is most
     // likely a removed node that does not know it, and must not move anyone's term (§4.2.3).
-    // A node outside its own configuration (joining) answers anyone: it counts for nobody.
-    return membership_.is_voter(m.from) || !membership_.contains(config_.id);
+    // A node outside its own configuration answers nobody: it may hold no log at all (one
+    // that joins), and a candidate that counts it as a voter could only be one that knows a
+    // configuration it never saw -- a founding member started on an empty data directory
+    // whose cluster file already lists the nodes waiting to join, which must not win with
+    // their votes.
+    return membership_.contains(config_.id) && membership_.is_voter(m.from);
   }
   // Everything else is taken from anyone (the transport checked that the sender holds a
   // member's certificate): a leader is the leader whatever our configuration says, as ours
@@ -239,6 +243,16 @@ void Core::forget_overwritten_config_entries() {
   }
 }
 
+void Core::fold_compacted_config_entries() {
+  // Entries the log discarded are in a snapshot: the latest of them becomes the base, so the
+  // list stays as short as the log (however many changes a long life brings).
+  while (!config_entries_.empty() && config_entries_.front().index < log_.first_index()) {
+    base_membership_ = std::move(config_entries_.front().membership);
+    base_membership_index_ = config_entries_.front().index;
+    config_entries_.erase(config_entries_.begin());
+  }
+}
+
 void Core::update_membership() {
   if (config_entries_.empty()) {
     membership_ = base_membership_;
@@ -271,6 +285,8 @@ void Core::campaign(bool pre, bool is_transfer) {
   // Past the bounds (types.hpp) no peer would decode our vote request, or our entries as
   // leader: 2^48 is unreachable by real elections, so only a forged term puts us here.
   if (term_.value >= term_max || log_.last_index().value >= log_index_max) return;
+  // Only a voter campaigns (a late TimeoutNow may reach a node removed or never promoted).
+  if (!membership_.is_voter(config_.id)) return;
   Term vote_term;
   if (pre) {
     become_pre_candidate();
@@ -899,6 +915,20 @@ Result<ProposalTicket> Core::propose_membership(const MembershipChange& change) 
     return fail(code::invalid_argument,
                 "the leader cannot remove itself: hand leadership over first");
   }
+  auto next = apply_change(membership_, change);
+  if (!next) return std::unexpected(next.error());
+  // The new configuration takes effect at once: if this leader does not hear from a majority
+  // of its voters, nothing could commit -- not even the change, nor one that undoes it.
+  std::size_t reachable = 0;
+  for (NodeId voter : next->voters()) {
+    const auto it = progress_.find(voter);
+    if (voter == config_.id || (it != progress_.end() && it->second.recent_active)) ++reachable;
+  }
+  if (reachable <= next->voter_count() / 2) {
+    return fail(code::no_quorum, "only " + std::to_string(reachable) + " of the " +
+                                     std::to_string(next->voter_count()) +
+                                     " voters it would have answer this leader");
+  }
   if (change.type == MembershipChangeType::promote) {
     // A learner that lags would make the new majority wait for it (§4.2.1): it must be
     // taking entries in sequence (never heard from, or still probing: no) and be within one
@@ -913,8 +943,6 @@ Result<ProposalTicket> Core::propose_membership(const MembershipChange& change) 
                                            std::to_string(log_.last_index().value));
     }
   }
-  auto next = apply_change(membership_, change);
-  if (!next) return std::unexpected(next.error());
   if (log_.last_index().value >= log_index_max) {
     return fail(code::limit_exceeded, "the log reached its last index, 2^48");
   }
@@ -1078,6 +1106,7 @@ Ready Core::ready() {
 void Core::advance(const Ready& rd) {
   AUCTION_ASSERT(ready_outstanding_, "advance() without ready()");
   ready_outstanding_ = false;
+  fold_compacted_config_entries();
   if (rd.snapshot) log_.snapshot_stable(rd.snapshot);
   if (!rd.entries.empty()) log_.stable_to(rd.entries.back().index, rd.entries.back().term);
   if (!rd.committed_entries.empty()) {

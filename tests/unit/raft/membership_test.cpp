@@ -444,3 +444,60 @@ TEST_CASE(
   CHECK(std::count_if(after.begin(), after.end(),
                       [](const Entry& e) { return e.type == EntryType::config; }) == 1);
 }
+
+TEST_CASE(
+    "membership: a change that would leave no reachable majority is refused, and the "
+    "cluster keeps committing",
+    "[raft][membership]") {
+  Cluster c(3);
+  c.start();
+  elect(c, 1);
+  c.isolate(2);
+  // Node 1 hears node 3 but not node 2 for longer than an election timeout.
+  for (int i = 0; i < 2 * Config{}.election_timeout_ticks; ++i) {
+    c.tick(1);
+    c.deliver_all();
+  }
+  REQUIRE(c.core(1).role() == Role::leader);
+  // Without node 3, the voters {1, 2} would need node 2, which does not answer.
+  auto refused = c.driver(1).propose_membership(remove_member(3));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == "no_quorum");
+  CHECK(voters(c, 1).size() == 3);
+  // Removing the silent one instead leaves {1, 3}, both answering.
+  change(c, 1, remove_member(2));
+  REQUIRE(c.driver(1).propose("still writable").has_value());
+  c.deliver_all();
+  c.tick(1);
+  c.deliver_all();
+  CHECK(c.node(3).machine.commands.back() == "still writable");
+}
+
+TEST_CASE(
+    "membership: nodes waiting to join vote for nobody, so a founding member started empty with "
+    "a cluster file that lists them cannot take over",
+    "[raft][membership]") {
+  bool is_edited = false;  // node 3's cluster file lists the joiners 4 and 5 as founders
+  Cluster c(3, [&](Config& config) {
+    config.record_founding_membership = true;
+    if (is_edited && config.id == n(3)) config.peers = {n(1), n(2), n(4), n(5)};
+  });
+  c.start();
+  c.add_joiner(4);
+  c.add_joiner(5);
+  elect(c, 1);
+  REQUIRE(c.driver(1).propose("committed").has_value());
+  c.deliver_all();
+  c.cut(1, 3);
+  c.cut(2, 3);
+  is_edited = true;
+  c.wipe(3);  // an empty data directory: it believes in voters 1..5
+  REQUIRE(c.core(3).membership().voter_count() == 5);
+  for (int i = 0; i < 20 * Config{}.election_timeout_ticks; ++i) {
+    c.tick(3);
+    c.deliver_all();
+  }
+  CHECK(c.core(3).role() != Role::leader);
+  CHECK(c.core(4).term() == Term{0});  // nobody answered it, nobody moved
+  CHECK(c.core(1).role() == Role::leader);
+}

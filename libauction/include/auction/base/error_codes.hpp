@@ -68,6 +68,10 @@ inline constexpr char leadership_lost[] = "leadership_lost";
 // A membership change was refused for now: the last one is not committed yet, or the leader
 // has not yet committed an entry of its term. Nothing was proposed: try again shortly.
 inline constexpr char change_in_progress[] = "change_in_progress";
+// A membership change was refused because the leader does not hear from a majority of the
+// voters the change would leave: that configuration could commit nothing. Nothing was
+// proposed: bring the voters back (or choose another change) and try again.
+inline constexpr char no_quorum[] = "no_quorum";
 // A learner was not promoted because it lags behind the leader's log. Nothing was proposed:
 // wait until it caught up (`member list` shows how far it is) and try again.
 inline constexpr char not_caught_up[] = "not_caught_up";

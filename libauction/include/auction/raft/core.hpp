@@ -116,6 +116,9 @@ class Core {
   //   not_caught_up       promote: the learner is not yet taking entries in sequence, or is
   //                       more than one pipeline window (append_entries_max * inflight_max
   //                       entries) behind the log
+  //   no_quorum           this leader does not hear from a majority of the voters the
+  //                       change would leave (check-quorum's recent activity): the new
+  //                       configuration could commit nothing, not even a change back
   //   invalid_argument    what apply_change() refuses, or removing this leader itself
   //                       (hand leadership over first)
   Result<ProposalTicket> propose_membership(const MembershipChange& change);
@@ -186,12 +189,14 @@ class Core {
   void reset_randomized_timeout();
   bool is_quorum(std::size_t count) const;  // a majority of the voters
   // Whether this node takes `m` at all: a vote request only from a voter of its
-  // configuration (or from anyone while it is outside it, joining); anything else from anyone.
+  // configuration, and only while this node is in it; anything else from anyone.
   bool accepts(const Message& m) const;
   // Config entries: remembers those among `entries` now in the log; forgets those the log
   // no longer holds (overwritten by a leader); recomputes membership().
   void note_config_entries(std::span<const Entry> entries);
   void forget_overwritten_config_entries();
+  // Config entries the log no longer holds (compacted into a snapshot) become the base.
+  void fold_compacted_config_entries();
   void update_membership();
   bool in_lease() const;
 
