@@ -826,18 +826,22 @@ void Core::answer_held(NodeId leader, LogIndex index) {
 }
 
 void Core::broadcast_append() {
-  for (NodeId p : membership_.others(config_.id)) maybe_send_append(p, true);
+  // A leader tracks every member of the configuration in effect, itself included.
+  for (const auto& [p, pr] : progress_) {
+    if (p != config_.id) maybe_send_append(p, true);
+  }
 }
 
 void Core::broadcast_heartbeat() {
-  for (NodeId p : membership_.others(config_.id)) {
+  for (const auto& [p, pr] : progress_) {
+    if (p == config_.id) continue;
     Message m;
     m.type = MessageType::heartbeat;
     m.to = p;
     // Never tell a follower to commit past what it is known to share with us, and name the
     // entry, so a follower that does not hold it commits nothing (handle_heartbeat). Below
     // our log (compacted): no commit index at all.
-    const LogIndex commit = std::min(progress_.at(p).match(), log_.committed());
+    const LogIndex commit = std::min(pr.match(), log_.committed());
     if (auto term = log_.term(commit)) {
       m.commit = commit;
       m.log_term = *term;
