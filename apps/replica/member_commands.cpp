@@ -65,6 +65,33 @@ int print_members(const json& answer) {
   return 0;
 }
 
+// How long a change is asked again while the cluster settles: a leader that just took over
+// (say, from the replica being removed) commits its first entry within an election or two.
+constexpr std::chrono::seconds change_settle_time{10};
+
+// Asks for a membership change, and asks again while the answer proves nothing changed and
+// waiting can help: the last change is still committing or a new leader has not committed an
+// entry of its term yet (for up to change_settle_time), or the learner to promote is still
+// catching up (for up to `catch_up_time`).
+asio::awaitable<Result<json>> async_change(platform::Client& client, std::string op, json fields,
+                                           std::chrono::seconds catch_up_time) {
+  const auto start = std::chrono::steady_clock::now();
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  for (;;) {
+    std::string this_op = op;
+    json these_fields = fields;
+    auto answer = co_await client.async_call(std::move(this_op), std::move(these_fields));
+    if (answer) co_return answer;
+    const auto waited = std::chrono::steady_clock::now() - start;
+    const bool is_worth_waiting =
+        (answer.error().code == code::change_in_progress && waited < change_settle_time) ||
+        (answer.error().code == code::not_caught_up && waited < catch_up_time);
+    if (!is_worth_waiting) co_return answer;
+    pause.expires_after(std::chrono::milliseconds(200));
+    co_await pause.async_wait(asio::use_awaitable);
+  }
+}
+
 asio::awaitable<int> async_run(platform::Client& client, const platform::ClusterConfig& cluster,
                                MemberCommand command) {
   const std::string who = "replica " + std::to_string(command.id);
@@ -81,12 +108,12 @@ asio::awaitable<int> async_run(platform::Client& client, const platform::Cluster
       co_return refuse(who + " is not in " + command.config_path +
                        ": add its entry (host and ports) there first");
     }
-    std::string op = "member_add";
     json fields = json::object();
     fields["member"] = command.id;
     fields["raft_address"] = address->raft_endpoint();
     fields["client_address"] = address->client_endpoint();
-    auto answer = co_await client.async_call(std::move(op), std::move(fields));
+    auto answer =
+        co_await async_change(client, "member_add", std::move(fields), std::chrono::seconds(0));
     if (!answer) co_return report_failure("member add", answer.error());
     std::printf(
         "%s added as a learner (entry %s): it receives the log without voting; once it caught "
@@ -96,34 +123,20 @@ asio::awaitable<int> async_run(platform::Client& client, const platform::Cluster
     co_return 0;
   }
   if (command.action == "promote") {
-    const auto give_up =
-        std::chrono::steady_clock::now() + std::chrono::seconds(command.wait_seconds);
-    asio::steady_timer pause(co_await asio::this_coro::executor);
-    for (;;) {
-      std::string op = "member_promote";
-      json fields = json::object();
-      fields["member"] = command.id;
-      auto answer = co_await client.async_call(std::move(op), std::move(fields));
-      if (answer) {
-        std::printf("%s is a voter (entry %s)\n", who.c_str(),
-                    text_or_dash(answer->value("index", json())).c_str());
-        co_return 0;
-      }
-      const bool is_worth_waiting = answer.error().code == code::not_caught_up ||
-                                    answer.error().code == code::change_in_progress;
-      if (!is_worth_waiting || std::chrono::steady_clock::now() >= give_up) {
-        co_return report_failure("member promote", answer.error());
-      }
-      // The learner is still catching up (or the last change still committing): ask again.
-      pause.expires_after(std::chrono::milliseconds(500));
-      co_await pause.async_wait(asio::use_awaitable);
-    }
-  }
-  if (command.action == "remove") {
-    std::string op = "member_remove";
     json fields = json::object();
     fields["member"] = command.id;
-    auto answer = co_await client.async_call(std::move(op), std::move(fields));
+    auto answer = co_await async_change(client, "member_promote", std::move(fields),
+                                        std::chrono::seconds(command.wait_seconds));
+    if (!answer) co_return report_failure("member promote", answer.error());
+    std::printf("%s is a voter (entry %s)\n", who.c_str(),
+                text_or_dash(answer->value("index", json())).c_str());
+    co_return 0;
+  }
+  if (command.action == "remove") {
+    json fields = json::object();
+    fields["member"] = command.id;
+    auto answer =
+        co_await async_change(client, "member_remove", std::move(fields), std::chrono::seconds(0));
     if (!answer) co_return report_failure("member remove", answer.error());
     std::printf("%s removed (entry %s): stop it, and take it out of the cluster files\n",
                 who.c_str(), text_or_dash(answer->value("index", json())).c_str());

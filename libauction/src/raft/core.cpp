@@ -166,8 +166,8 @@ void Core::become_leader() {
   // advance() as persists complete.
   self->second.on_matched(log_.persisted_index());
   self->second.become_replicate();
-  for (NodeId p : membership_.others(config_.id))
-    progress_.try_emplace(p, next, config_.inflight_max);
+  has_led_a_round_ = false;
+  track_members();
   // §5.4.2 and §8: a leader commits an entry of its own term before anything older counts
   // as committed; the no-op makes that happen without waiting for a client.
   append_entry(EntryType::noop, {});
@@ -262,8 +262,16 @@ void Core::update_membership() {
     membership_index_ = config_entries_.back().index;
   }
   if (role_ != Role::leader) return;
+  track_members();
+  if (!membership_.is_voter(transferee_)) transferee_ = none;
+  // Without a slow voter, a majority may hold more already (the caller broadcasts).
+  maybe_commit();
+}
+
+void Core::track_members() {
   // A leader replicates to every member of the configuration in effect, and counts only
-  // its voters (§4.1: from the moment the entry is in its log).
+  // its voters (§4.1: from the moment the entry is in its log). A member new to it starts
+  // probing from the end of its log.
   const LogIndex next{log_.last_index().value + 1};
   for (NodeId p : membership_.others(config_.id)) {
     progress_.try_emplace(p, next, config_.inflight_max);
@@ -271,9 +279,6 @@ void Core::update_membership() {
   std::erase_if(progress_, [&](const auto& item) {
     return item.first != config_.id && !membership_.contains(item.first);
   });
-  if (!membership_.is_voter(transferee_)) transferee_ = none;
-  // Without a slow voter, a majority may hold more already (the caller broadcasts).
-  maybe_commit();
 }
 
 bool Core::in_lease() const {
@@ -356,18 +361,18 @@ void Core::tick() {
     // A transfer that did not end in an election timeout is given up (the target may be
     // down or cut off): this leader takes proposals again.
     transferee_ = none;
-    if (config_.check_quorum) {
-      // §6.2: a leader that has not heard from a majority for an election timeout may
-      // be cut off; it steps down so clients look for the real leader.
-      std::size_t active = 0;
-      for (auto& [id, pr] : progress_) {
-        if (membership_.is_voter(id) && (id == config_.id || pr.recent_active)) ++active;
-        pr.recent_active = false;
-      }
-      if (!is_quorum(active)) {
-        become_follower(term_, none);
-        return;
-      }
+    std::size_t active = 0;
+    for (auto& [id, pr] : progress_) {
+      if (membership_.is_voter(id) && (id == config_.id || pr.recent_active)) ++active;
+      pr.was_active = pr.recent_active;
+      pr.recent_active = false;
+    }
+    has_led_a_round_ = true;
+    // §6.2: a leader that has not heard from a majority for an election timeout may be cut
+    // off; it steps down so clients look for the real leader.
+    if (config_.check_quorum && !is_quorum(active)) {
+      become_follower(term_, none);
+      return;
     }
   }
   for (auto& [id, pr] : progress_) {
@@ -926,9 +931,18 @@ Result<ProposalTicket> Core::propose_membership(const MembershipChange& change) 
   std::size_t reachable = 0;
   for (NodeId voter : next->voters()) {
     const auto it = progress_.find(voter);
-    if (voter == config_.id || (it != progress_.end() && it->second.recent_active)) ++reachable;
+    if (voter == config_.id || (it != progress_.end() && it->second.is_reachable())) ++reachable;
   }
   if (reachable <= next->voter_count() / 2) {
+    // A leader that took over moments ago may not have heard yet from members that can
+    // answer: that is no proof they cannot.
+    if (!has_led_a_round_) {
+      return fail(code::change_in_progress,
+                  "this leader took over less than an election timeout ago and has heard from "
+                  "only " +
+                      std::to_string(reachable) + " of the " + std::to_string(next->voter_count()) +
+                      " voters the change would leave");
+    }
     return fail(code::no_quorum, "only " + std::to_string(reachable) + " of the " +
                                      std::to_string(next->voter_count()) +
                                      " voters it would have answer this leader");

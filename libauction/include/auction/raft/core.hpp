@@ -198,6 +198,8 @@ class Core {
   // Config entries the log no longer holds (compacted into a snapshot) become the base.
   void fold_compacted_config_entries();
   void update_membership();
+  // Leader: a Progress for every member of the configuration in effect, and none for others.
+  void track_members();
   bool in_lease() const;
 
   void step_leader(const Message& m);
@@ -247,6 +249,9 @@ class Core {
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
   int randomized_timeout_ = 0;
+  // Leader only: whether a whole election timeout passed since it took over, so that every
+  // member that can answer has (Progress::is_reachable is meaningful).
+  bool has_led_a_round_ = false;
 
   std::map<NodeId, Progress> progress_;  // leader only: every member, self included
   std::map<NodeId, bool> votes_;         // candidates: who answered, and how
