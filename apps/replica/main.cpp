@@ -1,7 +1,9 @@
 // replica: one member of the platform's Raft cluster (argument parsing and running only).
 //
-//   replica --config configs/local-3.json --id 1 [--data-dir DIR] [--listen ADDRESS]
+//   replica --config configs/local-3.json --id 1 [--data-dir DIR] [--listen ADDRESS] [--join]
 //   replica init-certs --config FILE [--out DIR]
+//   replica member list|add|promote|remove --config FILE [--id N]   (member_commands.hpp)
+//   replica transfer --config FILE [--to N]
 //
 // Runs a platform::Replica (auction/platform/replica.hpp): opens the write-ahead log in the
 // data directory, replays it into a fresh state machine, serves Raft on raft_port and the
@@ -11,6 +13,8 @@
 // and a certificate and key per replica, in DIR, and adds "tls": {"dir": DIR} to the cluster
 // file when it has no tls section yet. Run again after adding a replica, it issues only the
 // new replica's certificate with the same CA.
+// `--join`: this replica joins a running cluster; it waits until an operator adds it with
+// `replica member add` (docs/operations.md, "Changing the members").
 // SIGINT/SIGTERM stop it; a leader first hands leadership to its most up-to-date follower
 // (at most two election timeouts), so a planned restart costs the cluster no election
 // timeout. A second signal stops it at once.
@@ -40,6 +44,7 @@
 #include "auction/platform/cluster_credentials.hpp"
 #include "auction/platform/replica.hpp"
 #include "auction/version.hpp"
+#include "member_commands.hpp"
 
 namespace {
 
@@ -124,6 +129,11 @@ int init_certs(const std::string& config_path, std::string out) {
   if (!created->kept_ids.empty()) {
     std::printf("kept the existing ones of replicas %s\n", id_list(created->kept_ids).c_str());
   }
+  if (created->created_admin) {
+    std::printf(
+        "issued the operators' certificate and key (admin.crt, admin.key): they open the admin "
+        "ops (`replica member`, `replica transfer`); keep them off the replicas' machines\n");
+  }
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path config_dir = fs::absolute(config_path, ec).parent_path();
@@ -172,7 +182,8 @@ int run(const std::string& config_path, platform::ReplicaOptions options) {
   const auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
   if (recovered.snapshot.index.value == 0) {
     std::fprintf(stderr, "replica %llu: log in %s holds %llu entries, term %llu\n", id,
-                 replica.data_dir().c_str(), u(recovered.last_index.value), u(recovered.term.value));
+                 replica.data_dir().c_str(), u(recovered.last_index.value),
+                 u(recovered.term.value));
   } else {
     std::fprintf(stderr,
                  "replica %llu: log in %s holds entries %llu..%llu after a snapshot of index %llu, "
@@ -235,6 +246,10 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen,
                  "IP address to bind both ports to (default: the replica's host in the "
                  "cluster file when it is an IP address, else 0.0.0.0)");
+  bool join = false;
+  app.add_flag("--join", join,
+               "join a running cluster: wait outside the configuration until `replica member "
+               "add` adds this replica");
   app.set_version_flag("--version", std::string(auction::version()));
   CLI::App* init = app.add_subcommand(
       "init-certs", "create the cluster's CA and a certificate and key per replica");
@@ -243,22 +258,63 @@ int main(int argc, char** argv) {
   init->add_option("--config", init_config, "the cluster file")->required();
   init->add_option("--out", init_out,
                    "directory for the credentials (default: the cluster file's tls.dir)");
+  replica_cli::MemberCommand admin;
+  CLI::App* member = app.add_subcommand(
+      "member", "list, add, promote or remove the cluster's members (docs/operations.md)");
+  member->require_subcommand(1);
+  const auto operator_options = [&admin](CLI::App* command) {
+    command->add_option("--config", admin.config_path, "the cluster file")->required();
+    command->add_option(
+        "--cert", admin.certificate_file,
+        "the operator's certificate (default: the cluster file's tls.dir/admin.crt)");
+    command->add_option("--key", admin.private_key_file,
+                        "its key (default: the cluster file's tls.dir/admin.key)");
+  };
+  const auto member_action = [&](const char* name, const char* what, bool needs_id) {
+    CLI::App* command = member->add_subcommand(name, what);
+    operator_options(command);
+    if (needs_id) {
+      command->add_option("--id", admin.id, "the member's id in the cluster file")
+          ->required()
+          ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 62));
+    }
+    command->callback([&admin, name] { admin.action = name; });
+    return command;
+  };
+  member_action("list", "the configuration, and how far each member's log is", false);
+  member_action("add", "add a replica of the cluster file as a learner (it catches up, no vote)",
+                true);
+  member_action("promote", "make a learner that caught up a voter", true)
+      ->add_option("--wait", admin.wait_seconds,
+                   "seconds to keep asking while the learner catches up (default 0)")
+      ->check(CLI::Range(0, 3600));
+  member_action("remove", "remove a member (the leader hands over first)", true);
+  CLI::App* transfer = app.add_subcommand("transfer", "hand leadership to another voter");
+  operator_options(transfer);
+  transfer->add_option("--to", admin.id, "the voter to lead (default: the most up to date)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 62));
+  transfer->callback([&admin] { admin.action = "transfer"; });
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
-    if (!init->parsed() && config_path.empty()) throw CLI::RequiredError("--config");
-    if (!init->parsed() && id == 0) throw CLI::RequiredError("--id");
+    const bool is_operator = !admin.action.empty();
+    if (!init->parsed() && !is_operator && config_path.empty()) {
+      throw CLI::RequiredError("--config");
+    }
+    if (!init->parsed() && !is_operator && id == 0) throw CLI::RequiredError("--id");
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : exit_refused;
   }
   try {
     if (init->parsed()) return init_certs(init_config, init_out);
+    if (!admin.action.empty()) return replica_cli::run_member_command(admin);
     return run(config_path, platform::ReplicaOptions{.id = id,
                                                      .data_dir = data_dir,
                                                      .listen_address = listen,
                                                      .credentials = {},
                                                      .cluster_id = {},
-                                                     .chain_check = market::check_chain_claim});
+                                                     .chain_check = market::check_chain_claim,
+                                                     .join = join});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "replica: fatal: %s\n", e.what());
     return 1;

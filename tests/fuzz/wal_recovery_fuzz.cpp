@@ -40,6 +40,7 @@
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include "auction/raft/file_storage.hpp"
+#include "auction/raft/membership.hpp"
 #include "fuzz_check.hpp"
 #include "raft/file_storage_format.hpp"
 
@@ -239,6 +240,12 @@ void fuzz_structured(FuzzedDataProvider& input, const fs::path& dir) {
                     LogIndex{index},
                     static_cast<EntryType>(input.ConsumeIntegralInRange<int>(0, 2)),
                     input.ConsumeRandomLengthString(entry_data_bytes_max)};
+        if (entry.type == EntryType::config) {
+          // The core's entries: a config entry always holds a configuration (one that does
+          // not is refused as storage_corrupt, like any other damage).
+          entry.data = auction::raft::encode_membership(
+              auction::raft::voters_of({auction::raft::NodeId{1 + entry.data.size() % 5}}));
+        }
         log.append({&entry, 1});
         if (index <= last) {
           state.entries.resize(index - 1);

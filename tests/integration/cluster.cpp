@@ -63,6 +63,18 @@ std::vector<std::string> Cluster::replica_arguments(std::uint64_t id) const {
   return command;
 }
 
+std::uint64_t Cluster::add_replica() {
+  const std::uint64_t id = size() + 1;
+  replicas_.add_replica(platform::ReplicaAddress{id, "127.0.0.1", free_port(), free_port()});
+  return id;
+}
+
+std::pair<int, std::string> Cluster::run_replica_command(std::vector<std::string> args) {
+  ChildProcess child(executable("replica"), std::move(args));
+  const std::optional<int> code = child.wait_exit(cluster_wait_max);
+  return {code.value_or(-1), child.output()};
+}
+
 void Cluster::start(std::uint64_t id) {
   REQUIRE_FALSE(is_running(id));
   auto started = replicas_.start(id);

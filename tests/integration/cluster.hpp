@@ -44,12 +44,10 @@ class Cluster {
   // The default timing elects within 200..400 ms of silence.
   // `limits`: the cluster file's "limits"; null: loopback_limits() (support/local_cluster.hpp).
   // `snapshots`: its "snapshots"; null: the replicas' defaults.
-  explicit Cluster(std::size_t size,
-                   platform::ClusterTiming timing = {.tick_ms = 10,
-                                                     .election_ticks = 20,
-                                                     .heartbeat_ticks = 2},
-                   json limits = nullptr, ClientPort client_port = ClientPort::tls,
-                   json snapshots = nullptr);
+  explicit Cluster(
+      std::size_t size,
+      platform::ClusterTiming timing = {.tick_ms = 10, .election_ticks = 20, .heartbeat_ticks = 2},
+      json limits = nullptr, ClientPort client_port = ClientPort::tls, json snapshots = nullptr);
   // The same with the default timing and limits: ClientPort::plain for the tests that send
   // raw lines as a person with `nc` would (ask(), LineConnection).
   Cluster(std::size_t size, ClientPort client_port);
@@ -67,6 +65,14 @@ class Cluster {
   platform::ClientOptions client_options() const;
   // Replica `id`'s command line after the program, for a test that starts a copy itself.
   std::vector<std::string> replica_arguments(std::uint64_t id) const;
+
+  // Adds replica size() + 1 on free loopback ports to the cluster file and issues its
+  // certificate, as an operator does before `replica member add`; it starts with --join.
+  // Returns its id. Starts nothing.
+  std::uint64_t add_replica();
+  // Runs `replica <args>` (an operator's command, e.g. {"member", "list", "--config", ...})
+  // to its end; returns its exit code and everything it printed.
+  std::pair<int, std::string> run_replica_command(std::vector<std::string> args);
 
   // Starts replica `id` on its data dir and waits for its ready line. Precondition: not running.
   void start(std::uint64_t id);

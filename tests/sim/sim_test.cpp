@@ -90,13 +90,15 @@ void print_totals(const char* what, std::uint64_t seeds, const SimStats& t, doub
   std::printf(
       "%s: %llu seeds, %llu ticks, %.1f s; %llu messages delivered, %llu dropped, %llu "
       "duplicated, %llu straggled; %llu crashes (%llu torn syncs), %llu pauses, %llu partitions, "
-      "%llu leadership transfers, %llu snapshots taken, %llu snapshots installed, %llu leaders, %llu "
+      "%llu leadership transfers, %llu membership changes, %llu snapshots taken, %llu snapshots "
+      "installed, %llu leaders, %llu "
       "writes acknowledged, %llu reads answered; disks: %llu failed writes, %llu failed syncs, "
       "%llu nodes stopped by them, %llu failed opens, %llu torn writes, %llu unsynced changes "
       "lost, %llu torn tails cut, %llu recoveries from synced data checked\n",
       what, u(seeds), u(t.ticks), seconds, u(t.messages_delivered), u(t.messages_dropped),
       u(t.messages_duplicated), u(t.messages_straggled), u(t.crashes), u(t.torn_syncs), u(t.pauses),
-      u(t.partitions), u(t.transfers), u(t.snapshots_saved), u(t.snapshots_installed), u(t.leaders), u(t.acked_writes), u(t.reads_answered),
+      u(t.partitions), u(t.transfers), u(t.membership_changes), u(t.snapshots_saved),
+      u(t.snapshots_installed), u(t.leaders), u(t.acked_writes), u(t.reads_answered),
       u(t.disk_write_faults), u(t.disk_sync_faults), u(t.disk_stops), u(t.failed_opens),
       u(t.torn_writes), u(t.lost_writes), u(t.tail_cuts), u(t.durability_checks));
   std::fflush(stdout);

@@ -43,6 +43,7 @@ SimStats& SimStats::operator+=(const SimStats& o) {
   pauses += o.pauses;
   partitions += o.partitions;
   transfers += o.transfers;
+  membership_changes += o.membership_changes;
   snapshots_saved += o.snapshots_saved;
   snapshots_installed += o.snapshots_installed;
   leaders += o.leaders;
@@ -65,7 +66,7 @@ using raft::Role;
 // Deliveries handed out in one tick at most; the rest wait for the next tick. Bounds a
 // message storm so that it shows up as a liveness failure instead of a hang.
 constexpr int deliveries_per_tick_max = 20000;
-constexpr std::size_t trace_events_max = 48;
+constexpr std::size_t trace_events_max = 200;
 
 // The sender side of the network: shows every message to the checker first.
 class CheckedTransport final : public raft::Transport {
@@ -130,6 +131,7 @@ struct SimNode {
 
   bool is_running(std::uint64_t now) const { return driver && now >= paused_until; }
   std::unordered_map<std::uint64_t, PendingProposal> proposals;  // by log index
+  std::unordered_map<std::uint64_t, std::uint64_t> changes;      // membership: index -> term
   std::unordered_map<std::uint64_t, std::uint64_t> reads;        // context -> floor
 };
 
@@ -141,6 +143,7 @@ enum class TraceKind : std::uint8_t {
   partition,
   heal,
   transfer,
+  membership,
   propose,
   acked,
   read,
@@ -193,8 +196,12 @@ struct Setup {
   double disk_fault_rate = 0;  // per write and per sync, during the fault phase
   bool clock_drift = false;    // nodes' clocks tick at different rates (clock generator)
   double transfer_rate = 0;    // per tick: the leader hands over (transfer generator)
+  // Membership changes (membership generator): per tick, the leader adds a learner, promotes
+  // one or removes a member; spare nodes beyond the founding ones start outside the cluster.
+  double membership_rate = 0;
+  std::size_t spares = 0;
   // Snapshots (snapshot generator): Config::snapshot_* are drawn into `base`.
-  raft::Config base;           // id, peers and seed are set per node
+  raft::Config base;  // id, peers and seed are set per node
 };
 
 const char* partition_name(std::uint8_t kind) {
@@ -203,6 +210,16 @@ const char* partition_name(std::uint8_t kind) {
       "one-way links",   "leader cannot hear", "leader cannot speak",
       "links cut"};
   return kind < names.size() ? names[kind] : "?";
+}
+
+constexpr std::uint64_t membership_stream = 0x6d65'6d62'6572'0000ULL;
+
+// Nodes a seed runs beyond the founding voters: they start outside the configuration and
+// join when a leader adds them. Drawn apart from everything else, before the network and
+// the checker are made for the whole set of nodes.
+std::size_t spare_nodes(std::uint64_t seed) {
+  SimRandom r(mix64(seed ^ membership_stream ^ 1));
+  return r.pick<std::size_t>({0, 0, 1, 2});
 }
 
 class Simulator {
@@ -219,8 +236,10 @@ class Simulator {
         straggler_random_(mix64(options.seed ^ 0x7374'7261'6700'0000ULL)),
         transfer_random_(mix64(options.seed ^ 0x7472'616e'7366'0000ULL)),
         snapshot_random_(mix64(options.seed ^ 0x736e'6170'0000'0000ULL)),
-        checker_(options.nodes),
-        network_(options.nodes, random_, straggler_random_),
+        membership_random_(mix64(options.seed ^ membership_stream)),
+        total_nodes_(options.nodes + spare_nodes(options.seed)),
+        checker_(total_nodes_),
+        network_(total_nodes_, random_, straggler_random_),
         transport_(network_, checker_) {}
 
   // The storages still open sync as they close; a run that failed in the fault phase must
@@ -236,7 +255,7 @@ class Simulator {
   SimResult run() {
     SimResult result;
     draw_setup();
-    for (std::uint64_t id = 1; id <= options_.nodes; ++id) {
+    for (std::uint64_t id = 1; id <= total_nodes_; ++id) {
       auto node = std::make_unique<SimNode>();
       node->id = id;
       node->mode =
@@ -266,7 +285,7 @@ class Simulator {
 
     result.ok = !checker_.failed();
     if (!result.ok) {
-      result.failure = checker_.failure();
+      result.failure = checker_.failure() + "\n" + cluster_status();
       result.trace = format_trace();
     }
     result.stats = stats();
@@ -326,6 +345,9 @@ class Simulator {
     c.snapshot_keep_entries = snapshot_random_.pick<std::uint64_t>({0, 2, 20});
     c.snapshot_chunk_bytes = snapshot_random_.pick<std::size_t>({1 << 20, 16, 50});
     c.snapshot_chunks_inflight = snapshot_random_.pick<std::size_t>({4, 1, 2});
+    s.spares = total_nodes_ - options_.nodes;
+    s.membership_rate = s.spares > 0 ? membership_random_.pick({0.003, 0.01})
+                                     : membership_random_.pick({0.0, 0.0, 0.003});
   }
 
   // The network's mood changes now and then within the seed's bounds.
@@ -354,7 +376,7 @@ class Simulator {
         "read=%.2f pad<=%llu | election=%d heartbeat=%d pre_vote=%d check_quorum=%d "
         "append_max=%zu inflight=%zu append_bytes=%zu uncommitted_bytes=%zu reads_max=%zu "
         "proposals_max=%zu messages_max=%zu%s wrong_hints=%.3f%s transfer=%.3f "
-        "snapshot(entries=%llu bytes=%llu keep=%llu chunk=%zu x%zu)",
+        "snapshot(entries=%llu bytes=%llu keep=%llu chunk=%zu x%zu) membership=%.3f(+%zu)",
         s.drop_max, s.duplicate_max, s.delay_max,
         static_cast<unsigned long long>(s.delay_ticks_max), s.reorder ? " reorder" : "",
         s.codec ? " codec" : "", s.crash_rate, static_cast<unsigned long long>(s.down_ticks_max),
@@ -369,7 +391,7 @@ class Simulator {
         static_cast<unsigned long long>(c.snapshot_entries),
         static_cast<unsigned long long>(c.snapshot_log_bytes),
         static_cast<unsigned long long>(c.snapshot_keep_entries), c.snapshot_chunk_bytes,
-        c.snapshot_chunks_inflight);
+        c.snapshot_chunks_inflight, s.membership_rate, s.spares);
     std::string storage = s.file_storage
                               ? " | storage=file(segment<=" + std::to_string(s.segment_bytes_max) +
                                     " faults=" + std::to_string(s.disk_fault_rate) + ")"
@@ -391,7 +413,8 @@ class Simulator {
     raft::Config c = setup_.base;
     c.id = NodeId{node.id};
     c.peers.clear();
-    for (std::uint64_t p = 1; p <= options_.nodes; ++p) {
+    c.join = node.id > options_.nodes;  // a spare: a leader adds it, or not
+    for (std::uint64_t p = 1; p <= options_.nodes && !c.join; ++p) {
       if (p != node.id) c.peers.push_back(NodeId{p});
     }
     c.seed = hash_combine(hash_combine(options_.seed, node.id), node.boots);
@@ -499,8 +522,8 @@ class Simulator {
     checker_.on_restart(node.id, *storage);
     node.machine = std::make_unique<SimMachine>(checker_, node.id);
     if (auto restored = raft::restore_from_storage(*storage, *node.machine); !restored) {
-      checker_.fail("node " + std::to_string(node.id) + " cannot restore its snapshot: " +
-                    restored.error().message);
+      checker_.fail("node " + std::to_string(node.id) +
+                    " cannot restore its snapshot: " + restored.error().message);
       return;
     }
     node.driver = std::make_unique<Driver>(config_for(node), *node.storage, transport_,
@@ -536,6 +559,7 @@ class Simulator {
     node.storage = nullptr;
     node.has_unsettled_input = false;
     node.proposals.clear();
+    node.changes.clear();
     node.reads.clear();
     node.held.clear();
     node.paused_until = 0;
@@ -625,6 +649,15 @@ class Simulator {
     }
   }
 
+  // Whether the proposal that ended at (index, term) was one of `node`'s membership changes
+  // (forgotten now: it has no command for the checker to follow).
+  static bool take_change(SimNode& node, raft::LogIndex index, raft::Term term) {
+    auto it = node.changes.find(index.value);
+    if (it == node.changes.end() || it->second != term.value) return false;
+    node.changes.erase(it);
+    return true;
+  }
+
   void handle_events(SimNode& node, DriverEvents& events) {
     for (const raft::RoleChanged& change : events.role_changes) {
       trace(TraceKind::role, node.id, false, static_cast<std::uint64_t>(change.role),
@@ -633,6 +666,7 @@ class Simulator {
       if (change.leader.value != 0) believed_leader_ = change.leader.value;
     }
     for (const raft::ProposalCompleted& done : events.completed) {
+      if (take_change(node, done.index, done.term)) continue;
       auto it = node.proposals.find(done.index.value);
       if (it == node.proposals.end() || it->second.term != done.term.value) {
         checker_.fail("a proposal at index " + std::to_string(done.index.value) +
@@ -645,10 +679,12 @@ class Simulator {
       }
       trace(TraceKind::acked, node.id, false, done.index.value, done.term.value);
       checker_.on_write_acked(node.id, done.index, done.term, it->second.command);
+      last_acked_ = {node.id, done.index.value};
       if (node.id == final_node_ && done.index.value == final_index_) final_acked_ = true;
       node.proposals.erase(it);
     }
     for (const raft::ProposalFailed& failed : events.failed) {
+      if (take_change(node, failed.index, failed.term)) continue;
       auto it = node.proposals.find(failed.index.value);
       if (it == node.proposals.end() || it->second.term != failed.term.value) {
         checker_.fail("a proposal at index " + std::to_string(failed.index.value) +
@@ -715,6 +751,9 @@ class Simulator {
         trace(TraceKind::transfer, leader->id, accepted, target.value);
       }
     }
+    if (setup_.membership_rate > 0 && membership_random_.chance(setup_.membership_rate)) {
+      change_membership();
+    }
     if (random_.chance(1.0 / 300)) redraw_weather();
     if (random_.chance(setup_.crash_rate)) {
       SimNode* leader = leader_node();
@@ -741,8 +780,45 @@ class Simulator {
     }
   }
 
+  // The leader adds a node outside its configuration as a learner, promotes a learner, or
+  // removes a member other than itself (which may be down, cut off, or the only other voter);
+  // a removed node keeps running and campaigning, and may be added again later.
+  void change_membership() {
+    SimNode* leader = leader_node();
+    if (!leader || !leader->is_running(now_)) return;
+    const raft::Membership& now = leader->driver->core().membership();
+    std::vector<raft::MembershipChange> choices;
+    for (const auto& node : nodes_) {
+      const NodeId id{node->id};
+      const raft::Member* member = now.find(id);
+      if (member == nullptr) {
+        choices.push_back({raft::MembershipChangeType::add_learner,
+                           id,
+                           "node-" + std::to_string(node->id) + ":7000",
+                           {}});
+      } else if (member->role == raft::MemberRole::learner) {
+        choices.push_back({raft::MembershipChangeType::promote, id, {}, {}});
+        choices.push_back({raft::MembershipChangeType::remove, id, {}, {}});
+      } else if (node->id != leader->id) {
+        choices.push_back({raft::MembershipChangeType::remove, id, {}, {}});
+      }
+    }
+    if (choices.empty()) return;
+    const raft::MembershipChange change = choices[membership_random_.below(choices.size())];
+    bool accepted = false;
+    feed(*leader, [&] {
+      auto ticket = leader->driver->propose_membership(change);
+      if (!ticket) return;
+      accepted = true;
+      leader->changes[ticket->index.value] = ticket->term.value;
+    });
+    if (accepted) ++membership_changes_;
+    trace(TraceKind::membership, leader->id, accepted, static_cast<std::uint64_t>(change.type),
+          change.id.value);
+  }
+
   void make_partition() {
-    const std::uint64_t n = options_.nodes;
+    const std::uint64_t n = nodes_.size();
     const auto kind = static_cast<std::uint8_t>(random_.below(7));
     SimNode* leader = leader_node();
     const std::uint64_t target = leader ? leader->id : random_.between(1, n);
@@ -879,6 +955,8 @@ class Simulator {
         if (const std::uint64_t index = propose(*leader); index != 0) {
           final_node_ = leader->id;
           final_index_ = index;
+          // A leader that is the only voter commits at once, within propose().
+          if (last_acked_ == std::pair{leader->id, index}) final_acked_ = true;
         }
       }
     }
@@ -1002,12 +1080,19 @@ class Simulator {
     return longest - std::min(longest, slowest);
   }
 
-  bool converged() const {
+  // Every member of the leader's configuration has applied everything committed, and every
+  // request is answered. Nodes outside it (spares never added, removed nodes) are left
+  // behind, as a real cluster leaves them.
+  bool converged() {
     const std::uint64_t commands = checker_.commands_applied();
     const std::uint64_t commit = checker_.committed_index();
+    const SimNode* leader = leader_node();
+    if (!leader) return false;
+    const raft::Membership members = leader->driver->core().membership();
     for (const auto& node : nodes_) {
+      if (!members.contains(NodeId{node->id})) continue;
       if (!node->driver || node->machine->count() != commands || !node->proposals.empty() ||
-          !node->reads.empty() || node->job) {
+          !node->changes.empty() || !node->reads.empty() || node->job) {
         return false;
       }
       const raft::Core& core = node->driver->core();
@@ -1027,9 +1112,14 @@ class Simulator {
                       static_cast<unsigned long long>(node->id));
       } else {
         const raft::Core& c = node->driver->core();
+        std::string members;
+        for (const raft::Member& m : c.membership().members) {
+          members += (members.empty() ? "" : ",") + std::to_string(m.id.value) +
+                     (m.role == raft::MemberRole::learner ? "L" : "");
+        }
         std::snprintf(line, sizeof line,
                       "  node %llu: %s term %llu leader %llu last %llu commit %llu applied "
-                      "%llu commands %llu proposals %zu reads %zu%s\n",
+                      "%llu commands %llu proposals %zu reads %zu config {%s}@%llu%s\n",
                       static_cast<unsigned long long>(node->id),
                       std::string(raft::to_string(c.role())).c_str(),
                       static_cast<unsigned long long>(c.term().value),
@@ -1038,7 +1128,9 @@ class Simulator {
                       static_cast<unsigned long long>(c.commit().value),
                       static_cast<unsigned long long>(c.applied().value),
                       static_cast<unsigned long long>(node->machine->count()),
-                      node->proposals.size(), node->reads.size(), node->job ? " (disk busy)" : "");
+                      node->proposals.size(), node->reads.size(), members.c_str(),
+                      static_cast<unsigned long long>(c.membership_index().value),
+                      node->job ? " (disk busy)" : "");
       }
       out += line;
     }
@@ -1093,6 +1185,13 @@ class Simulator {
           std::snprintf(line, sizeof line, "%llu: leader %llu hands over to %s%llu%s", u(t.tick),
                         u(t.node), t.a == 0 ? "the best follower" : "node ",
                         t.a == 0 ? 0ULL : u(t.a), t.flag ? "" : " (refused)");
+          break;
+        case TraceKind::membership:
+          std::snprintf(
+              line, sizeof line, "%llu: leader %llu proposes %s of node %llu%s", u(t.tick),
+              u(t.node),
+              std::string(raft::to_string(static_cast<raft::MembershipChangeType>(t.a))).c_str(),
+              u(t.b), t.flag ? "" : " (refused)");
           break;
         case TraceKind::propose:
           std::snprintf(line, sizeof line, "%llu: node %llu accepts c%llu at index %llu term %llu",
@@ -1175,6 +1274,7 @@ class Simulator {
     s.pauses = pauses_;
     s.partitions = partitions_;
     s.transfers = transfers_;
+    s.membership_changes = membership_changes_;
     s.snapshots_saved = snapshots_saved_;
     s.snapshots_installed = snapshots_installed_;
     for (const auto& node : nodes_) {
@@ -1192,13 +1292,15 @@ class Simulator {
 
   SimOptions options_;
   SimRandom random_;
-  SimRandom hint_random_;       // connection-loss hints only (see Setup)
-  SimRandom disk_random_;       // the storage a seed draws, and everything its disks do
-  SimRandom clock_random_;      // clock drift only
-  SimRandom probe_random_;      // which votes check_durable() follows, and its disk copies
-  SimRandom straggler_random_;  // stragglers only (see SimNetwork)
-  SimRandom transfer_random_;   // leadership transfers only (see Setup)
-  SimRandom snapshot_random_;   // snapshot settings only (see Setup)
+  SimRandom hint_random_;        // connection-loss hints only (see Setup)
+  SimRandom disk_random_;        // the storage a seed draws, and everything its disks do
+  SimRandom clock_random_;       // clock drift only
+  SimRandom probe_random_;       // which votes check_durable() follows, and its disk copies
+  SimRandom straggler_random_;   // stragglers only (see SimNetwork)
+  SimRandom transfer_random_;    // leadership transfers only (see Setup)
+  SimRandom snapshot_random_;    // snapshot settings only (see Setup)
+  SimRandom membership_random_;  // membership changes only (see Setup)
+  std::size_t total_nodes_;      // the founding voters and the spares
   SafetyChecker checker_;
   SimNetwork network_;
   CheckedTransport transport_;
@@ -1220,6 +1322,8 @@ class Simulator {
   std::vector<std::string> notes_;  // text the trace refers to: disk failures, recovery lines
   std::uint64_t pauses_ = 0;
   std::uint64_t transfers_ = 0;
+  std::uint64_t membership_changes_ = 0;
+  std::pair<std::uint64_t, std::uint64_t> last_acked_;  // the last write acknowledged: node, index
   // Of the drivers that crashed (running ones are counted in stats()).
   std::uint64_t snapshots_saved_ = 0;
   std::uint64_t snapshots_installed_ = 0;

@@ -57,11 +57,12 @@ struct SimStats {
   std::uint64_t durability_checks = 0;  // recoveries from a copy of what a disk had synced
   std::uint64_t pauses = 0;
   std::uint64_t partitions = 0;
-  std::uint64_t transfers = 0;  // leadership transfers a leader accepted
+  std::uint64_t transfers = 0;            // leadership transfers a leader accepted
+  std::uint64_t membership_changes = 0;   // learners added, promotions, removals proposed
   std::uint64_t snapshots_saved = 0;      // taken of a state machine, the log then compacted
   std::uint64_t snapshots_installed = 0;  // received from a leader in chunks
-  std::uint64_t leaders = 0;    // distinct terms with a leader
-  std::uint64_t proposals = 0;  // accepted by a leader
+  std::uint64_t leaders = 0;              // distinct terms with a leader
+  std::uint64_t proposals = 0;            // accepted by a leader
   std::uint64_t acked_writes = 0;
   std::uint64_t reads_answered = 0;
   std::uint64_t committed = 0;  // highest committed index

@@ -170,14 +170,14 @@ LocalCluster::LocalCluster(const std::vector<platform::ReplicaAddress>& replicas
   }
   const fs::path certs = dir_.path() / "certs";
   json file{{"replicas", members},
-                  {"timing",
-                   {{"tick_ms", timing.tick_ms},
-                    {"election_ticks", timing.election_ticks},
-                    {"heartbeat_ticks", timing.heartbeat_ticks}}},
-                  {"tls", options_.is_client_port_plain
-                              ? json{{"dir", certs.string()}, {"client_port", "plain"}}
-                              : json{{"dir", certs.string()}}},
-                  {"limits", options_.limits.is_null() ? loopback_limits() : options_.limits}};
+            {"timing",
+             {{"tick_ms", timing.tick_ms},
+              {"election_ticks", timing.election_ticks},
+              {"heartbeat_ticks", timing.heartbeat_ticks}}},
+            {"tls", options_.is_client_port_plain
+                        ? json{{"dir", certs.string()}, {"client_port", "plain"}}
+                        : json{{"dir", certs.string()}}},
+            {"limits", options_.limits.is_null() ? loopback_limits() : options_.limits}};
   if (!options_.snapshots.is_null()) file["snapshots"] = options_.snapshots;
   config_path_ = dir_.path() / "cluster.json";
   std::ofstream(config_path_) << file.dump(2) << "\n";
@@ -190,6 +190,23 @@ LocalCluster::LocalCluster(const std::vector<platform::ReplicaAddress>& replicas
 }
 
 LocalCluster::~LocalCluster() = default;  // each ChildProcess kills and reaps its replica
+
+void LocalCluster::add_replica(const platform::ReplicaAddress& address) {
+  json file = json::parse(std::ifstream(config_path_));
+  file["replicas"].push_back({{"id", address.id},
+                              {"host", address.host},
+                              {"client_port", address.client_port},
+                              {"raft_port", address.raft_port}});
+  std::ofstream(config_path_) << file.dump(2) << "\n";
+  auto parsed = platform::ClusterConfig::parse(file.dump());
+  AUCTION_ASSERT(parsed.has_value(), "LocalCluster::add_replica made no cluster file");
+  config_ = std::move(*parsed);
+  AUCTION_ASSERT(config_.tls.has_value(), "LocalCluster::add_replica needs a tls section");
+  const auto credentials = platform::create_cluster_credentials(config_, config_.tls->dir);
+  AUCTION_ASSERT(credentials.has_value(), "LocalCluster could not issue the new credentials");
+  replicas_[address.id];
+  joining_.insert(address.id);
+}
 
 LocalCluster::Replica& LocalCluster::replica(std::uint64_t id) {
   const auto it = replicas_.find(id);
@@ -215,6 +232,7 @@ std::vector<std::string> LocalCluster::command(std::uint64_t id) const {
                                    std::to_string(id),
                                    "--data-dir",
                                    data_dir(id).string()};
+  if (joining_.contains(id)) command.push_back("--join");
   if (options_.wrap) command = options_.wrap(id, std::move(command));
   return command;
 }

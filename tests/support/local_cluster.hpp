@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,12 @@ class LocalCluster {
   // Replica `id`'s command line as start() runs it, wrap included (program first).
   std::vector<std::string> command(std::uint64_t id) const;
 
+  // Adds `address` to the cluster file (rewritten in place) and issues its certificate with
+  // the cluster's CA, as an operator does before `replica member add`; from now on it starts
+  // with `--join`. Starts nothing. Precondition: a cluster file this class wrote, and an id
+  // and ports not in it.
+  void add_replica(const platform::ReplicaAddress& address);
+
   // Starts replica `id` (nothing if it runs). Does not wait: see wait_ready().
   // Errors: unavailable ("cannot start <program>: <reason>").
   Result<void> start(std::uint64_t id);
@@ -160,6 +167,7 @@ class LocalCluster {
   std::filesystem::path config_path_;
   platform::ClusterConfig config_;
   std::map<std::uint64_t, Replica> replicas_;  // every replica of config_, by id
+  std::set<std::uint64_t> joining_;            // added by add_replica(): they run with --join
 };
 
 }  // namespace auction::test

@@ -1,6 +1,6 @@
 // FileDescriptor: an open POSIX file descriptor that is closed on every way out of the
-// scope that owns it. Private to libauction: PosixDisk, the credential files and the
-// identity layer's terminal prompt use it.
+// scope that owns it. Private to libauction: PosixDisk, the credential files, the identity
+// layer's terminal prompt and the console's LineReader and script file use it.
 //
 // Base layer. One owner at a time (not copyable). Never: closes a descriptor it released.
 #pragma once

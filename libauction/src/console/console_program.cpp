@@ -16,6 +16,7 @@
 #include "auction/base/text_rules.hpp"
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
+#include "base/file_descriptor.hpp"
 #include "console/line_reader.hpp"
 #include "console/user_key_file.hpp"
 
@@ -57,11 +58,13 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
   }
   const auto listen = parse_endpoint(options.listen);
   if (!listen) return refuse("--listen: " + listen.error().message + " (e.g. 127.0.0.1:0)");
-  int script_fd = 0;
-  if (!options.script.empty()) {
-    script_fd = ::open(options.script.c_str(), O_RDONLY | O_CLOEXEC);
-    if (script_fd < 0) return refuse("cannot open script " + options.script);
+  // Closed on the way out, after the LineReader that reads it.
+  const FileDescriptor script(
+      options.script.empty() ? -1 : ::open(options.script.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!options.script.empty() && script.get() < 0) {
+    return refuse("cannot open script " + options.script);
   }
+  const int script_fd = options.script.empty() ? 0 : script.get();
 
   auto keys = open_user_key(options, print_line);
   if (!keys) return refuse(keys.error().message);

@@ -6,18 +6,33 @@
 // time. It works the same for a terminal, a pipe and a regular file (which epoll cannot
 // watch). At most `queued_lines_max` lines wait; beyond that the reader stops reading, so a
 // fast pipe cannot fill memory. A line longer than `line_chars_max` is cut there.
-// Threading: construct, await and destroy on the executor's thread; the reader thread only
-// touches the shared queue. The reader thread may still be blocked in read() when the
-// LineReader is destroyed: it is detached and exits at the next line or at end of input.
+//
+// Threading: construct, await and destroy on the executor's thread. The reader thread touches
+// only the file descriptor, the stop pipe, the queue (under its mutex) and asio::post, by which
+// it wakes an awaiting console. It waits in poll() on the file descriptor and the stop pipe,
+// whose write end the destructor closes before it joins the thread: destruction never waits
+// for input. Never: lets the reader thread outlive its LineReader (a detached one posted to
+// the executor after its io_context was destroyed, and crashed the console tests under load),
+// or touch the timer, which belongs to the executor's thread.
+// The io_context must outlive the LineReader, and the LineReader any async_read_line it
+// started unless that io_context never runs again (as in console_program.cpp).
 #pragma once
 
+#include <array>
+#include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "base/file_descriptor.hpp"
 
 namespace auction::console {
 
@@ -26,8 +41,10 @@ class LineReader {
   static constexpr std::size_t queued_lines_max = 64;
   static constexpr std::size_t line_chars_max = 64 * 1024;
 
-  // Starts reading `fd` (not owned; it must stay open for the reader's lifetime).
+  // Starts reading `fd` (not owned; it must stay open while the LineReader exists). Throws
+  // std::system_error if it can make no pipe or thread.
   LineReader(boost::asio::any_io_executor executor, int fd);
+  // Stops the reader thread and waits for it; what it had not read stays unread.
   ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
@@ -35,10 +52,27 @@ class LineReader {
   // The next line without its newline, or nullopt at the end of input (or a read error).
   boost::asio::awaitable<std::optional<std::string>> async_read_line();
 
-  struct State;  // shared with the reader thread; defined in line_reader.cpp
-
  private:
-  std::shared_ptr<State> state_;
+  LineReader(boost::asio::any_io_executor executor, int fd, std::array<int, 2> stop_pipe);
+  void read_all();              // the reader thread
+  bool push(std::string line);  // reader thread: queues a line; false once stopping
+  void wake_console();          // reader thread: wakes async_read_line on the executor
+
+  const int fd_;
+  const boost::asio::any_io_executor executor_;
+  // Cancelled (on the executor) whenever a line or the end arrives. Shared only so that a
+  // wake-up still queued on the executor after the destructor can see it is gone (weak_ptr).
+  const std::shared_ptr<boost::asio::steady_timer> arrived_;
+
+  std::mutex mutex_;
+  std::condition_variable has_room_;
+  std::deque<std::string> lines_;  // guarded by mutex_
+  bool at_end_ = false;            // guarded by mutex_
+  bool stopping_ = false;          // guarded by mutex_: the destructor has begun
+
+  FileDescriptor stop_read_;   // the reader thread polls it; end of file means stop
+  FileDescriptor stop_write_;  // closed by the destructor
+  std::thread thread_;         // started last, joined by the destructor
 };
 
 }  // namespace auction::console

@@ -72,9 +72,8 @@ std::string random_client_id(std::mt19937_64& random) {
   return id;
 }
 
-// Ops that carry client_id/seq: the platform's writes. Reads ignore the tag, and the
-// replica's own ops (ping, status) refuse fields, so neither gets one.
-bool is_write(std::string_view op) { return !is_read(op) && op != "status" && op != "ping"; }
+// Ops that carry client_id/seq are the platform's writes (commands.hpp's is_write()): reads
+// ignore the tag, and the replica's own ops (ping, status, the admin ops) refuse it.
 
 }  // namespace
 

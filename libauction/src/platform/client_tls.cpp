@@ -1,6 +1,9 @@
 // The client port's TLS context for a platform client: see client_tls.hpp.
 #include "platform/client_tls.hpp"
 
+#include <optional>
+#include <utility>
+
 #include "base/credential_file.hpp"
 #include "wire/tls_context.hpp"
 
@@ -17,10 +20,19 @@ Result<std::shared_ptr<asio::ssl::context>> client_tls_context(const ClientOptio
   }
   auto pem = read_credential_file(options.trusted_ca_file);
   if (!pem) return std::unexpected(pem.error());
-  auto context = wire::make_client_tls_context(*pem);
+  std::optional<TlsCredentials> own;
+  if (!options.certificate_file.empty() || !options.private_key_file.empty()) {
+    auto certificate = read_credential_file(options.certificate_file);
+    if (!certificate) return std::unexpected(certificate.error());
+    auto key = read_credential_file(options.private_key_file, Readers::owner_only, "the key");
+    if (!key) return std::unexpected(key.error());
+    own = TlsCredentials{*pem, std::move(*certificate), std::move(*key)};
+  }
+  auto context = wire::make_client_tls_context(*pem, own ? &*own : nullptr);
   if (!context) {
     return fail(code::credentials_invalid,
-                options.trusted_ca_file.string() + ": " + context.error().message);
+                (own ? options.certificate_file : options.trusted_ca_file).string() + ": " +
+                    context.error().message);
   }
   return context;
 }

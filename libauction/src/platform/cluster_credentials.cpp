@@ -330,6 +330,16 @@ Result<CreatedCredentials> create_cluster_credentials(const ClusterConfig& clust
     if (auto ok = write_cluster_id(dir, new_cluster_id()); !ok) return std::unexpected(ok.error());
     created.created_cluster_id = true;
   }
+  const fs::path admin_certificate = admin_certificate_file(dir);
+  const fs::path admin_key = admin_key_file(dir);
+  if (is_present(admin_certificate) != is_present(admin_key)) {
+    return fail(code::credentials_exist,
+                (is_present(admin_certificate) ? admin_certificate : admin_key).string() +
+                    " exists without its " +
+                    (is_present(admin_certificate) ? "key" : "certificate") +
+                    "; remove it or restore the other");
+  }
+  const bool has_admin = is_present(admin_certificate);
   std::vector<const ReplicaAddress*> to_issue;
   for (const ReplicaAddress& replica : cluster.replicas) {
     const bool has_certificate = is_present(certificate_file(dir, replica.id));
@@ -352,7 +362,7 @@ Result<CreatedCredentials> create_cluster_credentials(const ClusterConfig& clust
   const fs::path ca_key_file = dir / "ca.key";
   const bool has_ca_certificate = is_present(ca_certificate_file);
   const bool has_ca_key = is_present(ca_key_file);
-  if (to_issue.empty() && has_ca_certificate) return created;
+  if (to_issue.empty() && has_admin && has_ca_certificate) return created;
   if (has_ca_certificate != has_ca_key) {
     return fail(code::credentials_exist,
                 (has_ca_certificate ? ca_certificate_file : ca_key_file).string() +
@@ -410,8 +420,23 @@ Result<CreatedCredentials> create_cluster_credentials(const ClusterConfig& clust
     }
     created.created_ids.push_back(replica->id);
   }
+  if (!has_admin) {
+    Key key = new_key();
+    auto certificate = issue(admin_certificate_name, key, ca_certificate.get(), ca_key, false, "");
+    if (!certificate) return std::unexpected(certificate.error());
+    if (auto ok = write_new_private_file(admin_key, to_pem(key)); !ok) {
+      return std::unexpected(ok.error());
+    }
+    if (auto ok = write_new_private_file(admin_certificate, to_pem(*certificate)); !ok) {
+      return std::unexpected(ok.error());
+    }
+    created.created_admin = true;
+  }
   return created;
 }
+
+fs::path admin_certificate_file(const fs::path& tls_dir) { return tls_dir / "admin.crt"; }
+fs::path admin_key_file(const fs::path& tls_dir) { return tls_dir / "admin.key"; }
 
 MemoryCredentials make_memory_credentials(const std::vector<std::uint64_t>& ids) {
   MemoryCredentials out;

@@ -277,6 +277,11 @@ bool is_read(std::string_view op) {
   return entry != nullptr && entry->is_read;
 }
 
+bool is_write(std::string_view op) {
+  const auto* entry = find_op(op);
+  return entry != nullptr && !entry->is_read;
+}
+
 Result<Request> decode_request(const json& request) {
   FieldReader r(request);
   std::string op;
@@ -307,10 +312,23 @@ Result<void> check_new_request(const Command& command) {
   return {};
 }
 
+namespace {
+
+// A log entry of a version whose pushes listed every buyer's status (parse_request()).
+void drop_legacy_buyers(json& entry) {
+  if (!entry.is_object() || entry.contains("links_from") || !entry.contains("buyers")) return;
+  const auto op = entry.find("op");
+  if (op == entry.end() || !op->is_string()) return;
+  if (*op == "update_auction" || *op == "finish_auction") entry.erase("buyers");
+}
+
+}  // namespace
+
 Result<Request> parse_request(std::string_view bytes) {
   // The one place where a peer's bytes meet the JSON parser: its exceptions stop here.
   json parsed = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return fail(code::bad_request, "not valid JSON");
+  drop_legacy_buyers(parsed);
   return decode_request(parsed);
 }
 

@@ -12,6 +12,7 @@
 #include "auction/platform/state_machine.hpp"
 #include "auction/raft/file_storage.hpp"
 #include "auction/raft/server.hpp"
+#include "platform/admin_service.hpp"
 #include "platform/entry_applier.hpp"
 #include "platform/replica_service.hpp"
 #include "wire/server.hpp"
@@ -37,8 +38,11 @@ std::string default_listen_address(const std::string& host) {
   return ec ? "0.0.0.0" : host;
 }
 
+// The cluster file's replicas are the founding voters (Config::peers) -- unless this one
+// joins a running cluster (ReplicaOptions::join) -- and the address book of every one.
 raft::ServerOptions raft_options(const ClusterConfig& cluster, const ReplicaAddress& self,
-                                 const std::string& address, TlsCredentials credentials) {
+                                 const std::string& address, TlsCredentials credentials,
+                                 bool join) {
   raft::ServerOptions options;
   options.tls = std::move(credentials);
   options.config.id = raft::NodeId{self.id};
@@ -49,9 +53,10 @@ raft::ServerOptions raft_options(const ClusterConfig& cluster, const ReplicaAddr
   options.config.snapshot_keep_entries = cluster.snapshots.keep_entries;
   // Replicas must not time out in lockstep (§5.2): seed each one differently.
   options.config.seed = std::random_device{}() ^ (self.id << 32);
+  options.config.join = join;
   for (const auto& replica : cluster.replicas) {
     if (replica.id == self.id) continue;
-    options.config.peers.push_back(raft::NodeId{replica.id});
+    if (!join) options.config.peers.push_back(raft::NodeId{replica.id});
     options.peers.push_back(
         raft::PeerEndpoint{raft::NodeId{replica.id}, replica.host, replica.raft_port});
   }
@@ -118,13 +123,16 @@ struct Replica::Impl {
         storage(std::move(file_storage)),
         applier(machine),
         raft(executor,
-             raft_options(cluster_config, self, options.listen_address, std::move(credentials)),
+             raft_options(cluster_config, self, options.listen_address, std::move(credentials),
+                          options.join),
              *storage, applier),
         service(raft, machine, cluster_config, options.cluster_id, options.chain_check),
         is_client_port_plain(client_tls == nullptr),
+        admin(raft, cluster_config, is_client_port_plain),
         clients(executor, client_options(options.listen_address, self.client_port,
                                          std::move(client_tls), cluster_config.limits)) {
     service.register_ops(clients);
+    admin.register_ops(clients);
   }
 
   ReplicaOptions options;  // data_dir and listen_address filled in
@@ -138,6 +146,7 @@ struct Replica::Impl {
   raft::Server raft;
   ReplicaService service;
   bool is_client_port_plain;
+  AdminService admin;
   wire::Server clients;
 };
 

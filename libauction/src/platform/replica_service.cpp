@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "platform/answer_text.hpp"
+#include "platform/leader_hint.hpp"
 
 namespace auction::platform {
 
@@ -43,6 +44,16 @@ Reply raft_failure(const Error& error) {
     return Reply::failure(Error{code::invalid_argument, "the request is too large to replicate"});
   }
   return Reply::failure(error);  // overloaded, timeout, unavailable
+}
+
+// The configuration in effect at a replica: {"index", "voters": [ids], "learners": [ids]}.
+Json membership_json(const raft::ServerStatus& s) {
+  Json voters = Json::array();
+  Json learners = Json::array();
+  for (const raft::Member& m : s.membership.members) {
+    (m.role == raft::MemberRole::voter ? voters : learners).push_back(m.id.value);
+  }
+  return Json{{"index", s.membership_index.value}, {"voters", voters}, {"learners", learners}};
 }
 
 // A handler whose answer is known when it is called.
@@ -300,6 +311,7 @@ Reply ReplicaService::status() const {
       {"snapshots_installed", s.snapshots_installed},
       {"snapshot_stall_us",
        {{"last", s.last_snapshot_stall.count()}, {"longest", s.longest_snapshot_stall.count()}}},
+      {"membership", membership_json(s)},
       // Replicas that applied the same log prefix show the same digest,
       // so a test can compare their states without reading them.
       {"digest", digest()}});
@@ -320,20 +332,7 @@ Reply ReplicaService::not_leader(const std::string& why) const {
 }
 
 Reply ReplicaService::with_leader_hint(const std::string& code, const std::string& why) const {
-  // A leader handing over points at the node taking over: it will lead in a moment.
-  const raft::ServerStatus now = raft_.status();
-  const bool is_handing_over = now.transferee.value != 0;
-  const raft::NodeId leader = is_handing_over ? now.transferee : now.leader;
-  const ReplicaAddress* where = leader.value == 0 ? nullptr : cluster_.find(leader.value);
-  if (where == nullptr) {
-    return Reply::failure(Error{code, why + "; no leader is known yet"}, Json{{"leader", nullptr}});
-  }
-  const std::string named =
-      "replica " + std::to_string(where->id) + " at " + where->client_endpoint();
-  return Reply::failure(
-      Error{code,
-            why + (is_handing_over ? "; " + named + " takes over" : "; the leader is " + named)},
-      Json{{"leader", {{"id", where->id}, {"address", where->client_endpoint()}}}});
+  return failure_with_leader_hint(raft_, cluster_, code, why);
 }
 
 }  // namespace auction::platform

@@ -53,6 +53,7 @@ Core::Core(Config config, const LogStorage& storage)
   AUCTION_ASSERT(
       config_.heartbeat_ticks >= 1 && config_.election_timeout_ticks > config_.heartbeat_ticks,
       "election timeout must exceed the heartbeat interval");
+  AUCTION_ASSERT(!config_.join || config_.peers.empty(), "a joining node has no founding peers");
   AUCTION_ASSERT(config_.inflight_max >= 1 && config_.append_entries_max >= 1 &&
                      config_.messages_max >= 1 && config_.snapshot_chunk_bytes >= 1 &&
                      config_.snapshot_chunks_inflight >= 1,
@@ -66,8 +67,35 @@ Core::Core(Config config, const LogStorage& storage)
   last_hard_state_ = hs;
   term_ = hs.term;
   vote_ = hs.has_vote ? hs.vote : none;
+
+  // The configuration: the snapshot's, else the founding one; then the log's config entries.
+  const SnapshotMeta snapshot = storage.snapshot_meta();
+  if (!snapshot.membership.empty()) {
+    base_membership_ = snapshot.membership;
+    base_membership_index_ = snapshot.index;
+  } else if (!config_.join) {
+    std::vector<NodeId> founders = config_.peers;
+    founders.push_back(config_.id);
+    base_membership_ = voters_of(std::move(founders));
+  }
+  constexpr std::size_t scan_bytes = 4 << 20;
+  for (LogIndex lo = std::max(storage.first_index(), LogIndex{base_membership_index_.value + 1});
+       lo <= storage.last_index();) {
+    auto batch = storage.entries(lo, LogIndex{storage.last_index().value + 1}, scan_bytes);
+    AUCTION_ASSERT(batch.has_value() && !batch->empty(), "the storage's log cannot be read");
+    for (const Entry& e : *batch) {
+      if (e.type != EntryType::config) continue;
+      auto membership = decode_membership(e.data);
+      AUCTION_ASSERT(membership.has_value(), "a config entry in storage does not decode");
+      config_entries_.push_back(ConfigEntry{e.index, e.term, std::move(*membership)});
+    }
+    lo = LogIndex{batch->back().index.value + 1};
+  }
+  update_membership();
+
   become_follower(term_, none);
-  if (config_.pre_vote && config_.check_quorum && !config_.peers.empty()) {
+  if (config_.pre_vote && config_.check_quorum && membership_.is_voter(config_.id) &&
+      membership_.voter_count() > 1) {
     // A node that (re)starts has heard from no leader for as long as it was down: it waits
     // only the random part of its election timeout before it asks (etcd's initial election
     // tick advance), so a cluster restarted whole elects a leader about one election timeout
@@ -138,10 +166,17 @@ void Core::become_leader() {
   // advance() as persists complete.
   self->second.on_matched(log_.persisted_index());
   self->second.become_replicate();
-  for (NodeId p : config_.peers) progress_.try_emplace(p, next, config_.inflight_max);
+  has_led_a_round_ = false;
+  track_members();
   // §5.4.2 and §8: a leader commits an entry of its own term before anything older counts
   // as committed; the no-op makes that happen without waiting for a client.
   append_entry(EntryType::noop, {});
+  // A log that records no configuration yet (a new cluster, or one written before membership
+  // changes) gets the founding one as an entry: from then on every node's configuration is
+  // in its log or snapshot, and no longer depends on what its Config::peers say.
+  if (config_.record_founding_membership && membership_index_.value == 0) {
+    append_entry(EntryType::config, encode_membership(membership_));
+  }
   broadcast_append();
 }
 
@@ -151,7 +186,100 @@ void Core::reset_randomized_timeout() {
       config_.election_timeout_ticks + static_cast<int>(next_random(rng_state_) % span);
 }
 
-bool Core::is_quorum(std::size_t count) const { return count > (config_.peers.size() + 1) / 2; }
+bool Core::is_quorum(std::size_t count) const { return count > membership_.voter_count() / 2; }
+
+bool Core::accepts(const Message& m) const {
+  if (m.type == MessageType::vote || m.type == MessageType::pre_vote) {
+    // Only a voter of our configuration can lead it: a candidate that is not one is most
+    // likely a removed node that does not know it, and must not move anyone's term (§4.2.3).
+    // A node outside its own configuration answers nobody: it may hold no log at all (one
+    // that joins), and a candidate that counts it as a voter could only be one that knows a
+    // configuration it never saw -- a founding member started on an empty data directory
+    // whose cluster file already lists the nodes waiting to join, which must not win with
+    // their votes.
+    return membership_.contains(config_.id) && membership_.is_voter(m.from);
+  }
+  // Everything else is taken from anyone (the transport checked that the sender holds a
+  // member's certificate): a leader is the leader whatever our configuration says, as ours
+  // may be stale or not yet known (§4.2: a new server must hear the leader that adds it),
+  // and answers count only where a leader or a candidate tracks the sender.
+  return true;
+}
+
+// ---- membership -----------------------------------------------------------------------
+
+Membership Core::membership_at(LogIndex index) const {
+  AUCTION_ASSERT(index >= base_membership_index_, "a configuration before the snapshot");
+  for (auto it = config_entries_.rbegin(); it != config_entries_.rend(); ++it) {
+    if (it->index <= index) return it->membership;
+  }
+  return base_membership_;
+}
+
+void Core::note_config_entries(std::span<const Entry> entries) {
+  forget_overwritten_config_entries();
+  for (const Entry& e : entries) {
+    if (e.type != EntryType::config) continue;
+    const LogIndex known =
+        config_entries_.empty() ? base_membership_index_ : config_entries_.back().index;
+    // Entries the log held already were noted when they arrived (anything the message
+    // overwrote went in forget_overwritten_config_entries()).
+    if (e.index <= known || !log_.matches(e.index, e.term)) continue;
+    auto membership = decode_membership(e.data);
+    AUCTION_ASSERT(membership.has_value(), "decode() let an invalid config entry through");
+    config_entries_.push_back(ConfigEntry{e.index, e.term, std::move(*membership)});
+  }
+  update_membership();
+}
+
+void Core::forget_overwritten_config_entries() {
+  while (!config_entries_.empty()) {
+    const ConfigEntry& last = config_entries_.back();
+    const auto term = log_.term(last.index);
+    // Below the log (compacted) it was committed, and so never overwritten.
+    const bool is_held = term ? *term == last.term : term.error().code == code::compacted;
+    if (is_held) break;
+    config_entries_.pop_back();
+  }
+}
+
+void Core::fold_compacted_config_entries() {
+  // Entries the log discarded are in a snapshot: the latest of them becomes the base, so the
+  // list stays as short as the log (however many changes a long life brings).
+  while (!config_entries_.empty() && config_entries_.front().index < log_.first_index()) {
+    base_membership_ = std::move(config_entries_.front().membership);
+    base_membership_index_ = config_entries_.front().index;
+    config_entries_.erase(config_entries_.begin());
+  }
+}
+
+void Core::update_membership() {
+  if (config_entries_.empty()) {
+    membership_ = base_membership_;
+    membership_index_ = base_membership_index_;
+  } else {
+    membership_ = config_entries_.back().membership;
+    membership_index_ = config_entries_.back().index;
+  }
+  if (role_ != Role::leader) return;
+  track_members();
+  if (!membership_.is_voter(transferee_)) transferee_ = none;
+  // Without a slow voter, a majority may hold more already (the caller broadcasts).
+  maybe_commit();
+}
+
+void Core::track_members() {
+  // A leader replicates to every member of the configuration in effect, and counts only
+  // its voters (§4.1: from the moment the entry is in its log). A member new to it starts
+  // probing from the end of its log.
+  const LogIndex next{log_.last_index().value + 1};
+  for (NodeId p : membership_.others(config_.id)) {
+    progress_.try_emplace(p, next, config_.inflight_max);
+  }
+  std::erase_if(progress_, [&](const auto& item) {
+    return item.first != config_.id && !membership_.contains(item.first);
+  });
+}
 
 bool Core::in_lease() const {
   return config_.check_quorum && leader_ != none &&
@@ -162,6 +290,8 @@ void Core::campaign(bool pre, bool is_transfer) {
   // Past the bounds (types.hpp) no peer would decode our vote request, or our entries as
   // leader: 2^48 is unreachable by real elections, so only a forged term puts us here.
   if (term_.value >= term_max || log_.last_index().value >= log_index_max) return;
+  // Only a voter campaigns (a late TimeoutNow may reach a node removed or never promoted).
+  if (!membership_.is_voter(config_.id)) return;
   Term vote_term;
   if (pre) {
     become_pre_candidate();
@@ -180,7 +310,8 @@ void Core::campaign(bool pre, bool is_transfer) {
     }
     return;
   }
-  for (NodeId p : config_.peers) {
+  for (NodeId p : membership_.voters()) {
+    if (p == config_.id) continue;
     Message m;
     m.type = pre ? MessageType::pre_vote : MessageType::vote;
     m.to = p;
@@ -213,8 +344,15 @@ void Core::tick() {
   ++election_elapsed_;
   if (role_ != Role::leader) {
     if (election_elapsed_ >= randomized_timeout_) {
-      election_elapsed_ = 0;
-      campaign(config_.pre_vote);
+      if (membership_.is_voter(config_.id)) {
+        election_elapsed_ = 0;
+        campaign(config_.pre_vote);
+      } else {
+        // Learners and nodes outside the configuration wait to be told (§4.2.1); their
+        // lease on a silent leader runs out as a voter's does, so they answer a candidate
+        // that counts them as voters (a promotion they have not received yet).
+        election_elapsed_ = randomized_timeout_;
+      }
     }
     return;
   }
@@ -223,18 +361,18 @@ void Core::tick() {
     // A transfer that did not end in an election timeout is given up (the target may be
     // down or cut off): this leader takes proposals again.
     transferee_ = none;
-    if (config_.check_quorum) {
-      // §6.2: a leader that has not heard from a majority for an election timeout may
-      // be cut off; it steps down so clients look for the real leader.
-      std::size_t active = 0;
-      for (auto& [id, pr] : progress_) {
-        if (id == config_.id || pr.recent_active) ++active;
-        pr.recent_active = false;
-      }
-      if (!is_quorum(active)) {
-        become_follower(term_, none);
-        return;
-      }
+    std::size_t active = 0;
+    for (auto& [id, pr] : progress_) {
+      if (membership_.is_voter(id) && (id == config_.id || pr.recent_active)) ++active;
+      pr.was_active = pr.recent_active;
+      pr.recent_active = false;
+    }
+    has_led_a_round_ = true;
+    // §6.2: a leader that has not heard from a majority for an election timeout may be cut
+    // off; it steps down so clients look for the real leader.
+    if (config_.check_quorum && !is_quorum(active)) {
+      become_follower(term_, none);
+      return;
     }
   }
   for (auto& [id, pr] : progress_) {
@@ -262,10 +400,7 @@ void Core::tick() {
 // ---- messages -------------------------------------------------------------------------
 
 void Core::step(const Message& m) {
-  if (m.to != config_.id) return;
-  if (std::find(config_.peers.begin(), config_.peers.end(), m.from) == config_.peers.end()) {
-    return;
-  }
+  if (m.to != config_.id || m.from == config_.id || !accepts(m)) return;
 
   if (m.term > term_) {
     const bool is_vote_request = m.type == MessageType::vote || m.type == MessageType::pre_vote;
@@ -284,11 +419,12 @@ void Core::step(const Message& m) {
       become_follower(m.term, none);
     }
   } else if (m.term < term_) {
-    if ((config_.check_quorum || config_.pre_vote) &&
-        (m.type == MessageType::append || m.type == MessageType::heartbeat ||
-         m.type == MessageType::install_snapshot)) {
-      // A deposed leader that pre-vote or the lease keeps from hearing higher terms
-      // learns ours from this answer and steps down.
+    if (m.type == MessageType::append || m.type == MessageType::heartbeat ||
+        m.type == MessageType::install_snapshot) {
+      // A deposed leader learns our term from this answer and steps down (Figure 2: the
+      // reply carries currentTerm). It may hear higher terms no other way: pre-vote and the
+      // lease keep candidates from raising terms, and a node that campaigns while the
+      // leader counts it as a non-voter is not listened to (accepts()).
       Message resp;
       resp.type = MessageType::append_response;
       resp.to = m.from;
@@ -382,7 +518,7 @@ void Core::step_candidate(const Message& m) {
     step_follower(m);
     return;
   }
-  if (m.type != answer) return;
+  if (m.type != answer || !membership_.is_voter(m.from)) return;
   votes_.try_emplace(m.from, !m.reject);
   std::size_t granted = 0;
   std::size_t rejected = 0;
@@ -407,6 +543,7 @@ void Core::handle_append(const Message& m) {
     resp.index = log_.committed();
   } else if (auto last = log_.maybe_append(m.index, m.log_term, m.commit, m.entries)) {
     resp.index = *last;
+    note_config_entries(m.entries);
   } else {
     // §5.3 with fast backtracking: tell the leader the last index that can possibly match
     // and its term, so it can skip every entry of a term we do not share.
@@ -518,6 +655,7 @@ void Core::append_entry(EntryType type, std::string data) {
   uncommitted_bytes_ += data.size();
   Entry e{term_, LogIndex{log_.last_index().value + 1}, type, std::move(data)};
   log_.append(std::span<const Entry>(&e, 1));
+  if (type == EntryType::config) note_config_entries(std::span<const Entry>(&e, 1));
 }
 
 bool Core::maybe_send_append(NodeId to, bool send_if_empty) {
@@ -577,6 +715,7 @@ void Core::send_snapshot_chunks(NodeId to, Progress& pr) {
     m.snapshot_bytes = size;
     m.snapshot_checksum = snapshot.checksum;
     m.data = snapshot.data.substr(t.sent, length);
+    m.snapshot_membership = snapshot.meta.membership;
     send(std::move(m));
     t.sent += length;
     t.last_sent = t.sent == size;
@@ -625,7 +764,7 @@ void Core::handle_snapshot_chunk(const Message& m) {
     answer_held(m.from, log_.committed());
     return;
   }
-  const SnapshotMeta meta{m.index, m.log_term};
+  const SnapshotMeta meta{m.index, m.log_term, m.snapshot_membership};
   const bool is_same = receiving_ && receiving_->meta == meta &&
                        receiving_->size == m.snapshot_bytes &&
                        receiving_->checksum == m.snapshot_checksum;
@@ -672,6 +811,12 @@ void Core::restore(std::shared_ptr<const Snapshot> snapshot, NodeId leader) {
     log_.commit_to(meta.index);
   } else {
     log_.restore(std::move(snapshot));
+    // The log is gone: the snapshot's configuration is all there is (a snapshot that
+    // records none, from a leader older than membership changes, leaves ours as it is).
+    base_membership_ = meta.membership.empty() ? membership_ : meta.membership;
+    base_membership_index_ = meta.index;
+    config_entries_.clear();
+    update_membership();
   }
   // It says we hold the snapshot: only true once it is installed and durable.
   answer_held(leader, meta.index);
@@ -686,18 +831,22 @@ void Core::answer_held(NodeId leader, LogIndex index) {
 }
 
 void Core::broadcast_append() {
-  for (NodeId p : config_.peers) maybe_send_append(p, true);
+  // A leader tracks every member of the configuration in effect, itself included.
+  for (const auto& [p, pr] : progress_) {
+    if (p != config_.id) maybe_send_append(p, true);
+  }
 }
 
 void Core::broadcast_heartbeat() {
-  for (NodeId p : config_.peers) {
+  for (const auto& [p, pr] : progress_) {
+    if (p == config_.id) continue;
     Message m;
     m.type = MessageType::heartbeat;
     m.to = p;
     // Never tell a follower to commit past what it is known to share with us, and name the
     // entry, so a follower that does not hold it commits nothing (handle_heartbeat). Below
     // our log (compacted): no commit index at all.
-    const LogIndex commit = std::min(progress_.at(p).match(), log_.committed());
+    const LogIndex commit = std::min(pr.match(), log_.committed());
     if (auto term = log_.term(commit)) {
       m.commit = commit;
       m.log_term = *term;
@@ -708,11 +857,15 @@ void Core::broadcast_heartbeat() {
 }
 
 bool Core::maybe_commit() {
+  // The highest index a majority of the voters hold.
   std::vector<LogIndex> matches;
   matches.reserve(progress_.size());
-  for (const auto& [id, pr] : progress_) matches.push_back(pr.match());
+  for (const auto& [id, pr] : progress_) {
+    if (membership_.is_voter(id)) matches.push_back(pr.match());
+  }
+  if (matches.empty()) return false;
   std::sort(matches.begin(), matches.end(), std::greater<>());
-  const LogIndex candidate = matches[(config_.peers.size() + 1) / 2];
+  const LogIndex candidate = matches[matches.size() / 2];
   if (candidate <= log_.committed()) return false;
   // Figure 8 (§5.4.2): only an entry of the current term is committed by counting
   // replicas; older entries become committed with it.
@@ -750,18 +903,85 @@ Result<ProposalTicket> Core::propose(std::string data) {
   return ticket;
 }
 
+Result<ProposalTicket> Core::propose_membership(const MembershipChange& change) {
+  if (role_ != Role::leader) return fail(code::not_leader, leader_hint(leader_));
+  if (transferee_ != none) {
+    return fail(code::not_leader,
+                "leadership is being handed to " + std::to_string(transferee_.value));
+  }
+  // One change at a time (§4.1): the next may start once the last is committed.
+  if (membership_index_ > log_.committed()) {
+    return fail(code::change_in_progress, "the last membership change (entry " +
+                                              std::to_string(membership_index_.value) +
+                                              ") is not committed yet");
+  }
+  // §4.1's fix: until an entry of this term commits, a change committed by an earlier leader
+  // may be unknown here, and a second change could skip it.
+  if (log_.term(log_.committed()) != Result<Term>(term_)) {
+    return fail(code::change_in_progress, "this leader has not committed an entry of its term yet");
+  }
+  if (change.type == MembershipChangeType::remove && change.id == config_.id) {
+    return fail(code::invalid_argument,
+                "the leader cannot remove itself: hand leadership over first");
+  }
+  auto next = apply_change(membership_, change);
+  if (!next) return std::unexpected(next.error());
+  // The new configuration takes effect at once: if this leader does not hear from a majority
+  // of its voters, nothing could commit -- not even the change, nor one that undoes it.
+  std::size_t reachable = 0;
+  for (NodeId voter : next->voters()) {
+    const auto it = progress_.find(voter);
+    if (voter == config_.id || (it != progress_.end() && it->second.is_reachable())) ++reachable;
+  }
+  if (reachable <= next->voter_count() / 2) {
+    // A leader that took over moments ago may not have heard yet from members that can
+    // answer: that is no proof they cannot.
+    if (!has_led_a_round_) {
+      return fail(code::change_in_progress,
+                  "this leader took over less than an election timeout ago and has heard from "
+                  "only " +
+                      std::to_string(reachable) + " of the " + std::to_string(next->voter_count()) +
+                      " voters the change would leave");
+    }
+    return fail(code::no_quorum, "only " + std::to_string(reachable) + " of the " +
+                                     std::to_string(next->voter_count()) +
+                                     " voters it would have answer this leader");
+  }
+  if (change.type == MembershipChangeType::promote) {
+    // A learner that lags would make the new majority wait for it (§4.2.1): it must be
+    // taking entries in sequence (never heard from, or still probing: no) and be within one
+    // pipeline window of the log's end.
+    const auto it = progress_.find(change.id);
+    const std::uint64_t window = std::uint64_t{config_.append_entries_max} * config_.inflight_max;
+    if (it != progress_.end() && (it->second.state() != ProgressState::replicate ||
+                                  it->second.match().value + window < log_.last_index().value)) {
+      return fail(code::not_caught_up, "node " + std::to_string(change.id.value) +
+                                           " holds the log up to " +
+                                           std::to_string(it->second.match().value) + " of " +
+                                           std::to_string(log_.last_index().value));
+    }
+  }
+  if (log_.last_index().value >= log_index_max) {
+    return fail(code::limit_exceeded, "the log reached its last index, 2^48");
+  }
+  append_entry(EntryType::config, encode_membership(*next));
+  const ProposalTicket ticket{log_.last_index(), term_};
+  broadcast_append();
+  return ticket;
+}
+
 Result<void> Core::transfer_leadership(NodeId target) {
   if (role_ != Role::leader) return fail(code::not_leader, leader_hint(leader_));
   if (target == none) {
-    // The most up-to-date follower: it needs the fewest entries before TimeoutNow.
-    for (NodeId p : config_.peers) {
+    // The most up-to-date voter: it needs the fewest entries before TimeoutNow.
+    for (NodeId p : membership_.voters()) {
+      if (p == config_.id) continue;
       if (target == none || progress_.at(p).match() > progress_.at(target).match()) target = p;
     }
-    if (target == none) return fail(code::invalid_argument, "no other node to lead");
-  } else if (target == config_.id ||
-             std::find(config_.peers.begin(), config_.peers.end(), target) == config_.peers.end()) {
+    if (target == none) return fail(code::invalid_argument, "no other voter to lead");
+  } else if (target == config_.id || !membership_.is_voter(target)) {
     return fail(code::invalid_argument,
-                "node " + std::to_string(target.value) + " is not a peer of this node");
+                "node " + std::to_string(target.value) + " is not another voter");
   }
   if (transferee_ == target) return {};
   transferee_ = target;
@@ -825,10 +1045,12 @@ void Core::on_read_round_acked() {
   std::vector<std::uint64_t> acked;
   acked.reserve(progress_.size());
   for (const auto& [id, pr] : progress_) {
+    if (!membership_.is_voter(id)) continue;
     acked.push_back(id == config_.id ? read_round_ : pr.read_round_acked);
   }
+  if (acked.empty()) return;
   std::sort(acked.begin(), acked.end(), std::greater<>());
-  const std::uint64_t confirmed = acked[(config_.peers.size() + 1) / 2];
+  const std::uint64_t confirmed = acked[acked.size() / 2];
   // A majority answered a heartbeat sent after these reads arrived: no other leader
   // existed when they were assigned (§6.4 step 3).
   while (!reads_.empty() && reads_.front().round != 0 && reads_.front().round <= confirmed) {
@@ -902,6 +1124,7 @@ Ready Core::ready() {
 void Core::advance(const Ready& rd) {
   AUCTION_ASSERT(ready_outstanding_, "advance() without ready()");
   ready_outstanding_ = false;
+  fold_compacted_config_entries();
   if (rd.snapshot) log_.snapshot_stable(rd.snapshot);
   if (!rd.entries.empty()) log_.stable_to(rd.entries.back().index, rd.entries.back().term);
   if (!rd.committed_entries.empty()) {

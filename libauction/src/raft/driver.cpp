@@ -62,6 +62,17 @@ Result<ProposalTicket> Driver::propose(std::string command, void* waiter, std::a
   return ticket;
 }
 
+Result<ProposalTicket> Driver::propose_membership(const MembershipChange& change, void* waiter) {
+  auto ticket = core_.propose_membership(change);
+  if (ticket) {
+    const bool is_new =
+        proposals_.emplace(ticket->index, PendingProposal{ticket->term, waiter, {}}).second;
+    AUCTION_ASSERT(is_new, "the core handed out a log index that is still pending");
+  }
+  if (!is_batching_) pump();
+  return ticket;
+}
+
 void Driver::forget_waiter(const ProposalTicket& ticket) {
   const auto it = proposals_.find(ticket.index);
   if (it != proposals_.end() && it->second.term == ticket.term) it->second.waiter = nullptr;
@@ -187,7 +198,8 @@ void Driver::restore(const Snapshot& snapshot) {
   // The leader's bytes passed their checksum: a machine that refuses them runs other rules
   // than the leader's (another version) and cannot follow this cluster.
   if (auto restored = machine_.restore(snapshot.data); !restored) {
-    std::fprintf(stderr, "raft: fatal: the state machine refused the leader's snapshot of index %llu: %s\n",
+    std::fprintf(stderr,
+                 "raft: fatal: the state machine refused the leader's snapshot of index %llu: %s\n",
                  static_cast<unsigned long long>(index.value), restored.error().message.c_str());
     AUCTION_ASSERT(false, "the state machine refused the leader's snapshot");
   }
@@ -203,15 +215,16 @@ void Driver::maybe_take_snapshot() {
     return;
   }
   if (machine_applied_ <= last_snapshot_index_) return;
-  const bool by_entries = config_.snapshot_entries > 0 &&
-                          machine_applied_.value - last_snapshot_index_.value >= config_.snapshot_entries;
+  const bool by_entries =
+      config_.snapshot_entries > 0 &&
+      machine_applied_.value - last_snapshot_index_.value >= config_.snapshot_entries;
   const bool by_bytes =
       config_.snapshot_log_bytes > 0 && applied_bytes_since_snapshot_ >= config_.snapshot_log_bytes;
   if (!by_entries && !by_bytes) return;
   // A snapshot received meanwhile and not installed yet has replaced the log: not now.
   const auto term = core_.log().term(machine_applied_);
   if (!term) return;
-  const SnapshotMeta meta{machine_applied_, *term};
+  const SnapshotMeta meta{machine_applied_, *term, core_.membership_at(machine_applied_)};
   last_snapshot_index_ = machine_applied_;
   applied_bytes_since_snapshot_ = 0;
   if (is_snapshot_in_background_) {
@@ -237,7 +250,8 @@ void Driver::on_snapshot_taken(SnapshotMeta meta, std::string data) {
                  "on_snapshot_taken() for a snapshot not requested");
   snapshot_requested_.reset();
   // A snapshot installed from the leader meanwhile replaced the log this one was of.
-  if (storage_.snapshot_meta().index >= meta.index || core_.log().term(meta.index) != Result<Term>(meta.term)) {
+  if (storage_.snapshot_meta().index >= meta.index ||
+      core_.log().term(meta.index) != Result<Term>(meta.term)) {
     return;
   }
   snapshot_to_save_ = make_snapshot(meta, std::move(data));
@@ -257,15 +271,14 @@ void Driver::compact_after(const Snapshot& saved) {
   if (index <= config_.snapshot_keep_entries) return;
   // Never past a snapshot this leader is still sending: the follower continues with the
   // entries after it.
-  const LogIndex through{std::min(index - config_.snapshot_keep_entries,
-                                  core_.snapshot_transfer_floor().value)};
+  const LogIndex through{
+      std::min(index - config_.snapshot_keep_entries, core_.snapshot_transfer_floor().value)};
   // A snapshot installed since replaced the log: nothing of it is left to discard.
   if (through < storage_.first_index() || storage_.snapshot_meta().index < through) return;
   storage_.compact(through);
 }
 
 void Driver::apply(const Entry& entry) {
-  AUCTION_ASSERT(entry.type != EntryType::config, "membership changes are not implemented");
   const auto it = proposals_.find(entry.index);
   // Proposals still tracked here were committed while this node led (the rest failed
   // when leadership was lost, see note_role()), and a committed entry keeps its term.
@@ -293,7 +306,8 @@ void Driver::note_role() {
   }
   // A leadership that ended, even if this node leads again in a later term by the time it
   // looks (a batch of inputs can hold the step down, the election and the win).
-  if (last_role_.role == Role::leader && (now.role != Role::leader || now.term != last_role_.term)) {
+  if (last_role_.role == Role::leader &&
+      (now.role != Role::leader || now.term != last_role_.term)) {
     // Entries not yet committed may or may not survive under the next leader: their
     // outcome is unknown (leadership_lost, never not_leader, which says nothing happened).
     // A client retries in its session to learn it. Committed ones are still applied here

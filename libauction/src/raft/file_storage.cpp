@@ -239,14 +239,14 @@ Result<void> FileStorage::load_snapshot(const fs::path& file, LogIndex index) {
   if (index == LogIndex{0}) {
     return corrupt_snapshot(file, "a snapshot at index 0 (before the first entry)");
   }
-  const std::uint64_t data_bytes = bytes.size() - wal::snapshot_header_bytes;
+  const std::uint64_t data_bytes = bytes.size() - header->header_bytes;
   if (data_bytes != header->data_bytes) {
     return corrupt_snapshot(file, "is " + std::to_string(bytes.size()) +
                                       " bytes long, but its header says " +
-                                      std::to_string(wal::snapshot_header_bytes) + " + " +
+                                      std::to_string(header->header_bytes) + " + " +
                                       std::to_string(header->data_bytes) + " bytes of data");
   }
-  const std::string_view data = bytes.substr(wal::snapshot_header_bytes);
+  const std::string_view data = bytes.substr(header->header_bytes);
   if (crc32c(data) != header->data_checksum) {
     return corrupt_snapshot(file, "snapshot data checksum mismatch");
   }
@@ -282,8 +282,8 @@ Result<bool> FileStorage::reconcile_with_snapshot() {
       // A truncate reached below the oldest segment kept: the term before the log is not
       // known, so the log starts right after the snapshot instead.
       entries_.erase(entries_.begin(),
-                     entries_.begin() + static_cast<std::ptrdiff_t>(meta.index.value + 1 -
-                                                                     first_index_.value));
+                     entries_.begin() +
+                         static_cast<std::ptrdiff_t>(meta.index.value + 1 - first_index_.value));
       first_index_ = LogIndex{meta.index.value + 1};
       prev_term_ = meta.term;
       is_prev_term_known_ = true;

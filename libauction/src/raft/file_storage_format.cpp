@@ -3,38 +3,13 @@
 #include "raft/file_storage_format.hpp"
 
 #include <string>
+#include <utility>
 
+#include "raft/byte_codec.hpp"
 #include "raft/crc32c.hpp"
 
 namespace auction::raft::wal {
 namespace {
-
-void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
-
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
-}
-
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
-}
-
-// Precondition (checked by every caller): bytes.size() >= offset + 4 (or + 8).
-std::uint32_t get_u32(std::string_view bytes, std::size_t offset) {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) {
-    v = (v << 8) | static_cast<unsigned char>(bytes[offset + static_cast<std::size_t>(i)]);
-  }
-  return v;
-}
-
-std::uint64_t get_u64(std::string_view bytes, std::size_t offset) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) {
-    v = (v << 8) | static_cast<unsigned char>(bytes[offset + static_cast<std::size_t>(i)]);
-  }
-  return v;
-}
 
 // Frames `payload` (already appended to `out` after a placeholder header) in place, so an
 // entry's data is copied once.
@@ -168,8 +143,16 @@ Result<Entry> decode_entry(std::string_view payload) {
   if (type > static_cast<std::uint8_t>(EntryType::config)) {
     return fail(code::storage_corrupt, "unknown entry type " + std::to_string(type));
   }
-  return Entry{Term{get_u64(payload, 0)}, LogIndex{get_u64(payload, 8)},
-               static_cast<EntryType>(type), std::string(payload.substr(entry_fixed_bytes))};
+  Entry entry{Term{get_u64(payload, 0)}, LogIndex{get_u64(payload, 8)},
+              static_cast<EntryType>(type), std::string(payload.substr(entry_fixed_bytes))};
+  if (entry.type == EntryType::config) {
+    // The core takes a configuration from its log as it is: it must be one.
+    if (auto membership = decode_membership(entry.data); !membership) {
+      return fail(code::storage_corrupt, "config entry " + std::to_string(entry.index.value) +
+                                             ": " + membership.error().message);
+    }
+  }
+  return entry;
 }
 
 Result<HardState> decode_hard_state(std::string_view payload) {
@@ -203,27 +186,52 @@ std::string snapshot_header(const Snapshot& snapshot) {
   put_u64(out, snapshot.meta.term.value);
   put_u64(out, snapshot.data.size());
   put_u32(out, snapshot.checksum);
+  const std::string membership = snapshot.meta.membership.empty()
+                                     ? std::string()
+                                     : encode_membership(snapshot.meta.membership);
+  put_u32(out, static_cast<std::uint32_t>(membership.size()));
+  out += membership;
   put_u32(out, crc32c(out));
   return out;
 }
 
 Result<SnapshotHeader> parse_snapshot_header(std::string_view bytes) {
-  if (bytes.size() < snapshot_header_bytes) {
+  constexpr std::size_t fixed_bytes = 40;  // magic through the data's checksum
+  if (bytes.size() < snapshot_header_v1_bytes) {
     return fail(code::storage_corrupt,
                 "the snapshot header is incomplete (" + std::to_string(bytes.size()) + " bytes)");
   }
   if (bytes.substr(0, snapshot_magic.size()) != snapshot_magic) {
     return fail(code::storage_corrupt, "not a snapshot file (bad magic)");
   }
-  if (crc32c(bytes.substr(0, 40)) != get_u32(bytes, 40)) {
-    return fail(code::storage_corrupt, "snapshot header checksum mismatch");
-  }
-  if (const std::uint32_t version = get_u32(bytes, 8); version != snapshot_format_version) {
+  const std::uint32_t version = get_u32(bytes, 8);
+  SnapshotHeader header{SnapshotMeta{LogIndex{get_u64(bytes, 12)}, Term{get_u64(bytes, 20)}},
+                        get_u64(bytes, 28), get_u32(bytes, 36), 0};
+  std::string_view membership;
+  if (version == 1) {
+    header.header_bytes = snapshot_header_v1_bytes;
+  } else if (version == 2) {
+    const std::uint64_t membership_bytes = get_u32(bytes, fixed_bytes);
+    if (bytes.size() < fixed_bytes + 8 + membership_bytes) {
+      return fail(code::storage_corrupt,
+                  "the snapshot header is incomplete (" + std::to_string(bytes.size()) + " bytes)");
+    }
+    membership = bytes.substr(fixed_bytes + 4, membership_bytes);
+    header.header_bytes = fixed_bytes + 8 + membership_bytes;
+  } else {
     return fail(code::storage_corrupt,
                 "unsupported snapshot format version " + std::to_string(version));
   }
-  return SnapshotHeader{SnapshotMeta{LogIndex{get_u64(bytes, 12)}, Term{get_u64(bytes, 20)}},
-                        get_u64(bytes, 28), get_u32(bytes, 36)};
+  const std::size_t crc_at = header.header_bytes - 4;
+  if (crc32c(bytes.substr(0, crc_at)) != get_u32(bytes, crc_at)) {
+    return fail(code::storage_corrupt, "snapshot header checksum mismatch");
+  }
+  if (!membership.empty()) {
+    auto decoded = decode_membership(membership);
+    if (!decoded) return fail(code::storage_corrupt, "snapshot header: " + decoded.error().message);
+    header.meta.membership = std::move(*decoded);
+  }
+  return header;
 }
 
 }  // namespace auction::raft::wal

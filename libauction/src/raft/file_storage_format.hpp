@@ -95,24 +95,27 @@ Result<LogIndex> decode_truncate(std::string_view payload);
 Result<LogStart> decode_log_start(std::string_view payload);
 
 // ---- snapshot files ------------------------------------------------------------------
-// Header: magic, format version, index, term, data length, CRC32C of the data, CRC32C of
-// the 40 header bytes before it; the data follows.
+// Header (version 2): magic, format version, index, term, data length, CRC32C of the data,
+// the length of the configuration as of the snapshot's index, that configuration
+// (encode_membership(), membership.hpp), then the CRC32C of every header byte before it;
+// the data follows. Version 1 (read, never written) had no configuration: 44 bytes.
 inline constexpr std::string_view snapshot_magic = "PPAPDSNP";
-inline constexpr std::uint32_t snapshot_format_version = 1;
-inline constexpr std::size_t snapshot_header_bytes = 44;
+inline constexpr std::uint32_t snapshot_format_version = 2;
+inline constexpr std::size_t snapshot_header_v1_bytes = 44;
 
 struct SnapshotHeader {
   SnapshotMeta meta;
   std::uint64_t data_bytes = 0;
   std::uint32_t data_checksum = 0;  // CRC32C of the data (Snapshot::checksum)
+  std::size_t header_bytes = 0;     // where the data starts
 };
 
-// The 44 bytes that open the snapshot file of `snapshot`.
+// The header that opens the snapshot file of `snapshot`.
 std::string snapshot_header(const Snapshot& snapshot);
 
-// The header at the start of `bytes`, if it is complete, intact (magic and checksum) and of
-// snapshot_format_version. Nothing about the data after it is checked. On failure, the
-// reason for a person.
+// The header at the start of `bytes`, if it is complete, intact (magic and checksum), of a
+// version this build reads, and names a valid configuration. Nothing about the data after it
+// is checked. On failure, the reason for a person.
 Result<SnapshotHeader> parse_snapshot_header(std::string_view bytes);
 
 }  // namespace auction::raft::wal

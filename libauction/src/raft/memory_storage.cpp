@@ -108,8 +108,8 @@ void MemoryStorage::compact(LogIndex through) {
     AUCTION_ASSERT(undo.kind != Undo::Kind::snapshot, "compact() before the snapshot was synced");
   }
   prev_term_ = term_at(through);
-  entries_.erase(entries_.begin(),
-                 entries_.begin() + static_cast<std::ptrdiff_t>(through.value + 1 - first_index_.value));
+  entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(
+                                                          through.value + 1 - first_index_.value));
   first_index_ = LogIndex{through.value + 1};
 }
 

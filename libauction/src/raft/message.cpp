@@ -6,60 +6,12 @@
 #include <string>
 #include <utility>
 
+#include "raft/byte_codec.hpp"
+
 namespace auction::raft {
 namespace {
 
 constexpr std::uint8_t codec_version = 1;
-
-void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
-
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
-}
-
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
-}
-
-// Consumes fixed-size integers from the front of `in`; any short read sets `ok` false and
-// every later read returns 0, so callers check once at the end of a group.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-
-  std::uint64_t get(std::size_t width) {
-    if (!ok_ || in_.size() < width) {
-      ok_ = false;
-      return 0;
-    }
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < width; ++i) {
-      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in_[i])) << (8 * i);
-    }
-    in_.remove_prefix(width);
-    return v;
-  }
-  std::uint8_t u8() { return static_cast<std::uint8_t>(get(1)); }
-  std::uint32_t u32() { return static_cast<std::uint32_t>(get(4)); }
-  std::uint64_t u64() { return get(8); }
-
-  bool bytes(std::size_t n, std::string& out) {
-    if (!ok_ || in_.size() < n) {
-      ok_ = false;
-      return false;
-    }
-    out.assign(in_.data(), n);
-    in_.remove_prefix(n);
-    return true;
-  }
-
-  bool ok() const { return ok_; }
-  std::size_t remaining() const { return in_.size(); }
-
- private:
-  std::string_view in_;
-  bool ok_ = true;
-};
 
 bool is_implemented(std::uint8_t type) {
   return (type >= static_cast<std::uint8_t>(MessageType::append) &&
@@ -129,12 +81,16 @@ std::string encode(const Message& m) {
     put_u32(out, m.snapshot_checksum);
     put_u32(out, static_cast<std::uint32_t>(m.data.size()));
     out.append(m.data);
+    const std::string membership =
+        m.snapshot_membership.empty() ? std::string() : encode_membership(m.snapshot_membership);
+    put_u32(out, static_cast<std::uint32_t>(membership.size()));
+    out.append(membership);
   }
   return out;
 }
 
 Result<Message> decode(std::string_view bytes) {
-  Reader r(bytes);
+  ByteReader r(bytes);
   const std::uint8_t version = r.u8();
   const std::uint8_t type = r.u8();
   Message m;
@@ -184,10 +140,16 @@ Result<Message> decode(std::string_view bytes) {
     const std::uint8_t entry_type = r.u8();
     const std::uint32_t length = r.u32();
     if (!r.ok() || !r.bytes(length, e.data)) return fail(code::bad_message, "truncated entry");
-    if (entry_type > static_cast<std::uint8_t>(EntryType::noop)) {
-      return fail(code::bad_message, "unknown or unsupported entry type");
+    if (entry_type > static_cast<std::uint8_t>(EntryType::config)) {
+      return fail(code::bad_message, "unknown entry type");
     }
     e.type = static_cast<EntryType>(entry_type);
+    if (e.type == EntryType::config) {
+      // The core takes a leader's configuration as it comes: it must be valid here.
+      if (auto membership = decode_membership(e.data); !membership) {
+        return fail(code::bad_message, "config entry: " + membership.error().message);
+      }
+    }
     if (e.index.value != m.index.value + 1 + i) {
       return fail(code::bad_message, "entry indexes are not consecutive after index");
     }
@@ -208,6 +170,13 @@ Result<Message> decode(std::string_view bytes) {
       return fail(code::bad_message, "snapshot chunk reaches past the snapshot's size");
     }
     if (m.index.value == 0) return fail(code::bad_message, "snapshot of index 0");
+    std::string membership;
+    if (!r.bytes(r.u32(), membership)) return fail(code::bad_message, "truncated chunk");
+    if (!membership.empty()) {
+      auto decoded = decode_membership(membership);
+      if (!decoded) return fail(code::bad_message, "snapshot's " + decoded.error().message);
+      m.snapshot_membership = std::move(*decoded);
+    }
   }
   if (m.type == MessageType::snapshot_response && m.context > log_index_max) {
     return fail(code::bad_message, beyond_bound("snapshot offset", m.context));

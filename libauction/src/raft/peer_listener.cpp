@@ -265,6 +265,12 @@ Result<std::uint16_t> PeerListener::start() {
   return port;
 }
 
+void PeerListener::set_members(std::vector<NodeId> members,
+                               std::set<std::string> member_addresses) {
+  state_->options.members = std::move(members);
+  state_->options.member_addresses = std::move(member_addresses);
+}
+
 void PeerListener::stop() {
   State& s = *state_;
   if (s.is_stopped) return;

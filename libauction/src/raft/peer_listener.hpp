@@ -74,6 +74,9 @@ class PeerListener {
   Result<std::uint16_t> start();
   // Stops accepting and closes every connection. Idempotent.
   void stop();
+  // The configuration changed: who may connect from now on, and the members' sources
+  // (PeerListenerOptions). Connections already served stay up.
+  void set_members(std::vector<NodeId> members, std::set<std::string> member_addresses);
 
   struct State;  // shared with the coroutines; defined in peer_listener.cpp
 

@@ -1,6 +1,8 @@
 // The raft port's stream format: see peer_stream.hpp.
 #include "raft/peer_stream.hpp"
 
+#include "auction/raft/membership.hpp"
+
 #include <algorithm>
 
 namespace auction::raft::detail {
@@ -10,8 +12,10 @@ namespace {
 // 71 bytes and each entry adds 21; the rest is margin.
 constexpr std::size_t message_header_bytes = 128;
 constexpr std::size_t message_entry_overhead_bytes = 21;
-// An install_snapshot's tail before its data: size, checksum, length.
-constexpr std::size_t snapshot_chunk_overhead_bytes = 16;
+// An install_snapshot's tail around its data: size, checksum, length, and the configuration
+// with its length (at most members_max members, each with two addresses at their longest).
+constexpr std::size_t snapshot_chunk_overhead_bytes =
+    16 + 4 + 2 + members_max * (8 + 1 + 2 * (1 + member_address_bytes_max));
 }  // namespace
 
 void append_frame(std::string& out, std::string_view encoded) {

@@ -24,6 +24,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/base/assert.hpp"
+#include "auction/base/endpoint.hpp"
 #include "auction/raft/message.hpp"
 #include "auction/raft/transport.hpp"
 #include "raft/disk_writer.hpp"
@@ -59,28 +60,46 @@ std::string describe(const RoleChanged& change) {
   return std::string(to_string(change.role)) + ", term " + term;
 }
 
-// Sends each message through the link of the peer it is addressed to.
+// Sends each message through the link of the peer it is addressed to. Links come and go
+// with the configuration (Server::Impl::update_peer_links()).
 class PeerRoutes final : public Transport {
  public:
-  void add(NodeId peer, std::unique_ptr<detail::PeerLink> link) {
-    links_.emplace(peer, std::move(link));
+  // Replaces any link to `peer`; started at once if the routes are.
+  void add(NodeId peer, PeerEndpoint endpoint, std::unique_ptr<detail::PeerLink> link) {
+    if (is_started_) link->start();
+    links_[peer] = Route{std::move(endpoint), std::move(link)};
   }
+  void remove(NodeId peer) { links_.erase(peer); }  // the link stops as it goes
   void send(Message message) override {
-    // The core only addresses configured peers; anything else is a core bug.
+    // A member whose raft address is unknown here (logged when it joined) is unreachable.
     const auto it = links_.find(message.to);
-    AUCTION_ASSERT(it != links_.end(), "a message to a node that is not a peer");
-    it->second->send(message);
+    if (it != links_.end()) it->second.link->send(message);
   }
   bool has(NodeId peer) const { return links_.contains(peer); }
+  const PeerEndpoint* endpoint(NodeId peer) const {
+    const auto it = links_.find(peer);
+    return it == links_.end() ? nullptr : &it->second.endpoint;
+  }
+  std::vector<NodeId> peers() const {
+    std::vector<NodeId> out;
+    for (const auto& [id, route] : links_) out.push_back(id);
+    return out;
+  }
   void start() {
-    for (auto& [id, link] : links_) link->start();
+    is_started_ = true;
+    for (auto& [id, route] : links_) route.link->start();
   }
   void stop() {
-    for (auto& [id, link] : links_) link->stop();
+    for (auto& [id, route] : links_) route.link->stop();
   }
 
  private:
-  std::map<NodeId, std::unique_ptr<detail::PeerLink>> links_;
+  struct Route {
+    PeerEndpoint endpoint;
+    std::unique_ptr<detail::PeerLink> link;
+  };
+  std::map<NodeId, Route> links_;
+  bool is_started_ = false;
 };
 
 // One caller waiting for an outcome. Lives in the caller's coroutine frame; whoever
@@ -99,9 +118,9 @@ struct Waiter {
 
 // The sources (wire::source_of()) of the peers whose host is an IP literal: the raft port
 // gives them priority for its handshake slots. A host name is not resolved here.
-std::set<std::string> member_addresses(const std::vector<PeerEndpoint>& peers) {
+std::set<std::string> member_addresses(const std::map<NodeId, PeerEndpoint>& peers) {
   std::set<std::string> out;
-  for (const PeerEndpoint& peer : peers) {
+  for (const auto& [id, peer] : peers) {
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(peer.host, ec);
     if (!ec) out.insert(wire::source_of(address));
@@ -130,10 +149,16 @@ struct Server::Impl {
         snapshot_child(executor) {
     driver.set_batching(true);
     driver.set_snapshot_in_background(options.snapshot_in_child);
-    if (tls) add_peer_links();
+    if (tls) update_peer_links();
   }
 
-  void add_peer_links();
+  // Every node this one may talk to, and where: the address book (ServerOptions::peers) and
+  // every member of the configuration in effect that names its raft address.
+  std::map<NodeId, PeerEndpoint> wanted_peers();
+  // Makes the links and the raft port's list of members follow the configuration: a link
+  // to each wanted peer (replaced when its address changed), none to anyone else.
+  void update_peer_links();
+  void log_membership() const;
 
   void after_input();
   void on_flush_due();
@@ -160,6 +185,8 @@ struct Server::Impl {
   detail::GuardedStorage storage;
   std::string log_name;  // "replica 2"
   PeerRoutes routes;
+  Membership linked_membership;               // the configuration update_peer_links() last followed
+  std::set<std::string> unreachable_members;  // members whose raft address is refused (logged)
   StateMachine& machine;
   Driver driver;
   // The raft port's mutual TLS, both directions; an error here is start()'s.
@@ -183,29 +210,67 @@ struct Server::Impl {
   std::unique_ptr<detail::DiskWriter> disk;  // last: its thread is joined first
 };
 
-void Server::Impl::add_peer_links() {
-  AUCTION_ASSERT(options.peers.size() == options.config.peers.size(),
-                 "ServerOptions::peers must match config.peers");
-  for (const PeerEndpoint& peer : options.peers) {
-    AUCTION_ASSERT(std::find(options.config.peers.begin(), options.config.peers.end(), peer.id) !=
-                       options.config.peers.end(),
-                   "ServerOptions::peers must match config.peers");
-    routes.add(peer.id,
-               std::make_unique<detail::PeerLink>(
-                   executor,
-                   detail::PeerLinkOptions{
-                       .peer = peer.id,
-                       .host = peer.host,
-                       .port = peer.port,
-                       .tls = *tls,
-                       .log_name = log_name,
-                       .peer_name = options.log_noun + " " + std::to_string(peer.id.value),
-                       .queue_max = options.peer_queue_max,
-                       .queue_bytes_max = options.peer_queue_bytes_max,
-                       .write_bytes_max = detail::message_bytes_max(options.config),
-                       .on_connection_lost = [this, peer = peer.id] { on_connection_lost(peer); },
-                   }));
+std::map<NodeId, PeerEndpoint> Server::Impl::wanted_peers() {
+  std::map<NodeId, PeerEndpoint> wanted;
+  for (const PeerEndpoint& peer : options.peers) wanted[peer.id] = peer;
+  for (const Member& member : driver.core().membership().members) {
+    if (member.id == options.config.id || member.raft_address.empty()) continue;
+    auto endpoint = parse_endpoint(member.raft_address);
+    if (!endpoint || endpoint->port == 0) {
+      const std::string problem = options.log_noun + " " + std::to_string(member.id.value) +
+                                  "'s raft address \"" + member.raft_address + "\" is unusable";
+      if (unreachable_members.insert(problem).second) log(problem + "; it is unreachable");
+      continue;
+    }
+    wanted[member.id] = PeerEndpoint{member.id, endpoint->host, endpoint->port};
   }
+  return wanted;
+}
+
+void Server::Impl::update_peer_links() {
+  const std::map<NodeId, PeerEndpoint> wanted = wanted_peers();
+  for (NodeId peer : routes.peers()) {
+    if (!wanted.contains(peer)) routes.remove(peer);
+  }
+  for (const auto& [id, peer] : wanted) {
+    const PeerEndpoint* known = routes.endpoint(id);
+    if (known != nullptr && known->host == peer.host && known->port == peer.port) continue;
+    routes.add(
+        id, peer,
+        std::make_unique<detail::PeerLink>(
+            executor, detail::PeerLinkOptions{
+                          .peer = id,
+                          .host = peer.host,
+                          .port = peer.port,
+                          .tls = *tls,
+                          .log_name = log_name,
+                          .peer_name = options.log_noun + " " + std::to_string(id.value),
+                          .queue_max = options.peer_queue_max,
+                          .queue_bytes_max = options.peer_queue_bytes_max,
+                          .write_bytes_max = detail::message_bytes_max(options.config),
+                          .on_connection_lost = [this, peer = id] { on_connection_lost(peer); },
+                      }));
+  }
+  if (peer_listener) peer_listener->set_members(routes.peers(), member_addresses(wanted));
+  linked_membership = driver.core().membership();
+}
+
+void Server::Impl::log_membership() const {
+  const Membership& m = driver.core().membership();
+  std::string voters;
+  std::string learners;
+  for (const Member& member : m.members) {
+    std::string& list = member.role == MemberRole::voter ? voters : learners;
+    list += (list.empty() ? "" : ", ") + std::to_string(member.id.value);
+  }
+  std::string line = "configuration of entry " +
+                     std::to_string(driver.core().membership_index().value) + ": voters " +
+                     (voters.empty() ? "none" : voters);
+  if (!learners.empty()) line += "; learners " + learners;
+  if (!m.contains(options.config.id)) {
+    line += m.empty() ? " (this node waits to be added)" : " (this node is not a member)";
+  }
+  log(line);
 }
 
 // The driver runs batched (Driver::set_batching): inputs only step the core, and one flush
@@ -332,6 +397,10 @@ void Server::Impl::deliver_outcomes() {
     waiter->finish(std::unexpected(std::move(failed.error)));
   }
   for (const RoleChanged& change : events.role_changes) on_role_change(change);
+  if (driver.core().membership() != linked_membership) {
+    update_peer_links();
+    log_membership();
+  }
 }
 
 // A peer closed or reset our connection: if it is the leader, its process most likely
@@ -361,7 +430,8 @@ void Server::Impl::on_peer_message(const Message& message) {
     refusal = "a message for node " + std::to_string(message.to.value) + " came to node " +
               std::to_string(options.config.id.value) + " (are the cluster files the same?)";
   } else if (!routes.has(message.from)) {
-    refusal = "node " + std::to_string(message.from.value) + " is not in this cluster";
+    refusal = "node " + std::to_string(message.from.value) +
+              " is not in this cluster (neither in the cluster file nor in the configuration)";
   }
   if (!refusal.empty()) {
     if (refusal != last_refusal) log("refused a raft message: " + refusal);
@@ -419,10 +489,10 @@ Result<std::uint16_t> Server::start() {
           .port = s.options.listen_port,
           .frame_bytes_max = detail::message_bytes_max(s.options.config),
           .tls = *s.tls,
-          .members = s.options.config.peers,
+          .members = s.routes.peers(),
           .handshakes_max = s.options.peer_handshakes_max,
           .handshakes_per_address_max = s.options.peer_handshakes_per_address_max,
-          .member_addresses = member_addresses(s.options.peers),
+          .member_addresses = member_addresses(s.wanted_peers()),
           .handshake_timeout = s.options.peer_handshake_timeout,
           .log_name = s.log_name,
       },
@@ -447,6 +517,7 @@ Result<std::uint16_t> Server::start() {
   s.routes.start();
   s.log(describe(
       RoleChanged{s.driver.status().role, s.driver.status().term, s.driver.status().leader}));
+  s.log_membership();
   wire::spawn_logged(s.executor, s.async_tick_loop(impl_), "raft ticker");
   s.flush();  // a restarted node may already have committed entries to apply
   return port;
@@ -495,6 +566,30 @@ asio::awaitable<Result<std::string>> Server::async_propose(std::string command, 
                                     std::to_string(self->options.request_timeout.count()) + " ms");
 }
 
+asio::awaitable<Result<LogIndex>> Server::async_change_membership(MembershipChange change) {
+  const auto self = impl_;
+  if (!self->is_started || self->is_stopped) {
+    co_return fail(code::unavailable, "the raft node is not running");
+  }
+  Waiter<std::string> waiter(self->executor);
+  auto ticket = self->driver.propose_membership(change, &waiter);
+  if (!ticket) {
+    self->after_input();
+    co_return std::unexpected(std::move(ticket.error()));
+  }
+  waiter.wake.expires_after(self->options.request_timeout);
+  self->after_input();
+  if (!waiter.outcome) co_await waiter.wake.async_wait(use_tuple);
+  if (waiter.outcome) {
+    if (!*waiter.outcome) co_return std::unexpected(std::move(waiter.outcome->error()));
+    co_return ticket->index;
+  }
+  self->driver.forget_waiter(*ticket);
+  co_return fail(code::timeout, "the change was not committed within " +
+                                    std::to_string(self->options.request_timeout.count()) +
+                                    " ms (it may still be)");
+}
+
 asio::awaitable<Result<void>> Server::async_read_barrier() {
   const auto self = impl_;
   if (!self->is_started || self->is_stopped) {
@@ -516,12 +611,12 @@ asio::awaitable<Result<void>> Server::async_read_barrier() {
                                     std::to_string(self->options.request_timeout.count()) + " ms");
 }
 
-asio::awaitable<Result<void>> Server::async_hand_over() {
+asio::awaitable<Result<void>> Server::async_hand_over(NodeId target) {
   const auto self = impl_;
   if (!self->is_started || self->is_stopped) {
     co_return fail(code::unavailable, "the raft node is not running");
   }
-  if (auto started = self->driver.transfer_leadership(NodeId{0}); !started) {
+  if (auto started = self->driver.transfer_leadership(target); !started) {
     self->after_input();
     co_return std::unexpected(std::move(started.error()));
   }
@@ -541,6 +636,11 @@ asio::awaitable<Result<void>> Server::async_hand_over() {
 
 ServerStatus Server::status() const {
   const Status now = impl_->driver.status();
+  const Core& core = impl_->driver.core();
+  std::map<NodeId, LogIndex> matches;
+  for (const Member& member : core.membership().members) {
+    if (const Progress* progress = core.progress(member.id)) matches[member.id] = progress->match();
+  }
   return ServerStatus{now.id,
                       now.role,
                       now.term,
@@ -554,7 +654,10 @@ ServerStatus Server::status() const {
                       now.snapshots_saved,
                       now.snapshots_installed,
                       impl_->last_snapshot_stall,
-                      impl_->longest_snapshot_stall};
+                      impl_->longest_snapshot_stall,
+                      core.membership(),
+                      core.membership_index(),
+                      std::move(matches)};
 }
 
 NodeId Server::id() const { return impl_->options.config.id; }

@@ -57,7 +57,7 @@ asio::awaitable<void> async_read_child(std::shared_ptr<SnapshotChild::State> sta
   char chunk[1 << 16];
   for (;;) {
     auto [ec, n] = co_await state->pipe.async_read_some(asio::buffer(chunk),
-                                                         asio::as_tuple(asio::use_awaitable));
+                                                        asio::as_tuple(asio::use_awaitable));
     if (state->is_stopped) co_return;
     state->bytes.append(chunk, n);
     if (ec) break;  // end of file: the child closed the pipe (exited); or a read error

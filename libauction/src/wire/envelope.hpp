@@ -41,6 +41,10 @@ struct ConnectionContext {
   // both ends and on no other connection, so a signature over it cannot be replayed on
   // another connection. Plain TCP: "".
   std::string channel_binding;
+  // TLS: the common name of the client certificate the handshake verified against the
+  // trusted CAs (ServerOptions::tls), e.g. "admin"; "" when the client presented none, and on
+  // plain TCP.
+  std::string client_certificate_name;
   // The handlers' own: what the connection proved so far (e.g. the user it speaks for).
   // The wire layer never reads it.
   std::any attachment;

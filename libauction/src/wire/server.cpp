@@ -98,6 +98,8 @@ class Session : public std::enable_shared_from_this<Session> {
         co_return;
       }
       connection_->channel_binding = channel_binding(channel_->native_tls());
+      connection_->client_certificate_name =
+          verified_peer_name(channel_->native_tls()).value_or(std::string());
     }
     std::weak_ptr<Session> weak = self;
     channel_->set_on_change([weak] {

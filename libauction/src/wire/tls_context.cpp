@@ -69,13 +69,27 @@ Result<std::shared_ptr<ssl::context>> make_server_tls_context(const TlsCredentia
   auto context = new_tls13_context();
   if (!context) return context;
   if (auto ok = present(**context, credentials); !ok) return std::unexpected(ok.error());
+  if (!credentials.trusted_ca_pem.empty()) {
+    // A client may prove it holds a certificate of the cluster's CA (an operator's, for the
+    // admin ops); one that presents another is refused, one that presents none goes on.
+    if (auto ok = trust(**context, credentials.trusted_ca_pem); !ok) {
+      return std::unexpected(ok.error());
+    }
+    boost::system::error_code ec;
+    (*context)->set_verify_mode(ssl::verify_peer, ec);
+    if (ec) return refuse("cannot ask for client certificates", ec);
+  }
   return context;
 }
 
-Result<std::shared_ptr<ssl::context>> make_client_tls_context(const std::string& trusted_ca_pem) {
+Result<std::shared_ptr<ssl::context>> make_client_tls_context(const std::string& trusted_ca_pem,
+                                                              const TlsCredentials* own) {
   auto context = new_tls13_context();
   if (!context) return context;
   if (auto ok = trust(**context, trusted_ca_pem); !ok) return std::unexpected(ok.error());
+  if (own != nullptr) {
+    if (auto ok = present(**context, *own); !ok) return std::unexpected(ok.error());
+  }
   boost::system::error_code ec;
   (*context)->set_verify_mode(ssl::verify_peer, ec);
   if (ec) return refuse("cannot require the server's certificate", ec);

@@ -603,3 +603,39 @@ TEST_CASE(
   REQUIRE(restored.has_value());
   CHECK(restored->digest() == first.sm.digest());
 }
+
+TEST_CASE(
+    "platform: a log written when pushes listed every buyer replays to the state it held: the "
+    "list is read as what the chain says",
+    "[platform]") {
+  // Entries as an earlier version wrote them: each push lists every buyer's status, and its
+  // links are the whole chain (no links_from).
+  const auto legacy = [](json request, json buyers) {
+    request.erase("links_from");
+    request["buyers"] = std::move(buyers);
+    return request;
+  };
+  const json l0 = silent_link(1, {"carol"});
+  const json both_active = json::array(
+      {{{"username", "bob"}, {"active", true}}, {{"username", "carol"}, {"active", true}}});
+  const json carol_out = json::array(
+      {{{"username", "bob"}, {"active", true}}, {{"username", "carol"}, {"active", false}}});
+  Harness old;
+  const auto id = old.with_started_auction();
+  old.ok(legacy(update(id, 1, 1100), both_active));
+  old.ok(legacy(update(id, 2, 1200, json::array({l0})), carol_out));
+  old.ok(legacy(finish(id, "bob", 1300, 3, json::array({l0})), carol_out));
+
+  Harness now;
+  now.with_started_auction();
+  now.ok(update(id, 1, 1100));
+  now.ok(update(id, 2, 1200, json::array({l0})));
+  now.ok(finish(id, "bob", 1300, 3, json::array({l0}), 1));
+  CHECK(old.sm.snapshot() == now.sm.snapshot());
+  CHECK(old.sm.digest() == now.sm.digest());
+
+  // A client may not send the list any more: only the log is read so.
+  const auto refused = decode_request(legacy(update(id, 4, 1400), carol_out));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == "bad_request");
+}

@@ -393,3 +393,19 @@ TEST_CASE("raft: file storage refuses an intact record of unknown type, even at 
   CHECK_THAT(opened.error().message,
              Catch::Contains("byte offset " + std::to_string(log->bytes.size())));
 }
+
+TEST_CASE("raft: file storage refuses a config entry that holds no configuration, naming the entry",
+          "[raft][file_storage]") {
+  TempDir dir;
+  {
+    auto storage = FileStorage::open(dir.path());
+    REQUIRE(storage.has_value());
+    const Entry bad{Term{1}, LogIndex{1}, EntryType::config, "not a configuration"};
+    (*storage)->append(std::span<const Entry>(&bad, 1));
+    (*storage)->sync();
+  }
+  auto reopened = FileStorage::open(dir.path());
+  REQUIRE_FALSE(reopened.has_value());
+  CHECK(reopened.error().code == "storage_corrupt");
+  CHECK_THAT(reopened.error().message, Catch::Contains("config entry 1"));
+}

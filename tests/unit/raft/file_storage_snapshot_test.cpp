@@ -64,7 +64,16 @@ std::shared_ptr<const Snapshot> snapshot_at(std::uint64_t index, std::uint64_t t
   // Binary data, different for every index.
   std::string data = "state machine at " + std::to_string(index) + std::string("\0\xff", 2);
   data += std::string(100 + index, static_cast<char>(index));
-  return make_snapshot(SnapshotMeta{LogIndex{index}, Term{term}}, std::move(data));
+  // The configuration as of the snapshot: three voters and a learner.
+  Membership membership = voters_of({NodeId{1}, NodeId{2}, NodeId{3}});
+  membership.members.push_back(
+      Member{NodeId{4}, MemberRole::learner, "learner.example:7000", "learner.example:7100"});
+  return make_snapshot(SnapshotMeta{LogIndex{index}, Term{term}, std::move(membership)},
+                       std::move(data));
+}
+
+void put_le(std::string& out, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
 }
 
 // With four_per_segment: entries 1-9 of term 1 (segment 3 opens after entry 8), then a new
@@ -275,7 +284,7 @@ TEST_CASE("raft: file storage keeps the entries below its snapshot that a kept s
   CHECK(storage->first_index() == LogIndex{9});
   CHECK(storage->term(LogIndex{8}).value() == Term{1});
   CHECK(all_entries(*storage) == entries_from(written, 9));
-  CHECK(storage->snapshot_meta() == SnapshotMeta{LogIndex{10}, Term{1}});
+  CHECK(storage->snapshot_meta() == snapshot_at(10, 1)->meta);
 
   // A loaded snapshot is durable: compacting right after the open is allowed.
   storage->compact(LogIndex{10});
@@ -455,11 +464,13 @@ TEST_CASE("raft: file storage refuses a damaged snapshot file naming the file",
   write_bytes(dir / snapshot_name(3), older_bytes);
   fs::path file = dir / snapshot_name(6);
   const std::string pristine = read_bytes(file);
-  REQUIRE(pristine.size() == wal::snapshot_header_bytes + snapshot_at(6, 1)->data.size());
+  const std::size_t header_bytes = wal::snapshot_header(*snapshot_at(6, 1)).size();
+  REQUIRE(pristine.size() == header_bytes + snapshot_at(6, 1)->data.size());
+  const std::string says = "but its header says " + std::to_string(header_bytes) + " + ";
   std::string damaged = pristine;
   std::string reason;
   SECTION("a flipped data byte") {
-    damaged[wal::snapshot_header_bytes + 40] ^= 0x10;
+    damaged[header_bytes + 40] ^= 0x10;
     reason = "snapshot data checksum mismatch";
   }
   SECTION("a flipped byte in the index") {
@@ -472,7 +483,7 @@ TEST_CASE("raft: file storage refuses a damaged snapshot file naming the file",
   }
   SECTION("a file cut short in its data") {
     damaged.pop_back();
-    reason = "but its header says 44 + ";
+    reason = says;
   }
   SECTION("a file cut short in its header") {
     damaged.resize(20);
@@ -480,13 +491,24 @@ TEST_CASE("raft: file storage refuses a damaged snapshot file naming the file",
   }
   SECTION("bytes after its data") {
     damaged += "x";
-    reason = "but its header says 44 + ";
+    reason = says;
+  }
+  SECTION("a flipped byte in the configuration") {
+    damaged[50] ^= 0x01;
+    reason = "snapshot header checksum mismatch";
+  }
+  SECTION("a configuration that does not decode, under a checksum that matches") {
+    damaged[44] = 9;  // the configuration's version
+    const std::uint32_t crc = crc32c(std::string_view(damaged).substr(0, header_bytes - 4));
+    for (int i = 0; i < 4; ++i) {
+      damaged[header_bytes - 4 + static_cast<std::size_t>(i)] =
+          static_cast<char>((crc >> (8 * i)) & 0xFFu);
+    }
+    reason = "unknown configuration version 9";
   }
   SECTION("an unknown format version") {
-    damaged[8] = 2;
-    const std::uint32_t crc = crc32c(std::string_view(damaged).substr(0, 40));
-    for (int i = 0; i < 4; ++i) damaged[40 + i] = static_cast<char>((crc >> (8 * i)) & 0xFFu);
-    reason = "unsupported snapshot format version 2";
+    damaged[8] = 3;
+    reason = "unsupported snapshot format version 3";
   }
   SECTION("a name that is not its index") {
     fs::remove(file);
@@ -500,6 +522,40 @@ TEST_CASE("raft: file storage refuses a damaged snapshot file naming the file",
   CHECK_THAT(opened.error().message, Catch::Contains(file.string()));
   CHECK_THAT(opened.error().message, Catch::Contains(reason));
   CHECK(read_bytes(file) == damaged);  // refusing changed nothing
+}
+
+TEST_CASE(
+    "raft: file storage keeps a snapshot's configuration, and reads a file of format 1 that "
+    "records none",
+    "[raft][file_storage][snapshot]") {
+  TempDir dir;
+  const auto snapshot = snapshot_at(6, 1);
+  {
+    auto storage = open_ok(dir.path());
+    append_synced(*storage, make_entries(1, 10, 1));
+    storage->save_snapshot(snapshot);
+    storage->sync();
+    storage->compact(LogIndex{6});
+  }
+  {
+    auto storage = open_ok(dir.path());
+    CHECK(storage->snapshot_meta() == snapshot->meta);
+    CHECK(storage->snapshot_meta().membership.find(NodeId{4})->raft_address ==
+          "learner.example:7000");
+  }
+  // The same snapshot as an older build wrote it: no configuration in the header.
+  std::string v1(wal::snapshot_magic);
+  put_le(v1, 1, 4);
+  put_le(v1, 6, 8);
+  put_le(v1, 1, 8);
+  put_le(v1, snapshot->data.size(), 8);
+  put_le(v1, snapshot->checksum, 4);
+  put_le(v1, crc32c(v1), 4);
+  write_bytes(dir / snapshot_name(6), v1 + snapshot->data);
+  auto storage = open_ok(dir.path());
+  CHECK(storage->snapshot_meta() == SnapshotMeta{LogIndex{6}, Term{1}});
+  CHECK(storage->snapshot_meta().membership.empty());
+  CHECK(storage->snapshot().value()->data == snapshot->data);
 }
 
 TEST_CASE("raft: file storage removes a leftover snapshot.tmp on open",
@@ -623,7 +679,7 @@ TEST_CASE("raft: compaction keeps a segment that a later truncate record reaches
   auto storage = open_ok(dir.path(), four_per_segment);
   CHECK(storage->first_index() == LogIndex{5});
   CHECK(all_entries(*storage) == entries_from(log, 5));
-  CHECK(storage->snapshot_meta() == SnapshotMeta{LogIndex{8}, Term{2}});
+  CHECK(storage->snapshot_meta() == snapshot_at(8, 2)->meta);
 }
 
 TEST_CASE("raft: a crash between two segment removals leaves a log that opens after its snapshot",
@@ -644,7 +700,7 @@ TEST_CASE("raft: a crash between two segment removals leaves a log that opens af
   fs::remove(segments[0]);
   fs::remove(segments[1]);
   auto storage = open_ok(dir.path(), four_per_segment);
-  CHECK(storage->snapshot_meta() == SnapshotMeta{LogIndex{12}, Term{2}});
+  CHECK(storage->snapshot_meta() == snapshot_at(12, 2)->meta);
   CHECK(storage->first_index() == LogIndex{13});
   CHECK(all_entries(*storage) == entries_from(log, 13));
   CHECK(storage->term(LogIndex{12}).value() == Term{2});
@@ -849,10 +905,12 @@ TEST_CASE("raft: file storage writes the documented example segment and snapshot
   {
     auto storage = open_ok(snapshot_dir.path());
     storage->append(make_entries(1, 3, 2));
-    storage->save_snapshot(make_snapshot(SnapshotMeta{LogIndex{3}, Term{2}}, "state"));
+    storage->save_snapshot(
+        make_snapshot(SnapshotMeta{LogIndex{3}, Term{2}, voters_of({NodeId{1}})}, "state"));
     storage->sync();
   }
   CHECK(read_bytes(snapshot_dir / snapshot_name(3)) ==
-        from_hex("5050415044534e500100000003000000000000000200000000000000050000000000"
-                 "0000df68db6654649b197374617465"));
+        from_hex("5050415044534e50020000000300000000000000020000000000000005000000"
+                 "00000000df68db660d0000000101010000000000000001000056912e96"
+                 "7374617465"));
 }

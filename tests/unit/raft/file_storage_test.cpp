@@ -6,6 +6,7 @@
 #include <csignal>
 #include <thread>
 
+#include "auction/raft/membership.hpp"
 #include "file_storage_test_support.hpp"
 #include "raft/file_storage_format.hpp"
 
@@ -21,7 +22,7 @@ TEST_CASE("raft: file storage returns the same log and hard state after a reopen
       make_entry(1, 2, std::string("binary\0data\xff", 12)),
       make_entry(2, 3, "", EntryType::noop),
       make_entry(3, 4, std::string(5000, 'x')),
-      make_entry(3, 5, "last", EntryType::config),
+      make_entry(3, 5, encode_membership(voters_of({NodeId{1}, NodeId{2}})), EntryType::config),
   };
   {
     auto storage = open_ok(dir.path());

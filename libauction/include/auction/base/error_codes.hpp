@@ -65,6 +65,16 @@ inline constexpr char not_leader[] = "not_leader";
 // same session (client_id and seq) to learn its one outcome; the answer names the leader
 // when one is known, as not_leader's does.
 inline constexpr char leadership_lost[] = "leadership_lost";
+// A membership change was refused for now: the last one is not committed yet, or the leader
+// has not yet committed an entry of its term. Nothing was proposed: try again shortly.
+inline constexpr char change_in_progress[] = "change_in_progress";
+// A membership change was refused because the leader does not hear from a majority of the
+// voters the change would leave: that configuration could commit nothing. Nothing was
+// proposed: bring the voters back (or choose another change) and try again.
+inline constexpr char no_quorum[] = "no_quorum";
+// A learner was not promoted because it lags behind the leader's log. Nothing was proposed:
+// wait until it caught up (`member list` shows how far it is) and try again.
+inline constexpr char not_caught_up[] = "not_caught_up";
 // A proposal larger than the configured entry size limit.
 inline constexpr char too_large[] = "too_large";
 // The log entries asked for were compacted away.

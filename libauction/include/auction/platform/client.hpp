@@ -69,6 +69,10 @@ struct ClientOptions {
   // "client_port": "plain".
   std::filesystem::path trusted_ca_file;
   bool is_plain = false;
+  // An operator's certificate and key (the cluster file's tls.dir/admin.crt and admin.key):
+  // presented to the replicas, it opens their admin ops (docs/operations.md). Empty: none.
+  std::filesystem::path certificate_file;
+  std::filesystem::path private_key_file;
   // Who this client acts as. Every connection proves it (auth_challenge, then
   // authenticate: docs/identity.md) before any call goes out on it. Unset: anonymous, which
   // the platform serves only what anyone may read (get_user_address, status).

@@ -10,6 +10,10 @@
 //                      (raft/member_certificate.hpp), signed by
 //                      the CA, for TLS clients and servers, naming the replica's host too
 //   replica-<id>.key   its private key
+//   admin.crt          the operators' certificate: common name "admin", signed by the CA;
+//                      it opens the admin ops of the client port (membership changes,
+//                      leadership transfer: `replica member`, docs/operations.md)
+//   admin.key          its private key: keep it with the operators, off the replicas
 //   cluster-id         the cluster's id: 32 lowercase hex digits and a newline, drawn once.
 //                      Not secret. Every signature a user makes is scoped to it, so none
 //                      counts in another cluster (docs/identity.md); it never changes, not
@@ -38,11 +42,18 @@ struct CreatedCredentials {
   bool created_cluster_id = false;         // false: cluster-id existed
   std::vector<std::uint64_t> created_ids;  // replicas whose certificate was issued now
   std::vector<std::uint64_t> kept_ids;     // replicas that already had one (left as is)
+  bool created_admin = false;              // false: admin.crt and admin.key existed
 };
+
+// The common name of the operators' certificate (admin.crt).
+inline constexpr char admin_certificate_name[] = "admin";
+std::filesystem::path admin_certificate_file(const std::filesystem::path& tls_dir);
+std::filesystem::path admin_key_file(const std::filesystem::path& tls_dir);
 
 // Creates `dir` (0700) if missing, cluster-id if missing, the CA if ca.crt and ca.key are
 // both missing, and a
-// certificate and key for every replica of `cluster` that has neither, signed by the CA.
+// certificate and key for every replica of `cluster` that has neither, and the operators'
+// (admin.crt, admin.key) if neither exists, signed by the CA.
 // Running it again after adding a replica to the cluster file issues only the new one's.
 // Errors: credentials_exist (only one of a pair exists, or ca.crt exists without ca.key
 // while certificates are still to be issued), credentials_invalid (the existing CA does not

@@ -235,6 +235,9 @@ std::string_view op_name(const Command& command);
 // fetch_buyers, fetch_links, get_user_address, get_transcript). False for anything else,
 // unknown ops included.
 bool is_read(std::string_view op);
+// True for the platform's writes: the ops of a Command that is not a read. False for reads,
+// the replica's own ops (status, the admin ops) and unknown ops.
+bool is_write(std::string_view op);
 
 // Decodes and checks one request object. Fields other than the op's own and the session
 // fields (client_id, seq) are rejected, so the log never carries data nobody reads.
@@ -256,7 +259,11 @@ Result<Request> decode_request(const nlohmann::json& request);
 //   not hold U+001B (no control or bidirectional formatting characters)".
 Result<void> check_new_request(const Command& command);
 
-// Parses the bytes of one request (a log entry) and decodes it.
+// Parses the bytes of one request (a log entry) and decodes it. Entries written by earlier
+// versions decode as they applied then: an update_auction or finish_auction without
+// "links_from" that lists every buyer's status ("buyers") is read without that list (the
+// leader had checked it against the chain, which says the same; the links are the whole
+// chain, from index 0). decode_request() refuses that field from clients.
 // Errors: "bad_request" for bytes that are not JSON, then as decode_request().
 Result<Request> parse_request(std::string_view bytes);
 

@@ -58,13 +58,18 @@ struct ReplicaOptions {
   // (chain_check.hpp); the replica program gives market::check_chain_claim. Required:
   // without it a replica would record results nobody checked.
   ChainCheck chain_check;
+  // This replica joins a running cluster (`replica --join`): it starts outside the
+  // configuration, never campaigns, and waits until an operator adds it (`replica member
+  // add`); the cluster file's other replicas are only where it finds them. A replica whose
+  // data directory already holds a configuration takes that one either way.
+  bool join = false;
 };
 
 // What the write-ahead log held when open() recovered it.
 struct RecoveredLog {
-  raft::LogIndex last_index;  // entries in the log
-  raft::Term term;            // the term recorded in its hard state
-  raft::LogIndex first_index;  // the first entry still held (1 unless compacted)
+  raft::LogIndex last_index;    // entries in the log
+  raft::Term term;              // the term recorded in its hard state
+  raft::LogIndex first_index;   // the first entry still held (1 unless compacted)
   raft::SnapshotMeta snapshot;  // the latest snapshot ({0, 0}: none)
 };
 

@@ -15,8 +15,21 @@
 namespace auction::raft {
 
 struct Config {
-  NodeId id;                  // this node; never NodeId{0} (0 means "none" on the wire)
-  std::vector<NodeId> peers;  // the other voters; must not contain `id` or duplicates
+  NodeId id;  // this node; never NodeId{0} (0 means "none" on the wire)
+  // The founding configuration's other voters (with `id`, every voter); must not contain
+  // `id` or duplicates. Used only while the log and the snapshot hold no configuration: a
+  // cluster's membership changes live in its log (membership.hpp).
+  std::vector<NodeId> peers;
+  // This node joins a running cluster: it starts outside any configuration (peers must be
+  // empty), never campaigns, and learns the configuration from the leader that adds it.
+  bool join = false;
+  // A leader whose log and snapshot record no configuration yet appends the founding one as
+  // a config entry after its no-op, so that every node's configuration is in its log from
+  // then on and `peers` may change (a cluster file edited after members were added). Off:
+  // the founding configuration always comes from `peers` until the first membership change,
+  // so `peers` must stay as it was (an embedder with a fixed set of nodes; unit tests that
+  // count entries).
+  bool record_founding_membership = true;
 
   // A follower that hears no leader for a random time in
   // [election_timeout_ticks, 2 * election_timeout_ticks) starts an election (§5.2).

@@ -15,8 +15,14 @@
 // reads (§6.4), a bound on uncommitted proposal bytes, leadership transfer with TimeoutNow
 // (dissertation §3.10), and snapshots (§7): a follower that needs entries the leader
 // discarded receives the leader's snapshot in chunks, resumable after lost chunks, a dropped
-// connection or a change of leader, with retries timed on progress (Config).
-// Not yet: membership changes (message type reserved).
+// connection or a change of leader, with retries timed on progress (Config), and membership
+// changes one server at a time (dissertation chapter 4, membership.hpp): learners that
+// receive the log without voting, their promotion, and removal. A node uses the latest
+// configuration in its log, committed or not; a leader proposes a change only once the last
+// one committed and it committed an entry of its own term (§4.1); learners and nodes outside
+// the configuration never campaign, and vote requests from non-voters go unanswered, so a
+// removed node that keeps campaigning disturbs nobody; a leader is heard whatever the
+// hearer's configuration says (it may be stale).
 //
 // Threading: none; the owner (raft::Driver) calls everything from one thread.
 // Never: throws, blocks, trusts a peer's message beyond what decode() validated, or
@@ -28,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,6 +43,7 @@
 #include "auction/raft/detail/progress.hpp"
 #include "auction/raft/detail/raft_log.hpp"
 #include "auction/raft/log_storage.hpp"
+#include "auction/raft/membership.hpp"
 #include "auction/raft/message.hpp"
 #include "auction/raft/ready.hpp"
 #include "auction/raft/snapshot.hpp"
@@ -86,8 +94,8 @@ class Core {
   // when this node stops leading, or is given up after an election timeout (proposals are
   // taken again). A second call for the same target changes nothing; for another target,
   // it replaces the first.
-  // Errors: "not_leader", "invalid_argument" (target is this node or not a peer; or no
-  // peer at all).
+  // Errors: "not_leader", "invalid_argument" (target is this node or not a voter; or no
+  // other voter at all).
   Result<void> transfer_leadership(NodeId target);
   // The node a transfer in progress hands leadership to; NodeId{0} when none.
   NodeId transferee() const { return transferee_; }
@@ -99,6 +107,21 @@ class Core {
   // "too_large" (data over Config::entry_bytes_max), "limit_exceeded" (the log holds
   // log_index_max entries, types.hpp).
   Result<ProposalTicket> propose(std::string data);
+  // Appends a config entry that makes `change` (membership.hpp) if this node leads; the
+  // new configuration is in effect here at once and on each node once it holds the entry.
+  // Errors, each before anything was appended:
+  //   not_leader          as for propose()
+  //   change_in_progress  the last change is not committed yet, or this leader has not yet
+  //                       committed an entry of its term (§4.1): try again shortly
+  //   not_caught_up       promote: the learner is not yet taking entries in sequence, or is
+  //                       more than one pipeline window (append_entries_max * inflight_max
+  //                       entries) behind the log
+  //   no_quorum           this leader does not hear from a majority of the voters the
+  //                       change would leave (check-quorum's recent activity): the new
+  //                       configuration could commit nothing, not even a change back
+  //   invalid_argument    what apply_change() refuses, or removing this leader itself
+  //                       (hand leadership over first)
+  Result<ProposalTicket> propose_membership(const MembershipChange& change);
 
   // Starts a linearizable read identified by `context` (dissertation §6.4): once this
   // leader has confirmed its leadership with a heartbeat round, the read comes back in
@@ -129,6 +152,16 @@ class Core {
   LogIndex commit() const { return log_.committed(); }
   LogIndex applied() const { return log_.applied(); }
   const RaftLog& log() const { return log_; }
+  // The configuration in effect here: the latest in the log (committed or not), else the
+  // snapshot's, else the founding one (Config::peers, or none for Config::join).
+  const Membership& membership() const { return membership_; }
+  // The index of the config entry that made membership() (the snapshot's index, or 0 for
+  // the founding configuration); it is committed once commit() reaches it.
+  LogIndex membership_index() const { return membership_index_; }
+  // The configuration as of the entry at `index`. Precondition: `index` is at or past
+  // the index of the storage's snapshot when the core started, or of the last one
+  // installed (what a snapshot taken of the state machine needs).
+  Membership membership_at(LogIndex index) const;
   HardState hard_state() const;
   std::size_t uncommitted_bytes() const { return uncommitted_bytes_; }
   // A follower's replication state while this node leads; nullptr otherwise.
@@ -154,7 +187,19 @@ class Core {
   // lease aside (vote_context_transfer).
   void campaign(bool pre, bool is_transfer = false);
   void reset_randomized_timeout();
-  bool is_quorum(std::size_t count) const;
+  bool is_quorum(std::size_t count) const;  // a majority of the voters
+  // Whether this node takes `m` at all: a vote request only from a voter of its
+  // configuration, and only while this node is in it; anything else from anyone.
+  bool accepts(const Message& m) const;
+  // Config entries: remembers those among `entries` now in the log; forgets those the log
+  // no longer holds (overwritten by a leader); recomputes membership().
+  void note_config_entries(std::span<const Entry> entries);
+  void forget_overwritten_config_entries();
+  // Config entries the log no longer holds (compacted into a snapshot) become the base.
+  void fold_compacted_config_entries();
+  void update_membership();
+  // Leader: a Progress for every member of the configuration in effect, and none for others.
+  void track_members();
   bool in_lease() const;
 
   void step_leader(const Message& m);
@@ -204,8 +249,11 @@ class Core {
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
   int randomized_timeout_ = 0;
+  // Leader only: whether a whole election timeout passed since it took over, so that every
+  // member that can answer has (Progress::is_reachable is meaningful).
+  bool has_led_a_round_ = false;
 
-  std::map<NodeId, Progress> progress_;  // leader only: every voter, self included
+  std::map<NodeId, Progress> progress_;  // leader only: every member, self included
   std::map<NodeId, bool> votes_;         // candidates: who answered, and how
   NodeId transferee_;                    // leader only: whom leadership is handed to
 
@@ -220,6 +268,18 @@ class Core {
     std::uint32_t crc = 0;  // CRC32C of `data`
   };
   std::optional<SnapshotReceipt> receiving_;
+  // Membership (§4). The configuration before the log: the snapshot's, or the founding one
+  // at index 0; then every config entry in the log after it, oldest first.
+  struct ConfigEntry {
+    LogIndex index;
+    Term term;
+    Membership membership;
+  };
+  Membership base_membership_;
+  LogIndex base_membership_index_;
+  std::vector<ConfigEntry> config_entries_;
+  Membership membership_;  // the latest of the above
+  LogIndex membership_index_;
 
   // Bytes of entry data proposed in this leadership not yet committed. Reset on every role
   // change; entries of an earlier term that commit later may overshoot what was counted,

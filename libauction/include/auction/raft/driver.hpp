@@ -117,9 +117,9 @@ struct Status {
   NodeId leader;
   LogIndex commit;
   LogIndex applied;
-  SnapshotMeta snapshot;      // the latest snapshot saved or installed here
-  LogIndex first_index;       // the first entry still held (the log before it is discarded)
-  std::uint64_t snapshots_saved = 0;      // taken of the state machine here, since start
+  SnapshotMeta snapshot;              // the latest snapshot saved or installed here
+  LogIndex first_index;               // the first entry still held (the log before it is discarded)
+  std::uint64_t snapshots_saved = 0;  // taken of the state machine here, since start
   std::uint64_t snapshots_installed = 0;  // received from a leader, since start
 };
 
@@ -153,6 +153,10 @@ class Driver {
   Result<ProposalTicket> propose(std::string command, void* waiter = nullptr,
                                  std::any proposed = {});
 
+  // Core::propose_membership: proposes a membership change, which completes like a proposal
+  // (with an empty answer) once its config entry is committed and reached here. Errors as
+  // Core::propose_membership.
+  Result<ProposalTicket> propose_membership(const MembershipChange& change, void* waiter = nullptr);
   // The waiter of the proposal `ticket` stopped waiting (its deadline passed): its event
   // will carry no waiter. The proposal itself stays pending (it may still commit).
   void forget_waiter(const ProposalTicket& ticket);
@@ -243,8 +247,8 @@ class Driver {
   RoleChanged last_role_;
 
   Config config_;
-  LogIndex machine_applied_;       // the state machine's last applied (or restored) index
-  LogIndex last_snapshot_index_;   // the latest snapshot taken or installed
+  LogIndex machine_applied_;      // the state machine's last applied (or restored) index
+  LogIndex last_snapshot_index_;  // the latest snapshot taken or installed
   std::uint64_t applied_bytes_since_snapshot_ = 0;
   std::shared_ptr<const Snapshot> snapshot_to_save_;  // taken, not yet in a persist job
   bool is_snapshot_in_background_ = false;

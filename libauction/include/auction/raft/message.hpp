@@ -15,9 +15,12 @@
 //                     (terms <= term_max, indexes <= log_index_max: types.hpp)
 //   u8  reject        (0 or 1)
 //   u32 entry count   (<= message_entries_max; non-zero only for append)
-//   per entry: u64 term, u64 index, u8 type (normal|noop), u32 length, length bytes
+//   per entry: u64 term, u64 index, u8 type (normal|noop|config), u32 length, length bytes
+//                     (a config entry's bytes must decode_membership(): membership.hpp)
 //   install_snapshot only: u64 snapshot_bytes (<= 2^48), u32 snapshot_checksum,
-//                     u32 length, length bytes of data (context + length <= snapshot_bytes)
+//                     u32 length, length bytes of data (context + length <= snapshot_bytes),
+//                     u32 length, length bytes of the snapshot's configuration
+//                     (encode_membership(); 0 bytes: none recorded)
 // Nothing else may follow.
 #pragma once
 
@@ -28,6 +31,7 @@
 #include <vector>
 
 #include "auction/base/error.hpp"
+#include "auction/raft/membership.hpp"
 #include "auction/raft/types.hpp"
 
 namespace auction::raft {
@@ -48,8 +52,9 @@ enum class MessageType : std::uint8_t {
   // Leadership transfer (dissertation §3.10): the leader tells an up-to-date follower to
   // campaign now; its vote requests then carry `context` = vote_context_transfer.
   timeout_now = 10,
-  // Reserved for what is not implemented yet; decode() rejects it today.
-  config_change = 11,  // membership changes (dissertation §4)
+  // Reserved, never sent: membership changes travel as config entries in the log
+  // (membership.hpp). decode() rejects it.
+  config_change = 11,
   // A follower's answer to a chunk: `index`/`log_term` name the snapshot, `context` the
   // bytes of it held so far (the offset it wants next); `reject`: resend from there (a
   // chunk went missing, or the bytes failed their checksum and it starts again from 0).
@@ -78,7 +83,7 @@ struct Message {
   // append: the leader's commit index; heartbeat: min(the follower's match, commit), which
   // the follower commits only if it holds that entry with `log_term`.
   LogIndex commit;
-  bool reject = false;         // responses: false = granted / appended
+  bool reject = false;  // responses: false = granted / appended
   // Rejected append_response: a hint for fast backtracking (§5.3, etcd's
   // findConflictByTerm): the follower's largest index whose term is <= the leader's
   // prevLogTerm, no greater than its last index.
@@ -90,6 +95,7 @@ struct Message {
   std::uint64_t snapshot_bytes = 0;
   std::uint32_t snapshot_checksum = 0;
   std::string data;
+  Membership snapshot_membership = {};  // the configuration as of the snapshot's index
 
   friend bool operator==(const Message&, const Message&) = default;
 };

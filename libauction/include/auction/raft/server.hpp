@@ -44,6 +44,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,7 +63,7 @@
 
 namespace auction::raft {
 
-// Where another voter's raft port is.
+// Where another node's raft port is.
 struct PeerEndpoint {
   NodeId id;
   std::string host;  // a name or an IP literal
@@ -70,8 +71,12 @@ struct PeerEndpoint {
 };
 
 struct ServerOptions {
-  Config config;                              // config.peers must list exactly the ids of `peers`
-  std::vector<PeerEndpoint> peers;            // the other voters' raft ports
+  Config config;  // every id of config.peers must have its endpoint in `peers`
+  // The address book: the raft ports of the other nodes this one knows from its cluster file
+  // (the founding voters, and for a node that joins, the members it will hear from). The
+  // configuration adds every member that names its raft address (membership.hpp), so a
+  // member added later is reached without editing anything here.
+  std::vector<PeerEndpoint> peers;
   std::string listen_address = "127.0.0.1";   // IP literal; "0.0.0.0" for every interface
   std::uint16_t listen_port = 0;              // this node's raft port (0: the kernel picks)
   std::chrono::milliseconds tick_period{10};  // one Raft tick (cluster file: timing.tick_ms)
@@ -114,14 +119,19 @@ struct ServerStatus {
   LogIndex applied;
   LogIndex last_index;
   NodeId transferee;  // the node a leader hands leadership to (async_hand_over); NodeId{0}: none
-  SnapshotMeta snapshot;  // the latest snapshot saved or installed ({0, 0}: none)
-  LogIndex first_index;   // the first entry still held
+  SnapshotMeta snapshot;                  // the latest snapshot saved or installed ({0, 0}: none)
+  LogIndex first_index;                   // the first entry still held
   std::uint64_t snapshots_saved = 0;      // since start
   std::uint64_t snapshots_installed = 0;  // received from a leader, since start
   // How long taking a snapshot held this node's executor (serializing the state machine;
   // the write is on the disk thread): the last time, and the longest since start.
   std::chrono::microseconds last_snapshot_stall{0};
   std::chrono::microseconds longest_snapshot_stall{0};
+  Membership membership;      // the configuration in effect here (Core::membership())
+  LogIndex membership_index;  // the entry that made it; committed once commit reaches it
+  // A leader's knowledge of how far each member's log matches its own (itself: what it
+  // made durable); empty unless this node leads.
+  std::map<NodeId, LogIndex> matches;
 };
 
 class Server {
@@ -170,16 +180,26 @@ class Server {
   // machine reflects every write acknowledged before it. Errors: not_leader, overloaded,
   // timeout, unavailable (as for async_propose).
   boost::asio::awaitable<Result<void>> async_read_barrier();
+  // A membership change (Core::propose_membership): completes with the index of its config
+  // entry once that is committed and applied here. Errors:
+  //   not_leader, change_in_progress, not_caught_up, invalid_argument, unavailable
+  //                    nothing was proposed (see Core::propose_membership)
+  //   leadership_lost  proposed, but this node stopped leading before it committed: it may
+  //                    still take effect
+  //   timeout          not committed within request_timeout (it may still be)
+  boost::asio::awaitable<Result<LogIndex>> async_change_membership(MembershipChange change);
 
   // Leadership transfer (dissertation §3.10; Core::transfer_leadership): this leader stops
-  // taking proposals (they fail with not_leader), brings its most up-to-date follower up to
-  // date and tells it to campaign at once, so that the cluster has a new leader without
-  // waiting out an election timeout. Completes when this node no longer leads. Errors:
+  // taking proposals (they fail with not_leader), brings `target` (NodeId{0}: its most
+  // up-to-date voter) up to date and tells it to campaign at once, so that the cluster has a
+  // new leader without waiting out an election timeout. Completes when this node no longer
+  // leads. Errors:
   //   not_leader    this node does not lead (nothing to hand over)
+  //   invalid_argument  `target` is this node or not another voter
   //   timeout       it still leads after two election timeouts (the follower was down or
   //                 cut off; the transfer was given up and proposals are taken again)
   //   unavailable   the server is not running, or stopped meanwhile
-  boost::asio::awaitable<Result<void>> async_hand_over();
+  boost::asio::awaitable<Result<void>> async_hand_over(NodeId target = NodeId{0});
 
   ServerStatus status() const;
   NodeId id() const;

@@ -10,15 +10,20 @@
 #include <memory>
 #include <string>
 
+#include "auction/raft/membership.hpp"
 #include "auction/raft/types.hpp"
 
 namespace auction::raft {
 
 // The point a snapshot was taken at: the index and term of the last entry it includes
-// (the paper's lastIncludedIndex and lastIncludedTerm). {0, 0}: no snapshot.
+// (the paper's lastIncludedIndex and lastIncludedTerm), and the cluster's configuration as
+// of that entry (§4: it replaces the config entries the snapshot discards). {0, 0}: no
+// snapshot. An empty membership: none recorded (a snapshot written before membership
+// changes existed; the node's founding configuration applies).
 struct SnapshotMeta {
   LogIndex index;
   Term term;
+  Membership membership = {};
 
   friend bool operator==(const SnapshotMeta&, const SnapshotMeta&) = default;
 };

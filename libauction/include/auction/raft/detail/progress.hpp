@@ -31,10 +31,10 @@ enum class ProgressState : std::uint8_t { probe, replicate, snapshot };
 // A snapshot on its way to one follower. Invariant: acked <= sent <= snapshot size.
 struct SnapshotTransfer {
   std::shared_ptr<const Snapshot> snapshot;
-  std::uint64_t sent = 0;    // bytes sent: the offset of the next chunk
-  std::uint64_t acked = 0;   // bytes the follower said it holds
-  bool last_sent = false;    // the chunk that completes the snapshot went out
-  int idle_ticks = 0;        // ticks since `acked` last grew
+  std::uint64_t sent = 0;   // bytes sent: the offset of the next chunk
+  std::uint64_t acked = 0;  // bytes the follower said it holds
+  bool last_sent = false;   // the chunk that completes the snapshot went out
+  int idle_ticks = 0;       // ticks since `acked` last grew
 };
 
 class Progress {
@@ -51,8 +51,12 @@ class Progress {
   // pipeline window is full.
   bool is_paused() const;
 
-  // The follower answered (any message in this term): for check-quorum.
+  // The follower answered (any message in this term) since the leader's last check-quorum
+  // round (one every election timeout), and whether it did in the round before: a member
+  // is reachable if it answered within the last one or two election timeouts.
   bool recent_active = false;
+  bool was_active = false;
+  bool is_reachable() const { return recent_active || was_active; }
   // Highest ReadIndex round (§6.4) this follower acknowledged in the current term.
   std::uint64_t read_round_acked = 0;
 
