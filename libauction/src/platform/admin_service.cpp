@@ -55,7 +55,7 @@ Result<std::string> address(const Json& value, const char* name) {
   return to_string(*endpoint);
 }
 
-Json member_json(const raft::Member& member, const raft::ServerStatus& status) {
+Json member_json(const raft::Member& member, const raft::MembershipStatus& status) {
   const auto match = status.matches.find(member.id);
   return Json{{"id", member.id.value},
               {"role", std::string(raft::to_string(member.role))},
@@ -158,24 +158,25 @@ Reply AdminService::failure(const Error& error) const {
 }
 
 asio::awaitable<Reply> AdminService::async_list() {
-  if (raft_.status().role != raft::Role::leader) co_return not_leader();
+  if (raft_.role() != raft::Role::leader) co_return not_leader();
   // What a majority holds: a leader deposed meanwhile is not asked.
   auto barrier = co_await raft_.async_read_barrier();
   if (!barrier) co_return failure(barrier.error());
   const raft::ServerStatus status = raft_.status();
+  const raft::MembershipStatus configuration = raft_.membership();
   Json members = Json::array();
-  for (const raft::Member& member : status.membership.members) {
-    members.push_back(member_json(member, status));
+  for (const raft::Member& member : configuration.membership.members) {
+    members.push_back(member_json(member, configuration));
   }
   co_return Reply::success(Json{{"leader", status.id.value},
-                                {"index", status.membership_index.value},
-                                {"committed", status.membership_index <= status.commit},
+                                {"index", configuration.index.value},
+                                {"committed", configuration.index <= configuration.commit},
                                 {"last_index", status.last_index.value},
                                 {"members", std::move(members)}});
 }
 
 asio::awaitable<Reply> AdminService::async_change(raft::MembershipChange change) {
-  if (raft_.status().role != raft::Role::leader) co_return not_leader();
+  if (raft_.role() != raft::Role::leader) co_return not_leader();
   if (change.type == raft::MembershipChangeType::remove && change.id == raft_.id()) {
     // The core never removes its own leader: hand over first, and let the client ask the
     // node that leads now (nothing was removed yet).
@@ -190,11 +191,11 @@ asio::awaitable<Reply> AdminService::async_change(raft::MembershipChange change)
 }
 
 asio::awaitable<Reply> AdminService::async_transfer(raft::NodeId target) {
-  if (raft_.status().role != raft::Role::leader) co_return not_leader();
+  if (raft_.role() != raft::Role::leader) co_return not_leader();
   const raft::NodeId from = raft_.id();
   auto handed = co_await raft_.async_hand_over(target);
   if (!handed) co_return failure(handed.error());
-  const raft::NodeId now = raft_.status().leader;
+  const raft::NodeId now = raft_.leader();
   co_return Reply::success(
       Json{{"from", from.value}, {"leader", now.value == 0 ? Json(nullptr) : Json(now.value)}});
 }

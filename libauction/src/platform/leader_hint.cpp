@@ -8,11 +8,12 @@ namespace auction::platform {
 wire::Reply failure_with_leader_hint(const raft::Server& raft, const ClusterConfig& cluster,
                                      const std::string& code, const std::string& why) {
   // A leader handing over points at the node taking over: it will lead in a moment.
-  const raft::ServerStatus now = raft.status();
-  const bool is_handing_over = now.transferee.value != 0;
-  const raft::NodeId leader = is_handing_over ? now.transferee : now.leader;
+  const raft::NodeId transferee = raft.transferee();
+  const bool is_handing_over = transferee.value != 0;
+  const raft::NodeId leader = is_handing_over ? transferee : raft.leader();
+  const raft::MembershipStatus configuration = raft.membership();
   std::optional<std::string> address;
-  if (const raft::Member* member = now.membership.find(leader);
+  if (const raft::Member* member = configuration.membership.find(leader);
       member != nullptr && !member->client_address.empty()) {
     address = member->client_address;
   } else if (const ReplicaAddress* where =

@@ -47,13 +47,13 @@ Reply raft_failure(const Error& error) {
 }
 
 // The configuration in effect at a replica: {"index", "voters": [ids], "learners": [ids]}.
-Json membership_json(const raft::ServerStatus& s) {
+Json membership_json(const raft::MembershipStatus& s) {
   Json voters = Json::array();
   Json learners = Json::array();
   for (const raft::Member& m : s.membership.members) {
     (m.role == raft::MemberRole::voter ? voters : learners).push_back(m.id.value);
   }
-  return Json{{"index", s.membership_index.value}, {"voters", voters}, {"learners", learners}};
+  return Json{{"index", s.index.value}, {"voters", voters}, {"learners", learners}};
 }
 
 // A handler whose answer is known when it is called.
@@ -141,7 +141,7 @@ asio::awaitable<std::optional<Reply>> ReplicaService::async_chain_refusal(const 
 }
 
 asio::awaitable<Reply> ReplicaService::async_authenticate(wire::Request request) {
-  if (raft_.status().role != raft::Role::leader) {
+  if (raft_.role() != raft::Role::leader) {
     co_return not_leader("replica " + std::to_string(raft_.id().value) + " is not the leader");
   }
   if (auto wait = writes_.take(request.source, std::chrono::steady_clock::now())) {
@@ -179,7 +179,7 @@ std::variant<Request, Reply> ReplicaService::admit(wire::Request request) {
     return Reply::failure(admitted.error());
   }
   // A follower sends the client to the leader first: proofs are made there.
-  if (raft_.status().role != raft::Role::leader) {
+  if (raft_.role() != raft::Role::leader) {
     return not_leader("replica " + std::to_string(raft_.id().value) + " is not the leader");
   }
   if (auto refusal = users_.authorize(decoded->command, request.connection.get())) {
@@ -230,7 +230,7 @@ asio::awaitable<std::optional<Reply>> ReplicaService::async_refusal(const Reques
 
 bool ReplicaService::may_be_in_log(const Request& request) const {
   if (!request.session) return false;  // no saved answer to keep: its refusal is its own
-  const raft::Term term = raft_.status().term;
+  const raft::Term term = raft_.term();
   if (timed_out_term_ == term) return true;
   const auto it = proposing_.find(request.session->client_id);
   return it != proposing_.end() && it->second.term == term && it->second.count > 0;
@@ -240,7 +240,7 @@ asio::awaitable<Reply> ReplicaService::async_propose(Request request) {
   std::string bytes = encode(request).dump();
   // A session write is counted while its proposal is out (see may_be_in_log).
   std::optional<std::string> client_id;
-  const raft::Term term = raft_.status().term;
+  const raft::Term term = raft_.term();
   if (request.session) {
     client_id = request.session->client_id;
     Proposing& p = proposing_[*client_id];
@@ -311,7 +311,7 @@ Reply ReplicaService::status() const {
       {"snapshots_installed", s.snapshots_installed},
       {"snapshot_stall_us",
        {{"last", s.last_snapshot_stall.count()}, {"longest", s.longest_snapshot_stall.count()}}},
-      {"membership", membership_json(s)},
+      {"membership", membership_json(raft_.membership())},
       // Replicas that applied the same log prefix show the same digest,
       // so a test can compare their states without reading them.
       {"digest", digest()}});

@@ -217,7 +217,8 @@ Membership Core::membership_at(LogIndex index) const {
 }
 
 void Core::note_config_entries(std::span<const Entry> entries) {
-  forget_overwritten_config_entries();
+  // Called for every entry batch appended: only a change recomputes the configuration.
+  bool is_changed = forget_overwritten_config_entries();
   for (const Entry& e : entries) {
     if (e.type != EntryType::config) continue;
     const LogIndex known =
@@ -228,11 +229,13 @@ void Core::note_config_entries(std::span<const Entry> entries) {
     auto membership = decode_membership(e.data);
     AUCTION_ASSERT(membership.has_value(), "decode() let an invalid config entry through");
     config_entries_.push_back(ConfigEntry{e.index, e.term, std::move(*membership)});
+    is_changed = true;
   }
-  update_membership();
+  if (is_changed) update_membership();
 }
 
-void Core::forget_overwritten_config_entries() {
+bool Core::forget_overwritten_config_entries() {
+  bool is_changed = false;
   while (!config_entries_.empty()) {
     const ConfigEntry& last = config_entries_.back();
     const auto term = log_.term(last.index);
@@ -240,7 +243,9 @@ void Core::forget_overwritten_config_entries() {
     const bool is_held = term ? *term == last.term : term.error().code == code::compacted;
     if (is_held) break;
     config_entries_.pop_back();
+    is_changed = true;
   }
+  return is_changed;
 }
 
 void Core::fold_compacted_config_entries() {
@@ -254,6 +259,7 @@ void Core::fold_compacted_config_entries() {
 }
 
 void Core::update_membership() {
+  ++membership_version_;
   if (config_entries_.empty()) {
     membership_ = base_membership_;
     membership_index_ = base_membership_index_;

@@ -160,6 +160,11 @@ struct Server::Impl {
   void update_peer_links();
   void log_membership() const;
 
+  // After the driver took a proposal (`taken`, whose waiter is `waiter`): runs the driver and
+  // waits up to the request timeout for the outcome. Returns none when none came in time
+  // (the driver then forgets the waiter).
+  asio::awaitable<std::optional<Result<std::string>>> async_outcome(
+      Waiter<std::string>& waiter, const Result<ProposalTicket>& taken);
   void after_input();
   void on_flush_due();
   void flush();
@@ -185,7 +190,9 @@ struct Server::Impl {
   detail::GuardedStorage storage;
   std::string log_name;  // "replica 2"
   PeerRoutes routes;
-  Membership linked_membership;               // the configuration update_peer_links() last followed
+  // The configuration update_peer_links() last followed, and Core::membership_version() then.
+  Membership linked_membership;
+  std::uint64_t linked_membership_version = 0;
   std::set<std::string> unreachable_members;  // members whose raft address is refused (logged)
   StateMachine& machine;
   Driver driver;
@@ -253,6 +260,7 @@ void Server::Impl::update_peer_links() {
   }
   if (peer_listener) peer_listener->set_members(routes.peers(), member_addresses(wanted));
   linked_membership = driver.core().membership();
+  linked_membership_version = driver.core().membership_version();
 }
 
 void Server::Impl::log_membership() const {
@@ -397,9 +405,14 @@ void Server::Impl::deliver_outcomes() {
     waiter->finish(std::unexpected(std::move(failed.error)));
   }
   for (const RoleChanged& change : events.role_changes) on_role_change(change);
-  if (driver.core().membership() != linked_membership) {
-    update_peer_links();
-    log_membership();
+  // Compared by value only when the core recomputed it (rarely: a config entry arrived).
+  if (driver.core().membership_version() != linked_membership_version) {
+    if (driver.core().membership() != linked_membership) {
+      update_peer_links();
+      log_membership();
+    } else {
+      linked_membership_version = driver.core().membership_version();
+    }
   }
 }
 
@@ -407,7 +420,7 @@ void Server::Impl::deliver_outcomes() {
 // died, and waiting out a whole election timeout would only delay the next leader.
 void Server::Impl::on_connection_lost(NodeId peer) {
   if (is_stopped) return;
-  if (driver.status().role == Role::follower && driver.status().leader == peer) {
+  if (driver.core().role() == Role::follower && driver.core().leader() == peer) {
     log("lost the connection to the leader, " + options.log_noun + " " +
         std::to_string(peer.value) + "; campaigning soon unless it comes back");
   }
@@ -516,7 +529,7 @@ Result<std::uint16_t> Server::start() {
       });
   s.routes.start();
   s.log(describe(
-      RoleChanged{s.driver.status().role, s.driver.status().term, s.driver.status().leader}));
+      RoleChanged{s.driver.core().role(), s.driver.core().term(), s.driver.core().leader()}));
   s.log_membership();
   wire::spawn_logged(s.executor, s.async_tick_loop(impl_), "raft ticker");
   s.flush();  // a restarted node may already have committed entries to apply
@@ -552,18 +565,25 @@ asio::awaitable<Result<std::string>> Server::async_propose(std::string command, 
     co_return fail(code::unavailable, "the raft node is not running");
   }
   Waiter<std::string> waiter(self->executor);
-  auto ticket = self->driver.propose(std::move(command), &waiter, std::move(proposed));
-  if (!ticket) {
-    self->after_input();
-    co_return std::unexpected(std::move(ticket.error()));
-  }
-  waiter.wake.expires_after(self->options.request_timeout);
-  self->after_input();
-  if (!waiter.outcome) co_await waiter.wake.async_wait(use_tuple);
-  if (waiter.outcome) co_return std::move(*waiter.outcome);
-  self->driver.forget_waiter(*ticket);  // nobody finished it: the driver still points here
+  const auto taken = self->driver.propose(std::move(command), &waiter, std::move(proposed));
+  auto outcome = co_await self->async_outcome(waiter, taken);
+  if (outcome) co_return std::move(*outcome);
   co_return fail(code::timeout, "not committed within " +
                                     std::to_string(self->options.request_timeout.count()) + " ms");
+}
+
+asio::awaitable<std::optional<Result<std::string>>> Server::Impl::async_outcome(
+    Waiter<std::string>& waiter, const Result<ProposalTicket>& taken) {
+  if (!taken) {
+    after_input();
+    co_return Result<std::string>(std::unexpected(taken.error()));
+  }
+  waiter.wake.expires_after(options.request_timeout);
+  after_input();
+  if (!waiter.outcome) co_await waiter.wake.async_wait(use_tuple);
+  if (waiter.outcome) co_return std::move(*waiter.outcome);
+  driver.forget_waiter(*taken);  // nobody finished it: the driver still points here
+  co_return std::nullopt;
 }
 
 asio::awaitable<Result<LogIndex>> Server::async_change_membership(MembershipChange change) {
@@ -572,19 +592,12 @@ asio::awaitable<Result<LogIndex>> Server::async_change_membership(MembershipChan
     co_return fail(code::unavailable, "the raft node is not running");
   }
   Waiter<std::string> waiter(self->executor);
-  auto ticket = self->driver.propose_membership(change, &waiter);
-  if (!ticket) {
-    self->after_input();
-    co_return std::unexpected(std::move(ticket.error()));
+  const auto taken = self->driver.propose_membership(change, &waiter);
+  auto outcome = co_await self->async_outcome(waiter, taken);
+  if (outcome) {
+    if (!*outcome) co_return std::unexpected(std::move(outcome->error()));
+    co_return taken->index;
   }
-  waiter.wake.expires_after(self->options.request_timeout);
-  self->after_input();
-  if (!waiter.outcome) co_await waiter.wake.async_wait(use_tuple);
-  if (waiter.outcome) {
-    if (!*waiter.outcome) co_return std::unexpected(std::move(waiter.outcome->error()));
-    co_return ticket->index;
-  }
-  self->driver.forget_waiter(*ticket);
   co_return fail(code::timeout, "the change was not committed within " +
                                     std::to_string(self->options.request_timeout.count()) +
                                     " ms (it may still be)");
@@ -636,11 +649,6 @@ asio::awaitable<Result<void>> Server::async_hand_over(NodeId target) {
 
 ServerStatus Server::status() const {
   const Status now = impl_->driver.status();
-  const Core& core = impl_->driver.core();
-  std::map<NodeId, LogIndex> matches;
-  for (const Member& member : core.membership().members) {
-    if (const Progress* progress = core.progress(member.id)) matches[member.id] = progress->match();
-  }
   return ServerStatus{now.id,
                       now.role,
                       now.term,
@@ -654,14 +662,27 @@ ServerStatus Server::status() const {
                       now.snapshots_saved,
                       now.snapshots_installed,
                       impl_->last_snapshot_stall,
-                      impl_->longest_snapshot_stall,
-                      core.membership(),
-                      core.membership_index(),
-                      std::move(matches)};
+                      impl_->longest_snapshot_stall};
+}
+
+MembershipStatus Server::membership() const {
+  const Core& core = impl_->driver.core();
+  std::map<NodeId, LogIndex> matches;
+  for (const Member& member : core.membership().members) {
+    if (const Progress* progress = core.progress(member.id)) matches[member.id] = progress->match();
+  }
+  return MembershipStatus{core.membership(), core.membership_index(), core.commit(),
+                          std::move(matches)};
 }
 
 NodeId Server::id() const { return impl_->options.config.id; }
 
-NodeId Server::leader() const { return impl_->driver.status().leader; }
+Role Server::role() const { return impl_->driver.core().role(); }
+
+Term Server::term() const { return impl_->driver.core().term(); }
+
+NodeId Server::leader() const { return impl_->driver.core().leader(); }
+
+NodeId Server::transferee() const { return impl_->driver.core().transferee(); }
 
 }  // namespace auction::raft

@@ -158,6 +158,9 @@ class Core {
   // The index of the config entry that made membership() (the snapshot's index, or 0 for
   // the founding configuration); it is committed once commit() reaches it.
   LogIndex membership_index() const { return membership_index_; }
+  // Grows whenever membership() is recomputed (a config entry appended, overwritten or
+  // restored from a snapshot): a caller that keeps a copy compares this before the copy.
+  std::uint64_t membership_version() const { return membership_version_; }
   // The configuration as of the entry at `index`. Precondition: `index` is at or past
   // the index of the storage's snapshot when the core started, or of the last one
   // installed (what a snapshot taken of the state machine needs).
@@ -194,7 +197,8 @@ class Core {
   // Config entries: remembers those among `entries` now in the log; forgets those the log
   // no longer holds (overwritten by a leader); recomputes membership().
   void note_config_entries(std::span<const Entry> entries);
-  void forget_overwritten_config_entries();
+  // Returns whether it dropped any.
+  bool forget_overwritten_config_entries();
   // Config entries the log no longer holds (compacted into a snapshot) become the base.
   void fold_compacted_config_entries();
   void update_membership();
@@ -280,6 +284,7 @@ class Core {
   std::vector<ConfigEntry> config_entries_;
   Membership membership_;  // the latest of the above
   LogIndex membership_index_;
+  std::uint64_t membership_version_ = 0;
 
   // Bytes of entry data proposed in this leadership not yet committed. Reset on every role
   // change; entries of an earlier term that commit later may overshoot what was counted,

@@ -127,8 +127,14 @@ struct ServerStatus {
   // the write is on the disk thread): the last time, and the longest since start.
   std::chrono::microseconds last_snapshot_stall{0};
   std::chrono::microseconds longest_snapshot_stall{0};
-  Membership membership;      // the configuration in effect here (Core::membership())
-  LogIndex membership_index;  // the entry that made it; committed once commit reaches it
+};
+
+// The configuration as one node sees it: for the status and admin ops, not for every request
+// (it copies the members).
+struct MembershipStatus {
+  Membership membership;  // the configuration in effect here (Core::membership())
+  LogIndex index;         // the entry that made it; committed once commit reaches it
+  LogIndex commit;
   // A leader's knowledge of how far each member's log matches its own (itself: what it
   // made durable); empty unless this node leads.
   std::map<NodeId, LogIndex> matches;
@@ -202,8 +208,13 @@ class Server {
   boost::asio::awaitable<Result<void>> async_hand_over(NodeId target = NodeId{0});
 
   ServerStatus status() const;
+  MembershipStatus membership() const;
+  // What a request path asks, cheaply (status() reads the storage's snapshot metadata).
   NodeId id() const;
-  NodeId leader() const;  // NodeId{0}: unknown
+  Role role() const;
+  Term term() const;
+  NodeId leader() const;      // NodeId{0}: unknown
+  NodeId transferee() const;  // the node a leader hands leadership to; NodeId{0}: none
 
   struct Impl;  // shared with the coroutines and the disk thread's completions
 
