@@ -6,7 +6,9 @@
 // other line is one log entry. What must hold, line by line:
 //   - decode_request / parse_request accept, or answer "bad_request", "unknown_op" or
 //     "invalid_argument" with a message; an accepted request encodes and decodes back to
-//     itself (the log holds the canonical encoding), through JSON text too;
+//     itself (the log holds the canonical encoding), through JSON text too, and through the
+//     log's binary form (encode_entry), which applies as the JSON text does; a line that
+//     starts with the binary form's version byte is applied as a binary entry;
 //   - an accepted command applies to a fresh StateMachine, and query() answers it, without
 //     crashing; answers are {"ok":true,"result":{...}} or {"ok":false,"error":{"code":...}}
 //     with a non-empty code;
@@ -29,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auction/platform/commands.hpp"
+#include "auction/platform/entry_codec.hpp"
 #include "auction/platform/state_machine.hpp"
 #include "fuzz_check.hpp"
 
@@ -82,9 +85,17 @@ void check_codec(const json& request_json, std::string_view bytes) {
   auto from_text = auction::platform::parse_request(entry);
   FUZZ_CHECK(from_text.has_value() && *from_text == *decoded, "the log entry does not decode");
   FUZZ_CHECK(auction::platform::encode(*from_text) == encoded, "the encoding is not canonical");
+  const std::string binary = auction::platform::encode_entry(*decoded);
+  auto from_binary = auction::platform::decode_entry(binary);
+  FUZZ_CHECK(from_binary.has_value() && *from_binary == *decoded,
+             "the log's binary form does not decode to the request");
 
   StateMachine fresh;
-  check_answer(fresh.apply(auction::raft::LogIndex{1}, entry));
+  const std::string answer = fresh.apply(auction::raft::LogIndex{1}, entry);
+  check_answer(answer);
+  StateMachine fresh_binary;
+  FUZZ_CHECK(fresh_binary.apply(auction::raft::LogIndex{1}, binary) == answer,
+             "the binary form applies differently from the JSON text");
   auto answer = fresh.query(request_json);
   if (answer) {
     FUZZ_CHECK(answer->is_object(), "a query result that is not an object");

@@ -8,6 +8,7 @@
 #include "auction/base/limits.hpp"
 #include "auction/base/text_rules.hpp"
 #include "auction/platform/limits.hpp"
+#include "platform/entry_reader.hpp"
 #include "platform/field_reader.hpp"
 
 namespace auction::platform {
@@ -24,7 +25,8 @@ struct Overloaded : Fs... {
 template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
 
-Command decode_login(FieldReader& r) {
+template <class Reader>
+Command decode_login(Reader& r) {
   Login c;
   r.username("username", c.username);
   r.address("address", c.address);
@@ -32,7 +34,8 @@ Command decode_login(FieldReader& r) {
   return c;
 }
 
-Command decode_rotate_key(FieldReader& r) {
+template <class Reader>
+Command decode_rotate_key(Reader& r) {
   RotateKey c;
   r.username("username", c.username);
   r.hex("public_key", c.public_key, public_key_hex_digits);
@@ -46,7 +49,8 @@ Command decode_get_user_address(FieldReader& r) {
   return c;
 }
 
-Command decode_create_auction(FieldReader& r) {
+template <class Reader>
+Command decode_create_auction(Reader& r) {
   CreateAuction c;
   read_auction_terms(r, c);
   if (r.ok()) {
@@ -58,16 +62,16 @@ Command decode_create_auction(FieldReader& r) {
   return c;
 }
 
-template <class T>
-Command decode_user_and_auction(FieldReader& r) {
+template <class T, class Reader>
+Command decode_user_and_auction(Reader& r) {
   T c;
   r.username("username", c.username);
   r.auction_id("auction_id", c.auction_id);
   return c;
 }
 
-template <class T>
-Command decode_seller_and_auction(FieldReader& r) {
+template <class T, class Reader>
+Command decode_seller_and_auction(Reader& r) {
   T c;
   r.username("seller", c.seller);
   r.auction_id("auction_id", c.auction_id);
@@ -75,8 +79,8 @@ Command decode_seller_and_auction(FieldReader& r) {
 }
 
 // links_from and links, where a push or a result carries them: absent, from the start and none.
-template <class T>
-void read_links_from(FieldReader& r, T& c) {
+template <class Reader, class T>
+void read_links_from(Reader& r, T& c) {
   // A chain has at most one link per buyer (each withdraws one at least).
   if (r.has("links_from")) {
     r.uint64("links_from", c.links_from, 0, auction::limits::buyers_per_auction_max);
@@ -89,7 +93,8 @@ void read_links_from(FieldReader& r, T& c) {
   }
 }
 
-Command decode_update_auction(FieldReader& r) {
+template <class Reader>
+Command decode_update_auction(Reader& r) {
   UpdateAuction c;
   r.username("seller", c.seller);
   r.auction_id("auction_id", c.auction_id);
@@ -99,7 +104,8 @@ Command decode_update_auction(FieldReader& r) {
   return c;
 }
 
-Command decode_finish_auction(FieldReader& r) {
+template <class Reader>
+Command decode_finish_auction(Reader& r) {
   FinishAuction c;
   r.username("seller", c.seller);
   r.auction_id("auction_id", c.auction_id);
@@ -147,27 +153,34 @@ Command decode_fetch_links(FieldReader& r) {
   return c;
 }
 
+// The ops, in the order of Command's alternatives. A write's index here is its op code in
+// the log's binary form (entry_codec.hpp): new ops go at the end, and none moves.
 struct OpEntry {
   std::string_view name;
   bool is_read;
   Command (*decode)(FieldReader&);
+  Command (*decode_entry)(EntryReader&);  // writes only: reads are never in the binary form
 };
 
 constexpr std::array<OpEntry, 14> ops{{
-    {"login", false, decode_login},
-    {"get_user_address", true, decode_get_user_address},
-    {"create_auction", false, decode_create_auction},
-    {"join_auction", false, decode_user_and_auction<JoinAuction>},
-    {"quit_auction", false, decode_user_and_auction<QuitAuction>},
-    {"start_auction", false, decode_seller_and_auction<StartAuction>},
-    {"update_auction", false, decode_update_auction},
-    {"finish_auction", false, decode_finish_auction},
-    {"cancel_auction", false, decode_seller_and_auction<CancelAuction>},
-    {"fetch_auctions", true, decode_fetch_auctions},
-    {"rotate_key", false, decode_rotate_key},
-    {"get_transcript", true, decode_user_and_auction<GetTranscript>},
-    {"fetch_buyers", true, decode_fetch_buyers},
-    {"fetch_links", true, decode_fetch_links},
+    {"login", false, decode_login, decode_login},
+    {"get_user_address", true, decode_get_user_address, nullptr},
+    {"create_auction", false, decode_create_auction, decode_create_auction},
+    {"join_auction", false, decode_user_and_auction<JoinAuction>,
+     decode_user_and_auction<JoinAuction>},
+    {"quit_auction", false, decode_user_and_auction<QuitAuction>,
+     decode_user_and_auction<QuitAuction>},
+    {"start_auction", false, decode_seller_and_auction<StartAuction>,
+     decode_seller_and_auction<StartAuction>},
+    {"update_auction", false, decode_update_auction, decode_update_auction},
+    {"finish_auction", false, decode_finish_auction, decode_finish_auction},
+    {"cancel_auction", false, decode_seller_and_auction<CancelAuction>,
+     decode_seller_and_auction<CancelAuction>},
+    {"fetch_auctions", true, decode_fetch_auctions, nullptr},
+    {"rotate_key", false, decode_rotate_key, decode_rotate_key},
+    {"get_transcript", true, decode_user_and_auction<GetTranscript>, nullptr},
+    {"fetch_buyers", true, decode_fetch_buyers, nullptr},
+    {"fetch_links", true, decode_fetch_links, nullptr},
 }};
 static_assert(ops.size() == std::variant_size_v<Command>, "one op per command, in order");
 
@@ -292,6 +305,23 @@ Result<Request> decode_request(const json& request) {
 
   Request out{entry->decode(r), std::nullopt};
   if (r.has("client_id") || r.has("seq")) {
+    SessionTag tag;
+    r.client_id("client_id", tag.client_id);
+    r.uint64("seq", tag.seq, 1, UINT64_MAX);
+    out.session = std::move(tag);
+  }
+  if (auto done = r.finish(); !done) return std::unexpected(done.error());
+  return out;
+}
+
+Result<Request> decode_entry_request(EntryReader& r) {
+  const auto code = r.byte();
+  if (!code) return fail(code::bad_request, "the entry holds no op");
+  if (*code >= ops.size() || ops[*code].decode_entry == nullptr) {
+    return fail(code::bad_request, "no write has op code " + std::to_string(*code));
+  }
+  Request out{ops[*code].decode_entry(r), std::nullopt};
+  if (r.has("client_id")) {
     SessionTag tag;
     r.client_id("client_id", tag.client_id);
     r.uint64("seq", tag.seq, 1, UINT64_MAX);

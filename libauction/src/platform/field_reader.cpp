@@ -66,13 +66,51 @@ const std::string* FieldReader::take_string(std::string_view name) {
   return v == nullptr ? nullptr : &v->get_ref<const std::string&>();
 }
 
+std::optional<std::string> identifier_problem(std::string_view value, std::size_t bytes_max) {
+  if (is_valid_name(value, bytes_max)) return std::nullopt;
+  return "must be 1.." + std::to_string(bytes_max) + " characters of [A-Za-z0-9_.-]";
+}
+
+std::optional<std::string> address_problem(std::string_view value) {
+  if (is_valid_address(value)) return std::nullopt;
+  return "must be host:port with a port in 1..65535 (at most " +
+         std::to_string(auction::limits::address_bytes_max) + " bytes)";
+}
+
+std::optional<std::string> hex_problem(std::string_view value, std::size_t digits) {
+  const bool is_hex = std::all_of(value.begin(), value.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+  if (value.size() == digits && is_hex) return std::nullopt;
+  return "must be " + std::to_string(digits) + " lowercase hex digits";
+}
+
+std::optional<std::string> text_problem(std::string_view value, std::size_t bytes_min,
+                                        std::size_t bytes_max) {
+  if (value.size() < bytes_min || value.size() > bytes_max) {
+    return "must be " + std::to_string(bytes_min) + ".." + std::to_string(bytes_max) + " bytes";
+  }
+  if (!is_valid_utf8(value)) return "must be valid UTF-8";
+  return std::nullopt;
+}
+
+std::optional<std::string> int64_problem(std::int64_t value, std::int64_t min, std::int64_t max) {
+  if (value < min) return "must be >= " + std::to_string(min);
+  if (value > max) return "must be <= " + std::to_string(max);
+  return std::nullopt;
+}
+
+std::optional<std::string> uint64_problem(std::uint64_t value, std::uint64_t min,
+                                          std::uint64_t max) {
+  if (value < min) return "must be >= " + std::to_string(min);
+  if (value > max) return "must be <= " + std::to_string(max);
+  return std::nullopt;
+}
+
 void FieldReader::identifier(std::string_view name, std::string& out, std::size_t bytes_max) {
   const std::string* s = take_string(name);
   if (s == nullptr) return;
-  if (!is_valid_name(*s, bytes_max)) {
-    return bad_value(name,
-                     "must be 1.." + std::to_string(bytes_max) + " characters of [A-Za-z0-9_.-]");
-  }
+  if (auto problem = identifier_problem(*s, bytes_max)) return bad_value(name, *problem);
   out = *s;
 }
 
@@ -87,22 +125,14 @@ void FieldReader::client_id(std::string_view name, std::string& out) {
 void FieldReader::address(std::string_view name, std::string& out) {
   const std::string* s = take_string(name);
   if (s == nullptr) return;
-  if (!is_valid_address(*s)) {
-    return bad_value(name, "must be host:port with a port in 1..65535 (at most " +
-                               std::to_string(auction::limits::address_bytes_max) + " bytes)");
-  }
+  if (auto problem = address_problem(*s)) return bad_value(name, *problem);
   out = *s;
 }
 
 void FieldReader::hex(std::string_view name, std::string& out, std::size_t digits) {
   const std::string* s = take_string(name);
   if (s == nullptr) return;
-  const bool is_hex = std::all_of(s->begin(), s->end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
-  if (s->size() != digits || !is_hex) {
-    return bad_value(name, "must be " + std::to_string(digits) + " lowercase hex digits");
-  }
+  if (auto problem = hex_problem(*s, digits)) return bad_value(name, *problem);
   out = *s;
 }
 
@@ -110,11 +140,7 @@ void FieldReader::text(std::string_view name, std::string& out, std::size_t byte
                        std::size_t bytes_max) {
   const std::string* s = take_string(name);
   if (s == nullptr) return;
-  if (s->size() < bytes_min || s->size() > bytes_max) {
-    return bad_value(
-        name, "must be " + std::to_string(bytes_min) + ".." + std::to_string(bytes_max) + " bytes");
-  }
-  if (!is_valid_utf8(*s)) return bad_value(name, "must be valid UTF-8");
+  if (auto problem = text_problem(*s, bytes_min, bytes_max)) return bad_value(name, *problem);
   out = *s;
 }
 
@@ -127,8 +153,7 @@ void FieldReader::int64(std::string_view name, std::int64_t& out, std::int64_t m
     return bad_value(name, "must be <= " + std::to_string(max));
   }
   const auto value = v->get<std::int64_t>();
-  if (value < min) return bad_value(name, "must be >= " + std::to_string(min));
-  if (value > max) return bad_value(name, "must be <= " + std::to_string(max));
+  if (auto problem = int64_problem(value, min, max)) return bad_value(name, *problem);
   out = value;
 }
 
@@ -140,8 +165,7 @@ void FieldReader::uint64(std::string_view name, std::uint64_t& out, std::uint64_
     return bad_value(name, "must be >= " + std::to_string(min));
   }
   const auto value = v->get<std::uint64_t>();
-  if (value < min) return bad_value(name, "must be >= " + std::to_string(min));
-  if (value > max) return bad_value(name, "must be <= " + std::to_string(max));
+  if (auto problem = uint64_problem(value, min, max)) return bad_value(name, *problem);
   out = value;
 }
 
@@ -206,12 +230,24 @@ void FieldReader::buyers(std::string_view name, std::vector<BuyerStatus>& out) {
 void FieldReader::chain_links(std::string_view name, nlohmann::json& out) {
   const auto* v = take(name, &nlohmann::json::is_array, "an array");
   if (v == nullptr) return;
+  if (auto problem = chain_links_problem(name, *v)) return reject(std::move(*problem));
+  out = *v;
+}
+
+std::optional<Error> chain_links_problem(std::string_view name, const nlohmann::json& links) {
+  const auto bad_type = [&](std::string_view where, std::string_view expected) {
+    return Error{code::bad_request, std::string(where) + ": must be " + std::string(expected)};
+  };
+  const auto bad_value = [&](std::string_view where, std::string_view why) {
+    return Error{code::invalid_argument, std::string(where) + ": " + std::string(why)};
+  };
+  if (!links.is_array()) return bad_type(name, "an array");
   const std::size_t withdrawals_max = auction::limits::buyers_per_auction_max;
-  if (v->size() > withdrawals_max) {
+  if (links.size() > withdrawals_max) {
     return bad_value(name, "at most " + std::to_string(withdrawals_max) + " links");
   }
   std::size_t withdrawals = 0;
-  for (const auto& link : *v) {
+  for (const auto& link : links) {
     if (!link.is_object()) return bad_type(name, "an array of objects");
     const auto withdrawn = link.find("withdrawn");
     if (withdrawn == link.end() || !withdrawn->is_array()) {
@@ -230,15 +266,13 @@ void FieldReader::chain_links(std::string_view name, nlohmann::json& out) {
       if (!w.is_object() || username == w.end() || !username->is_string()) {
         return bad_type(std::string(name) + "[].withdrawn[]", "an object with a username");
       }
-      if (!is_valid_name(username->get_ref<const std::string&>(),
-                         auction::limits::username_bytes_max)) {
-        return bad_value(std::string(name) + "[].withdrawn[].username",
-                         "must be 1.." + std::to_string(auction::limits::username_bytes_max) +
-                             " characters of [A-Za-z0-9_.-]");
+      if (auto problem = identifier_problem(username->get_ref<const std::string&>(),
+                                            auction::limits::username_bytes_max)) {
+        return bad_value(std::string(name) + "[].withdrawn[].username", *problem);
       }
     }
   }
-  out = *v;
+  return std::nullopt;
 }
 
 std::vector<std::string_view> links_withdrawals(const nlohmann::json& links) {

@@ -25,6 +25,23 @@
 
 namespace auction::platform {
 
+// The rules of a field's value, one definition for both forms a request takes: FieldReader
+// (JSON) and EntryReader (the log's binary form, entry_reader.hpp). Each says why `value`
+// breaks them ("must be ..."), or nullopt.
+// An identifier: 1..bytes_max characters of [A-Za-z0-9_.-] (usernames, client ids).
+std::optional<std::string> identifier_problem(std::string_view value, std::size_t bytes_max);
+std::optional<std::string> address_problem(std::string_view value);
+// Exactly `digits` lowercase hexadecimal digits.
+std::optional<std::string> hex_problem(std::string_view value, std::size_t digits);
+// UTF-8 text of [bytes_min, bytes_max] bytes.
+std::optional<std::string> text_problem(std::string_view value, std::size_t bytes_min,
+                                        std::size_t bytes_max);
+std::optional<std::string> int64_problem(std::int64_t value, std::int64_t min, std::int64_t max);
+std::optional<std::string> uint64_problem(std::uint64_t value, std::uint64_t min,
+                                          std::uint64_t max);
+// Chain links (FieldReader::chain_links): the error names `name`.
+std::optional<Error> chain_links_problem(std::string_view name, const nlohmann::json& links);
+
 // Whether finish() refuses fields nobody read. Requests and snapshots refuse them, so the log
 // never carries data nobody reads; answers ignore them, so a client still understands a newer
 // platform that answers with more.
@@ -101,8 +118,8 @@ std::vector<std::string_view> links_withdrawals(const nlohmann::json& links);
 // The terms of an auction, as create_auction gives them and a snapshot keeps them, under one
 // set of rules: seller, auction_name, item_name, item_description, base_price, increment and
 // period_ms, read into the members of `out` of the same names (CreateAuction, AuctionRecord).
-template <class T>
-void read_auction_terms(FieldReader& r, T& out) {
+template <class Reader, class T>
+void read_auction_terms(Reader& r, T& out) {
   r.username("seller", out.seller);
   r.text("auction_name", out.auction_name, 1, auction::limits::auction_name_bytes_max);
   r.text("item_name", out.item_name, 1, auction::limits::item_name_bytes_max);

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "auction/platform/entry_codec.hpp"
 #include "platform/answer_text.hpp"
 #include "platform/leader_hint.hpp"
 
@@ -237,7 +238,7 @@ bool ReplicaService::may_be_in_log(const Request& request) const {
 }
 
 asio::awaitable<Reply> ReplicaService::async_propose(Request request) {
-  std::string bytes = encode(request).dump();
+  std::string bytes = encode_entry(request);
   // A session write is counted while its proposal is out (see may_be_in_log).
   std::optional<std::string> client_id;
   const raft::Term term = raft_.term();

@@ -17,6 +17,7 @@
 #include "auction/base/assert.hpp"
 #include "auction/base/limits.hpp"
 #include "auction/platform/answers.hpp"
+#include "auction/platform/entry_codec.hpp"
 #include "auction/platform/limits.hpp"
 #include "auction/platform/views.hpp"
 #include "platform/answer_text.hpp"
@@ -161,7 +162,7 @@ void StateMachine::begin_entry(raft::LogIndex index) {
 }
 
 std::string StateMachine::apply(raft::LogIndex index, std::string_view command) {
-  Result<Request> request = parse_request(command);
+  Result<Request> request = decode_entry(command);
   if (request) return apply(index, *request);
   // A log entry this replica cannot decode was proposed by a replica with other rules: a
   // deployment bug, answered as an error on every replica alike rather than crashing all.

@@ -630,7 +630,7 @@ TEST_CASE(
   now.with_started_auction();
   now.ok(update(id, 1, 1100));
   now.ok(update(id, 2, 1200, json::array({l0})));
-  now.ok(finish(id, "bob", 1300, 3, json::array({l0}), 1));
+  now.ok(finish(id, "bob", 1300, 3, json::array({l0}), 0));
   CHECK(old.sm.snapshot() == now.sm.snapshot());
   CHECK(old.sm.digest() == now.sm.digest());
 

@@ -61,9 +61,9 @@ class StateMachine {
   //   violation is a bug and aborts).
   std::string apply(raft::LogIndex index, const Request& request);
 
-  // The same for the bytes of a log entry (the canonical encode() of a Request), decoded
-  // first: apply(index, parse_request(command)) when they decode. Bytes that do not decode
-  // (only possible if replicas with other rules share the log) are answered with the
+  // The same for the bytes of a log entry (encode_entry() of a Request, or the JSON text of
+  // older logs), decoded first: apply(index, decode_entry(command)) when they decode. Bytes that do
+  // not decode (only possible if replicas with other rules share the log) are answered with the
   // decoder's error on every replica alike, and change nothing but applied_index().
   std::string apply(raft::LogIndex index, std::string_view command);
 

@@ -1,0 +1,87 @@
+// EntryReader and EntryWriter: the fields of a request in the log's binary form (private to
+// the platform; the form is described in auction/platform/entry_codec.hpp).
+//
+// EntryReader offers FieldReader's reading calls, so that the command decoders of
+// commands.cpp read either form with the same code, and with the same rules (field_reader.hpp):
+// an entry holds what decode_request() would accept, or it is refused. Fields have no names
+// in the bytes; they come in the order the decoder asks for them, and `name` only names a
+// field in an error. has() reads the byte that says whether an optional field follows.
+// EntryWriter writes them in that order (entry_codec.cpp).
+//
+// Pure; never throws; never reads past its input.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/base/error.hpp"
+#include "auction/base/ids.hpp"
+#include "auction/base/money.hpp"
+#include "auction/platform/commands.hpp"
+
+namespace auction::platform {
+
+class EntryReader {
+ public:
+  explicit EntryReader(std::string_view bytes) : in_(bytes) {}
+
+  // Whether the optional field `name` follows (a 0 or 1 byte).
+  bool has(std::string_view name);
+
+  void username(std::string_view name, std::string& out);
+  void client_id(std::string_view name, std::string& out);
+  void address(std::string_view name, std::string& out);
+  void hex(std::string_view name, std::string& out, std::size_t digits);
+  void text(std::string_view name, std::string& out, std::size_t bytes_min, std::size_t bytes_max);
+  void int64(std::string_view name, std::int64_t& out, std::int64_t min, std::int64_t max);
+  void uint64(std::string_view name, std::uint64_t& out, std::uint64_t min, std::uint64_t max);
+  void boolean(std::string_view name, bool& out);
+  void cents(std::string_view name, Cents& out, Cents min);
+  void auction_id(std::string_view name, AuctionId& out);
+  void optional_username(std::string_view name, std::optional<std::string>& out);
+  void chain_links(std::string_view name, nlohmann::json& out);
+
+  // The next byte (the op code), or nullopt at the end.
+  std::optional<std::uint8_t> byte();
+
+  void reject(Error error);
+  bool ok() const { return !error_.has_value(); }
+  // The first failure, or bad_request if bytes are left over.
+  Result<void> finish() const;
+
+ private:
+  std::optional<std::uint64_t> varint(std::string_view name);
+  // The bytes of a text field (a varint length, then the bytes).
+  std::optional<std::string_view> bytes(std::string_view name);
+  void malformed(std::string_view name, std::string_view why);
+  void bad_value(std::string_view name, std::string_view why);
+
+  std::string_view in_;
+  std::optional<Error> error_;
+};
+
+// The request of a binary entry, from its op code on (after the version byte), decoded by
+// the decoders that read JSON requests (commands.cpp). Errors as decode_entry().
+Result<Request> decode_entry_request(EntryReader& r);
+
+class EntryWriter {
+ public:
+  void byte(std::uint8_t value) { out_.push_back(static_cast<char>(value)); }
+  void flag(bool value) { byte(value ? 1 : 0); }
+  void uint64(std::uint64_t value);
+  void int64(std::int64_t value);  // zigzag
+  void text(std::string_view value);
+  // `links` as JSON text; an empty array as an empty text.
+  void chain_links(const nlohmann::json& links);
+
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace auction::platform
