@@ -65,8 +65,18 @@ Core::Core(Config config, const LogStorage& storage)
   AUCTION_ASSERT(hs.term.value <= term_max && storage.last_index().value <= log_index_max,
                  "the storage holds a term or index past the bound (FileStorage refuses one)");
   last_hard_state_ = hs;
+  durable_term_ = hs.term;
   term_ = hs.term;
   vote_ = hs.has_vote ? hs.vote : none;
+  // One sync writes the entries, then the hard state: a torn one may keep entries of a term
+  // the hard state does not reach yet. This node was in that term (it held those entries),
+  // and may have voted in it: it takes the term, and votes for nobody else in it (as its
+  // own vote, which only ever refuses others; it campaigns in later terms only). Otherwise
+  // a sole voter could lead the same term twice, with different entries at one index.
+  if (log_.last_term() > term_) {
+    term_ = log_.last_term();
+    vote_ = config_.id;
+  }
 
   // The configuration: the snapshot's, else the founding one; then the log's config entries.
   const SnapshotMeta snapshot = storage.snapshot_meta();
@@ -308,12 +318,9 @@ void Core::campaign(bool pre, bool is_transfer) {
   }
   votes_[config_.id] = true;
   if (is_quorum(1)) {
-    // A single-node cluster wins at once.
-    if (pre) {
-      campaign(false);
-    } else {
-      become_leader();
-    }
+    // A sole voter wins with its own vote, once that vote is durable (advance()): a node
+    // that led a term it then lost in a crash could lead the same term again.
+    if (pre) campaign(false);
     return;
   }
   for (NodeId p : membership_.voters()) {
@@ -1076,6 +1083,11 @@ std::vector<std::uint64_t> Core::take_dropped_reads() { return std::exchange(rea
 // ---- output ---------------------------------------------------------------------------
 
 void Core::send(Message m) {
+  // Nothing is said in a term before the term (and our vote in it) is durable: a node that
+  // lost it in a crash could take the same term again, and lead it twice with different
+  // entries. Votes wait for a round trip anyway; a sole voter wins at once, and its
+  // appends to learners wait here.
+  if (term_ != durable_term_) return send_after_persist(std::move(m));
   m.from = config_.id;
   if (m.term.value == 0) m.term = term_;
   if (messages_.size() >= config_.messages_max) return;  // lost, as on a network
@@ -1130,6 +1142,8 @@ Ready Core::ready() {
 void Core::advance(const Ready& rd) {
   AUCTION_ASSERT(ready_outstanding_, "advance() without ready()");
   ready_outstanding_ = false;
+  if (rd.hard_state) durable_term_ = rd.hard_state->term;
+  if (role_ == Role::candidate && durable_term_ == term_ && is_quorum(1)) become_leader();
   fold_compacted_config_entries();
   if (rd.snapshot) log_.snapshot_stable(rd.snapshot);
   if (!rd.entries.empty()) log_.stable_to(rd.entries.back().index, rd.entries.back().term);

@@ -532,3 +532,73 @@ TEST_CASE("raft: a node campaigns up to the term bound, never past it", "[raft]"
   CHECK(at.trace.empty());
   for (std::uint64_t id = 1; id <= 3; ++id) CHECK(at.core(id).term() == Term{term_max});
 }
+
+namespace {
+
+// Everything `core` says now, and what it says once what it holds is durable.
+std::vector<Message> said(Core& core) {
+  std::vector<Message> out = core.take_messages();
+  if (core.has_ready()) {
+    Ready ready = core.ready();
+    for (Message& m : ready.messages) out.push_back(std::move(m));
+    core.advance(ready);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("raft: a sole voter leads only once its own vote is durable", "[raft]") {
+  MemoryStorage storage;
+  Config config;
+  config.id = n(1);
+  Core core(config, storage);
+  for (int i = 0; i < 1000 && core.role() != Role::candidate; ++i) core.tick();
+  // It voted for itself in term 1, which nobody else has to grant: still it does not lead a
+  // term that a crash now could make it take again, with other entries.
+  REQUIRE(core.role() == Role::candidate);
+  CHECK(core.take_messages().empty());
+  REQUIRE(core.has_ready());
+  Ready ready = core.ready();
+  REQUIRE(ready.hard_state.has_value());
+  CHECK(ready.hard_state->term == Term{1});
+  CHECK(ready.hard_state->vote == n(1));
+  CHECK(core.role() == Role::candidate);
+  core.advance(ready);
+  CHECK(core.role() == Role::leader);
+  CHECK(core.term() == Term{1});
+}
+
+TEST_CASE(
+    "raft: entries that outlived their hard state in a torn sync give their term, and no "
+    "vote in it goes to another node",
+    "[raft]") {
+  MemoryStorage storage;
+  const std::vector<Entry> entries{entry(1, 1, "a"), entry(5, 2, "b")};
+  storage.append(entries);
+  storage.set_hard_state(HardState{Term{3}, NodeId{0}, false, LogIndex{0}});
+  Config config;
+  config.id = n(1);
+  config.peers = {n(2), n(3)};
+  config.pre_vote = false;
+  Core core(config, storage);
+  CHECK(core.term() == Term{5});
+  Message request;
+  request.type = MessageType::vote;
+  request.from = n(2);
+  request.to = n(1);
+  request.term = Term{5};
+  request.index = LogIndex{2};
+  request.log_term = Term{5};
+  core.step(request);
+  std::vector<Message> answers = said(core);
+  REQUIRE(answers.size() == 1);
+  CHECK(answers.front().type == MessageType::vote_response);
+  CHECK(answers.front().reject);
+  // A later term is free.
+  request.term = Term{6};
+  core.step(request);
+  answers = said(core);
+  REQUIRE(answers.size() == 1);
+  CHECK_FALSE(answers.front().reject);
+}

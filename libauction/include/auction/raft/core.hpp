@@ -302,6 +302,7 @@ class Core {
   std::vector<Message> messages_;  // may leave now
   std::vector<Message> messages_after_persist_;
   HardState last_hard_state_;  // as handed out in the last Ready
+  Term durable_term_;          // the term of the last hard state made durable (advance())
   bool ready_outstanding_ = false;
 };
 
