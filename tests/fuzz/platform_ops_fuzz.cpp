@@ -15,8 +15,9 @@
 //   - two state machines are fed the same entries (raw bytes, accepted or not): one is
 //     rebuilt from its own snapshot after every entry. Both answer every entry byte for byte
 //     alike and keep equal digests, and every restore succeeds: a snapshot loses nothing;
-//   - a line tried as a snapshot restores, or answers "bad_snapshot"; a restored state
-//     snapshots to a state that restores to the same digest.
+//   - a line tried as a snapshot (JSON, and as the bytes of a binary one) restores, or
+//     answers "bad_snapshot"; a restored state snapshots to a state that restores to the
+//     same digest. The cycled machine goes through both forms of the snapshot.
 // Nothing may crash, hang, or throw (an escaped exception aborts the target).
 #include <algorithm>
 #include <charconv>
@@ -116,6 +117,18 @@ void check_snapshot_text(const json& candidate) {
   FUZZ_CHECK(again->digest() == restored->digest(), "restore changed the digest");
 }
 
+void check_snapshot_bytes(std::string_view candidate) {
+  auto restored = StateMachine::restore_bytes(candidate);
+  if (!restored) {
+    FUZZ_CHECK(is_code(restored.error(), {"bad_snapshot"}),
+               "restore_bytes failed without bad_snapshot");
+    return;
+  }
+  auto again = StateMachine::restore_bytes(restored->snapshot_bytes());
+  FUZZ_CHECK(again.has_value(), "a restored state's binary snapshot does not restore");
+  FUZZ_CHECK(again->digest() == restored->digest(), "restore_bytes changed the digest");
+}
+
 std::optional<std::uint64_t> index_skip(std::string_view line) {
   if (line.size() < 2 || line[0] != '+') return std::nullopt;
   std::uint64_t n = 0;
@@ -140,6 +153,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       index += *skip;
       continue;
     }
+    check_snapshot_bytes(line);
     const auto line_json = json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!line_json.is_discarded()) {
       check_codec(line_json, line);
@@ -151,7 +165,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_answer(answer);
     FUZZ_CHECK(cycled.apply(auction::raft::LogIndex{index}, line) == answer,
                "a restored state machine answered differently");
-    auto restored = StateMachine::restore(cycled.snapshot());
+    // Alternately through the JSON and the binary form of the snapshot.
+    auto restored = n % 2 == 0 ? StateMachine::restore(cycled.snapshot())
+                               : StateMachine::restore_bytes(cycled.snapshot_bytes());
     FUZZ_CHECK(restored.has_value(), "a snapshot of a live state does not restore");
     cycled = std::move(*restored);
     FUZZ_CHECK(cycled.digest() == kept.digest(), "snapshot -> restore changed the digest");

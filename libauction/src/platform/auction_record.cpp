@@ -7,6 +7,7 @@
 #include "auction/base/text_rules.hpp"
 #include "auction/platform/limits.hpp"
 #include "base/name_table.hpp"
+#include "platform/entry_reader.hpp"
 #include "platform/field_reader.hpp"
 
 namespace auction::platform {
@@ -61,38 +62,22 @@ nlohmann::json to_snapshot(const AuctionRecord& r) {
           {"signature", r.signature}};
 }
 
-Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) {
-  FieldReader f(value);
-  AuctionRecord r;
-  std::string stage;
-  std::vector<BuyerStatus> buyers;
-  f.auction_id("auction_id", r.id);
-  read_auction_terms(f, r);
-  f.text("stage", stage, 1, 16);
-  f.uint64("round_id", r.round_id, 0, UINT64_MAX);
-  f.cents("current_price", r.current_price, Cents{0});
-  f.buyers("buyers", buyers);
-  f.optional_username("winner", r.winner);
-  nlohmann::json links = nlohmann::json::array();
-  f.chain_links("links", links);
-  if (const nlohmann::json* keys = f.raw("keys")) {
-    if (!keys->is_object()) return fail(code::bad_snapshot, "keys: must be an object");
-    for (const auto& [username, key] : keys->items()) {
-      if (!is_valid_username(username) || !key.is_string() ||
-          key.get_ref<const std::string&>().size() != public_key_hex_digits) {
-        return fail(code::bad_snapshot, "keys: not a username and a key");
-      }
-      r.keys.emplace(username, key.get<std::string>());
-    }
-  }
-  f.text("chain_head", r.chain_head, 0, sha256_hex_digits);
-  f.text("signature", r.signature, 0, signature_hex_digits);
-  if (auto done = f.finish(); !done) return fail(code::bad_snapshot, done.error().message);
+namespace {
 
+// What a record read from either form must satisfy, and what is derived from what was read:
+// the stage from its name, the buyers from their list, the kept link texts from `links`
+// (which passed chain_links_problem()).
+Result<AuctionRecord> finish_record(AuctionRecord r, std::string_view stage,
+                                    std::vector<BuyerStatus> buyers, const nlohmann::json& links) {
   const std::optional<Stage> known_stage = stage_from_name(stage);
-  if (!known_stage) return fail(code::bad_snapshot, "stage: unknown stage '" + stage + "'");
+  if (!known_stage) {
+    return fail(code::bad_snapshot, "stage: unknown stage '" + std::string(stage) + "'");
+  }
   r.stage = *known_stage;
   for (auto& b : buyers) r.buyers.emplace(std::move(b.username), b.active);
+  if (r.buyers.size() != buyers.size()) {
+    return fail(code::bad_snapshot, "buyers: a buyer is listed twice");
+  }
 
   const auto id = std::to_string(r.id.value);
   if (r.has_buyer(r.seller))
@@ -126,6 +111,115 @@ Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) 
   r.links.reserve(links.size());
   for (const nlohmann::json& link : links) r.links.push_back(link_text(link));
   return r;
+}
+
+bool is_key_entry(std::string_view username, std::string_view key) {
+  return is_valid_username(username) && key.size() == public_key_hex_digits;
+}
+
+}  // namespace
+
+Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) {
+  FieldReader f(value);
+  AuctionRecord r;
+  std::string stage;
+  std::vector<BuyerStatus> buyers;
+  f.auction_id("auction_id", r.id);
+  read_auction_terms(f, r);
+  f.text("stage", stage, 1, 16);
+  f.uint64("round_id", r.round_id, 0, UINT64_MAX);
+  f.cents("current_price", r.current_price, Cents{0});
+  f.buyers("buyers", buyers);
+  f.optional_username("winner", r.winner);
+  nlohmann::json links = nlohmann::json::array();
+  f.chain_links("links", links);
+  if (const nlohmann::json* keys = f.raw("keys")) {
+    if (!keys->is_object()) return fail(code::bad_snapshot, "keys: must be an object");
+    for (const auto& [username, key] : keys->items()) {
+      if (!key.is_string() || !is_key_entry(username, key.get_ref<const std::string&>())) {
+        return fail(code::bad_snapshot, "keys: not a username and a key");
+      }
+      r.keys.emplace(username, key.get<std::string>());
+    }
+  }
+  f.text("chain_head", r.chain_head, 0, sha256_hex_digits);
+  f.text("signature", r.signature, 0, signature_hex_digits);
+  if (auto done = f.finish(); !done) return fail(code::bad_snapshot, done.error().message);
+  return finish_record(std::move(r), stage, std::move(buyers), links);
+}
+
+void write_record(EntryWriter& w, const AuctionRecord& r) {
+  w.uint64(r.id.value);
+  w.text(r.seller);
+  w.text(r.auction_name);
+  w.text(r.item_name);
+  w.text(r.item_description);
+  w.int64(r.base_price.value);
+  w.int64(r.increment.value);
+  w.int64(r.period_ms);
+  w.text(stage_name(r.stage));
+  w.uint64(r.round_id);
+  w.int64(r.current_price.value);
+  w.uint64(r.buyers.size());
+  for (const auto& [username, active] : r.buyers) {
+    w.text(username);
+    w.flag(active);
+  }
+  w.flag(r.winner.has_value());
+  if (r.winner) w.text(*r.winner);
+  w.uint64(r.links.size());
+  for (const std::string& link : r.links) w.text(link);
+  w.uint64(r.keys.size());
+  for (const auto& [username, key] : r.keys) {
+    w.text(username);
+    w.text(key);
+  }
+  w.text(r.chain_head);
+  w.text(r.signature);
+}
+
+Result<AuctionRecord> read_record(EntryReader& in) {
+  AuctionRecord r;
+  std::string stage;
+  in.auction_id("auction_id", r.id);
+  read_auction_terms(in, r);
+  in.text("stage", stage, 1, 16);
+  in.uint64("round_id", r.round_id, 0, UINT64_MAX);
+  in.cents("current_price", r.current_price, Cents{0});
+  std::uint64_t count = 0;
+  in.uint64("buyers", count, 0, auction::limits::buyers_per_auction_max);
+  std::vector<BuyerStatus> buyers(in.ok() ? count : 0);
+  for (BuyerStatus& b : buyers) {
+    in.username("buyers[].username", b.username);
+    in.boolean("buyers[].active", b.active);
+  }
+  in.optional_username("winner", r.winner);
+  in.uint64("links", count, 0, auction::limits::buyers_per_auction_max);
+  nlohmann::json links = nlohmann::json::array();
+  for (std::uint64_t i = 0; in.ok() && i < count; ++i) {
+    std::string text;
+    in.text("links[]", text, 1, SIZE_MAX);
+    nlohmann::json link = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (link.is_discarded()) return fail(code::bad_snapshot, "links[]: not JSON");
+    links.push_back(std::move(link));
+  }
+  if (in.ok()) {
+    if (auto problem = chain_links_problem("links", links)) {
+      return fail(code::bad_snapshot, problem->message);
+    }
+  }
+  in.uint64("keys", count, 0, auction::limits::buyers_per_auction_max + 1);
+  for (std::uint64_t i = 0; in.ok() && i < count; ++i) {
+    std::string username;
+    std::string key;
+    in.username("keys[].username", username);
+    in.hex("keys[].key", key, public_key_hex_digits);
+    r.keys.emplace(std::move(username), std::move(key));
+  }
+  in.text("chain_head", r.chain_head, 0, sha256_hex_digits);
+  in.text("signature", r.signature, 0, signature_hex_digits);
+  if (!in.ok()) return fail(code::bad_snapshot, in.finish().error().message);
+  return finish_record(std::move(r), stage, std::move(buyers), links);
 }
 
 }  // namespace auction::platform

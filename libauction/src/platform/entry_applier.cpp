@@ -17,12 +17,10 @@ std::string EntryApplier::apply_proposed(raft::LogIndex index, std::string_view 
   return machine_.apply(index, command);
 }
 
-std::string EntryApplier::snapshot() const { return machine_.snapshot().dump(); }
+std::string EntryApplier::snapshot() const { return machine_.snapshot_bytes(); }
 
 Result<void> EntryApplier::restore(std::string_view snapshot) {
-  auto json = nlohmann::json::parse(snapshot, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return fail(code::bad_snapshot, "the snapshot is not JSON");
-  auto restored = platform::StateMachine::restore(json, machine_.capacity());
+  auto restored = platform::StateMachine::restore_bytes(snapshot, machine_.capacity());
   if (!restored) return std::unexpected(std::move(restored.error()));
   machine_ = std::move(*restored);
   return {};

@@ -39,7 +39,7 @@ std::optional<std::uint64_t> EntryReader::varint(std::string_view name) {
   for (int i = 0; i < varint_bytes_max; ++i) {
     const auto next = byte();
     if (!next) {
-      malformed(name, "the entry ends inside it");
+      malformed(name, "the data ends inside it");
       return std::nullopt;
     }
     const std::uint64_t bits = *next & 0x7fu;
@@ -56,7 +56,7 @@ std::optional<std::string_view> EntryReader::bytes(std::string_view name) {
   const auto size = varint(name);
   if (!size) return std::nullopt;
   if (*size > in_.size()) {
-    malformed(name, "the entry ends inside it");
+    malformed(name, "the data ends inside it");
     return std::nullopt;
   }
   const std::string_view value = in_.substr(0, static_cast<std::size_t>(*size));
@@ -64,10 +64,21 @@ std::optional<std::string_view> EntryReader::bytes(std::string_view name) {
   return value;
 }
 
+std::optional<std::string_view> EntryReader::raw(std::string_view name, std::size_t size) {
+  if (!ok()) return std::nullopt;
+  if (size > in_.size()) {
+    malformed(name, "the data ends inside it");
+    return std::nullopt;
+  }
+  const std::string_view value = in_.substr(0, size);
+  in_.remove_prefix(size);
+  return value;
+}
+
 bool EntryReader::has(std::string_view name) {
   const auto present = byte();
   if (present && *present <= 1) return *present == 1;
-  if (ok()) malformed(name, present ? "a presence byte is 0 or 1" : "the entry ends inside it");
+  if (ok()) malformed(name, present ? "a presence byte is 0 or 1" : "the data ends inside it");
   return false;
 }
 

@@ -1,5 +1,6 @@
-// EntryReader and EntryWriter: the fields of a request in the log's binary form (private to
-// the platform; the form is described in auction/platform/entry_codec.hpp).
+// EntryReader and EntryWriter: the fields of the platform's binary forms, a request in the log
+// (auction/platform/entry_codec.hpp) and the state machine's snapshot (docs/platform.md,
+// "Snapshot format"). Private to the platform.
 //
 // EntryReader offers FieldReader's reading calls, so that the command decoders of
 // commands.cpp read either form with the same code, and with the same rules (field_reader.hpp):
@@ -47,6 +48,8 @@ class EntryReader {
 
   // The next byte (the op code), or nullopt at the end.
   std::optional<std::uint8_t> byte();
+  // The next `size` bytes as they are (a raw key), or nullopt (and a failure) if fewer remain.
+  std::optional<std::string_view> raw(std::string_view name, std::size_t size);
 
   void reject(Error error);
   bool ok() const { return !error_.has_value(); }
@@ -75,6 +78,7 @@ class EntryWriter {
   void uint64(std::uint64_t value);
   void int64(std::int64_t value);  // zigzag
   void text(std::string_view value);
+  void raw(std::string_view bytes) { out_.append(bytes); }
   // `links` as JSON text; an empty array as an empty text.
   void chain_links(const nlohmann::json& links);
 

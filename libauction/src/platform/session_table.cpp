@@ -6,6 +6,7 @@
 
 #include "auction/base/assert.hpp"
 #include "auction/platform/limits.hpp"
+#include "platform/entry_reader.hpp"
 #include "platform/field_reader.hpp"
 
 namespace auction::platform {
@@ -104,16 +105,62 @@ Result<SessionTable> SessionTable::restore(const nlohmann::json& value, raft::Lo
       return fail(code::bad_snapshot, "sessions[]: " + done.error().message);
     }
     s.last_used = raft::LogIndex{last_used};
-    UserSessions& sessions = table.users_[user];
-    if (sessions.size() >= limits::sessions_per_user_max) {
-      return fail(code::bad_snapshot, "sessions[]: more than " +
-                                          std::to_string(limits::sessions_per_user_max) +
-                                          " sessions of " + user);
-    }
-    if (!sessions.emplace(client_id, std::move(s)).second) {
-      return fail(code::bad_snapshot, "sessions[]: client " + client_id + " of " + user + " twice");
+    if (auto added = table.add_restored(user, std::move(client_id), std::move(s)); !added) {
+      return std::unexpected(added.error());
     }
   }
+  return table;
+}
+
+Result<void> SessionTable::add_restored(const std::string& user, std::string client_id,
+                                        Session session) {
+  UserSessions& sessions = users_[user];
+  if (sessions.size() >= limits::sessions_per_user_max) {
+    return fail(code::bad_snapshot, "sessions[]: more than " +
+                                        std::to_string(limits::sessions_per_user_max) +
+                                        " sessions of " + user);
+  }
+  if (sessions.contains(client_id)) {
+    return fail(code::bad_snapshot, "sessions[]: client " + client_id + " of " + user + " twice");
+  }
+  sessions.emplace(std::move(client_id), std::move(session));
+  return {};
+}
+
+void SessionTable::snapshot_to(EntryWriter& out) const {
+  out.uint64(size());
+  for (const auto& [user, sessions] : users_) {
+    for (const auto& [client_id, s] : sessions) {
+      out.text(user);
+      out.text(client_id);
+      out.uint64(s.last_seq);
+      out.text(s.answer);
+      out.uint64(s.last_used.value);
+    }
+  }
+}
+
+Result<SessionTable> SessionTable::restore_from(EntryReader& in, raft::LogIndex applied) {
+  SessionTable table;
+  std::uint64_t count = 0;
+  in.uint64("sessions", count, 0, UINT64_MAX);
+  for (std::uint64_t i = 0; in.ok() && i < count; ++i) {
+    std::string user;
+    std::string client_id;
+    Session s;
+    std::uint64_t last_used = 0;
+    in.username("username", user);
+    in.client_id("client_id", client_id);
+    in.uint64("last_seq", s.last_seq, 1, UINT64_MAX);
+    in.text("answer", s.answer, 1, SIZE_MAX);
+    in.uint64("last_used_index", last_used, 1, applied.value);
+    if (!in.ok()) break;
+    s.last_used = raft::LogIndex{last_used};
+    if (auto added = table.add_restored(user, std::move(client_id), std::move(s)); !added) {
+      return std::unexpected(added.error());
+    }
+  }
+  if (!in.ok()) return fail(code::bad_snapshot, "sessions[]: " + in.finish().error().message);
   return table;
 }
 

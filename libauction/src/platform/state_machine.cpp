@@ -21,6 +21,7 @@
 #include "auction/platform/limits.hpp"
 #include "auction/platform/views.hpp"
 #include "platform/answer_text.hpp"
+#include "platform/entry_reader.hpp"
 #include "platform/field_reader.hpp"
 
 namespace auction::platform {
@@ -28,6 +29,9 @@ namespace auction::platform {
 namespace {
 
 using nlohmann::json;
+
+// The first byte of a snapshot in the binary form (a JSON snapshot starts with '{').
+constexpr std::uint8_t binary_snapshot_version = 0x01;
 
 std::string id_text(AuctionId id) { return std::to_string(id.value); }
 
@@ -715,12 +719,9 @@ Result<StateMachine> StateMachine::restore(const json& snapshot, Capacity capaci
     if (auto done = u.finish(); !done) {
       return fail(code::bad_snapshot, "users[]: " + done.error().message);
     }
-    // Users come in username order, so each is placed at the end in constant time.
-    const std::size_t before = sm.users_.size();
-    sm.users_.emplace_hint(sm.users_.end(), username,
-                           UserRecord{std::move(address), key_bytes(key), {}});
-    if (sm.users_.size() == before) {
-      return fail(code::bad_snapshot, "users[]: " + username + " twice");
+    if (auto added = sm.add_restored_user(std::move(username), std::move(address), key_bytes(key));
+        !added) {
+      return std::unexpected(added.error());
     }
   }
 
@@ -731,27 +732,9 @@ Result<StateMachine> StateMachine::restore(const json& snapshot, Capacity capaci
   for (const auto& item : *auctions) {
     auto record = auction_record_from_snapshot(item);
     if (!record) return std::unexpected(record.error());
-    const std::string id = id_text(record->id);
-    if (record->id >= sm.next_auction_id_ ||
-        (!sm.auctions_.empty() && record->id <= sm.auctions_.rbegin()->first)) {
-      return fail(code::bad_snapshot,
-                  "auctions[]: id " + id + " out of order or not below next_auction_id");
+    if (auto added = sm.add_restored_auction(std::move(*record)); !added) {
+      return std::unexpected(added.error());
     }
-    if (!sm.users_.contains(record->seller)) {
-      return fail(code::bad_snapshot, "auctions[]: auction " + id + " has an unknown seller");
-    }
-    for (const auto& [buyer, active] : record->buyers) {
-      if (!sm.users_.contains(buyer)) {
-        return fail(code::bad_snapshot,
-                    "auctions[]: auction " + id + " has an unknown buyer " + buyer);
-      }
-    }
-    // Ids come in order: every user's list of auctions is built by appending.
-    sm.users_.find(record->seller)->second.auctions.push_back(record->id);
-    for (const auto& [buyer, active] : record->buyers) {
-      sm.users_.find(buyer)->second.auctions.push_back(record->id);
-    }
-    sm.auctions_.emplace_hint(sm.auctions_.end(), record->id, std::move(*record));
   }
 
   auto table = SessionTable::restore(*sessions, sm.applied_index_);
@@ -760,11 +743,114 @@ Result<StateMachine> StateMachine::restore(const json& snapshot, Capacity capaci
   return sm;
 }
 
+Result<void> StateMachine::add_restored_user(std::string username, std::string address,
+                                             const std::array<std::uint8_t, 32>& key) {
+  // Users come in username order, so each is placed at the end in constant time.
+  const std::size_t before = users_.size();
+  users_.emplace_hint(users_.end(), username, UserRecord{std::move(address), key, {}});
+  if (users_.size() == before) return fail(code::bad_snapshot, "users[]: " + username + " twice");
+  return {};
+}
+
+Result<void> StateMachine::add_restored_auction(AuctionRecord record) {
+  const std::string id = id_text(record.id);
+  if (record.id >= next_auction_id_ ||
+      (!auctions_.empty() && record.id <= auctions_.rbegin()->first)) {
+    return fail(code::bad_snapshot,
+                "auctions[]: id " + id + " out of order or not below next_auction_id");
+  }
+  if (!users_.contains(record.seller)) {
+    return fail(code::bad_snapshot, "auctions[]: auction " + id + " has an unknown seller");
+  }
+  for (const auto& [buyer, active] : record.buyers) {
+    if (!users_.contains(buyer)) {
+      return fail(code::bad_snapshot,
+                  "auctions[]: auction " + id + " has an unknown buyer " + buyer);
+    }
+  }
+  // Ids come in order: every user's list of auctions is built by appending.
+  users_.find(record.seller)->second.auctions.push_back(record.id);
+  for (const auto& [buyer, active] : record.buyers) {
+    users_.find(buyer)->second.auctions.push_back(record.id);
+  }
+  auctions_.emplace_hint(auctions_.end(), record.id, std::move(record));
+  return {};
+}
+
+std::string StateMachine::snapshot_bytes() const {
+  EntryWriter w;
+  w.byte(binary_snapshot_version);
+  w.uint64(applied_index_.value);
+  w.uint64(next_auction_id_.value);
+  w.uint64(users_.size());
+  for (const auto& [username, user] : users_) {
+    w.text(username);
+    w.text(user.address);
+    w.raw(std::string_view(reinterpret_cast<const char*>(user.public_key.data()),
+                           user.public_key.size()));
+  }
+  w.uint64(auctions_.size());
+  for (const auto& [id, record] : auctions_) write_record(w, record);
+  sessions_.snapshot_to(w);
+  return w.take();
+}
+
+Result<StateMachine> StateMachine::restore_bytes(std::string_view bytes, Capacity capacity) {
+  if (bytes.empty() || static_cast<std::uint8_t>(bytes.front()) != binary_snapshot_version) {
+    // A snapshot taken before the binary form: JSON text.
+    auto json = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) return fail(code::bad_snapshot, "the snapshot is not JSON");
+    return restore(json, capacity);
+  }
+  EntryReader in(bytes.substr(1));
+  const auto damaged = [&in](std::string_view part) {
+    return fail(code::bad_snapshot, std::string(part) + in.finish().error().message);
+  };
+  std::uint64_t applied = 0;
+  std::uint64_t next_id = 0;
+  std::uint64_t count = 0;
+  in.uint64("applied_index", applied, 0, UINT64_MAX);
+  in.uint64("next_auction_id", next_id, 1, UINT64_MAX);
+  in.uint64("users", count, 0, capacity.users_max);
+  if (!in.ok()) return damaged("");
+  StateMachine sm(capacity);
+  sm.applied_index_ = raft::LogIndex{applied};
+  sm.next_auction_id_ = AuctionId{next_id};
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::string username;
+    std::string address;
+    in.username("username", username);
+    in.address("address", address);
+    const auto key = in.raw("public_key", 32);
+    if (!in.ok()) return damaged("users[]: ");
+    std::array<std::uint8_t, 32> raw_key{};
+    std::copy(key->begin(), key->end(), reinterpret_cast<char*>(raw_key.data()));
+    if (auto added = sm.add_restored_user(std::move(username), std::move(address), raw_key);
+        !added) {
+      return std::unexpected(added.error());
+    }
+  }
+  in.uint64("auctions", count, 0, capacity.auctions_max);
+  if (!in.ok()) return damaged("");
+  for (std::uint64_t i = 0; i < count; ++i) {
+    auto record = read_record(in);
+    if (!record) return std::unexpected(record.error());
+    if (auto added = sm.add_restored_auction(std::move(*record)); !added) {
+      return std::unexpected(added.error());
+    }
+  }
+  auto table = SessionTable::restore_from(in, sm.applied_index_);
+  if (!table) return std::unexpected(table.error());
+  sm.sessions_ = std::move(*table);
+  if (auto done = in.finish(); !done) return damaged("");
+  return sm;
+}
+
 std::string StateMachine::digest() const {
   // FNV-1a: simple, stable across platforms and versions; it detects divergence, it does
   // not defend against anyone forging a collision.
   std::uint64_t hash = 14695981039346656037ULL;
-  for (const char c : snapshot().dump()) {
+  for (const char c : snapshot_bytes()) {
     hash ^= static_cast<unsigned char>(c);
     hash *= 1099511628211ULL;
   }

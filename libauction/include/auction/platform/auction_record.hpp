@@ -79,4 +79,11 @@ nlohmann::json to_snapshot(const AuctionRecord& record);
 // Errors: "bad_snapshot" naming the field.
 Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value);
 
+// The same record in the snapshot's binary form (StateMachine::snapshot_bytes), field by
+// field in the order of the JSON form, read under the same rules and the same checks.
+class EntryReader;
+class EntryWriter;
+void write_record(EntryWriter& out, const AuctionRecord& record);
+Result<AuctionRecord> read_record(EntryReader& in);
+
 }  // namespace auction::platform

@@ -33,6 +33,9 @@
 
 namespace auction::platform {
 
+class EntryReader;  // the binary forms' fields (src/platform/entry_reader.hpp)
+class EntryWriter;
+
 class SessionTable {
  public:
   // What begin() decides for `user`'s `tag` in the table as it is now, without touching
@@ -66,6 +69,11 @@ class SessionTable {
   //   than limits::sessions_per_user_max sessions of one user).
   static Result<SessionTable> restore(const nlohmann::json& value, raft::LogIndex applied);
 
+  // The same in the snapshot's binary form: the number of sessions, then each one's fields in
+  // the order above. Errors: as restore().
+  void snapshot_to(EntryWriter& out) const;
+  static Result<SessionTable> restore_from(EntryReader& in, raft::LogIndex applied);
+
  private:
   struct Session {
     std::uint64_t last_seq = 0;
@@ -75,6 +83,8 @@ class SessionTable {
   using UserSessions = std::map<std::string, Session, std::less<>>;  // by client_id
 
   const Session* find(std::string_view user, std::string_view client_id) const;
+  // Adds a session read from a snapshot (either form), with restore()'s checks.
+  Result<void> add_restored(const std::string& user, std::string client_id, Session session);
 
   std::map<std::string, UserSessions, std::less<>> users_;  // by username; none empty
 };
