@@ -200,14 +200,21 @@ bool Core::is_quorum(std::size_t count) const { return count > membership_.voter
 
 bool Core::accepts(const Message& m) const {
   if (m.type == MessageType::vote || m.type == MessageType::pre_vote) {
-    // Only a voter of our configuration can lead it: a candidate that is not one is most
-    // likely a removed node that does not know it, and must not move anyone's term (§4.2.3).
-    // A node outside its own configuration answers nobody: it may hold no log at all (one
-    // that joins), and a candidate that counts it as a voter could only be one that knows a
+    // A node that knows no configuration yet (one waiting to join) answers nobody: it holds
+    // no log, and a candidate that counts it as a voter could only be one that knows a
     // configuration it never saw -- a founding member started on an empty data directory
     // whose cluster file already lists the nodes waiting to join, which must not win with
     // their votes.
-    return membership_.contains(config_.id) && membership_.is_voter(m.from);
+    if (membership_.empty()) return false;
+    if (membership_.is_voter(m.from)) return true;
+    // A candidate that is no voter of our configuration is most likely a removed node that
+    // does not know it, and must not move anyone's term (§4.2.3). Unless ours is the stale
+    // configuration: we are not in it ourselves (removed, and since added again: whoever
+    // asks for our vote counts us), or the candidate's log is ahead of ours (it may hold the
+    // entry that made it a voter). Refusing then could leave a cluster without a leader.
+    const bool is_ahead = m.log_term > log_.last_term() ||
+                          (m.log_term == log_.last_term() && m.index > log_.last_index());
+    return !membership_.contains(config_.id) || is_ahead;
   }
   // Everything else is taken from anyone (the transport checked that the sender holds a
   // member's certificate): a leader is the leader whatever our configuration says, as ours

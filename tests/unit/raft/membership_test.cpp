@@ -530,3 +530,62 @@ TEST_CASE(
   change(c, 3, remove_member(1));
   CHECK(voters(c, 3) == std::vector<NodeId>{n(2), n(3)});
 }
+
+TEST_CASE(
+    "membership: a node whose configuration no longer holds it votes for a candidate that "
+    "counts it, and a member votes for a candidate it does not count whose log is ahead",
+    "[raft][membership]") {
+  const auto vote_request = [](std::uint64_t from, std::uint64_t to, std::uint64_t log_index) {
+    Message m;
+    m.type = MessageType::vote;
+    m.from = n(from);
+    m.to = n(to);
+    m.term = Term{3};
+    m.index = LogIndex{log_index};
+    m.log_term = Term{2};
+    return m;
+  };
+  const auto answers = [](Core& core) {
+    std::vector<Message> out = core.take_messages();
+    if (core.has_ready()) {
+      Ready ready = core.ready();
+      for (Message& m : ready.messages) out.push_back(std::move(m));
+      core.advance(ready);
+    }
+    return out;
+  };
+  // Node 3 holds the entry that removed it, not the later one that added it again (whoever
+  // asks it for a vote counts it): it answers, or a cluster that needs its vote has no leader.
+  MemoryStorage removed_storage;
+  const std::vector<Entry> removal{
+      Entry{Term{2}, LogIndex{1}, EntryType::config, encode_membership(voters_of({n(1), n(2)}))}};
+  removed_storage.append(removal);
+  removed_storage.set_hard_state(HardState{Term{2}, NodeId{0}, false, LogIndex{1}});
+  Config config;
+  config.id = n(3);
+  config.peers = {n(1), n(2)};
+  config.pre_vote = false;
+  Core removed(config, removed_storage);
+  REQUIRE_FALSE(removed.membership().contains(n(3)));
+  removed.step(vote_request(1, 3, 5));
+  auto out = answers(removed);
+  REQUIRE(out.size() == 1);
+  CHECK_FALSE(out.front().reject);
+
+  // Node 1, a voter of {1, 2}: node 4 is none of its voters. With a log no further than
+  // node 1's it is ignored (a removed node, most likely); with a log ahead, it may hold the
+  // change that made it a voter, and gets an answer.
+  MemoryStorage member_storage;
+  member_storage.append(removal);
+  member_storage.set_hard_state(HardState{Term{2}, NodeId{0}, false, LogIndex{1}});
+  config.id = n(1);
+  config.peers = {n(2), n(3)};
+  Core member(config, member_storage);
+  member.step(vote_request(4, 1, 1));
+  CHECK(answers(member).empty());
+  CHECK(member.term() == Term{2});
+  member.step(vote_request(4, 1, 2));
+  out = answers(member);
+  REQUIRE(out.size() == 1);
+  CHECK_FALSE(out.front().reject);
+}
