@@ -16,7 +16,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <random>
+#include <set>
 
 extern char** environ;
 
@@ -183,7 +185,10 @@ void ChildProcess::kill_now() {
   exit_code_ = exit_code_of(status);
 }
 
-std::uint16_t free_port() {
+namespace {
+
+// A port the kernel reports free now: bound to port 0, read back, closed.
+std::uint16_t unbound_port() {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) die("socket");
   sockaddr_in addr{};
@@ -195,6 +200,21 @@ std::uint16_t free_port() {
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) die("getsockname");
   close(fd);
   return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+std::uint16_t free_port() {
+  // The kernel may hand the port it just freed out again: a cluster would then get one port
+  // twice (its file is refused). Never the same port twice in one process.
+  static std::mutex mutex;
+  static std::set<std::uint16_t> handed_out;
+  const std::lock_guard lock(mutex);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const std::uint16_t port = unbound_port();
+    if (handed_out.insert(port).second) return port;
+  }
+  die("no free port that was not handed out already");
 }
 
 TempDir::TempDir(const std::string& prefix) {

@@ -81,7 +81,8 @@ class ChildProcess {
   std::thread reader_;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read, close).
+// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read, close), never
+// one this process was handed before.
 std::uint16_t free_port();
 
 // A fresh directory under the system temp dir, removed (recursively) on destruction.
