@@ -533,21 +533,6 @@ TEST_CASE("raft: a node campaigns up to the term bound, never past it", "[raft]"
   for (std::uint64_t id = 1; id <= 3; ++id) CHECK(at.core(id).term() == Term{term_max});
 }
 
-namespace {
-
-// Everything `core` says now, and what it says once what it holds is durable.
-std::vector<Message> said(Core& core) {
-  std::vector<Message> out = core.take_messages();
-  if (core.has_ready()) {
-    Ready ready = core.ready();
-    for (Message& m : ready.messages) out.push_back(std::move(m));
-    core.advance(ready);
-  }
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("raft: a sole voter leads only once its own vote is durable", "[raft]") {
   MemoryStorage storage;
   Config config;

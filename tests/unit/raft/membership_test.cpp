@@ -545,15 +545,6 @@ TEST_CASE(
     m.log_term = Term{2};
     return m;
   };
-  const auto answers = [](Core& core) {
-    std::vector<Message> out = core.take_messages();
-    if (core.has_ready()) {
-      Ready ready = core.ready();
-      for (Message& m : ready.messages) out.push_back(std::move(m));
-      core.advance(ready);
-    }
-    return out;
-  };
   // Node 3 holds the entry that removed it, not the later one that added it again (whoever
   // asks it for a vote counts it): it answers, or a cluster that needs its vote has no leader.
   MemoryStorage removed_storage;
@@ -568,7 +559,7 @@ TEST_CASE(
   Core removed(config, removed_storage);
   REQUIRE_FALSE(removed.membership().contains(n(3)));
   removed.step(vote_request(1, 3, 5));
-  auto out = answers(removed);
+  auto out = said(removed);
   REQUIRE(out.size() == 1);
   CHECK_FALSE(out.front().reject);
 
@@ -582,10 +573,10 @@ TEST_CASE(
   config.peers = {n(2), n(3)};
   Core member(config, member_storage);
   member.step(vote_request(4, 1, 1));
-  CHECK(answers(member).empty());
+  CHECK(said(member).empty());
   CHECK(member.term() == Term{2});
   member.step(vote_request(4, 1, 2));
-  out = answers(member);
+  out = said(member);
   REQUIRE(out.size() == 1);
   CHECK_FALSE(out.front().reject);
 }

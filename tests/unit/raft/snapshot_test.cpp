@@ -192,15 +192,7 @@ TEST_CASE(
     return m;
   };
   const auto answer = [&] {
-    auto out = core.take_messages();
-    if (out.empty() && core.has_ready()) {
-      // A new term is made durable before anything is said in it.
-      Ready ready = core.ready();
-      REQUIRE(ready.hard_state.has_value());
-      REQUIRE(ready.snapshot == nullptr);
-      out = std::move(ready.messages);
-      core.advance(ready);
-    }
+    auto out = said(core);  // a new term is made durable before anything is said in it
     REQUIRE(out.size() == 1);
     return out.front();
   };

@@ -337,6 +337,18 @@ inline HardState hard(std::uint64_t term, std::uint64_t commit = 0) {
   return HardState{Term{term}, NodeId{0}, false, LogIndex{commit}};
 }
 
+// Everything a bare `core` says now, and what it says once what it holds is durable (its
+// Ready taken and advanced, as if persisted).
+inline std::vector<Message> said(Core& core) {
+  std::vector<Message> out = core.take_messages();
+  if (core.has_ready()) {
+    Ready ready = core.ready();
+    for (Message& m : ready.messages) out.push_back(std::move(m));
+    core.advance(ready);
+  }
+  return out;
+}
+
 // Elects node `id` by letting it time out first, then lets the no-op commit everywhere
 // (followers learn the commit index from the next heartbeat).
 inline void elect(Cluster& c, std::uint64_t id) {
