@@ -97,11 +97,11 @@ void check_codec(const json& request_json, std::string_view bytes) {
   StateMachine fresh_binary;
   FUZZ_CHECK(fresh_binary.apply(auction::raft::LogIndex{1}, binary) == answer,
              "the binary form applies differently from the JSON text");
-  auto answer = fresh.query(request_json);
-  if (answer) {
-    FUZZ_CHECK(answer->is_object(), "a query result that is not an object");
+  auto result = fresh.query(request_json);
+  if (result) {
+    FUZZ_CHECK(result->is_object(), "a query result that is not an object");
   } else {
-    FUZZ_CHECK(!answer.error().code.empty() && !answer.error().message.empty(),
+    FUZZ_CHECK(!result.error().code.empty() && !result.error().message.empty(),
                "a query error without code or message");
   }
 }
