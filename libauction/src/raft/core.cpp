@@ -384,7 +384,6 @@ void Core::tick() {
     std::size_t active = 0;
     for (auto& [id, pr] : progress_) {
       if (membership_.is_voter(id) && (id == config_.id || pr.recent_active)) ++active;
-      pr.was_active = pr.recent_active;
       pr.recent_active = false;
     }
     has_led_a_round_ = true;
@@ -396,6 +395,7 @@ void Core::tick() {
     }
   }
   for (auto& [id, pr] : progress_) {
+    pr.on_tick();
     SnapshotTransfer* t = pr.snapshot_transfer();
     if (t == nullptr || ++t->idle_ticks < config_.election_timeout_ticks) continue;
     // Nothing acknowledged for an election timeout: chunks or answers were lost (or the
@@ -605,16 +605,16 @@ void Core::step_leader(const Message& m) {
   Progress& pr = it->second;
   switch (m.type) {
     case MessageType::append_response:
-      pr.recent_active = true;
+      pr.on_heard();
       handle_append_response(m, pr);
       if (m.from == transferee_ && pr.match() == log_.last_index()) send_timeout_now(m.from);
       break;
     case MessageType::heartbeat_response:
-      pr.recent_active = true;
+      pr.on_heard();
       handle_heartbeat_response(m, pr);
       break;
     case MessageType::snapshot_response:
-      pr.recent_active = true;
+      pr.on_heard();
       handle_snapshot_response(m, pr);
       break;
     default: break;
@@ -951,7 +951,9 @@ Result<ProposalTicket> Core::propose_membership(const MembershipChange& change) 
   std::size_t reachable = 0;
   for (NodeId voter : next->voters()) {
     const auto it = progress_.find(voter);
-    if (voter == config_.id || (it != progress_.end() && it->second.is_reachable())) ++reachable;
+    const bool answered_lately =
+        it != progress_.end() && it->second.quiet_ticks() < config_.election_timeout_ticks;
+    if (voter == config_.id || answered_lately) ++reachable;
   }
   if (reachable <= next->voter_count() / 2) {
     // A leader that took over moments ago may not have heard yet from members that can

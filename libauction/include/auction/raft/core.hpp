@@ -191,8 +191,10 @@ class Core {
   void campaign(bool pre, bool is_transfer = false);
   void reset_randomized_timeout();
   bool is_quorum(std::size_t count) const;  // a majority of the voters
-  // Whether this node takes `m` at all: a vote request only from a voter of its
-  // configuration, and only while this node is in it; anything else from anyone.
+  // Whether this node takes `m` at all. A node waiting to join (no configuration) answers no
+  // vote request; a member answers one from a voter of its configuration, and from anyone
+  // else only when its own configuration may be the stale one (it is not in it, or the
+  // candidate's log is strictly ahead of its own). Anything else is taken from anyone.
   bool accepts(const Message& m) const;
   // Config entries: remembers those among `entries` now in the log; forgets those the log
   // no longer holds (overwritten by a leader); recomputes membership().
@@ -254,7 +256,7 @@ class Core {
   int heartbeat_elapsed_ = 0;
   int randomized_timeout_ = 0;
   // Leader only: whether a whole election timeout passed since it took over, so that every
-  // member that can answer has (Progress::is_reachable is meaningful).
+  // member that can answer has (Progress::quiet_ticks is meaningful).
   bool has_led_a_round_ = false;
 
   std::map<NodeId, Progress> progress_;  // leader only: every member, self included

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 
 #include "auction/raft/snapshot.hpp"
@@ -52,11 +53,22 @@ class Progress {
   bool is_paused() const;
 
   // The follower answered (any message in this term) since the leader's last check-quorum
-  // round (one every election timeout), and whether it did in the round before: a member
-  // is reachable if it answered within the last one or two election timeouts.
+  // round (one every election timeout). The round clears it.
   bool recent_active = false;
-  bool was_active = false;
-  bool is_reachable() const { return recent_active || was_active; }
+
+  // The leader's ticks since the follower last answered; quiet_ticks_never until it has.
+  // A member is reachable if it answered within the last election timeout.
+  static constexpr int quiet_ticks_never = std::numeric_limits<int>::max();
+  int quiet_ticks() const { return quiet_ticks_; }
+  // The follower answered: it is active in this check-quorum round, and quiet for no tick.
+  void on_heard() {
+    recent_active = true;
+    quiet_ticks_ = 0;
+  }
+  // One of the leader's ticks passed.
+  void on_tick() {
+    if (quiet_ticks_ != quiet_ticks_never) ++quiet_ticks_;
+  }
   // Highest ReadIndex round (§6.4) this follower acknowledged in the current term.
   std::uint64_t read_round_acked = 0;
 
@@ -102,6 +114,7 @@ class Progress {
   std::size_t inflight_max_;
   std::deque<LogIndex> inflight_;  // last index of each unacknowledged AppendEntries
   SnapshotTransfer transfer_;      // snapshot state only
+  int quiet_ticks_ = quiet_ticks_never;
 };
 
 }  // namespace auction::raft
