@@ -5,8 +5,9 @@
 // (the entries Raft does not hand to apply: no-ops, reads), so sessions can expire; every
 // other line is one log entry. What must hold, line by line:
 //   - decode_request / parse_request accept, or answer "bad_request", "unknown_op" or
-//     "invalid_argument" with a message; an accepted request encodes and decodes back to
-//     itself (the log holds the canonical encoding), through JSON text too, and through the
+//     "invalid_argument" with a message (parse_request refuses a text nested deeper than
+//     the limit as "bad_request" before parsing it); an accepted request encodes and decodes back
+//     to itself (the log holds the canonical encoding), through JSON text too, and through the
 //     log's binary form (encode_entry), which applies as the JSON text does; a line that
 //     starts with the binary form's version byte is applied as a binary entry;
 //   - an accepted command applies to a fresh StateMachine, and query() answers it, without
@@ -31,6 +32,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auction/base/limits.hpp"
+#include "auction/base/text_rules.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/entry_codec.hpp"
 #include "auction/platform/state_machine.hpp"
@@ -72,6 +75,11 @@ void check_answer(std::string_view answer) {
 void check_codec(const json& request_json, std::string_view bytes) {
   auto decoded = auction::platform::decode_request(request_json);
   auto parsed = auction::platform::parse_request(bytes);
+  if (!auction::is_nesting_within(bytes, auction::limits::json_depth_max)) {
+    FUZZ_CHECK(!parsed && is_code(parsed.error(), {"bad_request"}),
+               "parse_request took a text that nests deeper than the limit");
+    return;
+  }
   FUZZ_CHECK(decoded.has_value() == parsed.has_value(), "parse_request and decode_request differ");
   if (!decoded) {
     FUZZ_CHECK(is_code(decoded.error(), {"bad_request", "unknown_op", "invalid_argument"}),

@@ -81,6 +81,38 @@ bool is_valid_text(std::string_view text, std::size_t bytes_min, std::size_t byt
   return text.size() >= bytes_min && text.size() <= bytes_max && is_valid_utf8(text);
 }
 
+bool is_nesting_within(std::string_view json_text, std::size_t depth_max) noexcept {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : json_text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '{':
+      case '[':
+        if (++depth > depth_max) return false;
+        break;
+      case '}':
+      case ']':
+        // Unbalanced closers are the parser's to reject; only depth matters here.
+        if (depth > 0) --depth;
+        break;
+      default: break;
+    }
+  }
+  return true;
+}
+
 namespace {
 
 // The code point at the front of `bytes` and its length in bytes, or nullopt (with length 1)

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "auction/base/assert.hpp"
+#include "auction/base/limits.hpp"
 #include "auction/base/text_rules.hpp"
 #include "auction/platform/limits.hpp"
 #include "base/name_table.hpp"
@@ -113,8 +114,20 @@ Result<AuctionRecord> finish_record(AuctionRecord r, std::string_view stage,
   return r;
 }
 
-bool is_key_entry(std::string_view username, std::string_view key) {
-  return is_valid_username(username) && key.size() == public_key_hex_digits;
+// Adds one buyer's key to a record read from a snapshot, under the one rule of both forms:
+// a valid username, a key of public_key_hex_digits lowercase hex digits, no name twice, and
+// no more keys than the auction may have buyers and a seller.
+Result<void> add_key(AuctionRecord& r, std::string username, std::string key) {
+  if (!is_valid_username(username) || hex_problem(key, public_key_hex_digits)) {
+    return fail(code::bad_snapshot, "keys: not a username and a key");
+  }
+  if (r.keys.size() > auction::limits::buyers_per_auction_max) {
+    return fail(code::bad_snapshot, "keys: more than an auction's buyers and its seller");
+  }
+  if (!r.keys.emplace(std::move(username), std::move(key)).second) {
+    return fail(code::bad_snapshot, "keys: a username twice");
+  }
+  return {};
 }
 
 }  // namespace
@@ -136,10 +149,10 @@ Result<AuctionRecord> auction_record_from_snapshot(const nlohmann::json& value) 
   if (const nlohmann::json* keys = f.raw("keys")) {
     if (!keys->is_object()) return fail(code::bad_snapshot, "keys: must be an object");
     for (const auto& [username, key] : keys->items()) {
-      if (!key.is_string() || !is_key_entry(username, key.get_ref<const std::string&>())) {
-        return fail(code::bad_snapshot, "keys: not a username and a key");
+      if (!key.is_string()) return fail(code::bad_snapshot, "keys: not a username and a key");
+      if (auto added = add_key(r, username, key.get<std::string>()); !added) {
+        return std::unexpected(added.error());
       }
-      r.keys.emplace(username, key.get<std::string>());
     }
   }
   f.text("chain_head", r.chain_head, 0, sha256_hex_digits);
@@ -199,6 +212,10 @@ Result<AuctionRecord> read_record(EntryReader& in) {
   for (std::uint64_t i = 0; in.ok() && i < count; ++i) {
     std::string text;
     in.text("links[]", text, 1, SIZE_MAX);
+    if (!in.ok()) break;
+    if (!is_nesting_within(text, auction::limits::json_depth_max)) {
+      return fail(code::bad_snapshot, "links[]: nests too deep");
+    }
     nlohmann::json link = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (link.is_discarded()) return fail(code::bad_snapshot, "links[]: not JSON");
     links.push_back(std::move(link));
@@ -214,7 +231,10 @@ Result<AuctionRecord> read_record(EntryReader& in) {
     std::string key;
     in.username("keys[].username", username);
     in.hex("keys[].key", key, public_key_hex_digits);
-    r.keys.emplace(std::move(username), std::move(key));
+    if (!in.ok()) break;
+    if (auto added = add_key(r, std::move(username), std::move(key)); !added) {
+      return std::unexpected(added.error());
+    }
   }
   in.text("chain_head", r.chain_head, 0, sha256_hex_digits);
   in.text("signature", r.signature, 0, signature_hex_digits);

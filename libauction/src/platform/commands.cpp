@@ -355,7 +355,12 @@ void drop_legacy_buyers(json& entry) {
 }  // namespace
 
 Result<Request> parse_request(std::string_view bytes) {
-  // The one place where a peer's bytes meet the JSON parser: its exceptions stop here.
+  // The one place where a peer's bytes meet the JSON parser: its exceptions stop here, and
+  // the nesting is checked first so that no text can take the recursive parser too deep.
+  if (!is_nesting_within(bytes, auction::limits::json_depth_max)) {
+    return fail(code::bad_request,
+                "nests deeper than " + std::to_string(auction::limits::json_depth_max));
+  }
   json parsed = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return fail(code::bad_request, "not valid JSON");
   drop_legacy_buyers(parsed);

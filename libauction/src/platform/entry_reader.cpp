@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "auction/base/limits.hpp"
+#include "auction/base/text_rules.hpp"
 #include "platform/field_reader.hpp"
 
 namespace auction::platform {
@@ -173,6 +174,9 @@ void EntryReader::chain_links(std::string_view name, nlohmann::json& out) {
   if (text->empty()) {
     out = nlohmann::json::array();
     return;
+  }
+  if (!is_nesting_within(*text, auction::limits::json_depth_max)) {
+    return malformed(name, "nests too deep");
   }
   nlohmann::json links = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (links.is_discarded()) return malformed(name, "not JSON");

@@ -16,6 +16,7 @@
 
 #include "auction/base/assert.hpp"
 #include "auction/base/limits.hpp"
+#include "auction/base/text_rules.hpp"
 #include "auction/platform/answers.hpp"
 #include "auction/platform/entry_codec.hpp"
 #include "auction/platform/limits.hpp"
@@ -797,7 +798,12 @@ std::string StateMachine::snapshot_bytes() const {
 
 Result<StateMachine> StateMachine::restore_bytes(std::string_view bytes, Capacity capacity) {
   if (bytes.empty() || static_cast<std::uint8_t>(bytes.front()) != binary_snapshot_version) {
-    // A snapshot taken before the binary form: JSON text.
+    // A snapshot taken before the binary form: JSON text. It holds the links of a chain a
+    // few levels below its top, so it may nest that much deeper than a request.
+    constexpr std::size_t snapshot_levels_max = 8;
+    if (!is_nesting_within(bytes, auction::limits::json_depth_max + snapshot_levels_max)) {
+      return fail(code::bad_snapshot, "the snapshot nests too deep");
+    }
     auto json = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
     if (json.is_discarded()) return fail(code::bad_snapshot, "the snapshot is not JSON");
     return restore(json, capacity);

@@ -30,38 +30,6 @@ bool is_valid_id(const Json& id, std::size_t id_bytes_max) {
 
 }  // namespace
 
-bool is_nesting_within(std::string_view json_text, std::size_t depth_max) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : json_text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': in_string = true; break;
-      case '{':
-      case '[':
-        if (++depth > depth_max) return false;
-        break;
-      case '}':
-      case ']':
-        // Unbalanced closers are the parser's to reject; only depth matters here.
-        if (depth > 0) --depth;
-        break;
-      default: break;
-    }
-  }
-  return true;
-}
-
 std::expected<Request, RequestError> parse_request(std::string_view line,
                                                    const EnvelopeLimits& limits) {
   if (!is_valid_utf8(line)) return reject(nullptr, "request is not valid UTF-8");

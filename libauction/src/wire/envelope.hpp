@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auction/base/error.hpp"
+#include "auction/base/limits.hpp"
 
 namespace auction::wire {
 
@@ -28,8 +29,8 @@ using Json = nlohmann::json;
 
 // What a peer may put in one envelope. Frame size is limited earlier, by FrameSplitter.
 struct EnvelopeLimits {
-  std::size_t depth_max = 32;      // nesting of objects/arrays; rejected before parsing
-  std::size_t id_bytes_max = 128;  // a string id longer than this is a bad id
+  std::size_t depth_max = limits::json_depth_max;  // nesting; rejected before parsing
+  std::size_t id_bytes_max = 128;                  // a string id longer than this is a bad id
   std::size_t op_bytes_max = 64;
 };
 
@@ -135,9 +136,5 @@ class PreparedRequest {
 
 // Parses one response frame. Error "bad_response" when the line is not a response envelope.
 Result<Response> parse_response(std::string_view line, const EnvelopeLimits& limits = {});
-
-// True when the JSON text nests objects/arrays at most depth_max deep. A linear scan that
-// understands strings and escapes, run before the (recursive) parser ever sees the text.
-bool is_nesting_within(std::string_view json_text, std::size_t depth_max);
 
 }  // namespace auction::wire

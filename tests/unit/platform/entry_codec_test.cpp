@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auction/base/limits.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/entry_codec.hpp"
 #include "harness.hpp"
@@ -260,4 +261,29 @@ TEST_CASE("entry codec: the binary form is byte for byte the documented one", "[
   const Request update = decoded(auction::test::update(1, 1, 1100));
   CHECK(encode_entry(update) ==
         "\x01\x06\x05"s + "alice" + "\x01\x01" + "\x98\x11" + "\x01\x00"s + "\x01\x00"s + "\x00"s);
+}
+
+TEST_CASE("entry codec: links or a JSON entry nested deeper than the limit are refused unparsed",
+          "[platform]") {
+  // A stack of arrays one level past the limit, and one at the limit.
+  const auto nested = [](std::size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+  };
+  const std::size_t limit = auction::limits::json_depth_max;
+
+  // The JSON form: the request itself nests too deep.
+  const std::string deep_entry = R"({"op":"login","x":)" + nested(limit) + "}";
+  const auto from_text = parse_request(deep_entry);
+  REQUIRE_FALSE(from_text.has_value());
+  CHECK(from_text.error().code == "bad_request");
+  CHECK(from_text.error().message.find("nests deeper") != std::string::npos);
+
+  // The binary form: one link of an update nests too deep.
+  Request update = decoded(writes()[9]);
+  auto& links = std::get<UpdateAuction>(update.command).links;
+  links[0]["note"] = json::parse(nested(limit));
+  CHECK(entry_error(encode_entry(update)).find("nests too deep") != std::string::npos);
+  // One level less is the chain rules' to judge (a note is free JSON): it is parsed.
+  links[0]["note"] = json::parse(nested(limit - 2));
+  CHECK(entry_error(encode_entry(update)).find("nests too deep") == std::string::npos);
 }

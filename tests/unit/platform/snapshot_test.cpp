@@ -195,6 +195,13 @@ TEST_CASE("platform: restore refuses a snapshot that breaks the rules", "[platfo
           s["auctions"][0]["buyers"][0]["active"] = false;
           s["auctions"][0]["links"] = json::array({silent_link(1, {"bob"})});
         }) == "restored");
+  // The keys the auction took at its start: usernames and lowercase hex keys only.
+  REQUIRE(good["auctions"][0]["keys"].contains("alice"));
+  CHECK(broken([](json& s) { s["auctions"][0]["keys"]["alice"] = std::string(64, 'A'); }) ==
+        "bad_snapshot");
+  CHECK(broken([](json& s) { s["auctions"][0]["keys"]["al ice"] = std::string(64, 'a'); }) ==
+        "bad_snapshot");
+  CHECK(broken([](json& s) { s["auctions"][0]["keys"]["alice"] = 1; }) == "bad_snapshot");
   CHECK(broken([](json& s) { s["sessions"][0]["last_used_index"] = 999999; }) == "bad_snapshot");
   CHECK(broken([](json& s) { s["sessions"][0]["last_seq"] = 0; }) == "bad_snapshot");
   CHECK(broken([](json& s) { s["sessions"].push_back(s["sessions"][0]); }) == "bad_snapshot");
@@ -251,6 +258,11 @@ TEST_CASE(
   auto longer = StateMachine::restore_bytes(bytes + '\0');
   REQUIRE_FALSE(longer.has_value());
   CHECK(longer.error().code == "bad_snapshot");
+  // A JSON snapshot that nests without end is refused before the parser sees it.
+  auto deep = StateMachine::restore_bytes(std::string(100'000, '[') + std::string(100'000, ']'));
+  REQUIRE_FALSE(deep.has_value());
+  CHECK(deep.error().code == "bad_snapshot");
+  CHECK(deep.error().message.find("nests too deep") != std::string::npos);
   // A changed byte is refused, or (a value still within every rule) restores a whole state,
   // one that snapshots and restores again: nothing is taken in half.
   std::mt19937 rng(1);
@@ -282,4 +294,25 @@ TEST_CASE(
   auto refused = StateMachine::restore_bytes(twice);
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().message == "users[]: bob twice");
+
+  // An auction's key listed twice under one name (the JSON form cannot say it).
+  Harness h;
+  h.with_started_auction();
+  std::string keys_twice = h.sm.snapshot_bytes();
+  const std::string alice_key =
+      "\x05"
+      "alice"
+      "\x40" +
+      Harness::key_of("alice");
+  const std::size_t at = keys_twice.rfind(alice_key);
+  REQUIRE(at != std::string::npos);
+  // The count of keys (one byte: a small varint) comes right before alice's, the first.
+  const char keys = keys_twice[at - 1];
+  REQUIRE(keys >= 1);
+  REQUIRE(keys < 0x7f);
+  keys_twice[at - 1] = static_cast<char>(keys + 1);
+  keys_twice.insert(at, alice_key);
+  auto refused_keys = StateMachine::restore_bytes(keys_twice);
+  REQUIRE_FALSE(refused_keys.has_value());
+  CHECK(refused_keys.error().message == "keys: a username twice");
 }

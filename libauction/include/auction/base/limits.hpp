@@ -30,6 +30,11 @@ inline constexpr std::size_t item_description_bytes_max = 2000;
 inline constexpr std::int64_t period_ms_min = 10;
 inline constexpr std::int64_t period_ms_max = 3'600'000;
 
+// How deep objects and arrays may nest in any JSON text read from outside: a request or
+// response frame, a log entry or a snapshot in JSON form. Checked before parsing
+// (is_nesting_within in text_rules.hpp).
+inline constexpr std::size_t json_depth_max = 32;
+
 // Buyers one auction may hold: how many may join it on the platform, and the bound on every
 // list of buyers a peer or a seller sends (announcements, results) and on the withdrawals of
 // one chain. The one definition for platform and market alike: the platform's answers page an

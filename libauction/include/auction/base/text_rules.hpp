@@ -35,6 +35,11 @@ bool is_valid_utf8(std::string_view bytes) noexcept;
 // UTF-8 text of bytes_min..bytes_max bytes.
 bool is_valid_text(std::string_view text, std::size_t bytes_min, std::size_t bytes_max) noexcept;
 
+// True when the JSON text nests objects/arrays at most depth_max deep. A linear scan that
+// understands strings and escapes, run before the (recursive) JSON parser ever sees a text
+// from outside (a frame, a log entry, a snapshot), so no input can exhaust its stack.
+bool is_nesting_within(std::string_view json_text, std::size_t depth_max) noexcept;
+
 // --- Free text: auction names, item names, item descriptions ---
 //
 // Free text is shown on other users' terminals, so it is one line that holds no character
