@@ -1,6 +1,7 @@
 // replica: one member of the platform's Raft cluster (argument parsing and running only).
 //
 //   replica --config configs/local-3.json --id 1 [--data-dir DIR] [--listen ADDRESS] [--join]
+//           [--http IP:PORT] [--log-format text|json]
 //   replica init-certs --config FILE [--out DIR]
 //   replica member list|add|promote|remove --config FILE [--id N]   (member_commands.hpp)
 //   replica transfer --config FILE [--to N]
@@ -15,6 +16,8 @@
 // new replica's certificate with the same CA.
 // `--join`: this replica joins a running cluster; it waits until an operator adds it with
 // `replica member add` (docs/operations.md, "Changing the members").
+// `--http IP:PORT` serves /metrics, /status and /healthz there; `--log-format json` writes
+// each log line as one JSON object (docs/operations.md, "Watching the replicas").
 // SIGINT/SIGTERM stop it; a leader first hands leadership to its most up-to-date follower
 // (at most two election timeouts), so a planned restart costs the cluster no election
 // timeout. A second signal stops it at once.
@@ -40,6 +43,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auction/base/endpoint.hpp"
+#include "auction/base/log.hpp"
 #include "auction/market/chain_check.hpp"
 #include "auction/platform/cluster_credentials.hpp"
 #include "auction/platform/replica.hpp"
@@ -54,7 +59,7 @@ using namespace auction;
 constexpr int exit_refused = 2;
 
 int refuse(const std::string& line) {
-  std::fprintf(stderr, "replica: cannot start: %s\n", line.c_str());
+  log_line("replica", "cannot start: " + line);
   return exit_refused;
 }
 
@@ -162,35 +167,35 @@ int init_certs(const std::string& config_path, std::string out) {
 // A planned stop: a leader hands leadership over first (so the others need not wait out an
 // election timeout), then the replica stops.
 asio::awaitable<void> async_stop(platform::Replica& replica, unsigned long long id) {
+  const std::string source = "replica " + std::to_string(id);
   auto handed = co_await replica.async_hand_over();
   if (handed) {
-    std::fprintf(stderr, "replica %llu: handed leadership over\n", id);
+    log_line(source, "handed leadership over");
   } else if (handed.error().code != code::not_leader) {
-    std::fprintf(stderr, "replica %llu: could not hand leadership over: %s\n", id,
-                 handed.error().message.c_str());
+    log_line(source, "could not hand leadership over: " + handed.error().message);
   }
   replica.stop();
 }
 
 int run(const std::string& config_path, platform::ReplicaOptions options) {
+  const std::string http_address = options.http_address;
   asio::io_context io(1);
   auto opened = platform::Replica::open(config_path, std::move(options), io.get_executor());
   if (!opened) return refuse(opened.error().message);
   platform::Replica& replica = **opened;
   const auto id = static_cast<unsigned long long>(replica.id());
   const platform::RecoveredLog& recovered = replica.recovered();
-  const auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+  const std::string source = "replica " + std::to_string(id);
+  const auto u = [](std::uint64_t v) { return std::to_string(v); };
   if (recovered.snapshot.index.value == 0) {
-    std::fprintf(stderr, "replica %llu: log in %s holds %llu entries, term %llu\n", id,
-                 replica.data_dir().c_str(), u(recovered.last_index.value),
-                 u(recovered.term.value));
+    log_line(source, "log in " + replica.data_dir().string() + " holds " +
+                         u(recovered.last_index.value) + " entries, term " +
+                         u(recovered.term.value));
   } else {
-    std::fprintf(stderr,
-                 "replica %llu: log in %s holds entries %llu..%llu after a snapshot of index %llu, "
-                 "term %llu\n",
-                 id, replica.data_dir().c_str(), u(recovered.first_index.value),
-                 u(recovered.last_index.value), u(recovered.snapshot.index.value),
-                 u(recovered.term.value));
+    log_line(source, "log in " + replica.data_dir().string() + " holds entries " +
+                         u(recovered.first_index.value) + ".." + u(recovered.last_index.value) +
+                         " after a snapshot of index " + u(recovered.snapshot.index.value) +
+                         ", term " + u(recovered.term.value));
   }
 
   auto ports = replica.start();
@@ -199,8 +204,7 @@ int run(const std::string& config_path, platform::ReplicaOptions options) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int signo) {
     if (ec) return;
-    std::fprintf(stderr, "replica %llu: stopping (%s)\n", id,
-                 signo == SIGINT ? "SIGINT" : "SIGTERM");
+    log_line(source, signo == SIGINT ? "stopping (SIGINT)" : "stopping (SIGTERM)");
     // A second signal stops at once, handover or not.
     signals.async_wait([&](boost::system::error_code again, int) {
       if (again) return;
@@ -214,15 +218,19 @@ int run(const std::string& config_path, platform::ReplicaOptions options) {
   });
 
   if (replica.is_client_port_plain()) {
-    std::fprintf(stderr,
-                 "replica %llu: WARNING: the client port speaks plain TCP (the cluster file says "
-                 "\"client_port\": \"plain\"): anyone on the network path can read and change "
-                 "what clients send and receive; use it only on loopback\n",
-                 id);
+    log_line(source,
+             "WARNING: the client port speaks plain TCP (the cluster file says "
+             "\"client_port\": \"plain\"): anyone on the network path can read and change "
+             "what clients send and receive; use it only on loopback");
   }
-  const char* address = replica.listen_address().c_str();
-  std::fprintf(stderr, "replica %llu ready (client %s:%u, raft %s:%u)\n", id, address,
-               static_cast<unsigned>(ports->client), address, static_cast<unsigned>(ports->raft));
+  const std::string& address = replica.listen_address();
+  std::string ready = "ready (client " + address + ":" + std::to_string(ports->client) + ", raft " +
+                      address + ":" + std::to_string(ports->raft);
+  if (ports->http != 0) {
+    const auto http = parse_endpoint(http_address);
+    ready += ", http " + http->host + ":" + std::to_string(ports->http);
+  }
+  log_line(source, ready + ")", " ");
   io.run();  // until a signal stops it
   // Let closed connections and finished coroutines wind down, but never wait long: a
   // peer that does not read its last reply cannot hold up the exit.
@@ -246,6 +254,13 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen,
                  "IP address to bind both ports to (default: the replica's host in the "
                  "cluster file when it is an IP address, else 0.0.0.0)");
+  std::string http;
+  app.add_option("--http", http,
+                 "serve /metrics, /status and /healthz over HTTP at IP:PORT (e.g. "
+                 "127.0.0.1:9100; plain HTTP: keep it on loopback or a management network)");
+  std::string log_format = "text";
+  app.add_option("--log-format", log_format, "text (default) or json: one JSON object per line")
+      ->check(CLI::IsMember({"text", "json"}));
   bool join = false;
   app.add_flag("--join", join,
                "join a running cluster: wait outside the configuration until `replica member "
@@ -305,6 +320,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : exit_refused;
   }
+  set_log_format(log_format == "json" ? LogFormat::json : LogFormat::text);
   try {
     if (init->parsed()) return init_certs(init_config, init_out);
     if (!admin.action.empty()) return replica_cli::run_member_command(admin);
@@ -314,9 +330,10 @@ int main(int argc, char** argv) {
                                                      .credentials = {},
                                                      .cluster_id = {},
                                                      .chain_check = market::check_chain_claim,
-                                                     .join = join});
+                                                     .join = join,
+                                                     .http_address = http});
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "replica: fatal: %s\n", e.what());
+    log_line("replica", std::string("fatal: ") + e.what());
     return 1;
   }
 }

@@ -8,13 +8,16 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "auction/base/endpoint.hpp"
 #include "auction/platform/cluster_credentials.hpp"
 #include "auction/platform/state_machine.hpp"
 #include "auction/raft/file_storage.hpp"
 #include "auction/raft/server.hpp"
 #include "platform/admin_service.hpp"
 #include "platform/entry_applier.hpp"
+#include "platform/replica_metrics.hpp"
 #include "platform/replica_service.hpp"
+#include "wire/http_server.hpp"
 #include "wire/server.hpp"
 #include "wire/tls_context.hpp"
 
@@ -133,6 +136,33 @@ struct Replica::Impl {
                                          std::move(client_tls), cluster_config.limits)) {
     service.register_ops(clients);
     admin.register_ops(clients);
+    if (!options.http_address.empty()) {
+      const auto endpoint = parse_endpoint(options.http_address);
+      wire::HttpServerOptions http_options;
+      http_options.address = endpoint->host;
+      http_options.port = endpoint->port;
+      http.emplace(executor, std::move(http_options),
+                   [this](std::string_view path) { return monitor(path); });
+    }
+  }
+
+  // The monitoring port's answer to GET `path` (platform/replica_metrics.hpp).
+  wire::HttpAnswer monitor(std::string_view path) {
+    const auto observe = [this] {
+      ReplicaObservation seen;
+      seen.status = raft.status();
+      seen.counters = raft.counters();
+      const raft::MembershipStatus members = raft.membership();
+      seen.voters = members.membership.voter_count();
+      seen.learners = members.membership.members.size() - seen.voters;
+      seen.client_connections = clients.connection_count();
+      seen.users = machine.user_count();
+      seen.auctions = machine.auction_count();
+      return seen;
+    };
+    const auto status = [this] { return service.status().result; };
+    MonitoringAnswer answer = monitoring_answer(path, observe, status);
+    return wire::HttpAnswer{answer.status, std::move(answer.content_type), std::move(answer.body)};
   }
 
   ReplicaOptions options;  // data_dir and listen_address filled in
@@ -148,6 +178,7 @@ struct Replica::Impl {
   bool is_client_port_plain;
   AdminService admin;
   wire::Server clients;
+  std::optional<wire::HttpServer> http;  // the monitoring port, when asked for
 };
 
 namespace {
@@ -165,6 +196,15 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
     return fail(code::invalid_argument,
                 "ReplicaOptions::chain_check: a replica needs the check of sellers' chains "
                 "(market::check_chain_claim)");
+  }
+  if (!options.http_address.empty()) {
+    const auto endpoint = parse_endpoint(options.http_address);
+    boost::system::error_code ec;
+    if (endpoint) boost::asio::ip::make_address(endpoint->host, ec);
+    if (!endpoint || ec) {
+      return fail(code::invalid_argument, "the http address '" + options.http_address +
+                                              "' is not IP:PORT (e.g. 127.0.0.1:9100)");
+    }
   }
   if (options.data_dir.empty()) options.data_dir = "data/replica-" + std::to_string(options.id);
   if (options.listen_address.empty()) options.listen_address = default_listen_address(self->host);
@@ -232,13 +272,24 @@ Result<ReplicaPorts> Replica::start() {
     return fail(client_port.error().code,
                 "client port: " + client_port.error().message + " (is another replica running?)");
   }
-  r.ports = ReplicaPorts{*client_port, *raft_port};
+  std::uint16_t http_port = 0;
+  if (r.http) {
+    auto bound = r.http->start();
+    if (!bound) {
+      r.clients.stop();
+      r.raft.stop();
+      return fail(bound.error().code, "http port: " + bound.error().message);
+    }
+    http_port = *bound;
+  }
+  r.ports = ReplicaPorts{*client_port, *raft_port, http_port};
   return r.ports;
 }
 
 void Replica::stop() {
   Impl& r = *impl_;
   if (std::exchange(r.is_stopped, true)) return;
+  if (r.http) r.http->stop();
   r.clients.stop();
   r.raft.stop();
 }

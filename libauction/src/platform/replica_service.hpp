@@ -72,6 +72,9 @@ class ReplicaService {
   // Precondition: before server.start().
   void register_ops(wire::Server& server);
 
+  // The `status` op's answer (docs/protocol.md); also the monitoring port's /status.
+  wire::Reply status() const;
+
  private:
   boost::asio::awaitable<wire::Reply> async_serve(wire::Request request);
   // Decodes and checks a request up to where it must wait for Raft: the request to serve,
@@ -100,7 +103,6 @@ class ReplicaService {
   // the time a read barrier completes (Raft dissertation §6.4).
   bool may_be_in_log(const Request& request) const;
   boost::asio::awaitable<wire::Reply> async_propose(Request request);
-  wire::Reply status() const;
   // not_leader with the leader hint; `why` explains for a person.
   wire::Reply not_leader(const std::string& why) const;
   // A failure with `code` and the leader hint ({"leader": {"id", "address"}} or null).

@@ -1,14 +1,18 @@
 // DiskWriter: see disk_writer.hpp.
 #include "raft/disk_writer.hpp"
 
+#include <chrono>
 #include <utility>
 
 #include "auction/base/assert.hpp"
 
 namespace auction::raft::detail {
 
-DiskWriter::DiskWriter(LogStorage& storage, OnWritten on_written)
-    : storage_(storage), on_written_(std::move(on_written)), thread_([this] { run(); }) {}
+DiskWriter::DiskWriter(LogStorage& storage, metrics::Histogram& write_time, OnWritten on_written)
+    : storage_(storage),
+      write_time_(write_time),
+      on_written_(std::move(on_written)),
+      thread_([this] { run(); }) {}
 
 DiskWriter::~DiskWriter() { stop(); }
 
@@ -41,7 +45,10 @@ void DiskWriter::run() {
       job = std::move(*job_);
       job_.reset();
     }
+    const auto started = std::chrono::steady_clock::now();
     Driver::write_job(storage_, job);
+    write_time_.observe(std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started));
     on_written_(std::move(job));
   }
 }

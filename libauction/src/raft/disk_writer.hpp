@@ -4,6 +4,7 @@
 // PersistJob at a time; submit() gives it to this thread, which runs Driver::write_job()
 // (append, hard state, one sync) and then calls `on_written` with the job, on this thread.
 // The owner's `on_written` posts the job back to its executor for Driver::on_persisted().
+// Each write is timed into the owner's histogram (the latency a monitor sees as fsync's).
 // Keeping the fsync here is what lets heartbeats flow while a disk write is slow.
 // Threading: submit() and stop() from the owner's thread; `on_written` on the disk thread.
 // Never: drops a submitted job (a job handed over is always written, even during stop()).
@@ -15,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "auction/base/metrics.hpp"
 #include "auction/raft/driver.hpp"
 #include "auction/raft/log_storage.hpp"
 
@@ -26,7 +28,8 @@ class DiskWriter {
 
   // Starts the thread. `storage` must outlive this object and must tolerate the owner
   // reading it while the thread writes (see guarded_storage.hpp).
-  DiskWriter(LogStorage& storage, OnWritten on_written);
+  // `write_time` (append and sync of each job) must outlive this object.
+  DiskWriter(LogStorage& storage, metrics::Histogram& write_time, OnWritten on_written);
   // stop()
   ~DiskWriter();
   DiskWriter(const DiskWriter&) = delete;
@@ -43,6 +46,7 @@ class DiskWriter {
   void run();
 
   LogStorage& storage_;
+  metrics::Histogram& write_time_;
   OnWritten on_written_;
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "auction/base/assert.hpp"
+#include "auction/base/log.hpp"
 
 namespace auction::raft {
 
@@ -198,9 +199,8 @@ void Driver::restore(const Snapshot& snapshot) {
   // The leader's bytes passed their checksum: a machine that refuses them runs other rules
   // than the leader's (another version) and cannot follow this cluster.
   if (auto restored = machine_.restore(snapshot.data); !restored) {
-    std::fprintf(stderr,
-                 "raft: fatal: the state machine refused the leader's snapshot of index %llu: %s\n",
-                 static_cast<unsigned long long>(index.value), restored.error().message.c_str());
+    log_line("raft", "fatal: the state machine refused the leader's snapshot of index " +
+                         std::to_string(index.value) + ": " + restored.error().message);
     AUCTION_ASSERT(false, "the state machine refused the leader's snapshot");
   }
   machine_applied_ = index;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "auction/base/assert.hpp"
+#include "auction/base/log.hpp"
 #include "auction/base/posix_disk.hpp"
 #include "raft/crc32c.hpp"
 #include "raft/file_storage_format.hpp"
@@ -117,7 +118,7 @@ Result<std::unique_ptr<FileStorage>> FileStorage::open(Disk& disk, fs::path data
 
 void FileStorage::stop_on(const Error& failure) {
   if (options_.on_disk_failure) options_.on_disk_failure(failure);
-  std::fprintf(stderr, "file_storage: fatal: %s\n", failure.message.c_str());
+  log_line("file_storage", "fatal: " + failure.message);
   std::abort();
 }
 
@@ -125,7 +126,7 @@ void FileStorage::notice(const std::string& line) const {
   if (options_.on_notice) {
     options_.on_notice(line);
   } else {
-    std::fprintf(stderr, "file_storage: %s\n", line.c_str());
+    log_line("file_storage", line);
   }
 }
 

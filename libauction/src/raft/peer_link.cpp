@@ -20,6 +20,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "auction/base/log.hpp"
 #include "auction/raft/member_certificate.hpp"
 #include "raft/peer_stream.hpp"
 #include "wire/spawn.hpp"
@@ -186,9 +187,8 @@ void PeerLink::State::take_batch(std::string& batch) {
 
 void PeerLink::State::on_failure(const std::string& reason) {
   if (!is_unreachable) {
-    std::fprintf(stderr, "%s: %s (%s:%u) is unreachable: %s\n", options.log_name.c_str(),
-                 options.peer_name.c_str(), options.host.c_str(),
-                 static_cast<unsigned>(options.port), reason.c_str());
+    log_line(options.log_name, options.peer_name + " (" + options.host + ":" +
+                                   std::to_string(options.port) + ") is unreachable: " + reason);
   }
   // The first failure after a success retries soon; repeated ones back off.
   retry_at = Clock::now() + backoff;
@@ -198,8 +198,7 @@ void PeerLink::State::on_failure(const std::string& reason) {
 
 void PeerLink::State::on_success() {
   if (is_unreachable) {
-    std::fprintf(stderr, "%s: %s is reachable again\n", options.log_name.c_str(),
-                 options.peer_name.c_str());
+    log_line(options.log_name, options.peer_name + " is reachable again");
   }
   is_unreachable = false;
   backoff = options.backoff_min;

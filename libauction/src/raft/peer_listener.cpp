@@ -21,6 +21,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/base/error_codes.hpp"
+#include "auction/base/log.hpp"
 #include "auction/raft/member_certificate.hpp"
 #include "raft/peer_stream.hpp"
 #include "wire/acceptor.hpp"
@@ -73,9 +74,7 @@ struct PeerListener::State {
   bool is_member(NodeId id) const {
     return std::find(options.members.begin(), options.members.end(), id) != options.members.end();
   }
-  void log(const std::string& line) const {
-    std::fprintf(stderr, "%s: %s\n", options.log_name.c_str(), line.c_str());
-  }
+  void log(const std::string& line) const { log_line(options.log_name, line); }
   // Logs "raft port: <what> <where>..." unless this very line was logged already.
   void log_once(const std::string& line) {
     if (logged_refusals.size() >= logged_refusals_max) logged_refusals.clear();

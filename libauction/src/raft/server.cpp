@@ -25,6 +25,7 @@
 
 #include "auction/base/assert.hpp"
 #include "auction/base/endpoint.hpp"
+#include "auction/base/log.hpp"
 #include "auction/raft/message.hpp"
 #include "auction/raft/transport.hpp"
 #include "raft/disk_writer.hpp"
@@ -181,9 +182,7 @@ struct Server::Impl {
   void on_connection_lost(NodeId peer);
   void on_peer_message(const Message& message);
   asio::awaitable<void> async_tick_loop(std::shared_ptr<Impl> self);
-  void log(const std::string& line) const {
-    std::fprintf(stderr, "%s: %s\n", log_name.c_str(), line.c_str());
-  }
+  void log(const std::string& line) const { log_line(log_name, line); }
 
   asio::any_io_executor executor;
   ServerOptions options;
@@ -211,6 +210,12 @@ struct Server::Impl {
   // How long the flushes that took a snapshot held the executor (ServerStatus).
   std::chrono::microseconds last_snapshot_stall{0};
   std::chrono::microseconds longest_snapshot_stall{0};
+  // What counters() reports (ServerCounters); the histogram of disk writes is fed by the disk
+  // thread, everything else on the executor.
+  ServerCounters counted;
+  metrics::Histogram disk_write_time{metrics::latency_buckets()};
+  metrics::Histogram proposal_time{metrics::latency_buckets()};
+  NodeId last_known_leader;
   asio::steady_timer batcher;                // waits out batch_window before a flush when busy
   detail::SnapshotChild snapshot_child;      // serializes the state machine off this thread
   std::weak_ptr<Impl> self;                  // set by start(), for handlers posted to the executor
@@ -316,6 +321,8 @@ void Server::Impl::flush() {
 }
 
 void Server::Impl::on_persisted(PersistJob job) {
+  ++counted.disk_writes;
+  counted.entries_written += job.entries.size();
   run_driver([this, &job] { driver.on_persisted(std::move(job)); });
   deliver_outcomes();
 }
@@ -430,6 +437,11 @@ void Server::Impl::on_connection_lost(NodeId peer) {
 
 void Server::Impl::on_role_change(const RoleChanged& change) {
   log(describe(change));
+  if (change.role == Role::candidate) ++counted.elections;
+  if (change.leader != NodeId{0} && change.leader != last_known_leader) {
+    ++counted.leader_changes;
+    last_known_leader = change.leader;
+  }
   if (change.role != Role::leader) {
     for (Waiter<void>* waiter : std::exchange(hand_overs, {})) waiter->finish({});
   }
@@ -519,7 +531,7 @@ Result<std::uint16_t> Server::start() {
   }
 
   s.disk = std::make_unique<detail::DiskWriter>(
-      s.storage, [weak, executor = s.executor](PersistJob job) {
+      s.storage, s.disk_write_time, [weak, executor = s.executor](PersistJob job) {
         // On the disk thread: hand the job back to the executor, where the driver lives.
         asio::post(executor, [weak, job = std::move(job)]() mutable {
           const auto self = weak.lock();
@@ -564,9 +576,13 @@ asio::awaitable<Result<std::string>> Server::async_propose(std::string command, 
   if (!self->is_started || self->is_stopped) {
     co_return fail(code::unavailable, "the raft node is not running");
   }
+  const auto started = Clock::now();
   Waiter<std::string> waiter(self->executor);
   const auto taken = self->driver.propose(std::move(command), &waiter, std::move(proposed));
   auto outcome = co_await self->async_outcome(waiter, taken);
+  self->proposal_time.observe(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
+  ++(outcome && *outcome ? self->counted.proposals_committed : self->counted.proposals_failed);
   if (outcome) co_return std::move(*outcome);
   co_return fail(code::timeout, "not committed within " +
                                     std::to_string(self->options.request_timeout.count()) + " ms");
@@ -663,6 +679,18 @@ ServerStatus Server::status() const {
                       now.snapshots_installed,
                       impl_->last_snapshot_stall,
                       impl_->longest_snapshot_stall};
+}
+
+ServerCounters Server::counters() const {
+  ServerCounters c = impl_->counted;
+  c.pending_proposals = impl_->driver.pending_proposals().size();
+  c.pending_reads = impl_->reads.size();
+  if (auto snapshot = impl_->storage.snapshot(); snapshot && *snapshot) {
+    c.snapshot_bytes = (*snapshot)->data.size();
+  }
+  c.disk_write_seconds = impl_->disk_write_time.snapshot();
+  c.proposal_seconds = impl_->proposal_time.snapshot();
+  return c;
 }
 
 MembershipStatus Server::membership() const {

@@ -20,6 +20,7 @@
 
 #include "auction/base/assert.hpp"
 #include "auction/base/error_codes.hpp"
+#include "auction/base/log.hpp"
 #include "line_channel.hpp"
 #include "wire/acceptor.hpp"
 #include "wire/spawn.hpp"
@@ -180,7 +181,7 @@ class Session : public std::enable_shared_from_this<Session> {
     try {
       reply = co_await handler(std::move(request));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "wire server: handler of \"%s\" threw: %s\n", op.c_str(), e.what());
+      log_line("wire server", "handler of \"" + op + "\" threw: " + e.what());
       reply = Reply::failure(Error{code::internal, "the handler of \"" + op + "\" failed"});
     }
     --running_;
@@ -228,7 +229,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 asio::awaitable<void> Server::State::async_accept_loop(std::shared_ptr<State> self) {
   const OnAcceptFailure on_failure = [](const std::string& why) {
-    std::fprintf(stderr, "wire server: accept failed: %s\n", why.c_str());
+    log_line("wire server", "accept failed: " + why);
   };
   const OnConnection on_connection = [&](tcp::socket socket) {
     boost::system::error_code ec;

@@ -1,7 +1,9 @@
 // log_escaped: see auction/wire/spawn.hpp.
 #include "wire/spawn.hpp"
 
-#include <cstdio>
+#include <string>
+
+#include "auction/base/log.hpp"
 
 namespace auction::wire {
 
@@ -10,9 +12,9 @@ void log_escaped(const char* what, std::exception_ptr escaped) noexcept {
   try {
     std::rethrow_exception(escaped);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: escaped exception: %s\n", what, e.what());
+    log_line(what, std::string("escaped exception: ") + e.what());
   } catch (...) {
-    std::fprintf(stderr, "%s: escaped a non-standard exception\n", what);
+    log_line(what, "escaped a non-standard exception");
   }
 }
 

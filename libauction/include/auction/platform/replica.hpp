@@ -63,6 +63,11 @@ struct ReplicaOptions {
   // add`); the cluster file's other replicas are only where it finds them. A replica whose
   // data directory already holds a configuration takes that one either way.
   bool join = false;
+  // Where to serve the monitoring port (`replica --http ADDR`): "IP:PORT" (port 0: any free
+  // one), serving /metrics, /status and /healthz over plain HTTP to whoever reaches it, so
+  // bind it to loopback or a management network (docs/operations.md, "Watching the
+  // replicas"). Empty: no monitoring port.
+  std::string http_address;
 };
 
 // What the write-ahead log held when open() recovered it.
@@ -77,6 +82,7 @@ struct RecoveredLog {
 struct ReplicaPorts {
   std::uint16_t client = 0;  // the platform ops (wire protocol)
   std::uint16_t raft = 0;    // the other replicas
+  std::uint16_t http = 0;    // the monitoring port (0: none)
 };
 
 class Replica {
@@ -98,6 +104,7 @@ class Replica {
   //   storage_corrupt       the log is damaged beyond a torn tail (the message says how
   //                         to recover: wipe the data dir, the leader sends it all again)
   //   storage_unavailable   the data directory cannot be created, opened or written
+  //   invalid_argument      http_address is not an IP address and a port
   static Result<std::unique_ptr<Replica>> open(ClusterConfig cluster, ReplicaOptions options,
                                                boost::asio::any_io_executor executor);
 
@@ -107,9 +114,9 @@ class Replica {
   Replica(const Replica&) = delete;
   Replica& operator=(const Replica&) = delete;
 
-  // Binds the raft port, then the client port, and starts serving both. Errors (nothing is
-  // left bound): address_in_use, bind_failed, each message naming the port ("raft port:
-  // ..." or "client port: ...").
+  // Binds the raft port, then the client port (and the monitoring port if asked for), and
+  // starts serving them. Errors (nothing is left bound): address_in_use, bind_failed, each
+  // message naming the port ("raft port: ...", "client port: ..." or "http port: ...").
   // Precondition: called once.
   Result<ReplicaPorts> start();
 

@@ -53,6 +53,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "auction/base/error.hpp"
+#include "auction/base/metrics.hpp"
 #include "auction/base/tls_credentials.hpp"
 #include "auction/raft/config.hpp"
 #include "auction/raft/core.hpp"
@@ -127,6 +128,24 @@ struct ServerStatus {
   // the write is on the disk thread): the last time, and the longest since start.
   std::chrono::microseconds last_snapshot_stall{0};
   std::chrono::microseconds longest_snapshot_stall{0};
+};
+
+// What a running server counted since it started, for monitoring (a replica's /metrics,
+// docs/operations.md). Counters only grow while the process runs.
+struct ServerCounters {
+  std::uint64_t elections = 0;            // times this node became a candidate (pre-votes aside)
+  std::uint64_t leader_changes = 0;       // times it learned of a leader other than the last one
+  std::uint64_t proposals_committed = 0;  // proposals answered with their applied result
+  std::uint64_t proposals_failed = 0;     // proposals answered with an error or timed out
+  std::uint64_t disk_writes = 0;          // batches written and synced by the disk thread
+  std::uint64_t entries_written = 0;      // entries in those batches
+  std::size_t pending_proposals = 0;      // proposed here, not yet applied or failed
+  std::size_t pending_reads = 0;          // ReadIndex barriers waiting
+  std::uint64_t snapshot_bytes = 0;       // the latest snapshot's data (0: none)
+  // Each batch the disk thread wrote: append and fdatasync, as the thread saw it.
+  metrics::Histogram::Snapshot disk_write_seconds;
+  // Each proposal from its arrival to its answer (committed and applied, or failed).
+  metrics::Histogram::Snapshot proposal_seconds;
 };
 
 // The configuration as one node sees it: for the status and admin ops, not for every request
@@ -208,6 +227,7 @@ class Server {
   boost::asio::awaitable<Result<void>> async_hand_over(NodeId target = NodeId{0});
 
   ServerStatus status() const;
+  ServerCounters counters() const;
   MembershipStatus membership() const;
   // What a request path asks, cheaply (status() reads the storage's snapshot metadata).
   NodeId id() const;

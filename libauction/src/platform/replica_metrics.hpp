@@ -1,0 +1,50 @@
+// What a replica serves on its monitoring port (`replica --http ADDR`): the Prometheus text of
+// /metrics, and the answer of every path (/metrics, /status, /healthz). docs/operations.md,
+// "Watching the replicas", lists every metric and says what each path answers.
+//
+// Pure: builds text from values the replica gathered on its executor; reads no clock, does
+// no I/O. Never: names a metric that docs/operations.md does not list.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "auction/raft/server.hpp"
+
+namespace auction::platform {
+
+// One look at a running replica.
+struct ReplicaObservation {
+  raft::ServerStatus status;
+  raft::ServerCounters counters;
+  std::size_t voters = 0;
+  std::size_t learners = 0;
+  std::size_t client_connections = 0;
+  std::size_t users = 0;
+  std::size_t auctions = 0;
+};
+
+// The Prometheus text (format 0.0.4) of `seen`.
+std::string metrics_text(const ReplicaObservation& seen);
+
+// An answer of the monitoring port: status code, content type and body.
+struct MonitoringAnswer {
+  unsigned status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+// The answer to GET `path`: /metrics (metrics_text of `observe()`), /status (`status()`, the
+// result of the `status` op), /healthz (200 "ok" while a leader is known, 503 with the
+// reason otherwise), anything else 404. Each function is called only for the path that
+// needs it.
+MonitoringAnswer monitoring_answer(std::string_view path,
+                                   const std::function<ReplicaObservation()>& observe,
+                                   const std::function<nlohmann::json()>& status);
+
+}  // namespace auction::platform

@@ -1,0 +1,219 @@
+// A replica's monitoring port (`replica --http ADDR`) as an operator's tools and a stranger
+// meet it: /metrics read by the Prometheus client's own parser, /status, /healthz, JSON log
+// lines (`--log-format json`), and junk from anyone who reaches the port, answered without
+// harm to the replica. The replica runs in a one-replica cluster, started by the test and
+// stopped by pid when it ends.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "integration/cluster.hpp"
+#include "support/child_process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using auction::test::ChildProcess;
+using auction::test::Cluster;
+using auction::test::LineConnection;
+using nlohmann::json;
+
+constexpr auto deadline = 20s;  // only turns a hang into a failure
+
+struct HttpReply {
+  int status = 0;  // 0: no status line came back (the connection was closed unanswered)
+  std::string head;
+  std::string body;
+};
+
+// Sends `request` as is on a fresh connection and reads the reply until the server closes.
+HttpReply http_exchange(std::uint16_t port, const std::string& request) {
+  auto connection = LineConnection::connect(port, deadline);
+  REQUIRE(connection != nullptr);
+  REQUIRE(connection->send(request));
+  HttpReply reply;
+  bool in_body = false;
+  while (auto line = connection->read_line(deadline)) {
+    if (in_body) {
+      reply.body += *line + "\n";
+      continue;
+    }
+    if (line->ends_with('\r')) line->pop_back();
+    if (line->empty()) {
+      in_body = true;
+      continue;
+    }
+    if (reply.head.empty() && line->starts_with("HTTP/1.1 ")) {
+      reply.status = std::stoi(line->substr(9, 3));
+    }
+    reply.head += *line + "\n";
+  }
+  return reply;
+}
+
+HttpReply get(std::uint16_t port, const std::string& path) {
+  return http_exchange(port,
+                       "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+}
+
+// The samples of a Prometheus text, as the Prometheus Python client's parser reads them
+// (parse_metrics.py, run by Debian's interpreter, where Debian's package is).
+json parse_with_prometheus(const std::string& text) {
+  ChildProcess parser("/usr/bin/python3",
+                      {std::string(AUCTION_SOURCE_DIR) + "/tests/integration/parse_metrics.py"});
+  parser.write_input(text);
+  parser.close_input();
+  const auto code = parser.wait_exit(deadline);
+  INFO(parser.output());
+  REQUIRE(code == 0);
+  return json::parse(parser.output());
+}
+
+}  // namespace
+
+TEST_CASE(
+    "integration: a replica's monitoring port serves metrics the Prometheus parser reads, its "
+    "status and its health, and its log lines are JSON when asked",
+    "[integration][replica][monitoring]") {
+  Cluster cluster(1, Cluster::ClientPort::plain);
+  const std::uint16_t http_port = auction::test::free_port();
+  std::vector<std::string> args = cluster.replica_arguments(1);
+  args.insert(args.end(),
+              {"--http", "127.0.0.1:" + std::to_string(http_port), "--log-format", "json"});
+  auto replica =
+      std::make_unique<ChildProcess>(auction::test::executable("replica"), std::move(args));
+  REQUIRE(replica->wait_for_output("\"message\":\"ready (client", deadline));
+  CHECK_THAT(replica->output(), Catch::Contains("http 127.0.0.1:" + std::to_string(http_port)));
+  REQUIRE(auction::test::wait_for_leader(cluster.config(), deadline, 1).has_value());
+
+  // A write, so that every metric of the write path has something to count.
+  const json login =
+      auction::test::ask(cluster.client_port(1),
+                         R"({"id":1,"op":"login","username":"alice","address":"127.0.0.1:9001"})",
+                         cluster.cluster_id());
+  INFO(login.dump());
+  REQUIRE(login["ok"] == true);
+
+  const HttpReply metrics = get(http_port, "/metrics");
+  INFO(metrics.head << metrics.body);
+  REQUIRE(metrics.status == 200);
+  CHECK_THAT(metrics.head, Catch::Contains("text/plain; version=0.0.4"));
+  const json samples = parse_with_prometheus(metrics.body);
+  INFO(samples.dump(1));
+  CHECK(samples["ppapd_replica_id"] == 1);
+  CHECK(samples["ppapd_raft_role{role=\"leader\"}"] == 1);
+  CHECK(samples["ppapd_raft_role{role=\"follower\"}"] == 0);
+  CHECK(samples["ppapd_raft_leader_id"] == 1);
+  CHECK(samples["ppapd_raft_term"].get<double>() >= 1);
+  CHECK(samples["ppapd_raft_elections_total"].get<double>() >= 1);
+  CHECK(samples["ppapd_raft_leader_changes_total"].get<double>() >= 1);
+  CHECK(samples["ppapd_raft_commit_index"].get<double>() >= 2);  // the no-op and the login
+  CHECK(samples["ppapd_raft_applied_index"] == samples["ppapd_raft_commit_index"]);
+  CHECK(samples["ppapd_raft_proposals_total{outcome=\"committed\"}"] == 1);
+  CHECK(samples["ppapd_raft_proposals_total{outcome=\"failed\"}"] == 0);
+  CHECK(samples["ppapd_raft_proposal_seconds_count"] == 1);
+  CHECK(samples["ppapd_raft_proposal_seconds_bucket{le=\"+Inf\"}"] == 1);
+  CHECK(samples["ppapd_raft_disk_write_seconds_count"].get<double>() >= 1);
+  CHECK(samples["ppapd_raft_entries_written_total"].get<double>() >= 2);
+  CHECK(samples["ppapd_raft_members{kind=\"voter\"}"] == 1);
+  CHECK(samples["ppapd_raft_members{kind=\"learner\"}"] == 0);
+  CHECK(samples["ppapd_raft_pending_proposals"] == 0);
+  CHECK(samples["ppapd_platform_users"] == 1);
+  CHECK(samples["ppapd_platform_auctions"] == 0);
+  CHECK(samples.contains("ppapd_client_connections"));
+  CHECK(samples.contains("ppapd_raft_snapshot_bytes"));
+
+  const HttpReply status = get(http_port, "/status");
+  REQUIRE(status.status == 200);
+  CHECK_THAT(status.head, Catch::Contains("application/json"));
+  const json status_body = json::parse(status.body);
+  const json status_op =
+      auction::test::ask(cluster.client_port(1), R"({"id":2,"op":"status"})")["result"];
+  CHECK(status_body["role"] == "leader");
+  CHECK(status_body["digest"] == status_op["digest"]);
+  CHECK(status_body["commit"] == status_op["commit"]);
+
+  const HttpReply health = get(http_port, "/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.body == "ok\n");
+
+  // Every line the replica wrote is one JSON object with a time, a source and a message.
+  std::istringstream lines(replica->output());
+  std::string line;
+  int lines_read = 0;
+  while (std::getline(lines, line)) {
+    INFO(line);
+    const json parsed = json::parse(line, nullptr, false);
+    REQUIRE(parsed.is_object());
+    CHECK(parsed["time"].get<std::string>().ends_with("Z"));
+    CHECK(parsed.contains("source"));
+    CHECK(parsed.contains("message"));
+    ++lines_read;
+  }
+  CHECK(lines_read >= 2);
+
+  replica->signal(SIGTERM);
+  CHECK(replica->wait_exit(deadline) == 0);
+}
+
+TEST_CASE(
+    "integration: a stranger's junk on the monitoring port is refused and costs the replica "
+    "nothing: bad requests, other methods, unknown paths, huge heads, a crowd of idle "
+    "connections",
+    "[integration][replica][monitoring][attack]") {
+  Cluster cluster(1, Cluster::ClientPort::plain);
+  const std::uint16_t http_port = auction::test::free_port();
+  std::vector<std::string> args = cluster.replica_arguments(1);
+  args.insert(args.end(), {"--http", "127.0.0.1:" + std::to_string(http_port)});
+  auto replica =
+      std::make_unique<ChildProcess>(auction::test::executable("replica"), std::move(args));
+  REQUIRE(replica->wait_for_output("replica 1 ready", deadline));
+
+  CHECK(http_exchange(http_port, "this is not http\r\n\r\n").status == 400);
+  CHECK(http_exchange(http_port,
+                      "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                      "Connection: close\r\n\r\nhello")
+            .status == 400);
+  const HttpReply posted =
+      http_exchange(http_port, "POST /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(posted.status == 405);
+  CHECK_THAT(posted.head, Catch::Contains("Allow: GET"));
+  CHECK(get(http_port, "/../../etc/passwd").status == 404);
+  CHECK(get(http_port, "/metrics?x=1").status == 200);
+  CHECK(http_exchange(http_port, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Junk: " +
+                                     std::string(20'000, 'a') + "\r\n\r\n")
+            .status == 431);
+
+  // Sixteen idle connections take every slot; the next is closed unanswered, and once they
+  // go, the port serves again.
+  std::vector<std::unique_ptr<LineConnection>> idle;
+  for (int i = 0; i < 16; ++i) {
+    idle.push_back(LineConnection::connect(http_port, deadline));
+    REQUIRE(idle.back() != nullptr);
+    REQUIRE(idle.back()->send("GET /metrics HTTP/1.1\r\nHost: x\r\n"));  // never finished
+  }
+  auto one_more = LineConnection::connect(http_port, deadline);
+  REQUIRE(one_more != nullptr);
+  CHECK(one_more->wait_closed(deadline));
+  // The client port is untouched by all of it.
+  CHECK(auction::test::ask(cluster.client_port(1), R"({"id":1,"op":"ping"})")["ok"] == true);
+  idle.clear();
+  // The replica learns of the closed connections when it reads them: ask until it has.
+  int status = 0;
+  for (auto until = std::chrono::steady_clock::now() + deadline;
+       status != 200 && std::chrono::steady_clock::now() < until;) {
+    status = get(http_port, "/healthz").status;
+    if (status == 0) std::this_thread::sleep_for(10ms);
+  }
+  CHECK(status == 200);
+  CHECK_FALSE(replica->has_exited());
+}
