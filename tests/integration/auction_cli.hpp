@@ -63,6 +63,15 @@ class AuctionCli {
 
   void send(const std::string& line) { process_->write_input(line + "\n"); }
 
+  // Waits for `text` anywhere in the output so far or to come, whatever was matched before,
+  // and leaves the place of the last match where it was: for a line whose order against the
+  // others is not fixed (an answer that may come before or after another event).
+  void expect_anywhere(const std::string& text) {
+    auto end = process_->wait_for_output(text, cli_wait_max, 0);
+    INFO(user_ << " did not print \"" << text << "\"; its output:\n" << process_->output());
+    REQUIRE(end.has_value());
+  }
+
   // Waits for `text` after the last match and returns the whole line that holds it.
   std::string expect(const std::string& text) {
     auto end = process_->wait_for_output(text, cli_wait_max, offset_);

@@ -26,13 +26,18 @@ TEST_CASE("auction: a seller and three buyers run an auction to the right winner
   alice.ask("start 1", "auction 1 started");
 
   // Prices rise; dave leaves by command once he has seen round 2.
-  dave.expect("auction 1: round 2, price 11.00");
+  // Each round line says how many are still in and when the price moves next.
+  dave.expect("auction 1: round 2, price 11.00; 3 of 3 still in; next price 11.50 in 300 ms");
   dave.ask("withdraw 1", "asked the seller to let you out of auction 1");
-  dave.expect("the seller answered your withdrawal (by_request): withdrawn");
+  dave.expect("you asked to leave; the seller answered your withdrawal: you are out");
 
   // carol's proxy leaves at the first price above 12.50, so bob wins at the price of the
   // round in which the last of the others left.
   alice.expect("dave withdrew (by request)");
+  // carol's proxy names the price that passed her max (the answer may come after the end).
+  carol.expect_anywhere(
+      "auction 1: the price 13.00 passed your max price 12.50; the seller answered your "
+      "withdrawal: you are out");
   const std::string carol_out = alice.expect("carol withdrew (max price) in round ");
   const std::uint64_t last_round = round_in(carol_out);
   CHECK(last_round >= 6);
@@ -55,6 +60,7 @@ TEST_CASE("auction: a seller and three buyers run an auction to the right winner
   CHECK(auction["winner"] == "bob");
   CHECK(auction["price"] == 1000 + 50 * static_cast<std::int64_t>(last_round));
   bob.ask("show 1", "won by bob at " + price);
+  bob.expect("  a brass lamp");  // the item's description, on the line after
 
   // Anyone who took part can check the result from the transcript the platform keeps: the
   // chain replays to it, dave's and carol's withdrawals carry their signatures, alice signed it.

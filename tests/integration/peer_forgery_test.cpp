@@ -126,7 +126,7 @@ TEST_CASE("auction: forged peer messages from a stranger are refused and change 
   // The auction goes on as if nothing had been sent: dave's real withdrawal reaches alice,
   // carol leaves at her real max price, and bob, named in the forged withdrawal, wins.
   dave.ask("withdraw 1", "asked the seller to let you out of auction 1");
-  dave.expect("the seller answered your withdrawal (by_request): withdrawn");
+  dave.expect("you asked to leave; the seller answered your withdrawal: you are out");
   const std::string carol_out = alice.expect("carol withdrew (max price) in round ");
   const std::uint64_t last_round = round_in(carol_out);
   CHECK(last_round >= 6);

@@ -25,15 +25,35 @@ struct BuyerConsole::State : ConsoleState {
   std::set<AuctionId> seller_back;               // the seller came back (since the last pause)
   std::map<AuctionId, std::string> last_answer;  // the last withdraw answer printed
 
-  void on_event(AuctionId id, const market::BuyerEvent& e) {
+  // `auction`: the engine of auction `id` as the event left it (null if no longer watched).
+  void on_event(AuctionId id, const market::BuyerEvent& e, const market::BuyerAuction* auction) {
     const std::string prefix = "auction " + std::to_string(id.value) + ": ";
     if (const auto* p = std::get_if<buyer_event::PriceChanged>(&e)) {
-      out.event(
-          {{"event", "round"},
-           {"auction_id", id.value},
-           {"round_id", p->round_id},
-           {"price", p->price.value}},
-          prefix + "round " + std::to_string(p->round_id) + ", price " + format_cents(p->price));
+      json j = {{"event", "round"},
+                {"auction_id", id.value},
+                {"round_id", p->round_id},
+                {"price", p->price.value}};
+      std::string text =
+          prefix + "round " + std::to_string(p->round_id) + ", price " + format_cents(p->price);
+      if (auction != nullptr) {
+        // How many are still in, and when the price moves next (a round lasts one period).
+        std::size_t in = 0;
+        for (const auto& [name, status] : auction->buyers()) {
+          in += status == market::BuyerStatus::active ? 1 : 0;
+        }
+        const market::BuyerConfig& config = auction->config();
+        const auto next = price_at_round(config.base_price, config.increment, p->round_id + 1);
+        j["active_count"] = in;
+        j["buyer_count"] = auction->buyers().size();
+        j["next_in_ms"] = config.period_ms;
+        text += "; " + std::to_string(in) + " of " + std::to_string(auction->buyers().size()) +
+                " still in";
+        if (next) {
+          j["next_price"] = next->value;
+          text += "; next price " + format_cents(*next) + " in " + format_period(config.period_ms);
+        }
+      }
+      out.event(j, text);
     } else if (const auto* w = std::get_if<buyer_event::BuyerWithdrew>(&e)) {
       const std::string who =
           w->username == username ? "you (" + shown(username) + ")" : shown(w->username);
@@ -79,8 +99,9 @@ struct BuyerConsole::State : ConsoleState {
     }
   }
 
-  void on_withdraw_answered(AuctionId id, const market::WithdrawAnswered& answered) {
-    const std::string text = answered.outcome ? std::string(to_string(*answered.outcome))
+  void on_withdraw_answered(AuctionId id, const market::WithdrawAnswered& answered,
+                            const market::BuyerAuction* auction) {
+    const std::string text = answered.outcome ? withdraw_outcome_text(*answered.outcome)
                                               : error_text(answered.outcome.error());
     // BuyerAuction asks again while an announcement still lists this buyer: say each answer
     // once.
@@ -95,8 +116,18 @@ struct BuyerConsole::State : ConsoleState {
       j["error"] = {{"code", answered.outcome.error().code},
                     {"message", answered.outcome.error().message}};
     }
-    out.event(j, "auction " + std::to_string(id.value) + ": the seller answered your withdrawal (" +
-                     std::string(to_string(answered.reason)) + "): " + text);
+    std::string why = "you asked to leave";
+    if (answered.reason == market::WithdrawReason::max_price) {
+      why = "the price passed your max price";
+      j["price"] = answered.price.value;
+      why = "the price " + format_cents(answered.price) + " passed your max price";
+      if (auction != nullptr && auction->config().max_price) {
+        j["max_price"] = auction->config().max_price->value;
+        why += " " + format_cents(*auction->config().max_price);
+      }
+    }
+    out.event(j, "auction " + std::to_string(id.value) + ": " + why +
+                     "; the seller answered your withdrawal: " + text);
   }
 };
 
@@ -158,7 +189,7 @@ asio::awaitable<bool> async_run(market::BuyerRuntime& runtime, const BuyerConsol
     const json ok_json = {{"auction_id", id->value}};
     if (command == "show") {
       auto view = co_await runtime.async_show(*id);
-      line.answer(view, view ? describe_auction(*view) : "");
+      line.answer(view, view ? describe_auction_in_full(*view) : "");
     } else if (command == "join") {
       const auto joined = co_await runtime.async_join(*id);
       line.answer(joined, ok_json, "joined " + which);
@@ -209,11 +240,13 @@ BuyerConsole::BuyerConsole(market::BuyerRuntime& runtime, PrintLine print, Conso
   state_->username = runtime.username();
   std::weak_ptr<State> weak = state_;
   market::BuyerObserver observer;
-  observer.on_event = [weak](AuctionId id, const market::BuyerEvent& e) {
-    if (auto s = weak.lock()) s->on_event(id, e);
+  // The runtime outlives this console (the destructor takes the observer back).
+  observer.on_event = [weak, &runtime](AuctionId id, const market::BuyerEvent& e) {
+    if (auto s = weak.lock()) s->on_event(id, e, runtime.peer().find(id));
   };
-  observer.on_withdraw_answered = [weak](AuctionId id, const market::WithdrawAnswered& a) {
-    if (auto s = weak.lock()) s->on_withdraw_answered(id, a);
+  observer.on_withdraw_answered = [weak, &runtime](AuctionId id,
+                                                   const market::WithdrawAnswered& a) {
+    if (auto s = weak.lock()) s->on_withdraw_answered(id, a, runtime.peer().find(id));
   };
   runtime_.set_observer(std::move(observer));
 }

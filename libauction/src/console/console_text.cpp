@@ -90,6 +90,33 @@ std::string reason_text(market::BuyerStatus status) {
   return "active";
 }
 
+std::string withdraw_outcome_text(market::WithdrawOutcome outcome) {
+  using market::WithdrawOutcome;
+  switch (outcome) {
+    case WithdrawOutcome::withdrawn: return "you are out";
+    case WithdrawOutcome::already_withdrawn: return "you were already out";
+    case WithdrawOutcome::you_are_the_winner:
+      return "you cannot leave: you are the last one in, so you win";
+    case WithdrawOutcome::not_joined: return "you are not a buyer of this auction";
+    case WithdrawOutcome::not_started:
+      return "it has not started: leave it with `leave ID` instead";
+    case WithdrawOutcome::already_finished: return "it is over, and you did not win";
+  }
+  return std::string(market::to_string(outcome));
+}
+
+std::string format_period(std::int64_t ms) {
+  if (ms < 1000) return std::to_string(ms) + " ms";
+  if (ms < 60'000) {
+    const std::int64_t tenths = (ms + 50) / 100;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
+  }
+  const std::int64_t minutes = (ms + 30'000) / 60'000;
+  if (minutes < 60) return std::to_string(minutes) + " min";
+  const std::string hours = std::to_string(minutes / 60) + " h";
+  return minutes % 60 == 0 ? hours : hours + " " + std::to_string(minutes % 60) + " min";
+}
+
 std::string active_names(const std::vector<market::BuyerEntry>& buyers) {
   std::string names;
   for (const market::BuyerEntry& b : buyers) {
@@ -140,6 +167,14 @@ std::string describe_verified(const json& report) {
   text += "\n  your key: " + shown(report["own_key"].get<std::string>());
   text += "\nverified: the result follows from the seller's chain by the rules";
   return text;
+}
+
+std::string describe_auction_in_full(const json& view) {
+  const auto it = view.find("item_description");
+  if (it == view.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+    return describe_auction(view);
+  }
+  return describe_auction(view) + "\n  " + shown(it->get_ref<const std::string&>());
 }
 
 std::string describe_auction(const json& view) {

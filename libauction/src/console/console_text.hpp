@@ -38,10 +38,18 @@ Result<std::chrono::milliseconds> parse_seconds(std::string_view word);
 
 // "by request", "silent", "max price".
 std::string reason_text(market::BuyerStatus status);
+// What the seller's answer to a withdrawal means for the buyer, in plain words ("you are
+// out", "you cannot leave: you are the last one in, so you win", ...).
+std::string withdraw_outcome_text(market::WithdrawOutcome outcome);
+// A period for people: "250 ms", "1.5 s", "2 min", "1 h 30 min".
+std::string format_period(std::int64_t ms);
 // "bob, carol" (active buyers of a message or an auction view, shown()), or "nobody".
 std::string active_names(const std::vector<market::BuyerEntry>& buyers);
 // One line about an auction as the platform shows it to `viewer`; every text in it shown().
 std::string describe_auction(const nlohmann::json& view);
+// describe_auction(), and on a second line the item's description when it has one: what
+// `show ID` prints.
+std::string describe_auction_in_full(const nlohmann::json& view);
 // The lines of a checked transcript (market/transcript_report.hpp's report): each withdrawal
 // with what proves it, the result, and whose keys were used; every text in it shown().
 std::string describe_verified(const nlohmann::json& report);

@@ -151,10 +151,7 @@ asio::awaitable<bool> async_run(market::SellerRuntime& runtime, const SellerCons
     const auto id = line.only_auction_id();
     if (!id) co_return true;
     auto view = co_await runtime.async_show(*id);
-    const std::string description = view ? view->value("item_description", "") : "";
-    line.answer(view, view ? describe_auction(*view) +
-                                 (description.empty() ? "" : "\n  " + shown(description))
-                           : "");
+    line.answer(view, view ? describe_auction_in_full(*view) : "");
   } else if (command == "start" || command == "resume" || command == "cancel") {
     const auto id = line.only_auction_id();
     if (!id) co_return true;

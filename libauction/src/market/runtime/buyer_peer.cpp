@@ -107,7 +107,8 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
 
   static asio::awaitable<void> async_withdraw(std::shared_ptr<State> self,
                                               WithdrawRequest request) {
-    WithdrawAnswered answered{request.reason, fail(code::unavailable, "no address for the seller")};
+    WithdrawAnswered answered{request.reason, fail(code::unavailable, "no address for the seller"),
+                              request.round_id, request.price};
     if (Watch* w = self->find(request.auction_id); w && w->client) {
       auto reply = co_await w->client->async_call(std::string(op_withdraw), encode(request),
                                                   self->options.withdraw_deadline);

@@ -75,6 +75,10 @@ struct WatchedAuction {
 struct WithdrawAnswered {
   WithdrawReason reason = WithdrawReason::by_request;
   Result<WithdrawOutcome> outcome;
+  // The round and the price the withdrawal was asked at (for max_price: the first price
+  // above the buyer's max).
+  RoundId round_id = 0;
+  Cents price;
 };
 
 struct BuyerObserver {
