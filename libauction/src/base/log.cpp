@@ -48,7 +48,16 @@ void log_line(std::string_view source, std::string_view message, std::string_vie
     line.reserve(source.size() + joiner.size() + message.size() + 1);
     line += source;
     line += joiner;
-    line += message;
+    // One event, one line: a line break inside a message is written as "\n".
+    for (const char c : message) {
+      if (c == '\n') {
+        line += "\\n";
+      } else if (c == '\r') {
+        line += "\\r";
+      } else {
+        line += c;
+      }
+    }
   }
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), stderr);

@@ -151,7 +151,10 @@ void MetricsText::histogram(std::string_view name, std::string_view help,
   const std::string base(name);
   const std::string bucket = base + "_bucket";
   for (std::size_t i = 0; i < h.upper_bounds_seconds.size(); ++i) {
-    const std::string bound = format_value(h.upper_bounds_seconds[i]);
+    // A bound is written as a float ("1.0", not "1"), as the client libraries write it, so
+    // a series keeps one name whichever wrote it.
+    std::string bound = format_value(h.upper_bounds_seconds[i]);
+    if (bound.find_first_of(".e") == std::string::npos) bound += ".0";
     sample(bucket, {}, static_cast<double>(h.cumulative_counts[i]), {"le", bound});
   }
   sample(bucket, {}, static_cast<double>(h.count), {"le", "+Inf"});

@@ -160,8 +160,11 @@ struct Replica::Impl {
       seen.auctions = machine.auction_count();
       return seen;
     };
-    const auto status = [this] { return service.status().result; };
-    MonitoringAnswer answer = monitoring_answer(path, observe, status);
+    // The `status` op's result without the digest: hashing the whole state is costly when
+    // it is large, and this port answers anyone who reaches it as often as they ask.
+    const auto status = [this] { return service.status(ReplicaService::WithDigest::no).result; };
+    const auto leader = [this] { return raft.leader().value; };
+    MonitoringAnswer answer = monitoring_answer(path, MonitoringSources{observe, status, leader});
     return wire::HttpAnswer{answer.status, std::move(answer.content_type), std::move(answer.body)};
   }
 

@@ -50,15 +50,18 @@ std::string metrics_text(const ReplicaObservation& seen) {
           static_cast<double>(seen.learners), {{"kind", "learner"}});
 
   // Writes: proposals, the disk, and what waits.
-  m.counter("ppapd_raft_proposals_total",
-            "Writes proposed through this replica since it started, by outcome.",
-            as_value(c.proposals_committed), {{"outcome", "committed"}});
-  m.counter("ppapd_raft_proposals_total",
-            "Writes proposed through this replica since it started, by outcome.",
-            as_value(c.proposals_failed), {{"outcome", "failed"}});
+  const auto proposals = [&](std::uint64_t count, std::string_view outcome) {
+    m.counter("ppapd_raft_proposals_total",
+              "Writes proposed through this replica since it started, by outcome: committed; "
+              "refused before they entered the log; unknown (in the log, no answer came).",
+              as_value(count), {{"outcome", outcome}});
+  };
+  proposals(c.proposals_committed, "committed");
+  proposals(c.proposals_refused, "refused");
+  proposals(c.proposals_unknown, "unknown");
   m.histogram("ppapd_raft_proposal_seconds",
-              "From a write's arrival at the raft layer to its answer (committed and applied, "
-              "or failed).",
+              "From a write's arrival at the raft layer to its answer, for writes that entered "
+              "the log.",
               c.proposal_seconds);
   m.histogram("ppapd_raft_disk_write_seconds",
               "One batch of log records written and synced (fdatasync) by the disk thread.",
@@ -95,19 +98,16 @@ std::string metrics_text(const ReplicaObservation& seen) {
   return m.text();
 }
 
-MonitoringAnswer monitoring_answer(std::string_view path,
-                                   const std::function<ReplicaObservation()>& observe,
-                                   const std::function<nlohmann::json()>& status) {
+MonitoringAnswer monitoring_answer(std::string_view path, const MonitoringSources& sources) {
   if (path == "/metrics") {
-    return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(observe())};
+    return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(sources.observe())};
   }
   if (path == "/status") {
     return {200, "application/json",
-            status().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
+            sources.status().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
   }
   if (path == "/healthz") {
-    const ReplicaObservation seen = observe();
-    if (seen.status.leader.value == 0) {
+    if (sources.leader() == 0) {
       return {503, "text/plain; charset=utf-8", "no leader known: this replica cannot serve\n"};
     }
     return {200, "text/plain; charset=utf-8", "ok\n"};

@@ -39,12 +39,15 @@ struct MonitoringAnswer {
   std::string body;
 };
 
-// The answer to GET `path`: /metrics (metrics_text of `observe()`), /status (`status()`, the
-// result of the `status` op), /healthz (200 "ok" while a leader is known, 503 with the
-// reason otherwise), anything else 404. Each function is called only for the path that
-// needs it.
-MonitoringAnswer monitoring_answer(std::string_view path,
-                                   const std::function<ReplicaObservation()>& observe,
-                                   const std::function<nlohmann::json()>& status);
+// Where the answers come from; each is called only for the path that needs it.
+struct MonitoringSources {
+  std::function<ReplicaObservation()> observe;  // for /metrics
+  std::function<nlohmann::json()> status;       // for /status
+  std::function<std::uint64_t()> leader;        // for /healthz: the leader known (0: none)
+};
+
+// The answer to GET `path`: /metrics (metrics_text), /status, /healthz (200 "ok" while a
+// leader is known, 503 with the reason otherwise), anything else 404.
+MonitoringAnswer monitoring_answer(std::string_view path, const MonitoringSources& sources);
 
 }  // namespace auction::platform

@@ -296,9 +296,9 @@ asio::awaitable<Reply> ReplicaService::async_read(const Request& request) {
   co_return Reply::success_text(std::move(*text));
 }
 
-Reply ReplicaService::status() const {
+Reply ReplicaService::status(WithDigest with_digest) const {
   const raft::ServerStatus s = raft_.status();
-  return Reply::success(Json{
+  Json result{
       {"id", s.id.value},
       {"role", std::string(raft::to_string(s.role))},
       {"term", s.term.value},
@@ -312,10 +312,11 @@ Reply ReplicaService::status() const {
       {"snapshots_installed", s.snapshots_installed},
       {"snapshot_stall_us",
        {{"last", s.last_snapshot_stall.count()}, {"longest", s.longest_snapshot_stall.count()}}},
-      {"membership", membership_json(raft_.membership())},
-      // Replicas that applied the same log prefix show the same digest,
-      // so a test can compare their states without reading them.
-      {"digest", digest()}});
+      {"membership", membership_json(raft_.membership())}};
+  // Replicas that applied the same log prefix show the same digest, so a test can compare
+  // their states without reading them.
+  if (with_digest == WithDigest::yes) result["digest"] = digest();
+  return Reply::success(std::move(result));
 }
 
 const std::string& ReplicaService::digest() const {

@@ -72,8 +72,10 @@ class ReplicaService {
   // Precondition: before server.start().
   void register_ops(wire::Server& server);
 
-  // The `status` op's answer (docs/protocol.md); also the monitoring port's /status.
-  wire::Reply status() const;
+  // The `status` op's answer (docs/protocol.md); also the monitoring port's /status, which
+  // leaves out the digest (hashing the whole state costs a large state dearly).
+  enum class WithDigest : bool { no, yes };
+  wire::Reply status(WithDigest with_digest = WithDigest::yes) const;
 
  private:
   boost::asio::awaitable<wire::Reply> async_serve(wire::Request request);

@@ -162,6 +162,7 @@ void Core::become_candidate() {
   reset(Term{term_.value + 1});
   vote_ = config_.id;
   role_ = Role::candidate;
+  ++elections_started_;
 }
 
 void Core::become_leader() {

@@ -321,7 +321,6 @@ void Server::Impl::flush() {
 }
 
 void Server::Impl::on_persisted(PersistJob job) {
-  ++counted.disk_writes;
   counted.entries_written += job.entries.size();
   run_driver([this, &job] { driver.on_persisted(std::move(job)); });
   deliver_outcomes();
@@ -437,7 +436,6 @@ void Server::Impl::on_connection_lost(NodeId peer) {
 
 void Server::Impl::on_role_change(const RoleChanged& change) {
   log(describe(change));
-  if (change.role == Role::candidate) ++counted.elections;
   if (change.leader != NodeId{0} && change.leader != last_known_leader) {
     ++counted.leader_changes;
     last_known_leader = change.leader;
@@ -574,15 +572,21 @@ void Server::stop() {
 asio::awaitable<Result<std::string>> Server::async_propose(std::string command, std::any proposed) {
   const auto self = impl_;  // the waiter below needs the node alive until it wakes
   if (!self->is_started || self->is_stopped) {
+    ++self->counted.proposals_refused;
     co_return fail(code::unavailable, "the raft node is not running");
   }
   const auto started = Clock::now();
   Waiter<std::string> waiter(self->executor);
   const auto taken = self->driver.propose(std::move(command), &waiter, std::move(proposed));
   auto outcome = co_await self->async_outcome(waiter, taken);
-  self->proposal_time.observe(
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
-  ++(outcome && *outcome ? self->counted.proposals_committed : self->counted.proposals_failed);
+  if (!taken) {
+    // Refused before it entered the log: it says nothing of how long writes take.
+    ++self->counted.proposals_refused;
+  } else {
+    self->proposal_time.observe(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
+    ++(outcome && *outcome ? self->counted.proposals_committed : self->counted.proposals_unknown);
+  }
   if (outcome) co_return std::move(*outcome);
   co_return fail(code::timeout, "not committed within " +
                                     std::to_string(self->options.request_timeout.count()) + " ms");
@@ -683,6 +687,7 @@ ServerStatus Server::status() const {
 
 ServerCounters Server::counters() const {
   ServerCounters c = impl_->counted;
+  c.elections = impl_->driver.core().elections_started();
   c.pending_proposals = impl_->driver.pending_proposals().size();
   c.pending_reads = impl_->reads.size();
   if (auto snapshot = impl_->storage.snapshot(); snapshot && *snapshot) {

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 #include <utility>
@@ -74,17 +75,47 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
       : executor(std::move(ex)), options(std::move(opts)), handler(std::move(h)) {}
 
   asio::awaitable<void> async_accept_loop(std::shared_ptr<State> self);
-  asio::awaitable<void> async_serve(std::shared_ptr<State> self, tcp::socket socket);
+  asio::awaitable<void> async_serve(std::shared_ptr<State> self, tcp::socket socket,
+                                    std::string source);
   // The answer to one well-formed request.
   http::response<http::string_body> answer(const http::request<http::empty_body>& request);
 
   asio::any_io_executor executor;
   HttpServerOptions options;
-  HttpHandler handler;
+  HttpHandler handler;  // emptied by stop(): nothing is answered after it
   std::optional<tcp::acceptor> acceptor;
-  std::set<beast::tcp_stream*> streams;  // open connections, closed by stop()
+  std::set<beast::tcp_stream*> streams;           // open connections, closed by stop()
+  std::map<std::string, std::size_t> per_source;  // open connections by source
   bool is_stopped = false;
 };
+
+namespace {
+
+// A connection counted in the server's tables for as long as it lives, however its
+// coroutine ends (an exception included).
+class Registration {
+ public:
+  Registration(HttpServer::State& state, beast::tcp_stream& stream, std::string source)
+      : state_(state), stream_(stream), source_(std::move(source)) {
+    state_.streams.insert(&stream_);
+    ++state_.per_source[source_];
+  }
+  ~Registration() {
+    state_.streams.erase(&stream_);
+    if (const auto it = state_.per_source.find(source_); it != state_.per_source.end()) {
+      if (--it->second == 0) state_.per_source.erase(it);
+    }
+  }
+  Registration(const Registration&) = delete;
+  Registration& operator=(const Registration&) = delete;
+
+ private:
+  HttpServer::State& state_;
+  beast::tcp_stream& stream_;
+  std::string source_;
+};
+
+}  // namespace
 
 http::response<http::string_body> HttpServer::State::answer(
     const http::request<http::empty_body>& request) {
@@ -97,15 +128,16 @@ http::response<http::string_body> HttpServer::State::answer(
   }
   std::string_view path(request.target().data(), request.target().size());
   path = path.substr(0, path.find('?'));
-  HttpAnswer answered = handler(path);
+  HttpAnswer answered =
+      handler ? handler(path) : HttpAnswer{503, "text/plain; charset=utf-8", "stopping\n"};
   return make_response(answered.status, request.version(), std::move(answered.content_type),
                        std::move(answered.body), keep_alive);
 }
 
 asio::awaitable<void> HttpServer::State::async_serve(std::shared_ptr<State> /*keep_alive*/,
-                                                     tcp::socket socket) {
+                                                     tcp::socket socket, std::string source) {
   beast::tcp_stream stream(std::move(socket));
-  streams.insert(&stream);
+  const Registration registered(*this, stream, std::move(source));
   beast::flat_buffer buffer(options.head_bytes_max);
   while (!is_stopped) {
     http::request_parser<http::empty_body> parser;
@@ -139,7 +171,6 @@ asio::awaitable<void> HttpServer::State::async_serve(std::shared_ptr<State> /*ke
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.close();
-  streams.erase(&stream);
 }
 
 asio::awaitable<void> HttpServer::State::async_accept_loop(std::shared_ptr<State> self) {
@@ -147,9 +178,17 @@ asio::awaitable<void> HttpServer::State::async_accept_loop(std::shared_ptr<State
     log_line("http server", "accept failed: " + why);
   };
   const OnConnection on_connection = [&](tcp::socket socket) {
-    // Beyond the limit the socket closes unanswered as it goes out of scope.
-    if (streams.size() >= options.connections_max) return;
-    spawn_logged(executor, async_serve(self, std::move(socket)), "http server session");
+    // Beyond a limit the socket closes unanswered as it goes out of scope.
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec || streams.size() >= options.connections_max) return;
+    std::string source = source_of(peer.address());
+    if (const auto it = per_source.find(source);
+        it != per_source.end() && it->second >= options.connections_per_source_max) {
+      return;
+    }
+    spawn_logged(executor, async_serve(self, std::move(socket), std::move(source)),
+                 "http server session");
   };
   co_await async_accept_each(*acceptor, is_stopped, on_failure, on_connection);
 }
@@ -177,6 +216,7 @@ void HttpServer::stop() {
   boost::system::error_code ignored;
   if (s.acceptor) s.acceptor->close(ignored);
   for (beast::tcp_stream* stream : s.streams) stream->socket().close(ignored);
+  s.handler = nullptr;  // it may refer to what its owner destroys next
 }
 
 std::size_t HttpServer::connection_count() const { return state_->streams.size(); }

@@ -1,11 +1,12 @@
 // HttpServer: a small HTTP/1.1 server for monitoring (a replica's /metrics, /status and
-// /healthz): GET and HEAD of a path, answered by the owner's handler.
+// /healthz): GET of a path, answered by the owner's handler.
 //
 // Its port is as open to strangers as any other, so it holds nothing a stranger can grow:
-// a bounded number of connections (one more is closed at once), a bounded request head (no
-// body is read), one deadline per request (a client that sends slowly, or keeps a connection
-// idle, is cut), and every malformed request is answered 400 and the connection closed.
-// Other methods get 405.
+// a bounded number of connections, and of them from one source (one more is closed at
+// once), a bounded request head (no body is read), one deadline per request (a client that
+// sends slowly, or keeps a connection idle, is cut), and every malformed request is answered
+// 400 (431: a head too large) and the connection closed. Other methods get 405, other paths
+// the handler's answer (a 404), on a connection kept open if the client asked for it.
 //
 // Private to the runtime layers (Boost.Beast over Asio; only http_server.cpp includes
 // Beast). Threading: every call and every handler on the executor's thread, which must not
@@ -30,6 +31,9 @@ struct HttpServerOptions {
   std::string address = "127.0.0.1";  // an IP literal
   std::uint16_t port = 0;             // 0: the kernel picks
   std::size_t connections_max = 16;
+  // Connections of one source address (wire::source_of): fewer than connections_max, so that
+  // no single stranger can take them all from the operator's scraper.
+  std::size_t connections_per_source_max = 4;
   std::size_t head_bytes_max = 8 * 1024;  // request line and headers
   // From a connection's accept, or the end of its last answer, to the end of its next
   // request's head; past it the connection is closed.
@@ -42,7 +46,7 @@ struct HttpAnswer {
   std::string body;
 };
 
-// Answers a GET (or HEAD) of `path` (the target without its query string).
+// Answers a GET of `path` (the target without its query string).
 using HttpHandler = std::function<HttpAnswer(std::string_view path)>;
 
 class HttpServer {

@@ -45,7 +45,7 @@ TEST_CASE("metrics: the text format, byte for byte", "[base][metrics]") {
   m.gauge("ppapd_x", "An \"x\" with a \\ and\na newline.", 3);
   m.gauge("ppapd_x", "ignored: the family's header is written once", 0.25, {{"k", "a\"b\\c\nd"}});
   m.counter("ppapd_y_total", "Y.", 1e20);
-  Histogram h({microseconds(500)});
+  Histogram h({microseconds(500), microseconds(1'000'000)});
   h.observe(microseconds(250));
   m.histogram("ppapd_z_seconds", "Z.", h.snapshot());
   CHECK(m.text() ==
@@ -59,6 +59,7 @@ TEST_CASE("metrics: the text format, byte for byte", "[base][metrics]") {
         "# HELP ppapd_z_seconds Z.\n"
         "# TYPE ppapd_z_seconds histogram\n"
         "ppapd_z_seconds_bucket{le=\"0.0005\"} 1\n"
+        "ppapd_z_seconds_bucket{le=\"1.0\"} 1\n"
         "ppapd_z_seconds_bucket{le=\"+Inf\"} 1\n"
         "ppapd_z_seconds_sum 0.00025\n"
         "ppapd_z_seconds_count 1\n");

@@ -56,12 +56,14 @@ TEST_CASE("http server: answers GETs on a kept-alive connection through its hand
     std::uint16_t port = 0;
     auto server = started(ex, {}, port);
     auto peer = co_await RawPeer::async_connect(port);
-    co_await peer.async_send("GET /metrics?name=x HTTP/1.1\r\nHost: a\r\n\r\n");
+    const std::string kept_alive = "GET /metrics?name=x HTTP/1.1\r\nHost: a\r\n\r\n";
+    co_await peer.async_send(kept_alive);
     const std::string first = co_await async_read_answer(peer);
     CHECK_THAT(first, Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
     CHECK_THAT(first, Catch::Contains("Content-Type: text/plain\r\n"));
     CHECK_THAT(first, Catch::EndsWith("path /metrics\n"));
-    co_await peer.async_send("GET /missing HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    const std::string closing = "GET /missing HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+    co_await peer.async_send(closing);
     const std::string second = co_await async_read_answer(peer);
     CHECK_THAT(second, Catch::StartsWith("HTTP/1.1 404 Not Found\r\n"));
     const bool is_closed = co_await peer.async_is_closed_by_peer();
@@ -77,7 +79,8 @@ TEST_CASE("http server: a head that does not come in time is cut, and so is an i
     options.request_deadline = std::chrono::milliseconds(100);
     auto server = started(ex, options, port);
     auto slow = co_await RawPeer::async_connect(port);
-    co_await slow.async_send("GET /metrics HTTP/1.1\r\nHost:");
+    const std::string half_a_head = "GET /metrics HTTP/1.1\r\nHost:";
+    co_await slow.async_send(half_a_head);
     auto idle = co_await RawPeer::async_connect(port);
     const bool is_slow_closed = co_await slow.async_is_closed_by_peer();
     CHECK(is_slow_closed);
@@ -87,20 +90,37 @@ TEST_CASE("http server: a head that does not come in time is cut, and so is an i
   });
 }
 
-TEST_CASE("http server: connections past the limit are closed unanswered, and stop closes the rest",
-          "[wire][http][attack]") {
+TEST_CASE(
+    "http server: connections past the limit, or past one source's share, are closed "
+    "unanswered, and stop closes the rest",
+    "[wire][http][attack]") {
   run_async([](asio::any_io_executor ex) -> asio::awaitable<void> {
     std::uint16_t port = 0;
     HttpServerOptions options;
-    options.connections_max = 2;
+    options.connections_max = 3;
+    options.connections_per_source_max = 2;
+    // No deadline can close anything during the test: only the limits and stop() do.
+    options.request_deadline = std::chrono::hours(1);
     auto server = started(ex, options, port);
+    const std::string request = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
     std::vector<RawPeer> held;
-    held.push_back(co_await RawPeer::async_connect(port));
-    held.push_back(co_await RawPeer::async_connect(port));
+    held.push_back(co_await RawPeer::async_connect(port, "127.0.0.1"));
+    held.push_back(co_await RawPeer::async_connect(port, "127.0.0.1"));
     co_await async_until([&] { return server->connection_count() == 2; });
-    auto third = co_await RawPeer::async_connect(port);
-    const bool is_third_closed = co_await third.async_is_closed_by_peer();
-    CHECK(is_third_closed);
+    // A third from the same source: closed without an answer to its request.
+    auto same_source = co_await RawPeer::async_connect(port, "127.0.0.1");
+    co_await same_source.async_send(request);
+    const bool is_same_source_closed = co_await same_source.async_is_closed_by_peer();
+    CHECK(is_same_source_closed);
+    // Another source is served, up to the limit of all.
+    held.push_back(co_await RawPeer::async_connect(port, "127.0.0.2"));
+    co_await held.back().async_send(request);
+    const std::string answer = co_await async_read_answer(held.back());
+    CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 200 OK"));
+    auto past_limit = co_await RawPeer::async_connect(port, "127.0.0.3");
+    co_await past_limit.async_send(request);
+    const bool is_past_limit_closed = co_await past_limit.async_is_closed_by_peer();
+    CHECK(is_past_limit_closed);
     server->stop();
     for (RawPeer& peer : held) {
       const bool is_held_closed = co_await peer.async_is_closed_by_peer();

@@ -6,7 +6,7 @@
 // JSON form reads the system clock for its timestamp. Thread-safe: each line is written by
 // one call, whole.
 // Never: throws, or lets a message break the line (JSON escapes every control character;
-// the text form writes the message as given, one line).
+// the text form writes a line break inside a message as "\n").
 #pragma once
 
 #include <string>

@@ -161,6 +161,10 @@ class Core {
   // Grows whenever membership() is recomputed (a config entry appended, overwritten or
   // restored from a snapshot): a caller that keeps a copy compares this before the copy.
   std::uint64_t membership_version() const { return membership_version_; }
+  // Elections this core started (times it became a candidate; pre-votes aside), for
+  // monitoring: counted here, since a role it held only within one step is never seen
+  // from outside.
+  std::uint64_t elections_started() const { return elections_started_; }
   // The configuration as of the entry at `index`. Precondition: `index` is at or past
   // the index of the storage's snapshot when the core started, or of the last one
   // installed (what a snapshot taken of the state machine needs).
@@ -287,6 +291,7 @@ class Core {
   Membership membership_;  // the latest of the above
   LogIndex membership_index_;
   std::uint64_t membership_version_ = 0;
+  std::uint64_t elections_started_ = 0;
 
   // Bytes of entry data proposed in this leadership not yet committed. Reset on every role
   // change; entries of an earlier term that commit later may overshoot what was counted,

@@ -133,18 +133,22 @@ struct ServerStatus {
 // What a running server counted since it started, for monitoring (a replica's /metrics,
 // docs/operations.md). Counters only grow while the process runs.
 struct ServerCounters {
-  std::uint64_t elections = 0;            // times this node became a candidate (pre-votes aside)
-  std::uint64_t leader_changes = 0;       // times it learned of a leader other than the last one
-  std::uint64_t proposals_committed = 0;  // proposals answered with their applied result
-  std::uint64_t proposals_failed = 0;     // proposals answered with an error or timed out
-  std::uint64_t disk_writes = 0;          // batches written and synced by the disk thread
-  std::uint64_t entries_written = 0;      // entries in those batches
-  std::size_t pending_proposals = 0;      // proposed here, not yet applied or failed
-  std::size_t pending_reads = 0;          // ReadIndex barriers waiting
-  std::uint64_t snapshot_bytes = 0;       // the latest snapshot's data (0: none)
+  std::uint64_t elections = 0;       // times this node became a candidate (pre-votes aside)
+  std::uint64_t leader_changes = 0;  // times it learned of a leader other than the last one
+  // Writes through async_propose(), by outcome: committed (answered with their applied
+  // result); refused before they entered the log (not_leader, overloaded, too_large, the
+  // server not running: nothing happened); unknown (they entered the log and no answer came:
+  // leadership lost, a timeout, a stop: they may still commit).
+  std::uint64_t proposals_committed = 0;
+  std::uint64_t proposals_refused = 0;
+  std::uint64_t proposals_unknown = 0;
+  std::uint64_t entries_written = 0;  // entries the disk thread wrote and synced
+  std::size_t pending_proposals = 0;  // proposed here, not yet applied or failed
+  std::size_t pending_reads = 0;      // ReadIndex barriers waiting
+  std::uint64_t snapshot_bytes = 0;   // the latest snapshot's data (0: none)
   // Each batch the disk thread wrote: append and fdatasync, as the thread saw it.
   metrics::Histogram::Snapshot disk_write_seconds;
-  // Each proposal from its arrival to its answer (committed and applied, or failed).
+  // Each proposal that entered the log, from its arrival to its answer.
   metrics::Histogram::Snapshot proposal_seconds;
 };
 
