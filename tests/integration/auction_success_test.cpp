@@ -33,7 +33,10 @@ TEST_CASE("auction: a seller and three buyers run an auction to the right winner
 
   // carol's proxy leaves at the first price above 12.50, so bob wins at the price of the
   // round in which the last of the others left.
-  alice.expect("dave withdrew (by request)");
+  const std::string dave_out = alice.expect("dave withdrew (by request) in round ");
+  // bob learns it from the next announcement, and names the same round as the seller.
+  bob.expect_anywhere("auction 1: dave withdrew (by request) in round " +
+                      std::to_string(round_in(dave_out)));
   // carol's proxy names the price that passed her max (the answer may come after the end).
   carol.expect_anywhere(
       "auction 1: the price 13.00 passed your max price 12.50; the seller answered your "

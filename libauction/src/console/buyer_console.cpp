@@ -57,13 +57,15 @@ struct BuyerConsole::State : ConsoleState {
     } else if (const auto* w = std::get_if<buyer_event::BuyerWithdrew>(&e)) {
       const std::string who =
           w->username == username ? "you (" + shown(username) + ")" : shown(w->username);
+      // The seller's round number: the seller prints the same one for the same event.
       out.event({{"event", "withdrew"},
                  {"auction_id", id.value},
                  {"username", w->username},
                  {"reason", reason_name(w->status)},
-                 {"round_id", w->round_id}},
-                prefix + who + " withdrew (" + reason_text(w->status) + ") in round " +
-                    std::to_string(w->round_id));
+                 {"round_id", w->round_id},
+                 {"is_exact", w->is_exact}},
+                prefix + who + " withdrew (" + reason_text(w->status) + ") " +
+                    (w->is_exact ? "in" : "by") + " round " + std::to_string(w->round_id));
     } else if (const auto* p = std::get_if<buyer_event::Paused>(&e)) {
       paused.insert(id);
       seller_back.erase(id);

@@ -112,8 +112,7 @@ Result<BuyerAuction::Step> BuyerAuction::on_announce(const AnnouncePrice& messag
       !checked) {
     return std::unexpected(checked.error());
   }
-  if (!is_price_at_round(config_.base_price, config_.increment, message.round_id,
-                         message.price)) {
+  if (!is_price_at_round(config_.base_price, config_.increment, message.round_id, message.price)) {
     return fail(code::implausible_round, "round " + std::to_string(message.round_id) +
                                              " does not cost " + format_cents(message.price));
   }
@@ -130,6 +129,7 @@ Result<BuyerAuction::Step> BuyerAuction::on_announce(const AnnouncePrice& messag
     step.events.push_back(buyer_event::Resumed{message.round_id});
   }
   if (!round_id_ || message.round_id > *round_id_) {
+    const std::optional<RoundId> previous = round_id_;
     round_id_ = message.round_id;
     price_ = message.price;
     // The anchor only moves forward: a round below the one known at the start (a seller
@@ -139,7 +139,7 @@ Result<BuyerAuction::Step> BuyerAuction::on_announce(const AnnouncePrice& messag
       anchor_ms_ = now_ms;
     }
     step.events.push_back(buyer_event::PriceChanged{message.round_id, message.price});
-    take_buyers(full, step.events);
+    take_buyers(full, previous, step.events);
     // The proxy: the first price above the buyer's max sends the withdrawal.
     if (config_.max_price && price_ > *config_.max_price && is_active() && !wants_out_) {
       wants_out_ = WithdrawReason::max_price;
@@ -152,13 +152,17 @@ Result<BuyerAuction::Step> BuyerAuction::on_announce(const AnnouncePrice& messag
   return step;
 }
 
-void BuyerAuction::take_buyers(const AnnouncePrice& full, std::vector<BuyerEvent>& events) {
+void BuyerAuction::take_buyers(const AnnouncePrice& full, std::optional<RoundId> previous,
+                               std::vector<BuyerEvent>& events) {
+  // The seller takes a withdrawal during a round and shows it from the next announcement on.
+  const RoundId taken_in = full.round_id == 0 ? 0 : full.round_id - 1;
+  const bool is_exact = full.round_id > 0 && previous == taken_in;
   std::map<std::string, BuyerStatus, std::less<>> next;
   for (const BuyerEntry& b : full.buyers) {
     auto it = buyers_.find(b.username);
     const bool was_out = it != buyers_.end() && it->second != BuyerStatus::active;
     if (!b.is_active() && !was_out) {
-      events.push_back(buyer_event::BuyerWithdrew{b.username, b.status, full.round_id});
+      events.push_back(buyer_event::BuyerWithdrew{b.username, b.status, taken_in, is_exact});
     }
     next.emplace(b.username, b.status);
   }

@@ -88,6 +88,9 @@ TEST_CASE("market: a newer announcement is taken after missed rounds and reports
   REQUIRE(left.size() == 1);
   CHECK(left[0].username == "bob");
   CHECK(left[0].status == BuyerStatus::withdrawn_silent);
+  // Rounds 1 to 4 were missed: bob left by round 4, the one before the first that shows it.
+  CHECK(left[0].round_id == 4);
+  CHECK_FALSE(left[0].is_exact);
   // The same news is not reported twice.
   auto again = b.on_announce(announce(6, {{"amy", BuyerStatus::active},
                                           {"bob", BuyerStatus::withdrawn_silent},
@@ -706,4 +709,24 @@ TEST_CASE(
                                identity::SigningPurpose::withdraw,
                                withdraw_statement(auction_id, "amy", r.reason, 1, Cents(1100)),
                                r.signature));
+}
+
+TEST_CASE(
+    "market: a withdrawal seen in the round after the one before is reported with the round "
+    "the seller took it in, the number the seller prints",
+    "[market][buyer]") {
+  BuyerAuction b = BuyerAuction::create(test_config(), 0).value();
+  (void)b
+      .on_announce(announce(3, {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::active}}), 3010)
+      .value();
+  auto step =
+      b.on_announce(
+           announce(4, {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::withdrawn_max_price}}),
+           4010)
+          .value();
+  auto left = all_of<buyer_event::BuyerWithdrew>(step.events);
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].username == "bob");
+  CHECK(left[0].round_id == 3);
+  CHECK(left[0].is_exact);
 }

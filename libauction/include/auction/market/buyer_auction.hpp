@@ -79,7 +79,12 @@ struct PriceChanged {
 struct BuyerWithdrew {
   std::string username;
   BuyerStatus status = BuyerStatus::withdrawn_by_request;
+  // The round the seller took the withdrawal in, the number the seller reports too: the one
+  // before the first announcement that shows the buyer out. Exact when this buyer saw that
+  // round's announcement; otherwise (rounds missed, or shown out in round 0) the buyer left
+  // in round_id at the latest.
   RoundId round_id = 0;
+  bool is_exact = true;
 };
 
 // Nothing heard from the seller for pause_after_periods periods; last round seen, if any.
@@ -175,8 +180,9 @@ class BuyerAuction {
  private:
   explicit BuyerAuction(BuyerConfig config, std::int64_t now_ms);
   void send_withdraw(std::vector<BuyerEvent>& events) const;
-  // Take the statuses of a newer round.
-  void take_buyers(const AnnouncePrice& full, std::vector<BuyerEvent>& events);
+  // Take the statuses of a newer round; `previous`: the newest round taken before it.
+  void take_buyers(const AnnouncePrice& full, std::optional<RoundId> previous,
+                   std::vector<BuyerEvent>& events);
   // Whether `round_id` is no further ahead than the periods since the last round taken allow.
   bool is_plausible(RoundId round_id, std::int64_t now_ms) const;
   // The signed acknowledgement of `statement` for `round_id`.
