@@ -83,6 +83,21 @@ json parse_with_prometheus(const std::string& text) {
   return json::parse(parser.output());
 }
 
+// Replica 1 of `cluster` with its monitoring port on `http_port` and `more` arguments,
+// started by the test and waited for until it prints `ready` (its ready line's words).
+std::unique_ptr<ChildProcess> start_watched(const Cluster& cluster, std::uint16_t http_port,
+                                            const std::vector<std::string>& more,
+                                            const std::string& ready) {
+  std::vector<std::string> args = cluster.replica_arguments(1);
+  args.push_back("--http");
+  args.push_back("127.0.0.1:" + std::to_string(http_port));
+  args.insert(args.end(), more.begin(), more.end());
+  auto replica =
+      std::make_unique<ChildProcess>(auction::test::executable("replica"), std::move(args));
+  REQUIRE(replica->wait_for_output(ready, deadline));
+  return replica;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -91,12 +106,8 @@ TEST_CASE(
     "[integration][replica][monitoring]") {
   Cluster cluster(1, Cluster::ClientPort::plain);
   const std::uint16_t http_port = auction::test::free_port();
-  std::vector<std::string> args = cluster.replica_arguments(1);
-  args.insert(args.end(),
-              {"--http", "127.0.0.1:" + std::to_string(http_port), "--log-format", "json"});
   auto replica =
-      std::make_unique<ChildProcess>(auction::test::executable("replica"), std::move(args));
-  REQUIRE(replica->wait_for_output("\"message\":\"ready (client", deadline));
+      start_watched(cluster, http_port, {"--log-format", "json"}, "\"message\":\"ready (client");
   CHECK_THAT(replica->output(), Catch::Contains("http 127.0.0.1:" + std::to_string(http_port)));
   REQUIRE(auction::test::wait_for_leader(cluster.config(), deadline, 1).has_value());
 
@@ -179,11 +190,7 @@ TEST_CASE(
     "[integration][replica][monitoring][attack]") {
   Cluster cluster(1, Cluster::ClientPort::plain);
   const std::uint16_t http_port = auction::test::free_port();
-  std::vector<std::string> args = cluster.replica_arguments(1);
-  args.insert(args.end(), {"--http", "127.0.0.1:" + std::to_string(http_port)});
-  auto replica =
-      std::make_unique<ChildProcess>(auction::test::executable("replica"), std::move(args));
-  REQUIRE(replica->wait_for_output("replica 1 ready", deadline));
+  auto replica = start_watched(cluster, http_port, {}, "replica 1 ready");
 
   CHECK(http_exchange(http_port, "this is not http\r\n\r\n").status == 400);
   CHECK(http_exchange(http_port,

@@ -64,33 +64,20 @@ std::string format_value(double value) {
   return ec == std::errc() ? std::string(buffer, end) : "NaN";
 }
 
-std::string escape_label_value(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (const char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 namespace {
 
-// A help text may hold anything but a raw newline; backslashes are escaped too.
-std::string escape_help(std::string_view help) {
+// `text` with backslashes and newlines escaped, and double quotes too when `quotes`: the
+// text format's rule for label values (quotes) and for help texts (no quotes).
+std::string escaped(std::string_view text, bool quotes) {
   std::string out;
-  for (const char c : help) {
+  out.reserve(text.size());
+  for (const char c : text) {
     if (c == '\\') {
       out += "\\\\";
     } else if (c == '\n') {
       out += "\\n";
+    } else if (c == '"' && quotes) {
+      out += "\\\"";
     } else {
       out += c;
     }
@@ -98,7 +85,11 @@ std::string escape_help(std::string_view help) {
   return out;
 }
 
+std::string escape_help(std::string_view help) { return escaped(help, false); }
+
 }  // namespace
+
+std::string escape_label_value(std::string_view value) { return escaped(value, true); }
 
 void MetricsText::family(std::string_view name, std::string_view help, std::string_view type) {
   if (name == last_family_) return;
