@@ -92,14 +92,14 @@ TEST_CASE(
   alice.ask("create lamp lamp 1.00 0.10 300", "created auction 1");
   bob.ask("join 1", "joined auction 1");
   carol.ask("join 1", "joined auction 1");
-  mallory.ask("start 1", "start: not_owner");
-  mallory.ask("cancel 1", "cancel: not_owner");
+  mallory.ask("start 1", "start: mallory is not the seller of auction 1");
+  mallory.ask("cancel 1", "cancel: mallory is not the seller of auction 1");
   alice.ask("start 1", "auction 1 started");
   bob.expect("auction 1: round 1,");
 
   AuctionCli erin("buyer", cluster, "erin");
-  erin.ask("join 1", "join: wrong_stage");
-  mallory.ask("resume 1", "resume: not_owner");
+  erin.ask("join 1", "join: auction 1 has already started: that can be done only before the start");
+  mallory.ask("resume 1", "resume: auction 1 is not yours");
 
   // mallory, with her own key, is still not alice.
   PlatformUser intruder(cluster.client_options());

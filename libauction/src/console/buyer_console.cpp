@@ -104,7 +104,7 @@ struct BuyerConsole::State : ConsoleState {
   void on_withdraw_answered(AuctionId id, const market::WithdrawAnswered& answered,
                             const market::BuyerAuction* auction) {
     const std::string text = answered.outcome ? withdraw_outcome_text(*answered.outcome)
-                                              : error_text(answered.outcome.error());
+                                              : plain_error_text(answered.outcome.error());
     // BuyerAuction asks again while an announcement still lists this buyer: say each answer
     // once.
     if (last_answer[id] == text) return;

@@ -32,8 +32,13 @@ void CommandLine::answer_usage(std::string_view text) const {
   answer(fail(code::invalid_argument, "usage: " + std::string(text)), "");
 }
 
-void CommandLine::answer_unknown() const {
-  answer(fail(code::unknown_command, "no command \"" + command() + "\" (try help)"), "");
+void CommandLine::answer_unknown(std::string_view help_text) const {
+  const auto nearest = nearest_command(command(), commands_in_help(help_text));
+  answer(
+      fail(code::unknown_command,
+           "no command \"" + shown(command()) + "\"" +
+               (nearest ? "; did you mean \"" + *nearest + "\"?" : std::string()) + " (try help)"),
+      "");
 }
 
 std::optional<AuctionId> CommandLine::only_auction_id() const {
@@ -54,7 +59,7 @@ boost::asio::awaitable<bool> async_execute_line(const ConsoleOutput& out, std::s
   } else if (line.command() == "quit" || line.command() == "exit") {
     co_return false;
   } else if (!co_await run(line)) {
-    line.answer_unknown();
+    line.answer_unknown(help_text);
   }
   co_return true;
 }

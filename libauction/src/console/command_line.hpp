@@ -53,8 +53,9 @@ class CommandLine {
               const std::string& text) const;
   // Answers "usage: <text>" (invalid_argument).
   void answer_usage(std::string_view text) const;
-  // Answers that there is no such command (unknown_command).
-  void answer_unknown() const;
+  // Answers that there is no such command (unknown_command), with the nearest of the
+  // commands `help_text` lists when one is near (a typo).
+  void answer_unknown(std::string_view help_text) const;
 
   // The value `parsed` holds; when it holds an error, answers it and returns nullopt.
   template <class T>

@@ -22,7 +22,7 @@ void ConsoleOutput::answer(const std::string& command, const Result<nlohmann::js
     }
     print(json_line(line));
   } else {
-    print(outcome ? text : command + ": " + error_text(outcome.error()));
+    print(outcome ? text : command + ": " + plain_error_text(outcome.error()));
   }
 }
 

@@ -1,6 +1,7 @@
 // Shared console helpers; see console/console_text.hpp.
 #include "console/console_text.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <boost/asio/as_tuple.hpp>
@@ -8,6 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "auction/base/error_codes.hpp"
 #include "auction/base/money.hpp"
 
 namespace auction::console::detail {
@@ -103,6 +105,119 @@ std::string withdraw_outcome_text(market::WithdrawOutcome outcome) {
     case WithdrawOutcome::already_finished: return "it is over, and you did not win";
   }
   return std::string(market::to_string(outcome));
+}
+
+std::vector<std::string> commands_in_help(std::string_view help_text) {
+  std::vector<std::string> commands;
+  while (!help_text.empty()) {
+    const std::size_t end = help_text.find('\n');
+    std::string_view line = help_text.substr(0, end);
+    help_text = end == std::string_view::npos ? std::string_view() : help_text.substr(end + 1);
+    if (!line.starts_with("  ")) continue;
+    line.remove_prefix(2);
+    const bool is_list =
+        line.find(", ") != std::string_view::npos && line.find("  ") == std::string_view::npos;
+    for (;;) {
+      const std::size_t word_end = line.find_first_of(" ,");
+      const std::string word(line.substr(0, word_end));
+      if (!word.empty() && std::find(commands.begin(), commands.end(), word) == commands.end()) {
+        commands.push_back(word);
+      }
+      if (!is_list || word_end == std::string_view::npos) break;
+      line.remove_prefix(std::min(line.size(), word_end + 2));
+    }
+  }
+  return commands;
+}
+
+namespace {
+
+// Edits from `a` to `b`: a letter added, dropped or changed, or two neighbours swapped
+// (the optimal string alignment distance; typed words are short).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t changed = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + changed});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// "auction 5 is started, needs created" (the platform's wrong_stage message) in plain words.
+std::optional<std::string> plain_wrong_stage(std::string_view message) {
+  const std::size_t is = message.find(" is ");
+  const std::size_t needs = message.find(", needs ");
+  if (!message.starts_with("auction ") || is == std::string_view::npos ||
+      needs == std::string_view::npos || needs < is) {
+    return std::nullopt;
+  }
+  const std::string_view auction = message.substr(0, is);
+  const std::string_view stage = message.substr(is + 4, needs - is - 4);
+  const std::string_view needed = message.substr(needs + 8);
+  std::string now;
+  if (stage == "created") {
+    now = "has not started yet";
+  } else if (stage == "started") {
+    now = "has already started";
+  } else if (stage == "finished") {
+    now = "is over";
+  } else if (stage == "cancelled") {
+    now = "was cancelled";
+  } else {
+    return std::nullopt;
+  }
+  std::string when;
+  if (needed == "created") {
+    when = "only before the start";
+  } else if (needed == "started") {
+    when = "only while it runs";
+  } else if (needed == "started or finished") {
+    when = "only once it has started";
+  } else {
+    return std::nullopt;
+  }
+  return std::string(auction) + " " + now + ": that can be done " + when;
+}
+
+}  // namespace
+
+std::optional<std::string> nearest_command(std::string_view typed,
+                                           const std::vector<std::string>& commands) {
+  std::optional<std::string> best;
+  std::size_t best_distance = 3;  // at most two edits
+  for (const std::string& command : commands) {
+    // Lengths apart by more than two: more than two edits, whatever the letters.
+    if (typed.size() > command.size() + 2 || command.size() > typed.size() + 2) continue;
+    const std::size_t d = edit_distance(typed, command);
+    if (d < best_distance && 2 * d < std::max(typed.size(), command.size())) {
+      best = command;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+std::string plain_error_text(const Error& error) {
+  const std::string message = shown(error.message);
+  if (error.code == code::wrong_stage) {
+    if (auto plain = plain_wrong_stage(error.message)) return shown(*plain);
+  }
+  if (error.code == code::unavailable) {
+    return "the platform cannot be reached now; try again shortly (" + message + ")";
+  }
+  // (A timeout's message says itself whether the request may have been applied.)
+  if (error.code == code::connection_lost || error.code == code::leadership_lost) {
+    return message + " (it may still have happened: look before trying again)";
+  }
+  if (error.code == code::rate_limited) return "too many requests for now; " + message;
+  return message;
 }
 
 std::string format_period(std::int64_t ms) {

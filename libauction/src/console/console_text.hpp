@@ -41,6 +41,16 @@ std::string reason_text(market::BuyerStatus status);
 // What the seller's answer to a withdrawal means for the buyer, in plain words ("you are
 // out", "you cannot leave: you are the last one in, so you win", ...).
 std::string withdraw_outcome_text(market::WithdrawOutcome outcome);
+// The commands a console's help text lists: the first word of each indented line, and each
+// of a line of several ("  help, quit").
+std::vector<std::string> commands_in_help(std::string_view help_text);
+// The command of `commands` nearest to `typed` when it is a likely typo of it (at most two
+// edits, fewer than half its letters); nullopt otherwise.
+std::optional<std::string> nearest_command(std::string_view typed,
+                                           const std::vector<std::string>& commands);
+// An error as a person reads it: in plain words, the message's details kept, the code left
+// to --json. What may have happened is said so (connection_lost, leadership_lost).
+std::string plain_error_text(const Error& error);
 // A period for people: "250 ms", "1.5 s", "2 min", "1 h 30 min".
 std::string format_period(std::int64_t ms);
 // "bob, carol" (active buyers of a message or an auction view, shown()), or "nobody".
@@ -75,8 +85,5 @@ boost::asio::awaitable<bool> async_wait_until_seen(const std::set<AuctionId>& id
 // shown as escapes ("\x1b", "\u202e"), never raw (printable_text, auction/base/text_rules.hpp).
 // Every such text a console prints goes through it, or through a function below that uses it.
 inline std::string shown(std::string_view text) { return printable_text(text); }
-
-// "code: message", shown(): an error's message may echo what a peer or the platform sent.
-inline std::string error_text(const Error& e) { return shown(e.code + ": " + e.message); }
 
 }  // namespace auction::console::detail

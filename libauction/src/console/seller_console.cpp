@@ -2,8 +2,10 @@
 #include "auction/console/seller_console.hpp"
 
 #include <set>
+#include <string_view>
 #include <utility>
 
+#include "auction/base/error_codes.hpp"
 #include "auction/base/money.hpp"
 #include "console/command_line.hpp"
 #include "console/console_output.hpp"
@@ -109,9 +111,24 @@ asio::awaitable<void> async_create(market::SellerRuntime& runtime, const Command
   auto base = parse_cents(line.word(3));
   auto increment = parse_cents(line.word(4));
   auto period = parse_count(line.word(5), "PERIOD_MS");
-  if (!base || !increment || !period) {
-    const Error& e = !base ? base.error() : !increment ? increment.error() : period.error();
-    line.answer(std::unexpected(e), "");
+  // Each refusal names the argument, and speaks in dollars as the user typed them.
+  const auto refuse = [&line](std::string_view what, const Error& e) {
+    line.answer(std::unexpected(Error{e.code, std::string(what) + ": " + e.message}), "");
+  };
+  if (!base) {
+    refuse("base price", base.error());
+    co_return;
+  }
+  if (!increment) {
+    refuse("increment", increment.error());
+    co_return;
+  }
+  if (*increment < Cents{1}) {
+    refuse("increment", Error{code::invalid_argument, "must be at least 0.01"});
+    co_return;
+  }
+  if (!period) {
+    line.answer(std::unexpected(period.error()), "");
     co_return;
   }
   a.base_price = *base;
