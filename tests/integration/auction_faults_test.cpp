@@ -159,3 +159,32 @@ TEST_CASE("auction: one seller runs many auctions at once", "[auction][integrati
     CHECK(a["price"] == 160);
   }
 }
+
+TEST_CASE(
+    "auction: quitting a buyer or a seller in a running auction says what it would cost, and "
+    "only a second quit (or Ctrl-C) leaves",
+    "[auction][integration]") {
+  Cluster cluster(3);
+  cluster.start_all();
+  cluster.wait_for_leader();
+  Running run(cluster, 2);
+
+  // The seller: a first Ctrl-C says what leaving costs, the second leaves.
+  run.alice.process().signal(SIGINT);
+  run.alice.expect(
+      "auction 1 is running here: if you leave, its buyers see it paused until you start the "
+      "seller again and resume it; press Ctrl-C again to leave anyway");
+  run.alice.process().signal(SIGINT);
+  CHECK(run.alice.process().wait_exit(cli_wait_max) == 0);
+  run.carol.expect("auction 1: paused: no word from the seller");
+
+  // The buyer, in the paused auction: a quit says what leaving costs; any other line in
+  // between cancels it.
+  run.bob.ask("quit",
+              "you are still in auction 1: if you leave, you miss the next round and are out "
+              "for silence (`withdraw ID` leaves by request); type quit again to leave anyway");
+  run.bob.ask("help", "commands (");
+  run.bob.ask("quit", "type quit again to leave anyway");
+  run.bob.send("quit");
+  CHECK(run.bob.process().wait_exit(cli_wait_max) == 0);
+}

@@ -266,6 +266,21 @@ asio::awaitable<bool> BuyerConsole::async_execute(std::string text) {
 
 asio::awaitable<void> BuyerConsole::async_on_ready() { co_return; }
 
+std::string BuyerConsole::leaving_warning() const {
+  std::vector<AuctionId> in;
+  for (const AuctionId id : runtime_.peer().watched()) {
+    const market::BuyerAuction* auction = runtime_.peer().find(id);
+    if (auction != nullptr && auction->is_active() && !auction->is_finished() &&
+        !auction->wants_out()) {
+      in.push_back(id);
+    }
+  }
+  if (in.empty()) return {};
+  return "you are still in " + auctions_text(in) +
+         ": if you leave, you miss the next round and are out for silence (`withdraw ID` "
+         "leaves by request)";
+}
+
 const char* BuyerConsole::help_text() {
   return "commands (money as 12.50):\n"
          "  list [mine] [after ID]   a page of auctions (mine: those you joined)\n"

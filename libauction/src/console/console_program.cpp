@@ -7,11 +7,15 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <nlohmann/json.hpp>
 
 #include "auction/base/text_rules.hpp"
 #include "auction/platform/client.hpp"
@@ -31,17 +35,43 @@ void print_line(const std::string& line) {
   std::fflush(stdout);
 }
 
+// Whether `line` asks to leave: `quit` or `exit`, alone on it.
+bool is_quit(std::string_view line) {
+  const auto first = line.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return false;
+  line = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+  return line == "quit" || line == "exit";
+}
+
+// How the program says what leaving would cost, as a line of its output.
+std::string leaving_line(const std::string& warning, std::string_view again, bool json) {
+  if (!json) return warning + "; " + std::string(again) + " to leave anyway";
+  return nlohmann::json{{"event", "leaving_warning"}, {"message", warning}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // The command loop: a prompt (at a terminal), a line, its answer, until `quit` or the end of
-// the input.
-asio::awaitable<void> async_run_commands(LineReader& reader, FrontEnd& front_end,
-                                         bool interactive) {
+// the input. With `confirms_quit`, a `quit` while leaving costs something says what, and
+// leaves only when the next line is `quit` again.
+asio::awaitable<void> async_run_commands(LineReader& reader, FrontEnd& front_end, bool interactive,
+                                         bool confirms_quit, bool json) {
+  bool is_quit_pending = false;
   for (;;) {
     if (interactive) {
       std::fputs("> ", stdout);
       std::fflush(stdout);
     }
     std::optional<std::string> line = co_await reader.async_read_line();
-    if (!line || !(co_await front_end.async_execute(std::move(*line)))) co_return;
+    if (!line) co_return;
+    if (confirms_quit && is_quit(*line) && !is_quit_pending) {
+      if (const std::string warning = front_end.leaving_warning(); !warning.empty()) {
+        print_line(leaving_line(warning, "type quit again", json));
+        is_quit_pending = true;
+        continue;
+      }
+    }
+    is_quit_pending = false;
+    if (!(co_await front_end.async_execute(std::move(*line)))) co_return;
   }
 }
 
@@ -83,6 +113,9 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
   if (!address) return refuse(address.error().message);
 
   const bool interactive = options.script.empty() && ::isatty(0) == 1;
+  // A person (or a program standing in for one) types on the standard input; a --script
+  // runs to its end as written.
+  const bool confirms_quit = options.script.empty();
   LineReader reader(io.get_executor(), script_fd);
   asio::co_spawn(
       io,
@@ -94,7 +127,7 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
         }
         print_line(options.program + " " + options.user + " ready at " + *address + " (type help)");
         co_await front_end.async_on_ready();
-        co_await async_run_commands(reader, front_end, interactive);
+        co_await async_run_commands(reader, front_end, interactive, confirms_quit, options.json);
       },
       [&](std::exception_ptr escaped) {
         if (escaped) {
@@ -107,10 +140,25 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
         io.stop();
       });
 
+  // SIGTERM leaves at once; a first SIGINT (Ctrl-C) while leaving costs something says what,
+  // and the second leaves.
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (!ec) io.stop();
-  });
+  bool is_interrupt_pending = false;
+  std::function<void()> await_signal = [&] {
+    signals.async_wait([&](boost::system::error_code ec, int signo) {
+      if (ec) return;
+      if (signo == SIGINT && confirms_quit && !is_interrupt_pending) {
+        if (const std::string warning = front_end.leaving_warning(); !warning.empty()) {
+          print_line(leaving_line(warning, "press Ctrl-C again", options.json));
+          is_interrupt_pending = true;
+          await_signal();
+          return;
+        }
+      }
+      io.stop();
+    });
+  };
+  await_signal();
   io.run();
   front_end.stop();
   return 0;

@@ -220,6 +220,15 @@ std::string plain_error_text(const Error& error) {
   return message;
 }
 
+std::string auctions_text(const std::vector<AuctionId>& ids) {
+  std::string text = ids.size() == 1 ? "auction " : "auctions ";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) text += i + 1 == ids.size() ? " and " : ", ";
+    text += std::to_string(ids[i].value);
+  }
+  return text;
+}
+
 std::string format_period(std::int64_t ms) {
   if (ms < 1000) return std::to_string(ms) + " ms";
   if (ms < 60'000) {

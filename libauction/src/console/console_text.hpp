@@ -51,6 +51,8 @@ std::optional<std::string> nearest_command(std::string_view typed,
 // An error as a person reads it: in plain words, the message's details kept, the code left
 // to --json. What may have happened is said so (connection_lost, leadership_lost).
 std::string plain_error_text(const Error& error);
+// "auction 3", "auctions 3 and 5", "auctions 3, 5 and 7". Precondition: not empty.
+std::string auctions_text(const std::vector<AuctionId>& ids);
 // A period for people: "250 ms", "1.5 s", "2 min", "1 h 30 min".
 std::string format_period(std::int64_t ms);
 // "bob, carol" (active buyers of a message or an auction view, shown()), or "nobody".

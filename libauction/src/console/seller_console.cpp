@@ -264,6 +264,23 @@ asio::awaitable<void> SellerConsole::async_on_ready() {
   }
 }
 
+std::string SellerConsole::leaving_warning() const {
+  std::string warning;
+  if (const auto running = runtime_.running(); !running.empty()) {
+    const std::string ids = auctions_text(running);
+    warning = ids + (running.size() == 1 ? " is" : " are") +
+              " running here: if you leave, its buyers see it paused until you start the "
+              "seller again and resume it";
+  }
+  if (const auto waiting = runtime_.undelivered(); !waiting.empty()) {
+    warning += (warning.empty() ? "" : "; ") + std::string("the result of ") +
+               auctions_text(waiting) +
+               " is not recorded by the platform yet: the journal keeps it, and the seller "
+               "delivers it when you start it again";
+  }
+  return warning;
+}
+
 const char* SellerConsole::help_text() {
   return "commands (money as 12.50; quote words with spaces: \"spring sale\"):\n"
          "  create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION]   a new auction\n"

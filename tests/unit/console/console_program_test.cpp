@@ -81,6 +81,7 @@ class RecordingFrontEnd final : public FrontEnd {
     co_return line != "quit";
   }
   void stop() override { calls_.push_back("stop"); }
+  std::string leaving_warning() const override { return {}; }
 
  private:
   std::vector<std::string>& calls_;
@@ -128,6 +129,7 @@ TEST_CASE("console: a program whose front end refuses or cannot start exits as r
     boost::asio::awaitable<void> async_on_ready() override { co_return; }
     boost::asio::awaitable<bool> async_execute(std::string) override { co_return false; }
     void stop() override {}
+    std::string leaving_warning() const override { return {}; }
   };
   CHECK(console::run_console_program(
             files.options(), [](const ProgramContext&) -> Result<std::unique_ptr<FrontEnd>> {

@@ -37,6 +37,10 @@ class BuyerConsole {
   // then (the auctions it joined report themselves as their sellers announce).
   boost::asio::awaitable<void> async_on_ready();
 
+  // What leaving now would cost, said to the user before `quit` or Ctrl-C takes effect
+  // (console_program.hpp); "" when nothing is at stake.
+  std::string leaving_warning() const;
+
   static const char* help_text();
 
   struct State;  // what the console has seen; defined in buyer_console.cpp

@@ -7,7 +7,10 @@
 // interpreter that drives it), binds it, logs in (a platform that does not answer is a
 // warning, not a refusal), prints "<program> <user> ready at <address> (type help)", lets the
 // interpreter say what it has to say once ready, and runs typed commands (with a "> " prompt
-// at a terminal) until `quit`, the end of the input, SIGINT or SIGTERM.
+// at a terminal) until `quit`, the end of the input, SIGINT or SIGTERM. When leaving would
+// cost something (a running auction: FrontEnd::leaving_warning), a `quit` read from the
+// standard input and a first SIGINT say what, and take effect only when repeated; a
+// --script, the end of the input and SIGTERM leave at once.
 //
 // Exit codes: 0 at the end; exit_refused (2) when the program cannot start (bad options or
 // cluster file, an unusable state directory, an address in use), with one line
@@ -78,6 +81,9 @@ class FrontEnd {
   virtual boost::asio::awaitable<void> async_on_ready() = 0;
   // Runs one command line; false when it was `quit`.
   virtual boost::asio::awaitable<bool> async_execute(std::string line) = 0;
+  // What leaving now would cost ("" when nothing is at stake): asked before a `quit` typed
+  // or a first Ctrl-C takes effect.
+  virtual std::string leaving_warning() const = 0;
   virtual void stop() = 0;
 };
 
@@ -104,6 +110,7 @@ class RuntimeFrontEnd final : public FrontEnd {
   boost::asio::awaitable<bool> async_execute(std::string line) override {
     return interpreter_.async_execute(std::move(line));
   }
+  std::string leaving_warning() const override { return interpreter_.leaving_warning(); }
   void stop() override { runtime_.stop(); }
 
  private:

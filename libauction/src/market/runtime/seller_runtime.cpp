@@ -565,6 +565,8 @@ const SellerAuction* SellerRuntime::find(AuctionId auction_id) const {
   return state_->peer->find(auction_id);
 }
 
+std::vector<AuctionId> SellerRuntime::running() const { return state_->peer->running(); }
+
 std::vector<AuctionId> SellerRuntime::undelivered() const {
   std::vector<AuctionId> ids;
   if (!state_->journal) return ids;

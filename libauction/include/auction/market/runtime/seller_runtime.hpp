@@ -134,6 +134,8 @@ class SellerRuntime {
   const SellerAuction* find(AuctionId auction_id) const;
   // Journaled finishes the platform has not acknowledged yet.
   std::vector<AuctionId> undelivered() const;
+  // Auctions this process runs now (started or resumed here, not finished).
+  std::vector<AuctionId> running() const;
   const std::string& address() const;
   const std::string& username() const;
 
