@@ -161,13 +161,19 @@ TEST_CASE("auction: one seller runs many auctions at once", "[auction][integrati
 }
 
 TEST_CASE(
-    "auction: quitting a buyer or a seller in a running auction says what it would cost, and "
-    "only a second quit (or Ctrl-C) leaves",
+    "auction: status says where a running auction stands, and quitting a buyer or a seller in "
+    "it says what it would cost, and only a second quit (or Ctrl-C) leaves",
     "[auction][integration]") {
   Cluster cluster(3);
   cluster.start_all();
   cluster.wait_for_leader();
   Running run(cluster, 2);
+
+  // `status` says where each stands.
+  run.alice.ask("status", "auction 1: running, round ");
+  run.alice.expect("2 of 2 still in (bob, carol)");
+  run.bob.ask("status", "auction 1: running, round ");
+  run.bob.expect("2 of 2 still in; you are in");
 
   // The seller: a first Ctrl-C says what leaving costs, the second leaves.
   run.alice.process().signal(SIGINT);

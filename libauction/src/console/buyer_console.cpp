@@ -135,6 +135,54 @@ struct BuyerConsole::State : ConsoleState {
 
 namespace {
 
+// The `status` command's answer: each auction this program takes part in, with its round,
+// price, how many are still in, whether this buyer is, and its max price.
+std::pair<json, std::string> buyer_status(const market::BuyerRuntime& runtime) {
+  const market::BuyerPeer& peer = runtime.peer();
+  json auctions = json::array();
+  std::string text;
+  for (const AuctionId id : peer.watched()) {
+    const market::BuyerAuction* a = peer.find(id);
+    if (a == nullptr) continue;
+    std::size_t in = 0;
+    for (const auto& [name, status] : a->buyers()) {
+      in += status == market::BuyerStatus::active ? 1 : 0;
+    }
+    const std::optional<Cents> max = a->config().max_price;
+    const char* state = a->is_finished() ? "finished"
+                        : a->is_paused() ? "paused"
+                        : a->round_id()  ? "running"
+                                         : "waiting for the first round";
+    json j = {{"auction_id", id.value},
+              {"state", state},
+              {"you_are_in", a->is_active()},
+              {"active_count", in},
+              {"buyer_count", a->buyers().size()}};
+    std::string line = "auction " + std::to_string(id.value) + ": " + state;
+    if (a->round_id()) {
+      j["round_id"] = *a->round_id();
+      j["price"] = a->price().value;
+      line += ", round " + std::to_string(*a->round_id()) + " at " + format_cents(a->price());
+    }
+    line += "; " + std::to_string(in) + " of " + std::to_string(a->buyers().size()) +
+            " still in; you are " + (a->is_active() ? "in" : "out");
+    if (max) {
+      j["max_price"] = max->value;
+      line += "; your max " + format_cents(*max);
+    }
+    auctions.push_back(std::move(j));
+    text += (text.empty() ? "" : "\n") + line;
+  }
+  const std::optional<Cents> default_max = peer.options().max_price;
+  if (text.empty()) {
+    text = "no auction of yours has started (`list mine` shows those you joined)";
+  }
+  if (default_max) text += "\nyour max for every auction: " + format_cents(*default_max);
+  json result = {{"auctions", std::move(auctions)}};
+  result["max_price"] = default_max ? json(default_max->value) : json();
+  return {std::move(result), text};
+}
+
 // Waits for what a `wait` line asks; false when its timeout passed first.
 asio::awaitable<bool> async_wait_for(market::BuyerRuntime& runtime, const BuyerConsole::State& s,
                                      const WaitRequest& wait) {
@@ -201,6 +249,13 @@ asio::awaitable<bool> async_run(market::BuyerRuntime& runtime, const BuyerConsol
     } else {
       line.answer(runtime.withdraw(*id), ok_json, "asked the seller to let you out of " + which);
     }
+  } else if (command == "status") {
+    if (line.size() != 1) {
+      line.answer_usage("status");
+      co_return true;
+    }
+    const std::pair<json, std::string> answer = buyer_status(runtime);
+    line.answer(Result<json>(answer.first), answer.second);
   } else if (command == "max") {
     if (line.size() != 3) {
       line.answer_usage("max ID|all PRICE|none");
@@ -290,6 +345,7 @@ const char* BuyerConsole::help_text() {
          "  leave ID                 leave an auction before it starts\n"
          "  withdraw ID              leave a running auction (for good)\n"
          "  max ID|all PRICE|none    withdraw automatically once the price passes PRICE\n"
+         "  status                   the auctions you take part in: round, price, who is in\n"
          "  wait auction ID [SECONDS]    until the auction exists\n"
          "  wait round ID N [SECONDS]    until round N (or later) was announced\n"
          "  wait finished ID [SECONDS]   until the auction finished\n"

@@ -140,6 +140,38 @@ asio::awaitable<void> async_create(market::SellerRuntime& runtime, const Command
               id ? "created auction " + std::to_string(id->value) : "");
 }
 
+// The `status` command's answer: the auctions this program runs (round, price, who is still
+// in) and the results the platform has not recorded yet.
+std::pair<json, std::string> seller_status(const market::SellerRuntime& runtime) {
+  json auctions = json::array();
+  std::string text;
+  for (const AuctionId id : runtime.running()) {
+    const market::SellerAuction* a = runtime.find(id);
+    if (a == nullptr) continue;
+    const market::AuctionRules& rules = a->rules();
+    auctions.push_back({{"auction_id", id.value},
+                        {"state", a->is_paused() ? "paused" : "running"},
+                        {"round_id", rules.round_id()},
+                        {"price", rules.price().value},
+                        {"active_count", rules.active_count()},
+                        {"buyer_count", rules.buyers().size()}});
+    text += (text.empty() ? "" : "\n") + std::string("auction ") + std::to_string(id.value) + ": " +
+            (a->is_paused() ? "paused (no buyer answers)" : "running") + ", round " +
+            std::to_string(rules.round_id()) + " at " + format_cents(rules.price()) + "; " +
+            std::to_string(rules.active_count()) + " of " + std::to_string(rules.buyers().size()) +
+            " still in (" + active_names(rules.buyers()) + ")";
+  }
+  json waiting = json::array();
+  for (const AuctionId id : runtime.undelivered()) {
+    waiting.push_back(id.value);
+    text += (text.empty() ? "" : "\n") + std::string("auction ") + std::to_string(id.value) +
+            ": finished; the result is not recorded by the platform yet (the journal keeps it)";
+  }
+  if (text.empty()) text = "no auction running here (`list mine` shows your auctions)";
+  return {json{{"auctions", std::move(auctions)}, {"results_not_recorded", std::move(waiting)}},
+          text};
+}
+
 // Runs one of the seller's own commands; false when there is no such command.
 asio::awaitable<bool> async_run(market::SellerRuntime& runtime, const SellerConsole::State& s,
                                 const CommandLine& line) {
@@ -169,6 +201,13 @@ asio::awaitable<bool> async_run(market::SellerRuntime& runtime, const SellerCons
     if (!id) co_return true;
     auto view = co_await runtime.async_show(*id);
     line.answer(view, view ? describe_auction_in_full(*view) : "");
+  } else if (command == "status") {
+    if (line.size() != 1) {
+      line.answer_usage("status");
+      co_return true;
+    }
+    const std::pair<json, std::string> answer = seller_status(runtime);
+    line.answer(Result<json>(answer.first), answer.second);
   } else if (command == "start" || command == "resume" || command == "cancel") {
     const auto id = line.only_auction_id();
     if (!id) co_return true;
@@ -286,6 +325,7 @@ const char* SellerConsole::help_text() {
          "  create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION]   a new auction\n"
          "  list [mine] [after ID]   a page of auctions (yours are marked; mine: yours only)\n"
          "  show ID                  one auction, with its buyers when it is yours\n"
+         "  status                   the auctions running here and results not yet recorded\n"
          "  verify ID                check a finished auction's result from its transcript\n"
          "  start ID                 start your auction: prices rise every period\n"
          "  resume ID                continue a started auction after a restart\n"
