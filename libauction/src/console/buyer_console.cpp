@@ -37,10 +37,7 @@ struct BuyerConsole::State : ConsoleState {
           prefix + "round " + std::to_string(p->round_id) + ", price " + format_cents(p->price);
       if (auction != nullptr) {
         // How many are still in, and when the price moves next (a round lasts one period).
-        std::size_t in = 0;
-        for (const auto& [name, status] : auction->buyers()) {
-          in += status == market::BuyerStatus::active ? 1 : 0;
-        }
+        const std::size_t in = auction->active_count();
         const market::BuyerConfig& config = auction->config();
         const auto next = price_at_round(config.base_price, config.increment, p->round_id + 1);
         j["active_count"] = in;
@@ -120,7 +117,6 @@ struct BuyerConsole::State : ConsoleState {
     }
     std::string why = "you asked to leave";
     if (answered.reason == market::WithdrawReason::max_price) {
-      why = "the price passed your max price";
       j["price"] = answered.price.value;
       why = "the price " + format_cents(answered.price) + " passed your max price";
       if (auction != nullptr && auction->config().max_price) {
@@ -144,10 +140,7 @@ std::pair<json, std::string> buyer_status(const market::BuyerRuntime& runtime) {
   for (const AuctionId id : peer.watched()) {
     const market::BuyerAuction* a = peer.find(id);
     if (a == nullptr) continue;
-    std::size_t in = 0;
-    for (const auto& [name, status] : a->buyers()) {
-      in += status == market::BuyerStatus::active ? 1 : 0;
-    }
+    const std::size_t in = a->active_count();
     const std::optional<Cents> max = a->config().max_price;
     const char* state = a->is_finished() ? "finished"
                         : a->is_paused() ? "paused"

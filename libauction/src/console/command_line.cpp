@@ -49,6 +49,17 @@ std::optional<AuctionId> CommandLine::only_auction_id() const {
   return take(parse_auction_id(word(1)));
 }
 
+namespace {
+
+bool is_quit_command(std::string_view command) { return command == "quit" || command == "exit"; }
+
+}  // namespace
+
+bool is_quit_line(std::string_view text) {
+  const auto words = split_words(text);
+  return words && !words->empty() && is_quit_command(words->front());
+}
+
 boost::asio::awaitable<bool> async_execute_line(const ConsoleOutput& out, std::string_view text,
                                                 std::string_view help_text,
                                                 const CommandRunner& run) {
@@ -56,7 +67,7 @@ boost::asio::awaitable<bool> async_execute_line(const ConsoleOutput& out, std::s
   if (line.is_empty()) co_return true;
   if (line.command() == "help") {
     out.print(std::string(help_text));
-  } else if (line.command() == "quit" || line.command() == "exit") {
+  } else if (is_quit_command(line.command())) {
     co_return false;
   } else if (!co_await run(line)) {
     line.answer_unknown(help_text);

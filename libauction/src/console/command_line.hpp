@@ -73,6 +73,9 @@ class CommandLine {
   std::vector<std::string> words_;
 };
 
+// Whether `text` is a line that leaves the console: its command is `quit` or `exit`.
+bool is_quit_line(std::string_view text);
+
 // Runs one typed line: answers `help` (with `help_text`), `quit` and `exit` (false: the
 // program ends) and an unknown command itself, and hands every other command to `run`,
 // which returns false for a command it does not know. `out` and `run` must outlive the call:

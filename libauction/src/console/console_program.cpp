@@ -21,6 +21,7 @@
 #include "auction/platform/client.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "base/file_descriptor.hpp"
+#include "console/command_line.hpp"
 #include "console/line_reader.hpp"
 #include "console/user_key_file.hpp"
 
@@ -33,14 +34,6 @@ void print_line(const std::string& line) {
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
-}
-
-// Whether `line` asks to leave: `quit` or `exit`, alone on it.
-bool is_quit(std::string_view line) {
-  const auto first = line.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) return false;
-  line = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
-  return line == "quit" || line == "exit";
 }
 
 // How the program says what leaving would cost, as a line of its output.
@@ -63,7 +56,7 @@ asio::awaitable<void> async_run_commands(LineReader& reader, FrontEnd& front_end
     }
     std::optional<std::string> line = co_await reader.async_read_line();
     if (!line) co_return;
-    if (confirms_quit && is_quit(*line) && !is_quit_pending) {
+    if (confirms_quit && detail::is_quit_line(*line) && !is_quit_pending) {
       if (const std::string warning = front_end.leaving_warning(); !warning.empty()) {
         print_line(leaving_line(warning, "type quit again", json));
         is_quit_pending = true;

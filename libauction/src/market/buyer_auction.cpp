@@ -256,6 +256,12 @@ bool BuyerAuction::is_active() const {
   return it != buyers_.end() && it->second == BuyerStatus::active;
 }
 
+std::size_t BuyerAuction::active_count() const {
+  return static_cast<std::size_t>(std::count_if(buyers_.begin(), buyers_.end(), [](const auto& b) {
+    return b.second == BuyerStatus::active;
+  }));
+}
+
 void BuyerAuction::send_withdraw(std::vector<BuyerEvent>& events) const {
   AUCTION_ASSERT(wants_out_.has_value(), "a withdrawal needs a reason");
   // The round and price this buyer had seen (the base price before any round): the request

@@ -118,7 +118,8 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
 struct Replica::Impl {
   Impl(ClusterConfig cluster_config, const ReplicaAddress& self_address, ReplicaOptions opts,
        TlsCredentials credentials, std::shared_ptr<boost::asio::ssl::context> client_tls,
-       std::unique_ptr<raft::FileStorage> file_storage, boost::asio::any_io_executor executor)
+       std::unique_ptr<raft::FileStorage> file_storage, boost::asio::any_io_executor executor,
+       std::optional<wire::HttpServerOptions> http_options)
       : options(std::move(opts)),
         self(self_address),
         recovered{file_storage->last_index(), file_storage->hard_state().term,
@@ -136,12 +137,8 @@ struct Replica::Impl {
                                          std::move(client_tls), cluster_config.limits)) {
     service.register_ops(clients);
     admin.register_ops(clients);
-    if (!options.http_address.empty()) {
-      const auto endpoint = parse_endpoint(options.http_address);
-      wire::HttpServerOptions http_options;
-      http_options.address = endpoint->host;
-      http_options.port = endpoint->port;
-      http.emplace(executor, std::move(http_options),
+    if (http_options) {
+      http.emplace(executor, std::move(*http_options),
                    [this](std::string_view path) { return monitor(path); });
     }
   }
@@ -164,8 +161,7 @@ struct Replica::Impl {
     // it is large, and this port answers anyone who reaches it as often as they ask.
     const auto status = [this] { return service.status(ReplicaService::WithDigest::no).result; };
     const auto leader = [this] { return raft.leader().value; };
-    MonitoringAnswer answer = monitoring_answer(path, MonitoringSources{observe, status, leader});
-    return wire::HttpAnswer{answer.status, std::move(answer.content_type), std::move(answer.body)};
+    return monitoring_answer(path, MonitoringSources{observe, status, leader});
   }
 
   ReplicaOptions options;  // data_dir and listen_address filled in
@@ -200,6 +196,7 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
                 "ReplicaOptions::chain_check: a replica needs the check of sellers' chains "
                 "(market::check_chain_claim)");
   }
+  std::optional<wire::HttpServerOptions> http_options;
   if (!options.http_address.empty()) {
     const auto endpoint = parse_endpoint(options.http_address);
     boost::system::error_code ec;
@@ -208,6 +205,9 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
       return fail(code::invalid_argument, "the http address '" + options.http_address +
                                               "' is not IP:PORT (e.g. 127.0.0.1:9100)");
     }
+    http_options.emplace();
+    http_options->address = endpoint->host;
+    http_options->port = endpoint->port;
   }
   if (options.data_dir.empty()) options.data_dir = "data/replica-" + std::to_string(options.id);
   if (options.listen_address.empty()) options.listen_address = default_listen_address(self->host);
@@ -230,9 +230,9 @@ Result<std::unique_ptr<Replica::Impl>> open_impl(ClusterConfig cluster,
   auto storage = raft::FileStorage::open(options.data_dir);
   if (!storage) return std::unexpected(storage_refusal(storage.error()));
   const ReplicaAddress self_address = *self;
-  return std::make_unique<Replica::Impl>(std::move(cluster), self_address, std::move(options),
-                                         std::move(*credentials), std::move(client_tls),
-                                         std::move(*storage), std::move(executor));
+  return std::make_unique<Replica::Impl>(
+      std::move(cluster), self_address, std::move(options), std::move(*credentials),
+      std::move(client_tls), std::move(*storage), std::move(executor), std::move(http_options));
 }
 
 }  // namespace

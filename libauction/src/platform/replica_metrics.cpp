@@ -98,7 +98,7 @@ std::string metrics_text(const ReplicaObservation& seen) {
   return m.text();
 }
 
-MonitoringAnswer monitoring_answer(std::string_view path, const MonitoringSources& sources) {
+wire::HttpAnswer monitoring_answer(std::string_view path, const MonitoringSources& sources) {
   if (path == "/metrics") {
     return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(sources.observe())};
   }

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auction/raft/server.hpp"
+#include "wire/http_answer.hpp"
 
 namespace auction::platform {
 
@@ -32,13 +33,6 @@ struct ReplicaObservation {
 // The Prometheus text (format 0.0.4) of `seen`.
 std::string metrics_text(const ReplicaObservation& seen);
 
-// An answer of the monitoring port: status code, content type and body.
-struct MonitoringAnswer {
-  unsigned status = 200;
-  std::string content_type;
-  std::string body;
-};
-
 // Where the answers come from; each is called only for the path that needs it.
 struct MonitoringSources {
   std::function<ReplicaObservation()> observe;  // for /metrics
@@ -48,6 +42,6 @@ struct MonitoringSources {
 
 // The answer to GET `path`: /metrics (metrics_text), /status, /healthz (200 "ok" while a
 // leader is known, 503 with the reason otherwise), anything else 404.
-MonitoringAnswer monitoring_answer(std::string_view path, const MonitoringSources& sources);
+wire::HttpAnswer monitoring_answer(std::string_view path, const MonitoringSources& sources);
 
 }  // namespace auction::platform

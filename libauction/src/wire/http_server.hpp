@@ -24,6 +24,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "auction/base/error.hpp"
+#include "wire/http_answer.hpp"
 
 namespace auction::wire {
 
@@ -38,12 +39,6 @@ struct HttpServerOptions {
   // From a connection's accept, or the end of its last answer, to the end of its next
   // request's head; past it the connection is closed.
   std::chrono::milliseconds request_deadline{5000};
-};
-
-struct HttpAnswer {
-  unsigned status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
 };
 
 // Answers a GET of `path` (the target without its query string).

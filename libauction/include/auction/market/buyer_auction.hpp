@@ -173,6 +173,8 @@ class BuyerAuction {
   const std::map<std::string, BuyerStatus, std::less<>>& buyers() const noexcept { return buyers_; }
   // False once this buyer is shown withdrawn, or not listed at all.
   bool is_active() const;
+  // How many buyers the newest round seen shows active.
+  std::size_t active_count() const;
   bool is_paused() const noexcept { return paused_; }
   bool is_finished() const noexcept { return finished_; }
   bool wants_out() const noexcept { return wants_out_.has_value(); }
