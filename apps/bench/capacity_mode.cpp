@@ -423,7 +423,8 @@ int run_capacity(const CapacityOptions& options, const CommonOptions& common) {
   if (options.snapshot) {
     const std::uint64_t before = memory_bytes("VmRSS");
     started = Clock::now();
-    std::string snapshot = platform::EntryApplier(*machine).snapshot();
+    platform::WatchHistory history;
+    std::string snapshot = platform::EntryApplier(*machine, history).snapshot();
     const double snapshot_s = seconds_since(started);
     const std::uint64_t peak_snapshot = memory_bytes("VmHWM");
     // The JSON form, which snapshots held before the binary one: for comparison.
@@ -439,7 +440,7 @@ int run_capacity(const CapacityOptions& options, const CommonOptions& common) {
     const std::uint64_t text_only = memory_bytes("VmRSS");
     auto restored = std::make_unique<platform::StateMachine>();
     started = Clock::now();
-    auto done = platform::EntryApplier(*restored).restore(snapshot);
+    auto done = platform::EntryApplier(*restored, history).restore(snapshot);
     const double restore_s = seconds_since(started);
     const std::uint64_t after_restore = memory_bytes("VmRSS");
     if (!done) {

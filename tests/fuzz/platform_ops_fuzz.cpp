@@ -173,6 +173,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_answer(answer);
     FUZZ_CHECK(cycled.apply(auction::raft::LogIndex{index}, line) == answer,
                "a restored state machine answered differently");
+    // The watch event of the entry: the same from a restored state, of this entry, and only
+    // ever narrowed for a watcher (never given what the event does not hold).
+    const auto& event = kept.event_of_last_entry();
+    FUZZ_CHECK(event == cycled.event_of_last_entry(), "a restored state made another event");
+    if (event) {
+      FUZZ_CHECK(event->revision == index, "an event's revision is not its entry's index");
+      for (const char* watcher : {"alice", "bob", "nobody"}) {
+        if (const auto seen = kept.as_seen_by(*event, watcher)) {
+          FUZZ_CHECK(seen->kind == event->kind && seen->revision == event->revision,
+                     "a watcher was shown another event");
+          FUZZ_CHECK(!seen->progress || event->progress, "a watcher was shown made-up progress");
+        }
+      }
+    }
     // Alternately through the JSON and the binary form of the snapshot.
     auto restored = n % 2 == 0 ? StateMachine::restore(cycled.snapshot())
                                : StateMachine::restore_bytes(cycled.snapshot_bytes());

@@ -106,6 +106,23 @@ constexpr auto fields_of(std::type_identity<AuctionPage>) {
                     field(more_key, &AuctionPage::more)};
 }
 
+constexpr auto fields_of(std::type_identity<WatchEvent>) {
+  using E = WatchEvent;
+  return std::tuple{field("revision", &E::revision),
+                    field("kind", &E::kind),
+                    field_if_present("auction_id", &E::auction_id),
+                    field_if_present("auction", &E::auction),
+                    field_if_present("role", &E::role),
+                    field_if_present("username", &E::username),
+                    field_if_present("address", &E::address),
+                    field_if_present("outcome", &E::outcome),
+                    field_if_present("progress", &E::progress)};
+}
+
+constexpr auto fields_of(std::type_identity<WatchPage>) {
+  return std::tuple{field("revision", &WatchPage::revision), field("events", &WatchPage::events)};
+}
+
 namespace {
 
 // Answer lists its alternatives in Command's order (decode_answer(Command) relies on it).
@@ -158,6 +175,7 @@ template Result<RotatedKey> decode_answer<RotatedKey>(const nlohmann::json&);
 template Result<TranscriptSummary> decode_answer<TranscriptSummary>(const nlohmann::json&);
 template Result<BuyerPage> decode_answer<BuyerPage>(const nlohmann::json&);
 template Result<LinkPage> decode_answer<LinkPage>(const nlohmann::json&);
+template Result<WatchPage> decode_answer<WatchPage>(const nlohmann::json&);
 
 Result<Answer> decode_answer(const Command& asked, const nlohmann::json& result) {
   return std::visit(

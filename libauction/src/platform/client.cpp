@@ -219,8 +219,11 @@ struct Client::State {
     has_succeeded = false;
   }
 
+  // `server_wait`: how long the replica may hold the request before it answers (a watch's
+  // wait_ms); each attempt may take that much longer.
   asio::awaitable<Result<json>> async_attempts(std::string op, json fields, bool is_tagged,
-                                               Clock::time_point expiry, std::uint64_t generation);
+                                               Clock::time_point expiry, std::uint64_t generation,
+                                               milliseconds server_wait = milliseconds(0));
 
   asio::any_io_executor executor;
   ClientOptions options;
@@ -245,7 +248,8 @@ struct Client::State {
 asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json fields,
                                                             bool is_tagged,
                                                             Clock::time_point expiry,
-                                                            std::uint64_t call_generation) {
+                                                            std::uint64_t call_generation,
+                                                            milliseconds server_wait) {
   // A write some attempt of which may have been applied (is_tagged only: a read changes
   // nothing): its final error must say so, never `unavailable`.
   bool is_in_doubt = false;
@@ -273,7 +277,8 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
       }
       co_return fail(code::unavailable, "no leader answered within " + waited + said);
     }
-    const auto budget = std::min<Clock::duration>(options.attempt_timeout, expiry - now);
+    const auto budget =
+        std::min<Clock::duration>(options.attempt_timeout + server_wait, expiry - now);
     ++attempts;
     auto reply = co_await replicas[target]->async_call(
         op, fields, std::max(milliseconds(1), std::chrono::ceil<milliseconds>(budget)));
@@ -367,20 +372,30 @@ void Client::close() {
 
 namespace {
 
+// How long a replica may hold `op` before it answers: a watch's wait_ms (within the
+// platform's bound), else nothing.
+milliseconds wait_asked(std::string_view op, const json& fields) {
+  if (op != "watch") return milliseconds(0);
+  const auto it = fields.find("wait_ms");
+  if (it == fields.end() || !it->is_number_unsigned()) return milliseconds(0);
+  return milliseconds(std::min<std::uint64_t>(it->get<std::uint64_t>(), limits::watch_wait_ms_max));
+}
+
 // One call of `op` with `fields` (see Client::async_call). `state` is the caller's copy of
 // the Client's, so that it outlives a Client destroyed while the call is in flight.
 asio::awaitable<Result<json>> async_call_with(std::shared_ptr<Client::State> state, std::string op,
                                               json fields) {
   using State = Client::State;
   if (state->unusable) co_return std::unexpected(*state->unusable);
-  const auto expiry = Clock::now() + state->options.deadline;
-  const std::uint64_t generation = state->generation;
   if (fields.is_null()) fields = json::object();
   if (!fields.is_object()) co_return fail(code::bad_request, "fields must be an object");
+  const milliseconds server_wait = wait_asked(op, fields);
+  const auto expiry = Clock::now() + state->options.deadline + server_wait;
+  const std::uint64_t generation = state->generation;
 
   if (!is_write(op)) {
     co_return co_await state->async_attempts(std::move(op), std::move(fields), false, expiry,
-                                             generation);
+                                             generation, server_wait);
   }
   State::WriteTurn turn(*state);
   const bool is_granted = co_await state->async_acquire(turn, expiry);
@@ -483,6 +498,10 @@ asio::awaitable<Result<LinkPage>> Client::async_fetch_links(FetchLinks command) 
 }
 
 asio::awaitable<Result<RotatedKey>> Client::async_rotate_key(RotateKey command) {
+  return async_typed_call(state_, std::move(command));
+}
+
+asio::awaitable<Result<WatchPage>> Client::async_watch(Watch command) {
   return async_typed_call(state_, std::move(command));
 }
 

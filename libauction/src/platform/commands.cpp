@@ -143,6 +143,20 @@ Command decode_fetch_buyers(FieldReader& r) {
   return c;
 }
 
+Command decode_watch(FieldReader& r) {
+  Watch c;
+  c.limit = limits::watch_page_max;
+  r.username("username", c.username);
+  if (r.has("after")) {
+    std::uint64_t after = 0;
+    r.uint64("after", after, 0, UINT64_MAX);
+    c.after = after;
+  }
+  if (r.has("limit")) r.uint64("limit", c.limit, 1, limits::watch_page_max);
+  if (r.has("wait_ms")) r.uint64("wait_ms", c.wait_ms, 0, limits::watch_wait_ms_max);
+  return c;
+}
+
 Command decode_fetch_links(FieldReader& r) {
   FetchLinks c;
   c.limit = limits::link_withdrawals_page_max;
@@ -162,7 +176,7 @@ struct OpEntry {
   Command (*decode_entry)(EntryReader&);  // writes only: reads are never in the binary form
 };
 
-constexpr std::array<OpEntry, 14> ops{{
+constexpr std::array<OpEntry, 15> ops{{
     {"login", false, decode_login, decode_login},
     {"get_user_address", true, decode_get_user_address, nullptr},
     {"create_auction", false, decode_create_auction, decode_create_auction},
@@ -181,6 +195,7 @@ constexpr std::array<OpEntry, 14> ops{{
     {"get_transcript", true, decode_user_and_auction<GetTranscript>, nullptr},
     {"fetch_buyers", true, decode_fetch_buyers, nullptr},
     {"fetch_links", true, decode_fetch_links, nullptr},
+    {"watch", true, decode_watch, nullptr},
 }};
 static_assert(ops.size() == std::variant_size_v<Command>, "one op per command, in order");
 
@@ -263,6 +278,11 @@ json encode_fields(const Command& command) {
                     {"auction_id", c.auction_id.value},
                     {"from", c.from},
                     {"limit", c.limit}};
+          },
+          [](const Watch& c) -> json {
+            json fields = {{"username", c.username}, {"limit", c.limit}, {"wait_ms", c.wait_ms}};
+            if (c.after) fields["after"] = *c.after;
+            return fields;
           },
       },
       command);

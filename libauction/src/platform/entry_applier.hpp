@@ -13,22 +13,31 @@
 // Snapshots are the platform StateMachine's (docs/platform.md, "Snapshot format") as compact
 // JSON text; a restore builds a whole new state and only then replaces the old one.
 // The pending proposals themselves are kept once, by raft::Driver; this class keeps nothing.
+// Every applied entry, with the watch event it made, goes on to the replica's WatchHistory
+// (and a restored snapshot restarts it); then `on_applied`, if set, is called (the replica
+// wakes its waiting watchers).
 // Threading: raft's thread only (the one that applies). Owns nothing.
 #pragma once
 
 #include <any>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "auction/platform/state_machine.hpp"
 #include "auction/raft/state_machine.hpp"
+#include "platform/watch_history.hpp"
 
 namespace auction::platform {
 
 class EntryApplier final : public raft::StateMachine {
  public:
-  // `machine` must outlive the applier.
-  explicit EntryApplier(platform::StateMachine& machine) : machine_(machine) {}
+  // `machine` and `history` must outlive the applier.
+  EntryApplier(platform::StateMachine& machine, WatchHistory& history)
+      : machine_(machine), history_(history) {}
+
+  // Called after every applied entry and every restored snapshot.
+  void set_on_applied(std::function<void()> on_applied) { on_applied_ = std::move(on_applied); }
 
   std::string apply(raft::LogIndex index, std::string_view command) override;
   // `proposed`: the platform::Request the command was encoded from, or anything else
@@ -42,6 +51,11 @@ class EntryApplier final : public raft::StateMachine {
  private:
   // Qualified: inside this class, StateMachine names the base, raft::StateMachine.
   platform::StateMachine& machine_;
+  WatchHistory& history_;
+  std::function<void()> on_applied_;
+
+  // Hands the entry just applied to the history; returns `answer`.
+  std::string applied(std::string answer);
 };
 
 }  // namespace auction::platform

@@ -47,6 +47,7 @@
 #include "auction/base/money.hpp"
 #include "auction/platform/auction_record.hpp"
 #include "auction/platform/views.hpp"
+#include "auction/platform/watch_event.hpp"
 #include "platform/field_reader.hpp"
 
 namespace auction::platform {
@@ -84,6 +85,19 @@ concept HasFieldList = requires {
   fields_of(std::type_identity<T>{});
 };
 
+// The parts of a view that join its keys when present (views.cpp), and stand as objects of
+// their own in a watch event (answers.cpp).
+constexpr auto fields_of(std::type_identity<AuctionView::Outcome>) {
+  using O = AuctionView::Outcome;
+  return std::tuple{field("winner", &O::winner), field("price", &O::price)};
+}
+
+constexpr auto fields_of(std::type_identity<AuctionView::Progress>) {
+  using P = AuctionView::Progress;
+  return std::tuple{field("round_id", &P::round_id), field("current_price", &P::current_price),
+                    field("buyer_count", &P::buyer_count), field("active_count", &P::active_count)};
+}
+
 // --- Writing: what the replica answers -------------------------------------------------
 
 inline nlohmann::json json_value(const std::string& value) { return value; }
@@ -94,6 +108,9 @@ inline nlohmann::json json_value(Cents value) { return value.value; }
 inline nlohmann::json json_value(AuctionId value) { return value.value; }
 inline nlohmann::json json_value(Stage value) { return std::string(stage_name(value)); }
 inline nlohmann::json json_value(Role value) { return std::string(role_name(value)); }
+inline nlohmann::json json_value(WatchEventKind value) {
+  return std::string(watch_event_kind_name(value));
+}
 inline nlohmann::json json_value(const AuctionView& value) { return encode_auction_view(value); }
 // An auction's chain links, kept as the seller pushed them (FieldReader::chain_links).
 inline nlohmann::json json_value(const nlohmann::json& links) { return links; }
@@ -173,7 +190,7 @@ template <class E>
 void read_name(FieldReader& r, std::string_view name, E& out,
                std::optional<E> (*from_name)(std::string_view), std::string_view kind) {
   std::string text;
-  r.text(name, text, 1, 16);
+  r.text(name, text, 1, 32);
   if (!r.ok()) return;
   if (const std::optional<E> value = from_name(text)) {
     out = *value;
@@ -187,6 +204,9 @@ inline void read_value(FieldReader& r, std::string_view name, Stage& out) {
 }
 inline void read_value(FieldReader& r, std::string_view name, Role& out) {
   read_name(r, name, out, role_from_name, "role");
+}
+inline void read_value(FieldReader& r, std::string_view name, WatchEventKind& out) {
+  read_name(r, name, out, watch_event_kind_from_name, "event kind");
 }
 
 // Reads a whole JSON object into `out`. Errors: the first failure (any code; the caller

@@ -125,18 +125,19 @@ struct Replica::Impl {
         recovered{file_storage->last_index(), file_storage->hard_state().term,
                   file_storage->first_index(), file_storage->snapshot_meta()},
         storage(std::move(file_storage)),
-        applier(machine),
+        applier(machine, history),
         raft(executor,
              raft_options(cluster_config, self, options.listen_address, std::move(credentials),
                           options.join),
              *storage, applier),
-        service(raft, machine, cluster_config, options.cluster_id, options.chain_check),
+        service(raft, machine, history, cluster_config, options.cluster_id, options.chain_check),
         is_client_port_plain(client_tls == nullptr),
         admin(raft, cluster_config, is_client_port_plain),
         clients(executor, client_options(options.listen_address, self.client_port,
                                          std::move(client_tls), cluster_config.limits)) {
     service.register_ops(clients);
     admin.register_ops(clients);
+    applier.set_on_applied([this] { service.wake_watchers(); });
     if (http_options) {
       http.emplace(executor, std::move(*http_options),
                    [this](std::string_view path) { return monitor(path); });
@@ -171,7 +172,8 @@ struct Replica::Impl {
   bool is_stopped = false;
   std::unique_ptr<raft::FileStorage> storage;
   StateMachine machine;
-  EntryApplier applier;  // what raft applies to: `machine`
+  WatchHistory history;  // the recent events of what `machine` applied, for watchers
+  EntryApplier applier;  // what raft applies to: `machine`, and `history`
   raft::Server raft;
   ReplicaService service;
   bool is_client_port_plain;
@@ -293,6 +295,7 @@ void Replica::stop() {
   Impl& r = *impl_;
   if (std::exchange(r.is_stopped, true)) return;
   if (r.http) r.http->stop();
+  r.service.stop();
   r.clients.stop();
   r.raft.stop();
 }

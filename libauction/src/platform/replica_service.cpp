@@ -8,6 +8,12 @@
 #include <variant>
 #include <vector>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "auction/platform/answers.hpp"
 #include "auction/platform/entry_codec.hpp"
 #include "platform/answer_text.hpp"
 #include "platform/leader_hint.hpp"
@@ -71,10 +77,12 @@ std::optional<Json> links_past_held(const AuctionRecord& auction, std::uint64_t 
 
 }  // namespace
 
-ReplicaService::ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster,
+ReplicaService::ReplicaService(raft::Server& raft, StateMachine& machine,
+                               const WatchHistory& history, ClusterConfig cluster,
                                std::string cluster_id, ChainCheck chain_check)
     : raft_(raft),
       machine_(machine),
+      history_(history),
       cluster_(std::move(cluster)),
       registrations_(cluster_.limits.registrations_per_s, cluster_.limits.registrations_burst),
       writes_(cluster_.limits.writes_per_s, cluster_.limits.writes_burst),
@@ -104,6 +112,9 @@ asio::awaitable<Reply> ReplicaService::async_serve(wire::Request request) {
   auto admitted = admit(std::move(request));
   if (auto* refusal = std::get_if<Reply>(&admitted)) co_return std::move(*refusal);
   Request& decoded = std::get<Request>(admitted);
+  if (auto* watch = std::get_if<Watch>(&decoded.command)) {
+    co_return co_await async_watch(std::move(*watch));
+  }
   if (is_read(op_name(decoded.command))) co_return co_await async_read(decoded);
   if (std::holds_alternative<RotateKey>(decoded.command)) {
     co_return co_await async_rotate_key(std::move(decoded), std::move(connection));
@@ -294,6 +305,61 @@ asio::awaitable<Reply> ReplicaService::async_read(const Request& request) {
   auto text = machine_.query_text(request.command);
   if (!text) co_return Reply::failure(text.error());
   co_return Reply::success_text(std::move(*text));
+}
+
+asio::awaitable<Reply> ReplicaService::async_watch(Watch watch) {
+  if (!watch.after) {
+    co_return Reply::success(encode_answer(WatchPage{history_.revision(), {}}));
+  }
+  if (is_stopped_) co_return Reply::failure(Error{code::unavailable, "the replica is stopping"});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(watch.wait_ms);
+  const auto seen = [this, &watch](const WatchEvent& event) {
+    return machine_.as_seen_by(event, watch.username);
+  };
+  std::uint64_t after = *watch.after;
+  for (;;) {
+    if (after < history_.oldest()) {
+      co_return Reply::failure(
+          Error{code::compacted, "the events after revision " + std::to_string(after) +
+                                     " are no longer kept here (this replica keeps those after " +
+                                     std::to_string(history_.oldest()) +
+                                     "): read the auctions again and watch from revision " +
+                                     std::to_string(history_.revision())},
+          Json{{"oldest", history_.oldest()}, {"revision", history_.revision()}});
+    }
+    WatchHistory::Page page = history_.read(after, watch.limit, watch_scan_max, seen);
+    after = page.revision;
+    const bool is_looked_through = page.revision >= history_.revision();
+    if (!page.events.empty() || is_stopped_ ||
+        (is_looked_through && std::chrono::steady_clock::now() >= deadline)) {
+      co_return Reply::success(encode_answer(WatchPage{page.revision, std::move(page.events)}));
+    }
+    if (!is_looked_through) continue;  // more kept events to look at first
+    if (watchers_.size() >= watchers_max) {
+      co_return Reply::failure(
+          Error{code::overloaded, std::to_string(watchers_max) + " watches wait on this replica"});
+    }
+    const auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer timer(executor, deadline);
+    watchers_.insert(&timer);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    watchers_.erase(&timer);
+  }
+}
+
+void ReplicaService::wake_watchers() {
+  if (watchers_.empty() || is_wake_posted_) return;
+  is_wake_posted_ = true;
+  // Every waiting watch runs on this service's one executor: its timers' executor.
+  asio::post((*watchers_.begin())->get_executor(), [this] {
+    is_wake_posted_ = false;
+    for (asio::steady_timer* timer : watchers_) timer->cancel();
+  });
+}
+
+void ReplicaService::stop() {
+  is_stopped_ = true;
+  for (asio::steady_timer* timer : watchers_) timer->cancel();
 }
 
 Reply ReplicaService::status(WithDigest with_digest) const {

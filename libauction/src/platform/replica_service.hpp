@@ -18,6 +18,10 @@
 //           is the state machine's answer text for that log entry (answer_text.hpp);
 //   reads   (fetch_auctions, get_user_address) wait for a ReadIndex barrier and are
 //           answered by StateMachine::query(), never written to the log;
+//   watch   is answered from the replica's recent events (WatchHistory) as the watcher may
+//           see them (StateMachine::as_seen_by), without a barrier: every event is of a
+//           committed entry. With none to give yet, it waits up to the request's wait_ms for
+//           one, woken by the applier (wake_watchers()); at most watchers_max wait at once.
 //   status  is answered by every replica from its own Raft state.
 // Before a write is checked, the leader takes a token from its source address's buckets
 // (RateLimiter; the rates are the cluster file's "limits"): one for every write, and one for
@@ -43,8 +47,11 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include "auction/platform/chain_check.hpp"
 #include "auction/platform/cluster_config.hpp"
@@ -52,20 +59,34 @@
 #include "auction/raft/server.hpp"
 #include "platform/rate_limiter.hpp"
 #include "platform/user_authenticator.hpp"
+#include "platform/watch_history.hpp"
 #include "wire/server.hpp"
 
 namespace auction::platform {
 
 class ReplicaService {
  public:
-  // `raft` and `machine` (the one raft applies to, through an EntryApplier) must outlive
-  // every request this service handles: stop the wire server and let its executor finish
-  // before destroying them. platform::Replica assembles all of them.
+  // `raft`, `machine` (the one raft applies to, through an EntryApplier) and `history` (the
+  // one that applier feeds) must outlive every request this service handles: stop() this
+  // service and the wire server and let their executor finish before destroying them.
+  // platform::Replica assembles all of them.
   // `cluster` names the leader's client endpoint in not_leader hints.
   // `cluster_id` scopes users' proofs (UserAuthenticator).
   // `chain_check` judges sellers' chains before their writes are proposed.
-  ReplicaService(raft::Server& raft, StateMachine& machine, ClusterConfig cluster,
-                 std::string cluster_id, ChainCheck chain_check);
+  ReplicaService(raft::Server& raft, StateMachine& machine, const WatchHistory& history,
+                 ClusterConfig cluster, std::string cluster_id, ChainCheck chain_check);
+
+  // How many watches may wait for events at once; more are answered `overloaded`.
+  static constexpr std::size_t watchers_max = 4096;
+  // How many kept events one watch looks at before it answers (with the revision it reached).
+  static constexpr std::size_t watch_scan_max = 10'000;
+
+  // Entries were applied: the waiting watches look again (once per turn of the executor,
+  // however many entries were applied in it).
+  void wake_watchers();
+  // Ends every waiting watch (each answers what it has) and refuses new ones: before the
+  // executor is drained for the last time.
+  void stop();
 
   // Registers `status`, `auth_challenge`, `authenticate` and every platform op
   // (docs/platform.md) on `server`.
@@ -96,6 +117,7 @@ class ReplicaService {
   // registration); nullopt when it may go on (its tokens are taken).
   std::optional<wire::Reply> rate_refusal(const Request& request, const std::string& source);
   boost::asio::awaitable<wire::Reply> async_read(const Request& request);
+  boost::asio::awaitable<wire::Reply> async_watch(Watch watch);
   // The refusal of `request` by the current state, confirmed after a read barrier; nullopt
   // when it must be proposed (not refused, or refused but perhaps a retry of a write in the
   // log). A failed barrier is answered as it failed (nothing was proposed).
@@ -116,6 +138,10 @@ class ReplicaService {
   const std::string& digest() const;
   mutable std::optional<raft::LogIndex> digest_index_;
   mutable std::string digest_;
+  const WatchHistory& history_;
+  std::set<boost::asio::steady_timer*> watchers_;  // the waiting watches' timers
+  bool is_wake_posted_ = false;
+  bool is_stopped_ = false;
   ClusterConfig cluster_;
   RateLimiter registrations_;  // logins of names that are not users yet, per source
   RateLimiter writes_;         // every write (and every proof of a user's key), per source

@@ -164,6 +164,68 @@ void apply_new_links(AuctionRecord& a, const json& links, std::size_t start) {
 void StateMachine::begin_entry(raft::LogIndex index) {
   AUCTION_ASSERT(index > applied_index_, "apply() out of log order");
   applied_index_ = index;
+  last_event_.reset();
+}
+
+WatchEvent& StateMachine::record_event(WatchEventKind kind, const AuctionRecord& a) {
+  WatchEvent& event = last_event_.emplace();
+  event.revision = applied_index_.value;
+  event.kind = kind;
+  event.auction_id = a.id;
+  if (kind != WatchEventKind::auction_created && kind != WatchEventKind::auction_cancelled) {
+    event.progress = view_of(a, Role::seller).progress;
+  }
+  return event;
+}
+
+std::optional<WatchEvent> StateMachine::as_seen_by(const WatchEvent& event,
+                                                   std::string_view watcher) const {
+  if (event.kind == WatchEventKind::user_logged_in) {
+    // Its own: another program that logged in with its key takes its peers over.
+    if (!event.username ||
+        (*event.username != watcher && !share_running_auction(watcher, *event.username))) {
+      return std::nullopt;
+    }
+    return event;
+  }
+  const AuctionRecord* a = event.auction_id ? auction(*event.auction_id) : nullptr;
+  if (a == nullptr) return std::nullopt;  // never: auctions are never removed
+  const Role role = role_of(*a, watcher);
+  if (role != Role::none) {
+    WatchEvent seen = event;
+    seen.role = role;
+    return seen;
+  }
+  const bool is_own_quit = event.kind == WatchEventKind::buyer_left && event.username == watcher;
+  const bool is_participants_only = event.kind == WatchEventKind::buyer_joined ||
+                                    event.kind == WatchEventKind::buyer_left ||
+                                    event.kind == WatchEventKind::round_pushed;
+  if (is_participants_only && !is_own_quit) return std::nullopt;
+  WatchEvent seen = event;
+  seen.progress.reset();
+  seen.role = Role::none;
+  return seen;
+}
+
+bool StateMachine::share_running_auction(std::string_view a, std::string_view b) const {
+  const auto first = users_.find(a);
+  const auto second = users_.find(b);
+  if (first == users_.end() || second == users_.end()) return false;
+  const std::vector<AuctionId>& x = first->second.auctions;
+  const std::vector<AuctionId>& y = second->second.auctions;
+  for (std::size_t i = 0, j = 0; i < x.size() && j < y.size();) {
+    if (x[i] < y[j]) {
+      ++i;
+    } else if (y[j] < x[i]) {
+      ++j;
+    } else {
+      const Stage stage = auctions_.find(x[i])->second.stage;
+      if (stage == Stage::created || stage == Stage::started) return true;
+      ++i;
+      ++j;
+    }
+  }
+  return false;
 }
 
 std::string StateMachine::apply(raft::LogIndex index, std::string_view command) {
@@ -251,6 +313,9 @@ Result<json> StateMachine::read(const Command& command) const {
   if (const auto* c = std::get_if<GetTranscript>(&command)) return on(*c);
   if (const auto* c = std::get_if<FetchBuyers>(&command)) return on(*c);
   if (const auto* c = std::get_if<FetchLinks>(&command)) return on(*c);
+  if (std::holds_alternative<Watch>(command)) {
+    return fail(code::bad_request, "watch is served by a replica from its recent events");
+  }
   AUCTION_ASSERT(false, "read() of a mutating command");
   return fail(code::bad_request, "not a read");
 }
@@ -359,6 +424,11 @@ Result<json> StateMachine::on(const Login& c) {
   auto [user, created] = users_.try_emplace(c.username);
   user->second.address = c.address;
   user->second.public_key = key_bytes(c.public_key);
+  WatchEvent& event = last_event_.emplace();
+  event.revision = applied_index_.value;
+  event.kind = WatchEventKind::user_logged_in;
+  event.username = c.username;
+  event.address = c.address;
   return encode_answer(LoggedIn{c.username, c.address, created});
 }
 
@@ -407,8 +477,9 @@ Result<json> StateMachine::on(const CreateAuction& c) {
   record.increment = c.increment;
   record.period_ms = c.period_ms;
   record.current_price = c.base_price;
-  auctions_.emplace(id, std::move(record));
+  const AuctionRecord& created = auctions_.emplace(id, std::move(record)).first->second;
   add_participation(c.seller, id);
+  record_event(WatchEventKind::auction_created, created).auction = view_of(created, Role::none);
   return encode_answer(CreatedAuction{id});
 }
 
@@ -434,8 +505,10 @@ Result<json> StateMachine::on(const JoinAuction& c) {
   if (!admitted) return std::unexpected(admitted.error());
   const AuctionId id = admitted->auction->id;
   if (!admitted->changes) return encode_answer(JoinedAuction{id, true});
-  edit(*admitted->auction).buyers.emplace(c.username, true);
+  AuctionRecord& a = edit(*admitted->auction);
+  a.buyers.emplace(c.username, true);
   add_participation(c.username, id);
+  record_event(WatchEventKind::buyer_joined, a).username = c.username;
   return encode_answer(JoinedAuction{id, false});
 }
 
@@ -455,6 +528,7 @@ Result<json> StateMachine::on(const QuitAuction& c) {
   AuctionRecord& a = edit(*admitted->auction);
   a.buyers.erase(c.username);
   remove_participation(c.username, a.id);
+  record_event(WatchEventKind::buyer_left, a).username = c.username;
   return encode_answer(LeftAuction{a.id});
 }
 
@@ -479,6 +553,7 @@ Result<json> StateMachine::on(const StartAuction& c) {
       a.keys.emplace(user, key_text(found->second.public_key));
     }
   }
+  record_event(WatchEventKind::auction_started, a);
   return encode_answer(StartedAuction{view_of(a, Role::seller)});
 }
 
@@ -513,6 +588,7 @@ Result<json> StateMachine::on(const UpdateAuction& c) {
   a.round_id = c.round_id;
   a.current_price = c.current_price;
   apply_new_links(a, c.links, admitted->new_links_start);
+  record_event(WatchEventKind::round_pushed, a);
   return encode_answer(UpdatedAuction{true, a.round_id, a.current_price, a.links.size()});
 }
 
@@ -566,6 +642,7 @@ Result<json> StateMachine::on(const FinishAuction& c) {
   apply_new_links(a, c.links, admitted->new_links_start);
   a.chain_head = c.chain_head;
   a.signature = c.signature;
+  record_event(WatchEventKind::auction_finished, a).outcome = view_of(a, Role::none).outcome;
   return outcome(a, true);
 }
 
@@ -582,6 +659,7 @@ Result<json> StateMachine::on(const CancelAuction& c) {
   if (!admitted) return std::unexpected(admitted.error());
   AuctionRecord& a = edit(*admitted->auction);
   a.stage = Stage::cancelled;
+  record_event(WatchEventKind::auction_cancelled, a);
   return encode_answer(CancelledAuction{a.id, a.stage});
 }
 

@@ -30,17 +30,6 @@ constexpr auto fields_of(std::type_identity<AuctionView>) {
       field("stage", &V::stage),           field("role", &V::role)};
 }
 
-constexpr auto fields_of(std::type_identity<AuctionView::Outcome>) {
-  using O = AuctionView::Outcome;
-  return std::tuple{field("winner", &O::winner), field("price", &O::price)};
-}
-
-constexpr auto fields_of(std::type_identity<AuctionView::Progress>) {
-  using P = AuctionView::Progress;
-  return std::tuple{field("round_id", &P::round_id), field("current_price", &P::current_price),
-                    field("buyer_count", &P::buyer_count), field("active_count", &P::active_count)};
-}
-
 std::string_view role_name(Role role) { return role_names.name(role); }
 
 std::optional<Role> role_from_name(std::string_view name) { return role_names.find(name); }

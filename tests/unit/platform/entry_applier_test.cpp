@@ -17,7 +17,10 @@ using namespace auction::platform;
 using auction::raft::LogIndex;
 
 Request login(const std::string& username) {
-  auto request = decode_request({{"op", "login"}, {"username", username}, {"address", "h:1"}, {"public_key", std::string(64, 'a')}});
+  auto request = decode_request({{"op", "login"},
+                                 {"username", username},
+                                 {"address", "h:1"},
+                                 {"public_key", std::string(64, 'a')}});
   REQUIRE(request.has_value());
   return *request;
 }
@@ -33,7 +36,8 @@ bool has_user(const StateMachine& machine, const std::string& username) {
 TEST_CASE("platform: an entry is applied from its bytes, as every replica applies it",
           "[platform]") {
   StateMachine machine;
-  EntryApplier applier(machine);
+  WatchHistory history;
+  EntryApplier applier(machine, history);
   auction::raft::StateMachine& raft_side = applier;
   const std::string answer = raft_side.apply(LogIndex{1}, bytes_of(login("alice")));
   CHECK(json::parse(answer).at("ok") == true);
@@ -46,7 +50,8 @@ TEST_CASE(
     "encoded from, without parsing its bytes",
     "[platform]") {
   StateMachine machine;
-  EntryApplier applier(machine);
+  WatchHistory history;
+  EntryApplier applier(machine, history);
   auction::raft::StateMachine& raft_side = applier;
   // The attached request differs from the bytes only to show which one was applied; a
   // replica always attaches the request the bytes were encoded from.
@@ -58,8 +63,31 @@ TEST_CASE(
 TEST_CASE("platform: an entry proposed with anything but a request attached is parsed",
           "[platform]") {
   StateMachine machine;
-  EntryApplier applier(machine);
+  WatchHistory history;
+  EntryApplier applier(machine, history);
   auction::raft::StateMachine& raft_side = applier;
   raft_side.apply_proposed(LogIndex{1}, bytes_of(login("alice")), std::any(std::string("bob")));
   CHECK(has_user(machine, "alice"));
+}
+
+TEST_CASE("platform: every applied entry goes on to the watch history, and a snapshot restarts it",
+          "[platform][watch]") {
+  StateMachine machine;
+  WatchHistory history;
+  EntryApplier applier(machine, history);
+  int applied = 0;
+  applier.set_on_applied([&applied] { ++applied; });
+  auction::raft::StateMachine& raft_side = applier;
+  raft_side.apply(LogIndex{1}, bytes_of(login("alice")));
+  raft_side.apply_proposed(LogIndex{2}, bytes_of(login("bob")), std::any(login("bob")));
+  CHECK(applied == 2);
+  CHECK(history.revision() == 2);
+  CHECK(history.event_count() == 2);
+  const std::string snapshot = raft_side.snapshot();
+  raft_side.apply(LogIndex{3}, bytes_of(login("carol")));
+  REQUIRE(raft_side.restore(snapshot).has_value());
+  CHECK(applied == 4);
+  CHECK(history.oldest() == 2);
+  CHECK(history.revision() == 2);
+  CHECK(history.event_count() == 0);
 }

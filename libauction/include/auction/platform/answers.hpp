@@ -21,6 +21,7 @@
 #include "auction/platform/auction_record.hpp"
 #include "auction/platform/commands.hpp"
 #include "auction/platform/views.hpp"
+#include "auction/platform/watch_event.hpp"
 
 namespace auction::platform {
 
@@ -165,9 +166,10 @@ struct LinkPage {
   friend bool operator==(const LinkPage&, const LinkPage&) = default;
 };
 
-using Answer = std::variant<LoggedIn, UserAddress, CreatedAuction, JoinedAuction, LeftAuction,
-                            StartedAuction, UpdatedAuction, FinishedAuction, CancelledAuction,
-                            AuctionPage, RotatedKey, TranscriptSummary, BuyerPage, LinkPage>;
+using Answer =
+    std::variant<LoggedIn, UserAddress, CreatedAuction, JoinedAuction, LeftAuction, StartedAuction,
+                 UpdatedAuction, FinishedAuction, CancelledAuction, AuctionPage, RotatedKey,
+                 TranscriptSummary, BuyerPage, LinkPage, WatchPage>;
 
 // One participant of an auction with the key it had at the start.
 struct TranscriptBuyer {
@@ -257,6 +259,10 @@ struct AnswerOf<FetchBuyers> {
 template <>
 struct AnswerOf<FetchLinks> {
   using type = LinkPage;
+};
+template <>
+struct AnswerOf<Watch> {
+  using type = WatchPage;
 };
 template <class C>
 using AnswerTo = typename AnswerOf<C>::type;

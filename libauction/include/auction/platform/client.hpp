@@ -141,6 +141,11 @@ class Client : boost::noncopyable {
   boost::asio::awaitable<Result<TranscriptSummary>> async_get_transcript(GetTranscript command);
   boost::asio::awaitable<Result<BuyerPage>> async_fetch_buyers(FetchBuyers command);
   boost::asio::awaitable<Result<LinkPage>> async_fetch_links(FetchLinks command);
+  // The replica may hold a watch up to its wait_ms before answering: each attempt, and the
+  // call's deadline, get that much longer. Errors: also `compacted` (the events after
+  // command.after are no longer kept: read the auctions again and watch from the
+  // `revision` the error names), `overloaded` (too many watches wait on the leader).
+  boost::asio::awaitable<Result<WatchPage>> async_watch(Watch command);
   // Any command, chosen at run time; the answer holds the alternative of the command's index.
   boost::asio::awaitable<Result<Answer>> async_call(Command command);
 

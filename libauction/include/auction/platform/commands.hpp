@@ -196,16 +196,31 @@ struct FetchLinks {
   friend bool operator==(const FetchLinks&, const FetchLinks&) = default;
 };
 
-using Command = std::variant<Login, GetUserAddress, CreateAuction, JoinAuction, QuitAuction,
-                             StartAuction, UpdateAuction, FinishAuction, CancelAuction,
-                             FetchAuctions, RotateKey, GetTranscript, FetchBuyers, FetchLinks>;
+// Read: the events `username` may see after revision `after` (watch_event.hpp), at most
+// `limit`, waiting up to `wait_ms` for the first when there is none yet. Served from the
+// replica's recent events rather than its state (docs/platform.md, "watch"): without `after`,
+// no events, only the revision the replica has reached (where a new watcher starts).
+struct Watch {
+  std::string username;
+  std::optional<std::uint64_t> after;  // absent on the wire: nullopt
+  std::uint64_t limit = 0;             // in [1, limits::watch_page_max]
+  std::uint64_t wait_ms = 0;           // in [0, limits::watch_wait_ms_max]; absent: 0
 
-// The commands StateMachine::query() serves without a log entry.
+  friend bool operator==(const Watch&, const Watch&) = default;
+};
+
+using Command =
+    std::variant<Login, GetUserAddress, CreateAuction, JoinAuction, QuitAuction, StartAuction,
+                 UpdateAuction, FinishAuction, CancelAuction, FetchAuctions, RotateKey,
+                 GetTranscript, FetchBuyers, FetchLinks, Watch>;
+
+// The reads, served without a log entry: watch by the replica from its recent events, the
+// others by StateMachine::query().
 template <class T>
 inline constexpr bool is_read_command =
     std::is_same_v<T, GetUserAddress> || std::is_same_v<T, FetchAuctions> ||
     std::is_same_v<T, GetTranscript> || std::is_same_v<T, FetchBuyers> ||
-    std::is_same_v<T, FetchLinks>;
+    std::is_same_v<T, FetchLinks> || std::is_same_v<T, Watch>;
 
 // The user a command acts for or reads as (the username, or the seller): only a connection
 // that proved that user's key may send it. nullopt for get_user_address, which anyone may
@@ -231,9 +246,9 @@ struct Request {
 // The op name of a command, as on the wire ("login", "create_auction", ...).
 std::string_view op_name(const Command& command);
 
-// True for the ops served by StateMachine::query() without a log entry (fetch_auctions,
-// fetch_buyers, fetch_links, get_user_address, get_transcript). False for anything else,
-// unknown ops included.
+// True for the ops served without a log entry (fetch_auctions, fetch_buyers, fetch_links,
+// get_user_address, get_transcript by StateMachine::query(); watch by the replica). False for
+// anything else, unknown ops included.
 bool is_read(std::string_view op);
 // True for the platform's writes: the ops of a Command that is not a read. False for reads,
 // the replica's own ops (status, the admin ops) and unknown ops.

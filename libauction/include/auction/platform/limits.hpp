@@ -35,6 +35,11 @@ inline constexpr std::size_t buyers_page_max = 1'000;
 // always fits a frame; the next page starts at `from` plus the links received).
 inline constexpr std::size_t link_withdrawals_page_max = 1'000;
 
+// One watch answer: at most this many events; and the longest a watch waits for its first
+// event before it answers none (the watcher asks again at once).
+inline constexpr std::size_t watch_page_max = 100;
+inline constexpr std::uint64_t watch_wait_ms_max = 30'000;
+
 // Exactly-once sessions (see detail/session_table.hpp): at most this many per user; a user's
 // new client beyond it ends that user's session used longest ago. Memory for sessions is
 // bounded by users_max times this.

@@ -36,6 +36,7 @@
 #include "auction/platform/detail/session_table.hpp"
 #include "auction/platform/detail/view_cache.hpp"
 #include "auction/platform/limits.hpp"
+#include "auction/platform/watch_event.hpp"
 #include "auction/raft/types.hpp"
 
 namespace auction::platform {
@@ -127,6 +128,20 @@ class StateMachine {
   // The index of the last command applied (0 before any).
   raft::LogIndex applied_index() const { return applied_index_; }
 
+  // The event the last applied entry made (watch_event.hpp), with that entry's index as its
+  // revision; nullopt when it changed nothing users follow (a refusal, a repeat answered
+  // from a session or from the stored auction, rotate_key, a read). Valid until the next
+  // apply. Not part of the replicated state: snapshots do not hold it.
+  const std::optional<WatchEvent>& event_of_last_entry() const { return last_event_; }
+
+  // `event` as `watcher` may see it now, by the visibility rules (views.hpp) applied to the
+  // current state, with the watcher's `role` in the auction: nullopt when it may not see it
+  // at all (the joins, quits and rounds of an auction it takes no part in, the logins of
+  // users it shares no running auction with), and without `progress` when it takes no part
+  // in the auction. A buyer who quit sees its own quit; a user sees its own logins (another
+  // program with its key may have taken its place).
+  std::optional<WatchEvent> as_seen_by(const WatchEvent& event, std::string_view watcher) const;
+
  private:
   // One user, as compact as the state allows: 10 million of them must fit a replica's memory.
   struct UserRecord {
@@ -210,13 +225,18 @@ class StateMachine {
   Result<const AuctionRecord*> unstarted_auction(std::string_view username, AuctionId id) const;
   // The admitted auction, to be changed: its kept views are dropped.
   AuctionRecord& edit(const AuctionRecord& admitted);
+  // Records the event of the entry being applied: `kind` of auction `a` as it is now.
+  WatchEvent& record_event(WatchEventKind kind, const AuctionRecord& a);
+  // Whether users `a` and `b` both take part in an auction that is created or started.
+  bool share_running_auction(std::string_view a, std::string_view b) const;
 
   Capacity capacity_;
   Users users_;
   std::map<AuctionId, AuctionRecord> auctions_;
   AuctionId next_auction_id_{1};  // Invariant: greater than every key of auctions_.
   SessionTable sessions_;
-  mutable ViewCache views_;  // not replicated state: serialized views for reads
+  mutable ViewCache views_;               // not replicated state: serialized views for reads
+  std::optional<WatchEvent> last_event_;  // not replicated state: see event_of_last_entry()
   raft::LogIndex applied_index_;
 };
 
