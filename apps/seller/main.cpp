@@ -1,7 +1,7 @@
 // seller: a seller's command-line program (argument parsing and wiring only).
 //
 //   seller --config configs/local-3.json --user alice [--listen 127.0.0.1:0]
-//          [--state-dir DIR] [--script FILE] [--json] [--push-period-ms 1000]
+//          [--state-dir DIR] [--script FILE] [--json] [--push-period-ms 1000] [--resume]
 //
 // Logs in to the platform at the address its peer server is bound to, then reads commands
 // (SellerConsole: create, list, show, start, resume, cancel, wait, help, quit) from the
@@ -35,6 +35,9 @@ int main(int argc, char** argv) {
   app.add_option("--push-period-ms", push_period_ms,
                  "how often a running auction's state is pushed to the platform")
       ->check(CLI::Range(10u, 3'600'000u));
+  app.add_flag("--resume", program.resume,
+               "once ready, resume every started auction of this seller that no process runs "
+               "(after a restart); without it they are listed, to resume one by one");
   if (const auto exit_code = apps::parse_arguments(app, argc, argv)) return *exit_code;
   return console::run_console_program<market::SellerRuntime, console::SellerConsole>(
       program, [&]() -> Result<market::SellerRuntimeOptions> {

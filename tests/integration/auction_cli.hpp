@@ -31,8 +31,10 @@ class AuctionCli {
  public:
   // Starts `program` ("seller" or "buyer") for `user` on `cluster`'s config, with `extra`
   // arguments, and waits for its ready line.
+  // `terminal`: pipes, or a pseudo-terminal as a person at a terminal has (ChildProcess).
   AuctionCli(const std::string& program, const Cluster& cluster, const std::string& user,
-             std::vector<std::string> extra = {})
+             std::vector<std::string> extra = {},
+             ChildProcess::Terminal terminal = ChildProcess::Terminal::pipes)
       : user_(user) {
     const std::filesystem::path dir = cluster.config_path().parent_path();
     std::vector<std::string> args{"--config",
@@ -44,7 +46,7 @@ class AuctionCli {
                                   "--passphrase-file",
                                   passphrase_file(dir).string()};
     args.insert(args.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<ChildProcess>(executable(program), std::move(args));
+    process_ = std::make_unique<ChildProcess>(executable(program), std::move(args), terminal);
     expect(user + " ready at ");
   }
 

@@ -79,6 +79,46 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "auction: a seller restarted with --resume resumes its paused auction by itself, and its "
+    "buyers hear of its login before the auction goes on",
+    "[auction][integration]") {
+  Cluster cluster(3);
+  cluster.start_all();
+  cluster.wait_for_leader();
+  Running run(cluster, 3);
+
+  run.alice.process().signal(SIGKILL);
+  run.bob.expect("auction 1: paused: no word from the seller");
+  AuctionCli again(
+      "seller", cluster, "alice",
+      {"--state-dir", run.state.path().string(), "--push-period-ms", "100", "--resume"});
+  run.bob.expect("alice logged in again (at 127.0.0.1:");
+  run.carol.expect("alice logged in again (at 127.0.0.1:");
+  again.expect("auction 1: paused at round ");
+  again.expect(": resuming it");
+  again.expect("auction 1 resumed from round ");
+  run.bob.expect("auction 1: resumed at round");
+  run.carol.ask("withdraw 1", "asked the seller");
+  again.expect("auction 1: finished in round ");
+}
+
+TEST_CASE("auction: a seller's screen says an auction started before it says it ended",
+          "[auction][integration]") {
+  Cluster cluster(1);
+  cluster.start_all();
+  cluster.wait_for_leader();
+  TempDir state("ppapd-seller");
+  AuctionCli alice("seller", cluster, "alice", {"--state-dir", state.path().string()});
+  AuctionCli bob("buyer", cluster, "bob");
+  // One buyer: the auction ends in its first round, while `start` is still being answered.
+  alice.ask("create solo lamp 1.00 0.10 300", "created auction 1");
+  bob.ask("join 1", "joined auction 1");
+  alice.ask("start 1", "auction 1 started");
+  alice.expect("auction 1: finished in round 0: bob wins at 1.00");
+  alice.expect("auction 1: result recorded by the platform");
+}
+
+TEST_CASE(
     "auction: with every replica killed the auction finishes peer to peer, and the "
     "journaled result lands when the platform is back",
     "[auction][integration]") {

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -38,8 +39,9 @@ int exit_code_of(int status) {
 
 }  // namespace
 
-ChildProcess::ChildProcess(std::filesystem::path program, std::vector<std::string> args)
-    : ChildProcess(program, std::move(args), /*spawn_error=*/nullptr) {}
+ChildProcess::ChildProcess(std::filesystem::path program, std::vector<std::string> args,
+                           Terminal terminal)
+    : ChildProcess(program, std::move(args), /*spawn_error=*/nullptr, terminal) {}
 
 Result<std::unique_ptr<ChildProcess>> ChildProcess::start(std::filesystem::path program,
                                                           std::vector<std::string> args) {
@@ -53,16 +55,35 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::start(std::filesystem::path 
 }
 
 ChildProcess::ChildProcess(const std::filesystem::path& program, std::vector<std::string> args,
-                           int* spawn_error) {
-  int out[2];
-  int in[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(in, O_CLOEXEC) != 0) die("pipe");
-
+                           int* spawn_error, Terminal terminal) {
+  int out[2] = {-1, -1};  // [0]: where the output is read; [1]: the child's end
+  int in[2] = {-1, -1};   // [0]: the child's end; [1]: where the input is written
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (terminal == Terminal::pipes) {
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(in, O_CLOEXEC) != 0) die("pipe");
+    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
+  } else {
+    const int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) die("pseudo-terminal");
+    const winsize size{.ws_row = 24, .ws_col = 80, .ws_xpixel = 0, .ws_ypixel = 0};
+    ioctl(master, TIOCSWINSZ, &size);
+    const char* slave = ptsname(master);
+    if (slave == nullptr) die("ptsname");
+    // In a session of its own, the first terminal the child opens becomes its controlling
+    // terminal (Ctrl-C is its SIGINT).
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, slave, O_RDWR, 0);
+    posix_spawn_file_actions_adddup2(&actions, STDIN_FILENO, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, STDIN_FILENO, STDERR_FILENO);
+    out[0] = master;
+    in[1] = fcntl(master, F_DUPFD_CLOEXEC, 0);
+    if (in[1] < 0) die("dup");
+  }
 
   std::vector<std::string> argv_strings;
   argv_strings.push_back(program.string());
@@ -71,10 +92,11 @@ ChildProcess::ChildProcess(const std::filesystem::path& program, std::vector<std
   for (auto& s : argv_strings) argv.push_back(s.data());
   argv.push_back(nullptr);
 
-  int rc = posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), environ);
+  int rc = posix_spawn(&pid_, program.c_str(), &actions, &attributes, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  close(in[0]);
+  posix_spawnattr_destroy(&attributes);
+  if (out[1] >= 0) close(out[1]);
+  if (in[0] >= 0) close(in[0]);
   if (rc != 0) {
     if (spawn_error == nullptr) {
       errno = rc;
@@ -101,6 +123,7 @@ void ChildProcess::read_output(int fd) {
   for (;;) {
     ssize_t n = read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
+    // (A pseudo-terminal reads as EIO once the child and its children closed it.)
     std::lock_guard lock(mutex_);
     if (n <= 0) {
       output_closed_ = true;

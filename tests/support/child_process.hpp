@@ -27,9 +27,15 @@ namespace auction::test {
 
 class ChildProcess {
  public:
-  // Starts `program` with `args` (argv[1..]); its standard input is a pipe the test writes
-  // to with write_input(). Aborts the test run if the program cannot start.
-  ChildProcess(std::filesystem::path program, std::vector<std::string> args);
+  // What the child's standard input, output and error are: pipes (the test writes the input
+  // with write_input()), or one pseudo-terminal of 80x24 (a person at a terminal, in a new
+  // session whose controlling terminal it is; write_input() types on it).
+  enum class Terminal : bool { pipes, pty };
+
+  // Starts `program` with `args` (argv[1..]). Aborts the test run if the program cannot
+  // start.
+  ChildProcess(std::filesystem::path program, std::vector<std::string> args,
+               Terminal terminal = Terminal::pipes);
   // The same, for callers that go on when the program cannot start (e.g. no such file).
   // Errors: unavailable ("cannot start <program>: <reason>").
   static Result<std::unique_ptr<ChildProcess>> start(std::filesystem::path program,
@@ -68,7 +74,7 @@ class ChildProcess {
   // Starts the child. When it cannot start: sets *spawn_error to posix_spawn's error, or
   // aborts if spawn_error is null.
   ChildProcess(const std::filesystem::path& program, std::vector<std::string> args,
-               int* spawn_error);
+               int* spawn_error, Terminal terminal = Terminal::pipes);
   void read_output(int fd);
 
   pid_t pid_ = -1;

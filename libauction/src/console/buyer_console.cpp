@@ -329,6 +329,21 @@ std::string BuyerConsole::leaving_warning() const {
          "leaves by request)";
 }
 
+void BuyerConsole::on_platform_event(const platform::WatchEvent& event,
+                                     std::string_view my_address) {
+  if (event.kind == platform::WatchEventKind::user_logged_in && event.username && event.address &&
+      *event.username != state_->username) {
+    runtime_.on_user_logged_in(*event.username, *event.address);
+  }
+  print_platform_event(state_->out, event, state_->username, my_address);
+}
+
+void BuyerConsole::on_platform_reachable(bool reachable, const Error* why) {
+  print_platform_reachable(state_->out, reachable, why, "");
+}
+
+void BuyerConsole::on_platform_missed() { print_platform_missed(state_->out); }
+
 const char* BuyerConsole::help_text() {
   return "commands (money as 12.50):\n"
          "  list [mine] [after ID]   a page of auctions (mine: those you joined)\n"

@@ -30,4 +30,33 @@ void ConsoleOutput::event(const nlohmann::json& as_json, const std::string& text
   print(json ? json_line(as_json) : text);
 }
 
+void print_platform_event(const ConsoleOutput& out, const platform::WatchEvent& event,
+                          std::string_view me, std::string_view my_address) {
+  if (const auto text = describe_watch_event(event, me, my_address)) {
+    out.event(watch_event_json(event), *text);
+  }
+}
+
+void print_platform_reachable(const ConsoleOutput& out, bool reachable, const Error* why,
+                              const std::string& waiting) {
+  const std::string tail = waiting.empty() ? "" : "; " + waiting;
+  if (reachable) {
+    out.event({{"event", "platform_back"}}, "the platform answers again" + tail);
+    return;
+  }
+  const std::string reason = why != nullptr ? shown(why->message) : std::string();
+  nlohmann::json j = {{"event", "platform_unreachable"}};
+  if (why != nullptr) j["error"] = {{"code", why->code}, {"message", why->message}};
+  out.event(j, "the platform cannot be reached (" + reason +
+                   "); auctions that run go on peer to peer, and what needs the platform "
+                   "waits until it is back" +
+                   tail);
+}
+
+void print_platform_missed(const ConsoleOutput& out) {
+  out.event({{"event", "platform_events_missed"}},
+            "some platform events were missed while this program was behind; `list` shows "
+            "where the auctions stand");
+}
+
 }  // namespace auction::console::detail

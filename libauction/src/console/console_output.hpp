@@ -9,12 +9,14 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "auction/base/error.hpp"
 #include "auction/console/console_options.hpp"
+#include "auction/platform/watch_event.hpp"
 
 namespace auction::console::detail {
 
@@ -33,6 +35,17 @@ struct ConsoleOutput {
   // An event: `as_json` in JSON mode, `text` otherwise.
   void event(const nlohmann::json& as_json, const std::string& text) const;
 };
+
+// What the platform's watch says (platform_watch.hpp), as both interpreters print it.
+// An event `me` may see, unless the console says it otherwise (describe_watch_event).
+void print_platform_event(const ConsoleOutput& out, const platform::WatchEvent& event,
+                          std::string_view me, std::string_view my_address);
+// The platform stopped answering (with why) or answers again. `waiting`: what waits for it
+// here, said with the line ("" for nothing).
+void print_platform_reachable(const ConsoleOutput& out, bool reachable, const Error* why,
+                              const std::string& waiting);
+// The watch fell behind what the replicas keep: some events were not shown.
+void print_platform_missed(const ConsoleOutput& out);
 
 // What every interpreter's state begins with: where it prints, and the options it was given.
 struct ConsoleState {

@@ -23,6 +23,7 @@
 #include "base/file_descriptor.hpp"
 #include "console/command_line.hpp"
 #include "console/line_reader.hpp"
+#include "console/platform_watch.hpp"
 #include "console/user_key_file.hpp"
 
 namespace auction::console {
@@ -43,14 +44,14 @@ std::string leaving_line(const std::string& warning, std::string_view again, boo
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// The command loop: a prompt (at a terminal), a line, its answer, until `quit` or the end of
-// the input. With `confirms_quit`, a `quit` while leaving costs something says what, and
-// leaves only when the next line is `quit` again.
-asio::awaitable<void> async_run_commands(LineReader& reader, FrontEnd& front_end, bool interactive,
+// The command loop: a prompt (with `shows_prompt`: at a terminal the editor does not draw), a
+// line, its answer, until `quit` or the end of the input. With `confirms_quit`, a `quit`
+// while leaving costs something says what, and leaves only when the next line is `quit` again.
+asio::awaitable<void> async_run_commands(LineReader& reader, FrontEnd& front_end, bool shows_prompt,
                                          bool confirms_quit, bool json) {
   bool is_quit_pending = false;
   for (;;) {
-    if (interactive) {
+    if (shows_prompt) {
       std::fputs("> ", stdout);
       std::fflush(stdout);
     }
@@ -58,7 +59,7 @@ asio::awaitable<void> async_run_commands(LineReader& reader, FrontEnd& front_end
     if (!line) co_return;
     if (confirms_quit && detail::is_quit_line(*line) && !is_quit_pending) {
       if (const std::string warning = front_end.leaving_warning(); !warning.empty()) {
-        print_line(leaving_line(warning, "type quit again", json));
+        reader.print(leaving_line(warning, "type quit again", json));
         is_quit_pending = true;
         continue;
       }
@@ -98,29 +99,57 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
   platform::Client client(io.get_executor(), std::move(client_options));
   ConsoleOptions console_options;
   console_options.json = options.json;
-  auto made = make_front_end(
-      ProgramContext{io.get_executor(), client, *listen, print_line, console_options});
+  console_options.resumes_paused = options.resume;
+  // Once the reader reads typed lines, every line goes through it (above the line being
+  // typed, at a terminal).
+  LineReader* screen = nullptr;
+  const PrintLine print = [&screen](const std::string& line) {
+    if (screen != nullptr) {
+      screen->print(line);
+    } else {
+      print_line(line);
+    }
+  };
+  auto made =
+      make_front_end(ProgramContext{io.get_executor(), client, *listen, print, console_options});
   if (!made) return refuse(made.error().message);
   FrontEnd& front_end = **made;
   auto address = front_end.start();
   if (!address) return refuse(address.error().message);
 
   const bool interactive = options.script.empty() && ::isatty(0) == 1;
+  // A person at a terminal edits the line typed, and what is printed meanwhile goes above it.
+  const bool is_edited = interactive && ::isatty(1) == 1;
   // A person (or a program standing in for one) types on the standard input; a --script
   // runs to its end as written.
   const bool confirms_quit = options.script.empty();
-  LineReader reader(io.get_executor(), script_fd);
+  LineReader reader(io.get_executor(), script_fd,
+                    is_edited ? LineReader::Editing::on : LineReader::Editing::off);
+  screen = &reader;
+  // What the platform says while the program runs, from the login on.
+  detail::PlatformListener listener;
+  listener.on_event = [&](const platform::WatchEvent& e) { front_end.on_platform_event(e); };
+  listener.on_reachable = [&](bool reachable, const Error* why) {
+    front_end.on_platform_reachable(reachable, why);
+  };
+  listener.on_missed = [&] { front_end.on_platform_missed(); };
+  std::optional<detail::PlatformWatch> watch;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        if (auto ok = co_await front_end.async_login(); !ok) {
-          print_line("warning: cannot log in (" +
-                     printable_text(ok.error().code + ": " + ok.error().message) +
-                     "); commands that need the platform will fail until it is back");
+        const auto login = co_await front_end.async_login();
+        if (!login) {
+          print("warning: cannot log in (" +
+                printable_text(login.error().code + ": " + login.error().message) +
+                "); commands that need the platform will fail until it is back");
         }
-        print_line(options.program + " " + options.user + " ready at " + *address + " (type help)");
+        print(options.program + " " + options.user + " ready at " + *address + " (type help)");
+        watch.emplace(io.get_executor(), client, options.user, std::move(listener),
+                      login.has_value());
+        watch->start();
         co_await front_end.async_on_ready();
-        co_await async_run_commands(reader, front_end, interactive, confirms_quit, options.json);
+        co_await async_run_commands(reader, front_end, interactive && !is_edited, confirms_quit,
+                                    options.json);
       },
       [&](std::exception_ptr escaped) {
         if (escaped) {
@@ -142,7 +171,7 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
       if (ec) return;
       if (signo == SIGINT && confirms_quit && !is_interrupt_pending) {
         if (const std::string warning = front_end.leaving_warning(); !warning.empty()) {
-          print_line(leaving_line(warning, "press Ctrl-C again", options.json));
+          print(leaving_line(warning, "press Ctrl-C again", options.json));
           is_interrupt_pending = true;
           await_signal();
           return;
@@ -153,6 +182,7 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
   };
   await_signal();
   io.run();
+  if (watch) watch->stop();
   front_end.stop();
   return 0;
 }

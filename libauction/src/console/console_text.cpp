@@ -11,6 +11,7 @@
 
 #include "auction/base/error_codes.hpp"
 #include "auction/base/money.hpp"
+#include "auction/platform/answers.hpp"
 
 namespace auction::console::detail {
 
@@ -299,6 +300,66 @@ std::string describe_auction_in_full(const json& view) {
     return describe_auction(view);
   }
   return describe_auction(view) + "\n  " + shown(it->get_ref<const std::string&>());
+}
+
+std::optional<std::string> describe_watch_event(const platform::WatchEvent& e, std::string_view me,
+                                                std::string_view my_address) {
+  using platform::Role;
+  using platform::WatchEventKind;
+  const std::string auction =
+      "auction " + std::to_string(e.auction_id.value_or(AuctionId{0}).value);
+  const std::string who = shown(e.username.value_or(""));
+  const bool is_mine = e.role == Role::seller;
+  const auto buyers = [&e] {
+    if (!e.progress) return std::string();
+    const std::uint64_t n = e.progress->buyer_count;
+    return " (" + std::to_string(n) + (n == 1 ? " buyer now)" : " buyers now)");
+  };
+  switch (e.kind) {
+    case WatchEventKind::auction_created:
+      if (is_mine || !e.auction) return std::nullopt;
+      return "new: " + describe_auction(platform::encode_auction_view(*e.auction)) + " (join " +
+             std::to_string(e.auction_id->value) + " to take part)";
+    case WatchEventKind::buyer_joined:
+      if (e.username == me) return std::nullopt;
+      return auction + ": " + who + " joined" + buyers();
+    case WatchEventKind::buyer_left:
+      if (e.username == me) return std::nullopt;
+      return auction + ": " + who + " left" + buyers();
+    case WatchEventKind::auction_started:
+      if (e.role != Role::none) return std::nullopt;
+      return auction + " has started without you: it takes no new buyers";
+    case WatchEventKind::round_pushed: return std::nullopt;
+    case WatchEventKind::auction_finished: {
+      if (is_mine || !e.outcome) return std::nullopt;
+      const std::string result = e.outcome->winner ? shown(*e.outcome->winner) + " won at " +
+                                                         format_cents(e.outcome->price)
+                                                   : std::string("unsold");
+      if (e.role == Role::buyer)
+        return "the platform recorded the result of " + auction + ": " + result;
+      return auction + " finished: " + result;
+    }
+    case WatchEventKind::auction_cancelled:
+      if (is_mine) return std::nullopt;
+      return auction + " was cancelled by its seller";
+    case WatchEventKind::user_logged_in: {
+      const std::string address = shown(e.address.value_or(""));
+      if (e.username == me) {
+        if (e.address == my_address) return std::nullopt;  // this program's own login
+        return "warning: another program logged in as " + who + " at " + address +
+               ": the platform now sends your peers there, not here";
+      }
+      return who + " logged in again (at " + address +
+             "): the auctions you share with it can go on";
+    }
+  }
+  return std::nullopt;
+}
+
+json watch_event_json(const platform::WatchEvent& event) {
+  json j = platform::encode_answer(platform::WatchPage{event.revision, {event}})["events"][0];
+  j["event"] = std::string(platform::watch_event_kind_name(event.kind));
+  return j;
 }
 
 std::string describe_auction(const json& view) {

@@ -20,6 +20,7 @@
 #include "auction/base/ids.hpp"
 #include "auction/base/text_rules.hpp"
 #include "auction/market/types.hpp"
+#include "auction/platform/watch_event.hpp"
 
 namespace auction::console::detail {
 
@@ -62,6 +63,14 @@ std::string describe_auction(const nlohmann::json& view);
 // describe_auction(), and on a second line the item's description when it has one: what
 // `show ID` prints.
 std::string describe_auction_in_full(const nlohmann::json& view);
+// A platform event (the watch) as a console shows it to user `me`, whose program answers
+// peers at `my_address`: nullopt for what the console says otherwise (what `me` did itself,
+// rounds and starts of its own auctions, which come peer to peer). Every text in it shown().
+std::optional<std::string> describe_watch_event(const platform::WatchEvent& event,
+                                                std::string_view me, std::string_view my_address);
+// The same event as a JSON line's object: its fields, and "event" naming its kind.
+nlohmann::json watch_event_json(const platform::WatchEvent& event);
+
 // The lines of a checked transcript (market/transcript_report.hpp's report): each withdrawal
 // with what proves it, the result, and whose keys were used; every text in it shown().
 std::string describe_verified(const nlohmann::json& report);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <system_error>
 
 #include <boost/asio/as_tuple.hpp>
@@ -28,17 +29,25 @@ std::array<int, 2> make_stop_pipe() {
 
 }  // namespace
 
-LineReader::LineReader(asio::any_io_executor executor, int fd)
-    : LineReader(std::move(executor), fd, make_stop_pipe()) {}
+LineReader::LineReader(asio::any_io_executor executor, int fd, Editing editing, std::string prompt)
+    : LineReader(std::move(executor), fd, make_stop_pipe(), editing, std::move(prompt)) {}
 
-LineReader::LineReader(asio::any_io_executor executor, int fd, std::array<int, 2> stop_pipe)
+LineReader::LineReader(asio::any_io_executor executor, int fd, std::array<int, 2> stop_pipe,
+                       Editing editing, std::string prompt)
     : fd_(fd),
       executor_(std::move(executor)),
       arrived_(
           std::make_shared<asio::steady_timer>(executor_, asio::steady_timer::time_point::max())),
+      editor_(editing == Editing::on
+                  ? std::make_unique<TerminalEditor>(std::move(prompt),
+                                                     // Called inside read_key(), under edit_mutex_.
+                                                     [this](std::optional<std::string> line) {
+                                                       typed_.push_back(std::move(line));
+                                                     })
+                  : nullptr),
       stop_read_(stop_pipe[0]),
       stop_write_(stop_pipe[1]),
-      thread_([this] { read_all(); }) {}
+      thread_([this] { editor_ ? read_all_edited() : read_all(); }) {}
 
 LineReader::~LineReader() {
   {
@@ -48,20 +57,72 @@ LineReader::~LineReader() {
   has_room_.notify_all();          // in case the thread waits for room in the queue
   ::close(stop_write_.release());  // in case it waits in poll(): the stop pipe reads as ended
   thread_.join();
+  std::lock_guard lock(edit_mutex_);
+  editor_.reset();  // the terminal as it was
+}
+
+void LineReader::print(std::string_view line) {
+  std::lock_guard lock(edit_mutex_);
+  if (editor_) {
+    editor_->print_above(line);
+    return;
+  }
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+LineReader::Input LineReader::wait_for_input() {
+  for (;;) {
+    pollfd ready[2] = {{.fd = fd_, .events = POLLIN, .revents = 0},
+                       {.fd = stop_read_.get(), .events = POLLIN, .revents = 0}};
+    if (::poll(ready, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return Input::failed;
+    }
+    if (ready[1].revents != 0) return Input::stopping;  // the destructor closed the stop pipe
+    return (ready[0].revents & POLLIN) != 0 ? Input::ready : Input::hung_up;
+  }
+}
+
+void LineReader::read_all_edited() {
+  for (;;) {
+    const Input input = wait_for_input();
+    if (input == Input::stopping) return;
+    if (input != Input::ready) break;  // the terminal hung up, or poll() failed
+    std::deque<std::optional<std::string>> typed;
+    {
+      std::lock_guard lock(edit_mutex_);
+      editor_->read_key();
+      typed.swap(typed_);
+    }
+    for (std::optional<std::string>& line : typed) {
+      if (!line) {
+        std::lock_guard lock(mutex_);
+        at_end_ = true;
+        wake_console();
+        return;
+      }
+      if (line->size() > line_chars_max) line->resize(line_chars_max);
+      if (!push(std::move(*line))) return;
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    at_end_ = true;
+  }
+  wake_console();
 }
 
 void LineReader::read_all() {
   std::string line;
   char buffer[4096];
   for (;;) {
-    pollfd ready[2] = {{.fd = fd_, .events = POLLIN, .revents = 0},
-                       {.fd = stop_read_.get(), .events = POLLIN, .revents = 0}};
-    if (::poll(ready, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (ready[1].revents != 0) return;  // the destructor closed the stop pipe
-    // Ready (or ended, or failed): read() does not wait. EAGAIN: an fd left non-blocking.
+    const Input input = wait_for_input();
+    if (input == Input::stopping) return;
+    if (input == Input::failed) break;
+    // Ready, or hung up (read() says how it ended): it does not wait. EAGAIN: an fd left
+    // non-blocking.
     const ssize_t n = ::read(fd_, buffer, sizeof buffer);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) break;

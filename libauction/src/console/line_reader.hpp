@@ -16,6 +16,11 @@
 // or touch the timer, which belongs to the executor's thread.
 // The io_context must outlive the LineReader, and the LineReader any async_read_line it
 // started unless that io_context never runs again (as in console_program.cpp).
+// Editing::on (a person at a terminal): the lines are typed through a TerminalEditor
+// (libedit), which the reader thread feeds a key at a time; print() then prints above the
+// line being typed, so output never garbles it. Both go through one mutex, edit_mutex_; a
+// line typed is queued only after it is released, so a console that waits for room never
+// blocks a print.
 #pragma once
 
 #include <array>
@@ -26,6 +31,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -33,6 +39,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "base/file_descriptor.hpp"
+#include "console/terminal_editor.hpp"
 
 namespace auction::console {
 
@@ -41,9 +48,13 @@ class LineReader {
   static constexpr std::size_t queued_lines_max = 64;
   static constexpr std::size_t line_chars_max = 64 * 1024;
 
+  enum class Editing : bool { off, on };
+
   // Starts reading `fd` (not owned; it must stay open while the LineReader exists). Throws
-  // std::system_error if it can make no pipe or thread.
-  LineReader(boost::asio::any_io_executor executor, int fd);
+  // std::system_error if it can make no pipe or thread. Editing::on: `fd` is the terminal
+  // of the standard input and output, and `prompt` what the editor shows before a line.
+  LineReader(boost::asio::any_io_executor executor, int fd, Editing editing = Editing::off,
+             std::string prompt = "> ");
   // Stops the reader thread and waits for it; what it had not read stays unread.
   ~LineReader();
   LineReader(const LineReader&) = delete;
@@ -52,9 +63,20 @@ class LineReader {
   // The next line without its newline, or nullopt at the end of input (or a read error).
   boost::asio::awaitable<std::optional<std::string>> async_read_line();
 
+  // Prints `line` and a newline on the standard output: above the line being typed when
+  // editing. Any thread.
+  void print(std::string_view line);
+  bool is_editing() const { return editor_ != nullptr; }
+
  private:
-  LineReader(boost::asio::any_io_executor executor, int fd, std::array<int, 2> stop_pipe);
+  LineReader(boost::asio::any_io_executor executor, int fd, std::array<int, 2> stop_pipe,
+             Editing editing, std::string prompt);
+  // Reader thread: waits until `fd_` has something to read, hung up (or failed) without
+  // anything, poll() failed, or the destructor began.
+  enum class Input { ready, hung_up, failed, stopping };
+  Input wait_for_input();
   void read_all();              // the reader thread
+  void read_all_edited();       // the reader thread, Editing::on
   bool push(std::string line);  // reader thread: queues a line; false once stopping
   void wake_console();          // reader thread: wakes async_read_line on the executor
 
@@ -69,6 +91,10 @@ class LineReader {
   std::deque<std::string> lines_;  // guarded by mutex_
   bool at_end_ = false;            // guarded by mutex_
   bool stopping_ = false;          // guarded by mutex_: the destructor has begun
+
+  std::mutex edit_mutex_;
+  std::unique_ptr<TerminalEditor> editor_;        // Editing::on; guarded by edit_mutex_
+  std::deque<std::optional<std::string>> typed_;  // guarded by edit_mutex_: to be queued
 
   FileDescriptor stop_read_;   // the reader thread polls it; end of file means stop
   FileDescriptor stop_write_;  // closed by the destructor

@@ -1,9 +1,11 @@
 // The seller's command interpreter; see auction/console/seller_console.hpp.
 #include "auction/console/seller_console.hpp"
 
+#include <functional>
 #include <set>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "auction/base/error_codes.hpp"
 #include "auction/base/money.hpp"
@@ -23,8 +25,38 @@ struct SellerConsole::State : ConsoleState {
 
   std::set<AuctionId> finished;   // finished in this process
   std::set<AuctionId> delivered;  // acknowledged by the platform
+  // The auctions a `start` or `resume` is running for: their events wait until its answer is
+  // printed ("auction 1 started" comes before its first round, and before "finished" when
+  // one buyer makes it end at once), then print in the order they came.
+  std::set<AuctionId> starting;
+  std::vector<std::pair<AuctionId, std::function<void()>>> held;
+
+  // Runs `print` now, or once the start of auction `id` has been answered.
+  void print_or_hold(AuctionId id, std::function<void()> print) {
+    if (starting.contains(id)) {
+      held.emplace_back(id, std::move(print));
+    } else {
+      print();
+    }
+  }
+
+  // The start of auction `id` has been answered: what it held prints now.
+  void release(AuctionId id) {
+    starting.erase(id);
+    std::vector<std::function<void()>> due;
+    std::erase_if(held, [&](auto& entry) {
+      if (entry.first != id) return false;
+      due.push_back(std::move(entry.second));
+      return true;
+    });
+    for (auto& print : due) print();
+  }
 
   void on_action(AuctionId id, const market::SellerAction& action) {
+    print_or_hold(id, [this, id, action] { print_action(id, action); });
+  }
+
+  void print_action(AuctionId id, const market::SellerAction& action) {
     const std::string prefix = "auction " + std::to_string(id.value) + ": ";
     if (const auto* a = std::get_if<seller_action::Announce>(&action)) {
       out.event({{"event", "round"},
@@ -66,6 +98,10 @@ struct SellerConsole::State : ConsoleState {
 
   void on_delivered(AuctionId id) {
     delivered.insert(id);
+    print_or_hold(id, [this, id] { print_delivered(id); });
+  }
+
+  void print_delivered(AuctionId id) {
     out.event({{"event", "recorded"}, {"auction_id", id.value}},
               "auction " + std::to_string(id.value) + ": result recorded by the platform");
   }
@@ -173,7 +209,7 @@ std::pair<json, std::string> seller_status(const market::SellerRuntime& runtime)
 }
 
 // Runs one of the seller's own commands; false when there is no such command.
-asio::awaitable<bool> async_run(market::SellerRuntime& runtime, const SellerConsole::State& s,
+asio::awaitable<bool> async_run(market::SellerRuntime& runtime, SellerConsole::State& s,
                                 const CommandLine& line) {
   const std::string& command = line.command();
   if (command == "create") {
@@ -214,13 +250,17 @@ asio::awaitable<bool> async_run(market::SellerRuntime& runtime, const SellerCons
     const std::string which = "auction " + std::to_string(id->value);
     const json id_json = {{"auction_id", id->value}};
     if (command == "start") {
+      s.starting.insert(*id);
       const auto started = co_await runtime.async_start(*id);
       line.answer(started, id_json, which + " started");
+      s.release(*id);
     } else if (command == "resume") {
+      s.starting.insert(*id);
       auto round = co_await runtime.async_resume(*id);
       line.answer(round ? Result<json>(json{{"auction_id", id->value}, {"round_id", *round}})
                         : std::unexpected(round.error()),
                   round ? which + " resumed from round " + std::to_string(*round) : "");
+      s.release(*id);
     } else {
       const auto cancelled = co_await runtime.async_cancel(*id);
       line.answer(cancelled, id_json, which + " cancelled");
@@ -271,9 +311,11 @@ asio::awaitable<bool> SellerConsole::async_execute(std::string text) {
 
 namespace {
 
-// Tells of every started auction of this seller in `views` that no process runs here.
-void report_paused(const market::SellerRuntime& runtime, SellerConsole::State& s,
-                   const std::vector<json>& views) {
+// Tells of every started auction of this seller in `views` that no process runs here, and
+// returns them.
+std::vector<AuctionId> report_paused(const market::SellerRuntime& runtime, SellerConsole::State& s,
+                                     const std::vector<json>& views) {
+  std::vector<AuctionId> paused;
   for (const json& view : views) {
     const AuctionId id{view.value("auction_id", std::uint64_t{0})};
     if (view.value("stage", "") != "started" || view.value("role", "") != "seller" ||
@@ -283,9 +325,13 @@ void report_paused(const market::SellerRuntime& runtime, SellerConsole::State& s
     const RoundId round_id = view.value("round_id", RoundId{0});
     s.out.event({{"event", "paused"}, {"auction_id", id.value}, {"round_id", round_id}},
                 "auction " + std::to_string(id.value) + ": paused at round " +
-                    std::to_string(round_id) + " (resume " + std::to_string(id.value) +
-                    " to continue it)");
+                    std::to_string(round_id) +
+                    (s.options.resumes_paused
+                         ? std::string(": resuming it")
+                         : " (resume " + std::to_string(id.value) + " to continue it)"));
+    paused.push_back(id);
   }
+  return paused;
 }
 
 }  // namespace
@@ -294,12 +340,21 @@ asio::awaitable<void> SellerConsole::async_on_ready() {
   auto s = state_;
   // The seller's own auctions only, page after page (a page holds at least one, so this ends).
   market::AuctionListRequest request{AuctionId{0}, true};
+  std::vector<AuctionId> paused;
   for (;;) {
     auto list = co_await runtime_.async_list(request);
-    if (!list || list->views.empty()) co_return;
-    report_paused(runtime_, *s, list->views);
-    if (!list->more) co_return;
+    if (!list || list->views.empty()) break;
+    const std::vector<AuctionId> page = report_paused(runtime_, *s, list->views);
+    paused.insert(paused.end(), page.begin(), page.end());
+    if (!list->more) break;
     request.after = AuctionId{list->views.back().value("auction_id", std::uint64_t{0})};
+  }
+  if (!s->options.resumes_paused) co_return;
+  // As if `resume ID` were typed for each, with the same answer.
+  for (const AuctionId id : paused) {
+    // Named, not a temporary of the co_await: g++ 12 may destroy such a temporary twice.
+    std::string line = "resume " + std::to_string(id.value);
+    co_await async_execute(std::move(line));
   }
 }
 
@@ -319,6 +374,23 @@ std::string SellerConsole::leaving_warning() const {
   }
   return warning;
 }
+
+void SellerConsole::on_platform_event(const platform::WatchEvent& event,
+                                      std::string_view my_address) {
+  print_platform_event(state_->out, event, runtime_.username(), my_address);
+}
+
+void SellerConsole::on_platform_reachable(bool reachable, const Error* why) {
+  std::string waiting;
+  if (const auto results = runtime_.undelivered(); !results.empty()) {
+    waiting = "the result of " + auctions_text(results) +
+              (reachable ? " is being delivered now"
+                         : " is not recorded yet: the journal keeps it and delivers it then");
+  }
+  print_platform_reachable(state_->out, reachable, why, waiting);
+}
+
+void SellerConsole::on_platform_missed() { print_platform_missed(state_->out); }
 
 const char* SellerConsole::help_text() {
   return "commands (money as 12.50; quote words with spaces: \"spring sale\"):\n"

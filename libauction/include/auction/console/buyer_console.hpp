@@ -14,11 +14,13 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "auction/console/console_options.hpp"
 #include "auction/market/runtime/buyer_runtime.hpp"
+#include "auction/platform/watch_event.hpp"
 
 namespace auction::console {
 
@@ -40,6 +42,12 @@ class BuyerConsole {
   // What leaving now would cost, said to the user before `quit` or Ctrl-C takes effect
   // (console_program.hpp); "" when nothing is at stake.
   std::string leaving_warning() const;
+
+  // What the platform's watch says, printed as it comes (console_program.hpp); peers reach
+  // this program at `my_address`.
+  void on_platform_event(const platform::WatchEvent& event, std::string_view my_address);
+  void on_platform_reachable(bool reachable, const Error* why);
+  void on_platform_missed();
 
   static const char* help_text();
 

@@ -35,6 +35,7 @@
 #include "auction/base/endpoint.hpp"
 #include "auction/base/error.hpp"
 #include "auction/console/console_options.hpp"
+#include "auction/platform/watch_event.hpp"
 
 namespace auction::platform {
 class Client;
@@ -53,6 +54,7 @@ struct ProgramOptions {
   std::string listen = "127.0.0.1:0";  // --listen HOST:PORT where peers reach it (0: any port)
   std::string script;                  // --script FILE; "" reads standard input
   bool json = false;                   // --json: events and answers as JSON lines
+  bool resume = false;                 // --resume (seller): ConsoleOptions::resumes_paused
   // --key-file: the user's key file ("": the default place, user_key_file.hpp); made on
   // first use. Its passphrase comes from --passphrase-file, else --passphrase-env (the
   // name of an environment variable), else a prompt on the terminal.
@@ -84,6 +86,12 @@ class FrontEnd {
   // What leaving now would cost ("" when nothing is at stake): asked before a `quit` typed
   // or a first Ctrl-C takes effect.
   virtual std::string leaving_warning() const = 0;
+  // What the platform's watch says while the program runs (src/console/platform_watch.hpp):
+  // an event the user may see, the platform unreachable (with why) or back, events missed.
+  // A front end that shows none of it need not override them.
+  virtual void on_platform_event(const platform::WatchEvent& /*event*/) {}
+  virtual void on_platform_reachable(bool /*reachable*/, const Error* /*why*/) {}
+  virtual void on_platform_missed() {}
   virtual void stop() = 0;
 };
 
@@ -104,16 +112,28 @@ class RuntimeFrontEnd final : public FrontEnd {
       : runtime_(context.executor, context.platform, std::move(options)),
         interpreter_(runtime_, context.print, context.console_options) {}
 
-  Result<std::string> start() override { return runtime_.start(); }
+  Result<std::string> start() override {
+    auto address = runtime_.start();
+    if (address) address_ = *address;
+    return address;
+  }
   boost::asio::awaitable<Result<void>> async_login() override { return runtime_.async_login(); }
   boost::asio::awaitable<void> async_on_ready() override { return interpreter_.async_on_ready(); }
   boost::asio::awaitable<bool> async_execute(std::string line) override {
     return interpreter_.async_execute(std::move(line));
   }
   std::string leaving_warning() const override { return interpreter_.leaving_warning(); }
+  void on_platform_event(const platform::WatchEvent& event) override {
+    interpreter_.on_platform_event(event, address_);
+  }
+  void on_platform_reachable(bool reachable, const Error* why) override {
+    interpreter_.on_platform_reachable(reachable, why);
+  }
+  void on_platform_missed() override { interpreter_.on_platform_missed(); }
   void stop() override { runtime_.stop(); }
 
  private:
+  std::string address_;  // where peers reach this program (start()'s answer)
   Runtime runtime_;
   Interpreter interpreter_;  // observes runtime_, so it is destroyed first
 };

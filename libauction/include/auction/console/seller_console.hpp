@@ -13,11 +13,13 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "auction/console/console_options.hpp"
 #include "auction/market/runtime/seller_runtime.hpp"
+#include "auction/platform/watch_event.hpp"
 
 namespace auction::console {
 
@@ -34,12 +36,19 @@ class SellerConsole {
 
   // Once the program has logged in, before the first command: prints one line for each
   // started auction of this seller that no process runs here (after a restart: each waits
-  // for `resume ID`). Prints nothing when the platform cannot be read.
+  // for `resume ID`), and with ConsoleOptions::resumes_paused resumes each as `resume ID`
+  // would. Prints nothing when the platform cannot be read.
   boost::asio::awaitable<void> async_on_ready();
 
   // What leaving now would cost, said to the user before `quit` or Ctrl-C takes effect
   // (console_program.hpp); "" when nothing is at stake.
   std::string leaving_warning() const;
+
+  // What the platform's watch says, printed as it comes (console_program.hpp); peers reach
+  // this program at `my_address`.
+  void on_platform_event(const platform::WatchEvent& event, std::string_view my_address);
+  void on_platform_reachable(bool reachable, const Error* why);
+  void on_platform_missed();
 
   static const char* help_text();
 

@@ -297,6 +297,12 @@ void BuyerPeer::set_seller_address(AuctionId auction_id, std::string address) {
     state_->set_seller_address(*w, std::move(address));
 }
 
+void BuyerPeer::set_address_of_seller(std::string_view seller, const std::string& address) {
+  for (auto& [id, w] : state_->watches) {
+    if (w.auction.seller == seller) state_->set_seller_address(w, address);
+  }
+}
+
 std::string BuyerPeer::seller_address(AuctionId auction_id) const {
   auto it = state_->watches.find(auction_id);
   return it == state_->watches.end() ? std::string() : it->second.seller_address;

@@ -178,6 +178,10 @@ Result<void> BuyerRuntime::set_max_price(std::optional<AuctionId> auction_id,
 
 const BuyerPeer& BuyerRuntime::peer() const { return *state_->peer; }
 
+void BuyerRuntime::on_user_logged_in(std::string_view username, const std::string& address) {
+  state_->peer->set_address_of_seller(username, address);
+}
+
 const std::string& BuyerRuntime::address() const { return state_->address; }
 
 const std::string& BuyerRuntime::username() const { return state_->username(); }

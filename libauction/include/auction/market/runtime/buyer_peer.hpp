@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -110,6 +111,8 @@ class BuyerPeer {
   bool is_watched(AuctionId auction_id) const;
 
   void set_seller_address(AuctionId auction_id, std::string address);
+  // `seller` answers at `address` now (it logged in again): every auction watched of it.
+  void set_address_of_seller(std::string_view seller, const std::string& address);
   std::string seller_address(AuctionId auction_id) const;  // "" when unknown
 
   // The proxy: `auction_id` set -> for that auction only; nullopt -> the default for every

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -83,6 +84,10 @@ class BuyerRuntime {
   // The max price proxy, for one auction or (auction_id nullopt) as the default; see
   // BuyerPeer::set_max_price.
   Result<void> set_max_price(std::optional<AuctionId> auction_id, std::optional<Cents> max_price);
+
+  // The platform says `username` logged in at `address` (its watch): if it sells an auction
+  // watched here, its withdrawals go there from now on.
+  void on_user_logged_in(std::string_view username, const std::string& address);
 
   const BuyerPeer& peer() const;
   const std::string& address() const;

@@ -1,0 +1,74 @@
+// TerminalEditor: see terminal_editor.hpp.
+#include "console/terminal_editor.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+// libedit's readline interface (Debian's libedit-dev). It declares FILE and uses it without
+// including <stdio.h> itself, so that comes first (above).
+#include <editline/readline.h>
+
+#include "auction/base/assert.hpp"
+
+namespace auction::console {
+
+namespace {
+
+// The one editor of the process: libedit calls back a plain function, which finds what it
+// needs of it here.
+std::function<void(std::optional<std::string>)>* current_on_line = nullptr;
+std::string* current_prompt = nullptr;
+
+void on_libedit_line(char* line) {
+  if (current_on_line == nullptr) {
+    std::free(line);
+    return;
+  }
+  if (line == nullptr) {
+    (*current_on_line)(std::nullopt);
+    return;
+  }
+  std::string text(line);
+  std::free(line);
+  if (!text.empty()) add_history(text.c_str());
+  // Installing the handler again starts a new, empty line with its prompt (libedit keeps
+  // showing the line just entered otherwise).
+  rl_callback_handler_install(current_prompt->c_str(), on_libedit_line);
+  (*current_on_line)(std::move(text));
+}
+
+}  // namespace
+
+TerminalEditor::TerminalEditor(std::string prompt,
+                               std::function<void(std::optional<std::string>)> on_line)
+    : prompt_(std::move(prompt)), on_line_(std::move(on_line)) {
+  AUCTION_ASSERT(current_on_line == nullptr, "one TerminalEditor per process");
+  current_on_line = &on_line_;
+  current_prompt = &prompt_;
+  // The program handles SIGINT and SIGTERM itself (console_program.cpp: a first Ctrl-C may
+  // only warn) and restores the terminal as it leaves; libedit's own handlers would hand the
+  // signal to whatever handled it when the editor began, which may be the default (death).
+  rl_catch_signals = 0;
+  rl_callback_handler_install(prompt_.c_str(), on_libedit_line);
+}
+
+TerminalEditor::~TerminalEditor() {
+  rl_callback_handler_remove();  // the terminal's modes as they were
+  std::fputc('\n', stdout);      // leave the cursor below the prompt
+  std::fflush(stdout);
+  current_on_line = nullptr;
+  current_prompt = nullptr;
+}
+
+void TerminalEditor::read_key() { rl_callback_read_char(); }
+
+void TerminalEditor::print_above(std::string_view line) {
+  // To the start of the row, clear it, print, and have libedit draw its line again.
+  std::fputs("\r\x1b[K", stdout);
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+  rl_forced_update_display();
+}
+
+}  // namespace auction::console

@@ -1,0 +1,39 @@
+// A console at a terminal (a pseudo-terminal, as a person has): the line being typed stays
+// intact while events print, and runs whole when Enter is pressed.
+#include <catch2/catch.hpp>
+
+#include "integration/auction_cli.hpp"
+
+using namespace auction::test;
+
+TEST_CASE("consoles: at a terminal, events print above the line being typed, which stays whole",
+          "[auction][integration][watch]") {
+  Cluster cluster(1);
+  cluster.start_all();
+  cluster.wait_for_leader();
+  AuctionCli bob("buyer", cluster, "bob", {}, ChildProcess::Terminal::pty);
+  AuctionCli alice("seller", cluster, "alice");
+
+  // bob has typed half a command when an auction is created.
+  bob.process().write_input("lis");
+  bob.expect("lis");
+  alice.ask(R"(create lot lamp 10.00 0.50 1000 "a brass lamp")", "created auction 1");
+  const std::string event = bob.expect(R"(new: #1 "lot" (lamp) by alice)");
+  // The typed line is cleared (carriage return, erase to the end of the row) before the
+  // event is printed, and drawn again below it.
+  CHECK(event.find("lis\r\x1b[Knew: #1") != std::string::npos);
+  bob.expect("> lis");
+  CHECK(bob.output().find("lisnew") == std::string::npos);
+  // What bob typed goes on where it was: the whole line runs.
+  bob.process().write_input("t\n");
+  bob.expect(R"(#1 "lot" (lamp) by alice: created)");
+  // Earlier lines come back with the arrow up.
+  bob.process().write_input("\x1b[A\n");
+  bob.expect(R"(#1 "lot" (lamp) by alice: created)");
+  // Ctrl-C is still the terminal's interrupt: with nothing at stake, the buyer leaves.
+  bob.process().write_input("\x03");
+  const auto exited = bob.process().wait_exit(cli_wait_max);
+  INFO("bob's output:\n" << bob.output());
+  REQUIRE(exited.has_value());
+  CHECK(*exited == 0);
+}
