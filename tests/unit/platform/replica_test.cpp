@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "auction/market/chain_check.hpp"
+#include "unit/loopback_port.hpp"
 
 #include <fstream>
 #include <memory>
@@ -32,21 +33,17 @@ using auction::test::TempDir;
 namespace code = auction::code;
 
 // A loopback port nobody listened on a moment ago.
-std::uint16_t free_port(asio::io_context& io) {
-  tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
-}
 
 // Writes a cluster file of one replica (id 1) on free ports, with `limits` when not null and
 // a plain client port when asked (for raw lines), and its credentials into certs/ beside
 // it; returns it parsed.
-ClusterConfig write_cluster_file(asio::io_context& io, const std::filesystem::path& file,
-                                 const Json& limits = nullptr, bool is_client_port_plain = false) {
+ClusterConfig write_cluster_file(const std::filesystem::path& file, const Json& limits = nullptr,
+                                 bool is_client_port_plain = false) {
   const auto certs = file.parent_path() / "certs";
   Json text{{"replicas", Json::array({{{"id", 1},
                                        {"host", "127.0.0.1"},
-                                       {"client_port", free_port(io)},
-                                       {"raft_port", free_port(io)}}})},
+                                       {"client_port", auction::test::fresh_loopback_port()},
+                                       {"raft_port", auction::test::fresh_loopback_port()}}})},
             {"timing", {{"tick_ms", 10}, {"election_ticks", 10}, {"heartbeat_ticks", 2}}},
             {"tls", {{"dir", certs.string()}}}};
   if (is_client_port_plain) text["tls"]["client_port"] = "plain";
@@ -93,8 +90,7 @@ TEST_CASE(
     "started, and recovers them when opened again",
     "[platform][replica]") {
   TempDir dir;
-  asio::io_context ports_io;
-  const ClusterConfig config = write_cluster_file(ports_io, dir / "cluster.json");
+  const ClusterConfig config = write_cluster_file(dir / "cluster.json");
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
     auto opened = Replica::open(dir / "cluster.json", options_in(dir), ex);
     REQUIRE(opened.has_value());
@@ -140,8 +136,7 @@ TEST_CASE(
     "nothing changes",
     "[platform][replica]") {
   TempDir dir;
-  asio::io_context ports_io;
-  const ClusterConfig config = write_cluster_file(ports_io, dir / "cluster.json");
+  const ClusterConfig config = write_cluster_file(dir / "cluster.json");
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
     auto opened = Replica::open(config, options_in(dir), ex);
     REQUIRE(opened.has_value());
@@ -178,7 +173,7 @@ TEST_CASE(
     "[platform][replica]") {
   TempDir dir;
   asio::io_context io;
-  const ClusterConfig config = write_cluster_file(io, dir / "cluster.json");
+  const ClusterConfig config = write_cluster_file(dir / "cluster.json");
   const auto file = (dir / "cluster.json").string();
 
   ReplicaOptions stranger = options_in(dir);
@@ -203,7 +198,7 @@ TEST_CASE("platform: a replica refuses a data dir another replica holds, saying 
           "[platform][replica]") {
   TempDir dir;
   asio::io_context io;
-  const ClusterConfig config = write_cluster_file(io, dir / "cluster.json");
+  const ClusterConfig config = write_cluster_file(dir / "cluster.json");
   auto first = Replica::open(config, options_in(dir), io.get_executor());
   REQUIRE(first.has_value());
   auto second = Replica::open(config, options_in(dir), io.get_executor());
@@ -218,7 +213,7 @@ TEST_CASE("platform: a replica refuses a data dir whose term is beyond the bound
   // would run but could never campaign, so it does not start.
   TempDir dir;
   asio::io_context io;
-  const ClusterConfig config = write_cluster_file(io, dir / "cluster.json");
+  const ClusterConfig config = write_cluster_file(dir / "cluster.json");
   open_ok(dir / "data")->set_hard_state(HardState{Term{std::uint64_t{1} << 62}, {}, false, {}});
   auto refused = Replica::open(config, options_in(dir), io.get_executor());
   REQUIRE_FALSE(refused.has_value());
@@ -232,7 +227,7 @@ TEST_CASE("platform: a replica whose ports are taken refuses to start and leaves
           "[platform][replica]") {
   TempDir dir;
   asio::io_context io;
-  const ClusterConfig config = write_cluster_file(io, dir / "cluster.json");
+  const ClusterConfig config = write_cluster_file(dir / "cluster.json");
   const auto& ports = config.replicas[0];
   const auto loopback = asio::ip::make_address("127.0.0.1");
 
@@ -264,7 +259,7 @@ TEST_CASE("platform: a replica refuses to open without credentials that are its 
           "[platform][replica]") {
   TempDir dir;
   asio::io_context io;
-  ClusterConfig config = write_cluster_file(io, dir / "cluster.json");
+  ClusterConfig config = write_cluster_file(dir / "cluster.json");
   const auto certs = dir / "certs";
   const auto refusal = [&](const ClusterConfig& cluster) {
     auto opened = Replica::open(cluster, options_in(dir), io.get_executor());
@@ -357,9 +352,8 @@ TEST_CASE(
     "a session's retry still gets its saved answer",
     "[platform][replica][check]") {
   TempDir dir;
-  asio::io_context ports_io;
   const ClusterConfig config =
-      write_cluster_file(ports_io, dir / "cluster.json", nullptr, /*is_client_port_plain=*/true);
+      write_cluster_file(dir / "cluster.json", nullptr, /*is_client_port_plain=*/true);
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
     auto opened = Replica::open(config, options_in(dir), ex);
     REQUIRE(opened.has_value());
@@ -427,12 +421,11 @@ TEST_CASE(
     "registrations and writes beyond its rate are refused while others are served",
     "[platform][replica][limits]") {
   TempDir dir;
-  asio::io_context ports_io;
   const Json limits{
       {"connections_per_address_max", 3}, {"idle_timeout_ms", 300}, {"registrations_per_s", 1},
       {"registrations_burst", 5},         {"writes_per_s", 1},      {"writes_burst", 20}};
   const ClusterConfig config =
-      write_cluster_file(ports_io, dir / "cluster.json", limits, /*is_client_port_plain=*/true);
+      write_cluster_file(dir / "cluster.json", limits, /*is_client_port_plain=*/true);
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
     auto opened = Replica::open(config, options_in(dir), ex);
     REQUIRE(opened.has_value());

@@ -31,6 +31,7 @@
 #include "auction/raft/message.hpp"
 #include "auction/raft/server.hpp"
 #include "raft/peer_stream.hpp"
+#include "unit/loopback_port.hpp"
 #include "unit/raft/raft_port_client.hpp"
 
 namespace {
@@ -82,7 +83,8 @@ class RecordingMachine final : public StateMachine {
     std::vector<std::string> commands;
     while (!snapshot.empty()) {
       const auto end = snapshot.find('\n');
-      if (end == std::string_view::npos) return auction::fail(auction::code::bad_snapshot, "no newline");
+      if (end == std::string_view::npos)
+        return auction::fail(auction::code::bad_snapshot, "no newline");
       commands.emplace_back(snapshot.substr(0, end));
       snapshot.remove_prefix(end + 1);
     }
@@ -152,12 +154,6 @@ class LatchedStorage final : public LogStorage {
   bool is_sync_stuck_ = false;
 };
 
-std::uint16_t free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
-  return acceptor.local_endpoint().port();
-}
-
 std::filesystem::path fresh_temp_dir() {
   std::random_device random;
   const auto dir = std::filesystem::temp_directory_path() /
@@ -192,7 +188,7 @@ class Cluster {
   explicit Cluster(std::size_t size, std::chrono::milliseconds handshake_timeout = 5s,
                    const std::function<void(ServerOptions&)>& tweak = {})
       : dir_(fresh_temp_dir()), credentials_(make_memory_credentials(size)) {
-    for (std::size_t i = 0; i < size; ++i) ports_.push_back(free_port());
+    for (std::size_t i = 0; i < size; ++i) ports_.push_back(auction::test::fresh_loopback_port());
     const std::vector<std::uint16_t>& ports = ports_;
     for (std::uint64_t id = 1; id <= size; ++id) {
       auto node = std::make_unique<Node>(id, events_, dir_);
