@@ -3,6 +3,7 @@
 // event once, in order; a fresh watch from the same revision reads the same events back.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -142,8 +143,9 @@ TEST_CASE("integration: a watch follows every event once and in order while lead
   JoinOnExit join_on_exit{give_up, watcher};
 
   // What bob must see, in this order: the auctions alice creates, its own joins, dave's joins
-  // and logins (they share a running auction), the cancellation; not what happens in an
-  // auction bob takes no part in (dave's join of the last).
+  // (they take part in the same auctions), alice's new logins (bob's seller), the
+  // cancellation; not dave's logins (a fellow buyer's address is the seller's business only),
+  // nor what happens in an auction bob takes no part in (dave's join of the last).
   std::vector<std::pair<WatchEventKind, std::uint64_t>> expected;
   for (int kill = 0; kill < 3; ++kill) {
     const std::uint64_t id = create_auction(users, "lot");
@@ -155,6 +157,7 @@ TEST_CASE("integration: a watch follows every event once and in order while lead
     must(users, "join_auction", {{"username", "dave"}, {"auction_id", id}});
     expected.emplace_back(WatchEventKind::buyer_joined, id);
     must(users, "login", {{"username", "dave"}, {"address", "127.0.0.1:7005"}});
+    must(users, "login", {{"username", "alice"}, {"address", "127.0.0.1:7006"}});
     expected.emplace_back(WatchEventKind::user_logged_in, 0);
     cluster.start(leader);
   }
@@ -204,6 +207,8 @@ TEST_CASE("integration: a watch waits for the next event and answers at once whe
   Cluster cluster(1);
   cluster.start_all();
   cluster.wait_for_leader();
+  // Declared first: a watch still out when the test ends is answered as `users` closes.
+  std::optional<auction::Result<WatchPage>> waited;
   PlatformUser users(cluster.client_options());
   must(users, "login", {{"username", "alice"}, {"address", "127.0.0.1:7001"}});
   const auto now = users.call("watch", {{"username", "alice"}});
@@ -221,7 +226,6 @@ TEST_CASE("integration: a watch waits for the next event and answers at once whe
   // the test's call would fail first (the client's deadline is the wait plus 5 s, and the
   // creation comes from the same thread once the watch is sent).
   asio::io_context& io = users.io();
-  std::optional<auction::Result<WatchPage>> waited;
   Watch longest{"alice", start, 100, 30'000};
   asio::co_spawn(io, async_watch_into(users.client("alice"), std::move(longest), waited),
                  [](std::exception_ptr escaped) {
@@ -241,4 +245,56 @@ TEST_CASE("integration: a watch waits for the next event and answers at once whe
   REQUIRE((*waited)->events.size() == 1);
   CHECK((*waited)->events[0].kind == WatchEventKind::auction_created);
   cluster.stop_all();
+}
+
+TEST_CASE(
+    "integration: one user's waiting watches are capped, and a replica stopped under waiting "
+    "watches ends at once",
+    "[integration][platform][watch]") {
+  Cluster cluster(1);
+  cluster.start_all();
+  cluster.wait_for_leader();
+  // Seventeen watches of alice that may each wait half a minute: sixteen wait, one is told
+  // at once it is one too many (nothing happened: it may ask again later). Declared first:
+  // watches still out when the test ends are answered as `users` closes.
+  constexpr std::size_t tried = 17;
+  std::vector<std::optional<auction::Result<WatchPage>>> answers(tried);
+  PlatformUser users(cluster.client_options());
+  must(users, "login", {{"username", "alice"}, {"address", "127.0.0.1:7001"}});
+  const std::uint64_t start = must(users, "watch", {{"username", "alice"}})["revision"];
+
+  asio::io_context& io = users.io();
+  io.restart();
+  for (auto& answer : answers) {
+    Watch watch{"alice", start, 100, 30'000};
+    asio::co_spawn(io, async_watch_into(users.client("alice"), std::move(watch), answer),
+                   [](std::exception_ptr escaped) {
+                     if (escaped) std::rethrow_exception(escaped);
+                   });
+  }
+  const auto answered = [&] {
+    return static_cast<std::size_t>(
+        std::count_if(answers.begin(), answers.end(), [](const auto& a) { return a.has_value(); }));
+  };
+  REQUIRE(auction::test::poll_until([&] {
+    io.restart();
+    io.poll();
+    return answered() == 1;
+  }));
+  const auto refused =
+      std::find_if(answers.begin(), answers.end(), [](const auto& a) { return a.has_value(); });
+  REQUIRE_FALSE((*refused)->has_value());
+  CHECK((*refused)->error().code == "overloaded");
+
+  // SIGTERM: the replica ends the waiting watches and exits 0 at once (Cluster::stop
+  // requires it within its bound, far below their half minute). Their client would try
+  // again until its deadline; closed, it answers them now.
+  cluster.stop(1);
+  users.client("alice").close();
+  REQUIRE(auction::test::poll_until([&] {
+    io.restart();
+    io.poll();
+    return answered() == tried;
+  }));
+  for (const auto& answer : answers) CHECK_FALSE(answer->has_value());
 }

@@ -342,7 +342,10 @@ void BuyerConsole::on_platform_reachable(bool reachable, const Error* why) {
   print_platform_reachable(state_->out, reachable, why, "");
 }
 
-void BuyerConsole::on_platform_missed() { print_platform_missed(state_->out); }
+void BuyerConsole::on_platform_missed() {
+  runtime_.refresh_seller_addresses();  // a seller's new login may be among what was missed
+  print_platform_missed(state_->out);
+}
 
 const char* BuyerConsole::help_text() {
   return "commands (money as 12.50):\n"

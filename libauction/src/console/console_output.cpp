@@ -1,6 +1,7 @@
 // How both interpreters print; see console/console_output.hpp.
 #include "console/console_output.hpp"
 
+#include "auction/base/error_codes.hpp"
 #include "auction/base/text_rules.hpp"
 #include "console/console_text.hpp"
 
@@ -47,7 +48,10 @@ void print_platform_reachable(const ConsoleOutput& out, bool reachable, const Er
   const std::string reason = why != nullptr ? shown(why->message) : std::string();
   nlohmann::json j = {{"event", "platform_unreachable"}};
   if (why != nullptr) j["error"] = {{"code", why->code}, {"message", why->message}};
-  out.event(j, "the platform cannot be reached (" + reason +
+  const bool is_busy = why != nullptr && why->code == code::overloaded;
+  out.event(j, (is_busy ? "the platform is too busy to send live updates now ("
+                        : "the platform cannot be reached (") +
+                   reason +
                    "); auctions that run go on peer to peer, and what needs the platform "
                    "waits until it is back" +
                    tail);

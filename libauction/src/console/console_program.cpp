@@ -126,6 +126,12 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
   LineReader reader(io.get_executor(), script_fd,
                     is_edited ? LineReader::Editing::on : LineReader::Editing::off);
   screen = &reader;
+  // Whatever prints after the reader is gone (the front end as it is destroyed) goes straight
+  // to the standard output.
+  const struct ScreenReset {
+    LineReader*& screen;
+    ~ScreenReset() { screen = nullptr; }
+  } screen_reset{screen};
   // What the platform says while the program runs, from the login on.
   detail::PlatformListener listener;
   listener.on_event = [&](const platform::WatchEvent& e) { front_end.on_platform_event(e); };

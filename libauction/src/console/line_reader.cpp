@@ -38,13 +38,14 @@ LineReader::LineReader(asio::any_io_executor executor, int fd, std::array<int, 2
       executor_(std::move(executor)),
       arrived_(
           std::make_shared<asio::steady_timer>(executor_, asio::steady_timer::time_point::max())),
-      editor_(editing == Editing::on
-                  ? std::make_unique<TerminalEditor>(std::move(prompt),
-                                                     // Called inside read_key(), under edit_mutex_.
-                                                     [this](std::optional<std::string> line) {
-                                                       typed_.push_back(std::move(line));
-                                                     })
-                  : nullptr),
+      editor_(editing == Editing::on ? std::make_unique<TerminalEditor>(
+                                           std::move(prompt),
+                                           // Called inside read_key(), under edit_mutex_.
+                                           [this](std::optional<std::string> line) {
+                                             typed_.push_back(std::move(line));
+                                           },
+                                           [this] { return read_typed_char(); })
+                                     : nullptr),
       stop_read_(stop_pipe[0]),
       stop_write_(stop_pipe[1]),
       thread_([this] { editor_ ? read_all_edited() : read_all(); }) {}
@@ -82,6 +83,22 @@ LineReader::Input LineReader::wait_for_input() {
     }
     if (ready[1].revents != 0) return Input::stopping;  // the destructor closed the stop pipe
     return (ready[0].revents & POLLIN) != 0 ? Input::ready : Input::hung_up;
+  }
+}
+
+int LineReader::read_typed_char() {
+  // Inside read_key(), under edit_mutex_: let go of it while waiting, so that what the
+  // program prints meanwhile is not held up by a key half typed.
+  edit_mutex_.unlock();
+  const Input input = wait_for_input();
+  edit_mutex_.lock();
+  if (input != Input::ready) return EOF;
+  unsigned char byte = 0;
+  for (;;) {
+    const ssize_t n = ::read(fd_, &byte, 1);
+    if (n == 1) return byte;
+    if (n < 0 && errno == EINTR) continue;
+    return EOF;
   }
 }
 

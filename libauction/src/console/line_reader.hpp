@@ -18,9 +18,10 @@
 // started unless that io_context never runs again (as in console_program.cpp).
 // Editing::on (a person at a terminal): the lines are typed through a TerminalEditor
 // (libedit), which the reader thread feeds a key at a time; print() then prints above the
-// line being typed, so output never garbles it. Both go through one mutex, edit_mutex_; a
-// line typed is queued only after it is released, so a console that waits for room never
-// blocks a print.
+// line being typed, so output never garbles it. Both go through one mutex, edit_mutex_,
+// which the reader lets go of whenever it waits for the terminal (a key half typed never
+// holds a print up); a line typed is queued only after it is released, so a console that
+// waits for room never blocks a print either.
 #pragma once
 
 #include <array>
@@ -75,8 +76,11 @@ class LineReader {
   // anything, poll() failed, or the destructor began.
   enum class Input { ready, hung_up, failed, stopping };
   Input wait_for_input();
-  void read_all();              // the reader thread
-  void read_all_edited();       // the reader thread, Editing::on
+  void read_all();         // the reader thread
+  void read_all_edited();  // the reader thread, Editing::on
+  // The editor's next byte of the terminal (-1 at the end, or when stopping): called inside
+  // TerminalEditor::read_key(), it waits without holding edit_mutex_.
+  int read_typed_char();
   bool push(std::string line);  // reader thread: queues a line; false once stopping
   void wake_console();          // reader thread: wakes async_read_line on the executor
 

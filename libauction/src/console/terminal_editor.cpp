@@ -17,7 +17,10 @@ namespace {
 // The one editor of the process: libedit calls back a plain function, which finds what it
 // needs of it here.
 std::function<void(std::optional<std::string>)>* current_on_line = nullptr;
+std::function<int()>* current_read_char = nullptr;
 std::string* current_prompt = nullptr;
+
+int read_terminal_char(FILE* /*stream*/) { return (*current_read_char)(); }
 
 void on_libedit_line(char* line) {
   if (current_on_line == nullptr) {
@@ -40,11 +43,14 @@ void on_libedit_line(char* line) {
 }  // namespace
 
 TerminalEditor::TerminalEditor(std::string prompt,
-                               std::function<void(std::optional<std::string>)> on_line)
-    : prompt_(std::move(prompt)), on_line_(std::move(on_line)) {
+                               std::function<void(std::optional<std::string>)> on_line,
+                               std::function<int()> read_char)
+    : prompt_(std::move(prompt)), on_line_(std::move(on_line)), read_char_(std::move(read_char)) {
   AUCTION_ASSERT(current_on_line == nullptr, "one TerminalEditor per process");
   current_on_line = &on_line_;
+  current_read_char = &read_char_;
   current_prompt = &prompt_;
+  rl_getc_function = read_terminal_char;
   // The program handles SIGINT and SIGTERM itself (console_program.cpp: a first Ctrl-C may
   // only warn) and restores the terminal as it leaves; libedit's own handlers would hand the
   // signal to whatever handled it when the editor began, which may be the default (death).
@@ -57,6 +63,7 @@ TerminalEditor::~TerminalEditor() {
   std::fputc('\n', stdout);      // leave the cursor below the prompt
   std::fflush(stdout);
   current_on_line = nullptr;
+  current_read_char = nullptr;
   current_prompt = nullptr;
 }
 

@@ -23,14 +23,18 @@ namespace auction::console {
 class TerminalEditor {
  public:
   // `on_line` gets each line typed (without its newline), or nullopt at the end of input
-  // (Ctrl-D on an empty line). It is called from inside read_key().
-  TerminalEditor(std::string prompt, std::function<void(std::optional<std::string>)> on_line);
+  // (Ctrl-D on an empty line). It is called from inside read_key(). `read_char` is how
+  // libedit reads the terminal: the next byte, or -1 at the end; it may wait (for the rest
+  // of a key's bytes, an Esc sequence, a search typed after Ctrl-R), and is called from inside
+  // read_key() too, so its caller can let go of what it holds meanwhile.
+  TerminalEditor(std::string prompt, std::function<void(std::optional<std::string>)> on_line,
+                 std::function<int()> read_char);
   ~TerminalEditor();
   TerminalEditor(const TerminalEditor&) = delete;
   TerminalEditor& operator=(const TerminalEditor&) = delete;
 
-  // Reads and handles what the terminal has ready (one key press). Call it only when the
-  // standard input is readable: it may wait for the rest of a key's bytes.
+  // Reads and handles what the terminal has ready (one key press, through `read_char`). Call
+  // it when the standard input is readable.
   void read_key();
   // Prints `line` (no newline) above the line being typed, and draws that again below it.
   void print_above(std::string_view line);
@@ -38,6 +42,7 @@ class TerminalEditor {
  private:
   std::string prompt_;
   std::function<void(std::optional<std::string>)> on_line_;
+  std::function<int()> read_char_;
 };
 
 }  // namespace auction::console

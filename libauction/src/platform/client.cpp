@@ -269,7 +269,7 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
   for (;;) {
     const auto now = Clock::now();
     if (now >= expiry) {
-      const std::string waited = std::to_string(options.deadline.count()) + " ms";
+      const std::string waited = std::to_string((options.deadline + server_wait).count()) + " ms";
       const std::string said = last.empty() ? "" : "; last: " + last;
       if (is_in_doubt) {
         co_return fail(code::timeout, "no leader confirmed the write within " + waited +
@@ -307,6 +307,10 @@ asio::awaitable<Result<json>> Client::State::async_attempts(std::string op, json
       if (code == code::not_leader || code == code::leadership_lost) {
         const std::size_t hinted = index_of(reply->error.value("leader", json()));
         if (hinted < count && hinted != target) next = hinted;
+      } else if (code == code::overloaded && server_wait.count() > 0) {
+        // A long poll (a watch) with no room to wait on the leader: said at once, for the
+        // caller to ask again later, rather than retried until the end of its wait.
+        co_return std::unexpected(reply->to_error());
       } else if (code == code::overloaded) {
         next = target;
         is_congested = true;
@@ -502,7 +506,22 @@ asio::awaitable<Result<RotatedKey>> Client::async_rotate_key(RotateKey command) 
 }
 
 asio::awaitable<Result<WatchPage>> Client::async_watch(Watch command) {
-  return async_typed_call(state_, std::move(command));
+  const Command any(std::move(command));
+  // Named, not temporaries of the co_await: g++ 12 may destroy such a temporary twice.
+  std::string op(op_name(any));
+  json fields = encode_fields(any);
+  auto result = co_await async_call_with(state_, std::move(op), std::move(fields));
+  if (!result) co_return std::unexpected(std::move(result.error()));
+  // A newer platform may make kinds of events this client does not know: they are left
+  // out, and the page (with its revision) is read as usual.
+  if (auto events = result->find("events"); events != result->end() && events->is_array()) {
+    std::erase_if(events->get_ref<json::array_t&>(), [](const json& event) {
+      const auto kind = event.find("kind");
+      return event.is_object() && kind != event.end() && kind->is_string() &&
+             !watch_event_kind_from_name(kind->get_ref<const std::string&>());
+    });
+  }
+  co_return decode_answer<WatchPage>(*result);
 }
 
 asio::awaitable<Result<Answer>> Client::async_call(Command command) {

@@ -6,8 +6,10 @@
 namespace auction::platform {
 
 std::string EntryApplier::applied(std::string answer) {
-  history_.on_applied(machine_.applied_index().value, machine_.event_of_last_entry());
-  if (on_applied_) on_applied_();
+  const std::optional<WatchEvent>& event = machine_.event_of_last_entry();
+  history_.on_applied(machine_.applied_index().value, event);
+  // Only an event can end a watcher's wait (one without an event answers at its deadline).
+  if (event && on_applied_) on_applied_();
   return answer;
 }
 

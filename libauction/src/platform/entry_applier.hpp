@@ -14,8 +14,8 @@
 // JSON text; a restore builds a whole new state and only then replaces the old one.
 // The pending proposals themselves are kept once, by raft::Driver; this class keeps nothing.
 // Every applied entry, with the watch event it made, goes on to the replica's WatchHistory
-// (and a restored snapshot restarts it); then `on_applied`, if set, is called (the replica
-// wakes its waiting watchers).
+// (and a restored snapshot restarts it); after an entry that made an event, and after a
+// restore, `on_applied`, if set, is called (the replica wakes its waiting watchers).
 // Threading: raft's thread only (the one that applies). Owns nothing.
 #pragma once
 
@@ -36,7 +36,7 @@ class EntryApplier final : public raft::StateMachine {
   EntryApplier(platform::StateMachine& machine, WatchHistory& history)
       : machine_(machine), history_(history) {}
 
-  // Called after every applied entry and every restored snapshot.
+  // Called after every applied entry that made a watch event, and every restored snapshot.
   void set_on_applied(std::function<void()> on_applied) { on_applied_ = std::move(on_applied); }
 
   std::string apply(raft::LogIndex index, std::string_view command) override;

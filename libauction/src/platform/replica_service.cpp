@@ -108,12 +108,13 @@ void ReplicaService::register_ops(wire::Server& server) {
 
 asio::awaitable<Reply> ReplicaService::async_serve(wire::Request request) {
   auto connection = request.connection;
+  std::string source = request.source;
   // The checks are a plain function: g++ 12 warns wrongly on a coroutine holding them all.
   auto admitted = admit(std::move(request));
   if (auto* refusal = std::get_if<Reply>(&admitted)) co_return std::move(*refusal);
   Request& decoded = std::get<Request>(admitted);
   if (auto* watch = std::get_if<Watch>(&decoded.command)) {
-    co_return co_await async_watch(std::move(*watch));
+    co_return co_await async_watch(std::move(*watch), std::move(source));
   }
   if (is_read(op_name(decoded.command))) co_return co_await async_read(decoded);
   if (std::holds_alternative<RotateKey>(decoded.command)) {
@@ -307,11 +308,16 @@ asio::awaitable<Reply> ReplicaService::async_read(const Request& request) {
   co_return Reply::success_text(std::move(*text));
 }
 
-asio::awaitable<Reply> ReplicaService::async_watch(Watch watch) {
+asio::awaitable<Reply> ReplicaService::async_watch(Watch watch, std::string source) {
   if (!watch.after) {
     co_return Reply::success(encode_answer(WatchPage{history_.revision(), {}}));
   }
-  if (is_stopped_) co_return Reply::failure(Error{code::unavailable, "the replica is stopping"});
+  // Held by this coroutine: after a wake-up it looks at `waiting` before it touches `this`,
+  // which a stopped replica may have destroyed by then.
+  const std::shared_ptr<WaitingWatches> waiting = waiting_;
+  if (waiting->is_stopped) {
+    co_return Reply::failure(Error{code::unavailable, "the replica is stopping"});
+  }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(watch.wait_ms);
   const auto seen = [this, &watch](const WatchEvent& event) {
     return machine_.as_seen_by(event, watch.username);
@@ -328,39 +334,82 @@ asio::awaitable<Reply> ReplicaService::async_watch(Watch watch) {
           Json{{"oldest", history_.oldest()}, {"revision", history_.revision()}});
     }
     WatchHistory::Page page = history_.read(after, watch.limit, watch_scan_max, seen);
-    after = page.revision;
+    // Every look is bounded (watch_scan_max): one that did not reach the end answers with the
+    // revision it reached, and the watcher asks again.
     const bool is_looked_through = page.revision >= history_.revision();
-    if (!page.events.empty() || is_stopped_ ||
-        (is_looked_through && std::chrono::steady_clock::now() >= deadline)) {
+    if (!page.events.empty() || !is_looked_through ||
+        std::chrono::steady_clock::now() >= deadline) {
       co_return Reply::success(encode_answer(WatchPage{page.revision, std::move(page.events)}));
     }
-    if (!is_looked_through) continue;  // more kept events to look at first
-    if (watchers_.size() >= watchers_max) {
-      co_return Reply::failure(
-          Error{code::overloaded, std::to_string(watchers_max) + " watches wait on this replica"});
-    }
+    after = page.revision;
+    if (auto refusal = waiting->admit(watch.username, source)) co_return std::move(*refusal);
     const auto executor = co_await asio::this_coro::executor;
     asio::steady_timer timer(executor, deadline);
-    watchers_.insert(&timer);
+    const WaitingWatches::Wait registered(*waiting, timer, watch.username, source);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    watchers_.erase(&timer);
+    if (waiting->is_stopped) {
+      co_return Reply::failure(Error{code::unavailable, "the replica is stopping"});
+    }
   }
 }
 
+std::optional<Reply> ReplicaService::WaitingWatches::admit(const std::string& username,
+                                                           const std::string& source) const {
+  const auto count = [](const std::map<std::string, std::size_t, std::less<>>& counts,
+                        const std::string& key) {
+    const auto it = counts.find(key);
+    return it == counts.end() ? std::size_t{0} : it->second;
+  };
+  std::string why;
+  if (timers.size() >= watchers_max) {
+    why = std::to_string(watchers_max) + " watches wait on this replica";
+  } else if (count(per_user, username) >= watchers_per_user_max) {
+    why = std::to_string(watchers_per_user_max) + " watches of " + username + " wait already";
+  } else if (count(per_source, source) >= watchers_per_source_max) {
+    why = std::to_string(watchers_per_source_max) + " watches from " + source + " wait already";
+  } else {
+    return std::nullopt;
+  }
+  return Reply::failure(Error{code::overloaded, why + ": nothing happened, ask again later"});
+}
+
+ReplicaService::WaitingWatches::Wait::Wait(WaitingWatches& watches, asio::steady_timer& timer,
+                                           std::string username, std::string source)
+    : watches_(watches), timer_(timer), username_(std::move(username)), source_(std::move(source)) {
+  watches_.timers.insert(&timer_);
+  ++watches_.per_user[username_];
+  ++watches_.per_source[source_];
+}
+
+ReplicaService::WaitingWatches::Wait::~Wait() {
+  watches_.timers.erase(&timer_);
+  const auto release = [](std::map<std::string, std::size_t, std::less<>>& counts,
+                          const std::string& key) {
+    const auto it = counts.find(key);
+    if (it != counts.end() && --it->second == 0) counts.erase(it);
+  };
+  release(watches_.per_user, username_);
+  release(watches_.per_source, source_);
+}
+
 void ReplicaService::wake_watchers() {
-  if (watchers_.empty() || is_wake_posted_) return;
-  is_wake_posted_ = true;
-  // Every waiting watch runs on this service's one executor: its timers' executor.
-  asio::post((*watchers_.begin())->get_executor(), [this] {
-    is_wake_posted_ = false;
-    for (asio::steady_timer* timer : watchers_) timer->cancel();
+  WaitingWatches& w = *waiting_;
+  if (w.timers.empty() || w.is_wake_posted) return;
+  w.is_wake_posted = true;
+  // Every waiting watch runs on this service's one executor: its timers' executor. Once per
+  // turn of it, however many entries were applied in the turn.
+  asio::post((*w.timers.begin())->get_executor(), [waiting = waiting_] {
+    waiting->is_wake_posted = false;
+    for (asio::steady_timer* timer : waiting->timers) timer->cancel();
   });
 }
 
 void ReplicaService::stop() {
-  is_stopped_ = true;
-  for (asio::steady_timer* timer : watchers_) timer->cancel();
+  waiting_->is_stopped = true;
+  for (asio::steady_timer* timer : waiting_->timers) timer->cancel();
 }
+
+ReplicaService::~ReplicaService() { stop(); }
 
 Reply ReplicaService::status(WithDigest with_digest) const {
   const raft::ServerStatus s = raft_.status();

@@ -46,6 +46,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -76,17 +77,23 @@ class ReplicaService {
   ReplicaService(raft::Server& raft, StateMachine& machine, const WatchHistory& history,
                  ClusterConfig cluster, std::string cluster_id, ChainCheck chain_check);
 
-  // How many watches may wait for events at once; more are answered `overloaded`.
+  // How many watches may wait for events at once: in all, of one user, and from one source
+  // address; more are answered `overloaded` (nothing happened: ask again later).
   static constexpr std::size_t watchers_max = 4096;
+  static constexpr std::size_t watchers_per_user_max = 16;
+  static constexpr std::size_t watchers_per_source_max = 256;
   // How many kept events one watch looks at before it answers (with the revision it reached).
   static constexpr std::size_t watch_scan_max = 10'000;
 
   // Entries were applied: the waiting watches look again (once per turn of the executor,
   // however many entries were applied in it).
   void wake_watchers();
-  // Ends every waiting watch (each answers what it has) and refuses new ones: before the
-  // executor is drained for the last time.
+  // Ends every waiting watch (each answers `unavailable`) and refuses new ones. A watch woken
+  // after this service is gone touches nothing of it. The destructor stops too.
   void stop();
+  ~ReplicaService();
+  ReplicaService(const ReplicaService&) = delete;
+  ReplicaService& operator=(const ReplicaService&) = delete;
 
   // Registers `status`, `auth_challenge`, `authenticate` and every platform op
   // (docs/platform.md) on `server`.
@@ -117,7 +124,37 @@ class ReplicaService {
   // registration); nullopt when it may go on (its tokens are taken).
   std::optional<wire::Reply> rate_refusal(const Request& request, const std::string& source);
   boost::asio::awaitable<wire::Reply> async_read(const Request& request);
-  boost::asio::awaitable<wire::Reply> async_watch(Watch watch);
+  // `source`: the address the watch came from (its share of the waiting watches).
+  boost::asio::awaitable<wire::Reply> async_watch(Watch watch, std::string source);
+
+  // The watches waiting for an event, shared with their coroutines so that one woken after
+  // the service is gone sees it is stopped without touching the service.
+  struct WaitingWatches {
+    std::set<boost::asio::steady_timer*> timers;
+    std::map<std::string, std::size_t, std::less<>> per_user;
+    std::map<std::string, std::size_t, std::less<>> per_source;
+    bool is_wake_posted = false;
+    bool is_stopped = false;
+
+    // `overloaded` when one more watch of `username` from `source` may not wait.
+    std::optional<wire::Reply> admit(const std::string& username, const std::string& source) const;
+
+    // One waiting watch, counted while it lives.
+    class Wait {
+     public:
+      Wait(WaitingWatches& watches, boost::asio::steady_timer& timer, std::string username,
+           std::string source);
+      ~Wait();
+      Wait(const Wait&) = delete;
+      Wait& operator=(const Wait&) = delete;
+
+     private:
+      WaitingWatches& watches_;
+      boost::asio::steady_timer& timer_;
+      std::string username_;
+      std::string source_;
+    };
+  };
   // The refusal of `request` by the current state, confirmed after a read barrier; nullopt
   // when it must be proposed (not refused, or refused but perhaps a retry of a write in the
   // log). A failed barrier is answered as it failed (nothing was proposed).
@@ -139,9 +176,7 @@ class ReplicaService {
   mutable std::optional<raft::LogIndex> digest_index_;
   mutable std::string digest_;
   const WatchHistory& history_;
-  std::set<boost::asio::steady_timer*> watchers_;  // the waiting watches' timers
-  bool is_wake_posted_ = false;
-  bool is_stopped_ = false;
+  std::shared_ptr<WaitingWatches> waiting_ = std::make_shared<WaitingWatches>();
   ClusterConfig cluster_;
   RateLimiter registrations_;  // logins of names that are not users yet, per source
   RateLimiter writes_;         // every write (and every proof of a user's key), per source

@@ -173,7 +173,7 @@ WatchEvent& StateMachine::record_event(WatchEventKind kind, const AuctionRecord&
   event.kind = kind;
   event.auction_id = a.id;
   if (kind != WatchEventKind::auction_created && kind != WatchEventKind::auction_cancelled) {
-    event.progress = view_of(a, Role::seller).progress;
+    event.progress = progress_of(a);
   }
   return event;
 }
@@ -183,7 +183,7 @@ std::optional<WatchEvent> StateMachine::as_seen_by(const WatchEvent& event,
   if (event.kind == WatchEventKind::user_logged_in) {
     // Its own: another program that logged in with its key takes its peers over.
     if (!event.username ||
-        (*event.username != watcher && !share_running_auction(watcher, *event.username))) {
+        (*event.username != watcher && !is_counterpart(watcher, *event.username))) {
       return std::nullopt;
     }
     return event;
@@ -207,23 +207,20 @@ std::optional<WatchEvent> StateMachine::as_seen_by(const WatchEvent& event,
   return seen;
 }
 
-bool StateMachine::share_running_auction(std::string_view a, std::string_view b) const {
+bool StateMachine::is_counterpart(std::string_view a, std::string_view b) const {
   const auto first = users_.find(a);
   const auto second = users_.find(b);
   if (first == users_.end() || second == users_.end()) return false;
-  const std::vector<AuctionId>& x = first->second.auctions;
-  const std::vector<AuctionId>& y = second->second.auctions;
-  for (std::size_t i = 0, j = 0; i < x.size() && j < y.size();) {
-    if (x[i] < y[j]) {
-      ++i;
-    } else if (y[j] < x[i]) {
-      ++j;
-    } else {
-      const Stage stage = auctions_.find(x[i])->second.stage;
-      if (stage == Stage::created || stage == Stage::started) return true;
-      ++i;
-      ++j;
-    }
+  // The shorter list, each looked up in the longer: as cheap as the shorter list allows.
+  const std::vector<AuctionId>* few = &first->second.auctions;
+  const std::vector<AuctionId>* many = &second->second.auctions;
+  if (few->size() > many->size()) std::swap(few, many);
+  for (const AuctionId id : *few) {
+    if (!std::binary_search(many->begin(), many->end(), id)) continue;
+    const AuctionRecord& shared = auctions_.find(id)->second;
+    const bool is_running = shared.stage == Stage::created || shared.stage == Stage::started;
+    // Both take part; one of them sells it (two of its buyers are no counterparts).
+    if (is_running && (shared.seller == a || shared.seller == b)) return true;
   }
   return false;
 }
@@ -642,7 +639,8 @@ Result<json> StateMachine::on(const FinishAuction& c) {
   apply_new_links(a, c.links, admitted->new_links_start);
   a.chain_head = c.chain_head;
   a.signature = c.signature;
-  record_event(WatchEventKind::auction_finished, a).outcome = view_of(a, Role::none).outcome;
+  record_event(WatchEventKind::auction_finished, a).outcome =
+      AuctionView::Outcome{a.winner, a.current_price};
   return outcome(a, true);
 }
 

@@ -56,15 +56,17 @@ AuctionView view_of(const AuctionRecord& a, Role role) {
   if (a.stage == Stage::finished) view.outcome = AuctionView::Outcome{a.winner, a.current_price};
   if (role == Role::none) return view;
 
-  // Assigned, not emplace()d: clang cannot see that a nested struct with a default member
-  // initializer is default-constructible inside its own translation of the enclosing class.
-  view.progress = AuctionView::Progress{};
-  AuctionView::Progress& progress = *view.progress;
+  view.progress = progress_of(a);
+  return view;
+}
+
+AuctionView::Progress progress_of(const AuctionRecord& a) {
+  AuctionView::Progress progress;
   progress.round_id = a.round_id;
   progress.current_price = a.current_price;
   progress.buyer_count = a.buyers.size();
   progress.active_count = a.active_buyer_count();
-  return view;
+  return progress;
 }
 
 nlohmann::json encode_auction_view(const AuctionView& view) {

@@ -31,6 +31,7 @@ void WatchHistory::restart_at(std::uint64_t revision) {
 WatchHistory::Page WatchHistory::read(std::uint64_t after, std::size_t limit, std::size_t scan_max,
                                       const Filter& seen) const {
   AUCTION_ASSERT(after >= oldest_, "a watcher reads only what the history still holds");
+  AUCTION_ASSERT(limit > 0 && scan_max > 0, "a read looks at one event at least");
   Page page;
   page.revision = std::max(after, revision_);
   auto it = std::upper_bound(

@@ -55,7 +55,7 @@ class WatchHistory {
   // revision reached: the last event returned when `limit` were found, the last event looked
   // at when `scan_max` were, else revision() -- never less than `after` (a watcher that
   // reached further elsewhere keeps its place while this replica catches up).
-  // Precondition: after >= oldest().
+  // Precondition: after >= oldest(); limit and scan_max at least 1.
   struct Page {
     std::vector<WatchEvent> events;
     std::uint64_t revision = 0;

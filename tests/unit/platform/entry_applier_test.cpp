@@ -83,11 +83,20 @@ TEST_CASE("platform: every applied entry goes on to the watch history, and a sna
   CHECK(applied == 2);
   CHECK(history.revision() == 2);
   CHECK(history.event_count() == 2);
+  // An entry that makes no event (a refusal) moves the revision and wakes no watcher.
+  const auto refused = decode_request({{"op", "rotate_key"},
+                                       {"username", "nobody"},
+                                       {"public_key", std::string(64, 'a')},
+                                       {"proof", std::string(128, 'b')}});
+  REQUIRE(refused.has_value());
+  raft_side.apply(LogIndex{3}, bytes_of(*refused));
+  CHECK(applied == 2);
+  CHECK(history.revision() == 3);
   const std::string snapshot = raft_side.snapshot();
-  raft_side.apply(LogIndex{3}, bytes_of(login("carol")));
+  raft_side.apply(LogIndex{4}, bytes_of(login("carol")));
   REQUIRE(raft_side.restore(snapshot).has_value());
   CHECK(applied == 4);
-  CHECK(history.oldest() == 2);
-  CHECK(history.revision() == 2);
+  CHECK(history.oldest() == 3);
+  CHECK(history.revision() == 3);
   CHECK(history.event_count() == 0);
 }

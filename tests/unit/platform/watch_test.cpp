@@ -162,7 +162,7 @@ TEST_CASE("watch: participants see the progress, everyone else only what views s
   CHECK_FALSE(h.sm.as_seen_by(round, "nobody").has_value());
 }
 
-TEST_CASE("watch: a login is seen by those who share a running auction with the user",
+TEST_CASE("watch: a login is seen by its counterparts in a running auction: the seller, its buyers",
           "[platform][watch]") {
   Harness h;
   const auto id = h.with_created_auction();
@@ -170,6 +170,12 @@ TEST_CASE("watch: a login is seen by those who share a running auction with the 
   const WatchEvent login = last_event(h);
   CHECK(h.sm.as_seen_by(login, "bob").has_value());
   CHECK(h.sm.as_seen_by(login, "carol").has_value());
+  // A buyer's login reaches the seller, never another buyer (only the seller may know where
+  // its buyers answer).
+  h.login("bob", "127.0.0.1:8888");
+  const WatchEvent buyer_login = last_event(h);
+  CHECK(h.sm.as_seen_by(buyer_login, "alice").has_value());
+  CHECK_FALSE(h.sm.as_seen_by(buyer_login, "carol").has_value());
   CHECK_FALSE(h.sm.as_seen_by(login, "dave").has_value());  // shares none
   // Its own: another program may have logged in with its key.
   CHECK(h.sm.as_seen_by(login, "alice").has_value());

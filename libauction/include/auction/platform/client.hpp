@@ -144,7 +144,9 @@ class Client : boost::noncopyable {
   // The replica may hold a watch up to its wait_ms before answering: each attempt, and the
   // call's deadline, get that much longer. Errors: also `compacted` (the events after
   // command.after are no longer kept: read the auctions again and watch from the
-  // `revision` the error names), `overloaded` (too many watches wait on the leader).
+  // `revision` the error names), `overloaded` (too many watches wait on the leader: answered
+  // at once, not retried, when wait_ms is not 0; nothing happened, ask again later). Events
+  // of kinds this client does not know (a newer platform's) are left out of the page.
   boost::asio::awaitable<Result<WatchPage>> async_watch(Watch command);
   // Any command, chosen at run time; the answer holds the alternative of the command's index.
   boost::asio::awaitable<Result<Answer>> async_call(Command command);

@@ -137,9 +137,10 @@ class StateMachine {
   // `event` as `watcher` may see it now, by the visibility rules (views.hpp) applied to the
   // current state, with the watcher's `role` in the auction: nullopt when it may not see it
   // at all (the joins, quits and rounds of an auction it takes no part in, the logins of
-  // users it shares no running auction with), and without `progress` when it takes no part
-  // in the auction. A buyer who quit sees its own quit; a user sees its own logins (another
-  // program with its key may have taken its place).
+  // users who are not its counterparts: the seller of a running auction it joined, or a
+  // buyer of one it sells), and without `progress` when it takes no part in the auction. A
+  // buyer who quit sees its own quit; a user sees its own logins (another program with its
+  // key may have taken its place).
   std::optional<WatchEvent> as_seen_by(const WatchEvent& event, std::string_view watcher) const;
 
  private:
@@ -227,8 +228,9 @@ class StateMachine {
   AuctionRecord& edit(const AuctionRecord& admitted);
   // Records the event of the entry being applied: `kind` of auction `a` as it is now.
   WatchEvent& record_event(WatchEventKind kind, const AuctionRecord& a);
-  // Whether users `a` and `b` both take part in an auction that is created or started.
-  bool share_running_auction(std::string_view a, std::string_view b) const;
+  // Whether one of users `a` and `b` sells an auction, created or started, that the other
+  // has joined.
+  bool is_counterpart(std::string_view a, std::string_view b) const;
 
   Capacity capacity_;
   Users users_;

@@ -77,6 +77,8 @@ struct AuctionView {
 // The auction as any viewer with `role` sees it (the same for every buyer, and for every
 // user who takes no part).
 AuctionView view_of(const AuctionRecord& auction, Role role);
+// Its clock and buyers, as its participants see them (view_of()'s `progress`).
+AuctionView::Progress progress_of(const AuctionRecord& auction);
 
 // The view's JSON: its fields, and Outcome's and Progress's fields in the same object when
 // present. Precondition: the invariants above hold.

@@ -182,6 +182,16 @@ void BuyerRuntime::on_user_logged_in(std::string_view username, const std::strin
   state_->peer->set_address_of_seller(username, address);
 }
 
+void BuyerRuntime::refresh_seller_addresses() {
+  State& s = *state_;
+  for (const AuctionId id : s.peer->watched()) {
+    if (s.looking_up.insert(id).second) {
+      wire::spawn_logged(s.executor, State::async_refresh_seller(state_, id),
+                         "buyer: look up seller");
+    }
+  }
+}
+
 const std::string& BuyerRuntime::address() const { return state_->address; }
 
 const std::string& BuyerRuntime::username() const { return state_->username(); }

@@ -88,6 +88,9 @@ class BuyerRuntime {
   // The platform says `username` logged in at `address` (its watch): if it sells an auction
   // watched here, its withdrawals go there from now on.
   void on_user_logged_in(std::string_view username, const std::string& address);
+  // Some of the platform's events were missed (its watch fell behind): the sellers of the
+  // auctions watched here are looked up again, in case one of them moved meanwhile.
+  void refresh_seller_addresses();
 
   const BuyerPeer& peer() const;
   const std::string& address() const;
