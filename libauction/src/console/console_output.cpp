@@ -1,6 +1,8 @@
 // How both interpreters print; see console/console_output.hpp.
 #include "console/console_output.hpp"
 
+#include <cstdio>
+
 #include "auction/base/error_codes.hpp"
 #include "auction/base/text_rules.hpp"
 #include "console/console_text.hpp"
@@ -29,6 +31,12 @@ void ConsoleOutput::answer(const std::string& command, const Result<nlohmann::js
 
 void ConsoleOutput::event(const nlohmann::json& as_json, const std::string& text) const {
   print(json ? json_line(as_json) : text);
+}
+
+void write_line(std::string_view line) {
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
 }
 
 void print_platform_event(const ConsoleOutput& out, const platform::WatchEvent& event,

@@ -36,6 +36,10 @@ struct ConsoleOutput {
   void event(const nlohmann::json& as_json, const std::string& text) const;
 };
 
+// Writes `line` and a newline to the standard output, flushed: the one place a console line
+// reaches it (console_program.cpp; LineReader when no editor draws the screen).
+void write_line(std::string_view line);
+
 // What the platform's watch says (platform_watch.hpp), as both interpreters print it.
 // An event `me` may see, unless the console says it otherwise (describe_watch_event).
 void print_platform_event(const ConsoleOutput& out, const platform::WatchEvent& event,

@@ -31,11 +31,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-void print_line(const std::string& line) {
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fputc('\n', stdout);
-  std::fflush(stdout);
-}
+void print_line(const std::string& line) { detail::write_line(line); }
 
 // How the program says what leaving would cost, as a line of its output.
 std::string leaving_line(const std::string& warning, std::string_view again, bool json) {

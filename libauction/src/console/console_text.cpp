@@ -357,7 +357,7 @@ std::optional<std::string> describe_watch_event(const platform::WatchEvent& e, s
 }
 
 json watch_event_json(const platform::WatchEvent& event) {
-  json j = platform::encode_answer(platform::WatchPage{event.revision, {event}})["events"][0];
+  json j = platform::encode_watch_event(event);
   j["event"] = std::string(platform::watch_event_kind_name(event.kind));
   return j;
 }

@@ -13,6 +13,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "console/console_output.hpp"
+
 namespace auction::console {
 
 namespace asio = boost::asio;
@@ -66,11 +68,9 @@ void LineReader::print(std::string_view line) {
   std::lock_guard lock(edit_mutex_);
   if (editor_) {
     editor_->print_above(line);
-    return;
+  } else {
+    detail::write_line(line);
   }
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fputc('\n', stdout);
-  std::fflush(stdout);
 }
 
 LineReader::Input LineReader::wait_for_input() {
@@ -114,21 +114,12 @@ void LineReader::read_all_edited() {
       typed.swap(typed_);
     }
     for (std::optional<std::string>& line : typed) {
-      if (!line) {
-        std::lock_guard lock(mutex_);
-        at_end_ = true;
-        wake_console();
-        return;
-      }
+      if (!line) return end_input();
       if (line->size() > line_chars_max) line->resize(line_chars_max);
       if (!push(std::move(*line))) return;
     }
   }
-  {
-    std::lock_guard lock(mutex_);
-    at_end_ = true;
-  }
-  wake_console();
+  end_input();
 }
 
 void LineReader::read_all() {
@@ -153,11 +144,7 @@ void LineReader::read_all() {
     }
   }
   if (!line.empty() && !push(std::move(line))) return;
-  {
-    std::lock_guard lock(mutex_);
-    at_end_ = true;
-  }
-  wake_console();
+  end_input();
 }
 
 bool LineReader::push(std::string line) {
@@ -169,6 +156,14 @@ bool LineReader::push(std::string line) {
   }
   wake_console();
   return true;
+}
+
+void LineReader::end_input() {
+  {
+    std::lock_guard lock(mutex_);
+    at_end_ = true;
+  }
+  wake_console();
 }
 
 void LineReader::wake_console() {

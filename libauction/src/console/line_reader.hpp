@@ -83,6 +83,7 @@ class LineReader {
   int read_typed_char();
   bool push(std::string line);  // reader thread: queues a line; false once stopping
   void wake_console();          // reader thread: wakes async_read_line on the executor
+  void end_input();             // reader thread: no line will follow (then wake_console())
 
   const int fd_;
   const boost::asio::any_io_executor executor_;

@@ -177,6 +177,8 @@ template Result<BuyerPage> decode_answer<BuyerPage>(const nlohmann::json&);
 template Result<LinkPage> decode_answer<LinkPage>(const nlohmann::json&);
 template Result<WatchPage> decode_answer<WatchPage>(const nlohmann::json&);
 
+nlohmann::json encode_watch_event(const WatchEvent& event) { return json_value(event); }
+
 Result<Answer> decode_answer(const Command& asked, const nlohmann::json& result) {
   return std::visit(
       [&result](const auto& command) -> Result<Answer> {

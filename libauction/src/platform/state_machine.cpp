@@ -167,10 +167,15 @@ void StateMachine::begin_entry(raft::LogIndex index) {
   last_event_.reset();
 }
 
-WatchEvent& StateMachine::record_event(WatchEventKind kind, const AuctionRecord& a) {
+WatchEvent& StateMachine::record_event(WatchEventKind kind) {
   WatchEvent& event = last_event_.emplace();
   event.revision = applied_index_.value;
   event.kind = kind;
+  return event;
+}
+
+WatchEvent& StateMachine::record_event(WatchEventKind kind, const AuctionRecord& a) {
+  WatchEvent& event = record_event(kind);
   event.auction_id = a.id;
   if (kind != WatchEventKind::auction_created && kind != WatchEventKind::auction_cancelled) {
     event.progress = progress_of(a);
@@ -421,9 +426,7 @@ Result<json> StateMachine::on(const Login& c) {
   auto [user, created] = users_.try_emplace(c.username);
   user->second.address = c.address;
   user->second.public_key = key_bytes(c.public_key);
-  WatchEvent& event = last_event_.emplace();
-  event.revision = applied_index_.value;
-  event.kind = WatchEventKind::user_logged_in;
+  WatchEvent& event = record_event(WatchEventKind::user_logged_in);
   event.username = c.username;
   event.address = c.address;
   return encode_answer(LoggedIn{c.username, c.address, created});

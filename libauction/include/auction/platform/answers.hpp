@@ -267,6 +267,9 @@ struct AnswerOf<Watch> {
 template <class C>
 using AnswerTo = typename AnswerOf<C>::type;
 
+// One watch event's JSON, as it stands in a watch answer's "events".
+nlohmann::json encode_watch_event(const WatchEvent& event);
+
 // The "result" object of the success answer. Precondition: every view in it keeps the
 // invariants of AuctionView.
 nlohmann::json encode_answer(const Answer& answer);

@@ -226,7 +226,8 @@ class StateMachine {
   Result<const AuctionRecord*> unstarted_auction(std::string_view username, AuctionId id) const;
   // The admitted auction, to be changed: its kept views are dropped.
   AuctionRecord& edit(const AuctionRecord& admitted);
-  // Records the event of the entry being applied: `kind` of auction `a` as it is now.
+  // Records the event of the entry being applied: `kind`, and of auction `a` as it is now.
+  WatchEvent& record_event(WatchEventKind kind);
   WatchEvent& record_event(WatchEventKind kind, const AuctionRecord& a);
   // Whether one of users `a` and `b` sells an auction, created or started, that the other
   // has joined.
