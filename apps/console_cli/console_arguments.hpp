@@ -34,10 +34,13 @@ inline void add_identity_options(CLI::App& app, console::ProgramOptions& program
       ->excludes(file);
 }
 
-// --script and --json.
+// --script, --json and --web.
 inline void add_input_options(CLI::App& app, console::ProgramOptions& program) {
   app.add_option("--script", program.script, "read commands from FILE instead of the terminal");
   app.add_flag("--json", program.json, "print every event and answer as one JSON line");
+  app.add_option("--web", program.web,
+                 "HOST:PORT where a page in your browser drives this program too (its address, "
+                 "with a secret, is printed at start; use a loopback HOST unless you mean it)");
 }
 
 // Adds --version and parses. nullopt: the program runs; otherwise its exit code (0 after

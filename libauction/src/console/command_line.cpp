@@ -145,6 +145,8 @@ void answer_auction_list(const CommandLine& line, const market::AuctionListReque
   } else if (line.out().json) {
     line.answer(json{{"auctions", list->views}, {"more", list->more}}, "");
   } else {
+    line.out().answer_to_sink(line.command(),
+                              json{{"auctions", list->views}, {"more", list->more}});
     if (list->views.empty()) {
       line.out().print(request.after.value == 0
                            ? (request.mine ? "no auctions of yours yet" : "no auctions yet")

@@ -14,23 +14,47 @@ std::string json_line(const nlohmann::json& value) {
   return printable_text(value.dump(), Escapes::json);
 }
 
+namespace {
+
+nlohmann::json answer_json(const std::string& command, const Result<nlohmann::json>& outcome) {
+  nlohmann::json line = {{"reply", command}, {"ok", outcome.has_value()}};
+  if (outcome) {
+    line["result"] = *outcome;
+  } else {
+    line["error"] = {{"code", outcome.error().code}, {"message", outcome.error().message}};
+  }
+  return line;
+}
+
+// What the json_sink gets: the JSON line with the readable line in "text" (a page shows
+// the same words as the terminal).
+void to_sink(const ConsoleOutput& out, nlohmann::json line, const std::string& text) {
+  if (!out.json_sink) return;
+  if (!text.empty()) line["text"] = text;
+  out.json_sink(json_line(line));
+}
+
+}  // namespace
+
 void ConsoleOutput::answer(const std::string& command, const Result<nlohmann::json>& outcome,
                            const std::string& text) const {
-  if (json) {
-    nlohmann::json line = {{"reply", command}, {"ok", outcome.has_value()}};
-    if (outcome) {
-      line["result"] = *outcome;
-    } else {
-      line["error"] = {{"code", outcome.error().code}, {"message", outcome.error().message}};
-    }
-    print(json_line(line));
-  } else {
-    print(outcome ? text : command + ": " + plain_error_text(outcome.error()));
+  const std::string readable = outcome ? text : command + ": " + plain_error_text(outcome.error());
+  if (json || json_sink) {
+    nlohmann::json line = answer_json(command, outcome);
+    if (json) print(json_line(line));
+    to_sink(*this, std::move(line), readable);
   }
+  if (!json) print(readable);
+}
+
+void ConsoleOutput::answer_to_sink(const std::string& command,
+                                   const Result<nlohmann::json>& outcome) const {
+  to_sink(*this, answer_json(command, outcome), "");
 }
 
 void ConsoleOutput::event(const nlohmann::json& as_json, const std::string& text) const {
   print(json ? json_line(as_json) : text);
+  to_sink(*this, as_json, text);
 }
 
 void write_line(std::string_view line) {

@@ -27,6 +27,9 @@ std::string json_line(const nlohmann::json& value);
 struct ConsoleOutput {
   PrintLine print;    // where every line goes
   bool json = false;  // JSON lines instead of readable ones
+  // Also gets every answer and event as its JSON line, with the readable line in "text"
+  // (for an answer printed as several lines of its own, none); may be unset.
+  PrintLine json_sink;
 
   // The answer to `command`: `text` when it succeeded, "command: code: message" when not.
   void answer(const std::string& command, const Result<nlohmann::json>& outcome,
@@ -34,6 +37,10 @@ struct ConsoleOutput {
 
   // An event: `as_json` in JSON mode, `text` otherwise.
   void event(const nlohmann::json& as_json, const std::string& text) const;
+
+  // The answer to `command` to the json_sink only (for an answer printed otherwise, as
+  // several lines of its own).
+  void answer_to_sink(const std::string& command, const Result<nlohmann::json>& outcome) const;
 };
 
 // Writes `line` and a newline to the standard output, flushed: the one place a console line
@@ -54,7 +61,8 @@ void print_platform_missed(const ConsoleOutput& out);
 // What every interpreter's state begins with: where it prints, and the options it was given.
 struct ConsoleState {
   ConsoleState(PrintLine print, ConsoleOptions console_options)
-      : out{std::move(print), console_options.json}, options(console_options) {}
+      : out{std::move(print), console_options.json, console_options.json_sink},
+        options(console_options) {}
 
   ConsoleOutput out;
   ConsoleOptions options;

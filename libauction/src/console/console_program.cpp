@@ -6,15 +6,20 @@
 
 #include <csignal>
 #include <cstdio>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include "auction/base/text_rules.hpp"
@@ -22,9 +27,11 @@
 #include "auction/platform/cluster_config.hpp"
 #include "base/file_descriptor.hpp"
 #include "console/command_line.hpp"
+#include "console/console_output.hpp"
 #include "console/line_reader.hpp"
 #include "console/platform_watch.hpp"
 #include "console/user_key_file.hpp"
+#include "console/web_console.hpp"
 
 namespace auction::console {
 namespace {
@@ -40,11 +47,58 @@ std::string leaving_line(const std::string& warning, std::string_view again, boo
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// One command at a time, whether typed or sent by the web page: first come, first served.
+class CommandTurn {
+ public:
+  explicit CommandTurn(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+
+  // Waits for the turn; release() hands it on.
+  asio::awaitable<void> async_acquire() {
+    if (!is_held_) {
+      is_held_ = true;
+      co_return;
+    }
+    asio::steady_timer waiter(executor_, asio::steady_timer::time_point::max());
+    waiters_.push_back(&waiter);
+    co_await waiter.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+
+  void release() {
+    if (waiters_.empty()) {
+      is_held_ = false;
+      return;
+    }
+    asio::steady_timer* next = waiters_.front();
+    waiters_.pop_front();
+    next->cancel();  // the turn passes to it, still held
+  }
+
+ private:
+  asio::any_io_executor executor_;
+  bool is_held_ = false;
+  std::deque<asio::steady_timer*> waiters_;
+};
+
+// Runs a line from the web page in its turn. A `quit` is the terminal's.
+asio::awaitable<void> async_run_web_command(CommandTurn& turn, FrontEnd& front_end,
+                                            detail::WebConsole& web, std::string line) {
+  if (detail::is_quit_line(line)) {
+    web.broadcast(detail::json_line(nlohmann::json{
+        {"reply", "quit"},
+        {"ok", false},
+        {"error", {{"code", "invalid_argument"}, {"message", "quit at the terminal"}}}}));
+    co_return;
+  }
+  co_await turn.async_acquire();
+  co_await front_end.async_execute(std::move(line));
+  turn.release();
+}
+
 // The command loop: a prompt (with `shows_prompt`: at a terminal the editor does not draw), a
 // line, its answer, until `quit` or the end of the input. With `confirms_quit`, a `quit`
 // while leaving costs something says what, and leaves only when the next line is `quit` again.
-asio::awaitable<void> async_run_commands(LineReader& reader, FrontEnd& front_end, bool shows_prompt,
-                                         bool confirms_quit, bool json) {
+asio::awaitable<void> async_run_commands(LineReader& reader, FrontEnd& front_end, CommandTurn& turn,
+                                         bool shows_prompt, bool confirms_quit, bool json) {
   bool is_quit_pending = false;
   for (;;) {
     if (shows_prompt) {
@@ -61,7 +115,10 @@ asio::awaitable<void> async_run_commands(LineReader& reader, FrontEnd& front_end
       }
     }
     is_quit_pending = false;
-    if (!(co_await front_end.async_execute(std::move(*line)))) co_return;
+    co_await turn.async_acquire();
+    const bool goes_on = co_await front_end.async_execute(std::move(*line));
+    turn.release();
+    if (!goes_on) co_return;
   }
 }
 
@@ -78,6 +135,17 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
   }
   const auto listen = parse_endpoint(options.listen);
   if (!listen) return refuse("--listen: " + listen.error().message + " (e.g. 127.0.0.1:0)");
+  std::optional<Endpoint> web_address;
+  if (!options.web.empty()) {
+    auto parsed = parse_endpoint(options.web);
+    if (!parsed) return refuse("--web: " + parsed.error().message + " (e.g. 127.0.0.1:8080)");
+    // The page's socket answers only the host the browser names, which is never "any".
+    if (parsed->host == "0.0.0.0" || parsed->host == "::") {
+      return refuse("--web: " + parsed->host +
+                    " is every address; name the one your browser will use (e.g. 127.0.0.1:8080)");
+    }
+    web_address = std::move(*parsed);
+  }
   // Closed on the way out, after the LineReader that reads it.
   const FileDescriptor script(
       options.script.empty() ? -1 : ::open(options.script.c_str(), O_RDONLY | O_CLOEXEC));
@@ -96,6 +164,13 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
   ConsoleOptions console_options;
   console_options.json = options.json;
   console_options.resumes_paused = options.resume;
+  // The web page, once started, gets every answer and event.
+  std::optional<detail::WebConsole> web;
+  if (web_address) {
+    console_options.json_sink = [&web](const std::string& line) {
+      if (web) web->broadcast(line);
+    };
+  }
   // Once the reader reads typed lines, every line goes through it (above the line being
   // typed, at a terminal).
   LineReader* screen = nullptr;
@@ -112,6 +187,18 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
   FrontEnd& front_end = **made;
   auto address = front_end.start();
   if (!address) return refuse(address.error().message);
+  CommandTurn turn(io.get_executor());
+  std::string web_page_address;
+  if (web_address) {
+    web.emplace(io.get_executor(), *web_address, options.program, options.user,
+                [&](std::string line) {
+                  asio::co_spawn(io, async_run_web_command(turn, front_end, *web, std::move(line)),
+                                 asio::detached);
+                });
+    auto started = web->start();
+    if (!started) return refuse("--web: " + started.error().message);
+    web_page_address = std::move(*started);
+  }
 
   const bool interactive = options.script.empty() && ::isatty(0) == 1;
   // A person at a terminal edits the line typed, and what is printed meanwhile goes above it.
@@ -146,12 +233,13 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
                 "); commands that need the platform will fail until it is back");
         }
         print(options.program + " " + options.user + " ready at " + *address + " (type help)");
+        if (web) print("web page at " + web_page_address + " (open it in your browser)");
         watch.emplace(io.get_executor(), client, options.user, std::move(listener),
                       login.has_value());
         watch->start();
         co_await front_end.async_on_ready();
-        co_await async_run_commands(reader, front_end, interactive && !is_edited, confirms_quit,
-                                    options.json);
+        co_await async_run_commands(reader, front_end, turn, interactive && !is_edited,
+                                    confirms_quit, options.json);
       },
       [&](std::exception_ptr escaped) {
         if (escaped) {
@@ -185,6 +273,7 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
   await_signal();
   io.run();
   if (watch) watch->stop();
+  if (web) web->stop();
   front_end.stop();
   return 0;
 }

@@ -1,8 +1,10 @@
-// HttpServer: see wire/http_server.hpp. The one file that includes Beast's HTTP code.
+// HttpServer: see wire/http_server.hpp. The one file that includes Beast's HTTP and
+// WebSocket code.
 #include "wire/http_server.hpp"
 
 #include <array>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -12,6 +14,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -22,6 +25,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include "auction/base/log.hpp"
 #include "wire/acceptor.hpp"
@@ -32,6 +36,7 @@ namespace auction::wire {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using asio::ip::tcp;
 
 namespace {
@@ -70,9 +75,91 @@ asio::awaitable<void> async_drain(beast::tcp_stream& stream) {
 
 }  // namespace
 
+// One accepted WebSocket over a connection's stream: the reader is the connection's own
+// coroutine (HttpServer::State::async_serve_websocket), the writer a second one that sends
+// what send() queued, one message at a time. It lives as long as that coroutine; the owner
+// holds a WebSocketHandle to it instead, which may outlive it (and the io_context too).
+class WebSocketSession {
+ public:
+  WebSocketSession(beast::tcp_stream& stream, std::size_t queue_max)
+      : ws(stream),
+        wake(stream.get_executor()),
+        writer_done(stream.get_executor()),
+        queue_max_(queue_max) {}
+
+  void send(std::string text) {
+    if (is_closed) return;
+    if (queue.size() >= queue_max_) {
+      close();
+      return;
+    }
+    queue.push_back(std::move(text));
+    wake.cancel();
+  }
+
+  void close() {
+    if (std::exchange(is_closed, true)) return;
+    wake.cancel();
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws).socket().close(ignored);
+  }
+
+  // Sends the queue until the socket closes; then says so on writer_done.
+  asio::awaitable<void> async_write_queue() {
+    while (!is_closed) {
+      if (queue.empty()) {
+        wake.expires_at(asio::steady_timer::time_point::max());
+        co_await wake.async_wait(use_tuple);
+        continue;
+      }
+      const std::string text = std::move(queue.front());
+      queue.pop_front();
+      auto [error, n] = co_await ws.async_write(asio::buffer(text), use_tuple);
+      if (error) close();
+    }
+    is_writer_done = true;
+    writer_done.cancel();
+  }
+
+  websocket::stream<beast::tcp_stream&> ws;
+  asio::steady_timer wake;         // cancelled when there is something to send, or at close
+  asio::steady_timer writer_done;  // cancelled when async_write_queue() ended
+  std::deque<std::string> queue;
+  bool is_closed = false;
+  bool is_writer_done = false;
+
+ private:
+  std::size_t queue_max_;
+};
+
+// What the owner holds of a WebSocket: its calls reach the session while it lives.
+class WebSocketHandle final : public WebSocketChannel {
+ public:
+  explicit WebSocketHandle(std::weak_ptr<WebSocketSession> session)
+      : session_(std::move(session)) {}
+
+  void send(std::string text) override {
+    if (auto session = session_.lock()) session->send(std::move(text));
+  }
+  void close() override {
+    if (auto session = session_.lock()) session->close();
+  }
+
+ private:
+  std::weak_ptr<WebSocketSession> session_;
+};
+
 struct HttpServer::State : std::enable_shared_from_this<State> {
-  State(asio::any_io_executor ex, HttpServerOptions opts, HttpHandler h)
-      : executor(std::move(ex)), options(std::move(opts)), handler(std::move(h)) {}
+  State(asio::any_io_executor ex, HttpServerOptions opts, HttpHandler h, WebSocketHandlers w)
+      : executor(std::move(ex)),
+        options(std::move(opts)),
+        handler(std::move(h)),
+        websockets(std::move(w)) {}
+
+  // Serves an upgrade request read on `stream`: refused (404, 403), or a WebSocket until it
+  // closes.
+  asio::awaitable<void> async_serve_websocket(beast::tcp_stream& stream,
+                                              const http::request<http::empty_body>& request);
 
   asio::awaitable<void> async_accept_loop(std::shared_ptr<State> self);
   asio::awaitable<void> async_serve(std::shared_ptr<State> self, tcp::socket socket,
@@ -82,7 +169,8 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
 
   asio::any_io_executor executor;
   HttpServerOptions options;
-  HttpHandler handler;  // emptied by stop(): nothing is answered after it
+  HttpHandler handler;           // emptied by stop(): nothing is answered after it
+  WebSocketHandlers websockets;  // emptied by stop() too
   std::optional<tcp::acceptor> acceptor;
   std::set<beast::tcp_stream*> streams;           // open connections, closed by stop()
   std::map<std::string, std::size_t> per_source;  // open connections by source
@@ -163,6 +251,10 @@ asio::awaitable<void> HttpServer::State::async_serve(std::shared_ptr<State> /*ke
       co_await async_drain(stream);
       break;
     }
+    if (websocket::is_upgrade(parser.get())) {
+      co_await async_serve_websocket(stream, parser.get());
+      break;
+    }
     auto response = answer(parser.get());
     stream.expires_after(options.request_deadline);
     auto [write_error, written] = co_await http::async_write(stream, response, use_tuple);
@@ -171,6 +263,55 @@ asio::awaitable<void> HttpServer::State::async_serve(std::shared_ptr<State> /*ke
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.close();
+}
+
+asio::awaitable<void> HttpServer::State::async_serve_websocket(
+    beast::tcp_stream& stream, const http::request<http::empty_body>& request) {
+  std::string_view target(request.target().data(), request.target().size());
+  const std::size_t question = target.find('?');
+  const auto header = [&request](http::field field) {
+    const auto value = request[field];
+    return std::string_view(value.data(), value.size());
+  };
+  const UpgradeRequest upgrade{
+      target.substr(0, question),
+      question == std::string_view::npos ? std::string_view() : target.substr(question + 1),
+      header(http::field::host), header(http::field::origin)};
+  const bool is_served = static_cast<bool>(websockets.accepts);
+  if (!is_served || !websockets.accepts(upgrade)) {
+    auto refusal =
+        make_response(is_served ? 403 : 404, request.version(), "text/plain; charset=utf-8",
+                      is_served ? "not for you\n" : "no WebSocket here\n", false);
+    stream.expires_after(options.request_deadline);
+    co_await http::async_write(stream, refusal, use_tuple);
+    co_await async_drain(stream);
+    co_return;
+  }
+  auto session = std::make_shared<WebSocketSession>(stream, options.websocket_queue_max);
+  stream.expires_never();  // from here the WebSocket's own timeouts (idle pings) hold
+  session->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  session->ws.read_message_max(options.websocket_message_bytes_max);
+  session->ws.text(true);
+  auto [accept_error] = co_await session->ws.async_accept(request, use_tuple);
+  if (accept_error || is_stopped) co_return;
+  spawn_logged(executor, session->async_write_queue(), "websocket writer");
+  const auto channel = std::make_shared<WebSocketHandle>(session);
+  if (websockets.on_open) websockets.on_open(channel);
+  beast::flat_buffer buffer;
+  while (!session->is_closed && !is_stopped) {
+    auto [read_error, n] = co_await session->ws.async_read(buffer, use_tuple);
+    if (read_error || is_stopped) break;
+    std::string message = beast::buffers_to_string(buffer.data());
+    buffer.consume(buffer.size());
+    if (websockets.on_message) websockets.on_message(channel, std::move(message));
+  }
+  session->close();
+  if (!is_stopped && websockets.on_close) websockets.on_close(channel);
+  // The writer uses the stream, which lives in the caller's frame: wait for it to end.
+  if (!session->is_writer_done) {
+    session->writer_done.expires_at(asio::steady_timer::time_point::max());
+    co_await session->writer_done.async_wait(use_tuple);
+  }
 }
 
 asio::awaitable<void> HttpServer::State::async_accept_loop(std::shared_ptr<State> self) {
@@ -194,9 +335,9 @@ asio::awaitable<void> HttpServer::State::async_accept_loop(std::shared_ptr<State
 }
 
 HttpServer::HttpServer(asio::any_io_executor executor, HttpServerOptions options,
-                       HttpHandler handler)
-    : state_(std::make_shared<State>(std::move(executor), std::move(options), std::move(handler))) {
-}
+                       HttpHandler handler, WebSocketHandlers websockets)
+    : state_(std::make_shared<State>(std::move(executor), std::move(options), std::move(handler),
+                                     std::move(websockets))) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -217,6 +358,7 @@ void HttpServer::stop() {
   if (s.acceptor) s.acceptor->close(ignored);
   for (beast::tcp_stream* stream : s.streams) stream->socket().close(ignored);
   s.handler = nullptr;  // it may refer to what its owner destroys next
+  s.websockets = {};
 }
 
 std::size_t HttpServer::connection_count() const { return state_->streams.size(); }

@@ -90,7 +90,7 @@ class RecordingFrontEnd final : public FrontEnd {
 }  // namespace
 
 TEST_CASE(
-    "console: a program refuses a bad cluster file, user or --listen before it makes "
+    "console: a program refuses a bad cluster file, user, --listen or --web before it makes "
     "its front end",
     "[console][program]") {
   ProgramFiles files("quit\n");
@@ -111,6 +111,12 @@ TEST_CASE(
   ProgramOptions no_script = files.options();
   no_script.script = files.script() + ".missing";
   CHECK(console::run_console_program(no_script, make) == console::exit_refused);
+  // A web page's address the browser could not name, or no address at all.
+  for (const char* web : {"0.0.0.0:8080", "[::]:8080", "127.0.0.1", "127.0.0.1:99999"}) {
+    ProgramOptions bad_web = files.options();
+    bad_web.web = web;
+    CHECK(console::run_console_program(bad_web, make) == console::exit_refused);
+  }
   CHECK_FALSE(made);
 }
 
