@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+#include "auction/base/open_file_limit.hpp"
 #include "fanout_load.hpp"
 #include "modes.hpp"
 #include "report.hpp"
@@ -45,6 +46,14 @@ int run_fanout_mode(FanoutOptions options, const CommonOptions& common) {
                                : std::max<std::int64_t>(1, config.period_ms * 8 / 10);
   if (config.ack_deadline_ms >= config.period_ms) {
     std::fprintf(stderr, "bench fanout: --ack-deadline-ms must be shorter than --period-ms\n");
+    return 2;
+  }
+  // Every buyer's listening socket and both ends of its connection are in this process.
+  const std::string too_few_files =
+      open_file_limit_warning(raise_open_file_limit(), 3 * config.buyers + 64,
+                              std::to_string(config.buyers) + " buyers in one process");
+  if (!too_few_files.empty()) {
+    std::fprintf(stderr, "bench fanout: %s\n", too_few_files.c_str());
     return 2;
   }
   const auto load_before = load_average();

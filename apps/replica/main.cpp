@@ -45,6 +45,7 @@
 
 #include "auction/base/endpoint.hpp"
 #include "auction/base/log.hpp"
+#include "auction/base/open_file_limit.hpp"
 #include "auction/market/chain_check.hpp"
 #include "auction/platform/cluster_credentials.hpp"
 #include "auction/platform/replica.hpp"
@@ -180,7 +181,14 @@ asio::awaitable<void> async_stop(platform::Replica& replica, unsigned long long 
 int run(const std::string& config_path, platform::ReplicaOptions options) {
   const std::string http_address = options.http_address;
   asio::io_context io(1);
-  auto opened = platform::Replica::open(config_path, std::move(options), io.get_executor());
+  auto cluster = platform::ClusterConfig::load(config_path);
+  if (!cluster) return refuse(cluster.error().message);
+  // Every client connection, the members' raft connections, the log's files and a margin.
+  const std::uint64_t client_connections = cluster->limits.connections_max;
+  const std::uint64_t files_needed =
+      client_connections + 4 * platform::ClusterConfig::replicas_max + 64;
+  auto opened =
+      platform::Replica::open(std::move(*cluster), std::move(options), io.get_executor());
   if (!opened) return refuse(opened.error().message);
   platform::Replica& replica = **opened;
   const auto id = static_cast<unsigned long long>(replica.id());
@@ -198,6 +206,10 @@ int run(const std::string& config_path, platform::ReplicaOptions options) {
                          ", term " + u(recovered.term.value));
   }
 
+  const std::string too_few_files = open_file_limit_warning(
+      raise_open_file_limit(), files_needed,
+      "serving " + u(client_connections) + " clients with the raft port and the log");
+  if (!too_few_files.empty()) log_line(source, too_few_files);
   auto ports = replica.start();
   if (!ports) return refuse(ports.error().message);
 

@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "auction/base/limits.hpp"
 #include "auction/console/console_program.hpp"
 #include "auction/console/seller_console.hpp"
 #include "auction/market/runtime/seller_runtime.hpp"
@@ -25,6 +26,10 @@ int main(int argc, char** argv) {
   CLI::App app{"seller: run ascending-clock auctions on the PPAPD platform"};
   console::ProgramOptions program;
   program.program = "seller";
+  // A connection to every buyer of an auction, and a margin for the platform and files.
+  program.open_files_needed = limits::buyers_per_auction_max + 64;
+  program.open_files_needed_for = "an auction of " +
+                                  std::to_string(limits::buyers_per_auction_max) + " buyers";
   apps::add_identity_options(app, program, "buyers");
   std::string state_dir;
   app.add_option("--state-dir", state_dir,

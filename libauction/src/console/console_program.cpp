@@ -24,6 +24,7 @@
 
 #include "auction/base/text_rules.hpp"
 #include "auction/platform/client.hpp"
+#include "auction/base/open_file_limit.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "base/file_descriptor.hpp"
 #include "console/command_line.hpp"
@@ -146,6 +147,8 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
     }
     web_address = std::move(*parsed);
   }
+  const std::string too_few_files = open_file_limit_warning(
+      raise_open_file_limit(), options.open_files_needed, options.open_files_needed_for);
   // Closed on the way out, after the LineReader that reads it.
   const FileDescriptor script(
       options.script.empty() ? -1 : ::open(options.script.c_str(), O_RDONLY | O_CLOEXEC));
@@ -232,6 +235,7 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
                 printable_text(login.error().code + ": " + login.error().message) +
                 "); commands that need the platform will fail until it is back");
         }
+        if (!too_few_files.empty()) print(too_few_files);
         print(options.program + " " + options.user + " ready at " + *address + " (type help)");
         if (web) print("web page at " + web_page_address + " (open it in your browser)");
         watch.emplace(io.get_executor(), client, options.user, std::move(listener),

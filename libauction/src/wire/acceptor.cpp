@@ -1,7 +1,9 @@
 // Listening ports: see wire/acceptor.hpp.
 #include "wire/acceptor.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <string>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
@@ -11,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/base/error_codes.hpp"
+#include "auction/base/open_file_limit.hpp"
 
 namespace auction::wire {
 
@@ -45,16 +48,29 @@ asio::awaitable<void> async_accept_each(tcp::acceptor& acceptor, const bool& is_
                                         const OnConnection& on_connection) {
   constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
   asio::steady_timer backoff(acceptor.get_executor());
+  // A run of failures is told once per reason and then at most every 10 s.
+  std::string last_told;
+  auto last_told_at = std::chrono::steady_clock::time_point();
   while (!is_stopped) {
     auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
     if (is_stopped) co_return;
     if (ec) {
       // Out of descriptors or memory: wait a little instead of spinning on the error.
-      on_failure(ec.message());
+      std::string why = ec.message();
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+        why += " (" + open_file_limit_hint() + ")";
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (why != last_told || now - last_told_at >= std::chrono::seconds(10)) {
+        on_failure(why);
+        last_told = std::move(why);
+        last_told_at = now;
+      }
       backoff.expires_after(std::chrono::milliseconds(50));
       co_await backoff.async_wait(use_tuple);
       continue;
     }
+    last_told.clear();
     on_connection(std::move(socket));
   }
 }

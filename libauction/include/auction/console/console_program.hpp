@@ -24,6 +24,7 @@
 // main: it ignores SIGPIPE and ends the run at SIGINT or SIGTERM.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -62,6 +63,10 @@ struct ProgramOptions {
   std::string key_file;
   std::string passphrase_file;
   std::string passphrase_env;
+  // How many open files and connections the program may need at most, and for what (said
+  // when the hard limit is lower; base/open_file_limit.hpp). 0: no more than usual.
+  std::uint64_t open_files_needed = 0;
+  std::string open_files_needed_for;
 };
 
 // What the program has made when it asks for its front end. Everything outlives the front end.
