@@ -19,9 +19,9 @@ TEST_CASE("consoles: at a terminal, events print above the line being typed, whi
   bob.expect("lis");
   alice.ask(R"(create lot lamp 10.00 0.50 1000 "a brass lamp")", "created auction 1");
   const std::string event = bob.expect(R"(new: #1 "lot" (lamp) by alice)");
-  // The typed line is cleared (carriage return, erase to the end of the row) before the
+  // The typed line is cleared (carriage return, erase to the end of the screen) before the
   // event is printed, and drawn again below it.
-  CHECK(event.find("lis\r\x1b[Knew: #1") != std::string::npos);
+  CHECK(event.find("lis\r\x1b[Jnew: #1") != std::string::npos);
   bob.expect("> lis");
   CHECK(bob.output().find("lisnew") == std::string::npos);
   // What bob typed goes on where it was: the whole line runs.
@@ -32,6 +32,41 @@ TEST_CASE("consoles: at a terminal, events print above the line being typed, whi
   bob.expect(R"(#1 "lot" (lamp) by alice: created)");
   // Ctrl-C is still the terminal's interrupt: with nothing at stake, the buyer leaves.
   bob.process().write_input("\x03");
+  const auto exited = bob.process().wait_exit(cli_wait_max);
+  INFO("bob's output:\n" << bob.output());
+  REQUIRE(exited.has_value());
+  CHECK(*exited == 0);
+}
+
+TEST_CASE("consoles: at a terminal, a typed line that wraps is cleared on every row it takes",
+          "[auction][integration][watch]") {
+  Cluster cluster(1);
+  cluster.start_all();
+  cluster.wait_for_leader();
+  AuctionCli bob("buyer", cluster, "bob", {}, ChildProcess::Terminal::pty);
+  AuctionCli alice("seller", cluster, "alice");
+
+  // On 80 columns, the prompt and 100 typed characters take two rows: before the event,
+  // the cursor goes up one row, then the screen is cleared from there down.
+  const std::string typed(100, 'x');
+  bob.process().write_input(typed);
+  bob.expect(std::string(60, 'x'));
+  alice.ask("create one lamp 10.00 0.50 1000", "created auction 1");
+  const std::string first = bob.expect(R"(new: #1 "one" (lamp) by alice)");
+  CHECK(first.find("\x1b[1A\r\x1b[Jnew: #1") != std::string::npos);
+
+  // The window is made narrower, 40 columns: the same line now takes three rows.
+  bob.process().resize_terminal(24, 40);
+  alice.ask("create two lamp 10.00 0.50 1000", "created auction 2");
+  const std::string second = bob.expect(R"(new: #2 "two" (lamp) by alice)");
+  CHECK(second.find("\x1b[2A\r\x1b[Jnew: #2") != std::string::npos);
+
+  // The typed line is still whole: erased (Ctrl-U) it leaves nothing to run, and the next
+  // runs.
+  bob.process().write_input("\x15list\n");
+  bob.expect(R"(#2 "two" (lamp) by alice: created)");
+  // Ctrl-\ (SIGQUIT) leaves at once, the clean way: exit code 0, no core.
+  bob.process().write_input("\x1c");
   const auto exited = bob.process().wait_exit(cli_wait_max);
   INFO("bob's output:\n" << bob.output());
   REQUIRE(exited.has_value());

@@ -164,6 +164,12 @@ void ChildProcess::write_input(const std::string& text) {
   }
 }
 
+void ChildProcess::resize_terminal(unsigned short rows, unsigned short columns) {
+  // On the terminal's master side: the kernel tells the child's foreground (SIGWINCH).
+  const winsize size{.ws_row = rows, .ws_col = columns, .ws_xpixel = 0, .ws_ypixel = 0};
+  if (input_fd_ >= 0) ioctl(input_fd_, TIOCSWINSZ, &size);
+}
+
 void ChildProcess::close_input() {
   if (input_fd_ >= 0) close(input_fd_);
   input_fd_ = -1;

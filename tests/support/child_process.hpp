@@ -58,6 +58,9 @@ class ChildProcess {
   // Writes to the child's standard input (the CLIs read commands from it).
   void write_input(const std::string& text);
   void close_input();
+  // Terminal::pty only: the terminal is now `rows` x `columns`, as when a person resizes the
+  // window (the child gets SIGWINCH).
+  void resize_terminal(unsigned short rows, unsigned short columns);
 
   void signal(int signo);  // e.g. SIGSTOP, SIGCONT, SIGTERM
 

@@ -257,8 +257,11 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
       });
 
   // SIGTERM leaves at once; a first SIGINT (Ctrl-C) while leaving costs something says what,
-  // and the second leaves.
+  // and the second leaves. At a terminal, SIGQUIT (Ctrl-\) leaves at once too, through the
+  // same way out, so the terminal is given back as it was (its default would leave it in the
+  // editor's mode).
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  if (is_edited) signals.add(SIGQUIT);
   bool is_interrupt_pending = false;
   std::function<void()> await_signal = [&] {
     signals.async_wait([&](boost::system::error_code ec, int signo) {
@@ -275,6 +278,19 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
     });
   };
   await_signal();
+  // At a terminal, a change of its size reaches the editor.
+  asio::signal_set resizes(io);
+  std::function<void()> await_resize = [&] {
+    resizes.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      reader.on_terminal_resized();
+      await_resize();
+    });
+  };
+  if (is_edited) {
+    resizes.add(SIGWINCH);
+    await_resize();
+  }
   io.run();
   if (watch) watch->stop();
   if (web) web->stop();

@@ -73,6 +73,11 @@ void LineReader::print(std::string_view line) {
   }
 }
 
+void LineReader::on_terminal_resized() {
+  std::lock_guard lock(edit_mutex_);
+  if (editor_) editor_->resize();
+}
+
 LineReader::Input LineReader::wait_for_input() {
   for (;;) {
     pollfd ready[2] = {{.fd = fd_, .events = POLLIN, .revents = 0},

@@ -67,6 +67,8 @@ class LineReader {
   // Prints `line` and a newline on the standard output: above the line being typed when
   // editing. Any thread.
   void print(std::string_view line);
+  // The terminal changed size (SIGWINCH): the editor measures it again. Any thread.
+  void on_terminal_resized();
   bool is_editing() const { return editor_ != nullptr; }
 
  private:

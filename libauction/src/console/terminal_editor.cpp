@@ -1,8 +1,13 @@
 // TerminalEditor: see terminal_editor.hpp.
 #include "console/terminal_editor.hpp"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 // libedit's readline interface (Debian's libedit-dev). It declares FILE and uses it without
 // including <stdio.h> itself, so that comes first (above).
@@ -21,6 +26,20 @@ std::function<int()>* current_read_char = nullptr;
 std::string* current_prompt = nullptr;
 
 int read_terminal_char(FILE* /*stream*/) { return (*current_read_char)(); }
+
+// The terminal's width in columns (80 when it does not say).
+std::size_t terminal_width() {
+  winsize size{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return 80;
+}
+
+// How many columns `text` takes: one a character (UTF-8 continuation bytes take none).
+std::size_t columns_of(std::string_view text) {
+  std::size_t columns = 0;
+  for (const char c : text) columns += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return columns;
+}
 
 void on_libedit_line(char* line) {
   if (current_on_line == nullptr) {
@@ -70,12 +89,19 @@ TerminalEditor::~TerminalEditor() {
 void TerminalEditor::read_key() { rl_callback_read_char(); }
 
 void TerminalEditor::print_above(std::string_view line) {
-  // To the start of the row, clear it, print, and have libedit draw its line again.
-  std::fputs("\r\x1b[K", stdout);
+  // Up to the first row of the prompt and the typed text (a long one wraps over several),
+  // clear from there to the end of the screen, print, and have libedit draw its line again.
+  const std::string_view buffer = rl_line_buffer != nullptr ? rl_line_buffer : "";
+  const std::string_view typed = buffer.substr(0, static_cast<std::size_t>(std::max(rl_point, 0)));
+  const std::size_t rows_up = (columns_of(prompt_) + columns_of(typed)) / terminal_width();
+  if (rows_up > 0) std::fprintf(stdout, "\x1b[%zuA", rows_up);
+  std::fputs("\r\x1b[J", stdout);
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
   rl_forced_update_display();
 }
+
+void TerminalEditor::resize() { rl_resize_terminal(); }
 
 }  // namespace auction::console

@@ -37,7 +37,10 @@ class TerminalEditor {
   // it when the standard input is readable.
   void read_key();
   // Prints `line` (no newline) above the line being typed, and draws that again below it.
+  // A typed line longer than the terminal is wide is cleared on every row it wraps over.
   void print_above(std::string_view line);
+  // The terminal changed size (SIGWINCH): libedit measures it again.
+  void resize();
 
  private:
   std::string prompt_;
