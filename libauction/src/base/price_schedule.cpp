@@ -1,0 +1,80 @@
+// The clock's prices round by round; see auction/base/price_schedule.hpp.
+#include "auction/base/price_schedule.hpp"
+
+#include <string>
+
+#include "auction/base/error_codes.hpp"
+
+namespace auction {
+
+Result<PriceSchedule> PriceSchedule::create(Cents start, Cents increment,
+                                            std::vector<IncrementStep> steps) {
+  if (start.value < 0) return fail(code::invalid_argument, "start_price: must not be negative");
+  if (increment.value <= 0) return fail(code::invalid_argument, "increment: must be positive");
+  if (steps.size() > steps_max) {
+    return fail(code::invalid_argument,
+                "increment_steps: at most " + std::to_string(steps_max) + " steps");
+  }
+  Cents below = start;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const std::string where = "increment_steps[" + std::to_string(i) + "]";
+    if (steps[i].from_price <= below) {
+      return fail(code::invalid_argument,
+                  where + ".from_price: must be above " +
+                      (i == 0 ? std::string("the start price") : "the step before") + " (" +
+                      format_cents(below) + ")");
+    }
+    if (steps[i].increment.value <= 0) {
+      return fail(code::invalid_argument, where + ".increment: must be positive");
+    }
+    below = steps[i].from_price;
+  }
+  PriceSchedule schedule;
+  schedule.start_ = start;
+  schedule.increment_ = increment;
+  schedule.steps_ = std::move(steps);
+  return schedule;
+}
+
+Cents PriceSchedule::increment_at(Cents price) const noexcept {
+  Cents increment = increment_;
+  for (const IncrementStep& step : steps_) {
+    if (step.from_price > price) break;
+    increment = step.increment;
+  }
+  return increment;
+}
+
+Result<Cents> PriceSchedule::price_at(std::uint64_t rounds) const {
+  Cents price = start_;
+  std::uint64_t left = rounds;
+  // Level by level: within one, the price rises by one increment a round until it reaches
+  // the next level's from_price (each pass leaves at least one level behind).
+  for (;;) {
+    const Cents increment = increment_at(price);
+    const IncrementStep* next = nullptr;
+    for (const IncrementStep& step : steps_) {
+      if (step.from_price > price) {
+        next = &step;
+        break;
+      }
+    }
+    if (next == nullptr) return price_at_round(price, increment, left);
+    // Rounds until the price is at or above the next level: ceil(gap / increment) >= 1.
+    const std::int64_t gap = next->from_price.value - price.value;
+    const auto to_next =
+        static_cast<std::uint64_t>(gap / increment.value + (gap % increment.value != 0 ? 1 : 0));
+    if (left <= to_next) return price_at_round(price, increment, left);
+    auto reached = price_at_round(price, increment, to_next);
+    if (!reached) return std::unexpected(reached.error());
+    price = *reached;
+    left -= to_next;
+  }
+}
+
+bool PriceSchedule::is_price_at(std::uint64_t rounds, Cents price) const {
+  const auto expected = price_at(rounds);
+  return expected && *expected == price;
+}
+
+}  // namespace auction
