@@ -187,8 +187,7 @@ int run(const std::string& config_path, platform::ReplicaOptions options) {
   const std::uint64_t client_connections = cluster->limits.connections_max;
   const std::uint64_t files_needed =
       client_connections + 4 * platform::ClusterConfig::replicas_max + 64;
-  auto opened =
-      platform::Replica::open(std::move(*cluster), std::move(options), io.get_executor());
+  auto opened = platform::Replica::open(std::move(*cluster), std::move(options), io.get_executor());
   if (!opened) return refuse(opened.error().message);
   platform::Replica& replica = **opened;
   const auto id = static_cast<unsigned long long>(replica.id());

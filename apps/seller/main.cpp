@@ -28,8 +28,8 @@ int main(int argc, char** argv) {
   program.program = "seller";
   // A connection to every buyer of an auction, and a margin for the platform and files.
   program.open_files_needed = limits::buyers_per_auction_max + 64;
-  program.open_files_needed_for = "an auction of " +
-                                  std::to_string(limits::buyers_per_auction_max) + " buyers";
+  program.open_files_needed_for =
+      "an auction of " + std::to_string(limits::buyers_per_auction_max) + " buyers";
   apps::add_identity_options(app, program, "buyers");
   std::string state_dir;
   app.add_option("--state-dir", state_dir,

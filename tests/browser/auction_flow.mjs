@@ -29,7 +29,8 @@ if (!artefacts) {
 }
 mkdirSync(artefacts, { recursive: true });
 const step_ms = 20_000;  // a bound on each wait: it only turns a hang into a failure
-const input = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const lines = createInterface({ input: process.stdin });
+const input = lines[Symbol.asyncIterator]();
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -38,6 +39,17 @@ const browser = await chromium.launch({
 const pages = {};
 let step = "opening the pages";
 let failed = false;
+
+// Never outlive the test, nor leave the browser behind: when the test that started this
+// script goes away (its end of the standard input closes), or after a bound on the whole
+// flow, the browser is closed and the script exits.
+async function giveUp(why) {
+  console.error(`browser flow stopped while ${step}: ${why}`);
+  await browser.close().catch(() => {});
+  process.exit(1);
+}
+lines.on("close", () => giveUp("the test's end of the standard input closed"));
+setTimeout(() => giveUp("the whole flow took more than 150 s"), 150_000).unref();
 
 async function open(name, url) {
   const page = await (await browser.newContext()).newPage();
@@ -147,6 +159,7 @@ try {
   for (const [name, page] of Object.entries(pages)) {
     await page.screenshot({ path: join(artefacts, `${name}.png`), fullPage: true }).catch(() => {});
   }
+  lines.removeAllListeners("close");
   await browser.close();
 }
 process.exit(failed ? 1 : 0);

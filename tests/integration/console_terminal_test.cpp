@@ -6,6 +6,19 @@
 
 using namespace auction::test;
 
+namespace {
+
+// `cli` gets `keys` typed, and leaves with exit code 0.
+void types_and_leaves(AuctionCli& cli, const std::string& keys) {
+  cli.process().write_input(keys);
+  const auto exited = cli.process().wait_exit(cli_wait_max);
+  INFO("its output:\n" << cli.output());
+  REQUIRE(exited.has_value());
+  CHECK(*exited == 0);
+}
+
+}  // namespace
+
 TEST_CASE("consoles: at a terminal, events print above the line being typed, which stays whole",
           "[auction][integration][watch]") {
   Cluster cluster(1);
@@ -31,11 +44,7 @@ TEST_CASE("consoles: at a terminal, events print above the line being typed, whi
   bob.process().write_input("\x1b[A\n");
   bob.expect(R"(#1 "lot" (lamp) by alice: created)");
   // Ctrl-C is still the terminal's interrupt: with nothing at stake, the buyer leaves.
-  bob.process().write_input("\x03");
-  const auto exited = bob.process().wait_exit(cli_wait_max);
-  INFO("bob's output:\n" << bob.output());
-  REQUIRE(exited.has_value());
-  CHECK(*exited == 0);
+  types_and_leaves(bob, "\x03");
 }
 
 TEST_CASE("consoles: at a terminal, a typed line that wraps is cleared on every row it takes",
@@ -66,9 +75,5 @@ TEST_CASE("consoles: at a terminal, a typed line that wraps is cleared on every 
   bob.process().write_input("\x15list\n");
   bob.expect(R"(#2 "two" (lamp) by alice: created)");
   // Ctrl-\ (SIGQUIT) leaves at once, the clean way: exit code 0, no core.
-  bob.process().write_input("\x1c");
-  const auto exited = bob.process().wait_exit(cli_wait_max);
-  INFO("bob's output:\n" << bob.output());
-  REQUIRE(exited.has_value());
-  CHECK(*exited == 0);
+  types_and_leaves(bob, "\x1c");
 }

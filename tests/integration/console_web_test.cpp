@@ -89,8 +89,9 @@ TEST_CASE(
 
 namespace {
 
-// Sends `request` to 127.0.0.1:`port` and returns what comes back until the server closes
-// (or 5 s pass).
+// Sends `request` to 127.0.0.1:`port` and returns what comes back until the server closes,
+// or, for an answer that keeps the connection (a WebSocket's 101), until the end of its head
+// (5 s at most: a bound that only turns a hang into a failure).
 std::string http_exchange(std::uint16_t port, const std::string& request) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   REQUIRE(fd >= 0);
@@ -104,7 +105,10 @@ std::string http_exchange(std::uint16_t port, const std::string& request) {
   REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
   std::string answer;
   char buffer[4096];
-  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) answer.append(buffer, n);
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) {
+    answer.append(buffer, n);
+    if (answer.starts_with("HTTP/1.1 101") && answer.find("\r\n\r\n") != std::string::npos) break;
+  }
   ::close(fd);
   return answer;
 }
@@ -143,11 +147,23 @@ TEST_CASE("consoles: the web page's socket opens only for this server's own page
 
   const std::string own = "http://" + host;
   CHECK(http_exchange(port, upgrade("/ws?key=" + key, host, own)).starts_with("HTTP/1.1 101"));
+  // A client that is no browser sends no Origin: the secret is what it must have.
+  CHECK(http_exchange(port, upgrade("/ws?key=" + key, host, "")).starts_with("HTTP/1.1 101"));
+  // The page opened as localhost (the same machine's name for it) is this server too.
+  const std::string localhost = "localhost:" + std::to_string(port);
+  CHECK(http_exchange(port, upgrade("/ws?key=" + key, localhost, "http://" + localhost))
+            .starts_with("HTTP/1.1 101"));
   // Without the secret, with another, from another site's page, or by another host name
   // (DNS rebinding): refused, and nothing runs.
   CHECK(http_exchange(port, upgrade("/ws", host, own)).starts_with("HTTP/1.1 403"));
   CHECK(http_exchange(port, upgrade("/ws?key=" + std::string(key.size(), '0'), host, own))
             .starts_with("HTTP/1.1 403"));
+  // Only the first key counts: a wrong one first, the right one after, is refused.
+  CHECK(http_exchange(port,
+                      upgrade("/ws?key=" + std::string(key.size(), '0') + "&key=" + key, host, own))
+            .starts_with("HTTP/1.1 403"));
+  CHECK(
+      http_exchange(port, upgrade("/ws/../ws?key=" + key, host, own)).starts_with("HTTP/1.1 403"));
   CHECK(http_exchange(port, upgrade("/ws?key=" + key, host, "http://evil.example"))
             .starts_with("HTTP/1.1 403"));
   CHECK(http_exchange(port, upgrade("/ws?key=" + key, "evil.example:" + std::to_string(port), own))

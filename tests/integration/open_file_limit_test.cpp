@@ -18,12 +18,12 @@ std::unique_ptr<ChildProcess> seller_with_limit(const Cluster& cluster, const st
                                                 const TempDir& state, int limit) {
   const std::filesystem::path dir = cluster.config_path().parent_path();
   return std::make_unique<ChildProcess>(
-      "/bin/sh", std::vector<std::string>{
-                     "-c", "ulimit -n " + std::to_string(limit) + " && exec \"$0\" \"$@\"",
-                     executable("seller").string(), "--config", cluster.config_path().string(),
-                     "--user", user, "--key-file", (dir / "keys" / (user + ".key")).string(),
-                     "--passphrase-file", AuctionCli::passphrase_file(dir).string(),
-                     "--state-dir", state.path().string()});
+      "/bin/sh",
+      std::vector<std::string>{
+          "-c", "ulimit -n " + std::to_string(limit) + " && exec \"$0\" \"$@\"",
+          executable("seller").string(), "--config", cluster.config_path().string(), "--user", user,
+          "--key-file", (dir / "keys" / (user + ".key")).string(), "--passphrase-file",
+          AuctionCli::passphrase_file(dir).string(), "--state-dir", state.path().string()});
 }
 
 }  // namespace

@@ -12,19 +12,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include "auction/base/open_file_limit.hpp"
 #include "auction/base/text_rules.hpp"
 #include "auction/platform/client.hpp"
-#include "auction/base/open_file_limit.hpp"
 #include "auction/platform/cluster_config.hpp"
 #include "base/file_descriptor.hpp"
 #include "console/command_line.hpp"
@@ -51,19 +52,35 @@ std::string leaving_line(const std::string& warning, std::string_view again, boo
 // One command at a time, whether typed or sent by the web page: first come, first served.
 class CommandTurn {
  public:
+  // The turn, while held: handed on when destroyed (also when the command threw).
+  class Held {
+   public:
+    explicit Held(CommandTurn& turn) : turn_(&turn) {}
+    Held(Held&& other) noexcept : turn_(std::exchange(other.turn_, nullptr)) {}
+    Held& operator=(Held&&) = delete;
+    ~Held() {
+      if (turn_ != nullptr) turn_->release();
+    }
+
+   private:
+    CommandTurn* turn_;
+  };
+
   explicit CommandTurn(asio::any_io_executor executor) : executor_(std::move(executor)) {}
 
-  // Waits for the turn; release() hands it on.
-  asio::awaitable<void> async_acquire() {
+  // Waits for the turn.
+  asio::awaitable<Held> async_acquire() {
     if (!is_held_) {
       is_held_ = true;
-      co_return;
+      co_return Held(*this);
     }
     asio::steady_timer waiter(executor_, asio::steady_timer::time_point::max());
     waiters_.push_back(&waiter);
     co_await waiter.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return Held(*this);  // handed on by release(), still held
   }
 
+ private:
   void release() {
     if (waiters_.empty()) {
       is_held_ = false;
@@ -74,7 +91,6 @@ class CommandTurn {
     next->cancel();  // the turn passes to it, still held
   }
 
- private:
   asio::any_io_executor executor_;
   bool is_held_ = false;
   std::deque<asio::steady_timer*> waiters_;
@@ -90,9 +106,8 @@ asio::awaitable<void> async_run_web_command(CommandTurn& turn, FrontEnd& front_e
         {"error", {{"code", "invalid_argument"}, {"message", "quit at the terminal"}}}}));
     co_return;
   }
-  co_await turn.async_acquire();
+  const CommandTurn::Held held = co_await turn.async_acquire();
   co_await front_end.async_execute(std::move(line));
-  turn.release();
 }
 
 // The command loop: a prompt (with `shows_prompt`: at a terminal the editor does not draw), a
@@ -116,9 +131,11 @@ asio::awaitable<void> async_run_commands(LineReader& reader, FrontEnd& front_end
       }
     }
     is_quit_pending = false;
-    co_await turn.async_acquire();
-    const bool goes_on = co_await front_end.async_execute(std::move(*line));
-    turn.release();
+    bool goes_on = false;
+    {
+      const CommandTurn::Held held = co_await turn.async_acquire();
+      goes_on = co_await front_end.async_execute(std::move(*line));
+    }
     if (!goes_on) co_return;
   }
 }
@@ -141,7 +158,9 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
     auto parsed = parse_endpoint(options.web);
     if (!parsed) return refuse("--web: " + parsed.error().message + " (e.g. 127.0.0.1:8080)");
     // The page's socket answers only the host the browser names, which is never "any".
-    if (parsed->host == "0.0.0.0" || parsed->host == "::") {
+    boost::system::error_code not_ip;
+    const auto ip = asio::ip::make_address(parsed->host, not_ip);
+    if (!not_ip && ip.is_unspecified()) {
       return refuse("--web: " + parsed->host +
                     " is every address; name the one your browser will use (e.g. 127.0.0.1:8080)");
     }
@@ -190,13 +209,26 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
   FrontEnd& front_end = **made;
   auto address = front_end.start();
   if (!address) return refuse(address.error().message);
+  // A command that escapes with an exception ends the program, saying why.
+  const auto on_fatal = [&](std::exception_ptr escaped) {
+    if (!escaped) return;
+    try {
+      std::rethrow_exception(escaped);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: fatal: %s\n", options.program.c_str(), e.what());
+    }
+    io.stop();
+  };
   CommandTurn turn(io.get_executor());
   std::string web_page_address;
   if (web_address) {
     web.emplace(io.get_executor(), *web_address, options.program, options.user,
-                [&](std::string line) {
+                [&](std::string line, std::function<void()> done) {
                   asio::co_spawn(io, async_run_web_command(turn, front_end, *web, std::move(line)),
-                                 asio::detached);
+                                 [&on_fatal, done = std::move(done)](std::exception_ptr escaped) {
+                                   done();
+                                   on_fatal(escaped);
+                                 });
                 });
     auto started = web->start();
     if (!started) return refuse("--web: " + started.error().message);
@@ -241,19 +273,18 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
         watch.emplace(io.get_executor(), client, options.user, std::move(listener),
                       login.has_value());
         watch->start();
-        co_await front_end.async_on_ready();
+        {
+          // What the front end runs as it gets ready (a seller's --resume) takes its turn
+          // like any command: a page opened at once waits for it.
+          const CommandTurn::Held held = co_await turn.async_acquire();
+          co_await front_end.async_on_ready();
+        }
         co_await async_run_commands(reader, front_end, turn, interactive && !is_edited,
                                     confirms_quit, options.json);
       },
       [&](std::exception_ptr escaped) {
-        if (escaped) {
-          try {
-            std::rethrow_exception(escaped);
-          } catch (const std::exception& e) {
-            std::fprintf(stderr, "%s: fatal: %s\n", options.program.c_str(), e.what());
-          }
-        }
-        io.stop();
+        on_fatal(escaped);
+        io.stop();  // the commands ended: so does the program
       });
 
   // SIGTERM leaves at once; a first SIGINT (Ctrl-C) while leaving costs something says what,

@@ -1,7 +1,9 @@
 // WebConsole: see web_console.hpp.
 #include "console/web_console.hpp"
 
-#include <set>
+#include <deque>
+#include <map>
+#include <memory>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -41,7 +43,7 @@ bool same_secret(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-struct WebConsole::State {
+struct WebConsole::State : std::enable_shared_from_this<WebConsole::State> {
   State(boost::asio::any_io_executor executor, Endpoint address, std::string program,
         std::string user, RunCommand run)
       : address(std::move(address)),
@@ -84,16 +86,62 @@ struct WebConsole::State {
       return same_secret(query_value(request.query, "key"), secret);
     };
     handlers.on_open = [this](const std::shared_ptr<wire::WebSocketChannel>& channel) {
-      pages.insert(channel);
+      pages.try_emplace(channel);
       channel->send(hello);
     };
-    handlers.on_message = [this](const std::shared_ptr<wire::WebSocketChannel>&,
-                                 std::string message) { run_command(std::move(message)); };
+    handlers.on_message = [this](const std::shared_ptr<wire::WebSocketChannel>& channel,
+                                 std::string message) { take(channel, std::move(message)); };
     handlers.on_close = [this](const std::shared_ptr<wire::WebSocketChannel>& channel) {
-      pages.erase(channel);
+      pages.erase(channel);  // its commands still waiting go with it
     };
     return handlers;
   }
+
+  using Channel = std::shared_ptr<wire::WebSocketChannel>;
+
+  // A command line from a page: queued behind the page's running one, or refused.
+  void take(const Channel& channel, std::string line) {
+    const auto page = pages.find(channel);
+    if (page == pages.end()) return;
+    if (page->second.waiting.size() >= commands_waiting_max) {
+      const std::string word = line.substr(0, line.find(' '));
+      channel->send(json_line(nlohmann::json{
+          {"reply", word},
+          {"ok", false},
+          {"error",
+           {{"code", "overloaded"},
+            {"message", std::to_string(commands_waiting_max) +
+                            " commands of this page wait for their answers already: wait for "
+                            "them"}}}}));
+      return;
+    }
+    page->second.waiting.push_back(std::move(line));
+    run_next(channel);
+  }
+
+  // Runs the page's next waiting command, unless one is running.
+  void run_next(const Channel& channel) {
+    const auto page = pages.find(channel);
+    if (page == pages.end() || page->second.is_running || page->second.waiting.empty()) return;
+    page->second.is_running = true;
+    std::string line = std::move(page->second.waiting.front());
+    page->second.waiting.pop_front();
+    run_command(std::move(line), [weak = weak_from_this(), channel, is_called = false]() mutable {
+      if (std::exchange(is_called, true)) return;  // once only
+      const auto self = weak.lock();
+      if (!self) return;
+      const auto done = self->pages.find(channel);
+      if (done == self->pages.end()) return;  // the page closed meanwhile
+      done->second.is_running = false;
+      self->run_next(channel);
+    });
+  }
+
+  // What one open page has sent and not yet had run.
+  struct PageCommands {
+    std::deque<std::string> waiting;
+    bool is_running = false;
+  };
 
   Endpoint address;
   std::string hello;  // the first line every page gets
@@ -101,7 +149,7 @@ struct WebConsole::State {
   std::string secret;
   std::string authority;  // host:port bound
   std::uint16_t port = 0;
-  std::set<std::shared_ptr<wire::WebSocketChannel>> pages;
+  std::map<Channel, PageCommands> pages;
   wire::HttpServer server;  // last: its handlers use the members above
 };
 
@@ -124,8 +172,10 @@ Result<std::string> WebConsole::start() {
 }
 
 void WebConsole::broadcast(const std::string& json_line) {
-  for (const auto& page : state_->pages) page->send(json_line);
+  for (const auto& [page, commands] : state_->pages) page->send(json_line);
 }
+
+std::size_t WebConsole::page_count() const { return state_->pages.size(); }
 
 void WebConsole::stop() {
   state_->pages.clear();

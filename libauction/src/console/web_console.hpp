@@ -18,6 +18,7 @@
 // the secret, or a `quit` (that is the terminal's).
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,9 +32,12 @@ namespace auction::console::detail {
 
 class WebConsole {
  public:
-  // `run_command` runs one command line and calls back when it is done (the program
-  // serializes it with the terminal's commands).
-  using RunCommand = std::function<void(std::string line)>;
+  // `run_command` runs one command line and calls `done` when it is over (the program
+  // serializes it with the terminal's commands). A page has one command running at a time;
+  // up to commands_waiting_max more wait behind it (past that, refused as `overloaded`), and
+  // those still waiting when the page closes are dropped.
+  using RunCommand = std::function<void(std::string line, std::function<void()> done)>;
+  static constexpr std::size_t commands_waiting_max = 16;
   // `program` and `user` name the page ("buyer", "bob").
   WebConsole(boost::asio::any_io_executor executor, Endpoint address, std::string program,
              std::string user, RunCommand run_command);
@@ -46,6 +50,8 @@ class WebConsole {
   Result<std::string> start();
   // Sends one JSON line (an answer or an event) to every open page.
   void broadcast(const std::string& json_line);
+  // How many pages have their socket open.
+  std::size_t page_count() const;
   void stop();
 
   struct State;

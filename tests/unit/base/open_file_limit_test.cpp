@@ -18,8 +18,7 @@ TEST_CASE("base: the open-file limit is raised to the hard one and never lowered
   CHECK(raise_open_file_limit().soft == after.soft);
 }
 
-TEST_CASE("base: the open-file warning says the limit, the need and how to raise it",
-          "[base]") {
+TEST_CASE("base: the open-file warning says the limit, the need and how to raise it", "[base]") {
   CHECK(open_file_limit_warning({1'000'000, 1'000'000}, 10'064, "an auction").empty());
   CHECK(open_file_limit_warning({10'064, 10'064}, 10'064, "an auction").empty());
   const std::string warning = open_file_limit_warning({1024, 1024}, 10'064, "an auction");

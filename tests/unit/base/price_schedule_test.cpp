@@ -22,7 +22,8 @@ PriceSchedule schedule(std::int64_t start, std::int64_t increment,
 // The price of `rounds`, raised one round at a time: the definition price_at must meet.
 Cents walked(const PriceSchedule& s, std::uint64_t rounds) {
   Cents price = s.start();
-  for (std::uint64_t r = 0; r < rounds; ++r) price = Cents{price.value + s.increment_at(price).value};
+  for (std::uint64_t r = 0; r < rounds; ++r)
+    price = Cents{price.value + s.increment_at(price).value};
   return price;
 }
 
@@ -42,8 +43,8 @@ TEST_CASE("price schedule: the increment grows with the price, level by level", 
       schedule(1000, 50, {{Cents{2000}, Cents{100}}, {Cents{10000}, Cents{500}}});
   CHECK(s.price_at(0) == Cents{1000});
   CHECK(s.price_at(1) == Cents{1050});
-  CHECK(s.price_at(20) == Cents{2000});   // 20 raises of 0.50
-  CHECK(s.price_at(21) == Cents{2100});   // from 20.00 on, 1.00
+  CHECK(s.price_at(20) == Cents{2000});    // 20 raises of 0.50
+  CHECK(s.price_at(21) == Cents{2100});    // from 20.00 on, 1.00
   CHECK(s.price_at(100) == Cents{10000});  // 80 raises of 1.00
   CHECK(s.price_at(101) == Cents{10500});
   CHECK(s.increment_at(Cents{1999}) == Cents{50});
@@ -52,9 +53,10 @@ TEST_CASE("price schedule: the increment grows with the price, level by level", 
   CHECK_FALSE(s.is_price_at(101, Cents{10100}));
 }
 
-TEST_CASE("price schedule: a raise that passes a level's price takes that level's increment "
-          "from the next round",
-          "[base][money]") {
+TEST_CASE(
+    "price schedule: a raise that passes a level's price takes that level's increment "
+    "from the next round",
+    "[base][money]") {
   // +3.00 from 10.00, +1.00 from 20.00: 10, 13, 16, 19, 22 (19 is below 20), 23, 24.
   const PriceSchedule s = schedule(1000, 300, {{Cents{2000}, Cents{100}}});
   const std::vector<std::int64_t> expected = {1000, 1300, 1600, 1900, 2200, 2300, 2400};
@@ -110,7 +112,8 @@ TEST_CASE("price schedule: a schedule that cannot be is refused, naming what is 
   };
   CHECK(refused(-1, 50, {}).starts_with("start_price"));
   CHECK(refused(0, 0, {}).starts_with("increment"));
-  CHECK(refused(1000, 50, {{Cents{1000}, Cents{100}}}).starts_with("increment_steps[0].from_price"));
+  CHECK(
+      refused(1000, 50, {{Cents{1000}, Cents{100}}}).starts_with("increment_steps[0].from_price"));
   CHECK(refused(1000, 50, {{Cents{2000}, Cents{100}}, {Cents{2000}, Cents{200}}})
             .starts_with("increment_steps[1].from_price"));
   CHECK(refused(1000, 50, {{Cents{2000}, Cents{0}}}).starts_with("increment_steps[0].increment"));

@@ -112,7 +112,8 @@ TEST_CASE(
   no_script.script = files.script() + ".missing";
   CHECK(console::run_console_program(no_script, make) == console::exit_refused);
   // A web page's address the browser could not name, or no address at all.
-  for (const char* web : {"0.0.0.0:8080", "[::]:8080", "127.0.0.1", "127.0.0.1:99999"}) {
+  for (const char* web : {"0.0.0.0:8080", "[::]:8080", "[::0]:8080", "[0:0::0]:8080", "127.0.0.1",
+                          "127.0.0.1:99999"}) {
     ProgramOptions bad_web = files.options();
     bad_web.web = web;
     CHECK(console::run_console_program(bad_web, make) == console::exit_refused);

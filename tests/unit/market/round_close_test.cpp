@@ -47,16 +47,16 @@ TEST_CASE("round close: the one left wins at the round's price when the others l
   CHECK(close({"amy"}, {}).price == p);
 }
 
-TEST_CASE("round close: the winner pays the highest exit price of the others",
-          "[market][rules]") {
+TEST_CASE("round close: the winner pays the highest exit price of the others", "[market][rules]") {
   const RoundClose c = close({"amy"}, {{"bob", Cents{1450}}, {"cat", Cents{1720}}, {"dan", p}});
   CHECK(c.winner == "amy");
   CHECK(c.price == Cents{1720});  // not 20.00, a whole increment more
 }
 
-TEST_CASE("round close: when everyone left in the round, the highest exit price wins and pays "
-          "the next highest",
-          "[market][rules]") {
+TEST_CASE(
+    "round close: when everyone left in the round, the highest exit price wins and pays "
+    "the next highest",
+    "[market][rules]") {
   const RoundClose c = close({}, {{"bob", Cents{1450}}, {"cat", Cents{1720}}, {"dan", p}});
   CHECK(c.kind == RoundClose::Kind::sold);
   CHECK(c.winner == "cat");
@@ -66,8 +66,8 @@ TEST_CASE("round close: when everyone left in the round, the highest exit price 
 
 TEST_CASE("round close: equal highest exit prices are broken by the draw, whatever the order",
           "[market][rules]") {
-  const Exits exits = {{"bob", Cents{1720}}, {"cat", Cents{1720}}, {"dan", Cents{1100}},
-                       {"eve", Cents{1720}}};
+  const Exits exits = {
+      {"bob", Cents{1720}}, {"cat", Cents{1720}}, {"dan", Cents{1100}}, {"eve", Cents{1720}}};
   const RoundClose c = close({}, exits);
   REQUIRE(c.kind == RoundClose::Kind::sold);
   CHECK(c.by_draw);
@@ -87,9 +87,10 @@ TEST_CASE("round close: equal highest exit prices are broken by the draw, whatev
   CHECK(winners == tied);
 }
 
-TEST_CASE("round close: the last two leaving plainly in one round is decided by the draw, not "
-          "by who reached the seller first",
-          "[market][rules]") {
+TEST_CASE(
+    "round close: the last two leaving plainly in one round is decided by the draw, not "
+    "by who reached the seller first",
+    "[market][rules]") {
   const RoundClose first = close({}, {{"amy", p}, {"bob", p}});
   const RoundClose second = close({}, {{"bob", p}, {"amy", p}});
   CHECK(first.by_draw);
