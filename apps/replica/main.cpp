@@ -181,13 +181,15 @@ asio::awaitable<void> async_stop(platform::Replica& replica, unsigned long long 
 int run(const std::string& config_path, platform::ReplicaOptions options) {
   const std::string http_address = options.http_address;
   asio::io_context io(1);
-  auto cluster = platform::ClusterConfig::load(config_path);
-  if (!cluster) return refuse(cluster.error().message);
+  // The client connections the cluster file allows (open() reads it again, and says what is
+  // wrong with it).
+  const auto cluster = platform::ClusterConfig::load(config_path);
+  const std::uint64_t client_connections =
+      cluster ? cluster->limits.connections_max : platform::ClusterLimits{}.connections_max;
   // Every client connection, the members' raft connections, the log's files and a margin.
-  const std::uint64_t client_connections = cluster->limits.connections_max;
   const std::uint64_t files_needed =
       client_connections + 4 * platform::ClusterConfig::replicas_max + 64;
-  auto opened = platform::Replica::open(std::move(*cluster), std::move(options), io.get_executor());
+  auto opened = platform::Replica::open(config_path, std::move(options), io.get_executor());
   if (!opened) return refuse(opened.error().message);
   platform::Replica& replica = **opened;
   const auto id = static_cast<unsigned long long>(replica.id());

@@ -27,6 +27,10 @@ Result<void> validate(const SellerConfig& c) {
   if (!in_range(c.pause_retry_ms_max, c.period_ms, duration_ms_max)) {
     return fail(code::invalid_argument, "pause_retry_ms_max: must be period_ms..86400000");
   }
+  if (c.grace_rounds < 1 || c.grace_rounds > SellerConfig::grace_rounds_max) {
+    return fail(code::invalid_argument,
+                "grace_rounds: must be 1.." + std::to_string(SellerConfig::grace_rounds_max));
+  }
   return {};
 }
 
@@ -243,8 +247,13 @@ void SellerAuction::close_round(std::int64_t now_ms, std::vector<SellerAction>& 
     retry_ms_ = config_.period_ms;
     actions.push_back(seller_action::Resumed{rules_.round_id()});
   }
+  // Those who answered start again from none missed; the silent have missed one more, and
+  // leave once they have missed as many in a row as the grace allows.
+  for (const std::string& name : acked_) missed_.erase(name);
   ChainLink link{rules_.round_id(), {}};
   for (const std::string& name : silent) {
+    if (++missed_[name] < config_.grace_rounds) continue;
+    missed_.erase(name);
     const WithdrawOutcome outcome = rules_.withdraw(name, BuyerStatus::withdrawn_silent);
     AUCTION_ASSERT(outcome == WithdrawOutcome::withdrawn,
                    "a silent buyer leaves while someone who acked remains");

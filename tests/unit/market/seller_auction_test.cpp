@@ -728,3 +728,72 @@ TEST_CASE(
   CHECK(is_sellers(seller_back_statement(back), identity::SigningPurpose::seller_back,
                    back.signature));
 }
+
+TEST_CASE(
+    "market: with a grace of two rounds a buyer is withdrawn as silent at its second "
+    "missed acknowledgement in a row",
+    "[market][seller]") {
+  SellerConfig config = test_config();
+  config.grace_rounds = 2;
+  SellerAuction s = make_seller({"amy", "bob", "cat"}, config);
+  (void)s.start(0).value();
+  // Round 0: cat misses its first. Still in, and announced to.
+  ack(s, {"amy", "bob"}, 0, 100);
+  CHECK(all_of<seller_action::BuyerWithdrawn>(s.on_tick(800)).empty());
+  CHECK(s.rules().find("cat")->is_active());
+  auto a1 = the_announce(s.on_tick(1000));
+  CHECK(a1.recipients == std::vector<std::string>{"amy", "bob", "cat"});
+  // Round 1: cat answers, which starts its count again; bob misses his first.
+  ack(s, {"amy", "cat"}, 1, 1100);
+  CHECK(all_of<seller_action::BuyerWithdrawn>(s.on_tick(1800)).empty());
+  (void)s.on_tick(2000);
+  // Round 2: cat misses one (its first again), bob his second in a row: bob leaves.
+  ack(s, {"amy"}, 2, 2100);
+  auto gone = all_of<seller_action::BuyerWithdrawn>(s.on_tick(2800));
+  REQUIRE(gone.size() == 1);
+  CHECK(gone[0].username == "bob");
+  CHECK(gone[0].round_id == 2);
+  CHECK(s.rules().find("cat")->is_active());
+  (void)s.on_tick(3000);
+  // Round 3: cat's second in a row; amy alone is left, and wins.
+  ack(s, {"amy"}, 3, 3100);
+  auto closed = s.on_tick(3800);
+  CHECK(count_of<seller_action::BuyerWithdrawn>(closed) == 1);
+  REQUIRE(count_of<seller_action::Finish>(closed) == 1);
+  CHECK(all_of<seller_action::Finish>(closed).at(0).finish.record.winner == "amy");
+}
+
+TEST_CASE(
+    "market: a round where every buyer is silent counts as missed for nobody, whatever "
+    "the grace",
+    "[market][seller]") {
+  SellerConfig config = test_config();
+  config.grace_rounds = 2;
+  SellerAuction s = make_seller({"amy", "bob"}, config);
+  (void)s.start(0).value();
+  ack(s, {"amy"}, 0, 100);
+  (void)s.on_tick(800);  // bob: one missed
+  (void)s.on_tick(1000);
+  // Round 1: nobody answers (the seller's link fails): a pause, and no count moves.
+  auto paused = s.on_tick(1800);
+  CHECK(count_of<seller_action::Paused>(paused) == 1);
+  CHECK(all_of<seller_action::BuyerWithdrawn>(paused).empty());
+  // The same round again: bob answers now, amy does not (her first); both stay in.
+  auto again = the_announce(s.on_tick(2800));
+  CHECK(again.message.round_id == 1);
+  ack(s, {"bob"}, 1, 2900);
+  auto resumed = s.on_tick(3600);
+  CHECK(count_of<seller_action::Resumed>(resumed) == 1);
+  CHECK(all_of<seller_action::BuyerWithdrawn>(resumed).empty());
+  CHECK(s.rules().is_running());
+}
+
+TEST_CASE("market: the grace is one round or more, up to its bound", "[market][seller]") {
+  SellerConfig config = test_config();
+  config.grace_rounds = 0;
+  CHECK(validate(config).error().message.starts_with("grace_rounds"));
+  config.grace_rounds = SellerConfig::grace_rounds_max + 1;
+  CHECK(validate(config).error().message.starts_with("grace_rounds"));
+  config.grace_rounds = SellerConfig::grace_rounds_max;
+  CHECK(validate(config).has_value());
+}
