@@ -90,8 +90,9 @@ void ChaosCluster::revive_all() {
   }
 }
 
-Result<nlohmann::json> ChaosCluster::status(std::size_t index, int timeout_ms) const {
-  return replicas_.status(index + 1, std::chrono::milliseconds(timeout_ms));
+Result<nlohmann::json> ChaosCluster::status(std::size_t index, int timeout_ms,
+                                            LocalCluster::WithDigest digest) const {
+  return replicas_.status(index + 1, std::chrono::milliseconds(timeout_ms), digest);
 }
 
 std::size_t ChaosCluster::find_leader() const {

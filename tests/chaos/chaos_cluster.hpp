@@ -79,8 +79,11 @@ class ChaosCluster {
   // Resumes every paused replica and restarts every killed one.
   void revive_all();
 
-  // One replica's `status` result (docs/protocol.md), asked directly, within `timeout_ms`.
-  Result<nlohmann::json> status(std::size_t index, int timeout_ms = 500) const;
+  // One replica's `status` result (docs/protocol.md), asked directly, within `timeout_ms`
+  // (with the digest of its state when asked).
+  Result<nlohmann::json> status(
+      std::size_t index, int timeout_ms = 500,
+      LocalCluster::WithDigest digest = LocalCluster::WithDigest::no) const;
   // The index of a replica that says it is the leader, or size() when none answers so.
   std::size_t find_leader() const;
 

@@ -330,7 +330,7 @@ std::optional<std::string> await_convergence(const ChaosCluster& cluster,
     std::optional<Json> first;
     last.clear();
     for (std::size_t i = 0; i < cluster.size(); ++i) {
-      auto status = cluster.status(i);
+      auto status = cluster.status(i, 500, LocalCluster::WithDigest::yes);
       if (!status) {
         last += "replica " + std::to_string(i + 1) + ": " + status.error().code + "\n";
         converged = false;
@@ -338,7 +338,8 @@ std::optional<std::string> await_convergence(const ChaosCluster& cluster,
       }
       last += status->dump() + "\n";
       has_leader = has_leader || status->value("role", "") == "leader";
-      if (!status->contains("digest")) {
+      // A digest of the state as applied now (one of an earlier index is kept for a while).
+      if (!status->contains("digest") || (*status)["digest_index"] != (*status)["applied"]) {
         converged = false;
         continue;
       }

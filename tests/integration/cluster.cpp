@@ -112,8 +112,8 @@ ChildProcess& Cluster::process(std::uint64_t id) {
   return replicas_.process(id);
 }
 
-std::optional<json> Cluster::status(std::uint64_t id) {
-  auto answer = replicas_.status(id, 2s);
+std::optional<json> Cluster::status(std::uint64_t id, LocalCluster::WithDigest digest) {
+  auto answer = replicas_.status(id, 2s, digest);
   if (!answer) return std::nullopt;
   return *answer;
 }

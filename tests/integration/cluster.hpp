@@ -88,8 +88,10 @@ class Cluster {
   // Every replica's output so far, one block per replica: attach it to failures with INFO.
   std::string logs() const { return replicas_.logs(); }
 
-  // `status` of a running replica; nullopt when it does not answer.
-  std::optional<json> status(std::uint64_t id);
+  // `status` of a running replica (with the digest of its state when asked); nullopt when it
+  // does not answer.
+  std::optional<json> status(std::uint64_t id,
+                             LocalCluster::WithDigest digest = LocalCluster::WithDigest::no);
 
   // Waits until a running replica says it leads and every running replica names it; returns
   // its id. Fails the test after cluster_wait_max.

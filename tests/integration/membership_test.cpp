@@ -20,7 +20,7 @@ using auction::test::PlatformUser;
 using nlohmann::json;
 
 json status_of(Cluster& cluster, std::uint64_t id) {
-  auto status = cluster.status(id);
+  auto status = cluster.status(id, auction::test::LocalCluster::WithDigest::yes);
   return status ? *status : json::object();
 }
 
@@ -59,7 +59,8 @@ bool has_caught_up(Cluster& cluster, std::uint64_t leader, std::uint64_t id) {
   const json lead = status_of(cluster, leader);
   const json other = status_of(cluster, id);
   return lead.contains("commit") && other.contains("applied") &&
-         other["applied"] == lead["commit"] && other["digest"] == lead["digest"];
+         other["applied"] == lead["commit"] && lead["digest_index"] == lead["applied"] &&
+         other["digest_index"] == other["applied"] && other["digest"] == lead["digest"];
 }
 
 std::vector<std::string> member_args(Cluster& cluster, const std::string& action,

@@ -138,7 +138,17 @@ TEST_CASE(
             R"({"id":7,"op":"login","username":"no spaces","address":"h:1"})")["error"]["code"] ==
         "invalid_argument");
   CHECK(ask(*connection, R"({"id":8,"op":"status","extra":1})")["error"]["code"] == "bad_request");
+  CHECK(ask(*connection, R"({"id":8,"op":"status","digest":"yes"})")["error"]["code"] ==
+        "bad_request");
   CHECK(ask(*connection, R"({"id":9,"op":"ping"})")["ok"] == true);
+  // The digest of the state, which costs a hash of all of it, only when asked, with the
+  // applied index it is of.
+  CHECK_FALSE(ask(*connection, R"({"id":10,"op":"status"})")["result"].contains("digest"));
+  CHECK_FALSE(
+      ask(*connection, R"({"id":11,"op":"status","digest":false})")["result"].contains("digest"));
+  const json with_digest = ask(*connection, R"({"id":12,"op":"status","digest":true})")["result"];
+  CHECK(with_digest["digest"].get<std::string>().size() == 16);
+  CHECK(with_digest["digest_index"] == with_digest["applied"]);
   CHECK(status_of(cluster, leader)["last_index"] == last_index_before);
 
   cluster.stop_all();  // SIGTERM; each must exit 0

@@ -33,7 +33,7 @@ void login_users(PlatformUser& user, int from, int to) {
 }
 
 json status_of(Cluster& cluster, std::uint64_t id) {
-  auto status = cluster.status(id);
+  auto status = cluster.status(id, auction::test::LocalCluster::WithDigest::yes);
   return status ? *status : json::object();
 }
 
@@ -42,14 +42,15 @@ bool has_caught_up(Cluster& cluster, std::uint64_t leader, std::uint64_t id) {
   const json lead = status_of(cluster, leader);
   const json other = status_of(cluster, id);
   return lead.contains("commit") && other.contains("applied") &&
-         other["applied"] == lead["commit"] && other["digest"] == lead["digest"];
+         other["applied"] == lead["commit"] && lead["digest_index"] == lead["applied"] &&
+         other["digest_index"] == other["applied"] && other["digest"] == lead["digest"];
 }
 
 void require_caught_up(Cluster& cluster, std::uint64_t leader, std::uint64_t id) {
   if (auction::test::poll_until([&] { return has_caught_up(cluster, leader, id); })) return;
-  FAIL("replica " << id << " did not catch up with leader " << leader << "\nleader: "
-                  << status_of(cluster, leader).dump() << "\nreplica: " << status_of(cluster, id).dump()
-                  << "\n"
+  FAIL("replica " << id << " did not catch up with leader " << leader
+                  << "\nleader: " << status_of(cluster, leader).dump()
+                  << "\nreplica: " << status_of(cluster, id).dump() << "\n"
                   << cluster.logs());
 }
 

@@ -382,7 +382,8 @@ std::string LocalCluster::log_tail(std::uint64_t id, std::size_t lines) const {
   return last_lines(output(id), lines);
 }
 
-Result<json> LocalCluster::status(std::uint64_t id, std::chrono::milliseconds timeout) const {
+Result<json> LocalCluster::status(std::uint64_t id, std::chrono::milliseconds timeout,
+                                  WithDigest digest) const {
   std::size_t index = 0;
   while (index < config_.replicas.size() && config_.replicas[index].id != id) ++index;
   AUCTION_ASSERT(index < config_.replicas.size(), "no replica with this id in the cluster");
@@ -391,7 +392,10 @@ Result<json> LocalCluster::status(std::uint64_t id, std::chrono::milliseconds ti
   options.attempt_timeout = timeout;
   options.connect_timeout = timeout;
   platform::Client client(io.get_executor(), options);
-  Result<json> answer = run_to_completion(io, client.async_status(index));
+  Result<json> answer = run_to_completion(
+      io, client.async_status(index, digest == WithDigest::yes
+                                         ? platform::Client::StatusDigest::with
+                                         : platform::Client::StatusDigest::without));
   client.close();
   io.restart();
   io.poll();

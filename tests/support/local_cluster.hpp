@@ -143,9 +143,11 @@ class LocalCluster {
   // The last `lines` lines of output(id), each indented by two spaces.
   std::string log_tail(std::uint64_t id, std::size_t lines = 20) const;
 
-  // Replica `id`'s `status` result (docs/protocol.md), asked directly within `timeout`.
-  // Errors: as platform::Client::async_status().
-  Result<nlohmann::json> status(std::uint64_t id, std::chrono::milliseconds timeout) const;
+  // Replica `id`'s `status` result (docs/protocol.md), asked directly within `timeout`, with
+  // the digest of its state when asked. Errors: as platform::Client::async_status().
+  enum class WithDigest : bool { no, yes };
+  Result<nlohmann::json> status(std::uint64_t id, std::chrono::milliseconds timeout,
+                                WithDigest digest = WithDigest::no) const;
   // wait_for_leader() over this cluster, needing every running replica to agree.
   Result<Leadership> wait_for_leader(std::chrono::milliseconds timeout) const;
 

@@ -644,7 +644,7 @@ asio::awaitable<Result<AuctionTranscript>> Client::async_fetch_transcript(std::s
   co_return whole_transcript(std::move(*summary), std::move(*buyers), std::move(*links));
 }
 
-asio::awaitable<Result<json>> Client::async_status(std::size_t replica) {
+asio::awaitable<Result<json>> Client::async_status(std::size_t replica, StatusDigest digest) {
   auto state = state_;
   if (replica >= state->replicas.size()) {
     co_return fail(code::invalid_argument, "replica index " + std::to_string(replica) +
@@ -652,7 +652,9 @@ asio::awaitable<Result<json>> Client::async_status(std::size_t replica) {
                                                std::to_string(state->replicas.size()));
   }
   if (state->unusable) co_return std::unexpected(*state->unusable);
-  auto reply = co_await state->replicas[replica]->async_call("status", json::object(),
+  json fields = json::object();
+  if (digest == StatusDigest::with) fields["digest"] = true;
+  auto reply = co_await state->replicas[replica]->async_call("status", std::move(fields),
                                                              state->options.attempt_timeout);
   if (!reply) co_return std::unexpected(std::move(reply.error()));
   if (!reply->ok) co_return std::unexpected(reply->to_error());

@@ -92,9 +92,15 @@ ReplicaService::ReplicaService(raft::Server& raft, StateMachine& machine,
 
 void ReplicaService::register_ops(wire::Server& server) {
   server.handle("status", [this](wire::Request request) {
-    return async_ready(request.body.empty()
-                           ? status()
-                           : Reply::failure(Error{code::bad_request, "status takes no fields"}));
+    // {} or {"digest": true|false}; nothing else.
+    const bool is_digest_field = request.body.size() == 1 && request.body.contains("digest") &&
+                                 request.body["digest"].is_boolean();
+    if (!request.body.empty() && !is_digest_field) {
+      return async_ready(Reply::failure(
+          Error{code::bad_request, "status takes no fields but digest (true or false)"}));
+    }
+    const bool with_digest = is_digest_field && request.body["digest"].get<bool>();
+    return async_ready(status(with_digest ? WithDigest::yes : WithDigest::no));
   });
   server.handle("auth_challenge",
                 [this](wire::Request request) { return async_ready(users_.challenge(request)); });
@@ -430,18 +436,26 @@ Reply ReplicaService::status(WithDigest with_digest) const {
       {"membership", membership_json(raft_.membership())}};
   // Replicas that applied the same log prefix show the same digest, so a test can compare
   // their states without reading them.
-  if (with_digest == WithDigest::yes) result["digest"] = digest();
+  if (with_digest == WithDigest::yes) {
+    refresh_digest(s.applied);
+    result["digest"] = digest_;
+    result["digest_index"] = digest_index_->value;
+  }
   return Reply::success(std::move(result));
 }
 
-const std::string& ReplicaService::digest() const {
-  // Hashing the whole state is costly with a large one; it changes only when an entry is
-  // applied, and a monitor may ask often.
-  if (!digest_index_ || *digest_index_ != machine_.applied_index()) {
-    digest_ = machine_.digest();
-    digest_index_ = machine_.applied_index();
-  }
-  return digest_;
+void ReplicaService::refresh_digest(raft::LogIndex applied) const {
+  // Hashing the whole state takes the raft thread for as long as the state is large (seconds
+  // at ten million users), so whoever asks, it is done at most once a digest_interval; in
+  // between the last one is answered, with the index it is of. It changes only when an entry
+  // is applied. Its index is Raft's applied index, as `status` shows it (entries that change
+  // no state, a leader's first or a configuration, move it too).
+  const auto now = std::chrono::steady_clock::now();
+  const bool is_current = digest_index_ && *digest_index_ == applied;
+  if (is_current || (digest_index_ && now - digest_at_ < digest_interval)) return;
+  digest_ = machine_.digest();
+  digest_index_ = applied;
+  digest_at_ = now;
 }
 
 Reply ReplicaService::not_leader(const std::string& why) const {

@@ -43,6 +43,7 @@
 // answers a refusal to a session's write that may already be in the log.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -100,10 +101,10 @@ class ReplicaService {
   // Precondition: before server.start().
   void register_ops(wire::Server& server);
 
-  // The `status` op's answer (docs/protocol.md); also the monitoring port's /status, which
-  // leaves out the digest (hashing the whole state costs a large state dearly).
+  // The `status` op's answer (docs/protocol.md); also the monitoring port's /status. The
+  // digest only when asked: hashing the whole state costs a large state dearly.
   enum class WithDigest : bool { no, yes };
-  wire::Reply status(WithDigest with_digest = WithDigest::yes) const;
+  wire::Reply status(WithDigest with_digest = WithDigest::no) const;
 
  private:
   boost::asio::awaitable<wire::Reply> async_serve(wire::Request request);
@@ -171,10 +172,13 @@ class ReplicaService {
 
   raft::Server& raft_;
   StateMachine& machine_;
-  // digest() of the state at digest_index_, kept for `status` (see digest()).
-  const std::string& digest() const;
-  mutable std::optional<raft::LogIndex> digest_index_;
+  // The state's digest for `status`: recomputed when the applied index moved, but at most
+  // once a digest_interval (see refresh_digest()).
+  void refresh_digest(raft::LogIndex applied) const;
+  static constexpr std::chrono::milliseconds digest_interval{1000};
+  mutable std::optional<raft::LogIndex> digest_index_;  // the applied index digest_ is of
   mutable std::string digest_;
+  mutable std::chrono::steady_clock::time_point digest_at_;  // when it was computed
   const WatchHistory& history_;
   std::shared_ptr<WaitingWatches> waiting_ = std::make_shared<WaitingWatches>();
   ClusterConfig cluster_;

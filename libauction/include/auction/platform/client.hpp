@@ -183,9 +183,12 @@ class Client : boost::noncopyable {
                                                                            AuctionId auction_id);
 
   // The `status` of one replica (index into options.replicas), without leader-following or
-  // retries, within attempt_timeout. Errors: invalid_argument (no such index), and the
-  // wire errors (unavailable, timeout, ...) of that one try.
-  boost::asio::awaitable<Result<nlohmann::json>> async_status(std::size_t replica);
+  // retries, within attempt_timeout; with the digest of its state when asked (docs/protocol.md:
+  // costly, and refreshed at most once a second). Errors: invalid_argument (no such index), and
+  // the wire errors (unavailable, timeout, ...) of that one try.
+  enum class StatusDigest : bool { without, with };
+  boost::asio::awaitable<Result<nlohmann::json>> async_status(
+      std::size_t replica, StatusDigest digest = StatusDigest::without);
 
   // The client_id writes carry now. It changes (to a fresh random id) when the platform
   // ended this client's session, or when the client's first write got no answer, because a
