@@ -66,7 +66,9 @@ boost::asio::awaitable<bool> async_execute_line(const ConsoleOutput& out, std::s
   const CommandLine line(out, text);
   if (line.is_empty()) co_return true;
   if (line.command() == "help") {
-    out.print(std::string(help_text));
+    // An answer like any other: one JSON line with --json, and to a web page too.
+    line.answer(Result<nlohmann::json>(nlohmann::json{{"help", help_text}}),
+                std::string(help_text));
   } else if (is_quit_command(line.command())) {
     co_return false;
   } else if (!co_await run(line)) {

@@ -22,9 +22,9 @@ TEST_CASE(
     "console: the buyer console sets max prices, refuses withdrawals it cannot make, and "
     "speaks JSON lines when asked",
     "[console][buyer]") {
-  const std::vector<std::string> lines{"max all 12.50",  "max 3 none", "max 3 -1",
-                                       "withdraw 4",     "join 4",     "wait round 4 2 1",
-                                       "wait sideways 4"};
+  const std::vector<std::string> lines{"max all 12.50",   "max 3 none", "max 3 -1",
+                                       "withdraw 4",      "join 4",     "wait round 4 2 1",
+                                       "wait sideways 4", "help"};
   run_async([&](asio::any_io_executor ex) -> asio::awaitable<void> {
     platform::Client platform(ex, unreachable_platform("bob"));
     market::BuyerRuntimeOptions options;
@@ -37,7 +37,7 @@ TEST_CASE(
         runtime, [&](const std::string& line) { printed.push_back(line); }, json_options);
     REQUIRE(runtime.start().has_value());
     co_await async_session(console, printed, lines);
-    REQUIRE(printed.size() == 7);
+    REQUIRE(printed.size() == 8);
     for (const std::string& line : printed) {
       CHECK(nlohmann::json::accept(line));  // every line is one JSON object
     }
@@ -50,6 +50,8 @@ TEST_CASE(
     CHECK(at(4)["error"]["code"] == "unavailable");
     CHECK(at(5)["error"]["code"] == "timeout");
     CHECK(at(6)["error"]["code"] == "invalid_argument");
+    CHECK(at(7)["reply"] == "help");  // the help too, as an answer
+    CHECK(at(7)["result"]["help"].get<std::string>().find("withdraw") != std::string::npos);
     CHECK(runtime.peer().options().max_price == Cents{1250});
   });
 }
