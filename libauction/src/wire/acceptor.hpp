@@ -41,9 +41,9 @@ using OnConnection = std::function<void(boost::asio::ip::tcp::socket socket)>;
 // Accepts connections on `acceptor` and hands each to `on_connection`, until `is_stopped`
 // (read after every accept) is true. An accept that fails (out of descriptors or memory) is
 // waited out for 50 ms and told to `on_failure` with the reason (out of descriptors: with the
-// limit and how to raise it), once per reason in a run of failures and then every 10 s. `acceptor`, `is_stopped`
-// and the callbacks must outlive the loop: pass named objects, not temporaries (g++ 12 may
-// destroy a temporary of a co_await expression twice).
+// limit and how to raise it), once per reason in a run of failures and then every 10 s. `acceptor`,
+// `is_stopped` and the callbacks must outlive the loop: pass named objects, not temporaries (g++ 12
+// may destroy a temporary of a co_await expression twice).
 boost::asio::awaitable<void> async_accept_each(boost::asio::ip::tcp::acceptor& acceptor,
                                                const bool& is_stopped,
                                                const OnAcceptFailure& on_failure,

@@ -50,9 +50,9 @@ struct HttpServerOptions {
 
 // What an upgrade to a WebSocket asks for: the owner decides whether to accept it.
 struct UpgradeRequest {
-  std::string_view path;   // the target without its query string
-  std::string_view query;  // after the '?', "" for none
-  std::string_view host;   // the Host header
+  std::string_view path;    // the target without its query string
+  std::string_view query;   // after the '?', "" for none
+  std::string_view host;    // the Host header
   std::string_view origin;  // the Origin header ("" when the client sent none)
 };
 

@@ -56,7 +56,7 @@ struct ProgramOptions {
   std::string script;                  // --script FILE; "" reads standard input
   bool json = false;                   // --json: events and answers as JSON lines
   bool resume = false;                 // --resume (seller): ConsoleOptions::resumes_paused
-  std::string web;                     // --web HOST:PORT: the page (console/web_console.hpp); "": none
+  std::string web;  // --web HOST:PORT: the page (console/web_console.hpp); "": none
   // --key-file: the user's key file ("": the default place, user_key_file.hpp); made on
   // first use. Its passphrase comes from --passphrase-file, else --passphrase-env (the
   // name of an environment variable), else a prompt on the terminal.
