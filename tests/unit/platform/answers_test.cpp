@@ -189,8 +189,8 @@ TEST_CASE("platform: every answer the state machine gives decodes to the typed a
 
   const AuctionId other = answer_to(h, sale).auction_id;
   CHECK(answer_to(h, CancelAuction{"alice", other}) == CancelledAuction{other, Stage::cancelled});
-  CHECK(answer_to(h, RotateKey{"dave", std::string(64, 'b'), std::string(128, 'c')}) ==
-        RotatedKey{"dave", std::string(64, 'b')});
+  CHECK(answer_to(h, RotateKey{"bob", std::string(64, 'b'), std::string(128, 'c')}) ==
+        RotatedKey{"bob", std::string(64, 'b')});
   CHECK(answer_to(h, FetchAuctions{"dave", AuctionId{0}, 1, false}) ==
         AuctionPage{{sale_view(id, Stage::started, Role::none)}, true});
 

@@ -84,32 +84,6 @@ TEST_CASE("platform: rotate_key replaces a user key and only the new key logs in
   CHECK(restored->digest() == h.sm.digest());
 }
 
-TEST_CASE(
-    "platform: a key is not rotated while its user sells a started auction or is still in "
-    "one",
-    "[platform]") {
-  Harness h;
-  const auto id = h.with_started_auction();  // alice sells; bob and carol are in
-  const auto rotate = [&h](const std::string& user) {
-    return json{{"op", "rotate_key"},
-                {"username", user},
-                {"public_key", Harness::key_of("new " + user)},
-                {"proof", std::string(128, 'c')}};
-  };
-  const json before = h.sm.snapshot().at("users");
-  CHECK(h.error(rotate("alice")) == "wrong_stage");
-  CHECK(h.error(rotate("bob")) == "wrong_stage");
-  CHECK(h.sm.snapshot().at("users") == before);  // no key changed
-  // A bystander may; so may a buyer once out of it, and everyone once it is over.
-  CHECK(h.ok(rotate("dave")).at("username") == "dave");
-  h.ok(update(id, 1, 1100, json::array({silent_link(1, {"carol"})})));
-  CHECK(h.ok(rotate("carol")).at("username") == "carol");
-  CHECK(h.error(rotate("bob")) == "wrong_stage");
-  h.ok(finish(id, "bob", 1100, 1, json::array(), 1));
-  CHECK(h.ok(rotate("alice")).at("username") == "alice");
-  CHECK(h.ok(rotate("bob")).at("username") == "bob");
-}
-
 TEST_CASE("platform: login creates a user, a second login moves the address", "[platform]") {
   Harness h;
   auto r = h.ok({{"op", "login"},
