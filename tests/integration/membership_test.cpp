@@ -170,6 +170,17 @@ TEST_CASE(
   options.certificate_file = auction::platform::admin_certificate_file(cluster.config().tls->dir);
   options.private_key_file = auction::platform::admin_key_file(cluster.config().tls->dir);
   PlatformUser admin(options);
+  // So is the state's digest, which costs a hash of the whole state: status without it is
+  // anyone's.
+  auto anonymous_digest = anonymous.call("status", json{{"digest", true}});
+  REQUIRE_FALSE(anonymous_digest.has_value());
+  CHECK(anonymous_digest.error().code == "unauthenticated");
+  auto anonymous_status = anonymous.call("status", json::object());
+  REQUIRE(anonymous_status.has_value());
+  CHECK_FALSE(anonymous_status->contains("digest"));
+  auto admin_status = admin.call("status", json{{"digest", true}});
+  REQUIRE(admin_status.has_value());
+  CHECK(admin_status->contains("digest"));
   auto unknown = admin.call("member_promote", json{{"member", 9}});
   REQUIRE_FALSE(unknown.has_value());
   CHECK(unknown.error().code == "invalid_argument");

@@ -391,6 +391,11 @@ Result<json> LocalCluster::status(std::uint64_t id, std::chrono::milliseconds ti
   auto options = platform::client_options_from(config_);
   options.attempt_timeout = timeout;
   options.connect_timeout = timeout;
+  if (digest == WithDigest::yes && config_.tls) {
+    // The digest is the operators' (docs/protocol.md, "status").
+    options.certificate_file = platform::admin_certificate_file(config_.tls->dir);
+    options.private_key_file = platform::admin_key_file(config_.tls->dir);
+  }
   platform::Client client(io.get_executor(), options);
   Result<json> answer = run_to_completion(
       io, client.async_status(index, digest == WithDigest::yes

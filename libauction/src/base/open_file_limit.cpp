@@ -47,9 +47,14 @@ OpenFileLimit raise_open_file_limit() {
 
 std::string open_file_limit_warning(const OpenFileLimit& limit, std::uint64_t needed,
                                     std::string_view what) {
-  if (limit.soft >= needed) return {};
+  // 0: the limit could not be read, so nothing is known to be short.
+  if (limit.soft == 0 || limit.soft >= needed) return {};
+  const std::string whose =
+      limit.soft == limit.hard
+          ? "its hard limit"
+          : "its hard limit is " + std::to_string(limit.hard) + ", and raising it there failed";
   return "warning: this process may hold only " + std::to_string(limit.soft) +
-         " open files and connections (its hard limit), and " + std::string(what) + " needs " +
+         " open files and connections (" + whose + "), and " + std::string(what) + " needs " +
          std::to_string(needed) +
          ": raise the hard limit (ulimit -Hn as root, LimitNOFILE= for a systemd service, "
          "nofile in /etc/security/limits.conf)";

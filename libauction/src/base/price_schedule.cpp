@@ -46,6 +46,10 @@ Cents PriceSchedule::increment_at(Cents price) const noexcept {
 }
 
 Result<Cents> PriceSchedule::price_at(std::uint64_t rounds) const {
+  const auto overflow = [rounds] {
+    return fail(code::price_overflow,
+                "the price of round " + std::to_string(rounds) + " does not fit in int64 cents");
+  };
   Cents price = start_;
   std::uint64_t left = rounds;
   // Level by level: within one, the price rises by one increment a round until it reaches
@@ -59,14 +63,22 @@ Result<Cents> PriceSchedule::price_at(std::uint64_t rounds) const {
         break;
       }
     }
-    if (next == nullptr) return price_at_round(price, increment, left);
+    if (next == nullptr) {
+      auto last = price_at_round(price, increment, left);
+      if (!last) return overflow();
+      return last;
+    }
     // Rounds until the price is at or above the next level: ceil(gap / increment) >= 1.
     const std::int64_t gap = next->from_price.value - price.value;
     const auto to_next =
         static_cast<std::uint64_t>(gap / increment.value + (gap % increment.value != 0 ? 1 : 0));
-    if (left <= to_next) return price_at_round(price, increment, left);
+    if (left <= to_next) {
+      auto within = price_at_round(price, increment, left);
+      if (!within) return overflow();
+      return within;
+    }
     auto reached = price_at_round(price, increment, to_next);
-    if (!reached) return std::unexpected(reached.error());
+    if (!reached) return overflow();
     price = *reached;
     left -= to_next;
   }

@@ -2,10 +2,12 @@
 #include "auction/market/round_close.hpp"
 
 #include <algorithm>
+#include <set>
 #include <string_view>
 #include <vector>
 
 #include "auction/base/assert.hpp"
+#include "auction/base/error_codes.hpp"
 
 namespace auction::market {
 
@@ -25,17 +27,21 @@ identity::Sha256Digest ticket(const DrawSeed& seed, std::string_view name) {
   return identity::sha256(bytes);
 }
 
-RoundClose sold(std::string winner, Cents price, bool by_draw, std::optional<Cents> reserve) {
+// Sold to `winner` at the highest exit price of the others (`others`), raised to the reserve,
+// when the winner said it would pay the reserve (`is_reserve_within_reach`); else unsold, the
+// reserve not met.
+RoundClose sold(std::string winner, Cents others, std::optional<Cents> reserve,
+                bool is_reserve_within_reach, bool by_draw) {
   RoundClose close;
-  if (reserve && price < *reserve) {
+  if (reserve && !is_reserve_within_reach) {
     close.kind = RoundClose::Kind::unsold;
-    close.price = price;
+    close.price = others;
     close.reserve_not_met = true;
     return close;
   }
   close.kind = RoundClose::Kind::sold;
   close.winner = std::move(winner);
-  close.price = price;
+  close.price = reserve ? std::max(others, *reserve) : others;
   close.by_draw = by_draw;
   return close;
 }
@@ -63,15 +69,32 @@ const std::string& draw_among(const DrawSeed& seed, std::span<const std::string>
   return *best;
 }
 
-RoundClose close_round(std::span<const std::string> staying, std::span<const RoundExit> exits,
-                       Cents round_price, std::optional<Cents> reserve, const DrawSeed& seed) {
-  if (staying.size() >= 2) return RoundClose{};
+Result<RoundClose> close_round(std::span<const std::string> staying,
+                               std::span<const RoundExit> exits, Cents round_price,
+                               Cents next_price, std::optional<Cents> reserve,
+                               const DrawSeed& seed) {
+  if (next_price <= round_price) {
+    return fail(code::invalid_argument, "next_price: must be above the round's price");
+  }
+  std::set<std::string_view> names(staying.begin(), staying.end());
   Cents highest_exit = round_price;
   for (const RoundExit& e : exits) {
-    AUCTION_ASSERT(e.exit_price >= round_price, "an exit is at the round's price or above");
+    if (e.exit_price < round_price || e.exit_price >= next_price) {
+      return fail(code::invalid_argument,
+                  "exit of " + e.username + ": " + format_cents(e.exit_price) +
+                      " is not within the round (" + format_cents(round_price) + " up to " +
+                      format_cents(next_price) + ", not included)");
+    }
+    if (!names.insert(e.username).second) {
+      return fail(code::invalid_argument, e.username + ": stays or exits once in a round");
+    }
     highest_exit = std::max(highest_exit, e.exit_price);
   }
-  if (staying.size() == 1) return sold(staying.front(), highest_exit, false, reserve);
+  if (staying.size() >= 2) return RoundClose{};
+  if (staying.size() == 1) {
+    // It stayed in: it would pay any price below the next round's.
+    return sold(staying.front(), highest_exit, reserve, reserve && *reserve < next_price, false);
+  }
   if (exits.empty()) return RoundClose{RoundClose::Kind::unsold, std::nullopt, round_price};
 
   // Everyone left in this round: the highest exit price wins (by the draw among equals).
@@ -85,7 +108,8 @@ RoundClose close_round(std::span<const std::string> staying, std::span<const Rou
   for (const RoundExit& e : exits) {
     if (e.username != winner) others = std::max(others.value_or(e.exit_price), e.exit_price);
   }
-  return sold(winner, others.value_or(highest_exit), tied.size() > 1, reserve);
+  return sold(winner, others.value_or(highest_exit), reserve, reserve && *reserve <= highest_exit,
+              tied.size() > 1);
 }
 
 }  // namespace auction::market

@@ -71,12 +71,14 @@ AdminService::AdminService(raft::Server& raft, ClusterConfig cluster, bool is_pl
 
 void AdminService::register_ops(wire::Server& server) {
   server.handle("member_list", [this](wire::Request request) {
-    if (auto refused = refusal(request)) return async_ready(std::move(*refused));
+    if (auto refused = refusal_unless_operator(request, is_plain_, "the admin ops"))
+      return async_ready(std::move(*refused));
     if (auto bad = unexpected_fields(request.body, {}, {})) return async_ready(std::move(*bad));
     return async_list();
   });
   server.handle("member_add", [this](wire::Request request) {
-    if (auto refused = refusal(request)) return async_ready(std::move(*refused));
+    if (auto refused = refusal_unless_operator(request, is_plain_, "the admin ops"))
+      return async_ready(std::move(*refused));
     const Json& body = request.body;
     if (auto bad = unexpected_fields(body, {"member", "raft_address", "client_address"},
                                      {"member", "raft_address", "client_address"})) {
@@ -95,7 +97,8 @@ void AdminService::register_ops(wire::Server& server) {
   for (const auto& [op, type] : {std::pair{"member_promote", raft::MembershipChangeType::promote},
                                  std::pair{"member_remove", raft::MembershipChangeType::remove}}) {
     server.handle(op, [this, type](wire::Request request) {
-      if (auto refused = refusal(request)) return async_ready(std::move(*refused));
+      if (auto refused = refusal_unless_operator(request, is_plain_, "the admin ops"))
+        return async_ready(std::move(*refused));
       if (auto bad = unexpected_fields(request.body, {"member"}, {"member"})) {
         return async_ready(std::move(*bad));
       }
@@ -105,7 +108,8 @@ void AdminService::register_ops(wire::Server& server) {
     });
   }
   server.handle("transfer_leadership", [this](wire::Request request) {
-    if (auto refused = refusal(request)) return async_ready(std::move(*refused));
+    if (auto refused = refusal_unless_operator(request, is_plain_, "the admin ops"))
+      return async_ready(std::move(*refused));
     if (auto bad = unexpected_fields(request.body, {"to"}, {})) return async_ready(std::move(*bad));
     raft::NodeId target{0};
     if (request.body.is_object() && request.body.contains("to")) {
@@ -117,24 +121,26 @@ void AdminService::register_ops(wire::Server& server) {
   });
 }
 
-std::optional<Reply> AdminService::refusal(const wire::Request& request) const {
-  if (is_plain_) {
+std::optional<Reply> refusal_unless_operator(const wire::Request& request, bool is_plain,
+                                             std::string_view what) {
+  if (is_plain) {
     // Plain TCP proves nobody: only a process on this machine (IPv4 loopback) is taken for
     // the operator.
     if (request.source.starts_with("127.")) return std::nullopt;
-    return Reply::failure(Error{code::unauthenticated,
-                                "on a plain client port the admin ops are served to 127.0.0.1 "
-                                "only"});
+    return Reply::failure(
+        Error{code::unauthenticated,
+              "on a plain client port " + std::string(what) + " are served to 127.0.0.1 only"});
   }
   // The operators' certificate only: a replica's key (one that was removed included) opens
-  // the raft port, never the admin ops.
+  // the raft port, never what is the operators'.
   const std::string& name =
       request.connection ? request.connection->client_certificate_name : std::string();
   if (name == admin_certificate_name) return std::nullopt;
-  return Reply::failure(Error{
-      code::unauthenticated,
-      "the admin ops need a certificate of the cluster's CA: connect with tls.dir/admin.crt and "
-      "admin.key (`replica init-certs` makes them)"});
+  return Reply::failure(
+      Error{code::unauthenticated,
+            std::string(what) +
+                " need a certificate of the cluster's CA: connect with tls.dir/admin.crt and "
+                "admin.key (`replica init-certs` makes them)"});
 }
 
 Reply AdminService::not_leader() const {

@@ -33,6 +33,12 @@
 
 namespace auction::platform {
 
+// nullopt when `request` comes from an operator: the operators' certificate (admin.crt) on a
+// TLS client port, or the loopback address on a plain one (`is_plain`: plain TCP proves
+// nobody). Else the `unauthenticated` reply, saying that `what` ("the admin ops") needs it.
+std::optional<wire::Reply> refusal_unless_operator(const wire::Request& request, bool is_plain,
+                                                   std::string_view what);
+
 class AdminService {
  public:
   // `raft` must outlive every request; `cluster` names members' client endpoints in hints.
@@ -43,8 +49,6 @@ class AdminService {
   void register_ops(wire::Server& server);
 
  private:
-  // nullopt when the request comes from an operator; else the `unauthenticated` reply.
-  std::optional<wire::Reply> refusal(const wire::Request& request) const;
   boost::asio::awaitable<wire::Reply> async_list();
   boost::asio::awaitable<wire::Reply> async_change(raft::MembershipChange change);
   boost::asio::awaitable<wire::Reply> async_transfer(raft::NodeId target);

@@ -15,6 +15,7 @@
 
 #include "auction/platform/answers.hpp"
 #include "auction/platform/entry_codec.hpp"
+#include "platform/admin_service.hpp"
 #include "platform/answer_text.hpp"
 #include "platform/leader_hint.hpp"
 
@@ -79,9 +80,11 @@ std::optional<Json> links_past_held(const AuctionRecord& auction, std::uint64_t 
 
 ReplicaService::ReplicaService(raft::Server& raft, StateMachine& machine,
                                const WatchHistory& history, ClusterConfig cluster,
-                               std::string cluster_id, ChainCheck chain_check)
+                               std::string cluster_id, ChainCheck chain_check,
+                               bool is_client_port_plain)
     : raft_(raft),
       machine_(machine),
+      is_client_port_plain_(is_client_port_plain),
       history_(history),
       cluster_(std::move(cluster)),
       registrations_(cluster_.limits.registrations_per_s, cluster_.limits.registrations_burst),
@@ -100,6 +103,13 @@ void ReplicaService::register_ops(wire::Server& server) {
           Error{code::bad_request, "status takes no fields but digest (true or false)"}));
     }
     const bool with_digest = is_digest_field && request.body["digest"].get<bool>();
+    // The digest costs a hash of the whole state on the raft thread: an operator's tool.
+    if (with_digest) {
+      if (auto refused =
+              refusal_unless_operator(request, is_client_port_plain_, "the state's digest")) {
+        return async_ready(std::move(*refused));
+      }
+    }
     return async_ready(status(with_digest ? WithDigest::yes : WithDigest::no));
   });
   server.handle("auth_challenge",
@@ -446,16 +456,21 @@ Reply ReplicaService::status(WithDigest with_digest) const {
 
 void ReplicaService::refresh_digest(raft::LogIndex applied) const {
   // Hashing the whole state takes the raft thread for as long as the state is large (seconds
-  // at ten million users), so whoever asks, it is done at most once a digest_interval; in
-  // between the last one is answered, with the index it is of. It changes only when an entry
-  // is applied. Its index is Raft's applied index, as `status` shows it (entries that change
-  // no state, a leader's first or a configuration, move it too).
-  const auto now = std::chrono::steady_clock::now();
+  // at ten million users), so whoever asks, the raft thread spends at most a tenth of its
+  // time on it: the next hash waits digest_interval or nine times as long as the last one
+  // took, whichever is longer; in between the last one is answered, with the index it is of.
+  // It changes only when an entry is applied. Its index is Raft's applied index, as `status`
+  // shows it (entries that change no state, a leader's first or a configuration, move it too).
   const bool is_current = digest_index_ && *digest_index_ == applied;
-  if (is_current || (digest_index_ && now - digest_at_ < digest_interval)) return;
+  if (is_current || (digest_index_ && std::chrono::steady_clock::now() < digest_next_at_)) {
+    return;
+  }
+  const auto began = std::chrono::steady_clock::now();
   digest_ = machine_.digest();
   digest_index_ = applied;
-  digest_at_ = now;
+  const auto ended = std::chrono::steady_clock::now();
+  digest_next_at_ =
+      ended + std::max<std::chrono::steady_clock::duration>(digest_interval, 9 * (ended - began));
 }
 
 Reply ReplicaService::not_leader(const std::string& why) const {

@@ -75,8 +75,11 @@ class ReplicaService {
   // `cluster` names the leader's client endpoint in not_leader hints.
   // `cluster_id` scopes users' proofs (UserAuthenticator).
   // `chain_check` judges sellers' chains before their writes are proposed.
+  // `is_client_port_plain`: the client port speaks plain TCP (what is the operators' then
+  // goes to the loopback address; refusal_unless_operator()).
   ReplicaService(raft::Server& raft, StateMachine& machine, const WatchHistory& history,
-                 ClusterConfig cluster, std::string cluster_id, ChainCheck chain_check);
+                 ClusterConfig cluster, std::string cluster_id, ChainCheck chain_check,
+                 bool is_client_port_plain);
 
   // How many watches may wait for events at once: in all, of one user, and from one source
   // address; more are answered `overloaded` (nothing happened: ask again later).
@@ -172,13 +175,15 @@ class ReplicaService {
 
   raft::Server& raft_;
   StateMachine& machine_;
+  bool is_client_port_plain_;
   // The state's digest for `status`: recomputed when the applied index moved, but at most
-  // once a digest_interval (see refresh_digest()).
+  // once a digest_interval, and then only after nine times as long as the last hash took
+  // (see refresh_digest()).
   void refresh_digest(raft::LogIndex applied) const;
   static constexpr std::chrono::milliseconds digest_interval{1000};
   mutable std::optional<raft::LogIndex> digest_index_;  // the applied index digest_ is of
   mutable std::string digest_;
-  mutable std::chrono::steady_clock::time_point digest_at_;  // when it was computed
+  mutable std::chrono::steady_clock::time_point digest_next_at_;  // no new hash before
   const WatchHistory& history_;
   std::shared_ptr<WaitingWatches> waiting_ = std::make_shared<WaitingWatches>();
   ClusterConfig cluster_;

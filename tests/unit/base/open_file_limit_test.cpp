@@ -26,6 +26,9 @@ TEST_CASE("base: the open-file warning says the limit, the need and how to raise
         "warning: this process may hold only 1024 open files and connections (its hard "
         "limit), and an auction needs 10064: raise the hard limit (ulimit -Hn as root, "
         "LimitNOFILE= for a systemd service, nofile in /etc/security/limits.conf)");
+  CHECK(open_file_limit_warning({}, 10'064, "an auction").empty());  // unknown: nothing said
+  CHECK(open_file_limit_warning({1024, 4096}, 10'064, "an auction")
+            .find("(its hard limit is 4096, and raising it there failed)") != std::string::npos);
   const std::string hint = open_file_limit_hint();
   CHECK(hint.find(std::to_string(open_file_limit().soft)) != std::string::npos);
 }

@@ -97,6 +97,7 @@ TEST_CASE("price schedule: a price past INT64_MAX cents is price_overflow", "[ba
   const auto overflow = s.price_at(20);
   REQUIRE_FALSE(overflow.has_value());
   CHECK(overflow.error().code == code::price_overflow);
+  CHECK(overflow.error().message == "the price of round 20 does not fit in int64 cents");
   CHECK_FALSE(s.is_price_at(20, Cents{0}));
   CHECK_FALSE(s.price_at(UINT64_MAX).has_value());
 }

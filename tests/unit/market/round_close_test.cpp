@@ -15,7 +15,8 @@ namespace {
 
 using Names = std::vector<std::string>;
 using Exits = std::vector<RoundExit>;
-constexpr Cents p{1000};  // the round's clock price; the next is 20.00 (exits below it)
+constexpr Cents p{1000};  // the round's clock price
+constexpr Cents q{2000};  // the next round's: exits are below it
 
 DrawSeed seed_of(std::uint8_t n) {
   DrawSeed seed;
@@ -25,7 +26,9 @@ DrawSeed seed_of(std::uint8_t n) {
 
 RoundClose close(const Names& staying, const Exits& exits, std::optional<Cents> reserve = {},
                  DrawSeed seed = seed_of(1)) {
-  return close_round(staying, exits, p, reserve, seed);
+  auto closed = close_round(staying, exits, p, q, reserve, seed);
+  REQUIRE(closed.has_value());
+  return *closed;
 }
 
 }  // namespace
@@ -98,20 +101,47 @@ TEST_CASE(
   CHECK(first.price == p);
 }
 
-TEST_CASE("round close: a price below the reserve sells nothing", "[market][rules]") {
-  const RoundClose met = close({"amy"}, {{"bob", Cents{1500}}}, Cents{1500});
-  CHECK(met.kind == RoundClose::Kind::sold);
-  CHECK(met.price == Cents{1500});
-  const RoundClose not_met = close({"amy"}, {{"bob", Cents{1499}}}, Cents{1500});
-  CHECK(not_met.kind == RoundClose::Kind::unsold);
-  CHECK(not_met.reserve_not_met);
-  CHECK_FALSE(not_met.winner.has_value());
-  CHECK(not_met.price == Cents{1499});
-  // Everyone left: the price the highest exit would pay decides.
-  const RoundClose all_left = close({}, {{"bob", Cents{1900}}, {"cat", Cents{1200}}}, Cents{1500});
-  CHECK(all_left.kind == RoundClose::Kind::unsold);
-  CHECK(all_left.reserve_not_met);
-  CHECK(all_left.price == Cents{1200});
+TEST_CASE(
+    "round close: the winner pays at least the reserve when it said it would, else "
+    "nothing is sold",
+    "[market][rules]") {
+  // One stayed in: it would pay any price below the next round's.
+  const RoundClose raised = close({"amy"}, {{"bob", Cents{1200}}}, Cents{1500});
+  CHECK(raised.kind == RoundClose::Kind::sold);
+  CHECK(raised.winner == "amy");
+  CHECK(raised.price == Cents{1500});  // the others' 12.00, raised to the reserve
+  CHECK(close({"amy"}, {{"bob", Cents{1700}}}, Cents{1500}).price == Cents{1700});
+  const RoundClose beyond = close({"amy"}, {{"bob", Cents{1200}}}, Cents{2000});
+  CHECK(beyond.kind == RoundClose::Kind::unsold);  // 20.00 is the next price: never said
+  CHECK(beyond.reserve_not_met);
+  CHECK_FALSE(beyond.winner.has_value());
+  CHECK(beyond.price == Cents{1200});
+  // Everyone left: the highest exit price says how far its buyer would go.
+  const RoundClose exited = close({}, {{"bob", Cents{1900}}, {"cat", Cents{1200}}}, Cents{1500});
+  CHECK(exited.kind == RoundClose::Kind::sold);
+  CHECK(exited.winner == "bob");
+  CHECK(exited.price == Cents{1500});
+  CHECK(close({}, {{"bob", Cents{1500}}, {"cat", Cents{1200}}}, Cents{1500}).price == Cents{1500});
+  const RoundClose short_of = close({}, {{"bob", Cents{1499}}, {"cat", Cents{1200}}}, Cents{1500});
+  CHECK(short_of.kind == RoundClose::Kind::unsold);
+  CHECK(short_of.reserve_not_met);
+}
+
+TEST_CASE("round close: an exit price outside the round, or a name twice, is refused",
+          "[market][rules]") {
+  const DrawSeed seed = seed_of(1);
+  const auto refused = [&](const Names& staying, const Exits& exits, Cents round_price,
+                           Cents next_price) {
+    auto closed = close_round(staying, exits, round_price, next_price, std::nullopt, seed);
+    REQUIRE_FALSE(closed.has_value());
+    CHECK(closed.error().code == "invalid_argument");
+  };
+  refused({"amy"}, {{"bob", Cents{999}}}, p, q);               // below the round's price
+  refused({"amy"}, {{"bob", q}}, p, q);                        // the next price is the next round's
+  refused({"amy"}, {{"bob", Cents{INT64_MAX}}}, p, q);         // far beyond
+  refused({"amy"}, {{"bob", p}, {"bob", Cents{1500}}}, p, q);  // twice
+  refused({"amy"}, {{"amy", p}}, p, q);                        // stays and exits
+  refused({"amy", "bob"}, {}, p, p);                           // no next price above
 }
 
 TEST_CASE("round close: nobody at all is unsold without a winner", "[market][rules]") {

@@ -84,6 +84,27 @@ TEST_CASE("platform: rotate_key replaces a user key and only the new key logs in
   CHECK(restored->digest() == h.sm.digest());
 }
 
+TEST_CASE(
+    "platform: a key rotated while its user is in a started auction leaves that auction's "
+    "recorded keys as they were",
+    "[platform]") {
+  Harness h;
+  const auto id = h.with_started_auction();  // alice sells; bob and carol are in
+  CHECK(h.ok({{"op", "rotate_key"},
+              {"username", "bob"},
+              {"public_key", Harness::key_of("new bob")},
+              {"proof", std::string(128, 'c')}})
+            .at("username") == "bob");
+  // The directory has the new key; the auction keeps the one it started with, which its
+  // seller and its transcript check bob's signatures against.
+  CHECK(*h.sm.public_key("bob") == Harness::key_of("new bob"));
+  const auto buyers = h.sm.query(
+      {{"op", "fetch_buyers"}, {"username", "alice"}, {"auction_id", id}, {"limit", 10}});
+  REQUIRE(buyers.has_value());
+  CHECK(buyers->at("buyers").at(0).at("username") == "bob");
+  CHECK(buyers->at("buyers").at(0).at("public_key") == Harness::key_of("bob"));
+}
+
 TEST_CASE("platform: login creates a user, a second login moves the address", "[platform]") {
   Harness h;
   auto r = h.ok({{"op", "login"},

@@ -12,7 +12,9 @@
 //   - nobody stayed in (every remaining buyer left in this round): the highest exit price
 //     wins, and pays the highest exit price of the others (its own when it was alone); equal
 //     highest exit prices are broken by the draw;
-//   - a price below the reserve sells nothing ("reserve not met").
+//   - with a reserve, the winner pays at least the reserve, if it said it would: one who
+//     stayed in would pay any price below q, one who left up to its exit price; otherwise
+//     nothing is sold ("reserve not met").
 // With plain withdrawals and one buyer left these are the original rules (the winner pays
 // the price of the round in which the last other buyer left).
 // Pure (market/): no clock, no randomness but the seed given; never throws.
@@ -24,6 +26,7 @@
 #include <span>
 #include <string>
 
+#include "auction/base/error.hpp"
 #include "auction/base/money.hpp"
 #include "auction/identity/sha256.hpp"
 
@@ -62,10 +65,14 @@ struct RoundClose {
   friend bool operator==(const RoundClose&, const RoundClose&) = default;
 };
 
-// The close of a round at clock price `round_price`: `staying` are the buyers who are in and
-// did not leave in it; `exits` those who left in it (each name once, exit prices at least
-// `round_price`). `reserve`: nullopt for none. Unsold with nobody at all.
-RoundClose close_round(std::span<const std::string> staying, std::span<const RoundExit> exits,
-                       Cents round_price, std::optional<Cents> reserve, const DrawSeed& seed);
+// The close of a round at clock price `round_price` whose next price is `next_price`:
+// `staying` are the buyers who are in and did not leave in it; `exits` those who left in it.
+// `reserve`: nullopt for none. Unsold with nobody at all.
+// Errors: invalid_argument when next_price is not above round_price, an exit price is not
+// within [round_price, next_price), or a name exits twice or both stays and exits.
+Result<RoundClose> close_round(std::span<const std::string> staying,
+                               std::span<const RoundExit> exits, Cents round_price,
+                               Cents next_price, std::optional<Cents> reserve,
+                               const DrawSeed& seed);
 
 }  // namespace auction::market
