@@ -83,6 +83,10 @@ TEST_CASE(
   // The programs ran the auction, as their terminals show.
   alice->expect_anywhere("auction 1: finished in round ");
   bob.expect_anywhere("(you won)");
+  // What a page asked is answered to that page: its reads of the lobby after each (re)connect
+  // are not printed on the terminal (which shows the lobby's new auctions as events).
+  CHECK(bob.output().find("\n#1 \"spring sale\"") == std::string::npos);
+  CHECK(bob.output().find("new: #1 \"spring sale\"") != std::string::npos);
   dave.expect_anywhere("passed your max price 11.00");
   CHECK(std::filesystem::exists(artefacts / "seller-again.png"));
 }

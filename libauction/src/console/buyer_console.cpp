@@ -312,6 +312,15 @@ asio::awaitable<bool> BuyerConsole::async_execute(std::string text) {
   co_return co_await async_execute_line(s->out, text, help_text(), run);
 }
 
+asio::awaitable<bool> BuyerConsole::async_execute(std::string text, PrintLine answers_to) {
+  auto s = state_;
+  const ConsoleOutput page = answers_only_to(std::move(answers_to));
+  const CommandRunner run = [this, s](const CommandLine& line) {
+    return async_run(runtime_, *s, line);
+  };
+  co_return co_await async_execute_line(page, text, help_text(), run);
+}
+
 asio::awaitable<void> BuyerConsole::async_on_ready() { co_return; }
 
 std::string BuyerConsole::leaving_warning() const {

@@ -57,6 +57,10 @@ void ConsoleOutput::event(const nlohmann::json& as_json, const std::string& text
   to_sink(*this, as_json, text);
 }
 
+ConsoleOutput answers_only_to(PrintLine page) {
+  return ConsoleOutput{[](const std::string&) {}, false, std::move(page)};
+}
+
 void write_line(std::string_view line) {
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fputc('\n', stdout);

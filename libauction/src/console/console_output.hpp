@@ -43,6 +43,11 @@ struct ConsoleOutput {
   void answer_to_sink(const std::string& command, const Result<nlohmann::json>& outcome) const;
 };
 
+// An output for the answers to a web page's command: each goes to `page` alone, as its JSON
+// line with the readable line in "text"; nothing is printed (the terminal and the other
+// pages see the events, not another page's answers).
+ConsoleOutput answers_only_to(PrintLine page);
+
 // Writes `line` and a newline to the standard output, flushed: the one place a console line
 // reaches it (console_program.cpp; LineReader when no editor draws the screen).
 void write_line(std::string_view line);

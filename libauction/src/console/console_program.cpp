@@ -96,18 +96,19 @@ class CommandTurn {
   std::deque<asio::steady_timer*> waiters_;
 };
 
-// Runs a line from the web page in its turn. A `quit` is the terminal's.
-asio::awaitable<void> async_run_web_command(CommandTurn& turn, FrontEnd& front_end,
-                                            detail::WebConsole& web, std::string line) {
+// Runs a line from a web page in its turn, its answer to that page (`reply`). A `quit` is
+// the terminal's.
+asio::awaitable<void> async_run_web_command(CommandTurn& turn, FrontEnd& front_end, PrintLine reply,
+                                            std::string line) {
   if (detail::is_quit_line(line)) {
-    web.broadcast(detail::json_line(nlohmann::json{
+    reply(detail::json_line(nlohmann::json{
         {"reply", "quit"},
         {"ok", false},
         {"error", {{"code", "invalid_argument"}, {"message", "quit at the terminal"}}}}));
     co_return;
   }
   const CommandTurn::Held held = co_await turn.async_acquire();
-  co_await front_end.async_execute(std::move(line));
+  co_await front_end.async_execute_for_page(std::move(line), std::move(reply));
 }
 
 // The command loop: a prompt (with `shows_prompt`: at a terminal the editor does not draw), a
@@ -223,12 +224,14 @@ int run(const ProgramOptions& options, const MakeFrontEnd& make_front_end) {
   std::string web_page_address;
   if (web_address) {
     web.emplace(io.get_executor(), *web_address, options.program, options.user,
-                [&](std::string line, std::function<void()> done) {
-                  asio::co_spawn(io, async_run_web_command(turn, front_end, *web, std::move(line)),
-                                 [&on_fatal, done = std::move(done)](std::exception_ptr escaped) {
-                                   done();
-                                   on_fatal(escaped);
-                                 });
+                [&](std::string line, std::function<void(const std::string&)> reply,
+                    std::function<void()> done) {
+                  asio::co_spawn(
+                      io, async_run_web_command(turn, front_end, std::move(reply), std::move(line)),
+                      [&on_fatal, done = std::move(done)](std::exception_ptr escaped) {
+                        done();
+                        on_fatal(escaped);
+                      });
                 });
     auto started = web->start();
     if (!started) return refuse("--web: " + started.error().message);

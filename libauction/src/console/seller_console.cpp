@@ -309,6 +309,15 @@ asio::awaitable<bool> SellerConsole::async_execute(std::string text) {
   co_return co_await async_execute_line(s->out, text, help_text(), run);
 }
 
+asio::awaitable<bool> SellerConsole::async_execute(std::string text, PrintLine answers_to) {
+  auto s = state_;
+  const ConsoleOutput page = answers_only_to(std::move(answers_to));
+  const CommandRunner run = [this, s](const CommandLine& line) {
+    return async_run(runtime_, *s, line);
+  };
+  co_return co_await async_execute_line(page, text, help_text(), run);
+}
+
 namespace {
 
 // Tells of every started auction of this seller in `views` that no process runs here, and

@@ -126,15 +126,17 @@ struct WebConsole::State : std::enable_shared_from_this<WebConsole::State> {
     page->second.is_running = true;
     std::string line = std::move(page->second.waiting.front());
     page->second.waiting.pop_front();
-    run_command(std::move(line), [weak = weak_from_this(), channel, is_called = false]() mutable {
-      if (std::exchange(is_called, true)) return;  // once only
-      const auto self = weak.lock();
-      if (!self) return;
-      const auto done = self->pages.find(channel);
-      if (done == self->pages.end()) return;  // the page closed meanwhile
-      done->second.is_running = false;
-      self->run_next(channel);
-    });
+    const auto reply = [channel](const std::string& answer) { channel->send(answer); };
+    run_command(std::move(line), reply,
+                [weak = weak_from_this(), channel, is_called = false]() mutable {
+                  if (std::exchange(is_called, true)) return;  // once only
+                  const auto self = weak.lock();
+                  if (!self) return;
+                  const auto done = self->pages.find(channel);
+                  if (done == self->pages.end()) return;  // the page closed meanwhile
+                  done->second.is_running = false;
+                  self->run_next(channel);
+                });
   }
 
   // What one open page has sent and not yet had run.

@@ -32,11 +32,13 @@ namespace auction::console::detail {
 
 class WebConsole {
  public:
-  // `run_command` runs one command line and calls `done` when it is over (the program
-  // serializes it with the terminal's commands). A page has one command running at a time;
+  // `run_command` runs one command line, sends its answer with `reply` (to the page that sent
+  // it alone) and calls `done` when it is over (the program serializes it with the
+  // terminal's commands). A page has one command running at a time;
   // up to commands_waiting_max more wait behind it (past that, refused as `overloaded`), and
   // those still waiting when the page closes are dropped.
-  using RunCommand = std::function<void(std::string line, std::function<void()> done)>;
+  using RunCommand = std::function<void(
+      std::string line, std::function<void(const std::string&)> reply, std::function<void()> done)>;
   static constexpr std::size_t commands_waiting_max = 16;
   // `program` and `user` name the page ("buyer", "bob").
   WebConsole(boost::asio::any_io_executor executor, Endpoint address, std::string program,

@@ -62,7 +62,8 @@ asio::awaitable<std::string> async_next(websocket::stream<beast::tcp_stream>& cl
 
 asio::awaitable<void> async_test(asio::any_io_executor ex, Commands& commands) {
   WebConsole web(ex, Endpoint{"127.0.0.1", 0}, "buyer", "bob",
-                 [&commands](std::string line, std::function<void()> done) {
+                 [&commands](std::string line, std::function<void(const std::string&)>,
+                             std::function<void()> done) {
                    commands.lines.push_back(std::move(line));
                    commands.done.push_back(std::move(done));
                  });

@@ -34,6 +34,9 @@ class BuyerConsole {
 
   // Runs one command line and prints its answer. Returns false when the line was `quit`.
   boost::asio::awaitable<bool> async_execute(std::string line);
+  // Runs one command line a web page sent: its answer goes to `answers_to` alone, as a JSON
+  // line (console_output.hpp's answers_only_to); nothing is printed.
+  boost::asio::awaitable<bool> async_execute(std::string line, PrintLine answers_to);
 
   // Once the program has logged in, before the first command. A buyer has nothing to report
   // then (the auctions it joined report themselves as their sellers announce).

@@ -89,6 +89,13 @@ class FrontEnd {
   virtual boost::asio::awaitable<void> async_on_ready() = 0;
   // Runs one command line; false when it was `quit`.
   virtual boost::asio::awaitable<bool> async_execute(std::string line) = 0;
+  // Runs one command line a web page sent, its answer to `answers_to` alone (nothing
+  // printed). A front end without pages need not override it.
+  virtual boost::asio::awaitable<bool> async_execute_for_page(std::string line,
+                                                              PrintLine answers_to) {
+    (void)answers_to;
+    return async_execute(std::move(line));
+  }
   // What leaving now would cost ("" when nothing is at stake): asked before a `quit` typed
   // or a first Ctrl-C takes effect.
   virtual std::string leaving_warning() const = 0;
@@ -127,6 +134,10 @@ class RuntimeFrontEnd final : public FrontEnd {
   boost::asio::awaitable<void> async_on_ready() override { return interpreter_.async_on_ready(); }
   boost::asio::awaitable<bool> async_execute(std::string line) override {
     return interpreter_.async_execute(std::move(line));
+  }
+  boost::asio::awaitable<bool> async_execute_for_page(std::string line,
+                                                      PrintLine answers_to) override {
+    return interpreter_.async_execute(std::move(line), std::move(answers_to));
   }
   std::string leaving_warning() const override { return interpreter_.leaving_warning(); }
   void on_platform_event(const platform::WatchEvent& event) override {

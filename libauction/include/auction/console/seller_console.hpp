@@ -33,6 +33,9 @@ class SellerConsole {
 
   // Runs one command line and prints its answer. Returns false when the line was `quit`.
   boost::asio::awaitable<bool> async_execute(std::string line);
+  // Runs one command line a web page sent: its answer goes to `answers_to` alone, as a JSON
+  // line (console_output.hpp's answers_only_to); nothing is printed.
+  boost::asio::awaitable<bool> async_execute(std::string line, PrintLine answers_to);
 
   // Once the program has logged in, before the first command: prints one line for each
   // started auction of this seller that no process runs here (after a restart: each waits
