@@ -148,6 +148,11 @@ TEST_CASE("consoles: the web page's socket opens only for this server's own page
       http_exchange(port, "GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
   CHECK(got.starts_with("HTTP/1.1 200"));
   CHECK(got.find("<title>PPAPD</title>") != std::string::npos);
+  // It may run its own script and reach its own socket, nothing else; no other site frames it.
+  CHECK(got.find("Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
+                 "style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; "
+                 "form-action 'none'; frame-ancestors 'none'") != std::string::npos);
+  CHECK(got.find("X-Content-Type-Options: nosniff") != std::string::npos);
 
   const std::string own = "http://" + host;
   CHECK(http_exchange(port, upgrade("/ws?key=" + key, host, own)).starts_with("HTTP/1.1 101"));

@@ -50,6 +50,9 @@ http::response<http::string_body> make_response(unsigned status, unsigned versio
   response.set(http::field::server, "ppapd");
   response.set(http::field::content_type, std::move(content_type));
   response.set(http::field::cache_control, "no-store");
+  // A browser takes the body for what Content-Type says, and sends no Referer from it.
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("Referrer-Policy", "no-referrer");
   response.keep_alive(keep_alive);
   response.body() = std::move(body);
   response.prepare_payload();
@@ -218,8 +221,13 @@ http::response<http::string_body> HttpServer::State::answer(
   path = path.substr(0, path.find('?'));
   HttpAnswer answered =
       handler ? handler(path) : HttpAnswer{503, "text/plain; charset=utf-8", "stopping\n"};
-  return make_response(answered.status, request.version(), std::move(answered.content_type),
-                       std::move(answered.body), keep_alive);
+  auto response =
+      make_response(answered.status, request.version(), std::move(answered.content_type),
+                    std::move(answered.body), keep_alive);
+  if (!options.content_security_policy.empty()) {
+    response.set("Content-Security-Policy", options.content_security_policy);
+  }
+  return response;
 }
 
 asio::awaitable<void> HttpServer::State::async_serve(std::shared_ptr<State> /*keep_alive*/,

@@ -46,6 +46,9 @@ struct HttpServerOptions {
   std::chrono::milliseconds request_deadline{5000};
   std::size_t websocket_message_bytes_max = 64 * 1024;
   std::size_t websocket_queue_max = 4096;
+  // The Content-Security-Policy header of every answer ("": none): what a browser may let a
+  // page of this server load, run, connect to and be framed by.
+  std::string content_security_policy;
 };
 
 // What an upgrade to a WebSocket asks for: the owner decides whether to accept it.
