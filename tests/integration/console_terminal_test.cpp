@@ -80,3 +80,20 @@ TEST_CASE("consoles: at a terminal, a typed line that wraps is cleared on every 
   // Ctrl-\ (SIGQUIT) leaves at once, the clean way: exit code 0, no core.
   types_and_leaves(bob, "\x1c");
 }
+
+TEST_CASE(
+    "consoles: at a terminal, text beyond ASCII is typed, edited and sent whole, whatever "
+    "the locale",
+    "[auction][integration][watch]") {
+  // The environment's locale, as the test runs (often C, where libedit once dropped such
+  // keys): the editor takes UTF-8 characters in any case.
+  Cluster cluster(1);
+  cluster.start_all();
+  cluster.wait_for_leader();
+  AuctionCli alice("seller", cluster, "alice", {}, ChildProcess::Terminal::pty);
+  // "cafe" with an e-acute, and a stray key erased: the erase takes the whole character.
+  alice.process().write_input("create \"caf\xc3\xa9x\x7f\" lamp 10.00 0.50 1000\n");
+  alice.expect("created auction 1");
+  alice.process().write_input("list\n");
+  alice.expect("#1 \"caf\xc3\xa9\" (lamp) by alice");
+}

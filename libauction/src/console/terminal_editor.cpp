@@ -1,12 +1,15 @@
 // TerminalEditor: see terminal_editor.hpp.
 #include "console/terminal_editor.hpp"
 
+#include <langinfo.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <clocale>
 #include <cstdio>
 #include <cstdlib>
+#include <cwchar>
 #include <string_view>
 
 // libedit's readline interface (Debian's libedit-dev). It declares FILE and uses it without
@@ -25,7 +28,27 @@ std::function<void(std::optional<std::string>)>* current_on_line = nullptr;
 std::function<int()>* current_read_char = nullptr;
 std::string* current_prompt = nullptr;
 
-int read_terminal_char(FILE* /*stream*/) { return (*current_read_char)(); }
+// libedit takes what this returns as one character (a code point), not a byte: the bytes
+// of a UTF-8 character are read and decoded here (a byte that cannot start or continue one
+// is U+FFFD).
+int read_terminal_char(FILE* /*stream*/) {
+  const int first = (*current_read_char)();
+  if (first == EOF || first < 0x80) return first;
+  const int more = first >= 0xF8   ? -1
+                   : first >= 0xF0 ? 3
+                   : first >= 0xE0 ? 2
+                   : first >= 0xC0 ? 1
+                                   : -1;
+  if (more < 0) return 0xFFFD;
+  int code = first & (0x3F >> more);
+  for (int i = 0; i < more; ++i) {
+    const int next = (*current_read_char)();
+    if (next == EOF) return EOF;
+    if ((next & 0xC0) != 0x80) return 0xFFFD;
+    code = (code << 6) | (next & 0x3F);
+  }
+  return code;
+}
 
 // The terminal's width in columns (80 when it does not say).
 std::size_t terminal_width() {
@@ -35,10 +58,38 @@ std::size_t terminal_width() {
 }
 
 // How many columns `text` takes: one a character (UTF-8 continuation bytes take none).
+// How many columns `text` takes on the terminal, character by character in the editor's
+// locale (UTF-8): two for wide ones (CJK, most emoji), none for combining marks, two for a
+// control character (libedit shows it as ^X), one for a byte that is no character.
 std::size_t columns_of(std::string_view text) {
   std::size_t columns = 0;
-  for (const char c : text) columns += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  std::mbstate_t state{};
+  while (!text.empty()) {
+    wchar_t character = 0;
+    std::size_t used = std::mbrtowc(&character, text.data(), text.size(), &state);
+    if (used == static_cast<std::size_t>(-1) || used == static_cast<std::size_t>(-2)) {
+      ++columns;
+      text.remove_prefix(1);
+      state = std::mbstate_t{};
+      continue;
+    }
+    if (used == 0) used = 1;  // a NUL
+    const int width = ::wcwidth(character);
+    columns += width < 0 ? 2 : static_cast<std::size_t>(width);
+    text.remove_prefix(used);
+  }
   return columns;
+}
+
+// The editor's character set is UTF-8, as every text of the system is: the environment's
+// locale for characters when it is a UTF-8 one, else C.UTF-8 (in the C locale libedit drops
+// every key beyond ASCII: "café" was sent as "caf"). Only LC_CTYPE: numbers and messages are
+// untouched.
+void use_utf8_characters() {
+  const char* chosen = std::setlocale(LC_CTYPE, "");
+  const char* codeset = chosen != nullptr ? nl_langinfo(CODESET) : nullptr;
+  if (codeset != nullptr && std::string_view(codeset) == "UTF-8") return;
+  std::setlocale(LC_CTYPE, "C.UTF-8");
 }
 
 void on_libedit_line(char* line) {
@@ -66,6 +117,7 @@ TerminalEditor::TerminalEditor(std::string prompt,
                                std::function<int()> read_char)
     : prompt_(std::move(prompt)), on_line_(std::move(on_line)), read_char_(std::move(read_char)) {
   AUCTION_ASSERT(current_on_line == nullptr, "one TerminalEditor per process");
+  use_utf8_characters();
   current_on_line = &on_line_;
   current_read_char = &read_char_;
   current_prompt = &prompt_;
