@@ -36,13 +36,15 @@ Result<PriceSchedule> PriceSchedule::create(Cents start, Cents increment,
   return schedule;
 }
 
+std::size_t PriceSchedule::steps_reached(Cents price) const noexcept {
+  std::size_t reached = 0;
+  while (reached < steps_.size() && steps_[reached].from_price <= price) ++reached;
+  return reached;
+}
+
 Cents PriceSchedule::increment_at(Cents price) const noexcept {
-  Cents increment = increment_;
-  for (const IncrementStep& step : steps_) {
-    if (step.from_price > price) break;
-    increment = step.increment;
-  }
-  return increment;
+  const std::size_t reached = steps_reached(price);
+  return reached == 0 ? increment_ : steps_[reached - 1].increment;
 }
 
 Result<Cents> PriceSchedule::price_at(std::uint64_t rounds) const {
@@ -55,14 +57,9 @@ Result<Cents> PriceSchedule::price_at(std::uint64_t rounds) const {
   // Level by level: within one, the price rises by one increment a round until it reaches
   // the next level's from_price (each pass leaves at least one level behind).
   for (;;) {
-    const Cents increment = increment_at(price);
-    const IncrementStep* next = nullptr;
-    for (const IncrementStep& step : steps_) {
-      if (step.from_price > price) {
-        next = &step;
-        break;
-      }
-    }
+    const std::size_t reached = steps_reached(price);
+    const Cents increment = reached == 0 ? increment_ : steps_[reached - 1].increment;
+    const IncrementStep* next = reached < steps_.size() ? &steps_[reached] : nullptr;
     if (next == nullptr) {
       auto last = price_at_round(price, increment, left);
       if (!last) return overflow();
@@ -77,9 +74,9 @@ Result<Cents> PriceSchedule::price_at(std::uint64_t rounds) const {
       if (!within) return overflow();
       return within;
     }
-    auto reached = price_at_round(price, increment, to_next);
-    if (!reached) return overflow();
-    price = *reached;
+    auto at_next = price_at_round(price, increment, to_next);
+    if (!at_next) return overflow();
+    price = *at_next;
     left -= to_next;
   }
 }

@@ -57,6 +57,10 @@ void ConsoleOutput::event(const nlohmann::json& as_json, const std::string& text
   to_sink(*this, as_json, text);
 }
 
+std::string answer_line(const std::string& command, const Result<nlohmann::json>& outcome) {
+  return json_line(answer_json(command, outcome));
+}
+
 ConsoleOutput answers_only_to(PrintLine page) {
   return ConsoleOutput{[](const std::string&) {}, false, std::move(page)};
 }

@@ -43,6 +43,10 @@ struct ConsoleOutput {
   void answer_to_sink(const std::string& command, const Result<nlohmann::json>& outcome) const;
 };
 
+// The answer to `command` as its one JSON line ({"reply":...,"ok":...,"result"|"error":...}),
+// for a line answered outside an interpreter (a web page's command refused before it runs).
+std::string answer_line(const std::string& command, const Result<nlohmann::json>& outcome);
+
 // An output for the answers to a web page's command: each goes to `page` alone, as its JSON
 // line with the readable line in "text"; nothing is printed (the terminal and the other
 // pages see the events, not another page's answers).

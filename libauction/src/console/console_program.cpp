@@ -23,6 +23,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include "auction/base/error_codes.hpp"
 #include "auction/base/open_file_limit.hpp"
 #include "auction/base/text_rules.hpp"
 #include "auction/platform/client.hpp"
@@ -101,10 +102,7 @@ class CommandTurn {
 asio::awaitable<void> async_run_web_command(CommandTurn& turn, FrontEnd& front_end, PrintLine reply,
                                             std::string line) {
   if (detail::is_quit_line(line)) {
-    reply(detail::json_line(nlohmann::json{
-        {"reply", "quit"},
-        {"ok", false},
-        {"error", {{"code", "invalid_argument"}, {"message", "quit at the terminal"}}}}));
+    reply(detail::answer_line("quit", fail(code::invalid_argument, "quit at the terminal")));
     co_return;
   }
   const CommandTurn::Held held = co_await turn.async_acquire();

@@ -301,21 +301,22 @@ SellerConsole::SellerConsole(market::SellerRuntime& runtime, PrintLine print,
 SellerConsole::~SellerConsole() { runtime_.set_observer({}); }
 
 asio::awaitable<bool> SellerConsole::async_execute(std::string text) {
-  auto s = state_;
+  return async_execute_with(state_->out, std::move(text));
+}
+
+asio::awaitable<bool> SellerConsole::async_execute(std::string text, PrintLine answers_to) {
+  const ConsoleOutput page = answers_only_to(std::move(answers_to));
+  co_return co_await async_execute_with(page, std::move(text));
+}
+
+asio::awaitable<bool> SellerConsole::async_execute_with(const ConsoleOutput& out,
+                                                        std::string text) {
+  auto s = state_;  // keeps `out` alive when it is the state's own
   // Named, not a temporary of the co_await below: g++ 12 may destroy such a temporary twice.
   const CommandRunner run = [this, s](const CommandLine& line) {
     return async_run(runtime_, *s, line);
   };
-  co_return co_await async_execute_line(s->out, text, help_text(), run);
-}
-
-asio::awaitable<bool> SellerConsole::async_execute(std::string text, PrintLine answers_to) {
-  auto s = state_;
-  const ConsoleOutput page = answers_only_to(std::move(answers_to));
-  const CommandRunner run = [this, s](const CommandLine& line) {
-    return async_run(runtime_, *s, line);
-  };
-  co_return co_await async_execute_line(page, text, help_text(), run);
+  co_return co_await async_execute_line(out, text, help_text(), run);
 }
 
 namespace {

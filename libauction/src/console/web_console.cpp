@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auction/base/error_codes.hpp"
 #include "auction/identity/random.hpp"
 #include "console/console_output.hpp"
 #include "wire/http_server.hpp"
@@ -113,15 +114,11 @@ struct WebConsole::State : std::enable_shared_from_this<WebConsole::State> {
     const auto page = pages.find(channel);
     if (page == pages.end()) return;
     if (page->second.waiting.size() >= commands_waiting_max) {
-      const std::string word = line.substr(0, line.find(' '));
-      channel->send(json_line(nlohmann::json{
-          {"reply", word},
-          {"ok", false},
-          {"error",
-           {{"code", "overloaded"},
-            {"message", std::to_string(commands_waiting_max) +
-                            " commands of this page wait for their answers already: wait for "
-                            "them"}}}}));
+      channel->send(answer_line(
+          line.substr(0, line.find(' ')),
+          fail(code::overloaded, std::to_string(commands_waiting_max) +
+                                     " commands of this page wait for their answers already: "
+                                     "wait for them")));
       return;
     }
     page->second.waiting.push_back(std::move(line));

@@ -71,14 +71,12 @@ AdminService::AdminService(raft::Server& raft, ClusterConfig cluster, bool is_pl
 
 void AdminService::register_ops(wire::Server& server) {
   server.handle("member_list", [this](wire::Request request) {
-    if (auto refused = refusal_unless_operator(request, is_plain_, "the admin ops"))
-      return async_ready(std::move(*refused));
+    if (auto refused = refusal(request)) return async_ready(std::move(*refused));
     if (auto bad = unexpected_fields(request.body, {}, {})) return async_ready(std::move(*bad));
     return async_list();
   });
   server.handle("member_add", [this](wire::Request request) {
-    if (auto refused = refusal_unless_operator(request, is_plain_, "the admin ops"))
-      return async_ready(std::move(*refused));
+    if (auto refused = refusal(request)) return async_ready(std::move(*refused));
     const Json& body = request.body;
     if (auto bad = unexpected_fields(body, {"member", "raft_address", "client_address"},
                                      {"member", "raft_address", "client_address"})) {
@@ -97,8 +95,7 @@ void AdminService::register_ops(wire::Server& server) {
   for (const auto& [op, type] : {std::pair{"member_promote", raft::MembershipChangeType::promote},
                                  std::pair{"member_remove", raft::MembershipChangeType::remove}}) {
     server.handle(op, [this, type](wire::Request request) {
-      if (auto refused = refusal_unless_operator(request, is_plain_, "the admin ops"))
-        return async_ready(std::move(*refused));
+      if (auto refused = refusal(request)) return async_ready(std::move(*refused));
       if (auto bad = unexpected_fields(request.body, {"member"}, {"member"})) {
         return async_ready(std::move(*bad));
       }
@@ -108,8 +105,7 @@ void AdminService::register_ops(wire::Server& server) {
     });
   }
   server.handle("transfer_leadership", [this](wire::Request request) {
-    if (auto refused = refusal_unless_operator(request, is_plain_, "the admin ops"))
-      return async_ready(std::move(*refused));
+    if (auto refused = refusal(request)) return async_ready(std::move(*refused));
     if (auto bad = unexpected_fields(request.body, {"to"}, {})) return async_ready(std::move(*bad));
     raft::NodeId target{0};
     if (request.body.is_object() && request.body.contains("to")) {
@@ -141,6 +137,10 @@ std::optional<Reply> refusal_unless_operator(const wire::Request& request, bool 
             std::string(what) +
                 " need a certificate of the cluster's CA: connect with tls.dir/admin.crt and "
                 "admin.key (`replica init-certs` makes them)"});
+}
+
+std::optional<Reply> AdminService::refusal(const wire::Request& request) const {
+  return refusal_unless_operator(request, is_plain_, "the admin ops");
 }
 
 Reply AdminService::not_leader() const {

@@ -49,6 +49,8 @@ class AdminService {
   void register_ops(wire::Server& server);
 
  private:
+  // nullopt when the request comes from an operator; else the `unauthenticated` reply.
+  std::optional<wire::Reply> refusal(const wire::Request& request) const;
   boost::asio::awaitable<wire::Reply> async_list();
   boost::asio::awaitable<wire::Reply> async_change(raft::MembershipChange change);
   boost::asio::awaitable<wire::Reply> async_transfer(raft::NodeId target);

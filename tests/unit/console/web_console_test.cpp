@@ -4,21 +4,10 @@
 // waiting when the page closes are dropped.
 #include <catch2/catch.hpp>
 
-// g++ 12 wrongly reports Asio's coroutine frames as mismatched allocations once inlined into
-// a test body (GCC bug 109224).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 #include <functional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -26,31 +15,21 @@
 #include <nlohmann/json.hpp>
 
 #include "console/web_console.hpp"
+#include "unit/wire/loopback.hpp"
 
 using namespace auction;
 using console::detail::WebConsole;
-namespace asio = boost::asio;
+using namespace auction::test;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-using asio::ip::tcp;
 
 namespace {
-
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // What the program was asked to run, and how to say each is done.
 struct Commands {
   std::vector<std::string> lines;
   std::vector<std::function<void()>> done;
 };
-
-asio::awaitable<void> async_until(std::function<bool()> condition) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (!condition()) {
-    timer.expires_after(std::chrono::milliseconds(2));
-    co_await timer.async_wait(use_tuple);
-  }
-}
 
 // The next message on `client`, "" once the socket ended.
 asio::awaitable<std::string> async_next(websocket::stream<beast::tcp_stream>& client) {
@@ -126,15 +105,6 @@ TEST_CASE(
     "web console: a page's commands run one at a time, 16 wait at most, and a closed "
     "page's are dropped",
     "[console][web]") {
-  asio::io_context io;
   Commands commands;
-  bool is_done = false;
-  std::exception_ptr escaped;
-  asio::co_spawn(io, async_test(io.get_executor(), commands), [&](std::exception_ptr e) {
-    is_done = true;
-    escaped = e;
-  });
-  io.run_for(std::chrono::seconds(30));
-  if (escaped) std::rethrow_exception(escaped);
-  REQUIRE(is_done);
+  run_async([&commands](asio::any_io_executor ex) { return async_test(ex, commands); });
 }

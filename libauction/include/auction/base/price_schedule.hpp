@@ -56,6 +56,8 @@ class PriceSchedule {
 
  private:
   PriceSchedule() = default;
+  // How many steps `price` has reached (their from_price is at or below it).
+  std::size_t steps_reached(Cents price) const noexcept;
 
   Cents start_;
   Cents increment_;

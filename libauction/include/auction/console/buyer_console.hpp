@@ -24,6 +24,10 @@
 
 namespace auction::console {
 
+namespace detail {
+struct ConsoleOutput;  // console_output.hpp
+}
+
 class BuyerConsole {
  public:
   // Installs itself as `runtime`'s observer. `runtime` must outlive the console.
@@ -57,6 +61,10 @@ class BuyerConsole {
   struct State;  // what the console has seen; defined in buyer_console.cpp
 
  private:
+  // Runs one command line, its answer through `out`.
+  boost::asio::awaitable<bool> async_execute_with(const detail::ConsoleOutput& out,
+                                                  std::string line);
+
   market::BuyerRuntime& runtime_;
   std::shared_ptr<State> state_;
 };

@@ -23,6 +23,10 @@
 
 namespace auction::console {
 
+namespace detail {
+struct ConsoleOutput;  // console_output.hpp
+}
+
 class SellerConsole {
  public:
   // Installs itself as `runtime`'s observer. `runtime` must outlive the console.
@@ -58,6 +62,10 @@ class SellerConsole {
   struct State;  // what the console has seen; defined in seller_console.cpp
 
  private:
+  // Runs one command line, its answer through `out`.
+  boost::asio::awaitable<bool> async_execute_with(const detail::ConsoleOutput& out,
+                                                  std::string line);
+
   market::SellerRuntime& runtime_;
   std::shared_ptr<State> state_;
 };
