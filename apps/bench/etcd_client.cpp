@@ -6,11 +6,6 @@
 // but adds a translation unit for Beast's own sources, so a clean build would be slower.
 // Asio itself stays compiled once in libauction (BOOST_ASIO_SEPARATE_COMPILATION).
 
-// g++ 12 wrongly reports Asio's coroutine frames (class-specific operator new/delete) as
-// mismatched allocations once they are inlined into a long coroutine (GCC bug 109224).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 #include "etcd_client.hpp"
 
 #include <charconv>

@@ -70,19 +70,34 @@ try {
   const log = (page, text) => page.locator("#log div", { hasText: text }).first();
 
   step = "creating two auctions";
-  const create = async (name, item) => {
+  const create = async (name, item, terms = {}) => {
     await seller.fill('#create input[name="auction"]', name);
     await seller.fill('#create input[name="item"]', item);
     await seller.fill('#create input[name="base"]', "10.00");
     await seller.fill('#create input[name="increment"]', "0.50");
     await seller.fill('#create input[name="period"]', "700");
     await seller.fill('#create input[name="description"]', `a ${item}`);
+    await seller.fill('#create input[name="reserve"]', terms.reserve || "");
+    await seller.setChecked('#create input[name="hidden"]', Boolean(terms.hidden));
+    await seller.fill('#create input[name="increments"]', terms.increments || "");
+    await seller.fill('#create input[name="grace"]', terms.grace || "");
     await seller.click('#create button[type="submit"]');
   };
   await create("spring sale", "brass lamp");
   await row(seller, 1).waitFor();
-  await create("winter sale", "wool coat");
+  // The second one with terms: its seller sees the hidden reserve, buyers only that there is one.
+  await create("winter sale", "wool coat",
+    { reserve: "90.00", hidden: true, increments: "20.00:2.00", grace: "2" });
   for (const page of [seller, ...buyers]) await row(page, 2).waitFor();
+  await row(seller, 2).locator("td", { hasText: "reserve 90.00 (hidden)" }).waitFor();
+  await row(seller, 2).locator("td", { hasText: "increments +2.00 from 20.00" }).waitFor();
+  await row(seller, 2).locator("td", { hasText: "grace 2 missed rounds" }).waitFor();
+  for (const page of buyers) {
+    await row(page, 2).locator("td", { hasText: "a hidden reserve" }).waitFor();
+    if ((await row(page, 2).textContent()).includes("90.00")) {
+      throw new Error("a buyer's page shows the hidden reserve");
+    }
+  }
 
   step = "cancelling the second auction";
   await row(seller, 2).locator('button[data-action="cancel"]').click();

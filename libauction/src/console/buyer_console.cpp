@@ -39,7 +39,7 @@ struct BuyerConsole::State : ConsoleState {
         // How many are still in, and when the price moves next (a round lasts one period).
         const std::size_t in = auction->active_count();
         const market::BuyerConfig& config = auction->config();
-        const auto next = price_at_round(config.base_price, config.increment, p->round_id + 1);
+        const auto next = auction->prices().price_at(p->round_id + 1);
         j["active_count"] = in;
         j["buyer_count"] = auction->buyers().size();
         j["next_in_ms"] = config.period_ms;
@@ -90,11 +90,12 @@ struct BuyerConsole::State : ConsoleState {
                 {"round_id", rec.round_id},
                 {"price", rec.price.value},
                 {"winner", rec.winner ? json(*rec.winner) : json()},
-                {"you_won", f->is_winner}};
+                {"you_won", f->is_winner},
+                {"reserve_not_met", rec.reserve_not_met()}};
       out.event(j, prefix + "finished in round " + std::to_string(rec.round_id) + ": " +
                        (rec.winner ? shown(*rec.winner) + " wins at " + format_cents(rec.price) +
                                          (f->is_winner ? " (you won)" : " (you did not win)")
-                                   : std::string("unsold")));
+                                   : unsold_text(rec)));
     }
   }
 

@@ -260,8 +260,8 @@ std::string describe_verified(const json& report) {
   }
   std::string text = "auction " + std::to_string(report["auction_id"].get<std::uint64_t>()) +
                      " by " + shown(report["seller"].get<std::string>()) + ": from " +
-                     money(report["base_price"]) + ", +" + money(report["increment"]) +
-                     " a round; buyers " + (names.empty() ? "nobody" : names);
+                     money(report["base_price"]) + ", +" + money(report["increment"]) + " a round" +
+                     terms_text(report) + "; buyers " + (names.empty() ? "nobody" : names);
   std::uint64_t from_round = 0;
   for (const json& w : report["withdrawals"]) {
     const std::uint64_t round = w["round_id"].get<std::uint64_t>();
@@ -283,10 +283,12 @@ std::string describe_verified(const json& report) {
   }
   text +=
       "\n  result: " +
-      (report.contains("winner") ? shown(report["winner"].get<std::string>()) + " wins in round " +
-                                       std::to_string(report["round_id"].get<std::uint64_t>()) +
-                                       " at " + money(report["price"])
-                                 : std::string("unsold")) +
+      (report.contains("winner")
+           ? shown(report["winner"].get<std::string>()) + " wins in round " +
+                 std::to_string(report["round_id"].get<std::uint64_t>()) + " at " +
+                 money(report["price"])
+           : std::string(report.value("reserve_not_met", false) ? "unsold: the reserve was not met"
+                                                                : "unsold")) +
       "; chain head " + shown(report["chain_head"].get<std::string>()).substr(0, 16) +
       "..., signed by " + shown(report["seller"].get<std::string>()) + ": signature ok";
   text += "\n  your key: " + shown(report["own_key"].get<std::string>());
@@ -332,9 +334,11 @@ std::optional<std::string> describe_watch_event(const platform::WatchEvent& e, s
     case WatchEventKind::round_pushed: return std::nullopt;
     case WatchEventKind::auction_finished: {
       if (is_mine || !e.outcome) return std::nullopt;
-      const std::string result = e.outcome->winner ? shown(*e.outcome->winner) + " won at " +
-                                                         format_cents(e.outcome->price)
-                                                   : std::string("unsold");
+      const std::string result =
+          e.outcome->winner
+              ? shown(*e.outcome->winner) + " won at " + format_cents(e.outcome->price)
+              : std::string(e.outcome->reserve_not_met ? "unsold: the reserve was not met"
+                                                       : "unsold");
       if (e.role == Role::buyer)
         return "the platform recorded the result of " + auction + ": " + result;
       return auction + " finished: " + result;
@@ -362,6 +366,115 @@ json watch_event_json(const platform::WatchEvent& event) {
   return j;
 }
 
+std::string unsold_text(const market::FinishRecord& record) {
+  return record.reserve_not_met() ? "unsold: the reserve was not met" : "unsold";
+}
+
+std::string terms_text(const json& terms) {
+  const auto money = [](const json& cents) {
+    return cents.is_number_integer() ? format_cents(Cents{cents.get<std::int64_t>()})
+                                     : std::string("?");
+  };
+  std::string text;
+  const auto add = [&text](const std::string& part) { text += (text.empty() ? "" : "; ") + part; };
+  if (terms.contains("increment_steps") && terms["increment_steps"].is_array() &&
+      !terms["increment_steps"].empty()) {
+    std::string steps;
+    for (const json& s : terms["increment_steps"]) {
+      if (!s.is_object()) continue;
+      steps += (steps.empty() ? "" : ", ") + std::string("+") +
+               money(s.value("increment", json())) + " from " +
+               money(s.value("from_price", json()));
+    }
+    add("increments " + steps);
+  }
+  const bool hidden = terms.value("reserve_hidden", false);
+  if (terms.contains("reserve") && terms["reserve"].is_number_integer()) {
+    add("reserve " + money(terms["reserve"]) + (hidden ? " (hidden)" : ""));
+  } else if (hidden) {
+    add("a hidden reserve");
+  }
+  const auto grace = terms.value("grace_rounds", std::uint64_t{1});
+  if (grace > 1) add("grace " + std::to_string(grace) + " missed rounds");
+  return text.empty() ? text : " (" + text + ")";
+}
+
+namespace {
+
+constexpr std::string_view terms_options[] = {
+    "reserve=", "hidden_reserve=", "increments=", "grace="};
+
+Result<Cents> option_cents(std::string_view option, std::string_view text) {
+  auto cents = parse_cents(text);
+  if (!cents) {
+    return fail(code::invalid_argument, std::string(option) + ": " + cents.error().message);
+  }
+  return cents;
+}
+
+// "20.00:0.50,100.00:5.00": the price from which each increment applies.
+Result<std::vector<IncrementStep>> parse_increments(std::string_view text) {
+  std::vector<IncrementStep> steps;
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view pair = text.substr(0, comma);
+    const std::size_t colon = pair.find(':');
+    if (colon == std::string_view::npos) {
+      return fail(code::invalid_argument,
+                  "increments: each step is FROM_PRICE:INCREMENT, e.g. 20.00:0.50");
+    }
+    auto from = option_cents("increments", pair.substr(0, colon));
+    if (!from) return std::unexpected(from.error());
+    auto by = option_cents("increments", pair.substr(colon + 1));
+    if (!by) return std::unexpected(by.error());
+    steps.push_back({*from, *by});
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+  }
+  return steps;
+}
+
+}  // namespace
+
+bool is_terms_option(std::string_view word) {
+  for (const std::string_view key : terms_options) {
+    if (word.starts_with(key)) return true;
+  }
+  return false;
+}
+
+Result<SaleTerms> parse_terms_options(const std::vector<std::string>& options) {
+  SaleTerms terms;
+  for (const std::string& option : options) {
+    const std::size_t eq = option.find('=');
+    const std::string_view key = std::string_view(option).substr(0, eq);
+    const std::string_view value =
+        eq == std::string::npos ? "" : std::string_view(option).substr(eq + 1);
+    if (key == "reserve" || key == "hidden_reserve") {
+      auto reserve = option_cents(key, value);
+      if (!reserve) return std::unexpected(reserve.error());
+      terms.reserve = *reserve;
+      terms.reserve_hidden = key == "hidden_reserve";
+    } else if (key == "increments") {
+      auto steps = parse_increments(value);
+      if (!steps) return std::unexpected(steps.error());
+      terms.increment_steps = std::move(*steps);
+    } else if (key == "grace") {
+      auto grace = parse_count(value, "grace");
+      if (!grace) return std::unexpected(grace.error());
+      if (*grace < 1 || *grace > limits::grace_rounds_max) {
+        return fail(code::invalid_argument,
+                    "grace: must be 1.." + std::to_string(limits::grace_rounds_max) + " rounds");
+      }
+      terms.grace_rounds = static_cast<std::uint32_t>(*grace);
+    } else {
+      return fail(code::invalid_argument,
+                  "unknown option " + shown(option) +
+                      " (reserve=, hidden_reserve=, increments= or grace=)");
+    }
+  }
+  return terms;
+}
+
 std::string describe_auction(const json& view) {
   auto money = [&](const char* key) {
     return view.contains(key) && view[key].is_number_integer()
@@ -369,16 +482,17 @@ std::string describe_auction(const json& view) {
                : std::string("?");
   };
   auto text = [&](const char* key) { return shown(view.value(key, "")); };
-  std::string line = "#" + std::to_string(view.value("auction_id", std::uint64_t{0})) + " \"" +
-                     text("auction_name") + "\" (" + text("item_name") + ") by " + text("seller") +
-                     ": " + text("stage") + ", base " + money("base_price") + ", +" +
-                     money("increment") + " every " +
-                     std::to_string(view.value("period_ms", std::int64_t{0})) + " ms";
+  std::string line =
+      "#" + std::to_string(view.value("auction_id", std::uint64_t{0})) + " \"" +
+      text("auction_name") + "\" (" + text("item_name") + ") by " + text("seller") + ": " +
+      text("stage") + ", base " + money("base_price") + ", +" + money("increment") + " every " +
+      std::to_string(view.value("period_ms", std::int64_t{0})) + " ms" + terms_text(view);
   const std::string stage = view.value("stage", "");
   if (stage == "finished") {
     line += view.contains("winner") && view["winner"].is_string()
                 ? ", won by " + shown(view["winner"].get<std::string>()) + " at " + money("price")
-                : ", unsold";
+            : view.value("reserve_not_met", false) ? ", unsold: the reserve was not met"
+                                                   : ", unsold";
   } else if (view.contains("round_id") && stage == "started") {
     line += ", round " + std::to_string(view.value("round_id", RoundId{0})) + " at " +
             money("current_price");

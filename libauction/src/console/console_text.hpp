@@ -18,7 +18,9 @@
 
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
+#include "auction/base/sale_terms.hpp"
 #include "auction/base/text_rules.hpp"
+#include "auction/market/finish_record.hpp"
 #include "auction/market/types.hpp"
 #include "auction/platform/watch_event.hpp"
 
@@ -58,6 +60,20 @@ std::string auctions_text(const std::vector<AuctionId>& ids);
 std::string format_period(std::int64_t ms);
 // "bob, carol" (active buyers of a message or an auction view, shown()), or "nobody".
 std::string active_names(const std::vector<market::BuyerEntry>& buyers);
+// How an auction without a winner ended: "unsold: the reserve was not met" when buyers
+// joined, else "unsold".
+std::string unsold_text(const market::FinishRecord& record);
+// An auction's terms beyond its start and increment, from a view or a verify report (their
+// keys as create_auction's): ", increments +5.00 from 20.00; reserve 50.00 (hidden); grace 2
+// rounds", or "" with the defaults. A hidden reserve the viewer may not see: "; a hidden
+// reserve".
+std::string terms_text(const nlohmann::json& terms);
+// Parses the options of `create` after its positional words, each KEY=VALUE:
+//   reserve=50.00  hidden_reserve=50.00  increments=20.00:0.50,100.00:5.00  grace=2
+// Errors: invalid_argument naming the option.
+Result<SaleTerms> parse_terms_options(const std::vector<std::string>& options);
+// Whether `word` is one of parse_terms_options()'s options (it has a known KEY=).
+bool is_terms_option(std::string_view word);
 // One line about an auction as the platform shows it to `viewer`; every text in it shown().
 std::string describe_auction(const nlohmann::json& view);
 // describe_auction(), and on a second line the item's description when it has one: what

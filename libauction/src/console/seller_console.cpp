@@ -89,10 +89,11 @@ struct SellerConsole::State : ConsoleState {
                 {"auction_id", id.value},
                 {"round_id", rec.round_id},
                 {"price", rec.price.value},
-                {"winner", rec.winner ? json(*rec.winner) : json()}};
+                {"winner", rec.winner ? json(*rec.winner) : json()},
+                {"reserve_not_met", rec.reserve_not_met()}};
       out.event(j, prefix + "finished in round " + std::to_string(rec.round_id) + ": " +
                        (rec.winner ? shown(*rec.winner) + " wins at " + format_cents(rec.price)
-                                   : std::string("unsold")));
+                                   : unsold_text(rec)));
     }
   }
 
@@ -133,11 +134,22 @@ asio::awaitable<bool> async_wait_for(market::SellerRuntime& runtime, const Selle
   co_return done;
 }
 
-// `create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION]`
+// `create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION] [OPTION=VALUE...]`, the options
+// those of parse_terms_options().
 asio::awaitable<void> async_create(market::SellerRuntime& runtime, const CommandLine& line) {
-  const std::size_t n = line.size();
+  std::size_t n = line.size();
+  std::vector<std::string> options;
+  while (n > 6 && is_terms_option(line.word(n - 1)))
+    options.insert(options.begin(), line.word(--n));
   if (n < 6 || n > 7) {
-    line.answer_usage("create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION]");
+    line.answer_usage(
+        "create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION] [reserve=PRICE | "
+        "hidden_reserve=PRICE] [increments=FROM:INCREMENT,...] [grace=ROUNDS]");
+    co_return;
+  }
+  auto terms = parse_terms_options(options);
+  if (!terms) {
+    line.answer(std::unexpected(terms.error()), "");
     co_return;
   }
   market::NewAuction a;
@@ -169,6 +181,7 @@ asio::awaitable<void> async_create(market::SellerRuntime& runtime, const Command
   }
   a.base_price = *base;
   a.increment = *increment;
+  a.terms = std::move(*terms);
   a.period_ms = static_cast<std::int64_t>(
       std::min(*period, static_cast<std::uint64_t>(market::duration_ms_max)));
   auto id = co_await runtime.async_create(std::move(a));
@@ -404,7 +417,10 @@ void SellerConsole::on_platform_missed() { print_platform_missed(state_->out); }
 
 const char* SellerConsole::help_text() {
   return "commands (money as 12.50; quote words with spaces: \"spring sale\"):\n"
-         "  create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION]   a new auction\n"
+         "  create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION] [OPTIONS]   a new auction\n"
+         "      options: reserve=PRICE or hidden_reserve=PRICE (no sale below it; hidden: told\n"
+         "      to buyers only at the end), increments=FROM:INCREMENT,... (the increment from\n"
+         "      each price on), grace=ROUNDS (acknowledgements a buyer may miss in a row)\n"
          "  list [mine] [after ID]   a page of auctions (yours are marked; mine: yours only)\n"
          "  show ID                  one auction, with its buyers when it is yours\n"
          "  status                   the auctions running here and results not yet recorded\n"

@@ -22,6 +22,35 @@ identity::Sha256Digest chain_opening_digest(const ChainOpening& opening) {
   w.i64(opening.increment.value);
   w.u64(buyers.size());
   for (const std::string& name : buyers) w.text(name);
+  // Terms other than the defaults follow; with the defaults the bytes are those of an
+  // opening made before terms existed, so its digest is unchanged.
+  const SaleTerms& terms = opening.terms;
+  if (terms != SaleTerms{}) {
+    w.u64(terms.increment_steps.size());
+    for (const IncrementStep& step : terms.increment_steps) {
+      w.i64(step.from_price.value);
+      w.i64(step.increment.value);
+    }
+    if (!terms.reserve) {
+      w.code(0);
+    } else if (!terms.reserve_hidden) {
+      w.code(1);
+      w.i64(terms.reserve->value);
+    } else {
+      w.code(2);
+      w.digest(hidden_reserve_commitment(opening.auction_id, *terms.reserve, terms.reserve_salt));
+    }
+    w.u64(terms.grace_rounds);
+  }
+  return identity::sha256(w.bytes());
+}
+
+identity::Sha256Digest hidden_reserve_commitment(AuctionId auction_id, Cents reserve,
+                                                 std::string_view salt) {
+  detail::StatementWriter w("ppapd/v1/hidden-reserve");
+  w.u64(auction_id.value);
+  w.i64(reserve.value);
+  w.text(salt);
   return identity::sha256(w.bytes());
 }
 
@@ -59,11 +88,13 @@ void AuctionChain::append(ChainLink link) {
 }
 
 nlohmann::json encode(const ChainOpening& opening) {
-  return {{"auction_id", opening.auction_id.value},
-          {"seller", opening.seller},
-          {"base_price", opening.base_price.value},
-          {"increment", opening.increment.value},
-          {"buyers", opening.buyers}};
+  nlohmann::json j = {{"auction_id", opening.auction_id.value},
+                      {"seller", opening.seller},
+                      {"base_price", opening.base_price.value},
+                      {"increment", opening.increment.value},
+                      {"buyers", opening.buyers}};
+  write_sale_terms(j, opening.terms);
+  return j;
 }
 
 nlohmann::json encode(const ChainLink& link) {
@@ -113,6 +144,12 @@ Result<ChainOpening> decode_chain_opening(const nlohmann::json& j, std::string c
   if (opening.increment.value < 1) {
     return fail(code::invalid_argument, context + ".increment: must be at least 1");
   }
+  auto terms = read_sale_terms(j, context);
+  if (!terms) return std::unexpected(terms.error());
+  if (auto prices = price_schedule_of(opening.base_price, opening.increment, *terms); !prices) {
+    return fail(code::invalid_argument, context + "." + prices.error().message);
+  }
+  opening.terms = std::move(*terms);
   std::set<std::string, std::less<>> seen;
   for (std::size_t i = 0; i < buyers->size(); ++i) {
     const nlohmann::json& name = (*buyers)[i];

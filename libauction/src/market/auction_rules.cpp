@@ -31,15 +31,16 @@ Result<void> check_buyers(const std::vector<BuyerEntry>& buyers) {
 }  // namespace
 
 Result<AuctionRules> AuctionRules::create(AuctionId auction_id, Cents base_price, Cents increment,
-                                          std::vector<std::string> buyers) {
-  auto price = price_at_round(base_price, increment, 0);
-  if (!price) return std::unexpected(price.error());
-  AuctionRules c;
+                                          std::vector<std::string> buyers, SaleTerms terms) {
+  auto prices = price_schedule_of(base_price, increment, terms);
+  if (!prices) return std::unexpected(prices.error());
+  AuctionRules c(std::move(*prices));
   AuctionState& s = c.state_;
   s.auction_id = auction_id;
   s.base_price = base_price;
   s.increment = increment;
-  s.price = *price;
+  s.terms = std::move(terms);
+  s.price = base_price;
   s.buyers.reserve(buyers.size());
   for (std::string& name : buyers) s.buyers.push_back({std::move(name), BuyerStatus::active});
   if (auto ok = check_buyers(s.buyers); !ok) return std::unexpected(ok.error());
@@ -49,13 +50,21 @@ Result<AuctionRules> AuctionRules::create(AuctionId auction_id, Cents base_price
 }
 
 Result<AuctionRules> AuctionRules::restore(const AuctionState& state) {
-  auto price = price_at_round(state.base_price, state.increment, state.round_id);
+  auto prices = price_schedule_of(state.base_price, state.increment, state.terms);
+  if (!prices) return std::unexpected(prices.error());
+  auto price = prices->price_at(state.round_id);
   if (!price) return std::unexpected(price.error());
-  if (*price != state.price) {
-    return fail(code::invalid_argument, "price: is not base_price + round_id * increment");
+  const bool is_sold = state.stage == Stage::finished && state.winner.has_value();
+  // What a winner pays is at least its round's price and below the next one's.
+  const auto next = prices->price_at(state.round_id + 1);
+  const bool is_price_of_sale =
+      state.price >= *price && (!next || state.price < *next) &&
+      (state.price == *price || (state.terms.reserve && state.price == *state.terms.reserve));
+  if (is_sold ? !is_price_of_sale : *price != state.price) {
+    return fail(code::invalid_argument, "price: is not the price of round_id");
   }
   if (auto ok = check_buyers(state.buyers); !ok) return std::unexpected(ok.error());
-  AuctionRules c;
+  AuctionRules c(std::move(*prices));
   c.state_ = state;  // checked below; a winner is kept only where the stage allows one
   const std::vector<BuyerEntry>& buyers = c.state_.buyers;
   for (std::size_t i = 0; i < buyers.size(); ++i) {
@@ -76,13 +85,17 @@ Result<AuctionRules> AuctionRules::restore(const AuctionState& state) {
       }
       break;
     case Stage::finished: {
-      const bool consistent = state.buyers.empty() ? !state.winner
-                                                   : (state.winner && c.active_count_ == 1 &&
-                                                      c.find(*state.winner) != nullptr &&
-                                                      c.find(*state.winner)->is_active());
+      const bool below_reserve = state.terms.reserve && state.price < *state.terms.reserve;
+      const bool consistent =
+          state.buyers.empty()
+              ? !state.winner
+              : c.active_count_ == 1 && (state.winner ? c.find(*state.winner) != nullptr &&
+                                                            c.find(*state.winner)->is_active()
+                                                      : below_reserve);
       if (!consistent) {
         return fail(code::invalid_argument,
-                    "winner: a finished auction's winner is its only active buyer");
+                    "winner: a finished auction's winner is its only active buyer (none only "
+                    "when nobody joined or the price stayed below the reserve)");
       }
       break;
     }
@@ -96,11 +109,8 @@ Result<void> AuctionRules::start() {
                                        std::string(to_string(state_.stage)) + ", not not_started");
   }
   state_.stage = Stage::running;
-  if (active_count_ <= 1) {
-    // One buyer wins at the base price; nobody means unsold. Either way no round is run.
-    state_.stage = Stage::finished;
-    if (active_count_ == 1) state_.winner = state_.buyers.front().username;
-  }
+  if (active_count_ == 0) state_.stage = Stage::finished;  // nobody: unsold, no round is run
+  finish_if_one_left();  // one buyer: it wins at once (or the reserve is not met)
   return {};
 }
 
@@ -122,7 +132,7 @@ Result<void> AuctionRules::advance_to(RoundId round_id) {
     return fail(code::invalid_argument, "round " + std::to_string(round_id) + " is before round " +
                                             std::to_string(state_.round_id));
   }
-  auto price = price_at_round(state_.base_price, state_.increment, round_id);
+  auto price = prices_.price_at(round_id);
   if (!price) return std::unexpected(price.error());
   state_.round_id = round_id;
   state_.price = *price;
@@ -148,12 +158,19 @@ WithdrawOutcome AuctionRules::withdraw(std::string_view username, BuyerStatus wi
 }
 
 void AuctionRules::finish_if_one_left() {
-  AUCTION_ASSERT(active_count_ >= 1, "a running auction never loses its last buyer");
-  if (active_count_ != 1) return;
+  if (state_.stage != Stage::running || active_count_ != 1) return;
+  state_.stage = Stage::finished;
+  const std::optional<Cents>& reserve = state_.terms.reserve;
+  if (reserve && state_.price < *reserve) {
+    // The last buyer stayed in at this round's price, so it would pay any price below the
+    // next round's: the reserve, when it is below that; else nothing is sold.
+    const auto next = prices_.price_at(state_.round_id + 1);
+    if (next && *reserve >= *next) return;  // reserve not met: no winner
+    state_.price = *reserve;
+  }
   for (const BuyerEntry& b : state_.buyers) {
     if (b.is_active()) state_.winner = b.username;
   }
-  state_.stage = Stage::finished;
 }
 
 const BuyerEntry* AuctionRules::find(std::string_view username) const {

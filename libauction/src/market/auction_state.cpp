@@ -14,6 +14,7 @@ nlohmann::json encode(const AuctionState& state) {
                       {"price", state.price.value},
                       {"buyers", json_fields::encode_buyers(state.buyers)}};
   if (state.winner) j["winner"] = *state.winner;
+  write_sale_terms(j, state.terms);
   return j;
 }
 
@@ -28,7 +29,11 @@ Result<AuctionState> decode_auction_state(const nlohmann::json& j) {
   r.cents("price", s.price);
   r.buyers("buyers", s.buyers);
   r.optional_username("winner", s.winner);
-  return r.finish(std::move(s));
+  if (!r.ok()) return r.finish(std::move(s));
+  auto terms = read_sale_terms(j, "auction_state");
+  if (!terms) return std::unexpected(terms.error());
+  s.terms = std::move(*terms);
+  return s;
 }
 
 }  // namespace auction::market

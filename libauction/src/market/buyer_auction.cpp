@@ -41,8 +41,8 @@ Result<void> validate(const BuyerConfig& c) {
   if (!is_valid_username(c.seller)) {
     return fail(code::invalid_argument, "seller: must be 1..32 characters of [A-Za-z0-9_.-]");
   }
-  if (c.base_price.value < 0 || c.increment.value < 1) {
-    return fail(code::invalid_argument, "base_price, increment: must be >= 0 and >= 1");
+  if (auto prices = PriceSchedule::create(c.base_price, c.increment, c.increment_steps); !prices) {
+    return std::unexpected(prices.error());
   }
   if (!can_sign(c.signer) || c.signer.username != c.username) {
     return fail(code::invalid_argument, "signer: must hold this buyer's key pair and a cluster id");
@@ -50,15 +50,17 @@ Result<void> validate(const BuyerConfig& c) {
   return {};
 }
 
-BuyerAuction::BuyerAuction(BuyerConfig config, std::int64_t now_ms)
+BuyerAuction::BuyerAuction(BuyerConfig config, PriceSchedule prices, std::int64_t now_ms)
     : config_(std::move(config)),
+      prices_(std::move(prices)),
       last_heard_ms_(now_ms),
       anchor_round_(config_.known_round),
       anchor_ms_(config_.known_at_ms) {}
 
 Result<BuyerAuction> BuyerAuction::create(BuyerConfig config, std::int64_t now_ms) {
   if (auto ok = validate(config); !ok) return std::unexpected(ok.error());
-  return BuyerAuction(std::move(config), now_ms);
+  auto prices = PriceSchedule::create(config.base_price, config.increment, config.increment_steps);
+  return BuyerAuction(std::move(config), *std::move(prices), now_ms);
 }
 
 Result<void> BuyerAuction::check_seller_signature(identity::SigningPurpose purpose,
@@ -112,7 +114,7 @@ Result<BuyerAuction::Step> BuyerAuction::on_announce(const AnnouncePrice& messag
       !checked) {
     return std::unexpected(checked.error());
   }
-  if (!is_price_at_round(config_.base_price, config_.increment, message.round_id, message.price)) {
+  if (!prices_.is_price_at(message.round_id, message.price)) {
     return fail(code::implausible_round, "round " + std::to_string(message.round_id) +
                                              " does not cost " + format_cents(message.price));
   }

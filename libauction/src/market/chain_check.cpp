@@ -10,7 +10,7 @@ namespace auction::market {
 Result<void> check_chain_claim(const platform::ChainClaim& claim) {
   const platform::AuctionRecord& a = claim.auction;
   const std::string op = claim.finish ? "finish_auction" : "update_auction";
-  ChainOpening opening{a.id, a.seller, a.base_price, a.increment, {}};
+  ChainOpening opening{a.id, a.seller, a.base_price, a.increment, {}, a.terms};
   for (const auto& [username, active] : a.buyers) opening.buyers.push_back(username);
   // The chain as the claim leaves it: the links held, then the new ones.
   nlohmann::json chain = nlohmann::json::array();

@@ -24,16 +24,20 @@ Result<FinishRecord> decode_finish_record(const nlohmann::json& j) {
   f.optional_username("winner", r.winner);
   if (!f.ok()) return std::unexpected(f.error());
 
-  // Exactly one winner, the only active buyer; none only when nobody joined.
-  if (r.buyers.empty() != !r.winner.has_value()) {
-    return fail(code::invalid_argument,
-                "auction_finished.winner: required exactly when there are buyers");
-  }
+  // One buyer is still active when any joined: the winner, unless the reserve was not met.
+  std::size_t active = 0;
   for (const BuyerEntry& b : r.buyers) {
-    if (b.is_active() != (b.username == r.winner)) {
+    if (!b.is_active()) continue;
+    ++active;
+    if (r.winner && b.username != *r.winner) {
       return fail(code::invalid_argument,
                   "auction_finished.buyers: the winner must be the only active buyer");
     }
+  }
+  if (active != (r.buyers.empty() ? 0 : 1) || (r.winner && active != 1)) {
+    return fail(code::invalid_argument,
+                "auction_finished.buyers: one buyer is still active, the winner or the last "
+                "one in when the reserve was not met");
   }
   return r;
 }

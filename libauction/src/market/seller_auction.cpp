@@ -27,17 +27,14 @@ Result<void> validate(const SellerConfig& c) {
   if (!in_range(c.pause_retry_ms_max, c.period_ms, duration_ms_max)) {
     return fail(code::invalid_argument, "pause_retry_ms_max: must be period_ms..86400000");
   }
-  if (c.grace_rounds < 1 || c.grace_rounds > SellerConfig::grace_rounds_max) {
-    return fail(code::invalid_argument,
-                "grace_rounds: must be 1.." + std::to_string(SellerConfig::grace_rounds_max));
-  }
   return {};
 }
 
 namespace {
 
 ChainOpening opening_of(const AuctionRules& rules, const std::string& seller) {
-  ChainOpening opening{rules.auction_id(), seller, rules.base_price(), rules.increment(), {}};
+  ChainOpening opening{rules.auction_id(), seller, rules.base_price(),
+                       rules.increment(),  {},     rules.terms()};
   opening.buyers.reserve(rules.buyers().size());
   for (const BuyerEntry& b : rules.buyers()) opening.buyers.push_back(b.username);
   return opening;
@@ -168,8 +165,7 @@ Result<SellerAuction::WithdrawResponse> SellerAuction::on_withdraw_request(
     return fail(code::bad_signature,
                 "withdraw: not signed by " + request.username + "'s key for this auction");
   }
-  if (!is_price_at_round(rules_.base_price(), rules_.increment(), request.round_id,
-                         request.price)) {
+  if (!rules_.prices().is_price_at(request.round_id, request.price)) {
     return fail(code::implausible_round, "withdraw: " + format_cents(request.price) +
                                              " is not the price of round " +
                                              std::to_string(request.round_id));
@@ -252,7 +248,7 @@ void SellerAuction::close_round(std::int64_t now_ms, std::vector<SellerAction>& 
   for (const std::string& name : acked_) missed_.erase(name);
   ChainLink link{rules_.round_id(), {}};
   for (const std::string& name : silent) {
-    if (++missed_[name] < config_.grace_rounds) continue;
+    if (++missed_[name] < rules_.terms().grace_rounds) continue;
     missed_.erase(name);
     const WithdrawOutcome outcome = rules_.withdraw(name, BuyerStatus::withdrawn_silent);
     AUCTION_ASSERT(outcome == WithdrawOutcome::withdrawn,

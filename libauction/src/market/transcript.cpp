@@ -18,11 +18,11 @@ std::string at(std::size_t link, std::size_t withdrawal) {
 
 // Checks one withdrawal the buyer asked for: its proof names a round whose price it states,
 // and its buyer signed it.
-Result<void> check_proof(const ChainOpening& opening, const ChainWithdrawal& w,
-                         const TranscriptKeys& keys, std::string_view cluster_id,
-                         const std::string& where) {
+Result<void> check_proof(const ChainOpening& opening, const PriceSchedule& prices,
+                         const ChainWithdrawal& w, const TranscriptKeys& keys,
+                         std::string_view cluster_id, const std::string& where) {
   const WithdrawProof& proof = *w.proof;
-  if (!is_price_at_round(opening.base_price, opening.increment, proof.round_id, proof.price)) {
+  if (!prices.is_price_at(proof.round_id, proof.price)) {
     return std::unexpected(invalid(where + ".proof: price " + format_cents(proof.price) +
                                    " is not the price of round " + std::to_string(proof.round_id)));
   }
@@ -51,7 +51,7 @@ Result<ChainReplay> replay_chain(const ChainOpening& opening, const std::vector<
                                  const TranscriptKeys& keys, std::string_view cluster_id,
                                  ReplayOptions options) {
   auto rules = AuctionRules::create(opening.auction_id, opening.base_price, opening.increment,
-                                    opening.buyers);
+                                    opening.buyers, opening.terms);
   if (!rules) return std::unexpected(invalid("opening: " + rules.error().message));
   if (auto started = rules->start(); !started) {
     return std::unexpected(invalid("opening: " + started.error().message));
@@ -77,7 +77,9 @@ Result<ChainReplay> replay_chain(const ChainOpening& opening, const std::vector<
                                                   "its proof, and only such a one"));
       }
       if (!is_silent && i >= options.links_checked) {
-        if (auto checked = check_proof(opening, w, keys, cluster_id, at(i, k)); !checked) {
+        if (auto checked =
+                check_proof(opening, replay.rules.prices(), w, keys, cluster_id, at(i, k));
+            !checked) {
           return std::unexpected(checked.error());
         }
       }

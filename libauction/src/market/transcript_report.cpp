@@ -8,7 +8,7 @@
 namespace auction::market {
 
 Result<TranscriptParts> transcript_parts(const platform::AuctionTranscript& t) {
-  ChainOpening opening{t.auction_id, t.seller, t.base_price, t.increment, {}};
+  ChainOpening opening{t.auction_id, t.seller, t.base_price, t.increment, {}, t.terms};
   std::map<std::string, std::string, std::less<>> keys_hex{{t.seller, t.seller_key}};
   for (const platform::TranscriptBuyer& b : t.buyers) {
     opening.buyers.push_back(b.username);
@@ -79,6 +79,8 @@ Result<nlohmann::json> check_transcript(const platform::AuctionTranscript& t,
                            {"chain_head", t.chain_head},
                            {"own_key", own_key_status(parts->keys, t.seller, viewer, viewer_key)}};
   if (t.winner) report["winner"] = *t.winner;
+  write_sale_terms(report, t.terms);
+  if (replay->rules.reserve_not_met()) report["reserve_not_met"] = true;
   return report;
 }
 

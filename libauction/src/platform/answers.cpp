@@ -76,13 +76,13 @@ constexpr auto fields_of(std::type_identity<RotatedKey>) {
 
 constexpr auto fields_of(std::type_identity<TranscriptSummary>) {
   using T = TranscriptSummary;
-  return std::tuple{field("auction_id", &T::auction_id),   field("seller", &T::seller),
-                    field("seller_key", &T::seller_key),   field("base_price", &T::base_price),
-                    field("increment", &T::increment),     field("stage", &T::stage),
-                    field("buyer_count", &T::buyer_count), field("link_count", &T::link_count),
-                    field("round_id", &T::round_id),       field("price", &T::price),
-                    field("winner", &T::winner),           field("chain_head", &T::chain_head),
-                    field("signature", &T::signature)};
+  return std::tuple{field("auction_id", &T::auction_id), field("seller", &T::seller),
+                    field("seller_key", &T::seller_key), field("base_price", &T::base_price),
+                    field("increment", &T::increment),   fields_inline(&T::terms),
+                    field("stage", &T::stage),           field("buyer_count", &T::buyer_count),
+                    field("link_count", &T::link_count), field("round_id", &T::round_id),
+                    field("price", &T::price),           field("winner", &T::winner),
+                    field("chain_head", &T::chain_head), field("signature", &T::signature)};
 }
 
 constexpr auto fields_of(std::type_identity<BuyerView>) {

@@ -37,6 +37,12 @@ std::size_t AuctionRecord::active_buyer_count() const {
   return count;
 }
 
+PriceSchedule AuctionRecord::price_schedule() const {
+  auto schedule = price_schedule_of(base_price, increment, terms);
+  AUCTION_ASSERT(schedule.has_value(), "a record's terms were checked when it was made");
+  return *std::move(schedule);
+}
+
 nlohmann::json to_snapshot(const AuctionRecord& r) {
   nlohmann::json links = nlohmann::json::array();
   for (const std::string& link : r.links) links.push_back(link_json(link));
@@ -44,23 +50,25 @@ nlohmann::json to_snapshot(const AuctionRecord& r) {
   for (const auto& [username, active] : r.buyers) {
     buyers.push_back({{"username", username}, {"active", active}});
   }
-  return {{"auction_id", r.id.value},
-          {"seller", r.seller},
-          {"auction_name", r.auction_name},
-          {"item_name", r.item_name},
-          {"item_description", r.item_description},
-          {"base_price", r.base_price.value},
-          {"increment", r.increment.value},
-          {"period_ms", r.period_ms},
-          {"stage", stage_name(r.stage)},
-          {"round_id", r.round_id},
-          {"current_price", r.current_price.value},
-          {"buyers", std::move(buyers)},
-          {"winner", r.winner ? nlohmann::json(*r.winner) : nlohmann::json(nullptr)},
-          {"links", links},
-          {"keys", r.keys},
-          {"chain_head", r.chain_head},
-          {"signature", r.signature}};
+  nlohmann::json out = {{"auction_id", r.id.value},
+                        {"seller", r.seller},
+                        {"auction_name", r.auction_name},
+                        {"item_name", r.item_name},
+                        {"item_description", r.item_description},
+                        {"base_price", r.base_price.value},
+                        {"increment", r.increment.value},
+                        {"period_ms", r.period_ms},
+                        {"stage", stage_name(r.stage)},
+                        {"round_id", r.round_id},
+                        {"current_price", r.current_price.value},
+                        {"buyers", std::move(buyers)},
+                        {"winner", r.winner ? nlohmann::json(*r.winner) : nlohmann::json(nullptr)},
+                        {"links", links},
+                        {"keys", r.keys},
+                        {"chain_head", r.chain_head},
+                        {"signature", r.signature}};
+  write_sale_terms(out, r.terms);
+  return out;
 }
 
 namespace {
@@ -170,6 +178,7 @@ void write_record(EntryWriter& w, const AuctionRecord& r) {
   w.int64(r.base_price.value);
   w.int64(r.increment.value);
   w.int64(r.period_ms);
+  write_optional_terms(w, r.terms);
   w.text(stage_name(r.stage));
   w.uint64(r.round_id);
   w.int64(r.current_price.value);

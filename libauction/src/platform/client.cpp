@@ -616,6 +616,7 @@ AuctionTranscript whole_transcript(TranscriptSummary summary, std::vector<BuyerV
   t.seller_key = std::move(summary.seller_key);
   t.base_price = summary.base_price;
   t.increment = summary.increment;
+  t.terms = std::move(summary.terms);
   t.stage = summary.stage;
   for (BuyerView& b : buyers) {
     t.buyers.push_back(

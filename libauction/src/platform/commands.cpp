@@ -53,12 +53,6 @@ template <class Reader>
 Command decode_create_auction(Reader& r) {
   CreateAuction c;
   read_auction_terms(r, c);
-  if (r.ok()) {
-    // An auction whose price cannot rise even once is not an ascending auction.
-    if (auto next = price_at_round(c.base_price, c.increment, 1); !next) {
-      r.reject(Error{code::invalid_argument, "increment: " + next.error().message});
-    }
-  }
   return c;
 }
 
@@ -218,13 +212,15 @@ json encode_fields(const Command& command) {
             return {{"username", c.username}};
           },
           [](const CreateAuction& c) -> json {
-            return {{"seller", c.seller},
-                    {"auction_name", c.auction_name},
-                    {"item_name", c.item_name},
-                    {"item_description", c.item_description},
-                    {"base_price", c.base_price.value},
-                    {"increment", c.increment.value},
-                    {"period_ms", c.period_ms}};
+            json out = {{"seller", c.seller},
+                        {"auction_name", c.auction_name},
+                        {"item_name", c.item_name},
+                        {"item_description", c.item_description},
+                        {"base_price", c.base_price.value},
+                        {"increment", c.increment.value},
+                        {"period_ms", c.period_ms}};
+            write_sale_terms(out, c.terms);
+            return out;
           },
           [](const JoinAuction& c) -> json {
             return {{"username", c.username}, {"auction_id", c.auction_id.value}};

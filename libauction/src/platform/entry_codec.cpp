@@ -11,8 +11,12 @@ namespace auction::platform {
 
 namespace {
 
-// The first byte of an entry in the binary form (JSON text never starts with it).
-constexpr std::uint8_t binary_form_version = 0x01;
+// The first byte of an entry in the binary form is its version, 1..EntryReader::form_latest
+// (JSON text never starts with one of them); this version writes the latest.
+bool is_binary_form(std::string_view bytes) {
+  return !bytes.empty() && static_cast<std::uint8_t>(bytes.front()) >= 1 &&
+         static_cast<std::uint8_t>(bytes.front()) <= EntryReader::form_latest;
+}
 
 template <class... Fs>
 struct Overloaded : Fs... {
@@ -21,17 +25,10 @@ struct Overloaded : Fs... {
 template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
 
-// A field that decode_request() reads only when present: a presence byte, then the value.
-template <class Write>
-void optional_field(EntryWriter& w, bool is_present, Write write) {
-  w.flag(is_present);
-  if (is_present) write();
-}
-
 template <class T>
 void write_links_from(EntryWriter& w, const T& c) {
-  optional_field(w, true, [&] { w.uint64(c.links_from); });
-  optional_field(w, true, [&] { w.chain_links(c.links); });
+  w.optional_field(true, [&] { w.uint64(c.links_from); });
+  w.optional_field(true, [&] { w.chain_links(c.links); });
 }
 
 // Writes the fields of a write; false for a read (which has no binary form).
@@ -57,6 +54,7 @@ bool write_fields(EntryWriter& w, const Command& command) {
                           w.int64(c.base_price.value);
                           w.int64(c.increment.value);
                           w.int64(c.period_ms);
+                          write_optional_terms(w, c.terms);
                           return true;
                         },
                         [&](const JoinAuction& c) {
@@ -90,14 +88,14 @@ bool write_fields(EntryWriter& w, const Command& command) {
                         [&](const FinishAuction& c) {
                           w.text(c.seller);
                           w.uint64(c.auction_id.value);
-                          optional_field(w, c.winner.has_value(), [&] { w.text(*c.winner); });
+                          w.optional_field(c.winner.has_value(), [&] { w.text(*c.winner); });
                           w.int64(c.price.value);
                           w.uint64(c.round_id);
                           write_links_from(w, c);
                           // Empty means unsealed, which the JSON form says by leaving the field
                           // out.
-                          optional_field(w, !c.chain_head.empty(), [&] { w.text(c.chain_head); });
-                          optional_field(w, !c.signature.empty(), [&] { w.text(c.signature); });
+                          w.optional_field(!c.chain_head.empty(), [&] { w.text(c.chain_head); });
+                          w.optional_field(!c.signature.empty(), [&] { w.text(c.signature); });
                           return true;
                         },
                         [](const auto&) { return false; },
@@ -109,10 +107,10 @@ bool write_fields(EntryWriter& w, const Command& command) {
 
 std::string encode_entry(const Request& request) {
   EntryWriter w;
-  w.byte(binary_form_version);
+  w.byte(EntryReader::form_latest);
   w.byte(static_cast<std::uint8_t>(request.command.index()));
   if (!write_fields(w, request.command)) return encode(request).dump();
-  optional_field(w, request.session.has_value(), [&] {
+  w.optional_field(request.session.has_value(), [&] {
     w.text(request.session->client_id);
     w.uint64(request.session->seq);
   });
@@ -120,10 +118,8 @@ std::string encode_entry(const Request& request) {
 }
 
 Result<Request> decode_entry(std::string_view bytes) {
-  if (bytes.empty() || static_cast<std::uint8_t>(bytes.front()) != binary_form_version) {
-    return parse_request(bytes);
-  }
-  EntryReader r(bytes.substr(1));
+  if (!is_binary_form(bytes)) return parse_request(bytes);
+  EntryReader r(bytes.substr(1), static_cast<std::uint8_t>(bytes.front()));
   return decode_entry_request(r);
 }
 

@@ -168,6 +168,17 @@ void EntryReader::optional_username(std::string_view name, std::optional<std::st
   if (ok()) out = std::move(value);
 }
 
+void EntryReader::increment_steps(std::string_view name, std::vector<IncrementStep>& out) {
+  std::uint64_t count = 0;
+  uint64(name, count, 0, PriceSchedule::steps_max);
+  std::vector<IncrementStep> steps(ok() ? count : 0);
+  for (IncrementStep& step : steps) {
+    cents(name, step.from_price, Cents{0});
+    cents(name, step.increment, Cents{1});
+  }
+  if (ok()) out = std::move(steps);
+}
+
 void EntryReader::chain_links(std::string_view name, nlohmann::json& out) {
   const auto text = bytes(name);
   if (!text) return;
@@ -213,6 +224,20 @@ void EntryWriter::text(std::string_view value) {
 
 void EntryWriter::chain_links(const nlohmann::json& links) {
   text(links.empty() ? std::string() : links.dump());
+}
+
+void write_optional_terms(EntryWriter& w, const SaleTerms& terms) {
+  w.optional_field(!terms.increment_steps.empty(), [&] {
+    w.uint64(terms.increment_steps.size());
+    for (const IncrementStep& s : terms.increment_steps) {
+      w.int64(s.from_price.value);
+      w.int64(s.increment.value);
+    }
+  });
+  w.optional_field(terms.reserve.has_value(), [&] { w.int64(terms.reserve->value); });
+  w.optional_field(terms.reserve_hidden, [&] { w.flag(true); });
+  w.optional_field(!terms.reserve_salt.empty(), [&] { w.text(terms.reserve_salt); });
+  w.optional_field(terms.grace_rounds != 1, [&] { w.uint64(terms.grace_rounds); });
 }
 
 }  // namespace auction::platform

@@ -28,10 +28,21 @@ namespace auction::platform {
 
 class EntryReader {
  public:
-  explicit EntryReader(std::string_view bytes) : in_(bytes) {}
+  // The newest version of the binary forms, which EntryWriter writes: 2 added an auction's
+  // optional terms (read_auction_terms()).
+  static constexpr std::uint8_t form_latest = 2;
+
+  // `bytes` in the binary form of version `form` (1..form_latest).
+  explicit EntryReader(std::string_view bytes, std::uint8_t form = form_latest)
+      : in_(bytes), form_(form) {}
 
   // Whether the optional field `name` follows (a 0 or 1 byte).
   bool has(std::string_view name);
+  // The same for an optional field added in version `since_form`: false, reading nothing, in
+  // bytes of an older version.
+  bool has_added(std::string_view name, std::uint8_t since_form) {
+    return form_ >= since_form && has(name);
+  }
 
   void username(std::string_view name, std::string& out);
   void client_id(std::string_view name, std::string& out);
@@ -45,6 +56,8 @@ class EntryReader {
   void auction_id(std::string_view name, AuctionId& out);
   void optional_username(std::string_view name, std::optional<std::string>& out);
   void chain_links(std::string_view name, nlohmann::json& out);
+  // A count, then each step's from_price and increment.
+  void increment_steps(std::string_view name, std::vector<IncrementStep>& out);
 
   // The next byte (the op code), or nullopt at the end.
   std::optional<std::uint8_t> byte();
@@ -64,6 +77,7 @@ class EntryReader {
   void bad_value(std::string_view name, std::string_view why);
 
   std::string_view in_;
+  std::uint8_t form_;
   std::optional<Error> error_;
 };
 
@@ -81,11 +95,21 @@ class EntryWriter {
   void raw(std::string_view bytes) { out_.append(bytes); }
   // `links` as JSON text; an empty array as an empty text.
   void chain_links(const nlohmann::json& links);
+  // A presence byte, then the field (`write` writes it) only when present.
+  template <class Write>
+  void optional_field(bool is_present, Write write) {
+    flag(is_present);
+    if (is_present) write();
+  }
 
   std::string take() { return std::move(out_); }
 
  private:
   std::string out_;
 };
+
+// The optional terms of an auction as read_auction_terms() reads them from the binary form:
+// each with its presence byte, present only when it differs from its default.
+void write_optional_terms(EntryWriter& w, const SaleTerms& terms);
 
 }  // namespace auction::platform

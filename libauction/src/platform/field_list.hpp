@@ -14,12 +14,13 @@
 //
 // How a member looks in JSON:
 //   std::string, bool                          a string, true or false
-//   std::int64_t, std::uint64_t, Cents, AuctionId   an integer (read: Cents >= 0, AuctionId >= 1)
-//   Stage, Role                                its name ("started", "seller")
+//   std::int64_t, std::uint64_t, std::uint32_t, Cents, AuctionId   an integer (read: Cents >= 0,
+//   AuctionId >= 1) Stage, Role                                its name ("started", "seller")
 //   std::optional<T>                           T, or null when empty (field()); or no key at
 //                                              all when empty (field_if_present())
 //   std::vector<T>                             an array
-//   a type with a field list                   an object
+//   a type with a field list                   an object; or (fields_inline()) its fields
+//                                              in the object of the type that holds it
 //   AuctionView                                encode_auction_view() / decode_auction_view()
 //   nlohmann::json                             a chain's links, as is (FieldReader::chain_links)
 // Reading checks JSON types and ranges, not the request rules (lengths, character sets) that
@@ -45,6 +46,8 @@
 #include "auction/base/error_codes.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/base/price_schedule.hpp"
+#include "auction/base/sale_terms.hpp"
 #include "auction/platform/auction_record.hpp"
 #include "auction/platform/views.hpp"
 #include "auction/platform/watch_event.hpp"
@@ -66,6 +69,13 @@ struct FieldIfPresent {
   std::optional<M> T::*member;
 };
 
+// A member of T with a field list of its own, whose fields stand in T's object beside T's
+// (an auction's terms in its view).
+template <class T, class M>
+struct InlineFields {
+  M T::*member;
+};
+
 // (Factories rather than deduction guides: clang 16, the fuzz build's compiler, lacks
 // aggregate deduction.)
 template <class T, class M>
@@ -78,8 +88,30 @@ constexpr FieldIfPresent<T, M> field_if_present(const char* name, std::optional<
   return {name, member};
 }
 
+// A step of an increment table (base/price_schedule.hpp), as views and transcripts list it;
+// declared before HasFieldList, as it is not the platform's type.
+constexpr auto fields_of(std::type_identity<IncrementStep>) {
+  return std::tuple{field("from_price", &IncrementStep::from_price),
+                    field("increment", &IncrementStep::increment)};
+}
+
+// An auction's terms, as views and transcripts show them (in the same object as their other
+// fields); a hidden reserve and its salt are left out where the viewer may not see them.
+constexpr auto fields_of(std::type_identity<SaleTerms>) {
+  using S = SaleTerms;
+  return std::tuple{
+      field("increment_steps", &S::increment_steps), field_if_present("reserve", &S::reserve),
+      field("reserve_hidden", &S::reserve_hidden), field("reserve_salt", &S::reserve_salt),
+      field("grace_rounds", &S::grace_rounds)};
+}
+
+template <class T, class M>
+constexpr InlineFields<T, M> fields_inline(M T::*member) {
+  return {member};
+}
+
 // A type whose codec file gives fields_of(std::type_identity<T>) (found by argument-dependent
-// lookup, so in namespace auction::platform).
+// lookup, so in namespace auction::platform; or declared above).
 template <class T>
 concept HasFieldList = requires {
   fields_of(std::type_identity<T>{});
@@ -89,7 +121,8 @@ concept HasFieldList = requires {
 // their own in a watch event (answers.cpp).
 constexpr auto fields_of(std::type_identity<AuctionView::Outcome>) {
   using O = AuctionView::Outcome;
-  return std::tuple{field("winner", &O::winner), field("price", &O::price)};
+  return std::tuple{field("winner", &O::winner), field("price", &O::price),
+                    field("reserve_not_met", &O::reserve_not_met)};
 }
 
 constexpr auto fields_of(std::type_identity<AuctionView::Progress>) {
@@ -104,6 +137,7 @@ inline nlohmann::json json_value(const std::string& value) { return value; }
 inline nlohmann::json json_value(bool value) { return value; }
 inline nlohmann::json json_value(std::int64_t value) { return value; }
 inline nlohmann::json json_value(std::uint64_t value) { return value; }
+inline nlohmann::json json_value(std::uint32_t value) { return value; }
 inline nlohmann::json json_value(Cents value) { return value.value; }
 inline nlohmann::json json_value(AuctionId value) { return value.value; }
 inline nlohmann::json json_value(Stage value) { return std::string(stage_name(value)); }
@@ -129,6 +163,14 @@ void write_field(nlohmann::json& out, const T& object, const Field<T, M>& f) {
 template <class T, class M>
 void write_field(nlohmann::json& out, const T& object, const FieldIfPresent<T, M>& f) {
   if (const auto& value = object.*f.member) out[f.name] = json_value(*value);
+}
+
+template <class T>
+void write_fields(nlohmann::json& out, const T& object);
+
+template <class T, class M>
+void write_field(nlohmann::json& out, const T& object, const InlineFields<T, M>& f) {
+  write_fields(out, object.*f.member);
 }
 
 // Writes every field of `object`'s list into `out` (an object; other keys stay).
@@ -174,6 +216,11 @@ inline void read_value(FieldReader& r, std::string_view name, std::int64_t& out)
 }
 inline void read_value(FieldReader& r, std::string_view name, std::uint64_t& out) {
   r.uint64(name, out, 0, std::numeric_limits<std::uint64_t>::max());
+}
+inline void read_value(FieldReader& r, std::string_view name, std::uint32_t& out) {
+  std::uint64_t value = 0;
+  r.uint64(name, value, 0, std::numeric_limits<std::uint32_t>::max());
+  if (r.ok()) out = static_cast<std::uint32_t>(value);
 }
 inline void read_value(FieldReader& r, std::string_view name, Cents& out) {
   r.cents(name, out, Cents{0});
@@ -269,6 +316,14 @@ void read_field(FieldReader& r, T& object, const FieldIfPresent<T, M>& f) {
     return;
   }
   read_value(r, f.name, object.*f.member);
+}
+
+template <class T>
+void read_fields(FieldReader& r, T& object);
+
+template <class T, class M>
+void read_field(FieldReader& r, T& object, const InlineFields<T, M>& f) {
+  read_fields(r, object.*f.member);
 }
 
 // Reads every field of `object`'s list from `r`; failures are recorded in `r`.

@@ -227,6 +227,34 @@ void FieldReader::buyers(std::string_view name, std::vector<BuyerStatus>& out) {
   out = std::move(buyers);
 }
 
+void FieldReader::increment_steps(std::string_view name, std::vector<IncrementStep>& out) {
+  const auto* v = take(name, &nlohmann::json::is_array, "an array");
+  if (v == nullptr) return;
+  if (v->size() > PriceSchedule::steps_max) {
+    return bad_value(name, "at most " + std::to_string(PriceSchedule::steps_max) + " steps");
+  }
+  std::vector<IncrementStep> steps;
+  for (const auto& item : *v) {
+    FieldReader r(item);
+    IncrementStep step{};
+    r.cents("from_price", step.from_price, Cents{0});
+    r.cents("increment", step.increment, Cents{1});
+    if (auto done = r.finish(); !done) {
+      Error e = done.error();
+      e.message = std::string(name) + "[]: " + e.message;
+      return reject(std::move(e));
+    }
+    steps.push_back(step);
+  }
+  out = std::move(steps);
+}
+
+std::optional<Error> sale_terms_problem(Cents base_price, Cents increment, const SaleTerms& terms) {
+  auto schedule = price_schedule_of(base_price, increment, terms);
+  if (!schedule) return schedule.error();
+  return std::nullopt;
+}
+
 void FieldReader::chain_links(std::string_view name, nlohmann::json& out) {
   const auto* v = take(name, &nlohmann::json::is_array, "an array");
   if (v == nullptr) return;

@@ -21,6 +21,8 @@
 #include "auction/base/ids.hpp"
 #include "auction/base/limits.hpp"
 #include "auction/base/money.hpp"
+#include "auction/base/price_schedule.hpp"
+#include "auction/base/sale_terms.hpp"
 #include "auction/platform/commands.hpp"
 
 namespace auction::platform {
@@ -54,6 +56,9 @@ class FieldReader {
                        UnknownFields unknown_fields = UnknownFields::refused);
 
   bool has(std::string_view name) const;
+  // has(name): a JSON object says by its keys which fields it holds, whenever they were added
+  // (EntryReader::has_added's counterpart).
+  bool has_added(std::string_view name, std::uint8_t /*since_form*/) const { return has(name); }
 
   void username(std::string_view name, std::string& out);
   void client_id(std::string_view name, std::string& out);
@@ -73,6 +78,9 @@ class FieldReader {
   // [{"username":..,"active":..}], at most auction::limits::buyers_per_auction_max, no name
   // twice.
   void buyers(std::string_view name, std::vector<BuyerStatus>& out);
+  // An increment table: [{"from_price":..,"increment":..}], at most
+  // PriceSchedule::steps_max steps (their order is PriceSchedule::create's to check).
+  void increment_steps(std::string_view name, std::vector<IncrementStep>& out);
   // Links of an auction's chain as a seller pushes them, kept as JSON: an array of objects,
   // each with a non-empty array "withdrawn" of objects that name a valid "username", at most
   // auction::limits::buyers_per_auction_max withdrawals in all (each buyer leaves once).
@@ -115,9 +123,37 @@ class FieldReader {
 // FieldReader::chain_links.
 std::vector<std::string_view> links_withdrawals(const nlohmann::json& links);
 
+// What read_auction_terms() checks across fields: price_schedule_of()'s rules (sale_terms.hpp).
+// nullopt when they hold.
+std::optional<Error> sale_terms_problem(Cents base_price, Cents increment, const SaleTerms& terms);
+
+// The optional fields of SaleTerms, each only when present.
+template <class Reader>
+void read_sale_terms(Reader& r, SaleTerms& terms) {
+  constexpr std::uint8_t added_in_form = 2;
+  if (r.has_added("increment_steps", added_in_form)) {
+    r.increment_steps("increment_steps", terms.increment_steps);
+  }
+  if (r.has_added("reserve", added_in_form)) r.cents("reserve", terms.reserve.emplace(), Cents{0});
+  if (r.has_added("reserve_hidden", added_in_form)) {
+    r.boolean("reserve_hidden", terms.reserve_hidden);
+  }
+  if (r.has_added("reserve_salt", added_in_form)) {
+    r.hex("reserve_salt", terms.reserve_salt, reserve_salt_hex_digits);
+  }
+  if (r.has_added("grace_rounds", added_in_form)) {
+    std::uint64_t grace = 0;
+    r.uint64("grace_rounds", grace, 1, auction::limits::grace_rounds_max);
+    terms.grace_rounds = static_cast<std::uint32_t>(grace);
+  }
+}
+
 // The terms of an auction, as create_auction gives them and a snapshot keeps them, under one
-// set of rules: seller, auction_name, item_name, item_description, base_price, increment and
-// period_ms, read into the members of `out` of the same names (CreateAuction, AuctionRecord).
+// set of rules: seller, auction_name, item_name, item_description, base_price, increment,
+// period_ms, and the optional increment_steps, reserve, reserve_hidden, reserve_salt and
+// grace_rounds of `terms` (docs/platform.md, "create_auction"), read into the members of `out`
+// of the same names (CreateAuction, AuctionRecord). The optional ones came with the binary
+// forms' version 2: an older entry or snapshot holds none of them.
 template <class Reader, class T>
 void read_auction_terms(Reader& r, T& out) {
   r.username("seller", out.seller);
@@ -128,6 +164,11 @@ void read_auction_terms(Reader& r, T& out) {
   r.cents("increment", out.increment, Cents{1});
   r.int64("period_ms", out.period_ms, auction::limits::period_ms_min,
           auction::limits::period_ms_max);
+  read_sale_terms(r, out.terms);
+  if (!r.ok()) return;
+  if (auto problem = sale_terms_problem(out.base_price, out.increment, out.terms)) {
+    r.reject(std::move(*problem));
+  }
 }
 
 }  // namespace auction::platform

@@ -31,8 +31,8 @@ namespace {
 
 using nlohmann::json;
 
-// The first byte of a snapshot in the binary form (a JSON snapshot starts with '{').
-constexpr std::uint8_t binary_snapshot_version = 0x01;
+// (A snapshot in the binary form starts with the version of its fields' form, 1 up to
+// EntryReader::form_latest, which it is written in; a JSON snapshot starts with '{'.)
 
 std::string id_text(AuctionId id) { return std::to_string(id.value); }
 
@@ -97,20 +97,26 @@ Result<std::vector<std::string_view>> new_withdrawals(const AuctionRecord& a, co
   return names;
 }
 
-// A clock price never falls, and after `round` raises it is at most
-// base_price + round * increment (whether the clock counts its first round as 0 or 1).
+// A clock price never falls, and after `round` raises it is at most the price of round
+// `round` (whether the clock counts its first round as 0 or 1); a final price, what a winner
+// pays (`is_final`), may be up to just below the next round's price (the reserve,
+// docs/auction.md "Reserve"). The chain check replays the exact price.
 Result<void> check_clock_price(const AuctionRecord& a, std::string_view field, Cents price,
-                               std::uint64_t round) {
-  const auto ceiling = price_at_round(a.base_price, a.increment, round);
+                               std::uint64_t round, bool is_final = false) {
+  auto ceiling = a.price_schedule().price_at(round);
   if (!ceiling) return fail(code::invalid_argument, "round_id: " + ceiling.error().message);
+  if (is_final) {
+    const auto next = a.price_schedule().price_at(round + 1);
+    ceiling = next ? Cents{next->value - 1} : Cents{INT64_MAX};
+  }
   if (price < a.current_price) {
     return fail(code::invalid_argument, std::string(field) + ": below the current price " +
                                             std::to_string(a.current_price.value));
   }
   if (price > *ceiling) {
-    return fail(code::invalid_argument, std::string(field) +
-                                            ": above base_price + round_id * increment = " +
-                                            std::to_string(ceiling->value));
+    return fail(code::invalid_argument, std::string(field) + ": above " +
+                                            std::to_string(ceiling->value) +
+                                            ", the most round_id allows");
   }
   return {};
 }
@@ -476,6 +482,7 @@ Result<json> StateMachine::on(const CreateAuction& c) {
   record.base_price = c.base_price;
   record.increment = c.increment;
   record.period_ms = c.period_ms;
+  record.terms = c.terms;
   record.current_price = c.base_price;
   const AuctionRecord& created = auctions_.emplace(id, std::move(record)).first->second;
   add_participation(c.seller, id);
@@ -621,7 +628,7 @@ Result<StateMachine::Admitted> StateMachine::admit(const FinishAuction& c) const
                   "winner: " + *c.winner + " is not active (the chain withdraws it)");
     }
   }
-  if (auto ok = check_clock_price(a, "price", c.price, c.round_id); !ok) {
+  if (auto ok = check_clock_price(a, "price", c.price, c.round_id, /*is_final=*/true); !ok) {
     return std::unexpected(ok.error());
   }
   return Admitted{&a, true, *start};
@@ -642,8 +649,7 @@ Result<json> StateMachine::on(const FinishAuction& c) {
   apply_new_links(a, c.links, admitted->new_links_start);
   a.chain_head = c.chain_head;
   a.signature = c.signature;
-  record_event(WatchEventKind::auction_finished, a).outcome =
-      AuctionView::Outcome{a.winner, a.current_price};
+  record_event(WatchEventKind::auction_finished, a).outcome = outcome_of(a);
   return outcome(a, true);
 }
 
@@ -678,6 +684,7 @@ Result<json> StateMachine::on(const GetTranscript& c) const {
   t.seller_key = key == a.keys.end() ? std::string() : key->second;
   t.base_price = a.base_price;
   t.increment = a.increment;
+  t.terms = terms_as_seen_by(a, role_of(a, c.username));
   t.stage = a.stage;
   t.buyer_count = a.buyers.size();
   t.link_count = a.links.size();
@@ -859,7 +866,7 @@ Result<void> StateMachine::add_restored_auction(AuctionRecord record) {
 
 std::string StateMachine::snapshot_bytes() const {
   EntryWriter w;
-  w.byte(binary_snapshot_version);
+  w.byte(EntryReader::form_latest);
   w.uint64(applied_index_.value);
   w.uint64(next_auction_id_.value);
   w.uint64(users_.size());
@@ -876,7 +883,8 @@ std::string StateMachine::snapshot_bytes() const {
 }
 
 Result<StateMachine> StateMachine::restore_bytes(std::string_view bytes, Capacity capacity) {
-  if (bytes.empty() || static_cast<std::uint8_t>(bytes.front()) != binary_snapshot_version) {
+  const std::uint8_t form = bytes.empty() ? 0 : static_cast<std::uint8_t>(bytes.front());
+  if (form < 1 || form > EntryReader::form_latest) {
     // A snapshot taken before the binary form: JSON text. It holds the links of a chain a
     // few levels below its top, so it may nest that much deeper than a request.
     constexpr std::size_t snapshot_levels_max = 8;
@@ -887,7 +895,7 @@ Result<StateMachine> StateMachine::restore_bytes(std::string_view bytes, Capacit
     if (json.is_discarded()) return fail(code::bad_snapshot, "the snapshot is not JSON");
     return restore(json, capacity);
   }
-  EntryReader in(bytes.substr(1));
+  EntryReader in(bytes.substr(1), form);
   const auto damaged = [&in](std::string_view part) {
     return fail(code::bad_snapshot, std::string(part) + in.finish().error().message);
   };

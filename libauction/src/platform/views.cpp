@@ -22,12 +22,17 @@ constexpr auction::detail::NameTable<Role, 3> role_names{{"none", "buyer", "sell
 // What everyone sees; Outcome and Progress join these keys in the same object.
 constexpr auto fields_of(std::type_identity<AuctionView>) {
   using V = AuctionView;
-  return std::tuple{
-      field("auction_id", &V::auction_id), field("auction_name", &V::auction_name),
-      field("item_name", &V::item_name),   field("item_description", &V::item_description),
-      field("seller", &V::seller),         field("base_price", &V::base_price),
-      field("increment", &V::increment),   field("period_ms", &V::period_ms),
-      field("stage", &V::stage),           field("role", &V::role)};
+  return std::tuple{field("auction_id", &V::auction_id),
+                    field("auction_name", &V::auction_name),
+                    field("item_name", &V::item_name),
+                    field("item_description", &V::item_description),
+                    field("seller", &V::seller),
+                    field("base_price", &V::base_price),
+                    field("increment", &V::increment),
+                    field("period_ms", &V::period_ms),
+                    fields_inline(&V::terms),
+                    field("stage", &V::stage),
+                    field("role", &V::role)};
 }
 
 std::string_view role_name(Role role) { return role_names.name(role); }
@@ -40,6 +45,22 @@ Role role_of(const AuctionRecord& auction, std::string_view username) {
   return Role::none;
 }
 
+SaleTerms terms_as_seen_by(const AuctionRecord& a, Role role) {
+  SaleTerms terms = a.terms;
+  const bool has_ended = a.stage == Stage::finished || a.stage == Stage::cancelled;
+  if (terms.reserve_hidden && role != Role::seller && !has_ended) {
+    terms.reserve.reset();
+    terms.reserve_salt.clear();
+  }
+  return terms;
+}
+
+AuctionView::Outcome outcome_of(const AuctionRecord& a) {
+  AUCTION_ASSERT(a.stage == Stage::finished, "only a finished auction has an outcome");
+  // The rules leave the last buyer in when the reserve is not met (auction_rules.hpp).
+  return AuctionView::Outcome{a.winner, a.current_price, !a.winner && a.active_buyer_count() > 0};
+}
+
 AuctionView view_of(const AuctionRecord& a, Role role) {
   AuctionView view{.auction_id = a.id,
                    .auction_name = a.auction_name,
@@ -49,11 +70,12 @@ AuctionView view_of(const AuctionRecord& a, Role role) {
                    .base_price = a.base_price,
                    .increment = a.increment,
                    .period_ms = a.period_ms,
+                   .terms = terms_as_seen_by(a, role),
                    .stage = a.stage,
                    .role = role,
                    .outcome = std::nullopt,
                    .progress = std::nullopt};
-  if (a.stage == Stage::finished) view.outcome = AuctionView::Outcome{a.winner, a.current_price};
+  if (a.stage == Stage::finished) view.outcome = outcome_of(a);
   if (role == Role::none) return view;
 
   view.progress = progress_of(a);
@@ -85,7 +107,10 @@ Result<AuctionView> decode_auction_view(const nlohmann::json& json) {
   FieldReader r(json, UnknownFields::ignored);
   AuctionView view;
   read_fields(r, view);
-  if (r.ok() && view.stage == Stage::finished) read_fields(r, view.outcome.emplace());
+  if (r.ok() && view.stage == Stage::finished) {
+    view.outcome = AuctionView::Outcome{};
+    read_fields(r, *view.outcome);
+  }
   if (r.ok() && view.role != Role::none) {
     view.progress = AuctionView::Progress{};
     read_fields(r, *view.progress);

@@ -30,6 +30,10 @@ TEST_CASE("console: the seller console explains bad input in one line and never 
                                        "create a b 12.345 1 100",
                                        "create a b 1 0 100",
                                        "create a b",
+                                       "create a b 10 1 100 reserve=1.234",
+                                       "create a b 10 1 100 d grace=0",
+                                       "create a b 10 1 100 increments=20",
+                                       "create a b 10 1 100 hidden_reserve=20 grace=2",
                                        "start x",
                                        "start 0",
                                        "show",
@@ -58,6 +62,11 @@ TEST_CASE("console: the seller console explains bad input in one line and never 
     CHECK(has_line(printed, "create: base price: amount \"12.345\": at most two decimals"));
     CHECK(has_line(printed, "create: increment: must be at least 0.01"));
     CHECK(has_line(printed, "usage: create NAME ITEM"));
+    CHECK(has_line(printed, "create: reserve: amount \"1.234\": at most two decimals"));
+    CHECK(has_line(printed, "create: grace: must be 1..100 rounds"));
+    CHECK(has_line(printed, "create: increments: each step is FROM_PRICE:INCREMENT"));
+    // Terms that parse go to the platform, here unreachable.
+    CHECK(has_line(printed, "create: the platform cannot be reached now"));
     // Plain words: the codes stay in --json.
     CHECK(has_line(printed, "start: an auction id must be a whole number"));
     CHECK(has_line(printed, "auction ids start at 1"));

@@ -33,9 +33,17 @@ SellerConfig test_config() {
   return c;
 }
 
-SellerAuction make_seller(std::vector<std::string> buyers, SellerConfig config = test_config()) {
-  AuctionRules rules = AuctionRules::create(auction_id, Cents(1000), Cents(100), buyers).value();
+SellerAuction make_seller(std::vector<std::string> buyers, SellerConfig config = test_config(),
+                          SaleTerms terms = {}) {
+  AuctionRules rules =
+      AuctionRules::create(auction_id, Cents(1000), Cents(100), buyers, std::move(terms)).value();
   return SellerAuction::create(std::move(rules), config, seller_keys(buyers)).value();
+}
+
+SaleTerms grace_of(std::uint32_t rounds) {
+  SaleTerms terms;
+  terms.grace_rounds = rounds;
+  return terms;
 }
 
 // `username`'s own signed request to leave, having seen the seller's current round.
@@ -733,9 +741,7 @@ TEST_CASE(
     "market: with a grace of two rounds a buyer is withdrawn as silent at its second "
     "missed acknowledgement in a row",
     "[market][seller]") {
-  SellerConfig config = test_config();
-  config.grace_rounds = 2;
-  SellerAuction s = make_seller({"amy", "bob", "cat"}, config);
+  SellerAuction s = make_seller({"amy", "bob", "cat"}, test_config(), grace_of(2));
   (void)s.start(0).value();
   // Round 0: cat misses its first. Still in, and announced to.
   ack(s, {"amy", "bob"}, 0, 100);
@@ -767,9 +773,7 @@ TEST_CASE(
     "market: a round where every buyer is silent counts as missed for nobody, whatever "
     "the grace",
     "[market][seller]") {
-  SellerConfig config = test_config();
-  config.grace_rounds = 2;
-  SellerAuction s = make_seller({"amy", "bob"}, config);
+  SellerAuction s = make_seller({"amy", "bob"}, test_config(), grace_of(2));
   (void)s.start(0).value();
   ack(s, {"amy"}, 0, 100);
   (void)s.on_tick(800);  // bob: one missed
@@ -789,11 +793,10 @@ TEST_CASE(
 }
 
 TEST_CASE("market: the grace is one round or more, up to its bound", "[market][seller]") {
-  SellerConfig config = test_config();
-  config.grace_rounds = 0;
-  CHECK(validate(config).error().message.starts_with("grace_rounds"));
-  config.grace_rounds = SellerConfig::grace_rounds_max + 1;
-  CHECK(validate(config).error().message.starts_with("grace_rounds"));
-  config.grace_rounds = SellerConfig::grace_rounds_max;
-  CHECK(validate(config).has_value());
+  const auto rules_with_grace = [](std::uint32_t rounds) {
+    return AuctionRules::create(auction_id, Cents(1000), Cents(100), {"amy"}, grace_of(rounds));
+  };
+  CHECK(rules_with_grace(0).error().message.starts_with("grace_rounds"));
+  CHECK(rules_with_grace(limits::grace_rounds_max + 1).error().message.starts_with("grace_rounds"));
+  CHECK(rules_with_grace(limits::grace_rounds_max).has_value());
 }

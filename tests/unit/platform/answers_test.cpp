@@ -185,7 +185,8 @@ TEST_CASE("platform: every answer the state machine gives decodes to the typed a
   CHECK(answer_to(h, FetchLinks{"carol", id, 0, 10}) == LinkPage{id, 0, carol_out, false});
   CHECK(answer_to(h, GetTranscript{"bob", id}) ==
         TranscriptSummary{id, "alice", Harness::key_of("alice"), Cents{1000}, Cents{100},
-                          Stage::started, 2, 1, 2, Cents{1200}, std::nullopt, "", ""});
+                          auction::SaleTerms{}, Stage::started, 2, 1, 2, Cents{1200}, std::nullopt,
+                          "", ""});
 
   const AuctionId other = answer_to(h, sale).auction_id;
   CHECK(answer_to(h, CancelAuction{"alice", other}) == CancelledAuction{other, Stage::cancelled});

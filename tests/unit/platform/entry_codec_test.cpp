@@ -93,6 +93,21 @@ std::vector<json> writes() {
        {"signature", std::string(128, 'e')},
        {"client_id", "s.1"},
        {"seq", 9}},
+      // Every term (the binary form's version 2).
+      {{"op", "create_auction"},
+       {"seller", "alice"},
+       {"auction_name", "sale"},
+       {"item_name", "lamp"},
+       {"item_description", ""},
+       {"base_price", 1000},
+       {"increment", 50},
+       {"period_ms", 1000},
+       {"increment_steps", json::array({{{"from_price", 2000}, {"increment", 100}},
+                                        {{"from_price", 10000}, {"increment", 500}}})},
+       {"reserve", 5000},
+       {"reserve_hidden", true},
+       {"reserve_salt", std::string(32, 'f')},
+       {"grace_rounds", 3}},
   };
 }
 
@@ -116,7 +131,7 @@ TEST_CASE("entry codec: every write round-trips through the binary form", "[plat
     INFO(request.dump());
     const Request r = decoded(request);
     const std::string bytes = encode_entry(r);
-    CHECK(bytes.front() == '\x01');
+    CHECK(bytes.front() == '\x02');
     CHECK(bytes.size() < request.dump().size());
     const auto again = decode_entry(bytes);
     REQUIRE(again.has_value());
@@ -248,19 +263,32 @@ TEST_CASE("entry codec: the binary form is byte for byte the documented one", "[
       {{"op", "login"}, {"username", "alice"}, {"address", "127.0.0.1:7000"}, {"public_key", key}});
   // Version, op code 0, three texts (varint length, bytes), no session.
   CHECK(encode_entry(login) ==
-        "\x01\x00\x05"s + "alice" + "\x0e" + "127.0.0.1:7000" + "\x40" + key + "\x00"s);
+        "\x02\x00\x05"s + "alice" + "\x0e" + "127.0.0.1:7000" + "\x40" + key + "\x00"s);
   CHECK(encode_entry(login).size() == 89);
+  // Version 1's bytes, as earlier versions wrote them, still decode.
+  CHECK(decode_entry("\x01\x00\x05"s + "alice" + "\x0e" + "127.0.0.1:7000" + "\x40" + key + "\x00"s)
+            .value() == login);
+  // create_auction (op code 2): version 2 adds a presence byte for each optional term after
+  // period_ms; version 1 has none, and its auction has the default terms.
+  const json create = {{"op", "create_auction"}, {"seller", "al"},         {"auction_name", "s"},
+                       {"item_name", "l"},       {"item_description", ""}, {"base_price", 0},
+                       {"increment", 1},         {"period_ms", 10}};
+  const std::string fields =
+      "\x02"s + "al" + "\x01" + "s" + "\x01" + "l" + "\x00"s + "\x00"s + "\x02" + "\x14";
+  CHECK(encode_entry(decoded(create)) == "\x02\x02"s + fields + "\x00\x00\x00\x00\x00"s + "\x00"s);
+  CHECK(decode_entry("\x01\x02"s + fields + "\x00"s).value() == decoded(create));
+  CHECK(entry_error("\x03\x02"s + fields + "\x00"s).starts_with("bad_request"));
   // join_auction (op code 3) of auction 300 (a two-byte varint) with session c-1 seq 1.
   const Request join = decoded({{"op", "join_auction"},
                                 {"username", "bob"},
                                 {"auction_id", 300},
                                 {"client_id", "c-1"},
                                 {"seq", 1}});
-  CHECK(encode_entry(join) == "\x01\x03\x03"s + "bob" + "\xac\x02" + "\x01\x03" + "c-1" + "\x01");
+  CHECK(encode_entry(join) == "\x02\x03\x03"s + "bob" + "\xac\x02" + "\x01\x03" + "c-1" + "\x01");
   // update_auction's price is signed: zigzag, 1100 -> 2200.
   const Request update = decoded(auction::test::update(1, 1, 1100));
   CHECK(encode_entry(update) ==
-        "\x01\x06\x05"s + "alice" + "\x01\x01" + "\x98\x11" + "\x01\x00"s + "\x01\x00"s + "\x00"s);
+        "\x02\x06\x05"s + "alice" + "\x01\x01" + "\x98\x11" + "\x01\x00"s + "\x01\x00"s + "\x00"s);
 }
 
 TEST_CASE("entry codec: links or a JSON entry nested deeper than the limit are refused unparsed",

@@ -76,18 +76,19 @@ class Harness {
         {"public_key", key_of(username)}});
   }
 
+  // `terms`: the optional terms' keys (increment_steps, reserve, ...), added to the request.
   std::uint64_t create(const std::string& seller, std::int64_t base_price = 1000,
-                       std::int64_t increment = 100) {
-    return ok({{"op", "create_auction"},
-               {"seller", seller},
-               {"auction_name", "spring sale"},
-               {"item_name", "lamp"},
-               {"item_description", "a brass lamp"},
-               {"base_price", base_price},
-               {"increment", increment},
-               {"period_ms", 1000}})
-        .at("auction_id")
-        .get<std::uint64_t>();
+                       std::int64_t increment = 100, const json& terms = json::object()) {
+    json request = {{"op", "create_auction"},
+                    {"seller", seller},
+                    {"auction_name", "spring sale"},
+                    {"item_name", "lamp"},
+                    {"item_description", "a brass lamp"},
+                    {"base_price", base_price},
+                    {"increment", increment},
+                    {"period_ms", 1000}};
+    request.update(terms);
+    return ok(request).at("auction_id").get<std::uint64_t>();
   }
 
   void join(const std::string& username, std::uint64_t id) {

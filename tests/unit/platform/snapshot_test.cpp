@@ -219,7 +219,7 @@ TEST_CASE(
     for (std::size_t i = 0; i < 300; ++i) original.apply(auction::raft::LogIndex{++index}, log[i]);
 
     const std::string bytes = original.snapshot_bytes();
-    CHECK(bytes.front() == '\x01');
+    CHECK(bytes.front() == '\x02');
     CHECK(bytes.size() < original.snapshot().dump().size());
     auto restored = StateMachine::restore_bytes(bytes);
     REQUIRE(restored.has_value());

@@ -34,8 +34,88 @@ TEST_CASE("platform: a non-participant sees what is for sale, not who bids or th
                   {"base_price", 1000},
                   {"increment", 100},
                   {"period_ms", 1000},
+                  {"increment_steps", json::array()},
+                  {"reserve_hidden", false},
+                  {"reserve_salt", ""},
+                  {"grace_rounds", 1},
                   {"stage", "started"},
                   {"role", "none"}});
+}
+
+TEST_CASE(
+    "platform: a hidden reserve and its salt are the seller's to see until the auction ends, "
+    "and a public one is everyone's",
+    "[platform]") {
+  Harness h;
+  h.with_created_auction();  // alice, bob, carol, dave
+  const std::string salt(32, '7');
+  const json hidden_terms = {
+      {"reserve", 5000},
+      {"reserve_hidden", true},
+      {"reserve_salt", salt},
+      {"increment_steps", json::array({{{"from_price", 2000}, {"increment", 250}}})},
+      {"grace_rounds", 2}};
+  const auto hidden = h.create("alice", 1000, 100, hidden_terms);
+  h.join("bob", hidden);
+  const auto shown = h.create("alice", 1000, 100, json{{"reserve", 3000}});
+  const auto seen_by = [&](const std::string& user, std::uint64_t id) {
+    const json page = fetch(h, user);
+    for (const json& v : page.at("auctions")) {
+      if (v.at("auction_id") == id) return v;
+    }
+    FAIL("auction " << id << " not listed for " << user);
+    return json();
+  };
+  for (const std::string user : {"bob", "dave"}) {
+    INFO(user);
+    const json v = seen_by(user, hidden);
+    CHECK(v.at("reserve_hidden") == true);
+    CHECK_FALSE(v.contains("reserve"));
+    CHECK(v.at("reserve_salt") == "");
+    CHECK(v.at("grace_rounds") == 2);
+    CHECK(v.at("increment_steps") == hidden_terms.at("increment_steps"));
+    CHECK(seen_by(user, shown).at("reserve") == 3000);
+  }
+  const json sellers = seen_by("alice", hidden);
+  CHECK(sellers.at("reserve") == 5000);
+  CHECK(sellers.at("reserve_salt") == salt);
+  // Once it has ended (here: cancelled), everyone may check it.
+  h.ok({{"op", "cancel_auction"}, {"seller", "alice"}, {"auction_id", hidden}});
+  CHECK(seen_by("dave", hidden).at("reserve") == 5000);
+  CHECK(seen_by("dave", hidden).at("reserve_salt") == salt);
+}
+
+TEST_CASE("platform: create_auction refuses terms that do not make an ascending auction",
+          "[platform]") {
+  Harness h;
+  h.with_created_auction();
+  const auto refused = [&](const json& terms) {
+    json request = {{"op", "create_auction"}, {"seller", "alice"},      {"auction_name", "s"},
+                    {"item_name", "l"},       {"item_description", ""}, {"base_price", 1000},
+                    {"increment", 100},       {"period_ms", 1000}};
+    request.update(terms);
+    const auto r = decode_request(request);
+    return r ? std::string() : r.error().code + ": " + r.error().message;
+  };
+  CHECK(refused({{"reserve", 1000}}).starts_with("invalid_argument: reserve"));
+  CHECK(refused({{"reserve_hidden", true}}).starts_with("invalid_argument: reserve_hidden"));
+  CHECK(refused({{"reserve", 2000}, {"reserve_hidden", true}})
+            .starts_with("invalid_argument: reserve_salt"));
+  CHECK(refused({{"reserve", 2000}, {"reserve_salt", std::string(32, 'a')}})
+            .starts_with("invalid_argument: reserve_salt"));
+  CHECK(refused({{"grace_rounds", 0}}).starts_with("invalid_argument: grace_rounds"));
+  CHECK(refused({{"grace_rounds", 101}}).starts_with("invalid_argument: grace_rounds"));
+  CHECK(refused({{"increment_steps", json::array({{{"from_price", 900}, {"increment", 5}}})}})
+            .starts_with("invalid_argument: increment_steps"));
+  CHECK(refused({{"increment_steps", json::array({{{"from_price", 2000}}})}})
+            .starts_with("bad_request: increment_steps"));
+  CHECK(refused({{"increment_steps", json::array({{{"from_price", 2000}, {"increment", 0}}})}})
+            .starts_with("invalid_argument: increment_steps"));
+  CHECK(refused({{"reserve", 2000},
+                 {"reserve_hidden", true},
+                 {"reserve_salt", std::string(32, 'a')},
+                 {"grace_rounds", 100}})
+            .empty());
 }
 
 TEST_CASE("platform: a joined buyer sees the clock and how many take part, not who", "[platform]") {

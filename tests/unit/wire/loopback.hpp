@@ -3,12 +3,6 @@
 // condition. Single-threaded: everything runs on the one io_context of run_async().
 #pragma once
 
-// g++ 12 wrongly reports Asio's coroutine frames (class-specific operator new/delete) as
-// mismatched allocations once they are inlined into a test body (GCC bug 109224).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 #include <catch2/catch.hpp>
 
 #include <chrono>

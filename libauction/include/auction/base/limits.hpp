@@ -30,6 +30,10 @@ inline constexpr std::size_t item_description_bytes_max = 2000;
 inline constexpr std::int64_t period_ms_min = 10;
 inline constexpr std::int64_t period_ms_max = 3'600'000;
 
+// The grace for missed rounds a seller may give: how many acknowledgements in a row a buyer
+// may miss before it is withdrawn as silent (1, the original rule: the first missed one).
+inline constexpr std::uint32_t grace_rounds_max = 100;
+
 // How deep objects and arrays may nest in any JSON text read from outside: a request or
 // response frame, a log entry or a snapshot in JSON form. Checked before parsing
 // (is_nesting_within in text_rules.hpp).

@@ -22,6 +22,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,7 @@
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/base/sale_terms.hpp"
 #include "auction/identity/sha256.hpp"
 #include "auction/identity/signing.hpp"
 #include "auction/market/types.hpp"
@@ -36,13 +38,16 @@
 namespace auction::market {
 
 // What the chain starts from. `buyers` are the usernames that joined, in any order (the
-// digest sorts them).
+// digest sorts them). `terms` bind the increment table, the reserve and the grace into the
+// chain; a hidden reserve by its commitment only (hidden_reserve_commitment()), so the
+// digest, which every announcement names, tells nobody the reserve.
 struct ChainOpening {
   AuctionId auction_id;
   std::string seller;
   Cents base_price;
   Cents increment;
   std::vector<std::string> buyers;
+  SaleTerms terms{};
 
   friend bool operator==(const ChainOpening&, const ChainOpening&) = default;
 };
@@ -78,6 +83,10 @@ struct ChainLink {
 
 // The digests above.
 identity::Sha256Digest chain_opening_digest(const ChainOpening& opening);
+// SHA-256 of ("ppapd/v1/hidden-reserve", the auction, the reserve, its salt): what the
+// opening's digest holds for a hidden reserve (docs/auction.md, "Reserve").
+identity::Sha256Digest hidden_reserve_commitment(AuctionId auction_id, Cents reserve,
+                                                 std::string_view salt);
 identity::Sha256Digest chain_next_digest(const identity::Sha256Digest& head, const ChainLink& link);
 
 // One seller's chain of one auction. Plain value; the seller's engine owns it.
@@ -103,7 +112,8 @@ class AuctionChain {
   identity::Sha256Digest head_;  // invariant: the digest of opening_ and links_
 };
 
-// {"auction_id":7,"seller":"sam","base_price":1000,"increment":100,"buyers":["amy","bob"]}
+// {"auction_id":7,"seller":"sam","base_price":1000,"increment":100,"buyers":["amy","bob"]},
+// and the terms' keys where they are not the defaults (write_sale_terms()).
 nlohmann::json encode(const ChainOpening& opening);
 // {"round_id":3,"withdrawn":[{"username":"amy","reason":"by_request",
 //   "proof":{"round_id":3,"price":1300,"signature":"..."}}, {"username":"bob","reason":"silent"}]}

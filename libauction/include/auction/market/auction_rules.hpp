@@ -1,7 +1,8 @@
 // AuctionRules: the rules of one ascending clock auction, and nothing else.
 //
-// It knows the round, the price (price = base + round x increment, checked for overflow),
-// every buyer's status and the end. It does not know time, deadlines or the network: the
+// It knows the round, the price (the auction's PriceSchedule: a start price and an increment
+// that may grow with the price, checked for overflow), every buyer's status, the reserve and
+// the end. It does not know time, deadlines or the network: the
 // seller's pure engine (SellerAuction) decides *when* a round advances or a silent buyer is
 // withdrawn, and asks the rules whether that is allowed. Sits in market/ (pure): no I/O, no
 // clock reads, never throws; single-threaded, the owner serialises calls.
@@ -10,6 +11,10 @@
 //   - the last active buyer cannot withdraw: it is the winner, and the answer says so;
 //   - withdrawals are applied one at a time, so when the two last buyers withdraw "at once"
 //     the first applied leaves, the auction finishes, and the second is told it won.
+// And the reserve: when one buyer is left in a round at clock price p whose next price is q,
+// it wins at p when p reaches the reserve; at the reserve when the reserve is below q (staying
+// in, it said it would pay any price below q); else nothing is sold ("reserve not met"), and
+// the auction ends without a winner.
 #pragma once
 
 #include <cstddef>
@@ -18,11 +23,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/base/price_schedule.hpp"
+#include "auction/base/sale_terms.hpp"
 #include "auction/market/auction_state.hpp"
 #include "auction/market/finish_record.hpp"
 #include "auction/market/types.hpp"
@@ -31,11 +39,12 @@ namespace auction::market {
 
 class AuctionRules {
  public:
-  // A not-started auction with the given joined buyers, all active.
-  // Errors: invalid_argument when base_price < 0, increment <= 0, a username is invalid or
-  // repeated, or there are more than limits::buyers_per_auction_max buyers.
+  // A not-started auction with the given joined buyers, all active, and `terms`.
+  // Errors: invalid_argument when the prices or terms break price_schedule_of()'s rules
+  // (base/sale_terms.hpp), a username is invalid or repeated, or there are more than
+  // limits::buyers_per_auction_max buyers.
   static Result<AuctionRules> create(AuctionId auction_id, Cents base_price, Cents increment,
-                                     std::vector<std::string> buyers);
+                                     std::vector<std::string> buyers, SaleTerms terms = {});
 
   // The rules a restarted seller resumes from: exactly the pushed state.
   // Errors: invalid_argument (naming the broken invariant) when `state` breaks one of the
@@ -43,7 +52,8 @@ class AuctionRules {
   static Result<AuctionRules> restore(const AuctionState& state);
 
   // not_started -> running at round 0, price = base. With one buyer the auction finishes at
-  // once (that buyer wins at the base price); with none it finishes unsold.
+  // once (that buyer wins at the base price, or at the reserve by the rule above); with none
+  // it finishes unsold.
   // Errors: wrong_stage when already started or finished.
   Result<void> start();
 
@@ -76,11 +86,17 @@ class AuctionRules {
   Cents price() const noexcept { return state_.price; }
   Cents base_price() const noexcept { return state_.base_price; }
   Cents increment() const noexcept { return state_.increment; }
+  const SaleTerms& terms() const noexcept { return state_.terms; }
+  const PriceSchedule& prices() const noexcept { return prices_; }
+  // Finished without a winner although buyers joined: the clock ended below the reserve.
+  bool reserve_not_met() const noexcept {
+    return is_finished() && !state_.winner && !state_.buyers.empty();
+  }
   const std::vector<BuyerEntry>& buyers() const noexcept { return state_.buyers; }
   std::size_t active_count() const noexcept { return active_count_; }
   // nullptr when `username` did not join. The pointer is valid until the next mutation.
   const BuyerEntry* find(std::string_view username) const;
-  // Set once finished with at least one buyer.
+  // Set once finished with at least one buyer, unless the reserve was not met.
   const std::optional<std::string>& winner() const noexcept { return state_.winner; }
 
   // What the seller pushes to the platform and restores from.
@@ -89,11 +105,12 @@ class AuctionRules {
   FinishRecord finish_record() const;
 
  private:
-  AuctionRules() = default;
+  explicit AuctionRules(PriceSchedule prices) : prices_(std::move(prices)) {}
   void finish_if_one_left();
 
   // The invariants listed on AuctionState hold; buyers in join order, never shrinking.
   AuctionState state_;
+  PriceSchedule prices_;  // state_'s base_price, increment and terms.increment_steps
   std::map<std::string, std::size_t, std::less<>> index_;  // username -> position in buyers
   std::size_t active_count_ = 0;  // invariant: == count of active entries in buyers
 };

@@ -15,15 +15,19 @@
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/base/sale_terms.hpp"
 #include "auction/market/types.hpp"
 
 namespace auction::market {
 
 // Invariants (AuctionRules only makes states that hold them; AuctionRules::restore checks them):
-//   - increment > 0, base_price >= 0, price == base_price + round_id * increment;
+//   - base_price, increment and terms pass price_schedule_of() (base/sale_terms.hpp);
+//   - price is the price of round_id, but once finished with a winner what it pays, at least
+//     that and below the next round's price (the reserve, docs/auction.md "Reserve");
 //   - buyers are unique valid usernames, at most limits::buyers_per_auction_max;
 //   - stage == running: at least two buyers are active;
-//   - stage == finished: `winner` is set iff any buyer joined, and is the only active buyer.
+//   - stage == finished: one buyer is active when any joined; it is the `winner`, unless the
+//     price stayed below the reserve (then there is none: reserve_not_met()).
 struct AuctionState {
   AuctionId auction_id;
   Stage stage = Stage::not_started;
@@ -33,12 +37,14 @@ struct AuctionState {
   Cents price;
   std::vector<BuyerEntry> buyers;
   std::optional<std::string> winner;
+  SaleTerms terms{};
 
   friend bool operator==(const AuctionState&, const AuctionState&) = default;
 };
 
 // {"auction_id":7,"stage":"running","round_id":3,"base_price":1000,"increment":100,
-//  "price":1300,"buyers":[{"username":"amy","active":true}, ...]}   ("winner" once finished)
+//  "price":1300,"buyers":[{"username":"amy","active":true}, ...]}   ("winner" once finished;
+//  the terms' keys, as create_auction's, where they are not the defaults)
 nlohmann::json encode(const AuctionState& state);
 
 // Checks types and bounds of every field (bad_request / invalid_argument naming the field);

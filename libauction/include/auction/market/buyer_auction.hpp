@@ -37,6 +37,7 @@
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/base/price_schedule.hpp"
 #include "auction/identity/user_key.hpp"
 #include "auction/market/finish_record.hpp"
 #include "auction/market/peer_messages.hpp"
@@ -51,11 +52,13 @@ struct BuyerConfig {
   std::int64_t period_ms = 1000;          // the auction's period; > 0
   std::uint32_t pause_after_periods = 3;  // silence that counts as a pause; >= 1
   std::optional<Cents> max_price;         // the proxy: withdraw once the price passes it; >= 0
-  // The auction as the platform shows it: whose it is, and its prices (increment > 0).
+  // The auction as the platform shows it: whose it is, and its prices (increment > 0, and the
+  // increment table: PriceSchedule::create's rules).
   std::string seller;
   identity::PublicKey seller_key;
   Cents base_price;
   Cents increment{1};
+  std::vector<IncrementStep> increment_steps{};
   // The newest round known when the buyer began watching (the platform's last push; 0
   // before the start), and when that was: the first announcement may be ahead of it by no
   // more rounds than periods have passed since.
@@ -167,6 +170,8 @@ class BuyerAuction {
   std::vector<BuyerEvent> set_max_price(std::optional<Cents> max_price);
 
   const BuyerConfig& config() const noexcept { return config_; }
+  // The clock's prices (config's base_price, increment and increment_steps).
+  const PriceSchedule& prices() const noexcept { return prices_; }
   std::optional<RoundId> round_id() const noexcept { return round_id_; }
   Cents price() const noexcept { return price_; }
   // Every buyer's status as of the newest round seen.
@@ -180,7 +185,7 @@ class BuyerAuction {
   bool wants_out() const noexcept { return wants_out_.has_value(); }
 
  private:
-  explicit BuyerAuction(BuyerConfig config, std::int64_t now_ms);
+  BuyerAuction(BuyerConfig config, PriceSchedule prices, std::int64_t now_ms);
   void send_withdraw(std::vector<BuyerEvent>& events) const;
   // Take the statuses of a newer round; `previous`: the newest round taken before it.
   void take_buyers(const AnnouncePrice& full, std::optional<RoundId> previous,
@@ -193,6 +198,7 @@ class BuyerAuction {
                                       const identity::Signature& signature) const;
 
   BuyerConfig config_;
+  PriceSchedule prices_;
   std::optional<RoundId> round_id_;  // newest round taken; only moves forward
   Cents price_;
   std::map<std::string, BuyerStatus, std::less<>> buyers_;

@@ -20,9 +20,11 @@
 namespace auction::market {
 
 // Invariants (checked by decode_finish_record and by AuctionRules, which makes them):
-//   - `winner` is present iff `buyers` is non-empty (an auction nobody joined ends unsold);
-//   - the winner is the one and only active entry of `buyers`;
-//   - `price` >= 0 is the price of round `round_id`.
+//   - one entry of `buyers` is active when any joined (an auction nobody joined ends unsold);
+//   - `winner`, when present, is that entry; absent with buyers, the reserve was not met;
+//   - `price` >= 0 is what the winner pays: the price of round `round_id`, or the reserve
+//     when that is between it and the next round's price (AuctionRules); unsold, where the
+//     clock ended.
 struct FinishRecord {
   AuctionId auction_id;
   RoundId round_id = 0;
@@ -30,12 +32,15 @@ struct FinishRecord {
   Cents price;
   std::vector<BuyerEntry> buyers;
 
+  // No winner although buyers joined: the clock ended below the reserve.
+  bool reserve_not_met() const noexcept { return !winner && !buyers.empty(); }
+
   friend bool operator==(const FinishRecord&, const FinishRecord&) = default;
 };
 
 // {"auction_id":7,"round_id":12,"winner":"bob","price":2200,
 //  "buyers":[{"username":"bob","active":true},{"username":"amy","active":false,"reason":"silent"}]}
-// `winner` is omitted for an unsold auction.
+// `winner` is omitted for an unsold auction (nobody joined, or the reserve was not met).
 nlohmann::json encode(const FinishRecord& record);
 
 // Errors: bad_request for a missing or ill-typed field, invalid_argument for a value out of

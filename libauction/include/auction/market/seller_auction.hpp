@@ -11,7 +11,8 @@
 // One round, as this engine sees it:
 //   announce (round r, price, buyers) to every active buyer, deadline = now + ack_deadline_ms
 //   -> acks and failures come back -> the round closes at the deadline (or earlier, once every
-//   active buyer has answered) -> buyers without an ack for r are withdrawn as silent
+//   active buyer has answered) -> buyers without an ack for r are withdrawn as silent once
+//   they have missed the auction's terms().grace_rounds rounds in a row
 //   -> the next round is announced period_ms after this one was.
 //
 // The pause rule: when a round closes and *every* active buyer is silent, nobody is withdrawn.
@@ -59,11 +60,6 @@ struct SellerConfig {
   std::int64_t ack_deadline_ms = 800;       // how long a buyer has to ack; 0 < it < period_ms
   std::int64_t push_period_ms = 1000;       // how often update_auction is pushed; > 0
   std::int64_t pause_retry_ms_max = 16000;  // the backoff cap while paused; >= period_ms
-  // The grace for missed rounds: how many acknowledgements in a row a buyer may miss before
-  // it is withdrawn as silent, 1..grace_rounds_max (1, the original rule: the first missed
-  // one). A buyer that acknowledges starts again from none missed.
-  std::uint32_t grace_rounds = 1;
-  static constexpr std::uint32_t grace_rounds_max = 100;
 };
 
 // Errors: invalid_argument naming the field that breaks the bounds above.
@@ -226,8 +222,8 @@ class SellerAuction {
   std::set<std::string, std::less<>> acked_;   // buyers that acked the open round
   std::set<std::string, std::less<>> failed_;  // buyers whose send failed and did not ack
   // Active buyers who missed the last rounds' acknowledgements: how many in a row (never
-  // grace_rounds or more: at that many a buyer is withdrawn). Not pushed: a restarted seller
-  // begins again from none missed.
+  // the terms' grace_rounds or more: at that many a buyer is withdrawn). Not pushed: a restarted
+  // seller begins again from none missed.
   std::map<std::string, std::uint32_t, std::less<>> missed_;
   // When the next announcement (next round, or the paused round again) is due.
   std::int64_t next_announce_at_ms_ = 0;

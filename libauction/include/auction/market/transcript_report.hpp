@@ -39,7 +39,9 @@ Result<TranscriptParts> transcript_parts(const platform::AuctionTranscript& tran
 //    "withdrawals": [{"round_id", "price", "username", "reason",
 //                     "signed": {"round_id", "price"}   (absent: the seller's claim)}],
 //    "winner" (absent when unsold), "round_id", "price", "chain_head",
-//    "own_key": "matches" | "differs" | "not a participant"}
+//    "own_key": "matches" | "differs" | "not a participant",
+//    the terms' keys where they are not the defaults (write_sale_terms()),
+//    "reserve_not_met": true (only when unsold for that reason)}
 // Errors: wrong_stage (not finished yet), the parts' decoding errors, and those of
 // verify_recorded_result (transcript_invalid, bad_signature) naming the first mismatch.
 // `viewer` and `viewer_key` (hex) are the user running the check.

@@ -133,6 +133,7 @@ struct TranscriptSummary {
   std::string seller_key;
   Cents base_price;
   Cents increment;
+  SaleTerms terms{};  // as terms_as_seen_by() the user asking (views.hpp)
   Stage stage = Stage::started;
   std::uint64_t buyer_count = 0;
   std::uint64_t link_count = 0;
@@ -189,6 +190,7 @@ struct AuctionTranscript {
   std::string seller_key;
   Cents base_price;
   Cents increment;
+  SaleTerms terms{};
   Stage stage = Stage::started;
   std::vector<TranscriptBuyer> buyers;  // username order
   nlohmann::json links = nlohmann::json::array();

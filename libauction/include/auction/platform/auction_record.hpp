@@ -17,6 +17,8 @@
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/base/price_schedule.hpp"
+#include "auction/base/sale_terms.hpp"
 
 namespace auction::platform {
 
@@ -33,9 +35,11 @@ struct AuctionRecord {
   std::string auction_name;
   std::string item_name;
   std::string item_description;
+  // The terms, as create_auction set them (commands.hpp, CreateAuction).
   Cents base_price;
   Cents increment;
   std::int64_t period_ms = 0;
+  SaleTerms terms{};
   Stage stage = Stage::created;
   // The last round the seller reported; 0 until then. Only ever grows.
   std::uint64_t round_id = 0;
@@ -62,6 +66,9 @@ struct AuctionRecord {
   std::string signature;
 
   bool has_buyer(std::string_view username) const { return buyers.contains(username); }
+  // The clock's prices: base_price, increment and terms.increment_steps (which passed
+  // read_auction_terms's checks, so this cannot fail).
+  PriceSchedule price_schedule() const;
   // Buyers not withdrawn (all of them until the start).
   std::size_t active_buyer_count() const;
 };

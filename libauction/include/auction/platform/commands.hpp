@@ -26,6 +26,7 @@
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/base/sale_terms.hpp"
 
 namespace auction::platform {
 
@@ -61,6 +62,9 @@ struct GetUserAddress {
   friend bool operator==(const GetUserAddress&, const GetUserAddress&) = default;
 };
 
+// A new auction and its terms: the clock starts at base_price and rises by `increment` every
+// period, or by the increment of the highest of `terms.increment_steps` the price has reached;
+// `terms` (absent on the wire: the defaults) adds a reserve and a grace (base/sale_terms.hpp).
 struct CreateAuction {
   std::string seller;
   std::string auction_name;
@@ -70,6 +74,7 @@ struct CreateAuction {
   Cents increment;   // >= 1
   std::int64_t period_ms =
       0;  // in [auction::limits::period_ms_min, auction::limits::period_ms_max]
+  SaleTerms terms{};
 
   friend bool operator==(const CreateAuction&, const CreateAuction&) = default;
 };

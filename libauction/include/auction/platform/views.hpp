@@ -45,6 +45,8 @@ struct AuctionView {
   struct Outcome {
     std::optional<std::string> winner;  // nullopt: it ended without one
     Cents price;
+    // No winner although a buyer is still in: the clock ended below the reserve.
+    bool reserve_not_met = false;
 
     friend bool operator==(const Outcome&, const Outcome&) = default;
   };
@@ -66,6 +68,9 @@ struct AuctionView {
   Cents base_price;
   Cents increment;
   std::int64_t period_ms = 0;
+  // A hidden reserve and its salt are shown to the seller, and to everyone once the auction
+  // has ended (terms_as_seen_by()); terms.reserve_hidden says there is one.
+  SaleTerms terms{};
   Stage stage = Stage::created;
   Role role = Role::none;            // the viewer's
   std::optional<Outcome> outcome;    // Invariant: present exactly when stage is finished.
@@ -74,14 +79,21 @@ struct AuctionView {
   friend bool operator==(const AuctionView&, const AuctionView&) = default;
 };
 
+// `auction`'s terms as a viewer with `role` may see them: a hidden reserve and its salt only
+// for the seller, or once the auction has ended (finished or cancelled).
+SaleTerms terms_as_seen_by(const AuctionRecord& auction, Role role);
+
+// How a finished auction ended. Precondition: finished.
+AuctionView::Outcome outcome_of(const AuctionRecord& auction);
+
 // The auction as any viewer with `role` sees it (the same for every buyer, and for every
 // user who takes no part).
 AuctionView view_of(const AuctionRecord& auction, Role role);
 // Its clock and buyers, as its participants see them (view_of()'s `progress`).
 AuctionView::Progress progress_of(const AuctionRecord& auction);
 
-// The view's JSON: its fields, and Outcome's and Progress's fields in the same object when
-// present. Precondition: the invariants above hold.
+// The view's JSON: its fields, and the terms', Outcome's and Progress's fields in the same
+// object (when present). Precondition: the invariants above hold.
 nlohmann::json encode_auction_view(const AuctionView& view);
 
 // Reads what encode_auction_view() wrote: Outcome when the stage is finished, Progress when

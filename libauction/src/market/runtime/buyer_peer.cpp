@@ -79,12 +79,19 @@ struct BuyerPeer::State : std::enable_shared_from_this<BuyerPeer::State> {
   // The BuyerAuction of `w`, made now if this is the seller's first message.
   BuyerAuction& engine_of(AuctionId auction_id, Watch& w) {
     if (!w.engine) {
-      BuyerConfig config{auction_id,           options.username,
-                         w.auction.period_ms,  options.pause_after_periods,
-                         max_price_of(w),      w.auction.seller,
-                         w.auction.seller_key, w.auction.base_price,
-                         w.auction.increment,  w.auction.known_round,
-                         w.watched_at_ms,      options.signer};
+      BuyerConfig config{auction_id,
+                         options.username,
+                         w.auction.period_ms,
+                         options.pause_after_periods,
+                         max_price_of(w),
+                         w.auction.seller,
+                         w.auction.seller_key,
+                         w.auction.base_price,
+                         w.auction.increment,
+                         w.auction.increment_steps,
+                         w.auction.known_round,
+                         w.watched_at_ms,
+                         options.signer};
       auto engine = BuyerAuction::create(std::move(config), steady_now_ms());
       AUCTION_ASSERT(engine.has_value(), "watch() and the options were validated at start");
       w.engine.emplace(std::move(*engine));
@@ -262,8 +269,10 @@ Result<void> BuyerPeer::watch(WatchedAuction auction) {
   if (auction.period_ms < 1 || auction.period_ms > duration_ms_max) {
     return fail(code::invalid_argument, "period_ms: must be 1..86400000");
   }
-  if (auction.base_price.value < 0 || auction.increment.value < 1) {
-    return fail(code::invalid_argument, "base_price, increment: must be >= 0 and >= 1");
+  if (auto prices =
+          PriceSchedule::create(auction.base_price, auction.increment, auction.increment_steps);
+      !prices) {
+    return std::unexpected(prices.error());
   }
   if (!is_valid_username(auction.seller)) {
     return fail(code::invalid_argument, "seller: not a username");

@@ -63,6 +63,7 @@ struct BuyerRuntime::State : std::enable_shared_from_this<BuyerRuntime::State> {
     watched.seller = view.seller;
     watched.base_price = view.base_price;
     watched.increment = view.increment;
+    watched.increment_steps = view.terms.increment_steps;
     watched.known_round = view.progress ? view.progress->round_id : 0;
     platform::GetUserAddress get{view.seller};
     auto found = co_await platform.async_get_user_address(std::move(get));

@@ -1,4 +1,5 @@
 // A seller's whole runtime; see auction/market/runtime/seller_runtime.hpp.
+
 #include "auction/market/runtime/seller_runtime.hpp"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/base/assert.hpp"
+#include "auction/identity/random.hpp"
 #include "auction/market/auction_rules.hpp"
 #include "auction/market/runtime/journal.hpp"
 #include "auction/market/transcript_report.hpp"
@@ -45,6 +47,7 @@ Result<AuctionState> state_from_view(const platform::AuctionView& view,
   state.price = view.progress->current_price;
   state.base_price = view.base_price;
   state.increment = view.increment;
+  state.terms = view.terms;  // the seller's view: a hidden reserve too
   for (const platform::BuyerView& b : buyers) {
     state.buyers.push_back(
         {b.username, b.active ? BuyerStatus::active : BuyerStatus::withdrawn_by_request});
@@ -56,8 +59,8 @@ Result<AuctionState> state_from_view(const platform::AuctionView& view,
 Result<AuctionRules> fresh_rules(const AuctionState& state) {
   std::vector<std::string> names;
   for (const BuyerEntry& b : state.buyers) names.push_back(b.username);
-  return AuctionRules::create(state.auction_id, state.base_price, state.increment,
-                              std::move(names));
+  return AuctionRules::create(state.auction_id, state.base_price, state.increment, std::move(names),
+                              state.terms);
 }
 
 std::map<std::string, std::string> addresses_of(const std::vector<platform::BuyerView>& buyers) {
@@ -323,7 +326,8 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
     if (!platform.user()) {
       return fail(code::invalid_argument, "a seller signs with its own key: the client has none");
     }
-    ChainOpening opening{state.auction_id, username(), state.base_price, state.increment, {}};
+    ChainOpening opening{state.auction_id, username(), state.base_price,
+                         state.increment,  {},         state.terms};
     for (const BuyerEntry& b : state.buyers) opening.buyers.push_back(b.username);
     const TranscriptKeys keys{platform.user()->keys->public_key(),
                               {buyer_keys.begin(), buyer_keys.end()}};
@@ -492,10 +496,29 @@ asio::awaitable<Result<void>> SellerRuntime::async_login() {
   co_return Result<void>{};
 }
 
+namespace {
+
+platform::CreateAuction create_command(std::string seller, NewAuction a) {
+  // The salt that commits the seller's chain to a hidden reserve: fresh for every auction, so
+  // no one can guess the reserve from the commitment (docs/auction.md, "Reserve").
+  if (a.terms.reserve_hidden && a.terms.reserve_salt.empty()) {
+    a.terms.reserve_salt = identity::random_hex(reserve_salt_hex_digits / 2);
+  }
+  return platform::CreateAuction{.seller = std::move(seller),
+                                 .auction_name = std::move(a.auction_name),
+                                 .item_name = std::move(a.item_name),
+                                 .item_description = std::move(a.item_description),
+                                 .base_price = a.base_price,
+                                 .increment = a.increment,
+                                 .period_ms = a.period_ms,
+                                 .terms = std::move(a.terms)};
+}
+
+}  // namespace
+
 asio::awaitable<Result<AuctionId>> SellerRuntime::async_create(NewAuction a) {
   auto self = state_;
-  platform::CreateAuction create{self->username(), a.auction_name, a.item_name, a.item_description,
-                                 a.base_price,     a.increment,    a.period_ms};
+  platform::CreateAuction create = create_command(self->username(), std::move(a));
   // The platform refuses such text too; refused here, what the user typed gets its answer
   // without a round trip.
   if (auto admitted = platform::check_new_request(create); !admitted) {

@@ -69,6 +69,7 @@ struct WatchedAuction {
   identity::PublicKey seller_key;  // every message of the seller's is checked against it
   Cents base_price;
   Cents increment{1};
+  std::vector<IncrementStep> increment_steps{};
   RoundId known_round = 0;  // the platform's last pushed round; 0 before the start
 };
 

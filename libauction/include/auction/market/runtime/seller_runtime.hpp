@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@
 #include "auction/base/error.hpp"
 #include "auction/base/ids.hpp"
 #include "auction/base/money.hpp"
+#include "auction/base/sale_terms.hpp"
 #include "auction/market/runtime/auction_list.hpp"
 #include "auction/market/runtime/seller_peer.hpp"
 #include "auction/market/types.hpp"
@@ -69,6 +71,9 @@ struct NewAuction {
   Cents base_price;
   Cents increment;
   std::int64_t period_ms = 1000;
+  // The increment table, the reserve and the grace; a hidden reserve's salt is drawn here
+  // (leave it empty).
+  SaleTerms terms{};
 };
 
 // What the runtime reports besides the peer's actions.
