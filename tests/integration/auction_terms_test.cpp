@@ -51,3 +51,32 @@ TEST_CASE(
   bob.expect("result: unsold: the reserve was not met");
   bob.expect("verified: the result follows");
 }
+
+TEST_CASE(
+    "auction: a scheduled auction starts by itself at its time, not before, and buyers see "
+    "when",
+    "[auction][integration][terms]") {
+  Cluster cluster(1);
+  cluster.start_all();
+  cluster.wait_for_leader();
+  TempDir state("ppapd-seller");
+
+  AuctionCli alice("seller", cluster, "alice", {"--state-dir", state.path().string()});
+  AuctionCli bob("buyer", cluster, "bob");
+  AuctionCli carol("buyer", cluster, "carol");
+
+  // A few seconds ahead: enough for two joins, which take milliseconds.
+  alice.ask(R"(create "dawn sale" clock 5.00 0.50 300 "" start_in=6)", "created auction 1");
+  alice.expect("auction 1 starts by itself at ");
+  bob.ask("show 1", " ms (starts at ");
+  for (AuctionCli* b : {&bob, &carol}) b->ask("join 1", "joined auction 1");
+  // Not before its time, not even by its seller.
+  alice.ask("start 1", "start: auction 1 starts by itself at ");
+  // Then by itself: the seller's program starts it, as `start 1`, and the buyers hear round 0.
+  alice.expect("auction 1 started");
+  bob.expect("auction 1: round 0, price 5.00");
+  carol.expect("auction 1: round 0, price 5.00");
+  bob.ask("withdraw 1", "asked the seller to let you out of auction 1");
+  carol.expect("finished in round ");
+  alice.expect("result recorded by the platform");
+}

@@ -36,6 +36,11 @@ Result<PriceSchedule> price_schedule_of(Cents base_price, Cents increment, const
     return fail(code::invalid_argument,
                 "grace_rounds: must be 1.." + std::to_string(limits::grace_rounds_max));
   }
+  if (terms.start_at_ms && (*terms.start_at_ms < 1 || *terms.start_at_ms > start_at_ms_max)) {
+    return fail(code::invalid_argument, "start_at_ms: must be 1.." +
+                                            std::to_string(start_at_ms_max) +
+                                            " (milliseconds since 1970, UTC)");
+  }
   return schedule;
 }
 
@@ -51,6 +56,7 @@ void write_sale_terms(nlohmann::json& out, const SaleTerms& terms) {
   if (terms.reserve_hidden) out["reserve_hidden"] = true;
   if (!terms.reserve_salt.empty()) out["reserve_salt"] = terms.reserve_salt;
   if (terms.grace_rounds != 1) out["grace_rounds"] = terms.grace_rounds;
+  if (terms.start_at_ms) out["start_at_ms"] = *terms.start_at_ms;
 }
 
 namespace {
@@ -138,6 +144,11 @@ Result<SaleTerms> read_sale_terms(const nlohmann::json& object, std::string_view
   if (const auto* grace = r.find("grace_rounds")) {
     if (const auto value = r.integer(*grace, "grace_rounds", 1, limits::grace_rounds_max)) {
       terms.grace_rounds = static_cast<std::uint32_t>(*value);
+    }
+  }
+  if (const auto* start = r.find("start_at_ms")) {
+    if (const auto value = r.integer(*start, "start_at_ms", 1, start_at_ms_max)) {
+      terms.start_at_ms = *value;
     }
   }
   if (r.error()) return std::unexpected(*r.error());

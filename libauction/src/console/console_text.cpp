@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,6 +12,7 @@
 
 #include "auction/base/error_codes.hpp"
 #include "auction/base/money.hpp"
+#include "auction/base/utc_time.hpp"
 #include "auction/platform/answers.hpp"
 
 namespace auction::console::detail {
@@ -396,13 +398,16 @@ std::string terms_text(const json& terms) {
   }
   const auto grace = terms.value("grace_rounds", std::uint64_t{1});
   if (grace > 1) add("grace " + std::to_string(grace) + " missed rounds");
+  if (terms.contains("start_at_ms") && terms["start_at_ms"].is_number_integer()) {
+    add("starts at " + format_utc_time(terms["start_at_ms"].get<std::int64_t>()));
+  }
   return text.empty() ? text : " (" + text + ")";
 }
 
 namespace {
 
 constexpr std::string_view terms_options[] = {
-    "reserve=", "hidden_reserve=", "increments=", "grace="};
+    "reserve=", "hidden_reserve=", "increments=", "grace=", "start_at=", "start_in="};
 
 Result<Cents> option_cents(std::string_view option, std::string_view text) {
   auto cents = parse_cents(text);
@@ -415,6 +420,10 @@ Result<Cents> option_cents(std::string_view option, std::string_view text) {
 // "20.00:0.50,100.00:5.00": the price from which each increment applies.
 Result<std::vector<IncrementStep>> parse_increments(std::string_view text) {
   std::vector<IncrementStep> steps;
+  if (text.empty() || text.back() == ',') {
+    return fail(code::invalid_argument,
+                "increments: each step is FROM_PRICE:INCREMENT, e.g. 20.00:0.50");
+  }
   while (!text.empty()) {
     const std::size_t comma = text.find(',');
     const std::string_view pair = text.substr(0, comma);
@@ -442,7 +451,14 @@ bool is_terms_option(std::string_view word) {
   return false;
 }
 
-Result<SaleTerms> parse_terms_options(const std::vector<std::string>& options) {
+std::int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<SaleTerms> parse_terms_options(const std::vector<std::string>& options,
+                                      std::int64_t now_ms) {
   SaleTerms terms;
   for (const std::string& option : options) {
     const std::size_t eq = option.find('=');
@@ -458,6 +474,17 @@ Result<SaleTerms> parse_terms_options(const std::vector<std::string>& options) {
       auto steps = parse_increments(value);
       if (!steps) return std::unexpected(steps.error());
       terms.increment_steps = std::move(*steps);
+    } else if (key == "start_at") {
+      auto at = parse_utc_time(value);
+      if (!at) return fail(code::invalid_argument, "start_at: " + at.error().message);
+      terms.start_at_ms = *at;
+    } else if (key == "start_in") {
+      auto seconds = parse_count(value, "start_in");
+      if (!seconds) return std::unexpected(seconds.error());
+      if (*seconds > 366ull * 86400) {
+        return fail(code::invalid_argument, "start_in: at most a year (31622400 seconds)");
+      }
+      terms.start_at_ms = now_ms + static_cast<std::int64_t>(*seconds) * 1000;
     } else if (key == "grace") {
       auto grace = parse_count(value, "grace");
       if (!grace) return std::unexpected(grace.error());
@@ -469,7 +496,7 @@ Result<SaleTerms> parse_terms_options(const std::vector<std::string>& options) {
     } else {
       return fail(code::invalid_argument,
                   "unknown option " + shown(option) +
-                      " (reserve=, hidden_reserve=, increments= or grace=)");
+                      " (reserve=, hidden_reserve=, increments=, grace=, start_at= or start_in=)");
     }
   }
   return terms;

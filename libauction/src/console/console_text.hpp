@@ -65,13 +65,16 @@ std::string active_names(const std::vector<market::BuyerEntry>& buyers);
 std::string unsold_text(const market::FinishRecord& record);
 // An auction's terms beyond its start and increment, from a view or a verify report (their
 // keys as create_auction's): ", increments +5.00 from 20.00; reserve 50.00 (hidden); grace 2
-// rounds", or "" with the defaults. A hidden reserve the viewer may not see: "; a hidden
-// reserve".
+// rounds; starts at 2026-12-08 01:00:00 UTC", or "" with the defaults. A hidden reserve the
+// viewer may not see: "; a hidden reserve".
 std::string terms_text(const nlohmann::json& terms);
 // Parses the options of `create` after its positional words, each KEY=VALUE:
 //   reserve=50.00  hidden_reserve=50.00  increments=20.00:0.50,100.00:5.00  grace=2
+//   start_at=2026-12-08T01:00:00Z  start_in=SECONDS (from `now_ms`, the system clock's)
 // Errors: invalid_argument naming the option.
-Result<SaleTerms> parse_terms_options(const std::vector<std::string>& options);
+Result<SaleTerms> parse_terms_options(const std::vector<std::string>& options, std::int64_t now_ms);
+// The system clock, in milliseconds since the Unix epoch.
+std::int64_t system_now_ms();
 // Whether `word` is one of parse_terms_options()'s options (it has a known KEY=).
 bool is_terms_option(std::string_view word);
 // One line about an auction as the platform shows it to `viewer`; every text in it shown().

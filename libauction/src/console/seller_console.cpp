@@ -7,8 +7,15 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "auction/base/error_codes.hpp"
 #include "auction/base/money.hpp"
+#include "auction/base/utc_time.hpp"
 #include "console/command_line.hpp"
 #include "console/console_output.hpp"
 #include "console/console_text.hpp"
@@ -30,6 +37,19 @@ struct SellerConsole::State : ConsoleState {
   // one buyer makes it end at once), then print in the order they came.
   std::set<AuctionId> starting;
   std::vector<std::pair<AuctionId, std::function<void()>>> held;
+  // Auctions with a scheduled start this program waits to start (terms.start_at_ms), and
+  // how it starts one then: as `start ID` typed (set by the console).
+  std::set<AuctionId> scheduled;
+  std::function<void(asio::any_io_executor, AuctionId, std::int64_t)> schedule_start;
+
+  // Starts auction `id` by itself at `start_at_ms`, once; says so.
+  void schedule(asio::any_io_executor executor, AuctionId id, std::int64_t start_at_ms) {
+    if (!scheduled.insert(id).second || !schedule_start) return;
+    out.event({{"event", "scheduled"}, {"auction_id", id.value}, {"start_at_ms", start_at_ms}},
+              "auction " + std::to_string(id.value) + " starts by itself at " +
+                  format_utc_time(start_at_ms) + " (keep this program running)");
+    schedule_start(std::move(executor), id, start_at_ms);
+  }
 
   // Runs `print` now, or once the start of auction `id` has been answered.
   void print_or_hold(AuctionId id, std::function<void()> print) {
@@ -135,8 +155,9 @@ asio::awaitable<bool> async_wait_for(market::SellerRuntime& runtime, const Selle
 }
 
 // `create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION] [OPTION=VALUE...]`, the options
-// those of parse_terms_options().
-asio::awaitable<void> async_create(market::SellerRuntime& runtime, const CommandLine& line) {
+// those of parse_terms_options(). A created auction with a scheduled start is scheduled.
+asio::awaitable<void> async_create(market::SellerRuntime& runtime, SellerConsole::State& s,
+                                   const CommandLine& line) {
   std::size_t n = line.size();
   std::vector<std::string> options;
   while (n > 6 && is_terms_option(line.word(n - 1)))
@@ -147,7 +168,7 @@ asio::awaitable<void> async_create(market::SellerRuntime& runtime, const Command
         "hidden_reserve=PRICE] [increments=FROM:INCREMENT,...] [grace=ROUNDS]");
     co_return;
   }
-  auto terms = parse_terms_options(options);
+  auto terms = parse_terms_options(options, system_now_ms());
   if (!terms) {
     line.answer(std::unexpected(terms.error()), "");
     co_return;
@@ -184,9 +205,11 @@ asio::awaitable<void> async_create(market::SellerRuntime& runtime, const Command
   a.terms = std::move(*terms);
   a.period_ms = static_cast<std::int64_t>(
       std::min(*period, static_cast<std::uint64_t>(market::duration_ms_max)));
+  const std::optional<std::int64_t> start_at_ms = a.terms.start_at_ms;
   auto id = co_await runtime.async_create(std::move(a));
   line.answer(id ? Result<json>(json{{"auction_id", id->value}}) : std::unexpected(id.error()),
               id ? "created auction " + std::to_string(id->value) : "");
+  if (id && start_at_ms) s.schedule(co_await asio::this_coro::executor, *id, *start_at_ms);
 }
 
 // The `status` command's answer: the auctions this program runs (round, price, who is still
@@ -226,7 +249,7 @@ asio::awaitable<bool> async_run(market::SellerRuntime& runtime, SellerConsole::S
                                 const CommandLine& line) {
   const std::string& command = line.command();
   if (command == "create") {
-    co_await async_create(runtime, line);
+    co_await async_create(runtime, s, line);
   } else if (command == "list") {
     const auto request = read_list(line);
     if (!request) co_return true;
@@ -309,6 +332,22 @@ SellerConsole::SellerConsole(market::SellerRuntime& runtime, PrintLine print,
     if (auto s = weak.lock()) s->on_warning(line);
   };
   runtime_.set_observer(std::move(observer));
+  state_->schedule_start = [this](asio::any_io_executor executor, AuctionId id,
+                                  std::int64_t start_at_ms) {
+    asio::co_spawn(std::move(executor), async_start_when_due(id, start_at_ms), asio::detached);
+  };
+}
+
+asio::awaitable<void> SellerConsole::async_start_when_due(AuctionId id, std::int64_t start_at_ms) {
+  std::weak_ptr<State> weak = state_;
+  asio::system_timer timer(co_await asio::this_coro::executor);
+  timer.expires_at(std::chrono::system_clock::time_point(std::chrono::milliseconds(start_at_ms)));
+  const auto [waited] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  (void)waited;
+  if (weak.expired()) co_return;
+  // As if `start ID` were typed, with the same answer.
+  std::string line = "start " + std::to_string(id.value);
+  co_await async_execute(std::move(line));
 }
 
 SellerConsole::~SellerConsole() { runtime_.set_observer({}); }
@@ -369,6 +408,15 @@ asio::awaitable<void> SellerConsole::async_on_ready() {
     if (!list || list->views.empty()) break;
     const std::vector<AuctionId> page = report_paused(runtime_, *s, list->views);
     paused.insert(paused.end(), page.begin(), page.end());
+    for (const json& view : list->views) {
+      const bool is_due_to_start = view.value("stage", "") == "created" &&
+                                   view.value("role", "") == "seller" &&
+                                   view.contains("start_at_ms");
+      if (!is_due_to_start) continue;
+      s->schedule(co_await asio::this_coro::executor,
+                  AuctionId{view.value("auction_id", std::uint64_t{0})},
+                  view.value("start_at_ms", std::int64_t{0}));
+    }
     if (!list->more) break;
     request.after = AuctionId{list->views.back().value("auction_id", std::uint64_t{0})};
   }

@@ -22,10 +22,12 @@ identity::Sha256Digest chain_opening_digest(const ChainOpening& opening) {
   w.i64(opening.increment.value);
   w.u64(buyers.size());
   for (const std::string& name : buyers) w.text(name);
-  // Terms other than the defaults follow; with the defaults the bytes are those of an
-  // opening made before terms existed, so its digest is unchanged.
+  // Terms of the rules other than the defaults follow; with the defaults the bytes are those
+  // of an opening made before terms existed, so its digest is unchanged. (A scheduled start
+  // is not a rule of the clock: it is left out.)
   const SaleTerms& terms = opening.terms;
-  if (terms != SaleTerms{}) {
+  const bool has_rules = !terms.increment_steps.empty() || terms.reserve || terms.grace_rounds != 1;
+  if (has_rules) {
     w.u64(terms.increment_steps.size());
     for (const IncrementStep& step : terms.increment_steps) {
       w.i64(step.from_price.value);

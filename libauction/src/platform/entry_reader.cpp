@@ -238,6 +238,7 @@ void write_optional_terms(EntryWriter& w, const SaleTerms& terms) {
   w.optional_field(terms.reserve_hidden, [&] { w.flag(true); });
   w.optional_field(!terms.reserve_salt.empty(), [&] { w.text(terms.reserve_salt); });
   w.optional_field(terms.grace_rounds != 1, [&] { w.uint64(terms.grace_rounds); });
+  w.optional_field(terms.start_at_ms.has_value(), [&] { w.int64(*terms.start_at_ms); });
 }
 
 }  // namespace auction::platform

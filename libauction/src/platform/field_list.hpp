@@ -99,10 +99,12 @@ constexpr auto fields_of(std::type_identity<IncrementStep>) {
 // fields); a hidden reserve and its salt are left out where the viewer may not see them.
 constexpr auto fields_of(std::type_identity<SaleTerms>) {
   using S = SaleTerms;
-  return std::tuple{
-      field("increment_steps", &S::increment_steps), field_if_present("reserve", &S::reserve),
-      field("reserve_hidden", &S::reserve_hidden), field("reserve_salt", &S::reserve_salt),
-      field("grace_rounds", &S::grace_rounds)};
+  return std::tuple{field("increment_steps", &S::increment_steps),
+                    field_if_present("reserve", &S::reserve),
+                    field("reserve_hidden", &S::reserve_hidden),
+                    field("reserve_salt", &S::reserve_salt),
+                    field("grace_rounds", &S::grace_rounds),
+                    field_if_present("start_at_ms", &S::start_at_ms)};
 }
 
 template <class T, class M>

@@ -146,14 +146,17 @@ void read_sale_terms(Reader& r, SaleTerms& terms) {
     r.uint64("grace_rounds", grace, 1, auction::limits::grace_rounds_max);
     terms.grace_rounds = static_cast<std::uint32_t>(grace);
   }
+  if (r.has_added("start_at_ms", added_in_form)) {
+    r.int64("start_at_ms", terms.start_at_ms.emplace(), 1, start_at_ms_max);
+  }
 }
 
 // The terms of an auction, as create_auction gives them and a snapshot keeps them, under one
 // set of rules: seller, auction_name, item_name, item_description, base_price, increment,
-// period_ms, and the optional increment_steps, reserve, reserve_hidden, reserve_salt and
-// grace_rounds of `terms` (docs/platform.md, "create_auction"), read into the members of `out`
-// of the same names (CreateAuction, AuctionRecord). The optional ones came with the binary
-// forms' version 2: an older entry or snapshot holds none of them.
+// period_ms, and the optional increment_steps, reserve, reserve_hidden, reserve_salt,
+// grace_rounds and start_at_ms of `terms` (docs/platform.md, "create_auction"), read into the
+// members of `out` of the same names (CreateAuction, AuctionRecord). The optional ones came with
+// the binary forms' version 2: an older entry or snapshot holds none of them.
 template <class Reader, class T>
 void read_auction_terms(Reader& r, T& out) {
   r.username("seller", out.seller);

@@ -268,14 +268,15 @@ TEST_CASE("entry codec: the binary form is byte for byte the documented one", "[
   // Version 1's bytes, as earlier versions wrote them, still decode.
   CHECK(decode_entry("\x01\x00\x05"s + "alice" + "\x0e" + "127.0.0.1:7000" + "\x40" + key + "\x00"s)
             .value() == login);
-  // create_auction (op code 2): version 2 adds a presence byte for each optional term after
-  // period_ms; version 1 has none, and its auction has the default terms.
+  // create_auction (op code 2): version 2 adds a presence byte for each of the six optional
+  // terms after period_ms; version 1 has none, and its auction has the default terms.
   const json create = {{"op", "create_auction"}, {"seller", "al"},         {"auction_name", "s"},
                        {"item_name", "l"},       {"item_description", ""}, {"base_price", 0},
                        {"increment", 1},         {"period_ms", 10}};
   const std::string fields =
       "\x02"s + "al" + "\x01" + "s" + "\x01" + "l" + "\x00"s + "\x00"s + "\x02" + "\x14";
-  CHECK(encode_entry(decoded(create)) == "\x02\x02"s + fields + "\x00\x00\x00\x00\x00"s + "\x00"s);
+  CHECK(encode_entry(decoded(create)) ==
+        "\x02\x02"s + fields + "\x00\x00\x00\x00\x00\x00"s + "\x00"s);
   CHECK(decode_entry("\x01\x02"s + fields + "\x00"s).value() == decoded(create));
   CHECK(entry_error("\x03\x02"s + fields + "\x00"s).starts_with("bad_request"));
   // join_auction (op code 3) of auction 300 (a two-byte varint) with session c-1 seq 1.

@@ -24,6 +24,8 @@ namespace auction {
 
 // A hidden reserve's salt: 16 bytes, as lowercase hex digits.
 inline constexpr std::size_t reserve_salt_hex_digits = 32;
+// The latest scheduled start: 9999-12-31T23:59:59.999Z, in milliseconds since the Unix epoch.
+inline constexpr std::int64_t start_at_ms_max = 253'402'300'799'999;
 
 struct SaleTerms {
   // The increment table: from each step's from_price on, the price rises by its increment
@@ -39,6 +41,10 @@ struct SaleTerms {
   // How many acknowledgements in a row a buyer may miss before it is withdrawn for silence:
   // 1 (the first missed one, the original rule) .. limits::grace_rounds_max.
   std::uint32_t grace_rounds = 1;
+  // A scheduled start, in milliseconds since the Unix epoch (UTC): the seller's program starts
+  // the auction then by itself, and not before; buyers see when. nullopt: its seller starts
+  // it. Not a rule of the clock, so the chain's opening leaves it out.
+  std::optional<std::int64_t> start_at_ms{};
 
   friend bool operator==(const SaleTerms&, const SaleTerms&) = default;
 };
@@ -47,12 +53,14 @@ struct SaleTerms {
 // checking every rule of its terms: the schedule (PriceSchedule::create) lets the price rise
 // at least once; a reserve is above the start price (one at or below it is always met); a
 // hidden reserve is there, with its salt, and a salt comes only with one; grace_rounds is in
-// 1..limits::grace_rounds_max. Errors: invalid_argument naming the field.
+// 1..limits::grace_rounds_max; start_at_ms in 1..start_at_ms_max. Errors: invalid_argument
+// naming the field.
 Result<PriceSchedule> price_schedule_of(Cents base_price, Cents increment, const SaleTerms& terms);
 
 // The terms as JSON keys of `out` (an object), each only where it differs from its default:
 // "increment_steps": [{"from_price":..,"increment":..}], "reserve", "reserve_hidden",
-// "reserve_salt", "grace_rounds" -- the same keys in every message that carries terms.
+// "reserve_salt", "grace_rounds", "start_at_ms" -- the same keys in every message that
+// carries terms.
 void write_sale_terms(nlohmann::json& out, const SaleTerms& terms);
 
 // Reads those keys of `object` (absent: the default); the other keys are the caller's. Checks

@@ -44,7 +44,9 @@ class SellerConsole {
   // Once the program has logged in, before the first command: prints one line for each
   // started auction of this seller that no process runs here (after a restart: each waits
   // for `resume ID`), and with ConsoleOptions::resumes_paused resumes each as `resume ID`
-  // would. Prints nothing when the platform cannot be read.
+  // would; schedules each of its created auctions that has a scheduled start (started by
+  // itself then, as `start ID`; at once when the time has passed). Prints nothing when the
+  // platform cannot be read.
   boost::asio::awaitable<void> async_on_ready();
 
   // What leaving now would cost, said to the user before `quit` or Ctrl-C takes effect
@@ -65,6 +67,8 @@ class SellerConsole {
   // Runs one command line, its answer through `out`.
   boost::asio::awaitable<bool> async_execute_with(const detail::ConsoleOutput& out,
                                                   std::string line);
+  // Waits until `start_at_ms` by the system clock, then runs `start ID`.
+  boost::asio::awaitable<void> async_start_when_due(AuctionId id, std::int64_t start_at_ms);
 
   market::SellerRuntime& runtime_;
   std::shared_ptr<State> state_;

@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auction/base/assert.hpp"
+#include "auction/base/utc_time.hpp"
 #include "auction/identity/random.hpp"
 #include "auction/market/auction_rules.hpp"
 #include "auction/market/runtime/journal.hpp"
@@ -310,6 +311,23 @@ struct SellerRuntime::State : std::enable_shared_from_this<SellerRuntime::State>
     co_return co_await self->platform.async_fetch_all_buyers(username(), auction_id);
   }
 
+  // Refuses to start an auction before its scheduled start (its seller's program starts it
+  // then by itself); wrong_stage saying when.
+  asio::awaitable<Result<void>> async_check_schedule(AuctionId auction_id) {
+    auto self = shared_from_this();
+    auto view = co_await self->platform.async_fetch_auction(username(), auction_id);
+    if (!view) co_return std::unexpected(view.error());
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    if (view->terms.start_at_ms && now_ms < *view->terms.start_at_ms) {
+      co_return fail(code::wrong_stage,
+                     "auction " + std::to_string(auction_id.value) + " starts by itself at " +
+                         format_utc_time(*view->terms.start_at_ms) + ", not before");
+    }
+    co_return Result<void>{};
+  }
+
   // The chain's links as last pushed, every page.
   asio::awaitable<Result<std::vector<ChainLink>>> async_pushed_links(AuctionId auction_id) {
     auto self = shared_from_this();
@@ -547,6 +565,8 @@ asio::awaitable<Result<json>> SellerRuntime::async_verify(AuctionId auction_id) 
 
 asio::awaitable<Result<void>> SellerRuntime::async_start(AuctionId auction_id) {
   auto self = state_;
+  auto on_time = co_await self->async_check_schedule(auction_id);
+  if (!on_time) co_return std::unexpected(on_time.error());
   platform::StartAuction start{self->username(), auction_id};
   auto result = co_await self->platform.async_start_auction(std::move(start));
   if (!result) co_return std::unexpected(result.error());

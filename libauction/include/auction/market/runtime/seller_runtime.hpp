@@ -123,8 +123,9 @@ class SellerRuntime {
   boost::asio::awaitable<Result<nlohmann::json>> async_verify(AuctionId auction_id);
 
   // Hands a created auction over to this seller and runs it. Errors: the platform's
-  // (not_owner, wrong_stage, no_buyers, ...), invalid_argument (an auction the market rules
-  // refuse), limit_exceeded.
+  // (not_owner, wrong_stage, no_buyers, ...), wrong_stage before the auction's scheduled
+  // start (terms.start_at_ms, by this machine's clock), invalid_argument (an auction the
+  // market rules refuse), limit_exceeded.
   boost::asio::awaitable<Result<void>> async_start(AuctionId auction_id);
 
   // Continues a started auction this process does not run, from the newest state (journal or
