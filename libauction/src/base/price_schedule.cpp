@@ -81,6 +81,28 @@ Result<Cents> PriceSchedule::price_at(std::uint64_t rounds) const {
   }
 }
 
+std::optional<std::uint64_t> PriceSchedule::first_round_reaching(Cents target) const {
+  Cents price = start_;
+  std::uint64_t rounds = 0;
+  const auto rounds_to = [](Cents from, Cents to, Cents increment) {
+    const std::int64_t gap = to.value - from.value;  // > 0
+    return static_cast<std::uint64_t>(gap / increment.value + (gap % increment.value != 0 ? 1 : 0));
+  };
+  // Level by level, as price_at() climbs them.
+  while (price < target) {
+    const std::size_t reached = steps_reached(price);
+    const Cents increment = reached == 0 ? increment_ : steps_[reached - 1].increment;
+    const IncrementStep* next = reached < steps_.size() ? &steps_[reached] : nullptr;
+    const Cents bound = next != nullptr && next->from_price < target ? next->from_price : target;
+    const std::uint64_t climb = rounds_to(price, bound, increment);
+    auto at = price_at_round(price, increment, climb);
+    if (!at) return std::nullopt;
+    price = *at;
+    rounds += climb;
+  }
+  return rounds;
+}
+
 bool PriceSchedule::is_price_at(std::uint64_t rounds, Cents price) const {
   const auto expected = price_at(rounds);
   return expected && *expected == price;

@@ -1,6 +1,7 @@
 // The clock auction's rules; see auction/market/auction_rules.hpp.
 #include "auction/market/auction_rules.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <set>
 
@@ -54,13 +55,7 @@ Result<AuctionRules> AuctionRules::restore(const AuctionState& state) {
   if (!prices) return std::unexpected(prices.error());
   auto price = prices->price_at(state.round_id);
   if (!price) return std::unexpected(price.error());
-  const bool is_sold = state.stage == Stage::finished && state.winner.has_value();
-  // What a winner pays is at least its round's price and below the next one's.
-  const auto next = prices->price_at(state.round_id + 1);
-  const bool is_price_of_sale =
-      state.price >= *price && (!next || state.price < *next) &&
-      (state.price == *price || (state.terms.reserve && state.price == *state.terms.reserve));
-  if (is_sold ? !is_price_of_sale : *price != state.price) {
+  if (*price != state.price) {
     return fail(code::invalid_argument, "price: is not the price of round_id");
   }
   if (auto ok = check_buyers(state.buyers); !ok) return std::unexpected(ok.error());
@@ -79,23 +74,22 @@ Result<AuctionRules> AuctionRules::restore(const AuctionState& state) {
       }
       break;
     case Stage::running:
-      if (c.active_count_ < 2 || state.winner) {
+      if (c.active_count_ < (c.is_below_reserve() ? 1 : 2) || state.winner) {
         return fail(code::invalid_argument,
-                    "stage: a running auction has at least two active buyers and no winner");
+                    "stage: a running auction has at least two active buyers (one below the "
+                    "reserve) and no winner");
       }
       break;
     case Stage::finished: {
-      const bool below_reserve = state.terms.reserve && state.price < *state.terms.reserve;
       const bool consistent =
-          state.buyers.empty()
-              ? !state.winner
-              : c.active_count_ == 1 && (state.winner ? c.find(*state.winner) != nullptr &&
-                                                            c.find(*state.winner)->is_active()
-                                                      : below_reserve);
+          state.winner ? c.active_count_ == 1 && c.find(*state.winner) != nullptr &&
+                             c.find(*state.winner)->is_active() && !c.is_below_reserve()
+                       : c.active_count_ == 0 && (buyers.empty() || c.is_below_reserve());
       if (!consistent) {
         return fail(code::invalid_argument,
-                    "winner: a finished auction's winner is its only active buyer (none only "
-                    "when nobody joined or the price stayed below the reserve)");
+                    "winner: a finished auction's winner is its only active buyer, at or above "
+                    "the reserve; without one, nobody is active (nobody joined, or the last "
+                    "one left below the reserve)");
       }
       break;
     }
@@ -109,8 +103,7 @@ Result<void> AuctionRules::start() {
                                        std::string(to_string(state_.stage)) + ", not not_started");
   }
   state_.stage = Stage::running;
-  if (active_count_ == 0) state_.stage = Stage::finished;  // nobody: unsold, no round is run
-  finish_if_one_left();  // one buyer: it wins at once (or the reserve is not met)
+  settle();  // nobody: unsold; one buyer at or above the reserve: it wins at once
   return {};
 }
 
@@ -132,10 +125,17 @@ Result<void> AuctionRules::advance_to(RoundId round_id) {
     return fail(code::invalid_argument, "round " + std::to_string(round_id) + " is before round " +
                                             std::to_string(state_.round_id));
   }
+  // A lone buyer below the reserve wins at the first round that reaches it: the clock does
+  // not pass it.
+  if (active_count_ == 1 && is_below_reserve()) {
+    const auto reaching = prices_.first_round_reaching(*state_.terms.reserve);
+    if (reaching) round_id = std::min(round_id, *reaching);
+  }
   auto price = prices_.price_at(round_id);
   if (!price) return std::unexpected(price.error());
   state_.round_id = round_id;
   state_.price = *price;
+  settle();
   return {};
 }
 
@@ -146,31 +146,32 @@ WithdrawOutcome AuctionRules::withdraw(std::string_view username, BuyerStatus wi
   if (state_.stage == Stage::not_started) return WithdrawOutcome::not_started;
   BuyerEntry& buyer = state_.buyers[it->second];
   if (!buyer.is_active()) return WithdrawOutcome::already_withdrawn;
-  // A running auction always has two active buyers or more (it finishes when one is left),
-  // so the last active buyer is always the winner of a finished auction: the race between
-  // the two last buyers ends here for the one applied second.
+  // A running auction has two active buyers or more (it finishes when one is left at or
+  // above the reserve), so the last active buyer is the winner of a finished auction: the
+  // race between the two last buyers ends here for the one applied second. Below the reserve
+  // the last one may leave: nothing is sold.
   if (state_.winner == username) return WithdrawOutcome::you_are_the_winner;
   if (state_.stage == Stage::finished) return WithdrawOutcome::already_finished;
   buyer.status = withdrawn_status;
   --active_count_;
-  finish_if_one_left();
+  settle();
   return WithdrawOutcome::withdrawn;
 }
 
-void AuctionRules::finish_if_one_left() {
-  if (state_.stage != Stage::running || active_count_ != 1) return;
-  state_.stage = Stage::finished;
-  const std::optional<Cents>& reserve = state_.terms.reserve;
-  if (reserve && state_.price < *reserve) {
-    // The last buyer stayed in at this round's price, so it would pay any price below the
-    // next round's: the reserve, when it is below that; else nothing is sold.
-    const auto next = prices_.price_at(state_.round_id + 1);
-    if (next && *reserve >= *next) return;  // reserve not met: no winner
-    state_.price = *reserve;
+void AuctionRules::settle() {
+  if (state_.stage != Stage::running) return;
+  if (active_count_ == 0) {
+    state_.stage = Stage::finished;  // nobody joined, or the last one left below the reserve
+  } else if (active_count_ == 1 && !is_below_reserve()) {
+    state_.stage = Stage::finished;
+    for (const BuyerEntry& b : state_.buyers) {
+      if (b.is_active()) state_.winner = b.username;
+    }
   }
-  for (const BuyerEntry& b : state_.buyers) {
-    if (b.is_active()) state_.winner = b.username;
-  }
+}
+
+bool AuctionRules::is_below_reserve() const noexcept {
+  return state_.terms.reserve && state_.price < *state_.terms.reserve;
 }
 
 const BuyerEntry* AuctionRules::find(std::string_view username) const {

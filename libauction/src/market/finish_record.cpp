@@ -24,20 +24,19 @@ Result<FinishRecord> decode_finish_record(const nlohmann::json& j) {
   f.optional_username("winner", r.winner);
   if (!f.ok()) return std::unexpected(f.error());
 
-  // One buyer is still active when any joined: the winner, unless the reserve was not met.
-  std::size_t active = 0;
+  // The winner is the only active buyer; without one (nobody joined, or the reserve was not
+  // met) nobody is active.
+  bool winner_listed = false;
   for (const BuyerEntry& b : r.buyers) {
-    if (!b.is_active()) continue;
-    ++active;
-    if (r.winner && b.username != *r.winner) {
+    if (b.is_active() != (b.username == r.winner)) {
       return fail(code::invalid_argument,
-                  "auction_finished.buyers: the winner must be the only active buyer");
+                  "auction_finished.buyers: the winner must be the only active buyer, and "
+                  "nobody is active without one");
     }
+    winner_listed = winner_listed || b.username == r.winner;
   }
-  if (active != (r.buyers.empty() ? 0 : 1) || (r.winner && active != 1)) {
-    return fail(code::invalid_argument,
-                "auction_finished.buyers: one buyer is still active, the winner or the last "
-                "one in when the reserve was not met");
+  if (r.winner && !winner_listed) {
+    return fail(code::invalid_argument, "auction_finished.winner: not one of the buyers");
   }
   return r;
 }

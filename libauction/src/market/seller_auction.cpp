@@ -128,7 +128,9 @@ std::vector<SellerAction> SellerAuction::on_tick(std::int64_t now_ms) {
     // A paused round is announced again as it was. A price that would overflow stays at its
     // cap and the capped round is announced again: buyers still leave, the auction still ends.
     if (!paused_) (void)rules_.next_round();
-    announce(now_ms, actions);
+    // A lone buyer below the reserve wins when the clock reaches it.
+    finish_if_done(actions);
+    if (rules_.is_running()) announce(now_ms, actions);
   }
   if (rules_.is_running() && now_ms >= next_push_at_ms_) push(now_ms, actions);
   return actions;

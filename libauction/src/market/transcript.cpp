@@ -98,6 +98,14 @@ Result<ChainReplay> replay_chain(const ChainOpening& opening, const std::vector<
 
 namespace {
 
+// After the last link, a lone buyer below the reserve may still have won: the clock ran on
+// for it, with no link, to the first round reaching the reserve (AuctionRules::advance_to
+// stops there). Nothing happens for an auction the links already finished, or when the
+// result's round is before the replay's (check_result then finds the difference).
+void run_clock_to(AuctionRules& rules, RoundId round_id) {
+  if (rules.is_running() && round_id > rules.round_id()) (void)rules.advance_to(round_id);
+}
+
 // The end of a replay against a signed result: the rules finished there, exactly as the
 // result says, and the seller signed it over the chain's head.
 Result<void> check_result(const ChainReplay& replay, const SignedFinish& finish,
@@ -137,6 +145,7 @@ Result<ChainReplay> verify_transcript(const Transcript& transcript, const Transc
                                       std::string_view cluster_id) {
   auto replay = replay_chain(transcript.opening, transcript.links, keys, cluster_id);
   if (!replay) return replay;
+  run_clock_to(replay->rules, transcript.finish.record.round_id);
   if (auto ok =
           check_result(*replay, transcript.finish, transcript.opening.seller, keys, cluster_id);
       !ok) {
@@ -151,6 +160,7 @@ Result<ChainReplay> verify_recorded_result(const ChainOpening& opening,
                                            std::string_view cluster_id, ReplayOptions options) {
   auto replay = replay_chain(opening, links, keys, cluster_id, options);
   if (!replay) return replay;
+  run_clock_to(replay->rules, result.round_id);
   // The record keeps no reasons: its statuses, when it lists them, must be the replay's
   // active flags, and the result the seller signed carries the replay's reasons.
   const std::vector<BuyerEntry>& replayed = replay->rules.buyers();

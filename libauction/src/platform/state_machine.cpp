@@ -98,25 +98,18 @@ Result<std::vector<std::string_view>> new_withdrawals(const AuctionRecord& a, co
 }
 
 // A clock price never falls, and after `round` raises it is at most the price of round
-// `round` (whether the clock counts its first round as 0 or 1); a final price, what a winner
-// pays (`is_final`), may be up to just below the next round's price (the reserve,
-// docs/auction.md "Reserve"). The chain check replays the exact price.
+// `round` (whether the clock counts its first round as 0 or 1).
 Result<void> check_clock_price(const AuctionRecord& a, std::string_view field, Cents price,
-                               std::uint64_t round, bool is_final = false) {
-  auto ceiling = a.price_schedule().price_at(round);
+                               std::uint64_t round) {
+  const auto ceiling = a.price_schedule().price_at(round);
   if (!ceiling) return fail(code::invalid_argument, "round_id: " + ceiling.error().message);
-  if (is_final) {
-    const auto next = a.price_schedule().price_at(round + 1);
-    ceiling = next ? Cents{next->value - 1} : Cents{INT64_MAX};
-  }
   if (price < a.current_price) {
     return fail(code::invalid_argument, std::string(field) + ": below the current price " +
                                             std::to_string(a.current_price.value));
   }
   if (price > *ceiling) {
-    return fail(code::invalid_argument, std::string(field) + ": above " +
-                                            std::to_string(ceiling->value) +
-                                            ", the most round_id allows");
+    return fail(code::invalid_argument, std::string(field) + ": above the price of round_id, " +
+                                            std::to_string(ceiling->value));
   }
   return {};
 }
@@ -628,7 +621,7 @@ Result<StateMachine::Admitted> StateMachine::admit(const FinishAuction& c) const
                   "winner: " + *c.winner + " is not active (the chain withdraws it)");
     }
   }
-  if (auto ok = check_clock_price(a, "price", c.price, c.round_id, /*is_final=*/true); !ok) {
+  if (auto ok = check_clock_price(a, "price", c.price, c.round_id); !ok) {
     return std::unexpected(ok.error());
   }
   return Admitted{&a, true, *start};

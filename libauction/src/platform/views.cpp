@@ -57,8 +57,9 @@ SaleTerms terms_as_seen_by(const AuctionRecord& a, Role role) {
 
 AuctionView::Outcome outcome_of(const AuctionRecord& a) {
   AUCTION_ASSERT(a.stage == Stage::finished, "only a finished auction has an outcome");
-  // The rules leave the last buyer in when the reserve is not met (auction_rules.hpp).
-  return AuctionView::Outcome{a.winner, a.current_price, !a.winner && a.active_buyer_count() > 0};
+  // Without a reserve the rules always leave a winner when anyone joined (auction_rules.hpp).
+  return AuctionView::Outcome{a.winner, a.current_price,
+                              !a.winner && !a.buyers.empty() && a.terms.reserve.has_value()};
 }
 
 AuctionView view_of(const AuctionRecord& a, Role role) {

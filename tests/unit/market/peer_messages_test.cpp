@@ -198,14 +198,14 @@ TEST_CASE(
                           "amy",
                           Cents(1300),
                           {{"amy", BuyerStatus::active}, {"bob", BuyerStatus::withdrawn_silent}}};
-  // No winner, one buyer still in: the reserve was not met (the rules decide whether it
-  // was; the record only keeps its shape).
+  // No winner and nobody in: the reserve was not met (the rules decide whether it was; the
+  // record only keeps its shape). No winner while one is still in is refused.
   json no_winner = encode(good);
   no_winner.erase("winner");
-  CHECK(decode_finish_record(no_winner).value().winner == std::nullopt);
+  CHECK(decode_finish_record(no_winner).error().code == "invalid_argument");
   json nobody_in = no_winner;
-  nobody_in["buyers"][0] = {{"username", "amy"}, {"active", false}, {"reason", "silent"}};
-  CHECK(decode_finish_record(nobody_in).error().code == "invalid_argument");
+  nobody_in["buyers"][0] = {{"username", "amy"}, {"active", false}, {"reason", "by_request"}};
+  CHECK(decode_finish_record(nobody_in).value().reserve_not_met());
   json wrong_winner = encode(good);
   wrong_winner["winner"] = "bob";
   CHECK(decode_finish_record(wrong_winner).error().code == "invalid_argument");

@@ -87,43 +87,62 @@ TEST_CASE("market: with the reserve reached the last buyer in wins at the clock 
 }
 
 TEST_CASE(
-    "market: below the reserve the last buyer wins at the reserve when it is below the next "
-    "price, and nothing is sold when it is not",
+    "market: below the reserve the clock goes on for the last buyer alone, who wins where it "
+    "reaches the reserve, or leaves and nothing is sold",
     "[market][rules][terms]") {
-  SECTION("the reserve within the round: sold at the reserve") {
+  SECTION("the lone buyer stays in: it wins at the first round at or above the reserve") {
     AuctionRules rules = started({"amy", "bob"}, reserve_of(1250));
-    advance(rules, 2);  // 12.00; the next price 13.00 is above the reserve
+    advance(rules, 1);  // 11.00
     CHECK(rules.withdraw("amy", BuyerStatus::withdrawn_silent) == WithdrawOutcome::withdrawn);
+    CHECK(rules.is_running());
+    CHECK(rules.active_count() == 1);
+    REQUIRE(rules.next_round().has_value());  // 12.00: still below
+    CHECK(rules.is_running());
+    REQUIRE(rules.next_round().has_value());  // 13.00: reached
+    REQUIRE(rules.is_finished());
     CHECK(rules.winner() == "bob");
-    CHECK(rules.price() == Cents(1250));
-    const FinishRecord record = rules.finish_record();
-    CHECK(record.price == Cents(1250));
-    CHECK(record.round_id == 2);
-    // What the seller pushes restores to the same outcome.
+    CHECK(rules.round_id() == 3);
+    CHECK(rules.price() == Cents(1300));
+    CHECK(rules.withdraw("bob", BuyerStatus::withdrawn_by_request) ==
+          WithdrawOutcome::you_are_the_winner);
     CHECK(AuctionRules::restore(rules.state()).value().state() == rules.state());
   }
-  SECTION("the reserve beyond the round: not met, no winner") {
+  SECTION("a jump over the reserve stops where the clock reached it") {
+    AuctionRules rules = started({"amy", "bob"}, reserve_of(1250));
+    (void)rules.withdraw("amy", BuyerStatus::withdrawn_by_request);
+    advance(rules, 40);
+    CHECK(rules.winner() == "bob");
+    CHECK(rules.round_id() == 3);
+  }
+  SECTION("the lone buyer leaves: the reserve was not met") {
     AuctionRules rules = started({"amy", "bob"}, reserve_of(1300));
-    advance(rules, 2);  // 12.00; the next price 13.00 reaches the reserve: not within reach
+    advance(rules, 2);  // 12.00
     CHECK(rules.withdraw("amy", BuyerStatus::withdrawn_by_request) == WithdrawOutcome::withdrawn);
+    CHECK(rules.withdraw("bob", BuyerStatus::withdrawn_max_price) == WithdrawOutcome::withdrawn);
     REQUIRE(rules.is_finished());
     CHECK(rules.reserve_not_met());
     CHECK(rules.winner() == std::nullopt);
     CHECK(rules.price() == Cents(1200));
-    // bob, the last in, did not win and cannot leave an auction that is over.
     CHECK(rules.withdraw("bob", BuyerStatus::withdrawn_by_request) ==
-          WithdrawOutcome::already_finished);
+          WithdrawOutcome::already_withdrawn);
     const FinishRecord record = rules.finish_record();
-    CHECK(record.winner == std::nullopt);
+    CHECK(record.reserve_not_met());
     CHECK(decode_finish_record(encode(record)).value() == record);
     CHECK(AuctionRules::restore(rules.state()).value().reserve_not_met());
   }
-  SECTION("one buyer at the start: the same rule at the start price") {
+  SECTION("one buyer at the start: its clock runs to the reserve") {
     AuctionRules alone = started({"amy"}, reserve_of(1050));
+    CHECK(alone.is_running());
+    REQUIRE(alone.next_round().has_value());
     CHECK(alone.winner() == "amy");
-    CHECK(alone.price() == Cents(1050));
-    AuctionRules short_of_it = started({"amy"}, reserve_of(1100));
-    CHECK(short_of_it.reserve_not_met());
+    CHECK(alone.price() == Cents(1100));
+  }
+  SECTION("at or above the reserve the original rule: the last one in wins at once") {
+    AuctionRules rules = started({"amy", "bob"}, reserve_of(1300));
+    advance(rules, 4);  // 14.00
+    (void)rules.withdraw("amy", BuyerStatus::withdrawn_by_request);
+    CHECK(rules.winner() == "bob");
+    CHECK(rules.price() == Cents(1400));
   }
 }
 
@@ -132,13 +151,20 @@ TEST_CASE("market: a restored state is refused when its outcome breaks the reser
   AuctionRules rules = started({"amy", "bob"}, reserve_of(1300));
   advance(rules, 2);
   (void)rules.withdraw("amy", BuyerStatus::withdrawn_by_request);
+  (void)rules.withdraw("bob", BuyerStatus::withdrawn_by_request);
+  REQUIRE(rules.reserve_not_met());
   AuctionState forged = rules.state();  // not met, no winner
-  forged.terms.reserve = Cents(1150);   // ... though the reserve was below the clock
+  forged.terms.reserve = Cents(1150);   // ... though the clock was above that reserve
   CHECK(error_code_of(AuctionRules::restore(forged)) == "invalid_argument");
-  AuctionState overpaid = rules.state();
-  overpaid.winner = "bob";
-  overpaid.price = Cents(1299);  // neither the clock price nor the reserve
-  CHECK(error_code_of(AuctionRules::restore(overpaid)) == "invalid_argument");
+  AuctionState sold_below = rules.state();
+  sold_below.winner = "bob";  // a winner below the reserve
+  sold_below.buyers[1].status = BuyerStatus::active;
+  CHECK(error_code_of(AuctionRules::restore(sold_below)) == "invalid_argument");
+  AuctionState lone_above = rules.state();  // running alone above the reserve: it has won
+  lone_above.stage = Stage::running;
+  lone_above.buyers[1].status = BuyerStatus::active;
+  lone_above.terms.reserve = Cents(1100);
+  CHECK(error_code_of(AuctionRules::restore(lone_above)) == "invalid_argument");
 }
 
 TEST_CASE(
@@ -155,10 +181,18 @@ TEST_CASE(
       AuctionRules::create(the_auction, Cents(1000), Cents(100), buyers, reserve_of(1300, hidden));
   auto s = SellerAuction::create(std::move(*rules), config, seller_keys(buyers)).value();
   (void)s.start(0).value();
-  // amy stays silent in round 0 and is withdrawn; bob, alone at 10.00, is short of 13.00.
+  // amy stays silent in round 0 and is withdrawn; bob, alone at 10.00, is short of 13.00:
+  // the clock goes on for him, and he leaves at 11.00.
   (void)s.on_ack("bob", 0, 10);
-  const auto closed = s.on_tick(800);
-  const auto finishes = all_of<seller_action::Finish>(closed);
+  (void)s.on_tick(800);
+  CHECK(s.rules().is_running());
+  (void)s.on_tick(1000);  // round 1
+  const auto left =
+      s.on_withdraw_request(auction::test::signed_withdraw(
+                                the_auction, "bob", WithdrawReason::by_request, 1, Cents(1100)),
+                            1100);
+  REQUIRE(left.has_value());
+  const auto finishes = all_of<seller_action::Finish>(left->actions);
   REQUIRE(finishes.size() == 1);
   const seller_action::Finish& finish = finishes.front();
   CHECK(finish.finish.record.winner == std::nullopt);
@@ -197,4 +231,42 @@ TEST_CASE("market: default terms leave an opening's digest as it was before term
         hidden_reserve_commitment(the_auction, Cents(500), std::string(32, 'b')));
   CHECK(hidden_reserve_commitment(the_auction, Cents(500), std::string(32, 'a')) !=
         hidden_reserve_commitment(the_auction, Cents(501), std::string(32, 'a')));
+}
+
+TEST_CASE(
+    "market: a lone buyer's clock runs on to the reserve in the seller's engine, and the "
+    "transcript of its win replays with no link for it",
+    "[market][terms][transcript]") {
+  const std::vector<std::string> buyers{"amy", "bob"};
+  SellerConfig config;
+  config.period_ms = 1000;
+  config.ack_deadline_ms = 800;
+  auto rules = AuctionRules::create(the_auction, Cents(1000), Cents(100), buyers,
+                                    reserve_of(1200, /*hidden=*/true));
+  auto s = SellerAuction::create(std::move(*rules), config, seller_keys(buyers)).value();
+  (void)s.start(0).value();
+  (void)s.on_ack("bob", 0, 10);
+  (void)s.on_tick(800);  // amy silent: out; bob alone below the reserve
+  std::optional<seller_action::Finish> finish;
+  for (std::int64_t t = 1000; !finish && t <= 5000; t += 1000) {
+    for (const auto& f : all_of<seller_action::Finish>(s.on_tick(t))) finish = f;
+    if (finish) break;
+    (void)s.on_ack("bob", s.rules().round_id(), t + 10);
+    (void)s.on_tick(t + 800);
+  }
+  REQUIRE(finish.has_value());
+  CHECK(finish->finish.record.winner == "bob");
+  CHECK(finish->finish.record.round_id == 2);
+  CHECK(finish->finish.record.price == Cents(1200));
+  CHECK(finish->links.size() == 1);  // amy's; nothing for the rounds bob ran alone
+
+  TranscriptKeys keys{public_key_of("sam"), {}};
+  for (const std::string& b : buyers) keys.buyers.emplace(b, public_key_of(b));
+  const Transcript transcript{s.chain().opening(), finish->links, finish->finish};
+  CHECK(verify_transcript(transcript, keys, test_cluster).has_value());
+  // A result that claims the win a round later than the clock reached the reserve is refused.
+  Transcript late = transcript;
+  late.finish.record.round_id = 3;
+  late.finish.record.price = Cents(1300);
+  CHECK(error_code_of(verify_transcript(late, keys, test_cluster)) == "transcript_invalid");
 }

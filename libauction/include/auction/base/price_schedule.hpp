@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "auction/base/error.hpp"
@@ -47,6 +48,10 @@ class PriceSchedule {
   // The price of round `rounds`, in O(steps) whatever the round.
   // Errors: price_overflow when it would pass INT64_MAX cents.
   Result<Cents> price_at(std::uint64_t rounds) const;
+
+  // The first round whose price is `target` or more, in O(steps); nullopt when no price
+  // below INT64_MAX cents reaches it.
+  std::optional<std::uint64_t> first_round_reaching(Cents target) const;
 
   // Whether `price` is exactly the price of round `rounds` (false when that overflows): how
   // a claim "round r at price p" is checked.

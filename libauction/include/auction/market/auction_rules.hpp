@@ -11,10 +11,9 @@
 //   - the last active buyer cannot withdraw: it is the winner, and the answer says so;
 //   - withdrawals are applied one at a time, so when the two last buyers withdraw "at once"
 //     the first applied leaves, the auction finishes, and the second is told it won.
-// And the reserve: when one buyer is left in a round at clock price p whose next price is q,
-// it wins at p when p reaches the reserve; at the reserve when the reserve is below q (staying
-// in, it said it would pay any price below q); else nothing is sold ("reserve not met"), and
-// the auction ends without a winner.
+// And the reserve: the last buyer in wins only at a clock price at or above it. Below it the
+// clock goes on for that buyer alone, who wins at the first round that reaches the reserve,
+// or, leaving first (withdrawn, or silent), ends the auction unsold ("reserve not met").
 #pragma once
 
 #include <cstddef>
@@ -52,8 +51,8 @@ class AuctionRules {
   static Result<AuctionRules> restore(const AuctionState& state);
 
   // not_started -> running at round 0, price = base. With one buyer the auction finishes at
-  // once (that buyer wins at the base price, or at the reserve by the rule above); with none
-  // it finishes unsold.
+  // once (that buyer wins at the base price), unless there is a reserve (above the base
+  // price, always): then its clock runs as above. With none it finishes unsold.
   // Errors: wrong_stage when already started or finished.
   Result<void> start();
 
@@ -62,7 +61,8 @@ class AuctionRules {
   Result<RoundId> next_round();
 
   // Jumps to round `round_id` at its price, as if every round before it had passed with
-  // nobody leaving (how a transcript's verifier replays the rounds between two links).
+  // nobody leaving (how a transcript's verifier replays the rounds between two links). A lone
+  // buyer below the reserve stops at the first round that reaches it, and wins there.
   // Errors: wrong_stage unless running; invalid_argument for a round before the current one;
   // price_overflow when its price does not fit (nothing changes).
   Result<void> advance_to(RoundId round_id);
@@ -72,10 +72,11 @@ class AuctionRules {
   //   not_joined         the name is not one of this auction's buyers;
   //   not_started        the auction has not started;
   //   already_withdrawn  the buyer was out before (idempotent, nothing changes);
-  //   you_are_the_winner the buyer is the last active one (or the winner of a finished
-  //                      auction): it cannot leave;
+  //   you_are_the_winner the buyer is the last active one at or above the reserve (or the
+  //                      winner of a finished auction): it cannot leave;
   //   already_finished   the auction is over;
-  //   withdrawn          done; if one active buyer remains the auction is now finished.
+  //   withdrawn          done; if one active buyer remains at or above the reserve, or none
+  //                      is left, the auction is now finished.
   WithdrawOutcome withdraw(std::string_view username, BuyerStatus withdrawn_status);
 
   AuctionId auction_id() const noexcept { return state_.auction_id; }
@@ -88,7 +89,7 @@ class AuctionRules {
   Cents increment() const noexcept { return state_.increment; }
   const SaleTerms& terms() const noexcept { return state_.terms; }
   const PriceSchedule& prices() const noexcept { return prices_; }
-  // Finished without a winner although buyers joined: the clock ended below the reserve.
+  // Finished without a winner although buyers joined: the last one left below the reserve.
   bool reserve_not_met() const noexcept {
     return is_finished() && !state_.winner && !state_.buyers.empty();
   }
@@ -106,7 +107,10 @@ class AuctionRules {
 
  private:
   explicit AuctionRules(PriceSchedule prices) : prices_(std::move(prices)) {}
-  void finish_if_one_left();
+  // Finishes a running auction that is over: one buyer left at or above the reserve (the
+  // winner), or none.
+  void settle();
+  bool is_below_reserve() const noexcept;
 
   // The invariants listed on AuctionState hold; buyers in join order, never shrinking.
   AuctionState state_;

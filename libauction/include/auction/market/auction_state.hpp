@@ -22,12 +22,12 @@ namespace auction::market {
 
 // Invariants (AuctionRules only makes states that hold them; AuctionRules::restore checks them):
 //   - base_price, increment and terms pass price_schedule_of() (base/sale_terms.hpp);
-//   - price is the price of round_id, but once finished with a winner what it pays, at least
-//     that and below the next round's price (the reserve, docs/auction.md "Reserve");
+//   - price == the price of round_id;
 //   - buyers are unique valid usernames, at most limits::buyers_per_auction_max;
-//   - stage == running: at least two buyers are active;
-//   - stage == finished: one buyer is active when any joined; it is the `winner`, unless the
-//     price stayed below the reserve (then there is none: reserve_not_met()).
+//   - stage == running: at least two buyers are active, or one below the reserve;
+//   - stage == finished: the `winner` is the only active buyer, at or above the reserve; or
+//     there is none and nobody is active (nobody joined, or the last one left below the
+//     reserve).
 struct AuctionState {
   AuctionId auction_id;
   Stage stage = Stage::not_started;

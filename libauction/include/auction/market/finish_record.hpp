@@ -20,11 +20,10 @@
 namespace auction::market {
 
 // Invariants (checked by decode_finish_record and by AuctionRules, which makes them):
-//   - one entry of `buyers` is active when any joined (an auction nobody joined ends unsold);
-//   - `winner`, when present, is that entry; absent with buyers, the reserve was not met;
-//   - `price` >= 0 is what the winner pays: the price of round `round_id`, or the reserve
-//     when that is between it and the next round's price (AuctionRules); unsold, where the
-//     clock ended.
+//   - `winner`, when present, is the one and only active entry of `buyers`;
+//   - without a winner nobody is active: nobody joined, or the last buyer left below the
+//     reserve (reserve_not_met());
+//   - `price` >= 0 is the price of round `round_id`.
 struct FinishRecord {
   AuctionId auction_id;
   RoundId round_id = 0;
@@ -32,7 +31,7 @@ struct FinishRecord {
   Cents price;
   std::vector<BuyerEntry> buyers;
 
-  // No winner although buyers joined: the clock ended below the reserve.
+  // No winner although buyers joined: the last one left below the reserve.
   bool reserve_not_met() const noexcept { return !winner && !buyers.empty(); }
 
   friend bool operator==(const FinishRecord&, const FinishRecord&) = default;

@@ -45,7 +45,7 @@ struct AuctionView {
   struct Outcome {
     std::optional<std::string> winner;  // nullopt: it ended without one
     Cents price;
-    // No winner although a buyer is still in: the clock ended below the reserve.
+    // No winner although buyers joined: the last one left below the reserve.
     bool reserve_not_met = false;
 
     friend bool operator==(const Outcome&, const Outcome&) = default;
