@@ -20,6 +20,9 @@ Result<PriceSchedule> price_schedule_of(Cents base_price, Cents increment, const
     return fail(code::invalid_argument,
                 "reserve: must be above base_price (a reserve at or below it is always met)");
   }
+  if (terms.reserve && !schedule->first_round_reaching(*terms.reserve)) {
+    return fail(code::invalid_argument, "reserve: no price of the clock reaches it");
+  }
   if (terms.reserve_hidden && !terms.reserve) {
     return fail(code::invalid_argument, "reserve_hidden: there is no reserve to hide");
   }

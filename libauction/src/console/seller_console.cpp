@@ -165,7 +165,8 @@ asio::awaitable<void> async_create(market::SellerRuntime& runtime, SellerConsole
   if (n < 6 || n > 7) {
     line.answer_usage(
         "create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION] [reserve=PRICE | "
-        "hidden_reserve=PRICE] [increments=FROM:INCREMENT,...] [grace=ROUNDS]");
+        "hidden_reserve=PRICE] [increments=FROM:INCREMENT,...] [grace=ROUNDS] "
+        "[start_at=2026-12-08T01:00:00Z | start_in=SECONDS]");
     co_return;
   }
   auto terms = parse_terms_options(options, system_now_ms());
@@ -341,9 +342,16 @@ SellerConsole::SellerConsole(market::SellerRuntime& runtime, PrintLine print,
 asio::awaitable<void> SellerConsole::async_start_when_due(AuctionId id, std::int64_t start_at_ms) {
   std::weak_ptr<State> weak = state_;
   asio::system_timer timer(co_await asio::this_coro::executor);
-  timer.expires_at(std::chrono::system_clock::time_point(std::chrono::milliseconds(start_at_ms)));
-  const auto [waited] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  (void)waited;
+  // In slices of at most an hour, reading the clock again after each: a time centuries ahead
+  // does not fit the timer's clock, and the clock may be set while it waits.
+  for (;;) {
+    const std::int64_t left_ms = start_at_ms - system_now_ms();
+    if (left_ms <= 0) break;
+    timer.expires_after(std::chrono::milliseconds(std::min<std::int64_t>(left_ms, 3'600'000)));
+    const auto [waited] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    (void)waited;
+    if (weak.expired()) co_return;
+  }
   if (weak.expired()) co_return;
   // As if `start ID` were typed, with the same answer.
   std::string line = "start " + std::to_string(id.value);
@@ -468,7 +476,8 @@ const char* SellerConsole::help_text() {
          "  create NAME ITEM BASE INCREMENT PERIOD_MS [DESCRIPTION] [OPTIONS]   a new auction\n"
          "      options: reserve=PRICE or hidden_reserve=PRICE (no sale below it; hidden: told\n"
          "      to buyers only at the end), increments=FROM:INCREMENT,... (the increment from\n"
-         "      each price on), grace=ROUNDS (acknowledgements a buyer may miss in a row)\n"
+         "      each price on), grace=ROUNDS (acknowledgements a buyer may miss in a row),\n"
+         "      start_at=2026-12-08T01:00:00Z or start_in=SECONDS (it starts by itself then)\n"
          "  list [mine] [after ID]   a page of auctions (yours are marked; mine: yours only)\n"
          "  show ID                  one auction, with its buyers when it is yours\n"
          "  status                   the auctions running here and results not yet recorded\n"

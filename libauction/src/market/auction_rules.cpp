@@ -74,17 +74,17 @@ Result<AuctionRules> AuctionRules::restore(const AuctionState& state) {
       }
       break;
     case Stage::running:
-      if (c.active_count_ < (c.is_below_reserve() ? 1 : 2) || state.winner) {
+      if (c.active_count_ < (c.is_lone_clock() ? 1 : 2) || state.winner) {
         return fail(code::invalid_argument,
-                    "stage: a running auction has at least two active buyers (one below the "
-                    "reserve) and no winner");
+                    "stage: a running auction has at least two active buyers (one whose clock "
+                    "has not passed the reserve) and no winner");
       }
       break;
     case Stage::finished: {
-      const bool consistent =
-          state.winner ? c.active_count_ == 1 && c.find(*state.winner) != nullptr &&
-                             c.find(*state.winner)->is_active() && !c.is_below_reserve()
-                       : c.active_count_ == 0 && (buyers.empty() || c.is_below_reserve());
+      const bool consistent = state.winner
+                                  ? c.active_count_ == 1 && c.find(*state.winner) != nullptr &&
+                                        c.find(*state.winner)->is_active() && !c.is_below_reserve()
+                                  : c.active_count_ == 0 && (buyers.empty() || c.is_lone_clock());
       if (!consistent) {
         return fail(code::invalid_argument,
                     "winner: a finished auction's winner is its only active buyer, at or above "
@@ -125,9 +125,9 @@ Result<void> AuctionRules::advance_to(RoundId round_id) {
     return fail(code::invalid_argument, "round " + std::to_string(round_id) + " is before round " +
                                             std::to_string(state_.round_id));
   }
-  // A lone buyer below the reserve wins at the first round that reaches it: the clock does
-  // not pass it.
-  if (active_count_ == 1 && is_below_reserve()) {
+  // A lone buyer below the reserve is announced the first round that reaches it, and wins
+  // when that round closes with it still in (on_round_closed()): the clock does not pass it.
+  if (active_count_ == 1 && state_.terms.reserve) {
     const auto reaching = prices_.first_round_reaching(*state_.terms.reserve);
     if (reaching) round_id = std::min(round_id, *reaching);
   }
@@ -135,7 +135,6 @@ Result<void> AuctionRules::advance_to(RoundId round_id) {
   if (!price) return std::unexpected(price.error());
   state_.round_id = round_id;
   state_.price = *price;
-  settle();
   return {};
 }
 
@@ -158,6 +157,10 @@ WithdrawOutcome AuctionRules::withdraw(std::string_view username, BuyerStatus wi
   return WithdrawOutcome::withdrawn;
 }
 
+void AuctionRules::on_round_closed() {
+  if (state_.stage == Stage::running && active_count_ == 1) settle();
+}
+
 void AuctionRules::settle() {
   if (state_.stage != Stage::running) return;
   if (active_count_ == 0) {
@@ -172,6 +175,13 @@ void AuctionRules::settle() {
 
 bool AuctionRules::is_below_reserve() const noexcept {
   return state_.terms.reserve && state_.price < *state_.terms.reserve;
+}
+
+bool AuctionRules::is_lone_clock() const noexcept {
+  if (!state_.terms.reserve) return false;
+  if (state_.round_id == 0) return true;  // the start price is below any reserve
+  const auto before = prices_.price_at(state_.round_id - 1);
+  return before && *before < *state_.terms.reserve;
 }
 
 const BuyerEntry* AuctionRules::find(std::string_view username) const {

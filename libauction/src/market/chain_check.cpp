@@ -36,6 +36,16 @@ Result<void> check_chain_claim(const platform::ChainClaim& claim) {
 
   auto replay = replay_chain(opening, *links, *keys, claim.cluster_id, options);
   if (!replay) return std::unexpected(replay.error());
+  // A lone buyer's clock stops at the round reaching the reserve: a push past it claims
+  // rounds that were never run.
+  if (replay->rules.is_running() && claim.round_id > replay->rules.round_id()) {
+    (void)replay->rules.advance_to(claim.round_id);
+    if (replay->rules.round_id() < claim.round_id) {
+      return fail(code::transcript_invalid,
+                  op + ".round_id: past round " + std::to_string(replay->rules.round_id()) +
+                      ", where the clock of its last buyer reached the reserve");
+    }
+  }
   if (!links->empty() && claim.round_id < links->back().round_id) {
     return fail(code::transcript_invalid, op +
                                               ".round_id: before the chain's last link, in round " +

@@ -128,9 +128,7 @@ std::vector<SellerAction> SellerAuction::on_tick(std::int64_t now_ms) {
     // A paused round is announced again as it was. A price that would overflow stays at its
     // cap and the capped round is announced again: buyers still leave, the auction still ends.
     if (!paused_) (void)rules_.next_round();
-    // A lone buyer below the reserve wins when the clock reaches it.
-    finish_if_done(actions);
-    if (rules_.is_running()) announce(now_ms, actions);
+    announce(now_ms, actions);
   }
   if (rules_.is_running() && now_ms >= next_push_at_ms_) push(now_ms, actions);
   return actions;
@@ -229,9 +227,10 @@ void SellerAuction::close_round(std::int64_t now_ms, std::vector<SellerAction>& 
   for (const BuyerEntry& b : rules_.buyers()) {
     if (b.is_active() && !acked_.contains(b.username)) silent.push_back(b.username);
   }
-  if (silent.size() == rules_.active_count()) {
+  if (silent.size() == rules_.active_count() && rules_.active_count() > 1) {
     // Everybody quiet at once: the seller's own link is failing. Withdraw nobody, try the
-    // same round again after a backoff (docs/auction.md, "The pause rule").
+    // same round again after a backoff (docs/auction.md, "The pause rule"). A lone buyer
+    // below the reserve is no such proof, and its silence counts as anyone's.
     next_announce_at_ms_ = now_ms + retry_ms_;
     if (!paused_) {
       paused_ = true;
@@ -260,6 +259,13 @@ void SellerAuction::close_round(std::int64_t now_ms, std::vector<SellerAction>& 
         seller_action::BuyerWithdrawn{name, BuyerStatus::withdrawn_silent, rules_.round_id()});
   }
   if (!link.withdrawals.empty()) chain_.append(std::move(link));
+  // A lone buyer who acknowledged the round that reached the reserve wins (within its grace
+  // but silent, it has not said it would pay that price).
+  if (rules_.active_count() == 1) {
+    for (const BuyerEntry& b : rules_.buyers()) {
+      if (b.is_active() && acked_.contains(b.username)) rules_.on_round_closed();
+    }
+  }
   finish_if_done(actions);
 }
 

@@ -66,6 +66,12 @@ Result<ChainReplay> replay_chain(const ChainOpening& opening, const std::vector<
     if (auto advanced = replay.rules.advance_to(link.round_id); !advanced) {
       return std::unexpected(invalid(where + ".round_id: " + advanced.error().message));
     }
+    if (replay.rules.round_id() != link.round_id) {
+      // A lone buyer's clock reached the reserve before: it won there, staying in.
+      return std::unexpected(invalid(where + ": the auction was over in round " +
+                                     std::to_string(replay.rules.round_id()) +
+                                     ", where its last buyer's clock reached the reserve"));
+    }
     if (link.withdrawals.empty()) {
       return std::unexpected(invalid(where + ": a link records at least one withdrawal"));
     }
@@ -99,11 +105,13 @@ Result<ChainReplay> replay_chain(const ChainOpening& opening, const std::vector<
 namespace {
 
 // After the last link, a lone buyer below the reserve may still have won: the clock ran on
-// for it, with no link, to the first round reaching the reserve (AuctionRules::advance_to
-// stops there). Nothing happens for an auction the links already finished, or when the
-// result's round is before the replay's (check_result then finds the difference).
+// for it, with no link, to the first round reaching the reserve, which closed with it in.
+// Nothing happens for an auction the links already finished; a result of another round
+// than the one the clock stops at stays unfinished (check_result then refuses it).
 void run_clock_to(AuctionRules& rules, RoundId round_id) {
-  if (rules.is_running() && round_id > rules.round_id()) (void)rules.advance_to(round_id);
+  if (!rules.is_running() || round_id <= rules.round_id()) return;
+  if (auto advanced = rules.advance_to(round_id); !advanced) return;
+  if (rules.round_id() == round_id) rules.on_round_closed();
 }
 
 // The end of a replay against a signed result: the rules finished there, exactly as the

@@ -72,6 +72,7 @@ TEST_CASE("market: terms that break a rule are refused when the rules are made",
   SaleTerms bad_step;
   bad_step.increment_steps = {{Cents(900), Cents(10)}};
   CHECK(refusal(bad_step).starts_with("increment_steps"));
+  CHECK(refusal(reserve_of(INT64_MAX)) == "reserve: no price of the clock reaches it");
   CHECK(refusal(reserve_of(2000, true)).empty());
 }
 
@@ -98,7 +99,13 @@ TEST_CASE(
     CHECK(rules.active_count() == 1);
     REQUIRE(rules.next_round().has_value());  // 12.00: still below
     CHECK(rules.is_running());
-    REQUIRE(rules.next_round().has_value());  // 13.00: reached
+    REQUIRE(rules.next_round().has_value());  // 13.00: reached, announced to bob
+    CHECK(rules.is_running());
+    CHECK(AuctionRules::restore(rules.state()).has_value());
+    // The clock does not pass it: the same round again.
+    REQUIRE(rules.next_round().has_value());
+    CHECK(rules.round_id() == 3);
+    rules.on_round_closed();  // bob stayed in
     REQUIRE(rules.is_finished());
     CHECK(rules.winner() == "bob");
     CHECK(rules.round_id() == 3);
@@ -111,8 +118,19 @@ TEST_CASE(
     AuctionRules rules = started({"amy", "bob"}, reserve_of(1250));
     (void)rules.withdraw("amy", BuyerStatus::withdrawn_by_request);
     advance(rules, 40);
-    CHECK(rules.winner() == "bob");
     CHECK(rules.round_id() == 3);
+    CHECK(rules.is_running());
+    rules.on_round_closed();
+    CHECK(rules.winner() == "bob");
+  }
+  SECTION("the lone buyer declines the round that reaches the reserve: not met") {
+    AuctionRules rules = started({"amy", "bob"}, reserve_of(1250));
+    (void)rules.withdraw("amy", BuyerStatus::withdrawn_by_request);
+    advance(rules, 3);  // 13.00
+    CHECK(rules.withdraw("bob", BuyerStatus::withdrawn_silent) == WithdrawOutcome::withdrawn);
+    CHECK(rules.reserve_not_met());
+    CHECK(rules.price() == Cents(1300));
+    CHECK(AuctionRules::restore(rules.state()).value().reserve_not_met());
   }
   SECTION("the lone buyer leaves: the reserve was not met") {
     AuctionRules rules = started({"amy", "bob"}, reserve_of(1300));
@@ -134,6 +152,7 @@ TEST_CASE(
     AuctionRules alone = started({"amy"}, reserve_of(1050));
     CHECK(alone.is_running());
     REQUIRE(alone.next_round().has_value());
+    alone.on_round_closed();
     CHECK(alone.winner() == "amy");
     CHECK(alone.price() == Cents(1100));
   }
@@ -154,7 +173,7 @@ TEST_CASE("market: a restored state is refused when its outcome breaks the reser
   (void)rules.withdraw("bob", BuyerStatus::withdrawn_by_request);
   REQUIRE(rules.reserve_not_met());
   AuctionState forged = rules.state();  // not met, no winner
-  forged.terms.reserve = Cents(1150);   // ... though the clock was above that reserve
+  forged.terms.reserve = Cents(1100);   // ... though bob would have won when amy left
   CHECK(error_code_of(AuctionRules::restore(forged)) == "invalid_argument");
   AuctionState sold_below = rules.state();
   sold_below.winner = "bob";  // a winner below the reserve
@@ -249,10 +268,12 @@ TEST_CASE(
   (void)s.on_tick(800);  // amy silent: out; bob alone below the reserve
   std::optional<seller_action::Finish> finish;
   for (std::int64_t t = 1000; !finish && t <= 5000; t += 1000) {
-    for (const auto& f : all_of<seller_action::Finish>(s.on_tick(t))) finish = f;
-    if (finish) break;
-    (void)s.on_ack("bob", s.rules().round_id(), t + 10);
-    (void)s.on_tick(t + 800);
+    (void)s.on_tick(t);  // the next round, announced to bob
+    // bob's acknowledgement closes the round at once (everyone in has answered).
+    for (const auto& f :
+         all_of<seller_action::Finish>(s.on_ack("bob", s.rules().round_id(), t + 10))) {
+      finish = f;
+    }
   }
   REQUIRE(finish.has_value());
   CHECK(finish->finish.record.winner == "bob");
@@ -269,4 +290,23 @@ TEST_CASE(
   late.finish.record.round_id = 3;
   late.finish.record.price = Cents(1300);
   CHECK(error_code_of(verify_transcript(late, keys, test_cluster)) == "transcript_invalid");
+}
+
+TEST_CASE("market: a lone buyer below the reserve who goes silent is out: nothing is sold",
+          "[market][terms][seller]") {
+  const std::vector<std::string> buyers{"amy", "bob"};
+  SellerConfig config;
+  config.period_ms = 1000;
+  config.ack_deadline_ms = 800;
+  auto rules = AuctionRules::create(the_auction, Cents(1000), Cents(100), buyers, reserve_of(1500));
+  auto s = SellerAuction::create(std::move(*rules), config, seller_keys(buyers)).value();
+  (void)s.start(0).value();
+  (void)s.on_ack("bob", 0, 10);
+  (void)s.on_tick(800);  // amy silent: out
+  (void)s.on_tick(1000);
+  // bob says nothing in round 1: one buyer's silence is no sign of the seller's link failing.
+  const auto closed = s.on_tick(1800);
+  CHECK(all_of<seller_action::Paused>(closed).empty());
+  REQUIRE(all_of<seller_action::Finish>(closed).size() == 1);
+  CHECK(s.rules().reserve_not_met());
 }

@@ -12,8 +12,9 @@
 //   - withdrawals are applied one at a time, so when the two last buyers withdraw "at once"
 //     the first applied leaves, the auction finishes, and the second is told it won.
 // And the reserve: the last buyer in wins only at a clock price at or above it. Below it the
-// clock goes on for that buyer alone, who wins at the first round that reaches the reserve,
-// or, leaving first (withdrawn, or silent), ends the auction unsold ("reserve not met").
+// clock goes on for that buyer alone: the first round that reaches the reserve is announced
+// to it, and it wins when that round closes with it still in (on_round_closed()); leaving
+// first (withdrawn, or silent), it ends the auction unsold ("reserve not met").
 #pragma once
 
 #include <cstddef>
@@ -62,10 +63,15 @@ class AuctionRules {
 
   // Jumps to round `round_id` at its price, as if every round before it had passed with
   // nobody leaving (how a transcript's verifier replays the rounds between two links). A lone
-  // buyer below the reserve stops at the first round that reaches it, and wins there.
+  // buyer's clock below the reserve stops at the first round that reaches it (round_id() then
+  // tells where).
   // Errors: wrong_stage unless running; invalid_argument for a round before the current one;
   // price_overflow when its price does not fit (nothing changes).
   Result<void> advance_to(RoundId round_id);
+
+  // The current round closed, its buyers still in as they are: a lone buyer at or above the
+  // reserve wins now. Nothing else changes.
+  void on_round_closed();
 
   // Takes `username` out of the auction with the given withdrawn status. Precondition:
   // `withdrawn_status` is not active. Outcomes, checked in this order:
@@ -111,6 +117,9 @@ class AuctionRules {
   // winner), or none.
   void settle();
   bool is_below_reserve() const noexcept;
+  // With a reserve, the round before this one was below it (or this is round 0): where a
+  // lone buyer's clock may stand.
+  bool is_lone_clock() const noexcept;
 
   // The invariants listed on AuctionState hold; buyers in join order, never shrinking.
   AuctionState state_;
