@@ -249,12 +249,6 @@ void FieldReader::increment_steps(std::string_view name, std::vector<IncrementSt
   out = std::move(steps);
 }
 
-std::optional<Error> sale_terms_problem(Cents base_price, Cents increment, const SaleTerms& terms) {
-  auto schedule = price_schedule_of(base_price, increment, terms);
-  if (!schedule) return schedule.error();
-  return std::nullopt;
-}
-
 void FieldReader::chain_links(std::string_view name, nlohmann::json& out) {
   const auto* v = take(name, &nlohmann::json::is_array, "an array");
   if (v == nullptr) return;

@@ -123,10 +123,6 @@ class FieldReader {
 // FieldReader::chain_links.
 std::vector<std::string_view> links_withdrawals(const nlohmann::json& links);
 
-// What read_auction_terms() checks across fields: price_schedule_of()'s rules (sale_terms.hpp).
-// nullopt when they hold.
-std::optional<Error> sale_terms_problem(Cents base_price, Cents increment, const SaleTerms& terms);
-
 // The optional fields of SaleTerms, each only when present.
 template <class Reader>
 void read_sale_terms(Reader& r, SaleTerms& terms) {
@@ -169,8 +165,9 @@ void read_auction_terms(Reader& r, T& out) {
           auction::limits::period_ms_max);
   read_sale_terms(r, out.terms);
   if (!r.ok()) return;
-  if (auto problem = sale_terms_problem(out.base_price, out.increment, out.terms)) {
-    r.reject(std::move(*problem));
+  // Across fields: price_schedule_of()'s rules (base/sale_terms.hpp).
+  if (auto prices = price_schedule_of(out.base_price, out.increment, out.terms); !prices) {
+    r.reject(prices.error());
   }
 }
 
